@@ -1,0 +1,51 @@
+# Thin wrapper over CMake presets. Every target installs missing Debian
+# packages first (scripts/deps), so a fresh Debian 12 machine needs only `make`.
+#   make demo    build and serve a demo county on http://127.0.0.1:8080
+#   make test    build and run every test (ends with CTest's summary)
+#   make build   optimized binary at build/ruralink
+#   make test-asan  the tests again under AddressSanitizer + UBSan
+#   make bench   speed and quality benchmarks (long; not part of test)
+#   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
+#   make clean
+FUZZ_SECONDS ?= 30
+DEMO_DB ?= ruralink-demo.db
+DEMO_LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps build test test-asan demo bench fuzz clean web
+
+all: build
+
+deps:
+	@scripts/deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+web: deps
+	@if [ -f web/package-lock.json ]; then scripts/web-build; fi
+
+test: build web
+	@ctest --preset release
+
+test-asan: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev
+	@ctest --preset dev
+
+demo: build web
+	./build/ruralink serve --db $(DEMO_DB) --listen $(DEMO_LISTEN) --demo
+
+bench: build
+	@for b in bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@for f in build-fuzz/fuzz/fuzz_*; do [ -x "$$f" ] || continue; \
+	  n=$$(basename $$f); echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  mkdir -p build-fuzz/corpus/$$n; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+
+clean:
+	rm -rf build build-dev build-fuzz

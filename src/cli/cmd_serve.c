@@ -1,0 +1,13 @@
+/*
+** cmd_serve.c: `ruralink serve`. Not built yet: the module behind it is still
+** being written; the command says so instead of pretending.
+*/
+#include "cli/cli.h"
+
+int cli_serve(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    cli_errorf("'serve' is not available in this build yet");
+    return CLI_FAIL;
+}

@@ -1,0 +1,173 @@
+/* Unit tests for src/base: errors, arena, strbuf, UTF-8, time, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <string.h>
+
+#include "base/base.h"
+
+static void test_err_codes(void **state)
+{
+    (void)state;
+    struct err e;
+    assert_int_equal(err_set(&e, ERR_INVAL, "field '%s' bad", "x"), ERR_INVAL);
+    assert_string_equal(e.msg, "field 'x' bad");
+    err_prefix(&e, "line %d: ", 3);
+    assert_string_equal(e.msg, "line 3: field 'x' bad");
+    assert_string_equal(err_str(ERR_NOTFOUND), "not_found");
+    assert_string_equal(err_str(5), "unknown");
+    assert_string_equal(err_str(-99), "unknown");
+}
+
+static void test_arena(void **state)
+{
+    (void)state;
+    struct arena a;
+    arena_init(&a, 64);
+    char *p = arena_alloc(&a, 10);
+    char *q = arena_alloc(&a, 1000); /* larger than a block */
+    assert_true(((uintptr_t)p & 15) == 0);
+    assert_true(((uintptr_t)q & 15) == 0);
+    memset(q, 'x', 1000);
+    assert_string_equal(arena_printf(&a, "%d-%s", 7, "ok"), "7-ok");
+    assert_string_equal(arena_strndup(&a, "abcdef", 3), "abc");
+    arena_reset(&a);
+    assert_int_equal(a.total, 0);
+    assert_non_null(arena_alloc(&a, 8));
+    arena_release(&a);
+}
+
+static void test_strbuf_cap(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 8);
+    assert_int_equal(strbuf_addstr(&sb, "12345"), 0);
+    assert_int_equal(strbuf_addstr(&sb, "6789"), ERR_TOOBIG);
+    assert_string_equal(strbuf_str(&sb), "12345"); /* unchanged on failure */
+    assert_int_equal(strbuf_addf(&sb, "%d", 678), 0);
+    assert_string_equal(strbuf_str(&sb), "12345678");
+    size_t n;
+    char *s = strbuf_detach(&sb, &n);
+    assert_int_equal(n, 8);
+    free(s);
+    assert_string_equal(strbuf_str(&sb), "");
+    strbuf_release(&sb);
+}
+
+static void test_strbuf_json(void **state)
+{
+    (void)state;
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    const char raw[] = "a\"b\\c\n\x01";
+    strbuf_add_json_str(&sb, raw, sizeof raw - 1);
+    assert_string_equal(strbuf_str(&sb), "\"a\\\"b\\\\c\\n\\u0001\"");
+    strbuf_release(&sb);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    assert_true(utf8_valid("苹果 apple", strlen("苹果 apple")));
+    assert_false(utf8_valid("\xc0\xaf", 2));         /* overlong */
+    assert_false(utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(utf8_valid("\xe8\x8b", 2));         /* truncated */
+    assert_false(utf8_valid("\xf5\x80\x80\x80", 4)); /* > U+10FFFF */
+}
+
+static void test_str_numbers(void **state)
+{
+    (void)state;
+    int64_t i;
+    double d;
+    assert_int_equal(str_to_i64(STR_LIT("-42"), &i), 0);
+    assert_int_equal(i, -42);
+    assert_int_equal(str_to_i64(STR_LIT("42x"), &i), ERR_INVAL);
+    assert_int_equal(str_to_i64(STR_LIT("99999999999999999999"), &i), ERR_INVAL);
+    assert_int_equal(str_to_double(STR_LIT("2.5e3"), &d), 0);
+    assert_true(d == 2500.0);
+    assert_int_equal(str_to_double(STR_LIT("nan"), &d), ERR_INVAL);
+    assert_int_equal(str_to_double(STR_LIT(""), &d), ERR_INVAL);
+}
+
+static void test_time_rfc3339(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_string_equal(time_fmt_rfc3339(0, buf), "1970-01-01T00:00:00.000Z");
+    assert_string_equal(time_fmt_rfc3339(1795941000123LL, buf), "2026-11-29T08:30:00.123Z");
+    assert_string_equal(time_fmt_rfc3339(-1, buf), "1969-12-31T23:59:59.999Z");
+    int64_t ms;
+    assert_int_equal(time_parse_rfc3339("2026-11-29T08:30:00.123Z", &ms), 0);
+    assert_int_equal(ms, 1795941000123LL);
+    assert_int_equal(time_parse_rfc3339("2026-11-29T16:30:00+08:00", &ms), 0);
+    assert_int_equal(ms, 1795941000000LL);
+    assert_int_equal(time_parse_rfc3339("2026-02-30T00:00:00Z", &ms), ERR_INVAL);
+    assert_int_equal(time_parse_rfc3339("2026-11-29 08:30", &ms), ERR_INVAL);
+    assert_int_equal(time_parse_rfc3339("2026-11-29T08:30:00", &ms), ERR_INVAL);
+    assert_int_equal(time_parse_date("2024-02-29", &ms), 0);
+    assert_int_equal(ms, 1709164800000LL);
+    assert_int_equal(time_parse_date("2023-02-29", &ms), ERR_INVAL);
+}
+
+static void test_json_parse(void **state)
+{
+    (void)state;
+    struct json_object *o = NULL;
+    struct err e;
+    const char *doc = "{\"name\":\"茶\",\"n\":3,\"x\":1.5,\"ok\":true}";
+    assert_int_equal(rjson_parse(doc, strlen(doc), &o, &e), 0);
+    const char *s;
+    int64_t n;
+    double x;
+    bool b;
+    assert_int_equal(rjson_get_str(o, "name", true, &s, &e), 0);
+    assert_string_equal(s, "茶");
+    assert_int_equal(rjson_get_i64(o, "n", true, &n, &e), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(rjson_get_double(o, "n", true, &x, &e), 0);
+    assert_int_equal(rjson_get_i64(o, "x", true, &n, &e), ERR_INVAL);
+    assert_string_equal(e.msg, "field 'x' must be an integer");
+    assert_int_equal(rjson_get_bool(o, "ok", true, &b, &e), 0);
+    assert_true(b);
+    assert_int_equal(rjson_get_str(o, "missing", false, &s, &e), ERR_NOTFOUND);
+    assert_int_equal(rjson_get_str(o, "missing", true, &s, &e), ERR_INVAL);
+    const char *const allowed[] = {"name", "n", "x", NULL};
+    assert_int_equal(rjson_only_keys(o, allowed, &e), ERR_INVAL);
+    assert_string_equal(e.msg, "unknown field 'ok'");
+    json_object_put(o);
+
+    assert_int_equal(rjson_parse("{\"a\":1} x", 9, &o, &e), ERR_INVAL);
+    assert_int_equal(rjson_parse("{\"a\":", 5, &o, &e), ERR_INVAL);
+    assert_int_equal(rjson_parse("{\"a\":\"\xff\"}", 9, &o, &e), ERR_INVAL);
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 100);
+    assert_int_equal(rjson_parse(deep, 200, &o, &e), ERR_INVAL);
+}
+
+static void test_json_double_digits(void **state)
+{
+    (void)state;
+    struct json_object *d = rjson_new_double(0.1 + 0.2, 6);
+    assert_string_equal(rjson_str(d, NULL), "0.3");
+    json_object_put(d);
+    assert_null(rjson_new_double(0.0 / 0.0, 6));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_codes),   cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
+        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
+        cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),
+        cmocka_unit_test(test_json_double_digits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
