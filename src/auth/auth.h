@@ -1,0 +1,69 @@
+/*
+** auth: users, roles, sessions and device tokens; the lowest domain module
+** (every other domain may include this header, never the reverse).
+**
+** Users belong to one county and have one role. Passwords are hashed with
+** Argon2id (libsodium crypto_pwhash_str). A login returns a bearer token of
+** 256 random bits (base64url, 43 chars); only its SHA-256 is stored, so a
+** copy of the database does not hand out sessions. Devices (sensors,
+** gateways) get tokens of their own that can only write readings.
+**
+** Failed logins are rate-limited per user name and per remote address by an
+** in-memory limiter that hangs off struct auth (made in main, no globals).
+*/
+#ifndef RL_AUTH_H
+#define RL_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+enum auth_role {
+    AUTH_ROLE_ADMIN = 0, /* runs the county's installation: users, settings */
+    AUTH_ROLE_OPERATOR,  /* service-center staff: network, dispatch, orders */
+    AUTH_ROLE_MERCHANT,  /* sells through producers it owns */
+    AUTH_ROLE_DRIVER,    /* sees and reports on its own routes */
+    AUTH_ROLE_AUDITOR,   /* government: reads everything, writes findings */
+    AUTH_ROLE_TRAINER,   /* courses, cohorts, assessments */
+    AUTH_ROLE_BUYER,     /* places and follows its own orders */
+    AUTH_ROLE_DEVICE,    /* a sensor or gateway: writes readings only */
+    AUTH_ROLE_COUNT
+};
+#define AUTH_ROLE_BIT(r) (1u << (r))
+/* Every person (not devices). */
+#define AUTH_ANY_USER (AUTH_ROLE_BIT(AUTH_ROLE_COUNT) - 1u - AUTH_ROLE_BIT(AUTH_ROLE_DEVICE))
+#define AUTH_STAFF (AUTH_ROLE_BIT(AUTH_ROLE_ADMIN) | AUTH_ROLE_BIT(AUTH_ROLE_OPERATOR))
+
+/* "admin", "operator", ... ; NULL for an out-of-range value. */
+const char *auth_role_name(enum auth_role r);
+int auth_role_parse(const char *name, enum auth_role *out);
+
+/* Who is acting: filled by the HTTP layer from the bearer token, or by the
+** CLI (user_id 0 = the system itself). Plain value, copied freely. */
+struct auth_principal {
+    int64_t user_id;   /* 0 for devices and the system */
+    int64_t device_id; /* 0 for people */
+    int64_t county_id;
+    enum auth_role role;
+    char name[64];
+};
+
+struct auth; /* login limiter + settings; one per process */
+
+struct auth_config {
+    int max_failures;         /* per user or address within the window (default 5) */
+    int64_t window_ms;        /* default 15 minutes */
+    int64_t lockout_ms;       /* default 15 minutes */
+    int64_t token_ttl_ms;     /* session lifetime (default 12 hours) */
+};
+
+int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e);
+void auth_free(struct auth *a);
+
+/* The module's schema (users, sessions, devices). */
+extern const struct store_migration auth_migrations[];
+extern const size_t auth_migrations_len;
+
+#endif

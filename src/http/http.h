@@ -1,0 +1,134 @@
+/*
+** http: the HTTP/1.1 front door (libmicrohttpd). Routes, JSON in and out,
+** RFC 9457 problem responses, bearer-token authentication, request limits,
+** request logs, /metrics, static files for web/, optional TLS.
+**
+** Handlers live in h_<group>.c, one file per resource group. Each file
+** exports a route table that server.c registers:
+**
+**   const struct http_route http_routes_county[] = {
+**       {"GET", "/api/v1/villages/{id}", h_village_get, AUTH_ANY_USER, 0},
+**       ...
+**   };
+**   const size_t http_routes_county_len = RL_ARRAY_LEN(http_routes_county);
+**
+** A handler reads the request through http_req helpers and answers through
+** exactly one http_resp_* call. It runs on an HTTP worker thread and may call
+** store_read / store_write (which block until durable). Everything a handler
+** allocates for the request goes in req->arena, freed after the response.
+**
+** The HTTP layer is the only one that knows about HTTP: it maps JSON to the
+** domain modules' plain structs and their ERR_* codes to statuses.
+*/
+#ifndef RL_HTTP_H
+#define RL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "base/base.h"
+#include "store/store.h"
+
+struct json_object;
+
+struct http_config {
+    const char *listen;        /* "127.0.0.1:8080"; port 0 picks a free one */
+    int threads;               /* worker threads (default: 2 x cores) */
+    size_t max_body;           /* bytes (default 1 MiB) */
+    const char *web_root;      /* folder of static files served at / (NULL: none) */
+    const char *tls_cert;      /* PEM paths; both set = HTTPS */
+    const char *tls_key;
+    bool demo;                 /* demo credentials in use: say so in /health */
+};
+
+/* Everything a handler may use; built by `ruralink serve`, borrowed by
+** handlers. Domain modules that keep state across requests hang a handle
+** here. */
+struct app {
+    struct store *store;
+    struct auth *auth;
+    struct log *log;
+    struct http_config cfg;
+    int64_t started_ms;
+    void *jobs;      /* background job pool (long solves), owned by serve */
+    void *telemetry; /* telemetry module state, when present */
+    void *logistics; /* logistics module state, when present */
+};
+
+/* ------------------------------------------------------------------ server */
+
+struct http_server;
+
+/* Bind and start serving. On success *out runs until http_stop(). The bound
+** port (useful with port 0) is http_port(). */
+int http_start(struct http_server **out, struct app *app, struct err *e);
+int http_port(const struct http_server *srv);
+/* Stop accepting, finish requests in flight, free. */
+void http_stop(struct http_server *srv);
+
+/* ----------------------------------------------------------------- request */
+
+struct http_conn; /* private */
+
+struct http_req {
+    const char *method;
+    const char *path;          /* without the query string */
+    const char *route;         /* the matched pattern, e.g. /api/v1/villages/{id} */
+    const char *body;          /* NUL-terminated copy; body_len excludes the NUL */
+    size_t body_len;
+    const char *remote_addr;
+    struct auth_principal who; /* the caller (role checked before the handler) */
+    bool authenticated;
+    struct arena *arena;
+    struct http_conn *conn;    /* private */
+};
+
+/* Path parameter {name}, query parameter, request header: NULL when absent. */
+const char *http_param(struct http_req *r, const char *name);
+const char *http_query(struct http_req *r, const char *name);
+const char *http_header(struct http_req *r, const char *name);
+/* Path/query parameter as a positive int64: ERR_INVAL with a message when not. */
+int http_param_id(struct http_req *r, const char *name, int64_t *out, struct err *e);
+int http_query_i64(struct http_req *r, const char *name, int64_t dflt, int64_t min, int64_t max,
+                   int64_t *out, struct err *e);
+/* Parse the body as a JSON object (content type must be JSON). You own *out. */
+int http_body_json(struct http_req *r, struct json_object **out, struct err *e);
+
+/* ---------------------------------------------------------------- response */
+
+struct http_resp;
+
+/* JSON body; takes ownership of `body` (json_object_put after sending). */
+void http_resp_json(struct http_resp *w, int status, struct json_object *body);
+/* Raw bytes, copied. */
+void http_resp_bytes(struct http_resp *w, int status, const char *content_type,
+                     const void *p, size_t n);
+/* application/problem+json: type, title, status, detail, instance. */
+void http_resp_problem(struct http_resp *w, int status, const char *title, const char *fmt, ...)
+    RL_PRINTF(4, 5);
+/* Problem from an ERR_* code: INVAL 400/422, AUTH 401, PERM 403, NOTFOUND 404,
+** EXISTS and CONFLICT 409, TOOBIG 413, BUSY 429/503, others 500. */
+void http_resp_err(struct http_resp *w, const struct err *e);
+/* Extra header on the response (before the http_resp_* call). */
+void http_resp_header(struct http_resp *w, const char *name, const char *value);
+
+/* ------------------------------------------------------------------ routes */
+
+typedef void (*http_handler_fn)(struct app *app, struct http_req *req, struct http_resp *w);
+
+enum {
+    HTTP_PUBLIC = 1u << 0,      /* no token needed (roles ignored) */
+    HTTP_IDEMPOTENT = 1u << 1,  /* POST honours Idempotency-Key */
+};
+
+struct http_route {
+    const char *method;
+    const char *pattern;   /* literal segments and {param} segments */
+    http_handler_fn fn;
+    unsigned roles;        /* AUTH_ROLE_BIT mask of who may call it */
+    unsigned flags;
+};
+
+#endif

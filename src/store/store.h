@@ -1,0 +1,169 @@
+/*
+** store: ruralink's database access. One interface, two backends: SQLite
+** (embedded, one county per machine; this file's first implementation) and
+** PostgreSQL later (a province). Nothing of either library leaks through this
+** header: domain modules see opaque handles, `?` placeholders and int64 /
+** double / text / blob values only.
+**
+** Writes. Every write runs on the store's single writer thread. A caller
+** hands a function (store_fn) to store_write() or store_submit(); the writer
+** takes whatever is queued (up to a batch limit), opens one transaction,
+** runs each function inside its own SAVEPOINT (so one failing request rolls
+** back alone), commits durably (WAL + fsync), and only then acknowledges every
+** request in the batch (group commit). Because writes are serial, counters
+** kept in tables (stock, flash-sale quantities) cannot be oversold: read,
+** check and update inside one store_fn.
+**
+** Reads. store_read() borrows a connection from a pool of read connections
+** (WAL lets them run beside the writer) and runs the function on it.
+**
+** Schema. Each domain module owns its tables and brings its own numbered
+** migrations (struct store_migration). main registers every module's list in
+** layer order with store_add_migrations(); store_migrate() applies whatever
+** is missing, each migration in its own transaction, recorded in
+** schema_migrations(module, version, applied_ms).
+**
+** Audit. store_audit() appends to audit_log from inside a write, so the audit
+** record commits or rolls back with the change it describes.
+**
+** SQL dialect: write portable SQL (the common subset of SQLite and
+** PostgreSQL) with `?` placeholders; the PostgreSQL backend will rewrite `?`
+** to `$n`. Where dialects differ a migration gives both texts.
+*/
+#ifndef RL_STORE_H
+#define RL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+struct store;      /* a database: writer thread + read pool */
+struct store_conn; /* one connection, lent to a store_fn for its duration */
+struct store_stmt; /* a prepared statement, cached per connection */
+
+struct store_config {
+    const char *path;       /* SQLite file; ":memory:" is refused (needs WAL) */
+    int read_conns;         /* size of the read pool (default 4) */
+    int max_batch;          /* most writes in one group commit (default 256) */
+    int max_queue;          /* queued writes before store_submit says ERR_BUSY
+                               (default 65536) */
+    bool synchronous_full;  /* fsync on every commit (default true; false only
+                               for tests that do not test durability) */
+    struct log *log;        /* may be NULL */
+};
+
+/* Open (creating the file if needed) and start the writer thread. Does not
+** migrate: call store_add_migrations() then store_migrate(). On success you
+** own *out; store_close() it. */
+int store_open(struct store **out, const struct store_config *cfg, struct err *e);
+
+/* Stop accepting writes, commit everything already queued, stop the writer,
+** close all connections. Safe with NULL. */
+void store_close(struct store *st);
+
+/* ---------------------------------------------------------------- schema */
+
+struct store_migration {
+    int version;           /* 1, 2, 3 ... within the module, never reused */
+    const char *name;      /* short description */
+    const char *sql;       /* SQLite text; may hold several statements */
+    const char *sql_pg;    /* PostgreSQL text, NULL when `sql` works on both */
+};
+
+/* Register a module's migrations (array of n, versions ascending). The array
+** is borrowed and must outlive the store (use static const arrays). Modules
+** are migrated in registration order. */
+int store_add_migrations(struct store *st, const char *module,
+                         const struct store_migration *m, size_t n, struct err *e);
+
+/* Apply every registered migration not yet recorded. Idempotent. */
+int store_migrate(struct store *st, struct err *e);
+
+/* ------------------------------------------------------------ reads, writes */
+
+/* The unit of work: runs on a lent connection. Return 0 to commit (writes),
+** or a negative ERR_* with e filled to roll this one request back. */
+typedef int (*store_fn)(struct store_conn *c, void *arg, struct err *e);
+
+/* Run fn on a pooled read connection (blocks while all are lent). */
+int store_read(struct store *st, store_fn fn, void *arg, struct err *e);
+
+/* Queue fn for the writer and wait until its batch is durably committed.
+** Returns fn's result (0 only when committed), or ERR_BUSY when the queue is
+** full, ERR_DB when the batch's commit failed. */
+int store_write(struct store *st, store_fn fn, void *arg, struct err *e);
+
+/* Asynchronous form for event-driven callers (HTTP handlers that suspend
+** their connection). `done` runs on the writer thread after the batch
+** commits (or fails) with fn's result and its message; it must be quick
+** and must not call store_write. Returns 0 when queued, ERR_BUSY when full.
+** `e` passed to fn is owned by the store and lent to `done`. */
+typedef void (*store_done_fn)(void *done_arg, int rc, const struct err *e);
+int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done,
+                 void *done_arg);
+
+/* --------------------------------------------------------------- statements */
+
+enum { STORE_ROW = 1, STORE_DONE = 0 };
+
+/* Prepare (or fetch from the connection's cache) a statement. The statement
+** is reset and its bindings cleared; it stays owned by the connection and is
+** valid until the store_fn returns. Placeholders are `?`, numbered from 1. */
+int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out,
+                  struct err *e);
+
+int store_bind_i64(struct store_stmt *s, int idx, int64_t v);
+int store_bind_double(struct store_stmt *s, int idx, double v);
+/* Text is copied by the store (len < 0 means NUL-terminated). */
+int store_bind_text(struct store_stmt *s, int idx, const char *v, ptrdiff_t len);
+int store_bind_blob(struct store_stmt *s, int idx, const void *v, size_t len);
+int store_bind_null(struct store_stmt *s, int idx);
+
+/* Advance: STORE_ROW (a row is ready), STORE_DONE, or a negative error with
+** e filled (a unique-key violation is ERR_EXISTS, a foreign-key or CHECK
+** violation ERR_CONFLICT). */
+int store_step(struct store_stmt *s, struct err *e);
+
+/* Column access on the current row (0-based). Text and blobs are borrowed
+** until the next step/reset. */
+int store_col_count(struct store_stmt *s);
+bool store_col_is_null(struct store_stmt *s, int col);
+int64_t store_col_i64(struct store_stmt *s, int col);
+double store_col_double(struct store_stmt *s, int col);
+const char *store_col_text(struct store_stmt *s, int col); /* "" for NULL */
+const void *store_col_blob(struct store_stmt *s, int col, size_t *len);
+
+/* Run SQL without bindings or results (may hold several statements). */
+int store_exec(struct store_conn *c, const char *sql, struct err *e);
+/* Id of the last row inserted on this connection (INSERT ... RETURNING id
+** also works and is the portable way). */
+int64_t store_last_insert_id(struct store_conn *c);
+/* Rows changed by the last statement on this connection. */
+int64_t store_changes(struct store_conn *c);
+
+/* ------------------------------------------------------------------- audit */
+
+/* Append an audit record inside the current write (actor_user_id 0 = the
+** system). `detail_json` may be NULL. */
+int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id,
+                const char *action, const char *entity, int64_t entity_id,
+                const char *detail_json, struct err *e);
+
+/* ------------------------------------------------------------------- stats */
+
+struct store_stats {
+    uint64_t writes;        /* requests committed */
+    uint64_t writes_failed; /* requests rolled back (their own error) */
+    uint64_t batches;       /* transactions committed */
+    uint64_t batch_size_hist[8]; /* batches of size 1, 2-3, 4-7, ... 128+ */
+    uint64_t queue_depth;   /* requests waiting now */
+    uint64_t reads;
+};
+void store_get_stats(struct store *st, struct store_stats *out);
+
+/* Name of the backend ("sqlite"), for /metrics and health. */
+const char *store_backend(const struct store *st);
+
+#endif
