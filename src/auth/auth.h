@@ -62,6 +62,36 @@ struct auth_config {
 int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e);
 void auth_free(struct auth *a);
 
+/* Token text: 43 base64url chars + NUL. */
+#define AUTH_TOKEN_LEN 44
+
+/* Check name/password; on success create a session and write its token.
+** Failures count against the name and the address; while either is locked
+** out the answer is ERR_BUSY (HTTP 429) without checking the password. */
+int auth_login(struct auth *a, struct store *st, const char *name, const char *password,
+               const char *remote_addr, char token[AUTH_TOKEN_LEN],
+               struct auth_principal *who, int64_t *expires_ms, struct err *e);
+
+/* Resolve a bearer token (session or device) to its principal. ERR_AUTH when
+** unknown, expired, revoked or malformed. */
+int auth_verify_token(struct auth *a, struct store *st, const char *token,
+                      struct auth_principal *out, struct err *e);
+
+/* End the session of this token. */
+int auth_logout(struct auth *a, struct store *st, const char *token, struct err *e);
+
+struct auth_user_new {
+    int64_t county_id;
+    const char *name;      /* login name, unique */
+    const char *password;  /* at least 8 characters */
+    enum auth_role role;
+    const char *display_name; /* may be NULL */
+};
+
+/* Create a user (audited as done by `actor`, NULL = the system/CLI). */
+int auth_user_add(struct store *st, const struct auth_principal *actor,
+                  const struct auth_user_new *u, int64_t *id_out, struct err *e);
+
 /* The module's schema (users, sessions, devices). */
 extern const struct store_migration auth_migrations[];
 extern const size_t auth_migrations_len;
