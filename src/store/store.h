@@ -54,6 +54,11 @@ struct store_config {
     struct log *log;        /* may be NULL */
 };
 
+/* Fill cfg with the defaults above (path NULL, log NULL). Start from this:
+** a zero-filled struct would mean synchronous_full = false (no fsync per
+** commit), which is only right for tests. */
+void store_config_defaults(struct store_config *cfg);
+
 /* Open (creating the file if needed) and start the writer thread. Does not
 ** migrate: call store_add_migrations() then store_migrate(). On success you
 ** own *out; store_close() it. */
@@ -150,6 +155,35 @@ int64_t store_changes(struct store_conn *c);
 int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id,
                 const char *action, const char *entity, int64_t entity_id,
                 const char *detail_json, struct err *e);
+
+/* ------------------------------------------------------------- idempotency */
+
+/* The first answer to a POST carrying an Idempotency-Key, kept in the
+** store's idempotency_keys table (county_id, user_id, key). */
+struct store_idem {
+    int status;         /* HTTP status of the first answer */
+    char *body;         /* NUL-terminated; you own it (store_idem_release) */
+    size_t body_len;
+    int64_t created_ms;
+};
+
+/* Look up a recorded answer (in a read or a write). 0 and *out filled;
+** ERR_NOTFOUND when none; ERR_CONFLICT when the key was used for another
+** method or path (message says which). */
+int store_idem_get(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                   const char *method, const char *path, struct store_idem *out,
+                   struct err *e);
+/* Record the answer inside the write that produced it, so both commit or
+** roll back together. ERR_EXISTS when the key is already recorded. Body is
+** copied. */
+int store_idem_put(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                   const char *method, const char *path, int status, const char *body,
+                   size_t body_len, struct err *e);
+/* Delete records created before before_ms (in a write); *deleted may be NULL. */
+int store_idem_prune(struct store_conn *c, int64_t before_ms, int64_t *deleted,
+                     struct err *e);
+/* Free out->body; safe on a zeroed struct. */
+void store_idem_release(struct store_idem *r);
 
 /* ------------------------------------------------------------------- stats */
 

@@ -1,0 +1,834 @@
+/* Unit tests for src/store: open, migrations, statements, error mapping,
+** group commit with per-request savepoints, async submit, queue limits,
+** audit and idempotency records. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+struct fx {
+    char dir[256];
+    char path[300];
+};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/rl-store-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static const struct store_migration t_migs[] = {
+    {1, "items",
+     "CREATE TABLE items (id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL,"
+     " name TEXT NOT NULL UNIQUE, qty INTEGER NOT NULL CHECK (qty >= 0),"
+     " price REAL, photo BLOB);",
+     NULL},
+    {2, "orders",
+     "CREATE TABLE orders (id INTEGER PRIMARY KEY,"
+     " item_id INTEGER NOT NULL REFERENCES items (id), n INTEGER NOT NULL);"
+     "CREATE INDEX orders_item ON orders (item_id);",
+     NULL},
+};
+
+static struct store *open_store(struct fx *f, int max_queue, int read_conns)
+{
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false; /* durability has its own test */
+    if (max_queue)
+        cfg.max_queue = max_queue;
+    if (read_conns)
+        cfg.read_conns = read_conns;
+    struct store *st = NULL;
+    struct err e = {0};
+    int rc = store_open(&st, &cfg, &e);
+    if (rc)
+        fail_msg("store_open: %s", e.msg);
+    rc = store_add_migrations(st, "t", t_migs, RL_ARRAY_LEN(t_migs), &e);
+    assert_int_equal(rc, 0);
+    rc = store_migrate(st, &e);
+    if (rc)
+        fail_msg("store_migrate: %s", e.msg);
+    return st;
+}
+
+/* Run one SELECT returning a single integer (bound: up to 2 int params). */
+struct q1 {
+    const char *sql;
+    int nargs;
+    int64_t a[2];
+    int64_t out;
+};
+
+static int q1_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct q1 *q = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, q->sql, &s, e);
+    if (rc)
+        return rc;
+    for (int i = 0; i < q->nargs; i++)
+        store_bind_i64(s, i + 1, q->a[i]);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    q->out = rc == STORE_ROW ? store_col_i64(s, 0) : -1;
+    return 0;
+}
+
+static int64_t q1(struct store *st, const char *sql)
+{
+    struct q1 q = {sql, 0, {0, 0}, 0};
+    struct err e = {0};
+    int rc = store_read(st, q1_fn, &q, &e);
+    if (rc)
+        fail_msg("%s: %s", sql, e.msg);
+    return q.out;
+}
+
+/* Insert an item; optionally audit it; optionally fail afterwards. */
+struct ins {
+    int64_t id;
+    const char *name;
+    int64_t qty;
+    bool audit;
+    int fail_with; /* 0, or an ERR_* returned after the inserts */
+};
+
+static int ins_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct ins *in = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "INSERT INTO items (id, county_id, name, qty) VALUES (?, 1, ?, ?)",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, in->id);
+    store_bind_text(s, 2, in->name, -1);
+    store_bind_i64(s, 3, in->qty);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (in->audit) {
+        rc = store_audit(c, 1, 7, "item.create", "item", in->id, "{\"via\":\"test\"}", e);
+        if (rc)
+            return rc;
+    }
+    if (in->fail_with)
+        return err_set(e, in->fail_with, "request %lld refuses", (long long)in->id);
+    return 0;
+}
+
+/* A write that blocks the writer until released, to make batches form. */
+struct gate {
+    sem_t entered, release;
+};
+
+static int gate_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)c;
+    (void)e;
+    struct gate *g = arg;
+    sem_post(&g->entered);
+    while (sem_wait(&g->release) != 0)
+        ;
+    return 0;
+}
+
+static void gate_close(struct store *st, struct gate *g)
+{
+    sem_init(&g->entered, 0, 0);
+    sem_init(&g->release, 0, 0);
+    assert_int_equal(store_submit(st, gate_fn, g, NULL, NULL), 0);
+    while (sem_wait(&g->entered) != 0)
+        ;
+}
+
+/* Completion record for store_submit. */
+struct done_rec {
+    sem_t *sem;
+    int rc;
+    char msg[256];
+};
+
+static void done_cb(void *arg, int rc, const struct err *e)
+{
+    struct done_rec *d = arg;
+    d->rc = rc;
+    snprintf(d->msg, sizeof d->msg, "%s", rc ? e->msg : "");
+    sem_post(d->sem);
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void test_open_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    assert_true(cfg.synchronous_full);
+    assert_int_equal(cfg.read_conns, 4);
+    struct store *st = (struct store *)1;
+    struct err e = {0};
+    cfg.path = ":memory:";
+    assert_int_equal(store_open(&st, &cfg, &e), ERR_INVAL);
+    assert_null(st);
+    assert_non_null(strstr(e.msg, "memory"));
+    char bad[400];
+    snprintf(bad, sizeof bad, "%s/no/such/dir/x.db", f->dir);
+    cfg.path = bad;
+    assert_int_equal(store_open(&st, &cfg, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "cannot open"));
+    store_close(NULL);
+}
+
+static void test_migrate(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    assert_string_equal(store_backend(st), "sqlite");
+    assert_int_equal(q1(st, "SELECT count(*) FROM schema_migrations WHERE module = 't'"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM schema_migrations WHERE module = 'store'"), 1);
+    assert_int_equal(q1(st, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log"), 0);
+    /* idempotent */
+    struct err e = {0};
+    assert_int_equal(store_migrate(st, &e), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM schema_migrations"), 3);
+    /* registration rules */
+    static const struct store_migration desc[] = {{2, "b", "SELECT 1", NULL},
+                                                  {1, "a", "SELECT 1", NULL}};
+    assert_int_equal(store_add_migrations(st, "u", desc, 2, &e), ERR_INVAL);
+    assert_int_equal(store_add_migrations(st, "t", t_migs, 2, &e), ERR_EXISTS);
+    assert_int_equal(store_add_migrations(st, "store", t_migs, 2, &e), ERR_INVAL);
+    store_close(st);
+
+    /* A build that knows only v1 must refuse the v2 database. */
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(store_add_migrations(st, "t", t_migs, 1, &e), 0);
+    assert_int_equal(store_migrate(st, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "version 2 of module 't'"));
+    assert_non_null(strstr(e.msg, "only up to 1"));
+    store_close(st);
+
+    /* A broken migration: not recorded, earlier ones stay, nothing half-done. */
+    static const struct store_migration more[] = {
+        t_migs[0], t_migs[1],
+        {3, "broken", "CREATE TABLE extra (x INTEGER); THIS IS NOT SQL;", NULL},
+    };
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(store_add_migrations(st, "t", more, 3, &e), 0);
+    int rc = store_migrate(st, &e);
+    assert_int_equal(rc, ERR_DB);
+    assert_non_null(strstr(e.msg, "migration t/3 (broken)"));
+    assert_int_equal(q1(st, "SELECT count(*) FROM schema_migrations WHERE module = 't'"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM sqlite_master WHERE name = 'extra'"), 0);
+    store_close(st);
+}
+
+static int put_newer_store_version(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)arg;
+    return store_exec(c,
+                      "INSERT INTO schema_migrations (module, version, name, applied_ms) "
+                      "VALUES ('store', 99, 'from the future', 0)",
+                      e);
+}
+
+static void test_newer_store_schema_refused(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    assert_int_equal(store_write(st, put_newer_store_version, NULL, &e), 0);
+    store_close(st);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    st = NULL;
+    assert_int_equal(store_open(&st, &cfg, &e), ERR_CONFLICT);
+    assert_null(st);
+    assert_non_null(strstr(e.msg, "module 'store'"));
+}
+
+struct rowcheck {
+    int64_t id;
+    char name[64];
+    double price;
+    bool price_null;
+    size_t photo_len;
+    unsigned char photo[8];
+    int cols;
+};
+
+static int set_extra_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "UPDATE items SET price = ?, photo = ?, name = ? WHERE id = 1", &s,
+                           e);
+    if (rc)
+        return rc;
+    store_bind_double(s, 1, 2.5);
+    store_bind_blob(s, 2, "\x01\x00\x02", 3);
+    store_bind_text(s, 3, "apples and more", 6); /* only "apples" */
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    return store_changes(c) == 1 ? 0 : err_set(e, ERR_INTERNAL, "changes");
+}
+
+static int get_row_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct rowcheck *r = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT id, name, price, photo FROM items WHERE id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, r->id);
+    rc = store_step(s, e);
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no row");
+    r->cols = store_col_count(s);
+    snprintf(r->name, sizeof r->name, "%s", store_col_text(s, 1));
+    r->price_null = store_col_is_null(s, 2);
+    r->price = store_col_double(s, 2);
+    const void *p = store_col_blob(s, 3, &r->photo_len);
+    if (p && r->photo_len <= sizeof r->photo)
+        memcpy(r->photo, p, r->photo_len);
+    return store_step(s, e) == STORE_DONE ? 0 : err_set(e, ERR_INTERNAL, "two rows");
+}
+
+static void test_write_read(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct ins in = {1, "apples", 10, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+    struct rowcheck r = {.id = 1};
+    assert_int_equal(store_read(st, get_row_fn, &r, &e), 0);
+    assert_int_equal(r.cols, 4);
+    assert_string_equal(r.name, "apples");
+    assert_true(r.price_null);
+    assert_int_equal(r.photo_len, 0);
+    assert_int_equal(store_write(st, set_extra_fn, NULL, &e), 0);
+    memset(&r, 0, sizeof r);
+    r.id = 1;
+    assert_int_equal(store_read(st, get_row_fn, &r, &e), 0);
+    assert_string_equal(r.name, "apples");
+    assert_false(r.price_null);
+    assert_true(r.price == 2.5);
+    assert_int_equal(r.photo_len, 3);
+    assert_memory_equal(r.photo, "\x01\x00\x02", 3);
+    r.id = 2;
+    assert_int_equal(store_read(st, get_row_fn, &r, &e), ERR_NOTFOUND);
+    assert_string_equal(e.msg, "no row");
+    struct store_stats stats;
+    store_get_stats(st, &stats);
+    assert_true(stats.writes >= 2);
+    assert_true(stats.reads >= 3);
+    assert_int_equal(stats.queue_depth, 0);
+    store_close(st);
+}
+
+struct sqlcase {
+    const char *sql;
+    int64_t a, b;
+};
+
+static int sql_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct sqlcase *k = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, k->sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, k->a);
+    store_bind_i64(s, 2, k->b);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+static void test_error_mapping(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct ins in = {1, "apples", 10, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+
+    struct ins dup = {2, "apples", 1, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &dup, &e), ERR_EXISTS);
+    assert_int_equal(e.code, ERR_EXISTS);
+    assert_non_null(strstr(e.msg, "UNIQUE constraint failed: items.name"));
+    struct ins dup_pk = {1, "pears", 1, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &dup_pk, &e), ERR_EXISTS);
+
+    struct ins neg = {3, "plums", -1, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &neg, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "CHECK constraint failed"));
+
+    struct sqlcase fk = {"INSERT INTO orders (item_id, n) VALUES (?, ?)", 42, 1};
+    assert_int_equal(store_write(st, sql_fn, &fk, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "FOREIGN KEY constraint failed"));
+    struct sqlcase fk_ok = {"INSERT INTO orders (item_id, n) VALUES (?, ?)", 1, 1};
+    assert_int_equal(store_write(st, sql_fn, &fk_ok, &e), 0);
+
+    struct sqlcase nn = {"INSERT INTO orders (item_id, n) VALUES (?, NULL)", 1, 0};
+    assert_int_equal(store_write(st, sql_fn, &nn, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "NOT NULL constraint failed: orders.n"));
+
+    struct sqlcase bad = {"SELECT nope FROM items", 0, 0};
+    assert_int_equal(store_read(st, sql_fn, &bad, &e), ERR_DB);
+    assert_non_null(strstr(e.msg, "no such column"));
+    struct sqlcase two = {"SELECT 1; SELECT 2", 0, 0};
+    assert_int_equal(store_read(st, sql_fn, &two, &e), ERR_INVAL);
+    /* read connections are query_only */
+    assert_int_equal(store_read(st, sql_fn, &fk_ok, &e), ERR_DB);
+    assert_int_equal(q1(st, "SELECT count(*) FROM orders"), 1);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 1);
+    store_close(st);
+}
+
+struct cache_probe {
+    struct store_stmt *first, *second;
+    bool null_after_reprepare;
+    int bind_range_rc;
+};
+
+static int cache_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct cache_probe *p = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT ?", &s, e);
+    if (rc)
+        return rc;
+    if (!p->first)
+        p->first = s;
+    else
+        p->second = s;
+    store_bind_i64(s, 1, 5);
+    p->bind_range_rc = store_bind_i64(s, 2, 5);
+    if (store_step(s, e) != STORE_ROW || store_col_i64(s, 0) != 5)
+        return err_set(e, ERR_INTERNAL, "bound value not seen");
+    /* Same text again: same statement, reset, bindings cleared. */
+    struct store_stmt *s2;
+    rc = store_prepare(c, "SELECT ?", &s2, e);
+    if (rc)
+        return rc;
+    if (s2 != s)
+        return err_set(e, ERR_INTERNAL, "statement not reused");
+    if (store_step(s2, e) != STORE_ROW)
+        return err_set(e, ERR_INTERNAL, "no row");
+    p->null_after_reprepare = store_col_is_null(s2, 0);
+    return 0;
+}
+
+static void test_statement_cache(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 1); /* one reader: same connection */
+    struct cache_probe p = {0};
+    struct err e = {0};
+    assert_int_equal(store_read(st, cache_fn, &p, &e), 0);
+    assert_int_equal(store_read(st, cache_fn, &p, &e), 0);
+    assert_non_null(p.first);
+    assert_ptr_equal(p.first, p.second);
+    assert_true(p.null_after_reprepare);
+    assert_int_equal(p.bind_range_rc, ERR_INVAL);
+    store_close(st);
+}
+
+/* A gated batch: 40 requests queued behind the gate commit as one batch;
+** the failing ones roll back alone, with their audit rows. */
+static void test_batch_savepoints(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct store_stats before, after;
+    store_get_stats(st, &before);
+    struct gate g;
+    gate_close(st, &g);
+
+    enum { N = 40 };
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in[N];
+    struct done_rec rec[N];
+    char names[N][16];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "item%d", i);
+        in[i] = (struct ins){100 + i, names[i], i, true, i % 4 == 3 ? ERR_CONFLICT : 0};
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+    }
+    /* One more that fails inside SQLite (duplicate name) after its audit. */
+    struct ins dupe = {300, "item0", 1, true, 0};
+    struct done_rec drec = {.sem = &done, .rc = 1};
+    assert_int_equal(store_submit(st, ins_fn, &dupe, done_cb, &drec), 0);
+    struct store_stats mid;
+    store_get_stats(st, &mid);
+    assert_int_equal(mid.queue_depth, N + 1);
+    sem_post(&g.release);
+    for (int i = 0; i < N + 1; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    for (int i = 0; i < N; i++) {
+        if (i % 4 == 3) {
+            assert_int_equal(rec[i].rc, ERR_CONFLICT);
+            char want[64];
+            snprintf(want, sizeof want, "request %d refuses", 100 + i);
+            assert_string_equal(rec[i].msg, want);
+        } else {
+            assert_int_equal(rec[i].rc, 0);
+        }
+    }
+    assert_int_equal(drec.rc, ERR_EXISTS);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 30);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items WHERE id % 4 = 3"), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log"), 30);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE entity_id % 4 = 3"), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE entity_id = 300"), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE action = 'item.create' AND "
+                            "entity = 'item' AND actor_user_id = 7 AND county_id = 1 AND "
+                            "detail = '{\"via\":\"test\"}' AND ts_ms > 0"),
+                     30);
+    store_get_stats(st, &after);
+    assert_int_equal(after.batches - before.batches, 2); /* the gate, then all 41 */
+    assert_int_equal(after.batch_size_hist[5] - before.batch_size_hist[5], 1); /* 32-63 */
+    assert_int_equal(after.writes - before.writes, 1 + 30);
+    assert_int_equal(after.writes_failed - before.writes_failed, 11);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
+/* Many threads calling store_write: each sees its own result. */
+enum { NT = 8, PER_T = 60 };
+
+struct thr {
+    struct store *st;
+    int t;
+    int ok, conflicts, wrong;
+};
+
+static void *thr_main(void *arg)
+{
+    struct thr *th = arg;
+    for (int k = 0; k < PER_T; k++) {
+        int64_t id = 1000 * (th->t + 1) + k;
+        char name[32];
+        snprintf(name, sizeof name, "t%d-%d", th->t, k);
+        struct ins in = {id, name, k, true, k % 5 == 4 ? ERR_CONFLICT : 0};
+        struct err e = {0};
+        int rc = store_write(th->st, ins_fn, &in, &e);
+        if (rc == 0 && !in.fail_with)
+            th->ok++;
+        else if (rc == ERR_CONFLICT && in.fail_with && strstr(e.msg, "refuses"))
+            th->conflicts++;
+        else
+            th->wrong++;
+    }
+    return NULL;
+}
+
+static void test_threads_group_commit(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct store_stats before, after;
+    store_get_stats(st, &before);
+    struct gate g;
+    gate_close(st, &g);
+    pthread_t tid[NT];
+    struct thr th[NT];
+    for (int t = 0; t < NT; t++) {
+        th[t] = (struct thr){st, t, 0, 0, 0};
+        pthread_create(&tid[t], NULL, thr_main, &th[t]);
+    }
+    /* Wait until every thread's first write is queued behind the gate, so
+    ** at least one batch holds NT requests. */
+    for (;;) {
+        struct store_stats s;
+        store_get_stats(st, &s);
+        if (s.queue_depth == NT)
+            break;
+        sched_yield();
+    }
+    sem_post(&g.release);
+    int ok = 0, conflicts = 0;
+    for (int t = 0; t < NT; t++) {
+        pthread_join(tid[t], NULL);
+        assert_int_equal(th[t].wrong, 0);
+        ok += th[t].ok;
+        conflicts += th[t].conflicts;
+    }
+    assert_int_equal(ok, NT * PER_T * 4 / 5);
+    assert_int_equal(conflicts, NT * PER_T / 5);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), ok);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log"), ok);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items WHERE qty % 5 = 4"), 0);
+    store_get_stats(st, &after);
+    uint64_t writes = after.writes + after.writes_failed - before.writes - before.writes_failed;
+    uint64_t batches = after.batches - before.batches;
+    assert_int_equal(writes, NT * PER_T + 1);
+    assert_true(batches < writes);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
+static void test_queue_full(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 3, 0);
+    struct gate g;
+    gate_close(st, &g); /* the writer holds the gate; the queue is empty */
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in[4] = {{1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0},
+                        {4, "d", 1, false, 0}};
+    struct done_rec rec[4];
+    for (int i = 0; i < 3; i++) {
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+    }
+    assert_int_equal(store_submit(st, ins_fn, &in[3], done_cb, &rec[3]), ERR_BUSY);
+    struct err e = {0};
+    assert_int_equal(store_write(st, ins_fn, &in[3], &e), ERR_BUSY);
+    assert_non_null(strstr(e.msg, "queue full"));
+    sem_post(&g.release);
+    for (int i = 0; i < 3; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rec[i].rc, 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 3);
+    /* room again */
+    assert_int_equal(store_write(st, ins_fn, &in[3], &e), 0);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
+static void test_audit_rolls_back(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct ins bad = {5, "x", 1, true, ERR_INVAL};
+    assert_int_equal(store_write(st, ins_fn, &bad, &e), ERR_INVAL);
+    assert_string_equal(e.msg, "request 5 refuses");
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log"), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 0);
+    struct ins good = {5, "x", 1, true, 0};
+    assert_int_equal(store_write(st, ins_fn, &good, &e), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE entity_id = 5"), 1);
+    store_close(st);
+}
+
+/* A store_fn that returns an error without a message still gets one. */
+static int bare_fail_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)c;
+    (void)arg;
+    (void)e;
+    return ERR_NOTFOUND;
+}
+
+struct nested {
+    struct store *st;
+    int inner_rc;
+};
+
+static int nested_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)c;
+    struct nested *n = arg;
+    struct err ie = {0};
+    n->inner_rc = store_write(n->st, bare_fail_fn, NULL, &ie);
+    (void)e;
+    return 0;
+}
+
+static void test_submit_async_and_misuse(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in = {9, "nine", 9, false, 0};
+    struct done_rec rec = {.sem = &done, .rc = 1};
+    assert_int_equal(store_submit(st, ins_fn, &in, done_cb, &rec), 0);
+    while (sem_wait(&done) != 0)
+        ;
+    assert_int_equal(rec.rc, 0);
+    /* committed before the callback ran */
+    assert_int_equal(q1(st, "SELECT qty FROM items WHERE id = 9"), 9);
+
+    rec.rc = 1;
+    assert_int_equal(store_submit(st, bare_fail_fn, NULL, done_cb, &rec), 0);
+    while (sem_wait(&done) != 0)
+        ;
+    assert_int_equal(rec.rc, ERR_NOTFOUND);
+    assert_non_null(strstr(rec.msg, "not_found"));
+
+    struct nested n = {st, 0};
+    struct err e = {0};
+    assert_int_equal(store_write(st, nested_fn, &n, &e), 0);
+    assert_int_equal(n.inner_rc, ERR_INTERNAL);
+    sem_destroy(&done);
+    store_close(st);
+}
+
+static void test_close_commits_queued(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct gate g;
+    gate_close(st, &g);
+    enum { M = 25 };
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in[M];
+    struct done_rec rec[M];
+    char names[M][16];
+    for (int i = 0; i < M; i++) {
+        snprintf(names[i], sizeof names[i], "c%d", i);
+        in[i] = (struct ins){i + 1, names[i], 1, false, 0};
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+    }
+    sem_post(&g.release);
+    store_close(st); /* must commit all M before returning */
+    for (int i = 0; i < M; i++) {
+        assert_int_equal(sem_trywait(&done), 0);
+        assert_int_equal(rec[i].rc, 0);
+    }
+    st = open_store(f, 0, 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), M);
+    store_close(st);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+}
+
+struct idem_case {
+    const char *key, *method, *path;
+    int status;
+    const char *body;
+    int rc;
+    struct store_idem got;
+    char msg[256];
+    int64_t pruned;
+};
+
+static int idem_put_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct idem_case *k = arg;
+    return store_idem_put(c, 1, 7, k->key, k->method, k->path, k->status, k->body,
+                          strlen(k->body), e);
+}
+
+static int idem_get_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct idem_case *k = arg;
+    k->rc = store_idem_get(c, 1, 7, k->key, k->method, k->path, &k->got, e);
+    snprintf(k->msg, sizeof k->msg, "%s", k->rc && e ? e->msg : "");
+    return 0;
+}
+
+static int idem_prune_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct idem_case *k = arg;
+    return store_idem_prune(c, time_now_ms() + 1000, &k->pruned, e);
+}
+
+static void test_idempotency(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct idem_case k = {"k-1", "POST", "/api/v1/items", 201, "{\"id\":5}", 0, {0}, "", 0};
+    assert_int_equal(store_read(st, idem_get_fn, &k, &e), 0);
+    assert_int_equal(k.rc, ERR_NOTFOUND);
+    assert_int_equal(store_write(st, idem_put_fn, &k, &e), 0);
+    assert_int_equal(store_write(st, idem_put_fn, &k, &e), ERR_EXISTS);
+    assert_int_equal(store_read(st, idem_get_fn, &k, &e), 0);
+    assert_int_equal(k.rc, 0);
+    assert_int_equal(k.got.status, 201);
+    assert_string_equal(k.got.body, "{\"id\":5}");
+    assert_int_equal(k.got.body_len, 8);
+    assert_true(k.got.created_ms > 0);
+    store_idem_release(&k.got);
+    struct idem_case other = k;
+    other.path = "/api/v1/orders";
+    assert_int_equal(store_read(st, idem_get_fn, &other, &e), 0);
+    assert_int_equal(other.rc, ERR_CONFLICT);
+    assert_non_null(strstr(other.msg, "POST /api/v1/items"));
+    assert_int_equal(store_write(st, idem_prune_fn, &k, &e), 0);
+    assert_int_equal(k.pruned, 1);
+    assert_int_equal(q1(st, "SELECT count(*) FROM idempotency_keys"), 0);
+    store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_store_schema_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_write_read, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_error_mapping, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_audit_rolls_back, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_close_commits_queued, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
