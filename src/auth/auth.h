@@ -57,6 +57,15 @@ struct auth_config {
     int64_t window_ms;        /* default 15 minutes */
     int64_t lockout_ms;       /* default 15 minutes */
     int64_t token_ttl_ms;     /* session lifetime (default 12 hours) */
+    /* Added by the auth module (0 = default for each): */
+    int64_t cache_ttl_ms;     /* verified tokens remembered in memory (default
+                                 5 s; negative = no cache). Bounds how long a
+                                 change made by ANOTHER process (CLI) takes to
+                                 reach this one; changes made through this
+                                 struct auth take effect at once. */
+    int limiter_entries;      /* names + addresses tracked (default 10000) */
+    int64_t (*clock_ms)(void *arg); /* wall clock; NULL = time_now_ms (tests) */
+    void *clock_arg;
 };
 
 int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e);
@@ -65,12 +74,19 @@ void auth_free(struct auth *a);
 /* Token text: 43 base64url chars + NUL. */
 #define AUTH_TOKEN_LEN 44
 
+/* Current time by a's clock (see auth_config.clock_ms). */
+int64_t auth_now_ms(const struct auth *a);
+
 /* Check name/password; on success create a session and write its token.
 ** Failures count against the name and the address; while either is locked
 ** out the answer is ERR_BUSY (HTTP 429) without checking the password. */
 int auth_login(struct auth *a, struct store *st, const char *name, const char *password,
                const char *remote_addr, char token[AUTH_TOKEN_LEN],
                struct auth_principal *who, int64_t *expires_ms, struct err *e);
+
+/* While name or address is locked out: milliseconds until the lockout ends
+** (for Retry-After); 0 when neither is locked. name/remote_addr may be NULL. */
+int64_t auth_login_retry_after_ms(struct auth *a, const char *name, const char *remote_addr);
 
 /* Resolve a bearer token (session or device) to its principal. ERR_AUTH when
 ** unknown, expired, revoked or malformed. */
@@ -91,6 +107,62 @@ struct auth_user_new {
 /* Create a user (audited as done by `actor`, NULL = the system/CLI). */
 int auth_user_add(struct store *st, const struct auth_principal *actor,
                   const struct auth_user_new *u, int64_t *id_out, struct err *e);
+
+/* A user as stored (never the password hash). Plain value. */
+struct auth_user {
+    int64_t id;
+    int64_t county_id;
+    enum auth_role role;
+    bool disabled;
+    char name[64];
+    char display_name[128]; /* "" when none */
+    int64_t created_ms;
+    int64_t updated_ms;
+};
+
+/* Login names: 1-63 of [A-Za-z0-9._@-]. Passwords: 8-1024 bytes, not equal
+** to the name. Display names: up to 127 bytes of UTF-8. */
+bool auth_name_valid(const char *name);
+
+/* The user `id` of county `county_id`: ERR_NOTFOUND when absent or in
+** another county (callers never learn which). */
+int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_user *out,
+                  struct err *e);
+
+/* Users of county_id (county_id < 0: every county, for the CLI) with
+** id > after_id, ascending, at most cap into out[]; *n_out = how many. */
+int auth_user_list(struct store *st, int64_t county_id, int64_t after_id, struct auth_user *out,
+                   size_t cap, size_t *n_out, struct err *e);
+
+/* Change a user. NULL / negative fields are left as they are. A password
+** change or disabling revokes every session of the user. The last enabled
+** admin of a county cannot be demoted or disabled (ERR_CONFLICT). a may be
+** NULL (CLI); when given, its token cache forgets the user at once. */
+struct auth_user_patch {
+    const enum auth_role *role;
+    const char *password;
+    const char *display_name;
+    int disabled; /* -1 unchanged, 0 enable, 1 disable */
+};
+int auth_user_update(struct auth *a, struct store *st, const struct auth_principal *actor,
+                     int64_t county_id, int64_t id, const struct auth_user_patch *p,
+                     struct auth_user *out, struct err *e);
+
+/* Devices: sensors and gateways of a county. auth_device_add creates one and
+** its token (shown once: only the hash is kept; it does not expire). */
+struct auth_device {
+    int64_t id;
+    int64_t county_id;
+    char name[64];
+    char kind[32]; /* free text: "sensor", "gateway", ... */
+    bool disabled;
+    int64_t created_ms;
+};
+int auth_device_add(struct store *st, const struct auth_principal *actor, int64_t county_id,
+                    const char *name, const char *kind, char token[AUTH_TOKEN_LEN],
+                    struct auth_device *out, struct err *e);
+int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
+                     struct auth_device *out, size_t cap, size_t *n_out, struct err *e);
 
 /* The module's schema (users, sessions, devices). */
 extern const struct store_migration auth_migrations[];

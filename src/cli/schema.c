@@ -5,6 +5,8 @@
 */
 #include "cli/app.h"
 
+#include "auth/auth.h"
+
 #include <stddef.h>
 
 struct module_schema {
@@ -14,7 +16,7 @@ struct module_schema {
 };
 
 static const struct module_schema schema[] = {
-    {NULL, NULL, NULL}, /* placeholder so the array is never empty */
+    {"auth", auth_migrations, &auth_migrations_len},
 };
 
 int cli_register_schema(struct store *st, struct err *e)
