@@ -15,8 +15,9 @@
 ** Objective, in order: (1) serve as many non-optional tasks as possible,
 ** weighing each by 1 + priority (a task left out is "unassigned", never
 ** silently dropped); (2) minimise cost = sum over used vehicles of
-** fixed_cost + arc costs + per-hour cost of the route's duration + penalties
-** of optional tasks left out. Arc cost is the cost matrix when given, else
+** fixed_cost + arc costs (the per-hour rate applies to travel time only,
+** inside the arc cost; see vrp_arc_cost) + penalties of optional tasks left
+** out. Arc cost is the cost matrix when given, else
 ** per_km * dist / 1000 + per_hour * dur / 3600 when those rates are set,
 ** else the distance (benchmarks: CVRP, Solomon and Li & Lim minimise
 ** distance).
@@ -154,6 +155,15 @@ struct vrp_params {
     void *progress_arg;
 };
 void vrp_params_default(struct vrp_params *prm);
+
+/* Cost of travelling from location `from` to `to` with vehicle v: the
+** profile's cost matrix when given; else, when v has rates,
+** (per_km * dist * 18 + per_hour * dur * 5 + 9000) / 18000, i.e.
+** per_km * dist / 1000 + per_hour * dur / 3600 rounded half up once per
+** arc; else the distance. Route cost = fixed_cost (when the route serves a
+** task) + the sum of its arc costs; waiting and service cost nothing. The
+** trusted evaluator (vrp_solution_from_seqs) uses exactly this. */
+int64_t vrp_arc_cost(const struct vrp_problem *p, const struct vrp_vehicle *v, int from, int to);
 
 enum vrp_step_type {
     VRP_STEP_START = 0,
