@@ -131,4 +131,21 @@ struct http_route {
     unsigned flags;
 };
 
+/* A resource group's table, listed in routes.c (one line per group: the
+** owner of h_<group>.c appends {"group", http_routes_group,
+** &http_routes_group_len} there, guarded by RL_HAVE_<MODULE> when the group
+** needs a domain module that a restricted build may leave out). */
+struct http_route_group {
+    const char *name;
+    const struct http_route *routes;
+    const size_t *len;
+};
+extern const struct http_route_group http_route_groups[];
+extern const size_t http_route_groups_len;
+
+/* Every route this build serves, flattened from http_route_groups in order
+** (static data, borrowed; for `ruralink serve --print-routes` and tests). */
+size_t http_route_count(void);
+const struct http_route *http_route_at(size_t i);
+
 #endif

@@ -1,0 +1,106 @@
+/*
+** h_system.c: the server's own routes: GET /api/v1/health (liveness plus
+** what this instance is) and GET /metrics (Prometheus text), both public and
+** touching no table so a load balancer or scraper can call them often; and
+** POST /api/v1/system/ping-write, a durability probe: an authenticated write
+** of one audit record through the group-commit writer, answered only once
+** it is on disk (used by bench/http and the API tests).
+*/
+#include "http/http_int.h"
+
+#include <json-c/json.h>
+#include <string.h>
+
+static void h_health(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    (void)req;
+    int64_t now = time_now_ms();
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "status", json_object_new_string("ok"));
+    json_object_object_add(o, "version", json_object_new_string(RL_VERSION));
+    json_object_object_add(o, "store",
+                           json_object_new_string(app->store ? store_backend(app->store) : "none"));
+    json_object_object_add(o, "demo", json_object_new_boolean(app->cfg.demo));
+    json_object_object_add(o, "tls", json_object_new_boolean(app->cfg.tls_cert != NULL));
+    json_object_object_add(o, "time", rjson_new_time(now));
+    json_object_object_add(o, "started", rjson_new_time(app->started_ms));
+    json_object_object_add(o, "uptime_s", json_object_new_int64((now - app->started_ms) / 1000));
+    http_resp_json(w, 200, o);
+}
+
+static void h_metrics(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    http__metrics_render(http__server_metrics(req->conn->srv), app->store, &sb);
+    http_resp_bytes(w, 200, "text/plain; version=0.0.4; charset=utf-8", sb.buf ? sb.buf : "",
+                    sb.len);
+    strbuf_release(&sb);
+}
+
+struct ping_arg {
+    const struct auth_principal *who;
+    const char *note;
+};
+
+static int ping_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct ping_arg *p = arg;
+    char detail[300];
+    struct strbuf sb;
+    strbuf_init(&sb, 280);
+    if (p->note) {
+        strbuf_addstr(&sb, "{\"note\":");
+        if (strbuf_add_json_str(&sb, p->note, strlen(p->note)) != 0) {
+            strbuf_release(&sb);
+            return err_set(e, ERR_INVAL, "field 'note' is too long (at most 200 bytes)");
+        }
+        strbuf_addch(&sb, '}');
+    }
+    snprintf(detail, sizeof detail, "%s", strbuf_str(&sb));
+    strbuf_release(&sb);
+    return store_audit(c, p->who->county_id, p->who->user_id, "system.ping_write", "system", 0,
+                       p->note ? detail : NULL, e);
+}
+
+static void h_ping_write(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    struct json_object *body = NULL;
+    struct ping_arg p = {&req->who, NULL};
+    if (req->body_len > 0) {
+        if (http_body_json(req, &body, &e) != 0) {
+            http_resp_err(w, &e);
+            return;
+        }
+        static const char *const allowed[] = {"note", NULL};
+        if (rjson_only_keys(body, allowed, &e) != 0 ||
+            (rjson_get_str(body, "note", false, &p.note, &e) != 0 && e.code != ERR_NOTFOUND)) {
+            json_object_put(body);
+            http_resp_err(w, &e);
+            return;
+        }
+        if (p.note && strlen(p.note) > 200) {
+            json_object_put(body);
+            http_resp_problem(w, 400, NULL, "field 'note' is too long (at most 200 bytes)");
+            return;
+        }
+    }
+    int rc = store_write(app->store, ping_fn, &p, &e);
+    json_object_put(body);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "committed", json_object_new_boolean(1));
+    json_object_object_add(o, "time", rjson_new_time(time_now_ms()));
+    http_resp_json(w, 201, o);
+}
+
+const struct http_route http_routes_system[] = {
+    {"GET", "/api/v1/health", h_health, 0, HTTP_PUBLIC},
+    {"GET", "/metrics", h_metrics, 0, HTTP_PUBLIC},
+    {"POST", "/api/v1/system/ping-write", h_ping_write, AUTH_ANY_USER, HTTP_IDEMPOTENT},
+};
+const size_t http_routes_system_len = RL_ARRAY_LEN(http_routes_system);

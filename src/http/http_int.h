@@ -1,0 +1,163 @@
+/*
+** http_int.h: private to src/http (and its unit tests). The router, the
+** per-request state shared by server.c, req.c and resp.c, metrics, static
+** files and idempotency records. Nothing outside src/http and tests/ uses it.
+*/
+#ifndef RL_HTTP_INT_H
+#define RL_HTTP_INT_H
+
+#include "http/http.h"
+
+#include <stdatomic.h>
+
+/* ------------------------------------------------------------------ router */
+
+#define HTTP__MAX_PARAMS 8
+#define HTTP__MAX_SEGMENTS 32
+
+struct http__router;
+
+/* A match: route index (into the array given to http__router_new) and the
+** {param} values in path order, as slices of the matched path. */
+struct http__match {
+    int route;
+    int nparams;
+    struct str params[HTTP__MAX_PARAMS];
+    const char *const *names; /* the route's parameter names, nparams long */
+};
+
+enum { HTTP__MATCH_OK = 0, HTTP__MATCH_NOPATH = 1, HTTP__MATCH_NOMETHOD = 2 };
+
+/* Build a segment trie over routes[0..n) (borrowed; must outlive the
+** router). Patterns start with '/', segments are literals or whole-segment
+** {name}. A duplicate method + pattern, or a malformed pattern, is ERR_INVAL.
+** On success you own *out (http__router_free). */
+int http__router_new(struct http__router **out, const struct http_route *routes, size_t n,
+                     struct err *e);
+void http__router_free(struct http__router *r);
+/* Match method + path (without query). HEAD falls back to GET. Returns
+** HTTP__MATCH_OK with m filled, HTTP__MATCH_NOMETHOD with the allowed
+** methods in allow ("GET, POST"), or HTTP__MATCH_NOPATH. Literal segments
+** win over {param} at the same position. Thread-safe (read only). */
+int http__router_match(const struct http__router *r, const char *method, const char *path,
+                       struct http__match *m, char *allow, size_t allow_size);
+
+/* ---------------------------------------------------------------- metrics */
+
+#define HTTP__LAT_BUCKETS 12
+#define HTTP__STATUS_SLOTS 24
+
+struct http__route_metrics {
+    const char *route;  /* pattern, or "unmatched" / "static" */
+    const char *method; /* NULL: label by request method (the two catch-alls) */
+    struct {
+        atomic_int status;   /* 0 = free slot */
+        atomic_int method_ix; /* index into http__methods for catch-alls */
+        atomic_uint_fast64_t count;
+    } by_status[HTTP__STATUS_SLOTS];
+    atomic_uint_fast64_t lat_bucket[HTTP__LAT_BUCKETS + 1]; /* last = +Inf */
+    atomic_uint_fast64_t lat_sum_us;
+    atomic_uint_fast64_t lat_count;
+};
+
+struct http__metrics {
+    size_t n; /* routes + 2 (unmatched, static) */
+    struct http__route_metrics *r;
+    int64_t started_ms;
+    atomic_uint_fast64_t bytes_out;
+    atomic_uint_fast64_t in_flight;
+};
+
+void http__metrics_init(struct http__metrics *m, const struct http_route *routes, size_t n,
+                        int64_t started_ms);
+void http__metrics_release(struct http__metrics *m);
+/* slot: route index, or n_routes for unmatched, n_routes + 1 for static. */
+void http__metrics_observe(struct http__metrics *m, size_t slot, const char *method, int status,
+                           int64_t dur_ns);
+/* Prometheus text exposition (format 0.0.4) into sb. */
+void http__metrics_render(struct http__metrics *m, struct store *st, struct strbuf *sb);
+
+/* ------------------------------------------------------------ connections */
+
+struct http_hdr {
+    const char *name;
+    const char *value;
+    struct http_hdr *next;
+};
+
+struct http_resp {
+    int status;             /* 0 until a http_resp_* call */
+    const char *content_type;
+    char *body;             /* malloc'd, owned until handed to MHD */
+    size_t body_len;
+    struct http_hdr *headers; /* arena */
+    struct arena *arena;
+    const char *instance;   /* request path, for problems */
+    const char *error;      /* http_resp_err's message (arena), for the log */
+};
+
+struct MHD_Connection;
+struct MHD_Response;
+struct http_server;
+
+/* Per-request state (MHD's con_cls). */
+struct http_conn {
+    struct http_server *srv;
+    struct MHD_Connection *mc;
+    struct arena arena;
+    struct strbuf body;
+    int phase;
+    bool too_big;
+    size_t discarded; /* body bytes dropped after too_big */
+    struct http_req req;
+    struct http_resp resp;
+    struct http__match match;
+    size_t metrics_slot;
+    int64_t t0_ns;
+    char remote[64];
+    char user[80];
+    struct MHD_Response *mresp; /* ready to queue */
+    int mstatus;
+    size_t mbytes;
+    struct http_conn *next_job; /* worker queue link */
+};
+
+/* The server's metrics (for GET /metrics). */
+struct http__metrics *http__server_metrics(struct http_server *srv);
+
+/* ------------------------------------------------------------ static files */
+
+/* Serve path under web_root (GET/HEAD). Fills resp-side MHD response in c
+** (c->mresp, c->mstatus) and returns true when a file (or the index.html
+** fallback) was found; false leaves c untouched (the caller answers 404). */
+bool http__static_serve(const char *web_root, struct http_conn *c, const char *path);
+/* Content type for a file name by its extension. */
+const char *http__content_type(const char *name);
+
+/* ------------------------------------------------------------ idempotency */
+
+struct http__idem_rec {
+    int status;
+    const char *content_type;
+    char *body;         /* arena */
+    size_t body_len;
+};
+/* Look up a stored answer: 0 and *rec filled (arena), ERR_NOTFOUND,
+** ERR_CONFLICT (key used for another method or path), or an error. */
+int http__idem_get(struct store *st, struct arena *a, const struct auth_principal *who,
+                   const char *key, const char *method, const char *path,
+                   struct http__idem_rec *rec, struct err *e);
+/* Store an answer (first writer wins; a second put with the same key is a
+** no-op). */
+int http__idem_put(struct store *st, const struct auth_principal *who, const char *key,
+                   const char *method, const char *path, int status, const char *body,
+                   size_t body_len, struct err *e);
+
+/* ------------------------------------------------------------------- misc */
+
+/* Map an ERR_* code to an HTTP status (http_resp_err's table). */
+int http__status_for_err(int code);
+/* Standard reason phrase ("Not Found"); "Error" for unknown codes. */
+const char *http__reason(int status);
+
+#endif

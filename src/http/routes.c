@@ -1,0 +1,24 @@
+/*
+** routes.c: the list of route groups the server serves. Each resource group
+** (h_<group>.c) exports a table http_routes_<group>[] and its length; its
+** owner adds one extern pair and one line below. A group that needs a domain
+** module sits inside #ifdef RL_HAVE_<MODULE> (defined by
+** src/http/CMakeLists.txt when that module is part of the build; h_<module>*.c
+** files are only compiled then), so a build restricted with RL_ONLY links.
+*/
+#include "http/http.h"
+
+extern const struct http_route http_routes_system[];
+extern const size_t http_routes_system_len;
+#ifdef RL_HAVE_AUTH
+extern const struct http_route http_routes_auth[];
+extern const size_t http_routes_auth_len;
+#endif
+
+const struct http_route_group http_route_groups[] = {
+    {"system", http_routes_system, &http_routes_system_len},
+#ifdef RL_HAVE_AUTH
+    {"auth", http_routes_auth, &http_routes_auth_len},
+#endif
+};
+const size_t http_route_groups_len = RL_ARRAY_LEN(http_route_groups);

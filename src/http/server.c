@@ -1,0 +1,630 @@
+/*
+** server.c: the libmicrohttpd daemon and the life of one request.
+**
+** Threads. MHD runs an internal epoll thread pool (cfg.threads, default the
+** number of cores) that reads requests and writes responses. Reads (GET,
+** HEAD) are handled right there: they are short and never wait for the
+** writer. Every other method is handed to a pool of blocking handler threads
+** (HTTP_WRITE_WORKERS): the connection is suspended (MHD_suspend_connection),
+** the handler runs and may block in store_write() until its group commit is
+** durable, and the connection is resumed with its response ready. So many
+** writes are in flight at once and the store's writer can batch them, while
+** an epoll thread never sleeps on an fsync. docs/internals/http.md has the
+** measurements behind this choice.
+**
+** One request, as MHD calls us (the access handler runs several times):
+**   1st call   allocate the per-request state; refuse a Content-Length over
+**              cfg.max_body at once with 413 (answering on the first call
+**              makes MHD close the connection, which is what we want here);
+**   next calls collect body chunks up to the limit (413 when exceeded);
+**   last call  (no more data) route, authenticate, run or hand off the
+**              handler, and queue its response. Answering on a later call,
+**              never the first, keeps the connection alive (MHD sends
+**              Connection: close otherwise; measured).
+** The completion callback records metrics, writes the request log line and
+** frees the request's arena.
+*/
+#include "http/http_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Blocking handler threads for non-GET requests: the most writes that can
+** wait for one group commit together. */
+#define HTTP_WRITE_WORKERS 64
+
+enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_DONE };
+
+struct http_server {
+    struct app *app;
+    struct MHD_Daemon *d;
+    struct http_route *routes; /* flattened copy of every group */
+    size_t nroutes;
+    struct http__router *router;
+    struct http__metrics metrics;
+    size_t max_body;
+    int port;
+    char *tls_cert, *tls_key;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct http_conn *qhead, *qtail;
+    bool stopping;
+    pthread_t *workers;
+    int nworkers;
+};
+
+/* -------------------------------------------------------------- route list */
+
+size_t http_route_count(void)
+{
+    size_t n = 0;
+    for (size_t g = 0; g < http_route_groups_len; g++)
+        n += *http_route_groups[g].len;
+    return n;
+}
+
+const struct http_route *http_route_at(size_t i)
+{
+    for (size_t g = 0; g < http_route_groups_len; g++) {
+        size_t len = *http_route_groups[g].len;
+        if (i < len)
+            return &http_route_groups[g].routes[i];
+        i -= len;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ connections */
+
+static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection *mc,
+                                  const char *url, const char *method)
+{
+    struct http_conn *c = xcalloc(1, sizeof *c);
+    c->srv = srv;
+    c->mc = mc;
+    c->t0_ns = time_mono_ns();
+    arena_init(&c->arena, 4096);
+    strbuf_init(&c->body, srv->max_body + 1);
+    c->req.method = arena_strdup(&c->arena, method);
+    c->req.path = arena_strdup(&c->arena, url);
+    c->req.route = NULL;
+    c->req.arena = &c->arena;
+    c->req.conn = c;
+    c->resp.arena = &c->arena;
+    c->resp.instance = c->req.path;
+    c->metrics_slot = srv->nroutes; /* "unmatched" until routed */
+    snprintf(c->user, sizeof c->user, "-");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(c->remote, sizeof c->remote, "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->remote,
+                      sizeof c->remote);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->remote,
+                      sizeof c->remote);
+    }
+    c->req.remote_addr = c->remote;
+    atomic_fetch_add(&srv->metrics.in_flight, 1);
+    return c;
+}
+
+static void conn_free(struct http_conn *c)
+{
+    if (c->mresp)
+        MHD_destroy_response(c->mresp);
+    free(c->resp.body);
+    strbuf_release(&c->body);
+    arena_release(&c->arena);
+    free(c);
+}
+
+/* Turn the handler's http_resp into the MHD response. */
+static void finish(struct http_conn *c)
+{
+    struct http_resp *w = &c->resp;
+    if (w->status == 0)
+        http_resp_problem(w, 500, "Internal Server Error", "the handler gave no answer");
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(w->body_len, w->body, MHD_RESPMEM_MUST_FREE);
+    if (!r)
+        rl_die("MHD_create_response_from_buffer");
+    w->body = NULL; /* MHD frees it */
+    if (w->content_type)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, w->content_type);
+    for (struct http_hdr *h = w->headers; h; h = h->next)
+        MHD_add_response_header(r, h->name, h->value);
+    c->mresp = r;
+    c->mstatus = w->status;
+    c->mbytes = w->body_len;
+}
+
+static void problem_now(struct http_conn *c, int status, const char *detail)
+{
+    http_resp_problem(&c->resp, status, NULL, "%s", detail);
+    finish(c);
+}
+
+/* ------------------------------------------------------------ processing */
+
+static void authenticate(struct http_conn *c, const struct http_route *rt, bool *ok)
+{
+    struct http_server *srv = c->srv;
+    *ok = false;
+    const char *h = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+        http_resp_problem(&c->resp, 401, "Unauthorized",
+                          "this route needs an 'Authorization: Bearer <token>' header "
+                          "(POST /api/v1/auth/login gives one)");
+        return;
+    }
+    const char *tok = h + 7;
+    while (*tok == ' ')
+        tok++;
+#ifdef RL_HAVE_AUTH
+    struct err e;
+    err_clear(&e);
+    int rc = auth_verify_token(srv->app->auth, srv->app->store, tok, &c->req.who, &e);
+    if (rc) {
+        if (rc == ERR_AUTH)
+            http_resp_problem(&c->resp, 401, "Unauthorized", "%s", e.msg);
+        else
+            http_resp_err(&c->resp, &e);
+        return;
+    }
+    c->req.authenticated = true;
+    snprintf(c->user, sizeof c->user, "%s", c->req.who.name[0] ? c->req.who.name : "?");
+    if (!(rt->roles & AUTH_ROLE_BIT(c->req.who.role))) {
+        const char *role = auth_role_name(c->req.who.role);
+        http_resp_problem(&c->resp, 403, "Forbidden", "role '%s' may not %s %s",
+                          role ? role : "?", c->req.method, rt->pattern);
+        return;
+    }
+    *ok = true;
+#else
+    (void)srv;
+    (void)tok;
+    (void)rt;
+    http_resp_problem(&c->resp, 401, "Unauthorized",
+                      "this build has no authentication module");
+#endif
+}
+
+/* Auth, idempotency, handler; leaves c->mresp ready. Runs on an MHD thread
+** or a handler thread. */
+static void process(struct http_conn *c)
+{
+    struct http_server *srv = c->srv;
+    const struct http_route *rt = &srv->routes[c->match.route];
+    if (!(rt->flags & HTTP_PUBLIC)) {
+        bool ok;
+        authenticate(c, rt, &ok);
+        if (!ok) {
+            finish(c);
+            return;
+        }
+    }
+    const char *key = NULL;
+    if ((rt->flags & HTTP_IDEMPOTENT) && c->req.authenticated)
+        key = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Idempotency-Key");
+    if (key) {
+        size_t klen = strlen(key);
+        if (klen == 0 || klen > 255) {
+            problem_now(c, 400, "Idempotency-Key must be 1 to 255 characters");
+            return;
+        }
+        struct http__idem_rec rec;
+        struct err e;
+        int rc = http__idem_get(srv->app->store, &c->arena, &c->req.who, key, c->req.method,
+                                c->req.path, &rec, &e);
+        if (rc == 0) {
+            http_resp_bytes(&c->resp, rec.status, rec.content_type, rec.body, rec.body_len);
+            http_resp_header(&c->resp, "Idempotent-Replayed", "true");
+            finish(c);
+            return;
+        }
+        if (rc == ERR_CONFLICT) {
+            http_resp_problem(&c->resp, 422, "Idempotency-Key reused", "%s", e.msg);
+            finish(c);
+            return;
+        }
+        if (rc != ERR_NOTFOUND) {
+            http_resp_err(&c->resp, &e);
+            finish(c);
+            return;
+        }
+    }
+    rt->fn(srv->app, &c->req, &c->resp);
+    if (key && c->resp.status > 0 && c->resp.status < 500) {
+        struct err e;
+        int rc = http__idem_put(srv->app->store, &c->req.who, key, c->req.method, c->req.path,
+                                c->resp.status, c->resp.body, c->resp.body_len, &e);
+        if (rc)
+            log_write(srv->app->log, LOG_WARN, "http.idempotency", "error=\"%s\"", e.msg);
+    }
+    finish(c);
+}
+
+static void *worker_main(void *arg)
+{
+    struct http_server *srv = arg;
+    for (;;) {
+        pthread_mutex_lock(&srv->mu);
+        while (!srv->qhead && !srv->stopping)
+            pthread_cond_wait(&srv->cv, &srv->mu);
+        struct http_conn *c = srv->qhead;
+        if (!c) {
+            pthread_mutex_unlock(&srv->mu);
+            break;
+        }
+        srv->qhead = c->next_job;
+        if (!srv->qhead)
+            srv->qtail = NULL;
+        pthread_mutex_unlock(&srv->mu);
+        process(c);
+        c->phase = PHASE_READY;
+        MHD_resume_connection(c->mc);
+    }
+    return NULL;
+}
+
+static enum MHD_Result queue(struct http_conn *c)
+{
+    c->phase = PHASE_DONE;
+    enum MHD_Result r = MHD_queue_response(c->mc, (unsigned)c->mstatus, c->mresp);
+    MHD_destroy_response(c->mresp);
+    c->mresp = NULL;
+    return r;
+}
+
+static bool is_read_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
+/* The whole request is in: route it and answer (or hand it off). */
+static enum MHD_Result dispatch(struct http_conn *c)
+{
+    struct http_server *srv = c->srv;
+    char allow[128];
+    int mr = http__router_match(srv->router, c->req.method, c->req.path, &c->match, allow,
+                                sizeof allow);
+    if (mr == HTTP__MATCH_NOMETHOD) {
+        http_resp_header(&c->resp, "Allow", allow);
+        http_resp_problem(&c->resp, 405, "Method Not Allowed", "%s is not allowed on %s; use %s",
+                          c->req.method, c->req.path, allow);
+        finish(c);
+        return queue(c);
+    }
+    if (mr == HTTP__MATCH_NOPATH) {
+        if (is_read_method(c->req.method) && strncmp(c->req.path, "/api/", 5) != 0 &&
+            http__static_serve(srv->app->cfg.web_root, c, c->req.path)) {
+            c->metrics_slot = srv->nroutes + 1;
+            return queue(c);
+        }
+        problem_now(c, 404, "no such resource");
+        return queue(c);
+    }
+    c->metrics_slot = (size_t)c->match.route;
+    c->req.route = srv->routes[c->match.route].pattern;
+    c->req.body = strbuf_str(&c->body);
+    c->req.body_len = c->body.len;
+    if (srv->nworkers > 0 && !is_read_method(c->req.method)) {
+        c->phase = PHASE_WAIT;
+        MHD_suspend_connection(c->mc);
+        pthread_mutex_lock(&srv->mu);
+        if (srv->qtail)
+            srv->qtail->next_job = c;
+        else
+            srv->qhead = c;
+        srv->qtail = c;
+        pthread_cond_signal(&srv->cv);
+        pthread_mutex_unlock(&srv->mu);
+        return MHD_YES;
+    }
+    process(c);
+    return queue(c);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct http_server *srv = cls;
+    struct http_conn *c = *con_cls;
+    if (!c) {
+        c = conn_new(srv, mc, url, method);
+        *con_cls = c;
+        const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
+        int64_t len;
+        if (cl && str_to_i64(str_from(cl), &len) == 0 && len > (int64_t)srv->max_body) {
+            c->too_big = true;
+            problem_now(c, 413, "the request body is larger than the server's limit");
+            return queue(c);
+        }
+        return MHD_YES;
+    }
+    switch (c->phase) {
+    case PHASE_RECV:
+        if (*upload_data_size) {
+            size_t n = *upload_data_size;
+            *upload_data_size = 0;
+            if (c->too_big) {
+                /* MHD 0.9.75 cannot answer mid-upload: drop the rest and answer
+                ** 413 at the end, but hang up on a body far over the limit. */
+                c->discarded += n;
+                return c->discarded > 4 * srv->max_body + ((size_t)1 << 20) ? MHD_NO : MHD_YES;
+            }
+            if (strbuf_add(&c->body, upload_data, n) != 0 || c->body.len > srv->max_body) {
+                c->too_big = true;
+                c->discarded = c->body.len + n;
+                strbuf_release(&c->body);
+            }
+            return MHD_YES;
+        }
+        if (c->too_big) {
+            problem_now(c, 413, "the request body is larger than the server's limit");
+            return queue(c);
+        }
+        return dispatch(c);
+    case PHASE_WAIT:
+        return MHD_YES; /* spurious call while suspended */
+    case PHASE_READY:
+        return queue(c);
+    default:
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)mc;
+    struct http_server *srv = cls;
+    struct http_conn *c = *con_cls;
+    if (!c)
+        return;
+    *con_cls = NULL;
+    int64_t dur_ns = time_mono_ns() - c->t0_ns;
+    int status = c->mstatus ? c->mstatus : 499; /* client went away first */
+    http__metrics_observe(&srv->metrics, c->metrics_slot, c->req.method, status, dur_ns);
+    atomic_fetch_add(&srv->metrics.bytes_out, c->mbytes);
+    struct log *lg = srv->app->log;
+    enum log_level lvl = status >= 500 ? LOG_WARN : LOG_INFO;
+    if (log_enabled(lg, lvl)) {
+        char qpath[256], quser[96], qerr[300];
+        log_write(lg, lvl, "http.request",
+                  "method=%s path=%s route=%s status=%d bytes=%zu ms=%.3f remote=%s user=%s%s%s%s",
+                  c->req.method, log_quote(qpath, sizeof qpath, c->req.path),
+                  c->req.route ? c->req.route
+                               : (c->metrics_slot == srv->nroutes + 1 ? "static" : "-"),
+                  status, c->mbytes, (double)dur_ns / 1e6, c->remote,
+                  log_quote(quser, sizeof quser, c->user),
+                  toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? " aborted=true" : "",
+                  c->resp.error && status >= 500 ? " error=" : "",
+                  c->resp.error && status >= 500 ? log_quote(qerr, sizeof qerr, c->resp.error)
+                                                 : "");
+    }
+    atomic_fetch_sub(&srv->metrics.in_flight, 1);
+    conn_free(c);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    struct http_server *srv = cls;
+    char msg[512], q[600];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_write(srv->app->log, LOG_WARN, "http.mhd", "msg=%s", log_quote(q, sizeof q, msg));
+}
+
+/* ------------------------------------------------------------ start, stop */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                        struct err *e)
+{
+    char host[256];
+    const char *colon = strrchr(listen, ':');
+    if (!colon)
+        return err_set(e, ERR_INVAL, "listen address '%s' must be HOST:PORT", listen);
+    size_t hlen = (size_t)(colon - listen);
+    const char *h = listen;
+    if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
+        h++;
+        hlen -= 2;
+    }
+    if (hlen >= sizeof host)
+        return err_set(e, ERR_INVAL, "listen address '%s' is too long", listen);
+    memcpy(host, h, hlen);
+    host[hlen] = '\0';
+    int64_t port;
+    if (str_to_i64(str_from(colon + 1), &port) != 0 || port < 0 || port > 65535)
+        return err_set(e, ERR_INVAL, "listen port in '%s' must be 0..65535", listen);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%d", (int)port);
+    int rc = getaddrinfo(hlen ? host : NULL, portstr, &hints, &res);
+    if (rc != 0 || !res)
+        return err_set(e, ERR_INVAL, "listen address '%s': %s", listen, gai_strerror(rc));
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *sslen = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static int read_pem(const char *path, char **out, struct err *e)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 1 << 20);
+    int rc = file_read_all(path, &sb, e);
+    if (rc) {
+        strbuf_release(&sb);
+        return err_prefix(e, "TLS: ");
+    }
+    *out = strbuf_detach(&sb, NULL);
+    return 0;
+}
+
+static int cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+int http_start(struct http_server **out, struct app *app, struct err *e)
+{
+    struct http_server *srv = xcalloc(1, sizeof *srv);
+    srv->app = app;
+    srv->max_body = app->cfg.max_body ? app->cfg.max_body : (size_t)1 << 20;
+    pthread_mutex_init(&srv->mu, NULL);
+    pthread_cond_init(&srv->cv, NULL);
+
+    srv->nroutes = http_route_count();
+    srv->routes = xcalloc(srv->nroutes ? srv->nroutes : 1, sizeof *srv->routes);
+    for (size_t i = 0; i < srv->nroutes; i++)
+        srv->routes[i] = *http_route_at(i);
+    int rc = http__router_new(&srv->router, srv->routes, srv->nroutes, e);
+    if (rc)
+        goto fail;
+    http__metrics_init(&srv->metrics, srv->routes, srv->nroutes,
+                       app->started_ms ? app->started_ms : time_now_ms());
+
+    struct sockaddr_storage ss;
+    socklen_t sslen = 0;
+    rc = parse_listen(app->cfg.listen ? app->cfg.listen : "127.0.0.1:8080", &ss, &sslen, e);
+    if (rc)
+        goto fail;
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    bool tls = app->cfg.tls_cert && app->cfg.tls_key;
+    if ((app->cfg.tls_cert != NULL) != (app->cfg.tls_key != NULL)) {
+        rc = err_set(e, ERR_INVAL, "HTTPS needs both a certificate and a key");
+        goto fail;
+    }
+    if (tls) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            rc = err_set(e, ERR_UNSUPPORTED, "this libmicrohttpd has no TLS support");
+            goto fail;
+        }
+        if ((rc = read_pem(app->cfg.tls_cert, &srv->tls_cert, e)) ||
+            (rc = read_pem(app->cfg.tls_key, &srv->tls_key, e)))
+            goto fail;
+        flags |= MHD_USE_TLS;
+    }
+    int threads = app->cfg.threads > 0 ? app->cfg.threads : cores();
+
+    struct MHD_OptionItem opts[16];
+    size_t no = 0;
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+                                         srv};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
+    if (threads > 1)
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
+    if (tls) {
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+    }
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    srv->nworkers = HTTP_WRITE_WORKERS;
+    srv->workers = xcalloc((size_t)srv->nworkers, sizeof *srv->workers);
+    for (int i = 0; i < srv->nworkers; i++) {
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setstacksize(&at, (size_t)1 << 20);
+        if (pthread_create(&srv->workers[i], &at, worker_main, srv) != 0)
+            rl_die("pthread_create");
+        pthread_attr_destroy(&at);
+    }
+
+    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+                              mhd_log, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!srv->d) {
+        rc = err_set(e, ERR_IO, "cannot listen on %s (%s)",
+                     app->cfg.listen ? app->cfg.listen : "127.0.0.1:8080",
+                     errno ? strerror(errno) : "see the log");
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = di ? di->port : 0;
+    *out = srv;
+    return 0;
+fail:
+    http_stop(srv);
+    return rc;
+}
+
+int http_port(const struct http_server *srv)
+{
+    return srv->port;
+}
+
+void http_stop(struct http_server *srv)
+{
+    if (!srv)
+        return;
+    if (srv->d) {
+        MHD_socket ls = MHD_quiesce_daemon(srv->d); /* stop accepting */
+        if (ls != MHD_INVALID_SOCKET)
+            close(ls);
+    }
+    /* Handler threads finish every queued request, then exit. */
+    pthread_mutex_lock(&srv->mu);
+    srv->stopping = true;
+    pthread_cond_broadcast(&srv->cv);
+    pthread_mutex_unlock(&srv->mu);
+    for (int i = 0; i < srv->nworkers; i++)
+        pthread_join(srv->workers[i], NULL);
+    free(srv->workers);
+    srv->workers = NULL;
+    srv->nworkers = 0;
+    if (srv->d) {
+        /* Let answers in flight reach their clients (bounded). */
+        int64_t deadline = time_mono_ns() + 5 * 1000000000LL;
+        while (atomic_load(&srv->metrics.in_flight) > 0 && time_mono_ns() < deadline) {
+            struct timespec ts = {0, 10 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        MHD_stop_daemon(srv->d);
+    }
+    http__router_free(srv->router);
+    http__metrics_release(&srv->metrics);
+    free(srv->routes);
+    free(srv->tls_cert);
+    free(srv->tls_key);
+    pthread_mutex_destroy(&srv->mu);
+    pthread_cond_destroy(&srv->cv);
+    free(srv);
+}
+
+struct http__metrics *http__server_metrics(struct http_server *srv)
+{
+    return &srv->metrics;
+}
