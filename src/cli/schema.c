@@ -6,6 +6,7 @@
 #include "cli/app.h"
 
 #include "auth/auth.h"
+#include "county/county.h"
 
 #include <stddef.h>
 
@@ -17,6 +18,7 @@ struct module_schema {
 
 static const struct module_schema schema[] = {
     {"auth", auth_migrations, &auth_migrations_len},
+    {"county", county_migrations, &county_migrations_len},
 };
 
 int cli_register_schema(struct store *st, struct err *e)
