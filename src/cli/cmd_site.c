@@ -82,7 +82,16 @@ int cli_site(int argc, char **argv)
     struct err e = {0};
     struct site_problem *p = NULL;
     struct site_solution *s = NULL;
-    if (site_read_file(file, &p, &e) || site_solve(p, &prm, &s, &e)) {
+    /* The limit covers the whole command: reading (shortest paths) included,
+    ** with a little room for writing the answer. */
+    double t0 = time_mono_s(), limit = prm.time_limit_s;
+    int rc_read = site_read_file(file, &p, &e);
+    if (!rc_read) {
+        prm.time_limit_s = limit * 0.98 - (time_mono_s() - t0);
+        if (prm.time_limit_s < 0.05)
+            prm.time_limit_s = 0.05;
+    }
+    if (rc_read || site_solve(p, &prm, &s, &e)) {
         cli_errorf("%s", e.msg);
         site_problem_free(p);
         return CLI_FAIL;
