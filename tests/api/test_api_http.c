@@ -1,0 +1,454 @@
+/* ctest-labels: api */
+/*
+** API tests of the HTTP layer against the real server (tests/support):
+** health, problem documents for unknown routes and methods, body limits
+** (413, nothing written), malformed JSON (400) and wrong content type
+** (415), missing / forged tokens (401) and roles (403), Idempotency-Key
+** replay, keep-alive, static files with traversal refused, metrics moving,
+** the request log line, and HTTPS with a certificate made in the test.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rl_server.h"
+
+struct fixture {
+    struct ts_server s;
+    char web[300];
+    char op_token[128];
+    char buyer_token[128];
+};
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    /* A web root beside the test's temp files: index.html, an asset, and a
+    ** secret one level up that traversal must not reach. */
+    char tmpl[] = "/tmp/rl-web-XXXXXX";
+    if (!mkdtemp(tmpl))
+        return -1;
+    snprintf(f->web, sizeof f->web, "%s/web", tmpl);
+    mkdir(f->web, 0755);
+    char p[400];
+    snprintf(p, sizeof p, "%s/index.html", f->web);
+    write_file(p, "<!doctype html><title>ruralink</title>\n");
+    snprintf(p, sizeof p, "%s/app.js", f->web);
+    write_file(p, "console.log('hi');\n");
+    snprintf(p, sizeof p, "%s/secret.txt", tmpl);
+    write_file(p, "top secret\n");
+
+    struct ts_opts o = {.web_root = f->web, .max_body = 4096};
+    if (ts_start(&f->s, &o) != 0)
+        return -1;
+    if (ts_add_user(&f->s, 1, "op1", "operator", "op1-password") != 0 ||
+        ts_add_user(&f->s, 1, "buyer1", "buyer", "buyer1-password") != 0)
+        return -1;
+    if (ts_login(&f->s, "op1", "op1-password", f->op_token, sizeof f->op_token) != 0 ||
+        ts_login(&f->s, "buyer1", "buyer1-password", f->buyer_token, sizeof f->buyer_token) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    int rc = ts_stop(&f->s);
+    char cmd[400];
+    char *slash = strrchr(f->web, '/');
+    *slash = '\0';
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->web);
+    ts_sh(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1; /* SIGTERM must end in a clean exit 0 */
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+    if (!o || !json_object_object_get_ex(o, key, &v))
+        return -1;
+    return json_object_get_int64(v);
+}
+
+static void assert_problem(struct ts_resp *r, long status)
+{
+    assert_int_equal(r->status, status);
+    assert_string_equal(r->content_type, "application/problem+json");
+    assert_non_null(r->json);
+    assert_int_equal(jint(r->json, "status"), status);
+    assert_non_null(jstr(r->json, "type"));
+    assert_non_null(jstr(r->json, "title"));
+    assert_non_null(jstr(r->json, "detail"));
+    assert_non_null(jstr(r->json, "instance"));
+}
+
+/* A counter from /metrics: the value of the first line starting with prefix. */
+static double metric(struct ts_server *s, const char *prefix)
+{
+    struct ts_resp r;
+    assert_int_equal(ts_get(s, "/metrics", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    double v = 0;
+    size_t n = strlen(prefix);
+    for (char *p = r.body; p && *p;) {
+        char *eol = strchr(p, '\n');
+        if (strncmp(p, prefix, n) == 0 && p[n] == ' ') {
+            v = strtod(p + n + 1, NULL);
+            break;
+        }
+        p = eol ? eol + 1 : NULL;
+    }
+    ts_resp_free(&r);
+    return v;
+}
+
+static void test_health(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/json");
+    assert_string_equal(jstr(r.json, "status"), "ok");
+    assert_string_equal(jstr(r.json, "store"), "sqlite");
+    assert_non_null(jstr(r.json, "version"));
+    assert_string_equal(jstr(r.json, "demo"), "false");
+    ts_resp_free(&r);
+}
+
+static void test_not_found_and_method(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    assert_int_equal(ts_get(&f->s, "/api/v1/no-such-thing", NULL, &r), 0);
+    assert_problem(&r, 404);
+    assert_string_equal(jstr(r.json, "instance"), "/api/v1/no-such-thing");
+    ts_resp_free(&r);
+
+    assert_int_equal(ts_post_json(&f->s, "DELETE", "/api/v1/health", NULL, NULL, &r), 0);
+    assert_problem(&r, 405);
+    char allow[128];
+    assert_true(ts_resp_header(&r, "Allow", allow, sizeof allow));
+    assert_non_null(strstr(allow, "GET"));
+    ts_resp_free(&r);
+}
+
+static void test_auth_required(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    char h[200];
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", NULL, "{}", &r), 0);
+    assert_problem(&r, 401);
+    assert_true(ts_resp_header(&r, "WWW-Authenticate", h, sizeof h));
+    assert_non_null(strstr(h, "Bearer"));
+    ts_resp_free(&r);
+
+    /* Well-formed but unknown token, and garbage. */
+    const char *forged[] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x", "\"; DROP TABLE users"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", forged[i], "{}",
+                                      &r),
+                         0);
+        assert_problem(&r, 401);
+        ts_resp_free(&r);
+    }
+    /* Basic auth is not a bearer token. */
+    const char *hdrs[] = {"Authorization: Basic b3AxOm9wMS1wYXNzd29yZA==", NULL};
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", NULL,
+                                "application/json", "{}", 2, hdrs, &r),
+                     0);
+    assert_problem(&r, 401);
+    ts_resp_free(&r);
+}
+
+static void test_write_and_bad_input(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    double w0 = metric(&f->s, "store_writes_total");
+
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                  "{\"note\":\"hello\"}", &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(jstr(r.json, "committed"), "true");
+    ts_resp_free(&r);
+    double w1 = metric(&f->s, "store_writes_total");
+    assert_true(w1 >= w0 + 1);
+
+    /* Malformed JSON: 400 with the parser's message; nothing written. */
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                  "{\"note\": \"unterminated", &r),
+                     0);
+    assert_problem(&r, 400);
+    assert_non_null(strstr(jstr(r.json, "detail"), "JSON"));
+    ts_resp_free(&r);
+    /* Wrong type and unknown field: 400. */
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                  "{\"note\": 5}", &r),
+                     0);
+    assert_problem(&r, 400);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                  "{\"nope\": 1}", &r),
+                     0);
+    assert_problem(&r, 400);
+    ts_resp_free(&r);
+    /* Not JSON at all: 415. */
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                "text/plain", "note=hello", 10, NULL, &r),
+                     0);
+    assert_problem(&r, 415);
+    ts_resp_free(&r);
+
+    /* Over --max-body (4096): 413 up front by Content-Length ... */
+    size_t big = 10000;
+    char *body = malloc(big + 1);
+    memset(body, ' ', big);
+    body[0] = '{';
+    body[big - 1] = '}';
+    body[big] = '\0';
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, body,
+                                  &r),
+                     0);
+    assert_problem(&r, 413);
+    ts_resp_free(&r);
+    /* ... and when chunked (no Content-Length). */
+    const char *chunked[] = {"Transfer-Encoding: chunked", NULL};
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                "application/json", body, big, chunked, &r),
+                     0);
+    assert_problem(&r, 413);
+    ts_resp_free(&r);
+    free(body);
+    assert_true(metric(&f->s, "store_writes_total") == w1);
+}
+
+static void test_roles(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    /* Listing users is for admins: an operator gets 403 problem. */
+    assert_int_equal(ts_get(&f->s, "/api/v1/users", f->op_token, &r), 0);
+    assert_problem(&r, 403);
+    ts_resp_free(&r);
+    /* Any person may ping-write. */
+    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->buyer_token,
+                                  NULL, &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    ts_resp_free(&r);
+}
+
+static void test_idempotency(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r1, r2, r3;
+    const char *key[] = {"Idempotency-Key: k-123", NULL};
+    double w0 = metric(&f->s, "store_writes_total");
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                "application/json", "{\"note\":\"once\"}", 15, key, &r1),
+                     0);
+    assert_int_equal(r1.status, 201);
+    double w1 = metric(&f->s, "store_writes_total");
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                "application/json", "{\"note\":\"once\"}", 15, key, &r2),
+                     0);
+    assert_int_equal(r2.status, 201);
+    assert_string_equal(r1.body, r2.body); /* the first answer, time included */
+    char h[32];
+    assert_true(ts_resp_header(&r2, "Idempotent-Replayed", h, sizeof h));
+    assert_true(metric(&f->s, "store_writes_total") == w1); /* handler not run again */
+    assert_true(w1 >= w0 + 1);
+    /* The same key from another user is another request. */
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->buyer_token,
+                                "application/json", "{\"note\":\"once\"}", 15, key, &r3),
+                     0);
+    assert_int_equal(r3.status, 201);
+    assert_false(ts_resp_header(&r3, "Idempotent-Replayed", h, sizeof h));
+    ts_resp_free(&r1);
+    ts_resp_free(&r2);
+    ts_resp_free(&r3);
+}
+
+static void test_keep_alive(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+    ts_resp_free(&r);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.new_connections, 0); /* curl reused the connection */
+        ts_resp_free(&r);
+        /* Writes answered from a handler thread keep it alive too. */
+        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                      NULL, &r),
+                         0);
+        assert_int_equal(r.status, 201);
+        assert_int_equal(r.new_connections, 0);
+        ts_resp_free(&r);
+    }
+}
+
+static void test_static(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    assert_int_equal(ts_get(&f->s, "/", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "text/html"));
+    assert_non_null(strstr(r.body, "<title>ruralink</title>"));
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&f->s, "/app.js", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.content_type, "javascript"));
+    ts_resp_free(&r);
+    /* Client-side route: index.html. Missing asset: 404. */
+    assert_int_equal(ts_get(&f->s, "/villages/12", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<title>ruralink</title>"));
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&f->s, "/missing.js", NULL, &r), 0);
+    assert_problem(&r, 404);
+    ts_resp_free(&r);
+    /* Traversal, raw and percent-encoded: never the secret. */
+    const char *evil[] = {"/../secret.txt", "/%2e%2e/secret.txt", "/a/..%2f..%2fsecret.txt",
+                          "/%2E%2E%2Fsecret.txt", "/.%2e/secret.txt"};
+    for (size_t i = 0; i < sizeof evil / sizeof evil[0]; i++) {
+        assert_int_equal(ts_get(&f->s, evil[i], NULL, &r), 0);
+        assert_null(strstr(r.body, "top secret"));
+        assert_true(r.status == 404 || r.status == 400);
+        ts_resp_free(&r);
+    }
+    /* API paths never fall back to the dashboard. */
+    assert_int_equal(ts_get(&f->s, "/api/v1/nothing-here", NULL, &r), 0);
+    assert_problem(&r, 404);
+    ts_resp_free(&r);
+}
+
+static void test_metrics_and_log(void **state)
+{
+    struct fixture *f = *state;
+    const char *key = "http_requests_total{route=\"/api/v1/health\",method=\"GET\",status=\"200\"}";
+    double before = metric(&f->s, key);
+    struct ts_resp r;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+        ts_resp_free(&r);
+    }
+    assert_true(metric(&f->s, key) == before + 3);
+    assert_true(metric(&f->s, "http_request_duration_seconds_count{route=\"/api/v1/health\","
+                              "method=\"GET\"}") >= 3);
+    assert_true(metric(&f->s, "process_start_time_seconds") > 1.7e9);
+    assert_int_equal(ts_get(&f->s, "/metrics", NULL, &r), 0);
+    assert_non_null(strstr(r.body, "store_writer_queue_depth "));
+    assert_non_null(strstr(r.body, "store_batch_size_bucket{le=\"+Inf\"}"));
+    assert_non_null(strstr(r.content_type, "text/plain"));
+    ts_resp_free(&r);
+
+    /* The request log line (logfmt) reached stderr. */
+    FILE *lf = fopen(f->s.err_path, "r");
+    assert_non_null(lf);
+    char line[2048];
+    bool seen = false;
+    while (fgets(line, sizeof line, lf)) {
+        if (strstr(line, "event=http.request") && strstr(line, "method=POST") &&
+            strstr(line, "route=/api/v1/system/ping-write") && strstr(line, "user=op1") &&
+            strstr(line, "status=201") && strstr(line, " ms=") && strstr(line, "remote=127.0.0.1"))
+            seen = true;
+    }
+    fclose(lf);
+    assert_true(seen);
+}
+
+static void test_tls(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rl-tls-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cmd[1200], cert[300], key[300];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 2 "
+             "-subj /CN=127.0.0.1 >/dev/null 2>&1",
+             key, cert);
+    if (ts_sh(cmd) != 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        ts_sh(cmd);
+        skip(); /* no openssl CLI (deps/apt.txt lists it) */
+    }
+    struct ts_server s;
+    struct ts_opts o = {.tls_cert = cert, .tls_key = key};
+    assert_int_equal(ts_start(&s, &o), 0); /* health over https */
+    struct ts_resp r;
+    assert_int_equal(ts_get(&s, "/api/v1/health", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "tls"), "true");
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&s, "/api/v1/none", NULL, &r), 0);
+    assert_problem(&r, 404);
+    ts_resp_free(&r);
+    /* Plain HTTP to the TLS port gets no HTTP answer. */
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/health", s.port);
+    snprintf(cmd, sizeof cmd,
+             "curl --noproxy '*' -s -m 5 -o /dev/null -w '%%{http_code}' '%s' | grep -q '^000$'",
+             url);
+    int plain = ts_sh(cmd);
+    assert_int_equal(ts_stop(&s), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ts_sh(cmd);
+    assert_int_equal(plain, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_health),
+        cmocka_unit_test(test_not_found_and_method),
+        cmocka_unit_test(test_auth_required),
+        cmocka_unit_test(test_write_and_bad_input),
+        cmocka_unit_test(test_roles),
+        cmocka_unit_test(test_idempotency),
+        cmocka_unit_test(test_keep_alive),
+        cmocka_unit_test(test_static),
+        cmocka_unit_test(test_metrics_and_log),
+    };
+    const struct CMUnitTest tls_tests[] = {
+        cmocka_unit_test(test_tls),
+    };
+    int failed = cmocka_run_group_tests_name("http", tests, setup, teardown);
+    failed += cmocka_run_group_tests_name("https", tls_tests, NULL, NULL);
+    return failed;
+}
