@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "county/county.h"
+#include "market/market.h"
 
 #include <stddef.h>
 
@@ -19,6 +20,7 @@ struct module_schema {
 static const struct module_schema schema[] = {
     {"auth", auth_migrations, &auth_migrations_len},
     {"county", county_migrations, &county_migrations_len},
+    {"market", market_migrations, &market_migrations_len},
 };
 
 int cli_register_schema(struct store *st, struct err *e)

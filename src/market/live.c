@@ -1,0 +1,470 @@
+/*
+** live.c: live-stream commerce. Sessions (host, village, title, topic tags,
+** start/end), pre-heat posts, flash offers (flash price, flash stock set
+** aside for the session, per-buyer limit) and the session report: orders,
+** units, GMV, unique buyers, sell-through and the minute-by-minute curve.
+** Orders against offers are placed in order.c.
+*/
+#include "market/market_int.h"
+
+#include <string.h>
+
+#define MINUTE_MS 60000LL
+#define SESSION_MAX_MS (24LL * 3600 * 1000)
+
+struct live_write {
+    const struct auth_principal *who;
+    const struct market_session *session;
+    const struct market_post *post;
+    const struct market_offer *offer;
+    struct arena *a;
+    int64_t id;
+};
+
+static int session_create_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_write *w = arg;
+    const struct market_session *in = w->session;
+    int64_t host = in->host_user_id;
+    if (!market__is_staff(w->who) || host == 0)
+        host = w->who->user_id;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "INSERT INTO market_sessions (county_id, host_user_id, village_id,"
+                           " title, tags, start_ms, end_ms, created_ms) VALUES (?,?,?,?,?,?,?,?)"
+                           " RETURNING id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, host);
+    store_bind_i64(s, 3, in->village_id);
+    store_bind_text(s, 4, in->title, -1);
+    store_bind_text(s, 5, market__join(w->a, in->tags, in->ntags), -1);
+    store_bind_i64(s, 6, in->start_ms);
+    store_bind_i64(s, 7, in->end_ms);
+    store_bind_i64(s, 8, time_now_ms());
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    w->id = store_col_i64(s, 0);
+    return market__audit(c, w->who, "market.session.create", "live_session", w->id, NULL, e);
+}
+
+int market_session_create(struct store *st, const struct auth_principal *who,
+                          const struct market_session *in, int64_t *id_out, struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc || (rc = market__text("title", in->title, MARKET_NAME_MAX, true, false, e)) ||
+        (rc = market__tags("tags", in->tags, in->ntags, e)))
+        return rc;
+    if (in->village_id <= 0)
+        return err_set(e, ERR_INVAL, "field 'village_id' is required");
+    if (in->start_ms <= 0 || in->end_ms <= in->start_ms ||
+        in->end_ms - in->start_ms > SESSION_MAX_MS)
+        return err_set(e, ERR_INVAL, "fields 'start'..'end' must be an ordered range of at"
+                                     " most 24 hours");
+    struct arena a;
+    arena_init(&a, 1024);
+    struct live_write w = {.who = who, .session = in, .a = &a};
+    rc = store_write(st, session_create_fn, &w, e);
+    arena_release(&a);
+    if (!rc && id_out)
+        *id_out = w.id;
+    return rc;
+}
+
+/* Host of a session (ERR_NOTFOUND outside the county). */
+static int session_host(struct store_conn *c, int64_t county, int64_t id, int64_t *host,
+                        int64_t *start, int64_t *end, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT host_user_id, start_ms, end_ms FROM market_sessions"
+                           " WHERE id = ? AND county_id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, id);
+    store_bind_i64(s, 2, county);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "live session %lld not found", (long long)id);
+    if (host)
+        *host = store_col_i64(s, 0);
+    if (start)
+        *start = store_col_i64(s, 1);
+    if (end)
+        *end = store_col_i64(s, 2);
+    return 0;
+}
+
+static int may_edit_session(struct store_conn *c, const struct auth_principal *who, int64_t id,
+                            struct err *e)
+{
+    int64_t host;
+    int rc = session_host(c, who->county_id, id, &host, NULL, NULL, e);
+    if (rc)
+        return rc;
+    if (market__is_staff(who) || host == who->user_id)
+        return 0;
+    return err_set(e, ERR_PERM, "live session %lld is hosted by someone else", (long long)id);
+}
+
+static int post_add_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_write *w = arg;
+    const struct market_post *in = w->post;
+    int rc = may_edit_session(c, w->who, in->session_id, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    rc = store_prepare(c,
+                       "INSERT INTO market_posts (county_id, session_id, body, tags,"
+                       " scheduled_ms, created_ms) VALUES (?,?,?,?,?,?) RETURNING id",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, in->session_id);
+    store_bind_text(s, 3, in->body, -1);
+    store_bind_text(s, 4, market__join(w->a, in->tags, in->ntags), -1);
+    store_bind_i64(s, 5, in->scheduled_ms);
+    store_bind_i64(s, 6, time_now_ms());
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    w->id = store_col_i64(s, 0);
+    return market__audit(c, w->who, "market.post.add", "live_session", in->session_id, NULL, e);
+}
+
+int market_post_add(struct store *st, const struct auth_principal *who,
+                    const struct market_post *in, int64_t *id_out, struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc || (rc = market__text("body", in->body, MARKET_STORY_MAX, true, true, e)) ||
+        (rc = market__tags("tags", in->tags, in->ntags, e)))
+        return rc;
+    if (in->scheduled_ms <= 0)
+        return err_set(e, ERR_INVAL, "field 'scheduled_at' is required");
+    struct arena a;
+    arena_init(&a, 1024);
+    struct live_write w = {.who = who, .post = in, .a = &a};
+    rc = store_write(st, post_add_fn, &w, e);
+    arena_release(&a);
+    if (!rc && id_out)
+        *id_out = w.id;
+    return rc;
+}
+
+static int offer_add_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_write *w = arg;
+    const struct market_offer *in = w->offer;
+    int rc = may_edit_session(c, w->who, in->session_id, e);
+    if (rc)
+        return rc;
+    /* the product must be in the county, and a merchant's own */
+    if ((rc = market__may_edit_product(c, w->who, in->product_id, e))) {
+        if (rc == ERR_NOTFOUND)
+            return err_set(e, ERR_INVAL, "product %lld not found", (long long)in->product_id);
+        return rc;
+    }
+    struct store_stmt *s;
+    rc = store_prepare(c,
+                       "INSERT INTO market_offers (county_id, session_id, product_id,"
+                       " flash_price_fen, flash_stock, per_buyer_limit, created_ms)"
+                       " VALUES (?,?,?,?,?,?,?) RETURNING id",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, in->session_id);
+    store_bind_i64(s, 3, in->product_id);
+    store_bind_i64(s, 4, in->flash_price_fen);
+    store_bind_i64(s, 5, in->flash_stock);
+    store_bind_i64(s, 6, in->per_buyer_limit);
+    store_bind_i64(s, 7, time_now_ms());
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    w->id = store_col_i64(s, 0);
+    char detail[96];
+    snprintf(detail, sizeof detail, "{\"flash_stock\":%lld,\"flash_price_fen\":%lld}",
+             (long long)in->flash_stock, (long long)in->flash_price_fen);
+    return market__audit(c, w->who, "market.offer.add", "live_offer", w->id, detail, e);
+}
+
+int market_offer_add(struct store *st, const struct auth_principal *who,
+                     const struct market_offer *in, int64_t *id_out, struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc ||
+        (rc = market__int_range("flash_price_fen", in->flash_price_fen, 1, MARKET_PRICE_MAX_FEN,
+                                e)) ||
+        (rc = market__int_range("flash_stock", in->flash_stock, 1, MARKET_STOCK_MAX, e)) ||
+        (rc = market__int_range("per_buyer_limit", in->per_buyer_limit, 0, MARKET_STOCK_MAX, e)))
+        return rc;
+    if (in->product_id <= 0)
+        return err_set(e, ERR_INVAL, "field 'product_id' is required");
+    struct live_write w = {.who = who, .offer = in};
+    rc = store_write(st, offer_add_fn, &w, e);
+    if (!rc && id_out)
+        *id_out = w.id;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ reads */
+
+struct live_read {
+    const struct auth_principal *who;
+    int64_t id, from_ms;
+    struct arena *a;
+    void *items;
+    size_t n, cap;
+    struct market_report *report;
+};
+
+static void session_row(struct store_stmt *s, struct arena *a, struct market_session *x)
+{
+    x->id = store_col_i64(s, 0);
+    x->county_id = store_col_i64(s, 1);
+    x->host_user_id = store_col_i64(s, 2);
+    x->village_id = store_col_i64(s, 3);
+    x->title = arena_strdup(a, store_col_text(s, 4));
+    x->tags = market__split(a, store_col_text(s, 5), &x->ntags);
+    x->start_ms = store_col_i64(s, 6);
+    x->end_ms = store_col_i64(s, 7);
+    x->created_ms = store_col_i64(s, 8);
+}
+
+#define SESSION_COLS                                                                      \
+    "SELECT id, county_id, host_user_id, village_id, title, tags, start_ms, end_ms,"     \
+    " created_ms FROM market_sessions"
+
+static int session_read_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_read *r = arg;
+    struct store_stmt *s;
+    int rc;
+    if (r->id)
+        rc = store_prepare(c, SESSION_COLS " WHERE county_id = ? AND id = ?", &s, e);
+    else
+        rc = store_prepare(c,
+                           SESSION_COLS " WHERE county_id = ? AND end_ms > ?"
+                                        " ORDER BY start_ms DESC LIMIT 500",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, r->who->county_id);
+    store_bind_i64(s, 2, r->id ? r->id : r->from_ms);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow(&r->items, &r->cap, r->n + 1, sizeof(struct market_session));
+        session_row(s, r->a, (struct market_session *)r->items + r->n++);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int market_session_get(struct store *st, const struct auth_principal *who, int64_t id,
+                       struct arena *a, struct market_session *out, struct err *e)
+{
+    struct live_read r = {.who = who, .id = id, .a = a};
+    int rc = store_read(st, session_read_fn, &r, e);
+    if (!rc && r.n == 0)
+        rc = err_set(e, ERR_NOTFOUND, "live session %lld not found", (long long)id);
+    if (!rc)
+        *out = *(struct market_session *)r.items;
+    free(r.items);
+    return rc;
+}
+
+int market_session_list(struct store *st, const struct auth_principal *who, int64_t from_ms,
+                        struct arena *a, struct market_session **out, size_t *n,
+                        struct err *e)
+{
+    struct live_read r = {.who = who, .from_ms = from_ms, .a = a};
+    int rc = store_read(st, session_read_fn, &r, e);
+    *out = NULL, *n = 0;
+    if (!rc && r.n) {
+        *out = arena_alloc(a, r.n * sizeof **out);
+        memcpy(*out, r.items, r.n * sizeof **out);
+        *n = r.n;
+    }
+    free(r.items);
+    return rc;
+}
+
+static int post_list_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_read *r = arg;
+    int rc = session_host(c, r->who->county_id, r->id, NULL, NULL, NULL, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    if ((rc = store_prepare(c,
+                            "SELECT id, session_id, body, tags, scheduled_ms, created_ms"
+                            " FROM market_posts WHERE session_id = ? ORDER BY scheduled_ms, id",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, r->id);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow(&r->items, &r->cap, r->n + 1, sizeof(struct market_post));
+        struct market_post *p = (struct market_post *)r->items + r->n++;
+        p->id = store_col_i64(s, 0);
+        p->session_id = store_col_i64(s, 1);
+        p->body = arena_strdup(r->a, store_col_text(s, 2));
+        p->tags = market__split(r->a, store_col_text(s, 3), &p->ntags);
+        p->scheduled_ms = store_col_i64(s, 4);
+        p->created_ms = store_col_i64(s, 5);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int market_post_list(struct store *st, const struct auth_principal *who, int64_t session_id,
+                     struct arena *a, struct market_post **out, size_t *n, struct err *e)
+{
+    struct live_read r = {.who = who, .id = session_id, .a = a};
+    int rc = store_read(st, post_list_fn, &r, e);
+    *out = NULL, *n = 0;
+    if (!rc && r.n) {
+        *out = arena_alloc(a, r.n * sizeof **out);
+        memcpy(*out, r.items, r.n * sizeof **out);
+        *n = r.n;
+    }
+    free(r.items);
+    return rc;
+}
+
+static int offer_list_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_read *r = arg;
+    int rc = session_host(c, r->who->county_id, r->id, NULL, NULL, NULL, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    if ((rc = store_prepare(c,
+                            "SELECT id, session_id, product_id, flash_price_fen, flash_stock,"
+                            " sold, per_buyer_limit FROM market_offers WHERE session_id = ?"
+                            " ORDER BY id",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, r->id);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow(&r->items, &r->cap, r->n + 1, sizeof(struct market_offer));
+        struct market_offer *o = (struct market_offer *)r->items + r->n++;
+        o->id = store_col_i64(s, 0);
+        o->session_id = store_col_i64(s, 1);
+        o->product_id = store_col_i64(s, 2);
+        o->flash_price_fen = store_col_i64(s, 3);
+        o->flash_stock = store_col_i64(s, 4);
+        o->sold = store_col_i64(s, 5);
+        o->per_buyer_limit = store_col_i64(s, 6);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int market_offer_list(struct store *st, const struct auth_principal *who, int64_t session_id,
+                      struct arena *a, struct market_offer **out, size_t *n, struct err *e)
+{
+    struct live_read r = {.who = who, .id = session_id, .a = a};
+    int rc = store_read(st, offer_list_fn, &r, e);
+    *out = NULL, *n = 0;
+    if (!rc && r.n) {
+        *out = arena_alloc(a, r.n * sizeof **out);
+        memcpy(*out, r.items, r.n * sizeof **out);
+        *n = r.n;
+    }
+    free(r.items);
+    return rc;
+}
+
+/* --------------------------------------------------------------- report */
+
+static int report_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct live_read *r = arg;
+    struct market_report *rep = r->report;
+    int64_t host, start, end;
+    int rc = session_host(c, r->who->county_id, r->id, &host, &start, &end, e);
+    if (rc)
+        return rc;
+    if (!market__reads_county(r->who) && host != r->who->user_id)
+        return err_set(e, ERR_PERM, "only staff, auditors and the host read session reports");
+    struct store_stmt *s;
+    /* Order lines against this session's offers, in live orders. */
+    if ((rc = store_prepare(c,
+                            "SELECT COUNT(DISTINCT o.id), COALESCE(SUM(l.qty), 0),"
+                            " COALESCE(SUM(l.line_total_fen), 0), COUNT(DISTINCT o.buyer_user_id)"
+                            " FROM market_order_lines l JOIN market_orders o ON o.id = l.order_id"
+                            " JOIN market_offers f ON f.id = l.offer_id"
+                            " WHERE f.session_id = ? AND o.county_id = ? AND o.status <> ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, r->id);
+    store_bind_i64(s, 2, r->who->county_id);
+    store_bind_i64(s, 3, MARKET_CANCELLED);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    rep->session_id = r->id;
+    rep->orders = store_col_i64(s, 0);
+    rep->units = store_col_i64(s, 1);
+    rep->gmv_fen = store_col_i64(s, 2);
+    rep->unique_buyers = store_col_i64(s, 3);
+    if ((rc = store_prepare(c,
+                            "SELECT COALESCE(SUM(flash_stock), 0) FROM market_offers"
+                            " WHERE session_id = ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, r->id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    rep->flash_stock = store_col_i64(s, 0);
+    rep->sell_through_bp = rep->flash_stock ? rep->units * 10000 / rep->flash_stock : 0;
+
+    /* The curve: every minute from the start to the end (or the last order). */
+    if ((rc = store_prepare(c,
+                            "SELECT (o.created_ms - ?) / 60000 AS m, COUNT(DISTINCT o.id),"
+                            " SUM(l.qty), SUM(l.line_total_fen)"
+                            " FROM market_order_lines l JOIN market_orders o ON o.id = l.order_id"
+                            " JOIN market_offers f ON f.id = l.offer_id"
+                            " WHERE f.session_id = ? AND o.county_id = ? AND o.status <> ?"
+                            " AND o.created_ms >= ? GROUP BY m ORDER BY m",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, start);
+    store_bind_i64(s, 2, r->id);
+    store_bind_i64(s, 3, r->who->county_id);
+    store_bind_i64(s, 4, MARKET_CANCELLED);
+    store_bind_i64(s, 5, start);
+    int64_t minutes = (end - start + MINUTE_MS - 1) / MINUTE_MS;
+    struct market_minute *buckets = NULL;
+    size_t nb = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&buckets, &cap, nb + 1, sizeof *buckets);
+        buckets[nb++] = (struct market_minute){store_col_i64(s, 0), store_col_i64(s, 1),
+                                               store_col_i64(s, 2), store_col_i64(s, 3)};
+    }
+    if (rc < 0) {
+        free(buckets);
+        return rc;
+    }
+    if (nb && buckets[nb - 1].minute + 1 > minutes)
+        minutes = buckets[nb - 1].minute + 1;
+    if (minutes > 24 * 60 * 7)
+        minutes = 24 * 60 * 7;
+    rep->ncurve = (size_t)minutes;
+    rep->curve = arena_calloc(r->a, rep->ncurve * sizeof *rep->curve + 1);
+    for (size_t i = 0; i < rep->ncurve; i++)
+        rep->curve[i].minute = (int64_t)i;
+    for (size_t i = 0; i < nb; i++)
+        if (buckets[i].minute < minutes)
+            rep->curve[buckets[i].minute] = buckets[i];
+    free(buckets);
+    return 0;
+}
+
+int market_session_report(struct store *st, const struct auth_principal *who, int64_t id,
+                          struct arena *a, struct market_report *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct live_read r = {.who = who, .id = id, .a = a, .report = out};
+    return store_read(st, report_fn, &r, e);
+}

@@ -1,0 +1,986 @@
+/* Unit tests for src/market: producers, catalog validation and roles,
+** trigram/LIKE search, CSV import (all or nothing) and export, lots and
+** FEFO allocation, order lifecycle (every illegal transition refused and
+** nothing changed), money, idempotency, live sessions and the concurrent
+** flash sale that must sell exactly its stock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "market/market.h"
+
+/* ------------------------------------------------------------ fixtures */
+
+struct fx {
+    char dir[256];
+    char path[300];
+    struct store *st;
+    struct arena a;
+};
+
+#define COUNTY 7
+static const struct auth_principal ADMIN = {1, 0, COUNTY, AUTH_ROLE_ADMIN, "admin"};
+static const struct auth_principal OPER = {2, 0, COUNTY, AUTH_ROLE_OPERATOR, "op"};
+static const struct auth_principal MERCH = {10, 0, COUNTY, AUTH_ROLE_MERCHANT, "m1"};
+static const struct auth_principal MERCH2 = {11, 0, COUNTY, AUTH_ROLE_MERCHANT, "m2"};
+static const struct auth_principal BUYER = {20, 0, COUNTY, AUTH_ROLE_BUYER, "b1"};
+static const struct auth_principal BUYER2 = {21, 0, COUNTY, AUTH_ROLE_BUYER, "b2"};
+static const struct auth_principal AUDITOR = {30, 0, COUNTY, AUTH_ROLE_AUDITOR, "aud"};
+static const struct auth_principal OTHER = {40, 0, COUNTY + 1, AUTH_ROLE_ADMIN, "other"};
+
+static int fx_setup(void **state)
+{
+    struct fx *f = xcalloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/rl-market-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/m.db", f->dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&f->st, &cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
+        store_migrate(f->st, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
+    arena_init(&f->a, 1 << 16);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    arena_release(&f->a);
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+struct q1 {
+    const char *sql;
+    int64_t arg;
+    int64_t out;
+};
+
+static int q1_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct q1 *q = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, q->sql, &s, e);
+    if (rc)
+        return rc;
+    if (strchr(q->sql, '?'))
+        store_bind_i64(s, 1, q->arg);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    q->out = rc == STORE_ROW ? store_col_i64(s, 0) : -1;
+    return 0;
+}
+
+/* One integer from a query with at most one bound integer. */
+static int64_t q1(struct fx *f, const char *sql, int64_t arg)
+{
+    struct q1 q = {sql, arg, 0};
+    struct err e = {0};
+    if (store_read(f->st, q1_fn, &q, &e))
+        fail_msg("%s: %s", sql, e.msg);
+    return q.out;
+}
+
+/* A fingerprint of every market table, to prove that a refused call wrote nothing. */
+static int64_t snapshot(struct fx *f)
+{
+    static const char *const t[] = {
+        "SELECT COUNT(*) + 1000 * COALESCE(SUM(id), 0) FROM market_producers",
+        "SELECT COUNT(*) + COALESCE(SUM(price_fen + updated_ms % 1000), 0) FROM market_products",
+        "SELECT COUNT(*) + 7 * COALESCE(SUM(qty * id), 0) FROM market_lots",
+        "SELECT COUNT(*) + COALESCE(SUM(delta), 0) FROM market_stock_moves",
+        "SELECT COUNT(*) + 3 * COALESCE(SUM(status * id + total_fen), 0) FROM market_orders",
+        "SELECT COUNT(*) FROM market_order_lines",
+        "SELECT COUNT(*) FROM market_order_history",
+        "SELECT COUNT(*) + COALESCE(SUM(sold * id), 0) FROM market_offers",
+        "SELECT COUNT(*) + COALESCE(SUM(qty), 0) FROM market_offer_buyers",
+        "SELECT COUNT(*) FROM market_sessions",
+        "SELECT COUNT(*) FROM market_products_fts",
+        "SELECT COUNT(*) FROM audit_log",
+    };
+    int64_t h = 0;
+    for (size_t i = 0; i < RL_ARRAY_LEN(t); i++)
+        h = h * 1000003 + q1(f, t[i], 0);
+    return h;
+}
+
+static int64_t mk_producer(struct fx *f, const struct auth_principal *who, int64_t village)
+{
+    struct market_producer p = {.village_id = village, .kind = "cooperative",
+                                .name = "红富士苹果合作社", .contact_phone = "13800000000"};
+    int64_t id = 0;
+    struct err e = {0};
+    if (market_producer_create(f->st, who, &p, &id, &e))
+        fail_msg("producer: %s", e.msg);
+    return id;
+}
+
+static int64_t mk_product(struct fx *f, const struct auth_principal *who, int64_t producer,
+                          const char *name_zh, const char *name_en, int64_t price)
+{
+    static const char *tags[] = {"一村一品", "高山"};
+    struct market_product p = {.producer_id = producer, .name_zh = name_zh, .name_en = name_en,
+                               .story_zh = "海拔一千二百米的果园，昼夜温差大。",
+                               .story_en = "Orchards at 1,200 m with cold nights.",
+                               .category = "fruit", .unit = "box 5 kg", .price_fen = price,
+                               .weight_g = 5000, .storage = MARKET_STORAGE_CHILLED,
+                               .shelf_life_days = 60, .tags = tags, .ntags = 2};
+    int64_t id = 0;
+    struct err e = {0};
+    if (market_product_create(f->st, who, &p, &id, &e))
+        fail_msg("product: %s", e.msg);
+    return id;
+}
+
+static int64_t mk_lot(struct fx *f, int64_t product, int64_t node, int64_t qty, int64_t expiry)
+{
+    struct market_lot l = {.product_id = product, .node_id = node, .qty = qty,
+                           .lot_code = "L", .expiry_ms = expiry};
+    int64_t id = 0;
+    struct err e = {0};
+    if (market_lot_add(f->st, &OPER, &l, &id, &e))
+        fail_msg("lot: %s", e.msg);
+    return id;
+}
+
+static int place1(struct fx *f, const struct auth_principal *who, int64_t product, int64_t offer,
+                  int64_t qty, const char *key, struct market_order *out, struct err *e)
+{
+    struct market_line_req line = {.product_id = product, .offer_id = offer, .qty = qty};
+    struct market_order_req r = {.idem_key = key, .delivery_node_id = 5, .lines = &line,
+                                 .nlines = 1};
+    return market_order_place(f->st, who, &r, &f->a, out, e);
+}
+
+/* ------------------------------------------------------------- catalog */
+
+static void test_producer_roles(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    struct market_producer got;
+    assert_int_equal(market_producer_get(f->st, &BUYER, p1, &f->a, &got, &e), 0);
+    assert_int_equal(got.owner_user_id, MERCH.user_id);
+    assert_string_equal(got.name, "红富士苹果合作社");
+    /* another county does not see it */
+    assert_int_equal(market_producer_get(f->st, &OTHER, p1, &f->a, &got, &e), ERR_NOTFOUND);
+    /* a buyer may not create, another merchant may not edit */
+    struct market_producer in = got;
+    in.name = "改名";
+    assert_int_equal(market_producer_create(f->st, &BUYER, &in, NULL, &e), ERR_PERM);
+    assert_int_equal(market_producer_update(f->st, &MERCH2, &in, &e), ERR_PERM);
+    assert_int_equal(market_producer_update(f->st, &MERCH, &in, &e), 0);
+    /* certifications with validity */
+    struct market_cert c = {.kind = "organic", .cert_no = "OC-1", .valid_from_ms = 1000,
+                            .valid_until_ms = 500};
+    assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), ERR_INVAL);
+    c.valid_until_ms = INT64_C(4102444800000);
+    c.kind = "magic";
+    assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), ERR_INVAL);
+    c.kind = "organic";
+    assert_int_equal(market_cert_add(f->st, &MERCH2, p1, &c, NULL, &e), ERR_PERM);
+    assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), 0);
+    assert_int_equal(market_producer_get(f->st, &AUDITOR, p1, &f->a, &got, &e), 0);
+    assert_int_equal(got.ncerts, 1);
+    assert_string_equal(got.certs[0].kind, "organic");
+    /* merchants own their products */
+    int64_t pr = mk_product(f, &MERCH, p1, "苹果", "Apple", 6800);
+    struct market_product prod;
+    assert_int_equal(market_product_get(f->st, &BUYER, pr, &f->a, &prod, &e), 0);
+    assert_int_equal(prod.village_id, 100); /* from the producer */
+    assert_string_equal(prod.sku, "P1");
+    assert_true(prod.temp_min_c == 0 && prod.temp_max_c == 4); /* chilled defaults */
+    prod.price_fen = 7200;
+    assert_int_equal(market_product_update(f->st, &MERCH2, &prod, &e), ERR_PERM);
+    assert_int_equal(market_product_update(f->st, &BUYER, &prod, &e), ERR_PERM);
+    assert_int_equal(market_product_update(f->st, &MERCH, &prod, &e), 0);
+    assert_int_equal(market_product_get(f->st, &BUYER, pr, &f->a, &prod, &e), 0);
+    assert_int_equal(prod.price_fen, 7200);
+    assert_int_equal(market_product_get(f->st, &OTHER, pr, &f->a, &prod, &e), ERR_NOTFOUND);
+    /* a merchant cannot put products under someone else's producer */
+    int64_t p2 = mk_producer(f, &MERCH2, 101);
+    struct market_product np = prod;
+    np.producer_id = p2;
+    np.sku = "X-1";
+    assert_int_equal(market_product_create(f->st, &MERCH, &np, NULL, &e), ERR_PERM);
+    /* staff create producers for a merchant */
+    struct market_producer forp = {.village_id = 102, .kind = "family_farm", .name = "李家茶园",
+                                   .owner_user_id = MERCH2.user_id};
+    int64_t p3;
+    assert_int_equal(market_producer_create(f->st, &ADMIN, &forp, &p3, &e), 0);
+    struct market_producer *list;
+    size_t n;
+    assert_int_equal(market_producer_list(f->st, &BUYER, 0, MERCH2.user_id, &f->a, &list, &n, &e),
+                     0);
+    assert_int_equal(n, 2);
+    assert_int_equal(list[1].id, p3);
+    assert_true(q1(f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'market.%'", 0) >= 5);
+}
+
+static void test_bad_input_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t pr = mk_product(f, &MERCH, p1, "猕猴桃", "Kiwifruit", 3900);
+    mk_lot(f, pr, 5, 10, 0);
+    int64_t before = snapshot(f);
+    struct market_product p = {.producer_id = p1, .name_zh = "蜂蜜", .category = "honey",
+                               .unit = "jar", .price_fen = 100};
+    /* prices out of range */
+    p.price_fen = -1;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "price_fen"));
+    p.price_fen = 0;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    p.price_fen = MARKET_PRICE_MAX_FEN + 1;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    p.price_fen = 100;
+    /* invalid UTF-8 */
+    p.name_zh = "\xe8\x9c\x82\xff";
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "UTF-8"));
+    p.name_zh = "蜂蜜";
+    /* oversized text */
+    char *big = xmalloc(MARKET_STORY_MAX + 2);
+    memset(big, 'a', MARKET_STORY_MAX + 1);
+    big[MARKET_STORY_MAX + 1] = '\0';
+    p.story_en = big;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_TOOBIG);
+    free(big);
+    p.story_en = NULL;
+    /* bad image URL, bad temperature range, unknown producer */
+    const char *img[] = {"javascript:alert(1)"};
+    p.images = img, p.nimages = 1;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    p.images = NULL, p.nimages = 0;
+    p.has_conditions = true, p.temp_min_c = 5, p.temp_max_c = -5;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
+    p.has_conditions = false;
+    p.producer_id = 999;
+    assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_NOTFOUND);
+    /* orders: negative / zero / huge quantities, unknown products, no delivery point */
+    struct market_order o;
+    assert_int_equal(place1(f, &BUYER, pr, 0, -3, NULL, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "qty"));
+    assert_int_equal(place1(f, &BUYER, pr, 0, 0, NULL, &o, &e), ERR_INVAL);
+    assert_int_equal(place1(f, &BUYER, pr, 0, MARKET_QTY_MAX + 1, NULL, &o, &e), ERR_INVAL);
+    assert_int_equal(place1(f, &BUYER, 424242, 0, 1, NULL, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "not found"));
+    assert_int_equal(place1(f, &BUYER, 0, 77, 1, NULL, &o, &e), ERR_INVAL);
+    assert_int_equal(place1(f, &BUYER, pr, 0, 11, NULL, &o, &e), ERR_CONFLICT); /* stock 10 */
+    assert_int_equal(place1(f, &BUYER, pr, 0, 1, "\xc0\xaf", &o, &e), ERR_INVAL);
+    struct market_line_req line = {.product_id = pr, .qty = 1};
+    struct market_order_req r = {.lines = &line, .nlines = 1};
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    r.delivery_address = "东山村 3 组";
+    r.has_coords = true, r.lat = 95, r.lon = 110;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    r.lat = 30;
+    r.payment_method = "bitcoin";
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    r.payment_method = "external"; /* needs a reference */
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    /* a merchant or auditor does not place orders; a buyer not for others */
+    r.payment_method = NULL;
+    assert_int_equal(market_order_place(f->st, &AUDITOR, &r, &f->a, &o, &e), ERR_PERM);
+    r.buyer_user_id = BUYER2.user_id;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_PERM);
+    /* lots and adjustments */
+    struct market_lot l = {.product_id = pr, .node_id = 5, .qty = -4};
+    assert_int_equal(market_lot_add(f->st, &OPER, &l, NULL, &e), ERR_INVAL);
+    l.qty = 4;
+    l.product_id = 31337;
+    assert_int_equal(market_lot_add(f->st, &OPER, &l, NULL, &e), ERR_NOTFOUND);
+    assert_int_equal(market_stock_adjust(f->st, &OPER, 1, -11, "loss", &e), ERR_CONFLICT);
+    assert_int_equal(market_stock_adjust(f->st, &OPER, 1, -1, "", &e), ERR_INVAL);
+    assert_int_equal(market_stock_adjust(f->st, &MERCH2, 1, -1, "loss", &e), ERR_PERM);
+    assert_int_equal(snapshot(f), before);
+    /* and the good path still works */
+    r.buyer_user_id = 0;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
+    assert_int_not_equal(snapshot(f), before);
+}
+
+static void test_search(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p2 = mk_producer(f, &MERCH2, 200);
+    int64_t apple = mk_product(f, &MERCH, p1, "洛川红富士苹果", "Luochuan Fuji apples", 6800);
+    struct market_product tea = {.producer_id = p2, .name_zh = "明前绿茶", .name_en = "Green tea",
+                                 .story_zh = "清明前手工采摘的茶", .category = "tea",
+                                 .unit = "tin 250 g", .price_fen = 12800, .signature = true,
+                                 .brand = "云雾山"};
+    int64_t tea_id;
+    assert_int_equal(market_product_create(f->st, &MERCH2, &tea, &tea_id, &e), 0);
+    struct market_product honey = tea;
+    honey.name_zh = "土蜂蜜", honey.name_en = "Wild honey", honey.story_zh = "百花蜜",
+    honey.category = "honey", honey.signature = false, honey.storage = MARKET_STORAGE_AMBIENT;
+    int64_t honey_id;
+    assert_int_equal(market_product_create(f->st, &MERCH2, &honey, &honey_id, &e), 0);
+
+    struct market_product *res;
+    size_t n;
+    struct market_search q = {.storage = -1};
+#define SEARCH(text)                                                                      \
+    do {                                                                                  \
+        q.q = (text);                                                                     \
+        assert_int_equal(market_product_search(f->st, &BUYER, &q, &f->a, &res, &n, &e), 0); \
+    } while (0)
+    SEARCH("红富士"); /* 3 chars: trigram */
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, apple);
+    SEARCH("茶"); /* 1 char: LIKE fallback, matches name and story */
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, tea_id);
+    SEARCH("蜂蜜"); /* 2 chars */
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, honey_id);
+    SEARCH("fuji"); /* case-insensitive */
+    assert_int_equal(n, 1);
+    SEARCH("一村一品"); /* tag */
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, apple);
+    SEARCH("苹果 高山"); /* two words, both must match */
+    assert_int_equal(n, 1);
+    SEARCH("苹果 绿茶");
+    assert_int_equal(n, 0);
+    SEARCH("\"; DROP TABLE x; --%_"); /* quoting and wildcards are literal */
+    assert_int_equal(n, 0);
+    SEARCH(NULL);
+    assert_int_equal(n, 3);
+    assert_int_equal(res[0].id, tea_id); /* signature products first */
+    q.village_id = 200;
+    SEARCH(NULL);
+    assert_int_equal(n, 2);
+    q.village_id = 0;
+    q.storage = MARKET_STORAGE_CHILLED;
+    SEARCH(NULL);
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, apple);
+    q.storage = -1;
+    q.category = "honey";
+    SEARCH(NULL);
+    assert_int_equal(n, 1);
+    q.category = NULL;
+    q.signature_only = true;
+    SEARCH(NULL);
+    assert_int_equal(n, 1);
+    q.signature_only = false;
+    q.cert_kind = "organic";
+    SEARCH(NULL);
+    assert_int_equal(n, 0);
+    struct market_cert c = {.kind = "organic", .valid_from_ms = 1,
+                            .valid_until_ms = INT64_C(4102444800000)};
+    assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), 0);
+    struct market_cert old = {.kind = "organic", .valid_from_ms = 1, .valid_until_ms = 2};
+    assert_int_equal(market_cert_add(f->st, &MERCH2, p2, &old, NULL, &e), 0); /* expired */
+    SEARCH(NULL);
+    assert_int_equal(n, 1);
+    assert_int_equal(res[0].id, apple);
+    q.cert_kind = NULL;
+    q.min_price_fen = 10000;
+    SEARCH(NULL);
+    assert_int_equal(n, 2);
+    /* an update re-indexes */
+    q.min_price_fen = 0;
+    struct market_product got;
+    assert_int_equal(market_product_get(f->st, &MERCH, apple, &f->a, &got, &e), 0);
+    got.name_zh = "洛川苹果";
+    got.tags = NULL, got.ntags = 0;
+    assert_int_equal(market_product_update(f->st, &MERCH, &got, &e), 0);
+    SEARCH("红富士");
+    assert_int_equal(n, 0);
+    SEARCH("洛川苹");
+    assert_int_equal(n, 1);
+    /* another county sees nothing */
+    q.q = NULL;
+    assert_int_equal(market_product_search(f->st, &OTHER, &q, &f->a, &res, &n, &e), 0);
+    assert_int_equal(n, 0);
+#undef SEARCH
+}
+
+static void test_csv(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    mk_producer(f, &MERCH2, 200);
+    char csv[2048];
+    snprintf(csv, sizeof csv,
+             "sku,producer_id,name_zh,name_en,story_en,category,unit,price_fen,storage,tags,"
+             "signature\r\n"
+             "WAL-1,%lld,核桃,Walnuts,\"Thin shell, \"\"paper\"\" walnuts\",nuts,bag 1 kg,4500,"
+             "ambient,坚果|山货,0\r\n"
+             "TEA-1,%lld,高山云雾茶,Cloud tea,\"Two\nlines\",tea,tin,9900,ambient,,1\n",
+             (long long)p1, (long long)p1);
+    struct market_csv_result res;
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, csv, strlen(csv), &f->a, &res, &e),
+                     0);
+    assert_int_equal(res.created, 2);
+    assert_int_equal(res.nerrors, 0);
+    struct market_product *items;
+    size_t n;
+    struct market_search q = {.q = "walnuts", .storage = -1};
+    assert_int_equal(market_product_search(f->st, &BUYER, &q, &f->a, &items, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(items[0].story_en, "Thin shell, \"paper\" walnuts");
+    assert_int_equal(items[0].ntags, 2);
+    assert_string_equal(items[0].tags[1], "山货");
+
+    /* a file with bad rows: every one reported, nothing written */
+    int64_t before = snapshot(f);
+    snprintf(csv, sizeof csv,
+             "sku,producer_id,name_zh,category,unit,price_fen,storage\n"
+             "OK-1,%lld,鸡蛋,eggs,tray 30,3600,chilled\n"
+             "BAD-1,%lld,辣酱,sauce,jar,-5,ambient\n"
+             "BAD-2,%lld,辣酱,sauce,jar,500,lukewarm\n"
+             "BAD-3,999,辣酱,sauce,jar,500,ambient\n"
+             "BAD-4,%lld,辣酱,sauce,jar,abc,ambient\n"
+             "BAD-5,%lld,\xff\xfe,sauce,jar,500,ambient\n"
+             "WAL-1,%lld,核桃,nuts,bag,4700,ambient\n"
+             "BAD-6,%lld,only,three\n",
+             (long long)p1, (long long)p1, (long long)p1, (long long)p1, (long long)p1,
+             (long long)p1, (long long)p1);
+    /* invalid UTF-8 anywhere refuses the file as a whole */
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, csv, strlen(csv), &f->a, &res, &e),
+                     ERR_INVAL);
+    assert_non_null(strstr(e.msg, "UTF-8"));
+    char *bad5 = strstr(csv, "\xff\xfe");
+    bad5[0] = 'x', bad5[1] = 'y';
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, csv, strlen(csv), &f->a, &res, &e),
+                     ERR_INVAL);
+    assert_int_equal(res.created, 0);
+    assert_int_equal(res.nerrors, 5); /* BAD-1,2,3,4,6 (BAD-5 is fine now) */
+    assert_int_equal(res.errors[0].row, 2);
+    assert_non_null(strstr(res.errors[0].msg, "price_fen"));
+    assert_int_equal(res.errors[1].row, 3);
+    assert_non_null(strstr(res.errors[1].msg, "storage"));
+    assert_int_equal(res.errors[2].row, 4);
+    assert_int_equal(res.errors[4].row, 8);
+    assert_int_equal(snapshot(f), before);
+    /* another merchant cannot update my sku through a CSV */
+    const char *hijack = "sku,price_fen\nWAL-1,1\n";
+    assert_int_equal(
+        market_products_import_csv(f->st, &MERCH2, hijack, strlen(hijack), &f->a, &res, &e),
+        ERR_INVAL);
+    assert_int_equal(res.nerrors, 1);
+    assert_int_equal(snapshot(f), before);
+    /* unknown column */
+    const char *unk = "sku,colour\nA,red\n";
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, unk, strlen(unk), &f->a, &res, &e),
+                     ERR_INVAL);
+
+    /* export, then import the export: same rows, updated not created */
+    struct strbuf out;
+    strbuf_init(&out, 0);
+    assert_int_equal(market_products_export_csv(f->st, &MERCH, &out, &e), 0);
+    assert_non_null(strstr(strbuf_str(&out), "\"Thin shell, \"\"paper\"\" walnuts\""));
+    assert_int_equal(
+        market_products_import_csv(f->st, &MERCH, out.buf, out.len, &f->a, &res, &e), 0);
+    assert_int_equal(res.updated, 2);
+    assert_int_equal(res.created, 0);
+    strbuf_reset(&out);
+    assert_int_equal(market_products_export_csv(f->st, &BUYER, &out, &e), ERR_PERM);
+    strbuf_release(&out);
+}
+
+/* ----------------------------------------------------------- inventory */
+
+static void test_fefo_and_cancel(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t now = time_now_ms(), day = 86400000;
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t pr = mk_product(f, &MERCH, p1, "香菇", "Shiitake", 2500);
+    int64_t late = mk_lot(f, pr, 5, 10, now + 30 * day);
+    int64_t early = mk_lot(f, pr, 5, 4, now + 3 * day);
+    int64_t expired = mk_lot(f, pr, 5, 50, now - day);
+    int64_t forever = mk_lot(f, pr, 6, 3, 0);
+    (void)forever;
+    struct market_product got;
+    assert_int_equal(market_product_get(f->st, &BUYER, pr, &f->a, &got, &e), 0);
+    assert_int_equal(got.stock, 17); /* the expired lot does not count */
+
+    struct market_order o;
+    assert_int_equal(place1(f, &BUYER, pr, 0, 6, NULL, &o, &e), 0);
+    const char *lotq = "SELECT qty FROM market_lots WHERE id = ?";
+    assert_int_equal(q1(f, lotq, early), 0); /* earliest expiry first */
+    assert_int_equal(q1(f, lotq, late), 8);
+    assert_int_equal(q1(f, lotq, expired), 50);
+    /* more than the sellable stock: refused, nothing taken */
+    struct market_order o2;
+    int64_t before = snapshot(f);
+    assert_int_equal(place1(f, &BUYER, pr, 0, 12, NULL, &o2, &e), ERR_CONFLICT);
+    assert_int_equal(snapshot(f), before);
+    /* cancelling gives the units back to their lots */
+    assert_int_equal(market_order_transition(f->st, &BUYER, o.id, MARKET_CANCELLED, "oops", 0, &e),
+                     0);
+    assert_int_equal(q1(f, lotq, early), 4);
+    assert_int_equal(q1(f, lotq, late), 10);
+    /* the lots listing is FEFO, and every change is a stock move */
+    struct market_lot *lots;
+    size_t n;
+    assert_int_equal(market_inventory_list(f->st, &MERCH, pr, 5, false, &f->a, &lots, &n, &e), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(lots[0].id, expired);
+    assert_int_equal(lots[1].id, early);
+    assert_int_equal(market_inventory_list(f->st, &MERCH2, pr, 0, false, &f->a, &lots, &n, &e), 0);
+    assert_int_equal(n, 0); /* not its goods */
+    assert_int_equal(market_inventory_list(f->st, &BUYER, pr, 0, false, &f->a, &lots, &n, &e),
+                     ERR_PERM);
+    assert_int_equal(market_stock_adjust(f->st, &MERCH, expired, -50, "expired, destroyed", &e), 0);
+    assert_int_equal(q1(f, lotq, expired), 0);
+    assert_int_equal(q1(f, "SELECT SUM(delta) FROM market_stock_moves WHERE lot_id = ?", expired),
+                     0);
+    assert_int_equal(
+        q1(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'market.lot.adjust' AND entity_id = ?",
+           expired),
+        1);
+    /* expiry from shelf life (60 days) when none is given */
+    int64_t auto_lot = mk_lot(f, pr, 5, 1, 0);
+    assert_true(q1(f, "SELECT expiry_ms FROM market_lots WHERE id = ?", auto_lot) > now + 59 * day);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+/* Drive an order to `s` along legal steps (as staff). */
+static int64_t order_in_state(struct fx *f, int64_t product, enum market_status s)
+{
+    struct err e = {0};
+    struct market_order o;
+    if (place1(f, &BUYER, product, 0, 1, NULL, &o, &e))
+        fail_msg("place: %s", e.msg);
+    static const enum market_status path_delivered[] = {MARKET_CONFIRMED, MARKET_PACKED,
+                                                        MARKET_SHIPPED, MARKET_DELIVERED,
+                                                        MARKET_REFUNDED};
+    if (s == MARKET_CANCELLED) {
+        if (market_order_transition(f->st, &OPER, o.id, MARKET_CANCELLED, NULL, 0, &e))
+            fail_msg("cancel: %s", e.msg);
+        return o.id;
+    }
+    for (size_t i = 0; i < RL_ARRAY_LEN(path_delivered) && s != MARKET_PLACED; i++) {
+        if (market_order_transition(f->st, &OPER, o.id, path_delivered[i], NULL, 0, &e))
+            fail_msg("step: %s", e.msg);
+        if (path_delivered[i] == s)
+            break;
+    }
+    return o.id;
+}
+
+static void test_lifecycle(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t pr = mk_product(f, &MERCH, p1, "土鸡蛋", "Free-range eggs", 3600);
+    mk_lot(f, pr, 5, 1000, 0);
+    int illegal = 0, legal = 0;
+    for (int from = 0; from < MARKET_STATUS_COUNT; from++) {
+        for (int to = 0; to < MARKET_STATUS_COUNT; to++) {
+            int64_t id = order_in_state(f, pr, (enum market_status)from);
+            struct market_order before;
+            assert_int_equal(market_order_get(f->st, &OPER, id, &f->a, &before, &e), 0);
+            assert_int_equal(before.status, from);
+            int64_t snap = snapshot(f);
+            int rc = market_order_transition(f->st, &OPER, id, (enum market_status)to, NULL, 0, &e);
+            if (market_transition_allowed((enum market_status)from, (enum market_status)to)) {
+                assert_int_equal(rc, 0);
+                legal++;
+                struct market_order after;
+                assert_int_equal(market_order_get(f->st, &OPER, id, &f->a, &after, &e), 0);
+                assert_int_equal(after.status, to);
+                assert_int_equal(after.nhistory, before.nhistory + 1);
+                assert_int_equal(after.history[after.nhistory - 1].from, from);
+                assert_true(after.history[after.nhistory - 1].ts_ms > 0);
+            } else {
+                assert_int_equal(rc, ERR_CONFLICT);
+                assert_non_null(strstr(e.msg, "cannot become"));
+                assert_int_equal(snapshot(f), snap);
+                illegal++;
+            }
+        }
+    }
+    assert_int_equal(legal, 8);
+    assert_int_equal(illegal, 49 - 8);
+    /* roles: a buyer cancels only its own placed/confirmed order */
+    int64_t id = order_in_state(f, pr, MARKET_PLACED);
+    assert_int_equal(market_order_transition(f->st, &BUYER2, id, MARKET_CANCELLED, NULL, 0, &e),
+                     ERR_NOTFOUND);
+    assert_int_equal(market_order_transition(f->st, &BUYER, id, MARKET_CONFIRMED, NULL, 0, &e),
+                     ERR_PERM);
+    assert_int_equal(market_order_transition(f->st, &AUDITOR, id, MARKET_CONFIRMED, NULL, 0, &e),
+                     ERR_PERM);
+    assert_int_equal(market_order_transition(f->st, &MERCH2, id, MARKET_CONFIRMED, NULL, 0, &e),
+                     ERR_NOTFOUND);
+    assert_int_equal(market_order_transition(f->st, &MERCH, id, MARKET_CONFIRMED, NULL, 0, &e), 0);
+    assert_int_equal(market_order_transition(f->st, &BUYER, id, MARKET_CANCELLED, NULL, 0, &e), 0);
+    /* payment */
+    id = order_in_state(f, pr, MARKET_DELIVERED);
+    assert_int_equal(market_order_pay(f->st, &BUYER, id, "paid", "cod", NULL, &e), ERR_PERM);
+    assert_int_equal(market_order_pay(f->st, &OPER, id, "paid", "external", NULL, &e), ERR_INVAL);
+    assert_int_equal(market_order_pay(f->st, &OPER, id, "paid", "external", "WX-123", &e), 0);
+    assert_int_equal(market_order_transition(f->st, &OPER, id, MARKET_REFUNDED, "broken", 0, &e),
+                     0);
+    struct market_order o;
+    assert_int_equal(market_order_get(f->st, &BUYER, id, &f->a, &o, &e), 0);
+    assert_string_equal(o.payment_status, "refunded");
+    assert_string_equal(o.payment_ref, "WX-123");
+    assert_int_equal(market_order_get(f->st, &BUYER2, id, &f->a, &o, &e), ERR_NOTFOUND);
+    /* visibility of lists */
+    struct market_order *list;
+    size_t n;
+    struct market_order_filter flt = {.status = -1};
+    assert_int_equal(market_order_list(f->st, &BUYER2, &flt, &f->a, &list, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(market_order_list(f->st, &BUYER, &flt, &f->a, &list, &n, &e), 0);
+    assert_true(n > 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(list[i].buyer_user_id, BUYER.user_id);
+    assert_int_equal(market_order_list(f->st, &MERCH2, &flt, &f->a, &list, &n, &e), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(market_order_list(f->st, &AUDITOR, &flt, &f->a, &list, &n, &e), 0);
+    assert_true(n > 0);
+}
+
+static void test_money_and_idempotency(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t a = mk_product(f, &MERCH, p1, "辣椒酱", "Chili sauce", 1990);
+    int64_t b = mk_product(f, &MERCH, p1, "竹编篮", "Bamboo basket", 8850);
+    mk_lot(f, a, 5, 100, 0);
+    mk_lot(f, b, 5, 100, 0);
+    struct market_line_req lines[] = {{.product_id = a, .qty = 3}, {.product_id = b, .qty = 2},
+                                      {.product_id = a, .qty = 1}};
+    struct market_order_req r = {.idem_key = "k-1", .delivery_node_id = 5, .lines = lines,
+                                 .nlines = 3, .payment_method = "bank_transfer"};
+    struct market_order o, o2;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
+    assert_false(o.replayed);
+    assert_int_equal(o.total_fen, 3 * 1990 + 2 * 8850 + 1990);
+    assert_int_equal(o.units, 6);
+    int64_t sum = 0;
+    for (size_t i = 0; i < o.nlines; i++) {
+        assert_int_equal(o.lines[i].line_total_fen, o.lines[i].qty * o.lines[i].unit_price_fen);
+        sum += o.lines[i].line_total_fen;
+    }
+    assert_int_equal(sum, o.total_fen);
+    assert_int_equal(q1(f, "SELECT total_fen FROM market_orders WHERE id = ?", o.id), sum);
+    assert_int_equal(
+        q1(f, "SELECT SUM(line_total_fen) FROM market_order_lines WHERE order_id = ?", o.id), sum);
+    assert_int_equal(q1(f, "SELECT typeof(total_fen) = 'integer' FROM market_orders WHERE id = ?",
+                        o.id),
+                     1);
+    /* the same key again: the first order, nothing new */
+    int64_t snap = snapshot(f);
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o2, &e), 0);
+    assert_true(o2.replayed);
+    assert_int_equal(o2.id, o.id);
+    assert_int_equal(o2.total_fen, o.total_fen);
+    assert_int_equal(o2.nlines, 3);
+    assert_int_equal(snapshot(f), snap);
+    /* same key, different order: conflict; another buyer's same key: its own order */
+    lines[0].qty = 4;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o2, &e), ERR_CONFLICT);
+    assert_int_equal(snapshot(f), snap);
+    assert_int_equal(market_order_place(f->st, &BUYER2, &r, &f->a, &o2, &e), 0);
+    assert_int_not_equal(o2.id, o.id);
+    /* a price change does not touch placed orders */
+    struct market_product p;
+    assert_int_equal(market_product_get(f->st, &MERCH, a, &f->a, &p, &e), 0);
+    p.price_fen = 2990;
+    assert_int_equal(market_product_update(f->st, &MERCH, &p, &e), 0);
+    assert_int_equal(market_order_get(f->st, &BUYER, o.id, &f->a, &o2, &e), 0);
+    assert_int_equal(o2.total_fen, sum);
+}
+
+/* -------------------------------------------------------------- live */
+
+static int64_t mk_session(struct fx *f, int64_t start, int64_t end)
+{
+    static const char *tags[] = {"助农直播", "苹果"};
+    struct market_session s = {.village_id = 100, .title = "洛川苹果丰收直播", .tags = tags,
+                               .ntags = 2, .start_ms = start, .end_ms = end};
+    int64_t id;
+    struct err e = {0};
+    if (market_session_create(f->st, &MERCH, &s, &id, &e))
+        fail_msg("session: %s", e.msg);
+    return id;
+}
+
+static void test_live_session(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p2 = mk_producer(f, &MERCH2, 200);
+    int64_t pr = mk_product(f, &MERCH, p1, "苹果", "Apples", 6800);
+    int64_t other = mk_product(f, &MERCH2, p2, "茶", "Tea", 6800);
+    int64_t t0 = INT64_C(1790000000000); /* a fixed session time */
+    int64_t sid = mk_session(f, t0, t0 + 3600000);
+    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 4990,
+                               .flash_stock = 10, .per_buyer_limit = 4};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH2, &off, NULL, &e), ERR_PERM);
+    off.product_id = other;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_PERM);
+    off.product_id = pr;
+    off.flash_price_fen = 0;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_INVAL);
+    off.flash_price_fen = 4990;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+    const char *ptags[] = {"预热"};
+    struct market_post post = {.session_id = sid, .body = "明晚八点，果园直播！", .tags = ptags,
+                               .ntags = 1, .scheduled_ms = t0 - 86400000};
+    assert_int_equal(market_post_add(f->st, &MERCH, &post, NULL, &e), 0);
+    assert_int_equal(market_post_add(f->st, &MERCH2, &post, NULL, &e), ERR_PERM);
+    struct market_post *posts;
+    size_t n;
+    assert_int_equal(market_post_list(f->st, &BUYER, sid, &f->a, &posts, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(posts[0].tags[0], "预热");
+
+    /* before the start and after the end the offer is not live */
+    struct market_line_req line = {.offer_id = oid, .qty = 1};
+    struct market_order_req r = {.delivery_node_id = 5, .lines = &line, .nlines = 1,
+                                 .now_ms = t0 - 1};
+    struct market_order o;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
+    r.now_ms = t0 + 3600000;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
+    /* during: flash price, flash stock, per-buyer limit */
+    r.now_ms = t0 + 30000;
+    line.qty = 3;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
+    assert_int_equal(o.total_fen, 3 * 4990);
+    assert_int_equal(o.session_id, sid);
+    line.qty = 2;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "per buyer"));
+    r.now_ms = t0 + 150000;
+    assert_int_equal(market_order_place(f->st, &BUYER2, &r, &f->a, &o, &e), 0);
+    int64_t cancel_me = o.id;
+    r.buyer_user_id = 99;
+    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0); /* on behalf */
+    line.qty = 4;
+    r.buyer_user_id = 98;
+    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_CONFLICT); /* 3 left */
+    line.qty = 3;
+    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 10);
+    /* lots are not touched by flash orders */
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_order_allocs", 0), 0);
+    /* cancelling returns flash stock and the buyer's allowance */
+    assert_int_equal(market_order_transition(f->st, &BUYER2, cancel_me, MARKET_CANCELLED, NULL,
+                                             t0 + 200000, &e),
+                     0);
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 8);
+    struct market_offer *offers;
+    assert_int_equal(market_offer_list(f->st, &BUYER, sid, &f->a, &offers, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(offers[0].sold, 8);
+
+    struct market_report rep;
+    assert_int_equal(market_session_report(f->st, &BUYER, sid, &f->a, &rep, &e), ERR_PERM);
+    assert_int_equal(market_session_report(f->st, &AUDITOR, sid, &f->a, &rep, &e), 0);
+    assert_int_equal(rep.orders, 3);
+    assert_int_equal(rep.units, 8);
+    assert_int_equal(rep.gmv_fen, 8 * 4990);
+    assert_int_equal(rep.unique_buyers, 3);
+    assert_int_equal(rep.flash_stock, 10);
+    assert_int_equal(rep.sell_through_bp, 8000);
+    assert_int_equal(rep.ncurve, 60);
+    assert_int_equal(rep.curve[0].orders, 1);
+    assert_int_equal(rep.curve[0].units, 3);
+    assert_int_equal(rep.curve[2].orders, 2); /* the cancelled one is not counted */
+    assert_int_equal(rep.curve[2].gmv_fen, 5 * 4990);
+    assert_int_equal(rep.curve[1].orders, 0);
+    struct market_session *ss;
+    assert_int_equal(market_session_list(f->st, &BUYER, 0, &f->a, &ss, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(ss[0].ntags, 2);
+    assert_int_equal(ss[0].host_user_id, MERCH.user_id);
+}
+
+/* ---------------------------------------------------------- flash sale */
+
+#define FS_THREADS 8
+#define FS_STOCK 300
+#define FS_LIMIT 3
+#define FS_BUYERS 120
+#define FS_TRIES 90
+
+struct fs_ack {
+    int64_t order_id, buyer, qty;
+    bool replayed;
+};
+
+struct fs_thread {
+    struct fx *f;
+    int64_t offer, now;
+    int idx;
+    struct fs_ack acks[FS_TRIES];
+    int nacks;
+    int sold_out, over_limit, other;
+};
+
+static void *fs_run(void *arg)
+{
+    struct fs_thread *t = arg;
+    struct arena a;
+    arena_init(&a, 4096);
+    for (int i = 0; i < FS_TRIES; i++) {
+        /* deterministic spread of buyers and quantities; every 5th request
+        ** repeats the previous one with the same idempotency key */
+        int k = (i % 5 == 4) ? i - 1 : i;
+        int64_t buyer = 1000 + (t->idx * 37 + k * 11) % FS_BUYERS;
+        int64_t qty = 1 + (k + t->idx) % 2;
+        char key[64];
+        snprintf(key, sizeof key, "t%d-%d", t->idx, k);
+        struct auth_principal op = OPER;
+        struct market_line_req line = {.offer_id = t->offer, .qty = qty};
+        struct market_order_req r = {.buyer_user_id = buyer, .idem_key = key,
+                                     .delivery_node_id = 5, .lines = &line, .nlines = 1,
+                                     .now_ms = t->now};
+        struct market_order o;
+        struct err e = {0};
+        arena_reset(&a);
+        int rc = market_order_place(t->f->st, &op, &r, &a, &o, &e);
+        if (rc == 0) {
+            t->acks[t->nacks++] = (struct fs_ack){o.id, buyer, o.units, o.replayed};
+        } else if (rc == ERR_CONFLICT && strstr(e.msg, "left")) {
+            t->sold_out++;
+        } else if (rc == ERR_CONFLICT && strstr(e.msg, "per buyer")) {
+            t->over_limit++;
+        } else {
+            t->other++;
+            fprintf(stderr, "unexpected: %d %s\n", rc, e.msg);
+        }
+    }
+    arena_release(&a);
+    return NULL;
+}
+
+static void test_flash_sale_concurrent(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t pr = mk_product(f, &MERCH, p1, "秒杀苹果", "Flash apples", 6800);
+    int64_t t0 = time_now_ms() - 60000;
+    int64_t sid = mk_session(f, t0, t0 + 7200000);
+    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 990,
+                               .flash_stock = FS_STOCK, .per_buyer_limit = FS_LIMIT};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+
+    static struct fs_thread th[FS_THREADS];
+    pthread_t tid[FS_THREADS];
+    for (int i = 0; i < FS_THREADS; i++) {
+        th[i] = (struct fs_thread){.f = f, .offer = oid, .now = t0 + 60000, .idx = i};
+        assert_int_equal(pthread_create(&tid[i], NULL, fs_run, &th[i]), 0);
+    }
+    for (int i = 0; i < FS_THREADS; i++)
+        pthread_join(tid[i], NULL);
+
+    /* demand: 8 x 90 requests of 1-2 units, far above the 300 units */
+    int64_t acked_units = 0, acked = 0, replays = 0, sold_out = 0;
+    for (int i = 0; i < FS_THREADS; i++) {
+        assert_int_equal(th[i].other, 0);
+        sold_out += th[i].sold_out;
+        for (int k = 0; k < th[i].nacks; k++) {
+            const struct fs_ack *a = &th[i].acks[k];
+            /* every acknowledged order is stored, for its buyer, with its units */
+            assert_int_equal(
+                q1(f, "SELECT COUNT(*) FROM market_orders WHERE id = ? AND status = 0", a->order_id),
+                1);
+            assert_int_equal(q1(f, "SELECT buyer_user_id FROM market_orders WHERE id = ?",
+                                a->order_id),
+                             a->buyer);
+            assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_order_lines WHERE order_id = ?",
+                                a->order_id),
+                             a->qty);
+            if (a->replayed) {
+                replays++;
+                /* a replay names an order this thread was acknowledged before */
+                bool seen = false;
+                for (int j = 0; j < k; j++)
+                    seen |= th[i].acks[j].order_id == a->order_id && !th[i].acks[j].replayed;
+                assert_true(seen);
+            } else {
+                acked++;
+                acked_units += a->qty;
+            }
+        }
+    }
+    assert_true(sold_out > 0);
+    assert_true(replays > 0);
+    assert_int_equal(acked_units, FS_STOCK);
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), FS_STOCK);
+    assert_int_equal(q1(f, "SELECT SUM(l.qty) FROM market_order_lines l WHERE offer_id = ?", oid),
+                     FS_STOCK);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_orders WHERE session_id = ?", sid), acked);
+    assert_int_equal(q1(f, "SELECT MIN(flash_stock - sold) FROM market_offers", 0), 0);
+    /* nobody above the per-buyer limit, in orders and in the counter table */
+    assert_true(q1(f,
+                   "SELECT MAX(u) FROM (SELECT SUM(l.qty) AS u FROM market_order_lines l"
+                   " JOIN market_orders o ON o.id = l.order_id WHERE l.offer_id = ?"
+                   " GROUP BY o.buyer_user_id)",
+                   oid) <= FS_LIMIT);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_buyers WHERE offer_id = ?", oid),
+                     FS_STOCK);
+    struct market_report rep;
+    assert_int_equal(market_session_report(f->st, &OPER, sid, &f->a, &rep, &e), 0);
+    assert_int_equal(rep.units, FS_STOCK);
+    assert_int_equal(rep.gmv_fen, FS_STOCK * 990);
+    assert_int_equal(rep.sell_through_bp, 10000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_producer_roles, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_input_writes_nothing, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_search, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_csv, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fefo_and_cancel, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_flash_sale_concurrent, fx_setup, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
