@@ -1,0 +1,262 @@
+/* Unit tests for src/demo: the same seed gives the same county, another seed
+** another one; counts, extent and clustering are in range; the network obeys
+** its rules; the demo users exist; seeding a non-empty database does nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "county/county.h"
+#include "demo/demo.h"
+
+struct db {
+    char dir[256];
+    char path[300];
+    struct store *st;
+};
+
+static void db_open(struct db *d)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(d->dir, sizeof d->dir, "%s/rl-demo-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    assert_non_null(mkdtemp(d->dir));
+    snprintf(d->path, sizeof d->path, "%s/t.db", d->dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = d->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&d->st, &cfg, &e) ||
+        store_add_migrations(d->st, "auth", auth_migrations, auth_migrations_len, &e) ||
+        store_add_migrations(d->st, "county", county_migrations, county_migrations_len, &e) ||
+        store_migrate(d->st, &e))
+        fail_msg("store: %s", e.msg);
+}
+
+static void db_close(struct db *d)
+{
+    store_close(d->st);
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", d->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(d->dir);
+}
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+/* Everything of the seeded network but timestamps, folded into one number. */
+static uint64_t checksum(const struct county_network *net)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s|%s|%.6f|%.6f|%.3f", net->county.name_zh, net->county.code,
+             net->county.center.lat, net->county.center.lon, net->county.circuity);
+    h = fnv(h, buf);
+    for (size_t i = 0; i < net->n_townships; i++) {
+        const struct county_township *t = &net->townships[i];
+        snprintf(buf, sizeof buf, "T%lld|%s|%s|%.6f|%.6f", (long long)t->id, t->name_zh,
+                 t->name_en, t->loc.lat, t->loc.lon);
+        h = fnv(h, buf);
+    }
+    for (size_t i = 0; i < net->n_villages; i++) {
+        const struct county_village *v = &net->villages[i];
+        snprintf(buf, sizeof buf, "V%lld|%lld|%s|%s|%lld|%lld|%lld|%.6f|%.6f", (long long)v->id,
+                 (long long)v->township_id, v->name_zh, v->name_en, (long long)v->population,
+                 (long long)v->households, (long long)v->elevation_m, v->loc.lat, v->loc.lon);
+        h = fnv(h, buf);
+    }
+    for (size_t i = 0; i < net->n_nodes; i++) {
+        const struct county_node *n = &net->nodes[i];
+        snprintf(buf, sizeof buf, "N%lld|%d|%s|%lld|%lld|%lld|%d|%d|%lld|%lld|%lld|%.6f|%.6f",
+                 (long long)n->id, (int)n->kind, n->name, (long long)n->parent_id,
+                 (long long)n->township_id, (long long)n->village_id, n->open_min,
+                 n->close_min, (long long)n->capacity_g, (long long)n->capacity_ml,
+                 (long long)n->cold_capacity_ml, n->loc.lat, n->loc.lon);
+        h = fnv(h, buf);
+    }
+    return h;
+}
+
+static void load(struct db *d, struct county_network *net)
+{
+    struct err e = {0};
+    struct county c;
+    if (county_first(d->st, &c, &e))
+        fail_msg("no county: %s", e.msg);
+    struct auth_principal who;
+    memset(&who, 0, sizeof who);
+    who.county_id = c.id;
+    who.role = AUTH_ROLE_AUDITOR;
+    who.user_id = 999;
+    if (county_network_load(d->st, &who, net, &e))
+        fail_msg("load: %s", e.msg);
+}
+
+static void seed(struct db *d, uint64_t s)
+{
+    struct err e = {0};
+    if (demo_seed_with(d->st, NULL, s, &e))
+        fail_msg("demo_seed: %s", e.msg);
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    struct db a, b, c;
+    db_open(&a);
+    db_open(&b);
+    db_open(&c);
+    seed(&a, 42);
+    seed(&b, 42);
+    seed(&c, 43);
+    struct county_network na, nb, nc;
+    load(&a, &na);
+    load(&b, &nb);
+    load(&c, &nc);
+    assert_int_equal(na.n_townships, nb.n_townships);
+    assert_int_equal(na.n_villages, nb.n_villages);
+    assert_int_equal(na.n_nodes, nb.n_nodes);
+    assert_true(checksum(&na) == checksum(&nb));
+    assert_true(checksum(&na) != checksum(&nc));
+
+    /* a second seeding of a non-empty database changes nothing */
+    seed(&a, 7);
+    struct county_network again;
+    load(&a, &again);
+    assert_true(checksum(&again) == checksum(&na));
+    county_network_release(&again);
+    int64_t n = 0;
+    struct err e = {0};
+    assert_int_equal(county_count(a.st, &n, &e), 0);
+    assert_int_equal(n, 1);
+
+    county_network_release(&na);
+    county_network_release(&nb);
+    county_network_release(&nc);
+    db_close(&a);
+    db_close(&b);
+    db_close(&c);
+}
+
+static void test_shape_and_network(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    seed(&d, DEMO_SEED_DEFAULT);
+    struct county_network net;
+    load(&d, &net);
+
+    assert_in_range(net.n_townships, 10, 14);
+    assert_in_range(net.n_villages, 180, 220);
+    /* spread roughly 50 km x 40 km */
+    struct geo_bbox box;
+    geo_bbox_init(&box);
+    for (size_t i = 0; i < net.n_villages; i++)
+        geo_bbox_add(&box, net.villages[i].loc);
+    double w = geo_bbox_width_m(&box), h = geo_bbox_height_m(&box);
+    print_message("villages span %.1f km x %.1f km\n", w / 1000, h / 1000);
+    assert_true(w >= 35000 && w <= 52000);
+    assert_true(h >= 25000 && h <= 42000);
+
+    /* clustered: villages lie much nearer their own township than the others */
+    double own = 0, other = 0;
+    size_t n_other = 0;
+    int64_t pop = 0;
+    for (size_t i = 0; i < net.n_villages; i++) {
+        const struct county_village *v = &net.villages[i];
+        assert_true(v->population >= 80 && v->population <= 4000);
+        assert_true(v->households > 0 && v->households <= v->population);
+        assert_true(v->elevation_m >= 300 && v->elevation_m <= 2100);
+        pop += v->population;
+        for (size_t k = 0; k < net.n_townships; k++) {
+            double dist = geo_haversine_m(v->loc, net.townships[k].loc);
+            if (net.townships[k].id == v->township_id) {
+                own += dist;
+            } else {
+                other += dist;
+                n_other++;
+            }
+        }
+    }
+    own /= (double)net.n_villages;
+    other /= (double)n_other;
+    print_message("mean km to own township %.1f, to others %.1f; population %lld\n",
+                  own / 1000, other / 1000, (long long)pop);
+    assert_true(own < 0.4 * other);
+
+    /* the network: one hub, a station per township, points in villages, two cold stores */
+    size_t hubs = 0, stations = 0, points = 0, colds = 0;
+    for (size_t i = 0; i < net.n_nodes; i++) {
+        const struct county_node *n = &net.nodes[i];
+        switch (n->kind) {
+        case COUNTY_NODE_HUB:
+            hubs++;
+            assert_int_equal(n->parent_id, 0);
+            break;
+        case COUNTY_NODE_STATION:
+            stations++;
+            assert_true(n->township_id > 0);
+            break;
+        case COUNTY_NODE_POINT:
+            points++;
+            assert_true(n->village_id > 0);
+            break;
+        case COUNTY_NODE_COLD_STORE:
+            colds++;
+            assert_true(n->cold_capacity_ml > 0);
+            break;
+        default:
+            fail();
+        }
+    }
+    assert_int_equal(hubs, 1);
+    assert_int_equal(stations, net.n_townships);
+    assert_int_equal(colds, 2);
+    assert_true(points >= net.n_villages / 2 && points <= net.n_villages);
+    for (size_t k = 0; k < net.n_townships; k++) {
+        size_t per = 0;
+        for (size_t i = 0; i < net.n_nodes; i++)
+            per += net.nodes[i].kind == COUNTY_NODE_STATION &&
+                   net.nodes[i].township_id == net.townships[k].id;
+        assert_int_equal(per, 1);
+    }
+
+    /* one user per role, named after it */
+    struct auth_user users[16];
+    size_t nu = 0;
+    struct err e = {0};
+    assert_int_equal(auth_user_list(d.st, net.county.id, 0, users, 16, &nu, &e), 0);
+    assert_int_equal(nu, 7);
+    for (size_t i = 0; i < nu; i++)
+        assert_string_equal(users[i].name, auth_role_name(users[i].role));
+
+    county_network_release(&net);
+    db_close(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_shape_and_network),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
