@@ -1,0 +1,621 @@
+/*
+** storage.c: the series dictionary, its in-memory cache, range queries
+** with downsampling, roll-ups and retention.
+**
+** Series. A series is (county, measurement, sorted tag set, field); its
+** canonical key is the line-protocol text "m,k=v,... field" (components
+** escaped as in line protocol, so distinct series never share a key). The
+** cache maps (county, key) -> id; an entry is added only after the write
+** that created or found the row has committed, so a rolled-back batch can
+** never leave an id in the cache that the database does not have.
+**
+** Queries. tm_query() fills buckets of step_ms over [from, to) with
+** min/mean/max/count. Raw readings answer where they still exist; older
+** parts come from the 1-minute roll-ups, older still from the 1-hour ones.
+** The boundaries (where raw / minute data were deleted up to) are kept in
+** tm_meta, so no reading is counted twice.
+**
+** Maintenance. tm_maintain() rolls complete hours of raw data into 1-minute
+** and 1-hour aggregates (watermark in tm_meta), then deletes raw and minute
+** data past retention, never beyond the watermark (nothing is deleted before
+** it is rolled up).
+*/
+#include "telemetry/telemetry_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_MS 60000LL
+#define HOUR_MS 3600000LL
+#define MAX_BUCKETS 100000
+
+/* ------------------------------------------------------------ series keys */
+
+static int add_escaped(char *buf, size_t cap, size_t *n, struct str s, bool eq)
+{
+    for (size_t i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (c == ',' || c == ' ' || (eq && c == '=')) {
+            if (*n + 1 >= cap)
+                return -1;
+            buf[(*n)++] = '\\';
+        }
+        if (*n + 1 >= cap)
+            return -1;
+        buf[(*n)++] = c;
+    }
+    return 0;
+}
+
+int tm__series_key(char *buf, size_t cap, struct str measurement, const struct tm_lp_tag *tags,
+                   size_t ntags, struct str field)
+{
+    size_t n = 0;
+    if (add_escaped(buf, cap, &n, measurement, false))
+        return -1;
+    for (size_t i = 0; i < ntags; i++) {
+        if (n + 2 >= cap)
+            return -1;
+        buf[n++] = ',';
+        if (add_escaped(buf, cap, &n, tags[i].key, true))
+            return -1;
+        buf[n++] = '=';
+        if (add_escaped(buf, cap, &n, tags[i].value, true))
+            return -1;
+    }
+    if (n + 2 >= cap)
+        return -1;
+    buf[n++] = ' ';
+    if (add_escaped(buf, cap, &n, field, true))
+        return -1;
+    buf[n] = '\0';
+    return (int)n;
+}
+
+/* -------------------------------------------------------------- the cache */
+
+uint64_t tm__hash(int64_t county_id, const char *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)county_id;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1;
+}
+
+int tm__cache_get(struct telemetry *t, int64_t county_id, const char *key, size_t len,
+                  uint64_t h, int64_t *id)
+{
+    int rc = ERR_NOTFOUND;
+    if (!t->sc_cap)
+        return rc;
+    size_t mask = t->sc_cap - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+        struct sc_ent *s = &t->sc[i];
+        if (!s->hash)
+            break;
+        if (s->hash == h && s->county_id == county_id && !strncmp(s->key, key, len) &&
+            s->key[len] == '\0') {
+            *id = s->id;
+            rc = 0;
+            break;
+        }
+    }
+    return rc;
+}
+
+static void cache_insert(struct sc_ent *tab, size_t cap, struct sc_ent ent)
+{
+    size_t mask = cap - 1;
+    for (size_t i = ent.hash & mask;; i = (i + 1) & mask) {
+        if (!tab[i].hash) {
+            tab[i] = ent;
+            return;
+        }
+    }
+}
+
+/* Caller holds t->mu. */
+void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size_t len,
+                   uint64_t h, int64_t id)
+{
+    int64_t old;
+    if (tm__cache_get(t, county_id, key, len, h, &old) == 0)
+        return;
+    if ((t->sc_n + 1) * 4 >= t->sc_cap * 3) {
+        size_t cap = t->sc_cap ? t->sc_cap * 2 : 1024;
+        struct sc_ent *tab = xcalloc(cap, sizeof *tab);
+        for (size_t i = 0; i < t->sc_cap; i++)
+            if (t->sc[i].hash)
+                cache_insert(tab, cap, t->sc[i]);
+        free(t->sc);
+        t->sc = tab;
+        t->sc_cap = cap;
+    }
+    cache_insert(t->sc, t->sc_cap,
+                 (struct sc_ent){h, county_id, id, xstrndup(key, len)});
+    t->sc_n++;
+}
+
+/* ---------------------------------------------------------------- series */
+
+#define SERIES_COLS \
+    "s.id, s.county_id, s.device_id, s.skey, s.measurement, s.field, " \
+    "COALESCE(m.profile, ''), " \
+    "(SELECT MIN(ts_ms) FROM tm_readings r WHERE r.series_id = s.id), " \
+    "(SELECT MAX(ts_ms) FROM tm_readings r WHERE r.series_id = s.id) "
+
+static void copy_text(char *dst, size_t cap, const char *s)
+{
+    snprintf(dst, cap, "%s", s ? s : "");
+}
+
+static void row_series(struct store_stmt *s, struct tm_series *o)
+{
+    memset(o, 0, sizeof *o);
+    o->id = store_col_i64(s, 0);
+    o->county_id = store_col_i64(s, 1);
+    o->device_id = store_col_i64(s, 2);
+    copy_text(o->key, sizeof o->key, store_col_text(s, 3));
+    copy_text(o->measurement, sizeof o->measurement, store_col_text(s, 4));
+    copy_text(o->field, sizeof o->field, store_col_text(s, 5));
+    copy_text(o->profile, sizeof o->profile, store_col_text(s, 6));
+    o->first_ms = store_col_i64(s, 7);
+    o->last_ms = store_col_i64(s, 8);
+    o->count = -1;
+}
+
+struct list_arg {
+    int64_t county_id;
+    const char *measurement;
+    struct tm_series *v;
+    size_t n, cap;
+};
+
+static int list_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct list_arg *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT " SERIES_COLS "FROM tm_series s "
+                           "LEFT JOIN tm_monitors m ON m.series_id = s.id "
+                           "WHERE s.county_id = ? AND (? IS NULL OR s.measurement = ?) "
+                           "ORDER BY s.id LIMIT 100000",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->county_id);
+    if (a->measurement) {
+        store_bind_text(s, 2, a->measurement, -1);
+        store_bind_text(s, 3, a->measurement, -1);
+    } else {
+        store_bind_null(s, 2);
+        store_bind_null(s, 3);
+    }
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);
+        row_series(s, &a->v[a->n++]);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int tm_series_list(struct telemetry *t, int64_t county_id, const char *measurement,
+                   struct tm_series **out, size_t *n, struct err *e)
+{
+    struct list_arg a = {county_id, measurement, NULL, 0, 0};
+    int rc = store_read(t->st, list_fn, &a, e);
+    if (rc) {
+        free(a.v);
+        return rc;
+    }
+    *out = a.v;
+    *n = a.n;
+    return 0;
+}
+
+struct get_arg {
+    int64_t county_id, id;
+    const char *key;
+    struct tm_series *out;
+};
+
+static int get_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct get_arg *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT " SERIES_COLS ", "
+                           "(SELECT COUNT(*) FROM tm_readings r WHERE r.series_id = s.id) "
+                           "FROM tm_series s LEFT JOIN tm_monitors m ON m.series_id = s.id "
+                           "WHERE s.county_id = ? AND s.id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->county_id);
+    store_bind_i64(s, 2, a->id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)a->id);
+    row_series(s, a->out);
+    a->out->count = store_col_i64(s, 9);
+    return 0;
+}
+
+int tm_series_get(struct telemetry *t, int64_t county_id, int64_t id, struct tm_series *out,
+                  struct err *e)
+{
+    struct get_arg a = {county_id, id, NULL, out};
+    return store_read(t->st, get_fn, &a, e);
+}
+
+static int find_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct get_arg *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT id FROM tm_series WHERE county_id = ? AND skey = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->county_id);
+    store_bind_text(s, 2, a->key, -1);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series '%s'", a->key);
+    a->id = store_col_i64(s, 0);
+    return 0;
+}
+
+int tm_series_find(struct telemetry *t, int64_t county_id, const char *key, int64_t *id,
+                   struct err *e)
+{
+    struct get_arg a = {county_id, 0, key, NULL};
+    int rc = store_read(t->st, find_fn, &a, e);
+    if (rc == 0)
+        *id = a.id;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- queries */
+
+static int64_t meta_get(struct store_conn *c, const char *k, int64_t dflt, struct err *e)
+{
+    struct store_stmt *s;
+    if (store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = ?", &s, e))
+        return dflt;
+    store_bind_text(s, 1, k, -1);
+    if (store_step(s, e) == STORE_ROW)
+        return store_col_i64(s, 0);
+    return dflt;
+}
+
+static int meta_set(struct store_conn *c, const char *k, int64_t v, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "INSERT INTO tm_meta (county_id, k, v) VALUES (0, ?, ?) "
+                           "ON CONFLICT (county_id, k) DO UPDATE SET v = excluded.v",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, k, -1);
+    store_bind_i64(s, 2, v);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+struct query_arg {
+    int64_t county_id, series_id, from, to, step;
+    struct tm_bucket *b;  /* nb buckets when step > 0 */
+    size_t nb;
+    /* raw mode (step 0) / tm_query_raw */
+    size_t max;
+    int64_t *ts;
+    double *v;
+    size_t n, cap;
+};
+
+static int check_series(struct store_conn *c, int64_t county_id, int64_t series_id,
+                        struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT 1 FROM tm_series WHERE id = ? AND county_id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, series_id);
+    store_bind_i64(s, 2, county_id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)series_id);
+    return 0;
+}
+
+static void merge(struct tm_bucket *b, double mn, double sum, double mx, int64_t n)
+{
+    if (n <= 0)
+        return;
+    if (b->count == 0) {
+        b->min = mn;
+        b->max = mx;
+    } else {
+        if (mn < b->min)
+            b->min = mn;
+        if (mx > b->max)
+            b->max = mx;
+    }
+    b->mean += sum; /* sum until finished */
+    b->count += n;
+}
+
+/* Aggregate [lo, hi) from raw readings or from roll-ups of res_ms. */
+static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int64_t hi,
+                     int64_t res_ms, struct err *e)
+{
+    if (lo < a->from)
+        lo = a->from;
+    if (hi > a->to)
+        hi = a->to;
+    if (lo >= hi)
+        return 0;
+    struct store_stmt *s;
+    int rc;
+    if (res_ms == 0) {
+        rc = store_prepare(c,
+                           "SELECT (ts_ms - ?) / ?, MIN(value), SUM(value), MAX(value), COUNT(*) "
+                           "FROM tm_readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? "
+                           "GROUP BY 1",
+                           &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, a->from);
+        store_bind_i64(s, 2, a->step);
+        store_bind_i64(s, 3, a->series_id);
+        store_bind_i64(s, 4, lo);
+        store_bind_i64(s, 5, hi);
+    } else {
+        rc = store_prepare(c,
+                           "SELECT (ts_ms - ?) / ?, MIN(vmin), SUM(vsum), MAX(vmax), SUM(n) "
+                           "FROM tm_rollups WHERE series_id = ? AND res_ms = ? AND ts_ms >= ? "
+                           "AND ts_ms < ? GROUP BY 1",
+                           &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, a->from);
+        store_bind_i64(s, 2, a->step);
+        store_bind_i64(s, 3, a->series_id);
+        store_bind_i64(s, 4, res_ms);
+        store_bind_i64(s, 5, lo);
+        store_bind_i64(s, 6, hi);
+    }
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        int64_t i = store_col_i64(s, 0);
+        if (i < 0 || (size_t)i >= a->nb)
+            continue;
+        merge(&a->b[i], store_col_double(s, 1), store_col_double(s, 2), store_col_double(s, 3),
+              store_col_i64(s, 4));
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static int query_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct query_arg *a = arg;
+    int rc = check_series(c, a->county_id, a->series_id, e);
+    if (rc)
+        return rc;
+    if (a->step == 0) {
+        struct store_stmt *s;
+        rc = store_prepare(c,
+                           "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? "
+                           "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?",
+                           &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, a->series_id);
+        store_bind_i64(s, 2, a->from);
+        store_bind_i64(s, 3, a->to);
+        store_bind_i64(s, 4, (int64_t)a->max);
+        while ((rc = store_step(s, e)) == STORE_ROW) {
+            if (a->n == a->cap) {
+                a->cap = a->cap ? a->cap * 2 : 256;
+                a->ts = xrealloc(a->ts, a->cap * sizeof *a->ts);
+                a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+            }
+            a->ts[a->n] = store_col_i64(s, 0);
+            a->v[a->n++] = store_col_double(s, 1);
+        }
+        return rc < 0 ? rc : 0;
+    }
+    int64_t raw_from = meta_get(c, "raw_deleted_before", 0, e);
+    int64_t min_from = meta_get(c, "minute_deleted_before", 0, e);
+    if (a->step >= HOUR_MS)
+        rc = agg_range(c, a, INT64_MIN, min_from, HOUR_MS, e);
+    else
+        rc = agg_range(c, a, INT64_MIN, min_from, MIN_MS, e); /* usually nothing left */
+    if (!rc)
+        rc = agg_range(c, a, min_from, raw_from, MIN_MS, e);
+    if (!rc)
+        rc = agg_range(c, a, raw_from, INT64_MAX, 0, e);
+    return rc;
+}
+
+int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
+             int64_t to_ms, int64_t step_ms, struct tm_bucket **out, size_t *n, struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (to_ms <= from_ms)
+        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (step_ms < 0)
+        return err_set(e, ERR_INVAL, "step must be >= 0");
+    struct query_arg a = {.county_id = county_id, .series_id = series_id, .from = from_ms,
+                          .to = to_ms, .step = step_ms, .max = MAX_BUCKETS};
+    if (step_ms > 0) {
+        int64_t nb = (to_ms - from_ms + step_ms - 1) / step_ms;
+        if (nb > MAX_BUCKETS)
+            return err_set(e, ERR_TOOBIG, "%lld buckets requested (limit %d): use a larger step",
+                           (long long)nb, MAX_BUCKETS);
+        a.nb = (size_t)nb;
+        a.b = xcalloc(a.nb, sizeof *a.b);
+    }
+    int rc = store_read(t->st, query_fn, &a, e);
+    if (rc) {
+        free(a.b);
+        free(a.ts);
+        free(a.v);
+        return rc;
+    }
+    if (step_ms == 0) {
+        struct tm_bucket *b = xcalloc(a.n ? a.n : 1, sizeof *b);
+        for (size_t i = 0; i < a.n; i++)
+            b[i] = (struct tm_bucket){a.ts[i], a.v[i], a.v[i], a.v[i], 1};
+        free(a.ts);
+        free(a.v);
+        *out = b;
+        *n = a.n;
+        return 0;
+    }
+    /* compact: keep non-empty buckets, finish means */
+    size_t k = 0;
+    for (size_t i = 0; i < a.nb; i++) {
+        if (!a.b[i].count)
+            continue;
+        struct tm_bucket b = a.b[i];
+        b.ts_ms = from_ms + (int64_t)i * step_ms;
+        b.mean /= (double)b.count;
+        a.b[k++] = b;
+    }
+    *out = a.b;
+    *n = k;
+    return 0;
+}
+
+int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
+                 int64_t to_ms, size_t max, int64_t **ts_ms, double **values, size_t *n,
+                 struct err *e)
+{
+    struct query_arg a = {.county_id = county_id, .series_id = series_id, .from = from_ms,
+                          .to = to_ms, .step = 0, .max = max ? max : 1000000};
+    int rc = store_read(t->st, query_fn, &a, e);
+    if (rc) {
+        free(a.ts);
+        free(a.v);
+        return rc;
+    }
+    *ts_ms = a.ts;
+    *values = a.v;
+    *n = a.n;
+    return 0;
+}
+
+/* ------------------------------------------------------------ maintenance */
+
+struct maint_arg {
+    struct telemetry *t;
+    int64_t now;
+    int64_t deleted;
+};
+
+static int exec_range(struct store_conn *c, const char *sql, int64_t a1, int64_t a2,
+                      int64_t *changed, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a1);
+    store_bind_i64(s, 2, a2);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (changed)
+        *changed += store_changes(c);
+    return 0;
+}
+
+static int maint_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct maint_arg *m = arg;
+    const struct telemetry_config *cfg = &m->t->cfg;
+    int64_t wm = meta_get(c, "rolled_to", 0, e);
+    int64_t new_wm = (m->now / HOUR_MS) * HOUR_MS;
+    int rc = 0;
+    if (new_wm > wm) {
+        rc = exec_range(c,
+                        "INSERT INTO tm_rollups (series_id, res_ms, ts_ms, vmin, vmax, vsum, n) "
+                        "SELECT r.series_id, 60000, (r.ts_ms / 60000) * 60000, MIN(r.value), "
+                        "MAX(r.value), SUM(r.value), COUNT(*) FROM tm_series s "
+                        "JOIN tm_readings r ON r.series_id = s.id "
+                        "WHERE r.ts_ms >= ? AND r.ts_ms < ? "
+                        "GROUP BY r.series_id, r.ts_ms / 60000 "
+                        "ON CONFLICT (series_id, res_ms, ts_ms) DO UPDATE SET "
+                        "vmin = excluded.vmin, vmax = excluded.vmax, vsum = excluded.vsum, "
+                        "n = excluded.n",
+                        wm, new_wm, NULL, e);
+        if (!rc)
+            rc = exec_range(c,
+                            "INSERT INTO tm_rollups (series_id, res_ms, ts_ms, vmin, vmax, vsum, n) "
+                            "SELECT r.series_id, 3600000, (r.ts_ms / 3600000) * 3600000, "
+                            "MIN(r.vmin), MAX(r.vmax), SUM(r.vsum), SUM(r.n) FROM tm_series s "
+                            "JOIN tm_rollups r ON r.series_id = s.id AND r.res_ms = 60000 "
+                            "WHERE r.ts_ms >= ? AND r.ts_ms < ? "
+                            "GROUP BY r.series_id, r.ts_ms / 3600000 "
+                            "ON CONFLICT (series_id, res_ms, ts_ms) DO UPDATE SET "
+                            "vmin = excluded.vmin, vmax = excluded.vmax, vsum = excluded.vsum, "
+                            "n = excluded.n",
+                            (wm / HOUR_MS) * HOUR_MS, new_wm, NULL, e);
+        if (!rc)
+            rc = meta_set(c, "rolled_to", new_wm, e);
+        if (rc)
+            return rc;
+        wm = new_wm;
+    }
+    /* retention, never past the roll-up watermark */
+    int64_t raw_cut = m->now - cfg->raw_retention_ms;
+    if (raw_cut > wm)
+        raw_cut = wm;
+    raw_cut = (raw_cut / MIN_MS) * MIN_MS;
+    int64_t min_cut = (m->now - cfg->minute_retention_ms) / HOUR_MS * HOUR_MS;
+    if (min_cut > raw_cut)
+        min_cut = (raw_cut / HOUR_MS) * HOUR_MS;
+    int64_t hour_cut = m->now - cfg->hour_retention_ms;
+    int64_t prev_raw = meta_get(c, "raw_deleted_before", 0, e);
+    if (raw_cut > prev_raw) {
+        rc = exec_range(c,
+                        "DELETE FROM tm_readings WHERE series_id IN (SELECT id FROM tm_series) "
+                        "AND ts_ms >= ? AND ts_ms < ?",
+                        INT64_MIN, raw_cut, &m->deleted, e);
+        if (!rc)
+            rc = meta_set(c, "raw_deleted_before", raw_cut, e);
+    }
+    int64_t prev_min = meta_get(c, "minute_deleted_before", 0, e);
+    if (!rc && min_cut > prev_min) {
+        rc = exec_range(c,
+                        "DELETE FROM tm_rollups WHERE series_id IN (SELECT id FROM tm_series) "
+                        "AND res_ms = 60000 AND ts_ms >= ? AND ts_ms < ?",
+                        INT64_MIN, min_cut, &m->deleted, e);
+        if (!rc)
+            rc = meta_set(c, "minute_deleted_before", min_cut, e);
+    }
+    if (!rc)
+        rc = exec_range(c,
+                        "DELETE FROM tm_rollups WHERE series_id IN (SELECT id FROM tm_series) "
+                        "AND res_ms = 3600000 AND ts_ms >= ? AND ts_ms < ?",
+                        INT64_MIN, hour_cut, &m->deleted, e);
+    return rc;
+}
+
+int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct err *e)
+{
+    struct maint_arg m = {t, now_ms, 0};
+    int rc = store_write(t->st, maint_fn, &m, e);
+    if (deleted)
+        *deleted = m.deleted;
+    return rc;
+}
