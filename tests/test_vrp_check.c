@@ -1,0 +1,318 @@
+/* Tests for vrp_check_json and `ruralink route check`: one crafted
+** infeasible solution per constraint, each rejected with its own message;
+** feasible ones accepted with the cost worked out by hand. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vrp/vrp.h"
+
+/*
+** Six places on a line, 10 s and 100 m apart. Cost = travel seconds (VROOM's
+** default per_hour 3600).
+**   vehicle 1: capacity 10, skill 1          vehicle 2: max_tasks 2, max_travel_time 60
+**   vehicle 3: capacity 5, 2 trips, reload 5  vehicle 4: shift [0, 50]
+**   vehicle 5: max_distance 300
+**   jobs 1-5 at places 1-5 (deliveries 4,4,4,1,1; job 3 window [0,25]; job 4
+**   needs skill 1), job 6 at place 1 optional with penalty 7, shipment 10
+**   from place 1 to place 2 (amount 2).
+*/
+static struct vrp_problem *problem(void)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_addstr(&sb,
+                  "{\"vehicles\":["
+                  "{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10],\"skills\":[1]},"
+                  "{\"id\":2,\"start_index\":0,\"end_index\":0,\"capacity\":[10],\"max_tasks\":2,"
+                  "\"max_travel_time\":60},"
+                  "{\"id\":3,\"start_index\":0,\"end_index\":0,\"capacity\":[5],\"max_trips\":2,"
+                  "\"reload_time\":5},"
+                  "{\"id\":4,\"start_index\":0,\"end_index\":0,\"capacity\":[10],"
+                  "\"time_window\":[0,50]},"
+                  "{\"id\":5,\"start_index\":0,\"end_index\":0,\"capacity\":[10],"
+                  "\"max_distance\":300}],"
+                  "\"jobs\":["
+                  "{\"id\":1,\"location_index\":1,\"delivery\":[4]},"
+                  "{\"id\":2,\"location_index\":2,\"delivery\":[4]},"
+                  "{\"id\":3,\"location_index\":3,\"delivery\":[4],\"time_windows\":[[0,25]]},"
+                  "{\"id\":4,\"location_index\":4,\"delivery\":[1],\"skills\":[1]},"
+                  "{\"id\":5,\"location_index\":5,\"delivery\":[1]},"
+                  "{\"id\":6,\"location_index\":1,\"delivery\":[0],\"optional\":true,"
+                  "\"penalty\":7}],"
+                  "\"shipments\":[{\"pickup\":{\"id\":10,\"location_index\":1},"
+                  "\"delivery\":{\"id\":10,\"location_index\":2},\"amount\":[2]}],"
+                  "\"matrices\":{\"car\":{\"durations\":[");
+    for (int k = 0; k < 2; k++) {
+        if (k)
+            strbuf_addstr(&sb, "],\"distances\":[");
+        for (int i = 0; i < 6; i++) {
+            strbuf_addstr(&sb, i ? ",[" : "[");
+            for (int j = 0; j < 6; j++)
+                strbuf_addf(&sb, "%s%d", j ? "," : "", abs(i - j) * (k ? 100 : 10));
+            strbuf_addch(&sb, ']');
+        }
+    }
+    strbuf_addstr(&sb, "]}}}");
+    struct vrp_problem *p = NULL;
+    struct err e = {0};
+    if (vrp_read(sb.buf, sb.len, VRP_FMT_VROOM, &p, &e))
+        fail_msg("%s", e.msg);
+    strbuf_release(&sb);
+    return p;
+}
+
+/* "1:j1,j2;3:p10,r,d10" -> a VROOM-shaped solution document. */
+static void solution(const char *spec, struct strbuf *sb)
+{
+    strbuf_addstr(sb, "{\"code\":0,\"routes\":[");
+    const char *s = spec;
+    bool first_route = true;
+    while (*s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        assert_true(*end == ':');
+        s = end + 1;
+        strbuf_addf(sb, "%s{\"vehicle\":%ld,\"steps\":[{\"type\":\"start\"}", first_route ? "" : ",",
+                    v);
+        first_route = false;
+        while (*s && *s != ';') {
+            char kind = *s++;
+            long id = strtol(s, &end, 10);
+            s = end;
+            const char *type = kind == 'j'   ? "job"
+                               : kind == 'p' ? "pickup"
+                               : kind == 'd' ? "delivery"
+                               : kind == 'r' ? "reload"
+                                             : "break";
+            if (kind == 'r')
+                strbuf_addstr(sb, ",{\"type\":\"reload\"}");
+            else
+                strbuf_addf(sb, ",{\"type\":\"%s\",\"id\":%ld}", type, id);
+            if (*s == ',')
+                s++;
+        }
+        strbuf_addstr(sb, ",{\"type\":\"end\"}]}");
+        if (*s == ';')
+            s++;
+    }
+    strbuf_addstr(sb, "]}");
+}
+
+static void check(const struct vrp_problem *p, const char *spec, struct vrp_check_report *rep)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    solution(spec, &sb);
+    struct err e = {0};
+    int rc = vrp_check_json(p, sb.buf, sb.len, rep, &e);
+    if (rc)
+        fail_msg("%s: %s", spec, e.msg);
+    strbuf_release(&sb);
+}
+
+static void accepts(const struct vrp_problem *p, const char *spec, int64_t cost)
+{
+    struct vrp_check_report rep;
+    check(p, spec, &rep);
+    if (!rep.feasible)
+        fail_msg("%s rejected: %s", spec, rep.first_violation);
+    if (rep.cost != cost)
+        fail_msg("%s: cost %lld, expected %lld", spec, (long long)rep.cost, (long long)cost);
+}
+
+static void rejects(const struct vrp_problem *p, const char *spec, const char *needle)
+{
+    struct vrp_check_report rep;
+    check(p, spec, &rep);
+    if (rep.feasible)
+        fail_msg("%s accepted, expected '%s'", spec, needle);
+    if (!strstr(rep.first_violation, needle))
+        fail_msg("%s: '%s' does not mention '%s'", spec, rep.first_violation, needle);
+}
+
+static void test_feasible(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    /* 0-1-2-4-0: 10+10+20+40 = 80, job 6 left out: +7 */
+    accepts(p, "1:j1,j2,j4", 87);
+    /* job 6 served: 0-1-1-0 = 20 */
+    accepts(p, "1:j6,j1", 20 + 0);
+    /* multi-trip: 0-1-0 reload 0-2-0: 10+10+20+20 = 60 (+7) */
+    accepts(p, "3:j1,r,j2", 67);
+    /* shipment: 0-1-2-0 = 40 (+7) */
+    accepts(p, "1:p10,d10", 47);
+    /* nothing routed: only the penalty */
+    accepts(p, "", 7);
+    struct vrp_check_report rep;
+    check(p, "1:j1,j2,j4;3:j5", &rep);
+    assert_true(rep.feasible);
+    assert_int_equal(rep.n_routes, 2);
+    assert_int_equal(rep.n_assigned, 4);
+    assert_int_equal(rep.n_unassigned, 4);
+    vrp_problem_free(p);
+}
+
+static void test_each_constraint(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    rejects(p, "1:j1,j2,j3", "capacity exceeded at the start");
+    rejects(p, "3:p10,j1,d10", "capacity exceeded after pickup 10");
+    rejects(p, "3:j1,j2", "capacity exceeded at the start");
+    rejects(p, "1:j3", "job 3: vehicle 1 arrives at 30, after its time window ends (25)");
+    rejects(p, "4:j5", "route ends at 100, after the shift ends (50)");
+    rejects(p, "2:j4", "job 4: needs skills");
+    rejects(p, "1:d10,p10", "delivery before pickup");
+    rejects(p, "1:p10;2:d10", "halves on different vehicles");
+    rejects(p, "1:p10", "one half is unassigned");
+    rejects(p, "1:j1;2:j1", "job 1 is visited twice");
+    rejects(p, "1:j1,j1", "job 1 is visited twice");
+    rejects(p, "1:j99", "unknown job id 99");
+    rejects(p, "1:p3", "unknown pickup id 3");
+    rejects(p, "42:j1", "unknown vehicle id 42");
+    rejects(p, "2:j1,j2,j5", "3 tasks but max_tasks is 2");
+    rejects(p, "2:j5", "travel time 100 exceeds max_travel_time 60");
+    rejects(p, "5:j2", "distance 400 exceeds max_distance 300");
+    rejects(p, "1:j1,r,j2", "2 trips but max_trips is 1");
+    rejects(p, "3:j1,r,j2,r,j5", "3 trips but max_trips is 2");
+    rejects(p, "3:r,j1", "empty trip");
+    rejects(p, "3:p10,r,d10", "spans a reload");
+    rejects(p, "1:j1;1:j2", "vehicle 1 has two routes");
+    rejects(p, "1:j1,b1", "breaks are not supported");
+    /* an infeasible solution still gets a recomputed cost */
+    struct vrp_check_report rep;
+    check(p, "1:j3", &rep);
+    assert_false(rep.feasible);
+    assert_int_equal(rep.cost, 60 + 7);
+    vrp_problem_free(p);
+}
+
+static void test_unreadable(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    struct vrp_check_report rep;
+    struct err e = {0};
+    static const char *bad[] = {
+        "{\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"teleport\",\"id\":1}]}]}",
+        "{\"summary\":{}}",
+        "{\"routes\":[{\"steps\":[]}]}",
+        "{\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\"}]}]}",
+        "{\"code\":2,\"error\":\"x\",\"routes\":[]}",
+        "{\"routes\":[",
+    };
+    static const char *needle[] = {"unknown step type", "'routes' is required", "vehicle",
+                                   "'id' is required", "code 2", "ends early"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = vrp_check_json(p, bad[i], strlen(bad[i]), &rep, &e);
+        assert_int_not_equal(rc, 0);
+        if (!strstr(e.msg, needle[i]))
+            fail_msg("'%s': message '%s'", bad[i], e.msg);
+    }
+    vrp_problem_free(p);
+}
+
+/* The evaluator agrees with a hand-made schedule with waiting and windows. */
+static void test_from_seqs_schedule(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    int seq[] = {0, 1}; /* jobs 1, 2 */
+    struct vrp_seq sq = {0, seq, 2};
+    struct vrp_solution *s = NULL;
+    struct err e = {0};
+    assert_int_equal(vrp_solution_from_seqs(p, &sq, 1, false, &s, &e), 0);
+    assert_int_equal(s->routes[0].n_steps, 4);
+    assert_int_equal(s->routes[0].steps[1].arrival, 10);
+    assert_int_equal(s->routes[0].steps[2].arrival, 20);
+    assert_int_equal(s->routes[0].steps[3].arrival, 40);
+    assert_int_equal(s->routes[0].steps[0].load[0], 8);
+    assert_int_equal(s->routes[0].steps[2].load[0], 0);
+    assert_int_equal(s->routes[0].distance, 400);
+    vrp_solution_free(s);
+    /* allow_infeasible: a solution and the first violation in e */
+    int bad[] = {2}; /* job 3, window [0,25], arrival 30 */
+    struct vrp_seq bq = {0, bad, 1};
+    assert_int_equal(vrp_solution_from_seqs(p, &bq, 1, true, &s, &e), 0);
+    assert_int_equal(e.code, ERR_INFEASIBLE);
+    assert_non_null(strstr(e.msg, "job 3"));
+    vrp_solution_free(s);
+    assert_int_equal(vrp_solution_from_seqs(p, &bq, 1, false, &s, &e), ERR_INFEASIBLE);
+    vrp_problem_free(p);
+}
+
+#ifdef RL_BIN
+static int run(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char prob[64], good[64], bad[64], cmd[512];
+    snprintf(prob, sizeof prob, "vrpcheck-%d-prob.vrp", (int)getpid());
+    snprintf(good, sizeof good, "vrpcheck-%d-good.json", (int)getpid());
+    snprintf(bad, sizeof bad, "vrpcheck-%d-bad.json", (int)getpid());
+    put(prob, "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+              "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
+              "DEPOT_SECTION\n1\n-1\nEOF\n");
+    put(good, "{\"code\":0,\"summary\":{\"cost\":12},\"routes\":["
+              "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+              "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    put(bad, "{\"code\":0,\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2},"
+             "{\"type\":\"job\",\"id\":3}]}]}");
+    snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null", RL_BIN, prob, good);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null 2>&1", RL_BIN, prob, bad);
+    assert_int_equal(run(cmd), 1);
+    /* a wrong reported cost fails too */
+    put(good, "{\"code\":0,\"summary\":{\"cost\":11},\"routes\":["
+              "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+              "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null 2>&1", RL_BIN, prob, good);
+    assert_int_equal(run(cmd), 1);
+    snprintf(cmd, sizeof cmd, "%s route check %s >/dev/null 2>&1", RL_BIN, prob);
+    assert_int_equal(run(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s route check --help >/dev/null", RL_BIN);
+    assert_int_equal(run(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s route solve --bogus x >/dev/null 2>&1", RL_BIN);
+    assert_int_equal(run(cmd), 2);
+    unlink(prob);
+    unlink(good);
+    unlink(bad);
+}
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_feasible),
+        cmocka_unit_test(test_each_constraint),
+        cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_from_seqs_schedule),
+#ifdef RL_BIN
+        cmocka_unit_test(test_cli),
+#endif
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
