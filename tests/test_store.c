@@ -59,7 +59,9 @@ static const struct store_migration t_migs[] = {
     {2, "orders",
      "CREATE TABLE orders (id INTEGER PRIMARY KEY,"
      " item_id INTEGER NOT NULL REFERENCES items (id), n INTEGER NOT NULL);"
-     "CREATE INDEX orders_item ON orders (item_id);",
+     "CREATE INDEX orders_item ON orders (item_id);"
+     "CREATE TABLE notes (id INTEGER PRIMARY KEY, item_id INTEGER NOT NULL"
+     " REFERENCES items (id) DEFERRABLE INITIALLY DEFERRED);",
      NULL},
 };
 
@@ -191,6 +193,15 @@ static void done_cb(void *arg, int rc, const struct err *e)
     d->rc = rc;
     snprintf(d->msg, sizeof d->msg, "%s", rc ? e->msg : "");
     sem_post(d->sem);
+}
+
+/* A store_fn that returns an error without a message still gets one. */
+static int bare_fail_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)c;
+    (void)arg;
+    (void)e;
+    return ERR_NOTFOUND;
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -362,6 +373,8 @@ static void test_write_read(void **state)
     r.id = 2;
     assert_int_equal(store_read(st, get_row_fn, &r, &e), ERR_NOTFOUND);
     assert_string_equal(e.msg, "no row");
+    assert_int_equal(store_read(st, bare_fail_fn, NULL, &e), ERR_NOTFOUND);
+    assert_string_equal(e.msg, "read failed (not_found)");
     struct store_stats stats;
     store_get_stats(st, &stats);
     assert_true(stats.writes >= 2);
@@ -618,6 +631,43 @@ static void test_threads_group_commit(void **state)
     store_close(st);
 }
 
+/* A deferred foreign key left dangling fails its own request, not the
+** COMMIT of the whole batch. */
+static void test_deferred_fk_in_batch(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct ins in = {1, "apples", 10, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+    struct gate g;
+    gate_close(st, &g);
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct sqlcase k[3] = {{"INSERT INTO notes (id, item_id) VALUES (?, ?)", 1, 1},
+                           {"INSERT INTO notes (id, item_id) VALUES (?, ?)", 2, 99},
+                           {"INSERT INTO notes (id, item_id) VALUES (?, ?)", 3, 1}};
+    struct done_rec rec[3];
+    for (int i = 0; i < 3; i++) {
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, sql_fn, &k[i], done_cb, &rec[i]), 0);
+    }
+    sem_post(&g.release);
+    for (int i = 0; i < 3; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    assert_int_equal(rec[0].rc, 0);
+    assert_int_equal(rec[1].rc, ERR_CONFLICT);
+    assert_non_null(strstr(rec[1].msg, "FOREIGN KEY"));
+    assert_int_equal(rec[2].rc, 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM notes"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM notes WHERE item_id = 99"), 0);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
 static void test_queue_full(void **state)
 {
     struct fx *f = *state;
@@ -666,15 +716,6 @@ static void test_audit_rolls_back(void **state)
     assert_int_equal(store_write(st, ins_fn, &good, &e), 0);
     assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE entity_id = 5"), 1);
     store_close(st);
-}
-
-/* A store_fn that returns an error without a message still gets one. */
-static int bare_fail_fn(struct store_conn *c, void *arg, struct err *e)
-{
-    (void)c;
-    (void)arg;
-    (void)e;
-    return ERR_NOTFOUND;
 }
 
 struct nested {
@@ -824,6 +865,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_cache, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_fk_in_batch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_rolls_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),

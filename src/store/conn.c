@@ -178,6 +178,8 @@ static bool only_space(const char *p)
 static int cache_get(struct store_conn *c, const char *sql, sqlite3_stmt **out, bool *cached,
                      struct err *e)
 {
+    if (!sql)
+        return err_set(e, ERR_INVAL, "store_prepare: no SQL");
     uint64_t h = hash_sql(sql);
     struct stmt_slot *sl = slot_find(c->slots, c->nslots, sql, h);
     if (sl->sql) {

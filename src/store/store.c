@@ -111,6 +111,13 @@ static void fail_ok(struct wreq **batch, size_t n, const struct err *why)
     }
 }
 
+static bool deferred_fk_pending(struct store_conn *c)
+{
+    int cur = 0, hi = 0;
+    return sqlite3_db_status(c->db, SQLITE_DBSTATUS_DEFERRED_FKS, &cur, &hi, 0) == SQLITE_OK &&
+           cur > 0;
+}
+
 /* Run one request inside the open transaction; returns false when the
 ** transaction itself is gone (SQLite rolled it back: disk full, I/O error). */
 static bool run_one(struct store *st, struct wreq *r)
@@ -129,6 +136,11 @@ static bool run_one(struct store *st, struct wreq *r)
         if (!r->e.msg[0])
             err_set(&r->e, rc, "write failed (%s)", err_str(rc));
         r->e.code = rc;
+    }
+    if (rc == 0 && deferred_fk_pending(c)) {
+        /* A DEFERRABLE INITIALLY DEFERRED foreign key left unresolved would
+        ** fail the COMMIT of the whole batch: fail this request instead. */
+        rc = err_set(&r->e, ERR_CONFLICT, "FOREIGN KEY constraint failed (deferred)");
     }
     r->rc = rc;
     if (sqlite3_get_autocommit(c->db))
@@ -270,6 +282,8 @@ static int enqueue(struct store *st, store_fn fn, void *arg, store_done_fn done,
 
 int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done, void *done_arg)
 {
+    if (!fn)
+        return ERR_INVAL;
     return enqueue(st, fn, arg, done, done_arg, false, NULL);
 }
 
@@ -292,6 +306,8 @@ static int write_wait(struct store *st, store_fn fn, void *arg, bool solo, struc
 {
     if (st->writer_started && pthread_equal(pthread_self(), st->writer))
         return err_set(e, ERR_INTERNAL, "store_write called from inside a write (deadlock)");
+    if (!fn)
+        return err_set(e, ERR_INVAL, "store_write: no function");
     struct waiter w;
     w.rc = 0;
     w.e = e;
@@ -320,6 +336,8 @@ int store__write_solo(struct store *st, store_fn fn, void *arg, struct err *e)
 
 int store_read(struct store *st, store_fn fn, void *arg, struct err *e)
 {
+    if (!fn)
+        return err_set(e, ERR_INVAL, "store_read: no function");
     pthread_mutex_lock(&st->rmu);
     while (st->nidle == 0)
         pthread_cond_wait(&st->rcond, &st->rmu);
@@ -327,15 +345,16 @@ int store_read(struct store *st, store_fn fn, void *arg, struct err *e)
     pthread_mutex_unlock(&st->rmu);
 
     /* A read transaction: every statement of fn sees the same snapshot. */
-    int rc = store__conn_run(c, "BEGIN", e);
+    struct err le = {0};
+    int rc = store__conn_run(c, "BEGIN", &le);
     if (rc == 0) {
-        rc = fn(c, arg, e);
+        rc = fn(c, arg, &le);
         store__conn_release_lent(c);
         if (rc > 0)
-            rc = err_set(e, ERR_INTERNAL, "store_fn returned %d (expected 0 or an ERR_* code)",
+            rc = err_set(&le, ERR_INTERNAL, "store_fn returned %d (expected 0 or an ERR_* code)",
                          rc);
-        else if (rc < 0 && e && !e->msg[0])
-            err_set(e, rc, "read failed (%s)", err_str(rc));
+        else if (rc < 0 && !le.msg[0])
+            err_set(&le, rc, "read failed (%s)", err_str(rc));
         struct err ce;
         if (!sqlite3_get_autocommit(c->db) && store__conn_run(c, "COMMIT", &ce) != 0) {
             struct err ignore;
@@ -343,6 +362,10 @@ int store_read(struct store *st, store_fn fn, void *arg, struct err *e)
         }
     }
     atomic_fetch_add(&st->reads, 1);
+    if (rc && e) {
+        *e = le;
+        e->code = rc;
+    }
 
     pthread_mutex_lock(&st->rmu);
     st->idle[st->nidle++] = c;
