@@ -476,6 +476,25 @@ static int cache_fn(struct store_conn *c, void *arg, struct err *e)
     return 0;
 }
 
+/* More distinct texts than the cache keeps: the extra ones still work. */
+static int many_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    int *sum = arg;
+    for (int i = 0; i < 700; i++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "SELECT %d + ?", i);
+        struct store_stmt *s;
+        int rc = store_prepare(c, sql, &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, 1);
+        if ((rc = store_step(s, e)) != STORE_ROW)
+            return rc < 0 ? rc : err_set(e, ERR_INTERNAL, "no row");
+        *sum += (int)store_col_i64(s, 0);
+    }
+    return 0;
+}
+
 static void test_statement_cache(void **state)
 {
     struct fx *f = *state;
@@ -488,6 +507,11 @@ static void test_statement_cache(void **state)
     assert_ptr_equal(p.first, p.second);
     assert_true(p.null_after_reprepare);
     assert_int_equal(p.bind_range_rc, ERR_INVAL);
+    for (int round = 0; round < 2; round++) {
+        int sum = 0;
+        assert_int_equal(store_read(st, many_fn, &sum, &e), 0);
+        assert_int_equal(sum, 700 * 701 / 2);
+    }
     store_close(st);
 }
 
