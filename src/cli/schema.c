@@ -8,6 +8,7 @@
 #include "auth/auth.h"
 #include "county/county.h"
 #include "market/market.h"
+#include "telemetry/telemetry.h"
 
 #include <stddef.h>
 
@@ -21,6 +22,7 @@ static const struct module_schema schema[] = {
     {"auth", auth_migrations, &auth_migrations_len},
     {"county", county_migrations, &county_migrations_len},
     {"market", market_migrations, &market_migrations_len},
+    {"telemetry", telemetry_migrations, &telemetry_migrations_len},
 };
 
 int cli_register_schema(struct store *st, struct err *e)
