@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,10 +461,18 @@ int store_open(struct store **out, const struct store_config *cfg, struct err *e
     int rc = store__conn_open(&st->wconn, st, st->path, true, cfg->synchronous_full, e);
     if (rc)
         goto fail;
-    if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
+    /* The writer blocks every signal, so SIGINT/SIGTERM land on a thread
+    ** of the application, never in the middle of a commit. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int prc = pthread_create(&st->writer, NULL, writer_main, st);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (prc != 0) {
         rc = err_set(e, ERR_INTERNAL, "store: cannot start the writer thread");
         goto fail;
     }
+    pthread_setname_np(st->writer, "rl-store-writer");
     st->writer_started = true;
     rc = store__migrate_own(st, e);
     if (rc)
