@@ -65,7 +65,9 @@ void store_config_defaults(struct store_config *cfg);
 int store_open(struct store **out, const struct store_config *cfg, struct err *e);
 
 /* Stop accepting writes, commit everything already queued, stop the writer,
-** close all connections. Safe with NULL. */
+** close all connections. Safe with NULL. No store_read may be running, and
+** no call on st may start once store_close has begun (writes queued before
+** it are committed and answered). */
 void store_close(struct store *st);
 
 /* ---------------------------------------------------------------- schema */
@@ -92,7 +94,9 @@ int store_migrate(struct store *st, struct err *e);
 ** or a negative ERR_* with e filled to roll this one request back. */
 typedef int (*store_fn)(struct store_conn *c, void *arg, struct err *e);
 
-/* Run fn on a pooled read connection (blocks while all are lent). */
+/* Run fn on a pooled read connection (blocks while all are lent), inside
+** one read transaction: every statement of fn sees the same snapshot. Do not
+** call store_read from inside fn (the pool may be empty: deadlock). */
 int store_read(struct store *st, store_fn fn, void *arg, struct err *e);
 
 /* Queue fn for the writer and wait until its batch is durably committed.
