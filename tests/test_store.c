@@ -692,6 +692,51 @@ static void test_deferred_fk_in_batch(void **state)
     store_close(st);
 }
 
+/* A request that ends the batch's transaction itself (here: ROLLBACK; in
+** life: SQLite giving up on disk full) loses what ran before it in that
+** transaction; those are answered ERR_DB, and the rest of the batch still
+** commits in a fresh transaction. */
+static int rollback_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    int rc = ins_fn(c, arg, e);
+    return rc ? rc : store_exec(c, "ROLLBACK", e);
+}
+
+static void test_transaction_lost_midbatch(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct gate g;
+    gate_close(st, &g);
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in[3] = {{1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0}};
+    struct done_rec rec[3];
+    for (int i = 0; i < 3; i++) {
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, i == 1 ? rollback_fn : ins_fn, &in[i], done_cb, &rec[i]),
+                         0);
+    }
+    sem_post(&g.release);
+    for (int i = 0; i < 3; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    assert_int_equal(rec[0].rc, ERR_DB);
+    assert_non_null(strstr(rec[0].msg, "ended before its commit"));
+    assert_int_equal(rec[1].rc, ERR_DB);
+    assert_int_equal(rec[2].rc, 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 1);
+    assert_int_equal(q1(st, "SELECT id FROM items"), 3);
+    /* the writer is healthy afterwards */
+    struct ins more = {4, "d", 1, false, 0};
+    struct err e = {0};
+    assert_int_equal(store_write(st, ins_fn, &more, &e), 0);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
 static void test_queue_full(void **state)
 {
     struct fx *f = *state;
@@ -890,6 +935,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_deferred_fk_in_batch, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_transaction_lost_midbatch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_rolls_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),

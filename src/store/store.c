@@ -184,7 +184,11 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
         if (!alive) {
             /* The transaction was rolled back under us: what ran before in
             ** it is lost. Answer those ERR_DB; carry on with the rest. */
-            err_set(&e, ERR_DB, "transaction aborted: %s", sqlite3_errmsg(c->db));
+            int xc = sqlite3_extended_errcode(c->db);
+            err_set(&e, ERR_DB,
+                    "the batch's transaction ended before its commit (%s); nothing of this "
+                    "request was kept",
+                    xc != SQLITE_OK ? sqlite3_errmsg(c->db) : "ended by a request");
             fail_ok(batch + first, i - first, &e);
             continue;
         }
