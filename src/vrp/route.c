@@ -47,7 +47,7 @@ void vs__route_release(struct vs_route *r)
 }
 
 /* Recompute every cache of r from r->seq. Does not touch pos_of. */
-static void route_eval(struct vs *s, struct vs_route *r)
+void vs__route_eval(struct vs *s, struct vs_route *r)
 {
     const struct vs_veh *v = &s->v[r->veh];
     const int n = r->n, D = s->dims, N = s->n_locs;
@@ -157,7 +157,7 @@ static void route_eval(struct vs *s, struct vs_route *r)
 
 void vs__route_update(struct vs *s, struct vs_route *r)
 {
-    route_eval(s, r);
+    vs__route_eval(s, r);
     int veh = (int)(r - s->r);
     for (int k = 1; k <= r->n; k++) {
         int t = r->seq[k - 1];
@@ -360,7 +360,7 @@ static void best_insert_reload(struct vs *s, struct vs_route *r, int u, struct v
             sc->n = w;
             vs__route_tidy(s, sc);
             if (sc->n != w) continue; /* an empty trip: the plain insertion covers it */
-            route_eval(s, sc);
+            vs__route_eval(s, sc);
             if (!sc->feasible) continue;
             int64_t delta = sc->cost - r->cost;
             if (delta < best->delta) {

@@ -161,11 +161,19 @@ static inline int64_t vs_tw_latest(const struct vs *s, const struct vs_task *t, 
     return t->ntw ? VS_NEG_INF : d;
 }
 
+/* ---- solve.c */
+/* Flatten p into s (one empty route per vehicle plus a scratch route at
+** index n_veh); every task starts out. vs__release frees it. */
+void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed);
+void vs__release(struct vs *s);
+
 /* ---- route.c */
 void vs__route_init(struct vs *s, struct vs_route *r, int veh);
 void vs__route_release(struct vs_route *r);
 void vs__route_reserve(struct vs *s, struct vs_route *r, int need);
-/* Recompute caches, cost and feasibility; fix pos_of/route_of. */
+/* Recompute caches, cost and feasibility from r->seq (full evaluation);
+** _update also fixes pos_of/route_of of the route's tasks. */
+void vs__route_eval(struct vs *s, struct vs_route *r);
 void vs__route_update(struct vs *s, struct vs_route *r);
 /* Remove empty trips (reloads at either end or back to back). */
 void vs__route_tidy(struct vs *s, struct vs_route *r);

@@ -21,6 +21,7 @@
 #define SISR_LMAX 10.0   /* longest removed string */
 #define SISR_BLINK 0.01
 #define SISR_PROGRESS_EVERY 256
+#define VS_DROP (-2)
 
 struct sisr {
     struct vs *s;
@@ -39,6 +40,7 @@ struct sisr {
     int64_t saved_unassigned;
     int saved_out;
     int64_t delta;           /* cost change of this attempt */
+    bool bad;                /* the ruin left an infeasible route: undo */
     /* empty-vehicle lookup */
     int n_cls;
     int *cls_first;          /* per class: vehicles in cls_list from cls_first[c] */
@@ -74,6 +76,7 @@ static void begin_attempt(struct sisr *x)
     x->n_removed = 0;
     x->saved_unassigned = x->s->unassigned_cost;
     x->saved_out = x->s->n_out;
+    x->bad = false;
 }
 
 static void undo(struct sisr *x)
@@ -126,6 +129,7 @@ static void compact_route(struct sisr *x, struct vs_route *r)
     int w = 0;
     for (int k = 0; k < r->n; k++) {
         int st = r->seq[k];
+        if (st == VS_DROP) continue;
         if (st != VS_RELOAD && x->mark[st] == x->stamp) {
             s->route_of[st] = -1;
             continue;
@@ -182,8 +186,18 @@ static void ruin(struct sisr *x)
             if (m && k >= keep_lo && k < keep_lo + m) continue;
             int st = r->seq[k - 1];
             if (st != VS_RELOAD) mark_removed(x, st);
+            else r->seq[k - 1] = VS_DROP; /* reloads go too; recreate adds them back where needed */
         }
         compact_route(x, r);
+        if (!r->feasible) {
+            /* Dropping a reload merged trips beyond capacity (or the
+            ** matrix breaks the triangle inequality): keep the reloads. */
+            int last = x->n_touched - 1;
+            memcpy(r->seq, &x->undo_seq[x->undo_off[last]], (size_t)x->undo_len[last] * sizeof *r->seq);
+            r->n = x->undo_len[last];
+            compact_route(x, r);
+            if (!r->feasible) x->bad = true;
+        }
     }
 }
 
@@ -254,6 +268,14 @@ static void insert_unit(struct sisr *x, int u, double blink)
 
 static void recreate(struct sisr *x, double blink)
 {
+    struct vs *s = x->s;
+    /* Tasks left out before this attempt get another chance too. */
+    if (x->saved_out > 0 && x->n_removed < s->n_out)
+        for (int i = 0; i < s->n_tasks; i++)
+            if (s->route_of[i] < 0 && s->t[i].kind != VRP_DELIVERY && x->mark[i] != x->stamp) {
+                x->mark[i] = x->stamp;
+                x->removed[x->n_removed++] = i;
+            }
     order_removed(x);
     for (int i = 0; i < x->n_removed; i++) insert_unit(x, x->removed[i], blink);
 }
@@ -377,6 +399,10 @@ void vs__search_run(struct vs *s, struct vs_search *S)
         double temp = t0 * pow(tf / t0, frac);
         begin_attempt(&x);
         ruin(&x);
+        if (x.bad) {
+            undo(&x);
+            continue;
+        }
         recreate(&x, SISR_BLINK);
         int64_t d = attempt_delta(&x);
         double thr = -temp * log(vs_rand01(&s->rng) + 1e-300);

@@ -66,7 +66,7 @@ static void build_neighbours(struct vs *s)
     free(bd);
 }
 
-static void vs_init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
+void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
 {
     memset(s, 0, sizeof *s);
     s->p = p;
@@ -208,7 +208,7 @@ static void vs_init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         }
 }
 
-static void vs_release(struct vs *s)
+void vs__release(struct vs *s)
 {
     for (int j = 0; j <= s->n_veh; j++) vs__route_release(&s->r[j]);
     free(s->r);
@@ -234,7 +234,7 @@ static void *worker_run(void *arg)
 {
     struct worker *w = arg;
     struct vs s;
-    vs_init(&s, w->p, w->prm.seed);
+    vs__init(&s, w->p, w->prm.seed);
     size_t cap = 2 * (size_t)s.n_tasks + (size_t)s.n_veh + 1;
     for (int v = 0; v < s.n_veh; v++)
         if (s.v[v].max_trips > 1) cap += (size_t)s.v[v].max_trips;
@@ -245,7 +245,7 @@ static void *worker_run(void *arg)
     w->S.t_end = w->t_end;
     vs__search_run(&s, &w->S);
     w->reported = w->S.best_reported;
-    vs_release(&s);
+    vs__release(&s);
     return NULL;
 }
 
