@@ -89,11 +89,21 @@ int store__conn_open(struct store_conn **out, struct store *st, const char *path
         rc = pragma(db, sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", e);
         if (!rc)
             rc = pragma(db, "PRAGMA foreign_keys=ON", e);
+        /* After one huge transaction (an import) the WAL would keep its
+        ** size forever; cut it back to 64 MiB at the next checkpoint. */
+        if (!rc)
+            rc = pragma(db, "PRAGMA journal_size_limit=67108864", e);
     } else {
         rc = pragma(db, "PRAGMA query_only=ON", e);
         if (!rc)
             rc = pragma(db, "PRAGMA foreign_keys=ON", e);
     }
+    /* Page cache per connection (SQLite's default is 2 MiB); temporary
+    ** b-trees for sorts and DISTINCT stay in memory. */
+    if (!rc)
+        rc = pragma(db, "PRAGMA cache_size=-8192", e);
+    if (!rc)
+        rc = pragma(db, "PRAGMA temp_store=MEMORY", e);
     if (rc) {
         err_prefix(e, "%s: ", path);
         sqlite3_close(db);
