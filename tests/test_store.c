@@ -261,7 +261,7 @@ static void test_migrate(void **state)
     store_close(st);
 
     /* A broken migration: not recorded, earlier ones stay, nothing half-done. */
-    static const struct store_migration more[] = {
+    const struct store_migration more[] = { /* outlives st: closed below */
         t_migs[0], t_migs[1],
         {3, "broken", "CREATE TABLE extra (x INTEGER); THIS IS NOT SQL;", NULL},
     };
