@@ -12,6 +12,9 @@
 
 #ifdef RL_HAVE_HTTP
 #include "http/http.h"
+#ifdef RL_HAVE_JOBS
+#include "jobs/jobs.h"
+#endif
 #endif
 #ifdef RL_HAVE_DEMO
 #include "demo/demo.h"
@@ -49,6 +52,9 @@ static void usage(FILE *to)
             "  --web-root DIR     dashboard files (default ./web/dist if present, else ./web)\n"
             "  --max-body BYTES   largest request body (default 1048576)\n"
             "  --threads N        HTTP I/O threads (default: number of cores)\n"
+            "  --handler-threads N  threads running non-GET handlers, so that many\n"
+            "                     writes can share a group commit (default 64; 0 runs\n"
+            "                     every handler on the I/O threads)\n"
             "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
             "  --tls-key FILE     PEM private key\n"
             "  --log-level L      debug, info, warn, error or off (default info)\n"
@@ -94,7 +100,8 @@ int cli_serve(int argc, char **argv)
             print_routes = true;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
                    strcmp(a, "--web-root") == 0 || strcmp(a, "--max-body") == 0 ||
-                   strcmp(a, "--threads") == 0 || strcmp(a, "--tls-cert") == 0 ||
+                   strcmp(a, "--threads") == 0 || strcmp(a, "--handler-threads") == 0 ||
+                   strcmp(a, "--tls-cert") == 0 ||
                    strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0) {
             if (need_arg(argc, argv, i))
                 return CLI_USAGE;
@@ -113,16 +120,21 @@ int cli_serve(int argc, char **argv)
                 log_level = v;
             } else {
                 int64_t n;
-                int64_t max = strcmp(a, "--threads") == 0 ? 256 : (int64_t)1 << 32;
-                if (str_to_i64(str_from(v), &n) != 0 || n < 1 || n > max) {
-                    cli_errorf("serve: %s must be an integer from 1 to %lld", a,
-                               (long long)max);
+                bool body = strcmp(a, "--max-body") == 0;
+                bool handlers = strcmp(a, "--handler-threads") == 0;
+                int64_t min = handlers ? 0 : 1;
+                int64_t max = body ? (int64_t)1 << 32 : handlers ? 1024 : 256;
+                if (str_to_i64(str_from(v), &n) != 0 || n < min || n > max) {
+                    cli_errorf("serve: %s must be an integer from %lld to %lld", a,
+                               (long long)min, (long long)max);
                     return CLI_USAGE;
                 }
-                if (strcmp(a, "--threads") == 0)
-                    cfg.threads = (int)n;
-                else
+                if (body)
                     cfg.max_body = (size_t)n;
+                else if (handlers)
+                    cfg.handler_threads = n == 0 ? -1 : (int)n;
+                else
+                    cfg.threads = (int)n;
             }
         } else {
             cli_errorf("serve: unknown option '%s' (see ruralink serve --help)", a);
@@ -185,6 +197,16 @@ int cli_serve(int argc, char **argv)
         goto out;
     }
 #endif
+#ifdef RL_HAVE_JOBS
+    /* One solver worker: route solves are CPU-bound and a county server has
+    ** few cores; more queue rather than fight the HTTP threads. */
+    struct jobs *jobs = NULL;
+    if (jobs_new(&jobs, 1, 32, 256, &e) != 0) {
+        cli_errorf("serve: %s", e.msg);
+        goto out;
+    }
+    app.jobs = jobs;
+#endif
     if (cfg.demo) {
 #ifdef RL_HAVE_DEMO
         if (demo_seed(app.store, lg, &e) != 0) {
@@ -225,6 +247,9 @@ int cli_serve(int argc, char **argv)
     status = CLI_OK;
 out:
     http_stop(srv);
+#ifdef RL_HAVE_JOBS
+    jobs_free(app.jobs);
+#endif
     store_close(app.store);
 #ifdef RL_HAVE_AUTH
     auth_free(app.auth);

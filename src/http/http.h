@@ -41,6 +41,10 @@ struct http_config {
     const char *tls_cert;      /* PEM paths; both set = HTTPS */
     const char *tls_key;
     bool demo;                 /* demo credentials in use: say so in /health */
+    int handler_threads;       /* blocking threads that run non-GET handlers so
+                                  writes can wait for a group commit together
+                                  (0: default 64; -1: none, every handler runs
+                                  on the I/O threads) */
 };
 
 /* Everything a handler may use; built by `ruralink serve`, borrowed by

@@ -39,9 +39,11 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Blocking handler threads for non-GET requests: the most writes that can
-** wait for one group commit together. */
+/* Default number of blocking handler threads for non-GET requests: the most
+** writes that can wait for one group commit together. */
+#ifndef HTTP_WRITE_WORKERS
 #define HTTP_WRITE_WORKERS 64
+#endif
 
 enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_DONE };
 
@@ -553,8 +555,10 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     }
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    srv->nworkers = HTTP_WRITE_WORKERS;
-    srv->workers = xcalloc((size_t)srv->nworkers, sizeof *srv->workers);
+    srv->nworkers = app->cfg.handler_threads > 0   ? app->cfg.handler_threads
+                    : app->cfg.handler_threads < 0 ? 0
+                                                   : HTTP_WRITE_WORKERS;
+    srv->workers = xcalloc((size_t)srv->nworkers + 1, sizeof *srv->workers);
     for (int i = 0; i < srv->nworkers; i++) {
         pthread_attr_t at;
         pthread_attr_init(&at);
