@@ -10,15 +10,36 @@
 
 extern const struct http_route http_routes_system[];
 extern const size_t http_routes_system_len;
+#if defined(RL_HAVE_VRP) && defined(RL_HAVE_JOBS)
+extern const struct http_route http_routes_vrp[];
+extern const size_t http_routes_vrp_len;
+#endif
 #ifdef RL_HAVE_AUTH
 extern const struct http_route http_routes_auth[];
 extern const size_t http_routes_auth_len;
 #endif
+#ifdef RL_HAVE_COUNTY
+extern const struct http_route http_routes_county[];
+extern const size_t http_routes_county_len;
+#endif
+#ifdef RL_HAVE_MARKET
+extern const struct http_route http_routes_market[];
+extern const size_t http_routes_market_len;
+#endif
 
 const struct http_route_group http_route_groups[] = {
     {"system", http_routes_system, &http_routes_system_len},
+#if defined(RL_HAVE_VRP) && defined(RL_HAVE_JOBS)
+    {"vrp", http_routes_vrp, &http_routes_vrp_len},
+#endif
 #ifdef RL_HAVE_AUTH
     {"auth", http_routes_auth, &http_routes_auth_len},
+#endif
+#ifdef RL_HAVE_COUNTY
+    {"county", http_routes_county, &http_routes_county_len},
+#endif
+#ifdef RL_HAVE_MARKET
+    {"market", http_routes_market, &http_routes_market_len},
 #endif
 };
 const size_t http_route_groups_len = RL_ARRAY_LEN(http_route_groups);

@@ -1,0 +1,280 @@
+/*
+** h_vrp.c: route optimisation over HTTP, and the job routes.
+**
+**   POST /api/v1/vrp/solve    VROOM-compatible: VROOM's JSON input in, VROOM's
+**                             JSON output back, synchronously. The solve runs
+**                             as a job on the worker pool (never on an HTTP
+**                             thread); this handler waits for it, bounded by
+**                             the time limit plus a margin, and answers 202
+**                             with the job's address if it is still running.
+**   POST /api/v1/vrp/jobs     the same problem, answered at once with 202 and
+**                             the job id.
+**   GET  /api/v1/jobs/{id}    a job's state, progress and result; ?wait=S
+**                             long-polls up to S seconds for the job to end.
+**   DELETE /api/v1/jobs/{id}  ask a job to stop (it returns its best so far).
+**
+** Errors are problem+json; for VROOM clients they also carry VROOM's own
+** members, "code" (2 = input error, 1 = internal) and "error".
+*/
+#include "http/http.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/jobs.h"
+#include "vrp/vrp.h"
+
+#define VRP_DEFAULT_LIMIT_S 5.0
+#define VRP_MAX_LIMIT_S 600.0
+#define VRP_WAIT_MARGIN_S 10.0
+
+struct solve_job {
+    struct vrp_problem *problem;
+    struct vrp_params params;
+    struct jobs_ctx *ctx;
+    double load_s;
+};
+
+static void solve_job_free(void *arg)
+{
+    struct solve_job *sj = arg;
+    vrp_problem_free(sj->problem);
+    free(sj);
+}
+
+/* Progress from the search: report it and pass on a stop request. */
+static int solve_progress(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
+{
+    struct solve_job *sj = arg;
+    char msg[96];
+    snprintf(msg, sizeof msg, "best cost %lld, %d unassigned", (long long)best_cost,
+             n_unassigned);
+    double limit = sj->params.time_limit_s;
+    jobs_ctx_progress(sj->ctx, limit > 0 && elapsed_s < limit ? elapsed_s / limit : 0.99, msg);
+    return jobs_ctx_should_stop(sj->ctx);
+}
+
+static int solve_job_run(void *arg, struct jobs_ctx *ctx, struct strbuf *result, struct err *e)
+{
+    struct solve_job *sj = arg;
+    sj->ctx = ctx;
+    sj->params.progress = solve_progress;
+    sj->params.progress_arg = sj;
+    struct vrp_solution *sol = NULL;
+    int rc = vrp_solve(sj->problem, &sj->params, &sol, e);
+    if (rc)
+        return rc;
+    sol->load_s = sj->load_s;
+    rc = vrp_write_json(sj->problem, sol, result);
+    vrp_solution_free(sol);
+    if (rc)
+        return err_set(e, ERR_TOOBIG, "the solution is too large to return");
+    return 0;
+}
+
+/* problem+json with VROOM's members beside RFC 9457's. */
+static void vroom_problem(struct http_resp *w, int status, int vroom_code, const char *detail)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("about:blank"));
+    json_object_object_add(o, "title", json_object_new_string(
+                                           status == 400 ? "Invalid routing problem"
+                                                         : "Routing failed"));
+    json_object_object_add(o, "status", json_object_new_int(status));
+    json_object_object_add(o, "detail", json_object_new_string(detail));
+    json_object_object_add(o, "code", json_object_new_int(vroom_code));
+    json_object_object_add(o, "error", json_object_new_string(detail));
+    size_t n;
+    const char *s = rjson_str(o, &n);
+    http_resp_bytes(w, status, "application/problem+json", s, n);
+    json_object_put(o);
+}
+
+/* Read the problem and the options; submit the job. 0 or an answered error. */
+static int submit_solve(struct app *app, struct http_req *req, struct http_resp *w,
+                        uint64_t *id, double *limit_out)
+{
+    struct err e = {0};
+    if (!app->jobs) {
+        http_resp_problem(w, 503, "Solver unavailable", "this server runs no job workers");
+        return -1;
+    }
+    const char *tl = http_query(req, "time_limit");
+    double limit = VRP_DEFAULT_LIMIT_S;
+    if (tl && (str_to_double(str_from(tl), &limit) || limit <= 0 || limit > VRP_MAX_LIMIT_S)) {
+        http_resp_problem(w, 400, "Invalid parameter",
+                          "time_limit must be a number of seconds in (0, %g]", VRP_MAX_LIMIT_S);
+        return -1;
+    }
+    int64_t seed = 1;
+    if (http_query_i64(req, "seed", 1, 0, INT64_MAX, &seed, &e)) {
+        http_resp_err(w, &e);
+        return -1;
+    }
+    double t0 = time_mono_s();
+    struct vrp_problem *p = NULL;
+    if (vrp_read(req->body, req->body_len, VRP_FMT_VROOM, &p, &e)) {
+        vroom_problem(w, 400, 2, e.msg);
+        return -1;
+    }
+    struct solve_job *sj = xcalloc(1, sizeof *sj);
+    sj->problem = p;
+    sj->load_s = time_mono_s() - t0;
+    vrp_params_default(&sj->params);
+    sj->params.time_limit_s = limit;
+    sj->params.seed = (uint64_t)seed;
+    sj->params.threads = 1;
+    struct jobs_spec spec = {
+        .kind = "vrp.solve",
+        .county_id = req->who.county_id,
+        .owner_user_id = req->who.user_id,
+        .time_limit_s = limit,
+        .fn = solve_job_run,
+        .arg = sj,
+        .free_arg = solve_job_free,
+    };
+    if (jobs_submit(app->jobs, &spec, id, &e)) {
+        solve_job_free(sj);
+        http_resp_header(w, "Retry-After", "5");
+        http_resp_err(w, &e);
+        return -1;
+    }
+    *limit_out = limit;
+    return 0;
+}
+
+static void answer_accepted(struct http_req *req, struct http_resp *w, uint64_t id)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)id);
+    http_resp_header(w, "Location", loc);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "job_id", json_object_new_int64((int64_t)id));
+    json_object_object_add(o, "state", json_object_new_string("queued"));
+    json_object_object_add(o, "href", json_object_new_string(loc));
+    http_resp_json(w, 202, o);
+}
+
+static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    uint64_t id;
+    double limit;
+    if (submit_solve(app, req, w, &id, &limit))
+        return;
+    struct jobs *jobs = app->jobs;
+    if (jobs_wait(jobs, id, limit + VRP_WAIT_MARGIN_S) != 0) {
+        answer_accepted(req, w, id);
+        return;
+    }
+    struct jobs_info info;
+    if (jobs_get(jobs, id, &info) != 0) {
+        vroom_problem(w, 500, 1, "the job ended and was forgotten before it was read");
+        return;
+    }
+    if (info.state == JOBS_DONE)
+        http_resp_bytes(w, 200, "application/json", info.result, info.result_len);
+    else
+        vroom_problem(w, info.error_code == ERR_INVAL ? 400 : 500,
+                      info.error_code == ERR_INVAL ? 2 : 1, info.message);
+    jobs_info_release(&info);
+}
+
+static void h_vrp_jobs_create(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    uint64_t id;
+    double limit;
+    if (submit_solve(app, req, w, &id, &limit) == 0)
+        answer_accepted(req, w, id);
+}
+
+/* The job, if it exists and belongs to the caller's county. */
+static int find_job(struct app *app, struct http_req *req, struct jobs_info *info,
+                    uint64_t *id, struct err *e)
+{
+    int64_t v;
+    if (http_param_id(req, "id", &v, e))
+        return e->code;
+    *id = (uint64_t)v;
+    if (!app->jobs || jobs_get(app->jobs, *id, info) != 0)
+        return err_set(e, ERR_NOTFOUND, "no job %lld", (long long)v);
+    if (info->county_id != req->who.county_id) {
+        jobs_info_release(info);
+        return err_set(e, ERR_NOTFOUND, "no job %lld", (long long)v);
+    }
+    return 0;
+}
+
+static void h_job_get(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    struct jobs_info info;
+    uint64_t id;
+    int64_t wait_s;
+    if (http_query_i64(req, "wait", 0, 0, 60, &wait_s, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    if (find_job(app, req, &info, &id, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    /* ?wait=S long-polls: answer as soon as the job ends, or after S seconds. */
+    if (wait_s > 0 && info.state < JOBS_DONE) {
+        jobs_info_release(&info);
+        jobs_wait(app->jobs, id, (double)wait_s);
+        if (jobs_get(app->jobs, id, &info) != 0) {
+            http_resp_problem(w, 404, "Not found", "job %llu is gone", (unsigned long long)id);
+            return;
+        }
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_int64((int64_t)info.id));
+    json_object_object_add(o, "kind", json_object_new_string(info.kind));
+    json_object_object_add(o, "state", json_object_new_string(jobs_state_name(info.state)));
+    json_object_object_add(o, "progress", rjson_new_double(info.progress, 3));
+    json_object_object_add(o, "message", json_object_new_string(info.message));
+    json_object_object_add(o, "created", rjson_new_time(info.created_ms));
+    if (info.started_ms)
+        json_object_object_add(o, "started", rjson_new_time(info.started_ms));
+    if (info.finished_ms)
+        json_object_object_add(o, "finished", rjson_new_time(info.finished_ms));
+    if (info.result) {
+        struct json_object *r = NULL;
+        if (rjson_parse(info.result, info.result_len, &r, NULL) == 0)
+            json_object_object_add(o, "result", r);
+    }
+    jobs_info_release(&info);
+    http_resp_json(w, 200, o);
+}
+
+static void h_job_cancel(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    struct jobs_info info;
+    uint64_t id;
+    if (find_job(app, req, &info, &id, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    jobs_info_release(&info);
+    if (jobs_cancel(app->jobs, id) == ERR_CONFLICT) {
+        http_resp_problem(w, 409, "Job already ended", "job %llu has already ended",
+                          (unsigned long long)id);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_int64((int64_t)id));
+    json_object_object_add(o, "state", json_object_new_string("stopping"));
+    http_resp_json(w, 202, o);
+}
+
+#define VRP_ROLES (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR))
+
+const struct http_route http_routes_vrp[] = {
+    {"POST", "/api/v1/vrp/solve", h_vrp_solve, VRP_ROLES, 0},
+    {"POST", "/api/v1/vrp/jobs", h_vrp_jobs_create, VRP_ROLES, 0},
+    {"GET", "/api/v1/jobs/{id}", h_job_get, AUTH_ANY_USER, 0},
+    {"DELETE", "/api/v1/jobs/{id}", h_job_cancel, AUTH_ANY_USER, 0},
+};
+const size_t http_routes_vrp_len = RL_ARRAY_LEN(http_routes_vrp);

@@ -1,0 +1,189 @@
+/* API tests for route optimisation over HTTP: the VROOM-compatible
+** POST /api/v1/vrp/solve, asynchronous jobs, roles, bad input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rl_server.h"
+
+static struct ts_server srv;
+static char op_tok[128], buyer_tok[128], other_tok[128];
+
+/* Two vehicles of capacity 10, five jobs of 3 units: needs both vehicles. */
+static const char *problem =
+    "{\"vehicles\":["
+    "{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10]},"
+    "{\"id\":2,\"start_index\":0,\"end_index\":0,\"capacity\":[10]}],"
+    "\"jobs\":["
+    "{\"id\":11,\"location_index\":1,\"delivery\":[3]},"
+    "{\"id\":12,\"location_index\":2,\"delivery\":[3]},"
+    "{\"id\":13,\"location_index\":3,\"delivery\":[3]},"
+    "{\"id\":14,\"location_index\":4,\"delivery\":[3]},"
+    "{\"id\":15,\"location_index\":5,\"delivery\":[3]}],"
+    "\"matrices\":{\"car\":{\"durations\":["
+    "[0,10,20,30,40,50],[10,0,10,20,30,40],[20,10,0,10,20,30],"
+    "[30,20,10,0,10,20],[40,30,20,10,0,10],[50,40,30,20,10,0]]}}}";
+
+static int setup(void **state)
+{
+    (void)state;
+    struct ts_opts o = {0};
+    if (ts_start(&srv, &o) != 0)
+        return -1;
+    if (ts_add_user(&srv, 1, "op", "operator", "op-password-1") ||
+        ts_add_user(&srv, 1, "shopper", "buyer", "buyer-password-1") ||
+        ts_add_user(&srv, 2, "op2", "operator", "op2-password-1"))
+        return -1;
+    if (ts_login(&srv, "op", "op-password-1", op_tok, sizeof op_tok) ||
+        ts_login(&srv, "shopper", "buyer-password-1", buyer_tok, sizeof buyer_tok) ||
+        ts_login(&srv, "op2", "op2-password-1", other_tok, sizeof other_tok))
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return ts_stop(&srv) == 0 ? 0 : -1;
+}
+
+static int64_t get_i64(struct json_object *o, const char *path1, const char *path2)
+{
+    struct json_object *a = NULL, *b = NULL;
+    assert_true(json_object_object_get_ex(o, path1, &a));
+    if (!path2)
+        return json_object_get_int64(a);
+    assert_true(json_object_object_get_ex(a, path2, &b));
+    return json_object_get_int64(b);
+}
+
+static void test_solve_answers_vroom_shape(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.5", op_tok,
+                                  problem, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.json);
+    assert_int_equal(get_i64(r.json, "code", NULL), 0);
+    assert_int_equal(get_i64(r.json, "summary", "unassigned"), 0);
+    assert_int_equal(get_i64(r.json, "summary", "routes"), 2);
+    /* Optimal: one vehicle takes 3,4,5 (0-5-0 = 100), the other 1,2 (40). */
+    assert_int_equal(get_i64(r.json, "summary", "cost"), 140);
+    struct json_object *routes;
+    assert_true(json_object_object_get_ex(r.json, "routes", &routes));
+    int jobs_seen = 0;
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *steps;
+        assert_true(json_object_object_get_ex(json_object_array_get_idx(routes, i), "steps",
+                                              &steps));
+        for (size_t k = 0; k < json_object_array_length(steps); k++) {
+            struct json_object *type;
+            json_object_object_get_ex(json_object_array_get_idx(steps, k), "type", &type);
+            jobs_seen += strcmp(json_object_get_string(type), "job") == 0;
+        }
+    }
+    assert_int_equal(jobs_seen, 5);
+
+    /* The answer passes the independent checker with the same cost. */
+    char in_path[400], out_path[400], cmd[1400];
+    snprintf(in_path, sizeof in_path, "%s/vrp-in.json", srv.dir);
+    snprintf(out_path, sizeof out_path, "%s/vrp-out.json", srv.dir);
+    FILE *f = fopen(in_path, "w");
+    fputs(problem, f);
+    fclose(f);
+    f = fopen(out_path, "w");
+    fwrite(r.body, 1, r.body_len, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s route check %s %s > %s/check.json", RL_BIN, in_path, out_path,
+             srv.dir);
+    assert_int_equal(ts_sh(cmd), 0);
+    ts_resp_free(&r);
+}
+
+static void test_bad_problem_is_vroom_input_error(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", op_tok,
+                                  "{\"vehicles\":[],\"jobs\":[]}", &r), 0);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.content_type, "application/problem+json");
+    assert_int_equal(get_i64(r.json, "code", NULL), 2);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", op_tok, "{\"vehicles\":", &r),
+                     0);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=-1", op_tok,
+                                  problem, &r), 0);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+}
+
+static void test_roles_and_tokens(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", NULL, problem, &r), 0);
+    assert_int_equal(r.status, 401);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", buyer_tok, problem, &r), 0);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+}
+
+static void test_async_job_lifecycle(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=0.3", op_tok,
+                                  problem, &r), 0);
+    assert_int_equal(r.status, 202);
+    int64_t id = get_i64(r.json, "job_id", NULL);
+    char loc[128];
+    assert_true(ts_resp_header(&r, "Location", loc, sizeof loc));
+    ts_resp_free(&r);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld?wait=30", (long long)id);
+    assert_non_null(strstr(loc, "/api/v1/jobs/"));
+    assert_int_equal(ts_get(&srv, path, op_tok, &r), 0);
+    assert_int_equal(r.status, 200);
+    struct json_object *st, *res;
+    assert_true(json_object_object_get_ex(r.json, "state", &st));
+    assert_string_equal(json_object_get_string(st), "done");
+    assert_true(json_object_object_get_ex(r.json, "result", &res));
+    assert_int_equal(get_i64(res, "summary", "cost"), 140);
+    ts_resp_free(&r);
+
+    /* Another county's operator does not see the job. */
+    assert_int_equal(ts_get(&srv, path, other_tok, &r), 0);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    /* Cancelling an ended job is a conflict; unknown jobs are 404. */
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)id);
+    assert_int_equal(ts_request(&srv, "DELETE", path, op_tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 409);
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&srv, "/api/v1/jobs/987654", op_tok, &r), 0);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_solve_answers_vroom_shape),
+        cmocka_unit_test(test_bad_problem_is_vroom_input_error),
+        cmocka_unit_test(test_roles_and_tokens),
+        cmocka_unit_test(test_async_job_lifecycle),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
