@@ -254,6 +254,14 @@ void ts_cleanup(struct ts_server *s)
     s->dir[0] = '\0';
 }
 
+void ts_cleanup_client(struct ts_server *s)
+{
+    if (s->curl) {
+        curl_easy_cleanup(s->curl);
+        s->curl = NULL;
+    }
+}
+
 int ts_stop(struct ts_server *s)
 {
     int rc = reap(s, SIGTERM);

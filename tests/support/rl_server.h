@@ -71,6 +71,9 @@ int ts_stop(struct ts_server *s);
 ** ts_opts.db = s->db), then call ts_cleanup. */
 void ts_kill(struct ts_server *s);
 void ts_cleanup(struct ts_server *s);
+/* Free only the curl handle of a copy of a ts_server (client threads that
+** share one server each copy the struct and set .curl = NULL). */
+void ts_cleanup_client(struct ts_server *s);
 
 /* One request. token (bearer) and content_type may be NULL; headers is a
 ** NULL-terminated list of "Name: value" lines or NULL. 0 when an answer
