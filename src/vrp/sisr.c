@@ -20,6 +20,7 @@
 #define SISR_CBAR 10.0   /* average number of removed tasks */
 #define SISR_LMAX 10.0   /* longest removed string */
 #define SISR_BLINK 0.01
+#define SISR_ROUTE_REMOVAL 0.05 /* probability of emptying a whole route */
 #define SISR_PROGRESS_EVERY 256
 #define VS_DROP (-2)
 
@@ -41,6 +42,7 @@ struct sisr {
     int saved_out;
     int64_t delta;           /* cost change of this attempt */
     bool bad;                /* the ruin left an infeasible route: undo */
+    int banned;              /* vehicle not to use in this attempt, or -1 */
     /* empty-vehicle lookup */
     int n_cls;
     int *cls_first;          /* per class: vehicles in cls_list from cls_first[c] */
@@ -77,6 +79,7 @@ static void begin_attempt(struct sisr *x)
     x->saved_unassigned = x->s->unassigned_cost;
     x->saved_out = x->s->n_out;
     x->bad = false;
+    x->banned = -1;
 }
 
 static void undo(struct sisr *x)
@@ -154,6 +157,35 @@ static void ruin(struct sisr *x)
     double ks_max = 4.0 * SISR_CBAR / (1.0 + ls_max) - 1.0;
     int ks = (int)floor(1.0 + vs_rand01(&s->rng) * ks_max);
     if (ks < 1) ks = 1;
+    if (s->n_tasks <= 12 && vs_rand01(&s->rng) < 0.2) {
+        /* Tiny problems: strings are too short to change much; remove a
+        ** random half instead now and then. */
+        for (int v = 0; v < s->n_veh; v++) {
+            struct vs_route *r = &s->r[v];
+            if (r->n == 0) continue;
+            touch(x, v);
+            for (int k = 0; k < r->n; k++)
+                if (r->seq[k] != VS_RELOAD && vs_rand01(&s->rng) < 0.5) mark_removed(x, r->seq[k]);
+            compact_route(x, r);
+            if (!r->feasible) x->bad = true;
+        }
+        return;
+    }
+    if (vs_rand01(&s->rng) < SISR_ROUTE_REMOVAL) {
+        /* Empty one route and keep its vehicle out of this attempt: the
+        ** greedy recreate alone never gives up a vehicle for a dearer one
+        ** or merges routes. */
+        int veh = vs_randint(&s->rng, s->n_veh);
+        for (int i = 0; i < s->n_veh && s->r[veh].n_tasks == 0; i++) veh = (veh + 1) % s->n_veh;
+        struct vs_route *r = &s->r[veh];
+        touch(x, veh);
+        routed -= r->n_tasks;
+        for (int k = 0; k < r->n; k++)
+            if (r->seq[k] != VS_RELOAD) mark_removed(x, r->seq[k]);
+        compact_route(x, r);
+        x->banned = veh;
+    }
+    if (routed <= 0) return;
     int seed;
     do seed = vs_randint(&s->rng, s->n_tasks);
     while (s->route_of[seed] < 0);
@@ -238,14 +270,14 @@ static void insert_unit(struct sisr *x, int u, double blink)
         for (int i = 0; i < s->k_neigh; i++) {
             int c = s->neigh[(size_t)u * s->k_neigh + i];
             int veh = s->route_of[c];
-            if (veh < 0 || x->rmark[veh] == x->rstamp) continue;
+            if (veh < 0 || x->rmark[veh] == x->rstamp || veh == x->banned) continue;
             x->rmark[veh] = x->rstamp;
             vs__best_insert(s, &s->r[veh], u, blink, &best);
         }
     }
     if (full || best.veh < 0) {
         for (int veh = 0; veh < s->n_veh; veh++) {
-            if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp) continue;
+            if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp || veh == x->banned) continue;
             x->rmark[veh] = x->rstamp;
             vs__best_insert(s, &s->r[veh], u, blink, &best);
         }
@@ -253,7 +285,7 @@ static void insert_unit(struct sisr *x, int u, double blink)
     for (int c = 0; c < x->n_cls; c++) {
         for (int i = x->cls_first[c]; i < x->cls_first[c + 1]; i++) {
             int veh = x->cls_list[i];
-            if (s->r[veh].n == 0) {
+            if (s->r[veh].n == 0 && veh != x->banned) {
                 vs__best_insert(s, &s->r[veh], u, 0, &best);
                 break;
             }
