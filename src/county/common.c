@@ -106,8 +106,7 @@ int county__check_point(const char *field, struct geo_point p, struct err *e)
 {
     if (geo_point_valid(p))
         return 0;
-    return err_set(e, ERR_INVAL,
-                   "field '%s' must have lat in [-90, 90] and lon in [-180, 180]", field);
+    return err_set(e, ERR_INVAL, "%s: lat must be in [-90, 90] and lon in [-180, 180]", field);
 }
 
 void county__copy(char *dst, size_t cap, const char *src)

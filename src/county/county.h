@@ -206,9 +206,14 @@ enum {
     NODE_F_PARENT = 1u << 3,
     NODE_F_TOWNSHIP = 1u << 4,
     NODE_F_VILLAGE = 1u << 5,
-    NODE_F_HOURS = 1u << 6,   /* open_min and close_min */
-    NODE_F_CAPACITY = 1u << 7, /* capacity_g, capacity_ml, cold_capacity_ml */
-    NODE_F_ACTIVE = 1u << 8,
+    NODE_F_OPEN = 1u << 6,
+    NODE_F_CLOSE = 1u << 7,
+    NODE_F_CAPACITY_G = 1u << 8,
+    NODE_F_CAPACITY_ML = 1u << 9,
+    NODE_F_COLD_ML = 1u << 10,
+    NODE_F_ACTIVE = 1u << 11,
+    NODE_F_HOURS = NODE_F_OPEN | NODE_F_CLOSE,
+    NODE_F_CAPACITY = NODE_F_CAPACITY_G | NODE_F_CAPACITY_ML | NODE_F_COLD_ML,
 };
 
 struct county_node_filter {

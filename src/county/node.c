@@ -96,7 +96,7 @@ static int validate(const struct county_node *nd, struct err *e)
                        "cold_store");
     int rc = county__check_name("name", nd->name, false, e);
     if (!rc)
-        rc = county__check_point("loc", nd->loc, e);
+        rc = county__check_point("coordinates", nd->loc, e);
     if (rc)
         return rc;
     if (nd->open_min < 0 || nd->close_min > 1440 || nd->open_min >= nd->close_min)
@@ -314,15 +314,16 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
         if (!(op->mask & NODE_F_TOWNSHIP) && in->village_id)
             nd.township_id = 0; /* derived again from the new village */
     }
-    if (op->mask & NODE_F_HOURS) {
+    if (op->mask & NODE_F_OPEN)
         nd.open_min = in->open_min;
+    if (op->mask & NODE_F_CLOSE)
         nd.close_min = in->close_min;
-    }
-    if (op->mask & NODE_F_CAPACITY) {
+    if (op->mask & NODE_F_CAPACITY_G)
         nd.capacity_g = in->capacity_g;
+    if (op->mask & NODE_F_CAPACITY_ML)
         nd.capacity_ml = in->capacity_ml;
+    if (op->mask & NODE_F_COLD_ML)
         nd.cold_capacity_ml = in->cold_capacity_ml;
-    }
     if (op->mask & NODE_F_ACTIVE)
         nd.active = in->active;
     rc = validate(&nd, e);

@@ -50,7 +50,7 @@ static int validate(const struct county_township *t, struct err *e)
     if (!rc)
         rc = county__check_name("name_en", t->name_en, true, e);
     if (!rc)
-        rc = county__check_point("loc", t->loc, e);
+        rc = county__check_point("coordinates", t->loc, e);
     return rc;
 }
 

@@ -66,7 +66,7 @@ static int validate(const struct county_village *v, struct err *e)
                        (long long)v->population);
     if (v->elevation_m < -500 || v->elevation_m > 9000)
         return err_set(e, ERR_INVAL, "field 'elevation_m' must be -500..9000");
-    return county__check_point("loc", v->loc, e);
+    return county__check_point("coordinates", v->loc, e);
 }
 
 /* The township must exist in the same county. */

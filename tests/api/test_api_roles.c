@@ -62,6 +62,27 @@ static const struct policy {
     {"PATCH", "/api/v1/users/{id}", ADMIN},
     {"GET", "/api/v1/devices", ADMIN | OPERATOR | AUDITOR},
     {"POST", "/api/v1/devices", ADMIN | OPERATOR},
+    /* county network: every person reads, staff write, only admins add counties */
+    {"GET", "/api/v1/counties", AUTH_ANY_USER},
+    {"POST", "/api/v1/counties", ADMIN},
+    {"GET", "/api/v1/counties/{id}", AUTH_ANY_USER},
+    {"PATCH", "/api/v1/counties/{id}", ADMIN | OPERATOR},
+    {"GET", "/api/v1/townships", AUTH_ANY_USER},
+    {"POST", "/api/v1/townships", ADMIN | OPERATOR},
+    {"GET", "/api/v1/townships/{id}", AUTH_ANY_USER},
+    {"PATCH", "/api/v1/townships/{id}", ADMIN | OPERATOR},
+    {"DELETE", "/api/v1/townships/{id}", ADMIN | OPERATOR},
+    {"GET", "/api/v1/villages", AUTH_ANY_USER},
+    {"POST", "/api/v1/villages", ADMIN | OPERATOR},
+    {"GET", "/api/v1/villages/{id}", AUTH_ANY_USER},
+    {"PATCH", "/api/v1/villages/{id}", ADMIN | OPERATOR},
+    {"DELETE", "/api/v1/villages/{id}", ADMIN | OPERATOR},
+    {"GET", "/api/v1/nodes", AUTH_ANY_USER},
+    {"POST", "/api/v1/nodes", ADMIN | OPERATOR},
+    {"GET", "/api/v1/nodes/{id}", AUTH_ANY_USER},
+    {"PATCH", "/api/v1/nodes/{id}", ADMIN | OPERATOR},
+    {"DELETE", "/api/v1/nodes/{id}", ADMIN | OPERATOR},
+    {"GET", "/api/v1/network.geojson", AUTH_ANY_USER},
 };
 
 /* Routes that end the session of the token used to call them. */
