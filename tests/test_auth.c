@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "auth/auth.h"
@@ -498,6 +499,52 @@ static void test_devices(void **state)
     assert_int_equal(n, 0);
 }
 
+struct login_thread {
+    struct fx *f;
+    int ok;
+    char tok[2][AUTH_TOKEN_LEN];
+};
+
+static void *login_thread(void *arg)
+{
+    struct login_thread *t = arg;
+    for (int i = 0; i < 2; i++) {
+        struct err e = {0};
+        struct auth_principal who;
+        if (login(t->f, "busy", "correct horse", "10.1.1.1", t->tok[i], &e) == 0 &&
+            auth_verify_token(t->f->a, t->f->st, t->tok[i], &who, &e) == 0)
+            t->ok++;
+    }
+    return NULL;
+}
+
+/* Logins from several threads at once (one Argon2id slot): all succeed, each
+** gets its own working token. */
+static void test_concurrent_logins(void **state)
+{
+    struct fx *f = *state;
+    auth_free(f->a);
+    struct auth_config cfg = {.max_concurrent_hashes = 1, .clock_ms = fake_clock, .clock_arg = f};
+    struct err e = {0};
+    assert_int_equal(auth_new(&f->a, &cfg, &e), 0);
+    add_user(f, 2, "busy", AUTH_ROLE_OPERATOR);
+    struct login_thread t[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        t[i] = (struct login_thread){.f = f};
+        pthread_create(&th[i], NULL, login_thread, &t[i]);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(t[i].ok, 2);
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            if (i != j)
+                assert_string_not_equal(t[i].tok[0], t[j].tok[1]);
+    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM auth_tokens", NULL), 8);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
         cmocka_unit_test(test_limiter_window),
         cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_logins, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,11 +19,14 @@
 ** Login cost. crypto_pwhash_str with OPSLIMIT/MEMLIMIT_INTERACTIVE: Argon2id,
 ** 2 passes over 64 MiB, about 0.1 s of one core per attempt. A login for an
 ** unknown name verifies against a dummy hash so both cost the same (no user
-** enumeration by timing); locked-out attempts cost nothing.
+** enumeration by timing); locked-out attempts cost nothing. At most
+** max_concurrent_hashes checks run at once (default: one per CPU), which
+** bounds their memory; further logins wait their turn.
 */
 #include "auth/auth_int.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static const char *const role_names[AUTH_ROLE_COUNT] = {
     "admin", "operator", "merchant", "driver", "auditor", "trainer", "buyer", "device",
@@ -68,6 +71,9 @@ struct auth {
     uint64_t epoch;
     pthread_mutex_t dummy_mu;
     bool dummy_ready;
+    pthread_mutex_t hash_mu;
+    pthread_cond_t hash_cv;
+    int hash_busy;
     char dummy_hash[crypto_pwhash_STRBYTES];
 };
 
@@ -96,6 +102,10 @@ int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e)
         a->cfg.cache_ttl_ms = 5000;
     if (a->cfg.limiter_entries <= 0)
         a->cfg.limiter_entries = 10000;
+    if (a->cfg.max_concurrent_hashes <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        a->cfg.max_concurrent_hashes = cpus > 0 ? (int)cpus : 2;
+    }
     if (!a->cfg.clock_ms) {
         a->cfg.clock_ms = wall_clock;
         a->cfg.clock_arg = NULL;
@@ -103,6 +113,8 @@ int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e)
     pthread_mutex_init(&a->lim_mu, NULL);
     pthread_mutex_init(&a->cache_mu, NULL);
     pthread_mutex_init(&a->dummy_mu, NULL);
+    pthread_mutex_init(&a->hash_mu, NULL);
+    pthread_cond_init(&a->hash_cv, NULL);
     auth__lim_init(&a->lim, (size_t)a->cfg.limiter_entries, a->cfg.max_failures,
                    a->cfg.window_ms, a->cfg.lockout_ms);
     a->cache = xcalloc(CACHE_SLOTS, sizeof a->cache[0]);
@@ -120,6 +132,8 @@ void auth_free(struct auth *a)
     pthread_mutex_destroy(&a->lim_mu);
     pthread_mutex_destroy(&a->cache_mu);
     pthread_mutex_destroy(&a->dummy_mu);
+    pthread_mutex_destroy(&a->hash_mu);
+    pthread_cond_destroy(&a->hash_cv);
     free(a);
 }
 
@@ -376,6 +390,24 @@ int64_t auth_login_retry_after_ms(struct auth *a, const char *name, const char *
     return u > d ? u : d;
 }
 
+/* At most max_concurrent_hashes Argon2id computations at once. */
+static void hash_enter(struct auth *a)
+{
+    pthread_mutex_lock(&a->hash_mu);
+    while (a->hash_busy >= a->cfg.max_concurrent_hashes)
+        pthread_cond_wait(&a->hash_cv, &a->hash_mu);
+    a->hash_busy++;
+    pthread_mutex_unlock(&a->hash_mu);
+}
+
+static void hash_leave(struct auth *a)
+{
+    pthread_mutex_lock(&a->hash_mu);
+    a->hash_busy--;
+    pthread_cond_signal(&a->hash_cv);
+    pthread_mutex_unlock(&a->hash_mu);
+}
+
 /* A hash that matches no password, so unknown names cost a real verify. */
 static const char *dummy_hash(struct auth *a)
 {
@@ -385,9 +417,11 @@ static const char *dummy_hash(struct auth *a)
         char txt[sizeof pw * 2 + 1];
         randombytes_buf(pw, sizeof pw);
         sodium_bin2hex(txt, sizeof txt, pw, sizeof pw);
+        hash_enter(a);
         if (crypto_pwhash_str(a->dummy_hash, txt, strlen(txt), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                               crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0)
             a->dummy_ready = true;
+        hash_leave(a);
     }
     pthread_mutex_unlock(&a->dummy_mu);
     return a->dummy_ready ? a->dummy_hash : NULL;
@@ -499,7 +533,9 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
     const char *hash = u.found ? u.hash : dummy_hash(a);
     bool ok = false;
     if (hash && password) {
+        hash_enter(a);
         ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+        hash_leave(a);
         ok = ok && u.found && !u.disabled;
     }
     sodium_memzero(u.hash, sizeof u.hash);

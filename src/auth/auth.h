@@ -64,6 +64,9 @@ struct auth_config {
                                  reach this one; changes made through this
                                  struct auth take effect at once. */
     int limiter_entries;      /* names + addresses tracked (default 10000) */
+    int max_concurrent_hashes; /* Argon2id checks running at once (default:
+                                  online CPUs); each holds 64 MiB, so this
+                                  bounds login memory; more logins wait */
     int64_t (*clock_ms)(void *arg); /* wall clock; NULL = time_now_ms (tests) */
     void *clock_arg;
 };
