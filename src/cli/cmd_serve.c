@@ -19,6 +19,9 @@
 #ifdef RL_HAVE_DEMO
 #include "demo/demo.h"
 #endif
+#ifdef RL_HAVE_TELEMETRY
+#include "telemetry/telemetry.h"
+#endif
 
 #include <pthread.h>
 #include <signal.h>
@@ -58,6 +61,8 @@ static void usage(FILE *to)
             "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
             "  --tls-key FILE     PEM private key\n"
             "  --log-level L      debug, info, warn, error or off (default info)\n"
+            "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
+            "                     on this MQTT broker (telemetry ingest)\n"
             "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
             "  -h, --help         this text\n\n"
             "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
@@ -88,6 +93,7 @@ int cli_serve(int argc, char **argv)
     cfg.listen = "127.0.0.1:8080";
     cfg.max_body = (size_t)1 << 20;
     bool print_routes = false;
+    const char *mqtt = NULL;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -102,7 +108,8 @@ int cli_serve(int argc, char **argv)
                    strcmp(a, "--web-root") == 0 || strcmp(a, "--max-body") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--handler-threads") == 0 ||
                    strcmp(a, "--tls-cert") == 0 ||
-                   strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0) {
+                   strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0 ||
+                   strcmp(a, "--mqtt") == 0) {
             if (need_arg(argc, argv, i))
                 return CLI_USAGE;
             const char *v = argv[++i];
@@ -118,6 +125,8 @@ int cli_serve(int argc, char **argv)
                 cfg.tls_key = v;
             } else if (strcmp(a, "--log-level") == 0) {
                 log_level = v;
+            } else if (strcmp(a, "--mqtt") == 0) {
+                mqtt = v;
             } else {
                 int64_t n;
                 bool body = strcmp(a, "--max-body") == 0;
@@ -220,6 +229,38 @@ int cli_serve(int argc, char **argv)
                         "the database was not seeded\n");
 #endif
     }
+#ifdef RL_HAVE_TELEMETRY
+    struct telemetry_config tcfg;
+    memset(&tcfg, 0, sizeof tcfg);
+    tcfg.log = lg;
+    tcfg.webhooks = true;
+    struct telemetry *tel = NULL;
+    if (telemetry_new(&tel, app.store, &tcfg, &e) != 0) {
+        cli_errorf("serve: telemetry: %s", e.msg);
+        goto out;
+    }
+    app.telemetry = tel;
+    if (mqtt) {
+        char host[256];
+        const char *c = strrchr(mqtt, ':');
+        int64_t port = 1883;
+        snprintf(host, sizeof host, "%.*s", c ? (int)(c - mqtt) : (int)strlen(mqtt), mqtt);
+        if ((c && (str_to_i64(str_from(c + 1), &port) != 0 || port < 1 || port > 65535))) {
+            cli_errorf("serve: --mqtt must be HOST:PORT");
+            goto out;
+        }
+        struct tm_mqtt_config mc = {host, (int)port, NULL, "ruralink-serve"};
+        if (tm_mqtt_start(tel, &mc, &e) != 0) {
+            cli_errorf("serve: %s", e.msg);
+            goto out;
+        }
+    }
+#else
+    if (mqtt) {
+        cli_errorf("serve: --mqtt needs the telemetry module");
+        goto out;
+    }
+#endif
     if (http_start(&srv, &app, &e) != 0) {
         cli_errorf("serve: %s", e.msg);
         goto out;
@@ -249,6 +290,9 @@ out:
     http_stop(srv);
 #ifdef RL_HAVE_JOBS
     jobs_free(app.jobs);
+#endif
+#ifdef RL_HAVE_TELEMETRY
+    telemetry_free(app.telemetry);
 #endif
     store_close(app.store);
 #ifdef RL_HAVE_AUTH

@@ -26,6 +26,10 @@ extern const size_t http_routes_county_len;
 extern const struct http_route http_routes_market[];
 extern const size_t http_routes_market_len;
 #endif
+#ifdef RL_HAVE_TELEMETRY
+extern const struct http_route http_routes_telemetry[];
+extern const size_t http_routes_telemetry_len;
+#endif
 
 const struct http_route_group http_route_groups[] = {
     {"system", http_routes_system, &http_routes_system_len},
@@ -40,6 +44,9 @@ const struct http_route_group http_route_groups[] = {
 #endif
 #ifdef RL_HAVE_MARKET
     {"market", http_routes_market, &http_routes_market_len},
+#endif
+#ifdef RL_HAVE_TELEMETRY
+    {"telemetry", http_routes_telemetry, &http_routes_telemetry_len},
 #endif
 };
 const size_t http_route_groups_len = RL_ARRAY_LEN(http_route_groups);

@@ -726,11 +726,22 @@ int tm_webhook_run_due(struct telemetry *t, int64_t now_ms, struct err *e)
 static void *wh_main(void *arg)
 {
     struct telemetry *t = arg;
+    int64_t next_maint = time_now_ms() + 60000;
     pthread_mutex_lock(&t->wh_mu);
     while (!t->wh_stop) {
         pthread_mutex_unlock(&t->wh_mu);
         struct err e = {0};
         tm_webhook_run_due(t, time_now_ms(), &e);
+        if (time_now_ms() >= next_maint) {
+            int64_t deleted = 0;
+            err_clear(&e);
+            if (tm_maintain(t, time_now_ms(), &deleted, &e))
+                log_write(t->cfg.log, LOG_WARN, "telemetry.maintain", "error=%s", err_str(e.code));
+            else if (deleted)
+                log_write(t->cfg.log, LOG_INFO, "telemetry.maintain", "deleted=%lld",
+                          (long long)deleted);
+            next_maint = time_now_ms() + t->cfg.maintain_interval_ms;
+        }
         pthread_mutex_lock(&t->wh_mu);
         if (t->wh_stop)
             break;

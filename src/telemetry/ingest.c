@@ -56,7 +56,7 @@ struct ing_row {
 struct ing_req {
     struct telemetry *t;
     int64_t county_id, device_id;
-    char idem[200];
+    char idem[300];
     bool has_idem;
     struct ing_series *ser;
     size_t nser;
@@ -82,6 +82,8 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
         t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
     if (t->cfg.webhook_max_attempts <= 0)
         t->cfg.webhook_max_attempts = 6;
+    if (t->cfg.maintain_interval_ms <= 0)
+        t->cfg.maintain_interval_ms = 600000;
     if (t->cfg.webhook_base_backoff_ms <= 0)
         t->cfg.webhook_base_backoff_ms = 1000;
     pthread_mutex_init(&t->mu, NULL);
@@ -364,8 +366,8 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
         return err_set(e, ERR_INVAL, "county_id is required");
     if (idem_key && *idem_key) {
         size_t kl = strlen(idem_key);
-        if (kl > 128 || !utf8_valid(idem_key, kl))
-            return err_set(e, ERR_INVAL, "Idempotency-Key must be at most 128 bytes of UTF-8");
+        if (kl > 255 || !utf8_valid(idem_key, kl))
+            return err_set(e, ERR_INVAL, "Idempotency-Key must be 1 to 255 bytes of UTF-8");
         /* keys are per device (devices share user_id 0 in the store's table) */
         snprintf(q.idem, sizeof q.idem, "d%lld:%s", (long long)device_id, idem_key);
         q.has_idem = true;

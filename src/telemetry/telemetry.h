@@ -294,7 +294,9 @@ struct telemetry_config {
     int64_t raw_retention_ms;    /* default 30 days */
     int64_t minute_retention_ms; /* default 180 days */
     int64_t hour_retention_ms;   /* default 5 years */
-    bool webhooks;               /* start the webhook delivery thread */
+    bool webhooks;               /* start the background thread: webhook delivery
+                                    and tm_maintain every maintain_interval_ms */
+    int64_t maintain_interval_ms;    /* default 10 minutes */
     int webhook_max_attempts;    /* default 6 */
     int64_t webhook_base_backoff_ms; /* default 1000 (doubles per attempt) */
     struct log *log;
@@ -444,7 +446,7 @@ int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_
 struct tm_mqtt_config {
     const char *host;
     int port;
-    const char *topic; /* default "ruralink/+/+/#" */
+    const char *topic; /* unused: always "ruralink/+/+/+" */
     const char *client_id;
 };
 int tm_mqtt_start(struct telemetry *t, const struct tm_mqtt_config *cfg, struct err *e);
