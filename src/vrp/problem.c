@@ -86,8 +86,9 @@ int64_t vrp_arc_cost(const struct vrp_problem *p, const struct vrp_vehicle *v, i
     if (v->cost_per_km || v->cost_per_hour) {
         /* per_km * dist / 1000 + per_hour * dur / 3600 over the common
         ** denominator 18000, rounded half up, once per arc. */
-        int64_t num = v->cost_per_km * m->dist[k] * 18 + v->cost_per_hour * m->dur[k] * 5;
-        return (num + 9000) / 18000;
+        __extension__ typedef __int128 wide; /* rate x 2^40 x 18 needs > 64 bits */
+        wide num = (wide)v->cost_per_km * m->dist[k] * 18 + (wide)v->cost_per_hour * m->dur[k] * 5;
+        return (int64_t)((num + 9000) / 18000);
     }
     return m->dist[k];
 }
@@ -248,9 +249,10 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
             (v->tw.end > VRP__MAX_VALUE && v->tw.end != INT64_MAX) || v->tw.start > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "vehicle %lld: time window is invalid", id);
         if (v->fixed_cost < 0 || v->fixed_cost > VRP__MAX_VALUE || v->cost_per_hour < 0 ||
-            v->cost_per_hour > 1000000000 || v->cost_per_km < 0 || v->cost_per_km > 1000000000)
+            v->cost_per_hour > VRP__MAX_RATE || v->cost_per_km < 0 || v->cost_per_km > VRP__MAX_RATE)
             return err_set(e, ERR_INVAL, "vehicle %lld: costs out of range", id);
-        if (v->max_travel_time < 0 || v->max_distance < 0 || v->max_tasks < 0)
+        if (v->max_travel_time < 0 || v->max_distance < 0 || v->max_tasks < 0 ||
+            v->max_travel_time > VRP__MAX_VALUE * 65536 || v->max_distance > VRP__MAX_VALUE * 65536)
             return err_set(e, ERR_INVAL, "vehicle %lld: negative limit", id);
         if (v->max_trips < 0 || v->reload_time < 0 || v->reload_time > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "vehicle %lld: max_trips/reload_time out of range", id);

@@ -13,9 +13,12 @@
 #define VRP__MAX_LOCS 16384
 /* Total bytes of all matrices of one problem. */
 #define VRP__MAX_MATRIX_BYTES ((size_t)2 << 30)
-/* Largest absolute value of a time, amount, duration or distance from a
-** file (engine units); sums over routes then stay far from overflow. */
-#define VRP__MAX_VALUE ((int64_t)1 << 50)
+/* Largest absolute value of a time, amount, duration, distance or cost
+** from a file (engine units, about 1.1e12); sums over the longest routes
+** (VRP__MAX_LOCS arcs) then stay far from int64 overflow. */
+#define VRP__MAX_VALUE ((int64_t)1 << 40)
+/* Largest cost_per_hour / cost_per_km. */
+#define VRP__MAX_RATE 1000000
 /* Scale of the Solomon and Li & Lim readers (see docs/internals/vrp.md). */
 #define VRP__BENCH_SCALE 10000
 

@@ -439,10 +439,10 @@ static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
         rc = get_i64(c, costs, sub, "fixed", false, 0, VRP__MAX_VALUE, &v->fixed_cost);
         if (rc && rc != ERR_NOTFOUND)
             return rc;
-        rc = get_i64(c, costs, sub, "per_hour", false, 0, 1000000000, &v->cost_per_hour);
+        rc = get_i64(c, costs, sub, "per_hour", false, 0, VRP__MAX_RATE, &v->cost_per_hour);
         if (rc && rc != ERR_NOTFOUND)
             return rc;
-        rc = get_i64(c, costs, sub, "per_km", false, 0, 1000000000, &v->cost_per_km);
+        rc = get_i64(c, costs, sub, "per_km", false, 0, VRP__MAX_RATE, &v->cost_per_km);
         if (rc && rc != ERR_NOTFOUND)
             return rc;
     } else if (rc != ERR_NOTFOUND) {
