@@ -601,6 +601,49 @@ static void test_node_rules(void **state)
     assert_int_equal(county_node_kind_parse("warehouse", &k), ERR_INVAL);
 }
 
+static void test_create_many_all_or_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t ta = add_township(f, &f->op_a, "批量镇", 26.4, 106.6);
+    int64_t tb = add_township(f, &f->op_b, "别县镇", 27.0, 107.0);
+    struct county_village vs[3];
+    memset(vs, 0, sizeof vs);
+    for (int i = 0; i < 3; i++) {
+        vs[i].township_id = ta;
+        snprintf(vs[i].name_zh, sizeof vs[i].name_zh, "批%d村", i);
+        vs[i].population = 100;
+        vs[i].loc = (struct geo_point){26.4, 106.6};
+    }
+    int64_t before = all_rows(f, f->county_a);
+    vs[2].loc.lat = -100; /* caught before the write */
+    assert_int_equal(county_village_create_many(f->st, &f->op_a, vs, 3, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "item 2"));
+    vs[2].loc.lat = 26.4;
+    vs[1].township_id = tb; /* caught inside the write: the first insert rolls back too */
+    assert_int_equal(county_village_create_many(f->st, &f->op_a, vs, 3, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "item 1"));
+    assert_int_equal(vs[0].id, 0);
+    assert_int_equal(all_rows(f, f->county_a), before);
+    assert_int_equal(county_village_create_many(f->st, &f->op_b, vs, 3, &e), ERR_INVAL);
+    assert_int_equal(county_village_create_many(f->st, &f->buyer_a, vs, 3, &e), ERR_PERM);
+    vs[1].township_id = ta;
+    assert_int_equal(county_village_create_many(f->st, &f->op_a, vs, 3, &e), 0);
+    assert_true(vs[0].id > 0 && vs[1].id > vs[0].id && vs[2].id > vs[1].id);
+    assert_int_equal(all_rows(f, f->county_a), before + 6); /* 3 rows + 3 audit records */
+    assert_int_equal(county_village_create_many(f->st, &f->op_a, vs, 0, &e), 0);
+
+    struct county_node hub = node_of(COUNTY_NODE_HUB, "批仓", 0);
+    assert_int_equal(county_node_create(f->st, &f->op_a, &hub, &e), 0);
+    struct county_node ns[2] = {node_of(COUNTY_NODE_STATION, "批站", hub.id),
+                                node_of(COUNTY_NODE_STATION, "批站二", hub.id)};
+    ns[0].township_id = ta;
+    ns[1].township_id = ta;
+    assert_int_equal(county_node_create_many(f->st, &f->op_a, ns, 2, &e), 0);
+    assert_int_equal(ns[1].close_min, 1440);
+    assert_true(ns[1].id > ns[0].id);
+}
+
 static void test_network_geojson(void **state)
 {
     struct fx *f = *state;
@@ -659,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_county_scoping, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_roles, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_node_rules, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_create_many_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_network_geojson, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

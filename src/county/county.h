@@ -42,6 +42,7 @@ struct json_object;
 #define COUNTY_CURSOR_BUF 32
 #define COUNTY_LIST_DEFAULT 50
 #define COUNTY_LIST_MAX 500
+#define COUNTY_BATCH_MAX 5000 /* rows in one *_create_many */
 
 /* ------------------------------------------------------------------ records */
 
@@ -185,6 +186,12 @@ struct county_village_filter {
 /* Names are unique within a township (ERR_EXISTS). */
 int county_village_create(struct store *st, const struct auth_principal *who,
                           struct county_village *v, struct err *e);
+/* Create n villages in one transaction (imports, the demo): all or nothing.
+** Every item is validated first (message prefixed "item <i>: "); on success
+** each items[i] has its id and timestamps, on failure every id is 0. At most
+** COUNTY_BATCH_MAX (ERR_TOOBIG). */
+int county_village_create_many(struct store *st, const struct auth_principal *who,
+                               struct county_village *items, size_t n, struct err *e);
 int county_village_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct county_village *out, struct err *e);
 int county_village_update(struct store *st, const struct auth_principal *who, int64_t id,
@@ -229,6 +236,11 @@ struct county_node_filter {
 
 int county_node_create(struct store *st, const struct auth_principal *who,
                        struct county_node *nd, struct err *e);
+/* n nodes in one transaction, in order (a node may name an earlier one of
+** the batch as parent only if the caller knows its id, so batch one tier at a
+** time); as county_village_create_many. */
+int county_node_create_many(struct store *st, const struct auth_principal *who,
+                            struct county_node *items, size_t n, struct err *e);
 int county_node_get(struct store *st, const struct auth_principal *who, int64_t id,
                     struct county_node *out, struct err *e);
 int county_node_update(struct store *st, const struct auth_principal *who, int64_t id,

@@ -211,10 +211,9 @@ struct op {
     struct county_node *out;
 };
 
-static int create_fn(struct store_conn *c, void *arg, struct err *e)
+static int insert_one(struct store_conn *c, const struct auth_principal *who,
+                      struct county_node *nd, struct err *e)
 {
-    struct op *op = arg;
-    struct county_node *nd = op->out;
     int rc = check_refs(c, nd, e);
     if (rc)
         return rc;
@@ -252,8 +251,31 @@ static int create_fn(struct store_conn *c, void *arg, struct err *e)
     nd->id = store_col_i64(s, 0);
     nd->created_ms = nd->updated_ms = now;
     store_step(s, NULL);
-    return county__audit(c, op->who, nd->county_id, "create", "node", nd->id,
+    return county__audit(c, who, nd->county_id, "create", "node", nd->id,
                          county_node_to_json(nd), e);
+}
+
+static int create_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct op *op = arg;
+    return insert_one(c, op->who, op->out, e);
+}
+
+struct many_op {
+    const struct auth_principal *who;
+    struct county_node *items;
+    size_t n;
+};
+
+static int many_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct many_op *op = arg;
+    for (size_t i = 0; i < op->n; i++) {
+        int rc = insert_one(c, op->who, &op->items[i], e);
+        if (rc)
+            return err_prefix(e, "item %zu: ", i);
+    }
+    return 0;
 }
 
 int county_node_create(struct store *st, const struct auth_principal *who,
@@ -271,6 +293,31 @@ int county_node_create(struct store *st, const struct auth_principal *who,
         return rc;
     struct op op = {.who = who, .out = nd};
     return store_write(st, create_fn, &op, e);
+}
+
+int county_node_create_many(struct store *st, const struct auth_principal *who,
+                          struct county_node *items, size_t n, struct err *e)
+{
+    int rc = county__check_write(who, e);
+    if (rc)
+        return rc;
+    if (n > COUNTY_BATCH_MAX)
+        return err_set(e, ERR_TOOBIG, "at most %d nodes at once", COUNTY_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        items[i].county_id = who->county_id;
+        items[i].id = 0;
+        if (items[i].open_min == 0 && items[i].close_min == 0)
+            items[i].close_min = 1440;
+        rc = validate(&items[i], e);
+        if (rc)
+            return err_prefix(e, "item %zu: ", i);
+    }
+    struct many_op op = {who, items, n};
+    rc = store_write(st, many_fn, &op, e);
+    if (rc)
+        for (size_t i = 0; i < n; i++)
+            items[i].id = 0; /* rolled back: none of them exists */
+    return rc;
 }
 
 static int get_fn(struct store_conn *c, void *arg, struct err *e)

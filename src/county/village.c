@@ -90,10 +90,9 @@ struct op {
     struct county_village *out;
 };
 
-static int create_fn(struct store_conn *c, void *arg, struct err *e)
+static int insert_one(struct store_conn *c, const struct auth_principal *who,
+                      struct county_village *v, struct err *e)
 {
-    struct op *op = arg;
-    struct county_village *v = op->out;
     int rc = check_refs(c, v, e);
     if (rc)
         return rc;
@@ -128,8 +127,31 @@ static int create_fn(struct store_conn *c, void *arg, struct err *e)
     v->id = store_col_i64(s, 0);
     v->created_ms = v->updated_ms = now;
     store_step(s, NULL);
-    return county__audit(c, op->who, v->county_id, "create", "village", v->id,
+    return county__audit(c, who, v->county_id, "create", "village", v->id,
                          county_village_to_json(v), e);
+}
+
+static int create_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct op *op = arg;
+    return insert_one(c, op->who, op->out, e);
+}
+
+struct many_op {
+    const struct auth_principal *who;
+    struct county_village *items;
+    size_t n;
+};
+
+static int many_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct many_op *op = arg;
+    for (size_t i = 0; i < op->n; i++) {
+        int rc = insert_one(c, op->who, &op->items[i], e);
+        if (rc)
+            return err_prefix(e, "item %zu: ", i);
+    }
+    return 0;
 }
 
 int county_village_create(struct store *st, const struct auth_principal *who,
@@ -144,6 +166,28 @@ int county_village_create(struct store *st, const struct auth_principal *who,
         return rc;
     struct op op = {.who = who, .out = v};
     return store_write(st, create_fn, &op, e);
+}
+
+int county_village_create_many(struct store *st, const struct auth_principal *who,
+                          struct county_village *items, size_t n, struct err *e)
+{
+    int rc = county__check_write(who, e);
+    if (rc)
+        return rc;
+    if (n > COUNTY_BATCH_MAX)
+        return err_set(e, ERR_TOOBIG, "at most %d villages at once", COUNTY_BATCH_MAX);
+    for (size_t i = 0; i < n; i++) {
+        items[i].county_id = who->county_id;
+        rc = validate(&items[i], e);
+        if (rc)
+            return err_prefix(e, "item %zu: ", i);
+    }
+    struct many_op op = {who, items, n};
+    rc = store_write(st, many_fn, &op, e);
+    if (rc)
+        for (size_t i = 0; i < n; i++)
+            items[i].id = 0; /* rolled back: none of them exists */
+    return rc;
 }
 
 static int get_fn(struct store_conn *c, void *arg, struct err *e)

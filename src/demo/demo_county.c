@@ -174,6 +174,8 @@ static int create_villages(struct demo_ctx *ctx, struct demo_rng *r, struct geo_
     count[0] = total - assigned; /* the seat town takes the rounding */
     struct names local = {0};    /* village names are unique county-wide */
     int rc = 0;
+    struct county_village *batch = NULL; /* all villages in one transaction */
+    size_t nb = 0, cap = 0;
     for (size_t i = 0; i < n_twp && !rc; i++) {
         for (int k = 0; k < count[i] && !rc; k++) {
             double along = demo_rng_normal(r, 0, 3200);
@@ -197,11 +199,15 @@ static int create_villages(struct demo_ctx *ctx, struct demo_rng *r, struct geo_
             v.households = (int64_t)lround(pop / (3.1 + 0.8 * demo_rng_unit(r)));
             v.elevation_m = (int64_t)lround(elev / 10) * 10;
             v.loc = to_geo(seat, p);
-            rc = county_village_create(ctx->st, &ctx->sys, &v, e);
-            if (rc)
-                err_prefix(e, "village %s: ", v.name_zh);
+            xgrow((void **)&batch, &cap, nb + 1, sizeof *batch);
+            batch[nb++] = v;
         }
     }
+    if (!rc)
+        rc = county_village_create_many(ctx->st, &ctx->sys, batch, nb, e);
+    if (rc)
+        err_prefix(e, "villages: ");
+    free(batch);
     free(local.zh);
     free(count);
     (void)ns;
@@ -260,7 +266,10 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
             remotest = i;
     }
 
-    /* village service points: every village over 500 people, 60 % of the rest */
+    /* village service points: every village over 500 people, 60 % of the rest;
+    ** created together in one transaction */
+    struct county_node *points = NULL;
+    size_t np = 0, pcap = 0;
     struct county_village_filter vf = {0};
     vf.limit = COUNTY_LIST_MAX;
     char cur[COUNTY_CURSOR_BUF] = "", keep[COUNTY_CURSOR_BUF];
@@ -287,14 +296,16 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
             pt.close_min = 20 * 60;
             pt.capacity_g = 500000 + 250000 * demo_rng_range(r, 0, 6);
             pt.capacity_ml = pt.capacity_g / 100 * 1000 / 2;
-            rc = county_node_create(ctx->st, &ctx->sys, &pt, e);
-            if (rc)
-                err_prefix(e, "service point %s: ", name);
+            xgrow((void **)&points, &pcap, np + 1, sizeof *points);
+            points[np++] = pt;
         }
         free(vs);
     } while (!rc && cur[0]);
+    if (!rc)
+        rc = county_node_create_many(ctx->st, &ctx->sys, points, np, e);
+    free(points);
     if (rc)
-        return rc;
+        return err_prefix(e, "service points: ");
 
     cat2(name, sizeof name, county->name_zh, "冷链仓储中心");
     struct county_node cold = node_at(COUNTY_NODE_COLD_STORE, name,
