@@ -7,8 +7,8 @@
 **
 ** test_declared_roles checks that each served route declares exactly the
 ** policy's roles (a route without a policy row is reported, and is a failure
-** when RL_ROLES_STRICT=1), and that devices reach nothing but /api/v1/me and
-** telemetry ingest (DESIGN.md: "a device only writes readings").
+** when RL_ROLES_STRICT=1), and that devices reach nothing but GET /api/v1/me
+** and telemetry ingest POSTs (DESIGN.md: "a device only writes readings").
 ** test_enforced_roles starts the server and calls EVERY served route with no
 ** token and with a token of each role (one user per role, plus a device):
 ** no token is 401, a role outside the route's mask is 403, a role inside is
@@ -91,6 +91,16 @@ static bool consumes_token(const struct http_route *rt)
     return strcmp(rt->pattern, "/api/v1/auth/logout") == 0;
 }
 
+/* What a device token may reach: itself, and telemetry ingest (POSTs under
+** /api/v1/telemetry/ and the InfluxDB 1.x compatible POST /write). */
+static bool device_route(const struct http_route *rt)
+{
+    if (strcmp(rt->method, "GET") == 0 && strcmp(rt->pattern, "/api/v1/me") == 0)
+        return true;
+    return strcmp(rt->method, "POST") == 0 &&
+           (strncmp(rt->pattern, "/api/v1/telemetry/", 18) == 0 || strcmp(rt->pattern, "/write") == 0);
+}
+
 static const struct policy *policy_for(const struct http_route *rt)
 {
     for (size_t i = 0; i < RL_ARRAY_LEN(policy); i++)
@@ -108,9 +118,8 @@ static void test_declared_roles(void **state)
     for (size_t i = 0; i < n; i++) {
         const struct http_route *rt = http_route_at(i);
         unsigned declared = (rt->flags & HTTP_PUBLIC) ? PUBLIC : rt->roles;
-        /* Devices only write readings. */
-        if (declared != PUBLIC && (declared & DEVICE) && strcmp(rt->pattern, "/api/v1/me") != 0 &&
-            strncmp(rt->pattern, "/api/v1/telemetry/", 18) != 0)
+        /* Devices only write readings (and may ask who they are). */
+        if (declared != PUBLIC && (declared & DEVICE) && !device_route(rt))
             fail_msg("%s %s lets devices in", rt->method, rt->pattern);
         /* A protected route must let somebody in. */
         if (declared != PUBLIC && declared == 0)
