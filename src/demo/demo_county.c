@@ -159,7 +159,7 @@ static int plan_and_create_townships(struct demo_ctx *ctx, struct demo_rng *r,
 }
 
 static int create_villages(struct demo_ctx *ctx, struct demo_rng *r, struct geo_point seat,
-                           struct names *ns, struct twp_plan *tp, size_t n_twp, struct err *e)
+                           struct twp_plan *tp, size_t n_twp, struct err *e)
 {
     int total = (int)demo_rng_range(r, 188, 212);
     double wsum = 0;
@@ -210,7 +210,6 @@ static int create_villages(struct demo_ctx *ctx, struct demo_rng *r, struct geo_
     free(batch);
     free(local.zh);
     free(count);
-    (void)ns;
     return rc;
 }
 
@@ -364,7 +363,7 @@ int demo_seed_county(struct demo_ctx *ctx, struct err *e)
     size_t n_twp = 0;
     rc = plan_and_create_townships(ctx, &r, seat, &ns, &tp, &n_twp, e);
     if (!rc)
-        rc = create_villages(ctx, &r, seat, &ns, tp, n_twp, e);
+        rc = create_villages(ctx, &r, seat, tp, n_twp, e);
     if (!rc)
         rc = create_nodes(ctx, &r, seat, &c, tp, n_twp, e);
     free(tp);
