@@ -58,6 +58,7 @@ static void usage(FILE *to)
             "  --handler-threads N  threads running non-GET handlers, so that many\n"
             "                     writes can share a group commit (default 64; 0 runs\n"
             "                     every handler on the I/O threads)\n"
+            "  --cache-mb N       response cache for cacheable GETs (default 32; 0 = off)\n"
             "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
             "  --tls-key FILE     PEM private key\n"
             "  --log-level L      debug, info, warn, error or off (default info)\n"
@@ -107,6 +108,7 @@ int cli_serve(int argc, char **argv)
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
                    strcmp(a, "--web-root") == 0 || strcmp(a, "--max-body") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--handler-threads") == 0 ||
+                   strcmp(a, "--cache-mb") == 0 ||
                    strcmp(a, "--tls-cert") == 0 ||
                    strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0 ||
                    strcmp(a, "--mqtt") == 0) {
@@ -131,8 +133,9 @@ int cli_serve(int argc, char **argv)
                 int64_t n;
                 bool body = strcmp(a, "--max-body") == 0;
                 bool handlers = strcmp(a, "--handler-threads") == 0;
-                int64_t min = handlers ? 0 : 1;
-                int64_t max = body ? (int64_t)1 << 32 : handlers ? 1024 : 256;
+                bool cache = strcmp(a, "--cache-mb") == 0;
+                int64_t min = handlers || cache ? 0 : 1;
+                int64_t max = body ? (int64_t)1 << 32 : handlers || cache ? 1024 : 256;
                 if (str_to_i64(str_from(v), &n) != 0 || n < min || n > max) {
                     cli_errorf("serve: %s must be an integer from %lld to %lld", a,
                                (long long)min, (long long)max);
@@ -142,6 +145,8 @@ int cli_serve(int argc, char **argv)
                     cfg.max_body = (size_t)n;
                 else if (handlers)
                     cfg.handler_threads = n == 0 ? -1 : (int)n;
+                else if (cache)
+                    cfg.cache_mb = n == 0 ? -1 : (int)n;
                 else
                     cfg.threads = (int)n;
             }

@@ -33,6 +33,7 @@ static void h_metrics(struct app *app, struct http_req *req, struct http_resp *w
     struct strbuf sb;
     strbuf_init(&sb, 0);
     http__metrics_render(http__server_metrics(req->conn->srv), app->store, &sb);
+    http__metrics_render_cache(http__server_cache(req->conn->srv), &sb);
     http_resp_bytes(w, 200, "text/plain; version=0.0.4; charset=utf-8", sb.buf ? sb.buf : "",
                     sb.len);
     strbuf_release(&sb);
@@ -98,9 +99,49 @@ static void h_ping_write(struct app *app, struct http_req *req, struct http_resp
     http_resp_json(w, 201, o);
 }
 
+struct count_arg {
+    int64_t county_id;
+    int64_t count;
+};
+
+static int count_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct count_arg *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT COUNT(*) FROM audit_log WHERE county_id = ? AND "
+                           "action = 'system.ping_write'",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->county_id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    a->count = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    return 0;
+}
+
+/* How many probe writes the caller's county has committed (cacheable: the
+** API tests use it to check that a write invalidates cached answers). */
+static void h_ping_count(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    struct count_arg a = {req->who.county_id, 0};
+    if (store_read(app->store, count_fn, &a, &e) != 0) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "county_id", json_object_new_int64(a.county_id));
+    json_object_object_add(o, "count", json_object_new_int64(a.count));
+    http_resp_json(w, 200, o);
+}
+
 const struct http_route http_routes_system[] = {
     {"GET", "/api/v1/health", h_health, 0, HTTP_PUBLIC},
     {"GET", "/metrics", h_metrics, 0, HTTP_PUBLIC},
     {"POST", "/api/v1/system/ping-write", h_ping_write, AUTH_ANY_USER, HTTP_IDEMPOTENT},
+    {"GET", "/api/v1/system/ping-write", h_ping_count, AUTH_ANY_USER, HTTP_CACHEABLE},
 };
 const size_t http_routes_system_len = RL_ARRAY_LEN(http_routes_system);

@@ -45,6 +45,8 @@ struct http_config {
                                   writes can wait for a group commit together
                                   (0: default 64; -1: none, every handler runs
                                   on the I/O threads) */
+    int cache_mb;              /* HTTP_CACHEABLE response cache (0: default 32;
+                                  -1: off) */
 };
 
 /* Everything a handler may use; built by `ruralink serve`, borrowed by
@@ -125,6 +127,10 @@ typedef void (*http_handler_fn)(struct app *app, struct http_req *req, struct ht
 enum {
     HTTP_PUBLIC = 1u << 0,      /* no token needed (roles ignored) */
     HTTP_IDEMPOTENT = 1u << 1,  /* POST honours Idempotency-Key */
+    HTTP_CACHEABLE = 1u << 2,   /* GET whose 200 JSON answer depends only on the
+                                   caller, path, query and the database: served
+                                   from the response cache until any write
+                                   commits (or 1 s passes; docs/internals/http.md) */
 };
 
 struct http_route {

@@ -44,6 +44,8 @@ int http__router_match(const struct http__router *r, const char *method, const c
 
 /* ---------------------------------------------------------------- metrics */
 
+struct http__cache;
+
 #define HTTP__LAT_BUCKETS 12
 #define HTTP__STATUS_SLOTS 24
 
@@ -76,6 +78,8 @@ void http__metrics_observe(struct http__metrics *m, size_t slot, const char *met
                            int64_t dur_ns);
 /* Prometheus text exposition (format 0.0.4) into sb. */
 void http__metrics_render(struct http__metrics *m, struct store *st, struct strbuf *sb);
+/* The response cache's counters (c may be NULL: nothing rendered). */
+void http__metrics_render_cache(struct http__cache *c, struct strbuf *sb);
 
 /* ------------------------------------------------------------ connections */
 
@@ -122,8 +126,9 @@ struct http_conn {
     struct http_conn *next_job; /* worker queue link */
 };
 
-/* The server's metrics (for GET /metrics). */
+/* The server's metrics and response cache (for GET /metrics). */
 struct http__metrics *http__server_metrics(struct http_server *srv);
+struct http__cache *http__server_cache(struct http_server *srv);
 
 /* ------------------------------------------------------------ static files */
 
@@ -152,6 +157,20 @@ int http__idem_get(struct store *st, struct arena *a, const struct auth_principa
 int http__idem_put(struct store *st, const struct auth_principal *who, const char *key,
                    const char *method, const char *path, int status, const char *body,
                    size_t body_len, struct err *e);
+
+/* ------------------------------------------------------------------ cache */
+
+struct http__cache;
+void http__cache_new(struct http__cache **out, size_t max_bytes, int64_t ttl_ms);
+void http__cache_free(struct http__cache *c);
+/* A copy of a valid entry's body (you own *body) when key is cached with
+** generation gen and younger than the TTL. */
+bool http__cache_get(struct http__cache *c, const char *key, uint64_t gen, int64_t now_ms,
+                     char **body, size_t *body_len, const char **content_type);
+/* Keep a copy of body; content_type must be a static string. */
+void http__cache_put(struct http__cache *c, const char *key, uint64_t gen, int64_t now_ms,
+                     const char *body, size_t body_len, const char *content_type);
+void http__cache_stats(struct http__cache *c, uint64_t *hits, uint64_t *misses);
 
 /* ------------------------------------------------------------------- misc */
 

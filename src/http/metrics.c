@@ -197,3 +197,17 @@ void http__metrics_render(struct http__metrics *m, struct store *st, struct strb
                     "process_start_time_seconds %.3f\n",
                 (double)m->started_ms / 1000.0);
 }
+
+void http__metrics_render_cache(struct http__cache *c, struct strbuf *sb)
+{
+    if (!c)
+        return;
+    uint64_t hits, misses;
+    http__cache_stats(c, &hits, &misses);
+    strbuf_addf(sb,
+                "# HELP http_cache_hits_total GET answers served from the response cache.\n"
+                "# TYPE http_cache_hits_total counter\nhttp_cache_hits_total %" PRIu64 "\n"
+                "# HELP http_cache_misses_total Cacheable GETs that ran their handler.\n"
+                "# TYPE http_cache_misses_total counter\nhttp_cache_misses_total %" PRIu64 "\n",
+                hits, misses);
+}

@@ -45,6 +45,10 @@
 #define HTTP_WRITE_WORKERS 64
 #endif
 
+/* Longest a cached GET answer is served after it was made: bounds how long a
+** write by another process (the CLI) on the same database stays unseen. */
+#define HTTP_CACHE_TTL_MS 1000
+
 enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_DONE };
 
 struct http_server {
@@ -54,6 +58,7 @@ struct http_server {
     size_t nroutes;
     struct http__router *router;
     struct http__metrics metrics;
+    struct http__cache *cache; /* NULL when off */
     size_t max_body;
     int port;
     char *tls_cert, *tls_key;
@@ -162,6 +167,11 @@ static void problem_now(struct http_conn *c, int status, const char *detail)
 
 /* ------------------------------------------------------------ processing */
 
+static bool is_read_method(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
+}
+
 static void authenticate(struct http_conn *c, const struct http_route *rt, bool *ok)
 {
     struct http_server *srv = c->srv;
@@ -203,6 +213,54 @@ static void authenticate(struct http_conn *c, const struct http_route *rt, bool 
     http_resp_problem(&c->resp, 401, "Unauthorized",
                       "this build has no authentication module");
 #endif
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    struct strbuf *sb = cls;
+    strbuf_addf(sb, "%c%s=%s", sb->buf && strchr(sb->buf, '?') ? '&' : '?', key,
+                value ? value : "");
+    return MHD_YES;
+}
+
+/* The cache key of a cacheable GET, or NULL (arena) when it must not be
+** cached (client said no-cache, or the key is huge). */
+static const char *cache_key(struct http_conn *c)
+{
+    const char *cc = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Cache-Control");
+    if (cc && (strstr(cc, "no-cache") || strstr(cc, "no-store")))
+        return NULL;
+    struct strbuf sb;
+    strbuf_init(&sb, 4096);
+    const struct auth_principal *w = &c->req.who;
+    strbuf_addf(&sb, "%d|%lld|%lld|%lld|%d|%s", c->match.route, (long long)w->county_id,
+                (long long)w->user_id, (long long)w->device_id, (int)w->role, c->req.path);
+    MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, add_arg, &sb);
+    const char *key = NULL;
+    if (sb.len < sb.max - 1)
+        key = arena_strndup(&c->arena, strbuf_str(&sb), sb.len);
+    strbuf_release(&sb);
+    return key;
+}
+
+static const char *static_json_type(const char *ct)
+{
+    if (!ct)
+        return NULL;
+    if (strcmp(ct, "application/json") == 0)
+        return "application/json";
+    if (strcmp(ct, "application/geo+json") == 0)
+        return "application/geo+json";
+    return NULL;
+}
+
+static uint64_t write_generation(struct store *st)
+{
+    struct store_stats ss;
+    store_get_stats(st, &ss);
+    return ss.writes + ss.writes_failed;
 }
 
 /* Auth, idempotency, handler; leaves c->mresp ready. Runs on an MHD thread
@@ -249,7 +307,30 @@ static void process(struct http_conn *c)
             return;
         }
     }
+    const char *ckey = NULL;
+    uint64_t gen = 0;
+    if (srv->cache && (rt->flags & HTTP_CACHEABLE) && is_read_method(c->req.method) &&
+        (ckey = cache_key(c)) != NULL) {
+        gen = write_generation(srv->app->store);
+        char *body;
+        size_t len;
+        const char *ct;
+        if (http__cache_get(srv->cache, ckey, gen, time_now_ms(), &body, &len, &ct)) {
+            struct http_resp *w = &c->resp;
+            w->status = 200;
+            w->content_type = ct;
+            w->body = body;
+            w->body_len = len;
+            http_resp_header(w, "X-Cache", "hit");
+            finish(c);
+            return;
+        }
+    }
     rt->fn(srv->app, &c->req, &c->resp);
+    if (ckey && c->resp.status == 200 && !c->resp.headers &&
+        static_json_type(c->resp.content_type))
+        http__cache_put(srv->cache, ckey, gen, time_now_ms(), c->resp.body, c->resp.body_len,
+                        static_json_type(c->resp.content_type));
     if (key && c->resp.status > 0 && c->resp.status < 500) {
         struct err e;
         int rc = http__idem_put(srv->app->store, &c->req.who, key, c->req.method, c->req.path,
@@ -290,11 +371,6 @@ static enum MHD_Result queue(struct http_conn *c)
     MHD_destroy_response(c->mresp);
     c->mresp = NULL;
     return r;
-}
-
-static bool is_read_method(const char *m)
-{
-    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 }
 
 /* The whole request is in: route it and answer (or hand it off). */
@@ -512,6 +588,10 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
         goto fail;
     http__metrics_init(&srv->metrics, srv->routes, srv->nroutes,
                        app->started_ms ? app->started_ms : time_now_ms());
+    if (app->cfg.cache_mb >= 0)
+        http__cache_new(&srv->cache,
+                        (size_t)(app->cfg.cache_mb ? app->cfg.cache_mb : 32) << 20,
+                        HTTP_CACHE_TTL_MS);
 
     struct sockaddr_storage ss;
     socklen_t sslen = 0;
@@ -620,6 +700,7 @@ void http_stop(struct http_server *srv)
     }
     http__router_free(srv->router);
     http__metrics_release(&srv->metrics);
+    http__cache_free(srv->cache);
     free(srv->routes);
     free(srv->tls_cert);
     free(srv->tls_key);
@@ -631,4 +712,9 @@ void http_stop(struct http_server *srv)
 struct http__metrics *http__server_metrics(struct http_server *srv)
 {
     return &srv->metrics;
+}
+
+struct http__cache *http__server_cache(struct http_server *srv)
+{
+    return srv->cache;
 }

@@ -299,6 +299,52 @@ static void test_idempotency(void **state)
     ts_resp_free(&r3);
 }
 
+/* A cacheable GET is served from the cache until a write commits; a write
+** acknowledged to the client is always visible in the next read. */
+static void test_cache(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    char h[32];
+    int64_t prev = -1;
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(ts_get(&f->s, "/api/v1/system/ping-write", f->op_token, &r), 0);
+        assert_int_equal(r.status, 200);
+        int64_t n = jint(r.json, "count");
+        assert_true(n >= 0);
+        if (prev >= 0)
+            assert_int_equal(n, prev + 1); /* the write is visible at once */
+        ts_resp_free(&r);
+        assert_int_equal(ts_get(&f->s, "/api/v1/system/ping-write", f->op_token, &r), 0);
+        assert_int_equal(jint(r.json, "count"), n);
+        assert_true(ts_resp_header(&r, "X-Cache", h, sizeof h)); /* served from the cache */
+        ts_resp_free(&r);
+        /* Cache-Control: no-cache runs the handler. */
+        const char *nc[] = {"Cache-Control: no-cache", NULL};
+        assert_int_equal(ts_request(&f->s, "GET", "/api/v1/system/ping-write", f->op_token, NULL,
+                                    NULL, 0, nc, &r),
+                         0);
+        assert_false(ts_resp_header(&r, "X-Cache", h, sizeof h));
+        assert_int_equal(jint(r.json, "count"), n);
+        ts_resp_free(&r);
+        /* Another caller has a cache entry of its own. */
+        assert_int_equal(ts_get(&f->s, "/api/v1/system/ping-write", f->buyer_token, &r), 0);
+        assert_int_equal(jint(r.json, "count"), n);
+        ts_resp_free(&r);
+        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                      NULL, &r),
+                         0);
+        assert_int_equal(r.status, 201);
+        ts_resp_free(&r);
+        prev = n;
+    }
+    /* No token: 401 before any cache lookup. */
+    assert_int_equal(ts_get(&f->s, "/api/v1/system/ping-write", NULL, &r), 0);
+    assert_problem(&r, 401);
+    ts_resp_free(&r);
+    assert_true(metric(&f->s, "http_cache_hits_total") >= 3);
+}
+
 static void test_keep_alive(void **state)
 {
     struct fixture *f = *state;
@@ -441,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_write_and_bad_input),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_idempotency),
+        cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_static),
         cmocka_unit_test(test_metrics_and_log),
