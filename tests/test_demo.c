@@ -34,8 +34,7 @@ static void db_open(struct db *d)
     cfg.synchronous_full = false;
     struct err e = {0};
     if (store_open(&d->st, &cfg, &e) ||
-        store_add_migrations(d->st, "auth", auth_migrations, auth_migrations_len, &e) ||
-        store_add_migrations(d->st, "county", county_migrations, county_migrations_len, &e) ||
+        demo_register_schema(d->st, &e) ||
         store_migrate(d->st, &e))
         fail_msg("store: %s", e.msg);
 }
