@@ -299,6 +299,11 @@ static void test_user_add_rules(void **state)
     assert_string_equal(got.name, "dev");
     assert_int_equal(got.role, AUTH_ROLE_BUYER);
     assert_int_equal(auth_user_get(f->st, 2, id, &got, &e), ERR_NOTFOUND); /* other county */
+    assert_int_equal(auth_user_find(f->st, "dev", &got, &e), 0);
+    assert_int_equal(got.id, id);
+    assert_int_equal(got.county_id, 1);
+    assert_int_equal(auth_user_find(f->st, "nobody", &got, &e), ERR_NOTFOUND);
+    assert_int_equal(auth_user_find(f->st, "bad name", &got, &e), ERR_NOTFOUND);
 }
 
 static void test_audit_rows(void **state)

@@ -132,6 +132,10 @@ bool auth_name_valid(const char *name);
 int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_user *out,
                   struct err *e);
 
+/* The user with this login name, in any county (for the CLI, which acts
+** as the system; HTTP handlers use auth_user_get). ERR_NOTFOUND when none. */
+int auth_user_find(struct store *st, const char *name, struct auth_user *out, struct err *e);
+
 /* Users of county_id (county_id < 0: every county, for the CLI) with
 ** id > after_id, ascending, at most cap into out[]; *n_out = how many. */
 int auth_user_list(struct store *st, int64_t county_id, int64_t after_id, struct auth_user *out,

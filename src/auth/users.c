@@ -210,6 +210,35 @@ int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_u
     return store_read(st, get_fn, &x, e);
 }
 
+struct find_ctx {
+    const char *name;
+    struct auth_user *out;
+};
+
+static int find_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct find_ctx *x = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT " USER_COLS " FROM users WHERE name = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, x->name, -1);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no user named '%s'", x->name);
+    return user_row(s, x->out, e);
+}
+
+int auth_user_find(struct store *st, const char *name, struct auth_user *out, struct err *e)
+{
+    if (!auth_name_valid(name))
+        return err_set(e, ERR_NOTFOUND, "no user named '%s'", name ? name : "");
+    struct find_ctx x = {name, out};
+    return store_read(st, find_fn, &x, e);
+}
+
 struct list_ctx {
     int64_t county_id, after_id;
     struct auth_user *out;

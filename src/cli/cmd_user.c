@@ -1,8 +1,9 @@
 /*
-** cmd_user.c: `ruralink user add|list`. Creates accounts directly in the
+** cmd_user.c: `ruralink user add|set|list`. Creates accounts directly in the
 ** database, as the system (audit actor 0): this is how the first admin of a
-** county exists before anyone can log in. `user list` prints the accounts as
-** JSON lines on stdout (never password hashes).
+** county exists before anyone can log in. `user set` changes an account (a
+** forgotten admin password, a role, disabling). `user list` prints the
+** accounts as JSON lines on stdout (never password hashes).
 */
 #include "cli/app.h"
 #include "cli/cli.h"
@@ -19,12 +20,17 @@ static void usage(FILE *to)
             "usage: ruralink user add --name NAME --role ROLE --county ID\n"
             "                         [--password-stdin | --password PASSWORD]\n"
             "                         [--display-name TEXT] [--db PATH]\n"
+            "       ruralink user set --name NAME [--role ROLE] [--password-stdin | --password P]\n"
+            "                         [--display-name TEXT] [--disable | --enable] [--db PATH]\n"
             "       ruralink user list [--county ID] [--db PATH]\n\n"
             "add   creates an account (the CLI acts as the system: no login needed, so\n"
             "      this is how a county's first admin is made). Roles: admin, operator,\n"
             "      merchant, driver, auditor, trainer, buyer. Names are 1-63 of\n"
             "      [A-Za-z0-9._@-]; passwords at least 8 characters. Prefer\n"
             "      --password-stdin: a --password on the command line shows in `ps`.\n"
+            "set   changes an account (e.g. a forgotten admin password). A new password\n"
+            "      or --disable ends the user's sessions; a running server notices within\n"
+            "      5 s. The last enabled admin of a county cannot be demoted or disabled.\n"
             "list  prints one JSON object per account on stdout.\n\n"
             "options:\n"
             "  --db PATH        database file (default ruralink.db; created and migrated)\n"
@@ -154,6 +160,102 @@ static int user_add(int argc, char **argv)
     return CLI_OK;
 }
 
+static int user_set(int argc, char **argv)
+{
+    const char *db = "ruralink.db", *name = NULL, *role_s = NULL, *password = NULL;
+    const char *display = NULL;
+    bool from_stdin = false;
+    int disabled = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (cli_is_help(a)) {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (strcmp(a, "--password-stdin") == 0) {
+            from_stdin = true;
+            continue;
+        }
+        if (strcmp(a, "--disable") == 0 || strcmp(a, "--enable") == 0) {
+            disabled = a[2] == 'd' ? 1 : 0;
+            continue;
+        }
+        const char **slot = strcmp(a, "--db") == 0             ? &db
+                            : strcmp(a, "--name") == 0         ? &name
+                            : strcmp(a, "--role") == 0         ? &role_s
+                            : strcmp(a, "--password") == 0     ? &password
+                            : strcmp(a, "--display-name") == 0 ? &display
+                                                                : NULL;
+        if (!slot) {
+            cli_errorf("user set: unknown option '%s' (see ruralink user --help)", a);
+            return CLI_USAGE;
+        }
+        if (i + 1 >= argc) {
+            cli_errorf("user set: %s needs a value", a);
+            return CLI_USAGE;
+        }
+        *slot = argv[++i];
+    }
+    if (!name) {
+        cli_errorf("user set: --name is required");
+        return CLI_USAGE;
+    }
+    if (from_stdin && password) {
+        cli_errorf("user set: give at most one of --password-stdin and --password");
+        return CLI_USAGE;
+    }
+    enum auth_role role;
+    if (role_s && (auth_role_parse(role_s, &role) || role == AUTH_ROLE_DEVICE)) {
+        cli_errorf("user set: --role must be one of admin, operator, merchant, driver, auditor,"
+                   " trainer, buyer (not '%s')",
+                   role_s);
+        return CLI_USAGE;
+    }
+    char pwbuf[1100];
+    pwbuf[0] = '\0';
+    if (from_stdin) {
+        int r = read_password(pwbuf, sizeof pwbuf);
+        if (r) {
+            cli_errorf("user set: %s", r == -2 ? "password on stdin is too long"
+                                               : "no password on stdin");
+            return CLI_USAGE;
+        }
+        password = pwbuf;
+    }
+    if (!role_s && !password && !display && disabled < 0) {
+        cli_errorf("user set: nothing to change (--role, --password..., --display-name,"
+                   " --disable, --enable)");
+        return CLI_USAGE;
+    }
+    struct err e;
+    err_clear(&e);
+    struct store *st;
+    if (cli_open_store(db, NULL, &st, &e)) {
+        cli_errorf("user set: %s: %s", db, e.msg);
+        return CLI_FAIL;
+    }
+    struct auth_user u;
+    int rc = auth_user_find(st, name, &u, &e);
+    if (rc == 0) {
+        struct auth_user_patch p = {role_s ? &role : NULL, password, display, disabled};
+        rc = auth_user_update(NULL, st, NULL, u.county_id, u.id, &p, &u, &e);
+    }
+    memset(pwbuf, 0, sizeof pwbuf);
+    store_close(st);
+    if (rc) {
+        cli_errorf("user set: %s", e.msg);
+        return rc == ERR_INVAL ? CLI_USAGE : CLI_FAIL;
+    }
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_add_json_str(&sb, u.name, strlen(u.name));
+    printf("{\"id\":%lld,\"name\":%s,\"role\":\"%s\",\"county_id\":%lld,\"disabled\":%s}\n",
+           (long long)u.id, strbuf_str(&sb), auth_role_name(u.role), (long long)u.county_id,
+           u.disabled ? "true" : "false");
+    strbuf_release(&sb);
+    return CLI_OK;
+}
+
 static int user_list(int argc, char **argv)
 {
     const char *db = "ruralink.db";
@@ -226,8 +328,10 @@ int cli_user(int argc, char **argv)
     }
     if (strcmp(argv[1], "add") == 0)
         return user_add(argc - 1, argv + 1);
+    if (strcmp(argv[1], "set") == 0)
+        return user_set(argc - 1, argv + 1);
     if (strcmp(argv[1], "list") == 0)
         return user_list(argc - 1, argv + 1);
-    cli_errorf("user: unknown subcommand '%s' (add, list)", argv[1]);
+    cli_errorf("user: unknown subcommand '%s' (add, set, list)", argv[1]);
     return CLI_USAGE;
 }

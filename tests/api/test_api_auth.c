@@ -467,6 +467,30 @@ static void test_devices(void **state)
     ts_resp_free(&r);
 }
 
+/* `ruralink user set` beside a running server: a password reset ends the
+** user's sessions (this one was never used, so no cache holds it). */
+static void test_cli_password_reset(void **state)
+{
+    struct fx *f = *state;
+    char old[128];
+    login_ok(f, "buyer1", old);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd,
+             "printf '%%s\\n' 'a brand new one' | '%s' user set --db '%s' --name buyer1"
+             " --password-stdin >/dev/null",
+             RL_BIN, f->db);
+    assert_int_equal(ts_sh(cmd), 0);
+    struct ts_resp r;
+    assert_int_equal(get(f, "/api/v1/me", old, &r), 401);
+    ts_resp_free(&r);
+    char t[128];
+    assert_int_equal(ts_login(&f->s, "buyer1", "a brand new one", t, sizeof t), 0);
+    assert_int_equal(ts_login(&f->s, "buyer1", PW, t, sizeof t), 401);
+    snprintf(cmd, sizeof cmd, "'%s' user set --db '%s' --name nobody --disable 2>/dev/null", RL_BIN,
+             f->db);
+    assert_int_equal(ts_sh(cmd), 1);
+}
+
 /* A server of its own: every failure here comes from 127.0.0.1. */
 static void test_rate_limit(void **state)
 {
@@ -510,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_users_admin),
         cmocka_unit_test(test_users_bad_input_writes_nothing),
         cmocka_unit_test(test_devices),
+        cmocka_unit_test(test_cli_password_reset),
     };
     const struct CMUnitTest limiter[] = {
         cmocka_unit_test(test_rate_limit),
