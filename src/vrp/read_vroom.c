@@ -38,6 +38,7 @@ struct vctx {
     bool has_matrices;
     int n_mat_locs;
     double *lon, *lat;
+    int *ll_hash; /* LL_HASH_SIZE slots of location indices, -1 = empty */
     size_t cap_ll;
     int n_ll;
     int64_t skill_ids[VRP_MAX_SKILLS];
@@ -213,11 +214,40 @@ static int windows(struct vctx *c, struct json_object *o, const char *path, stru
     return 0;
 }
 
+#define LL_HASH_SIZE (4 * VRP__MAX_LOCS) /* power of two, load <= 1/4 */
+
+static uint32_t ll_hash(double lon, double lat)
+{
+    uint64_t a, b;
+    lon += 0.0; /* -0.0 and 0.0 are the same place */
+    lat += 0.0;
+    memcpy(&a, &lon, sizeof a);
+    memcpy(&b, &lat, sizeof b);
+    uint64_t h = (a * 0x9E3779B97F4A7C15ULL) ^ (b + 0x632BE59BD9B4E019ULL + (a << 6) + (a >> 2));
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ULL;
+    h ^= h >> 32;
+    return (uint32_t)h & (LL_HASH_SIZE - 1);
+}
+
+/* Location of [lon, lat], shared by identical coordinates (hash lookup). */
 static int add_coord(struct vctx *c, double lon, double lat)
 {
-    for (int i = 0; i < c->n_ll; i++)
+    if (!c->ll_hash) {
+        c->ll_hash = xmalloc(sizeof *c->ll_hash * LL_HASH_SIZE);
+        for (int i = 0; i < LL_HASH_SIZE; i++)
+            c->ll_hash[i] = -1;
+    }
+    uint32_t h = ll_hash(lon, lat);
+    while (c->ll_hash[h] >= 0) {
+        int i = c->ll_hash[h];
         if (c->lon[i] == lon && c->lat[i] == lat)
             return i;
+        h = (h + 1) & (LL_HASH_SIZE - 1);
+    }
+    if (c->n_ll >= VRP__MAX_LOCS)
+        return -1;
+    c->ll_hash[h] = c->n_ll;
     xgrow((void **)&c->lon, &c->cap_ll, (size_t)c->n_ll + 1, sizeof *c->lon);
     size_t cap = c->cap_ll;
     c->lat = xrealloc(c->lat, cap * sizeof *c->lat);
@@ -272,9 +302,9 @@ static int place(struct vctx *c, struct json_object *o, const char *path, const 
     }
     if (!isfinite(v[0]) || !isfinite(v[1]) || fabs(v[0]) > 180 || fabs(v[1]) > 90)
         return fail(c, path, "'%s' [%g, %g] is not a valid [lon, lat]", coord_key, v[0], v[1]);
-    if (c->n_ll >= VRP__MAX_LOCS)
-        return fail(c, path, "more than %d distinct locations", VRP__MAX_LOCS);
     *loc = add_coord(c, v[0], v[1]);
+    if (*loc < 0)
+        return fail(c, path, "more than %d distinct locations", VRP__MAX_LOCS);
     return 0;
 }
 
@@ -291,14 +321,18 @@ static int matrix(struct vctx *c, struct json_object *arr, const char *path, int
     } else if ((int)n != c->n_mat_locs) {
         return fail(c, path, "has %zu rows but other matrices have %d", n, c->n_mat_locs);
     }
-    int rc = vrp__matrix_alloc((int)n, 1, out, c->e);
-    if (rc)
-        return at(c, path, rc);
+    /* Shape first, so a short document cannot make us allocate n x n. */
     for (size_t i = 0; i < n; i++) {
         struct json_object *row = json_object_array_get_idx(arr, i);
         if (!row || !json_object_is_type(row, json_type_array) ||
             json_object_array_length(row) != n)
             return fail(c, path, "row %zu must be an array of %zu numbers", i, n);
+    }
+    int rc = vrp__matrix_alloc((int)n, 1, out, c->e);
+    if (rc)
+        return at(c, path, rc);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *row = json_object_array_get_idx(arr, i);
         for (size_t j = 0; j < n; j++) {
             struct json_object *x = json_object_array_get_idx(row, j);
             int64_t v;
@@ -722,6 +756,7 @@ int vrp__read_vroom(const char *buf, size_t len, struct vrp_problem **out, struc
     rc = read_all(&c, root);
     free(c.lon);
     free(c.lat);
+    free(c.ll_hash);
     free(c.profiles);
     json_object_put(root);
     if (rc) {
