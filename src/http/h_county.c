@@ -788,7 +788,7 @@ const struct http_route http_routes_county[] = {
     {"GET", "/api/v1/townships/{id}", h_township_get, READ, 0},
     {"PATCH", "/api/v1/townships/{id}", h_township_patch, WRITE, 0},
     {"DELETE", "/api/v1/townships/{id}", h_township_delete, WRITE, 0},
-    {"GET", "/api/v1/villages", h_villages_list, READ, 0},
+    {"GET", "/api/v1/villages", h_villages_list, READ, HTTP_CACHEABLE},
     {"POST", "/api/v1/villages", h_villages_create, WRITE, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/villages/{id}", h_village_get, READ, 0},
     {"PATCH", "/api/v1/villages/{id}", h_village_patch, WRITE, 0},
