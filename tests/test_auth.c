@@ -502,6 +502,21 @@ static void test_devices(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(auth_device_list(f->st, 5, 0, list, 4, &n, &e), 0);
     assert_int_equal(n, 0);
+
+    /* Disabling: the token stops at once, even though it is cached; another
+    ** county cannot touch the device. */
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), 0);
+    assert_int_equal(auth_device_set_disabled(f->a, f->st, &actor, 5, d.id, true, NULL, &e),
+                     ERR_NOTFOUND);
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), 0);
+    struct auth_device out;
+    assert_int_equal(auth_device_set_disabled(f->a, f->st, &actor, 4, d.id, true, &out, &e), 0);
+    assert_true(out.disabled);
+    assert_string_equal(out.name, "gw-2");
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), ERR_AUTH);
+    assert_int_equal(audit_count(f, "device.disable"), 1);
+    assert_int_equal(auth_device_set_disabled(f->a, f->st, &actor, 4, d.id, false, &out, &e), 0);
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), 0);
 }
 
 struct login_thread {

@@ -284,6 +284,19 @@ void auth__cache_forget_user(struct auth *a, int64_t user_id)
     pthread_mutex_unlock(&a->cache_mu);
 }
 
+void auth__cache_forget_device(struct auth *a, int64_t device_id)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->cache_mu);
+    a->epoch++;
+    for (size_t i = 0; i < CACHE_SLOTS; i++) {
+        if (a->cache[i].used && a->cache[i].who.device_id == device_id)
+            a->cache[i].used = false;
+    }
+    pthread_mutex_unlock(&a->cache_mu);
+}
+
 /* ------------------------------------------------------------ verification */
 
 struct verify_ctx {

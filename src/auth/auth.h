@@ -170,6 +170,12 @@ int auth_device_add(struct store *st, const struct auth_principal *actor, int64_
                     struct auth_device *out, struct err *e);
 int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
                      struct auth_device *out, size_t cap, size_t *n_out, struct err *e);
+/* Disable (its token stops working at once in this process, within
+** cache_ttl_ms elsewhere) or enable device `id` of county_id; audited.
+** ERR_NOTFOUND when absent or in another county. a may be NULL. */
+int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth_principal *actor,
+                             int64_t county_id, int64_t id, bool disabled,
+                             struct auth_device *out, struct err *e);
 
 /* The module's schema (users, sessions, devices). */
 extern const struct store_migration auth_migrations[];

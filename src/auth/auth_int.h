@@ -63,8 +63,9 @@ int auth__token_insert(struct store_conn *c, const char *hash_hex, int64_t count
                        int64_t user_id, int64_t device_id, int64_t created_ms,
                        int64_t expires_ms /* 0 = never */, struct err *e);
 
-/* Forget cached tokens of user_id (0 = every entry). */
+/* Forget cached tokens of user_id (0 = every entry) / of a device. */
 void auth__cache_forget_user(struct auth *a, int64_t user_id);
+void auth__cache_forget_device(struct auth *a, int64_t device_id);
 
 /* Append a JSON string member `"key":"value",` helper for audit details. */
 void auth__json_kv(struct strbuf *sb, const char *key, const char *value, bool comma);

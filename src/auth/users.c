@@ -438,6 +438,8 @@ int auth_user_update(struct auth *a, struct store *st, const struct auth_princip
 
 /* ----------------------------------------------------------------- devices */
 
+static int dev_row(struct store_stmt *s, struct auth_device *d);
+
 struct dev_ctx {
     int64_t county_id, actor_id, now;
     const char *name, *kind, *hash_hex;
@@ -536,14 +538,7 @@ static int dev_list_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 3, (int64_t)x->cap);
     x->n = 0;
     while ((rc = store_step(s, e)) == STORE_ROW && x->n < x->cap) {
-        struct auth_device *d = &x->dev[x->n++];
-        memset(d, 0, sizeof *d);
-        d->id = store_col_i64(s, 0);
-        d->county_id = store_col_i64(s, 1);
-        copy_str(d->name, sizeof d->name, store_col_text(s, 2));
-        copy_str(d->kind, sizeof d->kind, store_col_text(s, 3));
-        d->disabled = store_col_i64(s, 4) != 0;
-        d->created_ms = store_col_i64(s, 5);
+        dev_row(s, &x->dev[x->n++]);
     }
     return rc < 0 ? rc : 0;
 }
@@ -558,5 +553,69 @@ int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
     int rc = store_read(st, dev_list_fn, &x, e);
     if (rc == 0)
         *n_out = x.n;
+    return rc;
+}
+
+struct dev_set_ctx {
+    int64_t county_id, id, actor_id;
+    bool disabled;
+    struct auth_device *out;
+};
+
+static int dev_row(struct store_stmt *s, struct auth_device *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = store_col_i64(s, 0);
+    d->county_id = store_col_i64(s, 1);
+    copy_str(d->name, sizeof d->name, store_col_text(s, 2));
+    copy_str(d->kind, sizeof d->kind, store_col_text(s, 3));
+    d->disabled = store_col_i64(s, 4) != 0;
+    d->created_ms = store_col_i64(s, 5);
+    return 0;
+}
+
+static int dev_set_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct dev_set_ctx *x = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "UPDATE devices SET disabled = ? WHERE id = ? AND county_id = ?", &s,
+                           e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->disabled ? 1 : 0);
+    store_bind_i64(s, 2, x->id);
+    store_bind_i64(s, 3, x->county_id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (store_changes(c) == 0)
+        return err_set(e, ERR_NOTFOUND, "no device %lld", (long long)x->id);
+    rc = store_audit(c, x->county_id, x->actor_id, x->disabled ? "device.disable" : "device.enable",
+                     "device", x->id, NULL, e);
+    if (rc)
+        return rc;
+    rc = store_prepare(c,
+                       "SELECT id, county_id, name, kind, disabled, created_ms FROM devices"
+                       " WHERE id = ?",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_INTERNAL, "device %lld vanished", (long long)x->id);
+    return dev_row(s, x->out);
+}
+
+int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth_principal *actor,
+                             int64_t county_id, int64_t id, bool disabled,
+                             struct auth_device *out, struct err *e)
+{
+    struct auth_device tmp;
+    struct dev_set_ctx x = {county_id, id, actor ? actor->user_id : 0, disabled, out ? out : &tmp};
+    int rc = store_write(st, dev_set_fn, &x, e);
+    auth__cache_forget_device(a, id);
     return rc;
 }

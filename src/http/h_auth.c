@@ -1,7 +1,7 @@
 /*
 ** h_auth.c: accounts over HTTP. Login and logout, who am I, user management
-** for a county's admins (auditors may read), and device registration for
-** admins and operators.
+** for a county's admins (auditors may read), and device registration and
+** disabling (a lost or stolen sensor) for admins and operators.
 **
 ** Tenancy: every user and device read or written here is in the caller's
 ** county; the county comes from the token, never from the body, so another
@@ -397,6 +397,35 @@ static void h_devices_list(struct app *app, struct http_req *req, struct http_re
     http_resp_json(w, 200, o);
 }
 
+static void h_device_patch(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    static const char *const keys[] = {"disabled", NULL};
+    struct err e;
+    err_clear(&e);
+    int64_t id;
+    if (http_param_id(req, "id", &id, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *o;
+    if (body_obj(req, keys, &o, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    bool disabled = false;
+    int rc = rjson_get_bool(o, "disabled", true, &disabled, &e);
+    json_object_put(o);
+    struct auth_device d;
+    if (rc == 0)
+        rc = auth_device_set_disabled(app->auth, app->store, &req->who, req->who.county_id, id,
+                                      disabled, &d, &e);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, device_json(&d));
+}
+
 #define ADMIN AUTH_ROLE_BIT(AUTH_ROLE_ADMIN)
 #define AUDITOR AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR)
 #define DEVICE AUTH_ROLE_BIT(AUTH_ROLE_DEVICE)
@@ -411,5 +440,6 @@ const struct http_route http_routes_auth[] = {
     {"PATCH", "/api/v1/users/{id}", h_user_patch, ADMIN, 0},
     {"GET", "/api/v1/devices", h_devices_list, AUTH_STAFF | AUDITOR, 0},
     {"POST", "/api/v1/devices", h_devices_create, AUTH_STAFF, 0},
+    {"PATCH", "/api/v1/devices/{id}", h_device_patch, AUTH_STAFF, 0},
 };
 const size_t http_routes_auth_len = RL_ARRAY_LEN(http_routes_auth);

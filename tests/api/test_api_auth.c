@@ -465,6 +465,32 @@ static void test_devices(void **state)
     assert_non_null(strstr(r.body, "coldroom-1"));
     assert_null(strstr(r.body, dev)); /* the token is shown once */
     ts_resp_free(&r);
+
+    /* A lost device is disabled: its token stops at once; bad input changes nothing. */
+    int64_t id = db_i64(f, "SELECT id FROM devices WHERE name = 'coldroom-1'");
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/devices/%lld", (long long)id);
+    assert_int_equal(ts_post_json(&f->s, "PATCH", path, op, "{\"disabled\":\"yes\"}", &r), 0);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&f->s, "PATCH", path, op, "{}", &r), 0);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev, &r), 200);
+    ts_resp_free(&r);
+    char adm2[128];
+    login_ok(f, "admin2", adm2);
+    assert_int_equal(ts_post_json(&f->s, "PATCH", path, adm2, "{\"disabled\":true}", &r), 0);
+    assert_int_equal(r.status, 404); /* another county's device */
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev, &r), 200);
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&f->s, "PATCH", path, op, "{\"disabled\":true}", &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(strstr(r.body, "\"disabled\":true") != NULL);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev, &r), 401);
+    ts_resp_free(&r);
 }
 
 /* `ruralink user set` beside a running server: a password reset ends the

@@ -62,6 +62,7 @@ static const struct policy {
     {"PATCH", "/api/v1/users/{id}", ADMIN},
     {"GET", "/api/v1/devices", ADMIN | OPERATOR | AUDITOR},
     {"POST", "/api/v1/devices", ADMIN | OPERATOR},
+    {"PATCH", "/api/v1/devices/{id}", ADMIN | OPERATOR},
     /* county network: every person reads, staff write, only admins add counties */
     {"GET", "/api/v1/counties", AUTH_ANY_USER},
     {"POST", "/api/v1/counties", ADMIN},
