@@ -517,6 +517,29 @@ static void test_cli_password_reset(void **state)
     assert_int_equal(ts_sh(cmd), 1);
 }
 
+/* `ruralink migrate`: creates a database, lists what it applied (JSON lines,
+** "new": true), and a second run applies nothing. */
+static void test_cli_migrate(void **state)
+{
+    struct fx *f = *state;
+    char cmd[700];
+    snprintf(cmd, sizeof cmd,
+             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"module\":\"auth\",\"version\":1,.*"
+             "\"new\":true' | grep -qx 1",
+             RL_BIN, f->dir);
+    assert_int_equal(ts_sh(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":true' | grep -qx 0", RL_BIN,
+             f->dir);
+    assert_int_equal(ts_sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":false'"
+                              " | grep -qx 0",
+             RL_BIN, f->dir);
+    assert_int_not_equal(ts_sh(cmd), 0); /* the applied ones are still listed */
+    snprintf(cmd, sizeof cmd, "'%s' migrate --bogus 2>/dev/null", RL_BIN);
+    assert_int_equal(ts_sh(cmd), 2);
+}
+
 /* A server of its own: every failure here comes from 127.0.0.1. */
 static void test_rate_limit(void **state)
 {
@@ -561,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_users_bad_input_writes_nothing),
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_cli_password_reset),
+        cmocka_unit_test(test_cli_migrate),
     };
     const struct CMUnitTest limiter[] = {
         cmocka_unit_test(test_rate_limit),
