@@ -436,6 +436,20 @@ static void test_rate_limit(void **state)
     assert_int_equal(login(f, "x3", "bad password", "6.6.6.6", t, &e), ERR_AUTH);
     assert_int_equal(login(f, "farmer2", "correct horse", "6.6.6.6", t, &e), ERR_BUSY);
     assert_int_equal(login(f, "farmer2", "correct horse", "6.6.6.7", t, &e), 0);
+
+    /* IPv6 counts per /64: three hosts of one /64 lock the whole prefix. */
+    assert_int_equal(login(f, "y1", "bad password", "2001:db8:1:2::1", t, &e), ERR_AUTH);
+    assert_int_equal(login(f, "y2", "bad password", "2001:db8:1:2:aaaa::9", t, &e), ERR_AUTH);
+    assert_int_equal(login(f, "y3", "bad password", "2001:db8:1:2:ffff:ffff:ffff:ffff", t, &e),
+                     ERR_AUTH);
+    assert_int_equal(login(f, "farmer2", "correct horse", "2001:db8:1:2::77", t, &e), ERR_BUSY);
+    assert_true(auth_login_retry_after_ms(f->a, NULL, "2001:db8:1:2::5") > 0);
+    assert_int_equal(login(f, "farmer2", "correct horse", "2001:db8:1:3::1", t, &e), 0);
+    /* IPv4-mapped addresses stay per address. */
+    assert_int_equal(login(f, "z1", "bad password", "::ffff:10.0.0.1", t, &e), ERR_AUTH);
+    assert_int_equal(login(f, "z2", "bad password", "::ffff:10.0.0.1", t, &e), ERR_AUTH);
+    assert_int_equal(login(f, "z3", "bad password", "::ffff:10.0.0.1", t, &e), ERR_AUTH);
+    assert_int_equal(login(f, "farmer2", "correct horse", "::ffff:10.0.0.2", t, &e), 0);
 }
 
 static void test_limiter_window(void **state)

@@ -25,6 +25,7 @@
 */
 #include "auth/auth_int.h"
 
+#include <arpa/inet.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -384,10 +385,22 @@ int auth_verify_token(struct auth *a, struct store *st, const char *token,
 
 /* ------------------------------------------------------------------ logins */
 
-/* Limiter keys for a name and an address. */
+/* Limiter keys for a name and an address. An IPv6 client usually holds a
+** whole /64, so IPv6 addresses count per /64 prefix (IPv4-mapped ones stay
+** per address). */
 static void lim_keys(const char *name, const char *addr, char ukey[80], char akey[80])
 {
     snprintf(ukey, 80, "u:%s", name ? name : "");
+    unsigned char a6[16];
+    char txt[INET6_ADDRSTRLEN];
+    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, a6) == 1 &&
+        memcmp(a6, v4mapped, sizeof v4mapped) != 0) {
+        memset(a6 + 8, 0, 8);
+        inet_ntop(AF_INET6, a6, txt, sizeof txt);
+        snprintf(akey, 80, "a:%s/64", txt);
+        return;
+    }
     snprintf(akey, 80, "a:%s", addr ? addr : "-");
 }
 
