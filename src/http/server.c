@@ -69,6 +69,7 @@ struct http_server {
     bool stopping;
     pthread_t *workers;
     int nworkers;
+    atomic_bool draining; /* stopping: answer with Connection: close */
 };
 
 /* -------------------------------------------------------------- route list */
@@ -154,6 +155,8 @@ static void finish(struct http_conn *c)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, w->content_type);
     for (struct http_hdr *h = w->headers; h; h = h->next)
         MHD_add_response_header(r, h->name, h->value);
+    if (atomic_load_explicit(&c->srv->draining, memory_order_relaxed))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     c->mresp = r;
     c->mstatus = w->status;
     c->mbytes = w->body_len;
@@ -674,6 +677,7 @@ void http_stop(struct http_server *srv)
 {
     if (!srv)
         return;
+    atomic_store(&srv->draining, true);
     if (srv->d) {
         MHD_socket ls = MHD_quiesce_daemon(srv->d); /* stop accepting */
         if (ls != MHD_INVALID_SOCKET)
