@@ -387,6 +387,54 @@ static void test_scaled_output(void **state)
     vrp_problem_free(p);
 }
 
+/* Open routes (no start, no end) and the choice among several windows. */
+static void test_open_route_and_windows(void **state)
+{
+    (void)state;
+    const char *doc =
+        "{\"vehicles\":[{\"id\":1,\"time_window\":[100,1000],\"costs\":{\"per_hour\":3600}}],"
+        "\"jobs\":[{\"id\":1,\"location_index\":1,\"service\":5,"
+        "\"time_windows\":[[0,50],[130,140],[300,400]]},"
+        "{\"id\":2,\"location_index\":2,\"time_windows\":[[0,150],[200,210]]}],"
+        "\"matrices\":{\"car\":{\"durations\":[[0,10,20],[10,0,30],[20,30,0]]}}}";
+    struct vrp_problem *p = read_ok(doc, VRP_FMT_VROOM);
+    assert_int_equal(p->vehicles[0].start, VRP_NONE);
+    int seq[] = {0, 1};
+    struct vrp_seq sq = {0, seq, 2};
+    struct vrp_solution *s = NULL;
+    struct err e = {0};
+    if (vrp_solution_from_seqs(p, &sq, 1, false, &s, &e))
+        fail_msg("%s", e.msg);
+    const struct vrp_route *r = &s->routes[0];
+    /* starts at job 1's place at 100: window [0,50] is over, wait for [130,140] */
+    assert_int_equal(r->steps[1].arrival, 100);
+    assert_int_equal(r->steps[1].waiting, 30);
+    /* leaves at 135, arrives at job 2 at 165: [0,150] is over, wait until 200 */
+    assert_int_equal(r->steps[2].arrival, 165);
+    assert_int_equal(r->steps[2].waiting, 35);
+    /* open end: the route ends where the last service does */
+    assert_int_equal(r->steps[3].arrival, 200);
+    assert_int_equal(r->steps[3].loc, 2);
+    assert_int_equal(r->travel, 30);
+    assert_int_equal(s->cost, 30);
+    vrp_solution_free(s);
+    /* the other order: job 2 first at 100 (window [0,150]), then job 1 at
+    ** 100 + 30 = 130, inside [130,140] with no waiting */
+    int seq2[] = {1, 0};
+    sq.tasks = seq2;
+    assert_int_equal(vrp_solution_from_seqs(p, &sq, 1, false, &s, &e), 0);
+    assert_int_equal(s->routes[0].steps[2].arrival, 130);
+    assert_int_equal(s->routes[0].steps[2].waiting, 0);
+    vrp_solution_free(s);
+    /* a reload without a start location is refused */
+    int seq3[] = {0, VRP_NONE, 1};
+    sq.tasks = seq3;
+    sq.n = 3;
+    assert_int_equal(vrp_solution_from_seqs(p, &sq, 1, false, &s, &e), ERR_INFEASIBLE);
+    assert_non_null(strstr(e.msg, "reloads need a start location"));
+    vrp_problem_free(p);
+}
+
 static void test_format_parse(void **state)
 {
     (void)state;
@@ -406,7 +454,7 @@ int main(void)
         cmocka_unit_test(test_lilim_bench_file),   cmocka_unit_test(test_vroom_matrices),
         cmocka_unit_test(test_vroom_coordinates),  cmocka_unit_test(test_hostile_inputs),
         cmocka_unit_test(test_evaluator_and_writer), cmocka_unit_test(test_scaled_output),
-        cmocka_unit_test(test_format_parse),
+        cmocka_unit_test(test_open_route_and_windows), cmocka_unit_test(test_format_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
