@@ -64,6 +64,9 @@ static int get_str(struct json_object *o, const char *key, bool required, char *
     if (rc)
         return rc;
     size_t n = strlen(v);
+    struct json_object *jv = json_object_object_get(o, key);
+    if ((size_t)json_object_get_string_len(jv) != n)
+        return err_set(e, ERR_INVAL, "field '%s' must not contain NUL characters", key);
     if (n >= cap)
         return err_set(e, ERR_INVAL, "field '%s' is too long", key);
     memcpy(dst, v, n + 1);

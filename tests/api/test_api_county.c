@@ -337,6 +337,8 @@ static void test_bad_input_writes_nothing(void **state)
         {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":27,\"lon\":108,\"x\":1}", 400},
         {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":95,\"lon\":108}", 422},
         {"/api/v1/townships", "{\"name_zh\":\"\",\"lat\":27,\"lon\":108}", 422},
+        {"/api/v1/townships", "{\"name_zh\":\"a\\u0000b\",\"lat\":27,\"lon\":108}", 400},
+        {"/api/v1/townships", "{\"name_zh\":\"a\\u0007b\",\"lat\":27,\"lon\":108}", 422},
         {"/api/v1/townships", "{\"name_zh\":\"城关镇\",\"lat\":27,\"lon\":108}", 409}, /* dup */
         {"/api/v1/villages", "{\"township_id\":1,\"name_zh\":\"坏村\",\"population\":10,"
                              "\"households\":11,\"lat\":27,\"lon\":108}", 422},
