@@ -822,6 +822,15 @@ static void test_live_session(void **state)
     line.qty = 2;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
     assert_non_null(strstr(e.msg, "per buyer"));
+    /* the same offer twice in one order counts once per unit, all or nothing */
+    {
+        struct market_line_req two[2] = {{.offer_id = oid, .qty = 1}, {.offer_id = oid, .qty = 1}};
+        struct market_order_req r2 = r;
+        r2.lines = two, r2.nlines = 2;
+        int64_t snap = snapshot(f);
+        assert_int_equal(market_order_place(f->st, &BUYER, &r2, &f->a, &o, &e), ERR_CONFLICT);
+        assert_int_equal(snapshot(f), snap);
+    }
     r.now_ms = t0 + 150000;
     assert_int_equal(market_order_place(f->st, &BUYER2, &r, &f->a, &o, &e), 0);
     int64_t cancel_me = o.id;

@@ -107,7 +107,100 @@ static uint64_t request_fingerprint(const struct market_order_req *r, int64_t bu
 int market__order_load(struct store_conn *c, int64_t county_id, int64_t id, bool history,
                        struct arena *a, struct market_order *o, struct err *e);
 
-/* Price and check every line; nothing is written here. */
+/* Why an offer line could not be taken (the slow path, after the guarded
+** UPDATE changed nothing). */
+static int flash_refusal(struct store_conn *c, const struct place_ctx *x, size_t i,
+                         struct err *e)
+{
+    const struct market_line_req *in = &x->req->lines[i];
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT o.flash_stock - o.sold, s.start_ms, s.end_ms"
+                           " FROM market_offers o JOIN market_sessions s ON s.id = o.session_id"
+                           " WHERE o.id = ? AND o.county_id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, in->offer_id);
+    store_bind_i64(s, 2, x->who->county_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_INVAL, "line %zu: offer %lld not found", i + 1,
+                       (long long)in->offer_id);
+    if (x->now < store_col_i64(s, 1) || x->now >= store_col_i64(s, 2))
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
+                       (long long)in->offer_id);
+    return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
+                   (long long)in->offer_id, (long long)store_col_i64(s, 0));
+}
+
+/* Take an offer line's units from its flash stock and the buyer's allowance:
+** two guarded statements, each changing nothing when its check fails (the
+** request's savepoint then undoes the first). This is the whole oversell
+** protection: it runs on the single writer, so no two orders interleave. */
+static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64_t *session,
+                      struct err *e)
+{
+    const struct market_line_req *in = &x->req->lines[i];
+    struct priced_line *pl = &x->lines[i];
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "UPDATE market_offers SET sold = sold + ?"
+                           " WHERE id = ? AND county_id = ? AND sold + ? <= flash_stock"
+                           " AND EXISTS (SELECT 1 FROM market_sessions s"
+                           "   WHERE s.id = market_offers.session_id AND s.start_ms <= ?"
+                           "   AND ? < s.end_ms)"
+                           " RETURNING product_id, flash_price_fen, per_buyer_limit, session_id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, in->qty);
+    store_bind_i64(s, 2, in->offer_id);
+    store_bind_i64(s, 3, x->who->county_id);
+    store_bind_i64(s, 4, in->qty);
+    store_bind_i64(s, 5, x->now);
+    store_bind_i64(s, 6, x->now);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return flash_refusal(c, x, i, e);
+    pl->offer_id = in->offer_id;
+    pl->product_id = store_col_i64(s, 0);
+    pl->unit_price_fen = store_col_i64(s, 1);
+    int64_t limit = store_col_i64(s, 2);
+    if (!*session)
+        *session = store_col_i64(s, 3);
+    if (in->product_id && in->product_id != pl->product_id)
+        return err_set(e, ERR_INVAL, "line %zu: offer %lld is for product %lld", i + 1,
+                       (long long)in->offer_id, (long long)pl->product_id);
+    if (limit > 0 && in->qty > limit)
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer", i + 1,
+                       (long long)in->offer_id, (long long)limit);
+    rc = store_prepare(c,
+                       "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty)"
+                       " VALUES (?,?,?) ON CONFLICT (offer_id, buyer_user_id)"
+                       " DO UPDATE SET qty = market_offer_buyers.qty + excluded.qty"
+                       " WHERE ? = 0 OR market_offer_buyers.qty + excluded.qty <= ?"
+                       " RETURNING qty",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, in->offer_id);
+    store_bind_i64(s, 2, x->buyer);
+    store_bind_i64(s, 3, in->qty);
+    store_bind_i64(s, 4, limit);
+    store_bind_i64(s, 5, limit);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
+                       i + 1, (long long)in->offer_id, (long long)limit);
+    return 0;
+}
+
+/* Price and check every line; flash stock is taken here too (take_flash),
+** catalog stock after the order row exists (market__alloc_fefo). */
 static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
 {
     const struct market_order_req *req = x->req;
@@ -120,50 +213,8 @@ static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
         pl->node_id = in->node_id;
         struct store_stmt *s;
         if (in->offer_id) {
-            rc = store_prepare(c,
-                               "SELECT o.product_id, o.flash_price_fen, o.flash_stock, o.sold,"
-                               " o.per_buyer_limit, s.start_ms, s.end_ms, s.id,"
-                               " (SELECT qty FROM market_offer_buyers b WHERE b.offer_id = o.id"
-                               "   AND b.buyer_user_id = ?)"
-                               " FROM market_offers o JOIN market_sessions s ON s.id = o.session_id"
-                               " WHERE o.id = ? AND o.county_id = ?",
-                               &s, e);
-            if (rc)
+            if ((rc = take_flash(c, x, i, &session, e)))
                 return rc;
-            store_bind_i64(s, 1, x->buyer);
-            store_bind_i64(s, 2, in->offer_id);
-            store_bind_i64(s, 3, x->who->county_id);
-            if ((rc = store_step(s, e)) < 0)
-                return rc;
-            if (rc != STORE_ROW)
-                return err_set(e, ERR_INVAL, "line %zu: offer %lld not found", i + 1,
-                               (long long)in->offer_id);
-            pl->offer_id = in->offer_id;
-            pl->product_id = store_col_i64(s, 0);
-            pl->unit_price_fen = store_col_i64(s, 1);
-            int64_t stock = store_col_i64(s, 2), sold = store_col_i64(s, 3);
-            int64_t limit = store_col_i64(s, 4), bought = store_col_i64(s, 8);
-            int64_t start = store_col_i64(s, 5), end = store_col_i64(s, 6);
-            if (in->product_id && in->product_id != pl->product_id)
-                return err_set(e, ERR_INVAL, "line %zu: offer %lld is for product %lld", i + 1,
-                               (long long)in->offer_id, (long long)pl->product_id);
-            if (x->now < start || x->now >= end)
-                return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
-                               (long long)in->offer_id);
-            if (!session)
-                session = store_col_i64(s, 7);
-            /* the same offer on earlier lines of this order */
-            for (size_t k = 0; k < i; k++)
-                if (x->lines[k].offer_id == in->offer_id)
-                    sold += x->lines[k].qty, bought += x->lines[k].qty;
-            if (sold + in->qty > stock)
-                return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
-                               (long long)in->offer_id, (long long)(stock - sold));
-            if (limit > 0 && bought + in->qty > limit)
-                return err_set(e, ERR_CONFLICT,
-                               "line %zu: offer %lld allows %lld units per buyer (%lld bought)",
-                               i + 1, (long long)in->offer_id, (long long)limit,
-                               (long long)bought);
         } else {
             rc = store_prepare(c,
                                "SELECT price_fen, active FROM market_products"
@@ -288,39 +339,10 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
         store_bind_i64(s, 8, pl->line_total_fen);
         if ((rc = store_step(s, e)) < 0)
             return rc;
-        if (pl->offer_id) {
-            /* the guard repeats the check: a second line of defence */
-            rc = store_prepare(c,
-                               "UPDATE market_offers SET sold = sold + ?"
-                               " WHERE id = ? AND sold + ? <= flash_stock",
-                               &s, e);
-            if (rc)
-                return rc;
-            store_bind_i64(s, 1, pl->qty);
-            store_bind_i64(s, 2, pl->offer_id);
-            store_bind_i64(s, 3, pl->qty);
-            if ((rc = store_step(s, e)) < 0)
-                return rc;
-            if (store_changes(c) != 1)
-                return err_set(e, ERR_CONFLICT, "offer %lld is sold out",
-                               (long long)pl->offer_id);
-            rc = store_prepare(c,
-                               "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty)"
-                               " VALUES (?,?,?) ON CONFLICT (offer_id, buyer_user_id)"
-                               " DO UPDATE SET qty = qty + excluded.qty",
-                               &s, e);
-            if (rc)
-                return rc;
-            store_bind_i64(s, 1, pl->offer_id);
-            store_bind_i64(s, 2, x->buyer);
-            store_bind_i64(s, 3, pl->qty);
-            if ((rc = store_step(s, e)) < 0)
-                return rc;
-        } else if ((rc = market__alloc_fefo(c, county, pl->product_id, pl->node_id, pl->qty,
-                                            o->id, (int64_t)i + 1, x->who->user_id, x->now,
-                                            e))) {
+        if (!pl->offer_id &&
+            (rc = market__alloc_fefo(c, county, pl->product_id, pl->node_id, pl->qty, o->id,
+                                     (int64_t)i + 1, x->who->user_id, x->now, e)))
             return err_prefix(e, "line %zu: ", i + 1);
-        }
     }
     rc = store_prepare(c,
                        "INSERT INTO market_order_history (county_id, order_id, from_status,"
@@ -363,7 +385,7 @@ static int order_req_check(const struct auth_principal *who, const struct market
             return err_set(e, ERR_INVAL, "line %zu: 'product_id' or 'offer_id' is required",
                            i + 1);
     }
-    if ((rc = market__text("idempotency_key", r->idem_key, 128, false, false, e)) ||
+    if ((rc = market__text("idempotency_key", r->idem_key, 255, false, false, e)) ||
         (rc = market__text("delivery_address", r->delivery_address, 500, false, false, e)) ||
         (rc = market__text("note", r->note, 1000, false, true, e)) ||
         (rc = market__text("payment_ref", r->payment_ref, 128, false, false, e)))
