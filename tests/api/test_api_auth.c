@@ -73,11 +73,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    if (f->s.pid)
-        ts_stop(&f->s);
+    int status = f->s.pid ? ts_stop(&f->s) : 0;
+    if (status != 0)
+        fprintf(stderr, "server exited with status %d\n", status);
     rm_tree(f->dir);
     free(f);
-    return 0;
+    return status != 0 ? -1 : 0;
 }
 
 static const char *jstr(struct json_object *o, const char *path1, const char *path2)
@@ -569,7 +570,7 @@ static void test_rate_limit(void **state)
     ts_resp_free(&r);
     assert_int_equal(db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'auth.login%'"),
                      failed);
-    ts_stop(&f.s);
+    assert_int_equal(ts_stop(&f.s), 0);
     rm_tree(f.dir);
 }
 

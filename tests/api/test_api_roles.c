@@ -211,13 +211,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    if (f->s.pid)
-        ts_stop(&f->s);
+    int status = f->s.pid ? ts_stop(&f->s) : 0;
+    if (status != 0)
+        fprintf(stderr, "server exited with status %d\n", status);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     ts_sh(cmd);
     free(f);
-    return 0;
+    return status != 0 ? -1 : 0;
 }
 
 /* The route's pattern with every {param} replaced by 999999. */
