@@ -363,6 +363,18 @@ static void test_users_admin(void **state)
     assert_null(jstr(r.json, "next_cursor", NULL));
     ts_resp_free(&r);
 
+    /* Filter by role, across pages of the table. */
+    assert_int_equal(get(f, "/api/v1/users?role=auditor&limit=1", adm, &r), 200);
+    assert_true(json_object_object_get_ex(r.json, "items", &items));
+    assert_int_equal(json_object_array_length(items), 1);
+    assert_string_equal(jstr(json_object_array_get_idx(items, 0), "name", NULL), "auditor1");
+    assert_null(jstr(r.json, "next_cursor", NULL));
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/users?role=device", adm, &r), 400);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/users?limit=0", adm, &r), 400);
+    ts_resp_free(&r);
+
     /* Operators do not manage users. */
     assert_int_equal(post(f, "/api/v1/users", op,
                           "{\"name\":\"sneaky\",\"password\":\"long enough\",\"role\":\"admin\"}",
