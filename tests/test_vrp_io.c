@@ -158,6 +158,12 @@ static void test_lilim_bench_file(void **state)
     assert_int_equal(pk->pickup[0], 10);
     assert_int_equal(pk->pair, 0);
     vrp_problem_free(p);
+    /* ten published files have speed 0 in the header: ignored */
+    p = NULL;
+    if (vrp_read_file(RL_SHARED_DIR "/bench/pdptw/lc104.txt", VRP_FMT_AUTO, &p, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(p->n_vehicles, 25);
+    vrp_problem_free(p);
 }
 
 static const char *vroom_doc =

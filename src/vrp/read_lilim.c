@@ -8,7 +8,8 @@
 ** a delivery names its pickup and has a negative demand. Each pair becomes a
 ** shipment: a VRP_PICKUP task and a VRP_DELIVERY task pointing at each
 ** other, ids = task numbers. Times and distances scaled as for Solomon
-** (see read_solomon.c); speed must be 1 (all published instances).
+** (see read_solomon.c). The speed column is ignored: by the benchmark's
+** convention travel time equals distance, and published files say 1 or 0.
 */
 #include "vrp/read.h"
 
@@ -50,9 +51,8 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
                              L.line);
                 goto out;
             }
-            if (v[2] != 1) {
-                rc = err_set(e, ERR_UNSUPPORTED, "line %d: speed %g (only 1 is supported)",
-                             L.line, v[2]);
+            if (v[2] < 0) {
+                rc = err_set(e, ERR_INVAL, "line %d: negative speed %g", L.line, v[2]);
                 goto out;
             }
             K = (int64_t)v[0];
