@@ -321,7 +321,7 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
     rc = store_prepare(c,
                        "UPDATE users SET role = COALESCE(?, role),"
                        " password_hash = COALESCE(?, password_hash),"
-                       " display_name = CASE WHEN ? THEN ? ELSE display_name END,"
+                       " display_name = CASE WHEN ? = 1 THEN ? ELSE display_name END,"
                        " disabled = COALESCE(?, disabled), updated_ms = ?"
                        " WHERE id = ? AND county_id = ?",
                        &s, e);
