@@ -56,7 +56,7 @@ static void usage(FILE *to)
             "  --max-body BYTES   largest request body (default 1048576)\n"
             "  --threads N        HTTP I/O threads (default: number of cores)\n"
             "  --handler-threads N  threads running non-GET handlers, so that many\n"
-            "                     writes can share a group commit (default 64; 0 runs\n"
+            "                     writes can share a group commit (default 32; 0 runs\n"
             "                     every handler on the I/O threads)\n"
             "  --cache-mb N       response cache for cacheable GETs (default 32; 0 = off)\n"
             "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"

@@ -43,7 +43,7 @@ struct http_config {
     bool demo;                 /* demo credentials in use: say so in /health */
     int handler_threads;       /* blocking threads that run non-GET handlers so
                                   writes can wait for a group commit together
-                                  (0: default 64; -1: none, every handler runs
+                                  (0: default 32; -1: none, every handler runs
                                   on the I/O threads) */
     int cache_mb;              /* HTTP_CACHEABLE response cache (0: default 32;
                                   -1: off) */

@@ -43,7 +43,7 @@
 /* Default number of blocking handler threads for non-GET requests: the most
 ** writes that can wait for one group commit together. */
 #ifndef HTTP_WRITE_WORKERS
-#define HTTP_WRITE_WORKERS 64
+#define HTTP_WRITE_WORKERS 32
 #endif
 
 /* Longest a cached GET answer is served after it was made: bounds how long a
