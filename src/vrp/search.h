@@ -102,6 +102,23 @@ struct vs {
     struct vs_rng rng;
 };
 
+/* ---- clock: wall-clock seconds (a CPU-time clock when built with
+** VS_CPU_CLOCK, for benchmarking on a loaded machine) */
+#ifdef VS_CPU_CLOCK
+#include <time.h>
+static inline double vs_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+#else
+static inline double vs_now(void)
+{
+    return time_mono_s();
+}
+#endif
+
 /* ---- rng (xorshift64*) */
 static inline uint64_t vs_rand(struct vs_rng *g)
 {
@@ -209,6 +226,13 @@ struct vs_search {
 void vs__search_run(struct vs *s, struct vs_search *S);
 void vs__snapshot(struct vs *s, int *seq, int *len);
 void vs__restore(struct vs *s, const int *seq, const int *len);
+
+/* ---- hgs.c */
+/* True when s is a plain CVRP that the hybrid genetic search handles. */
+bool vs__hgs_eligible(const struct vs *s);
+/* Run it until S's deadline or stop request; S->best_* as for the SISR
+** search (best_cost VS_POS_INF when nothing feasible was found). */
+void vs__hgs_run(struct vs *s, struct vs_search *S);
 
 /* ---- localsearch.c */
 /* Local search to a local optimum on the current solution (granular

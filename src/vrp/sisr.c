@@ -363,7 +363,7 @@ static void keep_best(struct vs *s, struct vs_search *S, int64_t cost)
 
 static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
 {
-    double now = time_mono_s();
+    double now = vs_now();
     if (now >= S->t_end) return true;
     if (S->prm->progress && S->iterations % SISR_PROGRESS_EVERY == 0) {
         if (S->prm->progress(S->prm->progress_arg, best_cost, n_out, now - S->t_begin)) {
@@ -426,7 +426,7 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     double span = S->t_end - S->t_begin;
     while (!should_stop(S, S->best_reported, S->best_out)) {
         S->iterations++;
-        double frac = span > 0 ? (time_mono_s() - S->t_begin) / span : 1.0;
+        double frac = span > 0 ? (vs_now() - S->t_begin) / span : 1.0;
         if (frac > 1) frac = 1;
         double temp = t0 * pow(tf / t0, frac);
         begin_attempt(&x);
@@ -447,7 +447,7 @@ void vs__search_run(struct vs *s, struct vs_search *S)
         VS_ASSERT(cur == vs__total_cost(s));
     }
     if (S->prm->progress)
-        S->prm->progress(S->prm->progress_arg, S->best_reported, S->best_out, time_mono_s() - S->t_begin);
+        S->prm->progress(S->prm->progress_arg, S->best_reported, S->best_out, vs_now() - S->t_begin);
 
     free(x.removed);
     free(x.key);

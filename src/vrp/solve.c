@@ -243,7 +243,10 @@ static void *worker_run(void *arg)
     w->S.prm = &w->prm;
     w->S.t_begin = w->t_begin;
     w->S.t_end = w->t_end;
-    vs__search_run(&s, &w->S);
+    bool hgs = vs__hgs_eligible(&s) && s.n_tasks <= 1500 &&
+               (int64_t)s.n_tasks * s.n_veh <= 4000000;
+    if (hgs) vs__hgs_run(&s, &w->S);
+    if (!hgs || w->S.best_cost >= VS_POS_INF) vs__search_run(&s, &w->S);
     w->reported = w->S.best_reported;
     vs__release(&s);
     return NULL;
@@ -258,7 +261,7 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
     *out = NULL;
     if (!p || p->n_tasks < 0 || p->n_vehicles < 0 || (p->n_vehicles > 0 && p->n_matrices < 1))
         return err_set(e, ERR_INVAL, "vrp_solve: empty or malformed problem");
-    double t_begin = time_mono_s();
+    double t_begin = vs_now();
     double limit = prm.time_limit_s;
     if (!(limit > 0)) {
         limit = 0.05 * p->n_tasks;
@@ -310,7 +313,7 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
     for (int i = 0; i < threads; i++) iters += w[i].S.iterations;
     int rc = vrp_solution_from_seqs(p, seqs, nr, false, out, e);
     if (rc == 0) {
-        (*out)->solve_s = time_mono_s() - t_begin;
+        (*out)->solve_s = vs_now() - t_begin;
         (*out)->iterations = iters;
         VS_ASSERT((*out)->cost == w[bi].reported);
         if ((*out)->cost != w[bi].reported)
