@@ -314,7 +314,10 @@ static int order_run(struct demo_ctx *ctx, void *item, struct err *e)
     struct order_plan *pl = item;
     const struct auth_principal *op = &ctx->users[AUTH_ROLE_OPERATOR];
     struct market_order o;
-    int rc = market_order_place(ctx->st, pl->who, &pl->req, NULL, &o, e);
+    struct arena a;
+    arena_init(&a, 2048);
+    int rc = market_order_place(ctx->st, pl->who, &pl->req, &a, &o, e);
+    arena_release(&a); /* only o.id is used below */
     if (rc)
         return err_prefix(e, "order: ");
     if (pl->cancel)

@@ -106,6 +106,9 @@ enum market_storage {
 };
 const char *market_storage_name(enum market_storage s); /* "ambient"... */
 int market_storage_parse(const char *s, enum market_storage *out);
+/* The class's default commodity conditions (used when a product gives none). */
+void market_storage_conditions(enum market_storage s, double *temp_min_c, double *temp_max_c,
+                               double *rh_min_pct, double *rh_max_pct);
 
 struct market_product {
     int64_t id;
@@ -306,7 +309,8 @@ struct market_order {
 };
 
 /* Place an order: prices, stock and flash stock are checked and taken in one
-** write; *out (may be NULL) gets the stored order. */
+** write; *out (may be NULL) gets the stored order, its strings and lines in
+** arena a (a may be NULL only when out is NULL). */
 int market_order_place(struct store *st, const struct auth_principal *who,
                        const struct market_order_req *req, struct arena *a,
                        struct market_order *out, struct err *e);
@@ -405,6 +409,49 @@ struct market_report {
 /* Staff, auditors and the host. */
 int market_session_report(struct store *st, const struct auth_principal *who, int64_t id,
                           struct arena *a, struct market_report *out, struct err *e);
+
+/* ------------------------------------------------------------ dispatch view */
+
+/* For logistics (dispatch planning, demand analyses): orders with their
+** delivery point, goods totals and coldest storage class, read in one
+** snapshot (src/market/dispatch_view.c). Read-only. */
+#define MARKET_DISPATCH_MAX 20000  /* orders in one answer unless limit says */
+
+struct market_dispatch_filter {
+    unsigned status_mask;    /* bits (1u << enum market_status); 0 = confirmed|packed */
+    int64_t since_ms, until_ms; /* created in [since, until); until 0 = open */
+    int64_t limit;           /* 0 = MARKET_DISPATCH_MAX; more rows: ERR_TOOBIG */
+};
+
+struct market_dispatch_line {
+    int64_t product_id;
+    int64_t qty;
+    int64_t weight_g, volume_ml; /* line totals: qty x the product's unit figures */
+    enum market_storage storage;
+    const char *name;        /* product name (zh, else en) */
+};
+
+struct market_dispatch_order {
+    int64_t order_id;
+    int64_t buyer_user_id;
+    enum market_status status;
+    int64_t delivery_node_id; /* 0 when delivered to an address */
+    const char *delivery_address;
+    bool has_coords;
+    double lat, lon;
+    int64_t weight_g, volume_ml; /* sums over lines */
+    enum market_storage storage; /* coldest class among the lines */
+    int64_t created_ms;
+    struct market_dispatch_line *lines;
+    size_t nlines;
+};
+
+/* Orders of who's county matching f (NULL = confirmed or packed, any time),
+** oldest first, lines included; staff and auditors only (ERR_PERM). Results
+** live in the arena a. */
+int market_dispatch_orders(struct store *st, const struct auth_principal *who,
+                           const struct market_dispatch_filter *f, struct arena *a,
+                           struct market_dispatch_order **out, size_t *n, struct err *e);
 
 /* ------------------------------------------------------------------ schema */
 

@@ -11,6 +11,7 @@
 */
 #include "market/market_int.h"
 
+#include <assert.h>
 #include <string.h>
 
 static const char *const status_names[] = {"placed",  "confirmed", "packed",  "shipped",
@@ -416,6 +417,7 @@ int market_order_place(struct store *st, const struct auth_principal *who,
     int rc = order_req_check(who, req, e);
     if (rc)
         return rc;
+    assert(a || !out);
     struct market_order local;
     struct market_order *o = out ? out : &local;
     memset(o, 0, sizeof *o);
