@@ -238,8 +238,12 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 {
     (void)kind;
     struct strbuf *sb = cls;
-    strbuf_addf(sb, "%c%s=%s", sb->buf && strchr(sb->buf, '?') ? '&' : '?', key,
-                value ? value : "");
+    /* Length-prefixed: decoded keys and values may hold any byte but NUL,
+    ** so "x=1&y=2" and x="1&y=2" must not make the same key. */
+    if (value)
+        strbuf_addf(sb, "|%zu:%s|%zu:%s", strlen(key), key, strlen(value), value);
+    else
+        strbuf_addf(sb, "|%zu:%s|-", strlen(key), key); /* "?flag", not "?flag=" */
     return MHD_YES;
 }
 
@@ -253,8 +257,9 @@ static const char *cache_key(struct http_conn *c)
     struct strbuf sb;
     strbuf_init(&sb, 4096);
     const struct auth_principal *w = &c->req.who;
-    strbuf_addf(&sb, "%d|%lld|%lld|%lld|%d|%s", c->match.route, (long long)w->county_id,
-                (long long)w->user_id, (long long)w->device_id, (int)w->role, c->req.path);
+    strbuf_addf(&sb, "%d|%lld|%lld|%lld|%d|%zu:%s", c->match.route, (long long)w->county_id,
+                (long long)w->user_id, (long long)w->device_id, (int)w->role,
+                strlen(c->req.path), c->req.path);
     MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, add_arg, &sb);
     const char *key = NULL;
     if (sb.len < sb.max - 1)
