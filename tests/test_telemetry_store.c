@@ -528,6 +528,65 @@ static void test_monitor_alerts_webhook(void **state)
     (void)total_exc;
 }
 
+static void test_memtable_flush_replay(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    /* a handle that never flushes on its own */
+    telemetry_free(f->t);
+    struct telemetry_config tc = {.flush_rows = 1000000000, .flush_interval_ms = 1000000000};
+    assert_int_equal(telemetry_new(&f->t, f->st, &tc, &e), 0);
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 1000; i++)
+        strbuf_addf(&sb, "cold,store=F temp=%d %lld\n", i % 10, T0 + i * MIN);
+    ingest_lp(f, C1, NULL, sb.buf, NULL);
+    strbuf_release(&sb);
+    int64_t sid = series_id(f, C1, "cold,store=F temp");
+    /* visible from memory before any flush */
+    assert_int_equal(count_raw(f, C1, sid), 1000);
+    /* overwrite one reading: memory wins over memory (arrival order) */
+    ingest_lp(f, C1, NULL, "cold,store=F temp=99 1700000000000\n", NULL);
+    /* a second handle on the same store replays the ingest log (what a
+    ** restart after a crash does) */
+    struct telemetry *t2;
+    assert_int_equal(telemetry_new(&t2, f->st, &tc, &e), 0);
+    int64_t *ts;
+    double *v;
+    size_t n;
+    assert_int_equal(tm_query_raw(t2, C1, sid, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e), 0);
+    assert_int_equal(n, 1000);
+    assert_true(v[0] == 99);
+    free(ts);
+    free(v);
+    /* flush: now in tm_readings; both handles still answer the same */
+    assert_int_equal(tm_flush(f->t, &e), 0);
+    struct tm_bucket *b1, *b2;
+    size_t n1, n2;
+    assert_int_equal(tm_query(f->t, C1, sid, T0, T0 + 1000 * MIN, HOUR, &b1, &n1, &e), 0);
+    assert_int_equal(tm_query(t2, C1, sid, T0, T0 + 1000 * MIN, HOUR, &b2, &n2, &e), 0);
+    assert_int_equal(n1, n2);
+    int64_t total = 0;
+    for (size_t i = 0; i < n1; i++) {
+        assert_int_equal(b1[i].count, b2[i].count);
+        assert_true(b1[i].max == b2[i].max && b1[i].min == b2[i].min);
+        total += b1[i].count;
+    }
+    assert_int_equal(total, 1000);
+    assert_true(b1[0].max == 99);
+    free(b1);
+    free(b2);
+    telemetry_free(t2);
+    /* the log is empty after the flush: a new handle has nothing to replay
+    ** and still sees everything from the table */
+    assert_int_equal(telemetry_new(&t2, f->st, &tc, &e), 0);
+    assert_int_equal(tm_query_raw(t2, C1, sid, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e), 0);
+    assert_int_equal(n, 1000);
+    assert_true(v[0] == 99);
+    free(ts);
+    free(v);
+    telemetry_free(t2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollups_retention, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_rollups_minutes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_monitor_alerts_webhook, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_memtable_flush_replay, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -164,9 +164,25 @@ static const char *kind_name(enum tm_exc_kind k)
     return k == TM_EXC_HIGH ? "excursion_high" : k == TM_EXC_LOW ? "excursion_low" : "cumulative";
 }
 
-static int readings_json(struct store_conn *c, int64_t sid, int64_t from, int64_t to,
+struct tsv {
+    int64_t ts;
+    double v;
+};
+
+static int cmp_tsv(const void *a, const void *b)
+{
+    const struct tsv *x = a, *y = b;
+    return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* The readings in [from, to] (at most 20, oldest first) wherever they are:
+** tm_readings, the memtable, or the batch being written. */
+static int readings_json(struct store_conn *c, struct telemetry *t, int64_t sid, int64_t from,
+                         int64_t to, const int64_t *bts, const double *bv, size_t bn,
                          struct strbuf *sb, struct err *e)
 {
+    struct tsv *v = NULL;
+    size_t n = 0, cap = 0;
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? AND "
@@ -177,16 +193,41 @@ static int readings_json(struct store_conn *c, int64_t sid, int64_t from, int64_
     store_bind_i64(s, 1, sid);
     store_bind_i64(s, 2, from);
     store_bind_i64(s, 3, to);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&v, &cap, n + 1, sizeof *v);
+        v[n++] = (struct tsv){store_col_i64(s, 0), store_col_double(s, 1)};
+    }
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    struct mt_row *mem;
+    size_t nm = tm__mt_collect(t, sid, from, to + 1, &mem);
+    for (size_t i = 0; i < nm && i < 20; i++) {
+        xgrow((void **)&v, &cap, n + 1, sizeof *v);
+        v[n++] = (struct tsv){mem[i].ts, mem[i].v};
+    }
+    free(mem);
+    for (size_t i = 0; i < bn; i++) {
+        if (bts[i] < from || bts[i] > to)
+            continue;
+        xgrow((void **)&v, &cap, n + 1, sizeof *v);
+        v[n++] = (struct tsv){bts[i], bv[i]};
+    }
+    qsort(v, n, sizeof *v, cmp_tsv);
     strbuf_reset(sb);
     strbuf_addch(sb, '[');
-    int n = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
+    int k = 0;
+    for (size_t i = 0; i < n && k < 20; i++) {
+        if (i && v[i].ts == v[i - 1].ts)
+            continue;
         char tb[32];
-        strbuf_addf(sb, "%s{\"ts\":\"%s\",\"value\":%.6g}", n++ ? "," : "",
-                    time_fmt_rfc3339(store_col_i64(s, 0), tb), store_col_double(s, 1));
+        strbuf_addf(sb, "%s{\"ts\":\"%s\",\"value\":%.6g}", k++ ? "," : "",
+                    time_fmt_rfc3339(v[i].ts, tb), v[i].v);
     }
     strbuf_addch(sb, ']');
-    return rc < 0 ? rc : 0;
+    free(v);
+    return 0;
 }
 
 static int queue_deliveries(struct store_conn *c, int64_t county_id, int64_t alert_id,
@@ -208,9 +249,10 @@ static int queue_deliveries(struct store_conn *c, int64_t county_id, int64_t ale
     return rc < 0 ? rc : 0;
 }
 
-static int raise_alert(struct store_conn *c, int64_t county_id, int64_t sid, int severity,
-                       const struct tm_exc_rule *r, const struct tm_exc_event *ev,
-                       int64_t now_ts, int64_t *alert_id, struct err *e)
+static int raise_alert(struct store_conn *c, struct telemetry *t, int64_t county_id,
+                       int64_t sid, int severity, const struct tm_exc_rule *r,
+                       const struct tm_exc_event *ev, int64_t now_ts, const int64_t *bts,
+                       const double *bv, size_t bn, int64_t *alert_id, struct err *e)
 {
     char title[160];
     long long mins = (long long)(ev->dur_ms / 60000);
@@ -225,7 +267,8 @@ static int raise_alert(struct store_conn *c, int64_t county_id, int64_t sid, int
                  (long long)(r->cumulative_ms / 60000));
     struct strbuf sb = STRBUF_INIT;
     strbuf_init(&sb, 4096);
-    int rc = readings_json(c, sid, ev->start_ms, ev->closed ? ev->end_ms : now_ts, &sb, e);
+    int rc = readings_json(c, t, sid, ev->start_ms, ev->closed ? ev->end_ms : now_ts, bts, bv, bn,
+                           &sb, e);
     struct store_stmt *s;
     if (!rc)
         rc = store_prepare(c,
@@ -283,7 +326,8 @@ static double col_opt(struct store_stmt *s, int col)
     return store_col_is_null(s, col) ? NAN : store_col_double(s, col);
 }
 
-int tm__monitor_feed(struct store_conn *c, int64_t county_id, int64_t series_id,
+int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_id,
+                     int64_t series_id,
                      const int64_t *ts, const double *v, size_t n, size_t *events,
                      struct err *e)
 {
@@ -317,7 +361,8 @@ int tm__monitor_feed(struct store_conn *c, int64_t county_id, int64_t series_id,
         for (int j = 0; j < k; j++) {
             if (ev[j].raised) {
                 int64_t id = 0;
-                rc = raise_alert(c, county_id, series_id, severity, &r, &ev[j], ts[i], &id, e);
+                rc = raise_alert(c, t, county_id, series_id, severity, &r, &ev[j], ts[i], ts, v,
+                                 i + 1, &id, e);
                 if (rc)
                     return rc;
                 (*events)++;

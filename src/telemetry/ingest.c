@@ -11,13 +11,15 @@
 **      recorded inside this same write, so "stored" and "key recorded" commit
 **      or roll back together: a replayed batch is stored exactly once.
 **   2. Unknown series are looked up or created (tm_series).
-**   3. Readings are sorted by (series, time) and inserted with multi-row
-**      INSERTs; a reading with the same series and time as a stored one
+**   3. Readings are sorted by (series, time) and appended as ONE row of
+**      tm_ingest_log (memtable.c explains why, and how they reach
+**      tm_readings); a reading with the same series and time as a stored one
 **      replaces its value (InfluxDB's rule), so a replay without a key
 **      still never duplicates.
 **   4. Monitored series feed their excursion detector (same transaction).
 ** store_write returns only after the group commit is durable; only then is
-** the caller told 0, and only then are new series ids added to the cache.
+** the caller told 0, and only then do the readings enter the memtable and
+** new series ids the cache.
 */
 #include "telemetry/telemetry_int.h"
 
@@ -27,7 +29,6 @@
 #include <string.h>
 
 #define KEY_MAX 480
-#define ROWS_PER_INSERT 64
 
 struct in_reading {
     struct str measurement, field;
@@ -47,7 +48,8 @@ struct ing_series {
 };
 
 struct ing_row {
-    uint32_t s;         /* index into series; replaced by nothing */
+    uint32_t s;         /* index into series */
+    uint32_t idx;       /* arrival order: the later of equal (series, time) wins */
     int64_t ts;
     double v;
     int64_t sid;
@@ -62,6 +64,7 @@ struct ing_req {
     size_t nser;
     struct ing_row *rows;
     size_t nrows;
+    int64_t log_id;
     struct tm_ingest_result res;
 };
 
@@ -84,14 +87,28 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
         t->cfg.webhook_max_attempts = 6;
     if (t->cfg.maintain_interval_ms <= 0)
         t->cfg.maintain_interval_ms = 600000;
+    if (t->cfg.flush_rows <= 0)
+        t->cfg.flush_rows = 1000000;
+    if (t->cfg.flush_interval_ms <= 0)
+        t->cfg.flush_interval_ms = 2000;
+    if (t->cfg.max_mem_rows <= 0)
+        t->cfg.max_mem_rows = 6000000;
     if (t->cfg.webhook_base_backoff_ms <= 0)
         t->cfg.webhook_base_backoff_ms = 1000;
     pthread_mutex_init(&t->mu, NULL);
     pthread_mutex_init(&t->wh_mu, NULL);
     pthread_cond_init(&t->wh_cond, NULL);
+    pthread_cond_init(&t->flushed, NULL);
+    pthread_cond_init(&t->fl_cond, NULL);
+    pthread_mutex_init(&t->flush_mu, NULL);
+    t->active = tm__mt_new();
     atomic_init(&t->mq_received, 0);
     atomic_init(&t->mq_failed, 0);
     int rc = tm__load_monitors(t, e);
+    if (!rc)
+        rc = tm__replay_log(t, e);
+    if (!rc)
+        rc = tm__flusher_start(t, e);
     if (!rc && t->cfg.webhooks)
         rc = tm__webhooks_start(t, e);
     if (rc) {
@@ -108,6 +125,17 @@ void telemetry_free(struct telemetry *t)
         return;
     tm_mqtt_stop(t);
     tm__webhooks_stop(t);
+    tm__flusher_stop(t);
+    if (t->active) {
+        struct err e = {0};
+        if (tm_flush(t, &e))
+            log_write(t->cfg.log, LOG_WARN, "telemetry.flush", "error=%s", err_str(e.code));
+    }
+    tm__mt_free(t->active);
+    tm__mt_free(t->frozen);
+    pthread_cond_destroy(&t->flushed);
+    pthread_cond_destroy(&t->fl_cond);
+    pthread_mutex_destroy(&t->flush_mu);
     for (size_t i = 0; i < t->sc_cap; i++)
         free(t->sc[i].key);
     free(t->sc);
@@ -125,7 +153,9 @@ static int cmp_row(const void *a, const void *b)
     const struct ing_row *x = a, *y = b;
     if (x->sid != y->sid)
         return x->sid < y->sid ? -1 : 1;
-    return (x->ts > y->ts) - (x->ts < y->ts);
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 /* Group readings by series (local hash table) and resolve cached ids. */
@@ -175,7 +205,8 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
             idx = (uint32_t)q->nser;
             slot[j] = idx;
         }
-        q->rows[q->nrows++] = (struct ing_row){idx - 1, r->ts_ms, r->value, 0};
+        q->rows[q->nrows] = (struct ing_row){idx - 1, (uint32_t)q->nrows, r->ts_ms, r->value, 0};
+        q->nrows++;
     }
     pthread_mutex_lock(&q->t->mu);
     for (size_t i = 0; i < q->nser; i++) {
@@ -246,41 +277,33 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
     return 0;
 }
 
-static const char *insert_sql(size_t rows, char *buf, size_t cap)
+static int insert_log(struct store_conn *c, struct ing_req *q, struct err *e)
 {
-    size_t n = (size_t)snprintf(buf, cap, "INSERT INTO tm_readings (series_id, ts_ms, value) VALUES ");
-    for (size_t i = 0; i < rows; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s(?, ?, ?)", i ? ", " : "");
-    snprintf(buf + n, cap - n,
-             " ON CONFLICT (series_id, ts_ms) DO UPDATE SET value = excluded.value");
-    return buf;
-}
-
-static int insert_rows(struct store_conn *c, const struct ing_row *rows, size_t n,
-                       struct err *e)
-{
-    char full[ROWS_PER_INSERT * 12 + 200], part[ROWS_PER_INSERT * 12 + 200];
-    insert_sql(ROWS_PER_INSERT, full, sizeof full);
-    size_t i = 0;
-    while (i < n) {
-        size_t k = n - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : n - i;
-        const char *sql = k == ROWS_PER_INSERT ? full : insert_sql(k, part, sizeof part);
-        struct store_stmt *st;
-        int rc = store_prepare(c, sql, &st, e);
-        if (rc)
-            return rc;
-        for (size_t j = 0; j < k; j++) {
-            const struct ing_row *r = &rows[i + j];
-            store_bind_i64(st, (int)(3 * j + 1), r->sid);
-            store_bind_i64(st, (int)(3 * j + 2), r->ts);
-            store_bind_double(st, (int)(3 * j + 3), r->v);
-        }
-        rc = store_step(st, e);
-        if (rc < 0)
-            return rc;
-        i += k;
+    unsigned char *blob = xmalloc(q->nrows * 24 + 1);
+    for (size_t i = 0; i < q->nrows; i++) {
+        memcpy(blob + 24 * i, &q->rows[i].sid, 8);
+        memcpy(blob + 24 * i + 8, &q->rows[i].ts, 8);
+        memcpy(blob + 24 * i + 16, &q->rows[i].v, 8);
     }
-    return 0;
+    struct store_stmt *st;
+    int rc = store_prepare(c,
+                           "INSERT INTO tm_ingest_log (created_ms, n, rows) VALUES (?, ?, ?) "
+                           "RETURNING id",
+                           &st, e);
+    if (!rc) {
+        store_bind_i64(st, 1, time_now_ms());
+        store_bind_i64(st, 2, (int64_t)q->nrows);
+        store_bind_blob(st, 3, blob, q->nrows * 24);
+        rc = store_step(st, e);
+        if (rc == STORE_ROW) {
+            q->log_id = store_col_i64(st, 0);
+            rc = 0;
+        } else if (rc >= 0) {
+            rc = err_set(e, ERR_DB, "ingest log insert returned no id");
+        }
+    }
+    free(blob);
+    return rc;
 }
 
 #define IDEM_METHOD "POST"
@@ -318,9 +341,11 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
     for (size_t i = 0; i < q->nrows; i++)
         q->rows[i].sid = q->ser[q->rows[i].s].id;
     qsort(q->rows, q->nrows, sizeof *q->rows, cmp_row);
-    rc = insert_rows(c, q->rows, q->nrows, e);
-    if (rc)
-        return rc;
+    if (q->nrows) {
+        rc = insert_log(c, q, e);
+        if (rc)
+            return rc;
+    }
     q->res.written = q->nrows;
     /* excursion detectors of monitored series, over this batch's readings */
     size_t i = 0;
@@ -336,7 +361,7 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
                 ts[k] = q->rows[i + k].ts;
                 v[k] = q->rows[i + k].v;
             }
-            rc = tm__monitor_feed(c, q->county_id, q->rows[i].sid, ts, v, m, &q->res.excursions,
+            rc = tm__monitor_feed(c, q->t, q->county_id, q->rows[i].sid, ts, v, m, &q->res.excursions,
                                   e);
             free(ts);
             free(v);
@@ -377,15 +402,35 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
         return rc;
     if (n == 0 && !q.has_idem)
         return 0;
+    /* backpressure: wait while the flusher is far behind */
+    pthread_mutex_lock(&t->mu);
+    while (t->active->n + (t->frozen ? t->frozen->n : 0) > (size_t)t->cfg.max_mem_rows &&
+           t->fl_started) {
+        pthread_cond_signal(&t->fl_cond);
+        pthread_cond_wait(&t->flushed, &t->mu);
+    }
+    pthread_mutex_unlock(&t->mu);
     rc = store_write(t->st, ingest_fn, &q, e);
     if (rc)
         return rc;
-    /* durable: now the ids may enter the cache */
+    /* durable: now the readings enter the memtable and the ids the cache */
+    struct mt_row *mr = NULL;
+    if (!q.res.replayed && q.nrows) {
+        mr = xmalloc(q.nrows * sizeof *mr);
+        for (size_t i = 0; i < q.nrows; i++)
+            mr[i] = (struct mt_row){q.rows[i].sid, q.rows[i].ts, q.rows[i].v, 0};
+    }
     pthread_mutex_lock(&t->mu);
+    if (mr) {
+        tm__mt_add(t, q.log_id, mr, q.nrows);
+        if (t->active->n >= (size_t)t->cfg.flush_rows)
+            pthread_cond_signal(&t->fl_cond);
+    }
     for (size_t i = 0; i < q.nser; i++)
         if (q.ser[i].from_db)
             tm__cache_put(t, county_id, q.ser[i].key, q.ser[i].klen, q.ser[i].h, q.ser[i].id);
     pthread_mutex_unlock(&t->mu);
+    free(mr);
     if (q.res.excursions)
         tm__webhooks_kick(t);
     *res = q.res;

@@ -249,7 +249,20 @@ int tm_series_get(struct telemetry *t, int64_t county_id, int64_t id, struct tm_
                   struct err *e)
 {
     struct get_arg a = {county_id, id, NULL, out};
-    return store_read(t->st, get_fn, &a, e);
+    struct mt_row *mem;
+    size_t n = tm__mt_collect(t, id, INT64_MIN, INT64_MAX, &mem);
+    int rc = store_read(t->st, get_fn, &a, e);
+    if (rc == 0 && n) {
+        /* readings not flushed yet (a reading both in memory and in the table
+        ** is counted twice until the flush: rare, replaced values only) */
+        out->count += (int64_t)n;
+        if (!out->first_ms || mem[0].ts < out->first_ms)
+            out->first_ms = mem[0].ts;
+        if (mem[n - 1].ts > out->last_ms)
+            out->last_ms = mem[n - 1].ts;
+    }
+    free(mem);
+    return rc;
 }
 
 static int find_fn(struct store_conn *c, void *arg, struct err *e)
@@ -310,6 +323,8 @@ static int meta_set(struct store_conn *c, const char *k, int64_t v, struct err *
 
 struct query_arg {
     int64_t county_id, series_id, from, to, step;
+    const struct mt_row *mem; /* readings still in memory, sorted by time */
+    size_t nmem;
     struct tm_bucket *b;  /* nb buckets when step > 0 */
     size_t nb;
     /* raw mode (step 0) / tm_query_raw */
@@ -318,6 +333,17 @@ struct query_arg {
     double *v;
     size_t n, cap;
 };
+
+static void push_raw(struct query_arg *a, int64_t ts, double v)
+{
+    if (a->n == a->cap) {
+        a->cap = a->cap ? a->cap * 2 : 256;
+        a->ts = xrealloc(a->ts, a->cap * sizeof *a->ts);
+        a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+    }
+    a->ts[a->n] = ts;
+    a->v[a->n++] = v;
+}
 
 static int check_series(struct store_conn *c, int64_t county_id, int64_t series_id,
                         struct err *e)
@@ -366,18 +392,41 @@ static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int6
     struct store_stmt *s;
     int rc;
     if (res_ms == 0) {
+        /* raw: stored readings merged with those still in memory (memory
+        ** wins for equal times), aggregated here */
         rc = store_prepare(c,
-                           "SELECT (ts_ms - ?) / ?, MIN(value), SUM(value), MAX(value), COUNT(*) "
-                           "FROM tm_readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? "
-                           "GROUP BY 1",
+                           "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? "
+                           "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
                            &s, e);
         if (rc)
             return rc;
-        store_bind_i64(s, 1, a->from);
-        store_bind_i64(s, 2, a->step);
-        store_bind_i64(s, 3, a->series_id);
-        store_bind_i64(s, 4, lo);
-        store_bind_i64(s, 5, hi);
+        store_bind_i64(s, 1, a->series_id);
+        store_bind_i64(s, 2, lo);
+        store_bind_i64(s, 3, hi);
+        size_t m = 0;
+        while (m < a->nmem && a->mem[m].ts < lo)
+            m++;
+        for (;;) {
+            rc = store_step(s, e);
+            if (rc < 0)
+                return rc;
+            bool have = rc == STORE_ROW;
+            int64_t ts = have ? store_col_i64(s, 0) : INT64_MAX;
+            while (m < a->nmem && a->mem[m].ts < hi && a->mem[m].ts <= ts) {
+                const struct mt_row *r = &a->mem[m++];
+                merge(&a->b[(r->ts - a->from) / a->step], r->v, r->v, r->v, 1);
+                if (r->ts == ts)
+                    goto next; /* replaced by the newer reading in memory */
+            }
+            if (!have)
+                break;
+            {
+                double v = store_col_double(s, 1);
+                merge(&a->b[(ts - a->from) / a->step], v, v, v, 1);
+            }
+        next:;
+        }
+        return 0;
     } else {
         rc = store_prepare(c,
                            "SELECT (ts_ms - ?) / ?, MIN(vmin), SUM(vsum), MAX(vmax), SUM(n) "
@@ -421,16 +470,26 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
         store_bind_i64(s, 2, a->from);
         store_bind_i64(s, 3, a->to);
         store_bind_i64(s, 4, (int64_t)a->max);
-        while ((rc = store_step(s, e)) == STORE_ROW) {
-            if (a->n == a->cap) {
-                a->cap = a->cap ? a->cap * 2 : 256;
-                a->ts = xrealloc(a->ts, a->cap * sizeof *a->ts);
-                a->v = xrealloc(a->v, a->cap * sizeof *a->v);
+        size_t m = 0;
+        for (;;) {
+            rc = store_step(s, e);
+            if (rc < 0)
+                return rc;
+            bool have = rc == STORE_ROW;
+            int64_t ts = have ? store_col_i64(s, 0) : INT64_MAX;
+            double v = have ? store_col_double(s, 1) : 0;
+            while (m < a->nmem && a->mem[m].ts <= ts && a->n < a->max) {
+                if (a->mem[m].ts == ts)
+                    have = false; /* the reading in memory replaces it */
+                push_raw(a, a->mem[m].ts, a->mem[m].v);
+                m++;
             }
-            a->ts[a->n] = store_col_i64(s, 0);
-            a->v[a->n++] = store_col_double(s, 1);
+            if (have && a->n < a->max)
+                push_raw(a, ts, v);
+            if (ts == INT64_MAX || a->n >= a->max)
+                break;
         }
-        return rc < 0 ? rc : 0;
+        return 0;
     }
     int64_t raw_from = meta_get(c, "raw_deleted_before", 0, e);
     int64_t min_from = meta_get(c, "minute_deleted_before", 0, e);
@@ -464,7 +523,13 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
         a.nb = (size_t)nb;
         a.b = xcalloc(a.nb, sizeof *a.b);
     }
+    /* memory first, then the table: a reading flushed in between is seen
+    ** twice and merged, never missed */
+    struct mt_row *mem;
+    a.nmem = tm__mt_collect(t, series_id, from_ms, to_ms, &mem);
+    a.mem = mem;
     int rc = store_read(t->st, query_fn, &a, e);
+    free(mem);
     if (rc) {
         free(a.b);
         free(a.ts);
@@ -502,7 +567,11 @@ int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int6
 {
     struct query_arg a = {.county_id = county_id, .series_id = series_id, .from = from_ms,
                           .to = to_ms, .step = 0, .max = max ? max : 1000000};
+    struct mt_row *mem;
+    a.nmem = tm__mt_collect(t, series_id, from_ms, to_ms, &mem);
+    a.mem = mem;
     int rc = store_read(t->st, query_fn, &a, e);
+    free(mem);
     if (rc) {
         free(a.ts);
         free(a.v);
@@ -614,6 +683,9 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
 int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct err *e)
 {
     struct maint_arg m = {t, now_ms, 0};
+    int frc = tm_flush(t, e);
+    if (frc)
+        return frc;
     int rc = store_write(t->st, maint_fn, &m, e);
     if (deleted)
         *deleted = m.deleted;

@@ -298,6 +298,9 @@ struct telemetry_config {
                                     and tm_maintain every maintain_interval_ms */
     int64_t maintain_interval_ms;    /* default 10 minutes */
     int webhook_max_attempts;    /* default 6 */
+    int64_t flush_rows;          /* memtable rows that trigger a flush (default 1000000) */
+    int64_t flush_interval_ms;   /* flush at least this often when not empty (default 2000) */
+    int64_t max_mem_rows;        /* ingest waits above this (default 6000000) */
     int64_t webhook_base_backoff_ms; /* default 1000 (doubles per attempt) */
     struct log *log;
 };
@@ -379,6 +382,11 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
 int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
                  int64_t to_ms, size_t max, int64_t **ts_ms, double **values, size_t *n,
                  struct err *e);
+
+/* Write the in-memory readings (durable already, in tm_ingest_log) into
+** tm_readings now. The flusher thread does this on its own; tm_maintain and
+** telemetry_free call it. */
+int tm_flush(struct telemetry *t, struct err *e);
 
 /* Roll raw readings older than now into 1-minute and 1-hour aggregates and
 ** delete data past retention. Idempotent; returns rows deleted in *deleted. */

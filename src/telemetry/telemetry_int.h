@@ -19,6 +19,25 @@ struct sc_ent {
 
 struct mosquitto;
 
+/* A reading in memory: arrival order seq breaks ties (the last one wins). */
+struct mt_row {
+    int64_t sid, ts;
+    double v;
+    uint64_t seq;
+};
+struct mt_ser {
+    int64_t sid;            /* 0 = empty slot */
+    struct mt_row *rows;    /* arrival order */
+    size_t n, cap;
+};
+struct memtable {
+    struct mt_ser *ser;     /* open addressing by sid, capacity a power of two */
+    size_t ser_cap, nser;
+    size_t n;               /* readings in all series */
+    int64_t *log_ids;       /* tm_ingest_log rows whose readings are here */
+    size_t nlog, caplog;
+};
+
 struct telemetry {
     struct store *st;
     struct telemetry_config cfg;
@@ -28,6 +47,16 @@ struct telemetry {
     size_t sc_cap, sc_n;
     int64_t *mon;           /* sorted ids of monitored series */
     size_t nmon, capmon;
+
+    /* memtable (memtable.c); guarded by mu */
+    struct memtable *active, *frozen;
+    uint64_t seq;
+    pthread_cond_t flushed;     /* a frozen memtable was written out */
+    pthread_mutex_t flush_mu;   /* one flush at a time */
+    pthread_t fl_thread;
+    bool fl_started, fl_stop;
+    pthread_cond_t fl_cond;
+    int64_t last_flush_ms;
 
     /* webhook worker */
     pthread_t wh_thread;
@@ -55,7 +84,8 @@ int tm__load_monitors(struct telemetry *t, struct err *e);
 /* Feed n readings (ts ascending) of one monitored series to its detector
 ** inside the current write; raises/updates alerts and queues webhooks.
 ** *events += events raised. */
-int tm__monitor_feed(struct store_conn *c, int64_t county_id, int64_t series_id,
+int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_id,
+                     int64_t series_id,
                      const int64_t *ts, const double *v, size_t n, size_t *events,
                      struct err *e);
 
@@ -63,6 +93,19 @@ int tm__monitor_feed(struct store_conn *c, int64_t county_id, int64_t series_id,
 int tm__webhooks_start(struct telemetry *t, struct err *e);
 void tm__webhooks_stop(struct telemetry *t);
 void tm__webhooks_kick(struct telemetry *t);
+
+/* memtable.c */
+struct memtable *tm__mt_new(void);
+void tm__mt_free(struct memtable *m);
+/* Append one committed log row's readings (caller holds t->mu). */
+void tm__mt_add(struct telemetry *t, int64_t log_id, const struct mt_row *rows, size_t n);
+/* Readings of sid in [from, to) still in memory, sorted by time, last of
+** equal times kept. Caller frees *out. */
+size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to,
+                      struct mt_row **out);
+int tm__flusher_start(struct telemetry *t, struct err *e);
+void tm__flusher_stop(struct telemetry *t);
+int tm__replay_log(struct telemetry *t, struct err *e);
 
 /* Canonical series key: "measurement,k=v,... field" into buf; returns its
 ** length or -1 when it would not fit. Tags must be sorted. */
