@@ -161,7 +161,7 @@ int ts_start(struct ts_server *s, const struct ts_opts *o)
         _exit(127);
     }
     s->pid = pid;
-    double deadline = now_s() + 20.0;
+    double deadline = now_s() + 60.0; /* --demo hashes 7 passwords first */
     while (now_s() < deadline) {
         int st;
         if (waitpid(pid, &st, WNOHANG) == pid) {

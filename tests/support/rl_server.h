@@ -61,7 +61,7 @@ struct ts_resp {
     long new_connections;     /* connections curl opened for this request */
 };
 
-/* Start the server and wait (up to 20 s) until GET /api/v1/health is 200.
+/* Start the server and wait (up to 60 s) until GET /api/v1/health is 200.
 ** 0 on success, -1 with a message on stderr (server log tail included). */
 int ts_start(struct ts_server *s, const struct ts_opts *o);
 /* SIGTERM, wait for exit; returns the exit status (or 128+signal), and
