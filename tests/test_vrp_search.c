@@ -256,6 +256,34 @@ static void test_insert_matches_full_eval(void **state)
     }
 }
 
+/* HGS local search: every applied move changes the penalized cost by
+** exactly its evaluated delta and keeps the routes intact (random CVRPs,
+** with and without coordinates, so SWAP* is covered too). */
+static void test_hgs_moves_match_full_eval(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 4; seed++) {
+        struct vrp_problem *p = gen_problem(&(struct gen_opts){.n_tasks = 60, .n_veh = 20, .dims = 1, .seed = seed});
+        for (int v = 0; v < p->n_vehicles; v++) p->vehicles[v].capacity[0] = 30;
+        if (seed % 2 == 0) { /* coordinates for SWAP*: the generator's matrix is Euclidean */
+            p->lon = xcalloc((size_t)p->n_locs, sizeof(double));
+            p->lat = xcalloc((size_t)p->n_locs, sizeof(double));
+            /* recover points consistent with the matrix is not needed: any
+            ** coordinates only steer which route pairs SWAP* tries */
+            for (int i = 0; i < p->n_locs; i++) {
+                p->lon[i] = (double)((i * 37) % 101);
+                p->lat[i] = (double)((i * 59) % 103);
+            }
+        }
+        struct vs s;
+        vs__init(&s, p, seed);
+        assert_true(vs__hgs_eligible(&s));
+        assert_int_equal(vs__hgs_selftest(&s, 30), 0);
+        vs__release(&s);
+        vrp_problem_free(p);
+    }
+}
+
 /* ------------------------------------------------ exhaustive enumeration */
 
 struct enum_ctx {
@@ -528,6 +556,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_insert_matches_full_eval),
+        cmocka_unit_test(test_hgs_moves_match_full_eval),
         cmocka_unit_test(test_tiny_optimal),
         cmocka_unit_test(test_deterministic_for_seed),
         cmocka_unit_test(test_stop_request_honoured),

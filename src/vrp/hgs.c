@@ -118,6 +118,8 @@ struct hgs {
     int64_t *split_load_scratch;
     /* penalty adaptation */
     int hist_n, hist_ok;
+    bool check;          /* self-test mode: verify every move */
+    int check_fail;
     double dbg_last;
 };
 
@@ -446,7 +448,6 @@ static void set_v(struct hgs *h, struct lsv *m)
     m->same = m->ru == m->rv;
 }
 
-#ifdef VRP_DEBUG
 static double total_pcost(struct hgs *h)
 {
     double t = 0;
@@ -456,35 +457,37 @@ static double total_pcost(struct hgs *h)
         double d = 0;
         int64_t load = 0;
         struct hnode *nd = R->depot;
-        VS_ASSERT(nd->next->prev == nd);
+        if (nd->next->prev != nd) h->check_fail++;
         do {
             d += dd(h, nd->c, nd->next->c);
             nd = nd->next;
-            VS_ASSERT(nd->prev->next == nd);
+            if (nd->prev->next != nd || cnt > h->n) {
+                h->check_fail++;
+                return 0;
+            }
             if (!nd->depot) {
                 load += h->dem[nd->c];
                 cnt++;
             }
         } while (!nd->depot);
-        VS_ASSERT(nd == R->depot_end);
+        if (nd != R->depot_end) h->check_fail++;
         t += d + pel(h, load);
     }
-    VS_ASSERT(cnt == h->n);
+    if (cnt != h->n) h->check_fail++;
     return t;
 }
-#endif
 
-static void moved(struct hgs *h, struct hroute *a, struct hroute *b)
+static void moved(struct hgs *h, struct hroute *a, struct hroute *b, double delta)
 {
     h->n_moves++;
     h->done = false;
     update_route(h, a);
     if (b != a) update_route(h, b);
-#ifdef VRP_DEBUG
-    double t = total_pcost(h);
-    VS_ASSERT(t < h->dbg_last - 1e-7);
-    h->dbg_last = t;
-#endif
+    if (h->check) { /* self-test: the move did what its evaluation said */
+        double t = total_pcost(h);
+        if (!(delta < 0) || fabs((t - h->dbg_last) - delta) > 1e-6 * (1 + fabs(t))) h->check_fail++;
+        h->dbg_last = t;
+    }
 }
 
 /* RELOCATE u after v */
@@ -500,7 +503,7 @@ static bool move1(struct hgs *h, struct lsv *m)
     }
     if (su + sv > -H_EPS) return false;
     insert_after(m->u, m->v);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -519,7 +522,7 @@ static bool move2(struct hgs *h, struct lsv *m)
     struct hnode *x = m->x;
     insert_after(m->u, m->v);
     insert_after(x, m->u);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -539,7 +542,7 @@ static bool move3(struct hgs *h, struct lsv *m)
     struct hnode *x = m->x;
     insert_after(x, m->v);
     insert_after(m->u, x);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -556,7 +559,7 @@ static bool move4(struct hgs *h, struct lsv *m)
     }
     if (su + sv > -H_EPS) return false;
     swap_nodes(m->u, m->v);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -577,7 +580,7 @@ static bool move5(struct hgs *h, struct lsv *m)
     struct hnode *x = m->x;
     swap_nodes(m->u, m->v);
     insert_after(x, m->u);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -598,7 +601,7 @@ static bool move6(struct hgs *h, struct lsv *m)
     struct hnode *x = m->x, *y = m->y;
     swap_nodes(m->u, m->v);
     swap_nodes(x, y);
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, su + sv);
     return true;
 }
 
@@ -620,7 +623,7 @@ static bool move7(struct hgs *h, struct lsv *m)
     v->prev = u;
     x->next = y;
     y->prev = x;
-    moved(h, m->ru, m->ru);
+    moved(h, m->ru, m->ru, c);
     return true;
 }
 
@@ -673,7 +676,7 @@ static bool move8(struct hgs *h, struct lsv *m)
         x->next = y;
         y->prev = x;
     }
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, c);
     return true;
 }
 
@@ -711,7 +714,7 @@ static bool move9(struct hgs *h, struct lsv *m)
         lu->next = dev;
         dev->prev = lu;
     }
-    moved(h, m->ru, m->rv);
+    moved(h, m->ru, m->rv, c);
     return true;
 }
 
@@ -808,7 +811,7 @@ static bool swap_star(struct hgs *h, struct hroute *R1, struct hroute *R2)
     }
     if (ru_node) {
         insert_after(ru_node, ru_at);
-        moved(h, R1, R2);
+        moved(h, R1, R2, rbest);
         return true;
     }
     if (!bu) return false;
@@ -818,7 +821,7 @@ static bool swap_star(struct hgs *h, struct hroute *R1, struct hroute *R2)
     if (bpv == bu) bpv = bu->prev;
     insert_after(bu, bpu);
     insert_after(bv, bpv);
-    moved(h, R1, R2);
+    moved(h, R1, R2, best);
     return true;
 }
 
@@ -901,9 +904,7 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
     for (int i = 1; i <= h->n; i++)
         if (vs_randint(h->rng, h->gamma) == 0) shuffle(h->rng, &h->corr[(size_t)i * h->gamma], h->gamma);
     h->done = false;
-#ifdef VRP_DEBUG
-    h->dbg_last = total_pcost(h);
-#endif
+    if (h->check) h->dbg_last = total_pcost(h);
     struct lsv m;
     for (int loop = 0; !h->done; loop++) {
         h->done = loop > 0;
@@ -1186,12 +1187,9 @@ static bool h_should_stop(struct vs_search *S, const struct hgs *h)
     return false;
 }
 
-/* Run HGS on s (eligible per vs__hgs_eligible) until S says stop. Falls
-** back to leaving S untouched (best_cost VS_POS_INF) if no feasible
-** individual was found. */
-void vs__hgs_run(struct vs *s, struct vs_search *S)
+static void hgs_setup(struct hgs *h, struct vs *s)
 {
-    struct hgs H = {0}, *h = &H;
+    memset(h, 0, sizeof *h);
     h->s = s;
     h->n = s->n_tasks;
     h->nv = s->n_veh;
@@ -1269,6 +1267,37 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
     h->best = indiv_new(h);
     h->split_pred = xmalloc(sizeof(int) * (size_t)(n + 1));
     h->split_pot = xmalloc(sizeof(double) * (size_t)(n + 1));
+}
+
+static void hgs_teardown(struct hgs *h)
+{
+    pop_clear(h);
+    indiv_free(h->best);
+    free(h->dem);
+    free(h->D);
+    free(h->corr);
+    free(h->angle);
+    free(h->cl);
+    free(h->dep);
+    free(h->dep_end);
+    free(h->rt);
+    free(h->order_nodes);
+    free(h->order_routes);
+    free(h->best_ins);
+    free(h->ins_stamp);
+    free(h->feas);
+    free(h->infeas);
+    free(h->split_pred);
+    free(h->split_pot);
+}
+
+/* Run HGS on s (eligible per vs__hgs_eligible) until S says stop. Leaves
+** best_cost at VS_POS_INF if no feasible individual was found. */
+void vs__hgs_run(struct vs *s, struct vs_search *S)
+{
+    struct hgs H, *h = &H;
+    hgs_setup(h, s);
+    int n = h->n;
     bool *used = xmalloc(sizeof(bool) * (size_t)(n + 1));
     struct hindiv *child = indiv_new(h);
 
@@ -1312,24 +1341,39 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
     if (S->prm->progress && h->have_best)
         S->prm->progress(S->prm->progress_arg, h->best->dist, 0, vs_now() - S->t_begin);
 
-    pop_clear(h);
     indiv_free(child);
-    indiv_free(h->best);
     free(used);
-    free(h->dem);
-    free(h->D);
-    free(h->corr);
-    free(h->angle);
-    free(h->cl);
-    free(h->dep);
-    free(h->dep_end);
-    free(h->rt);
-    free(h->order_nodes);
-    free(h->order_routes);
-    free(h->best_ins);
-    free(h->ins_stamp);
-    free(h->feas);
-    free(h->infeas);
-    free(h->split_pred);
-    free(h->split_pot);
+    hgs_teardown(h);
+}
+
+int vs__hgs_selftest(struct vs *s, int n_ls)
+{
+    struct hgs H, *h = &H;
+    hgs_setup(h, s);
+    struct hindiv *x = indiv_new(h);
+    h->check = true;
+    int bad = 0;
+    for (int k = 0; k < n_ls; k++) {
+        for (int i = 0; i < h->n; i++) x->tour[i] = i + 1;
+        shuffle(h->rng, x->tour, h->n);
+        split(h, x);
+        double pen = k % 3 == 0 ? h->pen * 10 : h->pen;
+        local_search(h, x, pen);
+        /* the exported individual holds every client once */
+        bool *seen = xcalloc((size_t)h->n + 1, sizeof *seen);
+        int cnt = 0;
+        for (int r = 0; r < h->nv; r++)
+            for (int j = 0; j < x->rlen[r]; j++) {
+                int c = x->rseq[x->rstart[r] + j];
+                if (c < 1 || c > h->n || seen[c]) bad++;
+                else seen[c] = true;
+                cnt++;
+            }
+        if (cnt != h->n) bad++;
+        free(seen);
+    }
+    bad += h->check_fail;
+    indiv_free(x);
+    hgs_teardown(h);
+    return bad;
 }

@@ -233,6 +233,11 @@ bool vs__hgs_eligible(const struct vs *s);
 /* Run it until S's deadline or stop request; S->best_* as for the SISR
 ** search (best_cost VS_POS_INF when nothing feasible was found). */
 void vs__hgs_run(struct vs *s, struct vs_search *S);
+/* Test hook: n_ls local searches from random giant tours, checking after
+** every move that the route structure is intact and that the penalized
+** cost changed by exactly the move's evaluated delta. Returns the number of
+** failures (0 = all good). */
+int vs__hgs_selftest(struct vs *s, int n_ls);
 
 /* ---- localsearch.c */
 /* Local search to a local optimum on the current solution (granular
