@@ -1,0 +1,97 @@
+/*
+** demo_logistics.c: the demo county's fleet and today's upward work. Seven
+** vehicles at the county hub (five ambient light trucks, two chilled vans),
+** three drivers ("driver" from the users step, "driver2", "driver3") on the
+** first three vehicles, and a dozen consignments of produce for today from
+** villages to the hub or its cold store: mostly ambient, two chilled, one
+** frozen (no demo vehicle is frozen-capable, so a dispatch shows the reason)
+** and one too heavy for any vehicle. No plan is stored: a dispatch takes a
+** few seconds and is the operator's first step in the demo.
+*/
+#include "demo/demo_int.h"
+#include "logistics/logistics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int64_t hub_of(const struct county_network *net, enum county_node_kind kind)
+{
+    for (size_t i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].kind == kind)
+            return net->nodes[i].id;
+    return 0;
+}
+
+int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
+{
+    struct demo_rng r;
+    demo_rng_init(&r, ctx->seed, "logistics");
+    const struct county_network *net = &ctx->net;
+    int64_t hub = hub_of(net, COUNTY_NODE_HUB), cold = hub_of(net, COUNTY_NODE_COLD_STORE);
+    if (!hub)
+        return err_set(e, ERR_INTERNAL, "the demo county has no hub");
+    int64_t drivers[3] = {ctx->users[AUTH_ROLE_DRIVER].user_id, 0, 0};
+    for (int k = 1; k < 3; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "driver%d", k + 1);
+        struct auth_user_new u = {.county_id = ctx->county_id, .name = name,
+                                  .password = DEMO_PASSWORD, .role = AUTH_ROLE_DRIVER,
+                                  .display_name = k == 1 ? "司机二 Driver Two" : "司机三 Driver Three"};
+        int rc = auth_user_add(ctx->st, NULL, &u, &drivers[k], e);
+        if (rc)
+            return err_prefix(e, "user %s: ", name);
+    }
+    static const char *const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+    for (int k = 0; k < 7; k++) {
+        bool cold_van = k >= 5;
+        struct logistics_vehicle v = {
+            .depot_node_id = hub,
+            .capacity_g = cold_van ? 1000000 : 1500000,
+            .capacity_ml = cold_van ? 5000000 : 8000000,
+            .temp = cold_van ? LOGISTICS_TEMP_CHILLED : LOGISTICS_TEMP_NONE,
+            .cost_per_km_fen = cold_van ? 150 : 120,
+            .cost_per_hour_fen = 3000,
+            .fixed_cost_fen = cold_van ? 12000 : 8000,
+            .shift_start_min = 7 * 60,
+            .shift_end_min = 19 * 60,
+            .co2_g_per_km = cold_van ? 280 : 220,
+            .driver_user_id = k < 3 ? drivers[k] : 0,
+        };
+        snprintf(v.plate, sizeof v.plate, "黔H·%c%05d", letters[demo_rng_range(&r, 0, 23)],
+                 (int)demo_rng_range(&r, 10000, 99999));
+        int rc = logistics_vehicle_create(ctx->st, &ctx->sys, &v, e);
+        if (rc)
+            return err_prefix(e, "vehicle %d: ", k + 1);
+    }
+    /* Today's consignments (local date, UTC+8). */
+    int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    int64_t today = now - now % 86400000;
+    static const struct {
+        const char *what;
+        int64_t kg;
+        enum logistics_storage s;
+    } goods[] = {
+        {"猕猴桃 kiwifruit", 180, LOGISTICS_AMBIENT},  {"茶叶 tea", 60, LOGISTICS_AMBIENT},
+        {"土豆 potatoes", 400, LOGISTICS_AMBIENT},     {"蜂蜜 honey", 90, LOGISTICS_AMBIENT},
+        {"香菇 mushrooms", 120, LOGISTICS_AMBIENT},    {"辣椒 chillies", 150, LOGISTICS_AMBIENT},
+        {"杨梅 bayberries", 80, LOGISTICS_CHILLED},    {"鲜奶 fresh milk", 150, LOGISTICS_CHILLED},
+        {"冻腊肉 frozen bacon", 70, LOGISTICS_FROZEN}, {"玉米 maize (bulk)", 5000, LOGISTICS_AMBIENT},
+    };
+    for (size_t k = 0; k < RL_ARRAY_LEN(goods) && net->n_villages; k++) {
+        const struct county_village *v =
+            &net->villages[demo_rng_range(&r, 0, (int64_t)net->n_villages - 1)];
+        struct logistics_consignment c = {
+            .village_id = v->id,
+            .to_node_id = goods[k].s != LOGISTICS_AMBIENT && cold ? cold : 0,
+            .date_ms = today,
+            .weight_g = goods[k].kg * 1000,
+            .volume_ml = goods[k].kg * 1600,
+            .storage = goods[k].s,
+        };
+        snprintf(c.description, sizeof c.description, "%s", goods[k].what);
+        int rc = logistics_consignment_create(ctx->st, &ctx->sys, &c, e);
+        if (rc)
+            return err_prefix(e, "consignment %zu: ", k + 1);
+    }
+    return 0;
+}

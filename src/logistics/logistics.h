@@ -1,0 +1,462 @@
+/*
+** logistics: the county's daily logistics operations. The fleet (vehicles
+** and their drivers), the travel model between network nodes, upward
+** consignments (produce from villages to the hub or a cold store), daily
+** dispatch plans built with the vrp engine and stored with their routes,
+** stops, ETAs, loads and what was left out and why, KPIs for every plan
+** (and for a county's own fixed routes imported as a baseline), approval,
+** driver route sheets, tracking (positions, stop events, alerts, urgent
+** insertions) and warehouse-siting analyses with the site engine.
+**
+** Every service takes the store and the acting principal and is scoped to
+** who->county_id: an id of another county is ERR_NOTFOUND. Writes need staff
+** (admin, operator) or the system (user_id 0); tracking writes need the
+** driver of the route. Each write is one store_write with its store_audit row;
+** a failing call writes nothing.
+**
+** Time. Plans are for a local date; ruralink's counties are in China, so the
+** local day is UTC+8 (LOGISTICS_TZ_OFFSET_MIN). Opening hours and shifts are
+** minutes of that local day; stored times are ms since the epoch UTC.
+**
+** Units: weights g, volumes ml, distances m, durations s, money fen, CO2 g.
+*/
+#ifndef RL_LOGISTICS_H
+#define RL_LOGISTICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "base/base.h"
+#include "county/county.h"
+#include "geo/geo.h"
+#include "store/store.h"
+
+#define LOGISTICS_TZ_OFFSET_MIN 480 /* China Standard Time, UTC+8 */
+#define LOGISTICS_PLATE_BUF 32
+#define LOGISTICS_TEXT_BUF 200
+#define LOGISTICS_MAX_VEHICLES 500
+#define LOGISTICS_MAX_WORK 20000       /* orders + consignments in one dispatch */
+#define LOGISTICS_TIME_LIMIT_MAX_S 600.0
+
+/* ---------------------------------------------------------------- handle */
+
+/* Per-process state: the travel-matrix cache (one entry per county, keyed
+** by a fingerprint of the county's nodes and the travel settings, so any
+** node change or new setting invalidates it). Thread-safe. Services accept
+** NULL (no cache). */
+struct logistics;
+int logistics_new(struct logistics **out, struct err *e);
+void logistics_free(struct logistics *lg);
+/* Cache hits and misses so far (tests and /metrics). */
+void logistics_cache_stats(struct logistics *lg, uint64_t *hits, uint64_t *misses);
+
+/* ----------------------------------------------------------------- fleet */
+
+enum logistics_temp {
+    LOGISTICS_TEMP_NONE = 0, /* not refrigerated */
+    LOGISTICS_TEMP_CHILLED,  /* 0-8 C: carries chilled goods */
+    LOGISTICS_TEMP_FROZEN,   /* -18 C: carries frozen goods */
+    LOGISTICS_TEMP_MULTI,    /* two compartments: chilled and frozen */
+    LOGISTICS_TEMP_COUNT
+};
+const char *logistics_temp_name(enum logistics_temp t); /* "none", "chilled"... */
+int logistics_temp_parse(const char *s, enum logistics_temp *out);
+
+struct logistics_vehicle {
+    int64_t id;
+    int64_t county_id;
+    char plate[LOGISTICS_PLATE_BUF];  /* 1-31 bytes, unique in the county */
+    int64_t depot_node_id;            /* a node of the county */
+    int64_t capacity_g, capacity_ml;  /* > 0 */
+    enum logistics_temp temp;         /* NONE = not refrigerated */
+    int64_t cost_per_km_fen, cost_per_hour_fen, fixed_cost_fen; /* >= 0 */
+    int shift_start_min, shift_end_min; /* local day, 0 <= start < end <= 1440 */
+    int64_t co2_g_per_km;             /* >= 0 */
+    int64_t driver_user_id;           /* a user with role driver, or 0 */
+    bool active;
+    int64_t created_ms, updated_ms;
+};
+
+/* Check a vehicle's fields (not references). ERR_INVAL naming the field. */
+int logistics_vehicle_check(const struct logistics_vehicle *v, struct err *e);
+/* Create (v->id, county_id, timestamps filled). Depot and driver must exist
+** in the county (ERR_INVAL otherwise); plate taken: ERR_EXISTS. */
+int logistics_vehicle_create(struct store *st, const struct auth_principal *who,
+                             struct logistics_vehicle *v, struct err *e);
+/* Replace every editable field of vehicle in->id. */
+int logistics_vehicle_update(struct store *st, const struct auth_principal *who,
+                             struct logistics_vehicle *in, struct err *e);
+int logistics_vehicle_get(struct store *st, const struct auth_principal *who, int64_t id,
+                          struct logistics_vehicle *out, struct err *e);
+/* Vehicles of the county by id (depot 0 = any; inactive ones only when
+** include_inactive). You own *out (free()). */
+int logistics_vehicle_list(struct store *st, const struct auth_principal *who,
+                           int64_t depot_node_id, bool include_inactive,
+                           struct logistics_vehicle **out, size_t *n, struct err *e);
+
+/* ---------------------------------------------------------- travel model */
+
+/* One measured pair of an imported matrix. */
+struct logistics_matrix_pair {
+    int64_t from_node_id, to_node_id;
+    int64_t dist_m, dur_s;
+};
+
+struct logistics_travel_cfg {
+    double circuity;             /* 0 = the county's own factor */
+    enum geo_road_class road;    /* speed class of the county's typical road */
+    double speed_kmh;            /* 0 = the class's default speed */
+    bool use_matrix;             /* prefer the imported matrix where it has a pair */
+    int64_t version;             /* bumped by every change (output) */
+    int64_t matrix_pairs;        /* imported pairs (output) */
+    /* For planning: the imported pairs sorted by (from, to), borrowed;
+    ** logistics_dispatch loads them, other callers may pass their own. */
+    const struct logistics_matrix_pair *pairs;
+    size_t n_pairs;
+};
+int logistics_travel_get(struct store *st, const struct auth_principal *who,
+                         struct logistics_travel_cfg *out, struct err *e);
+int logistics_travel_set(struct store *st, const struct auth_principal *who,
+                         const struct logistics_travel_cfg *in, struct err *e);
+/* Import a measured matrix: CSV with header from_node_id,to_node_id,dist_m,dur_s.
+** Replaces the county's previous matrix and turns use_matrix on. All or
+** nothing; errors name the line. *rows may be NULL. */
+int logistics_travel_import_csv(struct store *st, const struct auth_principal *who,
+                                const char *csv, size_t len, int64_t *rows, struct err *e);
+
+/* ---------------------------------------------------------- consignments */
+
+enum logistics_storage { /* same order as market's storage classes */
+    LOGISTICS_AMBIENT = 0,
+    LOGISTICS_CHILLED,
+    LOGISTICS_FROZEN,
+    LOGISTICS_STORAGE_COUNT
+};
+
+/* Produce going up: from a village (its service point, or the village
+** itself) to the hub or a cold store, on a date. */
+struct logistics_consignment {
+    int64_t id;
+    int64_t county_id;
+    int64_t village_id;
+    int64_t from_node_id;    /* 0 = the village's service point, or the village */
+    int64_t to_node_id;      /* 0 = the depot of the dispatch */
+    int64_t date_ms;         /* UTC midnight of the local date (time_parse_date) */
+    int64_t weight_g, volume_ml; /* > 0 and >= 0 */
+    enum logistics_storage storage;
+    char description[LOGISTICS_TEXT_BUF];
+    char status[16];         /* "open", "planned", "picked_up", "delivered" */
+    int64_t created_ms;
+};
+int logistics_consignment_create(struct store *st, const struct auth_principal *who,
+                                 struct logistics_consignment *c, struct err *e);
+/* Consignments of a date (date_ms 0 = any). You own *out (free()). */
+int logistics_consignment_list(struct store *st, const struct auth_principal *who,
+                               int64_t date_ms, struct logistics_consignment **out, size_t *n,
+                               struct err *e);
+
+/* ------------------------------------------------------------------ plans */
+
+enum logistics_stop_kind {
+    LOGISTICS_STOP_START = 0, /* leave the depot (load deliveries) */
+    LOGISTICS_STOP_DELIVERY,  /* unload orders */
+    LOGISTICS_STOP_PICKUP,    /* load consignments */
+    LOGISTICS_STOP_DROP,      /* unload consignments at a cold store */
+    LOGISTICS_STOP_END,       /* back at the depot (unload pickups) */
+    LOGISTICS_STOP_KIND_COUNT
+};
+const char *logistics_stop_kind_name(enum logistics_stop_kind k);
+
+/* Goods handled at a stop. */
+struct logistics_item {
+    int64_t order_id;        /* a market order, or 0 */
+    int64_t consignment_id;  /* a consignment, or 0 */
+    bool load;               /* true: loaded here; false: unloaded here */
+    int64_t weight_g, volume_ml;
+    enum logistics_storage storage;
+    const char *label;       /* short text for sheets */
+};
+
+struct logistics_stop {
+    int64_t id;
+    int seq;                 /* 0 = START, ascending */
+    enum logistics_stop_kind kind;
+    int64_t node_id;         /* 0 for an address */
+    int64_t village_id;      /* 0 when not in a village */
+    const char *name;
+    struct geo_point loc;
+    int64_t arrive_ms, depart_ms;   /* planned (START: arrive = depart) */
+    int64_t tw_start_ms, tw_end_ms; /* service may start within */
+    int64_t leg_dist_m, leg_dur_s;  /* from the previous stop */
+    int64_t load_g, load_ml;        /* on board when leaving */
+    int chilled_load, chilled_unload; /* chilled or frozen items loaded / unloaded */
+    struct logistics_item *items;
+    size_t n_items;
+    char proof_code[12];     /* for proof of delivery (QR on the sheet) */
+    char status[16];         /* "pending", "arrived", "delivered", "picked_up", "failed" */
+    int64_t actual_ms;       /* time of the last event, 0 = none */
+    const char *fail_reason;
+};
+
+struct logistics_route {
+    int64_t id;
+    int seq;                 /* 1-based within the plan */
+    struct logistics_vehicle vehicle; /* as planned (rates used by the KPIs) */
+    int64_t driver_user_id;
+    struct logistics_stop *stops;
+    size_t n_stops;
+    int64_t delay_s;         /* tracking: current delay against the plan */
+};
+
+struct logistics_unassigned {
+    int64_t order_id, consignment_id;
+    int64_t node_id;
+    const char *reason;      /* "capacity", "time_window", "no_refrigerated_vehicle",
+                                "no_location", "fleet_capacity" (feasible alone but
+                                the fleet is full), "not_on_route" (baseline) */
+    const char *detail;
+};
+
+struct logistics_kpis {
+    int64_t routes;
+    int64_t stops;              /* task stops (not START/END) */
+    int64_t orders_served, orders_unassigned;
+    int64_t consignments_served, consignments_unassigned;
+    int64_t villages_served;
+    int64_t distance_m;
+    int64_t driving_s;          /* sum of legs */
+    int64_t duration_s;         /* sum of route durations (START to END) */
+    int64_t cost_fen;           /* fixed + per km x distance + per hour x duration */
+    int64_t co2_g;
+    int64_t load_permille;      /* sum of peak loads / sum of capacities (weight), x1000 */
+    int64_t lateness_s;         /* sum over stops of arrival after window end */
+    int64_t chilled_transit_min; /* chilled/frozen item-minutes on board */
+};
+
+enum logistics_plan_status {
+    LOGISTICS_PLAN_DRAFT = 0,
+    LOGISTICS_PLAN_APPROVED,
+    LOGISTICS_PLAN_SUPERSEDED,
+    LOGISTICS_PLAN_STATUS_COUNT
+};
+const char *logistics_plan_status_name(enum logistics_plan_status s);
+
+/* A plan in memory. Everything hangs off its arena (logistics_plan_release). */
+struct logistics_plan {
+    int64_t id;
+    int64_t county_id;
+    char kind[16];           /* "dispatch" or "baseline" */
+    char name[LOGISTICS_TEXT_BUF];
+    enum logistics_plan_status status;
+    int64_t date_ms;         /* UTC midnight of the local date */
+    int64_t depot_node_id;
+    struct logistics_route *routes;
+    size_t n_routes;
+    struct logistics_unassigned *unassigned;
+    size_t n_unassigned;
+    struct logistics_kpis kpis;
+    double solve_s;
+    int64_t created_by, approved_by;
+    int64_t created_ms, approved_ms;
+    struct arena arena;
+};
+void logistics_plan_init(struct logistics_plan *p);
+void logistics_plan_release(struct logistics_plan *p);
+
+/* KPIs from the routes and stops alone (the same code for dispatch plans,
+** baselines and the bench). Pure. */
+void logistics_kpis_compute(const struct logistics_plan *p, struct logistics_kpis *out);
+
+/* ------------------------------------------------------------------ work */
+
+/* One piece of work for the planner: an order to deliver or a consignment
+** to pick up. Built from the store by the dispatch service, or by hand
+** (bench, tests). */
+struct logistics_work {
+    int64_t order_id;        /* delivery when set */
+    int64_t consignment_id;  /* pickup when set */
+    int64_t node_id;         /* where (0: loc) */
+    int64_t village_id;
+    struct geo_point loc;
+    int64_t to_node_id;      /* pickups: destination (0 = depot) */
+    int64_t weight_g, volume_ml;
+    enum logistics_storage storage;
+    const char *label;
+};
+
+struct logistics_plan_params {
+    double time_limit_s;     /* <= 0: 10 s */
+    uint64_t seed;
+    int threads;             /* 0/1 = single-threaded */
+    int64_t service_stop_s;  /* per stop (default 300) */
+    int64_t service_item_s;  /* per item at a stop (default 30) */
+    int (*progress)(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s);
+    void *progress_arg;
+};
+void logistics_plan_params_default(struct logistics_plan_params *prm);
+
+/*
+** Plan a day without the store (pure but for the travel lookups it is
+** given): network as loaded, the county's travel settings (NULL = estimate
+** with the county's circuity at township-road speed), vehicles (all start
+** and end at depot_node_id), the work. Fills out (routes, stops, ETAs,
+** unassigned with reasons, KPIs); out must be initialised.
+*/
+int logistics_plan_build(const struct county_network *net,
+                         const struct logistics_travel_cfg *travel, int64_t date_ms,
+                         int64_t depot_node_id, const struct logistics_vehicle *veh,
+                         size_t n_veh, const struct logistics_work *work, size_t n_work,
+                         const struct logistics_plan_params *prm, struct logistics_plan *out,
+                         struct err *e);
+
+/* The same inputs with fixed routes: route r is served by veh[route_vehicle[r]]
+** and visits route_nodes[r][0..route_len[r]) in order; every piece of work at
+** a node of a route is done there (first route naming the node wins), work
+** at nodes on no route is unassigned ("not_on_route"). Windows and capacities
+** are evaluated, not enforced (lateness and overloads show in the KPIs). */
+int logistics_plan_fixed(const struct county_network *net,
+                         const struct logistics_travel_cfg *travel, int64_t date_ms,
+                         int64_t depot_node_id, const struct logistics_vehicle *veh,
+                         size_t n_veh, const struct logistics_work *work, size_t n_work,
+                         const int *route_vehicle, const int64_t *const *route_nodes,
+                         const size_t *route_len, size_t n_routes,
+                         const struct logistics_plan_params *prm, struct logistics_plan *out,
+                         struct err *e);
+
+/* -------------------------------------------------------------- services */
+
+struct logistics_dispatch_req {
+    int64_t date_ms;         /* UTC midnight of the local date */
+    int64_t depot_node_id;
+    const char *name;        /* NULL = "dispatch <date>" */
+    struct logistics_plan_params params;
+};
+
+/* Gather the work of the date for the depot (orders confirmed or packed,
+** delivered to a village point or an address; open consignments of the
+** date), plan it with the depot's active vehicles, store the plan as a
+** draft (consignments become "planned") and return its id. Staff only. */
+int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
+                       const struct logistics_dispatch_req *req, int64_t *plan_id,
+                       struct err *e);
+
+/* Import a county's fixed routes as a baseline plan for the date:
+** each route is a vehicle and its list of node ids. Stored like any plan. */
+struct logistics_fixed_route {
+    int64_t vehicle_id;
+    const int64_t *node_ids;
+    size_t n_nodes;
+};
+int logistics_baseline_import(struct logistics *lg, struct store *st,
+                              const struct auth_principal *who, int64_t date_ms,
+                              int64_t depot_node_id, const char *name,
+                              const struct logistics_fixed_route *routes, size_t n_routes,
+                              int64_t *plan_id, struct err *e);
+
+/* Load a stored plan (routes, stops, items, unassigned, stored KPIs). A
+** driver may load only approved plans, and sees only its own routes. */
+int logistics_plan_get(struct store *st, const struct auth_principal *who, int64_t id,
+                       struct logistics_plan *out, struct err *e);
+/* Plans of the county, newest first (routes not loaded: n_routes 0); you
+** own *out: release each plan, then free(). */
+int logistics_plan_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+                        struct logistics_plan **out, size_t *n, struct err *e);
+/* Approve a draft (ERR_CONFLICT otherwise): other approved plans of the
+** same date and depot become superseded. Staff only. */
+int logistics_plan_approve(struct store *st, const struct auth_principal *who, int64_t id,
+                           struct err *e);
+
+/* ---------------------------------------------------------------- sheets */
+
+enum logistics_sheet_format {
+    LOGISTICS_SHEET_JSON = 0,
+    LOGISTICS_SHEET_CSV,
+    LOGISTICS_SHEET_GEOJSON,
+    LOGISTICS_SHEET_HTML,
+};
+int logistics_sheet_format_parse(const char *s, enum logistics_sheet_format *out);
+/* Route sheets of a loaded plan (route_id 0 = every route in it) appended to
+** sb. HTML pages carry a QR code (inline SVG) per stop encoding
+** "ruralink:pod:<stop id>:<proof code>". ERR_UNSUPPORTED when built without
+** libqrencode and HTML is asked. */
+int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
+                          enum logistics_sheet_format fmt, struct strbuf *sb, struct err *e);
+
+/* -------------------------------------------------------------- tracking */
+
+struct logistics_track_cfg {
+    int64_t late_after_s;    /* alert when a route runs later than this (default 1200) */
+    int64_t corridor_m;      /* alert when farther than this from the route (default 3000) */
+};
+
+enum logistics_event {
+    LOGISTICS_EV_ARRIVED = 0,
+    LOGISTICS_EV_DELIVERED,  /* needs the stop's proof code */
+    LOGISTICS_EV_PICKED_UP,
+    LOGISTICS_EV_FAILED,     /* needs a reason */
+    LOGISTICS_EV_COUNT
+};
+int logistics_event_parse(const char *s, enum logistics_event *out);
+
+/* A GPS position of the caller's route (the route's driver only; staff may
+** post for any route). Updates the route's delay from the position and the
+** next pending stop, and raises "late" / "off_corridor" alerts (at most one
+** open alert of each kind per route). *delay_s and *alerts_raised may be NULL. */
+int logistics_track_position(struct store *st, const struct auth_principal *who,
+                             const struct logistics_track_cfg *cfg, int64_t route_id,
+                             struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
+                             int *alerts_raised, struct err *e);
+/* A stop event. The plan must be approved; a driver only on its own route
+** (another driver's: ERR_PERM). */
+int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
+                          enum logistics_event ev, const char *proof_code, const char *reason,
+                          int64_t ts_ms, struct err *e);
+
+struct logistics_alert {
+    int64_t id, route_id;
+    char kind[16];           /* "late", "off_corridor" */
+    char detail[LOGISTICS_TEXT_BUF];
+    int64_t ts_ms;
+};
+/* Alerts of a plan, newest first. You own *out (free()). */
+int logistics_alert_list(struct store *st, const struct auth_principal *who, int64_t plan_id,
+                         struct logistics_alert **out, size_t *n, struct err *e);
+
+/* Insert an urgent order into an approved plan's remaining routes by the
+** cheapest feasible insertion (candidates evaluated by the vrp engine's
+** trusted evaluator) after the last visited stop of each route, without
+** re-planning. ERR_INFEASIBLE when no route can take it. *route_id may be NULL. */
+int logistics_insert_order(struct logistics *lg, struct store *st,
+                           const struct auth_principal *who, int64_t plan_id, int64_t order_id,
+                           int64_t now_ms, int64_t *route_id, struct err *e);
+
+/* --------------------------------------------------------------- siting */
+
+struct logistics_site_req {
+    int p;                   /* > 0: p-median with p sites; 0: facility location */
+    bool candidates_nodes;   /* existing hubs, stations, cold stores */
+    bool candidates_villages;
+    int64_t fixed_cost;      /* facility location: per site, in demand x metre units */
+    int64_t capacity;        /* per site (0 = uncapacitated), demand units */
+    double coverage_km;      /* default 10 */
+    int64_t since_ms, until_ms; /* order history window (0 = all) */
+    double time_limit_s;
+};
+/* Demand per village from order history (kg delivered to its points),
+** candidate sites, the site engine, coverage before (existing hub and
+** stations) and after. Stored; the result JSON (appended to sb) is returned
+** with its id. */
+int logistics_site_analyse(struct store *st, const struct auth_principal *who,
+                           const struct logistics_site_req *req, int64_t *id,
+                           struct strbuf *sb, struct err *e);
+int logistics_site_get(struct store *st, const struct auth_principal *who, int64_t id,
+                       struct strbuf *sb, struct err *e);
+
+/* ---------------------------------------------------------------- schema */
+
+extern const struct store_migration logistics_migrations[];
+extern const size_t logistics_migrations_len;
+
+#endif

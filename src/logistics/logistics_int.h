@@ -1,0 +1,87 @@
+/*
+** logistics_int.h: private to src/logistics. Shared checks, the travel
+** matrix between planning locations, the plan <-> vrp conversion and the
+** plan store.
+*/
+#ifndef RL_LOGISTICS_INT_H
+#define RL_LOGISTICS_INT_H
+
+#include "logistics/logistics.h"
+#include "vrp/vrp.h"
+
+#include <pthread.h>
+
+#define LG_DAY_MS INT64_C(86400000)
+#define LG_TZ_MS ((int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000)
+/* ms since the epoch of second t of the local day of date_ms. */
+static inline int64_t lg__ms_of(int64_t date_ms, int64_t t_s)
+{
+    return date_ms - LG_TZ_MS + t_s * 1000;
+}
+
+/* Staff or the system; ERR_PERM otherwise. */
+int logistics__need_staff(const struct auth_principal *who, struct err *e);
+bool logistics__reads_county(const struct auth_principal *who); /* staff, auditor */
+int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,
+                     const char *entity, int64_t id, const char *detail, struct err *e);
+
+/* A node-to-node matrix for a county (immutable once built, refcounted). */
+struct logistics__nodemat {
+    int64_t county_id;
+    uint64_t fingerprint;
+    size_t n;
+    int64_t *node_ids;   /* ascending */
+    int64_t *dist_m;     /* n x n */
+    int64_t *dur_s;
+    int refs;            /* guarded by the cache mutex */
+};
+struct logistics {
+    pthread_mutex_t mu;
+    struct logistics__nodemat **entries;
+    size_t n_entries, cap;
+    uint64_t hits, misses;
+};
+/* The matrix of net's active nodes under cfg: from the cache of lg (built
+** and cached on a miss), or built afresh when lg is NULL. Release with
+** logistics__nodemat_put. */
+struct logistics__nodemat *logistics__nodemat_get(struct logistics *lg,
+                                                  const struct county_network *net,
+                                                  const struct logistics_travel_cfg *cfg);
+void logistics__nodemat_put(struct logistics *lg, struct logistics__nodemat *m);
+/* Travel between two points: matrix (imported pair, then node matrix) when
+** both are nodes, else the road estimate. */
+void logistics__travel(const struct county_network *net, const struct logistics_travel_cfg *cfg,
+                       const struct logistics__nodemat *m, int64_t from_node,
+                       struct geo_point a, int64_t to_node, struct geo_point b, int64_t *dist_m,
+                       int64_t *dur_s);
+
+/* Plan building with an optional cached node matrix (plan_build uses NULL). */
+int logistics__plan_make(const struct county_network *net,
+                         const struct logistics_travel_cfg *travel,
+                         const struct logistics__nodemat *nm, int64_t date_ms,
+                         int64_t depot_node_id, const struct logistics_vehicle *veh,
+                         size_t n_veh, const struct logistics_work *work, size_t n_work,
+                         const int *route_vehicle, const int64_t *const *route_nodes,
+                         const size_t *route_len, size_t n_routes,
+                         const struct logistics_plan_params *prm, struct logistics_plan *out,
+                         struct err *e);
+
+/* Store a built plan (its routes, stops, items, unassigned, KPIs) inside a
+** write; sets p->id and every route and stop id. */
+int logistics__plan_insert(struct store_conn *c, const struct auth_principal *who,
+                           struct logistics_plan *p, struct err *e);
+/* Load a plan inside a read (no role filtering). */
+int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
+                         struct logistics_plan *p, struct err *e);
+/* Reads the county's travel settings and pairs inside a read (pairs malloc'd
+** into *pairs: free()). */
+int logistics__travel_load(struct store_conn *c, int64_t county_id,
+                           struct logistics_travel_cfg *out,
+                           struct logistics_matrix_pair **pairs, struct err *e);
+
+/* Vehicle JSON (stored with each route, so a plan keeps the rates it was
+** made with) and back. */
+struct json_object *logistics__vehicle_json(const struct logistics_vehicle *v);
+int logistics__vehicle_from_json(struct json_object *o, struct logistics_vehicle *v);
+
+#endif

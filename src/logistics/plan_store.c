@@ -1,0 +1,492 @@
+/*
+** plan_store.c: plans in the store. A plan is written in one write (plan row
+** with its KPIs as columns, routes with the vehicle as planned, stops,
+** items, unassigned work) and read back whole in one read snapshot. Also
+** the plan list and approval (an operator's go-ahead; earlier approved
+** plans of the same date and depot become superseded).
+*/
+#include "logistics/logistics_int.h"
+
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+int logistics__plan_insert(struct store_conn *c, const struct auth_principal *who,
+                           struct logistics_plan *p, struct err *e)
+{
+    struct store_stmt *s;
+    int64_t now = time_now_ms();
+    int rc = store_prepare(
+        c,
+        "INSERT INTO lg_plans (county_id, kind, name, status, date_ms, depot_node_id, solve_s, "
+        "k_routes, k_stops, k_orders_served, k_orders_unassigned, k_cons_served, "
+        "k_cons_unassigned, k_villages, k_distance_m, k_driving_s, k_duration_s, k_cost_fen, "
+        "k_co2_g, k_load_permille, k_lateness_s, k_chilled_min, created_by, created_ms) VALUES "
+        "(?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+        &s, e);
+    if (rc)
+        return rc;
+    const struct logistics_kpis *k = &p->kpis;
+    int i = 1;
+    store_bind_i64(s, i++, who->county_id);
+    store_bind_text(s, i++, p->kind, -1);
+    store_bind_text(s, i++, p->name, -1);
+    store_bind_i64(s, i++, p->date_ms);
+    store_bind_i64(s, i++, p->depot_node_id);
+    store_bind_double(s, i++, p->solve_s);
+    int64_t kv[] = {k->routes, k->stops, k->orders_served, k->orders_unassigned,
+                    k->consignments_served, k->consignments_unassigned, k->villages_served,
+                    k->distance_m, k->driving_s, k->duration_s, k->cost_fen, k->co2_g,
+                    k->load_permille, k->lateness_s, k->chilled_transit_min};
+    for (size_t q = 0; q < RL_ARRAY_LEN(kv); q++)
+        store_bind_i64(s, i++, kv[q]);
+    store_bind_i64(s, i++, who->user_id);
+    store_bind_i64(s, i++, now);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
+    p->id = store_col_i64(s, 0);
+    store_step(s, e);
+    p->county_id = who->county_id;
+    p->created_by = who->user_id;
+    p->created_ms = now;
+    for (size_t r = 0; r < p->n_routes; r++) {
+        struct logistics_route *rt = &p->routes[r];
+        struct json_object *vj = logistics__vehicle_json(&rt->vehicle);
+        if ((rc = store_prepare(c,
+                                "INSERT INTO lg_routes (county_id, plan_id, seq, vehicle_id, "
+                                "driver_user_id, vehicle_json) VALUES (?,?,?,?,?,?) RETURNING id",
+                                &s, e))) {
+            json_object_put(vj);
+            return rc;
+        }
+        store_bind_i64(s, 1, who->county_id);
+        store_bind_i64(s, 2, p->id);
+        store_bind_i64(s, 3, rt->seq);
+        store_bind_i64(s, 4, rt->vehicle.id);
+        store_bind_i64(s, 5, rt->driver_user_id);
+        store_bind_text(s, 6, rjson_str(vj, NULL), -1);
+        rc = store_step(s, e);
+        json_object_put(vj);
+        if (rc != STORE_ROW)
+            return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
+        rt->id = store_col_i64(s, 0);
+        store_step(s, e);
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            struct logistics_stop *st = &rt->stops[q];
+            if ((rc = store_prepare(
+                     c,
+                     "INSERT INTO lg_stops (county_id, route_id, plan_id, seq, kind, node_id, "
+                     "village_id, name, lat, lon, arrive_ms, depart_ms, tw_start_ms, tw_end_ms, "
+                     "leg_dist_m, leg_dur_s, load_g, load_ml, chilled_load, chilled_unload, "
+                     "proof_code, status, actual_ms, fail_reason) VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                     &s, e)))
+                return rc;
+            i = 1;
+            store_bind_i64(s, i++, who->county_id);
+            store_bind_i64(s, i++, rt->id);
+            store_bind_i64(s, i++, p->id);
+            store_bind_i64(s, i++, st->seq);
+            store_bind_i64(s, i++, st->kind);
+            store_bind_i64(s, i++, st->node_id);
+            store_bind_i64(s, i++, st->village_id);
+            store_bind_text(s, i++, st->name ? st->name : "", -1);
+            store_bind_double(s, i++, st->loc.lat);
+            store_bind_double(s, i++, st->loc.lon);
+            store_bind_i64(s, i++, st->arrive_ms);
+            store_bind_i64(s, i++, st->depart_ms);
+            store_bind_i64(s, i++, st->tw_start_ms);
+            store_bind_i64(s, i++, st->tw_end_ms);
+            store_bind_i64(s, i++, st->leg_dist_m);
+            store_bind_i64(s, i++, st->leg_dur_s);
+            store_bind_i64(s, i++, st->load_g);
+            store_bind_i64(s, i++, st->load_ml);
+            store_bind_i64(s, i++, st->chilled_load);
+            store_bind_i64(s, i++, st->chilled_unload);
+            store_bind_text(s, i++, st->proof_code, -1);
+            store_bind_text(s, i++, st->status[0] ? st->status : "pending", -1);
+            store_bind_i64(s, i++, st->actual_ms);
+            store_bind_text(s, i++, st->fail_reason ? st->fail_reason : "", -1);
+            if ((rc = store_step(s, e)) != STORE_ROW)
+                return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
+            st->id = store_col_i64(s, 0);
+            store_step(s, e);
+            for (size_t n = 0; n < st->n_items; n++) {
+                const struct logistics_item *it = &st->items[n];
+                if ((rc = store_prepare(c,
+                                        "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, "
+                                        "order_id, consignment_id, load, weight_g, volume_ml, "
+                                        "storage, label) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                        &s, e)))
+                    return rc;
+                store_bind_i64(s, 1, st->id);
+                store_bind_i64(s, 2, who->county_id);
+                store_bind_i64(s, 3, p->id);
+                store_bind_i64(s, 4, (int64_t)n);
+                store_bind_i64(s, 5, it->order_id);
+                store_bind_i64(s, 6, it->consignment_id);
+                store_bind_i64(s, 7, it->load ? 1 : 0);
+                store_bind_i64(s, 8, it->weight_g);
+                store_bind_i64(s, 9, it->volume_ml);
+                store_bind_i64(s, 10, it->storage);
+                store_bind_text(s, 11, it->label ? it->label : "", -1);
+                if ((rc = store_step(s, e)) < 0)
+                    return rc;
+            }
+        }
+    }
+    for (size_t u = 0; u < p->n_unassigned; u++) {
+        const struct logistics_unassigned *x = &p->unassigned[u];
+        if ((rc = store_prepare(c,
+                                "INSERT INTO lg_unassigned (plan_id, county_id, n, order_id, "
+                                "consignment_id, node_id, reason, detail) VALUES (?,?,?,?,?,?,?,?)",
+                                &s, e)))
+            return rc;
+        store_bind_i64(s, 1, p->id);
+        store_bind_i64(s, 2, who->county_id);
+        store_bind_i64(s, 3, (int64_t)u);
+        store_bind_i64(s, 4, x->order_id);
+        store_bind_i64(s, 5, x->consignment_id);
+        store_bind_i64(s, 6, x->node_id);
+        store_bind_text(s, 7, x->reason, -1);
+        store_bind_text(s, 8, x->detail ? x->detail : "", -1);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+    }
+    char detail[256];
+    snprintf(detail, sizeof detail,
+             "{\"kind\":\"%s\",\"routes\":%lld,\"distance_m\":%lld,\"unassigned\":%zu}", p->kind,
+             (long long)k->routes, (long long)k->distance_m, p->n_unassigned);
+    return logistics__audit(c, who, "plan.create", "plan", p->id, detail, e);
+}
+
+static const char PLAN_COLS[] =
+    "id, county_id, kind, name, status, date_ms, depot_node_id, solve_s, k_routes, k_stops, "
+    "k_orders_served, k_orders_unassigned, k_cons_served, k_cons_unassigned, k_villages, "
+    "k_distance_m, k_driving_s, k_duration_s, k_cost_fen, k_co2_g, k_load_permille, "
+    "k_lateness_s, k_chilled_min, created_by, approved_by, approved_ms, created_ms";
+
+static void plan_row(struct store_stmt *s, struct logistics_plan *p)
+{
+    p->id = store_col_i64(s, 0);
+    p->county_id = store_col_i64(s, 1);
+    snprintf(p->kind, sizeof p->kind, "%s", store_col_text(s, 2));
+    snprintf(p->name, sizeof p->name, "%s", store_col_text(s, 3));
+    p->status = (enum logistics_plan_status)store_col_i64(s, 4);
+    p->date_ms = store_col_i64(s, 5);
+    p->depot_node_id = store_col_i64(s, 6);
+    p->solve_s = store_col_double(s, 7);
+    struct logistics_kpis *k = &p->kpis;
+    int64_t *kv[] = {&k->routes, &k->stops, &k->orders_served, &k->orders_unassigned,
+                     &k->consignments_served, &k->consignments_unassigned, &k->villages_served,
+                     &k->distance_m, &k->driving_s, &k->duration_s, &k->cost_fen, &k->co2_g,
+                     &k->load_permille, &k->lateness_s, &k->chilled_transit_min};
+    for (size_t q = 0; q < RL_ARRAY_LEN(kv); q++)
+        *kv[q] = store_col_i64(s, 8 + (int)q);
+    p->created_by = store_col_i64(s, 23);
+    p->approved_by = store_col_i64(s, 24);
+    p->approved_ms = store_col_i64(s, 25);
+    p->created_ms = store_col_i64(s, 26);
+}
+
+int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
+                         struct logistics_plan *p, struct err *e)
+{
+    struct arena *a = &p->arena;
+    struct store_stmt *s;
+    char sql[768];
+    snprintf(sql, sizeof sql, "SELECT %s FROM lg_plans WHERE county_id = ? AND id = ?",
+             PLAN_COLS);
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
+    plan_row(s, p);
+    /* routes */
+    if ((rc = store_prepare(c,
+                            "SELECT id, seq, vehicle_id, driver_user_id, vehicle_json, delay_s "
+                            "FROM lg_routes WHERE county_id = ? AND plan_id = ? ORDER BY seq",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, id);
+    size_t cap = 0;
+    struct logistics_route *routes = NULL;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&routes, &cap, p->n_routes + 1, sizeof *routes);
+        struct logistics_route *rt = &routes[p->n_routes++];
+        memset(rt, 0, sizeof *rt);
+        rt->id = store_col_i64(s, 0);
+        rt->seq = (int)store_col_i64(s, 1);
+        rt->driver_user_id = store_col_i64(s, 3);
+        struct json_object *vj = NULL;
+        const char *txt = store_col_text(s, 4);
+        if (rjson_parse(txt, strlen(txt), &vj, NULL) == 0) {
+            logistics__vehicle_from_json(vj, &rt->vehicle);
+            json_object_put(vj);
+        }
+        rt->vehicle.id = store_col_i64(s, 2);
+        rt->delay_s = store_col_i64(s, 5);
+    }
+    if (rc < 0) {
+        free(routes);
+        return rc;
+    }
+    p->routes = arena_alloc(a, (p->n_routes + 1) * sizeof *p->routes);
+    if (p->n_routes)
+        memcpy(p->routes, routes, p->n_routes * sizeof *routes);
+    free(routes);
+    for (size_t r = 0; r < p->n_routes && !rc; r++) {
+        struct logistics_route *rt = &p->routes[r];
+        if ((rc = store_prepare(
+                 c,
+                 "SELECT id, seq, kind, node_id, village_id, name, lat, lon, arrive_ms, depart_ms, "
+                 "tw_start_ms, tw_end_ms, leg_dist_m, leg_dur_s, load_g, load_ml, chilled_load, "
+                 "chilled_unload, proof_code, status, actual_ms, fail_reason FROM lg_stops "
+                 "WHERE county_id = ? AND route_id = ? ORDER BY seq",
+                 &s, e)))
+            return rc;
+        store_bind_i64(s, 1, county_id);
+        store_bind_i64(s, 2, rt->id);
+        size_t scap = 0;
+        struct logistics_stop *stops = NULL;
+        while ((rc = store_step(s, e)) == STORE_ROW) {
+            xgrow((void **)&stops, &scap, rt->n_stops + 1, sizeof *stops);
+            struct logistics_stop *st = &stops[rt->n_stops++];
+            memset(st, 0, sizeof *st);
+            st->id = store_col_i64(s, 0);
+            st->seq = (int)store_col_i64(s, 1);
+            st->kind = (enum logistics_stop_kind)store_col_i64(s, 2);
+            st->node_id = store_col_i64(s, 3);
+            st->village_id = store_col_i64(s, 4);
+            st->name = arena_strdup(a, store_col_text(s, 5));
+            st->loc.lat = store_col_double(s, 6);
+            st->loc.lon = store_col_double(s, 7);
+            st->arrive_ms = store_col_i64(s, 8);
+            st->depart_ms = store_col_i64(s, 9);
+            st->tw_start_ms = store_col_i64(s, 10);
+            st->tw_end_ms = store_col_i64(s, 11);
+            st->leg_dist_m = store_col_i64(s, 12);
+            st->leg_dur_s = store_col_i64(s, 13);
+            st->load_g = store_col_i64(s, 14);
+            st->load_ml = store_col_i64(s, 15);
+            st->chilled_load = (int)store_col_i64(s, 16);
+            st->chilled_unload = (int)store_col_i64(s, 17);
+            snprintf(st->proof_code, sizeof st->proof_code, "%s", store_col_text(s, 18));
+            snprintf(st->status, sizeof st->status, "%s", store_col_text(s, 19));
+            st->actual_ms = store_col_i64(s, 20);
+            st->fail_reason = arena_strdup(a, store_col_text(s, 21));
+        }
+        if (rc < 0) {
+            free(stops);
+            return rc;
+        }
+        rc = 0;
+        rt->stops = arena_alloc(a, (rt->n_stops + 1) * sizeof *rt->stops);
+        if (rt->n_stops)
+            memcpy(rt->stops, stops, rt->n_stops * sizeof *stops);
+        free(stops);
+        for (size_t q = 0; q < rt->n_stops && !rc; q++) {
+            struct logistics_stop *st = &rt->stops[q];
+            if ((rc = store_prepare(c,
+                                    "SELECT order_id, consignment_id, load, weight_g, volume_ml, "
+                                    "storage, label FROM lg_stop_items WHERE stop_id = ? AND "
+                                    "county_id = ? ORDER BY n",
+                                    &s, e)))
+                return rc;
+            store_bind_i64(s, 1, st->id);
+            store_bind_i64(s, 2, county_id);
+            size_t icap = 0;
+            struct logistics_item *items = NULL;
+            while ((rc = store_step(s, e)) == STORE_ROW) {
+                xgrow((void **)&items, &icap, st->n_items + 1, sizeof *items);
+                struct logistics_item *it = &items[st->n_items++];
+                it->order_id = store_col_i64(s, 0);
+                it->consignment_id = store_col_i64(s, 1);
+                it->load = store_col_i64(s, 2) != 0;
+                it->weight_g = store_col_i64(s, 3);
+                it->volume_ml = store_col_i64(s, 4);
+                it->storage = (enum logistics_storage)store_col_i64(s, 5);
+                it->label = arena_strdup(a, store_col_text(s, 6));
+            }
+            if (rc < 0) {
+                free(items);
+                return rc;
+            }
+            rc = 0;
+            st->items = arena_alloc(a, (st->n_items + 1) * sizeof *st->items);
+            if (st->n_items)
+                memcpy(st->items, items, st->n_items * sizeof *items);
+            free(items);
+        }
+    }
+    if (rc)
+        return rc;
+    if ((rc = store_prepare(c,
+                            "SELECT order_id, consignment_id, node_id, reason, detail FROM "
+                            "lg_unassigned WHERE county_id = ? AND plan_id = ? ORDER BY n",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, id);
+    struct logistics_unassigned *un = NULL;
+    cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&un, &cap, p->n_unassigned + 1, sizeof *un);
+        un[p->n_unassigned++] = (struct logistics_unassigned){
+            store_col_i64(s, 0), store_col_i64(s, 1), store_col_i64(s, 2),
+            arena_strdup(a, store_col_text(s, 3)), arena_strdup(a, store_col_text(s, 4))};
+    }
+    if (rc < 0) {
+        free(un);
+        return rc;
+    }
+    p->unassigned = arena_alloc(a, (p->n_unassigned + 1) * sizeof *un);
+    if (p->n_unassigned)
+        memcpy(p->unassigned, un, p->n_unassigned * sizeof *un);
+    free(un);
+    return 0;
+}
+
+struct pg {
+    const struct auth_principal *who;
+    int64_t id;
+    struct logistics_plan *p;
+};
+
+static int plan_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct pg *g = arg;
+    return logistics__plan_load(c, g->who->county_id, g->id, g->p, e);
+}
+
+int logistics_plan_get(struct store *st, const struct auth_principal *who, int64_t id,
+                       struct logistics_plan *out, struct err *e)
+{
+    bool driver = who && who->role == AUTH_ROLE_DRIVER;
+    if (!logistics__reads_county(who) && !driver)
+        return err_set(e, ERR_PERM, "not allowed to read plans");
+    struct pg g = {who, id, out};
+    int rc = store_read(st, plan_read, &g, e);
+    if (rc)
+        return rc;
+    if (driver) {
+        if (out->status != LOGISTICS_PLAN_APPROVED)
+            return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
+        size_t k = 0;
+        for (size_t r = 0; r < out->n_routes; r++)
+            if (out->routes[r].driver_user_id == who->user_id)
+                out->routes[k++] = out->routes[r];
+        out->n_routes = k;
+        out->n_unassigned = 0;
+        if (!k)
+            return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
+    }
+    return 0;
+}
+
+struct pl {
+    const struct auth_principal *who;
+    int64_t date_ms;
+    struct logistics_plan *out;
+    size_t n, cap;
+};
+
+static int list_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct pl *l = arg;
+    char sql[768];
+    snprintf(sql, sizeof sql,
+             "SELECT %s FROM lg_plans WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
+             "ORDER BY id DESC LIMIT 500",
+             PLAN_COLS);
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, l->who->county_id);
+    store_bind_i64(s, 2, l->date_ms);
+    store_bind_i64(s, 3, l->date_ms);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&l->out, &l->cap, l->n + 1, sizeof *l->out);
+        struct logistics_plan *p = &l->out[l->n++];
+        memset(p, 0, sizeof *p);
+        plan_row(s, p);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int logistics_plan_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+                        struct logistics_plan **out, size_t *n, struct err *e)
+{
+    if (!logistics__reads_county(who))
+        return err_set(e, ERR_PERM, "only staff and auditors list plans");
+    struct pl l = {.who = who, .date_ms = date_ms};
+    int rc = store_read(st, list_read, &l, e);
+    if (rc) {
+        free(l.out);
+        return rc;
+    }
+    *out = l.out;
+    *n = l.n;
+    return 0;
+}
+
+static int approve_write(struct store_conn *c, void *arg, struct err *e)
+{
+    struct pg *g = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT status, date_ms, depot_node_id, kind FROM lg_plans "
+                           "WHERE county_id = ? AND id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, g->who->county_id);
+    store_bind_i64(s, 2, g->id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)g->id);
+    int64_t status = store_col_i64(s, 0), date = store_col_i64(s, 1),
+            depot = store_col_i64(s, 2);
+    if (strcmp(store_col_text(s, 3), "dispatch") != 0)
+        return err_set(e, ERR_CONFLICT, "only dispatch plans can be approved (this is a %s)",
+                       store_col_text(s, 3));
+    if (status != LOGISTICS_PLAN_DRAFT)
+        return err_set(e, ERR_CONFLICT, "plan %lld is %s, not a draft", (long long)g->id,
+                       logistics_plan_status_name((enum logistics_plan_status)status));
+    if ((rc = store_prepare(c,
+                            "UPDATE lg_plans SET status = 2 WHERE county_id = ? AND date_ms = ? "
+                            "AND depot_node_id = ? AND status = 1",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, g->who->county_id);
+    store_bind_i64(s, 2, date);
+    store_bind_i64(s, 3, depot);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if ((rc = store_prepare(c,
+                            "UPDATE lg_plans SET status = 1, approved_by = ?, approved_ms = ? "
+                            "WHERE county_id = ? AND id = ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, g->who->user_id);
+    store_bind_i64(s, 2, time_now_ms());
+    store_bind_i64(s, 3, g->who->county_id);
+    store_bind_i64(s, 4, g->id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    return logistics__audit(c, g->who, "plan.approve", "plan", g->id, NULL, e);
+}
+
+int logistics_plan_approve(struct store *st, const struct auth_principal *who, int64_t id,
+                           struct err *e)
+{
+    int rc = logistics__need_staff(who, e);
+    if (rc)
+        return rc;
+    struct pg g = {who, id, NULL};
+    return store_write(st, approve_write, &g, e);
+}

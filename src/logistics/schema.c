@@ -1,0 +1,104 @@
+/*
+** schema.c: the logistics module's tables as numbered migrations. Every
+** table carries county_id and its indexes lead with it.
+**
+**   lg_vehicles       the fleet (one row per vehicle, its driver)
+**   lg_travel         per-county travel settings and their version
+**   lg_travel_matrix  an imported measured matrix between nodes
+**   lg_consignments   upward produce pickups
+**   lg_plans          dispatch plans and baselines, stored KPIs as columns
+**   lg_routes         one per vehicle used in a plan
+**   lg_stops          stops in order with ETAs, loads, proof codes, status
+**   lg_stop_items     goods loaded or unloaded at a stop
+**   lg_unassigned     work a plan left out, with the reason
+**   lg_positions      GPS positions posted by drivers
+**   lg_alerts         late / off-corridor alerts
+**   lg_site_analyses  siting analyses and their result
+*/
+#include "logistics/logistics.h"
+
+static const char v1[] =
+    "CREATE TABLE lg_vehicles ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, plate TEXT NOT NULL,"
+    " depot_node_id INTEGER NOT NULL, capacity_g INTEGER NOT NULL CHECK (capacity_g > 0),"
+    " capacity_ml INTEGER NOT NULL CHECK (capacity_ml > 0), temp INTEGER NOT NULL DEFAULT 0,"
+    " cost_per_km_fen INTEGER NOT NULL DEFAULT 0, cost_per_hour_fen INTEGER NOT NULL DEFAULT 0,"
+    " fixed_cost_fen INTEGER NOT NULL DEFAULT 0, shift_start_min INTEGER NOT NULL,"
+    " shift_end_min INTEGER NOT NULL, co2_g_per_km INTEGER NOT NULL DEFAULT 0,"
+    " driver_user_id INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 1,"
+    " created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX lg_vehicles_plate ON lg_vehicles(county_id, plate);"
+    "CREATE TABLE lg_travel ("
+    " county_id INTEGER PRIMARY KEY, circuity REAL NOT NULL DEFAULT 0,"
+    " road INTEGER NOT NULL DEFAULT 4, speed_kmh REAL NOT NULL DEFAULT 0,"
+    " use_matrix INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 1,"
+    " updated_ms INTEGER NOT NULL);"
+    "CREATE TABLE lg_travel_matrix ("
+    " county_id INTEGER NOT NULL, from_node_id INTEGER NOT NULL, to_node_id INTEGER NOT NULL,"
+    " dist_m INTEGER NOT NULL, dur_s INTEGER NOT NULL,"
+    " PRIMARY KEY (county_id, from_node_id, to_node_id));"
+    "CREATE TABLE lg_consignments ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, village_id INTEGER NOT NULL,"
+    " from_node_id INTEGER NOT NULL DEFAULT 0, to_node_id INTEGER NOT NULL DEFAULT 0,"
+    " date_ms INTEGER NOT NULL, weight_g INTEGER NOT NULL, volume_ml INTEGER NOT NULL,"
+    " storage INTEGER NOT NULL, description TEXT NOT NULL DEFAULT '',"
+    " status TEXT NOT NULL DEFAULT 'open', created_ms INTEGER NOT NULL);"
+    "CREATE INDEX lg_consignments_date ON lg_consignments(county_id, date_ms);"
+    "CREATE TABLE lg_plans ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, kind TEXT NOT NULL,"
+    " name TEXT NOT NULL, status INTEGER NOT NULL DEFAULT 0, date_ms INTEGER NOT NULL,"
+    " depot_node_id INTEGER NOT NULL, solve_s REAL NOT NULL DEFAULT 0,"
+    " k_routes INTEGER NOT NULL, k_stops INTEGER NOT NULL, k_orders_served INTEGER NOT NULL,"
+    " k_orders_unassigned INTEGER NOT NULL, k_cons_served INTEGER NOT NULL,"
+    " k_cons_unassigned INTEGER NOT NULL, k_villages INTEGER NOT NULL,"
+    " k_distance_m INTEGER NOT NULL, k_driving_s INTEGER NOT NULL,"
+    " k_duration_s INTEGER NOT NULL, k_cost_fen INTEGER NOT NULL, k_co2_g INTEGER NOT NULL,"
+    " k_load_permille INTEGER NOT NULL, k_lateness_s INTEGER NOT NULL,"
+    " k_chilled_min INTEGER NOT NULL, created_by INTEGER NOT NULL,"
+    " approved_by INTEGER NOT NULL DEFAULT 0, approved_ms INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL);"
+    "CREATE INDEX lg_plans_date ON lg_plans(county_id, date_ms, depot_node_id);"
+    "CREATE TABLE lg_routes ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, plan_id INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL, vehicle_id INTEGER NOT NULL, driver_user_id INTEGER NOT NULL,"
+    " vehicle_json TEXT NOT NULL, delay_s INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX lg_routes_plan ON lg_routes(county_id, plan_id, seq);"
+    "CREATE TABLE lg_stops ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, route_id INTEGER NOT NULL,"
+    " plan_id INTEGER NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL,"
+    " node_id INTEGER NOT NULL, village_id INTEGER NOT NULL, name TEXT NOT NULL,"
+    " lat REAL NOT NULL, lon REAL NOT NULL, arrive_ms INTEGER NOT NULL,"
+    " depart_ms INTEGER NOT NULL, tw_start_ms INTEGER NOT NULL, tw_end_ms INTEGER NOT NULL,"
+    " leg_dist_m INTEGER NOT NULL, leg_dur_s INTEGER NOT NULL, load_g INTEGER NOT NULL,"
+    " load_ml INTEGER NOT NULL, chilled_load INTEGER NOT NULL,"
+    " chilled_unload INTEGER NOT NULL, proof_code TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'pending', actual_ms INTEGER NOT NULL DEFAULT 0,"
+    " fail_reason TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX lg_stops_route ON lg_stops(county_id, route_id, seq);"
+    "CREATE TABLE lg_stop_items ("
+    " stop_id INTEGER NOT NULL, county_id INTEGER NOT NULL, plan_id INTEGER NOT NULL,"
+    " n INTEGER NOT NULL, order_id INTEGER NOT NULL, consignment_id INTEGER NOT NULL,"
+    " load INTEGER NOT NULL, weight_g INTEGER NOT NULL, volume_ml INTEGER NOT NULL,"
+    " storage INTEGER NOT NULL, label TEXT NOT NULL, PRIMARY KEY (stop_id, n));"
+    "CREATE INDEX lg_stop_items_plan ON lg_stop_items(county_id, plan_id);"
+    "CREATE TABLE lg_unassigned ("
+    " plan_id INTEGER NOT NULL, county_id INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " order_id INTEGER NOT NULL, consignment_id INTEGER NOT NULL, node_id INTEGER NOT NULL,"
+    " reason TEXT NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (plan_id, n));"
+    "CREATE TABLE lg_positions ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, route_id INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL, lat REAL NOT NULL, lon REAL NOT NULL);"
+    "CREATE INDEX lg_positions_route ON lg_positions(county_id, route_id, ts_ms);"
+    "CREATE TABLE lg_alerts ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, plan_id INTEGER NOT NULL,"
+    " route_id INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL,"
+    " open INTEGER NOT NULL DEFAULT 1, ts_ms INTEGER NOT NULL);"
+    "CREATE INDEX lg_alerts_plan ON lg_alerts(county_id, plan_id, id);"
+    "CREATE TABLE lg_site_analyses ("
+    " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, created_by INTEGER NOT NULL,"
+    " result_json TEXT NOT NULL, created_ms INTEGER NOT NULL);";
+
+const struct store_migration logistics_migrations[] = {
+    {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
+};
+const size_t logistics_migrations_len = sizeof logistics_migrations / sizeof logistics_migrations[0];

@@ -1,0 +1,380 @@
+/* Unit tests for src/logistics on the seeded demo county: a dispatch serves
+** every order that can be served and gives every left-out piece a reason;
+** chilled goods ride refrigerated vehicles only; loads stay within capacity;
+** routes start and end at the depot within the shift; KPIs recomputed from
+** the stored stops equal the stored ones; approval gates what drivers see;
+** bad input writes nothing; the travel cache misses after a node change;
+** a baseline of fixed routes is stored and evaluated with the same KPIs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth/auth.h"
+#include "county/county.h"
+#include "demo/demo.h"
+#include "logistics/logistics.h"
+#include "market/market.h"
+
+struct fx {
+    char dir[256];
+    char path[300];
+    struct store *st;
+    struct logistics *lg;
+    struct auth_principal op, driver, driver2, auditor;
+    int64_t hub;
+    int64_t today;
+};
+
+static void principal(struct fx *f, const char *name, struct auth_principal *p)
+{
+    struct auth_user u;
+    struct err e = {0};
+    if (auth_user_find(f->st, name, &u, &e))
+        fail_msg("user %s: %s", name, e.msg);
+    memset(p, 0, sizeof *p);
+    p->user_id = u.id;
+    p->county_id = u.county_id;
+    p->role = u.role;
+    snprintf(p->name, sizeof p->name, "%s", name);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+    snprintf(f->dir, sizeof f->dir, "%s/rl-lg-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&f->st, &cfg, &e) || demo_register_schema(f->st, &e) ||
+        store_migrate(f->st, &e) || demo_seed(f->st, NULL, &e))
+        fail_msg("setup: %s", e.msg);
+    assert_int_equal(logistics_new(&f->lg, &e), 0);
+    principal(f, "operator", &f->op);
+    principal(f, "driver", &f->driver);
+    principal(f, "driver2", &f->driver2);
+    principal(f, "auditor", &f->auditor);
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    for (size_t i = 0; i < net.n_nodes; i++)
+        if (net.nodes[i].kind == COUNTY_NODE_HUB && !f->hub)
+            f->hub = net.nodes[i].id;
+    county_network_release(&net);
+    int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    f->today = now - now % 86400000;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    logistics_free(f->lg);
+    store_close(f->st);
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t dispatch(struct fx *f)
+{
+    struct logistics_dispatch_req req = {.date_ms = f->today, .depot_node_id = f->hub};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 1;
+    int64_t id = 0;
+    struct err e = {0};
+    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e))
+        fail_msg("dispatch: %s", e.msg);
+    return id;
+}
+
+static bool reason_known(const char *r)
+{
+    static const char *const ok[] = {"capacity", "time_window", "no_refrigerated_vehicle",
+                                     "no_location"};
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(r, ok[i]) == 0)
+            return true;
+    return false;
+}
+
+static void test_dispatch_rules(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    assert_true(p.n_routes > 0);
+    /* every order ready to go is served or unassigned with a reason */
+    struct arena a;
+    arena_init(&a, 4096);
+    struct market_dispatch_order *orders;
+    size_t n_orders;
+    assert_int_equal(market_dispatch_orders(f->st, &f->op, NULL, &a, &orders, &n_orders, &e), 0);
+    size_t served = 0, left = 0, cons_served = 0;
+    bool saw_frozen_reason = false, saw_capacity = false;
+    for (size_t i = 0; i < p.n_unassigned; i++) {
+        const struct logistics_unassigned *u = &p.unassigned[i];
+        assert_true(reason_known(u->reason)); /* never "fleet_capacity" on the demo */
+        assert_true(u->detail && u->detail[0]);
+        saw_frozen_reason |= strcmp(u->reason, "no_refrigerated_vehicle") == 0;
+        saw_capacity |= strcmp(u->reason, "capacity") == 0;
+        if (u->order_id)
+            left++;
+    }
+    assert_true(saw_frozen_reason); /* the demo's frozen bacon */
+    assert_true(saw_capacity);      /* the demo's 5 t of maize */
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        const struct logistics_vehicle *v = &rt->vehicle;
+        assert_true(rt->n_stops >= 3);
+        const struct logistics_stop *s0 = &rt->stops[0], *sn = &rt->stops[rt->n_stops - 1];
+        assert_int_equal(s0->kind, LOGISTICS_STOP_START);
+        assert_int_equal(sn->kind, LOGISTICS_STOP_END);
+        assert_int_equal(s0->node_id, f->hub);
+        assert_int_equal(sn->node_id, f->hub);
+        int64_t day0 = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+        assert_true(s0->depart_ms >= day0 + (int64_t)v->shift_start_min * 60000);
+        assert_true(sn->arrive_ms <= day0 + (int64_t)v->shift_end_min * 60000);
+        int64_t start_g = 0;
+        for (size_t i = 0; i < s0->n_items; i++)
+            start_g += s0->items[i].weight_g;
+        assert_true(start_g <= v->capacity_g);
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            const struct logistics_stop *s = &rt->stops[q];
+            assert_true(s->load_g <= v->capacity_g);
+            assert_true(s->load_ml <= v->capacity_ml);
+            assert_true(s->load_g >= 0);
+            if (s->kind != LOGISTICS_STOP_START && s->kind != LOGISTICS_STOP_END)
+                assert_true(s->arrive_ms <= s->tw_end_ms);
+            for (size_t i = 0; i < s->n_items; i++) {
+                const struct logistics_item *it = &s->items[i];
+                if (it->storage != LOGISTICS_AMBIENT)
+                    assert_int_not_equal(v->temp, LOGISTICS_TEMP_NONE);
+                if (it->order_id && s->kind == LOGISTICS_STOP_DELIVERY)
+                    served++;
+                if (it->consignment_id && s->kind == LOGISTICS_STOP_PICKUP)
+                    cons_served++;
+            }
+        }
+    }
+    assert_int_equal(served + left, n_orders);
+    assert_true(cons_served >= 6);
+    /* KPIs recomputed from the stored stops equal the stored KPIs */
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_true(k.distance_m > 0 && k.cost_fen > 0 && k.co2_g > 0);
+    assert_int_equal(k.orders_served, (int64_t)served);
+    assert_int_equal(k.lateness_s, 0);
+    arena_release(&a);
+    logistics_plan_release(&p);
+}
+
+static void test_approval_and_drivers(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    /* drafts are invisible to drivers */
+    assert_int_equal(logistics_plan_get(f->st, &f->driver, id, &p, &e), ERR_NOTFOUND);
+    logistics_plan_release(&p);
+    assert_int_equal(logistics_plan_approve(f->st, &f->driver, id, &e), ERR_PERM);
+    assert_int_equal(logistics_plan_approve(f->st, &f->auditor, id, &e), ERR_PERM);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), ERR_CONFLICT);
+    logistics_plan_init(&p);
+    int rc = logistics_plan_get(f->st, &f->driver, id, &p, &e);
+    if (rc == 0) {
+        for (size_t r = 0; r < p.n_routes; r++)
+            assert_int_equal(p.routes[r].driver_user_id, f->driver.user_id);
+        assert_int_equal(p.n_unassigned, 0);
+    } else {
+        assert_int_equal(rc, ERR_NOTFOUND); /* the driver's vehicle got no route */
+    }
+    logistics_plan_release(&p);
+    /* a second approved plan supersedes the first */
+    int64_t id2 = dispatch(f);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    assert_int_equal(p.status, LOGISTICS_PLAN_SUPERSEDED);
+    logistics_plan_release(&p);
+}
+
+static size_t plan_count(struct fx *f)
+{
+    struct logistics_plan *list;
+    size_t n;
+    struct err e = {0};
+    assert_int_equal(logistics_plan_list(f->st, &f->op, 0, &list, &n, &e), 0);
+    free(list);
+    return n;
+}
+
+static void test_bad_input_writes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    size_t before = plan_count(f);
+    struct logistics_dispatch_req req = {.date_ms = f->today + 123, .depot_node_id = f->hub};
+    logistics_plan_params_default(&req.params);
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->op, &req, NULL, &e), ERR_INVAL);
+    req.date_ms = f->today;
+    req.depot_node_id = 999999;
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->op, &req, NULL, &e), ERR_INVAL);
+    req.depot_node_id = f->hub;
+    req.params.time_limit_s = 100000;
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->op, &req, NULL, &e), ERR_INVAL);
+    req.params.time_limit_s = 1;
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->driver, &req, NULL, &e), ERR_PERM);
+    assert_int_equal(plan_count(f), before);
+
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, 0, true, &vs, &nv, &e), 0);
+    assert_int_equal(nv, 7);
+    struct logistics_vehicle v = vs[0];
+    free(vs);
+    v.id = 0;
+    snprintf(v.plate, sizeof v.plate, "TEST-1");
+    v.capacity_g = 0;
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), ERR_INVAL);
+    v.capacity_g = 1000;
+    v.shift_start_min = 600;
+    v.shift_end_min = 500;
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), ERR_INVAL);
+    v.shift_start_min = 400;
+    v.driver_user_id = f->op.user_id; /* not a driver */
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), ERR_INVAL);
+    v.driver_user_id = 0;
+    v.depot_node_id = 999999;
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), ERR_INVAL);
+    v.depot_node_id = f->hub;
+    assert_int_equal(logistics_vehicle_create(f->st, &f->driver, &v, &e), ERR_PERM);
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, 0, true, &vs, &nv, &e), 0);
+    free(vs);
+    assert_int_equal(nv, 7);
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), 0);
+    int64_t id1 = v.id;
+    v.id = 0;
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), ERR_EXISTS);
+    /* deactivate it again so later dispatches see the demo fleet */
+    v.id = id1;
+    v.active = false;
+    assert_int_equal(logistics_vehicle_update(f->st, &f->op, &v, &e), 0);
+    /* travel import: a bad line writes nothing */
+    const char bad[] = "from_node_id,to_node_id,dist_m,dur_s\n1,2,100,10\n1,x,5,5\n";
+    assert_int_equal(logistics_travel_import_csv(f->st, &f->op, bad, sizeof bad - 1, NULL, &e),
+                     ERR_INVAL);
+    assert_non_null(strstr(e.msg, "line 3"));
+    struct logistics_travel_cfg cfg;
+    assert_int_equal(logistics_travel_get(f->st, &f->op, &cfg, &e), 0);
+    assert_int_equal(cfg.matrix_pairs, 0);
+    assert_false(cfg.use_matrix);
+}
+
+static void test_travel_cache(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    uint64_t h0, m0, h1, m1, h2, m2;
+    logistics_cache_stats(f->lg, &h0, &m0);
+    dispatch(f);
+    dispatch(f);
+    logistics_cache_stats(f->lg, &h1, &m1);
+    assert_true(h1 >= h0 + 1);
+    /* a node change invalidates */
+    struct county_node nd;
+    assert_int_equal(county_node_get(f->st, &f->op, f->hub, &nd, &e), 0);
+    nd.capacity_g += 1;
+    assert_int_equal(county_node_update(f->st, &f->op, f->hub, &nd, NODE_F_CAPACITY_G, &nd, &e), 0);
+    dispatch(f);
+    logistics_cache_stats(f->lg, &h2, &m2);
+    assert_int_equal(m2, m1 + 1);
+    /* an imported matrix changes distances of the pairs it has */
+    char csv[256];
+    snprintf(csv, sizeof csv, "from_node_id,to_node_id,dist_m,dur_s\n%lld,%lld,1,1\n",
+             (long long)f->hub, (long long)f->hub);
+    int64_t rows = 0;
+    assert_int_equal(logistics_travel_import_csv(f->st, &f->op, csv, strlen(csv), &rows, &e), 0);
+    assert_int_equal(rows, 1);
+    struct logistics_travel_cfg cfg;
+    assert_int_equal(logistics_travel_get(f->st, &f->op, &cfg, &e), 0);
+    assert_true(cfg.use_matrix);
+    assert_int_equal(cfg.matrix_pairs, 1);
+}
+
+static void test_baseline(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    int64_t *nodes = calloc(net.n_nodes, sizeof *nodes);
+    size_t n = 0;
+    for (size_t i = 0; i < net.n_nodes; i++)
+        if (net.nodes[i].kind == COUNTY_NODE_POINT || net.nodes[i].kind == COUNTY_NODE_COLD_STORE)
+            nodes[n++] = net.nodes[i].id;
+    county_network_release(&net);
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_fixed_route fr[2] = {{vs[0].id, nodes, n / 2},
+                                          {vs[5].id, nodes + n / 2, n - n / 2}};
+    int64_t id = 0;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "fixed",
+                                               fr, 2, &id, &e),
+                     0);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    assert_string_equal(p.kind, "baseline");
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_true(k.distance_m > 0);
+    /* baselines are for comparison, never approved */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), ERR_CONFLICT);
+    logistics_plan_release(&p);
+    /* an unknown vehicle is refused */
+    fr[0].vehicle_id = 999999;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "x", fr,
+                                               2, &id, &e),
+                     ERR_INVAL);
+    free(vs);
+    free(nodes);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dispatch_rules),
+        cmocka_unit_test(test_approval_and_drivers),
+        cmocka_unit_test(test_bad_input_writes_nothing),
+        cmocka_unit_test(test_travel_cache),
+        cmocka_unit_test(test_baseline),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
