@@ -151,8 +151,7 @@ static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64
                            " WHERE id = ? AND county_id = ? AND sold + ? <= flash_stock"
                            " AND EXISTS (SELECT 1 FROM market_sessions s"
                            "   WHERE s.id = market_offers.session_id AND s.start_ms <= ?"
-                           "   AND ? < s.end_ms)"
-                           " RETURNING product_id, flash_price_fen, per_buyer_limit, session_id",
+                           "   AND ? < s.end_ms)",
                            &s, e);
     if (rc)
         return rc;
@@ -164,8 +163,21 @@ static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64
     store_bind_i64(s, 6, x->now);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if (rc != STORE_ROW)
+    if (store_changes(c) != 1)
         return flash_refusal(c, x, i, e);
+    /* (no RETURNING: SQLite builds an ephemeral table for it; a rowid
+    ** lookup is cheaper on this hot path) */
+    rc = store_prepare(c,
+                       "SELECT product_id, flash_price_fen, per_buyer_limit, session_id"
+                       " FROM market_offers WHERE id = ?",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, in->offer_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_INTERNAL, "offer %lld vanished", (long long)in->offer_id);
     pl->offer_id = in->offer_id;
     pl->product_id = store_col_i64(s, 0);
     pl->unit_price_fen = store_col_i64(s, 1);
@@ -182,8 +194,7 @@ static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64
                        "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty)"
                        " VALUES (?,?,?) ON CONFLICT (offer_id, buyer_user_id)"
                        " DO UPDATE SET qty = market_offer_buyers.qty + excluded.qty"
-                       " WHERE ? = 0 OR market_offer_buyers.qty + excluded.qty <= ?"
-                       " RETURNING qty",
+                       " WHERE ? = 0 OR market_offer_buyers.qty + excluded.qty <= ?",
                        &s, e);
     if (rc)
         return rc;
@@ -194,7 +205,7 @@ static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64
     store_bind_i64(s, 5, limit);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if (rc != STORE_ROW)
+    if (store_changes(c) != 1)
         return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
                        i + 1, (long long)in->offer_id, (long long)limit);
     return 0;
@@ -289,7 +300,7 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
                        " delivery_node_id, delivery_address, lat, lon, total_fen, units,"
                        " payment_status, payment_method, payment_ref, note, session_id, idem_key,"
                        " idem_hash, created_ms, updated_ms)"
-                       " VALUES (?,?,0,?,?,?,?,?,?,'unpaid',?,?,?,?,?,?,?,?) RETURNING id",
+                       " VALUES (?,?,0,?,?,?,?,?,?,'unpaid',?,?,?,?,?,?,?,?)",
                        &s, e);
     if (rc)
         return rc;
@@ -319,7 +330,7 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 16, x->now);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    o->id = store_col_i64(s, 0);
+    o->id = store_last_insert_id(c);
 
     for (size_t i = 0; i < req->nlines; i++) {
         const struct priced_line *pl = &x->lines[i];

@@ -250,6 +250,15 @@ void market__storage_defaults(enum market_storage s, struct market_product *p)
     }
 }
 
+void market_storage_conditions(enum market_storage s, double *temp_min_c, double *temp_max_c,
+                               double *rh_min_pct, double *rh_max_pct)
+{
+    struct market_product p;
+    market__storage_defaults(s, &p);
+    *temp_min_c = p.temp_min_c, *temp_max_c = p.temp_max_c;
+    *rh_min_pct = p.rh_min_pct, *rh_max_pct = p.rh_max_pct;
+}
+
 static const char *const storage_names[] = {"ambient", "chilled", "frozen"};
 
 const char *market_storage_name(enum market_storage s)
