@@ -579,6 +579,51 @@ static void test_concurrent_logins(void **state)
     assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM auth_tokens", NULL), 8);
 }
 
+struct guess_thread {
+    struct fx *f;
+    char addr[32];
+    int rc;
+};
+
+static void *guess_thread(void *arg)
+{
+    struct guess_thread *g = arg;
+    char tok[AUTH_TOKEN_LEN];
+    struct err e = {0};
+    g->rc = login(g->f, "target", "a wrong guess", g->addr, tok, &e);
+    return NULL;
+}
+
+/* A burst of parallel guesses at one name cannot get past the limit: the
+** lockout is checked again once an attempt holds a hash slot, and counted
+** before the slot is released (one slot here: exactly max_failures). */
+static void test_burst_guesses(void **state)
+{
+    struct fx *f = *state;
+    auth_free(f->a);
+    struct auth_config cfg = {.max_failures = 3, .window_ms = 60000, .lockout_ms = 120000,
+                              .max_concurrent_hashes = 1, .clock_ms = fake_clock, .clock_arg = f};
+    struct err e = {0};
+    assert_int_equal(auth_new(&f->a, &cfg, &e), 0);
+    add_user(f, 2, "target", AUTH_ROLE_ADMIN);
+    struct guess_thread g[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        g[i] = (struct guess_thread){.f = f};
+        snprintf(g[i].addr, sizeof g[i].addr, "198.51.100.%d", i + 1);
+        pthread_create(&th[i], NULL, guess_thread, &g[i]);
+    }
+    int failed = 0, busy = 0;
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        failed += g[i].rc == ERR_AUTH;
+        busy += g[i].rc == ERR_BUSY;
+    }
+    assert_int_equal(failed, 3);
+    assert_int_equal(busy, 5);
+    assert_int_equal(audit_count(f, "auth.login_failed"), 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_limiter_window),
         cmocka_unit_test_setup_teardown(test_devices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_logins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_burst_guesses, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -404,6 +404,16 @@ static void lim_keys(const char *name, const char *addr, char ukey[80], char ake
     snprintf(akey, 80, "a:%s", addr ? addr : "-");
 }
 
+/* Lockout left for either key (0: neither is locked). */
+static int64_t lim_locked_ms(struct auth *a, const char *ukey, const char *akey, int64_t now)
+{
+    pthread_mutex_lock(&a->lim_mu);
+    int64_t lu = auth__lim_locked_ms(&a->lim, ukey, now);
+    int64_t la = auth__lim_locked_ms(&a->lim, akey, now);
+    pthread_mutex_unlock(&a->lim_mu);
+    return lu > la ? lu : la;
+}
+
 int64_t auth_login_retry_after_ms(struct auth *a, const char *name, const char *remote_addr)
 {
     char ukey[80], akey[80];
@@ -539,11 +549,7 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
     lim_keys(name, remote_addr, ukey, akey);
     int64_t now = auth_now_ms(a);
 
-    pthread_mutex_lock(&a->lim_mu);
-    int64_t lu = auth__lim_locked_ms(&a->lim, ukey, now);
-    int64_t la = auth__lim_locked_ms(&a->lim, akey, now);
-    pthread_mutex_unlock(&a->lim_mu);
-    int64_t locked = lu > la ? lu : la;
+    int64_t locked = lim_locked_ms(a, ukey, akey, now);
     if (locked > 0)
         return err_set(e, ERR_BUSY, "too many failed logins; try again in %lld s",
                        (long long)((locked + 999) / 1000));
@@ -558,13 +564,31 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
     /* Same work whether or not the name exists. */
     const char *hash = u.found ? u.hash : dummy_hash(a);
     bool ok = false;
-    if (hash && password) {
-        hash_enter(a);
-        ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
-        hash_leave(a);
+    hash_enter(a);
+    /* Check again once a hash slot is ours: attempts that queued while this
+    ** name or address got locked stop here, and each outcome is counted
+    ** before the slot is released, so a burst of parallel guesses gets at
+    ** most max_concurrent_hashes - 1 attempts past the limit. */
+    int64_t now2 = auth_now_ms(a);
+    locked = lim_locked_ms(a, ukey, akey, now2);
+    if (locked == 0) {
+        if (hash && password)
+            ok = crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
         ok = ok && u.found && !u.disabled;
+        pthread_mutex_lock(&a->lim_mu);
+        if (ok) {
+            auth__lim_reset(&a->lim, ukey);
+        } else {
+            auth__lim_fail(&a->lim, ukey, now2);
+            auth__lim_fail(&a->lim, akey, now2);
+        }
+        pthread_mutex_unlock(&a->lim_mu);
     }
+    hash_leave(a);
     sodium_memzero(u.hash, sizeof u.hash);
+    if (locked > 0)
+        return err_set(e, ERR_BUSY, "too many failed logins; try again in %lld s",
+                       (long long)((locked + 999) / 1000));
 
     char tok[AUTH_TOKEN_LEN], hex[AUTH__HASH_HEX];
     unsigned char raw[32];
@@ -577,15 +601,6 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
         .hash_hex = ok ? hex : NULL, .now = now, .expires_ms = now + a->cfg.token_ttl_ms,
     };
     int rc = store_write(st, login_write_fn, &w, e);
-
-    pthread_mutex_lock(&a->lim_mu);
-    if (ok && rc == 0) {
-        auth__lim_reset(&a->lim, ukey);
-    } else if (!ok) {
-        auth__lim_fail(&a->lim, ukey, now);
-        auth__lim_fail(&a->lim, akey, now);
-    }
-    pthread_mutex_unlock(&a->lim_mu);
 
     if (rc)
         return rc;
