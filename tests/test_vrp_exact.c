@@ -322,8 +322,9 @@ static void test_cvrp(void **state)
     for (uint64_t seed = 1; seed <= 3; seed++) {
         struct rng r = {seed};
         g_seed = seed;
-        struct vrp_problem *p = base(&r, 8, 3);
-        for (int i = 0; i < 8; i++)
+        int n = seed == 1 ? 8 : 7; /* one 8-task case; 7 keeps the ASan pass short */
+        struct vrp_problem *p = base(&r, n, 3);
+        for (int i = 0; i < n; i++)
             p->tasks[i].delivery[0] = rnd(&r, 1, 6);
         for (int v = 0; v < 3; v++)
             p->vehicles[v].capacity[0] = 12;
