@@ -367,6 +367,40 @@ static void test_baseline(void **state)
     free(nodes);
 }
 
+
+static void test_sheets(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    int64_t rid = p.routes[0].id;
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    assert_int_equal(logistics_sheet_write(&p, rid, LOGISTICS_SHEET_CSV, &sb, &e), 0);
+    assert_true(strncmp(strbuf_str(&sb), "route_id,vehicle,", 17) == 0);
+    strbuf_reset(&sb);
+    assert_int_equal(logistics_sheet_write(&p, rid, LOGISTICS_SHEET_GEOJSON, &sb, &e), 0);
+    assert_non_null(strstr(strbuf_str(&sb), "\"LineString\""));
+    strbuf_reset(&sb);
+    assert_int_equal(logistics_sheet_write(&p, 0, LOGISTICS_SHEET_HTML, &sb, &e), 0);
+    assert_non_null(strstr(strbuf_str(&sb), "<svg"));
+    /* one QR per task stop */
+    size_t n_svg = 0, n_task = 0;
+    for (const char *q = strbuf_str(&sb); (q = strstr(q, "<svg")); q++)
+        n_svg++;
+    for (size_t r = 0; r < p.n_routes; r++)
+        n_task += p.routes[r].n_stops - 2;
+    assert_int_equal(n_svg, n_task);
+    strbuf_reset(&sb);
+    assert_int_equal(logistics_sheet_write(&p, 999999, LOGISTICS_SHEET_JSON, &sb, &e),
+                     ERR_NOTFOUND);
+    strbuf_release(&sb);
+    logistics_plan_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_bad_input_writes_nothing),
         cmocka_unit_test(test_travel_cache),
         cmocka_unit_test(test_baseline),
+        cmocka_unit_test(test_sheets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

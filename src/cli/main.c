@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"user", cli_user, "manage user accounts (user add ...)"},
     {"route", cli_route, "solve and check vehicle routing problems"},
     {"site", cli_site, "choose warehouse sites (p-median, facility location)"},
+    {"dispatch", cli_dispatch, "plan a day's deliveries and pickups for a depot"},
 };
 
 static void usage(FILE *to)

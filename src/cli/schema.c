@@ -7,6 +7,7 @@
 
 #include "auth/auth.h"
 #include "county/county.h"
+#include "logistics/logistics.h"
 #include "market/market.h"
 #include "telemetry/telemetry.h"
 
@@ -23,6 +24,7 @@ static const struct module_schema schema[] = {
     {"county", county_migrations, &county_migrations_len},
     {"market", market_migrations, &market_migrations_len},
     {"telemetry", telemetry_migrations, &telemetry_migrations_len},
+    {"logistics", logistics_migrations, &logistics_migrations_len},
 };
 
 int cli_register_schema(struct store *st, struct err *e)

@@ -30,6 +30,10 @@ extern const size_t http_routes_market_len;
 extern const struct http_route http_routes_telemetry[];
 extern const size_t http_routes_telemetry_len;
 #endif
+#if defined(RL_HAVE_LOGISTICS) && defined(RL_HAVE_JOBS)
+extern const struct http_route http_routes_logistics[];
+extern const size_t http_routes_logistics_len;
+#endif
 
 const struct http_route_group http_route_groups[] = {
     {"system", http_routes_system, &http_routes_system_len},
@@ -47,6 +51,9 @@ const struct http_route_group http_route_groups[] = {
 #endif
 #ifdef RL_HAVE_TELEMETRY
     {"telemetry", http_routes_telemetry, &http_routes_telemetry_len},
+#endif
+#if defined(RL_HAVE_LOGISTICS) && defined(RL_HAVE_JOBS)
+    {"logistics", http_routes_logistics, &http_routes_logistics_len},
 #endif
 };
 const size_t http_route_groups_len = RL_ARRAY_LEN(http_route_groups);

@@ -454,6 +454,18 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
 int logistics_site_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct strbuf *sb, struct err *e);
 
+/* ------------------------------------------------------------------ JSON */
+
+/* API representations; you own the result (json_object_put). Times RFC 3339,
+** co2_kg and load_factor as decimals beside the integer fields. */
+struct json_object *logistics_vehicle_to_json(const struct logistics_vehicle *v);
+struct json_object *logistics_kpis_to_json(const struct logistics_kpis *k);
+/* with_routes: routes with their stops and items, and the unassigned list. */
+struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool with_routes);
+/* Two plans' KPIs side by side with the difference b - a (and percent). */
+struct json_object *logistics_compare_json(const struct logistics_plan *a,
+                                           const struct logistics_plan *b);
+
 /* ---------------------------------------------------------------- schema */
 
 extern const struct store_migration logistics_migrations[];

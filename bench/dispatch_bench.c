@@ -1,0 +1,252 @@
+/*
+** dispatch_bench.c: behind bench/dispatch. Seeds the demo county in a
+** temporary database, makes a day of N orders (default 2,000) to village
+** service points (villages drawn by population, 1-12 kg each, 10 % chilled)
+** and a fleet of V vehicles at the hub (default 15, three of them chilled
+** vans), then:
+**   - plans it with logistics_plan_build under a time limit (the engine);
+**   - builds the county's naive baseline: each township served by its own
+**     fixed loop (its village points in nearest-neighbour order from the
+**     hub), one vehicle per loop, evaluated with logistics_plan_fixed;
+** and prints both plans' KPIs (the same KPI code) side by side as JSON.
+**
+** usage: dispatch_bench [--orders N] [--vehicles V] [--time-limit S] [--seed N]
+*/
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "county/county.h"
+#include "demo/demo.h"
+#include "geo/geo.h"
+#include "logistics/logistics.h"
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+int main(int argc, char **argv)
+{
+    int n_orders = 2000, n_veh = 15;
+    double limit = 20;
+    uint64_t seed = 7;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--orders"))
+            n_orders = (int)strtol(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--vehicles"))
+            n_veh = (int)strtol(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--time-limit"))
+            limit = strtod(argv[i + 1], NULL);
+        else if (!strcmp(argv[i], "--seed"))
+            seed = strtoull(argv[i + 1], NULL, 10);
+    }
+    char dir[] = "/tmp/rl-dispatch-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char path[300];
+    snprintf(path, sizeof path, "%s/b.db", dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    struct store *st;
+    if (store_open(&st, &cfg, &e) || demo_register_schema(st, &e) || store_migrate(st, &e) ||
+        demo_seed(st, NULL, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return 1;
+    }
+    struct county c;
+    county_first(st, &c, &e);
+    struct auth_principal sys = {.county_id = c.id, .role = AUTH_ROLE_ADMIN};
+    struct county_network net;
+    if (county_network_load(st, &sys, &net, &e)) {
+        fprintf(stderr, "network: %s\n", e.msg);
+        return 1;
+    }
+    int64_t hub = 0;
+    struct geo_point hub_pt = {0, 0};
+    for (size_t i = 0; i < net.n_nodes; i++)
+        if (net.nodes[i].kind == COUNTY_NODE_HUB && !hub) {
+            hub = net.nodes[i].id;
+            hub_pt = net.nodes[i].loc;
+        }
+    /* village points, weighted by population */
+    size_t n_pts = 0;
+    const struct county_node **pts = calloc(net.n_nodes, sizeof *pts);
+    int64_t *weight = calloc(net.n_nodes, sizeof *weight);
+    int64_t total_w = 0;
+    for (size_t i = 0; i < net.n_nodes; i++)
+        if (net.nodes[i].kind == COUNTY_NODE_POINT) {
+            int64_t pop = 300;
+            for (size_t v = 0; v < net.n_villages; v++)
+                if (net.villages[v].id == net.nodes[i].village_id)
+                    pop = net.villages[v].population;
+            pts[n_pts] = &net.nodes[i];
+            weight[n_pts++] = pop + 200;
+            total_w += pop + 200;
+        }
+    uint64_t s = seed;
+    struct logistics_work *work = calloc((size_t)n_orders, sizeof *work);
+    for (int i = 0; i < n_orders; i++) {
+        int64_t x = (int64_t)(rng(&s) % (uint64_t)total_w);
+        size_t k = 0;
+        while (x >= weight[k])
+            x -= weight[k++];
+        work[i].order_id = i + 1;
+        work[i].node_id = pts[k]->id;
+        work[i].village_id = pts[k]->village_id;
+        work[i].weight_g = 1000 + (int64_t)(rng(&s) % 11000);
+        work[i].volume_ml = work[i].weight_g * 2;
+        work[i].storage = rng(&s) % 10 == 0 ? LOGISTICS_CHILLED : LOGISTICS_AMBIENT;
+        work[i].label = "parcel";
+    }
+    struct logistics_vehicle *veh = calloc((size_t)n_veh, sizeof *veh);
+    for (int k = 0; k < n_veh; k++) {
+        bool cold = k >= n_veh - 3;
+        veh[k] = (struct logistics_vehicle){.id = k + 1, .depot_node_id = hub,
+                                            .capacity_g = cold ? 1000000 : 1500000,
+                                            .capacity_ml = cold ? 5000000 : 8000000,
+                                            .temp = cold ? LOGISTICS_TEMP_CHILLED
+                                                         : LOGISTICS_TEMP_NONE,
+                                            .cost_per_km_fen = cold ? 150 : 120,
+                                            .cost_per_hour_fen = 3000,
+                                            .fixed_cost_fen = cold ? 12000 : 8000,
+                                            .shift_start_min = 7 * 60, .shift_end_min = 19 * 60,
+                                            .co2_g_per_km = cold ? 280 : 220, .active = true};
+        snprintf(veh[k].plate, sizeof veh[k].plate, "BENCH-%02d", k + 1);
+    }
+    int64_t date_ms = 0;
+    time_parse_date("2026-11-30", &date_ms);
+    struct logistics_travel_cfg travel = {.road = GEO_ROAD_TOWNSHIP};
+
+    /* the optimised plan */
+    struct logistics_plan_params prm;
+    logistics_plan_params_default(&prm);
+    prm.time_limit_s = limit;
+    prm.seed = seed;
+    struct logistics_plan opt;
+    logistics_plan_init(&opt);
+    double t0 = time_mono_s();
+    if (logistics_plan_build(&net, &travel, date_ms, hub, veh, (size_t)n_veh, work,
+                             (size_t)n_orders, &prm, &opt, &e)) {
+        fprintf(stderr, "plan: %s\n", e.msg);
+        return 1;
+    }
+    double plan_s = time_mono_s() - t0;
+
+    /* the baseline: one nearest-neighbour loop per township */
+    size_t n_tw = net.n_townships;
+    int64_t **loops = calloc(n_tw, sizeof *loops);
+    size_t *loop_len = calloc(n_tw, sizeof *loop_len);
+    int *loop_veh = calloc(n_tw, sizeof *loop_veh);
+    size_t n_loops = 0;
+    int next_amb = 0, next_cold = n_veh - 3;
+    for (size_t t = 0; t < n_tw; t++) {
+        int64_t *ids = calloc(n_pts, sizeof *ids);
+        bool *used = calloc(n_pts, sizeof *used);
+        size_t n = 0;
+        bool chilled = false;
+        struct geo_point at = hub_pt;
+        for (;;) {
+            size_t best = n_pts;
+            double bd = 1e18;
+            for (size_t k = 0; k < n_pts; k++) {
+                if (used[k])
+                    continue;
+                bool mine = false;
+                for (size_t v = 0; v < net.n_villages && !mine; v++)
+                    mine = net.villages[v].id == pts[k]->village_id &&
+                           net.villages[v].township_id == net.townships[t].id;
+                if (!mine)
+                    continue;
+                double d = geo_haversine_m(at, pts[k]->loc);
+                if (d < bd) {
+                    bd = d;
+                    best = k;
+                }
+            }
+            if (best == n_pts)
+                break;
+            used[best] = true;
+            ids[n++] = pts[best]->id;
+            at = pts[best]->loc;
+        }
+        for (int i = 0; i < n_orders; i++)
+            for (size_t k = 0; k < n && !chilled; k++)
+                chilled = work[i].node_id == ids[k] && work[i].storage != LOGISTICS_AMBIENT;
+        free(used);
+        if (!n) {
+            free(ids);
+            continue;
+        }
+        int v = chilled && next_cold < n_veh ? next_cold++ : next_amb < n_veh - 3 ? next_amb++
+                                                                                  : next_cold++;
+        if (v >= n_veh) {
+            fprintf(stderr, "more township loops than vehicles\n");
+            return 1;
+        }
+        loops[n_loops] = ids;
+        loop_len[n_loops] = n;
+        loop_veh[n_loops++] = v;
+    }
+    struct logistics_plan base;
+    logistics_plan_init(&base);
+    if (logistics_plan_fixed(&net, &travel, date_ms, hub, veh, (size_t)n_veh, work,
+                             (size_t)n_orders, loop_veh, (const int64_t *const *)loops, loop_len,
+                             n_loops, &prm, &base, &e)) {
+        fprintf(stderr, "baseline: %s\n", e.msg);
+        return 1;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "orders", json_object_new_int(n_orders));
+    json_object_object_add(o, "vehicles", json_object_new_int(n_veh));
+    json_object_object_add(o, "village_points", json_object_new_int64((int64_t)n_pts));
+    json_object_object_add(o, "villages", json_object_new_int64((int64_t)net.n_villages));
+    json_object_object_add(o, "township_loops", json_object_new_int64((int64_t)n_loops));
+    json_object_object_add(o, "time_limit_s", rjson_new_double(limit, 4));
+    json_object_object_add(o, "plan_s", rjson_new_double(plan_s, 4));
+    json_object_object_add(o, "optimised", logistics_kpis_to_json(&opt.kpis));
+    json_object_object_add(o, "baseline", logistics_kpis_to_json(&base.kpis));
+    double red = base.kpis.distance_m
+                     ? 100.0 * (double)(base.kpis.distance_m - opt.kpis.distance_m) /
+                           (double)base.kpis.distance_m
+                     : 0;
+    json_object_object_add(o, "distance_reduction_pct", rjson_new_double(red, 4));
+    json_object_object_add(o, "cost_reduction_pct",
+                           rjson_new_double(base.kpis.cost_fen
+                                                ? 100.0 * (double)(base.kpis.cost_fen -
+                                                                   opt.kpis.cost_fen) /
+                                                      (double)base.kpis.cost_fen
+                                                : 0,
+                                            4));
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+    json_object_put(o);
+    logistics_plan_release(&opt);
+    logistics_plan_release(&base);
+    for (size_t i = 0; i < n_loops; i++)
+        free(loops[i]);
+    free(loops);
+    free(loop_len);
+    free(loop_veh);
+    free(veh);
+    free(work);
+    free(pts);
+    free(weight);
+    county_network_release(&net);
+    store_close(st);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+    return 0;
+}
