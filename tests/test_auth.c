@@ -531,6 +531,19 @@ static void test_devices(void **state)
     assert_int_equal(audit_count(f, "device.disable"), 1);
     assert_int_equal(auth_device_set_disabled(f->a, f->st, &actor, 4, d.id, false, &out, &e), 0);
     assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), 0);
+
+    /* A new token replaces every earlier one, at once. */
+    char t2[AUTH_TOKEN_LEN];
+    memset(t2, 0, sizeof t2);
+    assert_int_equal(auth_device_new_token(f->a, f->st, &actor, 5, d.id, t2, &e), ERR_NOTFOUND);
+    assert_int_equal(t2[0], 0);
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), 0);
+    assert_int_equal(auth_device_new_token(f->a, f->st, &actor, 4, d.id, t2, &e), 0);
+    assert_string_not_equal(t, t2);
+    assert_int_equal(auth_verify_token(f->a, f->st, t, &who, &e), ERR_AUTH);
+    assert_int_equal(auth_verify_token(f->a, f->st, t2, &who, &e), 0);
+    assert_int_equal(who.device_id, d.id);
+    assert_int_equal(audit_count(f, "device.token"), 1);
 }
 
 struct login_thread {

@@ -173,6 +173,13 @@ int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
 /* Disable (its token stops working at once in this process, within
 ** cache_ttl_ms elsewhere) or enable device `id` of county_id; audited.
 ** ERR_NOTFOUND when absent or in another county. a may be NULL. */
+/* A new token for device `id` of county_id; every earlier token of the
+** device stops working (at once here, within cache_ttl_ms elsewhere). For a
+** lost or leaked credential when the device (and what is bound to it) stays.
+** Audited; ERR_NOTFOUND when absent or in another county. a may be NULL. */
+int auth_device_new_token(struct auth *a, struct store *st, const struct auth_principal *actor,
+                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN],
+                          struct err *e);
 int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth_principal *actor,
                              int64_t county_id, int64_t id, bool disabled,
                              struct auth_device *out, struct err *e);

@@ -619,3 +619,59 @@ int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth
     auth__cache_forget_device(a, id);
     return rc;
 }
+
+struct dev_tok_ctx {
+    int64_t county_id, id, actor_id, now;
+    const char *hash_hex;
+};
+
+static int dev_tok_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct dev_tok_ctx *x = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT 1 FROM devices WHERE id = ? AND county_id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->id);
+    store_bind_i64(s, 2, x->county_id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no device %lld", (long long)x->id);
+    rc = store_prepare(c,
+                       "UPDATE auth_tokens SET revoked_ms = ? WHERE device_id = ?"
+                       " AND revoked_ms IS NULL",
+                       &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->now);
+    store_bind_i64(s, 2, x->id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    rc = auth__token_insert(c, x->hash_hex, x->county_id, 0, x->id, x->now, 0, e);
+    if (rc)
+        return rc;
+    return store_audit(c, x->county_id, x->actor_id, "device.token", "device", x->id, NULL, e);
+}
+
+int auth_device_new_token(struct auth *a, struct store *st, const struct auth_principal *actor,
+                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN],
+                          struct err *e)
+{
+    if (sodium_init() < 0)
+        return err_set(e, ERR_INTERNAL, "libsodium failed to initialise");
+    char tok[AUTH_TOKEN_LEN], hex[AUTH__HASH_HEX];
+    unsigned char raw[32];
+    auth__token_new(tok);
+    auth__token_hash(tok, raw, hex);
+    struct dev_tok_ctx x = {county_id, id, actor ? actor->user_id : 0,
+                            a ? auth_now_ms(a) : time_now_ms(), hex};
+    int rc = store_write(st, dev_tok_fn, &x, e);
+    auth__cache_forget_device(a, id);
+    if (rc == 0)
+        memcpy(token, tok, AUTH_TOKEN_LEN);
+    sodium_memzero(tok, sizeof tok);
+    return rc;
+}

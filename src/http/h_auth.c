@@ -1,7 +1,8 @@
 /*
 ** h_auth.c: accounts over HTTP. Login and logout, who am I, user management
 ** for a county's admins (auditors may read), and device registration and
-** disabling (a lost or stolen sensor) for admins and operators.
+** disabling (a lost or stolen sensor) and new tokens (a leaked one) for
+** admins and operators.
 **
 ** Tenancy: every user and device read or written here is in the caller's
 ** county; the county comes from the token, never from the body, so another
@@ -426,6 +427,25 @@ static void h_device_patch(struct app *app, struct http_req *req, struct http_re
     http_resp_json(w, 200, device_json(&d));
 }
 
+static void h_device_token(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    err_clear(&e);
+    int64_t id;
+    char token[AUTH_TOKEN_LEN];
+    if (http_param_id(req, "id", &id, &e) ||
+        auth_device_new_token(app->auth, app->store, &req->who, req->who.county_id, id, token,
+                              &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "id", json_object_new_int64(id));
+    json_object_object_add(r, "token", json_object_new_string(token));
+    http_resp_header(w, "Cache-Control", "no-store");
+    http_resp_json(w, 201, r);
+}
+
 #define ADMIN AUTH_ROLE_BIT(AUTH_ROLE_ADMIN)
 #define AUDITOR AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR)
 #define DEVICE AUTH_ROLE_BIT(AUTH_ROLE_DEVICE)
@@ -441,5 +461,6 @@ const struct http_route http_routes_auth[] = {
     {"GET", "/api/v1/devices", h_devices_list, AUTH_STAFF | AUDITOR, 0},
     {"POST", "/api/v1/devices", h_devices_create, AUTH_STAFF, 0},
     {"PATCH", "/api/v1/devices/{id}", h_device_patch, AUTH_STAFF, 0},
+    {"POST", "/api/v1/devices/{id}/tokens", h_device_token, AUTH_STAFF, 0},
 };
 const size_t http_routes_auth_len = RL_ARRAY_LEN(http_routes_auth);

@@ -504,6 +504,26 @@ static void test_devices(void **state)
     ts_resp_free(&r);
     assert_int_equal(get(f, "/api/v1/me", dev, &r), 401);
     ts_resp_free(&r);
+    /* A new token for the (re-enabled) device; the old one stays dead. */
+    assert_int_equal(ts_post_json(&f->s, "PATCH", path, op, "{\"disabled\":false}", &r), 0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev, &r), 200);
+    ts_resp_free(&r);
+    char tpath[96];
+    snprintf(tpath, sizeof tpath, "%s/tokens", path);
+    assert_int_equal(post(f, tpath, adm2, NULL, &r), 404);
+    ts_resp_free(&r);
+    assert_int_equal(post(f, tpath, op, NULL, &r), 201);
+    char dev2[128];
+    snprintf(dev2, sizeof dev2, "%s", jstr(r.json, "token", NULL));
+    assert_int_equal(strlen(dev2), 43);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev, &r), 401);
+    ts_resp_free(&r);
+    assert_int_equal(get(f, "/api/v1/me", dev2, &r), 200);
+    assert_int_equal(jint(r.json, "id", NULL), id);
+    ts_resp_free(&r);
 }
 
 /* `ruralink user set` beside a running server: a password reset ends the

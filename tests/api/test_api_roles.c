@@ -63,6 +63,7 @@ static const struct policy {
     {"GET", "/api/v1/devices", ADMIN | OPERATOR | AUDITOR},
     {"POST", "/api/v1/devices", ADMIN | OPERATOR},
     {"PATCH", "/api/v1/devices/{id}", ADMIN | OPERATOR},
+    {"POST", "/api/v1/devices/{id}/tokens", ADMIN | OPERATOR},
     /* county network: every person reads, staff write, only admins add counties */
     {"GET", "/api/v1/counties", AUTH_ANY_USER},
     {"POST", "/api/v1/counties", ADMIN},
