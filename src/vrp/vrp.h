@@ -217,7 +217,10 @@ void vrp_solution_free(struct vrp_solution *s);
 ** Computes the schedule (earliest arrivals, waiting), loads, distances and
 ** costs from the problem alone; this is the code the checker trusts, kept
 ** apart from the solver's incremental evaluation. Fails with ERR_INFEASIBLE
-** and a message naming the first broken constraint unless allow_infeasible.
+** and a message naming the first broken constraint unless allow_infeasible;
+** with allow_infeasible it returns 0 and, when a constraint is broken,
+** leaves that message in e (e->code == ERR_INFEASIBLE, else 0). A task or a
+** vehicle used twice is refused in both modes. Rules: docs/internals/vrp.md.
 */
 struct vrp_seq {
     int vehicle;
