@@ -407,6 +407,37 @@ static void test_orders_lifecycle(void **state)
         ts_resp_free(&r);
     }
     problem(f, "POST", path, f->op, "{\"status\":\"cancelled\"}", 409, NULL);
+    /* payment */
+    snprintf(path, sizeof path, "/api/v1/orders/%lld/payment", (long long)id);
+    problem(f, "POST", path, f->b1, "{\"status\":\"paid\"}", 403, NULL);
+    problem(f, "POST", path, f->op, "{\"status\":\"paid\",\"method\":\"external\"}", 400,
+            "payment_ref");
+    assert_int_equal(req(f, "POST", path, f->m1,
+                         "{\"status\":\"paid\",\"method\":\"external\",\"ref\":\"WX-9\"}",
+                         &r),
+                     200);
+    struct json_object *pay;
+    assert_true(json_object_object_get_ex(r.json, "payment", &pay));
+    assert_string_equal(jstr(pay, "status"), "paid");
+    assert_string_equal(jstr(pay, "ref"), "WX-9");
+    ts_resp_free(&r);
+    /* stock: 20 received, 3 sold; an adjustment below zero is refused */
+    assert_int_equal(req(f, "GET", "/api/v1/inventory?include_empty=1", f->op, NULL, &r), 200);
+    assert_int_equal(jint(r.json, "total_qty"), 17);
+    struct json_object *items, *lot;
+    json_object_object_get_ex(r.json, "items", &items);
+    lot = json_object_array_get_idx(items, 0);
+    int64_t lot_id = jint(lot, "id");
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/inventory/lots/%lld/adjust", (long long)lot_id);
+    problem(f, "POST", path, f->m1, "{\"delta\":-18,\"reason\":\"count\"}", 409, "lot");
+    problem(f, "POST", path, f->m2, "{\"delta\":-1,\"reason\":\"count\"}", 403, NULL);
+    assert_int_equal(req(f, "POST", path, f->m1, "{\"delta\":-2,\"reason\":\"破损\"}", &r), 200);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/products/%lld", (long long)product);
+    assert_int_equal(req(f, "GET", path, f->b1, NULL, &r), 200);
+    assert_int_equal(jint(r.json, "stock"), 15);
+    ts_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/orders/%lld", (long long)id);
     assert_int_equal(req(f, "GET", path, f->b1, NULL, &r), 200);
     assert_string_equal(jstr(r.json, "status"), "delivered");
