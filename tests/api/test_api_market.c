@@ -61,7 +61,7 @@ static int group_setup(void **state)
         return -1;
     snprintf(template_db, sizeof template_db, "%s/template.db", template_dir);
     for (size_t i = 0; i < RL_ARRAY_LEN(users); i++)
-        if (user_add(template_db, users[i][0], users[i][1], atoi(users[i][2])) != 0)
+        if (user_add(template_db, users[i][0], users[i][1], (int)(users[i][2][0] - '0')) != 0)
             return -1;
     return 0;
 }
