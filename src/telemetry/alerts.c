@@ -176,31 +176,23 @@ static int cmp_tsv(const void *a, const void *b)
 }
 
 /* The readings in [from, to] (at most 20, oldest first) wherever they are:
-** tm_readings, the memtable, or the batch being written. */
+** tm_chunks, the memtable, or the batch being written. */
 static int readings_json(struct store_conn *c, struct telemetry *t, int64_t sid, int64_t from,
                          int64_t to, const int64_t *bts, const double *bv, size_t bn,
                          struct strbuf *sb, struct err *e)
 {
     struct tsv *v = NULL;
     size_t n = 0, cap = 0;
-    struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? AND "
-                           "ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms LIMIT 20",
-                           &s, e);
+    struct mt_row *st;
+    size_t ns;
+    int rc = tm__chunks_read(c, sid, from, to + 1, &st, &ns, e);
     if (rc)
         return rc;
-    store_bind_i64(s, 1, sid);
-    store_bind_i64(s, 2, from);
-    store_bind_i64(s, 3, to);
-    while ((rc = store_step(s, e)) == STORE_ROW) {
+    for (size_t i = 0; i < ns && i < 20; i++) {
         xgrow((void **)&v, &cap, n + 1, sizeof *v);
-        v[n++] = (struct tsv){store_col_i64(s, 0), store_col_double(s, 1)};
+        v[n++] = (struct tsv){st[i].ts, st[i].v};
     }
-    if (rc < 0) {
-        free(v);
-        return rc;
-    }
+    free(st);
     struct mt_row *mem;
     size_t nm = tm__mt_collect(t, sid, from, to + 1, &mem);
     for (size_t i = 0; i < nm && i < 20; i++) {

@@ -13,7 +13,7 @@
 **   2. Unknown series are looked up or created (tm_series).
 **   3. Readings are sorted by (series, time) and appended as ONE row of
 **      tm_ingest_log (memtable.c explains why, and how they reach
-**      tm_readings); a reading with the same series and time as a stored one
+**      tm_chunks); a reading with the same series and time as a stored one
 **      replaces its value (InfluxDB's rule), so a replay without a key
 **      still never duplicates.
 **   4. Monitored series feed their excursion detector (same transaction).

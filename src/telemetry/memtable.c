@@ -1,24 +1,24 @@
 /*
 ** memtable.c: the write-optimised path between ingest and tm_readings.
 **
-** Inserting each request's readings straight into tm_readings (primary key
+** Inserting each request's readings straight into a row-per-reading table (key
 ** series, time) dirties one B-tree leaf per series per request: with 10,000
 ** interleaved series a 5,000-reading batch rewrites ~5,000 pages, and the
 ** bench showed ~50k readings/s. So a request instead appends ONE row to
 ** tm_ingest_log (its readings packed in a blob) in its store_write: that is
 ** what makes it durable before the acknowledgement. After the commit its
 ** readings also go into the in-memory table (the "memtable"); queries read
-** memtable + tm_readings, so an acknowledged reading is visible at once.
+** memtable + tm_chunks, so an acknowledged reading is visible at once.
 **
-** A flusher thread moves the memtable into tm_readings: it freezes the
-** active memtable (a new one takes the writes), sorts the frozen rows by
-** (series, time, arrival), keeps the last of equal (series, time), inserts
-** them in large sorted transactions (each leaf page touched about once per
-** flush), then deletes exactly the log rows the frozen memtable came from,
-** and drops it. A crash at any point loses nothing: unflushed log rows are
-** replayed into the memtable by telemetry_new, and re-inserting already
-** flushed rows is an upsert. Ingest waits (backpressure) while the two
-** memtables hold more than max_mem_rows.
+** A flusher thread moves the memtable into tm_chunks (chunks.c): it
+** freezes the active memtable (a new one takes the writes), and in ONE
+** transaction writes each series' readings (sorted by time, the last of
+** equal times kept) as compressed chunks, deletes exactly the log rows the
+** frozen memtable came from, and records the chunk generation; then drops
+** it. A crash at any point loses nothing and duplicates nothing: before the
+** commit the log rows are still there and are replayed into the memtable by
+** telemetry_new; after it they are gone. Ingest waits (backpressure) while
+** the two memtables hold more than max_mem_rows.
 */
 #include "telemetry/telemetry_int.h"
 
@@ -26,7 +26,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FLUSH_TXN_ROWS 100000
 
 struct memtable *tm__mt_new(void)
 {
@@ -99,35 +98,6 @@ void tm__mt_add(struct telemetry *t, int64_t log_id, const struct mt_row *rows, 
     m->log_ids[m->nlog++] = log_id;
 }
 
-static int cmp_row_ts(const void *a, const void *b)
-{
-    const struct mt_row *x = a, *y = b;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
-    return (x->seq > y->seq) - (x->seq < y->seq);
-}
-
-static int cmp_row_full(const void *a, const void *b)
-{
-    const struct mt_row *x = a, *y = b;
-    if (x->sid != y->sid)
-        return x->sid < y->sid ? -1 : 1;
-    return cmp_row_ts(a, b);
-}
-
-/* Keep the last (highest seq) of equal keys in a sorted array. */
-static size_t dedupe(struct mt_row *r, size_t n, bool by_sid)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (k && r[k - 1].ts == r[i].ts && (!by_sid || r[k - 1].sid == r[i].sid))
-            r[k - 1] = r[i];
-        else
-            r[k++] = r[i];
-    }
-    return k;
-}
-
 size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to,
                       struct mt_row **out)
 {
@@ -148,10 +118,7 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
         }
     }
     pthread_mutex_unlock(&t->mu);
-    if (n > 1) {
-        qsort(v, n, sizeof *v, cmp_row_ts);
-        n = dedupe(v, n, false);
-    }
+    n = tm__sorted_dedupe(v, n);
     *out = v;
     return n;
 }
@@ -159,65 +126,65 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
 /* ------------------------------------------------------------------ flush */
 
 struct flush_arg {
-    const struct mt_row *rows;
-    size_t n;
-    const int64_t *log_ids;
-    size_t nlog;
+    struct telemetry *t;
+    struct memtable *f;
+    int64_t gen;
 };
 
-static const char *insert_sql(size_t rows, char *buf, size_t cap)
+static int cmp_ser(const void *a, const void *b)
 {
-    size_t n = (size_t)snprintf(buf, cap, "INSERT INTO tm_readings (series_id, ts_ms, value) VALUES ");
-    for (size_t i = 0; i < rows; i++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s(?, ?, ?)", i ? ", " : "");
-    snprintf(buf + n, cap - n,
-             " ON CONFLICT (series_id, ts_ms) DO UPDATE SET value = excluded.value");
-    return buf;
+    const struct mt_ser *x = *(const struct mt_ser *const *)a, *y = *(const struct mt_ser *const *)b;
+    return (x->sid > y->sid) - (x->sid < y->sid);
 }
 
-#define ROWS_PER_INSERT 64
-
-static int flush_rows_fn(struct store_conn *c, void *arg, struct err *e)
+/* One transaction: every series' chunks, the log rows deleted, the
+** generation recorded. So a crash leaves either all of it or none. */
+static int flush_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct flush_arg *a = arg;
-    char full[ROWS_PER_INSERT * 12 + 200], part[ROWS_PER_INSERT * 12 + 200];
-    insert_sql(ROWS_PER_INSERT, full, sizeof full);
-    size_t i = 0;
-    while (i < a->n) {
-        size_t k = a->n - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : a->n - i;
-        const char *sql = k == ROWS_PER_INSERT ? full : insert_sql(k, part, sizeof part);
+    struct memtable *f = a->f;
+    struct mt_ser **ss = xmalloc((f->nser ? f->nser : 1) * sizeof *ss);
+    size_t k = 0;
+    for (size_t i = 0; i < f->ser_cap; i++)
+        if (f->ser[i].sid)
+            ss[k++] = &f->ser[i];
+    qsort(ss, k, sizeof *ss, cmp_ser);
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_init(&sb, 0);
+    int rc = 0;
+    struct mt_row *tmp = NULL;
+    size_t tcap = 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        xgrow((void **)&tmp, &tcap, ss[i]->n, sizeof *tmp);
+        memcpy(tmp, ss[i]->rows, ss[i]->n * sizeof *tmp);
+        size_t n = tm__sorted_dedupe(tmp, ss[i]->n);
+        rc = tm__chunks_write(c, ss[i]->sid, tmp, n, a->gen, &sb, e);
+    }
+    free(tmp);
+    strbuf_release(&sb);
+    free(ss);
+    for (size_t i = 0; i < f->nlog && !rc; i++) {
         struct store_stmt *st;
-        int rc = store_prepare(c, sql, &st, e);
+        rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
         if (rc)
-            return rc;
-        for (size_t j = 0; j < k; j++) {
-            const struct mt_row *r = &a->rows[i + j];
-            store_bind_i64(st, (int)(3 * j + 1), r->sid);
-            store_bind_i64(st, (int)(3 * j + 2), r->ts);
-            store_bind_double(st, (int)(3 * j + 3), r->v);
+            break;
+        store_bind_i64(st, 1, f->log_ids[i]);
+        rc = store_step(st, e);
+        rc = rc < 0 ? rc : 0;
+    }
+    if (!rc) {
+        struct store_stmt *st;
+        rc = store_prepare(c,
+                           "INSERT INTO tm_meta (county_id, k, v) VALUES (0, 'chunk_gen', ?) "
+                           "ON CONFLICT (county_id, k) DO UPDATE SET v = excluded.v",
+                           &st, e);
+        if (!rc) {
+            store_bind_i64(st, 1, a->gen);
+            rc = store_step(st, e);
+            rc = rc < 0 ? rc : 0;
         }
-        rc = store_step(st, e);
-        if (rc < 0)
-            return rc;
-        i += k;
     }
-    return 0;
-}
-
-static int flush_log_fn(struct store_conn *c, void *arg, struct err *e)
-{
-    struct flush_arg *a = arg;
-    for (size_t i = 0; i < a->nlog; i++) {
-        struct store_stmt *st;
-        int rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
-        if (rc)
-            return rc;
-        store_bind_i64(st, 1, a->log_ids[i]);
-        rc = store_step(st, e);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return rc;
 }
 
 int tm_flush(struct telemetry *t, struct err *e)
@@ -233,28 +200,11 @@ int tm_flush(struct telemetry *t, struct err *e)
     int rc = 0;
     if (f) {
         /* the frozen memtable is immutable now: read it without the lock */
-        struct mt_row *rows = xmalloc((f->n ? f->n : 1) * sizeof *rows);
-        size_t k = 0;
-        for (size_t i = 0; i < f->ser_cap; i++) {
-            const struct mt_ser *ser = &f->ser[i];
-            if (ser->sid) {
-                memcpy(rows + k, ser->rows, ser->n * sizeof *rows);
-                k += ser->n;
-            }
-        }
-        qsort(rows, k, sizeof *rows, cmp_row_full);
-        size_t n = dedupe(rows, k, true);
-        for (size_t i = 0; i < n && !rc; i += FLUSH_TXN_ROWS) {
-            struct flush_arg a = {rows + i, n - i < FLUSH_TXN_ROWS ? n - i : FLUSH_TXN_ROWS,
-                                  NULL, 0};
-            rc = store_write(t->st, flush_rows_fn, &a, e);
-        }
+        int64_t now = time_now_ms();
+        struct flush_arg a = {t, f, t->gen + 1 > now ? t->gen + 1 : now};
+        rc = store_write(t->st, flush_fn, &a, e);
         if (!rc) {
-            struct flush_arg a = {NULL, 0, f->log_ids, f->nlog};
-            rc = store_write(t->st, flush_log_fn, &a, e);
-        }
-        free(rows);
-        if (!rc) {
+            t->gen = a.gen;
             pthread_mutex_lock(&t->mu);
             t->frozen = NULL;
             pthread_cond_broadcast(&t->flushed);
@@ -343,7 +293,22 @@ static int replay_fn(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
+static int gen_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct telemetry *t = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = 'chunk_gen'",
+                           &s, e);
+    if (rc)
+        return rc;
+    rc = store_step(s, e);
+    if (rc == STORE_ROW)
+        t->gen = store_col_i64(s, 0);
+    return rc < 0 ? rc : 0;
+}
+
 int tm__replay_log(struct telemetry *t, struct err *e)
 {
-    return store_read(t->st, replay_fn, t, e);
+    int rc = store_read(t->st, gen_fn, t, e);
+    return rc ? rc : store_read(t->st, replay_fn, t, e);
 }

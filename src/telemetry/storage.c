@@ -15,8 +15,9 @@
 ** The boundaries (where raw / minute data were deleted up to) are kept in
 ** tm_meta, so no reading is counted twice.
 **
-** Maintenance. tm_maintain() rolls complete hours of raw data into 1-minute
-** and 1-hour aggregates (watermark in tm_meta), then deletes raw and minute
+** Maintenance. tm_maintain() flushes the memtable, compacts small chunks,
+** rolls complete hours of raw data into 1-minute and 1-hour aggregates
+** (watermark in tm_meta), then deletes raw chunks (whole days) and minute
 ** data past retention, never beyond the watermark (nothing is deleted before
 ** it is rolled up).
 */
@@ -144,8 +145,8 @@ void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size
 #define SERIES_COLS \
     "s.id, s.county_id, s.device_id, s.skey, s.measurement, s.field, " \
     "COALESCE(m.profile, ''), " \
-    "(SELECT MIN(ts_ms) FROM tm_readings r WHERE r.series_id = s.id), " \
-    "(SELECT MAX(ts_ms) FROM tm_readings r WHERE r.series_id = s.id) "
+    "(SELECT MIN(t0) FROM tm_chunks r WHERE r.series_id = s.id), " \
+    "(SELECT MAX(t1) FROM tm_chunks r WHERE r.series_id = s.id) "
 
 static void copy_text(char *dst, size_t cap, const char *s)
 {
@@ -219,6 +220,8 @@ struct get_arg {
     int64_t county_id, id;
     const char *key;
     struct tm_series *out;
+    struct mt_row *rows; /* stored readings (get) */
+    size_t nrows;
 };
 
 static int get_fn(struct store_conn *c, void *arg, struct err *e)
@@ -226,8 +229,7 @@ static int get_fn(struct store_conn *c, void *arg, struct err *e)
     struct get_arg *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT " SERIES_COLS ", "
-                           "(SELECT COUNT(*) FROM tm_readings r WHERE r.series_id = s.id) "
+                           "SELECT " SERIES_COLS
                            "FROM tm_series s LEFT JOIN tm_monitors m ON m.series_id = s.id "
                            "WHERE s.county_id = ? AND s.id = ?",
                            &s, e);
@@ -241,26 +243,39 @@ static int get_fn(struct store_conn *c, void *arg, struct err *e)
     if (rc != STORE_ROW)
         return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)a->id);
     row_series(s, a->out);
-    a->out->count = store_col_i64(s, 9);
-    return 0;
+    return tm__chunks_read(c, a->id, INT64_MIN / 2, INT64_MAX / 2, &a->rows, &a->nrows, e);
 }
 
 int tm_series_get(struct telemetry *t, int64_t county_id, int64_t id, struct tm_series *out,
                   struct err *e)
 {
-    struct get_arg a = {county_id, id, NULL, out};
+    struct get_arg a = {county_id, id, NULL, out, NULL, 0};
     struct mt_row *mem;
-    size_t n = tm__mt_collect(t, id, INT64_MIN, INT64_MAX, &mem);
+    size_t n = tm__mt_collect(t, id, INT64_MIN / 2, INT64_MAX / 2, &mem);
     int rc = store_read(t->st, get_fn, &a, e);
-    if (rc == 0 && n) {
-        /* readings not flushed yet (a reading both in memory and in the table
-        ** is counted twice until the flush: rare, replaced values only) */
-        out->count += (int64_t)n;
-        if (!out->first_ms || mem[0].ts < out->first_ms)
-            out->first_ms = mem[0].ts;
-        if (mem[n - 1].ts > out->last_ms)
-            out->last_ms = mem[n - 1].ts;
+    if (rc == 0) {
+        /* distinct times over the table and memory */
+        size_t i = 0, j = 0;
+        int64_t count = 0;
+        while (i < a.nrows || j < n) {
+            if (j == n || (i < a.nrows && a.rows[i].ts < mem[j].ts)) {
+                i++;
+            } else {
+                if (i < a.nrows && a.rows[i].ts == mem[j].ts)
+                    i++;
+                j++;
+            }
+            count++;
+        }
+        out->count = count;
+        if (n) {
+            if (!out->first_ms || mem[0].ts < out->first_ms)
+                out->first_ms = mem[0].ts;
+            if (mem[n - 1].ts > out->last_ms)
+                out->last_ms = mem[n - 1].ts;
+        }
     }
+    free(a.rows);
     free(mem);
     return rc;
 }
@@ -286,7 +301,7 @@ static int find_fn(struct store_conn *c, void *arg, struct err *e)
 int tm_series_find(struct telemetry *t, int64_t county_id, const char *key, int64_t *id,
                    struct err *e)
 {
-    struct get_arg a = {county_id, 0, key, NULL};
+    struct get_arg a = {county_id, 0, key, NULL, NULL, 0};
     int rc = store_read(t->st, find_fn, &a, e);
     if (rc == 0)
         *id = a.id;
@@ -345,6 +360,39 @@ static void push_raw(struct query_arg *a, int64_t ts, double v)
     a->v[a->n++] = v;
 }
 
+/* Stored readings in [lo, hi) merged with the ones in memory (a->mem,
+** sorted): sorted by time, memory wins for equal times. Caller frees. */
+static int merged(struct store_conn *c, struct query_arg *a, int64_t lo, int64_t hi,
+                  struct mt_row **out, size_t *nout, struct err *e)
+{
+    struct mt_row *st;
+    size_t ns;
+    int rc = tm__chunks_read(c, a->series_id, lo, hi, &st, &ns, e);
+    if (rc)
+        return rc;
+    size_t m0 = 0;
+    while (m0 < a->nmem && a->mem[m0].ts < lo)
+        m0++;
+    size_t m1 = m0;
+    while (m1 < a->nmem && a->mem[m1].ts < hi)
+        m1++;
+    struct mt_row *r = xmalloc((ns + (m1 - m0) + 1) * sizeof *r);
+    size_t i = 0, j = m0, k = 0;
+    while (i < ns || j < m1) {
+        if (j == m1 || (i < ns && st[i].ts < a->mem[j].ts)) {
+            r[k++] = st[i++];
+        } else {
+            if (i < ns && st[i].ts == a->mem[j].ts)
+                i++;
+            r[k++] = a->mem[j++];
+        }
+    }
+    free(st);
+    *out = r;
+    *nout = k;
+    return 0;
+}
+
 static int check_series(struct store_conn *c, int64_t county_id, int64_t series_id,
                         struct err *e)
 {
@@ -394,38 +442,14 @@ static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int6
     if (res_ms == 0) {
         /* raw: stored readings merged with those still in memory (memory
         ** wins for equal times), aggregated here */
-        rc = store_prepare(c,
-                           "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? "
-                           "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms",
-                           &s, e);
+        struct mt_row *r;
+        size_t n;
+        rc = merged(c, a, lo, hi, &r, &n, e);
         if (rc)
             return rc;
-        store_bind_i64(s, 1, a->series_id);
-        store_bind_i64(s, 2, lo);
-        store_bind_i64(s, 3, hi);
-        size_t m = 0;
-        while (m < a->nmem && a->mem[m].ts < lo)
-            m++;
-        for (;;) {
-            rc = store_step(s, e);
-            if (rc < 0)
-                return rc;
-            bool have = rc == STORE_ROW;
-            int64_t ts = have ? store_col_i64(s, 0) : INT64_MAX;
-            while (m < a->nmem && a->mem[m].ts < hi && a->mem[m].ts <= ts) {
-                const struct mt_row *r = &a->mem[m++];
-                merge(&a->b[(r->ts - a->from) / a->step], r->v, r->v, r->v, 1);
-                if (r->ts == ts)
-                    goto next; /* replaced by the newer reading in memory */
-            }
-            if (!have)
-                break;
-            {
-                double v = store_col_double(s, 1);
-                merge(&a->b[(ts - a->from) / a->step], v, v, v, 1);
-            }
-        next:;
-        }
+        for (size_t i = 0; i < n; i++)
+            merge(&a->b[(r[i].ts - a->from) / a->step], r[i].v, r[i].v, r[i].v, 1);
+        free(r);
         return 0;
     } else {
         rc = store_prepare(c,
@@ -459,36 +483,14 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
     if (rc)
         return rc;
     if (a->step == 0) {
-        struct store_stmt *s;
-        rc = store_prepare(c,
-                           "SELECT ts_ms, value FROM tm_readings WHERE series_id = ? "
-                           "AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms LIMIT ?",
-                           &s, e);
+        struct mt_row *r;
+        size_t n;
+        rc = merged(c, a, a->from, a->to, &r, &n, e);
         if (rc)
             return rc;
-        store_bind_i64(s, 1, a->series_id);
-        store_bind_i64(s, 2, a->from);
-        store_bind_i64(s, 3, a->to);
-        store_bind_i64(s, 4, (int64_t)a->max);
-        size_t m = 0;
-        for (;;) {
-            rc = store_step(s, e);
-            if (rc < 0)
-                return rc;
-            bool have = rc == STORE_ROW;
-            int64_t ts = have ? store_col_i64(s, 0) : INT64_MAX;
-            double v = have ? store_col_double(s, 1) : 0;
-            while (m < a->nmem && a->mem[m].ts <= ts && a->n < a->max) {
-                if (a->mem[m].ts == ts)
-                    have = false; /* the reading in memory replaces it */
-                push_raw(a, a->mem[m].ts, a->mem[m].v);
-                m++;
-            }
-            if (have && a->n < a->max)
-                push_raw(a, ts, v);
-            if (ts == INT64_MAX || a->n >= a->max)
-                break;
-        }
+        for (size_t i = 0; i < n && a->n < a->max; i++)
+            push_raw(a, r[i].ts, r[i].v);
+        free(r);
         return 0;
     }
     int64_t raw_from = meta_get(c, "raw_deleted_before", 0, e);
@@ -608,6 +610,60 @@ static int exec_range(struct store_conn *c, const char *sql, int64_t a1, int64_t
     return 0;
 }
 
+/* 1-minute aggregates of every series' stored readings in [lo, hi). */
+static int roll_minutes(struct store_conn *c, int64_t lo, int64_t hi, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT id FROM tm_series ORDER BY id", &s, e);
+    if (rc)
+        return rc;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&ids, &cap, n + 1, sizeof *ids);
+        ids[n++] = store_col_i64(s, 0);
+    }
+    rc = rc < 0 ? rc : 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        struct mt_row *r;
+        size_t nr;
+        rc = tm__chunks_read(c, ids[i], lo, hi, &r, &nr, e);
+        size_t j = 0;
+        while (!rc && j < nr) {
+            int64_t minute = r[j].ts - ((r[j].ts % MIN_MS) + MIN_MS) % MIN_MS;
+            double mn = r[j].v, mx = r[j].v, sum = 0;
+            int64_t cnt = 0;
+            while (j < nr && r[j].ts < minute + MIN_MS) {
+                mn = r[j].v < mn ? r[j].v : mn;
+                mx = r[j].v > mx ? r[j].v : mx;
+                sum += r[j].v;
+                cnt++;
+                j++;
+            }
+            rc = store_prepare(c,
+                               "INSERT INTO tm_rollups (series_id, res_ms, ts_ms, vmin, vmax, "
+                               "vsum, n) VALUES (?, 60000, ?, ?, ?, ?, ?) "
+                               "ON CONFLICT (series_id, res_ms, ts_ms) DO UPDATE SET "
+                               "vmin = excluded.vmin, vmax = excluded.vmax, "
+                               "vsum = excluded.vsum, n = excluded.n",
+                               &s, e);
+            if (rc)
+                break;
+            store_bind_i64(s, 1, ids[i]);
+            store_bind_i64(s, 2, minute);
+            store_bind_double(s, 3, mn);
+            store_bind_double(s, 4, mx);
+            store_bind_double(s, 5, sum);
+            store_bind_i64(s, 6, cnt);
+            rc = store_step(s, e);
+            rc = rc < 0 ? rc : 0;
+        }
+        free(r);
+    }
+    free(ids);
+    return rc;
+}
+
 static int maint_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct maint_arg *m = arg;
@@ -616,17 +672,7 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t new_wm = (m->now / HOUR_MS) * HOUR_MS;
     int rc = 0;
     if (new_wm > wm) {
-        rc = exec_range(c,
-                        "INSERT INTO tm_rollups (series_id, res_ms, ts_ms, vmin, vmax, vsum, n) "
-                        "SELECT r.series_id, 60000, (r.ts_ms / 60000) * 60000, MIN(r.value), "
-                        "MAX(r.value), SUM(r.value), COUNT(*) FROM tm_series s "
-                        "JOIN tm_readings r ON r.series_id = s.id "
-                        "WHERE r.ts_ms >= ? AND r.ts_ms < ? "
-                        "GROUP BY r.series_id, r.ts_ms / 60000 "
-                        "ON CONFLICT (series_id, res_ms, ts_ms) DO UPDATE SET "
-                        "vmin = excluded.vmin, vmax = excluded.vmax, vsum = excluded.vsum, "
-                        "n = excluded.n",
-                        wm, new_wm, NULL, e);
+        rc = roll_minutes(c, wm, new_wm, e);
         if (!rc)
             rc = exec_range(c,
                             "INSERT INTO tm_rollups (series_id, res_ms, ts_ms, vmin, vmax, vsum, n) "
@@ -649,17 +695,31 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t raw_cut = m->now - cfg->raw_retention_ms;
     if (raw_cut > wm)
         raw_cut = wm;
-    raw_cut = (raw_cut / MIN_MS) * MIN_MS;
+    raw_cut = tm__day(raw_cut); /* chunks never cross a day */
     int64_t min_cut = (m->now - cfg->minute_retention_ms) / HOUR_MS * HOUR_MS;
     if (min_cut > raw_cut)
         min_cut = (raw_cut / HOUR_MS) * HOUR_MS;
     int64_t hour_cut = m->now - cfg->hour_retention_ms;
     int64_t prev_raw = meta_get(c, "raw_deleted_before", 0, e);
     if (raw_cut > prev_raw) {
-        rc = exec_range(c,
-                        "DELETE FROM tm_readings WHERE series_id IN (SELECT id FROM tm_series) "
-                        "AND ts_ms >= ? AND ts_ms < ?",
-                        INT64_MIN, raw_cut, &m->deleted, e);
+        struct store_stmt *s;
+        rc = store_prepare(c,
+                           "SELECT COALESCE(SUM(n), 0) FROM tm_chunks WHERE series_id IN "
+                           "(SELECT id FROM tm_series) AND t0 >= ? AND t0 < ?",
+                           &s, e);
+        if (!rc) {
+            store_bind_i64(s, 1, INT64_MIN);
+            store_bind_i64(s, 2, raw_cut);
+            rc = store_step(s, e);
+            if (rc == STORE_ROW)
+                m->deleted += store_col_i64(s, 0);
+            rc = rc < 0 ? rc : 0;
+        }
+        if (!rc)
+            rc = exec_range(c,
+                            "DELETE FROM tm_chunks WHERE series_id IN (SELECT id FROM tm_series) "
+                            "AND t0 >= ? AND t0 < ?",
+                            INT64_MIN, raw_cut, NULL, e);
         if (!rc)
             rc = meta_set(c, "raw_deleted_before", raw_cut, e);
     }
@@ -684,6 +744,8 @@ int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct er
 {
     struct maint_arg m = {t, now_ms, 0};
     int frc = tm_flush(t, e);
+    if (!frc)
+        frc = tm__compact(t, NULL, e);
     if (frc)
         return frc;
     int rc = store_write(t->st, maint_fn, &m, e);

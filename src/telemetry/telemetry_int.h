@@ -57,6 +57,7 @@ struct telemetry {
     bool fl_started, fl_stop;
     pthread_cond_t fl_cond;
     int64_t last_flush_ms;
+    int64_t gen;                /* last chunk generation written */
 
     /* webhook worker */
     pthread_t wh_thread;
@@ -106,6 +107,21 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
 int tm__flusher_start(struct telemetry *t, struct err *e);
 void tm__flusher_stop(struct telemetry *t);
 int tm__replay_log(struct telemetry *t, struct err *e);
+
+/* chunks.c */
+int64_t tm__day(int64_t ts);  /* start of the UTC day of ts */
+int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t len, size_t n,
+                     struct mt_row *out);
+/* Store rows of one series (sorted by time, deduplicated) as chunks. */
+int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, size_t n,
+                     int64_t gen, struct strbuf *sb, struct err *e);
+/* Stored readings of sid in [from, to), sorted, last generation wins for
+** equal times; seq holds the generation. Caller frees *out. */
+int tm__chunks_read(struct store_conn *c, int64_t sid, int64_t from, int64_t to,
+                    struct mt_row **out, size_t *nout, struct err *e);
+/* Sort by (ts, seq) and keep the last of equal ts; returns the new count. */
+size_t tm__sorted_dedupe(struct mt_row *r, size_t n);
+int tm__compact(struct telemetry *t, int64_t *merged, struct err *e);
 
 /* Canonical series key: "measurement,k=v,... field" into buf; returns its
 ** length or -1 when it would not fit. Tags must be sorted. */
