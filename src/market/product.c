@@ -418,8 +418,11 @@ int market_product_search(struct store *st, const struct auth_principal *who,
 {
     int rc;
     *out = NULL, *n = 0;
-    if (q->q && (rc = market__text("q", q->q, 200, false, false, e)))
-        return rc;
+    if (q->q && (rc = market__text("q", q->q, 200, false, false, e))) {
+        if (e)
+            e->code = ERR_INVAL; /* too long a query is bad input, not a large body */
+        return ERR_INVAL;
+    }
     struct product_read r = {.who = who, .q = q, .a = a};
     rc = store_read(st, product_search_fn, &r, e);
     if (!rc && r.n) {
