@@ -1,0 +1,113 @@
+// Dashboard entry: session, header (county, user, role, language switch),
+// navigation and a small history-API router. Pages are modules exporting
+// render(root, ctx) -> optional cleanup function; the server answers every
+// client-side path with index.html.
+import { initLocale, locale, locales, onLocaleChange, setLocale, setTimeZone, t, pick } from './i18n.js';
+import { currentSession, get, loadSession, logout, setUnauthorizedHandler } from './api.js';
+import { clear, h } from './ui.js';
+import * as loginPage from './pages/login.js';
+import * as overview from './pages/overview.js';
+import * as catalog from './pages/catalog.js';
+import * as live from './pages/live.js';
+import * as orders from './pages/orders.js';
+import * as dispatch from './pages/dispatch.js';
+import * as tracking from './pages/tracking.js';
+import * as coldchain from './pages/coldchain.js';
+
+const routes = [
+  { path: '/', key: 'nav.overview', page: overview },
+  { path: '/catalog', key: 'nav.catalog', page: catalog },
+  { path: '/live', key: 'nav.live', page: live },
+  { path: '/orders', key: 'nav.orders', page: orders },
+  { path: '/dispatch', key: 'nav.dispatch', page: dispatch },
+  { path: '/tracking', key: 'nav.tracking', page: tracking },
+  { path: '/coldchain', key: 'nav.coldchain', page: coldchain },
+];
+
+const ctx = { me: null, county: null, navigate };
+let cleanup = null;
+
+function match(pathname) {
+  const p = pathname.replace(/\/+$/, '') || '/';
+  for (const r of routes) {
+    if (r.path === p) return { route: r, params: {} };
+    if (r.path !== '/' && p.startsWith(r.path + '/')) return { route: r, params: { rest: p.slice(r.path.length + 1) } };
+  }
+  return { route: routes[0], params: {} };
+}
+
+export function navigate(path, replace = false) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render();
+}
+
+function header() {
+  const me = ctx.me;
+  const langSel = h('select', { id: 'lang', 'aria-label': t('header.language') },
+    locales.map((l) => h('option', { value: l, selected: l === locale() ? true : null }, l === 'zh-CN' ? '中文' : 'English')));
+  langSel.addEventListener('change', () => setLocale(langSel.value));
+  const nav = h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
+    h('ul', null, routes.map((r) => {
+      const a = h('a', { href: r.path, 'data-nav': r.path }, t(r.key));
+      if (match(location.pathname).route === r) a.setAttribute('aria-current', 'page');
+      return h('li', null, a);
+    })));
+  return h('header', { class: 'top' },
+    h('div', { class: 'brand' },
+      h('span', { class: 'logo', 'aria-hidden': 'true' }, '◎'),
+      h('span', { class: 'app-name' }, t('app.name')),
+      h('span', { class: 'county', id: 'county-name' }, ctx.county ? pick(ctx.county) : '')),
+    h('div', { class: 'who' },
+      h('span', { id: 'user-name' }, me ? me.display_name || me.name : ''),
+      me ? h('span', { class: 'role', id: 'user-role' }, t('role.' + me.role)) : null,
+      h('label', { class: 'sr-only', for: 'lang' }, t('header.language')),
+      langSel,
+      h('button', { type: 'button', id: 'logout', class: 'secondary', onclick: async () => { await logout(); render(); } }, t('header.logout'))),
+    nav);
+}
+
+async function loadContext() {
+  ctx.me = await get('/me');
+  const c = await get('/counties');
+  ctx.county = (c.items || [])[0] || null;
+  if (ctx.county && ctx.county.timezone) setTimeZone(ctx.county.timezone);
+}
+
+async function render() {
+  if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
+  const app = clear(document.getElementById('app'));
+  document.title = t('app.name');
+  if (!currentSession()) {
+    app.append(h('main', { id: 'main', class: 'login-main' }));
+    cleanup = loginPage.render(app.querySelector('main'), { ...ctx, done: async () => { await start(); } }) || null;
+    return;
+  }
+  if (!ctx.me) {
+    try { await loadContext(); } catch (e) { if (!currentSession()) return render(); throw e; }
+  }
+  const { route, params } = match(location.pathname);
+  const main = h('main', { id: 'main', tabindex: '-1' });
+  app.append(h('a', { href: '#main', class: 'skip' }, t('common.skip')), header(), main);
+  document.title = t(route.key) + ' · ' + t('app.name');
+  cleanup = (await route.page.render(main, { ...ctx, params })) || null;
+}
+
+async function start() {
+  ctx.me = null;
+  await render();
+}
+
+document.addEventListener('click', (e) => {
+  const a = e.target.closest && e.target.closest('a[href^="/"]');
+  if (!a || e.ctrlKey || e.metaKey || e.shiftKey || a.target) return;
+  e.preventDefault();
+  navigate(a.getAttribute('href'));
+});
+window.addEventListener('popstate', () => render());
+setUnauthorizedHandler(() => { ctx.me = null; render(); });
+onLocaleChange(() => render());
+
+initLocale();
+loadSession();
+render();

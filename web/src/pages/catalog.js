@@ -1,0 +1,50 @@
+// Catalog: the villages' signature products ("one village, one product") with
+// their stories, tags, price, storage class and stock; search and filters.
+import { get } from '../api.js';
+import { fmtMoney, fmtNumber, locale, pick, t } from '../i18n.js';
+import { villages as loadVillages, byId } from '../data.js';
+import { clear, errorBox, h, select } from '../ui.js';
+
+export async function render(root) {
+  const q = h('input', { id: 'catalog-q', type: 'search', placeholder: t('catalog.q') });
+  const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: true });
+  const storage = select('catalog-storage', [['', t('common.all')], ['ambient', t('storage.ambient')], ['chilled', t('storage.chilled')], ['frozen', t('storage.frozen')]], '');
+  const list = h('div', { class: 'products', id: 'products', 'aria-live': 'polite' });
+  const count = h('p', { class: 'muted' });
+  const form = h('form', { class: 'filters', role: 'search' },
+    h('div', { class: 'field' }, h('label', { for: 'catalog-q' }, t('catalog.q')), q),
+    h('div', { class: 'field' }, h('label', { for: 'catalog-storage' }, t('catalog.storage')), storage),
+    h('div', { class: 'field inline' }, sig, h('label', { for: 'catalog-signature' }, t('catalog.signature_only'))),
+    h('button', { type: 'submit' }, t('common.search')));
+  root.append(h('h1', null, t('catalog.title')), form, count, list);
+  let vmap = new Map();
+  try { vmap = byId(await loadVillages()); } catch { /* names only */ }
+
+  async function load() {
+    clear(list).append(h('p', null, t('common.loading')));
+    try {
+      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, limit: 200 });
+      const items = r.items || [];
+      count.textContent = t('catalog.count', { n: fmtNumber(items.length) });
+      clear(list).append(...items.map((p) => card(p, vmap.get(p.village_id))));
+    } catch (e) { clear(list).append(errorBox(e)); }
+  }
+  form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
+  sig.addEventListener('change', load);
+  storage.addEventListener('change', load);
+  await load();
+}
+
+function card(p, village) {
+  const story = locale() === 'en' ? p.story_en || p.story_zh : p.story_zh || p.story_en;
+  return h('article', { class: 'card product', 'data-product': p.id },
+    h('h3', null, pick(p), p.signature ? h('span', { class: 'badge ok', style: 'margin-left:.4em' }, '★') : null),
+    h('div', { class: 'meta' },
+      h('span', { class: 'muted' }, village ? pick(village) : ''),
+      h('span', { class: 'price' }, fmtMoney(p.price_fen), p.unit ? ' / ' + p.unit : '')),
+    story ? h('p', { class: 'story' }, story) : null,
+    h('div', null, (p.tags || []).map((x) => h('span', { class: 'tag' }, x))),
+    h('div', { class: 'meta muted' },
+      h('span', null, p.storage ? t('storage.' + p.storage) : ''),
+      h('span', null, t('catalog.stock', { n: fmtNumber(p.stock ?? 0) }))));
+}
