@@ -647,6 +647,11 @@ static void h_lot_adjust(struct app *app, struct http_req *req, struct http_resp
     (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT))
 #define READERS (SELLERS | AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR))
 #define ORDERERS (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_BUYER))
+/* who reads orders (each its own share: market_order_list) */
+#define ORDER_READERS (READERS | AUTH_ROLE_BIT(AUTH_ROLE_BUYER))
+/* who moves orders: staff, the selling merchant, the buyer (cancel), drivers
+** (delivered) */
+#define ORDER_MOVERS (ORDERERS | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT) | AUTH_ROLE_BIT(AUTH_ROLE_DRIVER))
 
 const struct http_route http_routes_market[] = {
     {"GET", "/api/v1/producers", h_producers_list, AUTH_ANY_USER, 0},
@@ -665,11 +670,10 @@ const struct http_route http_routes_market[] = {
     {"POST", "/api/v1/inventory/lots/{id}/adjust", h_lot_adjust, SELLERS, HTTP_IDEMPOTENT},
     /* Orders handle Idempotency-Key themselves, in the order's own write
     ** (market_order_req.idem_key): no second write per order. */
-    {"GET", "/api/v1/orders", hm_orders_list, AUTH_ANY_USER, 0},
+    {"GET", "/api/v1/orders", hm_orders_list, ORDER_READERS, 0},
     {"POST", "/api/v1/orders", hm_orders_create, ORDERERS, 0},
-    {"GET", "/api/v1/orders/{id}", hm_order_get, AUTH_ANY_USER, 0},
-    {"POST", "/api/v1/orders/{id}/status", hm_order_status,
-     AUTH_ANY_USER & ~AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR), 0},
+    {"GET", "/api/v1/orders/{id}", hm_order_get, ORDER_READERS, 0},
+    {"POST", "/api/v1/orders/{id}/status", hm_order_status, ORDER_MOVERS, 0},
     {"POST", "/api/v1/orders/{id}/payment", hm_order_payment, SELLERS, 0},
     {"GET", "/api/v1/live-sessions", hm_sessions_list, AUTH_ANY_USER, 0},
     {"POST", "/api/v1/live-sessions", hm_sessions_create, SELLERS, HTTP_IDEMPOTENT},
