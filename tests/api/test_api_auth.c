@@ -56,11 +56,16 @@ static int start(struct fx *f)
     for (size_t i = 0; i < RL_ARRAY_LEN(users); i++) {
         if (cli_user_add(f->db, users[i][0], users[i][1], atoi(users[i][2])) != 0) {
             fprintf(stderr, "user add %s failed\n", users[i][0]);
+            rm_tree(f->dir);
             return -1;
         }
     }
     struct ts_opts o = {.db = f->db};
-    return ts_start(&f->s, &o);
+    if (ts_start(&f->s, &o) == 0)
+        return 0;
+    f->s.pid = 0;
+    rm_tree(f->dir);
+    return -1;
 }
 
 static int setup(void **state)
