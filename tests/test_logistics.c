@@ -22,6 +22,8 @@
 #include "logistics/logistics.h"
 #include "market/market.h"
 
+#include <json-c/json.h>
+
 struct fx {
     char dir[256];
     char path[300];
@@ -63,7 +65,23 @@ static int setup(void **state)
     assert_int_equal(logistics_new(&f->lg, &e), 0);
     principal(f, "operator", &f->op);
     principal(f, "driver", &f->driver);
+    /* a second driver; the demo driver drives every vehicle, so any route of
+    ** a plan is the demo driver's and never driver2's */
+    struct auth_user_new du = {.county_id = f->op.county_id, .name = "driver2",
+                               .password = "driver2-password", .role = AUTH_ROLE_DRIVER};
+    int64_t d2 = 0;
+    if (auth_user_add(f->st, NULL, &du, &d2, &e))
+        fail_msg("driver2: %s", e.msg);
     principal(f, "driver2", &f->driver2);
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, 0, true, &vs, &nv, &e), 0);
+    for (size_t i = 0; i < nv; i++) {
+        vs[i].driver_user_id = f->driver.user_id;
+        if (logistics_vehicle_update(f->st, &f->op, &vs[i], &e))
+            fail_msg("vehicle: %s", e.msg);
+    }
+    free(vs);
     principal(f, "auditor", &f->auditor);
     struct county_network net;
     assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
@@ -205,14 +223,15 @@ static void test_approval_and_drivers(void **state)
     assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
     assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), ERR_CONFLICT);
     logistics_plan_init(&p);
-    int rc = logistics_plan_get(f->st, &f->driver, id, &p, &e);
-    if (rc == 0) {
-        for (size_t r = 0; r < p.n_routes; r++)
-            assert_int_equal(p.routes[r].driver_user_id, f->driver.user_id);
-        assert_int_equal(p.n_unassigned, 0);
-    } else {
-        assert_int_equal(rc, ERR_NOTFOUND); /* the driver's vehicle got no route */
-    }
+    assert_int_equal(logistics_plan_get(f->st, &f->driver, id, &p, &e), 0);
+    assert_true(p.n_routes > 0);
+    for (size_t r = 0; r < p.n_routes; r++)
+        assert_int_equal(p.routes[r].driver_user_id, f->driver.user_id);
+    assert_int_equal(p.n_unassigned, 0);
+    logistics_plan_release(&p);
+    /* a driver without a route in it does not see it */
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->driver2, id, &p, &e), ERR_NOTFOUND);
     logistics_plan_release(&p);
     /* a second approved plan supersedes the first */
     int64_t id2 = dispatch(f);
@@ -401,6 +420,247 @@ static void test_sheets(void **state)
     logistics_plan_release(&p);
 }
 
+
+/* The first task stop of the plan's first route, and that route. */
+static void first_stop(const struct logistics_plan *p, const struct logistics_route **rt,
+                       const struct logistics_stop **st, enum logistics_stop_kind kind)
+{
+    *rt = NULL;
+    *st = NULL;
+    for (size_t r = 0; r < p->n_routes && !*st; r++)
+        for (size_t q = 1; q + 1 < p->routes[r].n_stops && !*st; q++)
+            if (p->routes[r].stops[q].kind == kind) {
+                *rt = &p->routes[r];
+                *st = &p->routes[r].stops[q];
+            }
+}
+
+static void test_tracking(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    const struct logistics_route *rt;
+    const struct logistics_stop *st;
+    first_stop(&p, &rt, &st, LOGISTICS_STOP_PICKUP);
+    assert_non_null(st);
+    struct geo_point on_route = st->loc;
+    /* a draft is not tracked */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, 0, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    /* another driver's route is refused, and nothing is written */
+    assert_int_equal(logistics_track_event(f->st, &f->driver2, st->id, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, 0, &e),
+                     ERR_PERM);
+    assert_int_equal(logistics_track_position(f->st, &f->driver2, NULL, rt->id, on_route, 0,
+                                              NULL, NULL, &e),
+                     ERR_PERM);
+    assert_int_equal(logistics_track_event(f->st, &f->auditor, st->id, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, 0, &e),
+                     ERR_PERM);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, 999999, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, 0, &e),
+                     ERR_NOTFOUND);
+    /* the route's own driver */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, st->arrive_ms, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_DELIVERED,
+                                           st->proof_code, NULL, 0, &e),
+                     ERR_INVAL); /* a pickup is not delivered */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, st->depart_ms, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, 0, &e),
+                     ERR_CONFLICT);
+    /* positions: on the route and on time, then far off and late */
+    int64_t delay = -1;
+    int raised = -1;
+    assert_int_equal(logistics_track_position(f->st, &f->driver, NULL, rt->id, on_route,
+                                              st->depart_ms, &delay, &raised, &e),
+                     0);
+    assert_int_equal(raised, 0);
+    struct geo_point far = geo_offset_m(on_route, 0, 20000);
+    struct logistics_track_cfg cfg = {.late_after_s = 600, .corridor_m = 3000};
+    assert_int_equal(logistics_track_position(f->st, &f->driver, &cfg, rt->id, far,
+                                              st->depart_ms + 3 * 3600000, &delay, &raised, &e),
+                     0);
+    assert_int_equal(raised, 2);
+    assert_true(delay > 600);
+    /* the same again raises nothing new (one open alert per kind) */
+    assert_int_equal(logistics_track_position(f->st, &f->driver, &cfg, rt->id, far,
+                                              st->depart_ms + 3 * 3600000 + 60000, &delay,
+                                              &raised, &e),
+                     0);
+    assert_int_equal(raised, 0);
+    struct logistics_alert *al;
+    size_t nal;
+    assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
+    assert_int_equal(nal, 2);
+    free(al);
+    /* delivery with its proof code */
+    const struct logistics_route *rt2;
+    const struct logistics_stop *dl;
+    first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DELIVERY);
+    if (!dl)
+        first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DROP);
+    assert_non_null(dl);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_DELIVERED,
+                                           "000000x", NULL, 0, &e),
+                     ERR_INVAL);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_FAILED, NULL,
+                                           "", 0, &e),
+                     ERR_INVAL);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_DELIVERED,
+                                           dl->proof_code, NULL, 0, &e),
+                     0);
+    logistics_plan_release(&p);
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    bool seen = false;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++)
+            if (p.routes[r].stops[q].id == dl->id) {
+                assert_string_equal(p.routes[r].stops[q].status, "delivered");
+                seen = true;
+            }
+    assert_true(seen);
+    logistics_plan_release(&p);
+}
+
+/* Place a new order for the demo buyer at a village point and confirm it. */
+static int64_t new_confirmed_order(struct fx *f)
+{
+    struct err e = {0};
+    struct arena a;
+    arena_init(&a, 8192);
+    struct market_search q = {.storage = -1};
+    struct market_product *prods;
+    size_t np;
+    assert_int_equal(market_product_search(f->st, &f->op, &q, &a, &prods, &np, &e), 0);
+    int64_t pid = 0;
+    for (size_t i = 0; i < np && !pid; i++)
+        if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT)
+            pid = prods[i].id;
+    assert_true(pid > 0);
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    int64_t point = 0;
+    for (size_t i = net.n_nodes; i-- > 0 && !point;)
+        if (net.nodes[i].kind == COUNTY_NODE_POINT)
+            point = net.nodes[i].id;
+    county_network_release(&net);
+    struct auth_principal buyer;
+    principal(f, "buyer", &buyer);
+    struct market_line_req line = {.product_id = pid, .qty = 1};
+    struct market_order_req req = {.buyer_user_id = buyer.user_id, .delivery_node_id = point,
+                                   .lines = &line, .nlines = 1};
+    struct market_order o;
+    if (market_order_place(f->st, &f->op, &req, &a, &o, &e))
+        fail_msg("order: %s", e.msg);
+    assert_int_equal(market_order_transition(f->st, &f->op, o.id, MARKET_CONFIRMED, NULL, 0, &e), 0);
+    arena_release(&a);
+    return o.id;
+}
+
+static void test_urgent_insertion(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    int64_t order = new_confirmed_order(f);
+    int64_t rid = 0, sid = 0;
+    /* only approved plans */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, &rid, &sid, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->driver, id, order, &rid, &sid, &e),
+                     ERR_PERM);
+    struct logistics_plan before;
+    logistics_plan_init(&before);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &before, &e), 0);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, &rid, &sid, &e), 0);
+    assert_true(rid > 0 && sid > 0);
+    /* a second time: already in the plan */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_int_equal(k.orders_served, before.kpis.orders_served + 1);
+    assert_true(k.distance_m >= before.kpis.distance_m);
+    bool found = false;
+    int64_t day0 = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        if (rt->id != rid)
+            continue;
+        assert_int_equal(rt->stops[0].kind, LOGISTICS_STOP_START);
+        assert_int_equal(rt->stops[rt->n_stops - 1].kind, LOGISTICS_STOP_END);
+        assert_true(rt->stops[rt->n_stops - 1].arrive_ms <=
+                    day0 + (int64_t)rt->vehicle.shift_end_min * 60000);
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            const struct logistics_stop *s = &rt->stops[q];
+            assert_int_equal(s->seq, (int)q);
+            assert_true(s->load_g <= rt->vehicle.capacity_g);
+            if (q)
+                assert_true(s->arrive_ms >= rt->stops[q - 1].depart_ms);
+            for (size_t i = 0; i < s->n_items; i++)
+                if (s->items[i].order_id == order && !s->items[i].load) {
+                    assert_int_equal(s->id, sid);
+                    found = true;
+                }
+        }
+    }
+    assert_true(found);
+    logistics_plan_release(&p);
+    logistics_plan_release(&before);
+}
+
+static void test_siting(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    struct logistics_site_req req = {.p = 3, .candidates_nodes = true,
+                                     .candidates_villages = true, .coverage_km = 8,
+                                     .time_limit_s = 2};
+    int64_t id = 0;
+    assert_int_equal(logistics_site_analyse(f->st, &f->driver, &req, &id, &sb, &e), ERR_PERM);
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), 0);
+    struct json_object *o = NULL, *open, *cov, *x;
+    assert_int_equal(rjson_parse(sb.buf, sb.len, &o, &e), 0);
+    assert_true(json_object_object_get_ex(o, "open_sites", &open));
+    assert_int_equal(json_object_array_length(open), 3);
+    assert_true(json_object_object_get_ex(o, "coverage", &cov));
+    assert_true(json_object_object_get_ex(cov, "after", &x));
+    double after = json_object_get_double(x);
+    assert_true(after >= 0 && after <= 1);
+    assert_true(json_object_object_get_ex(cov, "mean_km_after", &x));
+    assert_true(json_object_get_double(x) > 0);
+    json_object_put(o);
+    struct strbuf sb2;
+    strbuf_init(&sb2, 0);
+    assert_int_equal(logistics_site_get(f->st, &f->auditor, id, &sb2, &e), 0);
+    assert_string_equal(sb.buf, sb2.buf);
+    strbuf_release(&sb2);
+    req.p = 100000;
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), ERR_INVAL);
+    req.p = 0; /* facility location needs a fixed cost */
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), ERR_INVAL);
+    strbuf_release(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -410,6 +670,9 @@ int main(void)
         cmocka_unit_test(test_travel_cache),
         cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_sheets),
+        cmocka_unit_test(test_tracking),
+        cmocka_unit_test(test_urgent_insertion),
+        cmocka_unit_test(test_siting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,9 +1,8 @@
 /*
 ** demo_logistics.c: the demo county's fleet and today's upward work. Seven
 ** vehicles at the county hub (five ambient light trucks, two chilled vans),
-** three drivers ("driver" from the users step, "driver2", "driver3") on the
-** first three vehicles, and a dozen consignments of produce for today from
-** villages to the hub or its cold store: mostly ambient, two chilled, one
+** the demo driver on the first one, and ten consignments of produce for
+** today from villages to the hub or its cold store: mostly ambient, two chilled, one
 ** frozen (no demo vehicle is frozen-capable, so a dispatch shows the reason)
 ** and one too heavy for any vehicle. No plan is stored: a dispatch takes a
 ** few seconds and is the operator's first step in the demo.
@@ -30,17 +29,9 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     int64_t hub = hub_of(net, COUNTY_NODE_HUB), cold = hub_of(net, COUNTY_NODE_COLD_STORE);
     if (!hub)
         return err_set(e, ERR_INTERNAL, "the demo county has no hub");
-    int64_t drivers[3] = {ctx->users[AUTH_ROLE_DRIVER].user_id, 0, 0};
-    for (int k = 1; k < 3; k++) {
-        char name[16];
-        snprintf(name, sizeof name, "driver%d", k + 1);
-        struct auth_user_new u = {.county_id = ctx->county_id, .name = name,
-                                  .password = DEMO_PASSWORD, .role = AUTH_ROLE_DRIVER,
-                                  .display_name = k == 1 ? "司机二 Driver Two" : "司机三 Driver Three"};
-        int rc = auth_user_add(ctx->st, NULL, &u, &drivers[k], e);
-        if (rc)
-            return err_prefix(e, "user %s: ", name);
-    }
+    /* The demo has one user per role (tests/test_demo.c): the driver drives
+    ** the first vehicle; more drivers are added through the user API. */
+    int64_t driver = ctx->users[AUTH_ROLE_DRIVER].user_id;
     static const char *const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
     for (int k = 0; k < 7; k++) {
         bool cold_van = k >= 5;
@@ -55,7 +46,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
             .shift_start_min = 7 * 60,
             .shift_end_min = 19 * 60,
             .co2_g_per_km = cold_van ? 280 : 220,
-            .driver_user_id = k < 3 ? drivers[k] : 0,
+            .driver_user_id = k == 0 ? driver : 0,
         };
         snprintf(v.plate, sizeof v.plate, "黔H·%c%05d", letters[demo_rng_range(&r, 0, 23)],
                  (int)demo_rng_range(&r, 10000, 99999));

@@ -86,7 +86,8 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     }
     for (size_t i = 0; i < n_cons; i++) {
         const struct logistics_consignment *k = &cons[i];
-        if (strcmp(k->status, "open") != 0)
+        /* "planned" by an earlier draft may be planned again */
+        if (strcmp(k->status, "open") != 0 && strcmp(k->status, "planned") != 0)
             continue;
         struct logistics_work *w = &g->work[g->n_work++];
         w->consignment_id = k->id;

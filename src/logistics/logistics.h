@@ -335,8 +335,8 @@ struct logistics_dispatch_req {
 };
 
 /* Gather the work of the date for the depot (orders confirmed or packed,
-** delivered to a village point or an address; open consignments of the
-** date), plan it with the depot's active vehicles, store the plan as a
+** delivered to a village point or an address; consignments of the date
+** not yet picked up), plan it with the depot's active vehicles, store the plan as a
 ** draft (consignments become "planned") and return its id. Staff only. */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
                        const struct logistics_dispatch_req *req, int64_t *plan_id,
@@ -400,16 +400,20 @@ enum logistics_event {
 };
 int logistics_event_parse(const char *s, enum logistics_event *out);
 
-/* A GPS position of the caller's route (the route's driver only; staff may
-** post for any route). Updates the route's delay from the position and the
-** next pending stop, and raises "late" / "off_corridor" alerts (at most one
-** open alert of each kind per route). *delay_s and *alerts_raised may be NULL. */
+/* A GPS position on a route of an approved plan (the route's driver only;
+** another driver's route: ERR_PERM; staff may post for any route). Updates
+** the route's delay from the position and the next pending stop (travel
+** time by the road estimate), and raises "late" / "off_corridor" alerts (at
+** most one open alert of each kind per route; a route back on time or in
+** its corridor closes it). *delay_s and *alerts_raised may be NULL. */
 int logistics_track_position(struct store *st, const struct auth_principal *who,
                              const struct logistics_track_cfg *cfg, int64_t route_id,
                              struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
                              int *alerts_raised, struct err *e);
-/* A stop event. The plan must be approved; a driver only on its own route
-** (another driver's: ERR_PERM). */
+/* A stop event. The plan must be approved (ERR_CONFLICT); a driver only on
+** its own route (another driver's: ERR_PERM). "delivered" needs the stop's
+** proof code (ERR_INVAL when wrong), "failed" a reason. Sets the stop's
+** status and time and the route's delay (actual - planned). */
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e);
@@ -418,19 +422,23 @@ struct logistics_alert {
     int64_t id, route_id;
     char kind[16];           /* "late", "off_corridor" */
     char detail[LOGISTICS_TEXT_BUF];
+    bool open;
     int64_t ts_ms;
 };
-/* Alerts of a plan, newest first. You own *out (free()). */
+/* Alerts of a plan, newest first (staff, auditors). You own *out (free()). */
 int logistics_alert_list(struct store *st, const struct auth_principal *who, int64_t plan_id,
                          struct logistics_alert **out, size_t *n, struct err *e);
 
-/* Insert an urgent order into an approved plan's remaining routes by the
-** cheapest feasible insertion (candidates evaluated by the vrp engine's
-** trusted evaluator) after the last visited stop of each route, without
-** re-planning. ERR_INFEASIBLE when no route can take it. *route_id may be NULL. */
+/* Insert an urgent order (confirmed or packed) into an approved plan's
+** remaining routes by the cheapest feasible insertion: every position after
+** the last visited stop of every route whose vehicle suits the goods is
+** evaluated with the vrp engine's trusted evaluator on the route as planned
+** (vrp_solution_from_seqs); the cheapest feasible one is written (new stop,
+** later stops re-timed), nothing else is re-planned. ERR_INFEASIBLE when no
+** route can take it; *route_id / *stop_id may be NULL. Staff only. */
 int logistics_insert_order(struct logistics *lg, struct store *st,
                            const struct auth_principal *who, int64_t plan_id, int64_t order_id,
-                           int64_t now_ms, int64_t *route_id, struct err *e);
+                           int64_t *route_id, int64_t *stop_id, struct err *e);
 
 /* --------------------------------------------------------------- siting */
 
@@ -438,16 +446,18 @@ struct logistics_site_req {
     int p;                   /* > 0: p-median with p sites; 0: facility location */
     bool candidates_nodes;   /* existing hubs, stations, cold stores */
     bool candidates_villages;
-    int64_t fixed_cost;      /* facility location: per site, in demand x metre units */
-    int64_t capacity;        /* per site (0 = uncapacitated), demand units */
+    int64_t fixed_cost;      /* facility location: per site, in kg x km units */
+    int64_t capacity_kg;     /* per site (0 = uncapacitated) */
     double coverage_km;      /* default 10 */
     int64_t since_ms, until_ms; /* order history window (0 = all) */
-    double time_limit_s;
+    double time_limit_s;     /* default 5 */
 };
-/* Demand per village from order history (kg delivered to its points),
-** candidate sites, the site engine, coverage before (existing hub and
-** stations) and after. Stored; the result JSON (appended to sb) is returned
-** with its id. */
+/* Demand per village from order history (kg of orders not cancelled,
+** delivered to its service points or nearest village by address), candidate
+** sites, the site engine on road-estimate distances, coverage (share of
+** demand within coverage_km of an open site) before (existing hubs and
+** stations) and after. Staff and auditors. Stored; the result JSON is
+** appended to sb and its id returned. */
 int logistics_site_analyse(struct store *st, const struct auth_principal *who,
                            const struct logistics_site_req *req, int64_t *id,
                            struct strbuf *sb, struct err *e);

@@ -79,6 +79,9 @@ int logistics__travel_load(struct store_conn *c, int64_t county_id,
                            struct logistics_travel_cfg *out,
                            struct logistics_matrix_pair **pairs, struct err *e);
 
+/* A fresh 6-digit proof-of-delivery code (getrandom). */
+void logistics__proof_code(char out[12]);
+
 /* Vehicle JSON (stored with each route, so a plan keeps the rates it was
 ** made with) and back. */
 struct json_object *logistics__vehicle_json(const struct logistics_vehicle *v);

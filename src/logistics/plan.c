@@ -432,7 +432,7 @@ static void make_problem(struct build *b)
     }
 }
 
-static void proof_code(char out[12])
+void logistics__proof_code(char out[12])
 {
     unsigned char r[4];
     if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
@@ -532,7 +532,7 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
             const struct group *g = &b->groups[task_group[st->task]];
             s->tw_start_ms = lg__ms_of(b->date_ms, t->tw[0].start);
             s->tw_end_ms = lg__ms_of(b->date_ms, t->tw[0].end);
-            proof_code(s->proof_code);
+            logistics__proof_code(s->proof_code);
             if (g->kind == G_DELIVER) {
                 s->kind = LOGISTICS_STOP_DELIVERY;
                 add_items(b, s, g, false);
