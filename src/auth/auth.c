@@ -25,7 +25,6 @@
 */
 #include "auth/auth_int.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -385,25 +384,6 @@ int auth_verify_token(struct auth *a, struct store *st, const char *token,
 
 /* ------------------------------------------------------------------ logins */
 
-/* Limiter keys for a name and an address. An IPv6 client usually holds a
-** whole /64, so IPv6 addresses count per /64 prefix (IPv4-mapped ones stay
-** per address). */
-static void lim_keys(const char *name, const char *addr, char ukey[80], char akey[80])
-{
-    snprintf(ukey, 80, "u:%s", name ? name : "");
-    unsigned char a6[16];
-    char txt[INET6_ADDRSTRLEN];
-    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, a6) == 1 &&
-        memcmp(a6, v4mapped, sizeof v4mapped) != 0) {
-        memset(a6 + 8, 0, 8);
-        inet_ntop(AF_INET6, a6, txt, sizeof txt);
-        snprintf(akey, 80, "a:%s/64", txt);
-        return;
-    }
-    snprintf(akey, 80, "a:%s", addr ? addr : "-");
-}
-
 /* Lockout left for either key (0: neither is locked). */
 static int64_t lim_locked_ms(struct auth *a, const char *ukey, const char *akey, int64_t now)
 {
@@ -417,7 +397,7 @@ static int64_t lim_locked_ms(struct auth *a, const char *ukey, const char *akey,
 int64_t auth_login_retry_after_ms(struct auth *a, const char *name, const char *remote_addr)
 {
     char ukey[80], akey[80];
-    lim_keys(name, remote_addr, ukey, akey);
+    auth__lim_keys(name, remote_addr, ukey, akey);
     int64_t now = auth_now_ms(a);
     pthread_mutex_lock(&a->lim_mu);
     int64_t u = name ? auth__lim_locked_ms(&a->lim, ukey, now) : 0;
@@ -546,7 +526,7 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
                struct auth_principal *who, int64_t *expires_ms, struct err *e)
 {
     char ukey[80], akey[80];
-    lim_keys(name, remote_addr, ukey, akey);
+    auth__lim_keys(name, remote_addr, ukey, akey);
     int64_t now = auth_now_ms(a);
 
     int64_t locked = lim_locked_ms(a, ukey, akey, now);

@@ -39,6 +39,10 @@ int64_t auth__lim_locked_ms(const struct auth__limiter *l, const char *key, int6
 /* Count one failure; returns true when this failure starts a lockout. */
 bool auth__lim_fail(struct auth__limiter *l, const char *key, int64_t now);
 void auth__lim_reset(struct auth__limiter *l, const char *key);
+/* The keys of a login attempt: "u:<name>" and "a:<address>". An IPv6
+** client usually holds a whole /64, so IPv6 addresses key by their /64
+** prefix ("a:2001:db8:1:2::/64"); IPv4 and IPv4-mapped ones by address. */
+void auth__lim_keys(const char *name, const char *addr, char ukey[80], char akey[80]);
 
 /* ----------------------------------------------------------------- tokens */
 

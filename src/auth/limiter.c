@@ -8,6 +8,8 @@
 */
 #include "auth/auth_int.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 void auth__lim_init(struct auth__limiter *l, size_t cap, int max_failures, int64_t window_ms,
@@ -110,4 +112,20 @@ void auth__lim_reset(struct auth__limiter *l, const char *key)
     struct auth__lim_entry *x = find(l, key);
     if (x)
         *x = l->v[--l->n];
+}
+
+void auth__lim_keys(const char *name, const char *addr, char ukey[80], char akey[80])
+{
+    snprintf(ukey, 80, "u:%s", name ? name : "");
+    unsigned char a6[16];
+    char txt[INET6_ADDRSTRLEN];
+    static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (addr && strchr(addr, ':') && inet_pton(AF_INET6, addr, a6) == 1 &&
+        memcmp(a6, v4mapped, sizeof v4mapped) != 0) {
+        memset(a6 + 8, 0, 8);
+        inet_ntop(AF_INET6, a6, txt, sizeof txt);
+        snprintf(akey, 80, "a:%s/64", txt);
+        return;
+    }
+    snprintf(akey, 80, "a:%s", addr ? addr : "-");
 }
