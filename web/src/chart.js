@@ -52,7 +52,7 @@ export function timeChart(el, opts) {
     ],
     legend: { live: true },
     series: [
-      { label: t('cold.value'), value: (u, v) => (v === null ? '—' : fmtDateTime(v * 1000)) },
+      { label: t('common.time'), value: (u, v) => (v === null ? '—' : fmtDateTime(v * 1000)) },
       ...opts.series.map((s) => ({ label: s.label, stroke: s.colour || '#1f5f8b', width: s.width || 2, fill: s.fill, points: { show: false },
         value: (u, v) => (v === null || v === undefined ? '—' : fmtNumber(v, 1)) })),
     ],

@@ -1,3 +1,224 @@
-import { t } from '../i18n.js';
-import { h } from '../ui.js';
-export async function render(root) { root.append(h('h1', null, t('nav.coldchain'))); }
+// Cold chain and sensors: a series chart with the commodity profile's allowed
+// band shaded and excursions marked, the cold-chain report (MKT, time out of
+// range, shelf life left), the alert list with acknowledge/close, farm plots
+// with irrigation advice and water/air stations with their class or AQI.
+//
+// Conventions read from the public telemetry API: plots are series
+// `soil,plot=<name> moisture` (the irrigation route's own convention);
+// stations are series `water,station=<name> <item>` (GB 3838 items: ph, do,
+// codmn, cod, bod5, nh3n, tp, tn) and `air,station=<name> <pollutant>`
+// (HJ 633 names: pm25_24h, pm10_24h, o3_8h ...).
+import { get, post } from '../api.js';
+import { fmtDateTime, fmtDuration, fmtNumber, pick, t } from '../i18n.js';
+import { timeChart } from '../chart.js';
+import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
+
+const STAFF = new Set(['admin', 'operator']);
+const RANGES = { '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 86400e3 };
+const STATE_KIND = { open: 'bad', acknowledged: 'warn', closed: 'ok' };
+
+export function parseKey(key) {
+  const sp = key.indexOf(' ');
+  const head = sp < 0 ? key : key.slice(0, sp);
+  const [measurement, ...tagParts] = head.split(',');
+  const tags = {};
+  for (const p of tagParts) { const i = p.indexOf('='); if (i > 0) tags[p.slice(0, i)] = p.slice(i + 1); }
+  return { measurement, tags, field: sp < 0 ? '' : key.slice(sp + 1) };
+}
+
+function seriesLabel(s) {
+  const k = parseKey(s.key || '');
+  const tags = Object.values(k.tags).join(' ');
+  return `${s.measurement || k.measurement} ${tags} · ${s.field || k.field}`.trim();
+}
+
+export async function render(root, ctx) {
+  const canAct = ctx.me && STAFF.has(ctx.me.role);
+  const chartCard = h('section', { class: 'card', id: 'cold-chart-card' });
+  const alertCard = h('section', { class: 'card', id: 'alerts-card' });
+  const farmCard = h('section', { class: 'card', id: 'farm-card' });
+  const envCard = h('section', { class: 'card', id: 'env-card' });
+  root.append(h('h1', null, t('cold.title')), chartCard, alertCard, h('div', { class: 'grid2' }, farmCard, envCard));
+
+  let all = [], profiles = new Map(), chart = null;
+  try {
+    all = (await get('/telemetry/series')).series || [];
+    profiles = new Map(((await get('/telemetry/profiles')).profiles || []).map((p) => [p.code, p]));
+  } catch (e) { chartCard.append(errorBox(e)); return; }
+
+  // ---- chart
+  const cold = all.filter((s) => !['soil', 'water', 'air'].includes(s.measurement));
+  const params = new URLSearchParams(location.search);
+  const wanted = params.get('series');
+  const seriesSel = select('cold-series', cold.map((s) => [s.id, seriesLabel(s)]), wanted || (cold[0] && cold[0].id));
+  const rangeSel = select('cold-range', Object.keys(RANGES).map((k) => [k, t('cold.range.' + k)]), params.get('range') || '24h');
+  const chartEl = h('div', { id: 'cold-chart' });
+  const report = h('div', { id: 'cold-report' });
+  chartCard.append(h('h2', null, t('cold.series')));
+  if (!cold.length) chartCard.append(note(t('cold.no_series')));
+  else {
+    chartCard.append(
+      h('div', { class: 'filters' },
+        h('div', { class: 'field' }, h('label', { for: 'cold-series' }, t('cold.series')), seriesSel),
+        h('div', { class: 'field' }, h('label', { for: 'cold-range' }, t('cold.range')), rangeSel)),
+      chartEl, report);
+  }
+
+  async function drawChart() {
+    if (!cold.length) return;
+    const s = cold.find((x) => String(x.id) === seriesSel.value);
+    if (!s) return;
+    const to = Date.now(), from = to - RANGES[rangeSel.value];
+    if (chart) { chart.destroy(); chart = null; }
+    clear(chartEl).append(h('p', null, t('common.loading')));
+    clear(report);
+    try {
+      const [r, ex] = await Promise.all([
+        get(`/telemetry/series/${s.id}/readings`, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: 400 }),
+        get('/telemetry/excursions'),
+      ]);
+      const pts = r.points || [];
+      const xs = pts.map((p) => Date.parse(p.ts) / 1000);
+      const mean = pts.map((p) => p.mean ?? p.value);
+      const max = pts.map((p) => p.max ?? p.value);
+      const min = pts.map((p) => p.min ?? p.value);
+      const prof = s.profile ? profiles.get(s.profile) : null;
+      const band = prof ? { low: prof.temp_min_c, high: prof.temp_max_c } : null;
+      const spans = (ex.excursions || []).filter((a) => a.series_id === s.id)
+        .map((a) => ({ from_s: Date.parse(a.start) / 1000, to_s: a.end ? Date.parse(a.end) / 1000 : to / 1000,
+          label: `${t('cold.excursion')}: ${t('cold.kind.' + a.kind)} · ${fmtDateTime(a.start)} · ${t('cold.alert.peak')} ${fmtNumber(a.peak, 1)}` }))
+        .filter((x) => x.to_s >= from / 1000 && x.from_s <= to / 1000);
+      clear(chartEl);
+      chartEl.dataset.series = String(s.id);
+      chartEl.dataset.band = band ? `${band.low},${band.high}` : '';
+      chartEl.dataset.excursions = String(spans.length);
+      chart = timeChart(chartEl, {
+        title: seriesLabel(s) + (prof ? ` · ${pick(prof)}` : ''),
+        unit: s.measurement === 'cold' || /temp/.test(s.field || '') ? '°C' : '',
+        xs,
+        series: [
+          { label: t('cold.mean'), values: mean, colour: '#1f5f8b', width: 2 },
+          { label: t('cold.max'), values: max, colour: '#c05621', width: 1 },
+          { label: t('cold.min'), values: min, colour: '#5a6b7b', width: 1 },
+        ],
+        band, spans,
+      });
+      report.append(h('p', { class: 'muted' },
+        band ? t('cold.band', { low: fmtNumber(band.low) + ' °C', high: fmtNumber(band.high) + ' °C' }) : t('cold.no_band'),
+        ' · ', t('cold.excursions', { n: spans.length })));
+      if (prof) {
+        const c = await get(`/telemetry/series/${s.id}/cold-chain`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+        report.append(table([
+          { label: t('cold.min_max'), render: (x) => `${fmtNumber(x.min_c, 1)} / ${fmtNumber(x.mean_c, 1)} / ${fmtNumber(x.max_c, 1)} °C` },
+          { label: t('cold.mkt'), num: true, render: (x) => fmtNumber(x.mkt_c, 1) + ' °C' },
+          { label: t('cold.out'), num: true, render: (x) => fmtDuration(x.out_of_range_s) },
+          { label: t('cold.shelf'), num: true, render: (x) => fmtNumber(x.shelf_remaining_ref_h / 24, 1) + ' d' },
+        ], [c], { caption: t('cold.report') }));
+      }
+      chartEl.dataset.ready = '1';
+    } catch (e) { clear(chartEl).append(errorBox(e)); }
+  }
+  seriesSel.addEventListener('change', drawChart);
+  rangeSel.addEventListener('change', drawChart);
+
+  // ---- alerts
+  const stateSel = select('alert-state', [['', t('common.all')], ['open', t('cold.state.open')], ['acknowledged', t('cold.state.acknowledged')], ['closed', t('cold.state.closed')]], 'open');
+  const alertBox = h('div', { id: 'alert-list', 'aria-live': 'polite' });
+  alertCard.append(h('h2', null, t('cold.alerts')),
+    h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'alert-state' }, t('cold.alert.state')), stateSel)), alertBox);
+  const byId = new Map(all.map((s) => [s.id, s]));
+  async function loadAlerts() {
+    try {
+      const r = await get('/telemetry/alerts', { state: stateSel.value });
+      const act = async (a, verb, btn) => {
+        btn.disabled = true;
+        try { await post(`/telemetry/alerts/${a.id}/${verb}`); await loadAlerts(); } catch (e) { alertBox.prepend(errorBox(e)); btn.disabled = false; }
+      };
+      clear(alertBox).append(table([
+        { label: t('cold.alert.title'), render: (a) => h('span', null, a.title, h('br'), h('a', { href: `/coldchain?series=${a.series_id}`, class: 'muted', onclick: (e) => { e.preventDefault(); seriesSel.value = String(a.series_id); drawChart(); chartCard.scrollIntoView(); } }, byId.get(a.series_id) ? seriesLabel(byId.get(a.series_id)) : '#' + a.series_id)) },
+        { label: t('cold.alert.kind'), render: (a) => t('cold.kind.' + a.kind) },
+        { label: t('cold.alert.severity'), num: true, render: (a) => String(a.severity) },
+        { label: t('cold.alert.start'), render: (a) => fmtDateTime(a.start) },
+        { label: t('cold.alert.peak'), num: true, render: (a) => fmtNumber(a.peak, 1) },
+        { label: t('cold.alert.state'), render: (a) => h('span', { class: 'alert-state', 'data-alert': a.id }, badge(t('cold.state.' + a.state), STATE_KIND[a.state])) },
+        { label: '', render: (a) => canAct ? h('span', { class: 'row' },
+          a.state === 'open' ? h('button', { type: 'button', class: 'ack', 'data-alert': a.id, 'aria-label': `${t('cold.ack')}: ${a.title}`, onclick: (e) => act(a, 'acknowledge', e.currentTarget) }, t('cold.ack')) : null,
+          a.state !== 'closed' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('cold.close')}: ${a.title}`, onclick: (e) => act(a, 'close', e.currentTarget) }, t('cold.close')) : null) : '' },
+      ], r.alerts || []));
+    } catch (e) { clear(alertBox).append(errorBox(e)); }
+  }
+  stateSel.addEventListener('change', loadAlerts);
+
+  await Promise.all([drawChart(), loadAlerts(), farms(farmCard, all), stations(envCard, all)]);
+  return () => { if (chart) chart.destroy(); };
+}
+
+async function lastValue(s) {
+  const r = await get(`/telemetry/series/${s.id}/readings`, { from: new Date(Date.now() - 7 * 86400e3).toISOString() });
+  const p = (r.points || []).at(-1);
+  return p ? { value: p.value ?? p.mean, ts: p.ts } : null;
+}
+
+async function farms(card, all) {
+  card.append(h('h2', null, t('farm.title')));
+  const plots = [...new Set(all.filter((s) => s.measurement === 'soil').map((s) => parseKey(s.key).tags.plot).filter(Boolean))];
+  if (!plots.length) { card.append(note(t('farm.none'))); return; }
+  const et0 = h('input', { id: 'farm-et0', type: 'number', step: '0.1', min: '0', value: '4' });
+  const box = h('div', { id: 'farm-list' });
+  card.append(h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'farm-et0' }, t('farm.et0') + ' (mm/d)'), et0)), box);
+  const load = async () => {
+    const rows = [];
+    for (const plot of plots) {
+      try {
+        const r = await post('/telemetry/irrigation', { plot, weather: { et0_mm: Number(et0.value) || 0 },
+          soil: { theta_fc: 0.3, theta_wp: 0.15, root_depth_m: 0.5, p: 0.5, kc: 1.0, efficiency: 0.8 } });
+        rows.push({ plot, ...r });
+      } catch (e) { rows.push({ plot, error: e.message }); }
+    }
+    clear(box).append(table([
+      { label: t('farm.plot'), key: 'plot' },
+      { label: t('farm.et0'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.et0_mm, 1) + ' mm') },
+      { label: t('farm.depletion'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.depletion_mm, 1) + ' / ' + fmtNumber(r.raw_mm, 1) + ' mm') },
+      { label: t('farm.advice'), render: (r) => (r.error ? r.error : r.irrigate ? badge(t('farm.irrigate', { mm: fmtNumber(r.gross_mm, 1) }), 'warn') : badge(t('farm.ok', { d: fmtNumber(r.days_until ?? 0, 0) }), 'ok')) },
+    ], rows));
+  };
+  et0.addEventListener('change', load);
+  await load();
+}
+
+async function stations(card, all) {
+  card.append(h('h2', null, t('env.title')));
+  const groups = new Map();
+  for (const s of all) {
+    if (s.measurement !== 'water' && s.measurement !== 'air') continue;
+    const st = parseKey(s.key).tags.station || '?';
+    const k = s.measurement + '\u0000' + st;
+    if (!groups.has(k)) groups.set(k, { kind: s.measurement, station: st, series: [] });
+    groups.get(k).series.push(s);
+  }
+  if (!groups.size) { card.append(note(t('env.none'))); return; }
+  const rows = [];
+  for (const g of groups.values()) {
+    const body = {};
+    let ts = null;
+    for (const s of g.series) {
+      const v = await lastValue(s).catch(() => null);
+      if (v) { body[s.field] = v.value; ts = ts && ts > v.ts ? ts : v.ts; }
+    }
+    try {
+      if (g.kind === 'water') {
+        const r = await post('/telemetry/water-class', body);
+        rows.push({ ...g, ts, result: t('env.class', { c: r.class }), worst: r.worst_item, level: r.class_number });
+      } else {
+        const r = await post('/telemetry/aqi', body);
+        rows.push({ ...g, ts, result: `${t('env.aqi')} ${fmtNumber(r.aqi)}`, worst: (r.primary || r.primary_pollutants || []).join(', '), level: r.level, colour: r.colour });
+      }
+    } catch (e) { rows.push({ ...g, ts, result: e.message }); }
+  }
+  card.append(table([
+    { label: t('env.station'), render: (r) => `${r.station} (${t('env.kind.' + r.kind)})` },
+    { label: t('env.result'), render: (r) => h('span', null, r.colour ? h('span', { class: 'swatch-inline', style: `background:${r.colour}` }) : null, r.result) },
+    { label: t('env.worst'), render: (r) => r.worst || '—' },
+    { label: t('tracking.seen'), render: (r) => fmtDateTime(r.ts) },
+  ], rows));
+}

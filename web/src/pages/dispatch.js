@@ -1,3 +1,245 @@
-import { t } from '../i18n.js';
-import { h } from '../ui.js';
-export async function render(root) { root.append(h('h1', null, t('nav.dispatch'))); }
+// Dispatch: run a plan for a date and depot (POST /plans, a solver job), draw
+// each route on the map in its own colour with numbered stops, the per-route
+// and plan KPI tables, a side-by-side comparison with a baseline plan of the
+// same date, approval, and printable route sheets (one page per route).
+import { api, get, post } from '../api.js';
+import { fmtDateTime, fmtDistance, fmtDuration, fmtMoney, fmtNumber, fmtPercent, fmtTime, fmtWeight, pick, t, today } from '../i18n.js';
+import { L, ROUTE_COLOURS, createMap, drawNetwork, numberedStop } from '../map.js';
+import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
+
+const STAFF = new Set(['admin', 'operator']);
+const LOWER_BETTER = new Set(['distance_m', 'driving_s', 'duration_s', 'cost_fen', 'co2_g', 'lateness_s', 'chilled_transit_min']);
+const STATUS_KIND = { draft: 'info', approved: 'ok', superseded: 'warn' };
+
+function metricValue(k, v) {
+  if (v === null || v === undefined) return '—';
+  if (k === 'distance_m') return fmtDistance(v);
+  if (k.endsWith('_s')) return fmtDuration(v);
+  if (k === 'cost_fen') return fmtMoney(v);
+  if (k === 'co2_g') return fmtNumber(v / 1000, 1) + ' kg';
+  if (k === 'load_permille') return fmtPercent(v / 1000);
+  if (k === 'chilled_transit_min') return fmtNumber(v) + ' min';
+  return fmtNumber(v);
+}
+
+const METRICS = ['routes', 'stops', 'orders_served', 'orders_unassigned', 'consignments_served', 'villages_served',
+  'distance_m', 'driving_s', 'duration_s', 'cost_fen', 'co2_g', 'load_permille', 'lateness_s', 'chilled_transit_min'];
+
+async function waitForPlan(res) {
+  // 201: the plan; 202: a job to poll until it names the plan.
+  if (res && res.routes) return res;
+  const jobId = res && (res.job_id || res.id);
+  for (let i = 0; i < 120; i++) {
+    const j = await get(`/jobs/${jobId}`, { wait: 10 });
+    if (j.state === 'done') return get(`/plans/${j.result.plan_id}`);
+    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(j.message || j.state);
+  }
+  throw new Error('timeout');
+}
+
+export async function render(root, ctx) {
+  const staff = ctx.me && STAFF.has(ctx.me.role);
+  const date = h('input', { id: 'dispatch-date', type: 'date', value: new URLSearchParams(location.search).get('date') || today(), required: true });
+  const depot = h('select', { id: 'dispatch-depot' });
+  const limit = select('dispatch-limit', [['2', '2 s'], ['5', '5 s'], ['15', '15 s'], ['60', '60 s']], '5');
+  const run = h('button', { type: 'submit', id: 'dispatch-run', disabled: !staff }, t('dispatch.run'));
+  const status = h('p', { id: 'dispatch-status', 'aria-live': 'polite', class: 'muted' });
+  const plansBox = h('div', { id: 'plans-list' });
+  const mapEl = h('div', { id: 'dispatch-map' });
+  const planBox = h('div', { id: 'plan-detail' });
+  const compareBox = h('section', { class: 'card', id: 'plan-compare' });
+  const sheets = h('div', { class: 'sheets', id: 'route-sheets' });
+  const form = h('form', { class: 'filters no-print' },
+    h('div', { class: 'field' }, h('label', { for: 'dispatch-date' }, t('dispatch.date')), date),
+    h('div', { class: 'field' }, h('label', { for: 'dispatch-depot' }, t('dispatch.depot')), depot),
+    h('div', { class: 'field' }, h('label', { for: 'dispatch-limit' }, t('dispatch.time_limit')), limit),
+    run);
+  root.append(h('h1', null, t('dispatch.title')),
+    h('section', { class: 'card no-print' }, form, status, plansBox),
+    h('div', { class: 'grid2 no-print' }, h('section', { class: 'card' }, mapEl), h('section', { class: 'card' }, planBox)),
+    compareBox, sheets);
+
+  // Depots: the nodes the county's vehicles start from.
+  const [vehicles, geo] = await Promise.all([get('/vehicles'), get('/network.geojson')]);
+  const depotIds = [...new Set((vehicles.items || []).filter((v) => v.active).map((v) => v.depot_node_id))];
+  const nodeName = new Map((geo.features || []).filter((f) => f.properties.layer === 'node').map((f) => [f.properties.id, f.properties.name]));
+  for (const id of depotIds) depot.append(h('option', { value: id }, nodeName.get(id) || '#' + id));
+
+  const map = createMap(mapEl, { label: t('dispatch.map') });
+  drawNetwork(map, geo, { showLinks: false });
+  mapEl.querySelectorAll('path.mk-village').forEach((p) => p.classList.add('faded'));
+  let routeLayer = L.layerGroup().addTo(map);
+  let current = null;
+
+  async function loadPlans(selectId) {
+    try {
+      const r = await get('/plans', { date: date.value });
+      const items = r.items || [];
+      clear(plansBox).append(table([
+        { label: '#', render: (p) => String(p.id) },
+        { label: t('dispatch.kind'), render: (p) => t('dispatch.kind.' + p.kind) },
+        { label: t('dispatch.name'), render: (p) => p.name },
+        { label: t('dispatch.state'), render: (p) => badge(t('dispatch.status.' + p.status), STATUS_KIND[p.status]) },
+        { label: t('dispatch.routes'), num: true, render: (p) => fmtNumber(p.kpis && p.kpis.routes) },
+        { label: t('dispatch.distance'), num: true, render: (p) => metricValue('distance_m', p.kpis && p.kpis.distance_m) },
+        { label: t('dispatch.cost'), num: true, render: (p) => metricValue('cost_fen', p.kpis && p.kpis.cost_fen) },
+        { label: t('dispatch.created'), render: (p) => fmtDateTime(p.created) },
+      ], items, { caption: t('dispatch.plans'), empty: t('dispatch.none'), onRow: (p) => show(p.id, items), rowLabel: (p) => t('dispatch.plan', { id: p.id }) }));
+      const first = selectId || (items.find((p) => p.kind === 'dispatch') || {}).id;
+      if (first) await show(first, items);
+      else { routeLayer.clearLayers(); clear(planBox); clear(compareBox); }
+    } catch (e) { clear(plansBox).append(errorBox(e)); }
+  }
+
+  function drawRoutes(plan) {
+    routeLayer.remove();
+    routeLayer = L.layerGroup().addTo(map);
+    const bounds = L.latLngBounds([]);
+    plan.routes.forEach((r, i) => {
+      const colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
+      const pts = r.stops.filter((s) => s.lat !== null && s.lon !== null).map((s) => [s.lat, s.lon]);
+      pts.forEach((p) => bounds.extend(p));
+      L.polyline(pts, { color: colour, weight: 4, opacity: 0.85, className: 'ln-route' })
+        .bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${r.vehicle.plate}`).addTo(routeLayer);
+      let n = 0;
+      for (const s of r.stops) {
+        if (s.kind === 'start' || s.kind === 'end') continue;
+        n += 1;
+        numberedStop([s.lat, s.lon], n, colour).bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${n}. ${s.name} · ${fmtTime(s.eta)}`).addTo(routeLayer);
+      }
+    });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24] });
+    mapEl.dataset.routes = String(plan.routes.length);
+    mapEl.dataset.plan = String(plan.id);
+  }
+
+  async function show(id, list) {
+    try {
+      const plan = await get(`/plans/${id}`);
+      current = plan;
+      drawRoutes(plan);
+      const routeRows = plan.routes.map((r, i) => {
+        const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
+        return {
+          i, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], stops: visits.length,
+          dist: r.stops.reduce((a, s) => a + (s.leg_dist_m || 0), 0),
+          dur: (Date.parse(r.stops.at(-1).eta) - Date.parse(r.stops[0].departure || r.stops[0].eta)) / 1000,
+          load: Math.max(0, ...r.stops.map((s) => s.load_g || 0)),
+        };
+      });
+      const approve = h('button', { type: 'button', id: 'dispatch-approve', hidden: !(staff && plan.status === 'draft' && plan.kind === 'dispatch') }, t('dispatch.approve'));
+      approve.addEventListener('click', async () => {
+        approve.disabled = true;
+        try { await post(`/plans/${plan.id}/approve`); await loadPlans(plan.id); } catch (e) { planBox.prepend(errorBox(e)); approve.disabled = false; }
+      });
+      const printBtn = h('button', { type: 'button', class: 'secondary', id: 'dispatch-print' }, t('dispatch.sheets'));
+      printBtn.addEventListener('click', () => printSheets(plan));
+      const qrBtn = h('button', { type: 'button', class: 'secondary' }, t('dispatch.sheets_qr'));
+      qrBtn.addEventListener('click', () => serverSheets(plan.id));
+      clear(planBox).append(
+        h('h2', null, t('dispatch.plan', { id: plan.id }), ' ', badge(t('dispatch.status.' + plan.status), STATUS_KIND[plan.status]), ' ', h('span', { class: 'muted' }, t('dispatch.kind.' + plan.kind))),
+        h('div', { class: 'row no-print' }, approve, printBtn, qrBtn),
+        table([
+          { label: t('dispatch.routes'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), t('dispatch.route', { n: x.i + 1 })) },
+          { label: t('dispatch.vehicle'), render: (x) => x.r.vehicle.plate + (x.r.vehicle.refrigerated ? ' ❄' : '') },
+          { label: t('dispatch.stops'), num: true, render: (x) => fmtNumber(x.stops) },
+          { label: t('dispatch.distance'), num: true, render: (x) => fmtDistance(x.dist) },
+          { label: t('dispatch.duration'), num: true, render: (x) => fmtDuration(x.dur) },
+          { label: t('dispatch.load'), num: true, render: (x) => fmtWeight(x.load) + ' / ' + fmtWeight(x.r.vehicle.capacity_g) },
+        ], routeRows, { caption: t('dispatch.routes') }),
+        table([{ label: t('dispatch.metric'), render: (k) => t('kpi.' + k) }, { label: t('dispatch.planned'), num: true, render: (k) => metricValue(k, plan.kpis[k]) }],
+          METRICS.filter((k) => k in (plan.kpis || {})), { caption: t('dispatch.kpis') }),
+        plan.unassigned && plan.unassigned.length ? h('details', null, h('summary', null, t('dispatch.unassigned', { n: plan.unassigned.length })),
+          h('ul', null, plan.unassigned.map((u) => h('li', null, u.order_id ? t('dispatch.order', { id: u.order_id }) : t('dispatch.consignment', { id: u.consignment_id }), ': ', t('reason.' + u.reason))))) : null);
+      await compare(plan, list || (await get('/plans', { date: plan.date })).items || []);
+    } catch (e) { clear(planBox).append(errorBox(e)); }
+  }
+
+  async function compare(plan, list) {
+    clear(compareBox).append(h('h2', null, t('dispatch.compare')));
+    if (plan.kind !== 'dispatch') { compareBox.append(note(t('dispatch.compare_pick'))); return; }
+    const baselines = list.filter((p) => p.kind === 'baseline' && p.depot_node_id === plan.depot_node_id);
+    const mk = h('button', { type: 'button', class: 'secondary', id: 'dispatch-baseline', hidden: !staff }, t('dispatch.make_baseline'));
+    mk.addEventListener('click', async () => {
+      mk.disabled = true;
+      try { const b = await post('/plans/baseline', fixedRoutes(plan)); await loadPlans(plan.id); return b; } catch (e) { compareBox.append(errorBox(e)); mk.disabled = false; }
+    });
+    if (!baselines.length) { compareBox.append(note(t('dispatch.no_baseline')), mk); return; }
+    const base = baselines[0];
+    const c = await get('/plans/compare', { a: base.id, b: plan.id });
+    const rows = METRICS.filter((k) => c.kpis[k]);
+    compareBox.append(
+      h('p', { class: 'muted' }, t('dispatch.compare_note', { a: base.id, name: base.name, b: plan.id })),
+      h('div', { class: 'compare' },
+        table([
+          { label: t('dispatch.metric'), render: (k) => t('kpi.' + k) },
+          { label: t('dispatch.baseline'), num: true, render: (k) => metricValue(k, c.kpis[k].a) },
+          { label: t('dispatch.planned'), num: true, render: (k) => metricValue(k, c.kpis[k].b) },
+          { label: t('dispatch.delta'), num: true, render: (k) => {
+            const d = c.kpis[k].diff;
+            if (!d) return '0';
+            const better = LOWER_BETTER.has(k) ? d < 0 : d > 0;
+            const pct = c.kpis[k].diff_pct;
+            return h('span', { class: 'delta ' + (better ? 'better' : 'worse') }, (d > 0 ? '+' : '−') + metricValue(k, Math.abs(d)) + (pct !== undefined ? ` (${d > 0 ? '+' : '−'}${fmtNumber(Math.abs(pct), 1)}%)` : ''));
+          } },
+        ], rows, { caption: t('dispatch.compare_table') })));
+  }
+
+  async function serverSheets(id) {
+    // The server's HTML sheets carry a QR code per stop; fetched with the
+    // session's token and shown from a blob (links cannot carry the token).
+    const res = await api('GET', `/plans/${id}/sheets`, { query: { format: 'html' }, headers: { Accept: 'text/html' } });
+    const url = URL.createObjectURL(new Blob([res], { type: 'text/html' }));
+    window.open(url, '_blank', 'noopener');
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  function printSheets(plan) {
+    clear(sheets).append(...plan.routes.map((r, i) => {
+      const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
+      return h('article', { class: 'sheet card' },
+        h('h2', null, t('dispatch.sheet.title', { vehicle: r.vehicle.plate, date: plan.date }), ' · ', t('dispatch.route', { n: i + 1 })),
+        h('p', null, t('dispatch.plan', { id: plan.id }), ' · ', t('dispatch.sheet.depart'), ' ', fmtDateTime(r.stops[0].departure || r.stops[0].eta)),
+        table([
+          { label: t('dispatch.sheet.stop'), num: true, render: (s) => String(visits.indexOf(s) + 1) },
+          { label: t('dispatch.sheet.place'), render: (s) => s.name },
+          { label: t('dispatch.sheet.arrive'), render: (s) => fmtTime(s.eta) },
+          { label: t('dispatch.sheet.items'), render: (s) => (s.items || []).map((it) => it.label).join('; ') },
+          { label: t('dispatch.sheet.sign'), render: () => '\u00a0'.repeat(12) },
+        ], visits));
+    }));
+    sheets.classList.add('printing');
+    document.body.classList.add('print-sheets');
+    const done = () => { document.body.classList.remove('print-sheets'); sheets.classList.remove('printing'); window.removeEventListener('afterprint', done); };
+    window.addEventListener('afterprint', done);
+    window.print();
+  }
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    run.disabled = true;
+    status.textContent = t('dispatch.running', { p: '' });
+    try {
+      const res = await post('/plans', { date: date.value, depot_node_id: Number(depot.value), time_limit_s: Number(limit.value) });
+      const plan = await waitForPlan(res);
+      status.textContent = t('dispatch.done', { id: plan.id, n: plan.routes.length });
+      await loadPlans(plan.id);
+    } catch (err) { status.textContent = ''; status.append(errorBox(err)); }
+    run.disabled = !staff;
+  });
+  date.addEventListener('change', () => loadPlans());
+  await loadPlans();
+  return () => map.remove();
+}
+
+// A baseline as a county runs without optimisation: the same vehicles visit
+// the same stops in a fixed order (by township, then village / node id).
+function fixedRoutes(plan) {
+  return {
+    date: plan.date, depot_node_id: plan.depot_node_id, name: t('dispatch.fixed_name'),
+    routes: plan.routes.map((r) => ({
+      vehicle_id: r.vehicle.id,
+      stops: [...new Set(r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end' && s.node_id).map((s) => s.node_id))].sort((a, b) => a - b),
+    })),
+  };
+}
