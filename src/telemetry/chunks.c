@@ -133,6 +133,52 @@ int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t 
     return 0;
 }
 
+void tm__chunks_encode(int64_t sid, const struct mt_row *r, size_t n, struct tm_chunk **out,
+                       size_t *nout, size_t *cap)
+{
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_init(&sb, 0);
+    size_t i = 0;
+    while (i < n) {
+        int64_t day = tm__day(r[i].ts);
+        size_t j = i;
+        while (j < n && r[j].ts < day + DAY_MS && j - i < 65536)
+            j++;
+        int enc = encode(r + i, j - i, &sb);
+        xgrow((void **)out, cap, *nout + 1, sizeof **out);
+        struct tm_chunk *ch = &(*out)[(*nout)++];
+        ch->sid = sid;
+        ch->t0 = r[i].ts;
+        ch->t1 = r[j - 1].ts;
+        ch->n = (int64_t)(j - i);
+        ch->enc = enc;
+        ch->len = sb.len;
+        ch->data = strbuf_detach(&sb, NULL);
+        i = j;
+    }
+    strbuf_release(&sb);
+}
+
+int tm__chunk_insert(struct store_conn *c, const struct tm_chunk *ch, int64_t gen, struct err *e)
+{
+    struct store_stmt *st;
+    int rc = store_prepare(c,
+                           "INSERT INTO tm_chunks (series_id, t0, gen, t1, n, enc, data) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           &st, e);
+    if (rc)
+        return rc;
+    store_bind_i64(st, 1, ch->sid);
+    store_bind_i64(st, 2, ch->t0);
+    store_bind_i64(st, 3, gen);
+    store_bind_i64(st, 4, ch->t1);
+    store_bind_i64(st, 5, ch->n);
+    store_bind_i64(st, 6, ch->enc);
+    store_bind_blob(st, 7, ch->data ? ch->data : "", ch->len);
+    rc = store_step(st, e);
+    return rc < 0 ? rc : 0;
+}
+
 /* Insert the chunks of one series (rows sorted by time, deduplicated). */
 int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, size_t n,
                      int64_t gen, struct strbuf *sb, struct err *e)

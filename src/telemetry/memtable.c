@@ -126,8 +126,9 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
 /* ------------------------------------------------------------------ flush */
 
 struct flush_arg {
-    struct telemetry *t;
     struct memtable *f;
+    const struct tm_chunk *ch;
+    size_t nch;
     int64_t gen;
 };
 
@@ -137,38 +138,44 @@ static int cmp_ser(const void *a, const void *b)
     return (x->sid > y->sid) - (x->sid < y->sid);
 }
 
-/* One transaction: every series' chunks, the log rows deleted, the
-** generation recorded. So a crash leaves either all of it or none. */
-static int flush_fn(struct store_conn *c, void *arg, struct err *e)
+/* Encode the frozen memtable into chunks (on the flusher thread, so the
+** writer only inserts them), in series order. */
+static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
 {
-    struct flush_arg *a = arg;
-    struct memtable *f = a->f;
     struct mt_ser **ss = xmalloc((f->nser ? f->nser : 1) * sizeof *ss);
-    size_t k = 0;
+    size_t k = 0, cap = 0;
     for (size_t i = 0; i < f->ser_cap; i++)
         if (f->ser[i].sid)
             ss[k++] = &f->ser[i];
     qsort(ss, k, sizeof *ss, cmp_ser);
-    struct strbuf sb = STRBUF_INIT;
-    strbuf_init(&sb, 0);
-    int rc = 0;
     struct mt_row *tmp = NULL;
     size_t tcap = 0;
-    for (size_t i = 0; i < k && !rc; i++) {
+    *out = NULL;
+    *nout = 0;
+    for (size_t i = 0; i < k; i++) {
         xgrow((void **)&tmp, &tcap, ss[i]->n, sizeof *tmp);
         memcpy(tmp, ss[i]->rows, ss[i]->n * sizeof *tmp);
         size_t n = tm__sorted_dedupe(tmp, ss[i]->n);
-        rc = tm__chunks_write(c, ss[i]->sid, tmp, n, a->gen, &sb, e);
+        tm__chunks_encode(ss[i]->sid, tmp, n, out, nout, &cap);
     }
     free(tmp);
-    strbuf_release(&sb);
     free(ss);
-    for (size_t i = 0; i < f->nlog && !rc; i++) {
+}
+
+/* One transaction: every chunk, the log rows deleted, the generation
+** recorded. So a crash leaves either all of it or none. */
+static int flush_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct flush_arg *a = arg;
+    int rc = 0;
+    for (size_t i = 0; i < a->nch && !rc; i++)
+        rc = tm__chunk_insert(c, &a->ch[i], a->gen, e);
+    for (size_t i = 0; i < a->f->nlog && !rc; i++) {
         struct store_stmt *st;
         rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
         if (rc)
             break;
-        store_bind_i64(st, 1, f->log_ids[i]);
+        store_bind_i64(st, 1, a->f->log_ids[i]);
         rc = store_step(st, e);
         rc = rc < 0 ? rc : 0;
     }
@@ -201,8 +208,14 @@ int tm_flush(struct telemetry *t, struct err *e)
     if (f) {
         /* the frozen memtable is immutable now: read it without the lock */
         int64_t now = time_now_ms();
-        struct flush_arg a = {t, f, t->gen + 1 > now ? t->gen + 1 : now};
+        struct flush_arg a = {f, NULL, 0, t->gen + 1 > now ? t->gen + 1 : now};
+        struct tm_chunk *ch;
+        encode_all(f, &ch, &a.nch);
+        a.ch = ch;
         rc = store_write(t->st, flush_fn, &a, e);
+        for (size_t i = 0; i < a.nch; i++)
+            free(ch[i].data);
+        free(ch);
         if (!rc) {
             t->gen = a.gen;
             pthread_mutex_lock(&t->mu);

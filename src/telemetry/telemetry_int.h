@@ -112,6 +112,18 @@ int tm__replay_log(struct telemetry *t, struct err *e);
 int64_t tm__day(int64_t ts);  /* start of the UTC day of ts */
 int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t len, size_t n,
                      struct mt_row *out);
+/* An encoded chunk, ready to insert (data malloc'd). */
+struct tm_chunk {
+    int64_t sid, t0, t1, n;
+    int enc;
+    char *data;
+    size_t len;
+};
+/* Encode rows of one series (sorted, deduplicated) into chunks appended to
+** *out (growable array of *cap). */
+void tm__chunks_encode(int64_t sid, const struct mt_row *r, size_t n, struct tm_chunk **out,
+                       size_t *nout, size_t *cap);
+int tm__chunk_insert(struct store_conn *c, const struct tm_chunk *ch, int64_t gen, struct err *e);
 /* Store rows of one series (sorted by time, deduplicated) as chunks. */
 int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, size_t n,
                      int64_t gen, struct strbuf *sb, struct err *e);
