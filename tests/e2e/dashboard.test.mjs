@@ -151,3 +151,52 @@ test('switch to English and back to Chinese', async () => {
     assert.equal(await page.textContent('#user-role'), '管理员');
   });
 });
+
+test('every page renders without errors (catalog, orders, live board, tracking; phone width for a driver)', async () => {
+  // A session running now with one flash offer and one order, so the board
+  // has a curve; a second order must appear on the next refresh.
+  const products = (await admin.get('/products?signature=true&limit=5')).items.filter((p) => p.stock > 10);
+  assert.ok(products.length > 0);
+  const now = Date.now();
+  const session = await admin.post('/live-sessions', {
+    village_id: products[0].village_id, title: 'e2e 直播 live', tags: ['e2e'],
+    start: new Date(now - 10 * 60e3).toISOString(), end: new Date(now + 60 * 60e3).toISOString(),
+  });
+  const offer = await admin.post(`/live-sessions/${session.id}/offers`, { product_id: products[0].id, flash_price_fen: 990, flash_stock: 50 });
+  const buyer = await apiLogin(server.base, 'buyer');
+  const point = (await admin.get('/nodes?kind=village_point&limit=1')).items[0];
+  await buyer.post('/orders', { delivery_node_id: point.id, lines: [{ offer_id: offer.id, qty: 1 }] });
+
+  await withPage(browser.browser, 'catalog', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products article.product');
+    assert.ok(await page.locator('#products article.product').count() >= 1);
+  });
+  await withPage(browser.browser, 'orders', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/orders"]');
+    await page.locator('#orders-list tbody tr.clickable').first().click();
+    await page.waitForSelector('#order-history li');
+  });
+  await withPage(browser.browser, 'live-board', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/live"]');
+    await page.waitForSelector(`#live-board[data-session="${session.id}"] #live-curve[data-orders="1"]`);
+    await buyer.post('/orders', { delivery_node_id: point.id, lines: [{ offer_id: offer.id, qty: 2 }] });
+    // The board refreshes itself while the session runs.
+    await page.waitForSelector('#live-curve[data-orders="2"]', { timeout: 30000 });
+  });
+  await withPage(browser.browser, 'tracking', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+  });
+  await withPage(browser.browser, 'driver-phone', async (page) => {
+    await login(page, server.base, 'driver');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, 'no horizontal scrolling at phone width: ' + overflow);
+  }, { viewport: { width: 390, height: 844 } });
+});

@@ -14,26 +14,33 @@ import * as dispatch from './pages/dispatch.js';
 import * as tracking from './pages/tracking.js';
 import * as coldchain from './pages/coldchain.js';
 
+// Pages per role: a page is offered only to roles whose API calls it needs
+// are allowed (a forbidden call would be a 403 in the console).
+const STAFF = ['admin', 'operator', 'auditor'];
 const routes = [
-  { path: '/', key: 'nav.overview', page: overview },
-  { path: '/catalog', key: 'nav.catalog', page: catalog },
-  { path: '/live', key: 'nav.live', page: live },
-  { path: '/orders', key: 'nav.orders', page: orders },
-  { path: '/dispatch', key: 'nav.dispatch', page: dispatch },
-  { path: '/tracking', key: 'nav.tracking', page: tracking },
-  { path: '/coldchain', key: 'nav.coldchain', page: coldchain },
+  { path: '/', key: 'nav.overview', page: overview, roles: STAFF },
+  { path: '/catalog', key: 'nav.catalog', page: catalog, roles: [...STAFF, 'merchant', 'trainer', 'buyer', 'driver'] },
+  { path: '/live', key: 'nav.live', page: live, roles: [...STAFF, 'merchant', 'trainer', 'buyer'] },
+  { path: '/orders', key: 'nav.orders', page: orders, roles: [...STAFF, 'merchant', 'buyer'] },
+  { path: '/dispatch', key: 'nav.dispatch', page: dispatch, roles: STAFF },
+  { path: '/tracking', key: 'nav.tracking', page: tracking, roles: [...STAFF, 'driver'] },
+  { path: '/coldchain', key: 'nav.coldchain', page: coldchain, roles: STAFF },
 ];
+const allowed = () => routes.filter((r) => ctx.me && r.roles.includes(ctx.me.role));
 
 const ctx = { me: null, county: null, navigate };
 let cleanup = null;
 
 function match(pathname) {
   const p = pathname.replace(/\/+$/, '') || '/';
-  for (const r of routes) {
+  const mine = allowed();
+  for (const r of mine) {
     if (r.path === p) return { route: r, params: {} };
     if (r.path !== '/' && p.startsWith(r.path + '/')) return { route: r, params: { rest: p.slice(r.path.length + 1) } };
   }
-  return { route: routes[0], params: {} };
+  // Home: the overview for staff, the tracking page for drivers, else the catalog.
+  const home = ctx.me && ctx.me.role === 'driver' ? mine.find((r) => r.path === '/tracking') : mine[0];
+  return { route: home || routes[1], params: {} };
 }
 
 export function navigate(path, replace = false) {
@@ -48,7 +55,7 @@ function header() {
     locales.map((l) => h('option', { value: l, selected: l === locale() ? true : null }, l === 'zh-CN' ? '中文' : 'English')));
   langSel.addEventListener('change', () => setLocale(langSel.value));
   const nav = h('nav', { 'aria-label': t('nav.label'), class: 'nav' },
-    h('ul', null, routes.map((r) => {
+    h('ul', null, allowed().map((r) => {
       const a = h('a', { href: r.path, 'data-nav': r.path }, t(r.key));
       if (match(location.pathname).route === r) a.setAttribute('aria-current', 'page');
       return h('li', null, a);

@@ -1,3 +1,86 @@
-import { t } from '../i18n.js';
-import { h } from '../ui.js';
-export async function render(root) { root.append(h('h1', null, t('nav.tracking'))); }
+// Tracking: today's approved plans, each vehicle's last known place and the
+// ETA of its next stop with on-time / late status, refreshed live.
+//
+// The API has no vehicle-position route yet: the last known place is the
+// last stop the driver reported (arrived, delivered, picked up, failed), or
+// the depot before the first report, and the delay is the route's delay_s
+// kept by the logistics module. When a position route lands, it goes here.
+import { get } from '../api.js';
+import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.js';
+
+const mm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+import { L, ROUTE_COLOURS, config, createMap, drawNetwork } from '../map.js';
+import { badge, clear, errorBox, h, note, table } from '../ui.js';
+
+const LATE_AFTER_S = 1200;
+
+function vehicleIcon(plate, colour, late) {
+  return L.divIcon({ className: 'vehicle-icon' + (late ? ' late' : ''), html: `<span style="border-color:${colour}">${plate}</span>`, iconSize: null, iconAnchor: [12, 12] });
+}
+
+export async function render(root, ctx) {
+  const mapEl = h('div', { id: 'tracking-map' });
+  const listBox = h('div', { id: 'tracking-list', 'aria-live': 'polite' });
+  const stamp = h('p', { class: 'muted', id: 'tracking-updated' });
+  root.append(h('h1', null, t('tracking.title')), h('div', { class: 'grid2' },
+    h('section', { class: 'card' }, mapEl), h('section', { class: 'card' }, listBox, stamp)));
+  const map = createMap(mapEl);
+  drawNetwork(map, await get('/network.geojson'), { showLinks: false });
+  let layer = L.layerGroup().addTo(map);
+  const refreshS = Math.max(2, Number(config().refreshSeconds) || 10);
+
+  async function refresh() {
+    if (ctx.me && ctx.me.role === 'driver') return driverView();
+    const list = ((await get('/plans', { date: today() })).items || []).filter((p) => p.status === 'approved' && p.kind === 'dispatch');
+    const rows = [];
+    for (const p of list) {
+      const plan = await get(`/plans/${p.id}`);
+      plan.routes.forEach((r, i) => {
+        const done = r.stops.filter((s) => s.status && s.status !== 'pending');
+        const last = done.at(-1) || r.stops[0];
+        const depot = r.stops[0].node_id;
+        const next = r.stops.find((s) => s.status === 'pending' && s.kind !== 'start' && (s.node_id !== depot || s.kind === 'end'));
+        const delay = r.delay_s || 0;
+        const eta = next ? new Date(Date.parse(next.eta) + delay * 1000) : null;
+        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0 });
+      });
+    }
+    layer.remove();
+    layer = L.layerGroup().addTo(map);
+    const bounds = L.latLngBounds([]);
+    for (const x of rows) {
+      if (x.last && x.last.lat !== null) {
+        L.marker([x.last.lat, x.last.lon], { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S), keyboard: false })
+          .bindTooltip(`${x.r.vehicle.plate} · ${x.last.name}`).addTo(layer);
+        bounds.extend([x.last.lat, x.last.lon]);
+      }
+      if (x.next) bounds.extend([x.next.lat, x.next.lon]);
+    }
+    if (bounds.isValid() && !mapEl.dataset.fitted) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13 }); mapEl.dataset.fitted = '1'; }
+    mapEl.dataset.vehicles = String(rows.length);
+    clear(listBox).append(rows.length ? table([
+      { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
+      { label: t('tracking.position'), render: (x) => (x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
+      { label: t('tracking.next'), render: (x) => (x.next ? x.next.name : t('tracking.finished')) },
+      { label: t('tracking.eta'), render: (x) => (x.eta ? fmtTime(x.eta) : '—') },
+      { label: t('tracking.status'), render: (x) => (!x.next ? badge(t('tracking.finished'), 'ok')
+        : x.delay > LATE_AFTER_S ? badge(t('tracking.late') + ' ' + fmtDuration(x.delay), 'bad')
+        : badge(t('tracking.on_time') + (x.delay > 0 ? ' +' + fmtDuration(x.delay) : ''), 'ok')) },
+    ], rows) : note(t('tracking.none')));
+    stamp.textContent = t('live.refreshing', { s: refreshS }) + ' · ' + t('common.updated', { time: fmtDateTime(new Date(), true) });
+  }
+  // A driver may read approved plans with its own routes, but no route lists
+  // a driver's plans yet (GET /plans is staff-only): show the vehicle only.
+  async function driverView() {
+    const mine = ((await get('/vehicles')).items || []).filter((v) => v.driver_user_id === ctx.me.id);
+    clear(listBox).append(table([
+      { label: t('tracking.vehicle'), render: (v) => v.plate },
+      { label: t('dispatch.load'), num: true, render: (v) => fmtWeight(v.capacity_g) },
+      { label: t('dispatch.shift'), render: (v) => `${mm(v.shift_start_min)}–${mm(v.shift_end_min)}` },
+    ], mine), note(t('tracking.driver_missing')));
+    stamp.textContent = t('common.updated', { time: fmtDateTime(new Date(), true) });
+  }
+  try { await refresh(); } catch (e) { listBox.append(errorBox(e)); }
+  const timer = setInterval(() => refresh().catch(() => {}), refreshS * 1000);
+  return () => { clearInterval(timer); map.remove(); };
+}
