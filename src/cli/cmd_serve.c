@@ -22,6 +22,9 @@
 #ifdef RL_HAVE_TELEMETRY
 #include "telemetry/telemetry.h"
 #endif
+#ifdef RL_HAVE_LOGISTICS
+#include "logistics/logistics.h"
+#endif
 
 #include <pthread.h>
 #include <signal.h>
@@ -234,6 +237,14 @@ int cli_serve(int argc, char **argv)
                         "the database was not seeded\n");
 #endif
     }
+#ifdef RL_HAVE_LOGISTICS
+    struct logistics *lgx = NULL;
+    if (logistics_new(&lgx, &e) != 0) {
+        cli_errorf("serve: logistics: %s", e.msg);
+        goto out;
+    }
+    app.logistics = lgx;
+#endif
 #ifdef RL_HAVE_TELEMETRY
     struct telemetry_config tcfg;
     memset(&tcfg, 0, sizeof tcfg);
@@ -295,6 +306,9 @@ out:
     http_stop(srv);
 #ifdef RL_HAVE_JOBS
     jobs_free(app.jobs);
+#endif
+#ifdef RL_HAVE_LOGISTICS
+    logistics_free(app.logistics); /* after the jobs that may use its cache */
 #endif
 #ifdef RL_HAVE_TELEMETRY
     telemetry_free(app.telemetry);

@@ -33,6 +33,8 @@ extern const size_t http_routes_telemetry_len;
 #if defined(RL_HAVE_LOGISTICS) && defined(RL_HAVE_JOBS)
 extern const struct http_route http_routes_logistics[];
 extern const size_t http_routes_logistics_len;
+extern const struct http_route http_routes_logistics_track[];
+extern const size_t http_routes_logistics_track_len;
 #endif
 
 const struct http_route_group http_route_groups[] = {
@@ -54,6 +56,7 @@ const struct http_route_group http_route_groups[] = {
 #endif
 #if defined(RL_HAVE_LOGISTICS) && defined(RL_HAVE_JOBS)
     {"logistics", http_routes_logistics, &http_routes_logistics_len},
+    {"logistics-tracking", http_routes_logistics_track, &http_routes_logistics_track_len},
 #endif
 };
 const size_t http_route_groups_len = RL_ARRAY_LEN(http_route_groups);

@@ -1,0 +1,303 @@
+/* ctest-labels: slow */
+/* API tests for logistics on the demo county through the real server: the
+** fleet, bad input answered with problem+json and nothing written, dispatch
+** (POST /plans as a job), KPIs recomputed equal, approval gating drivers,
+** sheets in every format, tracking refused for another driver's route (403)
+** and accepted for the own route, compare, baseline, urgent insertion
+** refused on a draft, siting analyses. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rl_server.h"
+
+static struct ts_server srv;
+static char op_tok[128], drv_tok[128], drv2_tok[128], aud_tok[128];
+static int64_t driver_id, hub_id;
+static char today[16];
+
+static int64_t jint(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+    return o && json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : -1;
+}
+
+static struct json_object *jget(struct json_object *o, const char *k)
+{
+    struct json_object *v = NULL;
+    return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    struct ts_opts o = {.demo = true};
+    if (ts_start(&srv, &o) != 0)
+        return -1;
+    if (ts_add_user(&srv, 1, "driver2", "driver", "driver2-password"))
+        return -1;
+    if (ts_login(&srv, "operator", "ruralink-demo", op_tok, sizeof op_tok) ||
+        ts_login(&srv, "driver", "ruralink-demo", drv_tok, sizeof drv_tok) ||
+        ts_login(&srv, "driver2", "driver2-password", drv2_tok, sizeof drv2_tok) ||
+        ts_login(&srv, "auditor", "ruralink-demo", aud_tok, sizeof aud_tok))
+        return -1;
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/me", drv_tok, &r);
+    driver_id = jint(r.json, "id");
+    ts_resp_free(&r);
+    /* today in China (UTC+8) */
+    time_t t = time(NULL) + 8 * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    return driver_id > 0 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return ts_stop(&srv) == 0 ? 0 : -1;
+}
+
+static size_t vehicle_count(void)
+{
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/vehicles", op_tok, &r);
+    assert_int_equal(r.status, 200);
+    size_t n = json_object_array_length(jget(r.json, "items"));
+    ts_resp_free(&r);
+    return n;
+}
+
+static void test_fleet(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/vehicles", op_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *items = jget(r.json, "items");
+    assert_int_equal(json_object_array_length(items), 7);
+    hub_id = jint(json_object_array_get_idx(items, 0), "depot_node_id");
+    /* the demo driver drives every vehicle (for the tracking test) */
+    for (size_t i = 0; i < json_object_array_length(items); i++) {
+        char path[64], body[64];
+        snprintf(path, sizeof path, "/api/v1/vehicles/%lld",
+                 (long long)jint(json_object_array_get_idx(items, i), "id"));
+        snprintf(body, sizeof body, "{\"driver_user_id\":%lld}", (long long)driver_id);
+        struct ts_resp p;
+        ts_post_json(&srv, "PATCH", path, op_tok, body, &p);
+        assert_int_equal(p.status, 200);
+        ts_resp_free(&p);
+    }
+    ts_resp_free(&r);
+    /* bad input: problem+json, nothing written */
+    const char *bad[] = {
+        "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":\"heavy\",\"capacity_ml\":1}",
+        "{\"plate\":\"X1\",\"depot_node_id\":999999,\"capacity_g\":1000,\"capacity_ml\":1000}",
+        "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":0,\"capacity_ml\":1000}",
+        "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10,\"wings\":2}",
+        "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10,"
+        "\"temp_class\":\"lukewarm\"}",
+        "{\"plate\":",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ts_post_json(&srv, "POST", "/api/v1/vehicles", op_tok, bad[i], &r);
+        assert_true(r.status == 400 || r.status == 422);
+        assert_non_null(strstr(r.content_type, "application/problem+json"));
+        ts_resp_free(&r);
+    }
+    ts_post_json(&srv, "POST", "/api/v1/vehicles", drv_tok,
+                 "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10}", &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    assert_int_equal(vehicle_count(), 7);
+}
+
+static int64_t create_plan(void)
+{
+    char body[160];
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             today, (long long)hub_id);
+    struct ts_resp r;
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t id = jint(r.json, "id");
+    assert_true(id > 0);
+    assert_non_null(jget(r.json, "routes"));
+    ts_resp_free(&r);
+    return id;
+}
+
+static void test_plans(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    char body[200], path[128];
+    /* bad dispatch requests */
+    snprintf(body, sizeof body, "{\"date\":\"not-a-date\",\"depot_node_id\":%lld}",
+             (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":999999}", today);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), 0);
+    ts_resp_free(&r);
+
+    int64_t id = create_plan();
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/kpis", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_object_get_boolean(jget(r.json, "recomputed_equal")));
+    ts_resp_free(&r);
+    /* drafts: not for drivers; sheets for staff */
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, drv_tok, &r);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    const char *fmts[] = {"json", "csv", "geojson", "html"};
+    const char *types[] = {"application/json", "text/csv", "application/geo+json", "text/html"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=%s", (long long)id, fmts[i]);
+        ts_get(&srv, path, op_tok, &r);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.content_type, types[i]));
+        ts_resp_free(&r);
+    }
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=pdf", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    /* urgent insertion needs an approved plan */
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/urgent", (long long)id);
+    ts_post_json(&srv, "POST", path, op_tok, "{\"order_id\":1}", &r);
+    assert_int_equal(r.status, 409);
+    ts_resp_free(&r);
+    /* approval */
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/approve", (long long)id);
+    ts_post_json(&srv, "POST", path, drv_tok, "{}", &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 409);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, drv_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *route = json_object_array_get_idx(jget(r.json, "routes"), 0);
+    int64_t route_id = jint(route, "id");
+    struct json_object *stops = jget(route, "stops");
+    struct json_object *stop = json_object_array_get_idx(stops, 1);
+    int64_t stop_id = jint(stop, "id");
+    assert_true(route_id > 0 && stop_id > 0);
+    ts_get(&srv, path, drv2_tok, &r); /* driver2 has no route in it */
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    /* tracking: another driver is refused, nothing written */
+    snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"arrived\"}", (long long)stop_id);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv2_tok, body, &r);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"route_id\":%lld,\"lat\":27.5,\"lon\":109.3}",
+             (long long)route_id);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/positions", drv2_tok, body, &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    struct json_object *s1 = json_object_array_get_idx(
+        jget(json_object_array_get_idx(jget(r.json, "routes"), 0), "stops"), 1);
+    assert_string_equal(json_object_get_string(jget(s1, "status")), "pending");
+    ts_resp_free(&r);
+    /* the route's own driver */
+    snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"arrived\"}", (long long)stop_id);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"teleported\"}", (long long)stop_id);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv_tok, body, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/tracking?plan_id=%lld", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(jget(r.json, "alerts"));
+    ts_resp_free(&r);
+    /* compare with a second plan */
+    int64_t id2 = create_plan();
+    snprintf(path, sizeof path, "/api/v1/plans/compare?a=%lld&b=%lld", (long long)id,
+             (long long)id2);
+    ts_get(&srv, path, aud_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(jget(jget(r.json, "kpis"), "distance_m"));
+    ts_resp_free(&r);
+}
+
+static void test_baseline_and_sites(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/vehicles", op_tok, &r);
+    int64_t vid = jint(json_object_array_get_idx(jget(r.json, "items"), 0), "id");
+    ts_resp_free(&r);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"date\":\"%s\",\"depot_node_id\":%lld,\"name\":\"old loop\","
+             "\"routes\":[{\"vehicle_id\":%lld,\"stops\":[%lld]}]}",
+             today, (long long)hub_id, (long long)vid, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    ts_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"date\":\"%s\",\"depot_node_id\":%lld,\"routes\":[{\"vehicle_id\":%lld,"
+             "\"stops\":[\"x\"]}]}",
+             today, (long long)hub_id, (long long)vid);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/sites/analyses", op_tok,
+                 "{\"p\":2,\"candidates\":[\"nodes\",\"villages\"],\"coverage_km\":8,"
+                 "\"time_limit_s\":2}",
+                 &r);
+    assert_int_equal(r.status, 201);
+    int64_t aid = jint(r.json, "id");
+    assert_int_equal(json_object_array_length(jget(r.json, "open_sites")), 2);
+    ts_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/sites/analyses/%lld", (long long)aid);
+    ts_get(&srv, path, aud_tok, &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/sites/analyses", op_tok,
+                 "{\"p\":2,\"candidates\":[\"castles\"]}", &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/sites/analyses", drv_tok, "{\"p\":2}", &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fleet),
+        cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_baseline_and_sites),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
