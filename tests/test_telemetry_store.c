@@ -587,6 +587,41 @@ static void test_memtable_flush_replay(void **state)
     telemetry_free(t2);
 }
 
+static void test_compaction(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = (T0 / (24 * HOUR)) * 24 * HOUR;
+    /* six flushes of the same series-day: six chunks, one overwritten value */
+    for (int k = 0; k < 6; k++) {
+        struct strbuf sb = STRBUF_INIT;
+        for (int i = 0; i < 10; i++)
+            strbuf_addf(&sb, "cold,store=C temp=%d.5 %lld\n", k, (long long)(day + (k * 10 + i) * MIN));
+        if (k == 5)
+            strbuf_addf(&sb, "cold,store=C temp=77.25 %lld\n", (long long)day); /* replaces k=0's first */
+        ingest_lp(f, C1, NULL, sb.buf, NULL);
+        strbuf_release(&sb);
+        assert_int_equal(tm_flush(f->t, &e), 0);
+    }
+    int64_t sid = series_id(f, C1, "cold,store=C temp");
+    struct tm_bucket *b;
+    size_t n;
+    assert_int_equal(tm_query(f->t, C1, sid, day, day + HOUR, 10 * MIN, &b, &n, &e), 0);
+    assert_int_equal(n, 6);
+    assert_true(b[0].max == 77.25);
+    free(b);
+    int64_t deleted;
+    assert_int_equal(tm_maintain(f->t, day + 2 * HOUR, &deleted, &e), 0);
+    struct tm_series s;
+    assert_int_equal(tm_series_get(f->t, C1, sid, &s, &e), 0);
+    assert_int_equal(s.count, 60);
+    assert_int_equal(tm_query(f->t, C1, sid, day, day + HOUR, 10 * MIN, &b, &n, &e), 0);
+    assert_int_equal(n, 6);
+    assert_true(b[0].max == 77.25 && b[0].count == 10);
+    assert_true(b[5].min == 5.5 && b[5].count == 10);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -597,6 +632,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollups_minutes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_monitor_alerts_webhook, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_memtable_flush_replay, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_compaction, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
