@@ -2,7 +2,8 @@
 // demo county (see harness.mjs). Run by tests/e2e/run.sh (CTest: e2e_dashboard).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { apiLogin, getAll, launchBrowser, login, startServer, withPage } from './harness.mjs';
+import { join } from 'node:path';
+import { OUT, apiLogin, getAll, launchBrowser, login, startServer, withPage } from './harness.mjs';
 
 let server, browser, admin;
 
@@ -25,6 +26,7 @@ test('log in: header shows county, user and role (zh-CN by default)', async () =
     await page.goto(server.base + '/');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
     assert.equal(await page.textContent('#login-submit'), '登录');
+    await page.screenshot({ path: join(OUT, 'login-form.png') });
     await login(page, server.base, 'admin');
     const county = (await admin.get('/counties')).items[0];
     assert.equal(await page.textContent('#county-name'), county.name_zh);
@@ -123,6 +125,8 @@ test('run a dispatch: one coloured line per route, baseline comparison, approve'
     await page.click('#dispatch-baseline');
     await page.waitForSelector('#plan-compare table');
     assert.ok(await page.locator('#plan-compare tbody tr').count() >= 5);
+    await page.locator('#plan-compare').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(OUT, 'dispatch-compare.png') });
     // Approve the plan.
     await page.click('#dispatch-approve');
     await page.waitForSelector('#plan-detail h2:has-text("已批准")');
@@ -144,7 +148,7 @@ test('switch to English and back to Chinese', async () => {
     assert.match(await page.textContent('#kpis [data-kpi="gmv"] .kpi-label'), /GMV today/);
     assert.match(await page.textContent('#kpis [data-kpi="gmv"] .kpi-value'), /^¥[\d,]+\.\d\d$/);
     await page.waitForSelector('#overview-map[data-ready="1"]');
-    await page.screenshot({ path: (await import('node:path')).join((await import('./harness.mjs')).OUT, 'language-en-overview.png') });
+    await page.screenshot({ path: join(OUT, 'language-en-overview.png') });
     await page.selectOption('#lang', 'zh-CN');
     await page.waitForSelector('a[data-nav="/"]:has-text("概览")');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');

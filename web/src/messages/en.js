@@ -58,7 +58,7 @@ export default {
   'kpi.alerts': 'Open alerts',
   'kpi.hint.shipped': 'orders shipped today',
   'kpi.hint.lots': 'lots received today',
-  'kpi.hint.plan': 'planned, latest plan',
+  'kpi.hint.plan': 'plan #{id}, stops within their window',
   'kpi.hint.no_plan': 'no plan yet',
   'catalog.title': 'Signature products of our villages',
   'catalog.q': 'Search products',

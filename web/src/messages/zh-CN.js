@@ -58,7 +58,7 @@ export default {
   'kpi.alerts': '未处理告警',
   'kpi.hint.shipped': '今日已发货订单',
   'kpi.hint.lots': '今日入库批次',
-  'kpi.hint.plan': '按最新调度计划',
+  'kpi.hint.plan': '计划 #{id}，按时间窗到达的站点',
   'kpi.hint.no_plan': '尚无调度计划',
   'catalog.title': '一村一品：村里的特色产品',
   'catalog.q': '搜索商品',

@@ -29,15 +29,28 @@ async function kpis(box) {
     cards.push(kpi(t('kpi.produce_in'), fmtNumber(todays.reduce((s, l) => s + (l.qty || 0), 0)),
       { id: 'produce_in', hint: t('kpi.hint.lots') + ' ' + fmtNumber(todays.length) }));
   }
+  // On-time rate: stops of today's approved (else latest) dispatch plan that
+  // arrive within their window: reported stops by their status and the
+  // route's delay, the others as planned.
   let onTime = null;
-  const planList = plans && (plans.items || plans.plans || []);
-  if (planList && planList.length) {
+  const planList = ((plans && plans.items) || []).filter((p) => p.kind === 'dispatch');
+  const pick1 = planList.find((p) => p.status === 'approved') || planList[0];
+  if (pick1) {
     try {
-      const k = await get(`/plans/${planList[0].id}/kpis`);
-      onTime = k.on_time_rate ?? (k.on_time_bp !== undefined ? k.on_time_bp / 10000 : null) ?? (k.kpis && k.kpis.on_time_rate);
+      const plan = await get(`/plans/${pick1.id}`);
+      let n = 0, ok = 0;
+      for (const r of plan.routes || []) {
+        for (const st of r.stops) {
+          if (st.kind === 'start' || st.kind === 'end') continue;
+          n += 1;
+          const late = (Date.parse(st.eta) + (st.status === 'pending' ? (r.delay_s || 0) * 1000 : 0)) > Date.parse(st.window_end);
+          if (!late && st.status !== 'failed') ok += 1;
+        }
+      }
+      onTime = n ? ok / n : null;
     } catch { onTime = null; }
   }
-  cards.push(kpi(t('kpi.on_time'), onTime === null ? '—' : fmtPercent(onTime), { id: 'on_time', hint: planList && planList.length ? t('kpi.hint.plan') : t('kpi.hint.no_plan') }));
+  cards.push(kpi(t('kpi.on_time'), onTime === null ? '—' : fmtPercent(onTime), { id: 'on_time', hint: pick1 ? t('kpi.hint.plan', { id: pick1.id }) : t('kpi.hint.no_plan') }));
   if (alerts) cards.push(kpi(t('kpi.alerts'), fmtNumber((alerts.alerts || alerts.items || []).length), { id: 'alerts' }));
   clear(box).append(...cards);
 }
@@ -59,7 +72,7 @@ async function salesByVillage() {
 
 export async function render(root) {
   const kbox = h('div', { class: 'kpis', id: 'kpis', 'aria-live': 'polite' }, h('p', null, t('common.loading')));
-  const mapEl = h('div', { id: 'overview-map' });
+  const mapEl = h('div', { id: 'overview-map', class: 'tall' });
   const counts = h('p', { class: 'muted', id: 'network-counts' });
   const sizeSel = select('size-by', [['population', t('overview.size.population')], ['sales', t('overview.size.sales')]], 'population');
   root.append(
