@@ -115,6 +115,28 @@ static const struct policy {
     {"GET", "/api/v1/live-sessions/{id}/posts", AUTH_ANY_USER},
     {"POST", "/api/v1/live-sessions/{id}/posts", ADMIN | OPERATOR | MERCHANT},
     {"GET", "/api/v1/live-sessions/{id}/report", ADMIN | OPERATOR | MERCHANT | AUDITOR},
+    /* telemetry: devices and staff write readings; every person reads
+    ** series, alerts and the calculators; staff set monitors, move alerts
+    ** and add webhooks */
+    {"POST", "/api/v1/telemetry/write", DEVICE | ADMIN | OPERATOR},
+    {"POST", "/write", DEVICE | ADMIN | OPERATOR},
+    {"POST", "/api/v1/telemetry/readings", DEVICE | ADMIN | OPERATOR},
+    {"GET", "/api/v1/telemetry/series", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/series/{id}", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/series/{id}/readings", AUTH_ANY_USER},
+    {"PUT", "/api/v1/telemetry/series/{id}/monitor", ADMIN | OPERATOR},
+    {"GET", "/api/v1/telemetry/series/{id}/cold-chain", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/series/{id}/mkt", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/profiles", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/alerts", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/alerts/{id}", AUTH_ANY_USER},
+    {"POST", "/api/v1/telemetry/alerts/{id}/acknowledge", ADMIN | OPERATOR},
+    {"POST", "/api/v1/telemetry/alerts/{id}/close", ADMIN | OPERATOR},
+    {"GET", "/api/v1/telemetry/excursions", AUTH_ANY_USER},
+    {"POST", "/api/v1/telemetry/webhooks", ADMIN | OPERATOR},
+    {"POST", "/api/v1/telemetry/water-class", AUTH_ANY_USER},
+    {"POST", "/api/v1/telemetry/aqi", AUTH_ANY_USER},
+    {"POST", "/api/v1/telemetry/irrigation", AUTH_ANY_USER},
 };
 
 /* Routes that end the session of the token used to call them. */
