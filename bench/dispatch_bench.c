@@ -3,14 +3,17 @@
 ** temporary database, makes a day of N orders (default 2,000) to village
 ** service points (villages drawn by population, 1-12 kg each, 10 % chilled)
 ** and a fleet of V vehicles at the hub (default 15, three of them chilled
-** vans), then:
+** vans; --chilled-pct sets the chilled share), then:
 **   - plans it with logistics_plan_build under a time limit (the engine);
 **   - builds the county's naive baseline: each township served by its own
 **     fixed loop (its village points in nearest-neighbour order from the
-**     hub), one vehicle per loop, evaluated with logistics_plan_fixed;
+**     hub), one vehicle per loop, chilled goods of the ambient trucks' loops
+**     on the chilled vans left (see below), evaluated with
+**     logistics_plan_fixed;
 ** and prints both plans' KPIs (the same KPI code) side by side as JSON.
 **
 ** usage: dispatch_bench [--orders N] [--vehicles V] [--time-limit S] [--seed N]
+**                       [--chilled-pct P]
 */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@ int main(int argc, char **argv)
     int n_orders = 2000, n_veh = 15;
     double limit = 20;
     uint64_t seed = 7;
+    int chilled_pct = 10;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--orders"))
             n_orders = (int)strtol(argv[i + 1], NULL, 10);
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
             n_veh = (int)strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--time-limit"))
             limit = strtod(argv[i + 1], NULL);
+        else if (!strcmp(argv[i], "--chilled-pct"))
+            chilled_pct = (int)strtol(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--seed"))
             seed = strtoull(argv[i + 1], NULL, 10);
     }
@@ -104,7 +110,7 @@ int main(int argc, char **argv)
         work[i].village_id = pts[k]->village_id;
         work[i].weight_g = 1000 + (int64_t)(rng(&s) % 11000);
         work[i].volume_ml = work[i].weight_g * 2;
-        work[i].storage = rng(&s) % 10 == 0 ? LOGISTICS_CHILLED : LOGISTICS_AMBIENT;
+        work[i].storage = (int)(rng(&s) % 100) < chilled_pct ? LOGISTICS_CHILLED : LOGISTICS_AMBIENT;
         work[i].label = "parcel";
     }
     struct logistics_vehicle *veh = calloc((size_t)n_veh, sizeof *veh);
@@ -141,61 +147,89 @@ int main(int argc, char **argv)
     }
     double plan_s = time_mono_s() - t0;
 
-    /* the baseline: one nearest-neighbour loop per township */
+    /* The baseline: one nearest-neighbour loop per township from the hub, by
+    ** an ambient truck while there are any (it carries the township's ambient
+    ** goods), else by a chilled van (all its goods); the chilled goods of the
+    ** trucks' townships ride the remaining chilled vans, townships split
+    ** among them in order, villages in nearest-neighbour order. The same
+    ** fleet and the same cold-chain rule as the engine's plan. */
     size_t n_tw = net.n_townships;
-    int64_t **loops = calloc(n_tw, sizeof *loops);
-    size_t *loop_len = calloc(n_tw, sizeof *loop_len);
-    int *loop_veh = calloc(n_tw, sizeof *loop_veh);
-    size_t n_loops = 0;
-    int next_amb = 0, next_cold = n_veh - 3;
-    for (size_t t = 0; t < n_tw; t++) {
-        int64_t *ids = calloc(n_pts, sizeof *ids);
-        bool *used = calloc(n_pts, sizeof *used);
-        size_t n = 0;
-        bool chilled = false;
-        struct geo_point at = hub_pt;
-        for (;;) {
-            size_t best = n_pts;
-            double bd = 1e18;
-            for (size_t k = 0; k < n_pts; k++) {
-                if (used[k])
-                    continue;
-                bool mine = false;
-                for (size_t v = 0; v < net.n_villages && !mine; v++)
-                    mine = net.villages[v].id == pts[k]->village_id &&
-                           net.villages[v].township_id == net.townships[t].id;
-                if (!mine)
-                    continue;
-                double d = geo_haversine_m(at, pts[k]->loc);
-                if (d < bd) {
-                    bd = d;
-                    best = k;
-                }
-            }
-            if (best == n_pts)
-                break;
-            used[best] = true;
-            ids[n++] = pts[best]->id;
-            at = pts[best]->loc;
-        }
+    int n_amb = n_veh - 3 > 0 ? n_veh - 3 : 0;
+    int64_t **loops = calloc(n_tw + 4, sizeof *loops);
+    size_t *loop_len = calloc(n_tw + 4, sizeof *loop_len);
+    int *loop_veh = calloc(n_tw + 4, sizeof *loop_veh);
+    int *tw_of_pt = calloc(n_pts + 1, sizeof *tw_of_pt);
+    bool *has_cold = calloc(n_pts + 1, sizeof *has_cold);
+    for (size_t k = 0; k < n_pts; k++) {
+        tw_of_pt[k] = -1;
+        for (size_t v = 0; v < net.n_villages; v++)
+            if (net.villages[v].id == pts[k]->village_id)
+                for (size_t t = 0; t < n_tw; t++)
+                    if (net.townships[t].id == net.villages[v].township_id)
+                        tw_of_pt[k] = (int)t;
         for (int i = 0; i < n_orders; i++)
-            for (size_t k = 0; k < n && !chilled; k++)
-                chilled = work[i].node_id == ids[k] && work[i].storage != LOGISTICS_AMBIENT;
-        free(used);
-        if (!n) {
-            free(ids);
-            continue;
-        }
-        int v = chilled && next_cold < n_veh ? next_cold++ : next_amb < n_veh - 3 ? next_amb++
-                                                                                  : next_cold++;
-        if (v >= n_veh) {
+            has_cold[k] |= work[i].node_id == pts[k]->id && work[i].storage != LOGISTICS_AMBIENT;
+    }
+    size_t n_loops = 0;
+    int next_amb = 0, next_cold = n_amb;
+    bool *tw_by_truck = calloc(n_tw + 1, sizeof *tw_by_truck);
+    /* nearest-neighbour order of the points selected by `want` */
+#define NN_LOOP(want)                                                                       \
+    do {                                                                                    \
+        int64_t *ids = calloc(n_pts + 1, sizeof *ids);                                      \
+        bool *used = calloc(n_pts + 1, sizeof *used);                                       \
+        size_t n = 0;                                                                       \
+        struct geo_point at = hub_pt;                                                       \
+        for (;;) {                                                                          \
+            size_t best = n_pts;                                                            \
+            double bd = 1e18;                                                               \
+            for (size_t k = 0; k < n_pts; k++) {                                            \
+                if (used[k] || !(want))                                                     \
+                    continue;                                                               \
+                double d = geo_haversine_m(at, pts[k]->loc);                                \
+                if (d < bd) {                                                               \
+                    bd = d;                                                                 \
+                    best = k;                                                               \
+                }                                                                           \
+            }                                                                               \
+            if (best == n_pts)                                                              \
+                break;                                                                      \
+            used[best] = true;                                                              \
+            ids[n++] = pts[best]->id;                                                       \
+            at = pts[best]->loc;                                                            \
+        }                                                                                   \
+        free(used);                                                                         \
+        loops[n_loops] = ids;                                                               \
+        loop_len[n_loops] = n;                                                              \
+    } while (0)
+    for (size_t t = 0; t < n_tw; t++) {
+        int v = next_amb < n_amb ? next_amb++ : next_cold < n_veh ? next_cold++ : -1;
+        if (v < 0) {
             fprintf(stderr, "more township loops than vehicles\n");
             return 1;
         }
-        loops[n_loops] = ids;
-        loop_len[n_loops] = n;
+        tw_by_truck[t] = v < n_amb;
+        NN_LOOP(tw_of_pt[k] == (int)t);
+        if (!loop_len[n_loops]) {
+            free(loops[n_loops]);
+            continue;
+        }
         loop_veh[n_loops++] = v;
     }
+    int n_cold_left = n_veh - next_cold;
+    for (int cv = 0; cv < n_cold_left; cv++) {
+        /* townships served by trucks, split in order among the vans left */
+        size_t lo = n_tw * (size_t)cv / (size_t)n_cold_left,
+               hi = n_tw * (size_t)(cv + 1) / (size_t)n_cold_left;
+        NN_LOOP(has_cold[k] && tw_of_pt[k] >= (int)lo && tw_of_pt[k] < (int)hi &&
+                tw_by_truck[tw_of_pt[k]]);
+        if (!loop_len[n_loops]) {
+            free(loops[n_loops]);
+            continue;
+        }
+        loop_veh[n_loops++] = next_cold++;
+    }
+#undef NN_LOOP
     struct logistics_plan base;
     logistics_plan_init(&base);
     if (logistics_plan_fixed(&net, &travel, date_ms, hub, veh, (size_t)n_veh, work,
@@ -209,7 +243,9 @@ int main(int argc, char **argv)
     json_object_object_add(o, "vehicles", json_object_new_int(n_veh));
     json_object_object_add(o, "village_points", json_object_new_int64((int64_t)n_pts));
     json_object_object_add(o, "villages", json_object_new_int64((int64_t)net.n_villages));
-    json_object_object_add(o, "township_loops", json_object_new_int64((int64_t)n_loops));
+    json_object_object_add(o, "townships", json_object_new_int64((int64_t)n_tw));
+    json_object_object_add(o, "baseline_routes", json_object_new_int64((int64_t)n_loops));
+    json_object_object_add(o, "chilled_pct", json_object_new_int(chilled_pct));
     json_object_object_add(o, "time_limit_s", rjson_new_double(limit, 4));
     json_object_object_add(o, "plan_s", rjson_new_double(plan_s, 4));
     json_object_object_add(o, "optimised", logistics_kpis_to_json(&opt.kpis));
@@ -235,6 +271,9 @@ int main(int argc, char **argv)
     free(loops);
     free(loop_len);
     free(loop_veh);
+    free(tw_of_pt);
+    free(has_cold);
+    free(tw_by_truck);
     free(veh);
     free(work);
     free(pts);

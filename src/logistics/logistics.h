@@ -313,8 +313,9 @@ int logistics_plan_build(const struct county_network *net,
 
 /* The same inputs with fixed routes: route r is served by veh[route_vehicle[r]]
 ** and visits route_nodes[r][0..route_len[r]) in order; every piece of work at
-** a node of a route is done there (first route naming the node wins), work
-** at nodes on no route is unassigned ("not_on_route"). Windows and capacities
+** a node of a route is done there by the first route naming the node whose
+** vehicle has its temperature class; work no such route visits is
+** unassigned ("not_on_route"). Windows and capacities
 ** are evaluated, not enforced (lateness and overloads show in the KPIs). */
 int logistics_plan_fixed(const struct county_network *net,
                          const struct logistics_travel_cfg *travel, int64_t date_ms,

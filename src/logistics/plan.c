@@ -659,7 +659,8 @@ int logistics__plan_make(const struct county_network *net,
             for (size_t q = 0; q < route_len[r]; q++)
                 for (size_t k = 0; k < b.n_groups; k++) {
                     const struct group *g = &b.groups[k];
-                    if (b.locs[g->loc].node_id == route_nodes[r][q] && !taken[g->task]) {
+                    if (b.locs[g->loc].node_id == route_nodes[r][q] && !taken[g->task] &&
+                        !(g->skills & ~skills_of_vehicle(&veh[vi]))) {
                         taken[g->task] = true;
                         ts[n++] = g->task;
                     }
@@ -674,7 +675,8 @@ int logistics__plan_make(const struct county_network *net,
             if (!taken[b.groups[k].task])
                 for (int i = 0; i < b.groups[k].n_items; i++)
                     unassign(&b, &work[b.groups[k].items[i]], b.locs[b.groups[k].loc].node_id,
-                             "not_on_route", "its node is on none of the fixed routes");
+                             "not_on_route",
+                             "no fixed route with a suitable vehicle visits its node");
         free(taken);
         free(veh_used);
     }
