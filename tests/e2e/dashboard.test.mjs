@@ -27,11 +27,22 @@ test('log in: header shows county, user and role (zh-CN by default)', async () =
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-CN');
     assert.equal(await page.textContent('#login-submit'), '登录');
     await page.screenshot({ path: join(OUT, 'login-form.png') });
-    await login(page, server.base, 'admin');
+    // Keyboard only: the name field has focus, Tab to the password, Enter.
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('ruralink-demo');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#user-name:not(:empty)');
     const county = (await admin.get('/counties')).items[0];
     assert.equal(await page.textContent('#county-name'), county.name_zh);
     assert.equal(await page.textContent('#user-role'), '管理员');
     assert.match(await page.textContent('#user-name'), /admin/i);
+    await page.waitForSelector('#overview-map[data-ready="1"]');
+    // The navigation works from the keyboard too.
+    await page.focus('a[data-nav="/orders"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#orders-list table');
+    assert.equal(await page.getAttribute('a[data-nav="/orders"]', 'aria-current'), 'page');
   });
 });
 
@@ -190,6 +201,23 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     await buyer.post('/orders', { delivery_node_id: point.id, lines: [{ offer_id: offer.id, qty: 2 }] });
     // The board refreshes itself while the session runs.
     await page.waitForSelector('#live-curve[data-orders="2"]', { timeout: 30000 });
+  });
+  // A farm plot's soil moisture and two monitoring stations, as devices send them.
+  const ts = Date.now();
+  await admin.post('/telemetry/readings', { readings: [
+    { measurement: 'soil', tags: { plot: 'E2E-P1' }, field: 'moisture', value: 0.2, ts_ms: ts },
+    { measurement: 'water', tags: { station: 'E2E-W1' }, fields: { ph: 7.1, do: 6.2, nh3n: 0.4, tp: 0.08 }, ts_ms: ts },
+    { measurement: 'air', tags: { station: 'E2E-A1' }, fields: { pm25_24h: 60, pm10_24h: 90, o3_8h: 100 }, ts_ms: ts },
+  ] });
+  await withPage(browser.browser, 'plots-and-stations', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.goto(server.base + '/coldchain');
+    await page.waitForSelector('#farm-list tbody tr');
+    assert.match(await page.textContent('#farm-list tbody'), /E2E-P1/);
+    await page.waitForSelector('#env-list tbody tr');
+    assert.equal(await page.locator('#env-list tbody tr').count(), 2, 'one row per station');
+    assert.match(await page.textContent('#env-list tbody'), /类/);
+    await page.locator('#farm-card').scrollIntoViewIfNeeded();
   });
   await withPage(browser.browser, 'tracking', async (page) => {
     await login(page, server.base, 'operator');

@@ -9,7 +9,7 @@
 // codmn, cod, bod5, nh3n, tp, tn) and `air,station=<name> <pollutant>`
 // (HJ 633 names: pm25_24h, pm10_24h, o3_8h ...).
 import { get, post } from '../api.js';
-import { fmtDateTime, fmtDuration, fmtNumber, pick, t } from '../i18n.js';
+import { fmtDateTime, fmtDuration, fmtNumber, locale, pick, t } from '../i18n.js';
 import { timeChart } from '../chart.js';
 import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
 
@@ -211,14 +211,15 @@ async function stations(card, all) {
         rows.push({ ...g, ts, result: t('env.class', { c: r.class }), worst: r.worst_item, level: r.class_number });
       } else {
         const r = await post('/telemetry/aqi', body);
-        rows.push({ ...g, ts, result: `${t('env.aqi')} ${fmtNumber(r.aqi)}`, worst: (r.primary || r.primary_pollutants || []).join(', '), level: r.level, colour: r.colour });
+        const cat = locale() === 'en' ? r.category_en : r.category_zh;
+        rows.push({ ...g, ts, result: `${t('env.aqi')} ${fmtNumber(r.aqi)} · ${cat || ''}`, worst: (r.primary_pollutants || []).join(', '), level: r.level, colour: r.color });
       }
     } catch (e) { rows.push({ ...g, ts, result: e.message }); }
   }
-  card.append(table([
+  card.append(h('div', { id: 'env-list' }, table([
     { label: t('env.station'), render: (r) => `${r.station} (${t('env.kind.' + r.kind)})` },
     { label: t('env.result'), render: (r) => h('span', null, r.colour ? h('span', { class: 'swatch-inline', style: `background:${r.colour}` }) : null, r.result) },
     { label: t('env.worst'), render: (r) => r.worst || '—' },
     { label: t('tracking.seen'), render: (r) => fmtDateTime(r.ts) },
-  ], rows));
+  ], rows)));
 }
