@@ -43,8 +43,7 @@ static double now_s(void)
 static const char *arg(int argc, char **argv, const char *name, const char *dflt)
 {
     for (int i = 2; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name))
-            return argv[i + 1];
+        if (!strcmp(argv[i], name)) return argv[i + 1];
     return dflt;
 }
 
@@ -147,15 +146,13 @@ static void *post_main(void *arg)
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
     for (;;) {
         size_t i = atomic_fetch_add(&c->next, 1);
-        if (i >= c->nb)
-            break;
+        if (i >= c->nb) break;
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->b[i].p);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->b[i].len);
         double t = now_s();
         long status = 0;
         CURLcode rc = curl_easy_perform(h);
-        if (rc == CURLE_OK)
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         c->lat[i] = now_s() - t;
         if (status != 204) {
             if (atomic_fetch_add(&c->failed, 1) < 3)
@@ -173,7 +170,8 @@ static int cmd_post(int argc, char **argv)
     char *data = read_file(arg(argc, argv, "--file", "readings.lp"), &len);
     size_t per = (size_t)arg_ll(argc, argv, "--batch", 5000);
     int conns = (int)arg_ll(argc, argv, "--conns", 4);
-    struct post_ctx c = {.url = arg(argc, argv, "--url", "http://127.0.0.1:8080/api/v1/telemetry/write?precision=ms")};
+    struct post_ctx c = {.url = arg(argc, argv, "--url",
+                                    "http://127.0.0.1:8080/api/v1/telemetry/write?precision=ms")};
     snprintf(c.auth, sizeof c.auth, "Authorization: Bearer %s", arg(argc, argv, "--token", ""));
     size_t cap = len / (per * 20) + 16, lines = 0;
     c.b = malloc(cap * sizeof *c.b);
@@ -199,8 +197,7 @@ static int cmd_post(int argc, char **argv)
     atomic_init(&c.failed, 0);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_t th[64];
-    if (conns < 1 || conns > 64)
-        conns = 4;
+    if (conns < 1 || conns > 64) conns = 4;
     double t = now_s();
     for (int i = 0; i < conns; i++)
         pthread_create(&th[i], NULL, post_main, &c);
@@ -228,9 +225,8 @@ static int cmd_query(int argc, char **argv)
 {
     char url[512], auth[256];
     snprintf(url, sizeof url, "%s/api/v1/telemetry/series/%s/readings?from=%s&to=%s&points=500",
-             arg(argc, argv, "--url", "http://127.0.0.1:8080"),
-             arg(argc, argv, "--series-id", "1"), arg(argc, argv, "--from", "0"),
-             arg(argc, argv, "--to", "1"));
+             arg(argc, argv, "--url", "http://127.0.0.1:8080"), arg(argc, argv, "--series-id", "1"),
+             arg(argc, argv, "--from", "0"), arg(argc, argv, "--to", "1"));
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", arg(argc, argv, "--token", ""));
     CURL *h = curl_easy_init();
     struct curl_slist *hs = curl_slist_append(NULL, auth);
@@ -274,11 +270,12 @@ static int cmd_sqlite(int argc, char **argv)
     remove(path);
     sqlite3 *db;
     ck(sqlite3_open(path, &db), db, "open");
-    ck(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                        "CREATE TABLE series (id INTEGER PRIMARY KEY, skey TEXT UNIQUE);"
-                        "CREATE TABLE readings (series_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-                        " value REAL NOT NULL, PRIMARY KEY (series_id, ts_ms)) WITHOUT ROWID;",
-                   NULL, NULL, NULL),
+    ck(sqlite3_exec(db,
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                    "CREATE TABLE series (id INTEGER PRIMARY KEY, skey TEXT UNIQUE);"
+                    "CREATE TABLE readings (series_id INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+                    " value REAL NOT NULL, PRIMARY KEY (series_id, ts_ms)) WITHOUT ROWID;",
+                    NULL, NULL, NULL),
        db, "schema");
     sqlite3_stmt *ins, *sins;
     ck(sqlite3_prepare_v2(db, "INSERT INTO readings VALUES (?, ?, ?)", -1, &ins, NULL), db, "prep");
@@ -347,14 +344,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: telemetry_bench gen|post|query|sqlite [options]\n");
         return 2;
     }
-    if (!strcmp(argv[1], "gen"))
-        return cmd_gen(argc, argv);
-    if (!strcmp(argv[1], "post"))
-        return cmd_post(argc, argv);
-    if (!strcmp(argv[1], "query"))
-        return cmd_query(argc, argv);
-    if (!strcmp(argv[1], "sqlite"))
-        return cmd_sqlite(argc, argv);
+    if (!strcmp(argv[1], "gen")) return cmd_gen(argc, argv);
+    if (!strcmp(argv[1], "post")) return cmd_post(argc, argv);
+    if (!strcmp(argv[1], "query")) return cmd_query(argc, argv);
+    if (!strcmp(argv[1], "sqlite")) return cmd_sqlite(argc, argv);
     fprintf(stderr, "unknown command %s\n", argv[1]);
     return 2;
 }

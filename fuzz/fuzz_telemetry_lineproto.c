@@ -17,8 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* a private copy so reads past the end are caught by ASan */
     char *buf = malloc(size ? size : 1);
-    if (size)
-        memcpy(buf, data, size);
+    if (size) memcpy(buf, data, size);
     struct arena a;
     arena_init(&a, 16 * 1024);
     struct tm_lp_batch b;
@@ -27,23 +26,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t lines = 1;
     for (size_t i = 0; i < size; i++)
         lines += buf[i] == '\n';
-    if (n != b.npoints || b.nerrors > b.bad_lines || n + b.bad_lines > lines)
-        abort();
+    if (n != b.npoints || b.nerrors > b.bad_lines || n + b.bad_lines > lines) abort();
     for (size_t i = 0; i < b.npoints; i++) {
         const struct tm_lp_point *p = &b.points[i];
-        if (!p->measurement.len || !p->nfields || p->line < 1 || (size_t)p->line > lines)
-            abort();
+        if (!p->measurement.len || !p->nfields || p->line < 1 || (size_t)p->line > lines) abort();
         for (size_t j = 1; j < p->ntags; j++) {
             size_t m = p->tags[j - 1].key.len < p->tags[j].key.len ? p->tags[j - 1].key.len
-                                                                    : p->tags[j].key.len;
+                                                                   : p->tags[j].key.len;
             int c = memcmp(p->tags[j - 1].key.ptr, p->tags[j].key.ptr, m);
-            if (c > 0 || (c == 0 && p->tags[j - 1].key.len >= p->tags[j].key.len))
-                abort();
+            if (c > 0 || (c == 0 && p->tags[j - 1].key.len >= p->tags[j].key.len)) abort();
         }
     }
     for (size_t i = 0; i < b.nerrors; i++)
-        if (b.errors[i].line < 1 || (size_t)b.errors[i].line > lines)
-            abort();
+        if (b.errors[i].line < 1 || (size_t)b.errors[i].line > lines) abort();
     arena_release(&a);
     free(buf);
     return 0;

@@ -69,12 +69,17 @@ static void test_shelf_life(void **state)
     (void)state;
     /* Q10 rule, domain-anchors 2.3: 14 d at 20 C with Q10 = 2.5 gives about
     ** 60.7 d at 4 C (legitlads Q10 calculator). */
-    struct tm_profile p = {.code = "x", .model = TM_DECAY_Q10, .q10 = 2.5, .ref_temp_c = 20,
-                           .ref_shelf_life_h = 14 * 24, .temp_min_c = 0, .temp_max_c = 8};
+    struct tm_profile p = {.code = "x",
+                           .model = TM_DECAY_Q10,
+                           .q10 = 2.5,
+                           .ref_temp_c = 20,
+                           .ref_shelf_life_h = 14 * 24,
+                           .temp_min_c = 0,
+                           .temp_max_c = 8};
     NEAR(tm_shelf_life_at_h(&p, 4) / 24, 60.65, 0.1);
     /* AH-66 relative rates: Q10 = 3 from 0 to 10 C gives 1/3 of the life */
-    struct tm_profile q = {.model = TM_DECAY_Q10, .q10 = 3, .ref_temp_c = 0,
-                           .ref_shelf_life_h = 100};
+    struct tm_profile q = {
+        .model = TM_DECAY_Q10, .q10 = 3, .ref_temp_c = 0, .ref_shelf_life_h = 100};
     NEAR(tm_shelf_life_at_h(&q, 10), 33.33, 0.01);
 
     /* history: 24 h at 0 C then 24 h at 10 C consumes 24 + 72 = 96 ref h */
@@ -371,8 +376,13 @@ static void test_aqi(void **state)
 
 static struct tm_et0_in et0_blank(void)
 {
-    struct tm_et0_in in = {.rh_min_pct = NAN, .rh_max_pct = NAN, .ea_kpa = NAN,
-                           .tdew_c = NAN, .rs_mj = NAN, .sunshine_h = NAN, .g_mj = 0,
+    struct tm_et0_in in = {.rh_min_pct = NAN,
+                           .rh_max_pct = NAN,
+                           .ea_kpa = NAN,
+                           .tdew_c = NAN,
+                           .rs_mj = NAN,
+                           .sunshine_h = NAN,
+                           .g_mj = 0,
                            .wind_height_m = 2};
     return in;
 }

@@ -251,9 +251,9 @@ static void test_lp_random_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lp_basic),     cmocka_unit_test(test_lp_tags_sorted),
-        cmocka_unit_test(test_lp_escapes),   cmocka_unit_test(test_lp_precision),
-        cmocka_unit_test(test_lp_bad_lines), cmocka_unit_test(test_lp_limits),
+        cmocka_unit_test(test_lp_basic),        cmocka_unit_test(test_lp_tags_sorted),
+        cmocka_unit_test(test_lp_escapes),      cmocka_unit_test(test_lp_precision),
+        cmocka_unit_test(test_lp_bad_lines),    cmocka_unit_test(test_lp_limits),
         cmocka_unit_test(test_lp_random_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,7 @@ static const char *broker_path(void)
     static const char *const paths[] = {"/usr/sbin/mosquitto", "/usr/bin/mosquitto",
                                         "/usr/local/sbin/mosquitto"};
     for (size_t i = 0; i < RL_ARRAY_LEN(paths); i++)
-        if (access(paths[i], X_OK) == 0)
-            return paths[i];
+        if (access(paths[i], X_OK) == 0) return paths[i];
     return NULL;
 }
 
@@ -45,7 +44,8 @@ static int free_port(void)
 static bool can_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     bool ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
     close(fd);
@@ -65,10 +65,8 @@ static size_t count(struct telemetry *t, const char *key)
     double *v;
     size_t n = 0;
     struct err e;
-    if (tm_series_find(t, 3, key, &id, &e))
-        return 0;
-    if (tm_query_raw(t, 3, id, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e))
-        return 0;
+    if (tm_series_find(t, 3, key, &id, &e)) return 0;
+    if (tm_query_raw(t, 3, id, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e)) return 0;
     free(ts);
     free(v);
     return n;
@@ -113,15 +111,14 @@ static void test_mqtt_ingest(void **state)
     cfg.synchronous_full = false;
     struct err e = {0};
     assert_int_equal(store_open(&st, &cfg, &e), 0);
-    assert_int_equal(store_add_migrations(st, "telemetry", telemetry_migrations,
-                                          telemetry_migrations_len, &e),
-                     0);
+    assert_int_equal(
+        store_add_migrations(st, "telemetry", telemetry_migrations, telemetry_migrations_len, &e),
+        0);
     assert_int_equal(store_migrate(st, &e), 0);
     struct telemetry *t;
     assert_int_equal(telemetry_new(&t, st, NULL, &e), 0);
     struct tm_mqtt_config mc = {"127.0.0.1", port, NULL, "rl-test-sub"};
-    if (tm_mqtt_start(t, &mc, &e))
-        fail_msg("mqtt start: %s", e.msg);
+    if (tm_mqtt_start(t, &mc, &e)) fail_msg("mqtt start: %s", e.msg);
 
     /* publisher: retained messages, so they reach the subscriber whenever
     ** its subscription is in place */
@@ -134,10 +131,12 @@ static void test_mqtt_ingest(void **state)
                      "1700000060000\n";
     const char *js = "{\"measurement\":\"soil\",\"tags\":{\"plot\":\"P2\"},\"field\":\"moisture\","
                      "\"value\":0.27,\"ts_ms\":1700000000000}";
-    assert_int_equal(mosquitto_publish(pub, NULL, "ruralink/3/9/cold", (int)strlen(lp), lp, 1, true),
-                     MOSQ_ERR_SUCCESS);
-    assert_int_equal(mosquitto_publish(pub, NULL, "ruralink/3/9/soil", (int)strlen(js), js, 1, true),
-                     MOSQ_ERR_SUCCESS);
+    assert_int_equal(
+        mosquitto_publish(pub, NULL, "ruralink/3/9/cold", (int)strlen(lp), lp, 1, true),
+        MOSQ_ERR_SUCCESS);
+    assert_int_equal(
+        mosquitto_publish(pub, NULL, "ruralink/3/9/soil", (int)strlen(js), js, 1, true),
+        MOSQ_ERR_SUCCESS);
     assert_int_equal(mosquitto_publish(pub, NULL, "ruralink/3/9/water_ph", 3, "7.2", 1, true),
                      MOSQ_ERR_SUCCESS);
     assert_int_equal(mosquitto_publish(pub, NULL, "ruralink/x/9/bad", 3, "1.0", 1, true),
@@ -161,8 +160,7 @@ static void test_mqtt_ingest(void **state)
     waitpid(pid, NULL, 0);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
 }
 
 int main(void)

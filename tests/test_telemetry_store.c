@@ -37,8 +37,7 @@ static int fx_setup(void **state)
     struct fx *f = xcalloc(1, sizeof *f);
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof f->dir, "%s/rl-tm-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
-        return -1;
+    if (!mkdtemp(f->dir)) return -1;
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
     struct store_config cfg;
     store_config_defaults(&cfg);
@@ -46,8 +45,8 @@ static int fx_setup(void **state)
     cfg.synchronous_full = false;
     struct err e = {0};
     if (store_open(&f->st, &cfg, &e) ||
-        store_add_migrations(f->st, "telemetry", telemetry_migrations,
-                             telemetry_migrations_len, &e) ||
+        store_add_migrations(f->st, "telemetry", telemetry_migrations, telemetry_migrations_len,
+                             &e) ||
         store_migrate(f->st, &e)) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
@@ -88,10 +87,8 @@ static struct tm_ingest_result ingest_lp(struct fx *f, int64_t county, const cha
     struct tm_ingest_result r;
     struct err e = {0};
     int rc = tm_ingest_lp(f->t, county, 0, key, body, strlen(body), TM_PREC_MS, &a, &b, &r, &e);
-    if (rc)
-        fail_msg("ingest: %s", e.msg);
-    if (bad)
-        *bad = b.bad_lines;
+    if (rc) fail_msg("ingest: %s", e.msg);
+    if (bad) *bad = b.bad_lines;
     arena_release(&a);
     return r;
 }
@@ -100,8 +97,7 @@ static int64_t series_id(struct fx *f, int64_t county, const char *key)
 {
     int64_t id = 0;
     struct err e;
-    if (tm_series_find(f->t, county, key, &id, &e))
-        fail_msg("series '%s': %s", key, e.msg);
+    if (tm_series_find(f->t, county, key, &id, &e)) fail_msg("series '%s': %s", key, e.msg);
     return id;
 }
 
@@ -121,13 +117,12 @@ static void test_ingest_and_query(void **state)
 {
     struct fx *f = *state;
     size_t bad;
-    struct tm_ingest_result r = ingest_lp(
-        f, C1, NULL,
-        "cold,vehicle=V1 temp=4.5,rh=90 1700000000000\n"
-        "cold,vehicle=V1 temp=5.5,rh=91 1700000060000\n"
-        "cold,vehicle=V1 temp=bad 1700000120000\n"
-        "cold,vehicle=V2 temp=3 1700000000000\n",
-        &bad);
+    struct tm_ingest_result r = ingest_lp(f, C1, NULL,
+                                          "cold,vehicle=V1 temp=4.5,rh=90 1700000000000\n"
+                                          "cold,vehicle=V1 temp=5.5,rh=91 1700000060000\n"
+                                          "cold,vehicle=V1 temp=bad 1700000120000\n"
+                                          "cold,vehicle=V2 temp=3 1700000000000\n",
+                                          &bad);
     assert_int_equal(r.written, 5);
     assert_int_equal(r.series_new, 3);
     assert_int_equal(bad, 1);
@@ -240,8 +235,8 @@ static void test_json_ingest(void **state)
     free(ts);
     free(v);
     static const char *const bad[] = {
-        "[{\"measurement\":\"x\"}]",                      /* no value */
-        "[{\"measurement\":\"x\",\"value\":\"1\"}]",     /* value not a number */
+        "[{\"measurement\":\"x\"}]",                 /* no value */
+        "[{\"measurement\":\"x\",\"value\":\"1\"}]", /* value not a number */
         "[{\"measurement\":\"x\",\"value\":1,\"ts\":\"yesterday\"}]",
         "[{\"measurement\":\"x\",\"value\":1,\"color\":\"red\"}]", /* unknown key */
         "[{\"measurement\":\"x\",\"value\":1,\"tags\":{\"a\":1}}]",
@@ -252,8 +247,7 @@ static void test_json_ingest(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(bad); i++) {
         err_clear(&e);
         int rc = tm_ingest_json(f->t, C1, 0, NULL, bad[i], strlen(bad[i]), &a, &r, &e);
-        if (rc != ERR_INVAL)
-            fail_msg("body %zu accepted (rc %d)", i, rc);
+        if (rc != ERR_INVAL) fail_msg("body %zu accepted (rc %d)", i, rc);
         assert_true(e.msg[0] != '\0');
     }
     /* nothing of the bad bodies was written */
@@ -278,9 +272,8 @@ static void test_rollups_retention(void **state)
     struct tm_bucket *before, *after;
     size_t nb, na;
     struct err e;
-    assert_int_equal(tm_query(f->t, C1, sid, start, start + 3 * 24 * HOUR, 6 * HOUR, &before, &nb,
-                              &e),
-                     0);
+    assert_int_equal(
+        tm_query(f->t, C1, sid, start, start + 3 * 24 * HOUR, 6 * HOUR, &before, &nb, &e), 0);
     /* maintain "10 days later" with 1-day raw retention and 5-day minute
     ** retention: raw gone, minutes gone, hours answer */
     telemetry_free(f->t);
@@ -291,9 +284,8 @@ static void test_rollups_retention(void **state)
     assert_int_equal(tm_maintain(f->t, start + 10 * 24 * HOUR, &deleted, &e), 0);
     assert_true(deleted >= 3 * 24 * 60);
     assert_int_equal(count_raw(f, C1, sid), 0);
-    assert_int_equal(tm_query(f->t, C1, sid, start, start + 3 * 24 * HOUR, 6 * HOUR, &after, &na,
-                              &e),
-                     0);
+    assert_int_equal(
+        tm_query(f->t, C1, sid, start, start + 3 * 24 * HOUR, 6 * HOUR, &after, &na, &e), 0);
     assert_int_equal(na, nb);
     for (size_t i = 0; i < na; i++) {
         assert_int_equal(after[i].ts_ms, before[i].ts_ms);
@@ -353,23 +345,20 @@ static void *hook_main(void *arg)
     struct hook_srv *h = arg;
     for (;;) {
         int c = accept(h->fd, NULL, NULL);
-        if (c < 0)
-            return NULL;
+        if (c < 0) return NULL;
         char buf[8192];
         size_t len = 0;
         /* read headers + body (Content-Length) */
         for (;;) {
             ssize_t k = read(c, buf + len, sizeof buf - 1 - len);
-            if (k <= 0)
-                break;
+            if (k <= 0) break;
             len += (size_t)k;
             buf[len] = '\0';
             char *hdr_end = strstr(buf, "\r\n\r\n");
             if (hdr_end) {
                 char *cl = strcasestr(buf, "Content-Length:");
                 size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-                if (len >= (size_t)(hdr_end + 4 - buf) + want)
-                    break;
+                if (len >= (size_t)(hdr_end + 4 - buf) + want) break;
             }
         }
         memcpy(h->got, buf, len);
@@ -377,13 +366,14 @@ static void *hook_main(void *arg)
         h->got[len] = '\0';
         h->requests++;
         char resp[128];
-        int n = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
-                                            "Connection: close\r\n\r\n", h->status);
+        int n = snprintf(resp, sizeof resp,
+                         "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
+                         "Connection: close\r\n\r\n",
+                         h->status);
         if (write(c, resp, (size_t)n) < 0) {
         }
         close(c);
-        if (h->status == 0)
-            return NULL;
+        if (h->status == 0) return NULL;
     }
 }
 
@@ -468,8 +458,7 @@ static void test_monitor_alerts_webhook(void **state)
     assert_int_equal(tm_alerts_list(f->t, C1, TM_ALERT_OPEN, &al, &n, &e), 0);
     struct tm_alert *mine = NULL;
     for (size_t i = 0; i < n; i++)
-        if (al[i].series_id == sid2)
-            mine = &al[i];
+        if (al[i].series_id == sid2) mine = &al[i];
     assert_non_null(mine);
     assert_string_equal(mine->kind, "excursion_high");
     assert_int_equal(mine->severity, 4);
@@ -596,9 +585,11 @@ static void test_compaction(void **state)
     for (int k = 0; k < 6; k++) {
         struct strbuf sb = STRBUF_INIT;
         for (int i = 0; i < 10; i++)
-            strbuf_addf(&sb, "cold,store=C temp=%d.5 %lld\n", k, (long long)(day + (k * 10 + i) * MIN));
+            strbuf_addf(&sb, "cold,store=C temp=%d.5 %lld\n", k,
+                        (long long)(day + (k * 10 + i) * MIN));
         if (k == 5)
-            strbuf_addf(&sb, "cold,store=C temp=77.25 %lld\n", (long long)day); /* replaces k=0's first */
+            strbuf_addf(&sb, "cold,store=C temp=77.25 %lld\n",
+                        (long long)day); /* replaces k=0's first */
         ingest_lp(f, C1, NULL, sb.buf, NULL);
         strbuf_release(&sb);
         assert_int_equal(tm_flush(f->t, &e), 0);

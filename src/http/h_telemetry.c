@@ -37,8 +37,7 @@ static struct telemetry *tm(struct app *app, struct http_resp *w)
 static void lp_write(struct app *app, struct http_req *req, struct http_resp *w, bool influx)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     enum tm_precision prec;
     const char *p = http_query(req, "precision");
@@ -49,14 +48,13 @@ static void lp_write(struct app *app, struct http_req *req, struct http_resp *w,
     const char *key = http_header(req, "Idempotency-Key");
     struct tm_lp_batch b;
     struct tm_ingest_result r;
-    int rc = tm_ingest_lp(t, req->who.county_id, req->who.device_id, key, req->body,
-                          req->body_len, prec, req->arena, &b, &r, &e);
+    int rc = tm_ingest_lp(t, req->who.county_id, req->who.device_id, key, req->body, req->body_len,
+                          prec, req->arena, &b, &r, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
     }
-    if (r.replayed)
-        http_resp_header(w, "Idempotent-Replayed", "true");
+    if (r.replayed) http_resp_header(w, "Idempotent-Replayed", "true");
     char n[32];
     snprintf(n, sizeof n, "%zu", r.written);
     http_resp_header(w, "X-Ruralink-Written", n);
@@ -73,8 +71,7 @@ static void lp_write(struct app *app, struct http_req *req, struct http_resp *w,
         strbuf_addstr(&sb, b.npoints ? "partial write: " : "unable to parse: ");
         for (size_t i = 0; i < b.nerrors && i < 5; i++)
             strbuf_addf(&sb, "%sline %d: %s", i ? "; " : "", b.errors[i].line, b.errors[i].msg);
-        if (b.bad_lines > 5)
-            strbuf_addf(&sb, "; and %zu more bad lines", b.bad_lines - 5);
+        if (b.bad_lines > 5) strbuf_addf(&sb, "; and %zu more bad lines", b.bad_lines - 5);
     }
     json_object_object_add(o, "error", json_object_new_string(strbuf_str(&sb)));
     strbuf_release(&sb);
@@ -105,8 +102,7 @@ static void h_influx_write(struct app *app, struct http_req *req, struct http_re
 static void h_readings(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     struct tm_ingest_result r;
     int rc = tm_ingest_json(t, req->who.county_id, req->who.device_id,
@@ -116,8 +112,7 @@ static void h_readings(struct app *app, struct http_req *req, struct http_resp *
         http_resp_err(w, &e);
         return;
     }
-    if (r.replayed)
-        http_resp_header(w, "Idempotent-Replayed", "true");
+    if (r.replayed) http_resp_header(w, "Idempotent-Replayed", "true");
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "written", json_object_new_int64((int64_t)r.written));
     json_object_object_add(o, "series_new", json_object_new_int64((int64_t)r.series_new));
@@ -136,20 +131,17 @@ static struct json_object *series_json(const struct tm_series *s)
     json_object_object_add(o, "measurement", json_object_new_string(s->measurement));
     json_object_object_add(o, "field", json_object_new_string(s->field));
     json_object_object_add(o, "device_id", json_object_new_int64(s->device_id));
-    json_object_object_add(o, "profile",
-                           s->profile[0] ? json_object_new_string(s->profile) : NULL);
+    json_object_object_add(o, "profile", s->profile[0] ? json_object_new_string(s->profile) : NULL);
     json_object_object_add(o, "first", s->first_ms ? rjson_new_time(s->first_ms) : NULL);
     json_object_object_add(o, "last", s->last_ms ? rjson_new_time(s->last_ms) : NULL);
-    if (s->count >= 0)
-        json_object_object_add(o, "count", json_object_new_int64(s->count));
+    if (s->count >= 0) json_object_object_add(o, "count", json_object_new_int64(s->count));
     return o;
 }
 
 static void h_series_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     struct tm_series *v;
     size_t n;
@@ -169,8 +161,7 @@ static void h_series_list(struct app *app, struct http_req *req, struct http_res
 static void h_series_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id;
     struct tm_series s;
@@ -190,10 +181,8 @@ static int query_time(struct http_req *req, const char *name, int64_t dflt, int6
         *out = dflt;
         return 0;
     }
-    if (time_parse_rfc3339(s, out) == 0 || time_parse_date(s, out) == 0)
-        return 0;
-    if (str_to_i64(str_from(s), out) == 0 && *out >= 0)
-        return 0;
+    if (time_parse_rfc3339(s, out) == 0 || time_parse_date(s, out) == 0) return 0;
+    if (str_to_i64(str_from(s), out) == 0 && *out >= 0) return 0;
     return err_set(e, ERR_INVAL, "query '%s' must be RFC 3339 or milliseconds since 1970", name);
 }
 
@@ -202,13 +191,15 @@ static int parse_dur(const char *s, int64_t *ms)
 {
     char *end;
     long long v = strtoll(s, &end, 10);
-    if (end == s || v < 0)
-        return ERR_INVAL;
-    int64_t mul = !*end ? 1 : !strcmp(end, "ms") ? 1 : !strcmp(end, "s") ? 1000
-                : !strcmp(end, "m") ? 60000 : !strcmp(end, "h") ? 3600000
-                : !strcmp(end, "d") ? 86400000 : 0;
-    if (!mul || v > INT64_MAX / mul)
-        return ERR_INVAL;
+    if (end == s || v < 0) return ERR_INVAL;
+    int64_t mul = !*end                ? 1
+                  : !strcmp(end, "ms") ? 1
+                  : !strcmp(end, "s")  ? 1000
+                  : !strcmp(end, "m")  ? 60000
+                  : !strcmp(end, "h")  ? 3600000
+                  : !strcmp(end, "d")  ? 86400000
+                                       : 0;
+    if (!mul || v > INT64_MAX / mul) return ERR_INVAL;
     *ms = v * mul;
     return 0;
 }
@@ -218,16 +209,14 @@ static int range(struct http_req *req, int64_t *from, int64_t *to, struct err *e
     int64_t now = time_now_ms();
     if (query_time(req, "to", now + 1, to, e) || query_time(req, "from", *to - 86400000, from, e))
         return ERR_INVAL;
-    if (*to <= *from)
-        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (*to <= *from) return err_set(e, ERR_INVAL, "'to' must be after 'from'");
     return 0;
 }
 
 static void h_series_readings(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id, from, to, step = 0, points;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e) ||
@@ -240,8 +229,7 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
         http_resp_problem(w, 400, "Bad step", "step is a duration like 30s, 5m, 1h or ms");
         return;
     }
-    if (!st && points > 0)
-        step = (to - from + points - 1) / points;
+    if (!st && points > 0) step = (to - from + points - 1) / points;
     struct tm_bucket *b;
     size_t n;
     if (tm_query(t, req->who.county_id, id, from, to, step, &b, &n, &e)) {
@@ -276,31 +264,26 @@ static double opt_num(struct json_object *o, const char *key, struct err *e, int
 {
     double v = NAN;
     int r = rjson_get_double(o, key, false, &v, e);
-    if (r && r != ERR_NOTFOUND && !*rc)
-        *rc = r;
+    if (r && r != ERR_NOTFOUND && !*rc) *rc = r;
     return r ? NAN : v;
 }
 
 static void h_monitor_put(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
-    static const char *const keys[] = {"profile", "low", "high", "hysteresis", "min_duration_s",
-                                       "cumulative_s", "severity", NULL};
+    if (!t) return;
+    static const char *const keys[] = {"profile",        "low",          "high",     "hysteresis",
+                                       "min_duration_s", "cumulative_s", "severity", NULL};
     struct err e = {0};
     struct json_object *o = NULL;
     struct tm_monitor m = {0};
     int rc = http_param_id(req, "id", &m.series_id, &e);
-    if (!rc)
-        rc = http_body_json(req, &o, &e);
-    if (!rc)
-        rc = rjson_only_keys(o, keys, &e);
+    if (!rc) rc = http_body_json(req, &o, &e);
+    if (!rc) rc = rjson_only_keys(o, keys, &e);
     if (!rc) {
         const char *prof = "";
         int r = rjson_get_str(o, "profile", false, &prof, &e);
-        if (r && r != ERR_NOTFOUND)
-            rc = r;
+        if (r && r != ERR_NOTFOUND) rc = r;
         snprintf(m.profile, sizeof m.profile, "%s", prof);
         m.rule.low = opt_num(o, "low", &e, &rc);
         m.rule.high = opt_num(o, "high", &e, &rc);
@@ -313,8 +296,7 @@ static void h_monitor_put(struct app *app, struct http_req *req, struct http_res
         double s = opt_num(o, "severity", &e, &rc);
         m.severity = isnan(s) ? 3 : (int)s;
     }
-    if (!rc)
-        rc = tm_monitor_set(t, req->who.county_id, &req->who, &m, &e);
+    if (!rc) rc = tm_monitor_set(t, req->who.county_id, &req->who, &m, &e);
     json_object_put(o);
     if (rc) {
         http_resp_err(w, &e);
@@ -347,8 +329,8 @@ static void h_profiles(struct app *app, struct http_req *req, struct http_resp *
         json_object_object_add(o, "max_excursion_min", json_object_new_int(p[i].max_excursion_min));
         json_object_object_add(o, "max_cumulative_min",
                                json_object_new_int(p[i].max_cumulative_min));
-        json_object_object_add(o, "model", json_object_new_string(
-                                               p[i].model == TM_DECAY_Q10 ? "q10" : "arrhenius"));
+        json_object_object_add(
+            o, "model", json_object_new_string(p[i].model == TM_DECAY_Q10 ? "q10" : "arrhenius"));
         if (p[i].model == TM_DECAY_Q10)
             json_object_object_add(o, "q10", rjson_new_double(p[i].q10, 6));
         else
@@ -385,8 +367,7 @@ static struct json_object *alert_json(const struct tm_alert *a)
     json_object_object_add(o, "raised", rjson_new_time(a->raised_ms));
     struct json_object *r = NULL;
     struct err e;
-    if (rjson_parse(a->readings_json, strlen(a->readings_json), &r, &e))
-        r = NULL;
+    if (rjson_parse(a->readings_json, strlen(a->readings_json), &r, &e)) r = NULL;
     json_object_object_add(o, "readings", r);
     return o;
 }
@@ -395,14 +376,15 @@ static void alerts_list(struct app *app, struct http_req *req, struct http_resp 
                         bool excursions_only)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int state = -1;
     const char *s = http_query(req, "state");
     if (s) {
-        state = !strcmp(s, "open") ? TM_ALERT_OPEN : !strcmp(s, "acknowledged") ? TM_ALERT_ACK
-                : !strcmp(s, "closed") ? TM_ALERT_CLOSED : -2;
+        state = !strcmp(s, "open")           ? TM_ALERT_OPEN
+                : !strcmp(s, "acknowledged") ? TM_ALERT_ACK
+                : !strcmp(s, "closed")       ? TM_ALERT_CLOSED
+                                             : -2;
         if (state == -2) {
             http_resp_problem(w, 400, "Bad state", "state is open, acknowledged or closed");
             return;
@@ -437,8 +419,7 @@ static void h_excursions(struct app *app, struct http_req *req, struct http_resp
 static void h_alert_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id;
     struct tm_alert a;
@@ -452,8 +433,7 @@ static void h_alert_get(struct app *app, struct http_req *req, struct http_resp 
 static void alert_move(struct app *app, struct http_req *req, struct http_resp *w, int to)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id;
     struct tm_alert a;
@@ -479,22 +459,17 @@ static void h_alert_close(struct app *app, struct http_req *req, struct http_res
 static void h_webhook_add(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     static const char *const keys[] = {"url", "secret", NULL};
     struct err e = {0};
     struct json_object *o = NULL;
     const char *url = NULL, *secret = NULL;
     int64_t id = 0;
     int rc = http_body_json(req, &o, &e);
-    if (!rc)
-        rc = rjson_only_keys(o, keys, &e);
-    if (!rc)
-        rc = rjson_get_str(o, "url", true, &url, &e);
-    if (!rc)
-        rc = rjson_get_str(o, "secret", true, &secret, &e);
-    if (!rc)
-        rc = tm_webhook_add(t, req->who.county_id, &req->who, url, secret, &id, &e);
+    if (!rc) rc = rjson_only_keys(o, keys, &e);
+    if (!rc) rc = rjson_get_str(o, "url", true, &url, &e);
+    if (!rc) rc = rjson_get_str(o, "secret", true, &secret, &e);
+    if (!rc) rc = tm_webhook_add(t, req->who.county_id, &req->who, url, secret, &id, &e);
     if (rc) {
         json_object_put(o);
         http_resp_err(w, &e);
@@ -515,8 +490,7 @@ static void h_webhook_add(struct app *app, struct http_req *req, struct http_res
 static void h_cold_chain(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id, from, to;
     struct tm_report r;
@@ -549,8 +523,7 @@ static void h_cold_chain(struct app *app, struct http_req *req, struct http_resp
 static void h_mkt(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t)
-        return;
+    if (!t) return;
     struct err e = {0};
     int64_t id, from, to;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e)) {
@@ -612,8 +585,10 @@ static void h_water_class(struct app *app, struct http_req *req, struct http_res
             }
             int item = tm_water_item_parse(key);
             if (item < 0) {
-                rc = err_set(&e, ERR_INVAL, "unknown item '%s' (ph, do, codmn, cod, bod5, "
-                                            "nh3n, tp, tn)", key);
+                rc = err_set(&e, ERR_INVAL,
+                             "unknown item '%s' (ph, do, codmn, cod, bod5, "
+                             "nh3n, tp, tn)",
+                             key);
                 break;
             }
             if (!json_object_is_type(val, json_type_double) &&
@@ -625,8 +600,7 @@ static void h_water_class(struct app *app, struct http_req *req, struct http_res
         }
     }
     json_object_put(o);
-    if (!rc)
-        rc = tm_water_classify(&s, &r, &e);
+    if (!rc) rc = tm_water_classify(&s, &r, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
@@ -660,9 +634,11 @@ static void h_aqi(struct app *app, struct http_req *req, struct http_resp *w)
         {
             int p = tm_aqi_pollutant_parse(key);
             if (p < 0) {
-                rc = err_set(&e, ERR_INVAL, "unknown pollutant '%s' (pm25_24h, pm10_24h, "
-                                            "so2_24h, so2_1h, no2_24h, no2_1h, co_24h, co_1h, "
-                                            "o3_1h, o3_8h)", key);
+                rc = err_set(&e, ERR_INVAL,
+                             "unknown pollutant '%s' (pm25_24h, pm10_24h, "
+                             "so2_24h, so2_1h, no2_24h, no2_1h, co_24h, co_1h, "
+                             "o3_1h, o3_8h)",
+                             key);
                 break;
             }
             if (!json_object_is_type(val, json_type_double) &&
@@ -675,8 +651,7 @@ static void h_aqi(struct app *app, struct http_req *req, struct http_resp *w)
     }
     json_object_put(o);
     struct tm_aqi_result r;
-    if (!rc)
-        rc = tm_aqi(c, &r, &e);
+    if (!rc) rc = tm_aqi(c, &r, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
@@ -705,28 +680,30 @@ static void h_aqi(struct app *app, struct http_req *req, struct http_resp *w)
 ** moisture, or the latest reading of series "soil,plot=<plot> moisture". */
 static void h_irrigation(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    static const char *const keys[] = {"plot", "weather", "soil", "dr_mm", "theta", "rain_mm",
-                                       NULL};
-    static const char *const wkeys[] = {"tmin_c", "tmax_c", "rh_min_pct", "rh_max_pct",
-                                        "wind_ms", "wind_height_m", "rs_mj", "sunshine_h",
-                                        "lat_deg", "elev_m", "doy", "et0_mm", NULL};
-    static const char *const skeys[] = {"theta_fc", "theta_wp", "root_depth_m", "p", "kc",
+    static const char *const keys[] = {"plot",  "weather", "soil", "dr_mm",
+                                       "theta", "rain_mm", NULL};
+    static const char *const wkeys[] = {"tmin_c",  "tmax_c",        "rh_min_pct", "rh_max_pct",
+                                        "wind_ms", "wind_height_m", "rs_mj",      "sunshine_h",
+                                        "lat_deg", "elev_m",        "doy",        "et0_mm",
+                                        NULL};
+    static const char *const skeys[] = {"theta_fc",   "theta_wp", "root_depth_m", "p", "kc",
                                         "efficiency", NULL};
     struct err e = {0};
     struct json_object *o = NULL, *wo = NULL, *so = NULL;
     int rc = http_body_json(req, &o, &e);
-    if (!rc)
-        rc = rjson_only_keys(o, keys, &e);
-    if (!rc)
-        rc = rjson_get_obj(o, "weather", true, &wo, &e);
-    if (!rc)
-        rc = rjson_only_keys(wo, wkeys, &e);
-    if (!rc)
-        rc = rjson_get_obj(o, "soil", true, &so, &e);
-    if (!rc)
-        rc = rjson_only_keys(so, skeys, &e);
-    struct tm_et0_in in = {.rh_min_pct = NAN, .rh_max_pct = NAN, .ea_kpa = NAN, .tdew_c = NAN,
-                           .rs_mj = NAN, .sunshine_h = NAN, .wind_height_m = 2, .g_mj = 0};
+    if (!rc) rc = rjson_only_keys(o, keys, &e);
+    if (!rc) rc = rjson_get_obj(o, "weather", true, &wo, &e);
+    if (!rc) rc = rjson_only_keys(wo, wkeys, &e);
+    if (!rc) rc = rjson_get_obj(o, "soil", true, &so, &e);
+    if (!rc) rc = rjson_only_keys(so, skeys, &e);
+    struct tm_et0_in in = {.rh_min_pct = NAN,
+                           .rh_max_pct = NAN,
+                           .ea_kpa = NAN,
+                           .tdew_c = NAN,
+                           .rs_mj = NAN,
+                           .sunshine_h = NAN,
+                           .wind_height_m = 2,
+                           .g_mj = 0};
     struct tm_et0_out eo = {0};
     struct tm_wb_params p = {0};
     double et0 = NAN, dr = NAN, theta = NAN, rain = 0;
@@ -738,8 +715,7 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         in.rh_max_pct = opt_num(wo, "rh_max_pct", &e, &rc);
         in.wind_ms = opt_num(wo, "wind_ms", &e, &rc);
         double wh = opt_num(wo, "wind_height_m", &e, &rc);
-        if (!isnan(wh))
-            in.wind_height_m = wh;
+        if (!isnan(wh)) in.wind_height_m = wh;
         in.rs_mj = opt_num(wo, "rs_mj", &e, &rc);
         in.sunshine_h = opt_num(wo, "sunshine_h", &e, &rc);
         in.lat_deg = opt_num(wo, "lat_deg", &e, &rc);
@@ -752,15 +728,13 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         p.p = opt_num(so, "p", &e, &rc);
         p.kc = opt_num(so, "kc", &e, &rc);
         p.efficiency = opt_num(so, "efficiency", &e, &rc);
-        if (isnan(p.efficiency))
-            p.efficiency = 0.8;
+        if (isnan(p.efficiency)) p.efficiency = 0.8;
         dr = opt_num(o, "dr_mm", &e, &rc);
         theta = opt_num(o, "theta", &e, &rc);
         double r = opt_num(o, "rain_mm", &e, &rc);
         rain = isnan(r) ? 0 : r;
     }
-    if (!rc)
-        rc = tm_wb_check(&p, &e);
+    if (!rc) rc = tm_wb_check(&p, &e);
     if (!rc && isnan(et0)) {
         rc = tm_et0_daily(&in, &eo, &e);
         et0 = eo.et0_mm;
@@ -768,8 +742,7 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
     const char *plot = NULL;
     if (!rc) {
         int r = rjson_get_str(o, "plot", false, &plot, &e);
-        if (r && r != ERR_NOTFOUND)
-            rc = r;
+        if (r && r != ERR_NOTFOUND) rc = r;
     }
     const char *theta_src = isnan(dr) ? (isnan(theta) ? "none" : "body") : "dr_mm";
     if (!rc && isnan(dr) && isnan(theta) && plot && app->telemetry) {
@@ -784,8 +757,7 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
                          INT64_MAX / 2, 0, &ts, &v, &n, &e) == 0) {
             if (n) {
                 theta = v[n - 1];
-                if (theta > 1)
-                    theta /= 100; /* percent */
+                if (theta > 1) theta /= 100; /* percent */
                 theta_src = "series";
             }
             free(ts);
@@ -794,22 +766,22 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         err_clear(&e);
     }
     if (!rc && isnan(dr) && isnan(theta))
-        rc = err_set(&e, ERR_INVAL, "give dr_mm, theta, or a plot with a soil moisture series "
-                                    "'soil,plot=<plot> moisture'");
+        rc = err_set(&e, ERR_INVAL,
+                     "give dr_mm, theta, or a plot with a soil moisture series "
+                     "'soil,plot=<plot> moisture'");
     if (rc) {
         json_object_put(o);
         http_resp_err(w, &e);
         return;
     }
-    if (isnan(dr))
-        dr = tm_wb_depletion_from_theta(&p, theta);
+    if (isnan(dr)) dr = tm_wb_depletion_from_theta(&p, theta);
     struct tm_wb_advice a;
     tm_wb_step(&p, dr, rain, 0, et0, &a);
     struct json_object *res = json_object_new_object();
-    if (plot)
-        json_object_object_add(res, "plot", json_object_new_string(plot));
-    json_object_object_add(res, "method", json_object_new_string("FAO-56 Penman-Monteith + "
-                                                                 "root-zone water balance"));
+    if (plot) json_object_object_add(res, "plot", json_object_new_string(plot));
+    json_object_object_add(res, "method",
+                           json_object_new_string("FAO-56 Penman-Monteith + "
+                                                  "root-zone water balance"));
     json_object_object_add(res, "depletion_source", json_object_new_string(theta_src));
     json_object_object_add(res, "et0_mm", rjson_new_double(et0, 4));
     json_object_object_add(res, "etc_mm", rjson_new_double(a.etc_mm, 4));

@@ -22,7 +22,7 @@ static const double iaqi_bp[8] = {0, 50, 100, 150, 200, 300, 400, 500};
 
 struct bp_row {
     const char *name;
-    int n;          /* breakpoints defined */
+    int n; /* breakpoints defined */
     double c[8];
 };
 
@@ -47,19 +47,16 @@ const char *tm_aqi_pollutant_name(int p)
 int tm_aqi_pollutant_parse(const char *name)
 {
     for (int i = 0; i < TM_AQI_COUNT; i++)
-        if (!strcmp(rows[i].name, name))
-            return i;
+        if (!strcmp(rows[i].name, name)) return i;
     return -1;
 }
 
 int tm_iaqi(int p, double c, double *out)
 {
-    if (p < 0 || p >= TM_AQI_COUNT || !isfinite(c) || c < 0)
-        return ERR_INVAL;
+    if (p < 0 || p >= TM_AQI_COUNT || !isfinite(c) || c < 0) return ERR_INVAL;
     const struct bp_row *r = &rows[p];
     if (c > r->c[r->n - 1]) {
-        if (r->n < 8)
-            return ERR_UNSUPPORTED; /* SO2 1-h / O3 8-h: use the other average */
+        if (r->n < 8) return ERR_UNSUPPORTED; /* SO2 1-h / O3 8-h: use the other average */
         *out = 500;
         return 0;
     }
@@ -77,38 +74,37 @@ int tm_iaqi(int p, double c, double *out)
 int tm_aqi(const double conc[TM_AQI_COUNT], struct tm_aqi_result *out, struct err *e)
 {
     static const char *const zh[] = {"优", "良", "轻度污染", "中度污染", "重度污染", "严重污染"};
-    static const char *const en[] = {"excellent", "good", "lightly polluted",
-                                     "moderately polluted", "heavily polluted",
-                                     "severely polluted"};
+    static const char *const en[] = {"excellent",        "good",
+                                     "lightly polluted", "moderately polluted",
+                                     "heavily polluted", "severely polluted"};
     static const char *const color[] = {"green", "yellow", "orange", "red", "purple", "maroon"};
     memset(out, 0, sizeof *out);
     double max = -1;
     for (int i = 0; i < TM_AQI_COUNT; i++) {
         out->iaqi[i] = NAN;
-        if (isnan(conc[i]))
-            continue;
+        if (isnan(conc[i])) continue;
         int rc = tm_iaqi(i, conc[i], &out->iaqi[i]);
         if (rc == ERR_UNSUPPORTED) {
             out->iaqi[i] = NAN;
             continue;
         }
-        if (rc)
-            return err_set(e, ERR_INVAL, "invalid concentration for %s", rows[i].name);
-        if (out->iaqi[i] > max)
-            max = out->iaqi[i];
+        if (rc) return err_set(e, ERR_INVAL, "invalid concentration for %s", rows[i].name);
+        if (out->iaqi[i] > max) max = out->iaqi[i];
     }
-    if (max < 0)
-        return err_set(e, ERR_INVAL, "no usable pollutant concentration");
+    if (max < 0) return err_set(e, ERR_INVAL, "no usable pollutant concentration");
     out->aqi = (int)ceil(max - 1e-9);
-    int lv = out->aqi <= 50 ? 1 : out->aqi <= 100 ? 2 : out->aqi <= 150 ? 3
-           : out->aqi <= 200 ? 4 : out->aqi <= 300 ? 5 : 6;
+    int lv = out->aqi <= 50    ? 1
+             : out->aqi <= 100 ? 2
+             : out->aqi <= 150 ? 3
+             : out->aqi <= 200 ? 4
+             : out->aqi <= 300 ? 5
+                               : 6;
     out->level = lv;
     out->category_zh = zh[lv - 1];
     out->category_en = en[lv - 1];
     out->color = color[lv - 1];
     if (out->aqi > 50)
         for (int i = 0; i < TM_AQI_COUNT; i++)
-            if (!isnan(out->iaqi[i]) && fabs(out->iaqi[i] - max) < 1e-9)
-                out->primary |= 1u << i;
+            if (!isnan(out->iaqi[i]) && fabs(out->iaqi[i] - max) < 1e-9) out->primary |= 1u << i;
     return 0;
 }

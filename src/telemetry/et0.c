@@ -14,8 +14,8 @@
 #include <math.h>
 #include <string.h>
 
-#define GSC 0.0820        /* solar constant, MJ m-2 min-1 */
-#define SIGMA 4.903e-9    /* Stefan-Boltzmann, MJ K-4 m-2 day-1 */
+#define GSC 0.0820     /* solar constant, MJ m-2 min-1 */
+#define SIGMA 4.903e-9 /* Stefan-Boltzmann, MJ K-4 m-2 day-1 */
 
 static double e0(double t)
 {
@@ -31,57 +31,54 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
         return err_set(e, ERR_INVAL, "wind_ms is required and >= 0");
     if (!isfinite(in->lat_deg) || fabs(in->lat_deg) > 66.5)
         return err_set(e, ERR_INVAL, "lat_deg must be within +-66.5 (polar day/night unsupported)");
-    if (in->doy < 1 || in->doy > 366)
-        return err_set(e, ERR_INVAL, "doy must be 1..366");
+    if (in->doy < 1 || in->doy > 366) return err_set(e, ERR_INVAL, "doy must be 1..366");
     if (!isfinite(in->rs_mj) && !isfinite(in->sunshine_h))
         return err_set(e, ERR_INVAL, "either rs_mj or sunshine_h is required");
     double z = isfinite(in->elev_m) ? in->elev_m : 0;
     double tmean = (in->tmax_c + in->tmin_c) / 2;
 
     o->pressure_kpa = 101.3 * pow((293.0 - 0.0065 * z) / 293.0, 5.26); /* eq. 7 */
-    o->gamma = 0.665e-3 * o->pressure_kpa;                              /* eq. 8 */
-    o->es = (e0(in->tmax_c) + e0(in->tmin_c)) / 2;                      /* eq. 12 */
-    o->delta = 4098 * e0(tmean) / ((tmean + 237.3) * (tmean + 237.3));  /* eq. 13 */
+    o->gamma = 0.665e-3 * o->pressure_kpa;                             /* eq. 8 */
+    o->es = (e0(in->tmax_c) + e0(in->tmin_c)) / 2;                     /* eq. 12 */
+    o->delta = 4098 * e0(tmean) / ((tmean + 237.3) * (tmean + 237.3)); /* eq. 13 */
     if (isfinite(in->ea_kpa))
         o->ea = in->ea_kpa;
     else if (isfinite(in->tdew_c))
-        o->ea = e0(in->tdew_c);                                          /* eq. 14 */
+        o->ea = e0(in->tdew_c); /* eq. 14 */
     else if (isfinite(in->rh_max_pct) && isfinite(in->rh_min_pct))
         o->ea = (e0(in->tmin_c) * in->rh_max_pct / 100 + e0(in->tmax_c) * in->rh_min_pct / 100) /
-                2;                                                       /* eq. 17 */
+                2; /* eq. 17 */
     else if (isfinite(in->rh_max_pct))
-        o->ea = e0(in->tmin_c) * in->rh_max_pct / 100;                   /* eq. 18 */
+        o->ea = e0(in->tmin_c) * in->rh_max_pct / 100; /* eq. 18 */
     else
-        o->ea = e0(in->tmin_c);                                          /* eq. 48 */
+        o->ea = e0(in->tmin_c); /* eq. 48 */
 
     double h = isfinite(in->wind_height_m) && in->wind_height_m > 0 ? in->wind_height_m : 2;
     o->u2 = fabs(h - 2) < 1e-9 ? in->wind_ms : in->wind_ms * 4.87 / log(67.8 * h - 5.42); /* 47 */
 
     double phi = in->lat_deg * M_PI / 180;
     double j = in->doy;
-    double dr = 1 + 0.033 * cos(2 * M_PI / 365 * j);                    /* eq. 23 */
-    double dec = 0.409 * sin(2 * M_PI / 365 * j - 1.39);                /* eq. 24 */
-    double ws = acos(-tan(phi) * tan(dec));                             /* eq. 25 */
+    double dr = 1 + 0.033 * cos(2 * M_PI / 365 * j);     /* eq. 23 */
+    double dec = 0.409 * sin(2 * M_PI / 365 * j - 1.39); /* eq. 24 */
+    double ws = acos(-tan(phi) * tan(dec));              /* eq. 25 */
     o->ra = 24 * 60 / M_PI * GSC * dr *
             (ws * sin(phi) * sin(dec) + cos(phi) * cos(dec) * sin(ws)); /* eq. 21 */
     o->daylight_h = 24 / M_PI * ws;                                     /* eq. 34 */
     o->rs = isfinite(in->rs_mj) ? in->rs_mj
                                 : (0.25 + 0.5 * in->sunshine_h / o->daylight_h) * o->ra; /* 35 */
-    o->rso = (0.75 + 2e-5 * z) * o->ra;                                 /* eq. 37 */
-    o->rns = (1 - 0.23) * o->rs;                                        /* eq. 38 */
+    o->rso = (0.75 + 2e-5 * z) * o->ra; /* eq. 37 */
+    o->rns = (1 - 0.23) * o->rs;        /* eq. 38 */
     double ratio = o->rso > 0 ? o->rs / o->rso : 1;
-    if (ratio > 1)
-        ratio = 1;
+    if (ratio > 1) ratio = 1;
     double tk4 = (pow(in->tmax_c + 273.16, 4) + pow(in->tmin_c + 273.16, 4)) / 2;
     o->rnl = SIGMA * tk4 * (0.34 - 0.14 * sqrt(o->ea)) * (1.35 * ratio - 0.35); /* eq. 39 */
-    o->rn = o->rns - o->rnl;                                            /* eq. 40 */
+    o->rn = o->rns - o->rnl;                                                    /* eq. 40 */
     double g = isfinite(in->g_mj) ? in->g_mj : 0;
-    double num = 0.408 * o->delta * (o->rn - g) +
-                 o->gamma * 900 / (tmean + 273) * o->u2 * (o->es - o->ea);
+    double num =
+        0.408 * o->delta * (o->rn - g) + o->gamma * 900 / (tmean + 273) * o->u2 * (o->es - o->ea);
     double den = o->delta + o->gamma * (1 + 0.34 * o->u2);
-    o->et0_mm = num / den;                                              /* eq. 6 */
-    if (o->et0_mm < 0)
-        o->et0_mm = 0;
+    o->et0_mm = num / den; /* eq. 6 */
+    if (o->et0_mm < 0) o->et0_mm = 0;
     return 0;
 }
 
@@ -95,8 +92,7 @@ int tm_wb_check(const struct tm_wb_params *p, struct err *e)
         return err_set(e, ERR_INVAL, "root_depth_m must be in (0, 5]");
     if (!(p->p > 0) || p->p >= 1)
         return err_set(e, ERR_INVAL, "p (allowable depletion) must be in (0, 1)");
-    if (!(p->kc > 0) || p->kc > 2)
-        return err_set(e, ERR_INVAL, "kc must be in (0, 2]");
+    if (!(p->kc > 0) || p->kc > 2) return err_set(e, ERR_INVAL, "kc must be in (0, 2]");
     if (!(p->efficiency > 0) || p->efficiency > 1)
         return err_set(e, ERR_INVAL, "efficiency must be in (0, 1]");
     return 0;
@@ -119,19 +115,18 @@ void tm_wb_step(const struct tm_wb_params *p, double dr_prev_mm, double rain_mm,
 {
     memset(o, 0, sizeof *o);
     o->taw_mm = taw_mm(p);
-    o->raw_mm = p->p * o->taw_mm;                                        /* eq. 83 */
+    o->raw_mm = p->p * o->taw_mm; /* eq. 83 */
     double dr = dr_prev_mm < 0 ? 0 : dr_prev_mm > o->taw_mm ? o->taw_mm : dr_prev_mm;
     o->ks = dr <= o->raw_mm ? 1 : (o->taw_mm - dr) / ((1 - p->p) * o->taw_mm); /* eq. 84 */
     o->etc_mm = p->kc * et0_mm;
     o->eta_mm = o->ks * o->etc_mm;
     double in = (rain_mm > 0 ? rain_mm : 0) + (irrigation_mm > 0 ? irrigation_mm : 0);
-    double d = dr - in + o->eta_mm;                                      /* eq. 85 */
+    double d = dr - in + o->eta_mm; /* eq. 85 */
     if (d < 0) {
-        o->deep_perc_mm = -d;                                            /* eq. 88 */
+        o->deep_perc_mm = -d; /* eq. 88 */
         d = 0;
     }
-    if (d > o->taw_mm)
-        d = o->taw_mm;
+    if (d > o->taw_mm) d = o->taw_mm;
     o->dr_mm = d;
     o->irrigate = d >= o->raw_mm;
     o->net_mm = o->irrigate ? d : 0;

@@ -22,10 +22,8 @@
 
 static int side_of(const struct tm_exc_rule *r, double v)
 {
-    if (!isnan(r->high) && v > r->high)
-        return 1;
-    if (!isnan(r->low) && v < r->low)
-        return -1;
+    if (!isnan(r->high) && v > r->high) return 1;
+    if (!isnan(r->low) && v < r->low) return -1;
     return 0;
 }
 
@@ -33,8 +31,7 @@ static int side_of(const struct tm_exc_rule *r, double v)
 static bool still_out(const struct tm_exc_rule *r, int side, double v)
 {
     double h = r->hysteresis > 0 ? r->hysteresis : 0;
-    if (side > 0)
-        return v > r->high - h;
+    if (side > 0) return v > r->high - h;
     return v < r->low + h;
 }
 
@@ -42,25 +39,25 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
                 struct tm_exc_event ev[2])
 {
     int nev = 0;
-    if (!isfinite(v))
-        return 0;
-    if (s->has_last && ts_ms <= s->last_ms)
-        return 0;
+    if (!isfinite(v)) return 0;
+    if (s->has_last && ts_ms <= s->last_ms) return 0;
     /* Cumulative: the interval since the previous reading counts as out when
     ** the previous reading was out. */
     if (s->has_last && s->side != 0) {
         s->cum_ms += ts_ms - s->last_ms;
         if (r->cumulative_ms > 0 && !s->cum_raised && s->cum_ms >= r->cumulative_ms) {
             s->cum_raised = true;
-            ev[nev++] = (struct tm_exc_event){.kind = TM_EXC_CUMULATIVE, .raised = true,
-                                              .closed = false, .start_ms = s->since_ms,
-                                              .end_ms = 0, .dur_ms = s->cum_ms,
+            ev[nev++] = (struct tm_exc_event){.kind = TM_EXC_CUMULATIVE,
+                                              .raised = true,
+                                              .closed = false,
+                                              .start_ms = s->since_ms,
+                                              .end_ms = 0,
+                                              .dur_ms = s->cum_ms,
                                               .peak = s->peak};
         }
     }
     if (s->side != 0) {
-        if (s->side > 0 ? v > s->peak : v < s->peak)
-            s->peak = v;
+        if (s->side > 0 ? v > s->peak : v < s->peak) s->peak = v;
         int64_t dur = ts_ms - s->since_ms;
         enum tm_exc_kind kind = s->side > 0 ? TM_EXC_HIGH : TM_EXC_LOW;
         if (still_out(r, s->side, v)) {
@@ -72,8 +69,8 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
             /* back in range: the excursion lasted until this reading */
             if (s->raised || dur >= r->min_dur_ms) {
                 bool first = !s->raised;
-                ev[nev++] = (struct tm_exc_event){kind, first, true, s->since_ms, ts_ms, dur,
-                                                  s->peak};
+                ev[nev++] =
+                    (struct tm_exc_event){kind, first, true, s->since_ms, ts_ms, dur, s->peak};
             }
             s->side = 0;
             s->raised = false;
@@ -94,8 +91,8 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
             s->raised = false;
             if (r->min_dur_ms <= 0) {
                 s->raised = true;
-                ev[nev++] = (struct tm_exc_event){sd > 0 ? TM_EXC_HIGH : TM_EXC_LOW, true, false,
-                                                  ts_ms, 0, 0, v};
+                ev[nev++] = (struct tm_exc_event){
+                    sd > 0 ? TM_EXC_HIGH : TM_EXC_LOW, true, false, ts_ms, 0, 0, v};
             }
         }
     }

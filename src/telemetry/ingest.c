@@ -42,14 +42,14 @@ struct ing_series {
     const char *key;
     size_t klen;
     uint64_t h;
-    int64_t id;         /* 0 until resolved */
-    bool from_db;       /* resolved by the writer: cache after commit */
+    int64_t id;   /* 0 until resolved */
+    bool from_db; /* resolved by the writer: cache after commit */
     const struct in_reading *first;
 };
 
 struct ing_row {
-    uint32_t s;         /* index into series */
-    uint32_t idx;       /* arrival order: the later of equal (series, time) wins */
+    uint32_t s;   /* index into series */
+    uint32_t idx; /* arrival order: the later of equal (series, time) wins */
     int64_t ts;
     double v;
     int64_t sid;
@@ -75,26 +75,16 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
 {
     struct telemetry *t = xcalloc(1, sizeof *t);
     t->st = st;
-    if (cfg)
-        t->cfg = *cfg;
-    if (t->cfg.raw_retention_ms <= 0)
-        t->cfg.raw_retention_ms = 30LL * 86400000;
-    if (t->cfg.minute_retention_ms <= 0)
-        t->cfg.minute_retention_ms = 180LL * 86400000;
-    if (t->cfg.hour_retention_ms <= 0)
-        t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
-    if (t->cfg.webhook_max_attempts <= 0)
-        t->cfg.webhook_max_attempts = 6;
-    if (t->cfg.maintain_interval_ms <= 0)
-        t->cfg.maintain_interval_ms = 600000;
-    if (t->cfg.flush_rows <= 0)
-        t->cfg.flush_rows = 1000000;
-    if (t->cfg.flush_interval_ms <= 0)
-        t->cfg.flush_interval_ms = 2000;
-    if (t->cfg.max_mem_rows <= 0)
-        t->cfg.max_mem_rows = 6000000;
-    if (t->cfg.webhook_base_backoff_ms <= 0)
-        t->cfg.webhook_base_backoff_ms = 1000;
+    if (cfg) t->cfg = *cfg;
+    if (t->cfg.raw_retention_ms <= 0) t->cfg.raw_retention_ms = 30LL * 86400000;
+    if (t->cfg.minute_retention_ms <= 0) t->cfg.minute_retention_ms = 180LL * 86400000;
+    if (t->cfg.hour_retention_ms <= 0) t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
+    if (t->cfg.webhook_max_attempts <= 0) t->cfg.webhook_max_attempts = 6;
+    if (t->cfg.maintain_interval_ms <= 0) t->cfg.maintain_interval_ms = 600000;
+    if (t->cfg.flush_rows <= 0) t->cfg.flush_rows = 1000000;
+    if (t->cfg.flush_interval_ms <= 0) t->cfg.flush_interval_ms = 2000;
+    if (t->cfg.max_mem_rows <= 0) t->cfg.max_mem_rows = 6000000;
+    if (t->cfg.webhook_base_backoff_ms <= 0) t->cfg.webhook_base_backoff_ms = 1000;
     pthread_mutex_init(&t->mu, NULL);
     pthread_mutex_init(&t->wh_mu, NULL);
     pthread_cond_init(&t->wh_cond, NULL);
@@ -105,12 +95,9 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
     atomic_init(&t->mq_received, 0);
     atomic_init(&t->mq_failed, 0);
     int rc = tm__load_monitors(t, e);
-    if (!rc)
-        rc = tm__replay_log(t, e);
-    if (!rc)
-        rc = tm__flusher_start(t, e);
-    if (!rc && t->cfg.webhooks)
-        rc = tm__webhooks_start(t, e);
+    if (!rc) rc = tm__replay_log(t, e);
+    if (!rc) rc = tm__flusher_start(t, e);
+    if (!rc && t->cfg.webhooks) rc = tm__webhooks_start(t, e);
     if (rc) {
         telemetry_free(t);
         return rc;
@@ -121,8 +108,7 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
 
 void telemetry_free(struct telemetry *t)
 {
-    if (!t)
-        return;
+    if (!t) return;
     tm_mqtt_stop(t);
     tm__webhooks_stop(t);
     tm__flusher_stop(t);
@@ -151,10 +137,8 @@ void telemetry_free(struct telemetry *t)
 static int cmp_row(const void *a, const void *b)
 {
     const struct ing_row *x = a, *y = b;
-    if (x->sid != y->sid)
-        return x->sid < y->sid ? -1 : 1;
-    if (x->ts != y->ts)
-        return x->ts < y->ts ? -1 : 1;
+    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
+    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -176,8 +160,7 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
         if (!isfinite(r->value))
             return err_set(e, ERR_INVAL, "reading %zu: value is not a finite number", i + 1);
         if (r->measurement.len == 0 || r->field.len == 0)
-            return err_set(e, ERR_INVAL, "reading %zu: measurement and field are required",
-                           i + 1);
+            return err_set(e, ERR_INVAL, "reading %zu: measurement and field are required", i + 1);
         int klen = tm__series_key(key, KEY_MAX, r->measurement, r->tags, r->ntags, r->field);
         if (klen < 0)
             return err_set(e, ERR_INVAL, "reading %zu: series key longer than %d bytes", i + 1,
@@ -186,8 +169,7 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
         size_t mask = cap - 1, j = h & mask;
         uint32_t idx = 0;
         for (;; j = (j + 1) & mask) {
-            if (!slot[j])
-                break;
+            if (!slot[j]) break;
             struct ing_series *s = &q->ser[slot[j] - 1];
             if (s->h == h && s->klen == (size_t)klen && !memcmp(s->key, key, (size_t)klen)) {
                 idx = slot[j];
@@ -224,8 +206,7 @@ static int tags_json(struct strbuf *sb, const struct tm_lp_tag *tags, size_t n)
     strbuf_reset(sb);
     strbuf_addch(sb, '{');
     for (size_t i = 0; i < n; i++) {
-        if (i)
-            strbuf_addch(sb, ',');
+        if (i) strbuf_addch(sb, ',');
         strbuf_add_json_str(sb, tags[i].key.ptr, tags[i].key.len);
         strbuf_addch(sb, ':');
         strbuf_add_json_str(sb, tags[i].value.ptr, tags[i].value.len);
@@ -233,32 +214,28 @@ static int tags_json(struct strbuf *sb, const struct tm_lp_tag *tags, size_t n)
     return strbuf_addch(sb, '}');
 }
 
-static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s,
-                   struct strbuf *sb, struct err *e)
+static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s, struct strbuf *sb,
+                   struct err *e)
 {
     struct store_stmt *st;
     int rc = store_prepare(c, "SELECT id FROM tm_series WHERE county_id = ? AND skey = ?", &st, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(st, 1, q->county_id);
     store_bind_text(st, 2, s->key, (ptrdiff_t)s->klen);
     rc = store_step(st, e);
-    if (rc < 0)
-        return rc;
+    if (rc < 0) return rc;
     if (rc == STORE_ROW) {
         s->id = store_col_i64(st, 0);
         s->from_db = true;
         return 0;
     }
     const struct in_reading *r = s->first;
-    if (tags_json(sb, r->tags, r->ntags))
-        return err_set(e, ERR_TOOBIG, "tag set too large");
+    if (tags_json(sb, r->tags, r->ntags)) return err_set(e, ERR_TOOBIG, "tag set too large");
     rc = store_prepare(c,
                        "INSERT INTO tm_series (county_id, skey, measurement, field, tags_json, "
                        "device_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                        &st, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(st, 1, q->county_id);
     store_bind_text(st, 2, s->key, (ptrdiff_t)s->klen);
     store_bind_text(st, 3, r->measurement.ptr, (ptrdiff_t)r->measurement.len);
@@ -267,10 +244,8 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
     store_bind_i64(st, 6, q->device_id);
     store_bind_i64(st, 7, time_now_ms());
     rc = store_step(st, e);
-    if (rc < 0)
-        return rc;
-    if (rc != STORE_ROW)
-        return err_set(e, ERR_DB, "series insert returned no id");
+    if (rc < 0) return rc;
+    if (rc != STORE_ROW) return err_set(e, ERR_DB, "series insert returned no id");
     s->id = store_col_i64(st, 0);
     s->from_db = true;
     q->res.series_new++;
@@ -322,15 +297,13 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
             store_idem_release(&prev);
             return 0;
         }
-        if (rc != ERR_NOTFOUND)
-            return rc;
+        if (rc != ERR_NOTFOUND) return rc;
         err_clear(e);
     }
     struct strbuf sb = STRBUF_INIT;
     strbuf_init(&sb, 64 * 1024);
     for (size_t i = 0; i < q->nser; i++) {
-        if (q->ser[i].id)
-            continue;
+        if (q->ser[i].id) continue;
         rc = resolve(c, q, &q->ser[i], &sb, e);
         if (rc) {
             strbuf_release(&sb);
@@ -343,8 +316,7 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
     qsort(q->rows, q->nrows, sizeof *q->rows, cmp_row);
     if (q->nrows) {
         rc = insert_log(c, q, e);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     q->res.written = q->nrows;
     /* excursion detectors of monitored series, over this batch's readings */
@@ -361,12 +333,11 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
                 ts[k] = q->rows[i + k].ts;
                 v[k] = q->rows[i + k].v;
             }
-            rc = tm__monitor_feed(c, q->t, q->county_id, q->rows[i].sid, ts, v, m, &q->res.excursions,
-                                  e);
+            rc = tm__monitor_feed(c, q->t, q->county_id, q->rows[i].sid, ts, v, m,
+                                  &q->res.excursions, e);
             free(ts);
             free(v);
-            if (rc)
-                return rc;
+            if (rc) return rc;
         }
         i = j;
     }
@@ -375,8 +346,7 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         int bn = snprintf(body, sizeof body, "%zu", q->nrows);
         rc = store_idem_put(c, q->county_id, 0, q->idem, IDEM_METHOD, IDEM_PATH, 200, body,
                             (size_t)bn, e);
-        if (rc)
-            return rc;
+        if (rc) return rc;
     }
     return 0;
 }
@@ -387,8 +357,7 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
 {
     struct ing_req q = {.t = t, .county_id = county_id, .device_id = device_id};
     memset(res, 0, sizeof *res);
-    if (county_id <= 0)
-        return err_set(e, ERR_INVAL, "county_id is required");
+    if (county_id <= 0) return err_set(e, ERR_INVAL, "county_id is required");
     if (idem_key && *idem_key) {
         size_t kl = strlen(idem_key);
         if (kl > 255 || !utf8_valid(idem_key, kl))
@@ -398,10 +367,8 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
         q.has_idem = true;
     }
     int rc = prepare(&q, in, n, a, e);
-    if (rc)
-        return rc;
-    if (n == 0 && !q.has_idem)
-        return 0;
+    if (rc) return rc;
+    if (n == 0 && !q.has_idem) return 0;
     /* backpressure: wait while the flusher is far behind */
     pthread_mutex_lock(&t->mu);
     while (t->active->n + (t->frozen ? t->frozen->n : 0) > (size_t)t->cfg.max_mem_rows &&
@@ -411,8 +378,7 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
     }
     pthread_mutex_unlock(&t->mu);
     rc = store_write(t->st, ingest_fn, &q, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     /* durable: now the readings enter the memtable and the ids the cache */
     struct mt_row *mr = NULL;
     if (!q.res.replayed && q.nrows) {
@@ -423,30 +389,31 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
     pthread_mutex_lock(&t->mu);
     if (mr) {
         tm__mt_add(t, q.log_id, mr, q.nrows);
-        if (t->active->n >= (size_t)t->cfg.flush_rows)
-            pthread_cond_signal(&t->fl_cond);
+        if (t->active->n >= (size_t)t->cfg.flush_rows) pthread_cond_signal(&t->fl_cond);
     }
     for (size_t i = 0; i < q.nser; i++)
         if (q.ser[i].from_db)
             tm__cache_put(t, county_id, q.ser[i].key, q.ser[i].klen, q.ser[i].h, q.ser[i].id);
     pthread_mutex_unlock(&t->mu);
     free(mr);
-    if (q.res.excursions)
-        tm__webhooks_kick(t);
+    if (q.res.excursions) tm__webhooks_kick(t);
     *res = q.res;
     return 0;
 }
 
 int tm_ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
-              const struct tm_reading *r, size_t n, struct tm_ingest_result *res,
-              struct err *e)
+              const struct tm_reading *r, size_t n, struct tm_ingest_result *res, struct err *e)
 {
     struct arena a;
     arena_init(&a, 64 * 1024);
     struct in_reading *in = arena_alloc(&a, (n ? n : 1) * sizeof *in);
     for (size_t i = 0; i < n; i++)
-        in[i] = (struct in_reading){str_from(r[i].measurement), str_from(r[i].field), r[i].tags,
-                                    r[i].ntags, r[i].ts_ms, r[i].value};
+        in[i] = (struct in_reading){str_from(r[i].measurement),
+                                    str_from(r[i].field),
+                                    r[i].tags,
+                                    r[i].ntags,
+                                    r[i].ts_ms,
+                                    r[i].value};
     int rc = ingest(t, county_id, device_id, idem_key, in, n, &a, res, e);
     arena_release(&a);
     return rc;
@@ -465,8 +432,8 @@ int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, cons
             const struct tm_lp_field *f = &p->fields[j];
             if (f->type == TM_FIELD_STRING)
                 continue; /* readings are numbers; string fields are skipped */
-            in[n++] = (struct in_reading){p->measurement, f->key, p->tags, p->ntags, p->ts_ms,
-                                          f->num};
+            in[n++] =
+                (struct in_reading){p->measurement, f->key, p->tags, p->ntags, p->ts_ms, f->num};
         }
     }
     return ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
@@ -485,24 +452,21 @@ static int cmp_tag(const void *a, const void *b)
 static int json_reading(struct json_object *o, size_t idx, struct arena *a, int64_t now,
                         struct in_reading *out, size_t *nout, struct err *e)
 {
-    static const char *const keys[] = {"measurement", "tags", "field", "value", "fields",
-                                       "ts", "ts_ms", NULL};
+    static const char *const keys[] = {"measurement", "tags", "field", "value",
+                                       "fields",      "ts",   "ts_ms", NULL};
     if (!json_object_is_type(o, json_type_object))
         return err_set(e, ERR_INVAL, "readings[%zu] must be an object", idx);
-    if (rjson_only_keys(o, keys, e))
-        return err_prefix(e, "readings[%zu]: ", idx);
+    if (rjson_only_keys(o, keys, e)) return err_prefix(e, "readings[%zu]: ", idx);
     const char *meas;
     if (rjson_get_str(o, "measurement", true, &meas, e))
         return err_prefix(e, "readings[%zu]: ", idx);
     struct in_reading r = {.measurement = str_from(arena_strdup(a, meas))};
     struct json_object *tags = NULL;
     int rc = rjson_get_obj(o, "tags", false, &tags, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
     if (tags) {
         size_t nt = (size_t)json_object_object_length(tags);
-        if (nt > TM_LP_MAX_TAGS)
-            return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
+        if (nt > TM_LP_MAX_TAGS) return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
         struct tm_lp_tag *tv = arena_alloc(a, (nt ? nt : 1) * sizeof *tv);
         size_t k = 0;
         json_object_object_foreach(tags, key, val)
@@ -529,14 +493,12 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
         return err_prefix(e, "readings[%zu]: ", idx);
     }
     rc = rjson_get_i64(o, "ts_ms", false, &r.ts_ms, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
     if (r.ts_ms < 0 || r.ts_ms > INT64_MAX / 1000000)
         return err_set(e, ERR_INVAL, "readings[%zu]: timestamp out of range", idx);
     struct json_object *fields = NULL;
     rc = rjson_get_obj(o, "fields", false, &fields, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
     if (fields) {
         json_object_object_foreach(fields, key, val)
         {
@@ -553,8 +515,7 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
     }
     const char *field = "value";
     rc = rjson_get_str(o, "field", false, &field, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
     r.field = str_from(arena_strdup(a, field));
     if (rjson_get_double(o, "value", true, &r.value, e))
         return err_prefix(e, "readings[%zu]: ", idx);
@@ -568,8 +529,8 @@ static size_t json_count(struct json_object *arr)
     size_t n = 0, len = json_object_array_length(arr);
     for (size_t i = 0; i < len; i++) {
         struct json_object *o = json_object_array_get_idx(arr, i), *f;
-        if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "fields", &f) &&
-            json_object_is_type(f, json_type_object))
+        if (json_object_is_type(o, json_type_object) &&
+            json_object_object_get_ex(o, "fields", &f) && json_object_is_type(f, json_type_object))
             n += (size_t)json_object_object_length(f);
         else
             n++;
@@ -577,15 +538,14 @@ static size_t json_count(struct json_object *arr)
     return n;
 }
 
-int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id,
-                   const char *idem_key, const char *body, size_t len, struct arena *a,
-                   struct tm_ingest_result *res, struct err *e)
+int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
+                   const char *body, size_t len, struct arena *a, struct tm_ingest_result *res,
+                   struct err *e)
 {
     struct json_object *root;
     memset(res, 0, sizeof *res);
     int rc = rjson_parse(body, len, &root, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     struct json_object *arr = root;
     if (json_object_is_type(root, json_type_object)) {
         if (!json_object_object_get_ex(root, "readings", &arr) &&
@@ -593,8 +553,9 @@ int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id,
             arr = NULL; /* a single reading */
         } else if (!arr || !json_object_is_type(arr, json_type_array)) {
             json_object_put(root);
-            return err_set(e, ERR_INVAL, "body must be {\"readings\": [...]}, an array or a "
-                                         "single reading");
+            return err_set(e, ERR_INVAL,
+                           "body must be {\"readings\": [...]}, an array or a "
+                           "single reading");
         }
     } else if (!json_object_is_type(root, json_type_array)) {
         json_object_put(root);
@@ -620,8 +581,7 @@ int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id,
     } else {
         rc = json_reading(root, 0, a, now, in, &n, e);
     }
-    if (!rc)
-        rc = ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
+    if (!rc) rc = ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
     json_object_put(root);
     return rc;
 }

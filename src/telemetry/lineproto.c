@@ -46,7 +46,7 @@ int tm_precision_parse(const char *s, enum tm_precision *out)
 struct lp_line {
     const char *p, *end;
     struct arena *a;
-    char *err;        /* message buffer (160) */
+    char *err; /* message buffer (160) */
 };
 
 static int fail(struct lp_line *l, const char *fmt, const char *arg)
@@ -59,15 +59,13 @@ static int fail(struct lp_line *l, const char *fmt, const char *arg)
 ** (tag or field, stops at '='), 'v' tag value. */
 static bool stops(int kind, char c)
 {
-    if (c == ' ' || c == ',')
-        return true;
+    if (c == ' ' || c == ',') return true;
     return kind == 'k' && c == '=';
 }
 
 static bool escapable(int kind, char c)
 {
-    if (c == ' ' || c == ',' || c == '\\')
-        return true;
+    if (c == ' ' || c == ',' || c == '\\') return true;
     return kind != 'm' && c == '=';
 }
 
@@ -80,14 +78,12 @@ static int scan_ident(struct lp_line *l, int kind, struct str *out)
     while (l->p < l->end) {
         char c = *l->p;
         if (c == '\\') {
-            if (l->p + 1 >= l->end)
-                return fail(l, "dangling backslash at end of line%s", NULL);
+            if (l->p + 1 >= l->end) return fail(l, "dangling backslash at end of line%s", NULL);
             esc = true;
             l->p += 2;
             continue;
         }
-        if (stops(kind, c))
-            break;
+        if (stops(kind, c)) break;
         l->p++;
     }
     if (!esc) {
@@ -136,16 +132,14 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         bool esc = false;
         while (l->p < l->end && *l->p != '"') {
             if (*l->p == '\\') {
-                if (l->p + 1 >= l->end)
-                    return fail(l, "unterminated string field value%s", NULL);
+                if (l->p + 1 >= l->end) return fail(l, "unterminated string field value%s", NULL);
                 esc = true;
                 l->p += 2;
                 continue;
             }
             l->p++;
         }
-        if (l->p >= l->end)
-            return fail(l, "unterminated string field value%s", NULL);
+        if (l->p >= l->end) return fail(l, "unterminated string field value%s", NULL);
         size_t n = (size_t)(l->p - s);
         l->p++; /* closing quote */
         f->type = TM_FIELD_STRING;
@@ -156,8 +150,7 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
             char *d = arena_alloc(l->a, n + 1);
             size_t k = 0;
             for (size_t i = 0; i < n; i++) {
-                if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
-                    i++;
+                if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\')) i++;
                 d[k++] = s[i];
             }
             f->sval = (struct str){d, k};
@@ -169,8 +162,7 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         l->p++;
     size_t n = (size_t)(l->p - s);
     char buf[72];
-    if (n >= 64)
-        return fail(l, "field value too long%s", NULL);
+    if (n >= 64) return fail(l, "field value too long%s", NULL);
     memcpy(buf, s, n);
     buf[n] = '\0';
     static const char *const trues[] = {"t", "T", "true", "True", "TRUE"};
@@ -199,22 +191,19 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         errno = 0;
         if (last == 'i') {
             long long v = strtoll(buf, &end, 10);
-            if (errno || *end)
-                return fail(l, "integer field value out of range '%s'", buf);
+            if (errno || *end) return fail(l, "integer field value out of range '%s'", buf);
             f->type = TM_FIELD_INT;
             f->num = (double)v;
         } else {
             unsigned long long v = strtoull(buf, &end, 10);
-            if (errno || *end)
-                return fail(l, "unsigned field value out of range '%s'", buf);
+            if (errno || *end) return fail(l, "unsigned field value out of range '%s'", buf);
             f->type = TM_FIELD_UINT;
             f->num = (double)v;
         }
         return 0;
     }
     for (size_t i = 0; i < n; i++)
-        if (!is_num_char(buf[i]))
-            return fail(l, "invalid field value '%s'", buf);
+        if (!is_num_char(buf[i])) return fail(l, "invalid field value '%s'", buf);
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
@@ -230,8 +219,7 @@ static int cmp_tag(const void *a, const void *b)
     const struct tm_lp_tag *x = a, *y = b;
     size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
     int c = memcmp(x->key.ptr, y->key.ptr, n);
-    if (c)
-        return c;
+    if (c) return c;
     return (x->key.len > y->key.len) - (x->key.len < y->key.len);
 }
 
@@ -243,26 +231,27 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
     struct str t = {s, (size_t)(l->p - s)};
     while (l->p < l->end && *l->p == ' ')
         l->p++;
-    if (l->p < l->end)
-        return fail(l, "unexpected text after timestamp%s", NULL);
+    if (l->p < l->end) return fail(l, "unexpected text after timestamp%s", NULL);
     int64_t v;
     char b[48];
-    if (t.len == 0 || str_to_i64(t, &v) != 0)
-        return fail(l, "invalid timestamp '%s'", show(t, b));
-    if (v < 0)
-        return fail(l, "timestamp '%s' is before 1970", show(t, b));
+    if (t.len == 0 || str_to_i64(t, &v) != 0) return fail(l, "invalid timestamp '%s'", show(t, b));
+    if (v < 0) return fail(l, "timestamp '%s' is before 1970", show(t, b));
     switch (prec) {
-    case TM_PREC_NS: *ts_ms = v / 1000000; break;
-    case TM_PREC_US: *ts_ms = v / 1000; break;
-    case TM_PREC_MS: *ts_ms = v; break;
+    case TM_PREC_NS:
+        *ts_ms = v / 1000000;
+        break;
+    case TM_PREC_US:
+        *ts_ms = v / 1000;
+        break;
+    case TM_PREC_MS:
+        *ts_ms = v;
+        break;
     case TM_PREC_S:
-        if (v > LP_MAX_TS_MS / 1000)
-            return fail(l, "timestamp '%s' out of range", show(t, b));
+        if (v > LP_MAX_TS_MS / 1000) return fail(l, "timestamp '%s' out of range", show(t, b));
         *ts_ms = v * 1000;
         break;
     }
-    if (*ts_ms > LP_MAX_TS_MS)
-        return fail(l, "timestamp '%s' out of range", show(t, b));
+    if (*ts_ms > LP_MAX_TS_MS) return fail(l, "timestamp '%s' out of range", show(t, b));
     return 0;
 }
 
@@ -275,52 +264,38 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
     size_t nt = 0, nf = 0;
     char b[48];
 
-    if (scan_ident(l, 'm', &pt->measurement))
-        return -1;
-    if (pt->measurement.len == 0)
-        return fail(l, "missing measurement%s", NULL);
+    if (scan_ident(l, 'm', &pt->measurement)) return -1;
+    if (pt->measurement.len == 0) return fail(l, "missing measurement%s", NULL);
     while (l->p < l->end && *l->p == ',') {
         l->p++;
         struct tm_lp_tag t;
-        if (scan_ident(l, 'k', &t.key))
-            return -1;
-        if (t.key.len == 0)
-            return fail(l, "missing tag key%s", NULL);
+        if (scan_ident(l, 'k', &t.key)) return -1;
+        if (t.key.len == 0) return fail(l, "missing tag key%s", NULL);
         if (l->p >= l->end || *l->p != '=')
             return fail(l, "missing tag value for '%s'", show(t.key, b));
         l->p++;
-        if (scan_ident(l, 'v', &t.value))
-            return -1;
-        if (t.value.len == 0)
-            return fail(l, "missing tag value for '%s'", show(t.key, b));
-        if (nt == TM_LP_MAX_TAGS)
-            return fail(l, "too many tags%s", NULL);
+        if (scan_ident(l, 'v', &t.value)) return -1;
+        if (t.value.len == 0) return fail(l, "missing tag value for '%s'", show(t.key, b));
+        if (nt == TM_LP_MAX_TAGS) return fail(l, "too many tags%s", NULL);
         tags[nt++] = t;
     }
-    if (l->p >= l->end)
-        return fail(l, "missing fields%s", NULL);
-    if (*l->p != ' ')
-        return fail(l, "unexpected character after tags%s", NULL);
+    if (l->p >= l->end) return fail(l, "missing fields%s", NULL);
+    if (*l->p != ' ') return fail(l, "unexpected character after tags%s", NULL);
     while (l->p < l->end && *l->p == ' ')
         l->p++;
-    if (l->p >= l->end)
-        return fail(l, "missing fields%s", NULL);
+    if (l->p >= l->end) return fail(l, "missing fields%s", NULL);
     for (;;) {
         struct tm_lp_field f;
-        if (scan_ident(l, 'k', &f.key))
-            return -1;
-        if (f.key.len == 0)
-            return fail(l, "missing field key%s", NULL);
+        if (scan_ident(l, 'k', &f.key)) return -1;
+        if (f.key.len == 0) return fail(l, "missing field key%s", NULL);
         if (l->p >= l->end || *l->p != '=')
             return fail(l, "missing '=' after field key '%s'", show(f.key, b));
         l->p++;
-        if (parse_field_value(l, &f))
-            return -1;
+        if (parse_field_value(l, &f)) return -1;
         for (size_t i = 0; i < nf; i++)
             if (str_same(fields[i].key, f.key))
                 return fail(l, "duplicate field '%s'", show(f.key, b));
-        if (nf == TM_LP_MAX_FIELDS)
-            return fail(l, "too many fields%s", NULL);
+        if (nf == TM_LP_MAX_FIELDS) return fail(l, "too many fields%s", NULL);
         fields[nf++] = f;
         if (l->p < l->end && *l->p == ',') {
             l->p++;
@@ -332,8 +307,7 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
     if (l->p < l->end) {
         while (l->p < l->end && *l->p == ' ')
             l->p++;
-        if (l->p < l->end && parse_ts(l, prec, &pt->ts_ms))
-            return -1;
+        if (l->p < l->end && parse_ts(l, prec, &pt->ts_ms)) return -1;
     }
     if (nt > 1) {
         qsort(tags, nt, sizeof tags[0], cmp_tag);
@@ -344,8 +318,7 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
     pt->ntags = nt;
     pt->nfields = nf;
     pt->tags = nt ? arena_alloc(l->a, nt * sizeof tags[0]) : NULL;
-    if (nt)
-        memcpy(pt->tags, tags, nt * sizeof tags[0]);
+    if (nt) memcpy(pt->tags, tags, nt * sizeof tags[0]);
     pt->fields = arena_alloc(l->a, nf * sizeof fields[0]);
     memcpy(pt->fields, fields, nf * sizeof fields[0]);
     return 0;
@@ -354,13 +327,11 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
 static void add_error(struct arena *a, struct tm_lp_batch *out, int line, const char *msg)
 {
     out->bad_lines++;
-    if (out->nerrors >= TM_LP_MAX_ERRORS)
-        return;
+    if (out->nerrors >= TM_LP_MAX_ERRORS) return;
     if (out->nerrors == out->cap_errors) {
         size_t cap = out->cap_errors ? out->cap_errors * 2 : 8;
         struct tm_lp_error *e = arena_alloc(a, cap * sizeof *e);
-        if (out->nerrors)
-            memcpy(e, out->errors, out->nerrors * sizeof *e);
+        if (out->nerrors) memcpy(e, out->errors, out->nerrors * sizeof *e);
         out->errors = e;
         out->cap_errors = cap;
     }
@@ -374,8 +345,7 @@ static struct tm_lp_point *new_point(struct arena *a, struct tm_lp_batch *out)
     if (out->npoints == out->cap_points) {
         size_t cap = out->cap_points ? out->cap_points * 2 : 64;
         struct tm_lp_point *p = arena_alloc(a, cap * sizeof *p);
-        if (out->npoints)
-            memcpy(p, out->points, out->npoints * sizeof *p);
+        if (out->npoints) memcpy(p, out->points, out->npoints * sizeof *p);
         out->points = p;
         out->cap_points = cap;
     }
@@ -394,14 +364,12 @@ size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         lineno++;
-        if (le > p && le[-1] == '\r')
-            le--;
+        if (le > p && le[-1] == '\r') le--;
         const char *s = p;
         p = next;
         while (s < le && (*s == ' ' || *s == '\t'))
             s++;
-        if (s == le || *s == '#')
-            continue;
+        if (s == le || *s == '#') continue;
         size_t n = (size_t)(le - s);
         if (n > TM_LP_MAX_LINE) {
             snprintf(msg, sizeof msg, "line too long (%zu bytes, limit %d)", n, TM_LP_MAX_LINE);
@@ -425,8 +393,7 @@ size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t
         }
         pt->line = lineno;
         for (size_t i = 0; i < pt->nfields; i++)
-            if (pt->fields[i].type != TM_FIELD_STRING)
-                out->nvalues++;
+            if (pt->fields[i].type != TM_FIELD_STRING) out->nvalues++;
         out->npoints++;
     }
     return out->npoints;

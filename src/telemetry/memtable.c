@@ -26,7 +26,6 @@
 #include <string.h>
 #include <time.h>
 
-
 struct memtable *tm__mt_new(void)
 {
     return xcalloc(1, sizeof(struct memtable));
@@ -34,8 +33,7 @@ struct memtable *tm__mt_new(void)
 
 void tm__mt_free(struct memtable *m)
 {
-    if (!m)
-        return;
+    if (!m) return;
     for (size_t i = 0; i < m->ser_cap; i++)
         free(m->ser[i].rows);
     free(m->ser);
@@ -55,23 +53,19 @@ static size_t slot_of(const struct memtable *m, int64_t sid)
 static struct mt_ser *ser_get(struct memtable *m, int64_t sid, bool create)
 {
     if (!m->ser_cap) {
-        if (!create)
-            return NULL;
+        if (!create) return NULL;
         m->ser_cap = 1024;
         m->ser = xcalloc(m->ser_cap, sizeof *m->ser);
     }
     size_t i = slot_of(m, sid);
-    if (m->ser[i].sid)
-        return &m->ser[i];
-    if (!create)
-        return NULL;
+    if (m->ser[i].sid) return &m->ser[i];
+    if (!create) return NULL;
     if ((m->nser + 1) * 4 > m->ser_cap * 3) {
         struct memtable old = *m;
         m->ser_cap *= 2;
         m->ser = xcalloc(m->ser_cap, sizeof *m->ser);
         for (size_t k = 0; k < old.ser_cap; k++)
-            if (old.ser[k].sid)
-                m->ser[slot_of(m, old.ser[k].sid)] = old.ser[k];
+            if (old.ser[k].sid) m->ser[slot_of(m, old.ser[k].sid)] = old.ser[k];
         free(old.ser);
         i = slot_of(m, sid);
     }
@@ -86,8 +80,7 @@ void tm__mt_add(struct telemetry *t, int64_t log_id, const struct mt_row *rows, 
     struct memtable *m = t->active;
     struct mt_ser *s = NULL;
     for (size_t i = 0; i < n; i++) {
-        if (!s || s->sid != rows[i].sid)
-            s = ser_get(m, rows[i].sid, true);
+        if (!s || s->sid != rows[i].sid) s = ser_get(m, rows[i].sid, true);
         xgrow((void **)&s->rows, &s->cap, s->n + 1, sizeof *s->rows);
         s->rows[s->n] = rows[i];
         s->rows[s->n].seq = t->seq++;
@@ -107,8 +100,7 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
     struct memtable *ms[2] = {t->frozen, t->active};
     for (int k = 0; k < 2; k++) {
         struct mt_ser *ser = ms[k] ? ser_get(ms[k], sid, false) : NULL;
-        if (!ser)
-            continue;
+        if (!ser) continue;
         for (size_t i = 0; i < ser->n; i++) {
             const struct mt_row *r = &ser->rows[i];
             if (r->ts >= from && r->ts < to) {
@@ -134,7 +126,8 @@ struct flush_arg {
 
 static int cmp_ser(const void *a, const void *b)
 {
-    const struct mt_ser *x = *(const struct mt_ser *const *)a, *y = *(const struct mt_ser *const *)b;
+    const struct mt_ser *x = *(const struct mt_ser *const *)a,
+                        *y = *(const struct mt_ser *const *)b;
     return (x->sid > y->sid) - (x->sid < y->sid);
 }
 
@@ -145,8 +138,7 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
     struct mt_ser **ss = xmalloc((f->nser ? f->nser : 1) * sizeof *ss);
     size_t k = 0, cap = 0;
     for (size_t i = 0; i < f->ser_cap; i++)
-        if (f->ser[i].sid)
-            ss[k++] = &f->ser[i];
+        if (f->ser[i].sid) ss[k++] = &f->ser[i];
     qsort(ss, k, sizeof *ss, cmp_ser);
     struct mt_row *tmp = NULL;
     size_t tcap = 0;
@@ -173,8 +165,7 @@ static int flush_fn(struct store_conn *c, void *arg, struct err *e)
     for (size_t i = 0; i < a->f->nlog && !rc; i++) {
         struct store_stmt *st;
         rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
-        if (rc)
-            break;
+        if (rc) break;
         store_bind_i64(st, 1, a->f->log_ids[i]);
         rc = store_step(st, e);
         rc = rc < 0 ? rc : 0;
@@ -269,8 +260,7 @@ int tm__flusher_start(struct telemetry *t, struct err *e)
 
 void tm__flusher_stop(struct telemetry *t)
 {
-    if (!t->fl_started)
-        return;
+    if (!t->fl_started) return;
     pthread_mutex_lock(&t->mu);
     t->fl_stop = true;
     pthread_cond_broadcast(&t->fl_cond);
@@ -286,8 +276,7 @@ static int replay_fn(struct store_conn *c, void *arg, struct err *e)
     struct telemetry *t = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT id, rows FROM tm_ingest_log ORDER BY id", &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     while ((rc = store_step(s, e)) == STORE_ROW) {
         size_t len;
         const unsigned char *p = store_col_blob(s, 1, &len);
@@ -310,13 +299,11 @@ static int gen_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct telemetry *t = arg;
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = 'chunk_gen'",
-                           &s, e);
-    if (rc)
-        return rc;
+    int rc =
+        store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = 'chunk_gen'", &s, e);
+    if (rc) return rc;
     rc = store_step(s, e);
-    if (rc == STORE_ROW)
-        t->gen = store_col_i64(s, 0);
+    if (rc == STORE_ROW) t->gen = store_col_i64(s, 0);
     return rc < 0 ? rc : 0;
 }
 

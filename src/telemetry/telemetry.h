@@ -43,7 +43,13 @@ int tm_precision_parse(const char *s, enum tm_precision *out);
 #define TM_LP_MAX_FIELDS 256
 #define TM_LP_MAX_ERRORS 100 /* more bad lines are counted, not described */
 
-enum tm_field_type { TM_FIELD_FLOAT = 0, TM_FIELD_INT, TM_FIELD_UINT, TM_FIELD_BOOL, TM_FIELD_STRING };
+enum tm_field_type {
+    TM_FIELD_FLOAT = 0,
+    TM_FIELD_INT,
+    TM_FIELD_UINT,
+    TM_FIELD_BOOL,
+    TM_FIELD_STRING
+};
 
 /* Names and values are unescaped; they point into the input when they held
 ** no escapes, else into the arena. Not NUL-terminated. */
@@ -53,8 +59,8 @@ struct tm_lp_tag {
 struct tm_lp_field {
     struct str key;
     enum tm_field_type type;
-    double num;       /* numeric value (bool: 0/1); unused for strings */
-    struct str sval;  /* string fields only */
+    double num;      /* numeric value (bool: 0/1); unused for strings */
+    struct str sval; /* string fields only */
 };
 struct tm_lp_point {
     struct str measurement;
@@ -62,8 +68,8 @@ struct tm_lp_point {
     size_t ntags;
     struct tm_lp_field *fields;
     size_t nfields;
-    int64_t ts_ms;          /* the line's timestamp, or now_ms when absent */
-    int line;               /* 1-based line number in the body */
+    int64_t ts_ms; /* the line's timestamp, or now_ms when absent */
+    int line;      /* 1-based line number in the body */
 };
 struct tm_lp_error {
     int line;
@@ -77,8 +83,8 @@ struct tm_lp_batch {
     size_t npoints, cap_points;
     struct tm_lp_error *errors; /* at most TM_LP_MAX_ERRORS described */
     size_t nerrors, cap_errors;
-    size_t bad_lines;           /* every rejected line, described or not */
-    size_t nvalues;             /* numeric fields over all points */
+    size_t bad_lines; /* every rejected line, described or not */
+    size_t nvalues;   /* numeric fields over all points */
 };
 
 /*
@@ -101,8 +107,8 @@ size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t
 
 struct tm_mkt_acc {
     double dh_kj_mol;
-    double sum_w;  /* total weight (e.g. seconds) */
-    double sum;    /* sum of w * exp(-dH / (R T)) */
+    double sum_w; /* total weight (e.g. seconds) */
+    double sum;   /* sum of w * exp(-dH / (R T)) */
 };
 void tm_mkt_init(struct tm_mkt_acc *m, double dh_kj_mol); /* <= 0: default */
 /* Add a temperature held for weight w (> 0; e.g. its interval in seconds). */
@@ -118,17 +124,17 @@ int tm_mkt_series(const int64_t *ts_ms, const double *temp_c, size_t n, double d
 enum tm_decay_model { TM_DECAY_Q10 = 0, TM_DECAY_ARRHENIUS };
 
 struct tm_profile {
-    const char *code;          /* "leafy_greens" */
+    const char *code; /* "leafy_greens" */
     const char *name_en, *name_zh;
     double temp_min_c, temp_max_c;
     double rh_min_pct, rh_max_pct;
-    int max_excursion_min;     /* longest single excursion tolerated */
-    int max_cumulative_min;    /* total time out of range tolerated */
+    int max_excursion_min;  /* longest single excursion tolerated */
+    int max_cumulative_min; /* total time out of range tolerated */
     enum tm_decay_model model;
-    double q10;                /* TM_DECAY_Q10 */
-    double ea_kj_mol;          /* TM_DECAY_ARRHENIUS */
+    double q10;       /* TM_DECAY_Q10 */
+    double ea_kj_mol; /* TM_DECAY_ARRHENIUS */
     double ref_temp_c;
-    double ref_shelf_life_h;   /* at ref_temp_c */
+    double ref_shelf_life_h; /* at ref_temp_c */
     bool chilling_sensitive;
     const char *source;
 };
@@ -181,7 +187,7 @@ struct tm_exc_event {
 };
 /* Detector state per series; zero-initialise. Plain value (persistable). */
 struct tm_exc_state {
-    int side;          /* 0 in range, +1 above, -1 below */
+    int side; /* 0 in range, +1 above, -1 below */
     bool raised;
     bool cum_raised;
     bool has_last;
@@ -197,7 +203,14 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
 
 /* ---- GB 3838-2002 surface water */
 enum tm_water_item {
-    TM_W_PH = 0, TM_W_DO, TM_W_CODMN, TM_W_COD, TM_W_BOD5, TM_W_NH3N, TM_W_TP, TM_W_TN,
+    TM_W_PH = 0,
+    TM_W_DO,
+    TM_W_CODMN,
+    TM_W_COD,
+    TM_W_BOD5,
+    TM_W_NH3N,
+    TM_W_TP,
+    TM_W_TN,
     TM_W_COUNT
 };
 struct tm_water_sample {
@@ -205,20 +218,29 @@ struct tm_water_sample {
     bool lake;            /* lake/reservoir: stricter TP, TN applies */
 };
 struct tm_water_result {
-    int cls;                     /* 1..5 = I..V, 6 = worse than V (劣V) */
-    int item_cls[TM_W_COUNT];    /* 0 = not measured */
-    int worst_item;              /* enum tm_water_item deciding cls */
+    int cls;                  /* 1..5 = I..V, 6 = worse than V (劣V) */
+    int item_cls[TM_W_COUNT]; /* 0 = not measured */
+    int worst_item;           /* enum tm_water_item deciding cls */
 };
-const char *tm_water_item_name(int item);           /* "ph", "do", ... */
-int tm_water_item_parse(const char *name);          /* -1 if unknown */
-const char *tm_water_class_name(int cls);           /* "I".."V", "worse_than_V" */
+const char *tm_water_item_name(int item);  /* "ph", "do", ... */
+int tm_water_item_parse(const char *name); /* -1 if unknown */
+const char *tm_water_class_name(int cls);  /* "I".."V", "worse_than_V" */
 /* ERR_INVAL when nothing is measured or a value is negative/not finite. */
 int tm_water_classify(const struct tm_water_sample *s, struct tm_water_result *out, struct err *e);
 
 /* ---- HJ 633-2012 AQI */
 enum tm_aqi_pollutant {
-    TM_AQI_SO2_24H = 0, TM_AQI_SO2_1H, TM_AQI_NO2_24H, TM_AQI_NO2_1H, TM_AQI_PM10_24H,
-    TM_AQI_CO_24H, TM_AQI_CO_1H, TM_AQI_O3_1H, TM_AQI_O3_8H, TM_AQI_PM25_24H, TM_AQI_COUNT
+    TM_AQI_SO2_24H = 0,
+    TM_AQI_SO2_1H,
+    TM_AQI_NO2_24H,
+    TM_AQI_NO2_1H,
+    TM_AQI_PM10_24H,
+    TM_AQI_CO_24H,
+    TM_AQI_CO_1H,
+    TM_AQI_O3_1H,
+    TM_AQI_O3_8H,
+    TM_AQI_PM25_24H,
+    TM_AQI_COUNT
 };
 const char *tm_aqi_pollutant_name(int p); /* "so2_24h", ... */
 int tm_aqi_pollutant_parse(const char *name);
@@ -228,11 +250,11 @@ int tm_aqi_pollutant_parse(const char *name);
 ** SO2 / 1-h O3 value instead). */
 int tm_iaqi(int p, double conc, double *out);
 struct tm_aqi_result {
-    int aqi;                     /* ceil(max IAQI) */
-    int level;                   /* 1..6 */
+    int aqi;   /* ceil(max IAQI) */
+    int level; /* 1..6 */
     const char *category_zh, *category_en, *color;
-    double iaqi[TM_AQI_COUNT];   /* NAN when not given */
-    unsigned primary;            /* bit per pollutant (only when aqi > 50) */
+    double iaqi[TM_AQI_COUNT]; /* NAN when not given */
+    unsigned primary;          /* bit per pollutant (only when aqi > 50) */
 };
 int tm_aqi(const double conc[TM_AQI_COUNT], struct tm_aqi_result *out, struct err *e);
 
@@ -247,8 +269,8 @@ struct tm_et0_in {
     double rs_mj;                  /* solar radiation MJ/m2/day, or NAN ... */
     double sunshine_h;             /* ... then from sunshine hours */
     double lat_deg, elev_m;
-    int doy;                       /* day of year 1..366 */
-    double g_mj;                   /* soil heat flux (0 for daily steps) */
+    int doy;     /* day of year 1..366 */
+    double g_mj; /* soil heat flux (0 for daily steps) */
 };
 struct tm_et0_out {
     double et0_mm;
@@ -261,18 +283,18 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *out, struct err 
 struct tm_wb_params {
     double theta_fc, theta_wp; /* volumetric water content, m3/m3 */
     double root_depth_m;
-    double p;                  /* allowable depletion fraction (0..1) */
-    double kc;                 /* crop coefficient */
-    double efficiency;         /* application efficiency (0..1] */
+    double p;          /* allowable depletion fraction (0..1) */
+    double kc;         /* crop coefficient */
+    double efficiency; /* application efficiency (0..1] */
 };
 struct tm_wb_advice {
     double taw_mm, raw_mm;
-    double dr_mm;        /* depletion at end of day */
+    double dr_mm; /* depletion at end of day */
     double etc_mm, eta_mm, ks;
     double deep_perc_mm;
-    bool irrigate;       /* dr >= raw */
-    double net_mm, gross_mm;  /* refill to field capacity */
-    double days_until;   /* at today's ETc, until dr reaches raw (0 if now) */
+    bool irrigate;           /* dr >= raw */
+    double net_mm, gross_mm; /* refill to field capacity */
+    double days_until;       /* at today's ETc, until dr reaches raw (0 if now) */
 };
 int tm_wb_check(const struct tm_wb_params *p, struct err *e);
 /* Depletion from a measured soil moisture (clamped to [0, TAW]). */
@@ -291,16 +313,16 @@ extern const size_t telemetry_migrations_len;
 struct telemetry; /* series cache, monitors, webhook worker, MQTT client */
 
 struct telemetry_config {
-    int64_t raw_retention_ms;    /* default 30 days */
-    int64_t minute_retention_ms; /* default 180 days */
-    int64_t hour_retention_ms;   /* default 5 years */
-    bool webhooks;               /* start the background thread: webhook delivery
-                                    and tm_maintain every maintain_interval_ms */
+    int64_t raw_retention_ms;        /* default 30 days */
+    int64_t minute_retention_ms;     /* default 180 days */
+    int64_t hour_retention_ms;       /* default 5 years */
+    bool webhooks;                   /* start the background thread: webhook delivery
+                                        and tm_maintain every maintain_interval_ms */
     int64_t maintain_interval_ms;    /* default 10 minutes */
-    int webhook_max_attempts;    /* default 6 */
-    int64_t flush_rows;          /* memtable rows that trigger a flush (default 1000000) */
-    int64_t flush_interval_ms;   /* flush at least this often when not empty (default 2000) */
-    int64_t max_mem_rows;        /* ingest waits above this (default 6000000) */
+    int webhook_max_attempts;        /* default 6 */
+    int64_t flush_rows;              /* memtable rows that trigger a flush (default 1000000) */
+    int64_t flush_interval_ms;       /* flush at least this often when not empty (default 2000) */
+    int64_t max_mem_rows;            /* ingest waits above this (default 6000000) */
     int64_t webhook_base_backoff_ms; /* default 1000 (doubles per attempt) */
     struct log *log;
 };
@@ -320,10 +342,10 @@ struct tm_reading {
     double value;
 };
 struct tm_ingest_result {
-    size_t written;     /* readings stored by this request */
+    size_t written; /* readings stored by this request */
     size_t series_new;
-    bool replayed;      /* idempotency key seen before: nothing stored again */
-    size_t excursions;  /* excursion events raised by these readings */
+    bool replayed;     /* idempotency key seen before: nothing stored again */
+    size_t excursions; /* excursion events raised by these readings */
 };
 /*
 ** Store readings as one durable write. county_id scopes the series; device_id
@@ -332,8 +354,7 @@ struct tm_ingest_result {
 ** answer's count. Returns 0 only when durable.
 */
 int tm_ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
-              const struct tm_reading *r, size_t n, struct tm_ingest_result *res,
-              struct err *e);
+              const struct tm_reading *r, size_t n, struct tm_ingest_result *res, struct err *e);
 /* Line protocol body -> parse -> tm_ingest. *errs receives the parse errors
 ** (arena-owned). Returns tm_ingest's code (0 even when some lines were bad). */
 int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
@@ -341,19 +362,19 @@ int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, cons
                  struct tm_lp_batch *parsed, struct tm_ingest_result *res, struct err *e);
 /* JSON batch {"readings":[{"measurement":..,"tags":{..},"field":"value",
 ** "value":1.5,"ts":"RFC 3339"|ts_ms}]} or a top-level array of those. */
-int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id,
-                   const char *idem_key, const char *body, size_t len, struct arena *a,
-                   struct tm_ingest_result *res, struct err *e);
+int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
+                   const char *body, size_t len, struct arena *a, struct tm_ingest_result *res,
+                   struct err *e);
 
 /* ---- series and queries */
 struct tm_series {
     int64_t id;
     int64_t county_id;
     int64_t device_id;
-    char key[512];        /* measurement,tag=v,... field */
+    char key[512]; /* measurement,tag=v,... field */
     char measurement[64];
     char field[64];
-    char profile[32];     /* commodity profile code bound to it ("" = none) */
+    char profile[32]; /* commodity profile code bound to it ("" = none) */
     int64_t first_ms, last_ms;
     int64_t count;
 };
@@ -367,7 +388,7 @@ int tm_series_find(struct telemetry *t, int64_t county_id, const char *key, int6
                    struct err *e);
 
 struct tm_bucket {
-    int64_t ts_ms;   /* bucket start */
+    int64_t ts_ms; /* bucket start */
     double min, mean, max;
     int64_t count;
 };
@@ -395,9 +416,9 @@ int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct er
 /* ---- monitoring: bind a series to a profile / rule */
 struct tm_monitor {
     int64_t series_id;
-    char profile[32];          /* "" = explicit rule only */
+    char profile[32]; /* "" = explicit rule only */
     struct tm_exc_rule rule;
-    int severity;              /* 1 info .. 4 critical */
+    int severity; /* 1 info .. 4 critical */
 };
 /* Create or replace the monitor of a series (audited as actor). */
 int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_principal *actor,
@@ -408,7 +429,7 @@ enum tm_alert_state { TM_ALERT_OPEN = 0, TM_ALERT_ACK, TM_ALERT_CLOSED };
 const char *tm_alert_state_name(int s);
 struct tm_alert {
     int64_t id, county_id, series_id;
-    char kind[24];      /* "excursion_high", "excursion_low", "cumulative", "soil_dry" */
+    char kind[24]; /* "excursion_high", "excursion_low", "cumulative", "soil_dry" */
     int severity;
     int state;
     char title[160];

@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 
 struct sc_ent {
-    uint64_t hash;   /* 0 = empty slot */
+    uint64_t hash; /* 0 = empty slot */
     int64_t county_id;
     int64_t id;
     char *key;
@@ -26,15 +26,15 @@ struct mt_row {
     uint64_t seq;
 };
 struct mt_ser {
-    int64_t sid;            /* 0 = empty slot */
-    struct mt_row *rows;    /* arrival order */
+    int64_t sid;         /* 0 = empty slot */
+    struct mt_row *rows; /* arrival order */
     size_t n, cap;
 };
 struct memtable {
-    struct mt_ser *ser;     /* open addressing by sid, capacity a power of two */
+    struct mt_ser *ser; /* open addressing by sid, capacity a power of two */
     size_t ser_cap, nser;
-    size_t n;               /* readings in all series */
-    int64_t *log_ids;       /* tm_ingest_log rows whose readings are here */
+    size_t n;         /* readings in all series */
+    int64_t *log_ids; /* tm_ingest_log rows whose readings are here */
     size_t nlog, caplog;
 };
 
@@ -42,22 +42,22 @@ struct telemetry {
     struct store *st;
     struct telemetry_config cfg;
 
-    pthread_mutex_t mu;     /* guards the cache and the monitor set */
-    struct sc_ent *sc;      /* open addressing, capacity a power of two */
+    pthread_mutex_t mu; /* guards the cache and the monitor set */
+    struct sc_ent *sc;  /* open addressing, capacity a power of two */
     size_t sc_cap, sc_n;
-    int64_t *mon;           /* sorted ids of monitored series */
+    int64_t *mon; /* sorted ids of monitored series */
     size_t nmon, capmon;
 
     /* memtable (memtable.c); guarded by mu */
     struct memtable *active, *frozen;
     uint64_t seq;
-    pthread_cond_t flushed;     /* a frozen memtable was written out */
-    pthread_mutex_t flush_mu;   /* one flush at a time */
+    pthread_cond_t flushed;   /* a frozen memtable was written out */
+    pthread_mutex_t flush_mu; /* one flush at a time */
     pthread_t fl_thread;
     bool fl_started, fl_stop;
     pthread_cond_t fl_cond;
     int64_t last_flush_ms;
-    int64_t gen;                /* last chunk generation written */
+    int64_t gen; /* last chunk generation written */
 
     /* webhook worker */
     pthread_t wh_thread;
@@ -75,10 +75,10 @@ struct telemetry {
 
 uint64_t tm__hash(int64_t county_id, const char *key, size_t len);
 /* 0 and *id when cached. */
-int tm__cache_get(struct telemetry *t, int64_t county_id, const char *key, size_t len,
-                  uint64_t h, int64_t *id);
-void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size_t len,
-                   uint64_t h, int64_t id);
+int tm__cache_get(struct telemetry *t, int64_t county_id, const char *key, size_t len, uint64_t h,
+                  int64_t *id);
+void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size_t len, uint64_t h,
+                   int64_t id);
 bool tm__is_monitored(struct telemetry *t, int64_t series_id);
 int tm__load_monitors(struct telemetry *t, struct err *e);
 
@@ -86,9 +86,8 @@ int tm__load_monitors(struct telemetry *t, struct err *e);
 ** inside the current write; raises/updates alerts and queues webhooks.
 ** *events += events raised. */
 int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_id,
-                     int64_t series_id,
-                     const int64_t *ts, const double *v, size_t n, size_t *events,
-                     struct err *e);
+                     int64_t series_id, const int64_t *ts, const double *v, size_t n,
+                     size_t *events, struct err *e);
 
 /* Start / stop the webhook delivery thread. */
 int tm__webhooks_start(struct telemetry *t, struct err *e);
@@ -109,7 +108,7 @@ void tm__flusher_stop(struct telemetry *t);
 int tm__replay_log(struct telemetry *t, struct err *e);
 
 /* chunks.c */
-int64_t tm__day(int64_t ts);  /* start of the UTC day of ts */
+int64_t tm__day(int64_t ts); /* start of the UTC day of ts */
 int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t len, size_t n,
                      struct mt_row *out);
 /* An encoded chunk, ready to insert (data malloc'd). */

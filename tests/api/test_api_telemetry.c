@@ -26,15 +26,13 @@
 static int64_t jint(struct json_object *o, const char *k)
 {
     struct json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v))
-        return -1;
+    if (!o || !json_object_object_get_ex(o, k, &v)) return -1;
     return json_object_get_int64(v);
 }
 
 static void login(struct ts_server *s, const char *name, char *tok)
 {
-    if (ts_login(s, name, PW, tok, 128) != 0)
-        fail_msg("login %s failed", name);
+    if (ts_login(s, name, PW, tok, 128) != 0) fail_msg("login %s failed", name);
 }
 
 static void device_token(struct ts_server *s, const char *staff_tok, const char *name, char *tok)
@@ -59,8 +57,7 @@ static long lp(struct ts_server *s, const char *path, const char *tok, const cha
         snprintf(h, sizeof h, "Idempotency-Key: %s", idem);
         hdrs[0] = h;
     }
-    if (ts_request(s, "POST", path, tok, "text/plain; charset=utf-8", body, strlen(body), hdrs,
-                   r))
+    if (ts_request(s, "POST", path, tok, "text/plain; charset=utf-8", body, strlen(body), hdrs, r))
         return -1;
     return r->status;
 }
@@ -76,8 +73,7 @@ static int64_t find_series(struct ts_server *s, const char *tok, const char *key
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
         struct json_object *o = json_object_array_get_idx(arr, i), *k;
         json_object_object_get_ex(o, "key", &k);
-        if (!strcmp(json_object_get_string(k), key))
-            id = jint(o, "id");
+        if (!strcmp(json_object_get_string(k), key)) id = jint(o, "id");
     }
     ts_resp_free(&r);
     return id;
@@ -136,9 +132,9 @@ static void test_ingest_and_query(void **state)
     assert_non_null(strstr(json_object_get_string(err), "line 4"));
     ts_resp_free(&r);
     /* InfluxDB 1.x path, default precision ns */
-    assert_int_equal(lp(&s, "/write?db=farm", dev, "soil,plot=P1 moisture=0.21 1700000000000000000\n",
-                        NULL, &r),
-                     204);
+    assert_int_equal(
+        lp(&s, "/write?db=farm", dev, "soil,plot=P1 moisture=0.21 1700000000000000000\n", NULL, &r),
+        204);
     ts_resp_free(&r);
     assert_int_equal(lp(&s, "/write?precision=h", dev, "soil,plot=P1 moisture=0.2 1\n", NULL, &r),
                      400);
@@ -149,7 +145,8 @@ static void test_ingest_and_query(void **state)
     assert_int_equal(series_count(&s, op, v1), 4);
 
     /* Idempotency-Key: replay stores nothing more */
-    const char *batch = "cold,vehicle=V1 temp=7 1700000300000\ncold,vehicle=V1 temp=8 1700000360000\n";
+    const char *batch =
+        "cold,vehicle=V1 temp=7 1700000300000\ncold,vehicle=V1 temp=8 1700000360000\n";
     assert_int_equal(lp(&s, "/api/v1/telemetry/write?precision=ms", dev, batch, "b-1", &r), 204);
     ts_resp_free(&r);
     assert_int_equal(lp(&s, "/api/v1/telemetry/write?precision=ms", dev, batch, "b-1", &r), 204);
@@ -272,7 +269,7 @@ struct writer {
     char tok[128];
     pthread_mutex_t mu;
     pthread_cond_t cond;
-    int acked;          /* batches acknowledged (204), 0..acked-1 */
+    int acked; /* batches acknowledged (204), 0..acked-1 */
     bool stopped;
 };
 
@@ -288,8 +285,7 @@ static void *writer_main(void *arg)
         struct ts_resp r;
         long st = lp(&w->s, "/api/v1/telemetry/write?precision=ms", w->tok, sb.buf, NULL, &r);
         ts_resp_free(&r);
-        if (st != 204)
-            break;
+        if (st != 204) break;
         pthread_mutex_lock(&w->mu);
         w->acked = b + 1;
         pthread_cond_signal(&w->cond);
@@ -325,8 +321,7 @@ static void test_kill_mid_ingest(void **state)
     pthread_mutex_unlock(&w.mu);
     ts_kill(&s); /* SIGKILL while the writer keeps posting */
     pthread_join(th, NULL);
-    if (w.s.curl)
-        curl_easy_cleanup(w.s.curl);
+    if (w.s.curl) curl_easy_cleanup(w.s.curl);
     int acked = w.acked;
     assert_true(acked >= 20);
 
@@ -344,7 +339,7 @@ static void test_kill_mid_ingest(void **state)
         total += series_count(&s2, op, id);
     }
     assert_true(total >= (int64_t)acked * BATCH);
-    assert_int_equal(total % BATCH, 0); /* no batch half-stored */
+    assert_int_equal(total % BATCH, 0);                 /* no batch half-stored */
     assert_true(total <= (int64_t)(acked + 1) * BATCH); /* at most the one in flight */
     assert_int_equal(ts_stop(&s2), 0);
     ts_cleanup(&s);
