@@ -64,39 +64,53 @@ static int ping_fn(struct store_conn *c, void *arg, struct err *e)
                        p->note ? detail : NULL, e);
 }
 
-static void h_ping_write(struct app *app, struct http_req *req, struct http_resp *w)
+static void ping_done(struct app *app, struct http_req *req, struct http_resp *w, void *arg,
+                      int rc, const struct err *e)
 {
-    struct err e;
-    struct json_object *body = NULL;
-    struct ping_arg p = {&req->who, NULL};
-    if (req->body_len > 0) {
-        if (http_body_json(req, &body, &e) != 0) {
-            http_resp_err(w, &e);
-            return;
-        }
-        static const char *const allowed[] = {"note", NULL};
-        if (rjson_only_keys(body, allowed, &e) != 0 ||
-            (rjson_get_str(body, "note", false, &p.note, &e) != 0 && e.code != ERR_NOTFOUND)) {
-            json_object_put(body);
-            http_resp_err(w, &e);
-            return;
-        }
-        if (p.note && strlen(p.note) > 200) {
-            json_object_put(body);
-            http_resp_problem(w, 400, NULL, "field 'note' is too long (at most 200 bytes)");
-            return;
-        }
-    }
-    int rc = store_write(app->store, ping_fn, &p, &e);
-    json_object_put(body);
+    (void)app;
+    (void)req;
+    (void)arg;
     if (rc) {
-        http_resp_err(w, &e);
+        http_resp_err(w, e);
         return;
     }
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "committed", json_object_new_boolean(1));
     json_object_object_add(o, "time", rjson_new_time(time_now_ms()));
     http_resp_json(w, 201, o);
+}
+
+/* Runs on an I/O thread (HTTP_ASYNC): parse, then queue the write and
+** return; ping_done answers once the group commit is durable. */
+static void h_ping_write(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    (void)app;
+    struct err e;
+    struct json_object *body = NULL;
+    struct ping_arg *p = arena_calloc(req->arena, sizeof *p);
+    p->who = &req->who;
+    if (req->body_len > 0) {
+        if (http_body_json(req, &body, &e) != 0) {
+            http_resp_err(w, &e);
+            return;
+        }
+        static const char *const allowed[] = {"note", NULL};
+        const char *note = NULL;
+        if (rjson_only_keys(body, allowed, &e) != 0 ||
+            (rjson_get_str(body, "note", false, &note, &e) != 0 && e.code != ERR_NOTFOUND)) {
+            json_object_put(body);
+            http_resp_err(w, &e);
+            return;
+        }
+        if (note && strlen(note) > 200) {
+            json_object_put(body);
+            http_resp_problem(w, 400, NULL, "field 'note' is too long (at most 200 bytes)");
+            return;
+        }
+        p->note = note ? arena_strdup(req->arena, note) : NULL;
+        json_object_put(body);
+    }
+    http_write_async(req, w, ping_fn, p, ping_done);
 }
 
 struct count_arg {
@@ -141,7 +155,8 @@ static void h_ping_count(struct app *app, struct http_req *req, struct http_resp
 const struct http_route http_routes_system[] = {
     {"GET", "/api/v1/health", h_health, 0, HTTP_PUBLIC},
     {"GET", "/metrics", h_metrics, 0, HTTP_PUBLIC},
-    {"POST", "/api/v1/system/ping-write", h_ping_write, AUTH_ANY_USER, HTTP_IDEMPOTENT},
+    {"POST", "/api/v1/system/ping-write", h_ping_write, AUTH_ANY_USER,
+     HTTP_IDEMPOTENT | HTTP_ASYNC},
     {"GET", "/api/v1/system/ping-write", h_ping_count, AUTH_ANY_USER, HTTP_CACHEABLE},
 };
 const size_t http_routes_system_len = RL_ARRAY_LEN(http_routes_system);

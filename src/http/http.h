@@ -120,6 +120,20 @@ void http_resp_err(struct http_resp *w, const struct err *e);
 /* Extra header on the response (before the http_resp_* call). */
 void http_resp_header(struct http_resp *w, const char *name, const char *value);
 
+/* Answer after a durable write without holding a thread while it commits
+** (routes flagged HTTP_ASYNC; elsewhere it simply runs store_write and then
+** done). Queues fn(arg) for the store's writer and returns at once: the
+** handler must then return without touching req or w again. When the
+** write's group commit is durable (or has failed), done runs with fn's rc
+** and message and makes the one http_resp_* call. done runs on the store's
+** writer thread: it must be quick and must not block (no store_write,
+** store_read, locks held long). arg must stay valid until done returns
+** (allocate it in req->arena). */
+typedef void (*http_write_done_fn)(struct app *app, struct http_req *req, struct http_resp *w,
+                                   void *arg, int rc, const struct err *e);
+void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, void *arg,
+                      http_write_done_fn done);
+
 /* ------------------------------------------------------------------ routes */
 
 typedef void (*http_handler_fn)(struct app *app, struct http_req *req, struct http_resp *w);
@@ -131,6 +145,9 @@ enum {
                                    caller, path, query and the database: served
                                    from the response cache until any write
                                    commits (or 1 s passes; docs/internals/http.md) */
+    HTTP_ASYNC = 1u << 3,       /* the handler never blocks: it runs on an I/O
+                                   thread and answers at once or through
+                                   http_write_async (no handler thread) */
 };
 
 struct http_route {

@@ -124,6 +124,11 @@ struct http_conn {
     int mstatus;
     size_t mbytes;
     struct http_conn *next_job; /* worker queue link */
+    bool on_worker;             /* running on a handler thread (already suspended) */
+    bool async;                 /* http_write_async queued a write */
+    http_write_done_fn async_done;
+    void *async_arg;
+    const char *idem_key;       /* Idempotency-Key to record after the answer */
 };
 
 /* The server's metrics and response cache (for GET /metrics). */
@@ -171,6 +176,17 @@ bool http__cache_get(struct http__cache *c, const char *key, uint64_t gen, int64
 void http__cache_put(struct http__cache *c, const char *key, uint64_t gen, int64_t now_ms,
                      const char *body, size_t body_len, const char *content_type);
 void http__cache_stats(struct http__cache *c, uint64_t *hits, uint64_t *misses);
+
+/* The same as a store_fn, for store_submit from the writer thread (answers
+** of http_write_async): arg is a struct http__idem_put whose pointers stay
+** valid until the submit's done callback has run. */
+struct http__idem_put {
+    const struct auth_principal *who;
+    const char *key, *method, *path, *body;
+    int status;
+    size_t body_len;
+};
+int http__idem_put_fn(struct store_conn *c, void *arg, struct err *e);
 
 /* ------------------------------------------------------------------- misc */
 

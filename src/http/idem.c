@@ -73,3 +73,11 @@ int http__idem_put(struct store *st, const struct auth_principal *who, const cha
                          .status = status, .body = body, .body_len = body_len};
     return store_write(st, put_fn, &x, e);
 }
+
+int http__idem_put_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct http__idem_put *x = arg;
+    int rc = store_idem_put(c, x->who->county_id, principal_id(x->who), x->key, x->method,
+                            x->path, x->status, x->body, x->body_len, e);
+    return rc == ERR_EXISTS ? 0 : rc;
+}

@@ -349,7 +349,10 @@ static void process(struct http_conn *c)
             return;
         }
     }
+    c->idem_key = key;
     rt->fn(srv->app, &c->req, &c->resp);
+    if (c->async)
+        return; /* answered later by async_committed() */
     if (ckey && c->resp.status == 200 && !c->resp.headers &&
         static_json_type(c->resp.content_type))
         http__cache_put(srv->cache, ckey, gen, time_now_ms(), c->resp.body, c->resp.body_len,
@@ -362,6 +365,73 @@ static void process(struct http_conn *c)
             log_write(srv->app->log, LOG_WARN, "http.idempotency", "error=\"%s\"", e.msg);
     }
     finish(c);
+}
+
+/* Hand a connection answered by http_write_async back to its I/O thread. */
+static void async_answer(void *done_arg, int rc, const struct err *e)
+{
+    (void)rc;
+    (void)e;
+    struct http_conn *c = done_arg;
+    finish(c);
+    c->phase = PHASE_READY;
+    MHD_resume_connection(c->mc);
+}
+
+/* The store's writer thread, after the batch holding an http_write_async
+** write committed (or failed): let the handler answer, record the answer for
+** Idempotency-Key, and hand the connection back to its I/O thread. */
+static void async_committed(void *done_arg, int rc, const struct err *e)
+{
+    struct http_conn *c = done_arg;
+    struct http_server *srv = c->srv;
+    struct err none;
+    if (!e) {
+        err_clear(&none);
+        e = &none;
+    }
+    c->async_done(srv->app, &c->req, &c->resp, c->async_arg, rc, e);
+    if (c->idem_key && c->resp.status > 0 && c->resp.status < 500) {
+        /* Record the answer in the next group commit and answer after that,
+        ** so a retry that follows the answer always finds the record. */
+        struct http__idem_put *x = arena_calloc(&c->arena, sizeof *x);
+        x->who = &c->req.who;
+        x->key = c->idem_key;
+        x->method = c->req.method;
+        x->path = c->req.path;
+        x->status = c->resp.status;
+        x->body = c->resp.body;
+        x->body_len = c->resp.body_len;
+        if (store_submit(srv->app->store, http__idem_put_fn, x, async_answer, c) == 0)
+            return;
+    }
+    async_answer(c, 0, NULL);
+}
+
+void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, void *arg,
+                      http_write_done_fn done)
+{
+    struct http_conn *c = req->conn;
+    struct http_server *srv = c->srv;
+    if (c->on_worker || c->async) {
+        /* A handler thread may block: the plain synchronous form. */
+        struct err e;
+        err_clear(&e);
+        int rc = store_write(srv->app->store, fn, arg, &e);
+        done(srv->app, req, w, arg, rc, &e);
+        return;
+    }
+    /* Suspend first: the commit may come back before the handler returns. */
+    c->async = true;
+    c->async_done = done;
+    c->async_arg = arg;
+    c->phase = PHASE_WAIT;
+    MHD_suspend_connection(c->mc);
+    if (store_submit(srv->app->store, fn, arg, async_committed, c) != 0) {
+        struct err e;
+        err_set(&e, ERR_BUSY, "the write queue is full; try again");
+        async_committed(c, ERR_BUSY, &e);
+    }
 }
 
 static void *worker_main(void *arg)
@@ -381,6 +451,7 @@ static void *worker_main(void *arg)
         if (!srv->qhead)
             srv->qtail = NULL;
         pthread_mutex_unlock(&srv->mu);
+        c->on_worker = true;
         process(c);
         c->phase = PHASE_READY;
         MHD_resume_connection(c->mc);
@@ -424,7 +495,8 @@ static enum MHD_Result dispatch(struct http_conn *c)
     c->req.route = srv->routes[c->match.route].pattern;
     c->req.body = strbuf_str(&c->body);
     c->req.body_len = c->body.len;
-    if (srv->nworkers > 0 && !is_read_method(c->req.method)) {
+    if (srv->nworkers > 0 && !is_read_method(c->req.method) &&
+        !(srv->routes[c->match.route].flags & HTTP_ASYNC)) {
         c->phase = PHASE_WAIT;
         MHD_suspend_connection(c->mc);
         pthread_mutex_lock(&srv->mu);
@@ -438,6 +510,8 @@ static enum MHD_Result dispatch(struct http_conn *c)
         return MHD_YES;
     }
     process(c);
+    if (c->async)
+        return MHD_YES; /* suspended until async_committed() */
     return queue(c);
 }
 
