@@ -1301,13 +1301,34 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
     bool *used = xmalloc(sizeof(bool) * (size_t)(n + 1));
     struct hindiv *child = indiv_new(h);
 
+    int *sweep = NULL;
+    if (h->have_coords) {
+        sweep = xmalloc(sizeof(int) * (size_t)n);
+        for (int i = 0; i < n; i++) sweep[i] = i + 1;
+        for (int i = 1; i < n; i++) { /* insertion sort by angle */
+            int c = sweep[i], j = i;
+            while (j > 0 && h->angle[sweep[j - 1]] > h->angle[c]) {
+                sweep[j] = sweep[j - 1];
+                j--;
+            }
+            sweep[j] = c;
+        }
+    }
     int no_improve = 0;
     bool stop = false;
     while (!stop) {
         /* initial population (also after a restart) */
         for (int k = 0; k < H_INIT && !stop; k++) {
-            for (int i = 0; i < n; i++) child->tour[i] = i + 1;
-            shuffle(h->rng, child->tour, n);
+            if (k % 2 == 1 && sweep) {
+                /* a sweep tour from a random angle, either direction: much
+                ** less for the local search to repair than a random one */
+                int off = vs_randint(h->rng, n), dir = vs_randint(h->rng, 2);
+                for (int i = 0; i < n; i++)
+                    child->tour[i] = sweep[dir ? (off + i) % n : (off + n - i) % n];
+            } else {
+                for (int i = 0; i < n; i++) child->tour[i] = i + 1;
+                shuffle(h->rng, child->tour, n);
+            }
             split(h, child);
             local_search(h, child, h->pen);
             add_indiv(h, child);
@@ -1343,6 +1364,7 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
 
     indiv_free(child);
     free(used);
+    free(sweep);
     hgs_teardown(h);
 }
 
