@@ -1,7 +1,7 @@
 /*
 ** telemetry_bench.c: the program behind bench/telemetry.
 **
-**   telemetry_bench gen   --readings N --series S --out FILE
+**   telemetry_bench gen   --readings N --series S --out FILE [--t0 MS]
 **       write the line-protocol file: one field per line, S series
 **       ("cold,sensor=sNNNNN temp=V TS", ms precision), each series spaced
 **       so its readings span 30 days.
@@ -87,6 +87,7 @@ static int cmd_gen(int argc, char **argv)
     long long n = arg_ll(argc, argv, "--readings", 10000000);
     long long s = arg_ll(argc, argv, "--series", 10000);
     const char *out = arg(argc, argv, "--out", "readings.lp");
+    long long t0 = arg_ll(argc, argv, "--t0", T0);
     FILE *f = fopen(out, "w");
     if (!f) {
         fprintf(stderr, "%s: %s\n", out, strerror(errno));
@@ -101,7 +102,7 @@ static int cmd_gen(int argc, char **argv)
         x ^= x >> 7;
         x ^= x << 17;
         double v = 4.0 + 2.0 * ((double)(x % 1000) / 1000.0) - 1.0 + (double)(sid % 7) * 0.1;
-        fprintf(f, "cold,sensor=s%05lld temp=%.2f %lld\n", sid, v, T0 + k * step);
+        fprintf(f, "cold,sensor=s%05lld temp=%.2f %lld\n", sid, v, t0 + k * step);
     }
     fclose(f);
     return 0;

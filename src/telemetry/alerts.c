@@ -723,7 +723,7 @@ int tm_webhook_run_due(struct telemetry *t, int64_t now_ms, struct err *e)
 static void *wh_main(void *arg)
 {
     struct telemetry *t = arg;
-    int64_t next_maint = time_now_ms() + 60000;
+    int64_t next_maint = time_now_ms() + t->cfg.maintain_interval_ms;
     pthread_mutex_lock(&t->wh_mu);
     while (!t->wh_stop) {
         pthread_mutex_unlock(&t->wh_mu);
