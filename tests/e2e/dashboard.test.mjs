@@ -215,8 +215,10 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     await page.waitForSelector('#farm-list tbody tr');
     assert.match(await page.textContent('#farm-list tbody'), /E2E-P1/);
     await page.waitForSelector('#env-list tbody tr');
-    assert.equal(await page.locator('#env-list tbody tr').count(), 2, 'one row per station');
-    assert.match(await page.textContent('#env-list tbody'), /类/);
+    const water = page.locator('#env-list tbody tr', { hasText: 'E2E-W1' });
+    const air = page.locator('#env-list tbody tr', { hasText: 'E2E-A1' });
+    assert.match(await water.textContent(), /II 类/, 'GB 3838 class of the water station');
+    assert.match(await air.textContent(), /空气质量指数 82/, 'AQI of the air station');
     await page.locator('#farm-card').scrollIntoViewIfNeeded();
   });
   await withPage(browser.browser, 'tracking', async (page) => {
