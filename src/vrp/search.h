@@ -2,7 +2,7 @@
 ** search.h: private to the vrp module. The search's flattened view of a
 ** problem (struct vs), its route representation with cached schedule and
 ** load data (struct vs_route), and the functions shared by solve.c,
-** route.c, sisr.c and localsearch.c.
+** route.c, sisr.c and hgs.c.
 **
 ** Model as the search sees it. A route is a sequence of stops between the
 ** vehicle's start (position 0) and end (position n + 1); a stop is a task
@@ -14,6 +14,10 @@
 ** over the trip so far (prefix) and over the rest of the trip (suffix).
 ** With those, inserting a task or a shipment pair is checked in constant
 ** time per position (capacity, windows, shift, skills, limits).
+**
+** Two searches use this: sisr.c (ruin and recreate, every problem) and
+** hgs.c (hybrid genetic search with its own flat data, plain CVRP only);
+** solve.c picks one and hands the result to the trusted evaluator.
 */
 #ifndef RL_VRP_SEARCH_H
 #define RL_VRP_SEARCH_H
@@ -238,11 +242,5 @@ void vs__hgs_run(struct vs *s, struct vs_search *S);
 ** cost changed by exactly the move's evaluated delta. Returns the number of
 ** failures (0 = all good). */
 int vs__hgs_selftest(struct vs *s, int n_ls);
-
-/* ---- localsearch.c */
-/* Local search to a local optimum on the current solution (granular
-** relocate, swap, 2-opt, 2-opt*); moves only between stops that keep every
-** constraint. Returns true when anything changed. */
-bool vs__local_search(struct vs *s, const double *t_end);
 
 #endif

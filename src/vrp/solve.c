@@ -2,12 +2,18 @@
 ** solve.c: vrp_solve(), the search's entry point. Flattens a problem into
 ** the search's view (struct vs: per-task amounts and windows, per-vehicle
 ** matrices, rates and limits, task-vehicle compatibility, nearest-neighbour
-** lists), runs the search until the time limit or until the progress
-** callback asks it to stop, and turns the best solution into a struct
-** vrp_solution through vrp_solution_from_seqs(), the trusted evaluator, so
-** the reported cost never comes from the search's incremental bookkeeping.
-** (vrp_params_default lives in problem.c.)
+** lists), picks the search (hgs.c for a plain CVRP of at most 1,500 clients,
+** sisr.c for everything else and as the fallback), runs it until the time
+** limit or until the progress callback asks it to stop, and turns the best
+** solution into a struct vrp_solution through vrp_solution_from_seqs(), the
+** trusted evaluator, so the reported cost never comes from the search's
+** incremental bookkeeping (a disagreement is logged and asserted in
+** VRP_DEBUG builds; the tests check it). vrp_params_default lives in
+** problem.c.
 **
+** Time: the limit is wall-clock from entry; the searches check the clock
+** between iterations (an HGS iteration is one local search, at most a few
+** tenths of a second at 1,000 clients), so they stop a little before it.
 ** Threads: with threads > 1 several independent searches (seeds derived
 ** from params.seed) run side by side and the best one wins; results
 ** depend on (seed, threads) only, apart from where the clock stops them.
@@ -244,7 +250,7 @@ static void *worker_run(void *arg)
     w->S.t_begin = w->t_begin;
     w->S.t_end = w->t_end;
     bool hgs = vs__hgs_eligible(&s) && s.n_tasks <= 1500 &&
-               (int64_t)s.n_tasks * s.n_veh <= 4000000;
+               (int64_t)s.n_tasks * s.n_veh <= 2000000; /* SWAP* tables: 48 bytes per pair */
     if (hgs) vs__hgs_run(&s, &w->S);
     if (!hgs || w->S.best_cost >= VS_POS_INF) vs__search_run(&s, &w->S);
     w->reported = w->S.best_reported;
