@@ -28,7 +28,7 @@ export function parseKey(key) {
 
 function seriesLabel(s) {
   const k = parseKey(s.key || '');
-  const tags = Object.values(k.tags).join(' ');
+  const tags = Object.entries(k.tags).map(([a, b]) => a + '=' + b).join(' ');
   return `${s.measurement || k.measurement} ${tags} · ${s.field || k.field}`.trim();
 }
 
@@ -85,7 +85,10 @@ export async function render(root, ctx) {
       const prof = s.profile ? profiles.get(s.profile) : null;
       const band = prof ? { low: prof.temp_min_c, high: prof.temp_max_c } : null;
       const spans = (ex.excursions || []).filter((a) => a.series_id === s.id)
-        .map((a) => ({ from_s: Date.parse(a.start) / 1000, to_s: a.end ? Date.parse(a.end) / 1000 : to / 1000,
+        // An excursion spans its time out of range; a cumulative alert is a
+        // moment (when the total time out of range reached the limit).
+        .map((a) => ({ from_s: Date.parse(a.start) / 1000,
+          to_s: a.kind === 'cumulative' ? Date.parse(a.start) / 1000 : a.end ? Date.parse(a.end) / 1000 : to / 1000,
           label: `${t('cold.excursion')}: ${t('cold.kind.' + a.kind)} · ${fmtDateTime(a.start)} · ${t('cold.alert.peak')} ${fmtNumber(a.peak, 1)}` }))
         .filter((x) => x.to_s >= from / 1000 && x.from_s <= to / 1000);
       clear(chartEl);

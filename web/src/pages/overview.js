@@ -95,23 +95,25 @@ export async function render(root) {
     mapEl.dataset.villages = String(drawn.villageCount);
   };
   draw(null);
-  legend(map, [
-    ['#7cc36a', t('map.legend.village', { by: t('overview.size.population') })],
+  let leg = null;
+  const showLegend = (by) => { if (leg) leg.remove(); leg = legend(map, [
+    ['#7cc36a', t('map.legend.village', { by: t('overview.size.' + by) })],
     ['#fff', t('map.legend.township')],
     ['#ffd166', t('map.legend.county')],
     ['#e4572e', t('map.legend.hub')],
     ['#4a90c2', t('map.legend.station')],
     ['#6fd3e0', t('map.legend.cold')],
-  ]);
+  ]); };
+  showLegend('population');
   const f = geo.features || [];
   const n = (layer) => f.filter((x) => x.properties && x.properties.layer === layer).length;
   counts.textContent = t('overview.counts', { t: n('township'), v: n('village'), n: n('node') });
   sizeSel.addEventListener('change', async () => {
     if (sizeSel.value === 'sales') {
       sizeSel.disabled = true;
-      try { const s = await salesByVillage(); draw((p) => s.get(p.id) || 0); } catch (e) { counts.after(errorBox(e)); }
+      try { const s = await salesByVillage(); draw((p) => s.get(p.id) || 0); showLegend('sales'); } catch (e) { counts.after(errorBox(e)); }
       sizeSel.disabled = false;
-    } else draw(null);
+    } else { draw(null); showLegend('population'); }
   });
   mapEl.dataset.ready = '1';
   return () => map.remove();
