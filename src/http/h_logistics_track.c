@@ -127,14 +127,15 @@ static void h_event(struct app *app, struct http_req *req, struct http_resp *w)
         return;
     }
     rc = logistics_track_event(app->store, &req->who, stop_id, ev, proof, reason, ts, &e);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "stop_id", json_object_new_int64(stop_id));
+    json_object_object_add(o, "event", json_object_new_string(ev_s));
     json_object_put(b);
     if (rc) {
+        json_object_put(o);
         resp_rule(w, &e);
         return;
     }
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "stop_id", json_object_new_int64(stop_id));
-    json_object_object_add(o, "event", json_object_new_string(ev_s ? "recorded" : ""));
     http_resp_json(w, 200, o);
 }
 

@@ -44,7 +44,7 @@ struct json_object *logistics_kpis_to_json(const struct logistics_kpis *k)
     return o;
 }
 
-static struct json_object *stop_json(const struct logistics_stop *s)
+static struct json_object *stop_json(const struct logistics_stop *s, int64_t delay_s)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "id", json_object_new_int64(s->id));
@@ -56,6 +56,9 @@ static struct json_object *stop_json(const struct logistics_stop *s)
     json_object_object_add(o, "lat", rjson_new_double(s->loc.lat, 9));
     json_object_object_add(o, "lon", rjson_new_double(s->loc.lon, 9));
     json_object_object_add(o, "eta", rjson_new_time(s->arrive_ms));
+    /* the planned ETA moved by the route's current delay (tracking) */
+    if (strcmp(s->status, "pending") == 0 && delay_s > 0)
+        json_object_object_add(o, "eta_live", rjson_new_time(s->arrive_ms + delay_s * 1000));
     json_object_object_add(o, "departure", rjson_new_time(s->depart_ms));
     json_object_object_add(o, "window_start", rjson_new_time(s->tw_start_ms));
     json_object_object_add(o, "window_end", rjson_new_time(s->tw_end_ms));
@@ -121,7 +124,7 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
         json_object_object_add(j, "delay_s", json_object_new_int64(rt->delay_s));
         struct json_object *stops = json_object_new_array();
         for (size_t q = 0; q < rt->n_stops; q++)
-            json_object_array_add(stops, stop_json(&rt->stops[q]));
+            json_object_array_add(stops, stop_json(&rt->stops[q], rt->delay_s));
         json_object_object_add(j, "stops", stops);
         json_object_array_add(routes, j);
     }

@@ -233,10 +233,26 @@ static void test_plans(void **state)
     ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv_tok, body, &r);
     assert_int_equal(r.status, 400);
     ts_resp_free(&r);
+    /* a late position far outside the county: both alerts, ETAs move */
+    snprintf(body, sizeof body,
+             "{\"route_id\":%lld,\"lat\":31.0,\"lon\":104.0,\"ts\":\"%sT23:00:00+08:00\"}",
+             (long long)route_id, today);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/positions", drv_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(jint(r.json, "alerts_raised"), 2);
+    assert_true(jint(r.json, "delay_s") > 0);
+    ts_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/tracking?plan_id=%lld", (long long)id);
     ts_get(&srv, path, op_tok, &r);
     assert_int_equal(r.status, 200);
-    assert_non_null(jget(r.json, "alerts"));
+    assert_int_equal(json_object_array_length(jget(r.json, "alerts")), 2);
+    ts_resp_free(&r);
+    ts_get(&srv, path, drv_tok, &r); /* alerts are for the office */
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, drv_tok, &r);
+    assert_non_null(strstr(r.body, "\"eta_live\""));
     ts_resp_free(&r);
     /* compare with a second plan */
     int64_t id2 = create_plan();
