@@ -41,7 +41,7 @@ const NODE_STYLE = {
 
 // Adds the network; returns { bounds, layers, villageCount }.
 // sizeBy(villageProps) -> number overrides population as the village size.
-export function drawNetwork(map, geo, { sizeBy, showPoints = false, showLinks = true } = {}) {
+export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints = false, showLinks = true } = {}) {
   const feats = (geo && geo.features) || [];
   const villages = feats.filter((f) => f.properties && f.properties.layer === 'village');
   const value = (p) => (sizeBy ? sizeBy(p) : p.population) || 0;
@@ -70,7 +70,7 @@ export function drawNetwork(map, geo, { sizeBy, showPoints = false, showLinks = 
         radius: radius(value(p), maxV, 3, 14), color: '#2f6b2f', weight: 1, fillColor: '#7cc36a', fillOpacity: 0.75,
         className: 'mk-village',
       });
-      m.bindTooltip(`${name} · ${t('map.population')} ${fmtNumber(p.population)}` + (sizeBy ? ` · ${t('map.size')} ${fmtNumber(value(p))}` : ''));
+      m.bindTooltip(`${name} · ${t('map.population')} ${fmtNumber(p.population)}` + (sizeBy ? ` · ${t('map.size')} ${sizeText(value(p))}` : ''));
       m.addTo(groups.villages);
     } else if (p.layer === 'township') {
       const m = L.circleMarker([lat, lon], { radius: 6, color: '#3d2b56', weight: 2, fillColor: '#fff', fillOpacity: 1, className: 'mk-township' });

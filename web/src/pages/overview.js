@@ -91,7 +91,7 @@ export async function render(root) {
   let drawn = null;
   const draw = (sizeBy) => {
     if (drawn) for (const g of Object.values(drawn.groups)) g.remove();
-    drawn = drawNetwork(map, geo, { sizeBy });
+    drawn = drawNetwork(map, geo, { sizeBy, sizeText: fmtMoney });
     mapEl.dataset.villages = String(drawn.villageCount);
   };
   draw(null);
