@@ -18,7 +18,8 @@
 **   GET        /api/v1/plans/{id}/sheets   ?format=json|csv|geojson|html&route_id=
 **
 ** Bad input is problem+json (400 malformed, 422 rule broken) and writes
-** nothing; ids of other counties are 404.
+** nothing; ids of other counties are 404. POSTs that create honour an
+** Idempotency-Key (a retry answers the first plan instead of planning again).
 */
 #include "http/http.h"
 
@@ -726,17 +727,17 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
 
 const struct http_route http_routes_logistics[] = {
     {"GET", "/api/v1/vehicles", h_vehicle_list, FLEET_READERS, 0},
-    {"POST", "/api/v1/vehicles", h_vehicle_create, AUTH_STAFF, 0},
+    {"POST", "/api/v1/vehicles", h_vehicle_create, AUTH_STAFF, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/vehicles/{id}", h_vehicle_get, FLEET_READERS, 0},
     {"PATCH", "/api/v1/vehicles/{id}", h_vehicle_patch, AUTH_STAFF, 0},
     {"GET", "/api/v1/travel", h_travel_get, READERS, 0},
     {"PUT", "/api/v1/travel", h_travel_put, AUTH_STAFF, 0},
     {"POST", "/api/v1/travel/matrix", h_travel_matrix, AUTH_STAFF, 0},
     {"GET", "/api/v1/consignments", h_cons_list, READERS, 0},
-    {"POST", "/api/v1/consignments", h_cons_create, AUTH_STAFF, 0},
+    {"POST", "/api/v1/consignments", h_cons_create, AUTH_STAFF, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/plans", h_plan_list, READERS, 0},
-    {"POST", "/api/v1/plans", h_plan_create, AUTH_STAFF, 0},
-    {"POST", "/api/v1/plans/baseline", h_plan_baseline, AUTH_STAFF, 0},
+    {"POST", "/api/v1/plans", h_plan_create, AUTH_STAFF, HTTP_IDEMPOTENT},
+    {"POST", "/api/v1/plans/baseline", h_plan_baseline, AUTH_STAFF, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/plans/compare", h_plan_compare, READERS, 0},
     {"GET", "/api/v1/plans/{id}", h_plan_get, FLEET_READERS, 0},
     {"GET", "/api/v1/plans/{id}/kpis", h_plan_kpis, READERS, 0},

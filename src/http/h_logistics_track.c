@@ -372,7 +372,7 @@ const struct http_route http_routes_logistics_track[] = {
     {"POST", "/api/v1/tracking/events", h_event, TRACKERS, 0},
     {"GET", "/api/v1/tracking", h_tracking, READERS, 0},
     {"POST", "/api/v1/plans/{id}/urgent", h_urgent, AUTH_STAFF, 0},
-    {"POST", "/api/v1/sites/analyses", h_site_create, READERS, 0},
+    {"POST", "/api/v1/sites/analyses", h_site_create, READERS, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/sites/analyses/{id}", h_site_get, READERS, 0},
 };
 const size_t http_routes_logistics_track_len = RL_ARRAY_LEN(http_routes_logistics_track);

@@ -254,8 +254,25 @@ static void test_plans(void **state)
     ts_get(&srv, path, drv_tok, &r);
     assert_non_null(strstr(r.body, "\"eta_live\""));
     ts_resp_free(&r);
-    /* compare with a second plan */
+    /* compare with a second plan; a retry with the same Idempotency-Key
+    ** answers the same plan instead of planning again */
     int64_t id2 = create_plan();
+    {
+        char b2[160];
+        snprintf(b2, sizeof b2, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+                 today, (long long)hub_id);
+        const char *hdr[] = {"Idempotency-Key: plan-retry-1", NULL};
+        struct ts_resp r1, r2;
+        ts_request(&srv, "POST", "/api/v1/plans", op_tok, "application/json", b2, strlen(b2), hdr,
+                   &r1);
+        ts_request(&srv, "POST", "/api/v1/plans", op_tok, "application/json", b2, strlen(b2), hdr,
+                   &r2);
+        assert_int_equal(r1.status, 201);
+        assert_int_equal(r2.status, 201);
+        assert_int_equal(jint(r1.json, "id"), jint(r2.json, "id"));
+        ts_resp_free(&r1);
+        ts_resp_free(&r2);
+    }
     snprintf(path, sizeof path, "/api/v1/plans/compare?a=%lld&b=%lld", (long long)id,
              (long long)id2);
     ts_get(&srv, path, aud_tok, &r);
