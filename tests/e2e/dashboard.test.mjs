@@ -138,6 +138,15 @@ test('run a dispatch: one coloured line per route, baseline comparison, approve'
     assert.ok(await page.locator('#plan-compare tbody tr').count() >= 5);
     await page.locator('#plan-compare').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUT, 'dispatch-compare.png') });
+    // Printable route sheets: one page per route, without the app around it.
+    await page.evaluate(() => { window.print = () => {}; });
+    await page.click('#dispatch-print');
+    assert.equal(await page.locator('#route-sheets article.sheet').count(), plan.routes.length, 'a sheet per route');
+    await page.emulateMedia({ media: 'print' });
+    await page.screenshot({ path: join(OUT, 'dispatch-sheet-print.png') });
+    assert.equal(await page.locator('header.top').isVisible(), false, 'no app header on paper');
+    await page.emulateMedia({ media: 'screen' });
+    await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
     // Approve the plan.
     await page.click('#dispatch-approve');
     await page.waitForSelector('#plan-detail h2:has-text("已批准")');
@@ -193,6 +202,9 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     await page.click('a[data-nav="/orders"]');
     await page.locator('#orders-list tbody tr.clickable').first().click();
     await page.waitForSelector('#order-history li');
+    // Dates as 2026-11-29 08:30, money as ¥12.50.
+    assert.match(await page.textContent('#orders-list tbody tr:first-child td:nth-child(2)'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    assert.match(await page.textContent('#orders-list tbody tr:first-child td:nth-child(5)'), /^¥[\d,]+\.\d\d$/);
   });
   await withPage(browser.browser, 'live-board', async (page) => {
     await login(page, server.base, 'operator');
