@@ -53,8 +53,7 @@ int main(int argc, char **argv)
             seed = strtoull(argv[i + 1], NULL, 10);
     }
     char dir[] = "/tmp/rl-dispatch-bench-XXXXXX";
-    if (!mkdtemp(dir))
-        return 1;
+    if (!mkdtemp(dir)) return 1;
     char path[300];
     snprintf(path, sizeof path, "%s/b.db", dir);
     struct store_config cfg;
@@ -92,8 +91,7 @@ int main(int argc, char **argv)
         if (net.nodes[i].kind == COUNTY_NODE_POINT) {
             int64_t pop = 300;
             for (size_t v = 0; v < net.n_villages; v++)
-                if (net.villages[v].id == net.nodes[i].village_id)
-                    pop = net.villages[v].population;
+                if (net.villages[v].id == net.nodes[i].village_id) pop = net.villages[v].population;
             pts[n_pts] = &net.nodes[i];
             weight[n_pts++] = pop + 200;
             total_w += pop + 200;
@@ -110,22 +108,26 @@ int main(int argc, char **argv)
         work[i].village_id = pts[k]->village_id;
         work[i].weight_g = 1000 + (int64_t)(rng(&s) % 11000);
         work[i].volume_ml = work[i].weight_g * 2;
-        work[i].storage = (int)(rng(&s) % 100) < chilled_pct ? LOGISTICS_CHILLED : LOGISTICS_AMBIENT;
+        work[i].storage =
+            (int)(rng(&s) % 100) < chilled_pct ? LOGISTICS_CHILLED : LOGISTICS_AMBIENT;
         work[i].label = "parcel";
     }
     struct logistics_vehicle *veh = calloc((size_t)n_veh, sizeof *veh);
     for (int k = 0; k < n_veh; k++) {
         bool cold = k >= n_veh - 3;
-        veh[k] = (struct logistics_vehicle){.id = k + 1, .depot_node_id = hub,
-                                            .capacity_g = cold ? 1000000 : 1500000,
-                                            .capacity_ml = cold ? 5000000 : 8000000,
-                                            .temp = cold ? LOGISTICS_TEMP_CHILLED
-                                                         : LOGISTICS_TEMP_NONE,
-                                            .cost_per_km_fen = cold ? 150 : 120,
-                                            .cost_per_hour_fen = 3000,
-                                            .fixed_cost_fen = cold ? 12000 : 8000,
-                                            .shift_start_min = 7 * 60, .shift_end_min = 19 * 60,
-                                            .co2_g_per_km = cold ? 280 : 220, .active = true};
+        veh[k] =
+            (struct logistics_vehicle){.id = k + 1,
+                                       .depot_node_id = hub,
+                                       .capacity_g = cold ? 1000000 : 1500000,
+                                       .capacity_ml = cold ? 5000000 : 8000000,
+                                       .temp = cold ? LOGISTICS_TEMP_CHILLED : LOGISTICS_TEMP_NONE,
+                                       .cost_per_km_fen = cold ? 150 : 120,
+                                       .cost_per_hour_fen = 3000,
+                                       .fixed_cost_fen = cold ? 12000 : 8000,
+                                       .shift_start_min = 7 * 60,
+                                       .shift_end_min = 19 * 60,
+                                       .co2_g_per_km = cold ? 280 : 220,
+                                       .active = true};
         snprintf(veh[k].plate, sizeof veh[k].plate, "BENCH-%02d", k + 1);
     }
     int64_t date_ms = 0;
@@ -165,8 +167,7 @@ int main(int argc, char **argv)
         for (size_t v = 0; v < net.n_villages; v++)
             if (net.villages[v].id == pts[k]->village_id)
                 for (size_t t = 0; t < n_tw; t++)
-                    if (net.townships[t].id == net.villages[v].township_id)
-                        tw_of_pt[k] = (int)t;
+                    if (net.townships[t].id == net.villages[v].township_id) tw_of_pt[k] = (int)t;
         for (int i = 0; i < n_orders; i++)
             has_cold[k] |= work[i].node_id == pts[k]->id && work[i].storage != LOGISTICS_AMBIENT;
     }
@@ -174,33 +175,31 @@ int main(int argc, char **argv)
     int next_amb = 0, next_cold = n_amb;
     bool *tw_by_truck = calloc(n_tw + 1, sizeof *tw_by_truck);
     /* nearest-neighbour order of the points selected by `want` */
-#define NN_LOOP(want)                                                                       \
-    do {                                                                                    \
-        int64_t *ids = calloc(n_pts + 1, sizeof *ids);                                      \
-        bool *used = calloc(n_pts + 1, sizeof *used);                                       \
-        size_t n = 0;                                                                       \
-        struct geo_point at = hub_pt;                                                       \
-        for (;;) {                                                                          \
-            size_t best = n_pts;                                                            \
-            double bd = 1e18;                                                               \
-            for (size_t k = 0; k < n_pts; k++) {                                            \
-                if (used[k] || !(want))                                                     \
-                    continue;                                                               \
-                double d = geo_haversine_m(at, pts[k]->loc);                                \
-                if (d < bd) {                                                               \
-                    bd = d;                                                                 \
-                    best = k;                                                               \
-                }                                                                           \
-            }                                                                               \
-            if (best == n_pts)                                                              \
-                break;                                                                      \
-            used[best] = true;                                                              \
-            ids[n++] = pts[best]->id;                                                       \
-            at = pts[best]->loc;                                                            \
-        }                                                                                   \
-        free(used);                                                                         \
-        loops[n_loops] = ids;                                                               \
-        loop_len[n_loops] = n;                                                              \
+#define NN_LOOP(want)                                                                              \
+    do {                                                                                           \
+        int64_t *ids = calloc(n_pts + 1, sizeof *ids);                                             \
+        bool *used = calloc(n_pts + 1, sizeof *used);                                              \
+        size_t n = 0;                                                                              \
+        struct geo_point at = hub_pt;                                                              \
+        for (;;) {                                                                                 \
+            size_t best = n_pts;                                                                   \
+            double bd = 1e18;                                                                      \
+            for (size_t k = 0; k < n_pts; k++) {                                                   \
+                if (used[k] || !(want)) continue;                                                  \
+                double d = geo_haversine_m(at, pts[k]->loc);                                       \
+                if (d < bd) {                                                                      \
+                    bd = d;                                                                        \
+                    best = k;                                                                      \
+                }                                                                                  \
+            }                                                                                      \
+            if (best == n_pts) break;                                                              \
+            used[best] = true;                                                                     \
+            ids[n++] = pts[best]->id;                                                              \
+            at = pts[best]->loc;                                                                   \
+        }                                                                                          \
+        free(used);                                                                                \
+        loops[n_loops] = ids;                                                                      \
+        loop_len[n_loops] = n;                                                                     \
     } while (0)
     for (size_t t = 0; t < n_tw; t++) {
         int v = next_amb < n_amb ? next_amb++ : next_cold < n_veh ? next_cold++ : -1;
@@ -255,13 +254,13 @@ int main(int argc, char **argv)
                            (double)base.kpis.distance_m
                      : 0;
     json_object_object_add(o, "distance_reduction_pct", rjson_new_double(red, 4));
-    json_object_object_add(o, "cost_reduction_pct",
-                           rjson_new_double(base.kpis.cost_fen
-                                                ? 100.0 * (double)(base.kpis.cost_fen -
-                                                                   opt.kpis.cost_fen) /
-                                                      (double)base.kpis.cost_fen
-                                                : 0,
-                                            4));
+    json_object_object_add(
+        o, "cost_reduction_pct",
+        rjson_new_double(base.kpis.cost_fen
+                             ? 100.0 * (double)(base.kpis.cost_fen - opt.kpis.cost_fen) /
+                                   (double)base.kpis.cost_fen
+                             : 0,
+                         4));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
     json_object_put(o);
     logistics_plan_release(&opt);

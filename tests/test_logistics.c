@@ -38,8 +38,7 @@ static void principal(struct fx *f, const char *name, struct auth_principal *p)
 {
     struct auth_user u;
     struct err e = {0};
-    if (auth_user_find(f->st, name, &u, &e))
-        fail_msg("user %s: %s", name, e.msg);
+    if (auth_user_find(f->st, name, &u, &e)) fail_msg("user %s: %s", name, e.msg);
     memset(p, 0, sizeof *p);
     p->user_id = u.id;
     p->county_id = u.county_id;
@@ -67,27 +66,26 @@ static int setup(void **state)
     principal(f, "driver", &f->driver);
     /* a second driver; the demo driver drives every vehicle, so any route of
     ** a plan is the demo driver's and never driver2's */
-    struct auth_user_new du = {.county_id = f->op.county_id, .name = "driver2",
-                               .password = "driver2-password", .role = AUTH_ROLE_DRIVER};
+    struct auth_user_new du = {.county_id = f->op.county_id,
+                               .name = "driver2",
+                               .password = "driver2-password",
+                               .role = AUTH_ROLE_DRIVER};
     int64_t d2 = 0;
-    if (auth_user_add(f->st, NULL, &du, &d2, &e))
-        fail_msg("driver2: %s", e.msg);
+    if (auth_user_add(f->st, NULL, &du, &d2, &e)) fail_msg("driver2: %s", e.msg);
     principal(f, "driver2", &f->driver2);
     struct logistics_vehicle *vs;
     size_t nv;
     assert_int_equal(logistics_vehicle_list(f->st, &f->op, 0, true, &vs, &nv, &e), 0);
     for (size_t i = 0; i < nv; i++) {
         vs[i].driver_user_id = f->driver.user_id;
-        if (logistics_vehicle_update(f->st, &f->op, &vs[i], &e))
-            fail_msg("vehicle: %s", e.msg);
+        if (logistics_vehicle_update(f->st, &f->op, &vs[i], &e)) fail_msg("vehicle: %s", e.msg);
     }
     free(vs);
     principal(f, "auditor", &f->auditor);
     struct county_network net;
     assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
     for (size_t i = 0; i < net.n_nodes; i++)
-        if (net.nodes[i].kind == COUNTY_NODE_HUB && !f->hub)
-            f->hub = net.nodes[i].id;
+        if (net.nodes[i].kind == COUNTY_NODE_HUB && !f->hub) f->hub = net.nodes[i].id;
     county_network_release(&net);
     int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     f->today = now - now % 86400000;
@@ -118,8 +116,7 @@ static int64_t dispatch(struct fx *f)
     req.params.time_limit_s = 1;
     int64_t id = 0;
     struct err e = {0};
-    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e))
-        fail_msg("dispatch: %s", e.msg);
+    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e)) fail_msg("dispatch: %s", e.msg);
     return id;
 }
 
@@ -128,8 +125,7 @@ static bool reason_known(const char *r)
     static const char *const ok[] = {"capacity", "time_window", "no_refrigerated_vehicle",
                                      "no_location"};
     for (size_t i = 0; i < 4; i++)
-        if (strcmp(r, ok[i]) == 0)
-            return true;
+        if (strcmp(r, ok[i]) == 0) return true;
     return false;
 }
 
@@ -156,8 +152,7 @@ static void test_dispatch_rules(void **state)
         assert_true(u->detail && u->detail[0]);
         saw_frozen_reason |= strcmp(u->reason, "no_refrigerated_vehicle") == 0;
         saw_capacity |= strcmp(u->reason, "capacity") == 0;
-        if (u->order_id)
-            left++;
+        if (u->order_id) left++;
     }
     assert_true(saw_frozen_reason); /* the demo's frozen bacon */
     assert_true(saw_capacity);      /* the demo's 5 t of maize */
@@ -188,10 +183,8 @@ static void test_dispatch_rules(void **state)
                 const struct logistics_item *it = &s->items[i];
                 if (it->storage != LOGISTICS_AMBIENT)
                     assert_int_not_equal(v->temp, LOGISTICS_TEMP_NONE);
-                if (it->order_id && s->kind == LOGISTICS_STOP_DELIVERY)
-                    served++;
-                if (it->consignment_id && s->kind == LOGISTICS_STOP_PICKUP)
-                    cons_served++;
+                if (it->order_id && s->kind == LOGISTICS_STOP_DELIVERY) served++;
+                if (it->consignment_id && s->kind == LOGISTICS_STOP_PICKUP) cons_served++;
             }
         }
     }
@@ -363,9 +356,9 @@ static void test_baseline(void **state)
     struct logistics_fixed_route fr[2] = {{vs[0].id, nodes, n / 2},
                                           {vs[5].id, nodes + n / 2, n - n / 2}};
     int64_t id = 0;
-    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "fixed",
-                                               fr, 2, &id, &e),
-                     0);
+    assert_int_equal(
+        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "fixed", fr, 2, &id, &e),
+        0);
     struct logistics_plan p;
     logistics_plan_init(&p);
     assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
@@ -379,13 +372,12 @@ static void test_baseline(void **state)
     logistics_plan_release(&p);
     /* an unknown vehicle is refused */
     fr[0].vehicle_id = 999999;
-    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "x", fr,
-                                               2, &id, &e),
-                     ERR_INVAL);
+    assert_int_equal(
+        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "x", fr, 2, &id, &e),
+        ERR_INVAL);
     free(vs);
     free(nodes);
 }
-
 
 static void test_sheets(void **state)
 {
@@ -420,7 +412,6 @@ static void test_sheets(void **state)
     logistics_plan_release(&p);
 }
 
-
 /* The first task stop of the plan's first route, and that route. */
 static void first_stop(const struct logistics_plan *p, const struct logistics_route **rt,
                        const struct logistics_stop **st, enum logistics_stop_kind kind)
@@ -449,23 +440,23 @@ static void test_tracking(void **state)
     assert_non_null(st);
     struct geo_point on_route = st->loc;
     /* a draft is not tracked */
-    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_ARRIVED, NULL,
-                                           NULL, 0, &e),
-                     ERR_CONFLICT);
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_ARRIVED, NULL, NULL, 0, &e),
+        ERR_CONFLICT);
     assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
     /* another driver's route is refused, and nothing is written */
-    assert_int_equal(logistics_track_event(f->st, &f->driver2, st->id, LOGISTICS_EV_PICKED_UP,
-                                           NULL, NULL, 0, &e),
-                     ERR_PERM);
-    assert_int_equal(logistics_track_position(f->st, &f->driver2, NULL, rt->id, on_route, 0,
-                                              NULL, NULL, &e),
-                     ERR_PERM);
-    assert_int_equal(logistics_track_event(f->st, &f->auditor, st->id, LOGISTICS_EV_PICKED_UP,
-                                           NULL, NULL, 0, &e),
-                     ERR_PERM);
-    assert_int_equal(logistics_track_event(f->st, &f->driver, 999999, LOGISTICS_EV_ARRIVED, NULL,
+    assert_int_equal(logistics_track_event(f->st, &f->driver2, st->id, LOGISTICS_EV_PICKED_UP, NULL,
                                            NULL, 0, &e),
-                     ERR_NOTFOUND);
+                     ERR_PERM);
+    assert_int_equal(
+        logistics_track_position(f->st, &f->driver2, NULL, rt->id, on_route, 0, NULL, NULL, &e),
+        ERR_PERM);
+    assert_int_equal(logistics_track_event(f->st, &f->auditor, st->id, LOGISTICS_EV_PICKED_UP, NULL,
+                                           NULL, 0, &e),
+                     ERR_PERM);
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, 999999, LOGISTICS_EV_ARRIVED, NULL, NULL, 0, &e),
+        ERR_NOTFOUND);
     /* the route's own driver */
     assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_ARRIVED, NULL,
                                            NULL, st->arrive_ms, &e),
@@ -473,12 +464,12 @@ static void test_tracking(void **state)
     assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_DELIVERED,
                                            st->proof_code, NULL, 0, &e),
                      ERR_INVAL); /* a pickup is not delivered */
-    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP,
-                                           NULL, NULL, st->depart_ms, &e),
+    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP, NULL,
+                                           NULL, st->depart_ms, &e),
                      0);
-    assert_int_equal(logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP,
-                                           NULL, NULL, 0, &e),
-                     ERR_CONFLICT);
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, st->id, LOGISTICS_EV_PICKED_UP, NULL, NULL, 0, &e),
+        ERR_CONFLICT);
     /* positions: on the route and on time, then far off and late */
     int64_t delay = -1;
     int raised = -1;
@@ -495,8 +486,8 @@ static void test_tracking(void **state)
     assert_true(delay > 600);
     /* the same again raises nothing new (one open alert per kind) */
     assert_int_equal(logistics_track_position(f->st, &f->driver, &cfg, rt->id, far,
-                                              st->depart_ms + 3 * 3600000 + 60000, &delay,
-                                              &raised, &e),
+                                              st->depart_ms + 3 * 3600000 + 60000, &delay, &raised,
+                                              &e),
                      0);
     assert_int_equal(raised, 0);
     struct logistics_alert *al;
@@ -508,15 +499,14 @@ static void test_tracking(void **state)
     const struct logistics_route *rt2;
     const struct logistics_stop *dl;
     first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DELIVERY);
-    if (!dl)
-        first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DROP);
+    if (!dl) first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DROP);
     assert_non_null(dl);
     assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_DELIVERED,
                                            "000000x", NULL, 0, &e),
                      ERR_INVAL);
-    assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_FAILED, NULL,
-                                           "", 0, &e),
-                     ERR_INVAL);
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_FAILED, NULL, "", 0, &e),
+        ERR_INVAL);
     assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_DELIVERED,
                                            dl->proof_code, NULL, 0, &e),
                      0);
@@ -547,25 +537,23 @@ static int64_t new_confirmed_order(struct fx *f)
     assert_int_equal(market_product_search(f->st, &f->op, &q, &a, &prods, &np, &e), 0);
     int64_t pid = 0;
     for (size_t i = 0; i < np && !pid; i++)
-        if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT)
-            pid = prods[i].id;
+        if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT) pid = prods[i].id;
     assert_true(pid > 0);
     struct county_network net;
     assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
     int64_t point = 0;
     for (size_t i = net.n_nodes; i-- > 0 && !point;)
-        if (net.nodes[i].kind == COUNTY_NODE_POINT)
-            point = net.nodes[i].id;
+        if (net.nodes[i].kind == COUNTY_NODE_POINT) point = net.nodes[i].id;
     county_network_release(&net);
     struct auth_principal buyer;
     principal(f, "buyer", &buyer);
     struct market_line_req line = {.product_id = pid, .qty = 1};
-    struct market_order_req req = {.buyer_user_id = buyer.user_id, .delivery_node_id = point,
-                                   .lines = &line, .nlines = 1};
+    struct market_order_req req = {
+        .buyer_user_id = buyer.user_id, .delivery_node_id = point, .lines = &line, .nlines = 1};
     struct market_order o;
-    if (market_order_place(f->st, &f->op, &req, &a, &o, &e))
-        fail_msg("order: %s", e.msg);
-    assert_int_equal(market_order_transition(f->st, &f->op, o.id, MARKET_CONFIRMED, NULL, 0, &e), 0);
+    if (market_order_place(f->st, &f->op, &req, &a, &o, &e)) fail_msg("order: %s", e.msg);
+    assert_int_equal(market_order_transition(f->st, &f->op, o.id, MARKET_CONFIRMED, NULL, 0, &e),
+                     0);
     arena_release(&a);
     return o.id;
 }
@@ -603,8 +591,7 @@ static void test_urgent_insertion(void **state)
     int64_t day0 = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     for (size_t r = 0; r < p.n_routes; r++) {
         const struct logistics_route *rt = &p.routes[r];
-        if (rt->id != rid)
-            continue;
+        if (rt->id != rid) continue;
         assert_int_equal(rt->stops[0].kind, LOGISTICS_STOP_START);
         assert_int_equal(rt->stops[rt->n_stops - 1].kind, LOGISTICS_STOP_END);
         assert_true(rt->stops[rt->n_stops - 1].arrive_ms <=
@@ -613,8 +600,7 @@ static void test_urgent_insertion(void **state)
             const struct logistics_stop *s = &rt->stops[q];
             assert_int_equal(s->seq, (int)q);
             assert_true(s->load_g <= rt->vehicle.capacity_g);
-            if (q)
-                assert_true(s->arrive_ms >= rt->stops[q - 1].depart_ms);
+            if (q) assert_true(s->arrive_ms >= rt->stops[q - 1].depart_ms);
             for (size_t i = 0; i < s->n_items; i++)
                 if (s->items[i].order_id == order && !s->items[i].load) {
                     assert_int_equal(s->id, sid);
@@ -633,8 +619,10 @@ static void test_siting(void **state)
     struct err e = {0};
     struct strbuf sb;
     strbuf_init(&sb, 0);
-    struct logistics_site_req req = {.p = 3, .candidates_nodes = true,
-                                     .candidates_villages = true, .coverage_km = 8,
+    struct logistics_site_req req = {.p = 3,
+                                     .candidates_nodes = true,
+                                     .candidates_villages = true,
+                                     .coverage_km = 8,
                                      .time_limit_s = 2};
     int64_t id = 0;
     assert_int_equal(logistics_site_analyse(f->st, &f->driver, &req, &id, &sb, &e), ERR_PERM);

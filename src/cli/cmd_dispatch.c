@@ -17,12 +17,11 @@
 
 static void help(FILE *to)
 {
-    fprintf(to,
-            "usage: ruralink dispatch --db PATH --date YYYY-MM-DD --depot NODE_ID\n"
-            "                         [--time-limit S] [--county ID] [--seed N]\n\n"
-            "Plan a day's deliveries (confirmed and packed orders) and pickups\n"
-            "(open consignments of the date) for the depot's vehicles, store the\n"
-            "plan as a draft and print its KPIs as JSON. Default time limit 10 s.\n");
+    fprintf(to, "usage: ruralink dispatch --db PATH --date YYYY-MM-DD --depot NODE_ID\n"
+                "                         [--time-limit S] [--county ID] [--seed N]\n\n"
+                "Plan a day's deliveries (confirmed and packed orders) and pickups\n"
+                "(open consignments of the date) for the depot's vehicles, store the\n"
+                "plan as a draft and print its KPIs as JSON. Default time limit 10 s.\n");
 }
 
 int cli_dispatch(int argc, char **argv)
@@ -101,8 +100,7 @@ int cli_dispatch(int argc, char **argv)
     int rc = logistics_dispatch(NULL, st, &sys, &req, &id, &e);
     struct logistics_plan p;
     logistics_plan_init(&p);
-    if (!rc)
-        rc = logistics_plan_get(st, &sys, id, &p, &e);
+    if (!rc) rc = logistics_plan_get(st, &sys, id, &p, &e);
     store_close(st);
     if (rc) {
         logistics_plan_release(&p);
@@ -117,7 +115,8 @@ int cli_dispatch(int argc, char **argv)
     struct json_object *un = NULL;
     json_object_object_get_ex(full, "unassigned", &un);
     json_object_object_add(o, "unassigned", json_object_get(un));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    puts(json_object_to_json_string_ext(o,
+                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(o);
     json_object_put(full);
     logistics_plan_release(&p);

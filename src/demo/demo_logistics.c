@@ -16,8 +16,7 @@
 static int64_t hub_of(const struct county_network *net, enum county_node_kind kind)
 {
     for (size_t i = 0; i < net->n_nodes; i++)
-        if (net->nodes[i].kind == kind)
-            return net->nodes[i].id;
+        if (net->nodes[i].kind == kind) return net->nodes[i].id;
     return 0;
 }
 
@@ -27,8 +26,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     demo_rng_init(&r, ctx->seed, "logistics");
     const struct county_network *net = &ctx->net;
     int64_t hub = hub_of(net, COUNTY_NODE_HUB), cold = hub_of(net, COUNTY_NODE_COLD_STORE);
-    if (!hub)
-        return err_set(e, ERR_INTERNAL, "the demo county has no hub");
+    if (!hub) return err_set(e, ERR_INTERNAL, "the demo county has no hub");
     /* The demo has one user per role (tests/test_demo.c): the driver drives
     ** the first vehicle; more drivers are added through the user API. */
     int64_t driver = ctx->users[AUTH_ROLE_DRIVER].user_id;
@@ -51,8 +49,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         snprintf(v.plate, sizeof v.plate, "黔H·%c%05d", letters[demo_rng_range(&r, 0, 23)],
                  (int)demo_rng_range(&r, 10000, 99999));
         int rc = logistics_vehicle_create(ctx->st, &ctx->sys, &v, e);
-        if (rc)
-            return err_prefix(e, "vehicle %d: ", k + 1);
+        if (rc) return err_prefix(e, "vehicle %d: ", k + 1);
     }
     /* Today's consignments (local date, UTC+8). */
     int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
@@ -62,11 +59,16 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         int64_t kg;
         enum logistics_storage s;
     } goods[] = {
-        {"猕猴桃 kiwifruit", 180, LOGISTICS_AMBIENT},  {"茶叶 tea", 60, LOGISTICS_AMBIENT},
-        {"土豆 potatoes", 400, LOGISTICS_AMBIENT},     {"蜂蜜 honey", 90, LOGISTICS_AMBIENT},
-        {"香菇 mushrooms", 120, LOGISTICS_AMBIENT},    {"辣椒 chillies", 150, LOGISTICS_AMBIENT},
-        {"杨梅 bayberries", 80, LOGISTICS_CHILLED},    {"鲜奶 fresh milk", 150, LOGISTICS_CHILLED},
-        {"冻腊肉 frozen bacon", 70, LOGISTICS_FROZEN}, {"玉米 maize (bulk)", 5000, LOGISTICS_AMBIENT},
+        {"猕猴桃 kiwifruit", 180, LOGISTICS_AMBIENT},
+        {"茶叶 tea", 60, LOGISTICS_AMBIENT},
+        {"土豆 potatoes", 400, LOGISTICS_AMBIENT},
+        {"蜂蜜 honey", 90, LOGISTICS_AMBIENT},
+        {"香菇 mushrooms", 120, LOGISTICS_AMBIENT},
+        {"辣椒 chillies", 150, LOGISTICS_AMBIENT},
+        {"杨梅 bayberries", 80, LOGISTICS_CHILLED},
+        {"鲜奶 fresh milk", 150, LOGISTICS_CHILLED},
+        {"冻腊肉 frozen bacon", 70, LOGISTICS_FROZEN},
+        {"玉米 maize (bulk)", 5000, LOGISTICS_AMBIENT},
     };
     for (size_t k = 0; k < RL_ARRAY_LEN(goods) && net->n_villages; k++) {
         const struct county_village *v =
@@ -81,8 +83,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         };
         snprintf(c.description, sizeof c.description, "%s", goods[k].what);
         int rc = logistics_consignment_create(ctx->st, &ctx->sys, &c, e);
-        if (rc)
-            return err_prefix(e, "consignment %zu: ", k + 1);
+        if (rc) return err_prefix(e, "consignment %zu: ", k + 1);
     }
     return 0;
 }

@@ -45,30 +45,26 @@ static void resp_rule(struct http_resp *w, struct err *e)
 
 static int parse_date(const char *s, int64_t *out, struct err *e)
 {
-    if (!s || time_parse_date(s, out))
-        return err_set(e, ERR_INVAL, "date must be YYYY-MM-DD");
+    if (!s || time_parse_date(s, out)) return err_set(e, ERR_INVAL, "date must be YYYY-MM-DD");
     return 0;
 }
 
 /* ---------------------------------------------------------------- fleet */
 
 static const char *const VEHICLE_KEYS[] = {
-    "plate",         "depot_node_id",     "capacity_g",     "capacity_ml",
-    "refrigerated",  "temp_class",        "cost_per_km_fen", "cost_per_hour_fen",
-    "fixed_cost_fen", "shift_start_min",  "shift_end_min",  "co2_g_per_km",
-    "driver_user_id", "active",           NULL};
+    "plate",         "depot_node_id",   "capacity_g",        "capacity_ml",    "refrigerated",
+    "temp_class",    "cost_per_km_fen", "cost_per_hour_fen", "fixed_cost_fen", "shift_start_min",
+    "shift_end_min", "co2_g_per_km",    "driver_user_id",    "active",         NULL};
 
 /* Apply the body's fields onto v; required: all create fields. */
 static int vehicle_from_body(struct json_object *o, struct logistics_vehicle *v, bool create,
                              struct err *e)
 {
     int rc = rjson_only_keys(o, VEHICLE_KEYS, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const char *s;
     if ((rc = rjson_get_str(o, "plate", create, &s, e)) == 0) {
-        if (strlen(s) >= sizeof v->plate)
-            return err_set(e, ERR_INVAL, "field 'plate' is too long");
+        if (strlen(s) >= sizeof v->plate) return err_set(e, ERR_INVAL, "field 'plate' is too long");
         snprintf(v->plate, sizeof v->plate, "%s", s);
     } else if (rc != ERR_NOTFOUND)
         return rc;
@@ -106,7 +102,8 @@ static int vehicle_from_body(struct json_object *o, struct logistics_vehicle *v,
         return rc;
     if ((rc = rjson_get_str(o, "temp_class", false, &s, e)) == 0) {
         if (logistics_temp_parse(s, &v->temp))
-            return err_set(e, ERR_INVAL, "field 'temp_class' must be none, chilled, frozen or multi");
+            return err_set(e, ERR_INVAL,
+                           "field 'temp_class' must be none, chilled, frozen or multi");
     } else if (rc != ERR_NOTFOUND)
         return rc;
     if ((rc = rjson_get_bool(o, "active", false, &b, e)) == 0)
@@ -147,8 +144,8 @@ static void h_vehicle_create(struct app *app, struct http_req *req, struct http_
         http_resp_err(w, &e);
         return;
     }
-    struct logistics_vehicle v = {.shift_start_min = 7 * 60, .shift_end_min = 19 * 60,
-                                  .active = true};
+    struct logistics_vehicle v = {
+        .shift_start_min = 7 * 60, .shift_end_min = 19 * 60, .active = true};
     int rc = vehicle_from_body(body, &v, true, &e);
     json_object_put(body);
     if (rc) {
@@ -243,8 +240,7 @@ static void h_travel_put(struct app *app, struct http_req *req, struct http_resp
         rc = 0;
     if (!rc && (rc = rjson_get_bool(body, "use_matrix", false, &c.use_matrix, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "road_class", false, &road, &e)) == ERR_NOTFOUND)
-        rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "road_class", false, &road, &e)) == ERR_NOTFOUND) rc = 0;
     if (!rc && road && geo_road_class_parse(road, &c.road))
         rc = err_set(&e, ERR_INVAL, "field 'road_class' is unknown");
     json_object_put(body);
@@ -328,29 +324,25 @@ static void h_cons_create(struct app *app, struct http_req *req, struct http_res
         http_resp_err(w, &e);
         return;
     }
-    static const char *const keys[] = {"village_id", "from_node_id", "to_node_id", "date",
-                                       "weight_g", "volume_ml", "storage", "description", NULL};
+    static const char *const keys[] = {"village_id", "from_node_id", "to_node_id",
+                                       "date",       "weight_g",     "volume_ml",
+                                       "storage",    "description",  NULL};
     struct logistics_consignment c = {0};
     const char *date = NULL, *storage = NULL, *desc = NULL;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc)
-        rc = rjson_get_i64(body, "village_id", true, &c.village_id, &e);
-    if (!rc)
-        rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc)
-        rc = rjson_get_i64(body, "weight_g", true, &c.weight_g, &e);
-    if (!rc && (rc = rjson_get_i64(body, "from_node_id", false, &c.from_node_id, &e)) == ERR_NOTFOUND)
+    if (!rc) rc = rjson_get_i64(body, "village_id", true, &c.village_id, &e);
+    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc) rc = rjson_get_i64(body, "weight_g", true, &c.weight_g, &e);
+    if (!rc &&
+        (rc = rjson_get_i64(body, "from_node_id", false, &c.from_node_id, &e)) == ERR_NOTFOUND)
         rc = 0;
     if (!rc && (rc = rjson_get_i64(body, "to_node_id", false, &c.to_node_id, &e)) == ERR_NOTFOUND)
         rc = 0;
     if (!rc && (rc = rjson_get_i64(body, "volume_ml", false, &c.volume_ml, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "storage", false, &storage, &e)) == ERR_NOTFOUND)
-        rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "description", false, &desc, &e)) == ERR_NOTFOUND)
-        rc = 0;
-    if (!rc)
-        rc = parse_date(date, &c.date_ms, &e);
+    if (!rc && (rc = rjson_get_str(body, "storage", false, &storage, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "description", false, &desc, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc) rc = parse_date(date, &c.date_ms, &e);
     if (!rc && storage) {
         rc = err_set(&e, ERR_INVAL, "field 'storage' must be ambient, chilled or frozen");
         for (int i = 0; i < 3; i++)
@@ -407,10 +399,9 @@ static int dj_run(void *arg, struct jobs_ctx *ctx, struct strbuf *result, struct
     dj->req.name = dj->name;
     int64_t id = 0;
     int rc = logistics_dispatch(dj->app->logistics, dj->app->store, &dj->who, &dj->req, &id, e);
-    if (rc)
-        return rc;
-    return strbuf_addf(result, "{\"plan_id\":%lld,\"href\":\"/api/v1/plans/%lld\"}",
-                       (long long)id, (long long)id);
+    if (rc) return rc;
+    return strbuf_addf(result, "{\"plan_id\":%lld,\"href\":\"/api/v1/plans/%lld\"}", (long long)id,
+                       (long long)id);
 }
 
 static void plan_answer(struct app *app, struct http_req *req, struct http_resp *w, int64_t id,
@@ -426,8 +417,7 @@ static void plan_answer(struct app *app, struct http_req *req, struct http_resp 
     }
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/plans/%lld", (long long)id);
-    if (status == 201)
-        http_resp_header(w, "Location", loc);
+    if (status == 201) http_resp_header(w, "Location", loc);
     http_resp_json(w, status, logistics_plan_to_json(&p, true));
     logistics_plan_release(&p);
 }
@@ -440,8 +430,8 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
         http_resp_err(w, &e);
         return;
     }
-    static const char *const keys[] = {"date", "depot_node_id", "time_limit_s", "seed", "name",
-                                       NULL};
+    static const char *const keys[] = {"date", "depot_node_id", "time_limit_s",
+                                       "seed", "name",          NULL};
     struct dispatch_job *dj = xcalloc(1, sizeof *dj);
     dj->app = app;
     dj->who = req->who;
@@ -450,41 +440,38 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
     const char *date = NULL, *name = NULL;
     int64_t seed = 1;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc)
-        rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc)
-        rc = rjson_get_i64(body, "depot_node_id", true, &dj->req.depot_node_id, &e);
+    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc) rc = rjson_get_i64(body, "depot_node_id", true, &dj->req.depot_node_id, &e);
     if (!rc && (rc = rjson_get_double(body, "time_limit_s", false, &dj->req.params.time_limit_s,
                                       &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_i64(body, "seed", false, &seed, &e)) == ERR_NOTFOUND)
-        rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND)
-        rc = 0;
-    if (!rc)
-        rc = parse_date(date, &dj->req.date_ms, &e);
+    if (!rc && (rc = rjson_get_i64(body, "seed", false, &seed, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc) rc = parse_date(date, &dj->req.date_ms, &e);
     if (!rc && !(dj->req.params.time_limit_s > 0 &&
                  dj->req.params.time_limit_s <= LOGISTICS_TIME_LIMIT_MAX_S))
         rc = err_set(&e, ERR_INVAL, "time_limit_s must be in (0, %g]", LOGISTICS_TIME_LIMIT_MAX_S);
     if (!rc && name && (strlen(name) >= sizeof dj->name || !utf8_valid(name, strlen(name))))
         rc = err_set(&e, ERR_INVAL, "field 'name' is too long");
-    if (!rc && name)
-        snprintf(dj->name, sizeof dj->name, "%s", name);
+    if (!rc && name) snprintf(dj->name, sizeof dj->name, "%s", name);
     dj->req.params.seed = (uint64_t)seed;
     json_object_put(body);
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR)
         rc = err_set(&e, ERR_PERM, "only admins and operators dispatch");
-    if (!rc && !app->jobs)
-        rc = err_set(&e, ERR_BUSY, "this server runs no job workers");
+    if (!rc && !app->jobs) rc = err_set(&e, ERR_BUSY, "this server runs no job workers");
     if (rc) {
         free(dj);
         http_resp_err(w, &e);
         return;
     }
     double limit = dj->req.params.time_limit_s;
-    struct jobs_spec spec = {.kind = "dispatch", .county_id = req->who.county_id,
-                             .owner_user_id = req->who.user_id, .time_limit_s = limit,
-                             .fn = dj_run, .arg = dj, .free_arg = free};
+    struct jobs_spec spec = {.kind = "dispatch",
+                             .county_id = req->who.county_id,
+                             .owner_user_id = req->who.user_id,
+                             .time_limit_s = limit,
+                             .fn = dj_run,
+                             .arg = dj,
+                             .free_arg = free};
     uint64_t jid;
     if (jobs_submit(app->jobs, &spec, &jid, &e)) {
         free(dj);
@@ -565,7 +552,8 @@ static void h_plan_kpis(struct app *app, struct http_req *req, struct http_resp 
     int64_t id;
     struct logistics_plan p;
     logistics_plan_init(&p);
-    if (http_param_id(req, "id", &id, &e) || logistics_plan_get(app->store, &req->who, id, &p, &e)) {
+    if (http_param_id(req, "id", &id, &e) ||
+        logistics_plan_get(app->store, &req->who, id, &p, &e)) {
         logistics_plan_release(&p);
         http_resp_err(w, &e);
         return;
@@ -606,7 +594,8 @@ static void h_plan_approve(struct app *app, struct http_req *req, struct http_re
 {
     struct err e = {0};
     int64_t id;
-    if (http_param_id(req, "id", &id, &e) || logistics_plan_approve(app->store, &req->who, id, &e)) {
+    if (http_param_id(req, "id", &id, &e) ||
+        logistics_plan_approve(app->store, &req->who, id, &e)) {
         http_resp_err(w, &e);
         return;
     }
@@ -625,16 +614,11 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
     const char *date = NULL, *name = NULL;
     int64_t depot = 0, date_ms = 0;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc)
-        rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc)
-        rc = rjson_get_i64(body, "depot_node_id", true, &depot, &e);
-    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND)
-        rc = 0;
-    if (!rc)
-        rc = rjson_get_array(body, "routes", true, &routes, &e);
-    if (!rc)
-        rc = parse_date(date, &date_ms, &e);
+    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc) rc = rjson_get_i64(body, "depot_node_id", true, &depot, &e);
+    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc) rc = rjson_get_array(body, "routes", true, &routes, &e);
+    if (!rc) rc = parse_date(date, &date_ms, &e);
     size_t n = rc ? 0 : json_object_array_length(routes);
     if (!rc && (n == 0 || n > LOGISTICS_MAX_VEHICLES))
         rc = err_set(&e, ERR_INVAL, "field 'routes' must hold 1 to %d routes",
@@ -677,8 +661,8 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
         return;
     }
     int64_t id = 0;
-    rc = logistics_baseline_import(app->logistics, app->store, &req->who, date_ms, depot,
-                                   name_copy, fr, n, &id, &e);
+    rc = logistics_baseline_import(app->logistics, app->store, &req->who, date_ms, depot, name_copy,
+                                   fr, n, &id, &e);
     free(fr);
     if (rc) {
         resp_rule(w, &e);

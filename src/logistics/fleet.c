@@ -28,12 +28,11 @@ int logistics_vehicle_check(const struct logistics_vehicle *v, struct err *e)
     if ((unsigned)v->temp >= LOGISTICS_TEMP_COUNT)
         return err_set(e, ERR_INVAL, "field 'temp_class' is unknown");
     if (v->cost_per_km_fen < 0 || v->cost_per_km_fen > 1000000 || v->cost_per_hour_fen < 0 ||
-        v->cost_per_hour_fen > 10000000 || v->fixed_cost_fen < 0 ||
-        v->fixed_cost_fen > 100000000)
+        v->cost_per_hour_fen > 10000000 || v->fixed_cost_fen < 0 || v->fixed_cost_fen > 100000000)
         return err_set(e, ERR_INVAL, "costs must be >= 0 and within limits");
-    if (v->shift_start_min < 0 || v->shift_end_min > 1440 ||
-        v->shift_start_min >= v->shift_end_min)
-        return err_set(e, ERR_INVAL, "shift must satisfy 0 <= shift_start_min < shift_end_min <= 1440");
+    if (v->shift_start_min < 0 || v->shift_end_min > 1440 || v->shift_start_min >= v->shift_end_min)
+        return err_set(e, ERR_INVAL,
+                       "shift must satisfy 0 <= shift_start_min < shift_end_min <= 1440");
     if (v->co2_g_per_km < 0 || v->co2_g_per_km > 100000)
         return err_set(e, ERR_INVAL, "field 'co2_g_per_km' must be in 0..100000");
     if (v->driver_user_id < 0)
@@ -58,8 +57,7 @@ static int check_refs(struct store *st, const struct auth_principal *who,
             return err_set(e, ERR_INVAL, "driver %lld does not exist in this county",
                            (long long)v->driver_user_id);
         if (u.role != AUTH_ROLE_DRIVER)
-            return err_set(e, ERR_INVAL, "user %lld is not a driver",
-                           (long long)v->driver_user_id);
+            return err_set(e, ERR_INVAL, "user %lld is not a driver", (long long)v->driver_user_id);
     }
     return 0;
 }
@@ -130,44 +128,42 @@ static int vehicle_write(struct store_conn *c, void *arg, struct err *e)
                            "co2_g_per_km = ?, driver_user_id = ?, active = ?, updated_ms = ? "
                            "WHERE county_id = ? AND id = ?",
                            &s, e);
-        if (rc)
-            return rc;
+        if (rc) return rc;
         int i = bind_vehicle(s, v, 1);
         store_bind_i64(s, i++, now);
         store_bind_i64(s, i++, w->who->county_id);
         store_bind_i64(s, i, v->id);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
+        if ((rc = store_step(s, e)) < 0) return rc;
         if (store_changes(c) == 0)
             return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)v->id);
         v->updated_ms = now;
     } else {
-        rc = store_prepare(c,
-                           "INSERT INTO lg_vehicles (plate, depot_node_id, capacity_g, capacity_ml, "
-                           "temp, cost_per_km_fen, cost_per_hour_fen, fixed_cost_fen, "
-                           "shift_start_min, shift_end_min, co2_g_per_km, driver_user_id, active, "
-                           "county_id, created_ms, updated_ms) VALUES "
-                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                           &s, e);
-        if (rc)
-            return rc;
+        rc =
+            store_prepare(c,
+                          "INSERT INTO lg_vehicles (plate, depot_node_id, capacity_g, capacity_ml, "
+                          "temp, cost_per_km_fen, cost_per_hour_fen, fixed_cost_fen, "
+                          "shift_start_min, shift_end_min, co2_g_per_km, driver_user_id, active, "
+                          "county_id, created_ms, updated_ms) VALUES "
+                          "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                          &s, e);
+        if (rc) return rc;
         int i = bind_vehicle(s, v, 1);
         store_bind_i64(s, i++, w->who->county_id);
         store_bind_i64(s, i++, now);
         store_bind_i64(s, i, now);
         if ((rc = store_step(s, e)) != STORE_ROW)
-            return rc < 0 ? (rc == ERR_EXISTS ? err_set(e, ERR_EXISTS, "plate '%s' is taken",
-                                                        v->plate)
-                                              : rc)
-                          : err_set(e, ERR_DB, "insert returned no id");
+            return rc < 0
+                       ? (rc == ERR_EXISTS ? err_set(e, ERR_EXISTS, "plate '%s' is taken", v->plate)
+                                           : rc)
+                       : err_set(e, ERR_DB, "insert returned no id");
         v->id = store_col_i64(s, 0);
         v->created_ms = v->updated_ms = now;
         store_step(s, e);
     }
     v->county_id = w->who->county_id;
     struct json_object *j = logistics__vehicle_json(v);
-    rc = logistics__audit(c, w->who, w->update ? "vehicle.update" : "vehicle.create",
-                          "vehicle", v->id, rjson_str(j, NULL), e);
+    rc = logistics__audit(c, w->who, w->update ? "vehicle.update" : "vehicle.create", "vehicle",
+                          v->id, rjson_str(j, NULL), e);
     json_object_put(j);
     return rc;
 }
@@ -176,16 +172,12 @@ static int vehicle_put(struct store *st, const struct auth_principal *who,
                        struct logistics_vehicle *v, bool update, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (!rc)
-        rc = logistics_vehicle_check(v, e);
-    if (!rc)
-        rc = check_refs(st, who, v, e);
-    if (rc)
-        return rc;
+    if (!rc) rc = logistics_vehicle_check(v, e);
+    if (!rc) rc = check_refs(st, who, v, e);
+    if (rc) return rc;
     struct vw w = {who, v, update};
     rc = store_write(st, vehicle_write, &w, e);
-    if (rc == ERR_EXISTS)
-        err_set(e, ERR_EXISTS, "plate '%s' is taken", v->plate);
+    if (rc == ERR_EXISTS) err_set(e, ERR_EXISTS, "plate '%s' is taken", v->plate);
     return rc;
 }
 
@@ -220,8 +212,7 @@ static int vehicle_read(struct store_conn *c, void *arg, struct err *e)
              VCOLS);
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, r->who->county_id);
     store_bind_i64(s, 2, r->id);
     store_bind_i64(s, 3, r->id);
@@ -243,16 +234,12 @@ static bool may_read_fleet(const struct auth_principal *who)
 int logistics_vehicle_get(struct store *st, const struct auth_principal *who, int64_t id,
                           struct logistics_vehicle *out, struct err *e)
 {
-    if (!may_read_fleet(who))
-        return err_set(e, ERR_PERM, "not allowed to read the fleet");
-    if (id <= 0)
-        return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
+    if (!may_read_fleet(who)) return err_set(e, ERR_PERM, "not allowed to read the fleet");
+    if (id <= 0) return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
     struct vr r = {.who = who, .id = id, .inactive = true};
     int rc = store_read(st, vehicle_read, &r, e);
-    if (!rc && r.n == 0)
-        rc = err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
-    if (!rc)
-        *out = r.out[0];
+    if (!rc && r.n == 0) rc = err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
+    if (!rc) *out = r.out[0];
     free(r.out);
     return rc;
 }
@@ -261,8 +248,7 @@ int logistics_vehicle_list(struct store *st, const struct auth_principal *who,
                            int64_t depot_node_id, bool include_inactive,
                            struct logistics_vehicle **out, size_t *n, struct err *e)
 {
-    if (!may_read_fleet(who))
-        return err_set(e, ERR_PERM, "not allowed to read the fleet");
+    if (!may_read_fleet(who)) return err_set(e, ERR_PERM, "not allowed to read the fleet");
     struct vr r = {.who = who, .depot = depot_node_id, .inactive = include_inactive};
     int rc = store_read(st, vehicle_read, &r, e);
     if (rc) {
@@ -292,8 +278,7 @@ static int cons_write(struct store_conn *c, void *arg, struct err *e)
                            "to_node_id, date_ms, weight_g, volume_ml, storage, description, "
                            "status, created_ms) VALUES (?,?,?,?,?,?,?,?,?,'open',?) RETURNING id",
                            &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, w->who->county_id);
     store_bind_i64(s, 2, k->village_id);
     store_bind_i64(s, 3, k->from_node_id);
@@ -321,8 +306,7 @@ int logistics_consignment_create(struct store *st, const struct auth_principal *
                                  struct logistics_consignment *c, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (c->weight_g <= 0 || c->weight_g > INT64_C(100000000))
         return err_set(e, ERR_INVAL, "field 'weight_g' must be in 1..100000000");
     if (c->volume_ml < 0 || c->volume_ml > INT64_C(1000000000))
@@ -371,8 +355,7 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
                            "FROM lg_consignments WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
                            "ORDER BY id",
                            &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, r->who->county_id);
     store_bind_i64(s, 2, r->date_ms);
     store_bind_i64(s, 3, r->date_ms);
@@ -396,9 +379,8 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
-int logistics_consignment_list(struct store *st, const struct auth_principal *who,
-                               int64_t date_ms, struct logistics_consignment **out, size_t *n,
-                               struct err *e)
+int logistics_consignment_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+                               struct logistics_consignment **out, size_t *n, struct err *e)
 {
     if (!logistics__reads_county(who))
         return err_set(e, ERR_PERM, "only staff and auditors read consignments");

@@ -67,8 +67,7 @@ static struct json_object *stop_json(const struct logistics_stop *s, int64_t del
     json_object_object_add(o, "load_g", json_object_new_int64(s->load_g));
     json_object_object_add(o, "load_ml", json_object_new_int64(s->load_ml));
     json_object_object_add(o, "status", json_object_new_string(s->status));
-    if (s->actual_ms)
-        json_object_object_add(o, "actual", rjson_new_time(s->actual_ms));
+    if (s->actual_ms) json_object_object_add(o, "actual", rjson_new_time(s->actual_ms));
     if (s->fail_reason && s->fail_reason[0])
         json_object_object_add(o, "fail_reason", json_object_new_string(s->fail_reason));
     struct json_object *items = json_object_new_array();
@@ -96,7 +95,8 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
     json_object_object_add(o, "id", json_object_new_int64(p->id));
     json_object_object_add(o, "kind", json_object_new_string(p->kind));
     json_object_object_add(o, "name", json_object_new_string(p->name));
-    json_object_object_add(o, "status", json_object_new_string(logistics_plan_status_name(p->status)));
+    json_object_object_add(o, "status",
+                           json_object_new_string(logistics_plan_status_name(p->status)));
     char day[32];
     time_fmt_rfc3339(p->date_ms, day);
     day[10] = 0;
@@ -104,15 +104,13 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
     json_object_object_add(o, "depot_node_id", json_object_new_int64(p->depot_node_id));
     json_object_object_add(o, "solve_s", rjson_new_double(p->solve_s, 4));
     json_object_object_add(o, "created_by", json_object_new_int64(p->created_by));
-    if (p->created_ms)
-        json_object_object_add(o, "created", rjson_new_time(p->created_ms));
+    if (p->created_ms) json_object_object_add(o, "created", rjson_new_time(p->created_ms));
     if (p->approved_ms) {
         json_object_object_add(o, "approved_by", json_object_new_int64(p->approved_by));
         json_object_object_add(o, "approved", rjson_new_time(p->approved_ms));
     }
     json_object_object_add(o, "kpis", logistics_kpis_to_json(&p->kpis));
-    if (!with_routes)
-        return o;
+    if (!with_routes) return o;
     struct json_object *routes = json_object_new_array();
     for (size_t r = 0; r < p->n_routes; r++) {
         const struct logistics_route *rt = &p->routes[r];
@@ -133,8 +131,7 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
     for (size_t i = 0; i < p->n_unassigned; i++) {
         const struct logistics_unassigned *u = &p->unassigned[i];
         struct json_object *j = json_object_new_object();
-        if (u->order_id)
-            json_object_object_add(j, "order_id", json_object_new_int64(u->order_id));
+        if (u->order_id) json_object_object_add(j, "order_id", json_object_new_int64(u->order_id));
         if (u->consignment_id)
             json_object_object_add(j, "consignment_id", json_object_new_int64(u->consignment_id));
         json_object_object_add(j, "node_id", json_object_new_int64(u->node_id));
@@ -153,26 +150,27 @@ struct json_object *logistics_compare_json(const struct logistics_plan *a,
     json_object_object_add(o, "a", logistics_plan_to_json(a, false));
     json_object_object_add(o, "b", logistics_plan_to_json(b, false));
     struct json_object *d = json_object_new_object();
-    const int64_t av[] = {a->kpis.distance_m, a->kpis.driving_s, a->kpis.duration_s,
-                          a->kpis.cost_fen,   a->kpis.co2_g,     a->kpis.load_permille,
-                          a->kpis.villages_served, a->kpis.lateness_s,
-                          a->kpis.chilled_transit_min, a->kpis.orders_served, a->kpis.routes};
-    const int64_t bv[] = {b->kpis.distance_m, b->kpis.driving_s, b->kpis.duration_s,
-                          b->kpis.cost_fen,   b->kpis.co2_g,     b->kpis.load_permille,
-                          b->kpis.villages_served, b->kpis.lateness_s,
-                          b->kpis.chilled_transit_min, b->kpis.orders_served, b->kpis.routes};
-    static const char *const names[] = {"distance_m", "driving_s", "duration_s", "cost_fen",
-                                        "co2_g", "load_permille", "villages_served",
-                                        "lateness_s", "chilled_transit_min", "orders_served",
-                                        "routes"};
+    const int64_t av[] = {a->kpis.distance_m,      a->kpis.driving_s,  a->kpis.duration_s,
+                          a->kpis.cost_fen,        a->kpis.co2_g,      a->kpis.load_permille,
+                          a->kpis.villages_served, a->kpis.lateness_s, a->kpis.chilled_transit_min,
+                          a->kpis.orders_served,   a->kpis.routes};
+    const int64_t bv[] = {b->kpis.distance_m,      b->kpis.driving_s,  b->kpis.duration_s,
+                          b->kpis.cost_fen,        b->kpis.co2_g,      b->kpis.load_permille,
+                          b->kpis.villages_served, b->kpis.lateness_s, b->kpis.chilled_transit_min,
+                          b->kpis.orders_served,   b->kpis.routes};
+    static const char *const names[] = {"distance_m",      "driving_s",  "duration_s",
+                                        "cost_fen",        "co2_g",      "load_permille",
+                                        "villages_served", "lateness_s", "chilled_transit_min",
+                                        "orders_served",   "routes"};
     for (size_t i = 0; i < RL_ARRAY_LEN(names); i++) {
         struct json_object *j = json_object_new_object();
         json_object_object_add(j, "a", json_object_new_int64(av[i]));
         json_object_object_add(j, "b", json_object_new_int64(bv[i]));
         json_object_object_add(j, "diff", json_object_new_int64(bv[i] - av[i]));
         if (av[i])
-            json_object_object_add(j, "diff_pct",
-                                   rjson_new_double(100.0 * (double)(bv[i] - av[i]) / (double)av[i], 4));
+            json_object_object_add(
+                j, "diff_pct",
+                rjson_new_double(100.0 * (double)(bv[i] - av[i]) / (double)av[i], 4));
         json_object_object_add(d, names[i], j);
     }
     json_object_object_add(o, "kpis", d);

@@ -37,7 +37,7 @@
 #define LOGISTICS_PLATE_BUF 32
 #define LOGISTICS_TEXT_BUF 200
 #define LOGISTICS_MAX_VEHICLES 500
-#define LOGISTICS_MAX_WORK 20000       /* orders + consignments in one dispatch */
+#define LOGISTICS_MAX_WORK 20000 /* orders + consignments in one dispatch */
 #define LOGISTICS_TIME_LIMIT_MAX_S 600.0
 
 /* ---------------------------------------------------------------- handle */
@@ -67,14 +67,14 @@ int logistics_temp_parse(const char *s, enum logistics_temp *out);
 struct logistics_vehicle {
     int64_t id;
     int64_t county_id;
-    char plate[LOGISTICS_PLATE_BUF];  /* 1-31 bytes, unique in the county */
-    int64_t depot_node_id;            /* a node of the county */
-    int64_t capacity_g, capacity_ml;  /* > 0 */
-    enum logistics_temp temp;         /* NONE = not refrigerated */
+    char plate[LOGISTICS_PLATE_BUF]; /* 1-31 bytes, unique in the county */
+    int64_t depot_node_id;           /* a node of the county */
+    int64_t capacity_g, capacity_ml; /* > 0 */
+    enum logistics_temp temp;        /* NONE = not refrigerated */
     int64_t cost_per_km_fen, cost_per_hour_fen, fixed_cost_fen; /* >= 0 */
     int shift_start_min, shift_end_min; /* local day, 0 <= start < end <= 1440 */
-    int64_t co2_g_per_km;             /* >= 0 */
-    int64_t driver_user_id;           /* a user with role driver, or 0 */
+    int64_t co2_g_per_km;               /* >= 0 */
+    int64_t driver_user_id;             /* a user with role driver, or 0 */
     bool active;
     int64_t created_ms, updated_ms;
 };
@@ -105,12 +105,12 @@ struct logistics_matrix_pair {
 };
 
 struct logistics_travel_cfg {
-    double circuity;             /* 0 = the county's own factor */
-    enum geo_road_class road;    /* speed class of the county's typical road */
-    double speed_kmh;            /* 0 = the class's default speed */
-    bool use_matrix;             /* prefer the imported matrix where it has a pair */
-    int64_t version;             /* bumped by every change (output) */
-    int64_t matrix_pairs;        /* imported pairs (output) */
+    double circuity;          /* 0 = the county's own factor */
+    enum geo_road_class road; /* speed class of the county's typical road */
+    double speed_kmh;         /* 0 = the class's default speed */
+    bool use_matrix;          /* prefer the imported matrix where it has a pair */
+    int64_t version;          /* bumped by every change (output) */
+    int64_t matrix_pairs;     /* imported pairs (output) */
     /* For planning: the imported pairs sorted by (from, to), borrowed;
     ** logistics_dispatch loads them, other callers may pass their own. */
     const struct logistics_matrix_pair *pairs;
@@ -123,16 +123,16 @@ int logistics_travel_set(struct store *st, const struct auth_principal *who,
 /* Import a measured matrix: CSV with header from_node_id,to_node_id,dist_m,dur_s.
 ** Replaces the county's previous matrix and turns use_matrix on. All or
 ** nothing; errors name the line. *rows may be NULL. */
-int logistics_travel_import_csv(struct store *st, const struct auth_principal *who,
-                                const char *csv, size_t len, int64_t *rows, struct err *e);
+int logistics_travel_import_csv(struct store *st, const struct auth_principal *who, const char *csv,
+                                size_t len, int64_t *rows, struct err *e);
 
 /* ---------------------------------------------------------- consignments */
 
 enum logistics_storage { /* same order as market's storage classes */
-    LOGISTICS_AMBIENT = 0,
-    LOGISTICS_CHILLED,
-    LOGISTICS_FROZEN,
-    LOGISTICS_STORAGE_COUNT
+                         LOGISTICS_AMBIENT = 0,
+                         LOGISTICS_CHILLED,
+                         LOGISTICS_FROZEN,
+                         LOGISTICS_STORAGE_COUNT
 };
 
 /* Produce going up: from a village (its service point, or the village
@@ -141,21 +141,20 @@ struct logistics_consignment {
     int64_t id;
     int64_t county_id;
     int64_t village_id;
-    int64_t from_node_id;    /* 0 = the village's service point, or the village */
-    int64_t to_node_id;      /* 0 = the depot of the dispatch */
-    int64_t date_ms;         /* UTC midnight of the local date (time_parse_date) */
+    int64_t from_node_id;        /* 0 = the village's service point, or the village */
+    int64_t to_node_id;          /* 0 = the depot of the dispatch */
+    int64_t date_ms;             /* UTC midnight of the local date (time_parse_date) */
     int64_t weight_g, volume_ml; /* > 0 and >= 0 */
     enum logistics_storage storage;
     char description[LOGISTICS_TEXT_BUF];
-    char status[16];         /* "open", "planned", "picked_up", "delivered" */
+    char status[16]; /* "open", "planned", "picked_up", "delivered" */
     int64_t created_ms;
 };
 int logistics_consignment_create(struct store *st, const struct auth_principal *who,
                                  struct logistics_consignment *c, struct err *e);
 /* Consignments of a date (date_ms 0 = any). You own *out (free()). */
-int logistics_consignment_list(struct store *st, const struct auth_principal *who,
-                               int64_t date_ms, struct logistics_consignment **out, size_t *n,
-                               struct err *e);
+int logistics_consignment_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+                               struct logistics_consignment **out, size_t *n, struct err *e);
 
 /* ------------------------------------------------------------------ plans */
 
@@ -171,67 +170,67 @@ const char *logistics_stop_kind_name(enum logistics_stop_kind k);
 
 /* Goods handled at a stop. */
 struct logistics_item {
-    int64_t order_id;        /* a market order, or 0 */
-    int64_t consignment_id;  /* a consignment, or 0 */
-    bool load;               /* true: loaded here; false: unloaded here */
+    int64_t order_id;       /* a market order, or 0 */
+    int64_t consignment_id; /* a consignment, or 0 */
+    bool load;              /* true: loaded here; false: unloaded here */
     int64_t weight_g, volume_ml;
     enum logistics_storage storage;
-    const char *label;       /* short text for sheets */
+    const char *label; /* short text for sheets */
 };
 
 struct logistics_stop {
     int64_t id;
-    int seq;                 /* 0 = START, ascending */
+    int seq; /* 0 = START, ascending */
     enum logistics_stop_kind kind;
-    int64_t node_id;         /* 0 for an address */
-    int64_t village_id;      /* 0 when not in a village */
+    int64_t node_id;    /* 0 for an address */
+    int64_t village_id; /* 0 when not in a village */
     const char *name;
     struct geo_point loc;
-    int64_t arrive_ms, depart_ms;   /* planned (START: arrive = depart) */
-    int64_t tw_start_ms, tw_end_ms; /* service may start within */
-    int64_t leg_dist_m, leg_dur_s;  /* from the previous stop */
-    int64_t load_g, load_ml;        /* on board when leaving */
+    int64_t arrive_ms, depart_ms;     /* planned (START: arrive = depart) */
+    int64_t tw_start_ms, tw_end_ms;   /* service may start within */
+    int64_t leg_dist_m, leg_dur_s;    /* from the previous stop */
+    int64_t load_g, load_ml;          /* on board when leaving */
     int chilled_load, chilled_unload; /* chilled or frozen items loaded / unloaded */
     struct logistics_item *items;
     size_t n_items;
-    char proof_code[12];     /* for proof of delivery (QR on the sheet) */
-    char status[16];         /* "pending", "arrived", "delivered", "picked_up", "failed" */
-    int64_t actual_ms;       /* time of the last event, 0 = none */
+    char proof_code[12]; /* for proof of delivery (QR on the sheet) */
+    char status[16];     /* "pending", "arrived", "delivered", "picked_up", "failed" */
+    int64_t actual_ms;   /* time of the last event, 0 = none */
     const char *fail_reason;
 };
 
 struct logistics_route {
     int64_t id;
-    int seq;                 /* 1-based within the plan */
+    int seq;                          /* 1-based within the plan */
     struct logistics_vehicle vehicle; /* as planned (rates used by the KPIs) */
     int64_t driver_user_id;
     struct logistics_stop *stops;
     size_t n_stops;
-    int64_t delay_s;         /* tracking: current delay against the plan */
+    int64_t delay_s; /* tracking: current delay against the plan */
 };
 
 struct logistics_unassigned {
     int64_t order_id, consignment_id;
     int64_t node_id;
-    const char *reason;      /* "capacity", "time_window", "no_refrigerated_vehicle",
-                                "no_location", "fleet_capacity" (feasible alone but
-                                the fleet is full), "not_on_route" (baseline) */
+    const char *reason; /* "capacity", "time_window", "no_refrigerated_vehicle",
+                           "no_location", "fleet_capacity" (feasible alone but
+                           the fleet is full), "not_on_route" (baseline) */
     const char *detail;
 };
 
 struct logistics_kpis {
     int64_t routes;
-    int64_t stops;              /* task stops (not START/END) */
+    int64_t stops; /* task stops (not START/END) */
     int64_t orders_served, orders_unassigned;
     int64_t consignments_served, consignments_unassigned;
     int64_t villages_served;
     int64_t distance_m;
-    int64_t driving_s;          /* sum of legs */
-    int64_t duration_s;         /* sum of route durations (START to END) */
-    int64_t cost_fen;           /* fixed + per km x distance + per hour x duration */
+    int64_t driving_s;  /* sum of legs */
+    int64_t duration_s; /* sum of route durations (START to END) */
+    int64_t cost_fen;   /* fixed + per km x distance + per hour x duration */
     int64_t co2_g;
-    int64_t load_permille;      /* sum of peak loads / sum of capacities (weight), x1000 */
-    int64_t lateness_s;         /* sum over stops of arrival after window end */
+    int64_t load_permille;       /* sum of peak loads / sum of capacities (weight), x1000 */
+    int64_t lateness_s;          /* sum over stops of arrival after window end */
     int64_t chilled_transit_min; /* chilled/frozen item-minutes on board */
 };
 
@@ -247,10 +246,10 @@ const char *logistics_plan_status_name(enum logistics_plan_status s);
 struct logistics_plan {
     int64_t id;
     int64_t county_id;
-    char kind[16];           /* "dispatch" or "baseline" */
+    char kind[16]; /* "dispatch" or "baseline" */
     char name[LOGISTICS_TEXT_BUF];
     enum logistics_plan_status status;
-    int64_t date_ms;         /* UTC midnight of the local date */
+    int64_t date_ms; /* UTC midnight of the local date */
     int64_t depot_node_id;
     struct logistics_route *routes;
     size_t n_routes;
@@ -275,23 +274,23 @@ void logistics_kpis_compute(const struct logistics_plan *p, struct logistics_kpi
 ** to pick up. Built from the store by the dispatch service, or by hand
 ** (bench, tests). */
 struct logistics_work {
-    int64_t order_id;        /* delivery when set */
-    int64_t consignment_id;  /* pickup when set */
-    int64_t node_id;         /* where (0: loc) */
+    int64_t order_id;       /* delivery when set */
+    int64_t consignment_id; /* pickup when set */
+    int64_t node_id;        /* where (0: loc) */
     int64_t village_id;
     struct geo_point loc;
-    int64_t to_node_id;      /* pickups: destination (0 = depot) */
+    int64_t to_node_id; /* pickups: destination (0 = depot) */
     int64_t weight_g, volume_ml;
     enum logistics_storage storage;
     const char *label;
 };
 
 struct logistics_plan_params {
-    double time_limit_s;     /* <= 0: 10 s */
+    double time_limit_s; /* <= 0: 10 s */
     uint64_t seed;
-    int threads;             /* 0/1 = single-threaded */
-    int64_t service_stop_s;  /* per stop (default 300) */
-    int64_t service_item_s;  /* per item at a stop (default 30) */
+    int threads;            /* 0/1 = single-threaded */
+    int64_t service_stop_s; /* per stop (default 300) */
+    int64_t service_item_s; /* per item at a stop (default 30) */
     int (*progress)(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s);
     void *progress_arg;
 };
@@ -306,8 +305,8 @@ void logistics_plan_params_default(struct logistics_plan_params *prm);
 */
 int logistics_plan_build(const struct county_network *net,
                          const struct logistics_travel_cfg *travel, int64_t date_ms,
-                         int64_t depot_node_id, const struct logistics_vehicle *veh,
-                         size_t n_veh, const struct logistics_work *work, size_t n_work,
+                         int64_t depot_node_id, const struct logistics_vehicle *veh, size_t n_veh,
+                         const struct logistics_work *work, size_t n_work,
                          const struct logistics_plan_params *prm, struct logistics_plan *out,
                          struct err *e);
 
@@ -319,19 +318,18 @@ int logistics_plan_build(const struct county_network *net,
 ** are evaluated, not enforced (lateness and overloads show in the KPIs). */
 int logistics_plan_fixed(const struct county_network *net,
                          const struct logistics_travel_cfg *travel, int64_t date_ms,
-                         int64_t depot_node_id, const struct logistics_vehicle *veh,
-                         size_t n_veh, const struct logistics_work *work, size_t n_work,
-                         const int *route_vehicle, const int64_t *const *route_nodes,
-                         const size_t *route_len, size_t n_routes,
-                         const struct logistics_plan_params *prm, struct logistics_plan *out,
-                         struct err *e);
+                         int64_t depot_node_id, const struct logistics_vehicle *veh, size_t n_veh,
+                         const struct logistics_work *work, size_t n_work, const int *route_vehicle,
+                         const int64_t *const *route_nodes, const size_t *route_len,
+                         size_t n_routes, const struct logistics_plan_params *prm,
+                         struct logistics_plan *out, struct err *e);
 
 /* -------------------------------------------------------------- services */
 
 struct logistics_dispatch_req {
-    int64_t date_ms;         /* UTC midnight of the local date */
+    int64_t date_ms; /* UTC midnight of the local date */
     int64_t depot_node_id;
-    const char *name;        /* NULL = "dispatch <date>" */
+    const char *name; /* NULL = "dispatch <date>" */
     struct logistics_plan_params params;
 };
 
@@ -340,8 +338,7 @@ struct logistics_dispatch_req {
 ** not yet picked up), plan it with the depot's active vehicles, store the plan as a
 ** draft (consignments become "planned") and return its id. Staff only. */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
-                       const struct logistics_dispatch_req *req, int64_t *plan_id,
-                       struct err *e);
+                       const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e);
 
 /* Import a county's fixed routes as a baseline plan for the date:
 ** each route is a vehicle and its list of node ids. Stored like any plan. */
@@ -388,15 +385,15 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
 /* -------------------------------------------------------------- tracking */
 
 struct logistics_track_cfg {
-    int64_t late_after_s;    /* alert when a route runs later than this (default 1200) */
-    int64_t corridor_m;      /* alert when farther than this from the route (default 3000) */
+    int64_t late_after_s; /* alert when a route runs later than this (default 1200) */
+    int64_t corridor_m;   /* alert when farther than this from the route (default 3000) */
 };
 
 enum logistics_event {
     LOGISTICS_EV_ARRIVED = 0,
-    LOGISTICS_EV_DELIVERED,  /* needs the stop's proof code */
+    LOGISTICS_EV_DELIVERED, /* needs the stop's proof code */
     LOGISTICS_EV_PICKED_UP,
-    LOGISTICS_EV_FAILED,     /* needs a reason */
+    LOGISTICS_EV_FAILED, /* needs a reason */
     LOGISTICS_EV_COUNT
 };
 int logistics_event_parse(const char *s, enum logistics_event *out);
@@ -421,7 +418,7 @@ int logistics_track_event(struct store *st, const struct auth_principal *who, in
 
 struct logistics_alert {
     int64_t id, route_id;
-    char kind[16];           /* "late", "off_corridor" */
+    char kind[16]; /* "late", "off_corridor" */
     char detail[LOGISTICS_TEXT_BUF];
     bool open;
     int64_t ts_ms;
@@ -437,21 +434,21 @@ int logistics_alert_list(struct store *st, const struct auth_principal *who, int
 ** (vrp_solution_from_seqs); the cheapest feasible one is written (new stop,
 ** later stops re-timed), nothing else is re-planned. ERR_INFEASIBLE when no
 ** route can take it; *route_id / *stop_id may be NULL. Staff only. */
-int logistics_insert_order(struct logistics *lg, struct store *st,
-                           const struct auth_principal *who, int64_t plan_id, int64_t order_id,
-                           int64_t *route_id, int64_t *stop_id, struct err *e);
+int logistics_insert_order(struct logistics *lg, struct store *st, const struct auth_principal *who,
+                           int64_t plan_id, int64_t order_id, int64_t *route_id, int64_t *stop_id,
+                           struct err *e);
 
 /* --------------------------------------------------------------- siting */
 
 struct logistics_site_req {
-    int p;                   /* > 0: p-median with p sites; 0: facility location */
-    bool candidates_nodes;   /* existing hubs, stations, cold stores */
+    int p;                 /* > 0: p-median with p sites; 0: facility location */
+    bool candidates_nodes; /* existing hubs, stations, cold stores */
     bool candidates_villages;
-    int64_t fixed_cost;      /* facility location: per site, in kg x km units */
-    int64_t capacity_kg;     /* per site (0 = uncapacitated) */
-    double coverage_km;      /* default 10 */
+    int64_t fixed_cost;         /* facility location: per site, in kg x km units */
+    int64_t capacity_kg;        /* per site (0 = uncapacitated) */
+    double coverage_km;         /* default 10 */
     int64_t since_ms, until_ms; /* order history window (0 = all) */
-    double time_limit_s;     /* default 5 */
+    double time_limit_s;        /* default 5 */
 };
 /* Demand per village from order history (kg of orders not cancelled,
 ** delivered to its service points or nearest village by address), candidate
@@ -460,8 +457,8 @@ struct logistics_site_req {
 ** stations) and after. Staff and auditors. Stored; the result JSON is
 ** appended to sb and its id returned. */
 int logistics_site_analyse(struct store *st, const struct auth_principal *who,
-                           const struct logistics_site_req *req, int64_t *id,
-                           struct strbuf *sb, struct err *e);
+                           const struct logistics_site_req *req, int64_t *id, struct strbuf *sb,
+                           struct err *e);
 int logistics_site_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct strbuf *sb, struct err *e);
 

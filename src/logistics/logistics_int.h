@@ -30,10 +30,10 @@ struct logistics__nodemat {
     int64_t county_id;
     uint64_t fingerprint;
     size_t n;
-    int64_t *node_ids;   /* ascending */
-    int64_t *dist_m;     /* n x n */
+    int64_t *node_ids; /* ascending */
+    int64_t *dist_m;   /* n x n */
     int64_t *dur_s;
-    int refs;            /* guarded by the cache mutex */
+    int refs; /* guarded by the cache mutex */
 };
 struct logistics {
     pthread_mutex_t mu;
@@ -51,20 +51,18 @@ void logistics__nodemat_put(struct logistics *lg, struct logistics__nodemat *m);
 /* Travel between two points: matrix (imported pair, then node matrix) when
 ** both are nodes, else the road estimate. */
 void logistics__travel(const struct county_network *net, const struct logistics_travel_cfg *cfg,
-                       const struct logistics__nodemat *m, int64_t from_node,
-                       struct geo_point a, int64_t to_node, struct geo_point b, int64_t *dist_m,
-                       int64_t *dur_s);
+                       const struct logistics__nodemat *m, int64_t from_node, struct geo_point a,
+                       int64_t to_node, struct geo_point b, int64_t *dist_m, int64_t *dur_s);
 
 /* Plan building with an optional cached node matrix (plan_build uses NULL). */
 int logistics__plan_make(const struct county_network *net,
                          const struct logistics_travel_cfg *travel,
                          const struct logistics__nodemat *nm, int64_t date_ms,
-                         int64_t depot_node_id, const struct logistics_vehicle *veh,
-                         size_t n_veh, const struct logistics_work *work, size_t n_work,
-                         const int *route_vehicle, const int64_t *const *route_nodes,
-                         const size_t *route_len, size_t n_routes,
-                         const struct logistics_plan_params *prm, struct logistics_plan *out,
-                         struct err *e);
+                         int64_t depot_node_id, const struct logistics_vehicle *veh, size_t n_veh,
+                         const struct logistics_work *work, size_t n_work, const int *route_vehicle,
+                         const int64_t *const *route_nodes, const size_t *route_len,
+                         size_t n_routes, const struct logistics_plan_params *prm,
+                         struct logistics_plan *out, struct err *e);
 
 /* Store a built plan (its routes, stops, items, unassigned, KPIs) inside a
 ** write; sets p->id and every route and stop id. */
@@ -76,8 +74,8 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
 /* Reads the county's travel settings and pairs inside a read (pairs malloc'd
 ** into *pairs: free()). */
 int logistics__travel_load(struct store_conn *c, int64_t county_id,
-                           struct logistics_travel_cfg *out,
-                           struct logistics_matrix_pair **pairs, struct err *e);
+                           struct logistics_travel_cfg *out, struct logistics_matrix_pair **pairs,
+                           struct err *e);
 
 /* A fresh 6-digit proof-of-delivery code (getrandom). */
 void logistics__proof_code(char out[12]);

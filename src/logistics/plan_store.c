@@ -24,8 +24,7 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         "k_co2_g, k_load_permille, k_lateness_s, k_chilled_min, created_by, created_ms) VALUES "
         "(?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     const struct logistics_kpis *k = &p->kpis;
     int i = 1;
     store_bind_i64(s, i++, who->county_id);
@@ -34,10 +33,21 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
     store_bind_i64(s, i++, p->date_ms);
     store_bind_i64(s, i++, p->depot_node_id);
     store_bind_double(s, i++, p->solve_s);
-    int64_t kv[] = {k->routes, k->stops, k->orders_served, k->orders_unassigned,
-                    k->consignments_served, k->consignments_unassigned, k->villages_served,
-                    k->distance_m, k->driving_s, k->duration_s, k->cost_fen, k->co2_g,
-                    k->load_permille, k->lateness_s, k->chilled_transit_min};
+    int64_t kv[] = {k->routes,
+                    k->stops,
+                    k->orders_served,
+                    k->orders_unassigned,
+                    k->consignments_served,
+                    k->consignments_unassigned,
+                    k->villages_served,
+                    k->distance_m,
+                    k->driving_s,
+                    k->duration_s,
+                    k->cost_fen,
+                    k->co2_g,
+                    k->load_permille,
+                    k->lateness_s,
+                    k->chilled_transit_min};
     for (size_t q = 0; q < RL_ARRAY_LEN(kv); q++)
         store_bind_i64(s, i++, kv[q]);
     store_bind_i64(s, i++, who->user_id);
@@ -67,8 +77,7 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         store_bind_text(s, 6, rjson_str(vj, NULL), -1);
         rc = store_step(s, e);
         json_object_put(vj);
-        if (rc != STORE_ROW)
-            return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
+        if (rc != STORE_ROW) return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
         rt->id = store_col_i64(s, 0);
         store_step(s, e);
         for (size_t q = 0; q < rt->n_stops; q++) {
@@ -113,11 +122,12 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
             store_step(s, e);
             for (size_t n = 0; n < st->n_items; n++) {
                 const struct logistics_item *it = &st->items[n];
-                if ((rc = store_prepare(c,
-                                        "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, "
-                                        "order_id, consignment_id, load, weight_g, volume_ml, "
-                                        "storage, label) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                                        &s, e)))
+                if ((rc =
+                         store_prepare(c,
+                                       "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, "
+                                       "order_id, consignment_id, load, weight_g, volume_ml, "
+                                       "storage, label) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                                       &s, e)))
                     return rc;
                 store_bind_i64(s, 1, st->id);
                 store_bind_i64(s, 2, who->county_id);
@@ -130,8 +140,7 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
                 store_bind_i64(s, 9, it->volume_ml);
                 store_bind_i64(s, 10, it->storage);
                 store_bind_text(s, 11, it->label ? it->label : "", -1);
-                if ((rc = store_step(s, e)) < 0)
-                    return rc;
+                if ((rc = store_step(s, e)) < 0) return rc;
             }
         }
     }
@@ -150,8 +159,7 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         store_bind_i64(s, 6, x->node_id);
         store_bind_text(s, 7, x->reason, -1);
         store_bind_text(s, 8, x->detail ? x->detail : "", -1);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
+        if ((rc = store_step(s, e)) < 0) return rc;
     }
     char detail[256];
     snprintf(detail, sizeof detail,
@@ -177,10 +185,21 @@ static void plan_row(struct store_stmt *s, struct logistics_plan *p)
     p->depot_node_id = store_col_i64(s, 6);
     p->solve_s = store_col_double(s, 7);
     struct logistics_kpis *k = &p->kpis;
-    int64_t *kv[] = {&k->routes, &k->stops, &k->orders_served, &k->orders_unassigned,
-                     &k->consignments_served, &k->consignments_unassigned, &k->villages_served,
-                     &k->distance_m, &k->driving_s, &k->duration_s, &k->cost_fen, &k->co2_g,
-                     &k->load_permille, &k->lateness_s, &k->chilled_transit_min};
+    int64_t *kv[] = {&k->routes,
+                     &k->stops,
+                     &k->orders_served,
+                     &k->orders_unassigned,
+                     &k->consignments_served,
+                     &k->consignments_unassigned,
+                     &k->villages_served,
+                     &k->distance_m,
+                     &k->driving_s,
+                     &k->duration_s,
+                     &k->cost_fen,
+                     &k->co2_g,
+                     &k->load_permille,
+                     &k->lateness_s,
+                     &k->chilled_transit_min};
     for (size_t q = 0; q < RL_ARRAY_LEN(kv); q++)
         *kv[q] = store_col_i64(s, 8 + (int)q);
     p->created_by = store_col_i64(s, 23);
@@ -195,11 +214,9 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
     struct arena *a = &p->arena;
     struct store_stmt *s;
     char sql[768];
-    snprintf(sql, sizeof sql, "SELECT %s FROM lg_plans WHERE county_id = ? AND id = ?",
-             PLAN_COLS);
+    snprintf(sql, sizeof sql, "SELECT %s FROM lg_plans WHERE county_id = ? AND id = ?", PLAN_COLS);
     int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, county_id);
     store_bind_i64(s, 2, id);
     if ((rc = store_step(s, e)) != STORE_ROW)
@@ -236,8 +253,7 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         return rc;
     }
     p->routes = arena_alloc(a, (p->n_routes + 1) * sizeof *p->routes);
-    if (p->n_routes)
-        memcpy(p->routes, routes, p->n_routes * sizeof *routes);
+    if (p->n_routes) memcpy(p->routes, routes, p->n_routes * sizeof *routes);
     free(routes);
     for (size_t r = 0; r < p->n_routes && !rc; r++) {
         struct logistics_route *rt = &p->routes[r];
@@ -286,8 +302,7 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         }
         rc = 0;
         rt->stops = arena_alloc(a, (rt->n_stops + 1) * sizeof *rt->stops);
-        if (rt->n_stops)
-            memcpy(rt->stops, stops, rt->n_stops * sizeof *stops);
+        if (rt->n_stops) memcpy(rt->stops, stops, rt->n_stops * sizeof *stops);
         free(stops);
         for (size_t q = 0; q < rt->n_stops && !rc; q++) {
             struct logistics_stop *st = &rt->stops[q];
@@ -318,13 +333,11 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
             }
             rc = 0;
             st->items = arena_alloc(a, (st->n_items + 1) * sizeof *st->items);
-            if (st->n_items)
-                memcpy(st->items, items, st->n_items * sizeof *items);
+            if (st->n_items) memcpy(st->items, items, st->n_items * sizeof *items);
             free(items);
         }
     }
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if ((rc = store_prepare(c,
                             "SELECT order_id, consignment_id, node_id, reason, detail FROM "
                             "lg_unassigned WHERE county_id = ? AND plan_id = ? ORDER BY n",
@@ -345,8 +358,7 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         return rc;
     }
     p->unassigned = arena_alloc(a, (p->n_unassigned + 1) * sizeof *un);
-    if (p->n_unassigned)
-        memcpy(p->unassigned, un, p->n_unassigned * sizeof *un);
+    if (p->n_unassigned) memcpy(p->unassigned, un, p->n_unassigned * sizeof *un);
     free(un);
     return 0;
 }
@@ -371,19 +383,16 @@ int logistics_plan_get(struct store *st, const struct auth_principal *who, int64
         return err_set(e, ERR_PERM, "not allowed to read plans");
     struct pg g = {who, id, out};
     int rc = store_read(st, plan_read, &g, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     if (driver) {
         if (out->status != LOGISTICS_PLAN_APPROVED)
             return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
         size_t k = 0;
         for (size_t r = 0; r < out->n_routes; r++)
-            if (out->routes[r].driver_user_id == who->user_id)
-                out->routes[k++] = out->routes[r];
+            if (out->routes[r].driver_user_id == who->user_id) out->routes[k++] = out->routes[r];
         out->n_routes = k;
         out->n_unassigned = 0;
-        if (!k)
-            return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
+        if (!k) return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
     }
     return 0;
 }
@@ -405,8 +414,7 @@ static int list_read(struct store_conn *c, void *arg, struct err *e)
              PLAN_COLS);
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, l->who->county_id);
     store_bind_i64(s, 2, l->date_ms);
     store_bind_i64(s, 3, l->date_ms);
@@ -443,14 +451,12 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
                            "SELECT status, date_ms, depot_node_id, kind FROM lg_plans "
                            "WHERE county_id = ? AND id = ?",
                            &s, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     store_bind_i64(s, 1, g->who->county_id);
     store_bind_i64(s, 2, g->id);
     if ((rc = store_step(s, e)) != STORE_ROW)
         return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)g->id);
-    int64_t status = store_col_i64(s, 0), date = store_col_i64(s, 1),
-            depot = store_col_i64(s, 2);
+    int64_t status = store_col_i64(s, 0), date = store_col_i64(s, 1), depot = store_col_i64(s, 2);
     if (strcmp(store_col_text(s, 3), "dispatch") != 0)
         return err_set(e, ERR_CONFLICT, "only dispatch plans can be approved (this is a %s)",
                        store_col_text(s, 3));
@@ -465,8 +471,7 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 1, g->who->county_id);
     store_bind_i64(s, 2, date);
     store_bind_i64(s, 3, depot);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
+    if ((rc = store_step(s, e)) < 0) return rc;
     if ((rc = store_prepare(c,
                             "UPDATE lg_plans SET status = 1, approved_by = ?, approved_ms = ? "
                             "WHERE county_id = ? AND id = ?",
@@ -476,8 +481,7 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 2, time_now_ms());
     store_bind_i64(s, 3, g->who->county_id);
     store_bind_i64(s, 4, g->id);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
+    if ((rc = store_step(s, e)) < 0) return rc;
     return logistics__audit(c, g->who, "plan.approve", "plan", g->id, NULL, e);
 }
 
@@ -485,8 +489,7 @@ int logistics_plan_approve(struct store *st, const struct auth_principal *who, i
                            struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc)
-        return rc;
+    if (rc) return rc;
     struct pg g = {who, id, NULL};
     return store_write(st, approve_write, &g, e);
 }

@@ -101,4 +101,5 @@ static const char v1[] =
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
 };
-const size_t logistics_migrations_len = sizeof logistics_migrations / sizeof logistics_migrations[0];
+const size_t logistics_migrations_len =
+    sizeof logistics_migrations / sizeof logistics_migrations[0];
