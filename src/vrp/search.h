@@ -56,6 +56,7 @@ struct vs_veh {
     int start, end;        /* locations or VRP_NONE */
     int cls;               /* vehicles with identical data share a class */
     const int64_t *dur, *dist, *cost; /* profile matrices (cost may be NULL) */
+    const int64_t *arcm;   /* the arc-cost matrix when it is a plain one (cost or dist), else NULL */
     int64_t per_km, per_hour;
     int64_t cap[VRP_MAX_DIMS];
     int64_t tw_start, tw_end;
@@ -156,7 +157,7 @@ static inline int64_t vs_arc(const struct vs_veh *v, int n_locs, int a, int b)
 {
     if (a < 0 || b < 0) return 0;
     size_t k = (size_t)a * (size_t)n_locs + (size_t)b;
-    if (v->cost) return v->cost[k];
+    if (v->arcm) return v->arcm[k];
     if (v->per_km || v->per_hour) /* as vrp_arc_cost: rounded half up once per arc */
         return (v->per_km * v->dist[k] * 18 + v->per_hour * v->dur[k] * 5 + 9000) / 18000;
     return v->dist[k];

@@ -146,6 +146,7 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         v->cost = m->cost;
         v->per_km = pv->cost_per_km;
         v->per_hour = pv->cost_per_hour;
+        v->arcm = v->cost ? v->cost : (v->per_km || v->per_hour) ? NULL : v->dist;
         for (int d = 0; d < D; d++) v->cap[d] = pv->capacity[d];
         v->tw_start = pv->tw.start;
         v->tw_end = pv->tw.end > VS_POS_INF ? VS_POS_INF : pv->tw.end;
