@@ -233,10 +233,24 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     assert.match(await air.textContent(), /空气质量指数 82/, 'AQI of the air station');
     await page.locator('#farm-card').scrollIntoViewIfNeeded();
   });
+  // Today's approved plan (the dispatch test approved one): a GPS position far
+  // from the route makes it late and off its corridor.
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const approved = (await admin.get(`/plans?date=${day}`)).items.find((p) => p.status === 'approved' && p.kind === 'dispatch');
+  let routes = 0;
+  if (approved) {
+    const plan = await admin.get(`/plans/${approved.id}`);
+    routes = plan.routes.length;
+    await admin.post('/tracking/positions', { route_id: plan.routes[0].id, lat: 27.6, lon: 108.9 });
+  }
   await withPage(browser.browser, 'tracking', async (page) => {
     await login(page, server.base, 'operator');
     await page.click('a[data-nav="/tracking"]');
     await page.waitForSelector('#tracking-updated:not(:empty)');
+    if (approved) {
+      assert.equal(await page.locator('#tracking-list tbody tr').count(), routes, 'a row per route of the approved plan');
+      assert.ok(await page.locator('#tracking-alerts li').count() >= 1, 'the late / off-route alert is listed');
+    }
   });
   await withPage(browser.browser, 'driver-phone', async (page) => {
     await login(page, server.base, 'driver');

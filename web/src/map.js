@@ -89,7 +89,7 @@ export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints
     }
   }
   for (const k of ['links', 'points', 'villages', 'townships', 'cold', 'hubs']) groups[k].addTo(map);
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20] });
+  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
   return { bounds, groups, villageCount: villages.length };
 }
 

@@ -249,4 +249,8 @@ export default {
   'tracking.none': 'No approved plan for today: approve one on the Dispatch page.',
   'dispatch.shift': 'Shift',
   'tracking.driver_missing': 'Your route for today appears here once the server offers drivers a list of their approved routes (GET /api/v1/plans is for staff).',
+  'tracking.progress': 'Stops done',
+  'tracking.alerts': 'Tracking alerts',
+  'tracking.alert.late': 'Late',
+  'tracking.alert.off_corridor': 'Off route',
 };

@@ -108,7 +108,7 @@ export async function render(root, ctx) {
         numberedStop([s.lat, s.lon], n, colour).bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${n}. ${s.name} · ${fmtTime(s.eta)}`).addTo(routeLayer);
       }
     });
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24] });
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], animate: false });
     mapEl.dataset.routes = String(plan.routes.length);
     mapEl.dataset.plan = String(plan.id);
   }

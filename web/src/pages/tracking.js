@@ -1,10 +1,10 @@
 // Tracking: today's approved plans, each vehicle's last known place and the
 // ETA of its next stop with on-time / late status, refreshed live.
 //
-// The API has no vehicle-position route yet: the last known place is the
-// last stop the driver reported (arrived, delivered, picked up, failed), or
-// the depot before the first report, and the delay is the route's delay_s
-// kept by the logistics module. When a position route lands, it goes here.
+// Delays, progress, next stops with live ETAs and alerts come from
+// GET /api/v1/tracking. No route returns the GPS positions drivers post, so
+// the last known place is the last stop the driver reported (arrived,
+// delivered, picked up, failed), or the depot before the first report.
 import { get } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.js';
 
@@ -32,17 +32,23 @@ export async function render(root, ctx) {
   async function refresh() {
     if (ctx.me && ctx.me.role === 'driver') return driverView();
     const list = ((await get('/plans', { date: today() })).items || []).filter((p) => p.status === 'approved' && p.kind === 'dispatch');
-    const rows = [];
+    const rows = [], alerts = [];
     for (const p of list) {
-      const plan = await get(`/plans/${p.id}`);
+      // GET /tracking: each route's delay, progress and next stop with its
+      // live ETA, and the late / off-corridor alerts of the plan.
+      const [plan, tr] = await Promise.all([get(`/plans/${p.id}`), get('/tracking', { plan_id: p.id })]);
+      const live = new Map((tr.routes || []).map((x) => [x.route_id, x]));
+      alerts.push(...(tr.alerts || []).filter((a) => a.open));
       plan.routes.forEach((r, i) => {
+        const tx = live.get(r.id) || {};
         const done = r.stops.filter((s) => s.status && s.status !== 'pending');
         const last = done.at(-1) || r.stops[0];
-        const depot = r.stops[0].node_id;
-        const next = r.stops.find((s) => s.status === 'pending' && s.kind !== 'start' && (s.node_id !== depot || s.kind === 'end'));
-        const delay = r.delay_s || 0;
-        const eta = next ? new Date(Date.parse(next.eta) + delay * 1000) : null;
-        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0 });
+        const next = tx.next_stop_id ? r.stops.find((s) => s.id === tx.next_stop_id)
+          : r.stops.find((s) => s.status === 'pending' && s.kind !== 'start');
+        const delay = tx.delay_s ?? r.delay_s ?? 0;
+        const eta = tx.next_eta ? new Date(tx.next_eta) : next ? new Date(Date.parse(next.eta_live || next.eta) + (next.eta_live ? 0 : delay * 1000)) : null;
+        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0,
+          progress: `${tx.stops_done ?? done.length} / ${tx.stops ?? r.stops.length}` });
       });
     }
     layer.remove();
@@ -56,17 +62,20 @@ export async function render(root, ctx) {
       }
       if (x.next) bounds.extend([x.next.lat, x.next.lon]);
     }
-    if (bounds.isValid() && !mapEl.dataset.fitted) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13 }); mapEl.dataset.fitted = '1'; }
+    if (bounds.isValid() && !mapEl.dataset.fitted) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13, animate: false }); mapEl.dataset.fitted = '1'; }
     mapEl.dataset.vehicles = String(rows.length);
     clear(listBox).append(rows.length ? table([
       { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
       { label: t('tracking.position'), render: (x) => (x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
+      { label: t('tracking.progress'), num: true, render: (x) => x.progress },
       { label: t('tracking.next'), render: (x) => (x.next ? x.next.name : t('tracking.finished')) },
       { label: t('tracking.eta'), render: (x) => (x.eta ? fmtTime(x.eta) : '—') },
       { label: t('tracking.status'), render: (x) => (!x.next ? badge(t('tracking.finished'), 'ok')
         : x.delay > LATE_AFTER_S ? badge(t('tracking.late') + ' ' + fmtDuration(x.delay), 'bad')
         : badge(t('tracking.on_time') + (x.delay > 0 ? ' +' + fmtDuration(x.delay) : ''), 'ok')) },
-    ], rows) : note(t('tracking.none')));
+    ], rows) : note(t('tracking.none')),
+    alerts.length ? h('div', { id: 'tracking-alerts' }, h('h3', null, t('tracking.alerts')), h('ul', null, alerts.map((a) =>
+      h('li', null, badge(t('tracking.alert.' + a.kind), 'bad'), ' ', rows.find((x) => x.r.id === a.route_id)?.r.vehicle.plate || '', ' · ', a.detail, ' · ', fmtDateTime(a.ts))))) : null);
     stamp.textContent = t('live.refreshing', { s: refreshS }) + ' · ' + t('common.updated', { time: fmtDateTime(new Date(), true) });
   }
   // A driver may read approved plans with its own routes, but no route lists
