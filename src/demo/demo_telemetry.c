@@ -11,7 +11,8 @@
 **                            compressor fails 20 hours ago for 4 hours, the
 **                            room warms to about 9 degC: one excursion alert
 **   3 farm plots             soil,plot=PN moisture, soil_temp: drying by day,
-**                            one irrigation on plot P2
+**                            one irrigation on plot P2; a low-moisture monitor
+**                            (0.15) raises a soil-dry alert on plot P3
 **   1 weather station        weather,station=farm-1 air_temp, rh, wind, solar
 **   1 water station          water,station=W1 ph, do, nh3n, codmn (hourly)
 **   1 air station            air,station=A1 pm25_24h, pm10_24h, no2_1h, o3_1h
@@ -93,6 +94,7 @@ static double diurnal(int64_t ts, double mean, double amp, double peak_hour)
     return mean + amp * cos((local_hour(ts) - peak_hour) / 24.0 * 2 * M_PI);
 }
 
+/* A profile code, or "dry:<theta>" for a soil-moisture low limit. */
 static int monitor(struct telemetry *t, struct demo_ctx *ctx, const struct stream *s,
                    const char *profile, struct err *e)
 {
@@ -102,7 +104,14 @@ static int monitor(struct telemetry *t, struct demo_ctx *ctx, const struct strea
     int rc = tm_series_find(t, ctx->county_id, key, &id, e);
     if (rc) return rc;
     struct tm_monitor m = {.series_id = id, .rule = {NAN, NAN, 0, 0, 0}, .severity = 3};
-    snprintf(m.profile, sizeof m.profile, "%s", profile);
+    if (!strncmp(profile, "dry:", 4)) {
+        m.rule.low = strtod(profile + 4, NULL);
+        m.rule.hysteresis = 0.01;
+        m.rule.min_dur_ms = HOUR_MS;
+        m.severity = 2;
+    } else {
+        snprintf(m.profile, sizeof m.profile, "%s", profile);
+    }
     return tm_monitor_set(t, ctx->county_id, &ctx->sys, &m, e);
 }
 
@@ -207,6 +216,7 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
             m->v[i] = round((theta + demo_rng_normal(&r, 0, 0.002)) * 1000) / 1000;
             st->v[i] = round(diurnal(ts, 16, 3, 16) * 100) / 100;
         }
+        profile[ns] = "dry:0.15"; /* soil-moisture alert below 0.15 m3/m3 */
         s[ns++] = m;
         s[ns++] = st;
     }
