@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -95,6 +96,7 @@ static void test_mqtt_ingest(void **state)
     fclose(f);
     pid_t pid = fork();
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive a crashed test */
         FILE *lf = freopen(log, "w", stderr);
         (void)lf;
         execl(bin, bin, "-c", conf, (char *)NULL);
