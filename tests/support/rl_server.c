@@ -169,6 +169,7 @@ int ts_start(struct ts_server *s, const struct ts_opts *o)
                     WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
             s->pid = 0;
             print_log_tail(s);
+            ts_cleanup(s);
             return -1;
         }
         s->port = read_port(s);
