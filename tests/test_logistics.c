@@ -156,6 +156,48 @@ static void test_dispatch_rules(void **state)
     }
     assert_true(saw_frozen_reason); /* the demo's frozen bacon */
     assert_true(saw_capacity);      /* the demo's 5 t of maize */
+    /* check each reason independently against the fleet and the work */
+    struct logistics_vehicle *fleet;
+    size_t nf;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &fleet, &nf, &e), 0);
+    struct logistics_consignment *cons;
+    size_t nc;
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, f->today, &cons, &nc, &e), 0);
+    for (size_t i = 0; i < p.n_unassigned; i++) {
+        const struct logistics_unassigned *u = &p.unassigned[i];
+        int64_t g = -1;
+        int storage = -1;
+        for (size_t k = 0; k < n_orders; k++)
+            if (u->order_id && orders[k].order_id == u->order_id) {
+                g = orders[k].weight_g;
+                storage = (int)orders[k].storage;
+            }
+        for (size_t k = 0; k < nc; k++)
+            if (u->consignment_id && cons[k].id == u->consignment_id) {
+                g = cons[k].weight_g;
+                storage = (int)cons[k].storage;
+            }
+        assert_true(g >= 0);
+        bool suits_any = false, fits_any = false;
+        for (size_t k = 0; k < nf; k++) {
+            enum logistics_temp t = fleet[k].temp;
+            bool suits = storage == LOGISTICS_AMBIENT ||
+                         (storage == LOGISTICS_CHILLED &&
+                          (t == LOGISTICS_TEMP_CHILLED || t == LOGISTICS_TEMP_MULTI)) ||
+                         (storage == LOGISTICS_FROZEN &&
+                          (t == LOGISTICS_TEMP_FROZEN || t == LOGISTICS_TEMP_MULTI));
+            suits_any |= suits;
+            fits_any |= suits && g <= fleet[k].capacity_g;
+        }
+        if (strcmp(u->reason, "no_refrigerated_vehicle") == 0)
+            assert_false(suits_any);
+        else if (strcmp(u->reason, "capacity") == 0)
+            assert_true(suits_any && !fits_any);
+        else
+            assert_true(fits_any); /* time_window / no_location: it would fit */
+    }
+    free(fleet);
+    free(cons);
     for (size_t r = 0; r < p.n_routes; r++) {
         const struct logistics_route *rt = &p.routes[r];
         const struct logistics_vehicle *v = &rt->vehicle;
@@ -650,6 +692,37 @@ static void test_siting(void **state)
     strbuf_release(&sb);
 }
 
+/* Random and mangled matrix files never crash and never write. */
+static void test_matrix_csv_hostile(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct logistics_travel_cfg before, after;
+    assert_int_equal(logistics_travel_get(f->st, &f->op, &before, &e), 0);
+    uint64_t x = 88172645463325252u;
+    char buf[512];
+    static const char head[] = "from_node_id,to_node_id,dist_m,dur_s\n";
+    static const char alphabet[] = "0123456789,,\n\r-x\" ";
+    for (int round = 0; round < 300; round++) {
+        size_t n = 0;
+        if (round % 2) {
+            memcpy(buf, head, sizeof head - 1);
+            n = sizeof head - 1;
+        }
+        size_t extra = 1 + (size_t)(round % 60);
+        for (size_t i = 0; i < extra && n < sizeof buf; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf[n++] = round % 7 == 0 && i == 3 ? '\0' : alphabet[x % (sizeof alphabet - 1)];
+        }
+        int rc = logistics_travel_import_csv(f->st, &f->op, buf, n, NULL, &e);
+        assert_int_equal(rc, ERR_INVAL); /* with this seed no input is a valid matrix */
+    }
+    assert_int_equal(logistics_travel_get(f->st, &f->op, &after, &e), 0);
+    assert_int_equal(after.matrix_pairs, before.matrix_pairs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -662,6 +735,7 @@ int main(void)
         cmocka_unit_test(test_tracking),
         cmocka_unit_test(test_urgent_insertion),
         cmocka_unit_test(test_siting),
+        cmocka_unit_test(test_matrix_csv_hostile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
