@@ -120,12 +120,14 @@ void http_resp_err(struct http_resp *w, const struct err *e);
 /* Extra header on the response (before the http_resp_* call). */
 void http_resp_header(struct http_resp *w, const char *name, const char *value);
 
-/* Answer after a durable write without holding a thread while it commits
-** (routes flagged HTTP_ASYNC; elsewhere it simply runs store_write and then
-** done). Queues fn(arg) for the store's writer and returns at once: the
-** handler must then return without touching req or w again. When the
-** write's group commit is durable (or has failed), done runs with fn's rc
-** and message and makes the one http_resp_* call. done runs on the store's
+/* Answer after a durable write without holding a thread while it commits.
+** On an I/O thread (routes flagged HTTP_ASYNC, and GET/HEAD routes) it
+** queues fn(arg) for the store's writer and returns at once; on a handler
+** thread (other routes) it simply runs store_write and then done. Either
+** way the handler must return right after the call without touching req
+** or w again. When the write's group commit is durable (or has failed),
+** done runs with fn's rc and message and makes the one http_resp_* call
+** (on a handler thread, on that thread). Queued, done runs on the store's
 ** writer thread: it must be quick and must not block (no store_write,
 ** store_read, locks held long). arg must stay valid until done returns
 ** (allocate it in req->arena). */
