@@ -260,3 +260,25 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     assert.ok(overflow <= 1, 'no horizontal scrolling at phone width: ' + overflow);
   }, { viewport: { width: 390, height: 844 } });
 });
+
+test('each role sees only the pages it may use, and they load without errors', async () => {
+  const expected = {
+    auditor: ['/', '/catalog', '/live', '/orders', '/dispatch', '/tracking', '/coldchain'],
+    merchant: ['/catalog', '/live', '/orders'],
+    buyer: ['/catalog', '/live', '/orders'],
+    trainer: ['/catalog', '/live'],
+    driver: ['/catalog', '/tracking'],
+  };
+  for (const [role, pages] of Object.entries(expected)) {
+    await withPage(browser.browser, 'role-' + role, async (page) => {
+      await login(page, server.base, role);
+      const nav = await page.$$eval('nav a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')));
+      assert.deepEqual(nav, pages, role + "'s navigation");
+      for (const p of pages) {
+        await page.click(`a[data-nav="${p}"]`);
+        await page.waitForSelector(`a[data-nav="${p}"][aria-current="page"]`);
+        await page.waitForLoadState('networkidle');
+      }
+    });
+  }
+});
