@@ -798,6 +798,68 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
     http_resp_json(w, 200, res);
 }
 
+/* -------------------------------------------------------------- devices */
+
+static void h_device_bind(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct telemetry *t = tm(app, w);
+    if (!t) return;
+    static const char *const keys[] = {"kind", "ref", NULL};
+    struct err e = {0};
+    struct json_object *o = NULL;
+    struct tm_device_binding b = {0};
+    const char *kind = NULL, *ref = NULL;
+    int rc = http_param_id(req, "id", &b.device_id, &e);
+    if (!rc) rc = http_body_json(req, &o, &e);
+    if (!rc) rc = rjson_only_keys(o, keys, &e);
+    if (!rc) rc = rjson_get_str(o, "kind", true, &kind, &e);
+    if (!rc) rc = rjson_get_str(o, "ref", true, &ref, &e);
+    if (!rc && (strlen(kind) >= sizeof b.kind || strlen(ref) >= sizeof b.ref))
+        rc = err_set(&e, ERR_INVAL, "kind or ref too long (ref at most %zu bytes)",
+                     sizeof b.ref - 1);
+    if (!rc) {
+        snprintf(b.kind, sizeof b.kind, "%s", kind);
+        snprintf(b.ref, sizeof b.ref, "%s", ref);
+        rc = tm_device_bind(t, req->who.county_id, &req->who, &b, &e);
+    }
+    json_object_put(o);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *r = json_object_new_object();
+    json_object_object_add(r, "device_id", json_object_new_int64(b.device_id));
+    json_object_object_add(r, "kind", json_object_new_string(b.kind));
+    json_object_object_add(r, "ref", json_object_new_string(b.ref));
+    http_resp_json(w, 200, r);
+}
+
+static void h_devices(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct telemetry *t = tm(app, w);
+    if (!t) return;
+    struct err e = {0};
+    struct tm_device_binding *v;
+    size_t n;
+    if (tm_device_bindings(t, req->who.county_id, &v, &n, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *x = json_object_new_object();
+        json_object_object_add(x, "device_id", json_object_new_int64(v[i].device_id));
+        json_object_object_add(x, "kind", json_object_new_string(v[i].kind));
+        json_object_object_add(x, "ref", json_object_new_string(v[i].ref));
+        json_object_object_add(x, "updated", rjson_new_time(v[i].updated_ms));
+        json_object_array_add(arr, x);
+    }
+    free(v);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "devices", arr);
+    http_resp_json(w, 200, o);
+}
+
 /* --------------------------------------------------------------- routes */
 
 const struct http_route http_routes_telemetry[] = {
@@ -820,5 +882,7 @@ const struct http_route http_routes_telemetry[] = {
     {"POST", "/api/v1/telemetry/water-class", h_water_class, AUTH_ANY_USER, 0},
     {"POST", "/api/v1/telemetry/aqi", h_aqi, AUTH_ANY_USER, 0},
     {"POST", "/api/v1/telemetry/irrigation", h_irrigation, AUTH_ANY_USER, 0},
+    {"GET", "/api/v1/telemetry/devices", h_devices, AUTH_ANY_USER, 0},
+    {"PUT", "/api/v1/telemetry/devices/{id}/binding", h_device_bind, AUTH_STAFF, 0},
 };
 const size_t http_routes_telemetry_len = RL_ARRAY_LEN(http_routes_telemetry);

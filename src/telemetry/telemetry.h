@@ -413,6 +413,21 @@ int tm_flush(struct telemetry *t, struct err *e);
 ** delete data past retention. Idempotent; returns rows deleted in *deleted. */
 int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct err *e);
 
+/* ---- devices: what each device (auth's devices) measures */
+struct tm_device_binding {
+    int64_t device_id;
+    char kind[24]; /* vehicle, cold_store, plot, water_station, air_station, other */
+    char ref[96];  /* plate, node id, plot code, station code ... */
+    int64_t updated_ms;
+};
+/* Create or replace a device's binding; the device must be in the county
+** (ERR_NOTFOUND otherwise). Audited as actor. */
+int tm_device_bind(struct telemetry *t, int64_t county_id, const struct auth_principal *actor,
+                   const struct tm_device_binding *b, struct err *e);
+/* Bindings of a county, by device id. Caller frees *out. */
+int tm_device_bindings(struct telemetry *t, int64_t county_id, struct tm_device_binding **out,
+                       size_t *n, struct err *e);
+
 /* ---- monitoring: bind a series to a profile / rule */
 struct tm_monitor {
     int64_t series_id;

@@ -137,6 +137,8 @@ static const struct policy {
     {"POST", "/api/v1/telemetry/water-class", AUTH_ANY_USER},
     {"POST", "/api/v1/telemetry/aqi", AUTH_ANY_USER},
     {"POST", "/api/v1/telemetry/irrigation", AUTH_ANY_USER},
+    {"GET", "/api/v1/telemetry/devices", AUTH_ANY_USER},
+    {"PUT", "/api/v1/telemetry/devices/{id}/binding", ADMIN | OPERATOR},
 };
 
 /* Routes that end the session of the token used to call them. */

@@ -228,6 +228,29 @@ static void test_ingest_and_query(void **state)
     assert_int_equal(r.status, 409);
     ts_resp_free(&r);
 
+    /* device binding: the truck's logger is on vehicle V1 */
+    assert_int_equal(ts_get(&s, "/api/v1/devices", op, &r), 0);
+    struct json_object *items;
+    assert_true(json_object_object_get_ex(r.json, "items", &items));
+    int64_t dev_id = jint(json_object_array_get_idx(items, 0), "id");
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/telemetry/devices/%lld/binding", (long long)dev_id);
+    assert_int_equal(ts_post_json(&s, "PUT", path, op, "{\"kind\":\"vehicle\",\"ref\":\"V1\"}", &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    assert_int_equal(
+        ts_post_json(&s, "PUT", path, op2, "{\"kind\":\"vehicle\",\"ref\":\"V1\"}", &r), 0);
+    assert_int_equal(r.status, 404); /* another county's device */
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&s, "PUT", path, op, "{\"kind\":\"boat\",\"ref\":\"V1\"}", &r),
+                     0);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&s, "/api/v1/telemetry/devices", buyer, &r), 0);
+    assert_non_null(strstr(r.body, "\"ref\":\"V1\""));
+    ts_resp_free(&r);
+
     /* calculators */
     assert_int_equal(ts_post_json(&s, "POST", "/api/v1/telemetry/water-class", buyer,
                                   "{\"do\":5.5,\"nh3n\":0.8,\"codmn\":3.5}", &r),
