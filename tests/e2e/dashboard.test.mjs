@@ -196,6 +196,13 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     await page.click('a[data-nav="/catalog"]');
     await page.waitForSelector('#products article.product');
     assert.ok(await page.locator('#products article.product').count() >= 1);
+    // Filter by village: every card left is that village's product.
+    const [value, name] = await page.$eval('#catalog-village option:nth-child(2)', (o) => [o.value, o.textContent]);
+    await page.selectOption('#catalog-village', value);
+    await page.waitForSelector('#products article.product');
+    await page.waitForLoadState('networkidle');
+    const villagesShown = await page.$$eval('#products article.product .meta .muted', (els) => [...new Set(els.map((e) => e.textContent))]);
+    assert.deepEqual(villagesShown, [name]);
   });
   await withPage(browser.browser, 'orders', async (page) => {
     await login(page, server.base, 'operator');

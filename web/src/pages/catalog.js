@@ -9,21 +9,30 @@ export async function render(root) {
   const q = h('input', { id: 'catalog-q', type: 'search', placeholder: t('catalog.q') });
   const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: true });
   const storage = select('catalog-storage', [['', t('common.all')], ['ambient', t('storage.ambient')], ['chilled', t('storage.chilled')], ['frozen', t('storage.frozen')]], '');
+  const village = h('select', { id: 'catalog-village' }, h('option', { value: '' }, t('common.all')));
   const list = h('div', { class: 'products', id: 'products', 'aria-live': 'polite' });
   const count = h('p', { class: 'muted' });
   const form = h('form', { class: 'filters', role: 'search' },
     h('div', { class: 'field' }, h('label', { for: 'catalog-q' }, t('catalog.q')), q),
+    h('div', { class: 'field' }, h('label', { for: 'catalog-village' }, t('catalog.village')), village),
     h('div', { class: 'field' }, h('label', { for: 'catalog-storage' }, t('catalog.storage')), storage),
     h('div', { class: 'field inline' }, sig, h('label', { for: 'catalog-signature' }, t('catalog.signature_only'))),
     h('button', { type: 'submit' }, t('common.search')));
   root.append(h('h1', null, t('catalog.title')), form, count, list);
   let vmap = new Map();
   try { vmap = byId(await loadVillages()); } catch { /* names only */ }
+  // Villages that have signature products, by name.
+  try {
+    const sig = (await get('/products', { signature: 'true', limit: 500 })).items || [];
+    const ids = [...new Set(sig.map((p) => p.village_id))].filter((id) => vmap.has(id));
+    ids.sort((a, b) => pick(vmap.get(a)).localeCompare(pick(vmap.get(b)), locale()));
+    for (const id of ids) village.append(h('option', { value: id }, pick(vmap.get(id))));
+  } catch { /* filter stays at all */ }
 
   async function load() {
     clear(list).append(h('p', null, t('common.loading')));
     try {
-      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, limit: 200 });
+      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, village_id: village.value, limit: 200 });
       const items = r.items || [];
       count.textContent = t('catalog.count', { n: fmtNumber(items.length) });
       clear(list).append(...items.map((p) => card(p, vmap.get(p.village_id))));
@@ -32,6 +41,7 @@ export async function render(root) {
   form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
   sig.addEventListener('change', load);
   storage.addEventListener('change', load);
+  village.addEventListener('change', load);
   await load();
 }
 

@@ -180,7 +180,10 @@ export async function render(root, ctx) {
             if (!d) return '0';
             const better = LOWER_BETTER.has(k) ? d < 0 : d > 0;
             const pct = c.kpis[k].diff_pct;
-            return h('span', { class: 'delta ' + (better ? 'better' : 'worse') }, (d > 0 ? '+' : '−') + metricValue(k, Math.abs(d)) + (pct !== undefined ? ` (${d > 0 ? '+' : '−'}${fmtNumber(Math.abs(pct), 1)}%)` : ''));
+            // A change of a share is in percentage points, not a percentage.
+            const text = k === 'load_permille' ? fmtNumber(Math.abs(d) / 10, 1) + ' pp'
+              : metricValue(k, Math.abs(d)) + (pct !== undefined ? ` (${d > 0 ? '+' : '−'}${fmtNumber(Math.abs(pct), 1)}%)` : '');
+            return h('span', { class: 'delta ' + (better ? 'better' : 'worse') }, (d > 0 ? '+' : '−') + text);
           } },
         ], rows, { caption: t('dispatch.compare_table') })));
   }
