@@ -11,14 +11,17 @@
 ** memtable + tm_chunks, so an acknowledged reading is visible at once.
 **
 ** A flusher thread moves the memtable into tm_chunks (chunks.c): it
-** freezes the active memtable (a new one takes the writes), and in ONE
-** transaction writes each series' readings (sorted by time, the last of
-** equal times kept) as compressed chunks, deletes exactly the log rows the
-** frozen memtable came from, and records the chunk generation; then drops
-** it. A crash at any point loses nothing and duplicates nothing: before the
-** commit the log rows are still there and are replayed into the memtable by
-** telemetry_new; after it they are gone. Ingest waits (backpressure) while
-** the two memtables hold more than max_mem_rows.
+** freezes the active memtable (a new one takes the writes), encodes each
+** series' readings (sorted by time, the last of equal times kept) as
+** compressed chunks, and writes them in slices of FLUSH_SLICE chunks (so
+** ingest requests commit in between), each slice recording the generation;
+** the last slice also deletes exactly the log rows the frozen memtable came
+** from. Then it drops the frozen memtable. A crash at any point loses
+** nothing: until the last slice commits, the log rows are still there and
+** are replayed into the memtable by telemetry_new. A crash between slices
+** leaves some chunks written twice (the next flush has a higher generation):
+** equal readings, resolved on read and merged by compaction. Ingest waits
+** (backpressure) while the two memtables hold more than max_mem_rows.
 */
 #include "telemetry/telemetry_int.h"
 
@@ -122,7 +125,12 @@ struct flush_arg {
     const struct tm_chunk *ch;
     size_t nch;
     int64_t gen;
+    bool last; /* the slice that also deletes the log rows */
 };
+
+/* Chunks per transaction: the writer is shared with ingest, so a flush is
+** cut into slices that requests can commit between. */
+#define FLUSH_SLICE 1000
 
 static int cmp_ser(const void *a, const void *b)
 {
@@ -162,7 +170,7 @@ static int flush_fn(struct store_conn *c, void *arg, struct err *e)
     int rc = 0;
     for (size_t i = 0; i < a->nch && !rc; i++)
         rc = tm__chunk_insert(c, &a->ch[i], a->gen, e);
-    for (size_t i = 0; i < a->f->nlog && !rc; i++) {
+    for (size_t i = 0; a->last && i < a->f->nlog && !rc; i++) {
         struct store_stmt *st;
         rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
         if (rc) break;
@@ -199,16 +207,22 @@ int tm_flush(struct telemetry *t, struct err *e)
     if (f) {
         /* the frozen memtable is immutable now: read it without the lock */
         int64_t now = time_now_ms();
-        struct flush_arg a = {f, NULL, 0, t->gen + 1 > now ? t->gen + 1 : now};
+        int64_t gen = t->gen + 1 > now ? t->gen + 1 : now;
         struct tm_chunk *ch;
-        encode_all(f, &ch, &a.nch);
-        a.ch = ch;
-        rc = store_write(t->st, flush_fn, &a, e);
-        for (size_t i = 0; i < a.nch; i++)
+        size_t nch;
+        encode_all(f, &ch, &nch);
+        size_t off = 0;
+        do {
+            size_t k = nch - off < FLUSH_SLICE ? nch - off : FLUSH_SLICE;
+            struct flush_arg a = {f, ch + off, k, gen, off + k >= nch};
+            rc = store_write(t->st, flush_fn, &a, e);
+            off += k;
+        } while (!rc && off < nch);
+        for (size_t i = 0; i < nch; i++)
             free(ch[i].data);
         free(ch);
         if (!rc) {
-            t->gen = a.gen;
+            t->gen = gen;
             pthread_mutex_lock(&t->mu);
             t->frozen = NULL;
             pthread_cond_broadcast(&t->flushed);
