@@ -207,8 +207,15 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
   await withPage(browser.browser, 'orders', async (page) => {
     await login(page, server.base, 'operator');
     await page.click('a[data-nav="/orders"]');
+    await page.selectOption('#orders-status', 'placed');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForLoadState('networkidle');
     await page.locator('#orders-list tbody tr.clickable').first().click();
     await page.waitForSelector('#order-history li');
+    // Move it along: confirmed, then the history has both steps.
+    await page.click('#order-actions button[data-to="confirmed"]');
+    await page.waitForSelector('#order-history li:nth-child(2)');
+    assert.match(await page.textContent('#order-history li:nth-child(2)'), /已确认/);
     // Dates as 2026-11-29 08:30, money as ¥12.50.
     assert.match(await page.textContent('#orders-list tbody tr:first-child td:nth-child(2)'), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     assert.match(await page.textContent('#orders-list tbody tr:first-child td:nth-child(5)'), /^¥[\d,]+\.\d\d$/);

@@ -253,4 +253,10 @@ export default {
   'tracking.alerts': 'Tracking alerts',
   'tracking.alert.late': 'Late',
   'tracking.alert.off_corridor': 'Off route',
+  'orders.move.confirmed': 'Confirm',
+  'orders.move.packed': 'Mark packed',
+  'orders.move.shipped': 'Mark shipped',
+  'orders.move.delivered': 'Mark delivered',
+  'orders.move.cancelled': 'Cancel order',
+  'orders.move.refunded': 'Refund',
 };

@@ -253,4 +253,10 @@ export default {
   'tracking.alerts': '跟踪告警',
   'tracking.alert.late': '延误',
   'tracking.alert.off_corridor': '偏离路线',
+  'orders.move.confirmed': '确认订单',
+  'orders.move.packed': '标记已打包',
+  'orders.move.shipped': '标记已发货',
+  'orders.move.delivered': '标记已送达',
+  'orders.move.cancelled': '取消订单',
+  'orders.move.refunded': '退款',
 };

@@ -1,12 +1,24 @@
 // Orders: list with status and date filters (newest first), and one order's
 // detail with its lines and timestamped status history.
-import { get } from '../api.js';
+import { get, post } from '../api.js';
 import { dayStartIso, fmtDateTime, fmtMoney, fmtNumber, pick, t } from '../i18n.js';
 import { badge, clear, errorBox, h, select, table } from '../ui.js';
 
 const STATUSES = ['placed', 'confirmed', 'packed', 'shipped', 'delivered', 'cancelled', 'refunded'];
 const KIND = { placed: 'info', confirmed: 'info', packed: 'warn', shipped: 'warn', delivered: 'ok', cancelled: 'bad', refunded: 'bad' };
 export const statusBadge = (s) => badge(t('status.' + s), KIND[s]);
+
+// Lifecycle moves (POST /orders/{id}/status) offered per role; the server
+// decides in the end (409 for a move it refuses).
+const NEXT = { placed: ['confirmed', 'cancelled'], confirmed: ['packed', 'cancelled'], packed: ['shipped', 'cancelled'],
+  shipped: ['delivered'], delivered: ['refunded'] };
+function movesFor(role, status) {
+  const all = NEXT[status] || [];
+  if (role === 'admin' || role === 'operator') return all;
+  if (role === 'merchant') return all.filter((x) => x !== 'delivered' && x !== 'refunded');
+  if (role === 'buyer') return all.filter((x) => x === 'cancelled' && (status === 'placed' || status === 'confirmed'));
+  return [];
+}
 
 export async function render(root, ctx) {
   const status = select('orders-status', [['', t('common.all')], ...STATUSES.map((s) => [s, t('status.' + s)])], '');
@@ -62,6 +74,12 @@ export async function render(root, ctx) {
           { label: t('orders.line_total'), num: true, render: (l) => fmtMoney(l.line_total_fen) },
         ], o.lines || []),
         h('p', { class: 'num' }, h('strong', null, t('orders.total'), ': ', fmtMoney(o.total_fen))),
+        h('div', { class: 'row', id: 'order-actions' }, movesFor(ctx.me && ctx.me.role, o.status).map((to) =>
+          h('button', { type: 'button', class: to === 'cancelled' || to === 'refunded' ? 'secondary' : null, 'data-to': to,
+            onclick: async (e) => {
+              e.currentTarget.disabled = true;
+              try { await post(`/orders/${o.id}/status`, { status: to }); await show(o.id); await load(false); } catch (err) { detail.prepend(errorBox(err)); }
+            } }, t('orders.move.' + to)))),
         h('h3', null, t('orders.history')),
         h('ol', { class: 'timeline', id: 'order-history' }, (o.history || []).map((s) =>
           h('li', null, h('strong', null, t('status.' + s.to)), ' · ', fmtDateTime(s.at), s.note ? ' · ' + s.note : ''))));
