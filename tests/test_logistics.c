@@ -618,6 +618,15 @@ static void test_urgent_insertion(void **state)
     assert_int_equal(logistics_plan_get(f->st, &f->op, id, &before, &e), 0);
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, &rid, &sid, &e), 0);
     assert_true(rid > 0 && sid > 0);
+    /* an order no vehicle can carry (frozen goods, no frozen vehicle) */
+    for (size_t i = 0; i < before.n_unassigned; i++)
+        if (before.unassigned[i].order_id &&
+            strcmp(before.unassigned[i].reason, "no_refrigerated_vehicle") == 0) {
+            assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id,
+                                                    before.unassigned[i].order_id, NULL, NULL, &e),
+                             ERR_INFEASIBLE);
+            break;
+        }
     /* a second time: already in the plan */
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
                      ERR_CONFLICT);

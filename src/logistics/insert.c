@@ -389,6 +389,16 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
         if (!is_pick) w->new_stop_id = id;
         if ((rc = put_item(c, w, id, 0, is_pick, e))) return rc;
     }
+    /* no longer left out, if it was */
+    if ((rc = store_prepare(c,
+                            "DELETE FROM lg_unassigned WHERE county_id = ? AND plan_id = ? AND "
+                            "order_id = ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, w->pl->id);
+    store_bind_i64(s, 3, w->u->order_id);
+    if ((rc = store_step(s, e)) < 0) return rc;
     /* KPIs from the stops as they are now */
     struct logistics_plan np;
     logistics_plan_init(&np);
