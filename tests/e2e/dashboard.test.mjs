@@ -7,6 +7,14 @@ import { OUT, apiLogin, getAll, launchBrowser, login, startServer, withPage } fr
 
 let server, browser, admin;
 
+test('the zh-CN and en catalogues have the same keys, none empty', async () => {
+  const dir = join(process.env.RL_SOURCE_DIR, 'web', 'src', 'messages');
+  const zh = (await import(join(dir, 'zh-CN.js'))).default;
+  const en = (await import(join(dir, 'en.js'))).default;
+  assert.deepEqual(Object.keys(en).sort(), Object.keys(zh).sort());
+  for (const [k, v] of [...Object.entries(zh), ...Object.entries(en)]) assert.ok(v.trim(), 'empty message ' + k);
+});
+
 before(async () => {
   server = await startServer();
   browser = await launchBrowser();
