@@ -202,6 +202,7 @@ static void test_plans(void **state)
     struct json_object *stop = json_object_array_get_idx(stops, 1);
     int64_t stop_id = jint(stop, "id");
     assert_true(route_id > 0 && stop_id > 0);
+    ts_resp_free(&r);
     ts_get(&srv, path, drv2_tok, &r); /* driver2 has no route in it */
     assert_int_equal(r.status, 404);
     ts_resp_free(&r);
