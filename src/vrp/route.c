@@ -323,6 +323,7 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
                 ddi = tp_di + vs_dist(v, N, r->loc[k2], td->loc) +
                       vs_dist(v, N, td->loc, r->loc[k2 + 1]) - vs_dist(v, N, r->loc[k2], r->loc[k2 + 1]);
             }
+            s->work += 2; /* a pair step costs about two single positions */
             if (delta >= best->delta) continue;
             int64_t ad = cur + vs_dur(v, N, prev, td->loc);
             int64_t sd = vs_tw_start(s, td, ad);
@@ -376,10 +377,13 @@ static void best_insert_reload(struct vs *s, struct vs_route *r, int u, struct v
 
 void vs__best_insert(struct vs *s, struct vs_route *r, int task, double blink, struct vs_ins *best)
 {
+    s->work += 4;
     if (!s->can[(size_t)task * s->n_veh + r->veh]) return;
     const struct vs_task *t = &s->t[task];
+    s->work += (uint64_t)r->n + 1;
     if (t->kind == VRP_PICKUP) {
         if (!s->can[(size_t)t->pair * s->n_veh + r->veh]) return;
+
         best_insert_pair(s, r, task, blink, best);
     } else {
         best_insert_job(s, r, task, blink, best);
@@ -404,6 +408,7 @@ void vs__apply_insert(struct vs *s, const struct vs_ins *ins, int task)
         vs__route_insert(s, r, ins->k1 + 1, task);
     }
     vs__route_update(s, r);
+    s->work += (uint64_t)r->n * 2;
     VS_ASSERT(r->feasible);
 }
 

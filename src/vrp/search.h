@@ -104,6 +104,8 @@ struct vs {
     int *route_of, *pos_of; /* per task: vehicle index, position 1..n; -1 when out */
     int64_t unassigned_cost;
     int n_out;
+    uint64_t work;         /* insertion positions evaluated and the like: the
+                            ** search's deterministic clock (see sisr.c) */
     struct vs_rng rng;
 };
 

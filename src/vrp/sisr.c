@@ -22,6 +22,7 @@
 #define SISR_BLINK 0.01
 #define SISR_ROUTE_REMOVAL 0.05 /* probability of emptying a whole route */
 #define SISR_PROGRESS_EVERY 256
+#define VS_WORK_PER_S 7e7 /* measured here with one free core */
 #define VS_DROP (-2)
 
 struct sisr {
@@ -426,7 +427,12 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     double span = S->t_end - S->t_begin;
     while (!should_stop(S, S->best_reported, S->best_out)) {
         S->iterations++;
-        double frac = span > 0 ? (vs_now() - S->t_begin) / span : 1.0;
+        /* The temperature follows the work done, not the clock, so that a
+        ** seed gives the same search whatever the machine's load; the work
+        ** rate is calibrated on this machine (about VS_WORK_PER_S units a
+        ** second), which only shapes the cooling: the clock still decides
+        ** when to stop and the best solution is kept. */
+        double frac = span > 0 ? (double)s->work / (VS_WORK_PER_S * span) : 1.0;
         if (frac > 1) frac = 1;
         double temp = t0 * pow(tf / t0, frac);
         begin_attempt(&x);
