@@ -4,8 +4,8 @@
 ** the demo driver on the first one, and ten consignments of produce for
 ** today from villages to the hub or its cold store: mostly ambient, two chilled, one
 ** frozen (no demo vehicle is frozen-capable, so a dispatch shows the reason)
-** and one too heavy for any vehicle. No plan is stored: a dispatch takes a
-** few seconds and is the operator's first step in the demo.
+** and one too heavy for any vehicle; then today's plan, dispatched with a
+** short search and approved by the demo operator.
 */
 #include "demo/demo_int.h"
 #include "logistics/logistics.h"
@@ -85,5 +85,15 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         int rc = logistics_consignment_create(ctx->st, &ctx->sys, &c, e);
         if (rc) return err_prefix(e, "consignment %zu: ", k + 1);
     }
-    return 0;
+    /* Today's plan, approved by the operator, so sheets and tracking have
+    ** something to show; a short search keeps seeding fast. */
+    struct logistics_dispatch_req req = {
+        .date_ms = today, .depot_node_id = hub, .name = "今日配送 today's dispatch"};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 0.3;
+    int64_t plan_id = 0;
+    const struct auth_principal *op = &ctx->users[AUTH_ROLE_OPERATOR];
+    int rc = logistics_dispatch(NULL, ctx->st, op, &req, &plan_id, e);
+    if (!rc) rc = logistics_plan_approve(ctx->st, op, plan_id, e);
+    return rc ? err_prefix(e, "today's plan: ") : 0;
 }
