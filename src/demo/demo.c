@@ -8,6 +8,9 @@
 #ifdef RL_DEMO_MARKET
 #include "market/market.h"
 #endif
+#ifdef RL_DEMO_TELEMETRY
+#include "telemetry/telemetry.h"
+#endif
 #ifdef RL_DEMO_LOGISTICS
 #include "logistics/logistics.h"
 #endif
@@ -96,6 +99,11 @@ int demo_register_schema(struct store *st, struct err *e)
 #ifdef RL_DEMO_MARKET
     if (!rc)
         rc = store_add_migrations(st, "market", market_migrations, market_migrations_len, e);
+#endif
+#ifdef RL_DEMO_TELEMETRY
+    if (!rc)
+        rc = store_add_migrations(st, "telemetry", telemetry_migrations,
+                                  telemetry_migrations_len, e);
 #endif
 #ifdef RL_DEMO_LOGISTICS
     if (!rc)
