@@ -34,7 +34,7 @@ test-asan: deps
 	@ctest --preset dev
 
 demo: build web
-	./build/ruralink serve --db $(DEMO_DB) --listen $(DEMO_LISTEN) --demo
+	DEMO_DB=$(DEMO_DB) DEMO_LISTEN=$(DEMO_LISTEN) scripts/demo
 
 bench: build
 	@for b in bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
