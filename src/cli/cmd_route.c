@@ -30,7 +30,8 @@ static void usage_solve(FILE *to)
             "usage: ruralink route solve FILE [options]\n\n"
             "Solve a vehicle routing problem and print the solution as VROOM-shaped JSON.\n\n"
             "  --format F       auto (default), cvrplib, solomon, lilim, vroom\n"
-            "  --time-limit S   seconds of search (default: by problem size)\n"
+            "  --time-limit S   seconds for the whole command, reading included\n"
+            "                   (default: a search time by problem size)\n"
             "  --seed N         random seed (default 1)\n"
             "  --threads N      search threads (default 1)\n"
             "  -o, --output OUT write the JSON to OUT (atomically) instead of stdout\n");
@@ -201,6 +202,13 @@ static int cmd_solve(int argc, char **argv)
     if (read_problem(file, fmt, &p))
         return CLI_FAIL;
     double load_s = time_mono_s() - t0;
+    /* A given limit covers the whole command: reading the file (and building
+    ** its matrix) included, with a little room to write the answer. */
+    if (prm.time_limit_s > 0) {
+        prm.time_limit_s = prm.time_limit_s * 0.99 - load_s;
+        if (prm.time_limit_s < 0.05)
+            prm.time_limit_s = 0.05;
+    }
     struct progress pr = {p->scale, 0, false, isatty(STDERR_FILENO) != 0};
     prm.progress = on_progress;
     prm.progress_arg = &pr;
