@@ -719,7 +719,7 @@ const struct http_route http_routes_logistics[] = {
     {"POST", "/api/v1/travel/matrix", h_travel_matrix, AUTH_STAFF, 0},
     {"GET", "/api/v1/consignments", h_cons_list, READERS, 0},
     {"POST", "/api/v1/consignments", h_cons_create, AUTH_STAFF, HTTP_IDEMPOTENT},
-    {"GET", "/api/v1/plans", h_plan_list, READERS, 0},
+    {"GET", "/api/v1/plans", h_plan_list, FLEET_READERS, 0},
     {"POST", "/api/v1/plans", h_plan_create, AUTH_STAFF, HTTP_IDEMPOTENT},
     {"POST", "/api/v1/plans/baseline", h_plan_baseline, AUTH_STAFF, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/plans/compare", h_plan_compare, READERS, 0},

@@ -357,8 +357,9 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
 ** driver may load only approved plans, and sees only its own routes. */
 int logistics_plan_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct logistics_plan *out, struct err *e);
-/* Plans of the county, newest first (routes not loaded: n_routes 0); you
-** own *out: release each plan, then free(). */
+/* Plans of the county, newest first (routes not loaded: n_routes 0); a
+** driver gets only the approved plans with a route of its own. You own
+** *out: release each plan, then free(). */
 int logistics_plan_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
                         struct logistics_plan **out, size_t *n, struct err *e);
 /* Approve a draft (ERR_CONFLICT otherwise): other approved plans of the

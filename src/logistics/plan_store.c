@@ -408,16 +408,27 @@ static int list_read(struct store_conn *c, void *arg, struct err *e)
 {
     struct pl *l = arg;
     char sql[768];
+    /* A driver lists only approved plans holding a route of its own (what
+    ** logistics_plan_get will show it); everyone else the whole county. */
+    bool driver = l->who->role == AUTH_ROLE_DRIVER;
     snprintf(sql, sizeof sql,
-             "SELECT %s FROM lg_plans WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
+             "SELECT %s FROM lg_plans WHERE county_id = ? AND (? = 0 OR date_ms = ?) %s"
              "ORDER BY id DESC LIMIT 500",
-             PLAN_COLS);
+             PLAN_COLS,
+             driver ? "AND status = ? AND EXISTS (SELECT 1 FROM lg_routes r WHERE "
+                      "r.county_id = lg_plans.county_id AND r.plan_id = lg_plans.id AND "
+                      "r.driver_user_id = ?) "
+                    : "");
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
     if (rc) return rc;
     store_bind_i64(s, 1, l->who->county_id);
     store_bind_i64(s, 2, l->date_ms);
     store_bind_i64(s, 3, l->date_ms);
+    if (driver) {
+        store_bind_i64(s, 4, LOGISTICS_PLAN_APPROVED);
+        store_bind_i64(s, 5, l->who->user_id);
+    }
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&l->out, &l->cap, l->n + 1, sizeof *l->out);
         struct logistics_plan *p = &l->out[l->n++];
@@ -430,8 +441,8 @@ static int list_read(struct store_conn *c, void *arg, struct err *e)
 int logistics_plan_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
                         struct logistics_plan **out, size_t *n, struct err *e)
 {
-    if (!logistics__reads_county(who))
-        return err_set(e, ERR_PERM, "only staff and auditors list plans");
+    if (!logistics__reads_county(who) && !(who && who->role == AUTH_ROLE_DRIVER))
+        return err_set(e, ERR_PERM, "only staff, auditors and drivers list plans");
     struct pl l = {.who = who, .date_ms = date_ms};
     int rc = store_read(st, list_read, &l, e);
     if (rc) {

@@ -36,6 +36,20 @@ static struct json_object *jget(struct json_object *o, const char *k)
     return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
 }
 
+/* Whether GET /api/v1/plans shows plan `id` to the holder of `tok`. */
+static bool plan_listed(const char *tok, int64_t id)
+{
+    struct ts_resp r;
+    bool found = false;
+    if (ts_get(&srv, "/api/v1/plans", tok, &r) == 0 && r.status == 200 && r.json) {
+        struct json_object *items = jget(r.json, "items");
+        for (size_t i = 0; items && i < json_object_array_length(items); i++)
+            found |= jint(json_object_array_get_idx(items, i), "id") == id;
+    }
+    ts_resp_free(&r);
+    return found;
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -165,6 +179,7 @@ static void test_plans(void **state)
     ts_get(&srv, path, drv_tok, &r);
     assert_int_equal(r.status, 404);
     ts_resp_free(&r);
+    assert_false(plan_listed(drv_tok, id));
     const char *fmts[] = {"json", "csv", "geojson", "html"};
     const char *types[] = {"application/json", "text/csv", "application/geo+json", "text/html"};
     for (int i = 0; i < 4; i++) {
@@ -207,6 +222,9 @@ static void test_plans(void **state)
     ts_get(&srv, path, drv2_tok, &r); /* driver2 has no route in it */
     assert_int_equal(r.status, 404);
     ts_resp_free(&r);
+    /* drivers find their approved plan in the list; others' plans stay hidden */
+    assert_true(plan_listed(drv_tok, id));
+    assert_false(plan_listed(drv2_tok, id));
     /* tracking: another driver is refused, nothing written */
     snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"arrived\"}", (long long)stop_id);
     ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv2_tok, body, &r);
