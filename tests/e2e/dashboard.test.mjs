@@ -259,10 +259,12 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
   // from the route makes it late and off its corridor.
   const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
   const approved = (await admin.get(`/plans?date=${day}`)).items.find((p) => p.status === 'approved' && p.kind === 'dispatch');
-  let routes = 0;
+  let routes = 0, driverRoutes = 0;
   if (approved) {
     const plan = await admin.get(`/plans/${approved.id}`);
     routes = plan.routes.length;
+    const driverUser = ((await admin.get('/users')).items || []).find((u) => u.name === 'driver');
+    driverRoutes = driverUser ? plan.routes.filter((r) => r.driver_user_id === driverUser.id).length : 0;
     await admin.post('/tracking/positions', { route_id: plan.routes[0].id, lat: 27.6, lon: 108.9 });
   }
   await withPage(browser.browser, 'tracking', async (page) => {
@@ -280,6 +282,10 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     await page.waitForSelector('#tracking-updated:not(:empty)');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, 'no horizontal scrolling at phone width: ' + overflow);
+    if (driverRoutes) {
+      // The demo driver sees exactly its own routes of the approved plan.
+      assert.equal(await page.locator('#tracking-list tbody tr').count(), driverRoutes, 'the driver sees its approved routes');
+    }
   }, { viewport: { width: 390, height: 844 } });
 });
 

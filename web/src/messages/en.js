@@ -248,7 +248,7 @@ export default {
   'tracking.finished': 'Route done',
   'tracking.none': 'No approved plan for today: approve one on the Dispatch page.',
   'dispatch.shift': 'Shift',
-  'tracking.driver_missing': 'Your route for today appears here once the server offers drivers a list of their approved routes (GET /api/v1/plans is for staff).',
+  'tracking.driver_missing': 'No approved route for you today: the operator approves the day\'s plan on the Dispatch page.',
   'tracking.progress': 'Stops done',
   'tracking.alerts': 'Tracking alerts',
   'tracking.alert.late': 'Late',

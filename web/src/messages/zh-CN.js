@@ -248,7 +248,7 @@ export default {
   'tracking.finished': '已完成',
   'tracking.none': '今天还没有已批准的计划：请在“调度”页批准。',
   'dispatch.shift': '班次',
-  'tracking.driver_missing': '服务器为司机提供“我的已批准线路”列表后，今天的线路会显示在这里（GET /api/v1/plans 仅限工作人员）。',
+  'tracking.driver_missing': '今天还没有分配给您的已批准线路：调度员在“调度”页批准当天计划后显示。',
   'tracking.progress': '已完成站点',
   'tracking.alerts': '跟踪告警',
   'tracking.alert.late': '延误',

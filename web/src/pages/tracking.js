@@ -29,14 +29,17 @@ export async function render(root, ctx) {
   let layer = L.layerGroup().addTo(map);
   const refreshS = Math.max(2, Number(config().refreshSeconds) || 10);
 
+  // A driver lists only the approved plans holding its own routes and sees
+  // only those routes; live delays and alerts (GET /tracking) are for staff.
+  const isDriver = ctx.me && ctx.me.role === 'driver';
   async function refresh() {
-    if (ctx.me && ctx.me.role === 'driver') return driverView();
     const list = ((await get('/plans', { date: today() })).items || []).filter((p) => p.status === 'approved' && p.kind === 'dispatch');
+    if (isDriver && !list.length) return driverView();
     const rows = [], alerts = [];
     for (const p of list) {
       // GET /tracking: each route's delay, progress and next stop with its
       // live ETA, and the late / off-corridor alerts of the plan.
-      const [plan, tr] = await Promise.all([get(`/plans/${p.id}`), get('/tracking', { plan_id: p.id })]);
+      const [plan, tr] = await Promise.all([get(`/plans/${p.id}`), isDriver ? {} : get('/tracking', { plan_id: p.id })]);
       const live = new Map((tr.routes || []).map((x) => [x.route_id, x]));
       alerts.push(...(tr.alerts || []).filter((a) => a.open));
       plan.routes.forEach((r, i) => {
@@ -78,8 +81,7 @@ export async function render(root, ctx) {
       h('li', null, badge(t('tracking.alert.' + a.kind), 'bad'), ' ', rows.find((x) => x.r.id === a.route_id)?.r.vehicle.plate || '', ' · ', a.detail, ' · ', fmtDateTime(a.ts))))) : null);
     stamp.textContent = t('live.refreshing', { s: refreshS }) + ' · ' + t('common.updated', { time: fmtDateTime(new Date(), true) });
   }
-  // A driver may read approved plans with its own routes, but no route lists
-  // a driver's plans yet (GET /plans is staff-only): show the vehicle only.
+  // A driver with no approved route today: its vehicle, and a note.
   async function driverView() {
     const mine = ((await get('/vehicles')).items || []).filter((v) => v.driver_user_id === ctx.me.id);
     clear(listBox).append(table([
