@@ -139,9 +139,13 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
     logistics_plan_init(&p);
     struct logistics_alert *al = NULL;
     size_t nal = 0;
+    struct logistics_position *pos = NULL;
+    size_t npos = 0;
     if (logistics_plan_get(app->store, &req->who, plan_id, &p, &e) ||
-        logistics_alert_list(app->store, &req->who, plan_id, &al, &nal, &e)) {
+        logistics_alert_list(app->store, &req->who, plan_id, &al, &nal, &e) ||
+        logistics_last_positions(app->store, &req->who, plan_id, &pos, &npos, &e)) {
         logistics_plan_release(&p);
+        free(al);
         http_resp_err(w, &e);
         return;
     }
@@ -171,6 +175,15 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
         json_object_object_add(j, "delay_s", json_object_new_int64(rt->delay_s));
         json_object_object_add(j, "stops_done", json_object_new_int64((int64_t)done));
         json_object_object_add(j, "stops", json_object_new_int64((int64_t)tasks));
+        for (size_t k = 0; k < npos; k++) {
+            if (pos[k].route_id != rt->id)
+                continue;
+            struct json_object *g = json_object_new_object();
+            json_object_object_add(g, "lat", rjson_new_double(pos[k].pos.lat, 9));
+            json_object_object_add(g, "lon", rjson_new_double(pos[k].pos.lon, 9));
+            json_object_object_add(g, "ts", rjson_new_time(pos[k].ts_ms));
+            json_object_object_add(j, "position", g);
+        }
         if (next) {
             json_object_object_add(j, "next_stop_id", json_object_new_int64(next->id));
             json_object_object_add(j, "next_eta",
@@ -192,6 +205,7 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
     }
     json_object_object_add(o, "alerts", alerts);
     free(al);
+    free(pos);
     logistics_plan_release(&p);
     http_resp_json(w, 200, o);
 }

@@ -424,6 +424,16 @@ struct logistics_alert {
     bool open;
     int64_t ts_ms;
 };
+/* The newest GPS position posted for each route of a plan that has one
+** (staff, auditors), by route id. You own *out (free()). */
+struct logistics_position {
+    int64_t route_id;
+    int64_t ts_ms;
+    struct geo_point pos;
+};
+int logistics_last_positions(struct store *st, const struct auth_principal *who, int64_t plan_id,
+                             struct logistics_position **out, size_t *n, struct err *e);
+
 /* Alerts of a plan, newest first (staff, auditors). You own *out (free()). */
 int logistics_alert_list(struct store *st, const struct auth_principal *who, int64_t plan_id,
                          struct logistics_alert **out, size_t *n, struct err *e);

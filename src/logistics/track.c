@@ -386,3 +386,57 @@ int logistics_alert_list(struct store *st, const struct auth_principal *who, int
     *n = a.n;
     return 0;
 }
+
+/* ------------------------------------------------------- last positions */
+
+struct lp_args {
+    const struct auth_principal *who;
+    int64_t plan_id;
+    struct logistics_position *out;
+    size_t n, cap;
+};
+
+static int lp_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct lp_args *a = arg;
+    struct store_stmt *s;
+    /* The newest position of each route of the plan (index on county, route, ts). */
+    int rc = store_prepare(c,
+                           "SELECT p.route_id, p.ts_ms, p.lat, p.lon FROM lg_routes r "
+                           "JOIN lg_positions p ON p.county_id = r.county_id AND p.route_id = r.id "
+                           "WHERE r.county_id = ? AND r.plan_id = ? AND p.ts_ms = "
+                           "(SELECT MAX(q.ts_ms) FROM lg_positions q WHERE q.county_id = r.county_id "
+                           "AND q.route_id = r.id) ORDER BY p.route_id",
+                           &s, e);
+    if (rc) return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->plan_id);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        int64_t route = store_col_i64(s, 0);
+        if (a->n && a->out[a->n - 1].route_id == route)
+            continue; /* two fixes with the same time: keep one */
+        xgrow((void **)&a->out, &a->cap, a->n + 1, sizeof *a->out);
+        struct logistics_position *p = &a->out[a->n++];
+        p->route_id = route;
+        p->ts_ms = store_col_i64(s, 1);
+        p->pos.lat = store_col_double(s, 2);
+        p->pos.lon = store_col_double(s, 3);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int logistics_last_positions(struct store *st, const struct auth_principal *who, int64_t plan_id,
+                             struct logistics_position **out, size_t *n, struct err *e)
+{
+    if (!logistics__reads_county(who))
+        return err_set(e, ERR_PERM, "only staff and auditors read vehicle positions");
+    struct lp_args a = {.who = who, .plan_id = plan_id};
+    int rc = store_read(st, lp_read, &a, e);
+    if (rc) {
+        free(a.out);
+        return rc;
+    }
+    *out = a.out;
+    *n = a.n;
+    return 0;
+}

@@ -264,6 +264,18 @@ static void test_plans(void **state)
     ts_get(&srv, path, op_tok, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_object_array_length(jget(r.json, "alerts")), 2);
+    {
+        /* the office sees the vehicle where the driver last reported it */
+        struct json_object *rts = jget(r.json, "routes"), *pos = NULL;
+        for (size_t k = 0; k < json_object_array_length(rts); k++) {
+            struct json_object *x = json_object_array_get_idx(rts, k);
+            if (jint(x, "route_id") == route_id)
+                json_object_object_get_ex(x, "position", &pos);
+        }
+        assert_non_null(pos);
+        assert_true(json_object_get_double(jget(pos, "lat")) == 31.0);
+        assert_true(json_object_get_double(jget(pos, "lon")) == 104.0);
+    }
     ts_resp_free(&r);
     ts_get(&srv, path, drv_tok, &r); /* alerts are for the office */
     assert_int_equal(r.status, 403);

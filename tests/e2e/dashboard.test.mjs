@@ -274,6 +274,8 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     if (approved) {
       assert.equal(await page.locator('#tracking-list tbody tr').count(), routes, 'a row per route of the approved plan');
       assert.ok(await page.locator('#tracking-alerts li').count() >= 1, 'the late / off-route alert is listed');
+      assert.ok(await page.locator('#tracking-list tbody tr', { hasText: '27.6000, 108.9000' }).count() === 1,
+        'the posted GPS position is shown for its vehicle');
     }
   });
   await withPage(browser.browser, 'driver-phone', async (page) => {

@@ -146,6 +146,7 @@ export default {
   'tracking.eta': 'ETA',
   'tracking.status': 'Status',
   'tracking.on_time': 'On time', 'tracking.late': 'Late', 'tracking.unknown': 'No fix',
+  'tracking.gps': 'GPS',
   'tracking.depot': 'At depot',
   'cold.title': 'Cold chain and sensors',
   'cold.series': 'Series',

@@ -146,6 +146,7 @@ export default {
   'tracking.eta': '预计到达',
   'tracking.status': '状态',
   'tracking.on_time': '准时', 'tracking.late': '延误', 'tracking.unknown': '无定位',
+  'tracking.gps': 'GPS 定位',
   'tracking.depot': '在场站',
   'cold.title': '冷链与传感器',
   'cold.series': '数据序列',

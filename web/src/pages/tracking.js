@@ -1,10 +1,10 @@
 // Tracking: today's approved plans, each vehicle's last known place and the
 // ETA of its next stop with on-time / late status, refreshed live.
 //
-// Delays, progress, next stops with live ETAs and alerts come from
-// GET /api/v1/tracking. No route returns the GPS positions drivers post, so
-// the last known place is the last stop the driver reported (arrived,
-// delivered, picked up, failed), or the depot before the first report.
+// Delays, progress, next stops with live ETAs, the newest GPS position each
+// driver posted, and alerts come from GET /api/v1/tracking (staff). Without a
+// GPS fix the last known place is the last stop the driver reported
+// (arrived, delivered, picked up, failed), or the depot before the first one.
 import { get } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.js';
 
@@ -50,7 +50,7 @@ export async function render(root, ctx) {
           : r.stops.find((s) => s.status === 'pending' && s.kind !== 'start');
         const delay = tx.delay_s ?? r.delay_s ?? 0;
         const eta = tx.next_eta ? new Date(tx.next_eta) : next ? new Date(Date.parse(next.eta_live || next.eta) + (next.eta_live ? 0 : delay * 1000)) : null;
-        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0,
+        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0, gps: tx.position || null,
           progress: `${tx.stops_done ?? done.length} / ${tx.stops ?? r.stops.length}` });
       });
     }
@@ -58,10 +58,11 @@ export async function render(root, ctx) {
     layer = L.layerGroup().addTo(map);
     const bounds = L.latLngBounds([]);
     for (const x of rows) {
-      if (x.last && x.last.lat !== null) {
-        L.marker([x.last.lat, x.last.lon], { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S), keyboard: false })
-          .bindTooltip(`${x.r.vehicle.plate} · ${x.last.name}`).addTo(layer);
-        bounds.extend([x.last.lat, x.last.lon]);
+      const at = x.gps ? [x.gps.lat, x.gps.lon] : x.last && x.last.lat !== null ? [x.last.lat, x.last.lon] : null;
+      if (at) {
+        L.marker(at, { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S), keyboard: false })
+          .bindTooltip(`${x.r.vehicle.plate} · ${x.gps ? t('tracking.gps') + ' ' + fmtTime(x.gps.ts) : x.last.name}`).addTo(layer);
+        bounds.extend(at);
       }
       if (x.next) bounds.extend([x.next.lat, x.next.lon]);
     }
@@ -69,7 +70,8 @@ export async function render(root, ctx) {
     mapEl.dataset.vehicles = String(rows.length);
     clear(listBox).append(rows.length ? table([
       { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
-      { label: t('tracking.position'), render: (x) => (x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
+      { label: t('tracking.position'), render: (x) => (x.gps ? `${t('tracking.gps')} ${x.gps.lat.toFixed(4)}, ${x.gps.lon.toFixed(4)} · ${fmtTime(x.gps.ts)}`
+        : x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
       { label: t('tracking.progress'), num: true, render: (x) => x.progress },
       { label: t('tracking.next'), render: (x) => (x.next ? x.next.name : t('tracking.finished')) },
       { label: t('tracking.eta'), render: (x) => (x.eta ? fmtTime(x.eta) : '—') },
