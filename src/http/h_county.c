@@ -174,25 +174,155 @@ static int path_id(struct http_req *req, int64_t *id, struct http_resp *w)
     return 0;
 }
 
-/* ------------------------------------------------------------- counties */
+/* ------------------------------------------------ one CRUD, four resources */
 
-static void h_counties_list(struct app *app, struct http_req *req, struct http_resp *w)
+/* A record of any of the four resources. The create, get, patch and delete
+** handlers are written once (res_*) over a table of typed adapters per
+** resource (struct resource), so that a rule such as "INVAL from the service
+** is 422" or "POST answers 201 with Location" lives in one place. */
+union rec {
+    struct county cty;
+    struct county_township twp;
+    struct county_village vil;
+    struct county_node node;
+};
+
+struct resource {
+    const char *path;        /* the collection, for Location */
+    const char *const *keys; /* the keys a body may have */
+    int (*parse)(struct json_object *o, bool patch, union rec *r, unsigned *mask,
+                 struct err *e);
+    int (*create)(struct store *st, const struct auth_principal *who, union rec *r,
+                  int64_t *id, struct err *e);
+    int (*get)(struct store *st, const struct auth_principal *who, int64_t id, union rec *out,
+               struct err *e);
+    int (*update)(struct store *st, const struct auth_principal *who, int64_t id,
+                  const union rec *in, unsigned mask, union rec *out, struct err *e);
+    struct json_object *(*to_json)(const union rec *r);
+};
+
+/* The typed adapters of one resource: FIELD is its member of union rec, FN
+** the prefix of its service functions (FN_create, FN_get, FN_update, and
+** FN_to_json for its JSON). */
+#define RES_ADAPTERS(FIELD, FN)                                                               \
+    static int FIELD##_create(struct store *st, const struct auth_principal *who,              \
+                              union rec *r, int64_t *id, struct err *e)                       \
+    {                                                                                         \
+        int rc = FN##_create(st, who, &r->FIELD, e);                                          \
+        *id = r->FIELD.id;                                                                    \
+        return rc;                                                                            \
+    }                                                                                         \
+    static int FIELD##_get(struct store *st, const struct auth_principal *who, int64_t id,     \
+                           union rec *out, struct err *e)                                     \
+    {                                                                                         \
+        return FN##_get(st, who, id, &out->FIELD, e);                                         \
+    }                                                                                         \
+    static int FIELD##_update(struct store *st, const struct auth_principal *who, int64_t id,  \
+                              const union rec *in, unsigned mask, union rec *out,             \
+                              struct err *e)                                                  \
+    {                                                                                         \
+        return FN##_update(st, who, id, &in->FIELD, mask, &out->FIELD, e);                    \
+    }                                                                                         \
+    static struct json_object *FIELD##_to_json(const union rec *r)                            \
+    {                                                                                         \
+        return FN##_to_json(&r->FIELD);                                                       \
+    }
+
+static void res_create(const struct resource *rs, struct app *app, struct http_req *req,
+                       struct http_resp *w)
 {
     struct err e;
     err_clear(&e);
-    struct county c;
-    if (county_get(app->store, &req->who, req->who.county_id, &c, &e)) {
+    struct json_object *o;
+    if (body_obj(req, rs->keys, &o, &e)) {
         http_resp_err(w, &e);
         return;
     }
-    struct json_object *items = json_object_new_array();
-    json_object_array_add(items, county_to_json(&c));
-    send_page(w, items, "");
+    union rec r;
+    memset(&r, 0, sizeof r);
+    unsigned mask;
+    int rc = rs->parse(o, false, &r, &mask, &e);
+    json_object_put(o);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    int64_t id;
+    if (rs->create(app->store, &req->who, &r, &id, &e)) {
+        reply_service_err(w, &e);
+        return;
+    }
+    send_created(w, rs->path, id, rs->to_json(&r));
 }
 
-static int parse_county(struct json_object *o, bool patch, struct county *c, unsigned *mask,
+static void res_get(const struct resource *rs, struct app *app, struct http_req *req,
+                    struct http_resp *w)
+{
+    int64_t id;
+    if (path_id(req, &id, w))
+        return;
+    struct err e;
+    err_clear(&e);
+    union rec r;
+    if (rs->get(app->store, &req->who, id, &r, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, rs->to_json(&r));
+}
+
+static void res_patch(const struct resource *rs, struct app *app, struct http_req *req,
+                      struct http_resp *w)
+{
+    int64_t id;
+    if (path_id(req, &id, w))
+        return;
+    struct err e;
+    err_clear(&e);
+    struct json_object *o;
+    if (body_obj(req, rs->keys, &o, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    union rec in, out;
+    memset(&in, 0, sizeof in);
+    unsigned mask;
+    int rc = rs->parse(o, true, &in, &mask, &e);
+    json_object_put(o);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    if (rs->update(app->store, &req->who, id, &in, mask, &out, &e)) {
+        reply_service_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, rs->to_json(&out));
+}
+
+/* DELETE answers 204; the service says 409 when rows still refer to it. */
+static void res_delete(int (*del)(struct store *, const struct auth_principal *, int64_t,
+                                  struct err *),
+                       struct app *app, struct http_req *req, struct http_resp *w)
+{
+    int64_t id;
+    if (path_id(req, &id, w))
+        return;
+    struct err e;
+    err_clear(&e);
+    if (del(app->store, &req->who, id, &e)) {
+        reply_service_err(w, &e);
+        return;
+    }
+    http_resp_bytes(w, 204, NULL, NULL, 0);
+}
+
+/* ------------------------------------------------------------- counties */
+
+static int parse_county(struct json_object *o, bool patch, union rec *r, unsigned *mask,
                         struct err *e)
 {
+    struct county *c = &r->cty;
     bool p;
     *mask = 0;
     int rc = get_str(o, "code", !patch, c->code, sizeof c->code, &p, e);
@@ -224,81 +354,49 @@ static int parse_county(struct json_object *o, bool patch, struct county *c, uns
 static const char *const county_keys[] = {"code", "name_zh", "name_en", "circuity", "center",
                                           NULL};
 
-static void h_counties_create(struct app *app, struct http_req *req, struct http_resp *w)
+RES_ADAPTERS(cty, county)
+
+static const struct resource county_res = {"/api/v1/counties", county_keys, parse_county,
+                                           cty_create,         cty_get,     cty_update,
+                                           cty_to_json};
+
+static void h_counties_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e;
     err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, county_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
     struct county c;
-    memset(&c, 0, sizeof c);
-    unsigned mask;
-    int rc = parse_county(o, false, &c, &mask, &e);
-    json_object_put(o);
-    if (rc) {
+    if (county_get(app->store, &req->who, req->who.county_id, &c, &e)) {
         http_resp_err(w, &e);
         return;
     }
-    if (county_create(app->store, &req->who, &c, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    send_created(w, "/api/v1/counties", c.id, county_to_json(&c));
+    struct json_object *items = json_object_new_array();
+    json_object_array_add(items, county_to_json(&c));
+    send_page(w, items, "");
+}
+
+static void h_counties_create(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    res_create(&county_res, app, req, w);
 }
 
 static void h_county_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct county c;
-    if (county_get(app->store, &req->who, id, &c, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_to_json(&c));
+    res_get(&county_res, app, req, w);
 }
 
 static void h_county_patch(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, county_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county c, out;
-    memset(&c, 0, sizeof c);
-    unsigned mask;
-    int rc = parse_county(o, true, &c, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_update(app->store, &req->who, id, &c, mask, &out, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_to_json(&out));
+    res_patch(&county_res, app, req, w);
 }
 
 /* ------------------------------------------------------------ townships */
 
 static const char *const township_keys[] = {"name_zh", "name_en", "lat", "lon", NULL};
 
-static int parse_township(struct json_object *o, bool patch, struct county_township *t,
-                          unsigned *mask, struct err *e)
+static int parse_township(struct json_object *o, bool patch, union rec *r, unsigned *mask,
+                          struct err *e)
 {
+    struct county_township *t = &r->twp;
     bool p;
     *mask = 0;
     int rc = get_str(o, "name_zh", !patch, t->name_zh, sizeof t->name_zh, &p, e);
@@ -313,6 +411,12 @@ static int parse_township(struct json_object *o, bool patch, struct county_towns
     *mask |= p ? TOWNSHIP_F_LOC : 0;
     return 0;
 }
+
+RES_ADAPTERS(twp, county_township)
+
+static const struct resource township_res = {"/api/v1/townships", township_keys, parse_township,
+                                             twp_create,          twp_get,       twp_update,
+                                             twp_to_json};
 
 static void h_townships_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
@@ -340,84 +444,22 @@ static void h_townships_list(struct app *app, struct http_req *req, struct http_
 
 static void h_townships_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, township_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_township t;
-    memset(&t, 0, sizeof t);
-    unsigned mask;
-    int rc = parse_township(o, false, &t, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_township_create(app->store, &req->who, &t, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    send_created(w, "/api/v1/townships", t.id, county_township_to_json(&t));
+    res_create(&township_res, app, req, w);
 }
 
 static void h_township_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct county_township t;
-    if (county_township_get(app->store, &req->who, id, &t, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_township_to_json(&t));
+    res_get(&township_res, app, req, w);
 }
 
 static void h_township_patch(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, township_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_township t, out;
-    memset(&t, 0, sizeof t);
-    unsigned mask;
-    int rc = parse_township(o, true, &t, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_township_update(app->store, &req->who, id, &t, mask, &out, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_township_to_json(&out));
+    res_patch(&township_res, app, req, w);
 }
 
 static void h_township_delete(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    if (county_township_delete(app->store, &req->who, id, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_bytes(w, 204, NULL, NULL, 0);
+    res_delete(county_township_delete, app, req, w);
 }
 
 /* ------------------------------------------------------------- villages */
@@ -426,9 +468,10 @@ static const char *const village_keys[] = {"township_id", "name_zh",     "name_e
                                            "households",  "elevation_m", "lat",     "lon",
                                            NULL};
 
-static int parse_village(struct json_object *o, bool patch, struct county_village *v,
-                         unsigned *mask, struct err *e)
+static int parse_village(struct json_object *o, bool patch, union rec *r, unsigned *mask,
+                         struct err *e)
 {
+    struct county_village *v = &r->vil;
     bool p;
     *mask = 0;
     int rc = get_i64(o, "township_id", !patch, &v->township_id, &p, e);
@@ -455,6 +498,12 @@ static int parse_village(struct json_object *o, bool patch, struct county_villag
     *mask |= p ? VILLAGE_F_LOC : 0;
     return 0;
 }
+
+RES_ADAPTERS(vil, county_village)
+
+static const struct resource village_res = {"/api/v1/villages", village_keys, parse_village,
+                                            vil_create,         vil_get,      vil_update,
+                                            vil_to_json};
 
 static void h_villages_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
@@ -484,84 +533,22 @@ static void h_villages_list(struct app *app, struct http_req *req, struct http_r
 
 static void h_villages_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, village_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_village v;
-    memset(&v, 0, sizeof v);
-    unsigned mask;
-    int rc = parse_village(o, false, &v, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_village_create(app->store, &req->who, &v, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    send_created(w, "/api/v1/villages", v.id, county_village_to_json(&v));
+    res_create(&village_res, app, req, w);
 }
 
 static void h_village_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct county_village v;
-    if (county_village_get(app->store, &req->who, id, &v, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_village_to_json(&v));
+    res_get(&village_res, app, req, w);
 }
 
 static void h_village_patch(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, village_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_village v, out;
-    memset(&v, 0, sizeof v);
-    unsigned mask;
-    int rc = parse_village(o, true, &v, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_village_update(app->store, &req->who, id, &v, mask, &out, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_village_to_json(&out));
+    res_patch(&village_res, app, req, w);
 }
 
 static void h_village_delete(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    if (county_village_delete(app->store, &req->who, id, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_bytes(w, 204, NULL, NULL, 0);
+    res_delete(county_village_delete, app, req, w);
 }
 
 /* ---------------------------------------------------------------- nodes */
@@ -571,9 +558,45 @@ static const char *const node_keys[] = {
     "township_id", "village_id", "open_min", "close_min",  "capacity_g",
     "capacity_ml", "cold_capacity_ml", "active", NULL};
 
-static int parse_node(struct json_object *o, bool patch, struct county_node *nd, unsigned *mask,
+/* The optional numeric fields of a node: key, destination, mask bit. */
+static int parse_node_numbers(struct json_object *o, struct county_node *nd, unsigned *mask,
+                              struct err *e)
+{
+    struct {
+        const char *key;
+        int64_t *dst;
+        unsigned bit;
+    } ids[] = {{"parent_id", &nd->parent_id, NODE_F_PARENT},
+               {"township_id", &nd->township_id, NODE_F_TOWNSHIP},
+               {"village_id", &nd->village_id, NODE_F_VILLAGE}},
+      sizes[] = {{"capacity_g", &nd->capacity_g, NODE_F_CAPACITY_G},
+                 {"capacity_ml", &nd->capacity_ml, NODE_F_CAPACITY_ML},
+                 {"cold_capacity_ml", &nd->cold_capacity_ml, NODE_F_COLD_ML}};
+    bool p;
+    int rc;
+    for (size_t i = 0; i < RL_ARRAY_LEN(ids); i++) {
+        if ((rc = get_opt_id(o, ids[i].key, ids[i].dst, &p, e)))
+            return rc;
+        *mask |= p ? ids[i].bit : 0;
+    }
+    for (size_t i = 0; i < RL_ARRAY_LEN(sizes); i++) {
+        if ((rc = get_i64(o, sizes[i].key, false, sizes[i].dst, &p, e)))
+            return rc;
+        *mask |= p ? sizes[i].bit : 0;
+    }
+    if ((rc = get_int(o, "open_min", &nd->open_min, &p, e)))
+        return rc;
+    *mask |= p ? NODE_F_OPEN : 0;
+    if ((rc = get_int(o, "close_min", &nd->close_min, &p, e)))
+        return rc;
+    *mask |= p ? NODE_F_CLOSE : 0;
+    return 0;
+}
+
+static int parse_node(struct json_object *o, bool patch, union rec *r, unsigned *mask,
                       struct err *e)
 {
+    struct county_node *nd = &r->node;
     bool p;
     *mask = 0;
     const char *kind;
@@ -595,30 +618,8 @@ static int parse_node(struct json_object *o, bool patch, struct county_node *nd,
     if ((rc = get_loc(o, !patch, &nd->loc, &p, e)))
         return rc;
     *mask |= p ? NODE_F_LOC : 0;
-    if ((rc = get_opt_id(o, "parent_id", &nd->parent_id, &p, e)))
+    if ((rc = parse_node_numbers(o, nd, mask, e)))
         return rc;
-    *mask |= p ? NODE_F_PARENT : 0;
-    if ((rc = get_opt_id(o, "township_id", &nd->township_id, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_TOWNSHIP : 0;
-    if ((rc = get_opt_id(o, "village_id", &nd->village_id, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_VILLAGE : 0;
-    if ((rc = get_int(o, "open_min", &nd->open_min, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_OPEN : 0;
-    if ((rc = get_int(o, "close_min", &nd->close_min, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_CLOSE : 0;
-    if ((rc = get_i64(o, "capacity_g", false, &nd->capacity_g, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_CAPACITY_G : 0;
-    if ((rc = get_i64(o, "capacity_ml", false, &nd->capacity_ml, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_CAPACITY_ML : 0;
-    if ((rc = get_i64(o, "cold_capacity_ml", false, &nd->cold_capacity_ml, &p, e)))
-        return rc;
-    *mask |= p ? NODE_F_COLD_ML : 0;
     bool active = true;
     if ((rc = rjson_get_bool(o, "active", false, &active, e)) == 0)
         *mask |= NODE_F_ACTIVE;
@@ -627,6 +628,11 @@ static int parse_node(struct json_object *o, bool patch, struct county_node *nd,
     nd->active = active;
     return 0;
 }
+
+RES_ADAPTERS(node, county_node)
+
+static const struct resource node_res = {"/api/v1/nodes", node_keys,  parse_node,  node_create,
+                                         node_get,        node_update, node_to_json};
 
 static void h_nodes_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
@@ -671,84 +677,22 @@ static void h_nodes_list(struct app *app, struct http_req *req, struct http_resp
 
 static void h_nodes_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, node_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_node nd;
-    memset(&nd, 0, sizeof nd);
-    unsigned mask;
-    int rc = parse_node(o, false, &nd, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_node_create(app->store, &req->who, &nd, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    send_created(w, "/api/v1/nodes", nd.id, county_node_to_json(&nd));
+    res_create(&node_res, app, req, w);
 }
 
 static void h_node_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct county_node nd;
-    if (county_node_get(app->store, &req->who, id, &nd, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_node_to_json(&nd));
+    res_get(&node_res, app, req, w);
 }
 
 static void h_node_patch(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    struct json_object *o;
-    if (body_obj(req, node_keys, &o, &e)) {
-        http_resp_err(w, &e);
-        return;
-    }
-    struct county_node nd, out;
-    memset(&nd, 0, sizeof nd);
-    unsigned mask;
-    int rc = parse_node(o, true, &nd, &mask, &e);
-    json_object_put(o);
-    if (rc) {
-        http_resp_err(w, &e);
-        return;
-    }
-    if (county_node_update(app->store, &req->who, id, &nd, mask, &out, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_json(w, 200, county_node_to_json(&out));
+    res_patch(&node_res, app, req, w);
 }
 
 static void h_node_delete(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    int64_t id;
-    if (path_id(req, &id, w))
-        return;
-    struct err e;
-    err_clear(&e);
-    if (county_node_delete(app->store, &req->who, id, &e)) {
-        reply_service_err(w, &e);
-        return;
-    }
-    http_resp_bytes(w, 204, NULL, NULL, 0);
+    res_delete(county_node_delete, app, req, w);
 }
 
 /* -------------------------------------------------------------- GeoJSON */
