@@ -39,12 +39,16 @@ struct in_reading {
 };
 
 struct ing_series {
-    const char *key;
+    const char *key; /* into the body (line protocol) or the arena */
     size_t klen;
     uint64_t h;
     int64_t id;   /* 0 until resolved */
     bool from_db; /* resolved by the writer: cache after commit */
-    const struct in_reading *first;
+    /* where its names come from when it must be created: */
+    const struct in_reading *first; /* JSON / MQTT door */
+    const char *line;               /* line-protocol door: the line, parsed again */
+    size_t line_len;
+    uint32_t field; /* index of the field in that line */
 };
 
 struct ing_row {
@@ -52,7 +56,6 @@ struct ing_row {
     uint32_t idx; /* arrival order: the later of equal (series, time) wins */
     int64_t ts;
     double v;
-    int64_t sid;
 };
 
 struct ing_req {
@@ -60,10 +63,15 @@ struct ing_req {
     int64_t county_id, device_id;
     char idem[300];
     bool has_idem;
-    struct ing_series *ser;
-    size_t nser;
-    struct ing_row *rows;
-    size_t nrows;
+    enum tm_precision prec;
+    struct ing_series *ser; /* malloc'd, grown */
+    size_t nser, capser;
+    struct ing_row *rows; /* malloc'd, grown; grouped by series after sort_rows */
+    size_t nrows, caprows;
+    uint32_t *slot; /* local open addressing: series index + 1 */
+    size_t capslot;
+    struct arena *a;
+    struct mt_row *mr; /* the rows with series ids, log order (the writer) */
     int64_t log_id;
     struct tm_ingest_result res;
 };
@@ -134,26 +142,97 @@ void telemetry_free(struct telemetry *t)
 
 /* ------------------------------------------------------------- preparing */
 
-static int cmp_row(const void *a, const void *b)
+static void req_free(struct ing_req *q)
+{
+    free(q->ser);
+    free(q->rows);
+    free(q->slot);
+    free(q->mr);
+}
+
+/* The local series of key (created when new; key copied into the arena
+** unless stable, i.e. pointing into the body). Returns its index. */
+static uint32_t local_series(struct ing_req *q, const char *key, size_t klen, bool stable)
+{
+    uint64_t h = tm__hash(q->county_id, key, klen);
+    if ((q->nser + 1) * 2 > q->capslot) {
+        size_t cap = q->capslot ? q->capslot * 2 : 1024;
+        uint32_t *slot = xcalloc(cap, sizeof *slot);
+        for (size_t i = 0; i < q->nser; i++) {
+            size_t j = q->ser[i].h & (cap - 1);
+            while (slot[j])
+                j = (j + 1) & (cap - 1);
+            slot[j] = (uint32_t)i + 1;
+        }
+        free(q->slot);
+        q->slot = slot;
+        q->capslot = cap;
+    }
+    size_t mask = q->capslot - 1, j = h & mask;
+    for (;; j = (j + 1) & mask) {
+        if (!q->slot[j]) break;
+        struct ing_series *s = &q->ser[q->slot[j] - 1];
+        if (s->h == h && s->klen == klen && !memcmp(s->key, key, klen)) return q->slot[j] - 1;
+    }
+    xgrow((void **)&q->ser, &q->capser, q->nser + 1, sizeof *q->ser);
+    struct ing_series *s = &q->ser[q->nser];
+    *s = (struct ing_series){.key = stable ? key : arena_strndup(q->a, key, klen),
+                             .klen = klen,
+                             .h = h};
+    q->slot[j] = (uint32_t)++q->nser;
+    return (uint32_t)(q->nser - 1);
+}
+
+static void add_row(struct ing_req *q, uint32_t s, int64_t ts, double v)
+{
+    xgrow((void **)&q->rows, &q->caprows, q->nrows + 1, sizeof *q->rows);
+    q->rows[q->nrows] = (struct ing_row){s, (uint32_t)q->nrows, ts, v};
+    q->nrows++;
+}
+
+static int cmp_ts_idx(const void *a, const void *b)
 {
     const struct ing_row *x = a, *y = b;
-    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
     if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* Group readings by series (local hash table) and resolve cached ids. */
-static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, struct arena *a,
-                   struct err *e)
+/* Group rows by series (counting sort, stable) and order each group by
+** (time, arrival); a group already in time order (the usual case) is left
+** as it is. */
+static void sort_rows(struct ing_req *q)
 {
-    size_t cap = 16;
-    while (cap < n * 2)
-        cap *= 2;
-    uint32_t *slot = arena_alloc(a, cap * sizeof *slot); /* series index + 1 */
-    memset(slot, 0, cap * sizeof *slot);
-    q->ser = arena_alloc(a, (n ? n : 1) * sizeof *q->ser);
-    q->rows = arena_alloc(a, (n ? n : 1) * sizeof *q->rows);
-    q->nser = q->nrows = 0;
+    if (q->nrows < 2) return;
+    size_t *start = xcalloc(q->nser + 1, sizeof *start);
+    size_t *next = xmalloc(q->nser * sizeof *next);
+    for (size_t i = 0; i < q->nrows; i++)
+        start[q->rows[i].s + 1]++;
+    for (size_t s = 0; s < q->nser; s++) {
+        start[s + 1] += start[s];
+        next[s] = start[s];
+    }
+    struct ing_row *out = xmalloc(q->nrows * sizeof *out);
+    for (size_t i = 0; i < q->nrows; i++)
+        out[next[q->rows[i].s]++] = q->rows[i];
+    for (size_t s = 0; s < q->nser; s++) {
+        size_t a = start[s], b = start[s + 1];
+        for (size_t k = a + 1; k < b; k++) {
+            if (out[k].ts < out[k - 1].ts) {
+                qsort(out + a, b - a, sizeof *out, cmp_ts_idx);
+                break;
+            }
+        }
+    }
+    free(q->rows);
+    q->rows = out;
+    q->caprows = q->nrows;
+    free(start);
+    free(next);
+}
+
+/* Readings of the JSON / MQTT doors: build each series key. */
+static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, struct err *e)
+{
     char key[KEY_MAX + 16];
     for (size_t i = 0; i < n; i++) {
         const struct in_reading *r = &in[i];
@@ -165,38 +244,22 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
         if (klen < 0)
             return err_set(e, ERR_INVAL, "reading %zu: series key longer than %d bytes", i + 1,
                            KEY_MAX);
-        uint64_t h = tm__hash(q->county_id, key, (size_t)klen);
-        size_t mask = cap - 1, j = h & mask;
-        uint32_t idx = 0;
-        for (;; j = (j + 1) & mask) {
-            if (!slot[j]) break;
-            struct ing_series *s = &q->ser[slot[j] - 1];
-            if (s->h == h && s->klen == (size_t)klen && !memcmp(s->key, key, (size_t)klen)) {
-                idx = slot[j];
-                break;
-            }
-        }
-        if (!idx) {
-            struct ing_series *s = &q->ser[q->nser++];
-            s->key = arena_strndup(a, key, (size_t)klen);
-            s->klen = (size_t)klen;
-            s->h = h;
-            s->id = 0;
-            s->from_db = false;
-            s->first = r;
-            idx = (uint32_t)q->nser;
-            slot[j] = idx;
-        }
-        q->rows[q->nrows] = (struct ing_row){idx - 1, (uint32_t)q->nrows, r->ts_ms, r->value, 0};
-        q->nrows++;
+        uint32_t s = local_series(q, key, (size_t)klen, false);
+        if (!q->ser[s].first && !q->ser[s].line) q->ser[s].first = r;
+        add_row(q, s, r->ts_ms, r->value);
     }
+    return 0;
+}
+
+/* Series ids already known (the cache), under the lock once per request. */
+static void lookup_cached(struct ing_req *q)
+{
     pthread_mutex_lock(&q->t->mu);
     for (size_t i = 0; i < q->nser; i++) {
         struct ing_series *s = &q->ser[i];
         tm__cache_get(q->t, q->county_id, s->key, s->klen, s->h, &s->id);
     }
     pthread_mutex_unlock(&q->t->mu);
-    return 0;
 }
 
 /* ----------------------------------------------------------- the writer */
@@ -229,21 +292,49 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
         s->from_db = true;
         return 0;
     }
-    const struct in_reading *r = s->first;
-    if (tags_json(sb, r->tags, r->ntags)) return err_set(e, ERR_TOOBIG, "tag set too large");
+    struct str meas, field;
+    const struct tm_lp_tag *tags;
+    size_t ntags;
+    struct arena a;
+    arena_init(&a, 4096);
+    struct tm_lp_tag tv[TM_LP_MAX_TAGS];
+    struct tm_lp_field fv[TM_LP_MAX_FIELDS];
+    if (s->first) {
+        meas = s->first->measurement;
+        field = s->first->field;
+        tags = s->first->tags;
+        ntags = s->first->ntags;
+    } else {
+        struct tm_lp_point pt;
+        if (tm__lp_reparse(s->line, s->line_len, q->prec, &a, &pt, tv, fv) ||
+            s->field >= pt.nfields) {
+            arena_release(&a);
+            return err_set(e, ERR_INTERNAL, "series line no longer parses");
+        }
+        meas = pt.measurement;
+        field = pt.fields[s->field].key;
+        tags = pt.tags;
+        ntags = pt.ntags;
+    }
+    if (tags_json(sb, tags, ntags)) {
+        arena_release(&a);
+        return err_set(e, ERR_TOOBIG, "tag set too large");
+    }
     rc = store_prepare(c,
                        "INSERT INTO tm_series (county_id, skey, measurement, field, tags_json, "
                        "device_id, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                        &st, e);
-    if (rc) return rc;
-    store_bind_i64(st, 1, q->county_id);
-    store_bind_text(st, 2, s->key, (ptrdiff_t)s->klen);
-    store_bind_text(st, 3, r->measurement.ptr, (ptrdiff_t)r->measurement.len);
-    store_bind_text(st, 4, r->field.ptr, (ptrdiff_t)r->field.len);
-    store_bind_text(st, 5, strbuf_str(sb), (ptrdiff_t)sb->len);
-    store_bind_i64(st, 6, q->device_id);
-    store_bind_i64(st, 7, time_now_ms());
-    rc = store_step(st, e);
+    if (!rc) {
+        store_bind_i64(st, 1, q->county_id);
+        store_bind_text(st, 2, s->key, (ptrdiff_t)s->klen);
+        store_bind_text(st, 3, meas.ptr, (ptrdiff_t)meas.len);
+        store_bind_text(st, 4, field.ptr, (ptrdiff_t)field.len);
+        store_bind_text(st, 5, strbuf_str(sb), (ptrdiff_t)sb->len);
+        store_bind_i64(st, 6, q->device_id);
+        store_bind_i64(st, 7, time_now_ms());
+        rc = store_step(st, e);
+    }
+    arena_release(&a);
     if (rc < 0) return rc;
     if (rc != STORE_ROW) return err_set(e, ERR_DB, "series insert returned no id");
     s->id = store_col_i64(st, 0);
@@ -254,12 +345,8 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
 
 static int insert_log(struct store_conn *c, struct ing_req *q, struct err *e)
 {
-    unsigned char *blob = xmalloc(q->nrows * 24 + 1);
-    for (size_t i = 0; i < q->nrows; i++) {
-        memcpy(blob + 24 * i, &q->rows[i].sid, 8);
-        memcpy(blob + 24 * i + 8, &q->rows[i].ts, 8);
-        memcpy(blob + 24 * i + 16, &q->rows[i].v, 8);
-    }
+    size_t len;
+    unsigned char *blob = tm__log_encode(q->mr, q->nrows, &len);
     struct store_stmt *st;
     int rc = store_prepare(c,
                            "INSERT INTO tm_ingest_log (created_ms, n, rows) VALUES (?, ?, ?) "
@@ -268,7 +355,7 @@ static int insert_log(struct store_conn *c, struct ing_req *q, struct err *e)
     if (!rc) {
         store_bind_i64(st, 1, time_now_ms());
         store_bind_i64(st, 2, (int64_t)q->nrows);
-        store_bind_blob(st, 3, blob, q->nrows * 24);
+        store_bind_blob(st, 3, blob, len);
         rc = store_step(st, e);
         if (rc == STORE_ROW) {
             q->log_id = store_col_i64(st, 0);
@@ -311,9 +398,11 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         }
     }
     strbuf_release(&sb);
+    /* rows are grouped by series and in time order (sort_rows) */
+    free(q->mr);
+    q->mr = xmalloc((q->nrows ? q->nrows : 1) * sizeof *q->mr);
     for (size_t i = 0; i < q->nrows; i++)
-        q->rows[i].sid = q->ser[q->rows[i].s].id;
-    qsort(q->rows, q->nrows, sizeof *q->rows, cmp_row);
+        q->mr[i] = (struct mt_row){q->ser[q->rows[i].s].id, q->rows[i].ts, q->rows[i].v, 0};
     if (q->nrows) {
         rc = insert_log(c, q, e);
         if (rc) return rc;
@@ -323,9 +412,10 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
     size_t i = 0;
     while (i < q->nrows) {
         size_t j = i;
-        while (j < q->nrows && q->rows[j].sid == q->rows[i].sid)
+        while (j < q->nrows && q->rows[j].s == q->rows[i].s)
             j++;
-        if (tm__is_monitored(q->t, q->rows[i].sid)) {
+        int64_t sid = q->ser[q->rows[i].s].id;
+        if (tm__is_monitored(q->t, sid)) {
             size_t m = j - i;
             int64_t *ts = xmalloc(m * sizeof *ts);
             double *v = xmalloc(m * sizeof *v);
@@ -333,7 +423,7 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
                 ts[k] = q->rows[i + k].ts;
                 v[k] = q->rows[i + k].v;
             }
-            rc = tm__monitor_feed(c, q->t, q->county_id, q->rows[i].sid, ts, v, m,
+            rc = tm__monitor_feed(c, q->t, q->county_id, sid, ts, v, m,
                                   &q->res.excursions, e);
             free(ts);
             free(v);
@@ -351,24 +441,30 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
     return 0;
 }
 
-static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
-                  const struct in_reading *in, size_t n, struct arena *a,
-                  struct tm_ingest_result *res, struct err *e)
+static int req_init(struct ing_req *q, struct telemetry *t, int64_t county_id, int64_t device_id,
+                    const char *idem_key, struct arena *a, struct err *e)
 {
-    struct ing_req q = {.t = t, .county_id = county_id, .device_id = device_id};
-    memset(res, 0, sizeof *res);
+    *q = (struct ing_req){.t = t, .county_id = county_id, .device_id = device_id, .a = a};
     if (county_id <= 0) return err_set(e, ERR_INVAL, "county_id is required");
     if (idem_key && *idem_key) {
         size_t kl = strlen(idem_key);
         if (kl > 255 || !utf8_valid(idem_key, kl))
             return err_set(e, ERR_INVAL, "Idempotency-Key must be 1 to 255 bytes of UTF-8");
         /* keys are per device (devices share user_id 0 in the store's table) */
-        snprintf(q.idem, sizeof q.idem, "d%lld:%s", (long long)device_id, idem_key);
-        q.has_idem = true;
+        snprintf(q->idem, sizeof q->idem, "d%lld:%s", (long long)device_id, idem_key);
+        q->has_idem = true;
     }
-    int rc = prepare(&q, in, n, a, e);
-    if (rc) return rc;
-    if (n == 0 && !q.has_idem) return 0;
+    return 0;
+}
+
+/* The prepared request (series and rows filled): cached ids, order, one
+** store_write, then memtable and cache. */
+static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct err *e)
+{
+    struct telemetry *t = q->t;
+    if (q->nrows == 0 && !q->has_idem) return 0;
+    lookup_cached(q);
+    sort_rows(q);
     /* backpressure: wait while the flusher is far behind */
     pthread_mutex_lock(&t->mu);
     while (t->active->n + (t->frozen ? t->frozen->n : 0) > (size_t)t->cfg.max_mem_rows &&
@@ -377,28 +473,35 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
         pthread_cond_wait(&t->flushed, &t->mu);
     }
     pthread_mutex_unlock(&t->mu);
-    rc = store_write(t->st, ingest_fn, &q, e);
+    int rc = store_write(t->st, ingest_fn, q, e);
     if (rc) return rc;
     /* durable: now the readings enter the memtable and the ids the cache */
-    struct mt_row *mr = NULL;
-    if (!q.res.replayed && q.nrows) {
-        mr = xmalloc(q.nrows * sizeof *mr);
-        for (size_t i = 0; i < q.nrows; i++)
-            mr[i] = (struct mt_row){q.rows[i].sid, q.rows[i].ts, q.rows[i].v, 0};
-    }
     pthread_mutex_lock(&t->mu);
-    if (mr) {
-        tm__mt_add(t, q.log_id, mr, q.nrows);
+    if (!q->res.replayed && q->nrows) {
+        tm__mt_add(t, q->log_id, q->mr, q->nrows);
         if (t->active->n >= (size_t)t->cfg.flush_rows) pthread_cond_signal(&t->fl_cond);
     }
-    for (size_t i = 0; i < q.nser; i++)
-        if (q.ser[i].from_db)
-            tm__cache_put(t, county_id, q.ser[i].key, q.ser[i].klen, q.ser[i].h, q.ser[i].id);
+    for (size_t i = 0; i < q->nser; i++)
+        if (q->ser[i].from_db)
+            tm__cache_put(t, q->county_id, q->ser[i].key, q->ser[i].klen, q->ser[i].h,
+                          q->ser[i].id);
     pthread_mutex_unlock(&t->mu);
-    free(mr);
-    if (q.res.excursions) tm__webhooks_kick(t);
-    *res = q.res;
+    if (q->res.excursions) tm__webhooks_kick(t);
+    *res = q->res;
     return 0;
+}
+
+static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
+                  const struct in_reading *in, size_t n, struct arena *a,
+                  struct tm_ingest_result *res, struct err *e)
+{
+    struct ing_req q;
+    memset(res, 0, sizeof *res);
+    int rc = req_init(&q, t, county_id, device_id, idem_key, a, e);
+    if (!rc) rc = prepare(&q, in, n, e);
+    if (!rc) rc = ingest_req(&q, res, e);
+    req_free(&q);
+    return rc;
 }
 
 int tm_ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
@@ -419,24 +522,72 @@ int tm_ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const c
     return rc;
 }
 
+struct lp_ctx {
+    struct ing_req *q;
+    struct err *e;
+    size_t nread; /* readings so far (error messages) */
+};
+
+/* One good line: each numeric field is a reading of "line's series, field".
+** When the line is plain its key is its own text up to the field name, for
+** the first field (nothing is built or copied). */
+static int lp_point(void *ctx, const struct tm_lp_point *pt, const struct tm__lp_line *ln)
+{
+    struct lp_ctx *x = ctx;
+    struct ing_req *q = x->q;
+    const char *pre_end =
+        pt->ntags ? pt->tags[pt->ntags - 1].value.ptr + pt->tags[pt->ntags - 1].value.len
+                  : pt->measurement.ptr + pt->measurement.len;
+    char key[KEY_MAX + 16];
+    for (size_t j = 0; j < pt->nfields; j++) {
+        const struct tm_lp_field *f = &pt->fields[j];
+        if (f->type == TM_FIELD_STRING) continue; /* readings are numbers */
+        x->nread++;
+        const char *k;
+        size_t klen;
+        bool stable;
+        if (ln->plain && f->key.ptr == pre_end + 1 &&
+            (size_t)(f->key.ptr + f->key.len - ln->s) < KEY_MAX - 1) {
+            k = ln->s;
+            klen = (size_t)(f->key.ptr + f->key.len - ln->s);
+            stable = true;
+        } else {
+            int kl = tm__series_key(key, KEY_MAX, pt->measurement, pt->tags, pt->ntags, f->key);
+            if (kl < 0)
+                return err_set(x->e, ERR_INVAL, "reading %zu: series key longer than %d bytes",
+                               x->nread, KEY_MAX);
+            k = key;
+            klen = (size_t)kl;
+            stable = false;
+        }
+        uint32_t s = local_series(q, k, klen, stable);
+        struct ing_series *se = &q->ser[s];
+        if (!se->line) {
+            se->line = ln->s;
+            se->line_len = ln->len;
+            se->field = (uint32_t)j;
+        }
+        add_row(q, s, pt->ts_ms, f->num);
+    }
+    return 0;
+}
+
 int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
                  const char *body, size_t len, enum tm_precision prec, struct arena *a,
                  struct tm_lp_batch *parsed, struct tm_ingest_result *res, struct err *e)
 {
-    tm_lp_parse(body, len, prec, time_now_ms(), a, parsed);
-    struct in_reading *in = arena_alloc(a, (parsed->nvalues ? parsed->nvalues : 1) * sizeof *in);
-    size_t n = 0;
-    for (size_t i = 0; i < parsed->npoints; i++) {
-        const struct tm_lp_point *p = &parsed->points[i];
-        for (size_t j = 0; j < p->nfields; j++) {
-            const struct tm_lp_field *f = &p->fields[j];
-            if (f->type == TM_FIELD_STRING)
-                continue; /* readings are numbers; string fields are skipped */
-            in[n++] =
-                (struct in_reading){p->measurement, f->key, p->tags, p->ntags, p->ts_ms, f->num};
-        }
+    struct ing_req q;
+    memset(res, 0, sizeof *res);
+    memset(parsed, 0, sizeof *parsed);
+    int rc = req_init(&q, t, county_id, device_id, idem_key, a, e);
+    if (!rc) {
+        q.prec = prec;
+        struct lp_ctx x = {&q, e, 0};
+        rc = tm__lp_each(body, len, prec, time_now_ms(), a, parsed, lp_point, &x);
     }
-    return ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
+    if (!rc) rc = ingest_req(&q, res, e);
+    req_free(&q);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ JSON */

@@ -18,7 +18,7 @@
 ** (2262-04-11) are all rejected per line. Duplicate tag or field keys are
 ** rejected (InfluxDB silently keeps the last one; we would rather say so).
 */
-#include "telemetry/telemetry.h"
+#include "telemetry/telemetry_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -46,7 +46,8 @@ int tm_precision_parse(const char *s, enum tm_precision *out)
 struct lp_line {
     const char *p, *end;
     struct arena *a;
-    char *err; /* message buffer (160) */
+    char *err;  /* message buffer (160) */
+    bool plain; /* no escapes, no '=' in tag values: names are canonical text */
 };
 
 static int fail(struct lp_line *l, const char *fmt, const char *arg)
@@ -84,8 +85,10 @@ static int scan_ident(struct lp_line *l, int kind, struct str *out)
             continue;
         }
         if (stops(kind, c)) break;
+        if (kind == 'v' && c == '=') l->plain = false; /* escaped in the series key */
         l->p++;
     }
+    if (esc) l->plain = false;
     if (!esc) {
         *out = (struct str){s, (size_t)(l->p - s)};
         return 0;
@@ -120,6 +123,42 @@ static char *show(struct str s, char buf[48])
 static bool is_num_char(char c)
 {
     return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+}
+
+static const double pow10_tab[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Plain decimals ([+-]digits[.digits], at most 15 significant digits and 22
+** after the point) without strtod: the mantissa and 10^k are exact doubles,
+** so one division gives the correctly rounded value, the same as strtod
+** (Clinger's fast path). false: let strtod decide. */
+static bool fast_decimal(const char *s, size_t n, double *out)
+{
+    size_t i = 0;
+    bool neg = false, dot = false, any = false;
+    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    uint64_t m = 0;
+    int digits = 0, frac = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9') {
+            m = m * 10 + (uint64_t)(c - '0');
+            if (m) digits++;
+            if (dot) frac++;
+            any = true;
+            if (digits > 15 || frac > 22) return false;
+        } else if (c == '.' && !dot) {
+            dot = true;
+        } else {
+            return false;
+        }
+    }
+    if (!any) return false;
+    double d = (double)m;
+    if (frac) d /= pow10_tab[frac];
+    *out = neg ? -d : d;
+    return true;
 }
 
 static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
@@ -163,6 +202,10 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
     size_t n = (size_t)(l->p - s);
     char buf[72];
     if (n >= 64) return fail(l, "field value too long%s", NULL);
+    if (n && s[n - 1] != 'i' && s[n - 1] != 'u' && fast_decimal(s, n, &f->num)) {
+        f->type = TM_FIELD_FLOAT;
+        return 0;
+    }
     memcpy(buf, s, n);
     buf[n] = '\0';
     static const char *const trues[] = {"t", "T", "true", "True", "TRUE"};
@@ -232,9 +275,17 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
     while (l->p < l->end && *l->p == ' ')
         l->p++;
     if (l->p < l->end) return fail(l, "unexpected text after timestamp%s", NULL);
-    int64_t v;
+    int64_t v = 0;
     char b[48];
-    if (t.len == 0 || str_to_i64(t, &v) != 0) return fail(l, "invalid timestamp '%s'", show(t, b));
+    bool digits = t.len > 0 && t.len < 19; /* < 19 digits cannot overflow int64 */
+    for (size_t i = 0; digits && i < t.len; i++) {
+        if (t.ptr[i] < '0' || t.ptr[i] > '9')
+            digits = false;
+        else
+            v = v * 10 + (t.ptr[i] - '0');
+    }
+    if (!digits && (t.len == 0 || str_to_i64(t, &v) != 0))
+        return fail(l, "invalid timestamp '%s'", show(t, b));
     if (v < 0) return fail(l, "timestamp '%s' is before 1970", show(t, b));
     switch (prec) {
     case TM_PREC_NS:
@@ -255,12 +306,11 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
     return 0;
 }
 
-/* Parse one line into pt; -1 with l->err on a bad line. */
+/* Parse one line into pt, its tags and fields in the caller's arrays
+** (TM_LP_MAX_TAGS / TM_LP_MAX_FIELDS); -1 with l->err on a bad line. */
 static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
-                      struct tm_lp_point *pt)
+                      struct tm_lp_point *pt, struct tm_lp_tag *tags, struct tm_lp_field *fields)
 {
-    struct tm_lp_tag tags[TM_LP_MAX_TAGS];
-    struct tm_lp_field fields[TM_LP_MAX_FIELDS];
     size_t nt = 0, nf = 0;
     char b[48];
 
@@ -310,17 +360,21 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
         if (l->p < l->end && parse_ts(l, prec, &pt->ts_ms)) return -1;
     }
     if (nt > 1) {
-        qsort(tags, nt, sizeof tags[0], cmp_tag);
-        for (size_t i = 1; i < nt; i++)
-            if (str_same(tags[i - 1].key, tags[i].key))
-                return fail(l, "duplicate tag '%s'", show(tags[i].key, b));
+        bool sorted = true; /* strictly ascending as written: no sort, no duplicate */
+        for (size_t i = 1; i < nt && sorted; i++)
+            sorted = cmp_tag(&tags[i - 1], &tags[i]) < 0;
+        if (!sorted) {
+            l->plain = false;
+            qsort(tags, nt, sizeof tags[0], cmp_tag);
+            for (size_t i = 1; i < nt; i++)
+                if (str_same(tags[i - 1].key, tags[i].key))
+                    return fail(l, "duplicate tag '%s'", show(tags[i].key, b));
+        }
     }
     pt->ntags = nt;
     pt->nfields = nf;
-    pt->tags = nt ? arena_alloc(l->a, nt * sizeof tags[0]) : NULL;
-    if (nt) memcpy(pt->tags, tags, nt * sizeof tags[0]);
-    pt->fields = arena_alloc(l->a, nf * sizeof fields[0]);
-    memcpy(pt->fields, fields, nf * sizeof fields[0]);
+    pt->tags = tags;
+    pt->fields = fields;
     return 0;
 }
 
@@ -352,13 +406,38 @@ static struct tm_lp_point *new_point(struct arena *a, struct tm_lp_batch *out)
     return &out->points[out->npoints];
 }
 
-size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
-                   struct arena *a, struct tm_lp_batch *out)
+/* Only 7-bit bytes? (then no UTF-8 check is needed) */
+static bool all_ascii(const char *s, size_t n)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    for (; i < n; i++)
+        acc |= (unsigned char)s[i];
+    return !(acc & 0x8080808080808080ULL);
+}
+
+int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
+                struct arena *a, struct tm_lp_batch *out, tm__lp_fn fn, void *ctx)
 {
     memset(out, 0, sizeof *out);
     const char *p = body, *end = body + len;
     int lineno = 0;
     char msg[160];
+    struct tm_lp_tag tags[TM_LP_MAX_TAGS];
+    struct tm_lp_field fields[TM_LP_MAX_FIELDS];
+    if (!fn) {
+        /* about one point a line: size the array once */
+        size_t lines = 1;
+        for (const char *q = body; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+            lines++;
+        out->cap_points = lines;
+        out->points = arena_alloc(a, lines * sizeof *out->points);
+    }
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
@@ -376,7 +455,7 @@ size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t
             add_error(a, out, lineno, msg);
             continue;
         }
-        if (!utf8_valid(s, n)) {
+        if (!all_ascii(s, n) && !utf8_valid(s, n)) {
             add_error(a, out, lineno, "invalid UTF-8");
             continue;
         }
@@ -384,17 +463,44 @@ size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t
             add_error(a, out, lineno, "NUL byte in line");
             continue;
         }
-        struct tm_lp_point *pt = new_point(a, out);
-        struct lp_line l = {s, le, a, msg};
+        struct tm_lp_point pt;
+        struct lp_line l = {s, le, a, msg, true};
         msg[0] = '\0';
-        if (parse_line(&l, prec, now_ms, pt)) {
+        if (parse_line(&l, prec, now_ms, &pt, tags, fields)) {
             add_error(a, out, lineno, msg);
             continue;
         }
-        pt->line = lineno;
-        for (size_t i = 0; i < pt->nfields; i++)
-            if (pt->fields[i].type != TM_FIELD_STRING) out->nvalues++;
+        pt.line = lineno;
+        for (size_t i = 0; i < pt.nfields; i++)
+            if (pt.fields[i].type != TM_FIELD_STRING) out->nvalues++;
+        if (fn) {
+            struct tm__lp_line ln = {s, n, lineno, l.plain};
+            int rc = fn(ctx, &pt, &ln);
+            if (rc) return rc;
+        } else {
+            struct tm_lp_point *dst = new_point(a, out);
+            *dst = pt;
+            dst->tags = pt.ntags ? arena_alloc(a, pt.ntags * sizeof *pt.tags) : NULL;
+            if (pt.ntags) memcpy(dst->tags, pt.tags, pt.ntags * sizeof *pt.tags);
+            dst->fields = arena_alloc(a, pt.nfields * sizeof *pt.fields);
+            memcpy(dst->fields, pt.fields, pt.nfields * sizeof *pt.fields);
+        }
         out->npoints++;
     }
+    return 0;
+}
+
+size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
+                   struct arena *a, struct tm_lp_batch *out)
+{
+    tm__lp_each(body, len, prec, now_ms, a, out, NULL, NULL);
     return out->npoints;
+}
+
+int tm__lp_reparse(const char *s, size_t n, enum tm_precision prec, struct arena *a,
+                   struct tm_lp_point *pt, struct tm_lp_tag *tags, struct tm_lp_field *fields)
+{
+    char msg[160];
+    struct lp_line l = {s, s + n, a, msg, true};
+    return parse_line(&l, prec, 0, pt, tags, fields) ? ERR_INVAL : 0;
 }

@@ -14,6 +14,7 @@ struct sc_ent {
     uint64_t hash; /* 0 = empty slot */
     int64_t county_id;
     int64_t id;
+    size_t klen;
     char *key;
 };
 
@@ -133,6 +134,32 @@ int tm__chunks_read(struct store_conn *c, int64_t sid, int64_t from, int64_t to,
 /* Sort by (ts, seq) and keep the last of equal ts; returns the new count. */
 size_t tm__sorted_dedupe(struct mt_row *r, size_t n);
 int tm__compact(struct telemetry *t, int64_t *merged, struct err *e);
+
+/* lineproto.c: the parser's loop with a callback per good line, so ingest
+** reads points straight from the body (no point array). pt, its tags and
+** fields are valid during the call only (names point into the body, or the
+** arena when unescaped). plain: no escapes, tags written in sorted order, no
+** '=' in tag values, so the series key is the text itself. A non-zero
+** return from fn stops the parse and is returned. fn NULL: store the points
+** in out (tm_lp_parse). */
+struct tm__lp_line {
+    const char *s;
+    size_t len;
+    int lineno;
+    bool plain;
+};
+typedef int (*tm__lp_fn)(void *ctx, const struct tm_lp_point *pt, const struct tm__lp_line *ln);
+int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
+                struct arena *a, struct tm_lp_batch *out, tm__lp_fn fn, void *ctx);
+/* Parse one good line again (names of a new series); ERR_INVAL if bad. */
+int tm__lp_reparse(const char *s, size_t n, enum tm_precision prec, struct arena *a,
+                   struct tm_lp_point *pt, struct tm_lp_tag *tags, struct tm_lp_field *fields);
+
+/* memtable.c: tm_ingest_log row encoding. Rows in log order; the blob is
+** malloc'd. Decode accepts this form and the older 24-bytes-a-row one;
+** returns the row count or -1 when the blob is malformed. */
+unsigned char *tm__log_encode(const struct mt_row *r, size_t n, size_t *len);
+long tm__log_decode(const unsigned char *p, size_t len, size_t n, struct mt_row *out);
 
 /* Canonical series key: "measurement,k=v,... field" into buf; returns its
 ** length or -1 when it would not fit. Tags must be sorted. */
