@@ -27,15 +27,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* A service error: INVAL from a rule check is 422, the rest by code. */
-static void reply_service_err(struct http_resp *w, const struct err *e)
-{
-    if (e->code == ERR_INVAL)
-        http_resp_problem(w, 422, "Unprocessable Content", "%s", e->msg);
-    else
-        http_resp_err(w, e);
-}
-
 static int body_obj(struct http_req *req, const char *const *allowed, struct json_object **out,
                     struct err *e)
 {
@@ -249,7 +240,7 @@ static void res_create(const struct resource *rs, struct app *app, struct http_r
     }
     int64_t id;
     if (rs->create(app->store, &req->who, &r, &id, &e)) {
-        reply_service_err(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     send_created(w, rs->path, id, rs->to_json(&r));
@@ -294,7 +285,7 @@ static void res_patch(const struct resource *rs, struct app *app, struct http_re
         return;
     }
     if (rs->update(app->store, &req->who, id, &in, mask, &out, &e)) {
-        reply_service_err(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 200, rs->to_json(&out));
@@ -311,7 +302,7 @@ static void res_delete(int (*del)(struct store *, const struct auth_principal *,
     struct err e;
     err_clear(&e);
     if (del(app->store, &req->who, id, &e)) {
-        reply_service_err(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_bytes(w, 204, NULL, NULL, 0);

@@ -21,7 +21,7 @@
 ** nothing; ids of other counties are 404. POSTs that create honour an
 ** Idempotency-Key (a retry answers the first plan instead of planning again).
 */
-#include "http/http.h"
+#include "http/http_int.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -33,15 +33,6 @@
 #define LG_WAIT_MARGIN_S 10.0
 #define READERS (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR))
 #define FLEET_READERS (READERS | AUTH_ROLE_BIT(AUTH_ROLE_DRIVER))
-
-/* ERR_INVAL from a rule (not a parse) answers 422. */
-static void resp_rule(struct http_resp *w, struct err *e)
-{
-    if (e->code == ERR_INVAL)
-        http_resp_problem(w, 422, "Invalid value", "%s", e->msg);
-    else
-        http_resp_err(w, e);
-}
 
 static int parse_date(const char *s, int64_t *out, struct err *e)
 {
@@ -153,7 +144,7 @@ static void h_vehicle_create(struct app *app, struct http_req *req, struct http_
         return;
     }
     if (logistics_vehicle_create(app->store, &req->who, &v, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 201, logistics_vehicle_to_json(&v));
@@ -191,7 +182,7 @@ static void h_vehicle_patch(struct app *app, struct http_req *req, struct http_r
         return;
     }
     if (logistics_vehicle_update(app->store, &req->who, &v, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 200, logistics_vehicle_to_json(&v));
@@ -250,7 +241,7 @@ static void h_travel_put(struct app *app, struct http_req *req, struct http_resp
     }
     if (logistics_travel_set(app->store, &req->who, &c, &e) ||
         logistics_travel_get(app->store, &req->who, &c, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 200, travel_json(&c));
@@ -261,7 +252,7 @@ static void h_travel_matrix(struct app *app, struct http_req *req, struct http_r
     struct err e = {0};
     int64_t rows = 0;
     if (logistics_travel_import_csv(app->store, &req->who, req->body, req->body_len, &rows, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();
@@ -363,7 +354,7 @@ static void h_cons_create(struct app *app, struct http_req *req, struct http_res
         return;
     }
     if (logistics_consignment_create(app->store, &req->who, &c, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 201, cons_json(&c));
@@ -458,7 +449,6 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
     json_object_put(body);
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR)
         rc = err_set(&e, ERR_PERM, "only admins and operators dispatch");
-    if (!rc && !app->jobs) rc = err_set(&e, ERR_BUSY, "this server runs no job workers");
     if (rc) {
         free(dj);
         http_resp_err(w, &e);
@@ -472,36 +462,9 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
                              .fn = dj_run,
                              .arg = dj,
                              .free_arg = free};
-    uint64_t jid;
-    if (jobs_submit(app->jobs, &spec, &jid, &e)) {
-        free(dj);
-        http_resp_header(w, "Retry-After", "5");
-        http_resp_err(w, &e);
-        return;
-    }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)jid);
-    if (jobs_wait(app->jobs, jid, limit + LG_WAIT_MARGIN_S) != 0) {
-        http_resp_header(w, "Location", loc);
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_int64((int64_t)jid));
-        json_object_object_add(o, "state", json_object_new_string("running"));
-        json_object_object_add(o, "href", json_object_new_string(loc));
-        http_resp_json(w, 202, o);
-        return;
-    }
     struct jobs_info info;
-    if (jobs_get(app->jobs, jid, &info) != 0) {
-        http_resp_problem(w, 500, "Job lost", "the dispatch job ended and was forgotten");
+    if (http__job_run(app, &spec, limit + LG_WAIT_MARGIN_S, w, &info))
         return;
-    }
-    if (info.state != JOBS_DONE) {
-        struct err je;
-        err_set(&je, info.error_code ? info.error_code : ERR_INTERNAL, "%s", info.message);
-        jobs_info_release(&info);
-        resp_rule(w, &je);
-        return;
-    }
     struct json_object *r = NULL;
     int64_t id = 0;
     if (rjson_parse(info.result, info.result_len, &r, NULL) == 0)
@@ -665,7 +628,7 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
                                    fr, n, &id, &e);
     free(fr);
     if (rc) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     plan_answer(app, req, w, id, 201);

@@ -13,7 +13,7 @@
 ** A driver posting for another driver's route gets 403; ids of other
 ** counties are 404; bad input is problem+json and writes nothing.
 */
-#include "http/http.h"
+#include "http/http_int.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -23,16 +23,6 @@
 #include "logistics/logistics.h"
 
 #define LG_SITE_WAIT_MARGIN_S 10.0
-
-static void resp_rule(struct http_resp *w, struct err *e)
-{
-    if (e->code == ERR_INVAL)
-        http_resp_problem(w, 422, "Invalid value", "%s", e->msg);
-    else if (e->code == ERR_INFEASIBLE)
-        http_resp_problem(w, 409, "Not feasible", "%s", e->msg);
-    else
-        http_resp_err(w, e);
-}
 
 /* Optional RFC 3339 "ts": 0 when absent. */
 static int get_ts(struct json_object *o, int64_t *ts, struct err *e)
@@ -79,7 +69,7 @@ static void h_position(struct app *app, struct http_req *req, struct http_resp *
     int raised = 0;
     if (logistics_track_position(app->store, &req->who, &cfg, route_id, pos, ts, &delay, &raised,
                                  &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();
@@ -121,7 +111,7 @@ static void h_event(struct app *app, struct http_req *req, struct http_resp *w)
     json_object_put(b);
     if (rc) {
         json_object_put(o);
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     http_resp_json(w, 200, o);
@@ -230,7 +220,7 @@ static void h_urgent(struct app *app, struct http_req *req, struct http_resp *w)
     int64_t route_id = 0, stop_id = 0;
     if (logistics_insert_order(app->logistics, app->store, &req->who, plan_id, order_id, &route_id,
                                &stop_id, &e)) {
-        resp_rule(w, &e);
+        http_resp_rule_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();
@@ -307,7 +297,6 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR &&
         req->who.role != AUTH_ROLE_AUDITOR)
         rc = err_set(&e, ERR_PERM, "only staff and auditors run siting analyses");
-    if (!rc && !app->jobs) rc = err_set(&e, ERR_BUSY, "this server runs no job workers");
     if (rc) {
         free(sj);
         http_resp_err(w, &e);
@@ -321,35 +310,9 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
                              .fn = site_run,
                              .arg = sj,
                              .free_arg = free};
-    uint64_t jid;
-    if (jobs_submit(app->jobs, &spec, &jid, &e)) {
-        free(sj);
-        http_resp_header(w, "Retry-After", "5");
-        http_resp_err(w, &e);
-        return;
-    }
-    char loc[64];
-    snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)jid);
-    if (jobs_wait(app->jobs, jid, limit + LG_SITE_WAIT_MARGIN_S) != 0) {
-        http_resp_header(w, "Location", loc);
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_int64((int64_t)jid));
-        json_object_object_add(o, "href", json_object_new_string(loc));
-        http_resp_json(w, 202, o);
-        return;
-    }
     struct jobs_info info;
-    if (jobs_get(app->jobs, jid, &info) != 0) {
-        http_resp_problem(w, 500, "Job lost", "the analysis ended and was forgotten");
+    if (http__job_run(app, &spec, limit + LG_SITE_WAIT_MARGIN_S, w, &info))
         return;
-    }
-    if (info.state != JOBS_DONE) {
-        struct err je;
-        err_set(&je, info.error_code ? info.error_code : ERR_INTERNAL, "%s", info.message);
-        jobs_info_release(&info);
-        resp_rule(w, &je);
-        return;
-    }
     http_resp_bytes(w, 201, "application/json", info.result, info.result_len);
     jobs_info_release(&info);
 }

@@ -117,6 +117,10 @@ void http_resp_problem(struct http_resp *w, int status, const char *title, const
 /* Problem from an ERR_* code: INVAL 400/422, AUTH 401, PERM 403, NOTFOUND 404,
 ** EXISTS and CONFLICT 409, TOOBIG 413, BUSY 429/503, others 500. */
 void http_resp_err(struct http_resp *w, const struct err *e);
+/* The same for a service's answer to a well-formed body: ERR_INVAL means the
+** input broke a domain rule, so it is 422 rather than 400; ERR_INFEASIBLE
+** (no plan can meet the request) is 409. */
+void http_resp_rule_err(struct http_resp *w, const struct err *e);
 /* Extra header on the response (before the http_resp_* call). */
 void http_resp_header(struct http_resp *w, const char *name, const char *value);
 

@@ -188,6 +188,20 @@ struct http__idem_put {
 };
 int http__idem_put_fn(struct store_conn *c, void *arg, struct err *e);
 
+/* ------------------------------------------------------------------- jobs */
+
+struct jobs_spec;
+struct jobs_info;
+
+/* Submit spec to app->jobs and wait up to wait_s for it (h_jobs.c). Returns
+** 0 when the job is done, with *info holding its result (release it with
+** jobs_info_release); otherwise the answer is sent and it returns -1: 503 or
+** 429 when no worker takes it (spec->free_arg is called on spec->arg), 202
+** with Location while it still runs, the job's error as a problem (INVAL is
+** 422). */
+int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
+                  struct http_resp *w, struct jobs_info *info);
+
 /* ------------------------------------------------------------------- misc */
 
 /* Map an ERR_* code to an HTTP status (http_resp_err's table). */

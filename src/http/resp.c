@@ -175,6 +175,16 @@ void http_resp_err(struct http_resp *w, const struct err *e)
     problem(w, status, slug, http__reason(status), detail);
 }
 
+void http_resp_rule_err(struct http_resp *w, const struct err *e)
+{
+    if (e && e->code == ERR_INVAL)
+        http_resp_problem(w, 422, "Unprocessable Content", "%s", e->msg);
+    else if (e && e->code == ERR_INFEASIBLE)
+        http_resp_problem(w, 409, "Not feasible", "%s", e->msg);
+    else
+        http_resp_err(w, e);
+}
+
 void http_resp_header(struct http_resp *w, const char *name, const char *value)
 {
     struct http_hdr *h = arena_alloc(w->arena, sizeof *h);

@@ -1,0 +1,57 @@
+/*
+** h_jobs.c: running a background job for a request and answering from it,
+** for the handlers that start long work (dispatch plans, siting analyses).
+** Compiled only when the jobs module is in the build.
+**
+** The request waits for the job up to a limit. When it ends in time the
+** caller answers from its result; when it does not, the client gets 202 with
+** the job's address (GET /api/v1/jobs/{id}) and the job goes on.
+*/
+#include "http/http_int.h"
+
+#include "jobs/jobs.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
+                  struct http_resp *w, struct jobs_info *info)
+{
+    struct err e;
+    err_clear(&e);
+    uint64_t jid;
+    if (!app->jobs) {
+        if (spec->free_arg) spec->free_arg(spec->arg);
+        err_set(&e, ERR_BUSY, "this server runs no job workers");
+        http_resp_err(w, &e);
+        return -1;
+    }
+    if (jobs_submit(app->jobs, spec, &jid, &e)) {
+        if (spec->free_arg) spec->free_arg(spec->arg);
+        http_resp_header(w, "Retry-After", "5");
+        http_resp_err(w, &e);
+        return -1;
+    }
+    if (jobs_wait(app->jobs, jid, wait_s) != 0) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)jid);
+        http_resp_header(w, "Location", loc);
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "job_id", json_object_new_int64((int64_t)jid));
+        json_object_object_add(o, "state", json_object_new_string("running"));
+        json_object_object_add(o, "href", json_object_new_string(loc));
+        http_resp_json(w, 202, o);
+        return -1;
+    }
+    if (jobs_get(app->jobs, jid, info) != 0) {
+        http_resp_problem(w, 500, "Job lost", "the %s job ended and was forgotten", spec->kind);
+        return -1;
+    }
+    if (info->state != JOBS_DONE) {
+        err_set(&e, info->error_code ? info->error_code : ERR_INTERNAL, "%s", info->message);
+        jobs_info_release(info);
+        http_resp_rule_err(w, &e);
+        return -1;
+    }
+    return 0;
+}
