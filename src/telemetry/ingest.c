@@ -368,6 +368,17 @@ static int insert_log(struct store_conn *c, struct ing_req *q, struct err *e)
     return rc;
 }
 
+struct grp {
+    int64_t sid;
+    size_t at, n;
+};
+
+static int cmp_grp(const void *a, const void *b)
+{
+    const struct grp *x = a, *y = b;
+    return (x->sid > y->sid) - (x->sid < y->sid);
+}
+
 #define IDEM_METHOD "POST"
 #define IDEM_PATH "telemetry:ingest"
 
@@ -398,19 +409,39 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         }
     }
     strbuf_release(&sb);
-    /* rows are grouped by series and in time order (sort_rows) */
+    /* rows are grouped by series and in time order (sort_rows); the log and
+    ** the memtable take them in series id order */
     free(q->mr);
     q->mr = xmalloc((q->nrows ? q->nrows : 1) * sizeof *q->mr);
-    for (size_t i = 0; i < q->nrows; i++)
-        q->mr[i] = (struct mt_row){q->ser[q->rows[i].s].id, q->rows[i].ts, q->rows[i].v, 0};
+    struct grp *g = xmalloc((q->nser ? q->nser : 1) * sizeof *g);
+    size_t ng = 0;
+    bool asc = true;
+    for (size_t i = 0; i < q->nrows; i++) {
+        if (i && q->rows[i].s == q->rows[i - 1].s) {
+            g[ng - 1].n++;
+            continue;
+        }
+        g[ng] = (struct grp){q->ser[q->rows[i].s].id, i, 1};
+        if (ng && g[ng].sid < g[ng - 1].sid) asc = false;
+        ng++;
+    }
+    if (!asc) qsort(g, ng, sizeof *g, cmp_grp);
+    size_t w = 0;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = g[i].at; j < g[i].at + g[i].n; j++)
+            q->mr[w++] = (struct mt_row){g[i].sid, q->rows[j].ts, q->rows[j].v, 0};
+    free(g);
     if (q->nrows) {
         rc = insert_log(c, q, e);
         if (rc) return rc;
     }
     q->res.written = q->nrows;
     /* excursion detectors of monitored series, over this batch's readings */
+    pthread_mutex_lock(&q->t->mu);
+    bool any_mon = q->t->nmon > 0;
+    pthread_mutex_unlock(&q->t->mu);
     size_t i = 0;
-    while (i < q->nrows) {
+    while (any_mon && i < q->nrows) {
         size_t j = i;
         while (j < q->nrows && q->rows[j].s == q->rows[i].s)
             j++;
@@ -478,7 +509,8 @@ static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct er
     /* durable: now the readings enter the memtable and the ids the cache */
     pthread_mutex_lock(&t->mu);
     if (!q->res.replayed && q->nrows) {
-        tm__mt_add(t, q->log_id, q->mr, q->nrows);
+        tm__mt_add(t, q->log_id, q->mr, q->nrows); /* takes mr */
+        q->mr = NULL;
         if (t->active->n >= (size_t)t->cfg.flush_rows) pthread_cond_signal(&t->fl_cond);
     }
     for (size_t i = 0; i < q->nser; i++)

@@ -38,61 +38,49 @@ struct memtable *tm__mt_new(void)
 void tm__mt_free(struct memtable *m)
 {
     if (!m) return;
-    for (size_t i = 0; i < m->ser_cap; i++)
-        free(m->ser[i].rows);
-    free(m->ser);
+    for (size_t i = 0; i < m->nblk; i++)
+        free(m->blk[i].rows);
+    free(m->blk);
     free(m->log_ids);
     free(m);
 }
 
-static size_t slot_of(const struct memtable *m, int64_t sid)
+static int cmp_sid_seq(const void *a, const void *b)
 {
-    size_t mask = m->ser_cap - 1;
-    size_t i = (size_t)((uint64_t)sid * 0x9E3779B97F4A7C15ULL >> 20) & mask;
-    while (m->ser[i].sid && m->ser[i].sid != sid)
-        i = (i + 1) & mask;
-    return i;
-}
-
-static struct mt_ser *ser_get(struct memtable *m, int64_t sid, bool create)
-{
-    if (!m->ser_cap) {
-        if (!create) return NULL;
-        m->ser_cap = 1024;
-        m->ser = xcalloc(m->ser_cap, sizeof *m->ser);
-    }
-    size_t i = slot_of(m, sid);
-    if (m->ser[i].sid) return &m->ser[i];
-    if (!create) return NULL;
-    if ((m->nser + 1) * 4 > m->ser_cap * 3) {
-        struct memtable old = *m;
-        m->ser_cap *= 2;
-        m->ser = xcalloc(m->ser_cap, sizeof *m->ser);
-        for (size_t k = 0; k < old.ser_cap; k++)
-            if (old.ser[k].sid) m->ser[slot_of(m, old.ser[k].sid)] = old.ser[k];
-        free(old.ser);
-        i = slot_of(m, sid);
-    }
-    m->ser[i].sid = sid;
-    m->nser++;
-    return &m->ser[i];
+    const struct mt_row *x = a, *y = b;
+    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 /* Caller holds t->mu. */
-void tm__mt_add(struct telemetry *t, int64_t log_id, const struct mt_row *rows, size_t n)
+void tm__mt_add(struct telemetry *t, int64_t log_id, struct mt_row *rows, size_t n)
 {
     struct memtable *m = t->active;
-    struct mt_ser *s = NULL;
+    bool sorted = true;
     for (size_t i = 0; i < n; i++) {
-        if (!s || s->sid != rows[i].sid) s = ser_get(m, rows[i].sid, true);
-        xgrow((void **)&s->rows, &s->cap, s->n + 1, sizeof *s->rows);
-        s->rows[s->n] = rows[i];
-        s->rows[s->n].seq = t->seq++;
-        s->n++;
+        rows[i].seq = t->seq++;
+        if (i && rows[i].sid < rows[i - 1].sid) sorted = false;
     }
+    if (!sorted) qsort(rows, n, sizeof *rows, cmp_sid_seq); /* stable by seq */
+    xgrow((void **)&m->blk, &m->capblk, m->nblk + 1, sizeof *m->blk);
+    m->blk[m->nblk++] = (struct mt_block){rows, n};
     m->n += n;
     xgrow((void **)&m->log_ids, &m->caplog, m->nlog + 1, sizeof *m->log_ids);
     m->log_ids[m->nlog++] = log_id;
+}
+
+/* First row of b with sid >= sid. */
+static size_t lower_bound(const struct mt_block *b, int64_t sid)
+{
+    size_t lo = 0, hi = b->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->rows[mid].sid < sid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to,
@@ -103,13 +91,14 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
     pthread_mutex_lock(&t->mu);
     struct memtable *ms[2] = {t->frozen, t->active};
     for (int k = 0; k < 2; k++) {
-        struct mt_ser *ser = ms[k] ? ser_get(ms[k], sid, false) : NULL;
-        if (!ser) continue;
-        for (size_t i = 0; i < ser->n; i++) {
-            const struct mt_row *r = &ser->rows[i];
-            if (r->ts >= from && r->ts < to) {
-                xgrow((void **)&v, &cap, n + 1, sizeof *v);
-                v[n++] = *r;
+        for (size_t b = 0; ms[k] && b < ms[k]->nblk; b++) {
+            const struct mt_block *blk = &ms[k]->blk[b];
+            for (size_t i = lower_bound(blk, sid); i < blk->n && blk->rows[i].sid == sid; i++) {
+                const struct mt_row *r = &blk->rows[i];
+                if (r->ts >= from && r->ts < to) {
+                    xgrow((void **)&v, &cap, n + 1, sizeof *v);
+                    v[n++] = *r;
+                }
             }
         }
     }
@@ -133,34 +122,40 @@ struct flush_arg {
 ** cut into slices that requests can commit between. */
 #define FLUSH_SLICE 1000
 
-static int cmp_ser(const void *a, const void *b)
-{
-    const struct mt_ser *x = *(const struct mt_ser *const *)a,
-                        *y = *(const struct mt_ser *const *)b;
-    return (x->sid > y->sid) - (x->sid < y->sid);
-}
-
 /* Encode the frozen memtable into chunks (on the flusher thread, so the
-** writer only inserts them), in series order. */
+** writer only inserts them), in series order: the blocks are each sorted by
+** series, so one pass with a cursor per block gathers every series. */
 static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
 {
-    struct mt_ser **ss = xmalloc((f->nser ? f->nser : 1) * sizeof *ss);
-    size_t k = 0, cap = 0;
-    for (size_t i = 0; i < f->ser_cap; i++)
-        if (f->ser[i].sid) ss[k++] = &f->ser[i];
-    qsort(ss, k, sizeof *ss, cmp_ser);
+    size_t *cur = xcalloc(f->nblk ? f->nblk : 1, sizeof *cur);
     struct mt_row *tmp = NULL;
-    size_t tcap = 0;
+    size_t tcap = 0, cap = 0;
     *out = NULL;
     *nout = 0;
-    for (size_t i = 0; i < k; i++) {
-        xgrow((void **)&tmp, &tcap, ss[i]->n, sizeof *tmp);
-        memcpy(tmp, ss[i]->rows, ss[i]->n * sizeof *tmp);
-        size_t n = tm__sorted_dedupe(tmp, ss[i]->n);
-        tm__chunks_encode(ss[i]->sid, tmp, n, out, nout, &cap);
+    for (;;) {
+        int64_t sid = INT64_MAX;
+        for (size_t b = 0; b < f->nblk; b++)
+            if (cur[b] < f->blk[b].n && f->blk[b].rows[cur[b]].sid < sid)
+                sid = f->blk[b].rows[cur[b]].sid;
+        if (sid == INT64_MAX) break;
+        size_t tn = 0;
+        for (size_t b = 0; b < f->nblk; b++) {
+            const struct mt_block *blk = &f->blk[b];
+            size_t i = cur[b];
+            while (i < blk->n && blk->rows[i].sid == sid)
+                i++;
+            if (i > cur[b]) {
+                xgrow((void **)&tmp, &tcap, tn + (i - cur[b]), sizeof *tmp);
+                memcpy(tmp + tn, blk->rows + cur[b], (i - cur[b]) * sizeof *tmp);
+                tn += i - cur[b];
+                cur[b] = i;
+            }
+        }
+        tn = tm__sorted_dedupe(tmp, tn);
+        tm__chunks_encode(sid, tmp, tn, out, nout, &cap);
     }
     free(tmp);
-    free(ss);
+    free(cur);
 }
 
 /* One transaction: every chunk, the log rows deleted, the generation
@@ -413,7 +408,6 @@ static int replay_fn(struct store_conn *c, void *arg, struct err *e)
         pthread_mutex_lock(&t->mu);
         tm__mt_add(t, store_col_i64(s, 0), rows, (size_t)n);
         pthread_mutex_unlock(&t->mu);
-        free(rows);
     }
     return rc < 0 ? rc : 0;
 }

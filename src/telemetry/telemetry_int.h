@@ -26,15 +26,16 @@ struct mt_row {
     double v;
     uint64_t seq;
 };
-struct mt_ser {
-    int64_t sid;         /* 0 = empty slot */
-    struct mt_row *rows; /* arrival order */
-    size_t n, cap;
+/* One committed request's readings, sorted by series id (and time within a
+** series): appending a request is O(1), not one random write per series. */
+struct mt_block {
+    struct mt_row *rows;
+    size_t n;
 };
 struct memtable {
-    struct mt_ser *ser; /* open addressing by sid, capacity a power of two */
-    size_t ser_cap, nser;
-    size_t n;         /* readings in all series */
+    struct mt_block *blk;
+    size_t nblk, capblk;
+    size_t n;         /* readings in all blocks */
     int64_t *log_ids; /* tm_ingest_log rows whose readings are here */
     size_t nlog, caplog;
 };
@@ -98,8 +99,9 @@ void tm__webhooks_kick(struct telemetry *t);
 /* memtable.c */
 struct memtable *tm__mt_new(void);
 void tm__mt_free(struct memtable *m);
-/* Append one committed log row's readings (caller holds t->mu). */
-void tm__mt_add(struct telemetry *t, int64_t log_id, const struct mt_row *rows, size_t n);
+/* Append one committed log row's readings (caller holds t->mu); takes
+** rows (malloc'd), sorting them by series id when they are not. */
+void tm__mt_add(struct telemetry *t, int64_t log_id, struct mt_row *rows, size_t n);
 /* Readings of sid in [from, to) still in memory, sorted by time, last of
 ** equal times kept. Caller frees *out. */
 size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to,
