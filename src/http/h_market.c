@@ -671,7 +671,7 @@ const struct http_route http_routes_market[] = {
     /* Orders handle Idempotency-Key themselves, in the order's own write
     ** (market_order_req.idem_key): no second write per order. */
     {"GET", "/api/v1/orders", hm_orders_list, ORDER_READERS, 0},
-    {"POST", "/api/v1/orders", hm_orders_create, ORDERERS, 0},
+    {"POST", "/api/v1/orders", hm_orders_create, ORDERERS, HTTP_ASYNC},
     {"GET", "/api/v1/orders/{id}", hm_order_get, ORDER_READERS, 0},
     {"POST", "/api/v1/orders/{id}/status", hm_order_status, ORDER_MOVERS, 0},
     {"POST", "/api/v1/orders/{id}/payment", hm_order_payment, SELLERS, 0},

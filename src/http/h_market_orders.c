@@ -5,6 +5,7 @@
 */
 #include "http/h_market.h"
 
+#include <math.h>
 #include <string.h>
 
 #define KV(o, k, v) json_object_object_add((o), (k), (v))
@@ -107,8 +108,102 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
     http_resp_json(w, 200, o);
 }
 
+/* The JSON of a just-placed order (order_json's fields, without history),
+** written straight into a buffer: it runs on the store's writer thread after
+** the group commit (orders_placed), where building a json-c tree for every
+** order of a flash sale showed in profiles. */
+static void order_render(struct strbuf *sb, const struct market_order *o)
+{
+    char t1[32], t2[32];
+    const char *s;
+    strbuf_addf(sb, "{\"id\":%lld,\"status\":", (long long)o->id);
+    s = market_status_name(o->status);
+    strbuf_add_json_str(sb, s ? s : "", s ? strlen(s) : 0);
+    strbuf_addf(sb, ",\"buyer_user_id\":%lld,\"delivery_node_id\":", (long long)o->buyer_user_id);
+    if (o->delivery_node_id)
+        strbuf_addf(sb, "%lld", (long long)o->delivery_node_id);
+    else
+        strbuf_addstr(sb, "null");
+#define JSTR(k, v)                                                                          \
+    do {                                                                                    \
+        const char *v_ = (v) ? (v) : "";                                                    \
+        strbuf_addstr(sb, ",\"" k "\":");                                                   \
+        strbuf_add_json_str(sb, v_, strlen(v_));                                            \
+    } while (0)
+    JSTR("delivery_address", o->delivery_address);
+    if (o->has_coords && isfinite(o->lat) && isfinite(o->lon))
+        strbuf_addf(sb, ",\"lat\":%.8g,\"lon\":%.8g", o->lat, o->lon);
+    else
+        strbuf_addstr(sb, ",\"lat\":null,\"lon\":null");
+    strbuf_addf(sb, ",\"total_fen\":%lld,\"units\":%lld,\"payment\":{\"status\":",
+                (long long)o->total_fen, (long long)o->units);
+    strbuf_add_json_str(sb, o->payment_status ? o->payment_status : "",
+                        o->payment_status ? strlen(o->payment_status) : 0);
+    JSTR("method", o->payment_method);
+    JSTR("ref", o->payment_ref);
+    strbuf_addch(sb, '}');
+    JSTR("note", o->note);
+    if (o->session_id)
+        strbuf_addf(sb, ",\"session_id\":%lld", (long long)o->session_id);
+    else
+        strbuf_addstr(sb, ",\"session_id\":null");
+    if (o->idem_key)
+        JSTR("idempotency_key", o->idem_key);
+    else
+        strbuf_addstr(sb, ",\"idempotency_key\":null");
+#undef JSTR
+    strbuf_addf(sb, ",\"created_at\":\"%s\",\"updated_at\":\"%s\",\"lines\":[",
+                time_fmt_rfc3339(o->created_ms, t1), time_fmt_rfc3339(o->updated_ms, t2));
+    for (size_t i = 0; i < o->nlines; i++) {
+        const struct market_order_line *l = &o->lines[i];
+        strbuf_addf(sb, "%s{\"line_no\":%lld,\"product_id\":%lld,\"offer_id\":", i ? "," : "",
+                    (long long)l->line_no, (long long)l->product_id);
+        if (l->offer_id)
+            strbuf_addf(sb, "%lld", (long long)l->offer_id);
+        else
+            strbuf_addstr(sb, "null");
+        strbuf_addf(sb, ",\"qty\":%lld,\"unit_price_fen\":%lld,\"line_total_fen\":%lld}",
+                    (long long)l->qty, (long long)l->unit_price_fen,
+                    (long long)l->line_total_fen);
+    }
+    strbuf_addstr(sb, "]}\n");
+}
+
+/* After the order's group commit (on the store's writer thread when the
+** route runs on an I/O thread): answer 201 with the order, or the error. */
+static void orders_placed(struct app *app, struct http_req *req, struct http_resp *w, void *arg,
+                          int rc, const struct err *e)
+{
+    (void)app;
+    (void)req;
+    if (rc) {
+        http_resp_err(w, e);
+        return;
+    }
+    struct market_order o;
+    market_order_job_result(arg, &o);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/orders/%lld", (long long)o.id);
+    http_resp_header(w, "Location", loc);
+    if (o.replayed)
+        http_resp_header(w, "Idempotent-Replayed", "true");
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    order_render(&sb, &o);
+    http_resp_bytes(w, 201, "application/json", strbuf_str(&sb), sb.len);
+    strbuf_release(&sb);
+}
+
+static const char *arena_opt(struct arena *a, const char *s)
+{
+    return s ? arena_strdup(a, s) : NULL;
+}
+
+/* Runs on an I/O thread (HTTP_ASYNC): parse and check, then queue the
+** order's write; orders_placed answers once it is durable. */
 void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
+    (void)app;
     static const char *const keys[] = {"buyer_user_id", "delivery_node_id", "delivery_address",
                                        "lat",           "lon",              "payment_method",
                                        "payment_ref",   "note",             "lines",
@@ -116,24 +211,24 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
     static const char *const line_keys[] = {"product_id", "offer_id", "qty", "node_id", NULL};
     struct err e = {0};
     struct json_object *body = NULL, *lines;
-    struct market_order_req r = {0};
-    struct market_order out;
+    struct market_order_req *r = arena_calloc(req->arena, sizeof *r);
+    struct market_order_job *job = NULL;
     bool lat = false, lon = false;
     const char *key = http_header(req, "Idempotency-Key");
     if (key && (!*key || strlen(key) > 255)) {
         http_resp_problem(w, 400, NULL, "Idempotency-Key must be 1 to 255 characters");
         return;
     }
-    r.idem_key = key;
+    r->idem_key = arena_opt(req->arena, key);
     int rc = hm_body(req, keys, &body, &e);
-    if (!rc && !((rc = hm_opt_i64(body, "buyer_user_id", &r.buyer_user_id, &e)) ||
-                 (rc = hm_opt_i64(body, "delivery_node_id", &r.delivery_node_id, &e)) ||
-                 (rc = hm_opt_str(body, "delivery_address", &r.delivery_address, &e)) ||
-                 (rc = hm_opt_double(body, "lat", &r.lat, &lat, &e)) ||
-                 (rc = hm_opt_double(body, "lon", &r.lon, &lon, &e)) ||
-                 (rc = hm_opt_str(body, "payment_method", &r.payment_method, &e)) ||
-                 (rc = hm_opt_str(body, "payment_ref", &r.payment_ref, &e)) ||
-                 (rc = hm_opt_str(body, "note", &r.note, &e)) ||
+    if (!rc && !((rc = hm_opt_i64(body, "buyer_user_id", &r->buyer_user_id, &e)) ||
+                 (rc = hm_opt_i64(body, "delivery_node_id", &r->delivery_node_id, &e)) ||
+                 (rc = hm_opt_str(body, "delivery_address", &r->delivery_address, &e)) ||
+                 (rc = hm_opt_double(body, "lat", &r->lat, &lat, &e)) ||
+                 (rc = hm_opt_double(body, "lon", &r->lon, &lon, &e)) ||
+                 (rc = hm_opt_str(body, "payment_method", &r->payment_method, &e)) ||
+                 (rc = hm_opt_str(body, "payment_ref", &r->payment_ref, &e)) ||
+                 (rc = hm_opt_str(body, "note", &r->note, &e)) ||
                  (rc = rjson_get_array(body, "lines", true, &lines, &e)))) {
         size_t n = json_object_array_length(lines);
         if (n > MARKET_LINES_MAX)
@@ -153,21 +248,24 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
                 (rc = hm_opt_i64(lj, "node_id", &ls[i].node_id, &e)))
                 err_prefix(&e, "line %zu: ", i + 1);
         }
-        r.lines = ls, r.nlines = n;
-        r.has_coords = lat && lon;
+        r->lines = ls, r->nlines = n;
+        r->has_coords = lat && lon;
         if (!rc && lat != lon)
             rc = err_set(&e, ERR_INVAL, "fields 'lat' and 'lon' go together");
+        /* The write runs after this handler returns: keep the strings. */
+        r->delivery_address = arena_opt(req->arena, r->delivery_address);
+        r->payment_method = arena_opt(req->arena, r->payment_method);
+        r->payment_ref = arena_opt(req->arena, r->payment_ref);
+        r->note = arena_opt(req->arena, r->note);
         if (!rc)
-            rc = market_order_place(app->store, &req->who, &r, req->arena, &out, &e);
+            rc = market_order_job_new(&req->who, r, req->arena, &job, &e);
     }
     json_object_put(body);
     if (rc) {
         http_resp_err(w, &e);
         return;
     }
-    if (out.replayed)
-        http_resp_header(w, "Idempotent-Replayed", "true");
-    hm_created(req, w, "/api/v1/orders/%lld", out.id, order_json(&out));
+    http_write_async(req, w, market_order_job_fn, job, orders_placed);
 }
 
 void hm_order_get(struct app *app, struct http_req *req, struct http_resp *w)

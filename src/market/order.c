@@ -6,8 +6,9 @@
 ** units (flash stock counters, or lots FEFO) - so under any concurrency an
 ** offer sells exactly its flash stock and never more. Totals are integer
 ** fen with overflow checks. Status changes follow market_transition_allowed,
-** are recorded with a timestamp in market_order_history, and cancelling
-** gives units back.
+** are recorded with a timestamp in market_order_history (the creation is
+** the order row itself: created_ms, placed_by), and cancelling gives units
+** back.
 */
 #include "market/market_int.h"
 
@@ -67,6 +68,8 @@ struct place_ctx {
     struct arena *a;
     struct market_order *out; /* never NULL inside */
     struct priced_line *lines;
+    struct offer_info *offers; /* per line (offer lines only) */
+    bool *inactive;            /* catalog line whose product is withdrawn */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -108,88 +111,72 @@ static uint64_t request_fingerprint(const struct market_order_req *r, int64_t bu
 int market__order_load(struct store_conn *c, int64_t county_id, int64_t id, bool history,
                        struct arena *a, struct market_order *o, struct err *e);
 
-/* Why an offer line could not be taken (the slow path, after the guarded
-** UPDATE changed nothing). */
-static int flash_refusal(struct store_conn *c, const struct place_ctx *x, size_t i,
-                         struct err *e)
+/* What an offer line needs, read before anything is written. */
+struct offer_info {
+    bool found;
+    int64_t product_id, price_fen, limit, session_id, left, start_ms, end_ms;
+};
+
+static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id,
+                      struct offer_info *oi, struct err *e)
 {
-    const struct market_line_req *in = &x->req->lines[i];
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT o.flash_stock - o.sold, s.start_ms, s.end_ms"
+                           "SELECT o.product_id, o.flash_price_fen, o.per_buyer_limit,"
+                           " o.session_id, o.flash_stock - o.sold, s.start_ms, s.end_ms"
                            " FROM market_offers o JOIN market_sessions s ON s.id = o.session_id"
                            " WHERE o.id = ? AND o.county_id = ?",
                            &s, e);
     if (rc)
         return rc;
-    store_bind_i64(s, 1, in->offer_id);
-    store_bind_i64(s, 2, x->who->county_id);
+    store_bind_i64(s, 1, offer_id);
+    store_bind_i64(s, 2, county);
     if ((rc = store_step(s, e)) < 0)
         return rc;
+    memset(oi, 0, sizeof *oi);
     if (rc != STORE_ROW)
-        return err_set(e, ERR_INVAL, "line %zu: offer %lld not found", i + 1,
-                       (long long)in->offer_id);
-    if (x->now < store_col_i64(s, 1) || x->now >= store_col_i64(s, 2))
-        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
-                       (long long)in->offer_id);
-    return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
-                   (long long)in->offer_id, (long long)store_col_i64(s, 0));
+        return 0;
+    oi->found = true;
+    oi->product_id = store_col_i64(s, 0);
+    oi->price_fen = store_col_i64(s, 1);
+    oi->limit = store_col_i64(s, 2);
+    oi->session_id = store_col_i64(s, 3);
+    oi->left = store_col_i64(s, 4);
+    oi->start_ms = store_col_i64(s, 5);
+    oi->end_ms = store_col_i64(s, 6);
+    return 0;
 }
 
 /* Take an offer line's units from its flash stock and the buyer's allowance:
 ** two guarded statements, each changing nothing when its check fails (the
-** request's savepoint then undoes the first). This is the whole oversell
-** protection: it runs on the single writer, so no two orders interleave. */
-static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64_t *session,
-                      struct err *e)
+** request's savepoint then undoes everything of the order). This is the
+** whole oversell protection: it runs on the single writer, so no two orders
+** interleave, and the guards hold in the database itself. */
+static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
+                      const struct offer_info *oi, struct err *e)
 {
     const struct market_line_req *in = &x->req->lines[i];
-    struct priced_line *pl = &x->lines[i];
+    if (x->now < oi->start_ms || x->now >= oi->end_ms)
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
+                       (long long)in->offer_id);
+    if (oi->limit > 0 && in->qty > oi->limit)
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer", i + 1,
+                       (long long)in->offer_id, (long long)oi->limit);
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "UPDATE market_offers SET sold = sold + ?"
-                           " WHERE id = ? AND county_id = ? AND sold + ? <= flash_stock"
-                           " AND EXISTS (SELECT 1 FROM market_sessions s"
-                           "   WHERE s.id = market_offers.session_id AND s.start_ms <= ?"
-                           "   AND ? < s.end_ms)",
+                           " WHERE id = ? AND sold + ? <= flash_stock",
                            &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, in->qty);
     store_bind_i64(s, 2, in->offer_id);
-    store_bind_i64(s, 3, x->who->county_id);
-    store_bind_i64(s, 4, in->qty);
-    store_bind_i64(s, 5, x->now);
-    store_bind_i64(s, 6, x->now);
+    store_bind_i64(s, 3, in->qty);
     if ((rc = store_step(s, e)) < 0)
         return rc;
     if (store_changes(c) != 1)
-        return flash_refusal(c, x, i, e);
-    /* (no RETURNING: SQLite builds an ephemeral table for it; a rowid
-    ** lookup is cheaper on this hot path) */
-    rc = store_prepare(c,
-                       "SELECT product_id, flash_price_fen, per_buyer_limit, session_id"
-                       " FROM market_offers WHERE id = ?",
-                       &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, in->offer_id);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
-    if (rc != STORE_ROW)
-        return err_set(e, ERR_INTERNAL, "offer %lld vanished", (long long)in->offer_id);
-    pl->offer_id = in->offer_id;
-    pl->product_id = store_col_i64(s, 0);
-    pl->unit_price_fen = store_col_i64(s, 1);
-    int64_t limit = store_col_i64(s, 2);
-    if (!*session)
-        *session = store_col_i64(s, 3);
-    if (in->product_id && in->product_id != pl->product_id)
-        return err_set(e, ERR_INVAL, "line %zu: offer %lld is for product %lld", i + 1,
-                       (long long)in->offer_id, (long long)pl->product_id);
-    if (limit > 0 && in->qty > limit)
-        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer", i + 1,
-                       (long long)in->offer_id, (long long)limit);
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
+                       (long long)in->offer_id, (long long)(oi->left > 0 ? oi->left : 0));
     rc = store_prepare(c,
                        "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty)"
                        " VALUES (?,?,?) ON CONFLICT (offer_id, buyer_user_id)"
@@ -201,18 +188,20 @@ static int take_flash(struct store_conn *c, struct place_ctx *x, size_t i, int64
     store_bind_i64(s, 1, in->offer_id);
     store_bind_i64(s, 2, x->buyer);
     store_bind_i64(s, 3, in->qty);
-    store_bind_i64(s, 4, limit);
-    store_bind_i64(s, 5, limit);
+    store_bind_i64(s, 4, oi->limit);
+    store_bind_i64(s, 5, oi->limit);
     if ((rc = store_step(s, e)) < 0)
         return rc;
     if (store_changes(c) != 1)
         return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
-                       i + 1, (long long)in->offer_id, (long long)limit);
+                       i + 1, (long long)in->offer_id, (long long)oi->limit);
     return 0;
 }
 
-/* Price and check every line; flash stock is taken here too (take_flash),
-** catalog stock after the order row exists (market__alloc_fefo). */
+/* Price every line without writing anything (offers: flash price; catalog:
+** list price). Refusals that depend on the moment (offer not live, sold out,
+** product withdrawn) are left to take_lines, after the order row: a repeated
+** Idempotency-Key must still find its first order then. */
 static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
 {
     const struct market_order_req *req = x->req;
@@ -225,8 +214,20 @@ static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
         pl->node_id = in->node_id;
         struct store_stmt *s;
         if (in->offer_id) {
-            if ((rc = take_flash(c, x, i, &session, e)))
+            struct offer_info *oi = &x->offers[i];
+            if ((rc = offer_read(c, x->who->county_id, in->offer_id, oi, e)))
                 return rc;
+            if (!oi->found)
+                return err_set(e, ERR_INVAL, "line %zu: offer %lld not found", i + 1,
+                               (long long)in->offer_id);
+            if (in->product_id && in->product_id != oi->product_id)
+                return err_set(e, ERR_INVAL, "line %zu: offer %lld is for product %lld", i + 1,
+                               (long long)in->offer_id, (long long)oi->product_id);
+            pl->offer_id = in->offer_id;
+            pl->product_id = oi->product_id;
+            pl->unit_price_fen = oi->price_fen;
+            if (!session)
+                session = oi->session_id;
         } else {
             rc = store_prepare(c,
                                "SELECT price_fen, active FROM market_products"
@@ -241,9 +242,7 @@ static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
             if (rc != STORE_ROW)
                 return err_set(e, ERR_INVAL, "line %zu: product %lld not found", i + 1,
                                (long long)in->product_id);
-            if (!store_col_i64(s, 1))
-                return err_set(e, ERR_CONFLICT, "line %zu: product %lld is not for sale", i + 1,
-                               (long long)in->product_id);
+            x->inactive[i] = !store_col_i64(s, 1);
             pl->product_id = in->product_id;
             pl->unit_price_fen = store_col_i64(s, 0);
         }
@@ -259,6 +258,43 @@ static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
     return 0;
 }
 
+/* The order already placed under this Idempotency-Key, if any: 1 when *o
+** was filled from it, 0 when there is none. */
+static int idem_replay(struct store_conn *c, struct place_ctx *x, struct err *e)
+{
+    const struct market_order_req *req = x->req;
+    if (!req->idem_key || !*req->idem_key)
+        return 0;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT id, idem_hash FROM market_orders WHERE county_id = ?"
+                           " AND buyer_user_id = ? AND idem_key = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->who->county_id);
+    store_bind_i64(s, 2, x->buyer);
+    store_bind_text(s, 3, req->idem_key, -1);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return 0;
+    int64_t id = store_col_i64(s, 0);
+    if ((uint64_t)store_col_i64(s, 1) != x->fingerprint)
+        return err_set(e, ERR_CONFLICT, "Idempotency-Key '%s' was used for a different order",
+                       req->idem_key);
+    if ((rc = market__order_load(c, x->who->county_id, id, false, x->a, x->out, e)))
+        return rc;
+    x->out->replayed = true;
+    return 1;
+}
+
+/* One order, on the writer. Statements of a new flash order: read the offer
+** (price, window, stock), insert the order (its unique index on the
+** Idempotency-Key answers a repeat: the first order is returned and nothing
+** is taken), take the units (two guarded updates), insert the line, audit.
+** The creation is part of the order row (created_ms, placed_by): it is the
+** first entry of the history that market_order_get shows. */
 static int place_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct place_ctx *x = arg;
@@ -267,40 +303,26 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     int rc;
     int64_t county = x->who->county_id;
+    bool keyed = req->idem_key && *req->idem_key;
 
-    if (req->idem_key && *req->idem_key) {
-        rc = store_prepare(c,
-                           "SELECT id, idem_hash FROM market_orders WHERE county_id = ?"
-                           " AND buyer_user_id = ? AND idem_key = ?",
-                           &s, e);
-        if (rc)
+    if ((rc = price_lines(c, x, e))) {
+        /* A request refused for its content may still be a repeat of an
+        ** order placed before (the offer since withdrawn, say). */
+        struct err e2 = {0};
+        int r2 = idem_replay(c, x, &e2);
+        if (r2 == 0)
             return rc;
-        store_bind_i64(s, 1, county);
-        store_bind_i64(s, 2, x->buyer);
-        store_bind_text(s, 3, req->idem_key, -1);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
-        if (rc == STORE_ROW) {
-            int64_t id = store_col_i64(s, 0);
-            if ((uint64_t)store_col_i64(s, 1) != x->fingerprint)
-                return err_set(e, ERR_CONFLICT,
-                               "Idempotency-Key '%s' was used for a different order",
-                               req->idem_key);
-            if ((rc = market__order_load(c, county, id, false, x->a, o, e)))
-                return rc;
-            o->replayed = true;
-            return 0;
-        }
+        if (r2 < 0)
+            *e = e2;
+        return r2 < 0 ? r2 : 0;
     }
-    if ((rc = price_lines(c, x, e)))
-        return rc;
 
     rc = store_prepare(c,
                        "INSERT INTO market_orders (county_id, buyer_user_id, status,"
                        " delivery_node_id, delivery_address, lat, lon, total_fen, units,"
                        " payment_status, payment_method, payment_ref, note, session_id, idem_key,"
-                       " idem_hash, created_ms, updated_ms)"
-                       " VALUES (?,?,0,?,?,?,?,?,?,'unpaid',?,?,?,?,?,?,?,?)",
+                       " idem_hash, created_ms, updated_ms, placed_by)"
+                       " VALUES (?,?,0,?,?,?,?,?,?,'unpaid',?,?,?,?,?,?,?,?,?)",
                        &s, e);
     if (rc)
         return rc;
@@ -321,19 +343,37 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_text(s, 10, req->payment_ref ? req->payment_ref : "", -1);
     store_bind_text(s, 11, req->note ? req->note : "", -1);
     store_bind_i64(s, 12, o->session_id);
-    if (req->idem_key && *req->idem_key)
+    if (keyed)
         store_bind_text(s, 13, req->idem_key, -1);
     else
         store_bind_null(s, 13);
     store_bind_i64(s, 14, (int64_t)x->fingerprint);
     store_bind_i64(s, 15, x->now);
     store_bind_i64(s, 16, x->now);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
+    store_bind_i64(s, 17, x->who->user_id);
+    if ((rc = store_step(s, e)) < 0) {
+        if (rc != ERR_EXISTS || !keyed)
+            return rc;
+        /* The key's unique index: a repeat. The failed INSERT changed
+        ** nothing and nothing was taken yet. */
+        err_clear(e);
+        rc = idem_replay(c, x, e);
+        if (rc == 0)
+            return err_set(e, ERR_INTERNAL, "Idempotency-Key '%s': order not found",
+                           req->idem_key);
+        return rc < 0 ? rc : 0;
+    }
     o->id = store_last_insert_id(c);
 
     for (size_t i = 0; i < req->nlines; i++) {
         const struct priced_line *pl = &x->lines[i];
+        if (pl->offer_id) {
+            if ((rc = take_flash(c, x, i, &x->offers[i], e)))
+                return rc;
+        } else if (x->inactive[i]) {
+            return err_set(e, ERR_CONFLICT, "line %zu: product %lld is not for sale", i + 1,
+                           (long long)pl->product_id);
+        }
         rc = store_prepare(c,
                            "INSERT INTO market_order_lines (order_id, line_no, county_id,"
                            " product_id, offer_id, qty, unit_price_fen, line_total_fen)"
@@ -356,18 +396,6 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
                                      (int64_t)i + 1, x->who->user_id, x->now, e)))
             return err_prefix(e, "line %zu: ", i + 1);
     }
-    rc = store_prepare(c,
-                       "INSERT INTO market_order_history (county_id, order_id, from_status,"
-                       " to_status, actor_user_id, ts_ms) VALUES (?,?,-1,0,?,?)",
-                       &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county);
-    store_bind_i64(s, 2, o->id);
-    store_bind_i64(s, 3, x->who->user_id);
-    store_bind_i64(s, 4, x->now);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
     return market__audit(c, x->who, "market.order.place", "order", o->id, NULL, e);
 }
 
@@ -421,33 +449,50 @@ static int order_req_check(const struct auth_principal *who, const struct market
     return 0;
 }
 
-int market_order_place(struct store *st, const struct auth_principal *who,
-                       const struct market_order_req *req, struct arena *a,
-                       struct market_order *out, struct err *e)
+struct market_order_job {
+    struct place_ctx x;
+    struct market_order o;
+};
+
+int market_order_job_new(const struct auth_principal *who, const struct market_order_req *req,
+                         struct arena *a, struct market_order_job **out, struct err *e)
 {
+    *out = NULL;
     int rc = order_req_check(who, req, e);
     if (rc)
         return rc;
-    assert(a || !out);
-    struct market_order local;
-    struct market_order *o = out ? out : &local;
-    memset(o, 0, sizeof *o);
-    struct arena tmp;
-    bool own_arena = !a;
-    if (own_arena) {
-        arena_init(&tmp, 4096);
-        a = &tmp;
-    }
-    struct place_ctx x = {.who = who, .req = req, .a = a, .out = o};
-    x.buyer = req->buyer_user_id ? req->buyer_user_id : who->user_id;
-    x.now = req->now_ms ? req->now_ms : time_now_ms();
-    x.fingerprint = request_fingerprint(req, x.buyer);
-    x.lines = arena_calloc(a, req->nlines * sizeof *x.lines);
-    o->payment_method = req->payment_method ? req->payment_method : "cod";
-    rc = store_write(st, place_fn, &x, e);
-    if (!rc && !o->replayed) {
-        o->county_id = who->county_id;
-        o->buyer_user_id = x.buyer;
+    struct market_order_job *j = arena_calloc(a, sizeof *j);
+    struct place_ctx *x = &j->x;
+    x->who = who;
+    x->req = req;
+    x->a = a;
+    x->out = &j->o;
+    x->buyer = req->buyer_user_id ? req->buyer_user_id : who->user_id;
+    x->now = req->now_ms ? req->now_ms : time_now_ms();
+    x->fingerprint = request_fingerprint(req, x->buyer);
+    x->lines = arena_calloc(a, req->nlines * sizeof *x->lines);
+    x->offers = arena_calloc(a, req->nlines * sizeof *x->offers);
+    x->inactive = arena_calloc(a, req->nlines * sizeof *x->inactive);
+    j->o.payment_method = req->payment_method ? req->payment_method : "cod";
+    *out = j;
+    return 0;
+}
+
+int market_order_job_fn(struct store_conn *c, void *job, struct err *e)
+{
+    struct market_order_job *j = job;
+    return place_fn(c, &j->x, e);
+}
+
+void market_order_job_result(struct market_order_job *j, struct market_order *out)
+{
+    const struct place_ctx *x = &j->x;
+    const struct market_order_req *req = x->req;
+    struct arena *a = x->a;
+    struct market_order *o = &j->o;
+    if (!o->replayed) {
+        o->county_id = x->who->county_id;
+        o->buyer_user_id = x->buyer;
         o->status = MARKET_PLACED;
         o->delivery_node_id = req->delivery_node_id;
         o->delivery_address = arena_strdup(a, req->delivery_address ? req->delivery_address : "");
@@ -458,15 +503,35 @@ int market_order_place(struct store *st, const struct auth_principal *who,
         o->payment_ref = arena_strdup(a, req->payment_ref ? req->payment_ref : "");
         o->note = arena_strdup(a, req->note ? req->note : "");
         o->idem_key = req->idem_key ? arena_strdup(a, req->idem_key) : NULL;
-        o->created_ms = o->updated_ms = x.now;
+        o->created_ms = o->updated_ms = x->now;
         o->nlines = req->nlines;
         o->lines = arena_alloc(a, req->nlines * sizeof *o->lines);
         for (size_t i = 0; i < req->nlines; i++) {
             o->lines[i] = (struct market_order_line){
-                (int64_t)i + 1,        x.lines[i].product_id,     x.lines[i].offer_id,
-                x.lines[i].qty,        x.lines[i].unit_price_fen, x.lines[i].line_total_fen};
+                (int64_t)i + 1,        x->lines[i].product_id,     x->lines[i].offer_id,
+                x->lines[i].qty,        x->lines[i].unit_price_fen, x->lines[i].line_total_fen};
         }
     }
+    *out = *o;
+}
+
+int market_order_place(struct store *st, const struct auth_principal *who,
+                       const struct market_order_req *req, struct arena *a,
+                       struct market_order *out, struct err *e)
+{
+    assert(a || !out);
+    struct arena tmp;
+    bool own_arena = !a;
+    if (own_arena) {
+        arena_init(&tmp, 4096);
+        a = &tmp;
+    }
+    struct market_order_job *j;
+    int rc = market_order_job_new(who, req, a, &j, e);
+    if (!rc)
+        rc = store_write(st, market_order_job_fn, j, e);
+    if (!rc && out)
+        market_order_job_result(j, out);
     if (own_arena)
         arena_release(&tmp);
     return rc;
@@ -541,12 +606,15 @@ static int load_history(struct store_conn *c, struct arena *a, struct market_ord
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT from_status, to_status, ts_ms, actor_user_id, note"
-                           " FROM market_order_history WHERE order_id = ? ORDER BY id",
+                           "SELECT -1, 0, created_ms, placed_by, '', 0 FROM market_orders"
+                           " WHERE id = ? UNION ALL"
+                           " SELECT from_status, to_status, ts_ms, actor_user_id, note, id"
+                           " FROM market_order_history WHERE order_id = ? ORDER BY 6",
                            &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, o->id);
+    store_bind_i64(s, 2, o->id);
     size_t cap = 0;
     while ((rc = store_step(s, e)) == STORE_ROW) {
         if (o->nhistory == cap) {

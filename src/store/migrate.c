@@ -69,7 +69,14 @@ static int apply_one(struct store_conn *c, void *arg, struct err *e)
         return rc;
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if (rc == STORE_ROW) {
+    bool have_table = rc == STORE_ROW;
+    /* Step every lookup to its end: a statement still open on the
+    ** connection makes a migration's DROP INDEX/TABLE fail ("locked"). */
+    while (rc == STORE_ROW)
+        rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (have_table) {
         rc = store_prepare(c, "SELECT 1 FROM schema_migrations WHERE module = ? AND version = ?",
                            &s, e);
         if (rc)
