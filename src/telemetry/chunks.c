@@ -213,7 +213,12 @@ static int cmp_ts_gen(const void *a, const void *b)
 size_t tm__sorted_dedupe(struct mt_row *r, size_t n)
 {
     if (n < 2) return n;
-    qsort(r, n, sizeof *r, cmp_ts_gen);
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_ts_gen(&r[i - 1], &r[i]) > 0) {
+            qsort(r, n, sizeof *r, cmp_ts_gen);
+            break;
+        }
+    }
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (k && r[k - 1].ts == r[i].ts)

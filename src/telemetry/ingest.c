@@ -89,11 +89,12 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
     if (t->cfg.hour_retention_ms <= 0) t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
     if (t->cfg.webhook_max_attempts <= 0) t->cfg.webhook_max_attempts = 6;
     if (t->cfg.maintain_interval_ms <= 0) t->cfg.maintain_interval_ms = 600000;
-    if (t->cfg.flush_rows <= 0) t->cfg.flush_rows = 1000000;
-    if (t->cfg.flush_interval_ms <= 0) t->cfg.flush_interval_ms = 2000;
-    if (t->cfg.max_mem_rows <= 0) t->cfg.max_mem_rows = 6000000;
+    if (t->cfg.flush_rows <= 0) t->cfg.flush_rows = 3000000;
+    if (t->cfg.flush_interval_ms <= 0) t->cfg.flush_interval_ms = 5000;
+    if (t->cfg.max_mem_rows <= 0) t->cfg.max_mem_rows = 8000000;
     if (t->cfg.webhook_base_backoff_ms <= 0) t->cfg.webhook_base_backoff_ms = 1000;
     pthread_mutex_init(&t->mu, NULL);
+    pthread_rwlock_init(&t->sc_lock, NULL);
     pthread_mutex_init(&t->wh_mu, NULL);
     pthread_cond_init(&t->wh_cond, NULL);
     pthread_cond_init(&t->flushed, NULL);
@@ -135,6 +136,7 @@ void telemetry_free(struct telemetry *t)
     free(t->sc);
     free(t->mon);
     pthread_mutex_destroy(&t->mu);
+    pthread_rwlock_destroy(&t->sc_lock);
     pthread_mutex_destroy(&t->wh_mu);
     pthread_cond_destroy(&t->wh_cond);
     free(t);
@@ -254,12 +256,12 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
 /* Series ids already known (the cache), under the lock once per request. */
 static void lookup_cached(struct ing_req *q)
 {
-    pthread_mutex_lock(&q->t->mu);
+    pthread_rwlock_rdlock(&q->t->sc_lock);
     for (size_t i = 0; i < q->nser; i++) {
         struct ing_series *s = &q->ser[i];
         tm__cache_get(q->t, q->county_id, s->key, s->klen, s->h, &s->id);
     }
-    pthread_mutex_unlock(&q->t->mu);
+    pthread_rwlock_unlock(&q->t->sc_lock);
 }
 
 /* ----------------------------------------------------------- the writer */
@@ -513,11 +515,18 @@ static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct er
         q->mr = NULL;
         if (t->active->n >= (size_t)t->cfg.flush_rows) pthread_cond_signal(&t->fl_cond);
     }
-    for (size_t i = 0; i < q->nser; i++)
-        if (q->ser[i].from_db)
-            tm__cache_put(t, q->county_id, q->ser[i].key, q->ser[i].klen, q->ser[i].h,
-                          q->ser[i].id);
     pthread_mutex_unlock(&t->mu);
+    bool any_new = false;
+    for (size_t i = 0; i < q->nser && !any_new; i++)
+        any_new = q->ser[i].from_db;
+    if (any_new) {
+        pthread_rwlock_wrlock(&t->sc_lock);
+        for (size_t i = 0; i < q->nser; i++)
+            if (q->ser[i].from_db)
+                tm__cache_put(t, q->county_id, q->ser[i].key, q->ser[i].klen, q->ser[i].h,
+                              q->ser[i].id);
+        pthread_rwlock_unlock(&t->sc_lock);
+    }
     if (q->res.excursions) tm__webhooks_kick(t);
     *res = q->res;
     return 0;
@@ -613,6 +622,16 @@ int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, cons
     memset(parsed, 0, sizeof *parsed);
     int rc = req_init(&q, t, county_id, device_id, idem_key, a, e);
     if (!rc) {
+        /* about a reading a line: size the arrays once */
+        size_t lines = 1;
+        for (const char *p = body; (p = memchr(p, '\n', (size_t)(body + len - p))) != NULL; p++)
+            lines++;
+        xgrow((void **)&q.ser, &q.capser, lines, sizeof *q.ser);
+        xgrow((void **)&q.rows, &q.caprows, lines, sizeof *q.rows);
+        q.capslot = 1024;
+        while (q.capslot < 2 * lines)
+            q.capslot *= 2;
+        q.slot = xcalloc(q.capslot, sizeof *q.slot);
         q.prec = prec;
         struct lp_ctx x = {&q, e, 0};
         rc = tm__lp_each(body, len, prec, time_now_ms(), a, parsed, lp_point, &x);

@@ -320,9 +320,9 @@ struct telemetry_config {
                                         and tm_maintain every maintain_interval_ms */
     int64_t maintain_interval_ms;    /* default 10 minutes */
     int webhook_max_attempts;        /* default 6 */
-    int64_t flush_rows;              /* memtable rows that trigger a flush (default 1000000) */
-    int64_t flush_interval_ms;       /* flush at least this often when not empty (default 2000) */
-    int64_t max_mem_rows;            /* ingest waits above this (default 6000000) */
+    int64_t flush_rows;              /* memtable rows that trigger a flush (default 3000000) */
+    int64_t flush_interval_ms;       /* flush at least this often when not empty (default 5000) */
+    int64_t max_mem_rows;            /* ingest waits above this (default 8000000) */
     int64_t webhook_base_backoff_ms; /* default 1000 (doubles per attempt) */
     struct log *log;
 };
@@ -484,6 +484,10 @@ struct tm_report {
 int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_id,
                          const char *profile_code, int64_t from_ms, int64_t to_ms,
                          struct tm_report *out, struct err *e);
+/* The report as a JSON object (series_id, profile, from, to, readings,
+** min/mean/max/mkt_c, out_of_range_s, excursions, shelf_*); you own it. The
+** one shape for every cold-chain report (a series', a route's). */
+struct json_object *tm_report_to_json(const struct tm_report *r);
 
 /* ---- MQTT (libmosquitto): subscribe to ruralink/<county>/<device>/<measurement>,
 ** payload line protocol or a JSON reading/batch. */

@@ -44,8 +44,9 @@ struct telemetry {
     struct store *st;
     struct telemetry_config cfg;
 
-    pthread_mutex_t mu; /* guards the cache and the monitor set */
-    struct sc_ent *sc;  /* open addressing, capacity a power of two */
+    pthread_mutex_t mu;        /* guards the monitor set and the memtables */
+    pthread_rwlock_t sc_lock;  /* guards the series cache (readers: every request) */
+    struct sc_ent *sc;         /* open addressing, capacity a power of two */
     size_t sc_cap, sc_n;
     int64_t *mon; /* sorted ids of monitored series */
     size_t nmon, capmon;
@@ -76,7 +77,7 @@ struct telemetry {
 };
 
 uint64_t tm__hash(int64_t county_id, const char *key, size_t len);
-/* 0 and *id when cached. */
+/* 0 and *id when cached. Caller holds sc_lock (get: read, put: write). */
 int tm__cache_get(struct telemetry *t, int64_t county_id, const char *key, size_t len, uint64_t h,
                   int64_t *id);
 void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size_t len, uint64_t h,
