@@ -21,6 +21,7 @@
 #include "demo/demo.h"
 #include "logistics/logistics.h"
 #include "market/market.h"
+#include "telemetry/telemetry.h"
 
 #include <json-c/json.h>
 
@@ -732,6 +733,122 @@ static void test_matrix_csv_hostile(void **state)
     assert_int_equal(after.matrix_pairs, before.matrix_pairs);
 }
 
+/* A route's cold chain: the readings of the logger bound to its vehicle
+** over the route's span, one report per chilled delivery, and the errors
+** (not started, no logger, no route). The readings are crafted: 4 C every
+** minute with a 70-minute spike at 12 C from 10 minutes after departure,
+** so chilled_food (0-8 C, excursions after 60 minutes) sees exactly one. */
+static const struct logistics_route *chilled_route(const struct logistics_plan *p)
+{
+    for (size_t r = 0; r < p->n_routes; r++)
+        for (size_t q = 0; q < p->routes[r].n_stops; q++)
+            if (p->routes[r].stops[q].chilled_unload > 0) return &p->routes[r];
+    return p->n_routes ? &p->routes[0] : NULL;
+}
+
+static void log_route_temps(struct telemetry *t, const struct fx *f, int64_t device_id,
+                            const char *plate, int64_t from_ms, int64_t to_ms)
+{
+    size_t n = (size_t)((to_ms - from_ms) / 60000) + 1;
+    struct tm_reading *r = calloc(n, sizeof *r);
+    struct tm_lp_tag tag = {str_from("vehicle"), str_from(plate)};
+    int64_t spike_from = from_ms + 20 * 60000, spike_to = spike_from + 70 * 60000;
+    for (size_t i = 0; i < n; i++) {
+        r[i].measurement = "cold";
+        r[i].field = "temp";
+        r[i].tags = &tag;
+        r[i].ntags = 1;
+        r[i].ts_ms = from_ms + (int64_t)i * 60000;
+        r[i].value = r[i].ts_ms >= spike_from && r[i].ts_ms < spike_to ? 12.0 : 4.0;
+    }
+    struct tm_ingest_result res;
+    struct err e = {0};
+    if (tm_ingest(t, f->op.county_id, device_id, NULL, r, n, &res, &e))
+        fail_msg("ingest: %s", e.msg);
+    assert_int_equal(res.written, n);
+    free(r);
+}
+
+static void test_route_cold_chain(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
+    const struct logistics_route *rt = chilled_route(&p);
+    assert_non_null(rt);
+    int64_t dep = rt->stops[0].depart_ms, arr = rt->stops[rt->n_stops - 1].arrive_ms;
+    assert_true(arr - dep >= 100 * 60000); /* room for the spike */
+
+    struct telemetry_config cfg = {0};
+    struct telemetry *t;
+    assert_int_equal(telemetry_new(&t, f->st, &cfg, &e), 0);
+    struct json_object *o = NULL;
+    /* no logger on the vehicle yet */
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food",
+                                                arr + 3600000, &o, &e),
+                     ERR_NOTFOUND);
+    assert_non_null(strstr(e.msg, rt->vehicle.plate));
+    char token[AUTH_TOKEN_LEN];
+    struct auth_device d;
+    assert_int_equal(auth_device_add(f->st, &f->op, f->op.county_id, "route-logger", "sensor",
+                                     token, &d, &e),
+                     0);
+    struct tm_device_binding b = {.device_id = d.id, .kind = "vehicle"};
+    snprintf(b.ref, sizeof b.ref, "%s", rt->vehicle.plate);
+    assert_int_equal(tm_device_bind(t, f->op.county_id, &f->op, &b, &e), 0);
+    log_route_temps(t, f, d.id, rt->vehicle.plate, dep - 600000, arr + 600000);
+
+    /* before departure: nothing to report */
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food",
+                                                dep - 1, &o, &e),
+                     ERR_CONFLICT);
+    /* no such route */
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, 999999, NULL, arr, &o, &e),
+                     ERR_NOTFOUND);
+
+    /* after the route: complete, one excursion, MKT between the two levels */
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food",
+                                                arr + 3600000, &o, &e),
+                     0);
+    assert_true(json_object_get_boolean(json_object_object_get(o, "complete")));
+    struct json_object *whole = json_object_object_get(o, "route");
+    /* one reading a minute from dep - 10 min: those in [dep, arr) */
+    assert_int_equal(json_object_get_int64(json_object_object_get(whole, "readings")),
+                     (arr - dep) / 60000 + ((arr - dep) % 60000 ? 1 : 0));
+    assert_int_equal(json_object_get_int64(json_object_object_get(whole, "excursions")), 1);
+    double mkt = json_object_get_double(json_object_object_get(whole, "mkt_c"));
+    assert_true(mkt > 4.0 && mkt < 12.0);
+    struct json_object *dl = json_object_object_get(o, "deliveries");
+    size_t chilled = 0;
+    for (size_t q = 0; q < rt->n_stops; q++) chilled += rt->stops[q].chilled_unload > 0;
+    assert_true(chilled > 0); /* the demo's plan delivers chilled goods */
+    assert_int_equal(json_object_array_length(dl), chilled);
+    for (size_t i = 0; i < chilled; i++) {
+        struct json_object *rep = json_object_object_get(json_object_array_get_idx(dl, i), "report");
+        assert_non_null(rep); /* every delivery is past */
+        assert_true(json_object_get_double(json_object_object_get(rep, "shelf_remaining_ref_h")) >
+                    0);
+    }
+    json_object_put(o);
+
+    /* halfway: not complete, and later deliveries are pending */
+    int64_t mid = dep + (arr - dep) / 2;
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food", mid,
+                                                &o, &e),
+                     0);
+    assert_false(json_object_get_boolean(json_object_object_get(o, "complete")));
+    json_object_put(o);
+    /* a driver does not see a draft plan's routes */
+    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->driver, id, rt->id, NULL,
+                                                arr + 3600000, &o, &e),
+                     ERR_NOTFOUND);
+    telemetry_free(t);
+    logistics_plan_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,6 +861,7 @@ int main(void)
         cmocka_unit_test(test_tracking),
         cmocka_unit_test(test_urgent_insertion),
         cmocka_unit_test(test_siting),
+        cmocka_unit_test(test_route_cold_chain),
         cmocka_unit_test(test_matrix_csv_hostile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -634,6 +634,31 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
     plan_answer(app, req, w, id, 201);
 }
 
+#ifdef RL_HAVE_TELEMETRY
+/* GET /api/v1/plans/{id}/routes/{route_id}/cold-chain[?profile=]: the
+** route's cold chain from its vehicle's temperature logger. */
+static void h_route_cold_chain(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e = {0};
+    int64_t id, route_id;
+    if (http_param_id(req, "id", &id, &e) || http_param_id(req, "route_id", &route_id, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    if (!app->telemetry) {
+        http_resp_problem(w, 503, "Telemetry unavailable", "this server runs no telemetry");
+        return;
+    }
+    struct json_object *o;
+    if (logistics_route_cold_chain(app->store, app->telemetry, &req->who, id, route_id,
+                                   http_query(req, "profile"), time_now_ms(), &o, &e)) {
+        http_resp_rule_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, o);
+}
+#endif
+
 static void h_plan_sheets(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e = {0};
@@ -690,5 +715,9 @@ const struct http_route http_routes_logistics[] = {
     {"GET", "/api/v1/plans/{id}/kpis", h_plan_kpis, READERS, 0},
     {"POST", "/api/v1/plans/{id}/approve", h_plan_approve, AUTH_STAFF, 0},
     {"GET", "/api/v1/plans/{id}/sheets", h_plan_sheets, FLEET_READERS, 0},
+#ifdef RL_HAVE_TELEMETRY
+    {"GET", "/api/v1/plans/{id}/routes/{route_id}/cold-chain", h_route_cold_chain,
+     FLEET_READERS, 0},
+#endif
 };
 const size_t http_routes_logistics_len = RL_ARRAY_LEN(http_routes_logistics);

@@ -473,6 +473,23 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
 int logistics_site_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct strbuf *sb, struct err *e);
 
+/* ------------------------------------------------------------ cold chain */
+
+struct telemetry;
+/* The cold-chain report of one route of a plan (built only with the
+** telemetry module): the readings of the temperature logger bound to the
+** route's vehicle (a telemetry device bound with kind "vehicle" and ref =
+** the plate) from the START departure to the END arrival or now_ms, and one
+** report per stop unloading chilled or frozen goods up to its delivery
+** (MKT, excursions, remaining shelf life at delivery). profile NULL: the
+** series' own. ERR_NOTFOUND when the plan, the route or a logger is
+** missing (a driver finds only its own routes), ERR_CONFLICT before the
+** route has started. You own *out. */
+int logistics_route_cold_chain(struct store *st, struct telemetry *t,
+                               const struct auth_principal *who, int64_t plan_id,
+                               int64_t route_id, const char *profile, int64_t now_ms,
+                               struct json_object **out, struct err *e);
+
 /* ------------------------------------------------------------------ JSON */
 
 /* API representations; you own the result (json_object_put). Times RFC 3339,

@@ -10,6 +10,7 @@
 */
 #include "telemetry/telemetry_int.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +68,27 @@ int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_
     free(ts);
     free(v);
     return rc;
+}
+
+struct json_object *tm_report_to_json(const struct tm_report *r)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "series_id", json_object_new_int64(r->series_id));
+    json_object_object_add(o, "profile", json_object_new_string(r->profile->code));
+    json_object_object_add(o, "from", rjson_new_time(r->from_ms));
+    json_object_object_add(o, "to", rjson_new_time(r->to_ms));
+    json_object_object_add(o, "readings", json_object_new_int64((int64_t)r->readings));
+    json_object_object_add(o, "min_c", rjson_new_double(r->min_c, 6));
+    json_object_object_add(o, "mean_c", rjson_new_double(r->mean_c, 6));
+    json_object_object_add(o, "max_c", rjson_new_double(r->max_c, 6));
+    json_object_object_add(o, "mkt_c", rjson_new_double(r->mkt_c, 6));
+    json_object_object_add(o, "out_of_range_s", json_object_new_int64(r->out_of_range_ms / 1000));
+    json_object_object_add(o, "excursions", json_object_new_int64((int64_t)r->excursions));
+    json_object_object_add(o, "shelf_consumed_ref_h",
+                           rjson_new_double(r->shelf.consumed_ref_h, 6));
+    json_object_object_add(o, "shelf_remaining_ref_h",
+                           rjson_new_double(r->shelf.remaining_ref_h, 6));
+    json_object_object_add(o, "shelf_remaining_at_max_h",
+                           rjson_new_double(r->shelf.remaining_at_max_h, 6));
+    return o;
 }
