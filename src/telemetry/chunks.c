@@ -213,8 +213,20 @@ static int cmp_ts_gen(const void *a, const void *b)
 size_t tm__sorted_dedupe(struct mt_row *r, size_t n)
 {
     if (n < 2) return n;
+    /* Usually in order, or nearly (concurrent requests commit a little out
+    ** of order): insertion sort, handing over to qsort past a move budget. */
+    size_t moves = 0;
     for (size_t i = 1; i < n; i++) {
-        if (cmp_ts_gen(&r[i - 1], &r[i]) > 0) {
+        if (cmp_ts_gen(&r[i - 1], &r[i]) <= 0) continue;
+        struct mt_row x = r[i];
+        size_t j = i;
+        while (j > 0 && cmp_ts_gen(&r[j - 1], &x) > 0 && moves <= 8 * n) {
+            r[j] = r[j - 1];
+            j--;
+            moves++;
+        }
+        r[j] = x;
+        if (moves > 8 * n) {
             qsort(r, n, sizeof *r, cmp_ts_gen);
             break;
         }

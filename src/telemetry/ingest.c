@@ -257,8 +257,10 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
 static void lookup_cached(struct ing_req *q)
 {
     pthread_rwlock_rdlock(&q->t->sc_lock);
+    size_t mask = q->t->sc_cap ? q->t->sc_cap - 1 : 0;
     for (size_t i = 0; i < q->nser; i++) {
         struct ing_series *s = &q->ser[i];
+        if (mask && i + 8 < q->nser) __builtin_prefetch(&q->t->sc[q->ser[i + 8].h & mask]);
         tm__cache_get(q->t, q->county_id, s->key, s->klen, s->h, &s->id);
     }
     pthread_rwlock_unlock(&q->t->sc_lock);

@@ -70,13 +70,23 @@ static bool escapable(int kind, char c)
     return kind != 'm' && c == '=';
 }
 
+/* Byte classes for scan_ident: 1 ' ' or ',', 2 '=', 4 '\\'. */
+static const unsigned char lp_class[256] = {[' '] = 1, [','] = 1, ['='] = 2, ['\\'] = 4};
+
 /* Scan an identifier starting at l->p; on return l->p is at the stop char
 ** (or end). Unescapes into the arena when needed. */
 static int scan_ident(struct lp_line *l, int kind, struct str *out)
 {
     const char *s = l->p;
     bool esc = false;
+    /* stops: ' ' ',' and for keys '='; '\\' and (tag values) '=' need a look */
+    unsigned look = kind == 'm' ? 1 | 4 : 1 | 2 | 4;
     while (l->p < l->end) {
+        const unsigned char *q = (const unsigned char *)l->p;
+        while ((const char *)q < l->end && !(lp_class[*q] & look))
+            q++;
+        l->p = (const char *)q;
+        if (l->p >= l->end) break;
         char c = *l->p;
         if (c == '\\') {
             if (l->p + 1 >= l->end) return fail(l, "dangling backslash at end of line%s", NULL);

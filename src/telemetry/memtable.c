@@ -127,34 +127,38 @@ struct flush_arg {
 ** series, so one pass with a cursor per block gathers every series. */
 static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
 {
-    size_t *cur = xcalloc(f->nblk ? f->nblk : 1, sizeof *cur);
+    size_t nb = f->nblk;
+    size_t *cur = xcalloc(nb ? nb : 1, sizeof *cur);
+    int64_t *head = xmalloc((nb ? nb : 1) * sizeof *head); /* sid at each cursor (L1-resident) */
+    for (size_t b = 0; b < nb; b++)
+        head[b] = f->blk[b].n ? f->blk[b].rows[0].sid : INT64_MAX;
     struct mt_row *tmp = NULL;
     size_t tcap = 0, cap = 0;
     *out = NULL;
     *nout = 0;
     for (;;) {
         int64_t sid = INT64_MAX;
-        for (size_t b = 0; b < f->nblk; b++)
-            if (cur[b] < f->blk[b].n && f->blk[b].rows[cur[b]].sid < sid)
-                sid = f->blk[b].rows[cur[b]].sid;
+        for (size_t b = 0; b < nb; b++)
+            sid = head[b] < sid ? head[b] : sid;
         if (sid == INT64_MAX) break;
         size_t tn = 0;
-        for (size_t b = 0; b < f->nblk; b++) {
+        for (size_t b = 0; b < nb; b++) {
+            if (head[b] != sid) continue;
             const struct mt_block *blk = &f->blk[b];
             size_t i = cur[b];
             while (i < blk->n && blk->rows[i].sid == sid)
                 i++;
-            if (i > cur[b]) {
-                xgrow((void **)&tmp, &tcap, tn + (i - cur[b]), sizeof *tmp);
-                memcpy(tmp + tn, blk->rows + cur[b], (i - cur[b]) * sizeof *tmp);
-                tn += i - cur[b];
-                cur[b] = i;
-            }
+            xgrow((void **)&tmp, &tcap, tn + (i - cur[b]), sizeof *tmp);
+            memcpy(tmp + tn, blk->rows + cur[b], (i - cur[b]) * sizeof *tmp);
+            tn += i - cur[b];
+            cur[b] = i;
+            head[b] = i < blk->n ? blk->rows[i].sid : INT64_MAX;
         }
         tn = tm__sorted_dedupe(tmp, tn);
         tm__chunks_encode(sid, tmp, tn, out, nout, &cap);
     }
     free(tmp);
+    free(head);
     free(cur);
 }
 
