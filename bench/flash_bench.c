@@ -9,13 +9,17 @@
 **       one unit with a fresh Idempotency-Key until the offer answers 409
 **       (sold out). Prints acknowledged orders/s, latency p50/p99 of the
 **       acknowledged orders, units sold as the server reports them and the
-**       oversold count (acknowledged units above the stock).
+**       oversold count (acknowledged units above the stock). --ping N then
+**       sends N POST /api/v1/system/ping-write over the same connections
+**       (a durable write of one audit row): the ceiling of the HTTP and
+**       group-commit path for this client on this machine, in the same run.
 **
 **   flash_bench baseline --dir DIR --orders N
 **       In-process SQLite on the market's own schema and the same rows an
-**       order writes (idempotency lookup, offer + session lookup with the
-**       buyer's count, order, line, offer counter with its guard, buyer
-**       counter, status history, audit record), WAL + synchronous=FULL:
+**       order writes (offer + session lookup, order row whose unique key
+**       index answers repeated Idempotency-Keys, offer counter with its
+**       guard, buyer counter with the limit's guard, line, audit record),
+**       WAL + synchronous=FULL:
 **       (a) one durable transaction per order, (b) durable transactions of
 **       64 orders. Prints orders/s of each.
 **
@@ -115,23 +119,19 @@ static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_
 
 /* The statements one flash order runs (order.c), in the same order. */
 static const char *const order_sql[] = {
-    "SELECT id, idem_hash FROM market_orders WHERE county_id = ? AND buyer_user_id = ?"
-    " AND idem_key = ?",
-    "SELECT o.product_id, o.flash_price_fen, o.flash_stock, o.sold, o.per_buyer_limit,"
-    " s.start_ms, s.end_ms, s.id, (SELECT qty FROM market_offer_buyers b WHERE"
-    " b.offer_id = o.id AND b.buyer_user_id = ?) FROM market_offers o JOIN market_sessions s"
-    " ON s.id = o.session_id WHERE o.id = ? AND o.county_id = ?",
+    "SELECT o.product_id, o.flash_price_fen, o.per_buyer_limit, o.session_id,"
+    " o.flash_stock - o.sold, s.start_ms, s.end_ms FROM market_offers o"
+    " JOIN market_sessions s ON s.id = o.session_id WHERE o.id = ? AND o.county_id = ?",
     "INSERT INTO market_orders (county_id, buyer_user_id, status, delivery_node_id,"
     " delivery_address, lat, lon, total_fen, units, payment_status, payment_method,"
-    " payment_ref, note, session_id, idem_key, idem_hash, created_ms, updated_ms)"
-    " VALUES (?,?,0,?,'',NULL,NULL,?,?,'unpaid','cod','','',?,?,?,?,?) RETURNING id",
-    "INSERT INTO market_order_lines (order_id, line_no, county_id, product_id, offer_id, qty,"
-    " unit_price_fen, line_total_fen) VALUES (?,1,?,?,?,1,?,?)",
+    " payment_ref, note, session_id, idem_key, idem_hash, created_ms, updated_ms, placed_by)"
+    " VALUES (?,?,0,?,'',NULL,NULL,?,?,'unpaid','cod','','',?,?,?,?,?,?)",
     "UPDATE market_offers SET sold = sold + 1 WHERE id = ? AND sold + 1 <= flash_stock",
     "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty) VALUES (?,?,1)"
-    " ON CONFLICT (offer_id, buyer_user_id) DO UPDATE SET qty = qty + excluded.qty",
-    "INSERT INTO market_order_history (county_id, order_id, from_status, to_status,"
-    " actor_user_id, ts_ms) VALUES (?,?,-1,0,?,?)",
+    " ON CONFLICT (offer_id, buyer_user_id) DO UPDATE SET qty = market_offer_buyers.qty"
+    " + excluded.qty WHERE ? = 0 OR market_offer_buyers.qty + excluded.qty <= ?",
+    "INSERT INTO market_order_lines (order_id, line_no, county_id, product_id, offer_id, qty,"
+    " unit_price_fen, line_total_fen) VALUES (?,1,?,?,?,1,?,?)",
     "INSERT INTO audit_log (county_id, actor_user_id, ts_ms, action, entity, entity_id, detail)"
     " VALUES (?,?,?,'market.order.place','order',?,NULL)",
 };
@@ -151,54 +151,46 @@ static void raw_order(sqlite3 *db, sqlite3_stmt **st, int64_t offer, int64_t i)
     snprintf(key, sizeof key, "b-%lld", (long long)i);
     for (size_t k = 0; k < NSQL; k++)
         sqlite3_reset(st[k]);
-    sqlite3_bind_int64(st[0], 1, 1);
-    sqlite3_bind_int64(st[0], 2, buyer);
-    sqlite3_bind_text(st[0], 3, key, -1, SQLITE_TRANSIENT);
-    sq(db, sqlite3_step(st[0]), "idem");
-    sqlite3_bind_int64(st[1], 1, buyer);
-    sqlite3_bind_int64(st[1], 2, offer);
-    sqlite3_bind_int64(st[1], 3, 1);
-    if (sqlite3_step(st[1]) != SQLITE_ROW)
+    sqlite3_bind_int64(st[0], 1, offer);
+    sqlite3_bind_int64(st[0], 2, 1);
+    if (sqlite3_step(st[0]) != SQLITE_ROW)
         rl_die("offer: %s", sqlite3_errmsg(db));
-    int64_t product = sqlite3_column_int64(st[1], 0), price = sqlite3_column_int64(st[1], 1);
-    int64_t session = sqlite3_column_int64(st[1], 7);
-    sqlite3_bind_int64(st[2], 1, 1);
-    sqlite3_bind_int64(st[2], 2, buyer);
-    sqlite3_bind_int64(st[2], 3, 9);
-    sqlite3_bind_int64(st[2], 4, price);
-    sqlite3_bind_int64(st[2], 5, 1);
-    sqlite3_bind_int64(st[2], 6, session);
-    sqlite3_bind_text(st[2], 7, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st[2], 8, i);
-    sqlite3_bind_int64(st[2], 9, now);
-    sqlite3_bind_int64(st[2], 10, now);
-    if (sqlite3_step(st[2]) != SQLITE_ROW)
-        rl_die("order: %s", sqlite3_errmsg(db));
-    int64_t id = sqlite3_column_int64(st[2], 0);
-    sqlite3_bind_int64(st[3], 1, id);
-    sqlite3_bind_int64(st[3], 2, 1);
-    sqlite3_bind_int64(st[3], 3, product);
-    sqlite3_bind_int64(st[3], 4, offer);
-    sqlite3_bind_int64(st[3], 5, price);
-    sqlite3_bind_int64(st[3], 6, price);
-    sq(db, sqlite3_step(st[3]), "line");
-    sqlite3_bind_int64(st[4], 1, offer);
-    sq(db, sqlite3_step(st[4]), "offer update");
+    int64_t product = sqlite3_column_int64(st[0], 0), price = sqlite3_column_int64(st[0], 1);
+    int64_t limit = sqlite3_column_int64(st[0], 2), session = sqlite3_column_int64(st[0], 3);
+    sqlite3_bind_int64(st[1], 1, 1);
+    sqlite3_bind_int64(st[1], 2, buyer);
+    sqlite3_bind_int64(st[1], 3, 9);
+    sqlite3_bind_int64(st[1], 4, price);
+    sqlite3_bind_int64(st[1], 5, 1);
+    sqlite3_bind_int64(st[1], 6, session);
+    sqlite3_bind_text(st[1], 7, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st[1], 8, i);
+    sqlite3_bind_int64(st[1], 9, now);
+    sqlite3_bind_int64(st[1], 10, now);
+    sqlite3_bind_int64(st[1], 11, OPER.user_id);
+    sq(db, sqlite3_step(st[1]), "order");
+    int64_t id = sqlite3_last_insert_rowid(db);
+    sqlite3_bind_int64(st[2], 1, offer);
+    sq(db, sqlite3_step(st[2]), "offer update");
     if (sqlite3_changes(db) != 1)
         rl_die("baseline sold out early");
-    sqlite3_bind_int64(st[5], 1, offer);
-    sqlite3_bind_int64(st[5], 2, buyer);
-    sq(db, sqlite3_step(st[5]), "buyer");
-    sqlite3_bind_int64(st[6], 1, 1);
-    sqlite3_bind_int64(st[6], 2, id);
-    sqlite3_bind_int64(st[6], 3, OPER.user_id);
-    sqlite3_bind_int64(st[6], 4, now);
-    sq(db, sqlite3_step(st[6]), "history");
-    sqlite3_bind_int64(st[7], 1, 1);
-    sqlite3_bind_int64(st[7], 2, OPER.user_id);
-    sqlite3_bind_int64(st[7], 3, now);
-    sqlite3_bind_int64(st[7], 4, id);
-    sq(db, sqlite3_step(st[7]), "audit");
+    sqlite3_bind_int64(st[3], 1, offer);
+    sqlite3_bind_int64(st[3], 2, buyer);
+    sqlite3_bind_int64(st[3], 3, limit);
+    sqlite3_bind_int64(st[3], 4, limit);
+    sq(db, sqlite3_step(st[3]), "buyer");
+    sqlite3_bind_int64(st[4], 1, id);
+    sqlite3_bind_int64(st[4], 2, 1);
+    sqlite3_bind_int64(st[4], 3, product);
+    sqlite3_bind_int64(st[4], 4, offer);
+    sqlite3_bind_int64(st[4], 5, price);
+    sqlite3_bind_int64(st[4], 6, price);
+    sq(db, sqlite3_step(st[4]), "line");
+    sqlite3_bind_int64(st[5], 1, 1);
+    sqlite3_bind_int64(st[5], 2, OPER.user_id);
+    sqlite3_bind_int64(st[5], 3, now);
+    sqlite3_bind_int64(st[5], 4, id);
+    sq(db, sqlite3_step(st[5]), "audit");
     for (size_t k = 0; k < NSQL; k++)
         sqlite3_reset(st[k]);
 }
@@ -467,6 +459,121 @@ struct conn {
     int64_t t_send;
 };
 
+/* The load: nconn keep-alive connections on one epoll loop. count < 0:
+** orders of one unit against `offer` until each connection is answered 409
+** (sold out); count >= 0: that many POST /api/v1/system/ping-write (an
+** authenticated durable write of one audit row: the HTTP and group-commit
+** path without the order). Fills lat[0..cap) with acknowledged latencies;
+** returns the seconds from the first request to the last acknowledgement. */
+static double run_load(const struct sockaddr_in *sa, const char *token, int nconn,
+                       int64_t offer, int64_t count, int64_t *lat, int64_t cap,
+                       int64_t *acked_out, int64_t *refused_out, int64_t *other_out)
+{
+    int ep = epoll_create1(0);
+    struct conn *cs = xcalloc((size_t)nconn, sizeof *cs);
+    for (int i = 0; i < nconn; i++) {
+        cs[i].fd = dial(sa);
+        fcntl(cs[i].fd, F_SETFL, fcntl(cs[i].fd, F_GETFL) | O_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+    }
+    int64_t acked = 0, refused = 0, other = 0, seq = 0;
+    int live = nconn;
+    int64_t t0 = time_mono_ns(), t_last = t0;
+    for (int i = 0; i < nconn; i++)
+        cs[i].state = C_SEND, cs[i].outlen = 0;
+    struct epoll_event evs[256];
+    while (live > 0) {
+        /* fill and push out requests of connections ready to send */
+        int n = epoll_wait(ep, evs, 256, 10000);
+        if (n == 0)
+            rl_die("no progress for 10 s (%d connections open)", live);
+        for (int k = 0; k < n; k++) {
+            struct conn *c = evs[k].data.ptr;
+            for (bool progress = true; progress && c->state != C_DONE;) {
+                progress = false;
+                if (c->state == C_SEND) {
+                    if (c->outlen == 0 && count >= 0 && seq >= count) {
+                        c->state = C_DONE; /* ping: all sent */
+                        close(c->fd);
+                        live--;
+                        break;
+                    }
+                    if (c->outlen == 0 && count >= 0) {
+                        seq++; /* no Idempotency-Key: one write per request, as bench/http */
+                        c->outlen = build_request(c->out, sizeof c->out, "POST",
+                                                  "/api/v1/system/ping-write", token, NULL, "");
+                        c->outoff = 0;
+                        c->t_send = time_mono_ns();
+                    }
+                    if (c->outlen == 0) {
+                        char idem[48], ob[256];
+                        int64_t g = seq++;
+                        snprintf(idem, sizeof idem, "fs-%lld", (long long)g);
+                        snprintf(ob, sizeof ob,
+                                 "{\"buyer_user_id\":%lld,\"delivery_node_id\":1,"
+                                 "\"lines\":[{\"offer_id\":%lld,\"qty\":1}]}",
+                                 (long long)(2000000 + g / 2), (long long)offer);
+                        c->outlen = build_request(c->out, sizeof c->out, "POST",
+                                                  "/api/v1/orders", token, idem, ob);
+                        c->outoff = 0;
+                        c->t_send = time_mono_ns();
+                    }
+                    ssize_t w = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
+                    if (w > 0) {
+                        c->outoff += (size_t)w;
+                        progress = true;
+                        if (c->outoff == c->outlen)
+                            c->state = C_RECV, c->inlen = 0;
+                    } else if (w < 0 && errno != EAGAIN) {
+                        rl_die("write: %s", strerror(errno));
+                    }
+                } else {
+                    ssize_t r = read(c->fd, c->in + c->inlen, sizeof c->in - c->inlen - 1);
+                    if (r == 0)
+                        rl_die("server closed a connection");
+                    if (r < 0) {
+                        if (errno != EAGAIN)
+                            rl_die("read: %s", strerror(errno));
+                        break;
+                    }
+                    c->inlen += (size_t)r;
+                    progress = true;
+                    size_t hl;
+                    int status;
+                    size_t total = response_len(c->in, c->inlen, &hl, &status);
+                    if (!total)
+                        continue;
+                    int64_t t = time_mono_ns();
+                    if (status == 201 || (status == 200 && count >= 0)) {
+                        if (acked < cap)
+                            lat[acked] = t - c->t_send;
+                        acked++;
+                        t_last = t;
+                        c->state = C_SEND, c->outlen = 0;
+                    } else if (status == 409) {
+                        refused++;
+                        c->state = C_DONE;
+                        close(c->fd);
+                        live--;
+                    } else {
+                        if (other++ < 5)
+                            fprintf(stderr, "flash: status %d: %.*s\n", status,
+                                    (int)(c->inlen - hl), c->in + hl);
+                        c->state = C_SEND, c->outlen = 0;
+                    }
+                    memmove(c->in, c->in + total, c->inlen - total);
+                    c->inlen -= total;
+                }
+            }
+        }
+    }
+    free(cs);
+    close(ep);
+    *acked_out = acked, *refused_out = refused, *other_out = other;
+    return (double)(t_last - t0) / 1e9;
+}
+
 static int cmd_http(int argc, char **argv)
 {
     struct sockaddr_in sa = addr_parse(opt(argc, argv, "--addr", "127.0.0.1:8080"));
@@ -518,94 +625,9 @@ static int cmd_http(int argc, char **argv)
     int64_t offer = post_id(&sa, path, token, body, &resp);
 
     /* the sale */
-    int ep = epoll_create1(0);
-    struct conn *cs = xcalloc((size_t)nconn, sizeof *cs);
-    for (int i = 0; i < nconn; i++) {
-        cs[i].fd = dial(&sa);
-        fcntl(cs[i].fd, F_SETFL, fcntl(cs[i].fd, F_GETFL) | O_NONBLOCK);
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
-        epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
-    }
-    int64_t cap = stock + nconn + 16, acked = 0, refused = 0, other = 0, seq = 0;
+    int64_t cap = stock + nconn + 16, acked = 0, refused = 0, other = 0;
     int64_t *lat = xcalloc((size_t)cap, sizeof *lat);
-    int live = nconn;
-    int64_t t0 = time_mono_ns(), t_last = t0;
-    for (int i = 0; i < nconn; i++)
-        cs[i].state = C_SEND, cs[i].outlen = 0;
-    struct epoll_event evs[256];
-    while (live > 0) {
-        /* fill and push out requests of connections ready to send */
-        int n = epoll_wait(ep, evs, 256, 10000);
-        if (n == 0)
-            rl_die("no progress for 10 s (%d connections open)", live);
-        for (int k = 0; k < n; k++) {
-            struct conn *c = evs[k].data.ptr;
-            for (bool progress = true; progress && c->state != C_DONE;) {
-                progress = false;
-                if (c->state == C_SEND) {
-                    if (c->outlen == 0) {
-                        char idem[48], ob[256];
-                        int64_t g = seq++;
-                        snprintf(idem, sizeof idem, "fs-%lld", (long long)g);
-                        snprintf(ob, sizeof ob,
-                                 "{\"buyer_user_id\":%lld,\"delivery_node_id\":1,"
-                                 "\"lines\":[{\"offer_id\":%lld,\"qty\":1}]}",
-                                 (long long)(2000000 + g / 2), (long long)offer);
-                        c->outlen = build_request(c->out, sizeof c->out, "POST",
-                                                  "/api/v1/orders", token, idem, ob);
-                        c->outoff = 0;
-                        c->t_send = time_mono_ns();
-                    }
-                    ssize_t w = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
-                    if (w > 0) {
-                        c->outoff += (size_t)w;
-                        progress = true;
-                        if (c->outoff == c->outlen)
-                            c->state = C_RECV, c->inlen = 0;
-                    } else if (w < 0 && errno != EAGAIN) {
-                        rl_die("write: %s", strerror(errno));
-                    }
-                } else {
-                    ssize_t r = read(c->fd, c->in + c->inlen, sizeof c->in - c->inlen - 1);
-                    if (r == 0)
-                        rl_die("server closed a connection");
-                    if (r < 0) {
-                        if (errno != EAGAIN)
-                            rl_die("read: %s", strerror(errno));
-                        break;
-                    }
-                    c->inlen += (size_t)r;
-                    progress = true;
-                    size_t hl;
-                    int status;
-                    size_t total = response_len(c->in, c->inlen, &hl, &status);
-                    if (!total)
-                        continue;
-                    int64_t t = time_mono_ns();
-                    if (status == 201) {
-                        if (acked < cap)
-                            lat[acked] = t - c->t_send;
-                        acked++;
-                        t_last = t;
-                        c->state = C_SEND, c->outlen = 0;
-                    } else if (status == 409) {
-                        refused++;
-                        c->state = C_DONE;
-                        close(c->fd);
-                        live--;
-                    } else {
-                        if (other++ < 5)
-                            fprintf(stderr, "flash: status %d: %.*s\n", status,
-                                    (int)(c->inlen - hl), c->in + hl);
-                        c->state = C_SEND, c->outlen = 0;
-                    }
-                    memmove(c->in, c->in + total, c->inlen - total);
-                    c->inlen -= total;
-                }
-            }
-        }
-    }
-    double secs = (double)(t_last - t0) / 1e9;
+    double secs = run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other);
     int64_t m = acked < cap ? acked : cap;
     qsort(lat, (size_t)m, sizeof *lat, cmp_i64);
 
@@ -630,8 +652,22 @@ static int cmd_http(int argc, char **argv)
            (long long)units, (long long)sold, (long long)orders,
            (long long)(acked > stock ? acked - stock : 0));
     free(lat);
-    free(cs);
-    close(ep);
+    int64_t pings = opt_i(argc, argv, "--ping", 0);
+    if (pings > 0) {
+        /* The same client and connections on the durable no-op write: the
+        ** ceiling of HTTP + group commit on this machine in this run. */
+        int64_t pcap = pings + nconn + 16, pa = 0, pr = 0, po = 0;
+        int64_t *plat = xcalloc((size_t)pcap, sizeof *plat);
+        double ps = run_load(&sa, token, nconn, 0, pings, plat, pcap, &pa, &pr, &po);
+        int64_t pm = pa < pcap ? pa : pcap;
+        qsort(plat, (size_t)pm, sizeof *plat, cmp_i64);
+        printf("http_ping_write_per_s=%.0f  (POST /api/v1/system/ping-write, same client and"
+               " connections: %lld acknowledged in %.2f s, %lld other answers; p50 %.2f ms"
+               " p99 %.2f ms)\n",
+               ps > 0 ? (double)pa / ps : 0.0, (long long)pa, ps, (long long)(pr + po),
+               pm ? plat[pm / 2] / 1e6 : 0.0, pm ? plat[pm * 99 / 100] / 1e6 : 0.0);
+        free(plat);
+    }
     strbuf_release(&resp);
     return (units == stock && sold == stock && acked == stock && orders == stock) ? 0 : 1;
 }

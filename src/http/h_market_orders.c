@@ -112,59 +112,86 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
 ** written straight into a buffer: it runs on the store's writer thread after
 ** the group commit (orders_placed), where building a json-c tree for every
 ** order of a flash sale showed in profiles. */
+/* Append v in decimal (strbuf_addf's vsnprintf showed in the profile). */
+static void add_i64(struct strbuf *sb, int64_t v)
+{
+    char b[24], *p = b + sizeof b;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    strbuf_add(sb, p, (size_t)(b + sizeof b - p));
+}
+
+/* ,"key":value with value an integer, or null when zero and nullable. */
+static void add_kv_i64(struct strbuf *sb, const char *key, int64_t v, bool null_if_zero)
+{
+    strbuf_addstr(sb, key);
+    if (null_if_zero && v == 0)
+        strbuf_add(sb, "null", 4);
+    else
+        add_i64(sb, v);
+}
+
+static void add_kv_str(struct strbuf *sb, const char *key, const char *v)
+{
+    strbuf_addstr(sb, key);
+    if (!v)
+        strbuf_add(sb, "null", 4);
+    else
+        strbuf_add_json_str(sb, v, strlen(v));
+}
+
+/* ,"key":"text" where text needs no escaping (a formatted time). */
+static void add_kv_plain(struct strbuf *sb, const char *key, const char *text)
+{
+    strbuf_addstr(sb, key);
+    strbuf_addch(sb, '"');
+    strbuf_addstr(sb, text);
+    strbuf_addch(sb, '"');
+}
+
+/* The JSON of a just-placed order (order_json's fields, without history),
+** written straight into a buffer: it runs on the store's writer thread after
+** the group commit (orders_placed), where building a json-c tree for every
+** order of a flash sale showed in profiles. */
 static void order_render(struct strbuf *sb, const struct market_order *o)
 {
     char t1[32], t2[32];
-    const char *s;
-    strbuf_addf(sb, "{\"id\":%lld,\"status\":", (long long)o->id);
-    s = market_status_name(o->status);
-    strbuf_add_json_str(sb, s ? s : "", s ? strlen(s) : 0);
-    strbuf_addf(sb, ",\"buyer_user_id\":%lld,\"delivery_node_id\":", (long long)o->buyer_user_id);
-    if (o->delivery_node_id)
-        strbuf_addf(sb, "%lld", (long long)o->delivery_node_id);
-    else
-        strbuf_addstr(sb, "null");
-#define JSTR(k, v)                                                                          \
-    do {                                                                                    \
-        const char *v_ = (v) ? (v) : "";                                                    \
-        strbuf_addstr(sb, ",\"" k "\":");                                                   \
-        strbuf_add_json_str(sb, v_, strlen(v_));                                            \
-    } while (0)
-    JSTR("delivery_address", o->delivery_address);
+    const char *st = market_status_name(o->status);
+    add_kv_i64(sb, "{\"id\":", o->id, false);
+    add_kv_str(sb, ",\"status\":", st ? st : "");
+    add_kv_i64(sb, ",\"buyer_user_id\":", o->buyer_user_id, false);
+    add_kv_i64(sb, ",\"delivery_node_id\":", o->delivery_node_id, true);
+    add_kv_str(sb, ",\"delivery_address\":", o->delivery_address ? o->delivery_address : "");
     if (o->has_coords && isfinite(o->lat) && isfinite(o->lon))
         strbuf_addf(sb, ",\"lat\":%.8g,\"lon\":%.8g", o->lat, o->lon);
     else
         strbuf_addstr(sb, ",\"lat\":null,\"lon\":null");
-    strbuf_addf(sb, ",\"total_fen\":%lld,\"units\":%lld,\"payment\":{\"status\":",
-                (long long)o->total_fen, (long long)o->units);
-    strbuf_add_json_str(sb, o->payment_status ? o->payment_status : "",
-                        o->payment_status ? strlen(o->payment_status) : 0);
-    JSTR("method", o->payment_method);
-    JSTR("ref", o->payment_ref);
-    strbuf_addch(sb, '}');
-    JSTR("note", o->note);
-    if (o->session_id)
-        strbuf_addf(sb, ",\"session_id\":%lld", (long long)o->session_id);
-    else
-        strbuf_addstr(sb, ",\"session_id\":null");
-    if (o->idem_key)
-        JSTR("idempotency_key", o->idem_key);
-    else
-        strbuf_addstr(sb, ",\"idempotency_key\":null");
-#undef JSTR
-    strbuf_addf(sb, ",\"created_at\":\"%s\",\"updated_at\":\"%s\",\"lines\":[",
-                time_fmt_rfc3339(o->created_ms, t1), time_fmt_rfc3339(o->updated_ms, t2));
+    add_kv_i64(sb, ",\"total_fen\":", o->total_fen, false);
+    add_kv_i64(sb, ",\"units\":", o->units, false);
+    add_kv_str(sb, ",\"payment\":{\"status\":", o->payment_status ? o->payment_status : "");
+    add_kv_str(sb, ",\"method\":", o->payment_method ? o->payment_method : "");
+    add_kv_str(sb, ",\"ref\":", o->payment_ref ? o->payment_ref : "");
+    add_kv_str(sb, "},\"note\":", o->note ? o->note : "");
+    add_kv_i64(sb, ",\"session_id\":", o->session_id, true);
+    add_kv_str(sb, ",\"idempotency_key\":", o->idem_key);
+    time_fmt_rfc3339(o->created_ms, t1);
+    add_kv_plain(sb, ",\"created_at\":", t1);
+    add_kv_plain(sb, ",\"updated_at\":",
+                 o->updated_ms == o->created_ms ? t1 : time_fmt_rfc3339(o->updated_ms, t2));
+    strbuf_addstr(sb, ",\"lines\":[");
     for (size_t i = 0; i < o->nlines; i++) {
         const struct market_order_line *l = &o->lines[i];
-        strbuf_addf(sb, "%s{\"line_no\":%lld,\"product_id\":%lld,\"offer_id\":", i ? "," : "",
-                    (long long)l->line_no, (long long)l->product_id);
-        if (l->offer_id)
-            strbuf_addf(sb, "%lld", (long long)l->offer_id);
-        else
-            strbuf_addstr(sb, "null");
-        strbuf_addf(sb, ",\"qty\":%lld,\"unit_price_fen\":%lld,\"line_total_fen\":%lld}",
-                    (long long)l->qty, (long long)l->unit_price_fen,
-                    (long long)l->line_total_fen);
+        add_kv_i64(sb, i ? ",{\"line_no\":" : "{\"line_no\":", l->line_no, false);
+        add_kv_i64(sb, ",\"product_id\":", l->product_id, false);
+        add_kv_i64(sb, ",\"offer_id\":", l->offer_id, true);
+        add_kv_i64(sb, ",\"qty\":", l->qty, false);
+        add_kv_i64(sb, ",\"unit_price_fen\":", l->unit_price_fen, false);
+        add_kv_i64(sb, ",\"line_total_fen\":", l->line_total_fen, false);
+        strbuf_addch(sb, '}');
     }
     strbuf_addstr(sb, "]}\n");
 }

@@ -111,19 +111,36 @@ static uint64_t request_fingerprint(const struct market_order_req *r, int64_t bu
 int market__order_load(struct store_conn *c, int64_t county_id, int64_t id, bool history,
                        struct arena *a, struct market_order *o, struct err *e);
 
-/* What an offer line needs, read before anything is written. */
+/* What an offer line needs of its offer and session. None of it changes
+** once the offer exists (only `sold` moves, and that stays in the table,
+** guarded there), so the writer keeps it in memory (offer_cache). If
+** offers or sessions ever become editable, the edit must clear the entry. */
 struct offer_info {
     bool found;
-    int64_t product_id, price_fen, limit, session_id, left, start_ms, end_ms;
+    int64_t id, county_id;
+    int64_t product_id, price_fen, limit, session_id, start_ms, end_ms;
 };
+
+/* Per writer connection (store_conn_scratch), direct-mapped by offer id. */
+#define OFFER_CACHE_SLOTS 256
+struct offer_cache {
+    struct offer_info slot[OFFER_CACHE_SLOTS];
+};
+static const char offer_cache_key = 0; /* its address names the scratch block */
 
 static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id,
                       struct offer_info *oi, struct err *e)
 {
+    struct offer_cache *oc = store_conn_scratch(c, &offer_cache_key, sizeof *oc);
+    struct offer_info *hit = &oc->slot[(uint64_t)offer_id % OFFER_CACHE_SLOTS];
+    if (hit->found && hit->id == offer_id && hit->county_id == county) {
+        *oi = *hit;
+        return 0;
+    }
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "SELECT o.product_id, o.flash_price_fen, o.per_buyer_limit,"
-                           " o.session_id, o.flash_stock - o.sold, s.start_ms, s.end_ms"
+                           " o.session_id, s.start_ms, s.end_ms"
                            " FROM market_offers o JOIN market_sessions s ON s.id = o.session_id"
                            " WHERE o.id = ? AND o.county_id = ?",
                            &s, e);
@@ -137,14 +154,27 @@ static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id,
     if (rc != STORE_ROW)
         return 0;
     oi->found = true;
+    oi->id = offer_id;
+    oi->county_id = county;
     oi->product_id = store_col_i64(s, 0);
     oi->price_fen = store_col_i64(s, 1);
     oi->limit = store_col_i64(s, 2);
     oi->session_id = store_col_i64(s, 3);
-    oi->left = store_col_i64(s, 4);
-    oi->start_ms = store_col_i64(s, 5);
-    oi->end_ms = store_col_i64(s, 6);
+    oi->start_ms = store_col_i64(s, 4);
+    oi->end_ms = store_col_i64(s, 5);
+    *hit = *oi;
     return 0;
+}
+
+/* Units an offer has left (for a refusal's message). */
+static int64_t offer_left(struct store_conn *c, int64_t offer_id)
+{
+    struct store_stmt *s;
+    struct err e;
+    if (store_prepare(c, "SELECT flash_stock - sold FROM market_offers WHERE id = ?", &s, &e))
+        return 0;
+    store_bind_i64(s, 1, offer_id);
+    return store_step(s, &e) == STORE_ROW ? store_col_i64(s, 0) : 0;
 }
 
 /* Take an offer line's units from its flash stock and the buyer's allowance:
@@ -176,7 +206,7 @@ static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
         return rc;
     if (store_changes(c) != 1)
         return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
-                       (long long)in->offer_id, (long long)(oi->left > 0 ? oi->left : 0));
+                       (long long)in->offer_id, (long long)offer_left(c, in->offer_id));
     rc = store_prepare(c,
                        "INSERT INTO market_offer_buyers (offer_id, buyer_user_id, qty)"
                        " VALUES (?,?,?) ON CONFLICT (offer_id, buyer_user_id)"

@@ -9,6 +9,8 @@
 */
 #include "store/store_int.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +134,7 @@ void store__conn_close(struct store_conn *c)
     free(c->slots);
     free(c->lent);
     free(c->extra);
+    store__conn_drop_scratch(c);
     /* The last connection to close checkpoints the WAL into the main file
     ** and removes it. */
     sqlite3_close(c->db);
@@ -173,6 +176,7 @@ static void cache_grow(struct store_conn *c)
     free(c->slots);
     c->slots = slots;
     c->nslots = n;
+    memset(c->recent, 0, sizeof c->recent); /* slots moved */
 }
 
 static bool only_space(const char *p)
@@ -190,9 +194,17 @@ static int cache_get(struct store_conn *c, const char *sql, sqlite3_stmt **out, 
 {
     if (!sql)
         return err_set(e, ERR_INVAL, "store_prepare: no SQL");
+    size_t ri = ((uintptr_t)sql >> 3) % RL_ARRAY_LEN(c->recent);
+    struct stmt_slot *rs = c->recent[ri];
+    if (rs && strcmp(rs->sql, sql) == 0) {
+        *out = rs->stmt;
+        *cached = true;
+        return 0;
+    }
     uint64_t h = hash_sql(sql);
     struct stmt_slot *sl = slot_find(c->slots, c->nslots, sql, h);
     if (sl->sql) {
+        c->recent[ri] = sl;
         *out = sl->stmt;
         *cached = true;
         return 0;
@@ -221,6 +233,7 @@ static int cache_get(struct store_conn *c, const char *sql, sqlite3_stmt **out, 
     sl->hash = h;
     sl->stmt = s;
     c->nused++;
+    c->recent[ri] = sl;
     *out = s;
     *cached = true;
     return 0;
@@ -255,6 +268,27 @@ int store__conn_run(struct store_conn *c, const char *sql, struct err *e)
 }
 
 /* ---------------------------------------------------------------- store.h */
+
+void store__conn_drop_scratch(struct store_conn *c)
+{
+    for (struct conn_scratch *x = c->scratch, *next; x; x = next) {
+        next = x->next;
+        free(x);
+    }
+    c->scratch = NULL;
+}
+
+void *store_conn_scratch(struct store_conn *c, const void *key, size_t size)
+{
+    for (struct conn_scratch *x = c->scratch; x; x = x->next)
+        if (x->key == key)
+            return x->mem;
+    struct conn_scratch *x = xcalloc(1, sizeof *x + size);
+    x->key = key;
+    x->next = c->scratch;
+    c->scratch = x;
+    return x->mem;
+}
 
 int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *e)
 {

@@ -190,6 +190,7 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
                     "request was kept",
                     xc != SQLITE_OK ? sqlite3_errmsg(c->db) : "ended by a request");
             fail_ok(batch + first, i - first, &e);
+            store__conn_drop_scratch(c);
             continue;
         }
         if (store__conn_run(c, "COMMIT", &e) != 0) {
@@ -198,6 +199,7 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
             if (!sqlite3_get_autocommit(c->db))
                 store__conn_run(c, "ROLLBACK", &ignore);
             fail_ok(batch + first, i - first, &e);
+            store__conn_drop_scratch(c);
             log_write(st->log, LOG_ERROR, "store.commit_failed", "requests=%zu", i - first);
         } else {
             committed_any = true;

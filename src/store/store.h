@@ -144,6 +144,19 @@ double store_col_double(struct store_stmt *s, int col);
 const char *store_col_text(struct store_stmt *s, int col); /* "" for NULL */
 const void *store_col_blob(struct store_stmt *s, int col, size_t *len);
 
+/* Memory a module keeps with a connection between calls, e.g. a cache of
+** rows that never change once written. `key` names the slot by its address
+** (use the address of a static object of the module); the first call
+** allocates `size` zero-filled bytes, later calls return the same block
+** (size must not change). Freed when the connection closes. It belongs to
+** the connection, so only the thread holding the connection touches it:
+** on the writer connection, every store_fn in turn. When a batch's whole
+** transaction rolls back (its COMMIT fails, or SQLite ends it), the
+** writer forgets every block (the next call gets a zeroed one again); a
+** single request rolled back to its savepoint does not clear anything, so
+** keep nothing a request could make untrue and then roll back. */
+void *store_conn_scratch(struct store_conn *c, const void *key, size_t size);
+
 /* Run SQL without bindings or results (may hold several statements). */
 int store_exec(struct store_conn *c, const char *sql, struct err *e);
 /* Id of the last row inserted on this connection (INSERT ... RETURNING id

@@ -21,6 +21,13 @@ struct stmt_slot {
 ** prepared for the current store_fn only (finalized when it returns). */
 #define STORE_CACHE_MAX 512
 
+/* One store_conn_scratch block. */
+struct conn_scratch {
+    struct conn_scratch *next;
+    const void *key;
+    max_align_t mem[]; /* zero-filled, aligned for anything */
+};
+
 struct store_conn {
     sqlite3 *db;
     struct store *st;
@@ -33,6 +40,12 @@ struct store_conn {
     /* uncached statements (cache full), finalized after the current fn */
     sqlite3_stmt **extra;
     size_t nextra, capextra;
+    /* store_conn_scratch: module memory kept with the connection */
+    struct conn_scratch *scratch;
+    /* direct-mapped by the SQL text's address: most callers pass string
+    ** literals, so a repeat finds its slot without hashing the text (the
+    ** text is still compared: an address may be a reused buffer) */
+    struct stmt_slot *recent[64];
 };
 
 /* Open a connection with the pragmas for its role. On success *out is
@@ -40,6 +53,9 @@ struct store_conn {
 int store__conn_open(struct store_conn **out, struct store *st, const char *path,
                      bool writer, bool sync_full, struct err *e);
 void store__conn_close(struct store_conn *c);
+/* Forget every store_conn_scratch block (a whole transaction rolled back:
+** what modules kept may describe rows that are gone). */
+void store__conn_drop_scratch(struct store_conn *c);
 
 /* Reset every statement lent since the last call and drop uncached ones;
 ** call after each store_fn returns. */

@@ -374,6 +374,19 @@ static void test_orders_lifecycle(void **state)
     int64_t id = jint(r.json, "id");
     assert_int_equal(jint(r.json, "total_fen"), 3 * 6800);
     assert_string_equal(jstr(r.json, "status"), "placed");
+    {
+        /* the creation answer (written without json-c) is the stored order */
+        struct ts_resp g;
+        char opath[64];
+        snprintf(opath, sizeof opath, "/api/v1/orders/%lld", (long long)id);
+        assert_int_equal(req(f, "GET", opath, f->b1, NULL, &g), 200);
+        assert_int_equal(jlen(g.json, "history"), 1);
+        json_object_object_del(g.json, "history");
+        if (!json_object_equal(g.json, r.json))
+            fail_msg("POST answer %s\n!= GET %s", json_object_to_json_string(r.json),
+                     json_object_to_json_string(g.json));
+        ts_resp_free(&g);
+    }
     ts_resp_free(&r);
     /* the retry answers the same order and places nothing */
     assert_int_equal(ts_request(&f->s, "POST", "/api/v1/orders", f->b1, "application/json", body,
