@@ -1,7 +1,7 @@
 /*
 ** h_telemetry.c: HTTP routes of telemetry (src/telemetry): the ingest doors
-** (InfluxDB line protocol on /api/v1/telemetry/write and on /write like
-** InfluxDB 1.x; JSON batches), series and downsampled queries, profiles,
+** (InfluxDB line protocol on /api/v1/telemetry/write, on /write like
+** InfluxDB 1.x and on /api/v2/write like 2.x; JSON batches), series and downsampled queries, profiles,
 ** monitors, alerts and their lifecycle, webhooks, the cold-chain report and
 ** MKT of a series, and the farm/environment calculators (water class, AQI,
 ** irrigation advice). Handlers map JSON/query strings to telemetry calls;
@@ -13,6 +13,13 @@
 ** none was good. Idempotency-Key is handled by telemetry itself, inside the
 ** same transaction as the readings (so not with HTTP_IDEMPOTENT): a replay
 ** answers like the first time with Idempotent-Replayed: true, stores nothing.
+**
+** The three line-protocol doors take InfluxDB clients' credentials as they
+** send them (HTTP_INFLUX_AUTH): the device token as Bearer, as "Token <t>"
+** (2.x), as the password of Basic auth or of the 1.x u/p query parameters,
+** so Telegraf's influxdb and influxdb_v2 outputs work unchanged. The 2.x
+** org and bucket parameters are accepted and ignored (a device writes into
+** its own county).
 */
 #include "http/http.h"
 #include "telemetry/telemetry.h"
@@ -846,8 +853,9 @@ static void h_devices(struct app *app, struct http_req *req, struct http_resp *w
 /* --------------------------------------------------------------- routes */
 
 const struct http_route http_routes_telemetry[] = {
-    {"POST", "/api/v1/telemetry/write", h_write, WRITERS, 0},
-    {"POST", "/write", h_influx_write, WRITERS, 0},
+    {"POST", "/api/v1/telemetry/write", h_write, WRITERS, HTTP_INFLUX_AUTH},
+    {"POST", "/write", h_influx_write, WRITERS, HTTP_INFLUX_AUTH},
+    {"POST", "/api/v2/write", h_influx_write, WRITERS, HTTP_INFLUX_AUTH},
     {"POST", "/api/v1/telemetry/readings", h_readings, WRITERS, 0},
     {"GET", "/api/v1/telemetry/series", h_series_list, AUTH_ANY_USER, 0},
     {"GET", "/api/v1/telemetry/series/{id}", h_series_get, AUTH_ANY_USER, 0},

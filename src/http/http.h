@@ -154,6 +154,10 @@ enum {
     HTTP_ASYNC = 1u << 3,       /* the handler never blocks: it runs on an I/O
                                    thread and answers at once or through
                                    http_write_async (no handler thread) */
+    HTTP_INFLUX_AUTH = 1u << 4, /* also takes InfluxDB clients' credentials: the
+                                   token as "Authorization: Token <t>" (2.x),
+                                   as the password of "Basic" or of the 1.x
+                                   query parameters u/p (the user is ignored) */
 };
 
 struct http_route {

@@ -190,20 +190,72 @@ static bool is_read_method(const char *m)
     return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0;
 }
 
+/* Standard base64 of "user:password" -> the password in buf; NULL when
+** malformed or too long. */
+static const char *basic_password(const char *b64, char *buf, size_t cap)
+{
+    size_t n = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    for (const char *p = b64; *p && *p != '='; p++) {
+        const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *q = strchr(al, *p);
+        if (!q) return NULL;
+        acc = (acc << 6) | (unsigned)(q - al);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n + 1 >= cap) return NULL;
+            buf[n++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) return NULL; /* NUL inside */
+    char *colon = strchr(buf, ':');
+    return colon ? colon + 1 : NULL;
+}
+
+/* The request's token: "Authorization: Bearer <t>", and on HTTP_INFLUX_AUTH
+** routes InfluxDB's forms too. NULL when there is none. */
+static const char *request_token(struct http_conn *c, const struct http_route *rt, char *buf,
+                                 size_t cap)
+{
+    const char *h = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Authorization");
+    bool influx = rt->flags & HTTP_INFLUX_AUTH;
+    const char *tok = NULL;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0)
+        tok = h + 7;
+    else if (influx && h && strncasecmp(h, "Token ", 6) == 0)
+        tok = h + 6;
+    else if (influx && h && strncasecmp(h, "Basic ", 6) == 0) {
+        const char *b = h + 6;
+        while (*b == ' ')
+            b++;
+        tok = basic_password(b, buf, cap);
+    } else if (influx && !h) {
+        tok = MHD_lookup_connection_value(c->mc, MHD_GET_ARGUMENT_KIND, "p");
+    }
+    while (tok && *tok == ' ')
+        tok++;
+    return tok && *tok ? tok : NULL;
+}
+
 static void authenticate(struct http_conn *c, const struct http_route *rt, bool *ok)
 {
     struct http_server *srv = c->srv;
     *ok = false;
-    const char *h = MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
+    char basic[512];
+    const char *tok = request_token(c, rt, basic, sizeof basic);
+    if (!tok) {
         http_resp_problem(&c->resp, 401, "Unauthorized",
-                          "this route needs an 'Authorization: Bearer <token>' header "
-                          "(POST /api/v1/auth/login gives one)");
+                          (rt->flags & HTTP_INFLUX_AUTH)
+                              ? "this route needs a token: 'Authorization: Bearer <token>' "
+                                "(or 'Token <token>', 'Basic' with the token as password, "
+                                "or the query parameters u and p=<token>)"
+                              : "this route needs an 'Authorization: Bearer <token>' header "
+                                "(POST /api/v1/auth/login gives one)");
         return;
     }
-    const char *tok = h + 7;
-    while (*tok == ' ')
-        tok++;
 #ifdef RL_HAVE_AUTH
     struct err e;
     err_clear(&e);

@@ -120,6 +120,7 @@ static const struct policy {
     ** and add webhooks */
     {"POST", "/api/v1/telemetry/write", DEVICE | ADMIN | OPERATOR},
     {"POST", "/write", DEVICE | ADMIN | OPERATOR},
+    {"POST", "/api/v2/write", DEVICE | ADMIN | OPERATOR},
     {"POST", "/api/v1/telemetry/readings", DEVICE | ADMIN | OPERATOR},
     {"GET", "/api/v1/telemetry/series", AUTH_ANY_USER},
     {"GET", "/api/v1/telemetry/series/{id}", AUTH_ANY_USER},
@@ -148,13 +149,14 @@ static bool consumes_token(const struct http_route *rt)
 }
 
 /* What a device token may reach: itself, and telemetry ingest (POSTs under
-** /api/v1/telemetry/ and the InfluxDB 1.x compatible POST /write). */
+** /api/v1/telemetry/ and the InfluxDB compatible POST /write, /api/v2/write). */
 static bool device_route(const struct http_route *rt)
 {
     if (strcmp(rt->method, "GET") == 0 && strcmp(rt->pattern, "/api/v1/me") == 0)
         return true;
     return strcmp(rt->method, "POST") == 0 &&
-           (strncmp(rt->pattern, "/api/v1/telemetry/", 18) == 0 || strcmp(rt->pattern, "/write") == 0);
+           (strncmp(rt->pattern, "/api/v1/telemetry/", 18) == 0 || strcmp(rt->pattern, "/write") == 0 ||
+            strcmp(rt->pattern, "/api/v2/write") == 0);
 }
 
 static const struct policy *policy_for(const struct http_route *rt)

@@ -1,6 +1,7 @@
 /* API tests for telemetry over the real server: line protocol on
 ** /api/v1/telemetry/write and /write (204, partial writes with line
-** numbers), Idempotency-Key replays, JSON batches, roles and county scope,
+** numbers), InfluxDB clients' credentials (Token, Basic, u/p) and
+** /api/v2/write, Idempotency-Key replays, JSON batches, roles and county scope,
 ** queries, monitors and alerts, the calculators, and durability: SIGKILL the
 ** server while a client ingests, restart, every acknowledged reading is
 ** there, no batch half-stored, nothing duplicated. */
@@ -322,6 +323,105 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Standard base64 (for the Basic header). */
+static void b64(const char *in, char *out, size_t cap)
+{
+    static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(in), k = 0;
+    for (size_t i = 0; i < n && k + 5 < cap; i += 3) {
+        unsigned v = (unsigned char)in[i] << 16;
+        if (i + 1 < n) v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n) v |= (unsigned char)in[i + 2];
+        out[k++] = al[(v >> 18) & 63];
+        out[k++] = al[(v >> 12) & 63];
+        out[k++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
+        out[k++] = i + 2 < n ? al[v & 63] : '=';
+    }
+    out[k] = '\0';
+}
+
+/* POST line protocol with a raw Authorization header (or none). */
+static long lp_auth(struct ts_server *s, const char *path, const char *auth, const char *body)
+{
+    char h[400];
+    const char *hdrs[2] = {NULL, NULL};
+    if (auth) {
+        snprintf(h, sizeof h, "Authorization: %s", auth);
+        hdrs[0] = h;
+    }
+    struct ts_resp r;
+    if (ts_request(s, "POST", path, NULL, "text/plain", body, strlen(body), hdrs, &r)) return -1;
+    long st = r.status;
+    ts_resp_free(&r);
+    return st;
+}
+
+/* Telegraf / InfluxDB clients' credentials on the three line-protocol doors:
+** "Token <t>" (2.x), Basic with the device token as password, the 1.x u/p
+** query parameters; wrong tokens are refused, and the other routes still
+** take Bearer only. */
+static void test_influx_auth(void **state)
+{
+    (void)state;
+    struct ts_server s;
+    struct ts_opts o = {0};
+    assert_int_equal(ts_start(&s, &o), 0);
+    assert_int_equal(ts_add_user(&s, 1, "op1", "operator", PW), 0);
+    char op[128], dev[128], auth[400], path[400], up[300], enc[400];
+    login(&s, "op1", op);
+    device_token(&s, op, "gateway-1", dev);
+
+    snprintf(auth, sizeof auth, "Token %s", dev);
+    assert_int_equal(lp_auth(&s, "/write?db=farm&precision=ms", auth,
+                             "cold,vehicle=V9 temp=4.1 1700000000000\n"),
+                     204);
+    assert_int_equal(lp_auth(&s, "/api/v2/write?org=county&bucket=farm&precision=ms", auth,
+                             "cold,vehicle=V9 temp=4.2 1700000060000\n"),
+                     204);
+    snprintf(up, sizeof up, "telegraf:%s", dev);
+    b64(up, enc, sizeof enc);
+    snprintf(auth, sizeof auth, "Basic %s", enc);
+    assert_int_equal(lp_auth(&s, "/api/v1/telemetry/write?precision=ms", auth,
+                             "cold,vehicle=V9 temp=4.3 1700000120000\n"),
+                     204);
+    snprintf(path, sizeof path, "/write?db=farm&u=telegraf&p=%s&precision=ms", dev);
+    assert_int_equal(lp_auth(&s, path, NULL, "cold,vehicle=V9 temp=4.4 1700000180000\n"), 204);
+
+    /* refused: wrong token in each form, Basic without a password, nothing */
+    assert_int_equal(lp_auth(&s, "/write?precision=ms", "Token not-a-token",
+                             "cold,vehicle=V9 temp=9 1700000240000\n"),
+                     401);
+    b64("telegraf:wrong", enc, sizeof enc);
+    snprintf(auth, sizeof auth, "Basic %s", enc);
+    assert_int_equal(
+        lp_auth(&s, "/write?precision=ms", auth, "cold,vehicle=V9 temp=9 1700000240000\n"), 401);
+    b64("telegraf", enc, sizeof enc);
+    snprintf(auth, sizeof auth, "Basic %s", enc);
+    assert_int_equal(
+        lp_auth(&s, "/write?precision=ms", auth, "cold,vehicle=V9 temp=9 1700000240000\n"), 401);
+    assert_int_equal(lp_auth(&s, "/write?u=telegraf&p=wrong&precision=ms", NULL,
+                             "cold,vehicle=V9 temp=9 1700000240000\n"),
+                     401);
+    assert_int_equal(
+        lp_auth(&s, "/write?precision=ms", NULL, "cold,vehicle=V9 temp=9 1700000240000\n"), 401);
+    /* other routes: Bearer only */
+    snprintf(auth, sizeof auth, "Token %s", op);
+    char h[400];
+    snprintf(h, sizeof h, "Authorization: %s", auth);
+    const char *hdrs[2] = {h, NULL};
+    struct ts_resp r;
+    assert_int_equal(
+        ts_request(&s, "GET", "/api/v1/telemetry/series", NULL, NULL, NULL, 0, hdrs, &r), 0);
+    assert_int_equal(r.status, 401);
+    ts_resp_free(&r);
+
+    /* the four accepted writes, nothing of the refused ones */
+    int64_t id = find_series(&s, op, "cold,vehicle=V9 temp");
+    assert_true(id > 0);
+    assert_int_equal(series_count(&s, op, id), 4);
+    assert_int_equal(ts_stop(&s), 0);
+}
+
 static void test_kill_mid_ingest(void **state)
 {
     (void)state;
@@ -374,6 +474,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_and_query),
+        cmocka_unit_test(test_influx_auth),
         cmocka_unit_test(test_kill_mid_ingest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
