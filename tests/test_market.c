@@ -1010,6 +1010,153 @@ static void test_flash_sale_concurrent(void **state)
     assert_int_equal(rep.sell_through_bp, 10000);
 }
 
+/* Reopen the fixture's database (a restart: every in-memory cache is gone). */
+static void fx_reopen(struct fx *f)
+{
+    store_close(f->st);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&f->st, &cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
+        store_migrate(f->st, &e))
+        fail_msg("reopen: %s", e.msg);
+}
+
+/* The flash path reads an offer's fixed fields from memory and keeps its
+** counters in the tables: a repeat is answered even after the sell-out,
+** counters stay equal to the orders through cancels and restarts. */
+static void test_flash_repeat_cancel_restart(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t pr = mk_product(f, &MERCH, p1, "蜂蜜", "Honey", 5000);
+    int64_t now = time_now_ms();
+    int64_t sid = mk_session(f, now - 60000, now + 3600000);
+    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 2990,
+                               .flash_stock = 2, .per_buyer_limit = 2};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+    struct market_order o1, o2, o3;
+    assert_int_equal(place1(f, &BUYER, 0, oid, 1, "r-1", &o1, &e), 0);
+    assert_int_equal(o1.total_fen, 2990);
+    assert_int_equal(place1(f, &BUYER2, 0, oid, 1, "r-2", &o2, &e), 0);
+    /* sold out: a new order is refused and changes nothing ... */
+    int64_t snap = snapshot(f);
+    assert_int_equal(place1(f, &BUYER, 0, oid, 1, "r-3", &o3, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "0 units left"));
+    assert_int_equal(snapshot(f), snap);
+    /* ... but the repeat of an acknowledged one gets that order back */
+    assert_int_equal(place1(f, &BUYER, 0, oid, 1, "r-1", &o3, &e), 0);
+    assert_true(o3.replayed);
+    assert_int_equal(o3.id, o1.id);
+    assert_int_equal(o3.total_fen, 2990);
+    assert_int_equal(snapshot(f), snap);
+    /* the same key for another request is refused, also after the sell-out */
+    assert_int_equal(place1(f, &BUYER, 0, oid, 2, "r-1", &o3, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "different order"));
+    assert_int_equal(snapshot(f), snap);
+
+    /* the creation is the first history entry, with who placed it */
+    struct market_order g;
+    assert_int_equal(market_order_get(f->st, &OPER, o1.id, &f->a, &g, &e), 0);
+    assert_int_equal(g.nhistory, 1);
+    assert_int_equal(g.history[0].from, -1);
+    assert_int_equal(g.history[0].to, MARKET_PLACED);
+    assert_int_equal(g.history[0].actor_user_id, BUYER.user_id);
+    assert_int_equal(g.history[0].ts_ms, g.created_ms);
+
+    /* cancel, restart, sell again: counters follow the live orders */
+    assert_int_equal(market_order_transition(f->st, &BUYER2, o2.id, MARKET_CANCELLED, NULL, 0, &e),
+                     0);
+    assert_int_equal(market_order_get(f->st, &OPER, o2.id, &f->a, &g, &e), 0);
+    assert_int_equal(g.nhistory, 2);
+    assert_int_equal(g.history[1].from, MARKET_PLACED);
+    assert_int_equal(g.history[1].to, MARKET_CANCELLED);
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 1);
+    fx_reopen(f);
+    assert_int_equal(place1(f, &OPER, 0, oid, 1, "r-4", &o3, &e), 0); /* last unit */
+    assert_int_equal(place1(f, &BUYER2, 0, oid, 1, "r-5", &o3, &e), ERR_CONFLICT);
+    const char *live_units = "SELECT COALESCE(SUM(l.qty), 0) FROM market_order_lines l"
+                             " JOIN market_orders o ON o.id = l.order_id"
+                             " WHERE l.offer_id = ? AND o.status <> 5";
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 2);
+    assert_int_equal(q1(f, live_units, oid), 2);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_buyers WHERE offer_id = ?", oid),
+                     2);
+}
+
+/* A database made before migration 3 (creation rows in the history, the
+** old indexes) upgrades: creations move into the order rows, nothing is
+** lost, and orders read the same. */
+static void test_migrate_order_history(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&f->st, &cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, 2, &e) || store_migrate(f->st, &e))
+        fail_msg("old schema: %s", e.msg);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'market_orders_buyer'",
+                        0),
+                     1);
+    static const char *const rows[] = {
+        "INSERT INTO market_orders (id, county_id, buyer_user_id, status, total_fen, units,"
+        " payment_status, payment_method, created_ms, updated_ms)"
+        " VALUES (5, 7, 20, 1, 100, 1, 'unpaid', 'cod', 1000, 2000)",
+        "INSERT INTO market_order_lines (order_id, line_no, county_id, product_id, qty,"
+        " unit_price_fen, line_total_fen) VALUES (5, 1, 7, 1, 1, 100, 100)",
+        "INSERT INTO market_order_history (county_id, order_id, from_status, to_status,"
+        " actor_user_id, ts_ms) VALUES (7, 5, -1, 0, 2, 1000)",
+        "INSERT INTO market_order_history (county_id, order_id, from_status, to_status,"
+        " actor_user_id, ts_ms, note) VALUES (7, 5, 0, 1, 10, 2000, 'ok')",
+        "INSERT INTO market_orders (id, county_id, buyer_user_id, status, total_fen, units,"
+        " payment_status, payment_method, created_ms, updated_ms)"
+        " VALUES (6, 7, 21, 0, 100, 1, 'unpaid', 'cod', 3000, 3000)",
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(rows); i++)
+        assert_int_equal(store_write(f->st, q1_fn, &(struct q1){rows[i], 0, 0}, &e), 0);
+    store_close(f->st);
+    f->st = NULL;
+    if (store_open(&f->st, &cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
+        store_migrate(f->st, &e))
+        fail_msg("upgrade: %s", e.msg);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+                           " ('market_orders_buyer', 'market_orders_session',"
+                           " 'market_order_lines_product')",
+                        0),
+                     0);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_order_history WHERE from_status = -1", 0),
+                     0);
+    struct market_order g;
+    assert_int_equal(market_order_get(f->st, &OPER, 5, &f->a, &g, &e), 0);
+    assert_int_equal(g.nhistory, 2);
+    assert_int_equal(g.history[0].from, -1);
+    assert_int_equal(g.history[0].actor_user_id, 2); /* placed by staff for buyer 20 */
+    assert_int_equal(g.history[0].ts_ms, 1000);
+    assert_int_equal(g.history[1].to, MARKET_CONFIRMED);
+    assert_string_equal(g.history[1].note, "ok");
+    /* an order without a creation row counts as placed by its buyer */
+    assert_int_equal(market_order_get(f->st, &OPER, 6, &f->a, &g, &e), 0);
+    assert_int_equal(g.nhistory, 1);
+    assert_int_equal(g.history[0].actor_user_id, 21);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1170,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flash_sale_concurrent, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_flash_repeat_cancel_restart, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_order_history, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

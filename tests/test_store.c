@@ -737,6 +737,64 @@ static void test_transaction_lost_midbatch(void **state)
     store_close(st);
 }
 
+struct scratch_probe {
+    int64_t seen; /* value found in the block */
+    int64_t set;  /* value left in it */
+};
+
+static const char scratch_key_a = 0, scratch_key_b = 0;
+
+static int scratch_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)e;
+    struct scratch_probe *p = arg;
+    int64_t *a = store_conn_scratch(c, &scratch_key_a, 8 * sizeof *a);
+    int64_t *b = store_conn_scratch(c, &scratch_key_b, sizeof *b);
+    if (a == b || b[0] != 0)
+        return ERR_INTERNAL; /* distinct keys, distinct zeroed blocks */
+    p->seen = a[0];
+    a[0] = p->set;
+    return 0;
+}
+
+/* Module memory on the writer connection lives from write to write and is
+** forgotten when a batch's transaction is lost. */
+static void test_conn_scratch(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct scratch_probe p = {.set = 42};
+    assert_int_equal(store_write(st, scratch_fn, &p, &e), 0);
+    assert_int_equal(p.seen, 0);
+    p.set = 43;
+    assert_int_equal(store_write(st, scratch_fn, &p, &e), 0);
+    assert_int_equal(p.seen, 42);
+    /* a batch whose transaction ends under it: the block starts over */
+    struct gate g;
+    gate_close(st, &g);
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in = {1, "a", 1, false, 0};
+    struct scratch_probe q = {.set = 99};
+    struct done_rec rec[2] = {{.sem = &done, .rc = 1}, {.sem = &done, .rc = 1}};
+    assert_int_equal(store_submit(st, scratch_fn, &q, done_cb, &rec[0]), 0);
+    assert_int_equal(store_submit(st, rollback_fn, &in, done_cb, &rec[1]), 0);
+    sem_post(&g.release);
+    for (int i = 0; i < 2; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    assert_int_equal(q.seen, 43);
+    assert_int_equal(rec[0].rc, ERR_DB);
+    p.set = 1;
+    assert_int_equal(store_write(st, scratch_fn, &p, &e), 0);
+    assert_int_equal(p.seen, 0);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
 static void test_queue_full(void **state)
 {
     struct fx *f = *state;
@@ -936,6 +994,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_deferred_fk_in_batch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_transaction_lost_midbatch, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_conn_scratch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_audit_rolls_back, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),
