@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "store/store.h"
 #include "telemetry/telemetry.h"
 
 #define C1 1
@@ -576,6 +577,105 @@ static void test_memtable_flush_replay(void **state)
     telemetry_free(t2);
 }
 
+/* Series keys: a line whose text is already canonical uses it as the key
+** (no copy); unsorted tags, '=' in a tag value, extra spaces and the second
+** field of a line build it. Every form must land in the same series. */
+static void test_series_key_forms(void **state)
+{
+    struct fx *f = *state;
+    size_t bad = 0;
+    struct tm_ingest_result r = ingest_lp(f,
+                                          C1, NULL,
+                                          "m,a=1,b=2 f=1 1700000000000\n"
+                                          "m,b=2,a=1 f=2 1700000060000\n"
+                                          "m,a=1,b=2  f=3 1700000120000\n"
+                                          "m,a=1,b=2 g=9,f=4 1700000180000\n"
+                                          "m,a=x=y f=5 1700000000000\n"
+                                          "m,a=x\\=y f=6 1700000060000\n"
+                                          "m\\ n,a=1 f=7 1700000000000\n",
+                                          &bad);
+    assert_int_equal(bad, 0);
+    assert_int_equal(r.written, 8);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "m,a=1,b=2 f")), 4);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "m,a=1,b=2 g")), 1);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "m,a=x\\=y f")), 2);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "m\\ n,a=1 f")), 1);
+    /* the same texts in another county are other series */
+    ingest_lp(f, C2, NULL, "m,a=1,b=2 f=1 1700000000000\n", NULL);
+    assert_true(series_id(f, C2, "m,a=1,b=2 f") != series_id(f, C1, "m,a=1,b=2 f"));
+}
+
+struct log_row {
+    int64_t sid, ts;
+    double v;
+};
+
+static int put_old_log_row(struct store_conn *c, void *arg, struct err *e)
+{
+    const struct log_row *x = arg;
+    unsigned char blob[24];
+    memcpy(blob, &x->sid, 8);
+    memcpy(blob + 8, &x->ts, 8);
+    memcpy(blob + 16, &x->v, 8);
+    struct store_stmt *st;
+    int rc = store_prepare(c, "INSERT INTO tm_ingest_log (created_ms, n, rows) VALUES (?, 1, ?)",
+                           &st, e);
+    if (rc) return rc;
+    store_bind_i64(st, 1, x->ts);
+    store_bind_blob(st, 2, blob, sizeof blob);
+    rc = store_step(st, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* The ingest log keeps every value exactly (two-decimal values are packed,
+** others stored raw) and still replays rows of the older 24-byte form. */
+static void test_ingest_log_exact(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    telemetry_free(f->t);
+    struct telemetry_config tc = {.flush_rows = 1000000000, .flush_interval_ms = 1000000000};
+    assert_int_equal(telemetry_new(&f->t, f->st, &tc, &e), 0);
+    static const char *const vals[] = {"4.23",  "-4.23", "-0.0",   "1.005",  "1e300",
+                                       "0.1",   "-17",   "1e-300", "12345678901234.57",
+                                       "99999999999999999999", "3.14159265358979"};
+    size_t nv = sizeof vals / sizeof vals[0];
+    struct strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < nv; i++)
+        strbuf_addf(&sb, "v,s=1 x=%s %lld\nv,s=2 x=%s %lld\n", vals[i], T0 + (long long)i * MIN,
+                    vals[nv - 1 - i], T0 + (long long)i * MIN);
+    ingest_lp(f, C1, NULL, sb.buf, NULL);
+    strbuf_release(&sb);
+    int64_t s1 = series_id(f, C1, "v,s=1 x"), s2 = series_id(f, C1, "v,s=2 x");
+    /* a reading in the older log form, as a previous version wrote it */
+    struct log_row old = {s1, T0 + 100 * MIN, 2.5};
+    assert_int_equal(store_write(f->st, put_old_log_row, &old, &e), 0);
+    /* a second handle replays the log (what a restart after a crash does) */
+    struct telemetry *t2;
+    assert_int_equal(telemetry_new(&t2, f->st, &tc, &e), 0);
+    int64_t *ts;
+    double *v;
+    size_t n;
+    assert_int_equal(tm_query_raw(t2, C1, s1, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e), 0);
+    assert_int_equal(n, nv + 1);
+    for (size_t i = 0; i < nv; i++) {
+        double want = strtod(vals[i], NULL);
+        assert_memory_equal(&v[i], &want, sizeof want); /* bit for bit (-0.0 too) */
+    }
+    assert_true(v[nv] == 2.5 && ts[nv] == T0 + 100 * MIN);
+    free(ts);
+    free(v);
+    assert_int_equal(tm_query_raw(t2, C1, s2, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e), 0);
+    assert_int_equal(n, nv);
+    for (size_t i = 0; i < nv; i++) {
+        double want = strtod(vals[nv - 1 - i], NULL);
+        assert_memory_equal(&v[i], &want, sizeof want);
+    }
+    free(ts);
+    free(v);
+    telemetry_free(t2);
+}
+
 static void test_compaction(void **state)
 {
     struct fx *f = *state;
@@ -624,6 +724,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_monitor_alerts_webhook, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_memtable_flush_replay, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compaction, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_series_key_forms, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ingest_log_exact, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
