@@ -20,6 +20,10 @@
 #define SISR_CBAR 10.0   /* average number of removed tasks */
 #define SISR_LMAX 10.0   /* longest removed string */
 #define SISR_BLINK 0.01
+#define SISR_T0 0.25     /* start / final temperature x dist_ref */
+#define SISR_TF 0.0025
+#define SISR_T0_TW 2.0   /* the same with time windows */
+#define SISR_TF_TW 0.005
 #define SISR_ROUTE_REMOVAL 0.05 /* probability of emptying a whole route */
 #define SISR_PROGRESS_EVERY 256
 #define VS_WORK_PER_S 7e7 /* measured here with one free core */
@@ -421,7 +425,13 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     int64_t cur = vs__total_cost(s);
     keep_best(s, S, cur);
 
-    double t0 = s->dist_ref * 0.25, tf = s->dist_ref * 0.0025;
+    /* Temperatures relative to the mean depot distance. Time windows leave
+    ** far fewer feasible insertions, so a VRPTW search freezes in a basin
+    ** (often one with too few routes) unless it runs hotter: on Solomon at
+    ** 1 s, 0.25 -> 2.0 and 0.0025 -> 0.005 took the average gap of 12 hard
+    ** instances x 4 seeds from 2.3 % to 1.3 %. */
+    double t0 = s->dist_ref * (s->has_tw ? SISR_T0_TW : SISR_T0),
+           tf = s->dist_ref * (s->has_tw ? SISR_TF_TW : SISR_TF);
     if (t0 < 1) t0 = 1;
     if (tf < 0.01) tf = 0.01;
     double span = S->t_end - S->t_begin;
