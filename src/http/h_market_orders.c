@@ -108,10 +108,6 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
     http_resp_json(w, 200, o);
 }
 
-/* The JSON of a just-placed order (order_json's fields, without history),
-** written straight into a buffer: it runs on the store's writer thread after
-** the group commit (orders_placed), where building a json-c tree for every
-** order of a flash sale showed in profiles. */
 /* Append v in decimal (strbuf_addf's vsnprintf showed in the profile). */
 static void add_i64(struct strbuf *sb, int64_t v)
 {
@@ -154,9 +150,9 @@ static void add_kv_plain(struct strbuf *sb, const char *key, const char *text)
 }
 
 /* The JSON of a just-placed order (order_json's fields, without history),
-** written straight into a buffer: it runs on the store's writer thread after
-** the group commit (orders_placed), where building a json-c tree for every
-** order of a flash sale showed in profiles. */
+** written straight into a buffer: it runs once per order of a flash sale
+** (orders_placed), where building a json-c tree for each showed in
+** profiles. */
 static void order_render(struct strbuf *sb, const struct market_order *o)
 {
     char t1[32], t2[32];
@@ -196,8 +192,8 @@ static void order_render(struct strbuf *sb, const struct market_order *o)
     strbuf_addstr(sb, "]}\n");
 }
 
-/* After the order's group commit (on the store's writer thread when the
-** route runs on an I/O thread): answer 201 with the order, or the error. */
+/* After the order's group commit (on the connection's I/O thread, see
+** http_write_async): answer 201 with the order, or the error. */
 static void orders_placed(struct app *app, struct http_req *req, struct http_resp *w, void *arg,
                           int rc, const struct err *e)
 {

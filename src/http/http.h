@@ -131,9 +131,11 @@ void http_resp_header(struct http_resp *w, const char *name, const char *value);
 ** way the handler must return right after the call without touching req
 ** or w again. When the write's group commit is durable (or has failed),
 ** done runs with fn's rc and message and makes the one http_resp_* call
-** (on a handler thread, on that thread). Queued, done runs on the store's
-** writer thread: it must be quick and must not block (no store_write,
-** store_read, locks held long). arg must stay valid until done returns
+** (on a handler thread, on that thread). Queued, done runs on the
+** connection's I/O thread once the commit is known (on the store's writer
+** thread instead when the route records an Idempotency-Key answer, which
+** goes into the next group commit): either way it must be quick and must
+** not block (no store_write, store_read, locks held long). arg must stay valid until done returns
 ** (allocate it in req->arena). */
 typedef void (*http_write_done_fn)(struct app *app, struct http_req *req, struct http_resp *w,
                                    void *arg, int rc, const struct err *e);

@@ -128,6 +128,8 @@ struct http_conn {
     bool async;                 /* http_write_async queued a write */
     http_write_done_fn async_done;
     void *async_arg;
+    int async_rc;               /* the write's result, for async_done ... */
+    struct err async_e;         /* ... run on the I/O thread */
     const char *idem_key;       /* Idempotency-Key to record after the answer */
 };
 

@@ -50,7 +50,7 @@
 ** write by another process (the CLI) on the same database stays unseen. */
 #define HTTP_CACHE_TTL_MS 1000
 
-enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_DONE };
+enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_COMMITTED, PHASE_DONE };
 
 struct http_server {
     struct app *app;
@@ -437,6 +437,19 @@ static void async_committed(void *done_arg, int rc, const struct err *e)
 {
     struct http_conn *c = done_arg;
     struct http_server *srv = c->srv;
+    if (!c->idem_key) {
+        /* The answer is made on the connection's I/O thread (on_request,
+        ** PHASE_COMMITTED): the writer only hands the connection back, so
+        ** it can start the next batch sooner. */
+        c->async_rc = rc;
+        if (rc && e)
+            c->async_e = *e;
+        else
+            err_clear(&c->async_e);
+        c->phase = PHASE_COMMITTED;
+        MHD_resume_connection(c->mc);
+        return;
+    }
     struct err none;
     if (!e) {
         err_clear(&none);
@@ -614,6 +627,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
     case PHASE_WAIT:
         return MHD_YES; /* spurious call while suspended */
     case PHASE_READY:
+        return queue(c);
+    case PHASE_COMMITTED:
+        c->async_done(srv->app, &c->req, &c->resp, c->async_arg, c->async_rc, &c->async_e);
+        finish(c);
         return queue(c);
     default:
         *upload_data_size = 0;
