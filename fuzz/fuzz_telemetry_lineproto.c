@@ -3,15 +3,33 @@
 ** parser (src/telemetry/lineproto.c). Any input must parse without a crash,
 ** a leak or reading past its end, and the result must be self-consistent:
 ** every point has a measurement and at least one field, every error names a
-** line within the input, tags are sorted.
+** line within the input, tags are sorted. The ingest path's callback form
+** (tm__lp_each) yields the same points, and where it calls a line "plain"
+** the line's own text up to the first field name is exactly the canonical
+** series key (which ingest then uses without building it).
 */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "telemetry/telemetry.h"
+#include "telemetry/telemetry_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int check_point(void *ctx, const struct tm_lp_point *pt, const struct tm__lp_line *ln)
+{
+    (*(size_t *)ctx)++;
+    const char *pre_end = pt->ntags ? pt->tags[pt->ntags - 1].value.ptr +
+                                          pt->tags[pt->ntags - 1].value.len
+                                    : pt->measurement.ptr + pt->measurement.len;
+    const struct str f = pt->fields[0].key;
+    if (!ln->plain || f.ptr != pre_end + 1) return 0;
+    char key[600];
+    int kl = tm__series_key(key, sizeof key, pt->measurement, pt->tags, pt->ntags, f);
+    size_t sl = (size_t)(f.ptr + f.len - ln->s);
+    if (kl >= 0 && ((size_t)kl != sl || memcmp(key, ln->s, sl))) abort();
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (size_t i = 0; i < b.nerrors; i++)
         if (b.errors[i].line < 1 || (size_t)b.errors[i].line > lines) abort();
+    size_t seen = 0;
+    struct tm_lp_batch b2;
+    if (tm__lp_each(buf, size, prec, 1700000000000LL, &a, &b2, check_point, &seen)) abort();
+    if (seen != n || b2.npoints != n || b2.bad_lines != b.bad_lines) abort();
     arena_release(&a);
     free(buf);
     return 0;
