@@ -416,19 +416,20 @@ static struct tm_lp_point *new_point(struct arena *a, struct tm_lp_batch *out)
     return &out->points[out->npoints];
 }
 
-/* Only 7-bit bytes? (then no UTF-8 check is needed) */
-static bool all_ascii(const char *s, size_t n)
+/* Only 7-bit bytes and no NUL? (then no UTF-8 or NUL check is needed) */
+static bool plain_ascii(const char *s, size_t n)
 {
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     uint64_t acc = 0;
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, s + i, 8);
-        acc |= w;
+        acc |= w | ((w - ones) & ~w & highs); /* high bit set, or a zero byte */
     }
     for (; i < n; i++)
-        acc |= (unsigned char)s[i];
-    return !(acc & 0x8080808080808080ULL);
+        acc |= s[i] ? (unsigned char)s[i] : 0x80;
+    return !(acc & highs);
 }
 
 int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
@@ -465,13 +466,15 @@ int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t no
             add_error(a, out, lineno, msg);
             continue;
         }
-        if (!all_ascii(s, n) && !utf8_valid(s, n)) {
-            add_error(a, out, lineno, "invalid UTF-8");
-            continue;
-        }
-        if (memchr(s, '\0', n)) {
-            add_error(a, out, lineno, "NUL byte in line");
-            continue;
+        if (!plain_ascii(s, n)) {
+            if (!utf8_valid(s, n)) {
+                add_error(a, out, lineno, "invalid UTF-8");
+                continue;
+            }
+            if (memchr(s, '\0', n)) {
+                add_error(a, out, lineno, "NUL byte in line");
+                continue;
+            }
         }
         struct tm_lp_point pt;
         struct lp_line l = {s, le, a, msg, true};
