@@ -2,17 +2,21 @@
 ** ingest.c: the one write path behind the three doors (line protocol, JSON
 ** batches, MQTT), and the module handle.
 **
-** A request is prepared on the caller's thread: each reading's series key is
-** built, readings of the same series are grouped, and series already in the
-** cache get their ids without touching the database. Then the whole request
+** A request is prepared on the caller's (HTTP handler's) thread, so the
+** single writer does little more than SQLite: line protocol is parsed
+** straight from the body (tm__lp_each, no point array); a line already in
+** canonical form (no escapes, tags in order) is its own series key, else
+** the key is built; readings of the same series are grouped (local hash
+** table, counting sort, time order within a series) and series already in
+** the cache get their ids without touching the database. Then the whole request
 ** is one store_write() (one SAVEPOINT in the writer's group commit):
 **   1. Idempotency: with a key, a recorded answer means a replay; nothing is
 **      written and the first answer's count is returned. Otherwise the key is
 **      recorded inside this same write, so "stored" and "key recorded" commit
 **      or roll back together: a replayed batch is stored exactly once.
 **   2. Unknown series are looked up or created (tm_series).
-**   3. Readings are sorted by (series, time) and appended as ONE row of
-**      tm_ingest_log (memtable.c explains why, and how they reach
+**   3. Readings, in (series id, time) order, are appended as ONE row of
+**      tm_ingest_log (~5 bytes a reading; memtable.c explains why, and how they reach
 **      tm_chunks); a reading with the same series and time as a stored one
 **      replaces its value (InfluxDB's rule), so a replay without a key
 **      still never duplicates.

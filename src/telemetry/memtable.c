@@ -9,10 +9,15 @@
 ** what makes it durable before the acknowledgement. After the commit its
 ** readings also go into the in-memory table (the "memtable"); queries read
 ** memtable + tm_chunks, so an acknowledged reading is visible at once.
+** The memtable is a list of blocks, one per committed request, each sorted
+** by series id: appending is O(1) under the lock (an earlier per-series
+** table cost a random write and a realloc per reading), a query
+** binary-searches each block.
 **
 ** A flusher thread moves the memtable into tm_chunks (chunks.c): it
-** freezes the active memtable (a new one takes the writes), encodes each
-** series' readings (sorted by time, the last of equal times kept) as
+** freezes the active memtable (a new one takes the writes), gathers each
+** series from all blocks (one cursor per block, in series order), encodes
+** its readings (sorted by time, the last of equal times kept) as
 ** compressed chunks, and writes them in slices of FLUSH_SLICE chunks (so
 ** ingest requests commit in between), each slice recording the generation;
 ** the last slice also deletes exactly the log rows the frozen memtable came
