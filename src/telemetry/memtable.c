@@ -127,28 +127,47 @@ struct flush_arg {
 ** cut into slices that requests can commit between. */
 #define FLUSH_SLICE 1000
 
+/* Min-heap of block indices by the series id at their cursor. */
+static void sift_down(size_t *hp, size_t n, const int64_t *head, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < n && head[hp[l]] < head[hp[m]]) m = l;
+        if (l + 1 < n && head[hp[l + 1]] < head[hp[m]]) m = l + 1;
+        if (m == i) return;
+        size_t x = hp[i];
+        hp[i] = hp[m];
+        hp[m] = x;
+        i = m;
+    }
+}
+
 /* Encode the frozen memtable into chunks (on the flusher thread, so the
 ** writer only inserts them), in series order: the blocks are each sorted by
-** series, so one pass with a cursor per block gathers every series. */
+** series, so a k-way merge (a heap of block cursors) gathers every series:
+** O(runs log blocks), fine for a few big requests and for many tiny ones. */
 static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
 {
-    size_t nb = f->nblk;
+    size_t nb = f->nblk, nh = 0;
     size_t *cur = xcalloc(nb ? nb : 1, sizeof *cur);
-    int64_t *head = xmalloc((nb ? nb : 1) * sizeof *head); /* sid at each cursor (L1-resident) */
-    for (size_t b = 0; b < nb; b++)
-        head[b] = f->blk[b].n ? f->blk[b].rows[0].sid : INT64_MAX;
+    int64_t *head = xmalloc((nb ? nb : 1) * sizeof *head); /* sid at each cursor */
+    size_t *hp = xmalloc((nb ? nb : 1) * sizeof *hp);
+    for (size_t b = 0; b < nb; b++) {
+        if (!f->blk[b].n) continue;
+        head[b] = f->blk[b].rows[0].sid;
+        hp[nh++] = b;
+    }
+    for (size_t i = nh / 2; i-- > 0;)
+        sift_down(hp, nh, head, i);
     struct mt_row *tmp = NULL;
     size_t tcap = 0, cap = 0;
     *out = NULL;
     *nout = 0;
-    for (;;) {
-        int64_t sid = INT64_MAX;
-        for (size_t b = 0; b < nb; b++)
-            sid = head[b] < sid ? head[b] : sid;
-        if (sid == INT64_MAX) break;
+    while (nh) {
+        int64_t sid = head[hp[0]];
         size_t tn = 0;
-        for (size_t b = 0; b < nb; b++) {
-            if (head[b] != sid) continue;
+        while (nh && head[hp[0]] == sid) {
+            size_t b = hp[0];
             const struct mt_block *blk = &f->blk[b];
             size_t i = cur[b];
             /* hundreds of blocks are read in step: too many streams for the
@@ -160,12 +179,17 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
             memcpy(tmp + tn, blk->rows + cur[b], (i - cur[b]) * sizeof *tmp);
             tn += i - cur[b];
             cur[b] = i;
-            head[b] = i < blk->n ? blk->rows[i].sid : INT64_MAX;
+            if (i < blk->n)
+                head[b] = blk->rows[i].sid;
+            else
+                hp[0] = hp[--nh];
+            sift_down(hp, nh, head, 0);
         }
         tn = tm__sorted_dedupe(tmp, tn);
         tm__chunks_encode(sid, tmp, tn, out, nout, &cap);
     }
     free(tmp);
+    free(hp);
     free(head);
     free(cur);
 }
