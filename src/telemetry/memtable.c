@@ -127,13 +127,20 @@ struct flush_arg {
 ** cut into slices that requests can commit between. */
 #define FLUSH_SLICE 1000
 
-/* Min-heap of block indices by the series id at their cursor. */
+/* Min-heap of block indices by (series id at their cursor, block index):
+** a series is gathered in block (commit) order, nearly time order, so the
+** sort before encoding has little to do. */
+static bool heap_less(const int64_t *head, size_t a, size_t b)
+{
+    return head[a] < head[b] || (head[a] == head[b] && a < b);
+}
+
 static void sift_down(size_t *hp, size_t n, const int64_t *head, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
-        if (l < n && head[hp[l]] < head[hp[m]]) m = l;
-        if (l + 1 < n && head[hp[l + 1]] < head[hp[m]]) m = l + 1;
+        if (l < n && heap_less(head, hp[l], hp[m])) m = l;
+        if (l + 1 < n && heap_less(head, hp[l + 1], hp[m])) m = l + 1;
         if (m == i) return;
         size_t x = hp[i];
         hp[i] = hp[m];
@@ -143,31 +150,44 @@ static void sift_down(size_t *hp, size_t n, const int64_t *head, size_t i)
 }
 
 /* Encode the frozen memtable into chunks (on the flusher thread, so the
-** writer only inserts them), in series order: the blocks are each sorted by
-** series, so a k-way merge (a heap of block cursors) gathers every series:
-** O(runs log blocks), fine for a few big requests and for many tiny ones. */
+** writer only inserts them), in series order. The blocks are each sorted by
+** series, so a k-way merge gathers every series. Two ways to find the next
+** series: a scan of every block's cursor (cost: blocks per series; best when
+** most series are in most blocks, the usual big-batch case: an L1 array of
+** cursor heads) and a heap of cursors (cost: log(blocks) per run of a series
+** in a block; best for many small blocks, e.g. MQTT). The scan is tried first
+** and gives way to the heap once it has cost more than the heap would. */
 static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
 {
     size_t nb = f->nblk, nh = 0;
     size_t *cur = xcalloc(nb ? nb : 1, sizeof *cur);
     int64_t *head = xmalloc((nb ? nb : 1) * sizeof *head); /* sid at each cursor */
     size_t *hp = xmalloc((nb ? nb : 1) * sizeof *hp);
-    for (size_t b = 0; b < nb; b++) {
-        if (!f->blk[b].n) continue;
-        head[b] = f->blk[b].rows[0].sid;
-        hp[nh++] = b;
-    }
-    for (size_t i = nh / 2; i-- > 0;)
-        sift_down(hp, nh, head, i);
+    for (size_t b = 0; b < nb; b++)
+        head[b] = f->blk[b].n ? f->blk[b].rows[0].sid : INT64_MAX;
+    size_t lg = 1;
+    while (((size_t)1 << lg) < nb)
+        lg++;
+    bool scan = true;
+    uint64_t scan_cost = 0, runs = 0;
     struct mt_row *tmp = NULL;
     size_t tcap = 0, cap = 0;
     *out = NULL;
     *nout = 0;
-    while (nh) {
-        int64_t sid = head[hp[0]];
+    for (;;) {
+        int64_t sid = INT64_MAX;
+        if (scan) {
+            for (size_t b = 0; b < nb; b++)
+                sid = head[b] < sid ? head[b] : sid;
+            scan_cost += nb;
+        } else if (nh) {
+            sid = head[hp[0]];
+        }
+        if (sid == INT64_MAX) break;
         size_t tn = 0;
-        while (nh && head[hp[0]] == sid) {
-            size_t b = hp[0];
+        for (size_t k = 0; scan ? k < nb : (nh && head[hp[0]] == sid); k++) {
+            size_t b = scan ? k : hp[0];
+            if (head[b] != sid) continue;
             const struct mt_block *blk = &f->blk[b];
             size_t i = cur[b];
             /* hundreds of blocks are read in step: too many streams for the
@@ -179,14 +199,22 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
             memcpy(tmp + tn, blk->rows + cur[b], (i - cur[b]) * sizeof *tmp);
             tn += i - cur[b];
             cur[b] = i;
-            if (i < blk->n)
-                head[b] = blk->rows[i].sid;
-            else
-                hp[0] = hp[--nh];
-            sift_down(hp, nh, head, 0);
+            runs++;
+            head[b] = i < blk->n ? blk->rows[i].sid : INT64_MAX;
+            if (!scan) {
+                if (head[b] == INT64_MAX) hp[0] = hp[--nh];
+                sift_down(hp, nh, head, 0);
+            }
         }
         tn = tm__sorted_dedupe(tmp, tn);
         tm__chunks_encode(sid, tmp, tn, out, nout, &cap);
+        if (scan && scan_cost > 2 * lg * runs + 4 * (uint64_t)nb) {
+            scan = false; /* sparse: the heap is cheaper from here on */
+            for (size_t b = 0; b < nb; b++)
+                if (head[b] != INT64_MAX) hp[nh++] = b;
+            for (size_t i = nh / 2; i-- > 0;)
+                sift_down(hp, nh, head, i);
+        }
     }
     free(tmp);
     free(hp);
