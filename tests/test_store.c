@@ -953,6 +953,54 @@ static int idem_prune_fn(struct store_conn *c, void *arg, struct err *e)
     return store_idem_prune(c, time_now_ms() + 1000, &k->pruned, e);
 }
 
+static int idem_finish_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct idem_case *k = arg;
+    return store_idem_finish(c, 1, 7, k->key, k->status, k->body, strlen(k->body), e);
+}
+
+static int idem_unclaim_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct idem_case *k = arg;
+    return store_idem_unclaim(c, 1, 7, k->key, e);
+}
+
+/* A claim (status 0) becomes the answer once; an unclaim drops only a claim. */
+static void test_idempotency_claims(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    struct idem_case claim = {"k-2", "POST", "/api/v1/items", 0, "", 0, {0}, "", 0};
+    struct idem_case answer = claim;
+    answer.status = 201;
+    answer.body = "{\"id\":6}";
+    /* finishing without a claim writes nothing */
+    assert_int_equal(store_write(st, idem_finish_fn, &answer, &e), ERR_NOTFOUND);
+    assert_int_equal(q1(st, "SELECT count(*) FROM idempotency_keys"), 0);
+    assert_int_equal(store_write(st, idem_put_fn, &claim, &e), 0);
+    assert_int_equal(store_write(st, idem_put_fn, &claim, &e), ERR_EXISTS); /* one holder */
+    assert_int_equal(store_read(st, idem_get_fn, &claim, &e), 0);
+    assert_int_equal(claim.rc, 0);
+    assert_int_equal(claim.got.status, 0); /* seen as a claim */
+    store_idem_release(&claim.got);
+    assert_int_equal(store_write(st, idem_finish_fn, &answer, &e), 0);
+    assert_int_equal(store_write(st, idem_finish_fn, &answer, &e), ERR_NOTFOUND); /* once */
+    assert_int_equal(store_write(st, idem_unclaim_fn, &answer, &e), 0); /* not a claim now */
+    assert_int_equal(store_read(st, idem_get_fn, &answer, &e), 0);
+    assert_int_equal(answer.got.status, 201);
+    assert_string_equal(answer.got.body, "{\"id\":6}");
+    store_idem_release(&answer.got);
+    /* a claim dropped: the key is free again */
+    struct idem_case other = claim;
+    other.key = "k-3";
+    assert_int_equal(store_write(st, idem_put_fn, &other, &e), 0);
+    assert_int_equal(store_write(st, idem_unclaim_fn, &other, &e), 0);
+    assert_int_equal(store_read(st, idem_get_fn, &other, &e), 0);
+    assert_int_equal(other.rc, ERR_NOTFOUND);
+    store_close(st);
+}
+
 static void test_idempotency(void **state)
 {
     struct fx *f = *state;
@@ -1000,6 +1048,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_close_commits_queued, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_claims, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,8 +159,13 @@ struct http__idem_rec {
 int http__idem_get(struct store *st, struct arena *a, const struct auth_principal *who,
                    const char *key, const char *method, const char *path,
                    struct http__idem_rec *rec, struct err *e);
-/* Store an answer (first writer wins; a second put with the same key is a
-** no-op). */
+/* Claim the key before running the handler (one durable write): 0, or
+** ERR_EXISTS when a request with the key came first (its answer is recorded
+** or it is still running), or an error. */
+int http__idem_claim(struct store *st, const struct auth_principal *who, const char *key,
+                     const char *method, const char *path, struct err *e);
+/* Settle a claim after the handler: a status in 1..499 is recorded with its
+** body (replayed to retries); anything else drops the claim. */
 int http__idem_put(struct store *st, const struct auth_principal *who, const char *key,
                    const char *method, const char *path, int status, const char *body,
                    size_t body_len, struct err *e);

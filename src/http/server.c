@@ -370,7 +370,7 @@ static void process(struct http_conn *c)
         struct err e;
         int rc = http__idem_get(srv->app->store, &c->arena, &c->req.who, key, c->req.method,
                                 c->req.path, &rec, &e);
-        if (rc == 0) {
+        if (rc == 0 && rec.status > 0) {
             http_resp_bytes(&c->resp, rec.status, rec.content_type, rec.body, rec.body_len);
             http_resp_header(&c->resp, "Idempotent-Replayed", "true");
             finish(c);
@@ -381,7 +381,21 @@ static void process(struct http_conn *c)
             finish(c);
             return;
         }
-        if (rc != ERR_NOTFOUND) {
+        if (rc == 0) /* a claim: another request holds the key */
+            rc = ERR_EXISTS;
+        else if (rc == ERR_NOTFOUND)
+            rc = http__idem_claim(srv->app->store, &c->req.who, key, c->req.method, c->req.path,
+                                  &e);
+        if (rc == ERR_EXISTS) {
+            http_resp_header(&c->resp, "Retry-After", "1");
+            http_resp_problem(&c->resp, 409, "Idempotency-Key in use",
+                              "a request with this Idempotency-Key is still running, or the "
+                              "server stopped while it ran and its outcome is unknown; retry "
+                              "later to get its answer");
+            finish(c);
+            return;
+        }
+        if (rc) {
             http_resp_err(&c->resp, &e);
             finish(c);
             return;
@@ -414,7 +428,7 @@ static void process(struct http_conn *c)
         static_json_type(c->resp.content_type))
         http__cache_put(srv->cache, ckey, gen, time_now_ms(), c->resp.body, c->resp.body_len,
                         static_json_type(c->resp.content_type));
-    if (key && c->resp.status > 0 && c->resp.status < 500) {
+    if (key) { /* record the answer, or drop the claim after a 5xx */
         struct err e;
         int rc = http__idem_put(srv->app->store, &c->req.who, key, c->req.method, c->req.path,
                                 c->resp.status, c->resp.body, c->resp.body_len, &e);
@@ -461,8 +475,8 @@ static void async_committed(void *done_arg, int rc, const struct err *e)
         e = &none;
     }
     c->async_done(srv->app, &c->req, &c->resp, c->async_arg, rc, e);
-    if (c->idem_key && c->resp.status > 0 && c->resp.status < 500) {
-        /* Record the answer in the next group commit and answer after that,
+    if (c->idem_key) {
+        /* Settle the claim in the next group commit and answer after that,
         ** so a retry that follows the answer always finds the record. */
         struct http__idem_put *x = arena_calloc(&c->arena, sizeof *x);
         x->who = &c->req.who;

@@ -144,6 +144,44 @@ int store_idem_put(struct store_conn *c, int64_t county_id, int64_t user_id, con
     return rc < 0 ? rc : 0;
 }
 
+int store_idem_finish(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                      int status, const char *body, size_t body_len, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "UPDATE idempotency_keys SET status = ?, body = ? WHERE county_id = ? "
+                           "AND user_id = ? AND key = ? AND status = 0",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, status);
+    store_bind_text(s, 2, body ? body : "", body ? (ptrdiff_t)body_len : 0);
+    store_bind_i64(s, 3, county_id);
+    store_bind_i64(s, 4, user_id);
+    store_bind_text(s, 5, key, -1);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    return store_changes(c) == 1 ? 0 : err_set(e, ERR_NOTFOUND, "no claim on this key");
+}
+
+int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id,
+                       const char *key, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "DELETE FROM idempotency_keys WHERE county_id = ? AND user_id = ? "
+                           "AND key = ? AND status = 0",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, user_id);
+    store_bind_text(s, 3, key, -1);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
 int store_idem_prune(struct store_conn *c, int64_t before_ms, int64_t *deleted, struct err *e)
 {
     struct store_stmt *s;

@@ -196,6 +196,17 @@ int store_idem_get(struct store_conn *c, int64_t county_id, int64_t user_id, con
 int store_idem_put(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
                    const char *method, const char *path, int status, const char *body,
                    size_t body_len, struct err *e);
+/* A claim is a record with status 0: the request holding the key is running
+** (or the server stopped while it ran: its outcome is unknown). HTTP claims a
+** key durably before running the handler, so that no retry, racing or after
+** a crash, runs it twice. store_idem_put(..., status 0, NULL, 0) claims;
+** store_idem_finish turns the claim into the answer (ERR_NOTFOUND when there
+** is no claim); store_idem_unclaim drops a claim (the request failed before
+** writing anything, a retry may run again). */
+int store_idem_finish(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                      int status, const char *body, size_t body_len, struct err *e);
+int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id,
+                       const char *key, struct err *e);
 /* Delete records created before before_ms (in a write); *deleted may be NULL. */
 int store_idem_prune(struct store_conn *c, int64_t before_ms, int64_t *deleted,
                      struct err *e);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rl_server.h"
+#include "store/store.h"
 
 struct fixture {
     struct ts_server s;
@@ -307,6 +308,46 @@ static void test_idempotency(void **state)
     ts_resp_free(&r3);
 }
 
+struct claim_arg {
+    int64_t county_id, user_id;
+};
+
+static int claim_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct claim_arg *a = arg;
+    return store_idem_put(c, a->county_id, a->user_id, "k-crashed", "POST",
+                          "/api/v1/system/ping-write", 0, NULL, 0, e);
+}
+
+/* A key claimed by a request whose server stopped before it answered (a
+** claim left in the store) is not run again: 409, and nothing is written. */
+static void test_idempotency_claim_left_by_a_crash(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    assert_int_equal(ts_get(&f->s, "/api/v1/me", f->op_token, &r), 0);
+    struct claim_arg a = {jint(r.json, "county_id"), jint(r.json, "id")};
+    ts_resp_free(&r);
+    assert_true(a.county_id > 0 && a.user_id > 0);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->s.db;
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(store_write(st, claim_fn, &a, &e), 0);
+    store_close(st);
+    const char *key[] = {"Idempotency-Key: k-crashed", NULL};
+    double w0 = metric(&f->s, "store_writes_total");
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
+                                "application/json", "{\"note\":\"x\"}", 12, key, &r),
+                     0);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    assert_true(metric(&f->s, "store_writes_total") == w0);
+}
+
 /* A cacheable GET is served from the cache until a write commits; a write
 ** acknowledged to the client is always visible in the next read. */
 static void test_cache(void **state)
@@ -495,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_write_and_bad_input),
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_idempotency),
+        cmocka_unit_test(test_idempotency_claim_left_by_a_crash),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_static),
