@@ -676,6 +676,44 @@ static void test_ingest_log_exact(void **state)
     telemetry_free(t2);
 }
 
+/* Many small requests (one reading each, series spread thin over them):
+** the flush's merge of memtable blocks gathers every series in full, the
+** last of equal times winning, whichever way it finds the next series. */
+static void test_flush_many_small_blocks(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    telemetry_free(f->t);
+    struct telemetry_config tc = {.flush_rows = 1000000000, .flush_interval_ms = 1000000000};
+    assert_int_equal(telemetry_new(&f->t, f->st, &tc, &e), 0);
+    char line[128];
+    enum { NS = 250, PER = 4 };
+    for (int k = PER - 1; k >= 0; k--) /* newest first: out of time order */
+        for (int i = 0; i < NS; i++) {
+            snprintf(line, sizeof line, "cold,s=%03d temp=%d %lld\n", i, i * 10 + k,
+                     T0 + (long long)k * MIN);
+            ingest_lp(f, C1, NULL, line, NULL);
+        }
+    ingest_lp(f, C1, NULL, "cold,s=007 temp=-1 1700000000000\n", NULL); /* overwrite */
+    assert_int_equal(tm_flush(f->t, &e), 0);
+    for (int i = 0; i < NS; i++) {
+        snprintf(line, sizeof line, "cold,s=%03d temp", i);
+        int64_t *ts;
+        double *v;
+        size_t n;
+        assert_int_equal(
+            tm_query_raw(f->t, C1, series_id(f, C1, line), 0, INT64_MAX / 2, 0, &ts, &v, &n, &e),
+            0);
+        assert_int_equal(n, PER);
+        for (int k = 0; k < PER; k++) {
+            assert_int_equal(ts[k], T0 + (long long)k * MIN);
+            assert_true(v[k] == (i == 7 && k == 0 ? -1 : i * 10 + k));
+        }
+        free(ts);
+        free(v);
+    }
+}
+
 static void test_compaction(void **state)
 {
     struct fx *f = *state;
@@ -726,6 +764,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_compaction, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_series_key_forms, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ingest_log_exact, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_many_small_blocks, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
