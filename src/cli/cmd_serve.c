@@ -26,6 +26,7 @@
 #include "logistics/logistics.h"
 #endif
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -64,6 +65,9 @@ static void usage(FILE *to)
             "  --cache-mb N       response cache for cacheable GETs (default 32; 0 = off)\n"
             "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
             "  --tls-key FILE     PEM private key\n"
+            "  --trust-proxy ADDR the address of a reverse proxy in front: requests from\n"
+            "                     it count as coming from the last X-Forwarded-For\n"
+            "                     address (login limits, logs); others' headers are ignored\n"
             "  --log-level L      debug, info, warn, error or off (default info)\n"
             "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
             "                     on this MQTT broker (telemetry ingest)\n"
@@ -114,7 +118,7 @@ int cli_serve(int argc, char **argv)
                    strcmp(a, "--cache-mb") == 0 ||
                    strcmp(a, "--tls-cert") == 0 ||
                    strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0 ||
-                   strcmp(a, "--mqtt") == 0) {
+                   strcmp(a, "--mqtt") == 0 || strcmp(a, "--trust-proxy") == 0) {
             if (need_arg(argc, argv, i))
                 return CLI_USAGE;
             const char *v = argv[++i];
@@ -132,6 +136,13 @@ int cli_serve(int argc, char **argv)
                 log_level = v;
             } else if (strcmp(a, "--mqtt") == 0) {
                 mqtt = v;
+            } else if (strcmp(a, "--trust-proxy") == 0) {
+                unsigned char bin[16];
+                if (inet_pton(AF_INET, v, bin) != 1 && inet_pton(AF_INET6, v, bin) != 1) {
+                    cli_errorf("serve: --trust-proxy needs an IP address, not '%s'", v);
+                    return CLI_USAGE;
+                }
+                cfg.trusted_proxy = v;
             } else {
                 int64_t n;
                 bool body = strcmp(a, "--max-body") == 0;

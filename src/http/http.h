@@ -47,6 +47,9 @@ struct http_config {
                                   on the I/O threads) */
     int cache_mb;              /* HTTP_CACHEABLE response cache (0: default 32;
                                   -1: off) */
+    const char *trusted_proxy; /* address of a reverse proxy (NULL: none): a
+                                  request from it is taken to come from the
+                                  last address in its X-Forwarded-For */
 };
 
 /* Everything a handler may use; built by `ruralink serve`, borrowed by

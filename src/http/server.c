@@ -115,6 +115,41 @@ const struct http_route *http_route_at(size_t i)
 
 /* ------------------------------------------------------------ connections */
 
+/* Behind the trusted reverse proxy the client is the last address of
+** X-Forwarded-For: the one the proxy itself appended (earlier entries come
+** from the client and may be forged). Several X-Forwarded-For headers are
+** one list (RFC 9110 5.3), so the last header's last entry is the one. The
+** peer address stays when that entry is not an IP address. */
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0)
+        *(const char **)cls = value;
+    return MHD_YES;
+}
+
+static void forwarded_for(struct MHD_Connection *mc, char *remote, size_t cap)
+{
+    const char *list = NULL;
+    MHD_get_connection_values(mc, MHD_HEADER_KIND, last_xff, &list);
+    if (!list)
+        return;
+    const char *p = strrchr(list, ',');
+    p = p ? p + 1 : list;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    size_t n = strcspn(p, " \t");
+    char ip[64];
+    unsigned char bin[16];
+    if (n == 0 || n >= sizeof ip)
+        return;
+    memcpy(ip, p, n);
+    ip[n] = '\0';
+    if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
+        snprintf(remote, cap, "%s", ip);
+}
+
 static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection *mc,
                                   const char *url, const char *method)
 {
@@ -145,6 +180,8 @@ static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->remote,
                       sizeof c->remote);
     }
+    if (srv->app->cfg.trusted_proxy && strcmp(c->remote, srv->app->cfg.trusted_proxy) == 0)
+        forwarded_for(mc, c->remote, sizeof c->remote);
     c->req.remote_addr = c->remote;
     atomic_fetch_add(&srv->metrics.in_flight, 1);
     return c;

@@ -42,7 +42,16 @@ static int cli_user_add(const char *db, const char *name, const char *role, int 
     return ts_sh(cmd);
 }
 
+static int start_with(struct fx *f, const char *const *extra);
+
 static int start(struct fx *f)
+{
+    return start_with(f, NULL);
+}
+
+/* A fresh database with the test users and a server on it; extra: more
+** `serve` arguments (NULL-terminated, at most 8) or NULL. */
+static int start_with(struct fx *f, const char *const *extra)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof f->dir, "%s/rl-apiauth-XXXXXX", tmp && strlen(tmp) < 60 ? tmp : "/tmp");
@@ -61,6 +70,8 @@ static int start(struct fx *f)
         }
     }
     struct ts_opts o = {.db = f->db};
+    for (int i = 0; extra && extra[i] && i < 7; i++)
+        o.extra[i] = extra[i];
     if (ts_start(&f->s, &o) == 0)
         return 0;
     f->s.pid = 0;
@@ -611,6 +622,60 @@ static void test_rate_limit(void **state)
     rm_tree(f.dir);
 }
 
+static long login_from(struct fx *f, const char *xff, const char *name, const char *pw)
+{
+    char hdr[128], body[160];
+    snprintf(hdr, sizeof hdr, "X-Forwarded-For: %s", xff);
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
+    const char *hdrs[] = {hdr, NULL};
+    struct ts_resp r;
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/auth/login", NULL, "application/json",
+                                body, strlen(body), hdrs, &r),
+                     0);
+    long st = r.status;
+    ts_resp_free(&r);
+    return st;
+}
+
+/* Five failures from one client address, each under another name so that
+** only the address limit can lock. */
+static void fail_five(struct fx *f, const char *xff)
+{
+    for (int i = 0; i < 5; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "nobody%d", i);
+        assert_int_equal(login_from(f, xff, name, "guess guess"), 401);
+    }
+}
+
+/* Behind a trusted proxy the address limit applies to the client named by
+** the proxy (the last X-Forwarded-For entry); from any other peer the header
+** is ignored. */
+static void test_rate_limit_behind_proxy(void **state)
+{
+    (void)state;
+    struct fx f;
+    memset(&f, 0, sizeof f);
+    const char *const trusted[] = {"--trust-proxy", "127.0.0.1", NULL};
+    assert_int_equal(start_with(&f, trusted), 0);
+    fail_five(&f, "203.0.113.7");
+    assert_int_equal(login_from(&f, "203.0.113.7", "op1", PW), 429);
+    /* an entry the client put first does not get it out */
+    assert_int_equal(login_from(&f, "203.0.113.8, 203.0.113.7", "op1", PW), 429);
+    assert_int_equal(login_from(&f, "203.0.113.8", "op1", PW), 200); /* another client */
+    assert_int_equal(ts_stop(&f.s), 0);
+    rm_tree(f.dir);
+
+    memset(&f, 0, sizeof f);
+    const char *const other[] = {"--trust-proxy", "192.0.2.1", NULL};
+    assert_int_equal(start_with(&f, other), 0);
+    fail_five(&f, "203.0.113.7");
+    /* the header is ignored: every request came from 127.0.0.1 */
+    assert_int_equal(login_from(&f, "203.0.113.8", "op1", PW), 429);
+    assert_int_equal(ts_stop(&f.s), 0);
+    rm_tree(f.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +691,7 @@ int main(void)
     };
     const struct CMUnitTest limiter[] = {
         cmocka_unit_test(test_rate_limit),
+        cmocka_unit_test(test_rate_limit_behind_proxy),
     };
     int failed = cmocka_run_group_tests_name("api_auth", tests, setup, teardown);
     failed += cmocka_run_group_tests_name("api_auth_limiter", limiter, NULL, NULL);
