@@ -209,6 +209,13 @@ static int cmp_ts_idx(const void *a, const void *b)
 static void sort_rows(struct ing_req *q)
 {
     if (q->nrows < 2) return;
+    /* already grouped and in time order (series numbered by first appearance,
+    ** so grouped means non-decreasing)? the usual batch: nothing to move */
+    bool done = true;
+    for (size_t i = 1; i < q->nrows && done; i++)
+        done = q->rows[i].s > q->rows[i - 1].s ||
+               (q->rows[i].s == q->rows[i - 1].s && q->rows[i].ts >= q->rows[i - 1].ts);
+    if (done) return;
     size_t *start = xcalloc(q->nser + 1, sizeof *start);
     size_t *next = xmalloc(q->nser * sizeof *next);
     for (size_t i = 0; i < q->nrows; i++)
