@@ -21,7 +21,9 @@
 #include "demo/demo.h"
 #include "logistics/logistics.h"
 #include "market/market.h"
+#ifdef RL_HAVE_TELEMETRY
 #include "telemetry/telemetry.h"
+#endif
 
 #include <json-c/json.h>
 
@@ -733,6 +735,7 @@ static void test_matrix_csv_hostile(void **state)
     assert_int_equal(after.matrix_pairs, before.matrix_pairs);
 }
 
+#ifdef RL_HAVE_TELEMETRY
 /* A route's cold chain: the readings of the logger bound to its vehicle
 ** over the route's span, one report per chilled delivery, and the errors
 ** (not started, no logger, no route). The readings are crafted: 4 C every
@@ -848,6 +851,7 @@ static void test_route_cold_chain(void **state)
     telemetry_free(t);
     logistics_plan_release(&p);
 }
+#endif
 
 int main(void)
 {
@@ -861,7 +865,9 @@ int main(void)
         cmocka_unit_test(test_tracking),
         cmocka_unit_test(test_urgent_insertion),
         cmocka_unit_test(test_siting),
+#ifdef RL_HAVE_TELEMETRY
         cmocka_unit_test(test_route_cold_chain),
+#endif
         cmocka_unit_test(test_matrix_csv_hostile),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

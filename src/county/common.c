@@ -7,7 +7,7 @@
 #include "county/county_int.h"
 
 #include <inttypes.h>
-#include <stdio.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,5 +228,101 @@ int county__count_refs(struct store_conn *c, const char *table, const char *colu
     if (rc < 0)
         return rc;
     *n = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    return 0;
+}
+
+int county__load_row(struct store_conn *c, const char *sql, int64_t county_id, int64_t id,
+                     const char *entity, void (*read_row)(struct store_stmt *s, void *item),
+                     void *out, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, id);
+    rc = store_step(s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "%s %lld not found", entity, (long long)id);
+    read_row(s, out);
+    return 0;
+}
+
+int county__delete_row(struct store_conn *c, const struct auth_principal *who,
+                       const char *table, const char *entity, int64_t id,
+                       struct json_object *detail, struct err *e)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "DELETE FROM %s WHERE county_id = ? AND id = ?", table);
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (!rc) {
+        store_bind_i64(s, 1, who->county_id);
+        store_bind_i64(s, 2, id);
+        rc = store_step(s, e);
+    }
+    if (rc < 0) {
+        json_object_put(detail);
+        return rc;
+    }
+    return county__audit(c, who, who->county_id, "delete", entity, id, detail, e);
+}
+
+/* county__page_end takes the last row's id from the start of its struct. */
+_Static_assert(offsetof(struct county_township, id) == 0, "id first");
+_Static_assert(offsetof(struct county_village, id) == 0, "id first");
+_Static_assert(offsetof(struct county_node, id) == 0, "id first");
+
+int county__page_begin(struct county__page *pg, const struct auth_principal *who, int limit,
+                       const char *cursor, const char *q, size_t item_size,
+                       void (*read_row)(struct store_stmt *s, void *item), struct err *e)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->who = who;
+    pg->item_size = item_size;
+    pg->read_row = read_row;
+    int rc = county__scope(who, e);
+    if (!rc)
+        rc = county__limit(limit, &pg->limit, e);
+    if (!rc)
+        rc = county__cursor_decode(cursor, &pg->after, e);
+    if (!rc)
+        rc = county__check_query(q, e);
+    return rc;
+}
+
+int county__page_read(struct county__page *pg, struct store_stmt *s, struct err *e)
+{
+    pg->items = xcalloc((size_t)pg->limit + 1, pg->item_size);
+    pg->n = 0;
+    int rc;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        if (pg->n == (size_t)pg->limit) {
+            pg->more = true;
+            break;
+        }
+        pg->read_row(s, pg->items + pg->n++ * pg->item_size);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int county__page_end(struct county__page *pg, int rc, void **items, size_t *n,
+                     char next_cursor[COUNTY_CURSOR_BUF])
+{
+    if (rc) {
+        free(pg->items);
+        pg->items = NULL;
+        return rc;
+    }
+    *items = pg->items;
+    *n = pg->n;
+    next_cursor[0] = '\0';
+    if (pg->more && pg->n > 0) {
+        int64_t last_id; /* every row struct starts with its int64_t id */
+        memcpy(&last_id, pg->items + (pg->n - 1) * pg->item_size, sizeof last_id);
+        county__cursor_encode(last_id, next_cursor);
+    }
     return 0;
 }

@@ -38,6 +38,40 @@ int county__exists(struct store_conn *c, const char *table, int64_t county_id, i
 int county__count_refs(struct store_conn *c, const char *table, const char *column,
                        int64_t county_id, int64_t id, int64_t *n, struct err *e);
 
+/* One row by (county_id, id) through sql (binding those two, in that
+** order) into out; ERR_NOTFOUND names the entity. */
+int county__load_row(struct store_conn *c, const char *sql, int64_t county_id, int64_t id,
+                     const char *entity, void (*read_row)(struct store_stmt *s, void *item),
+                     void *out, struct err *e);
+/* Delete the row id of table (a literal name) in who's county and audit it
+** as a delete of entity with detail (consumed). */
+int county__delete_row(struct store_conn *c, const struct auth_principal *who,
+                       const char *table, const char *entity, int64_t id,
+                       struct json_object *detail, struct err *e);
+
+/* One page of a keyset-paginated list (rows with id > after, by id). Every
+** row struct starts with its int64_t id (county.h; asserted where used). */
+struct county__page {
+    const struct auth_principal *who;
+    int64_t after;
+    int limit; /* the query asks for limit + 1 rows to know if more follow */
+    size_t item_size;
+    void (*read_row)(struct store_stmt *s, void *item);
+    char *items;
+    size_t n;
+    bool more;
+};
+/* Check the arguments every list shares (scope, limit, cursor, q). */
+int county__page_begin(struct county__page *pg, const struct auth_principal *who, int limit,
+                       const char *cursor, const char *q, size_t item_size,
+                       void (*read_row)(struct store_stmt *s, void *item), struct err *e);
+/* Read the rows of s (bound, LIMIT limit + 1) into the page (in a read). */
+int county__page_read(struct county__page *pg, struct store_stmt *s, struct err *e);
+/* After the read returned rc: on success hand *items (you own it), *n and
+** the next cursor over; on failure free the page. Returns rc. */
+int county__page_end(struct county__page *pg, int rc, void **items, size_t *n,
+                     char next_cursor[COUNTY_CURSOR_BUF]);
+
 /* Row loaders used by get, update and the network export. */
 int county__load(struct store_conn *c, int64_t id, struct county *out, struct err *e);
 int county__township_load(struct store_conn *c, int64_t county_id, int64_t id,

@@ -43,8 +43,9 @@ int county_node_kind_parse(const char *name, enum county_node_kind *out)
     return ERR_INVAL;
 }
 
-static void read_row(struct store_stmt *s, struct county_node *nd)
+static void read_row(struct store_stmt *s, void *item)
 {
+    struct county_node *nd = item;
     nd->id = store_col_i64(s, 0);
     nd->county_id = store_col_i64(s, 1);
     enum county_node_kind k = COUNTY_NODE_POINT;
@@ -69,20 +70,8 @@ static void read_row(struct store_stmt *s, struct county_node *nd)
 int county__node_load(struct store_conn *c, int64_t county_id, int64_t id,
                       struct county_node *out, struct err *e)
 {
-    struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT " NODE_COLS " FROM nodes WHERE county_id = ? AND id = ?",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, id);
-    rc = store_step(s, e);
-    if (rc < 0)
-        return rc;
-    if (rc != STORE_ROW)
-        return err_set(e, ERR_NOTFOUND, "node %lld not found", (long long)id);
-    read_row(s, out);
-    return 0;
+    return county__load_row(c, "SELECT " NODE_COLS " FROM nodes WHERE county_id = ? AND id = ?",
+                            county_id, id, "node", read_row, out, e);
 }
 
 #define CAPACITY_MAX ((int64_t)1000000000000000) /* 10^15: a million tonnes, a million m3 */
@@ -451,17 +440,7 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
         return err_set(e, ERR_CONFLICT,
                        "node %lld still has %lld child nodes; move or delete them first",
                        (long long)op->id, (long long)kids);
-    struct store_stmt *s;
-    rc = store_prepare(c, "DELETE FROM nodes WHERE county_id = ? AND id = ?", &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, cid);
-    store_bind_i64(s, 2, op->id);
-    rc = store_step(s, e);
-    if (rc < 0)
-        return rc;
-    return county__audit(c, op->who, cid, "delete", "node", op->id, county_node_to_json(&nd),
-                         e);
+    return county__delete_row(c, op->who, "nodes", "node", op->id, county_node_to_json(&nd), e);
 }
 
 int county_node_delete(struct store *st, const struct auth_principal *who, int64_t id,
@@ -475,13 +454,8 @@ int county_node_delete(struct store *st, const struct auth_principal *who, int64
 }
 
 struct list_op {
-    const struct auth_principal *who;
     const struct county_node_filter *f;
-    int64_t after;
-    int limit;
-    struct county_node *items;
-    size_t n;
-    bool more;
+    struct county__page pg;
 };
 
 static int list_fn(struct store_conn *c, void *arg, struct err *e)
@@ -509,8 +483,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
     if (rc)
         return rc;
     int i = 1;
-    store_bind_i64(s, i++, op->who->county_id);
-    store_bind_i64(s, i++, op->after);
+    store_bind_i64(s, i++, op->pg.who->county_id);
+    store_bind_i64(s, i++, op->pg.after);
     if (f->kind >= 0)
         store_bind_text(s, i++, county_node_kind_name(f->kind), -1);
     if (f->parent_id)
@@ -524,17 +498,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
         store_bind_text(s, i++, pat, -1);
         free(pat);
     }
-    store_bind_i64(s, i++, op->limit + 1);
-    op->items = xcalloc((size_t)op->limit + 1, sizeof *op->items);
-    op->n = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        if (op->n == (size_t)op->limit) {
-            op->more = true;
-            break;
-        }
-        read_row(s, &op->items[op->n++]);
-    }
-    return rc < 0 ? rc : 0;
+    store_bind_i64(s, i++, op->pg.limit + 1);
+    return county__page_read(&op->pg, s, e);
 }
 
 int county_node_list(struct store *st, const struct auth_principal *who,
@@ -544,28 +509,17 @@ int county_node_list(struct store *st, const struct auth_principal *who,
     static const struct county_node_filter none = COUNTY_NODE_FILTER_ANY;
     if (!f)
         f = &none;
-    struct list_op op = {.who = who, .f = f};
-    int rc = county__scope(who, e);
-    if (!rc)
-        rc = county__limit(f->limit, &op.limit, e);
-    if (!rc)
-        rc = county__cursor_decode(f->cursor, &op.after, e);
-    if (!rc)
-        rc = county__check_query(f->q, e);
+    struct list_op op = {.f = f};
+    int rc = county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row,
+                                e);
     if (!rc && (f->kind < -1 || f->kind >= COUNTY_NODE_KIND_COUNT))
         rc = err_set(e, ERR_INVAL, "unknown node kind");
     if (!rc && (f->parent_id < 0 || f->township_id < 0 || f->village_id < 0))
         rc = err_set(e, ERR_INVAL, "filter ids must be positive");
     if (!rc)
         rc = store_read(st, list_fn, &op, e);
-    if (rc) {
-        free(op.items);
-        return rc;
-    }
-    *items = op.items;
-    *n = op.n;
-    next_cursor[0] = '\0';
-    if (op.more && op.n > 0)
-        county__cursor_encode(op.items[op.n - 1].id, next_cursor);
-    return 0;
+    void *page = NULL;
+    rc = county__page_end(&op.pg, rc, &page, n, next_cursor);
+    *items = page;
+    return rc;
 }

@@ -15,8 +15,9 @@
 #define VIL_COLS "id, county_id, township_id, name_zh, name_en, population, households, " \
                  "elevation_m, lat, lon, created_ms, updated_ms"
 
-static void read_row(struct store_stmt *s, struct county_village *v)
+static void read_row(struct store_stmt *s, void *item)
 {
+    struct county_village *v = item;
     v->id = store_col_i64(s, 0);
     v->county_id = store_col_i64(s, 1);
     v->township_id = store_col_i64(s, 2);
@@ -34,20 +35,8 @@ static void read_row(struct store_stmt *s, struct county_village *v)
 int county__village_load(struct store_conn *c, int64_t county_id, int64_t id,
                          struct county_village *out, struct err *e)
 {
-    struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT " VIL_COLS " FROM villages WHERE county_id = ? AND id = ?",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, id);
-    rc = store_step(s, e);
-    if (rc < 0)
-        return rc;
-    if (rc != STORE_ROW)
-        return err_set(e, ERR_NOTFOUND, "village %lld not found", (long long)id);
-    read_row(s, out);
-    return 0;
+    return county__load_row(c, "SELECT " VIL_COLS " FROM villages WHERE county_id = ? AND id = ?",
+                            county_id, id, "village", read_row, out, e);
 }
 
 static int validate(const struct county_village *v, struct err *e)
@@ -308,17 +297,7 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
         return err_set(e, ERR_CONFLICT,
                        "village %lld still has %lld nodes; move or delete them first",
                        (long long)op->id, (long long)nn);
-    struct store_stmt *s;
-    rc = store_prepare(c, "DELETE FROM villages WHERE county_id = ? AND id = ?", &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, cid);
-    store_bind_i64(s, 2, op->id);
-    rc = store_step(s, e);
-    if (rc < 0)
-        return rc;
-    return county__audit(c, op->who, cid, "delete", "village", op->id,
-                         county_village_to_json(&v), e);
+    return county__delete_row(c, op->who, "villages", "village", op->id, county_village_to_json(&v), e);
 }
 
 int county_village_delete(struct store *st, const struct auth_principal *who, int64_t id,
@@ -332,13 +311,8 @@ int county_village_delete(struct store *st, const struct auth_principal *who, in
 }
 
 struct list_op {
-    const struct auth_principal *who;
     const struct county_village_filter *f;
-    int64_t after;
-    int limit;
-    struct county_village *items;
-    size_t n;
-    bool more;
+    struct county__page pg;
 };
 
 static int list_fn(struct store_conn *c, void *arg, struct err *e)
@@ -360,8 +334,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
     if (rc)
         return rc;
     int i = 1;
-    store_bind_i64(s, i++, op->who->county_id);
-    store_bind_i64(s, i++, op->after);
+    store_bind_i64(s, i++, op->pg.who->county_id);
+    store_bind_i64(s, i++, op->pg.after);
     if (f->township_id)
         store_bind_i64(s, i++, f->township_id);
     if (q) {
@@ -370,17 +344,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
         store_bind_text(s, i++, pat, -1);
         free(pat);
     }
-    store_bind_i64(s, i++, op->limit + 1);
-    op->items = xcalloc((size_t)op->limit + 1, sizeof *op->items);
-    op->n = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        if (op->n == (size_t)op->limit) {
-            op->more = true;
-            break;
-        }
-        read_row(s, &op->items[op->n++]);
-    }
-    return rc < 0 ? rc : 0;
+    store_bind_i64(s, i++, op->pg.limit + 1);
+    return county__page_read(&op->pg, s, e);
 }
 
 int county_village_list(struct store *st, const struct auth_principal *who,
@@ -390,26 +355,15 @@ int county_village_list(struct store *st, const struct auth_principal *who,
     static const struct county_village_filter none = {0};
     if (!f)
         f = &none;
-    struct list_op op = {.who = who, .f = f};
-    int rc = county__scope(who, e);
-    if (!rc)
-        rc = county__limit(f->limit, &op.limit, e);
-    if (!rc)
-        rc = county__cursor_decode(f->cursor, &op.after, e);
-    if (!rc)
-        rc = county__check_query(f->q, e);
+    struct list_op op = {.f = f};
+    int rc = county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row,
+                                e);
     if (!rc && f->township_id < 0)
         rc = err_set(e, ERR_INVAL, "township_id must be positive");
     if (!rc)
         rc = store_read(st, list_fn, &op, e);
-    if (rc) {
-        free(op.items);
-        return rc;
-    }
-    *items = op.items;
-    *n = op.n;
-    next_cursor[0] = '\0';
-    if (op.more && op.n > 0)
-        county__cursor_encode(op.items[op.n - 1].id, next_cursor);
-    return 0;
+    void *page = NULL;
+    rc = county__page_end(&op.pg, rc, &page, n, next_cursor);
+    *items = page;
+    return rc;
 }
