@@ -14,6 +14,18 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state)
+{
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)job_id);
+    http_resp_header(w, "Location", loc);
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "job_id", json_object_new_int64((int64_t)job_id));
+    json_object_object_add(o, "state", json_object_new_string(state));
+    json_object_object_add(o, "href", json_object_new_string(loc));
+    http_resp_json(w, 202, o);
+}
+
 int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
                   struct http_resp *w, struct jobs_info *info)
 {
@@ -33,14 +45,7 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
         return -1;
     }
     if (jobs_wait(app->jobs, jid, wait_s) != 0) {
-        char loc[64];
-        snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)jid);
-        http_resp_header(w, "Location", loc);
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "job_id", json_object_new_int64((int64_t)jid));
-        json_object_object_add(o, "state", json_object_new_string("running"));
-        json_object_object_add(o, "href", json_object_new_string(loc));
-        http_resp_json(w, 202, o);
+        http__job_accepted(w, jid, "running");
         return -1;
     }
     if (jobs_get(app->jobs, jid, info) != 0) {

@@ -16,7 +16,7 @@
 ** Errors are problem+json; for VROOM clients they also carry VROOM's own
 ** members, "code" (2 = input error, 1 = internal) and "error".
 */
-#include "http/http.h"
+#include "http/http_int.h"
 
 #include <json-c/json.h>
 #include <stdlib.h>
@@ -144,18 +144,6 @@ static int submit_solve(struct app *app, struct http_req *req, struct http_resp 
     return 0;
 }
 
-static void answer_accepted(struct http_req *req, struct http_resp *w, uint64_t id)
-{
-    char loc[64];
-    snprintf(loc, sizeof loc, "/api/v1/jobs/%llu", (unsigned long long)id);
-    http_resp_header(w, "Location", loc);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "job_id", json_object_new_int64((int64_t)id));
-    json_object_object_add(o, "state", json_object_new_string("queued"));
-    json_object_object_add(o, "href", json_object_new_string(loc));
-    http_resp_json(w, 202, o);
-}
-
 static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp *w)
 {
     uint64_t id;
@@ -164,7 +152,7 @@ static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp 
         return;
     struct jobs *jobs = app->jobs;
     if (jobs_wait(jobs, id, limit + VRP_WAIT_MARGIN_S) != 0) {
-        answer_accepted(req, w, id);
+        http__job_accepted(w, id, "queued");
         return;
     }
     struct jobs_info info;
@@ -185,7 +173,7 @@ static void h_vrp_jobs_create(struct app *app, struct http_req *req, struct http
     uint64_t id;
     double limit;
     if (submit_solve(app, req, w, &id, &limit) == 0)
-        answer_accepted(req, w, id);
+        http__job_accepted(w, id, "queued");
 }
 
 /* The job, if it exists and belongs to the caller's county. */

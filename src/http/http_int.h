@@ -208,6 +208,9 @@ struct jobs_info;
 ** 422). */
 int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
                   struct http_resp *w, struct jobs_info *info);
+/* 202 Accepted for a job that goes on: Location and href /api/v1/jobs/{id},
+** {"job_id", "state", "href"}. */
+void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state);
 
 /* ------------------------------------------------------------------- misc */
 
