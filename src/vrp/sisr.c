@@ -5,7 +5,9 @@
 ** removed tasks one by one at their cheapest feasible position (with
 ** "blinks": each position is skipped with a small probability), and accept
 ** the result under simulated annealing with a temperature falling
-** geometrically over the time budget. Shipments are removed and reinserted
+** geometrically over the time budget (hotter with time windows; there,
+** with long routes, recreate also favours opening an empty vehicle a
+** little, see SISR_EMPTY_TW). Shipments are removed and reinserted
 ** as pairs. Changed routes are saved before each change so a rejected
 ** attempt is undone in time proportional to what it touched. Every
 ** solution the loop holds is feasible; tasks that fit nowhere stay out
@@ -25,6 +27,12 @@
 #define SISR_T0_TW 2.0   /* the same with time windows */
 #define SISR_TF_TW 0.005
 #define SISR_ROUTE_REMOVAL 0.05 /* probability of emptying a whole route */
+/* With time windows and long routes, recreate sees an empty vehicle's
+** insertion cost x 0.8: otherwise the cheapest insertion nearly always
+** goes into a route that has room, the route count only ratchets down and
+** the search stalls with too few routes (Solomon R2/RC2). */
+#define SISR_LONG_ROUTE 11.0
+#define SISR_EMPTY_TW 0.8
 #define SISR_PROGRESS_EVERY 256
 #define VS_WORK_PER_S 7e7 /* measured here with one free core */
 #define VS_DROP (-2)
@@ -48,6 +56,8 @@ struct sisr {
     int64_t delta;           /* cost change of this attempt */
     bool bad;                /* the ruin left an infeasible route: undo */
     int banned;              /* vehicle not to use in this attempt, or -1 */
+    double empty_f;          /* weight of an empty vehicle's insertion cost in recreate */
+    double avg_len;          /* tasks per used route, as the last ruin saw it */
     /* empty-vehicle lookup */
     int n_cls;
     int *cls_first;          /* per class: vehicles in cls_list from cls_first[c] */
@@ -158,6 +168,7 @@ static void ruin(struct sisr *x)
     for (int i = 0; i < s->n_veh; i++) routed += s->r[i].n_tasks;
     if (routed == 0 || used == 0) return;
     double avg = (double)routed / used;
+    x->avg_len = avg;
     double ls_max = avg < SISR_LMAX ? avg : SISR_LMAX;
     double ks_max = 4.0 * SISR_CBAR / (1.0 + ls_max) - 1.0;
     int ks = (int)floor(1.0 + vs_rand01(&s->rng) * ks_max);
@@ -291,7 +302,13 @@ static void insert_unit(struct sisr *x, int u, double blink)
         for (int i = x->cls_first[c]; i < x->cls_first[c + 1]; i++) {
             int veh = x->cls_list[i];
             if (s->r[veh].n == 0 && veh != x->banned) {
-                vs__best_insert(s, &s->r[veh], u, 0, &best);
+                if (x->empty_f < 1) {
+                    struct vs_ins e = {.delta = VS_POS_INF, .veh = -1};
+                    vs__best_insert(s, &s->r[veh], u, 0, &e);
+                    if (e.veh >= 0 && (double)e.delta * x->empty_f < (double)best.delta) best = e;
+                } else {
+                    vs__best_insert(s, &s->r[veh], u, 0, &best);
+                }
                 break;
             }
         }
@@ -381,7 +398,7 @@ static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
 
 void vs__search_run(struct vs *s, struct vs_search *S)
 {
-    struct sisr x = {.s = s, .S = S};
+    struct sisr x = {.s = s, .S = S, .empty_f = 1.0};
     int nt = s->n_tasks, nv = s->n_veh;
     x.removed = xmalloc(((size_t)nt + 1) * sizeof *x.removed);
     x.key = xcalloc((size_t)nt + 1, sizeof *x.key);
@@ -451,7 +468,9 @@ void vs__search_run(struct vs *s, struct vs_search *S)
             undo(&x);
             continue;
         }
+        x.empty_f = s->has_tw && x.avg_len >= SISR_LONG_ROUTE ? SISR_EMPTY_TW : 1.0;
         recreate(&x, SISR_BLINK);
+        x.empty_f = 1.0;
         int64_t d = attempt_delta(&x);
         double thr = -temp * log(vs_rand01(&s->rng) + 1e-300);
         if ((double)d < thr) {
