@@ -263,6 +263,22 @@ static int session_read_fn(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
+/* Run a read that grows r->items (elements of size bytes) and hand the rows
+** over in r->a: *out (arena) and *n, or NULL and 0. */
+static int read_list(struct store *st, store_fn fn, struct live_read *r, size_t size,
+                     void **out, size_t *n, struct err *e)
+{
+    int rc = store_read(st, fn, r, e);
+    *out = NULL, *n = 0;
+    if (!rc && r->n) {
+        *out = arena_alloc(r->a, r->n * size);
+        memcpy(*out, r->items, r->n * size);
+        *n = r->n;
+    }
+    free(r->items);
+    return rc;
+}
+
 int market_session_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct arena *a, struct market_session *out, struct err *e)
 {
@@ -281,14 +297,9 @@ int market_session_list(struct store *st, const struct auth_principal *who, int6
                         struct err *e)
 {
     struct live_read r = {.who = who, .from_ms = from_ms, .a = a};
-    int rc = store_read(st, session_read_fn, &r, e);
-    *out = NULL, *n = 0;
-    if (!rc && r.n) {
-        *out = arena_alloc(a, r.n * sizeof **out);
-        memcpy(*out, r.items, r.n * sizeof **out);
-        *n = r.n;
-    }
-    free(r.items);
+    void *rows;
+    int rc = read_list(st, session_read_fn, &r, sizeof(struct market_session), &rows, n, e);
+    *out = rows;
     return rc;
 }
 
@@ -322,14 +333,9 @@ int market_post_list(struct store *st, const struct auth_principal *who, int64_t
                      struct arena *a, struct market_post **out, size_t *n, struct err *e)
 {
     struct live_read r = {.who = who, .id = session_id, .a = a};
-    int rc = store_read(st, post_list_fn, &r, e);
-    *out = NULL, *n = 0;
-    if (!rc && r.n) {
-        *out = arena_alloc(a, r.n * sizeof **out);
-        memcpy(*out, r.items, r.n * sizeof **out);
-        *n = r.n;
-    }
-    free(r.items);
+    void *rows;
+    int rc = read_list(st, post_list_fn, &r, sizeof(struct market_post), &rows, n, e);
+    *out = rows;
     return rc;
 }
 
@@ -365,14 +371,9 @@ int market_offer_list(struct store *st, const struct auth_principal *who, int64_
                       struct arena *a, struct market_offer **out, size_t *n, struct err *e)
 {
     struct live_read r = {.who = who, .id = session_id, .a = a};
-    int rc = store_read(st, offer_list_fn, &r, e);
-    *out = NULL, *n = 0;
-    if (!rc && r.n) {
-        *out = arena_alloc(a, r.n * sizeof **out);
-        memcpy(*out, r.items, r.n * sizeof **out);
-        *n = r.n;
-    }
-    free(r.items);
+    void *rows;
+    int rc = read_list(st, offer_list_fn, &r, sizeof(struct market_offer), &rows, n, e);
+    *out = rows;
     return rc;
 }
 
