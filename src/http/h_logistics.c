@@ -122,9 +122,7 @@ static void h_vehicle_list(struct app *app, struct http_req *req, struct http_re
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, logistics_vehicle_to_json(&v[i]));
     free(v);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 static void h_vehicle_create(struct app *app, struct http_req *req, struct http_resp *w)
@@ -302,9 +300,7 @@ static void h_cons_list(struct app *app, struct http_req *req, struct http_resp 
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, cons_json(&c[i]));
     free(c);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 static void h_cons_create(struct app *app, struct http_req *req, struct http_resp *w)
@@ -493,9 +489,7 @@ static void h_plan_list(struct app *app, struct http_req *req, struct http_resp 
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, logistics_plan_to_json(&list[i], false));
     free(list);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 static void h_plan_get(struct app *app, struct http_req *req, struct http_resp *w)

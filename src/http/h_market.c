@@ -190,9 +190,7 @@ static void h_producers_list(struct app *app, struct http_req *req, struct http_
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, producer_json(&items[i]));
-    struct json_object *o = json_object_new_object();
-    KV(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 static void h_producers_create(struct app *app, struct http_req *req, struct http_resp *w)

@@ -422,9 +422,7 @@ void hm_sessions_list(struct app *app, struct http_req *req, struct http_resp *w
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, session_json(&items[i]));
-    struct json_object *o = json_object_new_object();
-    KV(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 void hm_sessions_create(struct app *app, struct http_req *req, struct http_resp *w)
@@ -493,9 +491,7 @@ void hm_offers_list(struct app *app, struct http_req *req, struct http_resp *w)
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, offer_json(&items[i]));
-    struct json_object *o = json_object_new_object();
-    KV(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 void hm_offers_create(struct app *app, struct http_req *req, struct http_resp *w)
@@ -537,9 +533,7 @@ void hm_posts_list(struct app *app, struct http_req *req, struct http_resp *w)
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < n; i++)
         json_object_array_add(arr, post_json(&items[i]));
-    struct json_object *o = json_object_new_object();
-    KV(o, "items", arr);
-    http_resp_json(w, 200, o);
+    http_resp_items(w, arr);
 }
 
 void hm_posts_create(struct app *app, struct http_req *req, struct http_resp *w)

@@ -124,6 +124,9 @@ void http_resp_err(struct http_resp *w, const struct err *e);
 ** input broke a domain rule, so it is 422 rather than 400; ERR_INFEASIBLE
 ** (no plan can meet the request) is 409. */
 void http_resp_rule_err(struct http_resp *w, const struct err *e);
+/* 200 with {"items": items} (a JSON array; consumed): the shape of every
+** unpaginated list. */
+void http_resp_items(struct http_resp *w, struct json_object *items);
 /* Extra header on the response (before the http_resp_* call). */
 void http_resp_header(struct http_resp *w, const char *name, const char *value);
 

@@ -175,6 +175,13 @@ void http_resp_err(struct http_resp *w, const struct err *e)
     problem(w, status, slug, http__reason(status), detail);
 }
 
+void http_resp_items(struct http_resp *w, struct json_object *items)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "items", items);
+    http_resp_json(w, 200, o);
+}
+
 void http_resp_rule_err(struct http_resp *w, const struct err *e)
 {
     if (e && e->code == ERR_INVAL)
