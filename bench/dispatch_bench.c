@@ -23,6 +23,7 @@
 
 #include "county/county.h"
 #include "demo/demo.h"
+#include "schema/schema.h"
 #include "geo/geo.h"
 #include "logistics/logistics.h"
 
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
     cfg.synchronous_full = false;
     struct err e = {0};
     struct store *st;
-    if (store_open(&st, &cfg, &e) || demo_register_schema(st, &e) || store_migrate(st, &e) ||
+    if (store_open(&st, &cfg, &e) || schema_register_all(st, &e) || store_migrate(st, &e) ||
         demo_seed(st, NULL, &e)) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return 1;

@@ -15,6 +15,7 @@
 #include "auth/auth.h"
 #include "county/county.h"
 #include "demo/demo.h"
+#include "schema/schema.h"
 
 struct db {
     char dir[256];
@@ -34,7 +35,7 @@ static void db_open(struct db *d)
     cfg.synchronous_full = false;
     struct err e = {0};
     if (store_open(&d->st, &cfg, &e) ||
-        demo_register_schema(d->st, &e) ||
+        schema_register_all(d->st, &e) ||
         store_migrate(d->st, &e))
         fail_msg("store: %s", e.msg);
 }

@@ -19,6 +19,7 @@
 #include "auth/auth.h"
 #include "county/county.h"
 #include "demo/demo.h"
+#include "schema/schema.h"
 #include "logistics/logistics.h"
 #include "market/market.h"
 #ifdef RL_HAVE_TELEMETRY
@@ -61,7 +62,7 @@ static int setup(void **state)
     cfg.path = f->path;
     cfg.synchronous_full = false;
     struct err e = {0};
-    if (store_open(&f->st, &cfg, &e) || demo_register_schema(f->st, &e) ||
+    if (store_open(&f->st, &cfg, &e) || schema_register_all(f->st, &e) ||
         store_migrate(f->st, &e) || demo_seed(f->st, NULL, &e))
         fail_msg("setup: %s", e.msg);
     assert_int_equal(logistics_new(&f->lg, &e), 0);

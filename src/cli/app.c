@@ -1,9 +1,11 @@
 /*
 ** app.c: opening the database the way every command needs it: the store
 ** with default settings (durable commits), every module's migrations
-** registered (schema.c) and applied.
+** registered (src/schema) and applied.
 */
 #include "cli/app.h"
+
+#include "schema/schema.h"
 
 int cli_open_store(const char *path, struct log *lg, struct store **out, struct err *e)
 {
@@ -15,7 +17,7 @@ int cli_open_store(const char *path, struct log *lg, struct store **out, struct 
     int rc = store_open(&st, &cfg, e);
     if (rc)
         return rc;
-    rc = cli_register_schema(st, e);
+    rc = schema_register_all(st, e);
     if (!rc)
         rc = store_migrate(st, e);
     if (rc) {

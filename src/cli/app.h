@@ -1,6 +1,6 @@
 /*
 ** app.h: what the commands share: opening the database with every module's
-** schema registered in layer order (schema.c), so `serve`, `migrate` and
+** schema registered in layer order (src/schema), so `serve`, `migrate` and
 ** `user` always see the same tables.
 */
 #ifndef RL_CLI_APP_H
@@ -9,11 +9,8 @@
 #include "base/base.h"
 #include "store/store.h"
 
-/* Open the store at path, register every module's migrations (schema.c)
+/* Open the store at path, register every module's migrations (src/schema)
 ** and apply the missing ones. On success you own *out (store_close). */
 int cli_open_store(const char *path, struct log *lg, struct store **out, struct err *e);
-
-/* Register every module's migrations with st, in layer order. */
-int cli_register_schema(struct store *st, struct err *e);
 
 #endif

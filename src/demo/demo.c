@@ -5,15 +5,6 @@
 ** see demo_int.h). Logs one line per step and a summary.
 */
 #include "demo/demo_int.h"
-#ifdef RL_DEMO_MARKET
-#include "market/market.h"
-#endif
-#ifdef RL_DEMO_TELEMETRY
-#include "telemetry/telemetry.h"
-#endif
-#ifdef RL_DEMO_LOGISTICS
-#include "logistics/logistics.h"
-#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -89,26 +80,4 @@ int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *
 int demo_seed(struct store *st, struct log *lg, struct err *e)
 {
     return demo_seed_with(st, lg, DEMO_SEED_DEFAULT, e);
-}
-
-int demo_register_schema(struct store *st, struct err *e)
-{
-    int rc = store_add_migrations(st, "auth", auth_migrations, auth_migrations_len, e);
-    if (!rc)
-        rc = store_add_migrations(st, "county", county_migrations, county_migrations_len, e);
-#ifdef RL_DEMO_MARKET
-    if (!rc)
-        rc = store_add_migrations(st, "market", market_migrations, market_migrations_len, e);
-#endif
-#ifdef RL_DEMO_TELEMETRY
-    if (!rc)
-        rc = store_add_migrations(st, "telemetry", telemetry_migrations,
-                                  telemetry_migrations_len, e);
-#endif
-#ifdef RL_DEMO_LOGISTICS
-    if (!rc)
-        rc = store_add_migrations(st, "logistics", logistics_migrations,
-                                  logistics_migrations_len, e);
-#endif
-    return rc;
 }

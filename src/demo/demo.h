@@ -31,11 +31,6 @@
 ** lg may be NULL. The store must be migrated with every module's schema. */
 int demo_seed(struct store *st, struct log *lg, struct err *e);
 
-/* Register (store_add_migrations) the schema of every module the demo seeds
-** in this build, in layer order: auth, county, then each module whose demo
-** step is compiled. For callers that open a store without the CLI's
-** registry (tests); `ruralink serve` uses cli_register_schema. */
-int demo_register_schema(struct store *st, struct err *e);
 
 /* The same with an explicit seed (tests, `--demo-seed`). */
 int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *e);

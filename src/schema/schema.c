@@ -1,12 +1,13 @@
 /*
 ** schema.c: the one place that lists every module's migrations, lowest
 ** layer first (DESIGN.md: auth, county < trace < market, telemetry, talent
-** < logistics < oversight). A module adds its line when it lands.
+** < logistics < oversight). A module adds its line when it lands. The
+** commands (src/cli), the tests and the benches all register through it.
 */
-#include "cli/app.h"
+#include "schema/schema.h"
 
 /* Each module is listed only when it is part of the build (RL_HAVE_<MODULE>,
-** set by src/cli/CMakeLists.txt), so builds restricted with RL_ONLY link. */
+** set by src/schema/CMakeLists.txt), so builds restricted with RL_ONLY link. */
 #ifdef RL_HAVE_AUTH
 #include "auth/auth.h"
 #endif
@@ -50,7 +51,7 @@ static const struct module_schema schema[] = {
     {NULL, NULL, NULL}, /* keeps the array non-empty in the smallest builds */
 };
 
-int cli_register_schema(struct store *st, struct err *e)
+int schema_register_all(struct store *st, struct err *e)
 {
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
         if (!schema[i].module)
