@@ -16,6 +16,10 @@
 #include "county/county.h"
 #include "demo/demo.h"
 #include "schema/schema.h"
+#if defined(RL_HAVE_TELEMETRY) && defined(RL_HAVE_LOGISTICS)
+#include "logistics/logistics.h"
+#include "telemetry/telemetry.h"
+#endif
 
 struct db {
     char dir[256];
@@ -247,6 +251,39 @@ static void test_shape_and_network(void **state)
     assert_int_equal(nu, 7);
     for (size_t i = 0; i < nu; i++)
         assert_string_equal(users[i].name, auth_role_name(users[i].role));
+#if defined(RL_HAVE_TELEMETRY) && defined(RL_HAVE_LOGISTICS)
+    /* the chilled vans carry the reefer loggers, whose series name them */
+    struct telemetry *t;
+    struct telemetry_config tcfg = {0};
+    assert_int_equal(telemetry_new(&t, d.st, &tcfg, &e), 0);
+    struct tm_device_binding *b;
+    size_t nb, on_vans = 0;
+    assert_int_equal(tm_device_bindings(t, net.county.id, &b, &nb, &e), 0);
+    struct auth_principal sys = {.county_id = net.county.id, .role = AUTH_ROLE_ADMIN};
+    struct logistics_vehicle *v;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(d.st, &sys, 0, true, &v, &nv, &e), 0);
+    struct tm_series *ser;
+    size_t ns;
+    assert_int_equal(tm_series_list(t, net.county.id, "cold", &ser, &ns, &e), 0);
+    for (size_t i = 0; i < nb; i++) {
+        if (strcmp(b[i].kind, "vehicle")) continue;
+        for (size_t k = 0; k < nv; k++)
+            if (!strcmp(v[k].plate, b[i].ref)) {
+                assert_int_equal(v[k].temp, LOGISTICS_TEMP_CHILLED);
+                on_vans++;
+            }
+        size_t temps = 0;
+        for (size_t k = 0; k < ns; k++)
+            temps += ser[k].device_id == b[i].device_id && !strcmp(ser[k].field, "temp");
+        assert_int_equal(temps, 1);
+    }
+    assert_int_equal(on_vans, 2);
+    free(b);
+    free(v);
+    free(ser);
+    telemetry_free(t);
+#endif
 
     county_network_release(&net);
     db_close(&d);

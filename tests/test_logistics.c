@@ -790,7 +790,21 @@ static void test_route_cold_chain(void **state)
     struct telemetry *t;
     assert_int_equal(telemetry_new(&t, f->st, &cfg, &e), 0);
     struct json_object *o = NULL;
-    /* no logger on the vehicle yet */
+    /* The demo put one of its reefer loggers on this chilled van; move it to
+    ** a spare slot, so that the readings below are the van's only ones. */
+    struct tm_device_binding *bs;
+    size_t nb, moved = 0;
+    assert_int_equal(tm_device_bindings(t, f->op.county_id, &bs, &nb, &e), 0);
+    for (size_t i = 0; i < nb; i++) {
+        if (strcmp(bs[i].kind, "vehicle") || strcmp(bs[i].ref, rt->vehicle.plate)) continue;
+        struct tm_device_binding spare = {.device_id = bs[i].device_id, .kind = "other",
+                                          .ref = "spare"};
+        assert_int_equal(tm_device_bind(t, f->op.county_id, &f->op, &spare, &e), 0);
+        moved++;
+    }
+    free(bs);
+    assert_int_equal(moved, 1);
+    /* no logger on the vehicle now */
     assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food",
                                                 arr + 3600000, &o, &e),
                      ERR_NOTFOUND);

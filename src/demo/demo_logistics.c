@@ -5,10 +5,15 @@
 ** today from villages to the hub or its cold store: mostly ambient, two chilled, one
 ** frozen (no demo vehicle is frozen-capable, so a dispatch shows the reason)
 ** and one too heavy for any vehicle; then today's plan, dispatched with a
-** short search and approved by the demo operator.
+** short search and approved by the demo operator. With the telemetry demo,
+** the two chilled vans carry its loggers reefer-1 and reefer-2 (device
+** bindings), so their routes have a cold-chain report.
 */
 #include "demo/demo_int.h"
 #include "logistics/logistics.h"
+#ifdef RL_DEMO_TELEMETRY
+#include "telemetry/telemetry.h"
+#endif
 
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +24,34 @@ static int64_t hub_of(const struct county_network *net, enum county_node_kind ki
         if (net->nodes[i].kind == kind) return net->nodes[i].id;
     return 0;
 }
+
+#ifdef RL_DEMO_TELEMETRY
+/* Bind the telemetry demo's loggers reefer-1.. to the vans' plates. */
+static int bind_loggers(struct demo_ctx *ctx, char plates[][LOGISTICS_PLATE_BUF], int n,
+                        struct err *e)
+{
+    struct auth_device d[64];
+    size_t nd = 0;
+    int rc = auth_device_list(ctx->st, ctx->county_id, 0, d, RL_ARRAY_LEN(d), &nd, e);
+    if (rc) return rc;
+    struct telemetry *t;
+    struct telemetry_config cfg = {0};
+    cfg.log = ctx->lg;
+    if ((rc = telemetry_new(&t, ctx->st, &cfg, e))) return rc;
+    for (int k = 0; k < n && !rc; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "reefer-%d", k + 1);
+        for (size_t i = 0; i < nd && !rc; i++) {
+            if (strcmp(d[i].name, name) != 0) continue;
+            struct tm_device_binding b = {.device_id = d[i].id, .kind = "vehicle"};
+            snprintf(b.ref, sizeof b.ref, "%s", plates[k]);
+            rc = tm_device_bind(t, ctx->county_id, &ctx->sys, &b, e);
+        }
+    }
+    telemetry_free(t);
+    return rc;
+}
+#endif
 
 int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
 {
@@ -31,6 +64,8 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     ** the first vehicle; more drivers are added through the user API. */
     int64_t driver = ctx->users[AUTH_ROLE_DRIVER].user_id;
     static const char *const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
+    char vans[2][LOGISTICS_PLATE_BUF];
+    int nvans = 0;
     for (int k = 0; k < 7; k++) {
         bool cold_van = k >= 5;
         struct logistics_vehicle v = {
@@ -50,7 +85,13 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
                  (int)demo_rng_range(&r, 10000, 99999));
         int rc = logistics_vehicle_create(ctx->st, &ctx->sys, &v, e);
         if (rc) return err_prefix(e, "vehicle %d: ", k + 1);
+        if (cold_van && nvans < 2) memcpy(vans[nvans++], v.plate, sizeof v.plate);
     }
+#ifdef RL_DEMO_TELEMETRY
+    if (bind_loggers(ctx, vans, nvans, e)) return err_prefix(e, "logger bindings: ");
+#else
+    (void)vans;
+#endif
     /* Today's consignments (local date, UTC+8). */
     int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     int64_t today = now - now % 86400000;

@@ -41,6 +41,7 @@ struct stream {
     char tag_key[16];
     char tag_val[64];
     const char *field;
+    int64_t device_id; /* the device that writes it (its series carry it) */
     int64_t *ts;
     double *v;
     size_t n;
@@ -55,15 +56,16 @@ static int put(struct telemetry *t, int64_t county, const struct stream *s, size
     for (size_t i = from; i < to; i++)
         r[i - from] = (struct tm_reading){s->measurement, s->field, &tag, 1, s->ts[i], s->v[i]};
     struct tm_ingest_result res;
-    int rc = tm_ingest(t, county, 0, NULL, r, to - from, &res, e);
+    int rc = tm_ingest(t, county, s->device_id, NULL, r, to - from, &res, e);
     free(r);
     return rc;
 }
 
-static struct stream *new_stream(const char *m, const char *tk, const char *tv, const char *f,
-                                 size_t n)
+static struct stream *new_stream(int64_t device_id, const char *m, const char *tk,
+                                 const char *tv, const char *f, size_t n)
 {
     struct stream *s = xcalloc(1, sizeof *s);
+    s->device_id = device_id;
     s->measurement = m;
     snprintf(s->tag_key, sizeof s->tag_key, "%s", tk);
     snprintf(s->tag_val, sizeof s->tag_val, "%s", tv);
@@ -115,11 +117,14 @@ static int monitor(struct telemetry *t, struct demo_ctx *ctx, const struct strea
     return tm_monitor_set(t, ctx->county_id, &ctx->sys, &m, e);
 }
 
-static int device(struct demo_ctx *ctx, const char *name, const char *kind, struct err *e)
+static int device(struct demo_ctx *ctx, const char *name, const char *kind, int64_t *id,
+                  struct err *e)
 {
     char token[AUTH_TOKEN_LEN];
-    struct auth_device d;
-    return auth_device_add(ctx->st, &ctx->sys, ctx->county_id, name, kind, token, &d, e);
+    struct auth_device d = {0};
+    int rc = auth_device_add(ctx->st, &ctx->sys, ctx->county_id, name, kind, token, &d, e);
+    *id = d.id;
+    return rc;
 }
 
 int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
@@ -136,14 +141,15 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
     struct stream *s[64] = {0};
     const char *profile[64] = {0};
     size_t ns = 0;
+    int64_t dev_v = 0, dev_id = 0, dev_w = 0, dev_a = 0;
 
     /* refrigerated vehicles: set point ~3 C, door openings on rounds */
     for (int v = 1; v <= 4 && !rc; v++) {
         char name[32];
         snprintf(name, sizeof name, "reefer-%d", v);
-        rc = device(ctx, name, "vehicle", e);
-        struct stream *tp = new_stream("cold", "vehicle", name, "temp", STEPS);
-        struct stream *rh = new_stream("cold", "vehicle", name, "rh", STEPS);
+        rc = device(ctx, name, "vehicle", &dev_v, e);
+        struct stream *tp = new_stream(dev_v, "cold", "vehicle", name, "temp", STEPS);
+        struct stream *rh = new_stream(dev_v, "cold", "vehicle", name, "rh", STEPS);
         double temp = 3;
         int door = 0;
         for (int i = 0; i < STEPS; i++) {
@@ -176,9 +182,9 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         }
         char dev[48];
         snprintf(dev, sizeof dev, "coldstore-%d", k);
-        rc = device(ctx, dev, "cold_store", e);
-        struct stream *tp = new_stream("cold", "store", name, "temp", STEPS);
-        struct stream *rh = new_stream("cold", "store", name, "rh", STEPS);
+        rc = device(ctx, dev, "cold_store", &dev_id, e);
+        struct stream *tp = new_stream(dev_id, "cold", "store", name, "temp", STEPS);
+        struct stream *rh = new_stream(dev_id, "cold", "store", name, "rh", STEPS);
         double set = k == 1 ? 1.5 : 1.0;
         double temp = set;
         int64_t fail_from = end - 20 * HOUR_MS, fail_to = fail_from + 4 * HOUR_MS;
@@ -201,9 +207,9 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         char name[16], dev[32];
         snprintf(name, sizeof name, "P%d", p);
         snprintf(dev, sizeof dev, "soil-%d", p);
-        rc = device(ctx, dev, "plot", e);
-        struct stream *m = new_stream("soil", "plot", name, "moisture", STEPS);
-        struct stream *st = new_stream("soil", "plot", name, "soil_temp", STEPS);
+        rc = device(ctx, dev, "plot", &dev_id, e);
+        struct stream *m = new_stream(dev_id, "soil", "plot", name, "moisture", STEPS);
+        struct stream *st = new_stream(dev_id, "soil", "plot", name, "soil_temp", STEPS);
         double theta = 0.27 - 0.02 * p;
         int64_t irrigate_at = end - 30 * HOUR_MS;
         for (int i = 0; i < STEPS; i++) {
@@ -220,12 +226,12 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         s[ns++] = m;
         s[ns++] = st;
     }
-    if (!rc) rc = device(ctx, "weather-1", "weather_station", e);
+    if (!rc) rc = device(ctx, "weather-1", "weather_station", &dev_v, e);
     if (!rc) {
-        struct stream *at = new_stream("weather", "station", "farm-1", "air_temp", STEPS);
-        struct stream *rh = new_stream("weather", "station", "farm-1", "rh", STEPS);
-        struct stream *wd = new_stream("weather", "station", "farm-1", "wind", STEPS);
-        struct stream *so = new_stream("weather", "station", "farm-1", "solar", STEPS);
+        struct stream *at = new_stream(dev_v, "weather", "station", "farm-1", "air_temp", STEPS);
+        struct stream *rh = new_stream(dev_v, "weather", "station", "farm-1", "rh", STEPS);
+        struct stream *wd = new_stream(dev_v, "weather", "station", "farm-1", "wind", STEPS);
+        struct stream *so = new_stream(dev_v, "weather", "station", "farm-1", "solar", STEPS);
         for (int i = 0; i < STEPS; i++) {
             int64_t ts = start + i * STEP_MS;
             double h = local_hour(ts);
@@ -242,13 +248,13 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
     }
     /* water and air stations: hourly samples */
     int hours = STEPS / 12;
-    if (!rc) rc = device(ctx, "water-1", "water_station", e);
-    if (!rc) rc = device(ctx, "air-1", "air_station", e);
+    if (!rc) rc = device(ctx, "water-1", "water_station", &dev_w, e);
+    if (!rc) rc = device(ctx, "air-1", "air_station", &dev_a, e);
     if (!rc) {
         static const char *const wf[] = {"ph", "do", "nh3n", "codmn"};
         static const double wm[] = {7.4, 6.4, 0.42, 3.6}, wsd[] = {0.1, 0.4, 0.06, 0.3};
         for (int f = 0; f < 4; f++) {
-            struct stream *x = new_stream("water", "station", "W1", wf[f], (size_t)hours);
+            struct stream *x = new_stream(dev_w, "water", "station", "W1", wf[f], (size_t)hours);
             for (int i = 0; i < hours; i++) {
                 x->ts[i] = start + i * HOUR_MS;
                 x->v[i] = round(fmax(0, wm[f] + demo_rng_normal(&r, 0, wsd[f])) * 100) / 100;
@@ -258,7 +264,7 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         static const char *const af[] = {"pm25_24h", "pm10_24h", "no2_1h", "o3_1h"};
         static const double am[] = {38, 62, 35, 90}, aa[] = {12, 18, 15, 40};
         for (int f = 0; f < 4; f++) {
-            struct stream *x = new_stream("air", "station", "A1", af[f], (size_t)hours);
+            struct stream *x = new_stream(dev_a, "air", "station", "A1", af[f], (size_t)hours);
             for (int i = 0; i < hours; i++) {
                 int64_t ts = start + i * HOUR_MS;
                 x->ts[i] = ts;
