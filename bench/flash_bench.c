@@ -523,8 +523,14 @@ static double run_load(const struct sockaddr_in *sa, const char *token, int ncon
                     if (w > 0) {
                         c->outoff += (size_t)w;
                         progress = true;
-                        if (c->outoff == c->outlen)
+                        if (c->outoff == c->outlen) {
+                            /* The answer cannot be there yet: wait for its
+                            ** EPOLLIN edge instead of a read that would
+                            ** only say EAGAIN (a syscall per order of the
+                            ** load generator, on the server's cores). */
                             c->state = C_RECV, c->inlen = 0;
+                            break;
+                        }
                     } else if (w < 0 && errno != EAGAIN) {
                         rl_die("write: %s", strerror(errno));
                     }

@@ -39,6 +39,20 @@ static void test_arena(void **state)
     assert_int_equal(a.total, 0);
     assert_non_null(arena_alloc(&a, 8));
     arena_release(&a);
+
+    /* A reused arena keeps its first block, but not an oversized one. */
+    arena_init(&a, 64);
+    assert_non_null(arena_alloc(&a, 10));
+    void *kept = a.head;
+    arena_reset(&a);
+    assert_ptr_equal(a.head, kept);
+    arena_release(&a);
+    arena_init(&a, 64);
+    assert_non_null(arena_alloc(&a, 100000));
+    arena_reset(&a);
+    assert_null(a.head);
+    assert_non_null(arena_alloc(&a, 8));
+    arena_release(&a);
 }
 
 static void test_strbuf_cap(void **state)
@@ -151,6 +165,32 @@ static void test_json_parse(void **state)
     assert_int_equal(rjson_parse(deep, 200, &o, &e), ERR_INVAL);
 }
 
+/* One parser state through good, broken and good documents: a failed parse
+** leaves nothing behind for the next one. */
+static void test_json_parse_reuse(void **state)
+{
+    (void)state;
+    struct json_tokener *tok = NULL;
+    struct json_object *o = NULL;
+    struct err e;
+    int64_t n;
+    assert_int_equal(rjson_parse_reuse(&tok, "{\"n\":1}", 7, &o, &e), 0);
+    assert_non_null(tok);
+    assert_int_equal(rjson_get_i64(o, "n", true, &n, &e), 0);
+    assert_int_equal(n, 1);
+    json_object_put(o);
+    assert_int_equal(rjson_parse_reuse(&tok, "{\"n\":[2,", 8, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "ends early"));
+    assert_int_equal(rjson_parse_reuse(&tok, "{\"n\":2} x", 9, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "at byte 8"));
+    o = NULL;
+    assert_int_equal(rjson_parse_reuse(&tok, "{\"n\":3}", 7, &o, &e), 0);
+    assert_int_equal(rjson_get_i64(o, "n", true, &n, &e), 0);
+    assert_int_equal(n, 3);
+    json_object_put(o);
+    json_tokener_free(tok);
+}
+
 static void test_json_double_digits(void **state)
 {
     (void)state;
@@ -167,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
         cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),
+        cmocka_unit_test(test_json_parse_reuse),
         cmocka_unit_test(test_json_double_digits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

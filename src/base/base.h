@@ -101,7 +101,7 @@ void *arena_calloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) RL_PRINTF(2, 3);
-void arena_reset(struct arena *a);   /* free all but the first block */
+void arena_reset(struct arena *a);   /* free all but the first block (unless oversized) */
 void arena_release(struct arena *a); /* free everything */
 
 /* ----------------------------------------------------------------- strings */
@@ -207,6 +207,14 @@ struct json_object; /* json-c; include <json-c/json.h> to use it */
 ** message names the byte offset. On success you own *out (json_object_put).
 */
 int rjson_parse(const char *buf, size_t len, struct json_object **out, struct err *e);
+
+/* The same with a parser state kept by the caller for reuse (json-c's
+** json_tokener_new_ex(RJSON_MAX_DEPTH); *tok is made on first use, free it
+** with json_tokener_free): a server parsing many small bodies skips the
+** parser's allocation each time. */
+struct json_tokener;
+int rjson_parse_reuse(struct json_tokener **tok, const char *buf, size_t len,
+                      struct json_object **out, struct err *e);
 
 /*
 ** Typed field access. Each returns 0 and sets *out, ERR_NOTFOUND when the key

@@ -14,13 +14,15 @@
 #include <stdint.h>
 #include <string.h>
 
-int rjson_parse(const char *buf, size_t len, struct json_object **out, struct err *e)
+int rjson_parse_reuse(struct json_tokener **tokp, const char *buf, size_t len,
+                      struct json_object **out, struct err *e)
 {
     if (len > INT32_MAX)
         return err_set(e, ERR_TOOBIG, "JSON document too large");
-    struct json_tokener *tok = json_tokener_new_ex(RJSON_MAX_DEPTH);
-    if (!tok)
+    if (!*tokp && !(*tokp = json_tokener_new_ex(RJSON_MAX_DEPTH)))
         rl_die("json_tokener_new_ex");
+    struct json_tokener *tok = *tokp;
+    json_tokener_reset(tok);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -42,13 +44,22 @@ int rjson_parse(const char *buf, size_t len, struct json_object **out, struct er
             obj = NULL;
         }
     }
-    json_tokener_free(tok);
     if (rc) {
         json_object_put(obj);
+        json_tokener_reset(tok); /* drop what a failed parse still holds */
         return rc;
     }
     *out = obj;
     return 0;
+}
+
+int rjson_parse(const char *buf, size_t len, struct json_object **out, struct err *e)
+{
+    struct json_tokener *tok = NULL;
+    int rc = rjson_parse_reuse(&tok, buf, len, out, e);
+    if (tok)
+        json_tokener_free(tok);
+    return rc;
 }
 
 /* Look up key; absent and null are the same. Returns 0, or ERR_NOTFOUND

@@ -144,11 +144,18 @@ void arena_reset(struct arena *a)
     struct arena_block *b = a->head;
     if (!b)
         return;
-    /* Keep the oldest block (the tail) so a reused arena does not churn. */
+    /* Keep the oldest block (the tail) so a reused arena does not churn,
+    ** unless it is an oversized one: a reused arena must not pin it. */
     while (b->next) {
         struct arena_block *next = b->next;
         free(b);
         b = next;
+    }
+    if (b->size > a->block_size) {
+        free(b);
+        a->head = NULL;
+        a->total = 0;
+        return;
     }
     b->used = 0;
     a->head = b;

@@ -131,6 +131,7 @@ struct http_conn {
     int async_rc;               /* the write's result, for async_done ... */
     struct err async_e;         /* ... run on the I/O thread */
     const char *idem_key;       /* Idempotency-Key to record after the answer */
+    struct json_tokener *tok;   /* body parser, kept with the reused state */
 };
 
 /* The server's metrics and response cache (for GET /metrics). */

@@ -84,7 +84,8 @@ int http_body_json(struct http_req *r, struct json_object **out, struct err *e)
     if (r->body_len == 0)
         return err_set(e, ERR_INVAL, "the request needs a JSON body");
     struct json_object *o = NULL;
-    int rc = rjson_parse(r->body, r->body_len, &o, e);
+    int rc = r->conn ? rjson_parse_reuse(&r->conn->tok, r->body, r->body_len, &o, e)
+                     : rjson_parse(r->body, r->body_len, &o, e);
     if (rc)
         return rc;
     if (!o || !json_object_is_type(o, json_type_object)) {

@@ -9,6 +9,7 @@
 */
 #include "store/store_int.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,10 +49,22 @@ static int pragma(sqlite3 *db, const char *sql, struct err *e)
     return 0;
 }
 
+/* SQLite's memory statistics take a process-wide mutex on every malloc and
+** free: a writer and the readers would contend on it for figures nothing
+** reads. Off before the library initialises (a no-op, refused, if a caller
+** in this process already initialised it). */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+
+static void sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store__conn_open(struct store_conn **out, struct store *st, const char *path,
                      bool writer, bool sync_full, struct err *e)
 {
     sqlite3 *db = NULL;
+    pthread_once(&sqlite_configured, sqlite_configure);
     /* NOMUTEX: a connection is only ever used by one thread at a time (the
     ** writer, or whoever borrowed it from the pool). */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
