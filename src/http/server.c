@@ -919,7 +919,8 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     /* Per-connection memory pool. MHD zero-fills the pool between requests
     ** of a keep-alive connection: at its default (32 KiB) that memset was
     ** the largest single item of an I/O thread's profile under a flash sale.
-    ** 16 KiB still holds any request header we accept (bodies stream). */
+    ** 8 KiB holds about 7 KiB of request headers; more is answered 431
+    ** (bodies stream; test_api_http checks both sides). */
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                                          HTTP_CONN_MEMORY, NULL};
     if (threads > 1)

@@ -259,6 +259,27 @@ static void test_write_and_bad_input(void **state)
     ts_resp_free(&r);
     free(body);
     assert_true(metric(&f->s, "store_writes_total") == w1);
+
+    /* Request headers: 6 KB of them are served; a block over the
+    ** connection's 8 KiB memory pool is refused with 431, and the server
+    ** goes on answering. */
+    char *hv = malloc(20000);
+    memcpy(hv, "X-Big: ", 7);
+    memset(hv + 7, 'a', 6000);
+    hv[7 + 6000] = '\0';
+    const char *mid[] = {hv, NULL};
+    assert_int_equal(ts_request(&f->s, "GET", "/api/v1/health", NULL, NULL, NULL, 0, mid, &r), 0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    memset(hv + 7, 'a', 16000);
+    hv[7 + 16000] = '\0';
+    assert_int_equal(ts_request(&f->s, "GET", "/api/v1/health", NULL, NULL, NULL, 0, mid, &r), 0);
+    assert_int_equal(r.status, 431);
+    ts_resp_free(&r);
+    free(hv);
+    assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
 }
 
 static void test_roles(void **state)
