@@ -2,7 +2,7 @@
 ** flash_bench.c: the programs behind bench/flash-sale. Three modes:
 **
 **   flash_bench http --addr HOST:PORT --user NAME --password PW --stock N
-**                    [--conns 1000] [--limit 10]
+**                    [--conns 1000] [--limit 10] [--ping N] [--server-pid PID]
 **       Logs in, creates a producer, product, live session and one offer of
 **       N units through the API, then opens --conns keep-alive connections
 **       (raw non-blocking sockets, one epoll loop) that each POST orders of
@@ -13,6 +13,9 @@
 **       sends N POST /api/v1/system/ping-write over the same connections
 **       (a durable write of one audit row): the ceiling of the HTTP and
 **       group-commit path for this client on this machine, in the same run.
+**       With --server-pid, each load also prints the server's and this load
+**       generator's CPU time per answer: on a shared machine it moves much
+**       less than requests/s, and the two share the same cores.
 **
 **   flash_bench baseline --dir DIR --orders N
 **       In-process SQLite on the market's own schema and the same rows an
@@ -43,6 +46,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -580,6 +584,45 @@ static double run_load(const struct sockaddr_in *sa, const char *token, int ncon
     return (double)(t_last - t0) / 1e9;
 }
 
+/* CPU seconds (user + system) a process has used so far, from
+** /proc/PID/stat; -1 when unknown. */
+static double proc_cpu_s(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+/* "server X us, client Y us" of CPU per answered request of one load. */
+static void print_cpu(const char *what, long pid, double s0, double s1, double c0, double c1,
+                      int64_t answers)
+{
+    if (answers <= 0)
+        return;
+    printf("%s_cpu_us_per_request: server %.1f, load generator %.1f  (CPU time over the load"
+           " divided by %lld answers)\n",
+           what, pid > 0 && s0 >= 0 && s1 >= 0 ? (s1 - s0) * 1e6 / (double)answers : -1.0,
+           (c1 - c0) * 1e6 / (double)answers, (long long)answers);
+}
+
 static int cmd_http(int argc, char **argv)
 {
     struct sockaddr_in sa = addr_parse(opt(argc, argv, "--addr", "127.0.0.1:8080"));
@@ -588,6 +631,7 @@ static int cmd_http(int argc, char **argv)
     int64_t stock = opt_i(argc, argv, "--stock", 10000);
     int nconn = (int)opt_i(argc, argv, "--conns", 1000);
     int64_t limit = opt_i(argc, argv, "--limit", 10);
+    long srv_pid = (long)opt_i(argc, argv, "--server-pid", 0);
     struct strbuf resp;
     strbuf_init(&resp, 0);
 
@@ -633,7 +677,9 @@ static int cmd_http(int argc, char **argv)
     /* the sale */
     int64_t cap = stock + nconn + 16, acked = 0, refused = 0, other = 0;
     int64_t *lat = xcalloc((size_t)cap, sizeof *lat);
+    double s0 = proc_cpu_s(srv_pid), c0 = self_cpu_s();
     double secs = run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other);
+    double s1 = proc_cpu_s(srv_pid), c1 = self_cpu_s();
     int64_t m = acked < cap ? acked : cap;
     qsort(lat, (size_t)m, sizeof *lat, cmp_i64);
 
@@ -657,6 +703,7 @@ static int cmd_http(int argc, char **argv)
     printf("units_sold=%lld (offer.sold=%lld, report orders=%lld) oversold=%lld\n",
            (long long)units, (long long)sold, (long long)orders,
            (long long)(acked > stock ? acked - stock : 0));
+    print_cpu("http_order", srv_pid, s0, s1, c0, c1, acked + refused + other);
     free(lat);
     int64_t pings = opt_i(argc, argv, "--ping", 0);
     if (pings > 0) {
@@ -664,7 +711,9 @@ static int cmd_http(int argc, char **argv)
         ** ceiling of HTTP + group commit on this machine in this run. */
         int64_t pcap = pings + nconn + 16, pa = 0, pr = 0, po = 0;
         int64_t *plat = xcalloc((size_t)pcap, sizeof *plat);
+        s0 = proc_cpu_s(srv_pid), c0 = self_cpu_s();
         double ps = run_load(&sa, token, nconn, 0, pings, plat, pcap, &pa, &pr, &po);
+        s1 = proc_cpu_s(srv_pid), c1 = self_cpu_s();
         int64_t pm = pa < pcap ? pa : pcap;
         qsort(plat, (size_t)pm, sizeof *plat, cmp_i64);
         printf("http_ping_write_per_s=%.0f  (POST /api/v1/system/ping-write, same client and"
@@ -672,6 +721,7 @@ static int cmd_http(int argc, char **argv)
                " p99 %.2f ms)\n",
                ps > 0 ? (double)pa / ps : 0.0, (long long)pa, ps, (long long)(pr + po),
                pm ? plat[pm / 2] / 1e6 : 0.0, pm ? plat[pm * 99 / 100] / 1e6 : 0.0);
+        print_cpu("http_ping", srv_pid, s0, s1, c0, c1, pa + pr + po);
         free(plat);
     }
     strbuf_release(&resp);
