@@ -29,7 +29,14 @@
 **   flash_bench service --dir DIR --orders N [--threads 64]
 **       market_order_place from several threads on a durable store (group
 **       commit), no HTTP: what the service layer alone sustains.
+**
+**   flash_bench seed --db PATH --buyers N
+**       Before `ruralink serve` on a fresh database (the http mode): the
+**       county rows orders name (county 1, village 1, hub node 1) and N
+**       buyer accounts 2,000,000.. (staff order for them; market checks the
+**       ids). The service and baseline modes seed the same for themselves.
 */
+#include "county/county.h"
 #include "market/market.h"
 
 #include <json-c/json.h>
@@ -79,9 +86,98 @@ static int cmp_i64(const void *a, const void *b)
 
 static const struct auth_principal OPER = {1, 0, 1, AUTH_ROLE_OPERATOR, "bench"};
 
-/* Fresh durable store with the market schema, one producer, product,
-** session (live now) and offer of `stock` units. */
-static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_out)
+struct buyers {
+    int64_t first, n;
+};
+
+/* Buyer accounts as rows (no password: nobody logs in as them). */
+static int buyers_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    const struct buyers *b = arg;
+    int rc = 0;
+    for (int64_t id = b->first; !rc && id < b->first + b->n; id++) {
+        struct store_stmt *s;
+        if ((rc = store_prepare(c,
+                                "INSERT INTO users (id, county_id, name, role, password_hash,"
+                                " created_ms, updated_ms) VALUES (?, 1, 'fb' || ?, 'buyer', '-',"
+                                " 1, 1)",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, id);
+        store_bind_i64(s, 2, id);
+        rc = store_step(s, e);
+        rc = rc < 0 ? rc : 0;
+    }
+    return rc;
+}
+
+/* On a fresh store with the auth, county and market tables: county 1 with
+** a township, a village and a hub (their ids into *village, *node) and
+** nbuyers buyers from first_buyer on. */
+static void seed_county(struct store *st, int64_t first_buyer, int64_t nbuyers,
+                        int64_t *village, int64_t *node)
+{
+    struct err e = {0};
+    struct county c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.code, sizeof c.code, "%s", "FB1");
+    snprintf(c.name_zh, sizeof c.name_zh, "%s", "秒杀县");
+    c.center = (struct geo_point){35.76, 109.42};
+    if (county_create(st, NULL, &c, &e))
+        rl_die("county: %s", e.msg);
+    if (c.id != 1)
+        rl_die("county: not a fresh database");
+    struct auth_principal sys = {0, 0, 1, AUTH_ROLE_ADMIN, "system"};
+    struct county_township t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.name_zh, sizeof t.name_zh, "%s", "秒杀镇");
+    t.loc = c.center;
+    if (county_township_create(st, &sys, &t, &e))
+        rl_die("township: %s", e.msg);
+    struct county_village v;
+    memset(&v, 0, sizeof v);
+    v.township_id = t.id;
+    snprintf(v.name_zh, sizeof v.name_zh, "%s", "秒杀村");
+    v.loc = c.center;
+    if (county_village_create(st, &sys, &v, &e))
+        rl_die("village: %s", e.msg);
+    struct county_node nd;
+    memset(&nd, 0, sizeof nd);
+    nd.kind = COUNTY_NODE_HUB;
+    snprintf(nd.name, sizeof nd.name, "%s", "县中心");
+    nd.loc = c.center;
+    nd.close_min = 1440;
+    nd.active = true;
+    if (county_node_create(st, &sys, &nd, &e))
+        rl_die("node: %s", e.msg);
+    struct buyers b = {first_buyer, nbuyers};
+    if (store_write(st, buyers_fn, &b, &e))
+        rl_die("buyers: %s", e.msg);
+    *village = v.id;
+    *node = nd.id;
+}
+
+static void store_open_all(struct store **st, const char *path)
+{
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = path;
+    cfg.synchronous_full = true;
+    struct err e = {0};
+    if (store_open(st, &cfg, &e) ||
+        store_add_migrations(*st, "auth", auth_migrations, auth_migrations_len, &e) ||
+        store_add_migrations(*st, "county", county_migrations, county_migrations_len, &e) ||
+        store_add_migrations(*st, "market", market_migrations, market_migrations_len, &e) ||
+        store_migrate(*st, &e))
+        rl_die("store: %s", e.msg);
+}
+
+/* Fresh durable store with the market schema, the county rows and buyers
+** 1,000,000.. (seed_county), one producer, product, lot, session (live
+** now) and offer of `stock` units reserved from the lot; *node_out is the
+** node (orders are delivered there). */
+static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_out,
+                                int64_t *node_out)
 {
     char p[600];
     const char *sfx[] = {"", "-wal", "-shm"};
@@ -89,17 +185,15 @@ static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_
         snprintf(p, sizeof p, "%s%s", path, sfx[i]);
         unlink(p);
     }
-    struct store_config cfg;
-    store_config_defaults(&cfg);
-    cfg.path = path;
-    cfg.synchronous_full = true;
     struct store *st;
     struct err e = {0};
-    if (store_open(&st, &cfg, &e) ||
-        store_add_migrations(st, "market", market_migrations, market_migrations_len, &e) ||
-        store_migrate(st, &e))
-        rl_die("store: %s", e.msg);
-    struct market_producer pr = {.village_id = 1, .kind = "cooperative", .name = "bench coop"};
+    store_open_all(&st, path);
+    int64_t village, node;
+    /* order keys of the service mode run to about stock + threads */
+    seed_county(st, 1000000, (stock + 4096) / 2, &village, &node);
+    *node_out = node;
+    struct market_producer pr = {.village_id = village, .kind = "cooperative",
+                                 .name = "bench coop"};
     int64_t prod, product, sid;
     if (market_producer_create(st, &OPER, &pr, &prod, &e))
         rl_die("producer: %s", e.msg);
@@ -108,12 +202,16 @@ static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_
     if (market_product_create(st, &OPER, &pd, &product, &e))
         rl_die("product: %s", e.msg);
     int64_t now = time_now_ms();
-    struct market_session s = {.village_id = 1, .title = "bench", .start_ms = now - 60000,
-                               .end_ms = now + 23 * 3600000LL};
+    struct market_session s = {.village_id = village, .title = "bench",
+                               .start_ms = now - 60000, .end_ms = now + 23 * 3600000LL};
     if (market_session_create(st, &OPER, &s, &sid, &e))
         rl_die("session: %s", e.msg);
-    struct market_offer o = {.session_id = sid, .product_id = product, .flash_price_fen = 990,
-                             .flash_stock = stock, .per_buyer_limit = 10};
+    struct market_lot lot = {.product_id = product, .node_id = node, .qty = stock};
+    if (market_lot_add(st, &OPER, &lot, NULL, &e))
+        rl_die("lot: %s", e.msg);
+    struct market_offer o = {.session_id = sid, .product_id = product, .node_id = node,
+                             .flash_price_fen = 990, .flash_stock = stock,
+                             .per_buyer_limit = 10};
     if (market_offer_add(st, &OPER, &o, offer_out, &e))
         rl_die("offer: %s", e.msg);
     return st;
@@ -138,6 +236,10 @@ static const char *const order_sql[] = {
     " unit_price_fen, line_total_fen) VALUES (?,1,?,?,?,1,?,?)",
     "INSERT INTO audit_log (county_id, actor_user_id, ts_ms, action, entity, entity_id, detail)"
     " VALUES (?,?,?,'market.order.place','order',?,NULL)",
+    /* run first: the buyer staff order for, the delivery node (order.c check_refs) */
+    "SELECT id, county_id, role, disabled, name, display_name, created_ms, updated_ms"
+    " FROM users WHERE id = ? AND county_id = ?",
+    "SELECT 1 FROM nodes WHERE county_id = ? AND id = ?",
 };
 #define NSQL (sizeof order_sql / sizeof order_sql[0])
 
@@ -148,13 +250,21 @@ static void sq(sqlite3 *db, int rc, const char *what)
 }
 
 /* One order with plain SQLite (the caller holds the transaction). */
-static void raw_order(sqlite3 *db, sqlite3_stmt **st, int64_t offer, int64_t i)
+static void raw_order(sqlite3 *db, sqlite3_stmt **st, int64_t offer, int64_t node, int64_t i)
 {
     int64_t buyer = 1000000 + i / 2, now = time_now_ms();
     char key[32];
     snprintf(key, sizeof key, "b-%lld", (long long)i);
     for (size_t k = 0; k < NSQL; k++)
         sqlite3_reset(st[k]);
+    sqlite3_bind_int64(st[6], 1, buyer);
+    sqlite3_bind_int64(st[6], 2, 1);
+    if (sqlite3_step(st[6]) != SQLITE_ROW)
+        rl_die("buyer %lld: %s", (long long)buyer, sqlite3_errmsg(db));
+    sqlite3_bind_int64(st[7], 1, 1);
+    sqlite3_bind_int64(st[7], 2, node);
+    if (sqlite3_step(st[7]) != SQLITE_ROW)
+        rl_die("node: %s", sqlite3_errmsg(db));
     sqlite3_bind_int64(st[0], 1, offer);
     sqlite3_bind_int64(st[0], 2, 1);
     if (sqlite3_step(st[0]) != SQLITE_ROW)
@@ -163,7 +273,7 @@ static void raw_order(sqlite3 *db, sqlite3_stmt **st, int64_t offer, int64_t i)
     int64_t limit = sqlite3_column_int64(st[0], 2), session = sqlite3_column_int64(st[0], 3);
     sqlite3_bind_int64(st[1], 1, 1);
     sqlite3_bind_int64(st[1], 2, buyer);
-    sqlite3_bind_int64(st[1], 3, 9);
+    sqlite3_bind_int64(st[1], 3, node);
     sqlite3_bind_int64(st[1], 4, price);
     sqlite3_bind_int64(st[1], 5, 1);
     sqlite3_bind_int64(st[1], 6, session);
@@ -201,8 +311,8 @@ static void raw_order(sqlite3 *db, sqlite3_stmt **st, int64_t offer, int64_t i)
 
 static double run_raw(const char *path, int64_t orders, int batch)
 {
-    int64_t offer;
-    struct store *stor = seed_store(path, orders, &offer);
+    int64_t offer, node;
+    struct store *stor = seed_store(path, orders, &offer, &node);
     store_close(stor);
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
@@ -219,7 +329,7 @@ static double run_raw(const char *path, int64_t orders, int batch)
     for (int64_t i = 0; i < orders;) {
         sq(db, sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), "begin");
         for (int k = 0; k < batch && i < orders; k++, i++)
-            raw_order(db, st, offer, i);
+            raw_order(db, st, offer, node, i);
         sq(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
     }
     double dt = time_mono_s() - t0;
@@ -257,7 +367,7 @@ static int cmd_baseline(int argc, char **argv)
 
 struct svc {
     struct store *st;
-    int64_t offer, per_thread, base;
+    int64_t offer, node, per_thread, base;
     int64_t acked;
     int64_t *lat_ns;
 };
@@ -273,7 +383,8 @@ static void *svc_main(void *arg)
         snprintf(key, sizeof key, "s-%lld", (long long)k);
         struct market_line_req line = {.offer_id = s->offer, .qty = 1};
         struct market_order_req r = {.buyer_user_id = 1000000 + k / 2, .idem_key = key,
-                                     .delivery_node_id = 9, .lines = &line, .nlines = 1};
+                                     .delivery_node_id = s->node, .lines = &line,
+                                     .nlines = 1};
         struct market_order o;
         struct err e = {0};
         arena_reset(&a);
@@ -292,13 +403,13 @@ static int cmd_service(int argc, char **argv)
     int threads = (int)opt_i(argc, argv, "--threads", 64);
     char path[512];
     snprintf(path, sizeof path, "%s/service.db", dir);
-    int64_t offer;
-    struct store *st = seed_store(path, n, &offer);
+    int64_t offer, node;
+    struct store *st = seed_store(path, n, &offer, &node);
     struct svc *sv = xcalloc((size_t)threads, sizeof *sv);
     pthread_t *t = xcalloc((size_t)threads, sizeof *t);
     double t0 = time_mono_s();
     for (int i = 0; i < threads; i++) {
-        sv[i] = (struct svc){st, offer, n / threads + (i < n % threads), 0, 0, NULL};
+        sv[i] = (struct svc){st, offer, node, n / threads + (i < n % threads), 0, 0, NULL};
         sv[i].base = i * (n / threads + 1);
         sv[i].lat_ns = xcalloc((size_t)sv[i].per_thread + 1, sizeof(int64_t));
         pthread_create(&t[i], NULL, svc_main, &sv[i]);
@@ -668,9 +779,13 @@ static int cmd_http(int argc, char **argv)
     int64_t session = post_id(&sa, "/api/v1/live-sessions", token, body, &resp);
     char path[128];
     snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)session);
+    /* the offer reserves its units from a lot at the hub (flash_bench seed) */
+    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":1,\"qty\":%lld}",
+             (long long)product, (long long)stock);
+    post_id(&sa, "/api/v1/inventory/lots", token, body, &resp);
     snprintf(body, sizeof body,
-             "{\"product_id\":%lld,\"flash_price_fen\":990,\"flash_stock\":%lld,"
-             "\"per_buyer_limit\":%lld}",
+             "{\"product_id\":%lld,\"node_id\":1,\"flash_price_fen\":990,"
+             "\"flash_stock\":%lld,\"per_buyer_limit\":%lld}",
              (long long)product, (long long)stock, (long long)limit);
     int64_t offer = post_id(&sa, path, token, body, &resp);
 
@@ -728,12 +843,29 @@ static int cmd_http(int argc, char **argv)
     return (units == stock && sold == stock && acked == stock && orders == stock) ? 0 : 1;
 }
 
+static int cmd_seed(int argc, char **argv)
+{
+    const char *db = opt(argc, argv, "--db", NULL);
+    if (!db)
+        rl_die("seed: --db is required");
+    struct store *st;
+    store_open_all(&st, db);
+    int64_t village, node;
+    seed_county(st, 2000000, opt_i(argc, argv, "--buyers", 1000), &village, &node);
+    store_close(st);
+    if (village != 1 || node != 1)
+        rl_die("seed: not a fresh database");
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: flash_bench http|baseline|service [options]\n");
+        fprintf(stderr, "usage: flash_bench http|baseline|service|seed [options]\n");
         return 2;
     }
+    if (!strcmp(argv[1], "seed"))
+        return cmd_seed(argc, argv);
     if (!strcmp(argv[1], "http"))
         return cmd_http(argc, argv);
     if (!strcmp(argv[1], "baseline"))

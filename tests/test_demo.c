@@ -16,6 +16,9 @@
 #include "county/county.h"
 #include "demo/demo.h"
 #include "schema/schema.h"
+#ifdef RL_HAVE_MARKET
+#include "market/market.h"
+#endif
 #if defined(RL_HAVE_TELEMETRY) && defined(RL_HAVE_LOGISTICS)
 #include "logistics/logistics.h"
 #include "telemetry/telemetry.h"
@@ -159,6 +162,28 @@ static void test_deterministic(void **state)
     db_close(&c);
 }
 
+#ifdef RL_HAVE_MARKET
+/* Units an offer holds in lots (market_offer_allocs). */
+struct held {
+    int64_t offer, units;
+};
+
+static int held_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct held *h = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(
+        c, "SELECT COALESCE(SUM(qty), 0) FROM market_offer_allocs WHERE offer_id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, h->offer);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    h->units = store_col_i64(s, 0);
+    return 0;
+}
+#endif
+
 static void test_shape_and_network(void **state)
 {
     (void)state;
@@ -251,6 +276,31 @@ static void test_shape_and_network(void **state)
     assert_int_equal(nu, 7);
     for (size_t i = 0; i < nu; i++)
         assert_string_equal(users[i].name, auth_role_name(users[i].role));
+#ifdef RL_HAVE_MARKET
+    /* the upcoming live session's offers hold their flash stock in lots */
+    {
+        struct auth_principal buyer = {.county_id = net.county.id, .role = AUTH_ROLE_BUYER,
+                                       .user_id = 1};
+        struct arena a;
+        arena_init(&a, 4096);
+        struct market_session *ss;
+        size_t nss;
+        assert_int_equal(market_session_list(d.st, &buyer, 0, &a, &ss, &nss, &e), 0);
+        assert_int_equal(nss, 1);
+        struct market_offer *offers;
+        size_t noff;
+        assert_int_equal(market_offer_list(d.st, &buyer, ss[0].id, &a, &offers, &noff, &e), 0);
+        assert_true(noff > 0);
+        for (size_t i = 0; i < noff; i++) {
+            assert_true(offers[i].node_id > 0);
+            struct held hd = {offers[i].id, 0};
+            assert_int_equal(store_read(d.st, held_fn, &hd, &e), 0);
+            assert_true(offers[i].flash_stock > 0);
+            assert_int_equal(hd.units, offers[i].flash_stock);
+        }
+        arena_release(&a);
+    }
+#endif
 #if defined(RL_HAVE_TELEMETRY) && defined(RL_HAVE_LOGISTICS)
     /* the chilled vans carry the reefer loggers, whose series name them */
     struct telemetry *t;

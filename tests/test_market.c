@@ -15,7 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "county/county.h"
 #include "market/market.h"
+#include "schema/schema.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -26,7 +28,8 @@ struct fx {
     struct arena a;
 };
 
-#define COUNTY 7
+/* The fixture's county (the first one created) and the other tenant. */
+#define COUNTY 1
 static const struct auth_principal ADMIN = {1, 0, COUNTY, AUTH_ROLE_ADMIN, "admin"};
 static const struct auth_principal OPER = {2, 0, COUNTY, AUTH_ROLE_OPERATOR, "op"};
 static const struct auth_principal MERCH = {10, 0, COUNTY, AUTH_ROLE_MERCHANT, "m1"};
@@ -35,6 +38,132 @@ static const struct auth_principal BUYER = {20, 0, COUNTY, AUTH_ROLE_BUYER, "b1"
 static const struct auth_principal BUYER2 = {21, 0, COUNTY, AUTH_ROLE_BUYER, "b2"};
 static const struct auth_principal AUDITOR = {30, 0, COUNTY, AUTH_ROLE_AUDITOR, "aud"};
 static const struct auth_principal OTHER = {40, 0, COUNTY + 1, AUTH_ROLE_ADMIN, "other"};
+
+/* The county rows the tests refer to, made through the county module: two
+** counties (COUNTY and OTHER's), villages V100..V200 and hubs N5, N6 in
+** COUNTY, a village and a hub in the other county. Fresh databases number
+** them alike, but the tests use only these names. */
+static int64_t V100, V101, V102, V200, N5, N6, V_OTHER, N_OTHER;
+
+static int fx_village(struct store *st, const struct auth_principal *sys, int64_t twp,
+                      const char *name, int64_t *id, struct err *e)
+{
+    struct county_village v;
+    memset(&v, 0, sizeof v);
+    v.township_id = twp;
+    snprintf(v.name_zh, sizeof v.name_zh, "%s", name);
+    v.loc = (struct geo_point){35.7, 109.4};
+    int rc = county_village_create(st, sys, &v, e);
+    *id = v.id;
+    return rc;
+}
+
+static int fx_hub(struct store *st, const struct auth_principal *sys, const char *name,
+                  int64_t *id, struct err *e)
+{
+    struct county_node nd;
+    memset(&nd, 0, sizeof nd);
+    nd.kind = COUNTY_NODE_HUB;
+    snprintf(nd.name, sizeof nd.name, "%s", name);
+    nd.loc = (struct geo_point){35.7, 109.4};
+    nd.close_min = 1440;
+    nd.active = true;
+    int rc = county_node_create(st, sys, &nd, e);
+    *id = nd.id;
+    return rc;
+}
+
+static int fx_county(struct fx *f, struct err *e)
+{
+    int64_t county_ids[2];
+    for (int i = 0; i < 2; i++) {
+        struct county c;
+        memset(&c, 0, sizeof c);
+        snprintf(c.code, sizeof c.code, "C%d", i + 1);
+        snprintf(c.name_zh, sizeof c.name_zh, "%s", i ? "邻县" : "洛川县");
+        c.center = (struct geo_point){35.7, 109.4};
+        int rc = county_create(f->st, NULL, &c, e);
+        if (rc)
+            return rc;
+        county_ids[i] = c.id;
+    }
+    if (county_ids[0] != COUNTY || county_ids[1] != COUNTY + 1)
+        return err_set(e, ERR_INTERNAL, "counties numbered %lld, %lld", (long long)county_ids[0],
+                       (long long)county_ids[1]);
+    int64_t twp[2];
+    for (int i = 0; i < 2; i++) {
+        struct auth_principal sys = {0, 0, county_ids[i], AUTH_ROLE_ADMIN, "system"};
+        struct county_township t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.name_zh, sizeof t.name_zh, "%s", "凤栖镇");
+        t.loc = (struct geo_point){35.7, 109.4};
+        int rc = county_township_create(f->st, &sys, &t, e);
+        if (rc)
+            return rc;
+        twp[i] = t.id;
+    }
+    struct auth_principal sys = {0, 0, COUNTY, AUTH_ROLE_ADMIN, "system"};
+    struct auth_principal sys2 = {0, 0, COUNTY + 1, AUTH_ROLE_ADMIN, "system"};
+    int rc;
+    if ((rc = fx_village(f->st, &sys, twp[0], "东山村", &V100, e)) ||
+        (rc = fx_village(f->st, &sys, twp[0], "西沟村", &V101, e)) ||
+        (rc = fx_village(f->st, &sys, twp[0], "李家庄", &V102, e)) ||
+        (rc = fx_village(f->st, &sys, twp[0], "云雾村", &V200, e)) ||
+        (rc = fx_village(f->st, &sys2, twp[1], "邻村", &V_OTHER, e)) ||
+        (rc = fx_hub(f->st, &sys, "县物流中心", &N5, e)) ||
+        (rc = fx_hub(f->st, &sys, "县冷链中心", &N6, e)) ||
+        (rc = fx_hub(f->st, &sys2, "邻县中心", &N_OTHER, e)))
+        return rc;
+    return 0;
+}
+
+/* Accounts the principals stand for (ordering for someone checks the
+** users table): fixed ids, so inserted as rows. The flash-sale buyers are
+** 1000..1000 + FX_BUYERS - 1; user 50 is a disabled buyer, 51 a buyer of
+** the other county. */
+#define FX_BUYERS 120
+struct fx_user {
+    int64_t id, county;
+    const char *role;
+    int disabled;
+};
+
+static int fx_user_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    const struct fx_user *u = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "INSERT INTO users (id, county_id, name, role, password_hash, disabled,"
+                           " created_ms, updated_ms) VALUES (?, ?, 'u' || ?, ?, 'x', ?, 1, 1)",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, u->id);
+    store_bind_i64(s, 2, u->county);
+    store_bind_i64(s, 3, u->id);
+    store_bind_text(s, 4, u->role, -1);
+    store_bind_i64(s, 5, u->disabled);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+static int fx_users(struct fx *f, struct err *e)
+{
+    const struct fx_user named[] = {
+        {1, COUNTY, "admin", 0},     {2, COUNTY, "operator", 0},     {10, COUNTY, "merchant", 0},
+        {11, COUNTY, "merchant", 0}, {20, COUNTY, "buyer", 0},       {21, COUNTY, "buyer", 0},
+        {30, COUNTY, "auditor", 0},  {40, COUNTY + 1, "admin", 0},   {50, COUNTY, "buyer", 1},
+        {51, COUNTY + 1, "buyer", 0},
+    };
+    int rc = 0;
+    for (size_t i = 0; !rc && i < RL_ARRAY_LEN(named); i++)
+        rc = store_write(f->st, fx_user_fn, (void *)&named[i], e);
+    for (int64_t id = 1000; !rc && id < 1000 + FX_BUYERS; id++) {
+        struct fx_user u = {id, COUNTY, "buyer", 0};
+        rc = store_write(f->st, fx_user_fn, &u, e);
+    }
+    return rc;
+}
 
 static int fx_setup(void **state)
 {
@@ -49,13 +178,16 @@ static int fx_setup(void **state)
     cfg.path = f->path;
     cfg.synchronous_full = false;
     struct err e = {0};
-    if (store_open(&f->st, &cfg, &e) ||
-        store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
+    if (store_open(&f->st, &cfg, &e) || schema_register_all(f->st, &e) ||
         store_migrate(f->st, &e)) {
         fprintf(stderr, "setup: %s\n", e.msg);
         return -1;
     }
     arena_init(&f->a, 1 << 16);
+    if (fx_county(f, &e) || fx_users(f, &e)) {
+        fprintf(stderr, "setup: %s\n", e.msg);
+        return -1;
+    }
     *state = f;
     return 0;
 }
@@ -121,7 +253,9 @@ static int64_t snapshot(struct fx *f)
         "SELECT COUNT(*) FROM market_order_history",
         "SELECT COUNT(*) + COALESCE(SUM(sold * id), 0) FROM market_offers",
         "SELECT COUNT(*) + COALESCE(SUM(qty), 0) FROM market_offer_buyers",
-        "SELECT COUNT(*) FROM market_sessions",
+        "SELECT COUNT(*) + COALESCE(SUM(closed_ms % 1000), 0) FROM market_sessions",
+        "SELECT COUNT(*) + 5 * COALESCE(SUM(qty * lot_id), 0) FROM market_offer_allocs",
+        "SELECT COALESCE(SUM(flash_stock * id + returned), 0) FROM market_offers",
         "SELECT COUNT(*) FROM market_products_fts",
         "SELECT COUNT(*) FROM audit_log",
     };
@@ -174,7 +308,7 @@ static int place1(struct fx *f, const struct auth_principal *who, int64_t produc
                   int64_t qty, const char *key, struct market_order *out, struct err *e)
 {
     struct market_line_req line = {.product_id = product, .offer_id = offer, .qty = qty};
-    struct market_order_req r = {.idem_key = key, .delivery_node_id = 5, .lines = &line,
+    struct market_order_req r = {.idem_key = key, .delivery_node_id = N5, .lines = &line,
                                  .nlines = 1};
     return market_order_place(f->st, who, &r, &f->a, out, e);
 }
@@ -185,7 +319,7 @@ static void test_producer_roles(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     struct market_producer got;
     assert_int_equal(market_producer_get(f->st, &BUYER, p1, &f->a, &got, &e), 0);
     assert_int_equal(got.owner_user_id, MERCH.user_id);
@@ -215,7 +349,7 @@ static void test_producer_roles(void **state)
     int64_t pr = mk_product(f, &MERCH, p1, "苹果", "Apple", 6800);
     struct market_product prod;
     assert_int_equal(market_product_get(f->st, &BUYER, pr, &f->a, &prod, &e), 0);
-    assert_int_equal(prod.village_id, 100); /* from the producer */
+    assert_int_equal(prod.village_id, V100); /* from the producer */
     assert_string_equal(prod.sku, "P1");
     assert_true(prod.temp_min_c == 0 && prod.temp_max_c == 4); /* chilled defaults */
     prod.price_fen = 7200;
@@ -226,13 +360,13 @@ static void test_producer_roles(void **state)
     assert_int_equal(prod.price_fen, 7200);
     assert_int_equal(market_product_get(f->st, &OTHER, pr, &f->a, &prod, &e), ERR_NOTFOUND);
     /* a merchant cannot put products under someone else's producer */
-    int64_t p2 = mk_producer(f, &MERCH2, 101);
+    int64_t p2 = mk_producer(f, &MERCH2, V101);
     struct market_product np = prod;
     np.producer_id = p2;
     np.sku = "X-1";
     assert_int_equal(market_product_create(f->st, &MERCH, &np, NULL, &e), ERR_PERM);
     /* staff create producers for a merchant */
-    struct market_producer forp = {.village_id = 102, .kind = "family_farm", .name = "李家茶园",
+    struct market_producer forp = {.village_id = V102, .kind = "family_farm", .name = "李家茶园",
                                    .owner_user_id = MERCH2.user_id};
     int64_t p3;
     assert_int_equal(market_producer_create(f->st, &ADMIN, &forp, &p3, &e), 0);
@@ -249,9 +383,9 @@ static void test_bad_input_writes_nothing(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t pr = mk_product(f, &MERCH, p1, "猕猴桃", "Kiwifruit", 3900);
-    mk_lot(f, pr, 5, 10, 0);
+    mk_lot(f, pr, N5, 10, 0);
     int64_t before = snapshot(f);
     struct market_product p = {.producer_id = p1, .name_zh = "蜂蜜", .category = "honey",
                                .unit = "jar", .price_fen = 100};
@@ -315,7 +449,7 @@ static void test_bad_input_writes_nothing(void **state)
     r.buyer_user_id = BUYER2.user_id;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_PERM);
     /* lots and adjustments */
-    struct market_lot l = {.product_id = pr, .node_id = 5, .qty = -4};
+    struct market_lot l = {.product_id = pr, .node_id = N5, .qty = -4};
     assert_int_equal(market_lot_add(f->st, &OPER, &l, NULL, &e), ERR_INVAL);
     l.qty = 4;
     l.product_id = 31337;
@@ -334,8 +468,8 @@ static void test_search(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
-    int64_t p2 = mk_producer(f, &MERCH2, 200);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t p2 = mk_producer(f, &MERCH2, V200);
     int64_t apple = mk_product(f, &MERCH, p1, "洛川红富士苹果", "Luochuan Fuji apples", 6800);
     struct market_product tea = {.producer_id = p2, .name_zh = "明前绿茶", .name_en = "Green tea",
                                  .story_zh = "清明前手工采摘的茶", .category = "tea",
@@ -380,7 +514,7 @@ static void test_search(void **state)
     SEARCH(NULL);
     assert_int_equal(n, 3);
     assert_int_equal(res[0].id, tea_id); /* signature products first */
-    q.village_id = 200;
+    q.village_id = V200;
     SEARCH(NULL);
     assert_int_equal(n, 2);
     q.village_id = 0;
@@ -434,8 +568,8 @@ static void test_csv(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
-    mk_producer(f, &MERCH2, 200);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    mk_producer(f, &MERCH2, V200);
     char csv[2048];
     snprintf(csv, sizeof csv,
              "sku,producer_id,name_zh,name_en,story_en,category,unit,price_fen,storage,tags,"
@@ -521,7 +655,7 @@ static void test_csv_hostile(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    mk_producer(f, &MERCH, 100);
+    mk_producer(f, &MERCH, V100);
     static const char alpha[] = ",\"\r\n|a1-\xe8\x8c\xb6 ";
     uint64_t x = 88172645463325252ULL;
     char buf[512];
@@ -554,12 +688,12 @@ static void test_fefo_and_cancel(void **state)
     struct fx *f = *state;
     struct err e = {0};
     int64_t now = time_now_ms(), day = 86400000;
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t pr = mk_product(f, &MERCH, p1, "香菇", "Shiitake", 2500);
-    int64_t late = mk_lot(f, pr, 5, 10, now + 30 * day);
-    int64_t early = mk_lot(f, pr, 5, 4, now + 3 * day);
-    int64_t expired = mk_lot(f, pr, 5, 50, now - day);
-    int64_t forever = mk_lot(f, pr, 6, 3, 0);
+    int64_t late = mk_lot(f, pr, N5, 10, now + 30 * day);
+    int64_t early = mk_lot(f, pr, N5, 4, now + 3 * day);
+    int64_t expired = mk_lot(f, pr, N5, 50, now - day);
+    int64_t forever = mk_lot(f, pr, N6, 3, 0);
     (void)forever;
     struct market_product got;
     assert_int_equal(market_product_get(f->st, &BUYER, pr, &f->a, &got, &e), 0);
@@ -584,7 +718,7 @@ static void test_fefo_and_cancel(void **state)
     /* the lots listing is FEFO, and every change is a stock move */
     struct market_lot *lots;
     size_t n;
-    assert_int_equal(market_inventory_list(f->st, &MERCH, pr, 5, false, &f->a, &lots, &n, &e), 0);
+    assert_int_equal(market_inventory_list(f->st, &MERCH, pr, N5, false, &f->a, &lots, &n, &e), 0);
     assert_int_equal(n, 3);
     assert_int_equal(lots[0].id, expired);
     assert_int_equal(lots[1].id, early);
@@ -601,7 +735,7 @@ static void test_fefo_and_cancel(void **state)
            expired),
         1);
     /* expiry from shelf life (60 days) when none is given */
-    int64_t auto_lot = mk_lot(f, pr, 5, 1, 0);
+    int64_t auto_lot = mk_lot(f, pr, N5, 1, 0);
     assert_true(q1(f, "SELECT expiry_ms FROM market_lots WHERE id = ?", auto_lot) > now + 59 * day);
 }
 
@@ -635,9 +769,9 @@ static void test_lifecycle(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t pr = mk_product(f, &MERCH, p1, "土鸡蛋", "Free-range eggs", 3600);
-    mk_lot(f, pr, 5, 1000, 0);
+    mk_lot(f, pr, N5, 1000, 0);
     int illegal = 0, legal = 0;
     for (int from = 0; from < MARKET_STATUS_COUNT; from++) {
         for (int to = 0; to < MARKET_STATUS_COUNT; to++) {
@@ -710,14 +844,14 @@ static void test_money_and_idempotency(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t a = mk_product(f, &MERCH, p1, "辣椒酱", "Chili sauce", 1990);
     int64_t b = mk_product(f, &MERCH, p1, "竹编篮", "Bamboo basket", 8850);
-    mk_lot(f, a, 5, 100, 0);
-    mk_lot(f, b, 5, 100, 0);
+    mk_lot(f, a, N5, 100, 0);
+    mk_lot(f, b, N5, 100, 0);
     struct market_line_req lines[] = {{.product_id = a, .qty = 3}, {.product_id = b, .qty = 2},
                                       {.product_id = a, .qty = 1}};
-    struct market_order_req r = {.idem_key = "k-1", .delivery_node_id = 5, .lines = lines,
+    struct market_order_req r = {.idem_key = "k-1", .delivery_node_id = N5, .lines = lines,
                                  .nlines = 3, .payment_method = "bank_transfer"};
     struct market_order o, o2;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
@@ -759,12 +893,121 @@ static void test_money_and_idempotency(void **state)
     assert_int_equal(o2.total_fen, sum);
 }
 
+/* ------------------------------------------------- county references */
+
+/* Village and node ids must exist in the caller's county: an unknown id or
+** one of another county is refused (ERR_INVAL, naming the field), and
+** nothing is written. */
+static void test_county_refs(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "核桃", "Walnuts", 4500);
+    mk_lot(f, pr, N5, 10, 0);
+    int64_t before = snapshot(f);
+
+    struct market_producer bad = {.village_id = 999, .kind = "cooperative", .name = "无村社"};
+    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_INVAL);
+    assert_string_equal(e.msg, "field 'village_id': village 999 not found in this county");
+    bad.village_id = V_OTHER; /* exists, but in the other county */
+    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "not found in this county"));
+    struct market_producer got;
+    assert_int_equal(market_producer_get(f->st, &MERCH, p1, &f->a, &got, &e), 0);
+    got.village_id = V_OTHER;
+    assert_int_equal(market_producer_update(f->st, &MERCH, &got, &e), ERR_INVAL);
+
+    struct market_product prod = {.producer_id = p1, .village_id = 999, .name_zh = "板栗",
+                                  .category = "nuts", .unit = "bag", .price_fen = 100};
+    assert_int_equal(market_product_create(f->st, &MERCH, &prod, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "village 999"));
+    struct market_csv_result res;
+    char csv[256];
+    snprintf(csv, sizeof csv, "sku,producer_id,village_id,name_zh,category,unit,price_fen\n"
+             "B-1,%lld,%lld,板栗,nuts,bag,100\n",
+             (long long)p1, (long long)V_OTHER);
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, csv, strlen(csv), &f->a, &res, &e),
+                     ERR_INVAL);
+    assert_int_equal(res.nerrors, 1);
+    assert_non_null(strstr(res.errors[0].msg, "village"));
+
+    struct market_session sess = {.village_id = V_OTHER, .title = "直播", .start_ms = 1000,
+                                  .end_ms = 2000};
+    assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "field 'village_id'"));
+
+    struct market_lot lot = {.product_id = pr, .node_id = N_OTHER, .qty = 5};
+    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "field 'node_id': node"));
+    lot.node_id = 999;
+    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_INVAL);
+
+    struct market_line_req line = {.product_id = pr, .qty = 1};
+    struct market_order_req r = {.delivery_node_id = 999, .lines = &line, .nlines = 1};
+    struct market_order o;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    assert_string_equal(e.msg, "field 'delivery_node_id': node 999 not found in this county");
+    r.delivery_node_id = N_OTHER;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    r.delivery_node_id = N5;
+    line.node_id = N_OTHER; /* ship from a node of another county */
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "line 1: field 'node_id'"));
+    assert_int_equal(snapshot(f), before);
+
+    /* the real ids pass */
+    line.node_id = N5;
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
+    assert_int_equal(o.delivery_node_id, N5);
+    sess.village_id = V101;
+    assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), 0);
+}
+
+/* Staff may order for a buyer: an enabled buyer account of the same county. */
+static void test_order_on_behalf(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "小米", "Millet", 1200);
+    mk_lot(f, pr, N5, 10, 0);
+    struct market_line_req line = {.product_id = pr, .qty = 1};
+    struct market_order_req r = {.delivery_node_id = N5, .lines = &line, .nlines = 1};
+    struct market_order o;
+    int64_t before = snapshot(f);
+    static const struct {
+        int64_t id;
+        const char *msg;
+    } refused[] = {
+        {9999, "user 9999 not found in this county"},
+        {51, "user 51 not found in this county"}, /* a buyer of the other county */
+        {MERCH.user_id, "is a merchant, not a buyer"},
+        {50, "user 50 is disabled"},
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(refused); i++) {
+        r.buyer_user_id = refused[i].id;
+        assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_INVAL);
+        assert_non_null(strstr(e.msg, "field 'buyer_user_id'"));
+        assert_non_null(strstr(e.msg, refused[i].msg));
+    }
+    assert_int_equal(snapshot(f), before);
+    r.buyer_user_id = BUYER.user_id;
+    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
+    assert_int_equal(o.buyer_user_id, BUYER.user_id);
+    assert_int_equal(q1(f, "SELECT placed_by FROM market_orders WHERE id = ?", o.id),
+                     OPER.user_id);
+    /* staff ordering for themselves needs no buyer account */
+    r.buyer_user_id = 0;
+    assert_int_equal(market_order_place(f->st, &ADMIN, &r, &f->a, &o, &e), 0);
+}
+
 /* -------------------------------------------------------------- live */
 
 static int64_t mk_session(struct fx *f, int64_t start, int64_t end)
 {
     static const char *tags[] = {"助农直播", "苹果"};
-    struct market_session s = {.village_id = 100, .title = "洛川苹果丰收直播", .tags = tags,
+    struct market_session s = {.village_id = V100, .title = "洛川苹果丰收直播", .tags = tags,
                                .ntags = 2, .start_ms = start, .end_ms = end};
     int64_t id;
     struct err e = {0};
@@ -777,12 +1020,13 @@ static void test_live_session(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
-    int64_t p2 = mk_producer(f, &MERCH2, 200);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t p2 = mk_producer(f, &MERCH2, V200);
     int64_t pr = mk_product(f, &MERCH, p1, "苹果", "Apples", 6800);
     int64_t other = mk_product(f, &MERCH2, p2, "茶", "Tea", 6800);
     int64_t t0 = INT64_C(1790000000000); /* a fixed session time */
     int64_t sid = mk_session(f, t0, t0 + 3600000);
+    mk_lot(f, pr, N5, 10, 0); /* what the offer reserves */
     struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 4990,
                                .flash_stock = 10, .per_buyer_limit = 4};
     int64_t oid;
@@ -807,7 +1051,7 @@ static void test_live_session(void **state)
 
     /* before the start and after the end the offer is not live */
     struct market_line_req line = {.offer_id = oid, .qty = 1};
-    struct market_order_req r = {.delivery_node_id = 5, .lines = &line, .nlines = 1,
+    struct market_order_req r = {.delivery_node_id = N5, .lines = &line, .nlines = 1,
                                  .now_ms = t0 - 1};
     struct market_order o;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
@@ -834,10 +1078,10 @@ static void test_live_session(void **state)
     r.now_ms = t0 + 150000;
     assert_int_equal(market_order_place(f->st, &BUYER2, &r, &f->a, &o, &e), 0);
     int64_t cancel_me = o.id;
-    r.buyer_user_id = 99;
+    r.buyer_user_id = 1000;
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0); /* on behalf */
     line.qty = 4;
-    r.buyer_user_id = 98;
+    r.buyer_user_id = 1001;
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_CONFLICT); /* 3 left */
     line.qty = 3;
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
@@ -876,12 +1120,210 @@ static void test_live_session(void **state)
     assert_int_equal(ss[0].host_user_id, MERCH.user_id);
 }
 
+/* ------------------------------------------------- offer reservation */
+
+static int64_t lot_qty(struct fx *f, int64_t lot)
+{
+    return q1(f, "SELECT qty FROM market_lots WHERE id = ?", lot);
+}
+
+static int64_t alloc_qty(struct fx *f, int64_t lot)
+{
+    return q1(f, "SELECT COALESCE(SUM(qty), 0) FROM market_offer_allocs WHERE lot_id = ?", lot);
+}
+
+/* An offer's flash stock comes out of the product's lots at its node,
+** earliest expiry first; refused when short; lowering and deleting give
+** units back; the catalog cannot sell the reserved units. */
+static void test_offer_reserves_lots(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t now = time_now_ms(), day = 86400000;
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "核桃", "Walnuts", 4500);
+    int64_t late = mk_lot(f, pr, N5, 10, now + 30 * day);
+    int64_t early = mk_lot(f, pr, N5, 4, now + 3 * day);
+    int64_t expired = mk_lot(f, pr, N5, 50, now - day);
+    int64_t elsewhere = mk_lot(f, pr, N6, 5, now + day); /* earliest, but another node */
+    int64_t sid = mk_session(f, now - 60000, now + 3600000);
+
+    struct market_offer off = {.session_id = sid, .product_id = pr, .node_id = N5,
+                               .flash_price_fen = 3000, .flash_stock = 6};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+    assert_int_equal(lot_qty(f, early), 0); /* earliest expiry first ... */
+    assert_int_equal(lot_qty(f, late), 8);  /* ... then the next */
+    assert_int_equal(lot_qty(f, expired), 50);
+    assert_int_equal(lot_qty(f, elsewhere), 5);
+    assert_int_equal(alloc_qty(f, early), 4);
+    assert_int_equal(alloc_qty(f, late), 2);
+    assert_int_equal(q1(f, "SELECT SUM(delta) FROM market_stock_moves WHERE offer_id = ?"
+                           " AND reason = 'offer'",
+                        oid),
+                     -6);
+    assert_int_equal(
+        q1(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'market.offer.add' AND entity_id = ?",
+           oid),
+        1);
+    struct market_offer *offers;
+    size_t n;
+    assert_int_equal(market_offer_list(f->st, &BUYER, sid, &f->a, &offers, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(offers[0].node_id, N5);
+
+    /* short: 8 left at N5 (the expired lot does not count); nothing taken */
+    int64_t snap = snapshot(f);
+    off.flash_stock = 9;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "only 8 units in stock at node"));
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid, oid, 15, &e), ERR_CONFLICT);
+    /* a node of another county, a negative node */
+    off.flash_stock = 1;
+    off.node_id = N_OTHER;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "field 'node_id'"));
+    /* only the host or staff change offers; an offer of another session is not found */
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH2, sid, oid, 7, &e), ERR_PERM);
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid + 1, oid, 7, &e), ERR_NOTFOUND);
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid, oid, 0, &e), ERR_INVAL);
+    assert_int_equal(snapshot(f), snap);
+
+    /* the catalog sells only what is not reserved: 8 + 5 units */
+    struct market_order o;
+    assert_int_equal(place1(f, &BUYER, pr, 0, 14, NULL, &o, &e), ERR_CONFLICT);
+    assert_int_equal(snapshot(f), snap);
+
+    /* raise: 2 more from the late lot; lower: back, latest expiry first */
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid, oid, 8, &e), 0);
+    assert_int_equal(lot_qty(f, late), 6);
+    assert_int_equal(alloc_qty(f, late), 4);
+    assert_int_equal(market_offer_set_stock(f->st, &OPER, sid, oid, 3, &e), 0);
+    assert_int_equal(lot_qty(f, late), 10);
+    assert_int_equal(lot_qty(f, early), 1);
+    assert_int_equal(alloc_qty(f, early), 3);
+    assert_int_equal(q1(f, "SELECT flash_stock FROM market_offers WHERE id = ?", oid), 3);
+    assert_int_equal(q1(f,
+                        "SELECT COUNT(*) FROM audit_log WHERE action = 'market.offer.stock'"
+                        " AND entity_id = ?",
+                        oid),
+                     2);
+
+    /* an offer with an order is not deleted, nor lowered below its sales */
+    struct market_order fo;
+    assert_int_equal(place1(f, &BUYER, 0, oid, 2, NULL, &fo, &e), 0);
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid, oid, 1, &e), ERR_CONFLICT);
+    assert_int_equal(market_offer_delete(f->st, &MERCH, sid, oid, &e), ERR_CONFLICT);
+    assert_int_equal(market_order_transition(f->st, &BUYER, fo.id, MARKET_CANCELLED, NULL, 0, &e),
+                     0);
+    assert_int_equal(market_offer_delete(f->st, &MERCH, sid, oid, &e), ERR_CONFLICT);
+
+    /* an offer without orders is deleted and its units go back */
+    off.node_id = 0; /* any node: earliest expiry first over the county */
+    off.flash_stock = 6;
+    int64_t oid2;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid2, &e), 0);
+    assert_int_equal(lot_qty(f, elsewhere), 0);
+    assert_int_equal(lot_qty(f, early), 0);
+    assert_int_equal(market_offer_delete(f->st, &MERCH, sid, oid2, &e), 0);
+    assert_int_equal(lot_qty(f, elsewhere), 5);
+    assert_int_equal(lot_qty(f, early), 1);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_offers WHERE id = ?", oid2), 0);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_offer_allocs WHERE offer_id = ?", oid2),
+                     0);
+    /* a deleted offer takes no orders */
+    assert_int_equal(place1(f, &BUYER2, 0, oid2, 1, NULL, &o, &e), ERR_INVAL);
+}
+
+/* Lots + the offer's unsold units + units in live orders stay what the
+** lots held at first, through a flash sale with cancels, the close and a
+** cancel after the close. */
+static void test_offer_stock_conserved(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t now = time_now_ms(), day = 86400000;
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "小米", "Millet", 1500);
+    mk_lot(f, pr, N5, 30, now + 20 * day);
+    mk_lot(f, pr, N5, 20, now + 10 * day);
+    const int64_t total = 50;
+    int64_t sid = mk_session(f, now - 60000, now + 3600000);
+    struct market_offer off = {.session_id = sid, .product_id = pr, .node_id = N5,
+                               .flash_price_fen = 990, .flash_stock = 20};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+    const char *lots_sql = "SELECT SUM(qty) FROM market_lots WHERE product_id = ?";
+    const char *unsold_sql = "SELECT flash_stock - sold FROM market_offers WHERE id = ?";
+    const char *live_sql = "SELECT COALESCE(SUM(l.qty), 0) FROM market_order_lines l"
+                           " JOIN market_orders o ON o.id = l.order_id"
+                           " WHERE l.offer_id = ? AND o.status <> 5";
+#define CONSERVED()                                                                         \
+    assert_int_equal(q1(f, lots_sql, pr) + q1(f, unsold_sql, oid) + q1(f, live_sql, oid),  \
+                     total)
+    CONSERVED();
+    assert_int_equal(q1(f, lots_sql, pr), 30);
+    int64_t ids[8];
+    for (int i = 0; i < 8; i++) {
+        struct market_line_req line = {.offer_id = oid, .qty = 2};
+        struct market_order_req r = {.buyer_user_id = 1000 + i, .delivery_node_id = N5,
+                                     .lines = &line, .nlines = 1};
+        struct market_order o;
+        assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
+        ids[i] = o.id;
+        CONSERVED();
+        if (i % 3 == 1) { /* cancels give the units back to the offer */
+            assert_int_equal(
+                market_order_transition(f->st, &OPER, o.id, MARKET_CANCELLED, NULL, 0, &e), 0);
+            CONSERVED();
+        }
+    }
+    assert_int_equal(q1(f, lots_sql, pr), 30); /* orders of the offer never touch lots */
+    assert_int_equal(q1(f, live_sql, oid), 10);
+    assert_int_equal(q1(f, unsold_sql, oid), 10);
+
+    /* the close gives the unsold units back; nothing more sells */
+    assert_int_equal(market_session_close(f->st, &BUYER, sid, 0, &e), ERR_PERM);
+    assert_int_equal(market_session_close(f->st, &MERCH2, sid, 0, &e), ERR_PERM);
+    assert_int_equal(market_session_close(f->st, &MERCH, sid, 0, &e), 0);
+    CONSERVED();
+    assert_int_equal(q1(f, lots_sql, pr), 40);
+    assert_int_equal(q1(f, "SELECT returned FROM market_offers WHERE id = ?", oid), 10);
+    struct market_session ss;
+    assert_int_equal(market_session_get(f->st, &BUYER, sid, &f->a, &ss, &e), 0);
+    assert_true(ss.closed_ms > 0);
+    struct market_order o;
+    assert_int_equal(place1(f, &BUYER, 0, oid, 1, NULL, &o, &e), ERR_CONFLICT);
+    int64_t snap = snapshot(f);
+    assert_int_equal(market_session_close(f->st, &MERCH, sid, 0, &e), ERR_CONFLICT);
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, sid, oid, 12, &e), ERR_CONFLICT);
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "closed"));
+    assert_int_equal(snapshot(f), snap);
+
+    /* a cancel after the close returns the units to the lots */
+    assert_int_equal(market_order_transition(f->st, &OPER, ids[0], MARKET_CANCELLED, NULL, 0, &e),
+                     0);
+    CONSERVED();
+    assert_int_equal(q1(f, lots_sql, pr), 42);
+    assert_int_equal(q1(f, unsold_sql, oid), 0);
+    /* the report still counts what was offered */
+    struct market_report rep;
+    assert_int_equal(market_session_report(f->st, &OPER, sid, &f->a, &rep, &e), 0);
+    assert_int_equal(rep.flash_stock, 20);
+    assert_int_equal(rep.units, 8);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_allocs WHERE offer_id = ?", oid), 8);
+    assert_int_equal(q1(f, "SELECT SUM(delta) FROM market_stock_moves WHERE offer_id = ?", oid),
+                     -8);
+#undef CONSERVED
+}
+
 /* ---------------------------------------------------------- flash sale */
 
 #define FS_THREADS 8
 #define FS_STOCK 300
 #define FS_LIMIT 3
-#define FS_BUYERS 120
+#define FS_BUYERS FX_BUYERS
 #define FS_TRIES 90
 
 struct fs_ack {
@@ -914,7 +1356,7 @@ static void *fs_run(void *arg)
         struct auth_principal op = OPER;
         struct market_line_req line = {.offer_id = t->offer, .qty = qty};
         struct market_order_req r = {.buyer_user_id = buyer, .idem_key = key,
-                                     .delivery_node_id = 5, .lines = &line, .nlines = 1,
+                                     .delivery_node_id = N5, .lines = &line, .nlines = 1,
                                      .now_ms = t->now};
         struct market_order o;
         struct err e = {0};
@@ -939,10 +1381,11 @@ static void test_flash_sale_concurrent(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t pr = mk_product(f, &MERCH, p1, "秒杀苹果", "Flash apples", 6800);
     int64_t t0 = time_now_ms() - 60000;
     int64_t sid = mk_session(f, t0, t0 + 7200000);
+    int64_t lot = mk_lot(f, pr, N5, FS_STOCK + 50, 0);
     struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 990,
                                .flash_stock = FS_STOCK, .per_buyer_limit = FS_LIMIT};
     int64_t oid;
@@ -1008,6 +1451,8 @@ static void test_flash_sale_concurrent(void **state)
     assert_int_equal(rep.units, FS_STOCK);
     assert_int_equal(rep.gmv_fen, FS_STOCK * 990);
     assert_int_equal(rep.sell_through_bp, 10000);
+    /* the offer's units came out of the lot when it was made, not per order */
+    assert_int_equal(q1(f, "SELECT qty FROM market_lots WHERE id = ?", lot), 50);
 }
 
 /* Reopen the fixture's database (a restart: every in-memory cache is gone). */
@@ -1019,9 +1464,7 @@ static void fx_reopen(struct fx *f)
     cfg.path = f->path;
     cfg.synchronous_full = false;
     struct err e = {0};
-    if (store_open(&f->st, &cfg, &e) ||
-        store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
-        store_migrate(f->st, &e))
+    if (store_open(&f->st, &cfg, &e) || schema_register_all(f->st, &e) || store_migrate(f->st, &e))
         fail_msg("reopen: %s", e.msg);
 }
 
@@ -1032,10 +1475,11 @@ static void test_flash_repeat_cancel_restart(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t p1 = mk_producer(f, &MERCH, 100);
+    int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t pr = mk_product(f, &MERCH, p1, "蜂蜜", "Honey", 5000);
     int64_t now = time_now_ms();
     int64_t sid = mk_session(f, now - 60000, now + 3600000);
+    mk_lot(f, pr, N5, 2, 0);
     struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 2990,
                                .flash_stock = 2, .per_buyer_limit = 2};
     int64_t oid;
@@ -1117,16 +1561,16 @@ static void test_migrate_order_history(void **state)
     static const char *const rows[] = {
         "INSERT INTO market_orders (id, county_id, buyer_user_id, status, total_fen, units,"
         " payment_status, payment_method, created_ms, updated_ms)"
-        " VALUES (5, 7, 20, 1, 100, 1, 'unpaid', 'cod', 1000, 2000)",
+        " VALUES (5, 1, 20, 1, 100, 1, 'unpaid', 'cod', 1000, 2000)",
         "INSERT INTO market_order_lines (order_id, line_no, county_id, product_id, qty,"
-        " unit_price_fen, line_total_fen) VALUES (5, 1, 7, 1, 1, 100, 100)",
+        " unit_price_fen, line_total_fen) VALUES (5, 1, 1, 1, 1, 100, 100)",
         "INSERT INTO market_order_history (county_id, order_id, from_status, to_status,"
-        " actor_user_id, ts_ms) VALUES (7, 5, -1, 0, 2, 1000)",
+        " actor_user_id, ts_ms) VALUES (1, 5, -1, 0, 2, 1000)",
         "INSERT INTO market_order_history (county_id, order_id, from_status, to_status,"
-        " actor_user_id, ts_ms, note) VALUES (7, 5, 0, 1, 10, 2000, 'ok')",
+        " actor_user_id, ts_ms, note) VALUES (1, 5, 0, 1, 10, 2000, 'ok')",
         "INSERT INTO market_orders (id, county_id, buyer_user_id, status, total_fen, units,"
         " payment_status, payment_method, created_ms, updated_ms)"
-        " VALUES (6, 7, 21, 0, 100, 1, 'unpaid', 'cod', 3000, 3000)",
+        " VALUES (6, 1, 21, 0, 100, 1, 'unpaid', 'cod', 3000, 3000)",
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(rows); i++)
         assert_int_equal(store_write(f->st, q1_fn, &(struct q1){rows[i], 0, 0}, &e), 0);
@@ -1157,6 +1601,63 @@ static void test_migrate_order_history(void **state)
     assert_int_equal(g.history[0].actor_user_id, 21);
 }
 
+/* A database from before offers reserved stock (migration 4) upgrades: its
+** offers draw from no node, hold no lots, read as before, and can still be
+** lowered (nothing goes back to lots, since nothing was taken). */
+static void test_migrate_offers(void **state)
+{
+    struct fx *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    struct err e = {0};
+    if (store_open(&f->st, &cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, 4, &e) || store_migrate(f->st, &e))
+        fail_msg("old schema: %s", e.msg);
+    static const char *const rows[] = {
+        "INSERT INTO market_sessions (id, county_id, host_user_id, village_id, title, start_ms,"
+        " end_ms, created_ms) VALUES (3, 1, 10, 1, 'old', 1000, 2000, 1000)",
+        "INSERT INTO market_producers (id, county_id, village_id, owner_user_id, kind, name,"
+        " created_ms, updated_ms) VALUES (1, 1, 1, 10, 'cooperative', 'p', 1, 1)",
+        "INSERT INTO market_products (id, county_id, producer_id, village_id, sku, price_fen,"
+        " storage, temp_min_c, temp_max_c, rh_min_pct, rh_max_pct, created_ms, updated_ms)"
+        " VALUES (1, 1, 1, 1, 'P1', 100, 0, 0, 30, 0, 90, 1, 1)",
+        "INSERT INTO market_offers (id, county_id, session_id, product_id, flash_price_fen,"
+        " flash_stock, sold, created_ms) VALUES (4, 1, 3, 1, 50, 30, 10, 1000)",
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(rows); i++)
+        assert_int_equal(store_write(f->st, q1_fn, &(struct q1){rows[i], 0, 0}, &e), 0);
+    store_close(f->st);
+    f->st = NULL;
+    if (store_open(&f->st, &cfg, &e) || schema_register_all(f->st, &e) || store_migrate(f->st, &e))
+        fail_msg("upgrade: %s", e.msg);
+    struct market_offer *offers;
+    size_t n;
+    assert_int_equal(market_offer_list(f->st, &BUYER, 3, &f->a, &offers, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(offers[0].node_id, 0);
+    assert_int_equal(offers[0].flash_stock, 30);
+    assert_int_equal(offers[0].sold, 10);
+    assert_int_equal(offers[0].returned, 0);
+    struct market_session ss;
+    assert_int_equal(market_session_get(f->st, &BUYER, 3, &f->a, &ss, &e), 0);
+    assert_int_equal(ss.closed_ms, 0);
+    assert_int_equal(market_offer_set_stock(f->st, &MERCH, 3, 4, 12, &e), 0);
+    assert_int_equal(q1(f, "SELECT flash_stock FROM market_offers WHERE id = ?", 4), 12);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_stock_moves", 0), 0);
+    assert_int_equal(market_session_close(f->st, &MERCH, 3, 0, &e), 0);
+    assert_int_equal(q1(f, "SELECT flash_stock FROM market_offers WHERE id = ?", 4), 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1168,10 +1669,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fefo_and_cancel, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_county_refs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_order_on_behalf, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_offer_reserves_lots, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_offer_stock_conserved, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flash_sale_concurrent, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flash_repeat_cancel_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migrate_order_history, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_offers, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -132,6 +132,11 @@ bool auth_name_valid(const char *name);
 int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_user *out,
                   struct err *e);
 
+/* The same inside another module's store function, on its connection c
+** (one primary-key lookup within that function's transaction). */
+int auth_user_load(struct store_conn *c, int64_t county_id, int64_t id, struct auth_user *out,
+                   struct err *e);
+
 /* The user with this login name, in any county (for the CLI, which acts
 ** as the system; HTTP handlers use auth_user_get). ERR_NOTFOUND when none. */
 int auth_user_find(struct store *st, const char *name, struct auth_user *out, struct err *e);

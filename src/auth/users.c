@@ -185,22 +185,28 @@ struct get_ctx {
     struct auth_user *out;
 };
 
-static int get_fn(struct store_conn *c, void *arg, struct err *e)
+int auth_user_load(struct store_conn *c, int64_t county_id, int64_t id, struct auth_user *out,
+                   struct err *e)
 {
-    struct get_ctx *x = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT " USER_COLS " FROM users WHERE id = ? AND county_id = ?", &s,
                            e);
     if (rc)
         return rc;
-    store_bind_i64(s, 1, x->id);
-    store_bind_i64(s, 2, x->county_id);
+    store_bind_i64(s, 1, id);
+    store_bind_i64(s, 2, county_id);
     rc = store_step(s, e);
     if (rc < 0)
         return rc;
     if (rc != STORE_ROW)
-        return err_set(e, ERR_NOTFOUND, "no user %lld", (long long)x->id);
-    return user_row(s, x->out, e);
+        return err_set(e, ERR_NOTFOUND, "no user %lld", (long long)id);
+    return user_row(s, out, e);
+}
+
+static int get_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct get_ctx *x = arg;
+    return auth_user_load(c, x->county_id, x->id, x->out, e);
 }
 
 int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_user *out,

@@ -212,6 +212,18 @@ int county__exists(struct store_conn *c, const char *table, int64_t county_id, i
     return 0;
 }
 
+int county_village_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
+                          struct err *e)
+{
+    return county__exists(c, "villages", county_id, id, found, e);
+}
+
+int county_node_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
+                       struct err *e)
+{
+    return county__exists(c, "nodes", county_id, id, found, e);
+}
+
 int county__count_refs(struct store_conn *c, const char *table, const char *column,
                        int64_t county_id, int64_t id, int64_t *n, struct err *e)
 {

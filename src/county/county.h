@@ -253,6 +253,17 @@ int county_node_list(struct store *st, const struct auth_principal *who,
                      const struct county_node_filter *f, struct county_node **items, size_t *n,
                      char next_cursor[COUNTY_CURSOR_BUF], struct err *e);
 
+/* ------------------------------------------------------- references from others */
+
+/* For other modules' store functions (inside their own read or write, on
+** their connection c): does village / node `id` exist in county_id? One
+** primary-key lookup; *found says. 0, or a negative ERR_* on a store error.
+** No role check: the caller has scoped itself to county_id. */
+int county_village_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
+                          struct err *e);
+int county_node_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
+                       struct err *e);
+
 /* ------------------------------------------------------------- whole network */
 
 /* Everything of who's county at once (for exports, planning and the demo

@@ -115,6 +115,7 @@ static int64_t village_point(const struct county_network *net, int64_t village_i
 
 struct seeded {
     int64_t product_id, village_id, price_fen;
+    int64_t node_id; /* where its lot is */
     size_t good;
     bool merchant;
 };
@@ -289,7 +290,7 @@ static int seed_catalog(struct demo_ctx *ctx, struct demo_rng *r, struct seeded 
                                       .harvest_ms = packed - demo_rng_range(r, 0, 3) * DAY_MS,
                                       .pack_ms = packed,
                                       .qty = demo_rng_range(r, 200, 1200)};
-        out[i] = (struct seeded){0, v->id, price, gi, mine};
+        out[i] = (struct seeded){0, v->id, price, pl->lot.node_id, gi, mine};
     }
     int rc = pool_run(ctx, plans, sizeof *plans, n, village_run, e);
     free(plans);
@@ -417,11 +418,22 @@ static int seed_live(struct demo_ctx *ctx, struct demo_rng *r, const struct seed
     int rc = market_session_create(ctx->st, m, &s, &sid, e);
     for (size_t i = 0; i < nm && !rc; i++) {
         int64_t flash = mine[i]->price_fen * demo_rng_range(r, 60, 80) / 100;
+        int64_t stock = demo_rng_range(r, 5, 20) * 10;
+        /* the offer reserves its units from the product's lot: at most half
+        ** of what is left there after the seeded orders */
+        struct market_product p;
+        struct arena a;
+        arena_init(&a, 4096);
+        rc = market_product_get(ctx->st, m, mine[i]->product_id, &a, &p, e);
+        arena_release(&a);
+        if (!rc && stock > p.stock / 2)
+            stock = p.stock / 2;
         struct market_offer o = {.session_id = sid, .product_id = mine[i]->product_id,
+                                 .node_id = mine[i]->node_id,
                                  .flash_price_fen = flash > 0 ? flash : 1,
-                                 .flash_stock = demo_rng_range(r, 5, 20) * 10,
-                                 .per_buyer_limit = 2};
-        rc = market_offer_add(ctx->st, m, &o, NULL, e);
+                                 .flash_stock = stock, .per_buyer_limit = 2};
+        if (!rc && stock > 0)
+            rc = market_offer_add(ctx->st, m, &o, NULL, e);
     }
     const char *ptags[] = {"预热", "助农直播"};
     struct market_post posts[] = {

@@ -95,7 +95,7 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
         http_query_i64(req, "limit", 50, 1, MARKET_LIST_MAX, &f.limit, &e) ||
         http_query_i64(req, "offset", 0, 0, 10000000, &f.offset, &e) ||
         market_order_list(app->store, &req->who, &f, req->arena, &items, &n, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -200,7 +200,7 @@ static void orders_placed(struct app *app, struct http_req *req, struct http_res
     (void)app;
     (void)req;
     if (rc) {
-        http_resp_err(w, e);
+        hm_err(w, e);
         return;
     }
     struct market_order o;
@@ -285,7 +285,7 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
     }
     json_object_put(body);
     if (rc) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     http_write_async(req, w, market_order_job_fn, job, orders_placed);
@@ -298,7 +298,7 @@ void hm_order_get(struct app *app, struct http_req *req, struct http_resp *w)
     struct market_order o;
     if (http_param_id(req, "id", &id, &e) ||
         market_order_get(app->store, &req->who, id, req->arena, &o, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -329,7 +329,7 @@ void hm_order_status(struct app *app, struct http_req *req, struct http_resp *w)
     if (!rc)
         rc = market_order_get(app->store, &req->who, id, req->arena, &o, &e);
     if (rc) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -354,7 +354,7 @@ void hm_order_payment(struct app *app, struct http_req *req, struct http_resp *w
     if (!rc)
         rc = market_order_get(app->store, &req->who, id, req->arena, &o, &e);
     if (rc) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -373,8 +373,12 @@ static struct json_object *session_json(const struct market_session *s)
     KV(o, "start", rjson_new_time(s->start_ms));
     KV(o, "end", rjson_new_time(s->end_ms));
     int64_t now = time_now_ms();
-    KV(o, "state", STR(now < s->start_ms ? "upcoming" : now < s->end_ms ? "live" : "ended"));
+    KV(o, "state", STR(s->closed_ms         ? "closed"
+                       : now < s->start_ms ? "upcoming"
+                       : now < s->end_ms   ? "live"
+                                           : "ended"));
     KV(o, "created_at", rjson_new_time(s->created_ms));
+    KV(o, "closed_at", hm_time(s->closed_ms));
     return o;
 }
 
@@ -384,10 +388,12 @@ static struct json_object *offer_json(const struct market_offer *f)
     KV(o, "id", I64(f->id));
     KV(o, "session_id", I64(f->session_id));
     KV(o, "product_id", I64(f->product_id));
+    KV(o, "node_id", f->node_id ? I64(f->node_id) : NULL);
     KV(o, "flash_price_fen", I64(f->flash_price_fen));
     KV(o, "flash_stock", I64(f->flash_stock));
     KV(o, "sold", I64(f->sold));
     KV(o, "left", I64(f->flash_stock - f->sold));
+    KV(o, "returned", I64(f->returned));
     KV(o, "per_buyer_limit", f->per_buyer_limit ? I64(f->per_buyer_limit) : NULL);
     return o;
 }
@@ -416,7 +422,7 @@ void hm_sessions_list(struct app *app, struct http_req *req, struct http_resp *w
     struct market_session *items;
     size_t n;
     if (market_session_list(app->store, &req->who, from, req->arena, &items, &n, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -445,7 +451,7 @@ void hm_sessions_create(struct app *app, struct http_req *req, struct http_resp 
     if (!rc)
         rc = market_session_get(app->store, &req->who, id, req->arena, &out, &e);
     if (rc) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     hm_created(req, w, "/api/v1/live-sessions/%lld", id, session_json(&out));
@@ -463,7 +469,7 @@ void hm_session_get(struct app *app, struct http_req *req, struct http_resp *w)
         market_session_get(app->store, &req->who, id, req->arena, &s, &e) ||
         market_offer_list(app->store, &req->who, id, req->arena, &offers, &noff, &e) ||
         market_post_list(app->store, &req->who, id, req->arena, &posts, &nposts, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *o = session_json(&s);
@@ -485,7 +491,7 @@ void hm_offers_list(struct app *app, struct http_req *req, struct http_resp *w)
     size_t n;
     if (http_param_id(req, "id", &id, &e) ||
         market_offer_list(app->store, &req->who, id, req->arena, &items, &n, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -496,7 +502,7 @@ void hm_offers_list(struct app *app, struct http_req *req, struct http_resp *w)
 
 void hm_offers_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    static const char *const keys[] = {"product_id", "flash_price_fen", "flash_stock",
+    static const char *const keys[] = {"product_id", "node_id", "flash_price_fen", "flash_stock",
                                        "per_buyer_limit", NULL};
     struct err e = {0};
     struct json_object *body = NULL;
@@ -508,15 +514,85 @@ void hm_offers_create(struct app *app, struct http_req *req, struct http_resp *w
     if (!rc && !((rc = rjson_get_i64(body, "product_id", true, &f.product_id, &e)) ||
                  (rc = rjson_get_i64(body, "flash_price_fen", true, &f.flash_price_fen, &e)) ||
                  (rc = rjson_get_i64(body, "flash_stock", true, &f.flash_stock, &e)) ||
+                 (rc = hm_opt_i64(body, "node_id", &f.node_id, &e)) ||
                  (rc = hm_opt_i64(body, "per_buyer_limit", &f.per_buyer_limit, &e))))
         rc = market_offer_add(app->store, &req->who, &f, &id, &e);
     json_object_put(body);
     if (rc) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     f.id = id;
     hm_created(req, w, "/api/v1/live-sessions/%lld/offers", f.session_id, offer_json(&f));
+}
+
+/* The offer {offer_id} of session {id}, as listed (after a change). */
+static int offer_find(struct app *app, struct http_req *req, int64_t sid, int64_t oid,
+                      struct market_offer *out, struct err *e)
+{
+    struct market_offer *items;
+    size_t n;
+    int rc = market_offer_list(app->store, &req->who, sid, req->arena, &items, &n, e);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (items[i].id == oid) {
+            *out = items[i];
+            return 0;
+        }
+    return rc ? rc : err_set(e, ERR_NOTFOUND, "offer %lld not found", (long long)oid);
+}
+
+/* PATCH /live-sessions/{id}/offers/{offer_id} {"flash_stock": n}: raising
+** reserves more units from lots, lowering gives unsold ones back. */
+void hm_offer_patch(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    static const char *const keys[] = {"flash_stock", NULL};
+    struct err e = {0};
+    struct json_object *body = NULL;
+    int64_t sid, oid, stock = 0;
+    struct market_offer f;
+    int rc = http_param_id(req, "id", &sid, &e);
+    if (!rc)
+        rc = http_param_id(req, "offer_id", &oid, &e);
+    if (!rc)
+        rc = hm_body(req, keys, &body, &e);
+    if (!rc && !(rc = rjson_get_i64(body, "flash_stock", true, &stock, &e)))
+        rc = market_offer_set_stock(app->store, &req->who, sid, oid, stock, &e);
+    json_object_put(body);
+    if (!rc)
+        rc = offer_find(app, req, sid, oid, &f, &e);
+    if (rc) {
+        hm_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, offer_json(&f));
+}
+
+/* DELETE /live-sessions/{id}/offers/{offer_id}: 204; 409 once ordered. */
+void hm_offer_delete(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e = {0};
+    int64_t sid, oid;
+    if (http_param_id(req, "id", &sid, &e) || http_param_id(req, "offer_id", &oid, &e) ||
+        market_offer_delete(app->store, &req->who, sid, oid, &e)) {
+        hm_err(w, &e);
+        return;
+    }
+    http_resp_bytes(w, 204, NULL, NULL, 0);
+}
+
+/* POST /live-sessions/{id}/close: unsold flash stock back to the lots. */
+void hm_session_close(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e = {0};
+    int64_t id;
+    struct market_session s;
+    if (http_param_id(req, "id", &id, &e) ||
+        market_session_close(app->store, &req->who, id, 0, &e) ||
+        market_session_get(app->store, &req->who, id, req->arena, &s, &e)) {
+        hm_err(w, &e);
+        return;
+    }
+    http_resp_json(w, 200, session_json(&s));
 }
 
 void hm_posts_list(struct app *app, struct http_req *req, struct http_resp *w)
@@ -527,7 +603,7 @@ void hm_posts_list(struct app *app, struct http_req *req, struct http_resp *w)
     size_t n;
     if (http_param_id(req, "id", &id, &e) ||
         market_post_list(app->store, &req->who, id, req->arena, &items, &n, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -559,7 +635,7 @@ void hm_posts_create(struct app *app, struct http_req *req, struct http_resp *w)
         return;
     }
     json_object_put(body);
-    http_resp_err(w, &e);
+    hm_err(w, &e);
 }
 
 void hm_session_report(struct app *app, struct http_req *req, struct http_resp *w)
@@ -569,7 +645,7 @@ void hm_session_report(struct app *app, struct http_req *req, struct http_resp *
     struct market_report r;
     if (http_param_id(req, "id", &id, &e) ||
         market_session_report(app->store, &req->who, id, req->arena, &r, &e)) {
-        http_resp_err(w, &e);
+        hm_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();

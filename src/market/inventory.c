@@ -12,14 +12,14 @@
 
 #define DAY_MS 86400000LL
 
-static int move_add(struct store_conn *c, int64_t county_id, int64_t lot_id, int64_t delta,
-                    const char *reason, int64_t order_id, int64_t actor, int64_t ts,
-                    struct err *e)
+static int move_add_offer(struct store_conn *c, int64_t county_id, int64_t lot_id,
+                          int64_t delta, const char *reason, int64_t order_id, int64_t offer_id,
+                          int64_t actor, int64_t ts, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "INSERT INTO market_stock_moves (county_id, lot_id, delta, reason,"
-                           " order_id, actor_user_id, ts_ms) VALUES (?,?,?,?,?,?,?)",
+                           " order_id, offer_id, actor_user_id, ts_ms) VALUES (?,?,?,?,?,?,?,?)",
                            &s, e);
     if (rc)
         return rc;
@@ -28,10 +28,18 @@ static int move_add(struct store_conn *c, int64_t county_id, int64_t lot_id, int
     store_bind_i64(s, 3, delta);
     store_bind_text(s, 4, reason, -1);
     store_bind_i64(s, 5, order_id);
-    store_bind_i64(s, 6, actor);
-    store_bind_i64(s, 7, ts);
+    store_bind_i64(s, 6, offer_id);
+    store_bind_i64(s, 7, actor);
+    store_bind_i64(s, 8, ts);
     rc = store_step(s, e);
     return rc < 0 ? rc : 0;
+}
+
+static int move_add(struct store_conn *c, int64_t county_id, int64_t lot_id, int64_t delta,
+                    const char *reason, int64_t order_id, int64_t actor, int64_t ts,
+                    struct err *e)
+{
+    return move_add_offer(c, county_id, lot_id, delta, reason, order_id, 0, actor, ts, e);
 }
 
 struct lot_write {
@@ -47,7 +55,7 @@ static int lot_add_fn(struct store_conn *c, void *arg, struct err *e)
     struct lot_write *w = arg;
     struct market_lot *l = &w->lot;
     int rc = market__may_edit_product(c, w->who, l->product_id, e);
-    if (rc)
+    if (rc || (rc = market__node_check(c, w->who->county_id, "node_id", l->node_id, e)))
         return rc;
     int64_t now = time_now_ms();
     if (l->expiry_ms == 0) {
@@ -241,9 +249,15 @@ int market_inventory_list(struct store *st, const struct auth_principal *who,
 
 /* ------------------------------------------------------- order allocation */
 
-int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
-                       int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
-                       int64_t actor, int64_t now, struct err *e)
+#define FEFO_LOTS_MAX 64
+
+/* The sellable lots (qty > 0, not expired at now) of product_id at node_id
+** (0 = any), earliest expiry first (never-expiring last), until they hold
+** qty units or FEFO_LOTS_MAX lots: lots[i] = {id, qty}. ERR_CONFLICT (with
+** `what` in the message) when they hold fewer than qty. Reads only. */
+static int fefo_pick(struct store_conn *c, int64_t county_id, int64_t product_id,
+                     int64_t node_id, int64_t qty, int64_t now, const char *what,
+                     int64_t lots[FEFO_LOTS_MAX][2], int *nl_out, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -259,11 +273,10 @@ int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_
     store_bind_i64(s, 3, now);
     store_bind_i64(s, 4, node_id);
     store_bind_i64(s, 5, node_id);
-    /* gather first: the lots are updated below */
-    int64_t lots[64][2];
+    /* gather first: the lots are updated by the caller */
     int nl = 0;
     int64_t avail = 0;
-    while (avail < qty && nl < 64 && (rc = store_step(s, e)) == STORE_ROW) {
+    while (avail < qty && nl < FEFO_LOTS_MAX && (rc = store_step(s, e)) == STORE_ROW) {
         lots[nl][0] = store_col_i64(s, 0);
         lots[nl][1] = store_col_i64(s, 1);
         avail += lots[nl][1];
@@ -271,18 +284,46 @@ int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_
     }
     if (rc < 0)
         return rc;
-    if (avail < qty)
-        return err_set(e, ERR_CONFLICT, "product %lld: only %lld units in stock, %lld asked",
-                       (long long)product_id, (long long)avail, (long long)qty);
+    *nl_out = nl;
+    if (avail < qty) {
+        if (node_id)
+            return err_set(e, ERR_CONFLICT,
+                           "product %lld: only %lld units in stock at node %lld, %lld %s",
+                           (long long)product_id, (long long)avail, (long long)node_id,
+                           (long long)qty, what);
+        return err_set(e, ERR_CONFLICT, "product %lld: only %lld units in stock, %lld %s",
+                       (long long)product_id, (long long)avail, (long long)qty, what);
+    }
+    return 0;
+}
+
+static int lot_take(struct store_conn *c, int64_t lot_id, int64_t qty, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, "UPDATE market_lots SET qty = qty - ? WHERE id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, qty);
+    store_bind_i64(s, 2, lot_id);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
+                       int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
+                       int64_t actor, int64_t now, struct err *e)
+{
+    int64_t lots[FEFO_LOTS_MAX][2];
+    int nl = 0;
+    int rc = fefo_pick(c, county_id, product_id, node_id, qty, now, "asked", lots, &nl, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
     int64_t left = qty;
     for (int i = 0; i < nl && left > 0; i++) {
         int64_t take = lots[i][1] < left ? lots[i][1] : left;
         left -= take;
-        if ((rc = store_prepare(c, "UPDATE market_lots SET qty = qty - ? WHERE id = ?", &s, e)))
-            return rc;
-        store_bind_i64(s, 1, take);
-        store_bind_i64(s, 2, lots[i][0]);
-        if ((rc = store_step(s, e)) < 0)
+        if ((rc = lot_take(c, lots[i][0], take, e)))
             return rc;
         if ((rc = store_prepare(c,
                                 "INSERT INTO market_order_allocs (order_id, line_no, lot_id, qty)"
@@ -299,6 +340,99 @@ int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_
             return rc;
     }
     return 0;
+}
+
+/* ------------------------------------------------------- offer reservation */
+
+int market__offer_reserve(struct store_conn *c, int64_t county_id, int64_t offer_id,
+                          int64_t product_id, int64_t node_id, int64_t qty, int64_t actor,
+                          int64_t now, struct err *e)
+{
+    int64_t lots[FEFO_LOTS_MAX][2];
+    int nl = 0;
+    int rc = fefo_pick(c, county_id, product_id, node_id, qty, now, "asked for the offer",
+                       lots, &nl, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    int64_t left = qty;
+    for (int i = 0; i < nl && left > 0; i++) {
+        int64_t take = lots[i][1] < left ? lots[i][1] : left;
+        left -= take;
+        if ((rc = lot_take(c, lots[i][0], take, e)))
+            return rc;
+        if ((rc = store_prepare(c,
+                                "INSERT INTO market_offer_allocs (offer_id, lot_id, qty)"
+                                " VALUES (?,?,?) ON CONFLICT (offer_id, lot_id)"
+                                " DO UPDATE SET qty = market_offer_allocs.qty + excluded.qty",
+                                &s, e)))
+            return rc;
+        store_bind_i64(s, 1, offer_id);
+        store_bind_i64(s, 2, lots[i][0]);
+        store_bind_i64(s, 3, take);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+        if ((rc = move_add_offer(c, county_id, lots[i][0], -take, "offer", 0, offer_id, actor,
+                                 now, e)))
+            return rc;
+    }
+    return 0;
+}
+
+int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer_id,
+                          int64_t qty, int64_t actor, int64_t now, int64_t *released,
+                          struct err *e)
+{
+    struct store_stmt *s;
+    /* latest expiry first: the offer keeps the units that must go soonest */
+    int rc = store_prepare(c,
+                           "SELECT a.lot_id, a.qty FROM market_offer_allocs a"
+                           " JOIN market_lots l ON l.id = a.lot_id WHERE a.offer_id = ?"
+                           " ORDER BY l.expiry_ms = 0 DESC, l.expiry_ms DESC, l.id DESC",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, offer_id);
+    int64_t(*lots)[2] = NULL;
+    size_t n = 0, cap = 0;
+    int64_t held = 0;
+    while (held < qty && (rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&lots, &cap, n + 1, sizeof *lots);
+        lots[n][0] = store_col_i64(s, 0);
+        lots[n][1] = store_col_i64(s, 1);
+        held += lots[n][1];
+        n++;
+    }
+    int64_t left = qty;
+    for (size_t i = 0; rc >= 0 && i < n && left > 0; i++) {
+        int64_t give = lots[i][1] < left ? lots[i][1] : left;
+        left -= give;
+        if ((rc = store_prepare(c, "UPDATE market_lots SET qty = qty + ? WHERE id = ?", &s, e)))
+            break;
+        store_bind_i64(s, 1, give);
+        store_bind_i64(s, 2, lots[i][0]);
+        if ((rc = store_step(s, e)) < 0)
+            break;
+        if ((rc = store_prepare(c,
+                                give == lots[i][1]
+                                    ? "DELETE FROM market_offer_allocs WHERE ? > 0 AND"
+                                      " offer_id = ? AND lot_id = ?"
+                                    : "UPDATE market_offer_allocs SET qty = qty - ?"
+                                      " WHERE offer_id = ? AND lot_id = ?",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, give);
+        store_bind_i64(s, 2, offer_id);
+        store_bind_i64(s, 3, lots[i][0]);
+        if ((rc = store_step(s, e)) < 0)
+            break;
+        rc = move_add_offer(c, county_id, lots[i][0], give, "offer return", 0, offer_id, actor,
+                            now, e);
+    }
+    free(lots);
+    if (released)
+        *released = qty - left;
+    return rc < 0 ? rc : 0;
 }
 
 int market__release_allocs(struct store_conn *c, int64_t county_id, int64_t order_id,

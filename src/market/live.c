@@ -28,12 +28,15 @@ static int session_create_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t host = in->host_user_id;
     if (!market__is_staff(w->who) || host == 0)
         host = w->who->user_id;
+    int rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e);
+    if (rc)
+        return rc;
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "INSERT INTO market_sessions (county_id, host_user_id, village_id,"
-                           " title, tags, start_ms, end_ms, created_ms) VALUES (?,?,?,?,?,?,?,?)"
-                           " RETURNING id",
-                           &s, e);
+    rc = store_prepare(c,
+                       "INSERT INTO market_sessions (county_id, host_user_id, village_id,"
+                       " title, tags, start_ms, end_ms, created_ms) VALUES (?,?,?,?,?,?,?,?)"
+                       " RETURNING id",
+                       &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, w->who->county_id);
@@ -74,12 +77,12 @@ int market_session_create(struct store *st, const struct auth_principal *who,
 }
 
 /* Host of a session (ERR_NOTFOUND outside the county). */
-static int session_host(struct store_conn *c, int64_t county, int64_t id, int64_t *host,
-                        int64_t *start, int64_t *end, struct err *e)
+static int session_host_closed(struct store_conn *c, int64_t county, int64_t id, int64_t *host,
+                               int64_t *start, int64_t *end, int64_t *closed, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT host_user_id, start_ms, end_ms FROM market_sessions"
+                           "SELECT host_user_id, start_ms, end_ms, closed_ms FROM market_sessions"
                            " WHERE id = ? AND county_id = ?",
                            &s, e);
     if (rc)
@@ -96,19 +99,44 @@ static int session_host(struct store_conn *c, int64_t county, int64_t id, int64_
         *start = store_col_i64(s, 1);
     if (end)
         *end = store_col_i64(s, 2);
+    if (closed)
+        *closed = store_col_i64(s, 3);
     return 0;
 }
 
-static int may_edit_session(struct store_conn *c, const struct auth_principal *who, int64_t id,
-                            struct err *e)
+static int session_host(struct store_conn *c, int64_t county, int64_t id, int64_t *host,
+                        int64_t *start, int64_t *end, struct err *e)
+{
+    return session_host_closed(c, county, id, host, start, end, NULL, e);
+}
+
+static int may_edit_session_closed(struct store_conn *c, const struct auth_principal *who,
+                                   int64_t id, int64_t *closed, struct err *e)
 {
     int64_t host;
-    int rc = session_host(c, who->county_id, id, &host, NULL, NULL, e);
+    int rc = session_host_closed(c, who->county_id, id, &host, NULL, NULL, closed, e);
     if (rc)
         return rc;
     if (market__is_staff(who) || host == who->user_id)
         return 0;
     return err_set(e, ERR_PERM, "live session %lld is hosted by someone else", (long long)id);
+}
+
+static int may_edit_session(struct store_conn *c, const struct auth_principal *who, int64_t id,
+                            struct err *e)
+{
+    return may_edit_session_closed(c, who, id, NULL, e);
+}
+
+/* Staff or the host may change the session's offers while it is open. */
+static int may_edit_offers(struct store_conn *c, const struct auth_principal *who, int64_t id,
+                           struct err *e)
+{
+    int64_t closed = 0;
+    int rc = may_edit_session_closed(c, who, id, &closed, e);
+    if (!rc && closed)
+        rc = err_set(e, ERR_CONFLICT, "live session %lld is closed", (long long)id);
+    return rc;
 }
 
 static int post_add_fn(struct store_conn *c, void *arg, struct err *e)
@@ -160,7 +188,8 @@ static int offer_add_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct live_write *w = arg;
     const struct market_offer *in = w->offer;
-    int rc = may_edit_session(c, w->who, in->session_id, e);
+    int64_t county = w->who->county_id;
+    int rc = may_edit_offers(c, w->who, in->session_id, e);
     if (rc)
         return rc;
     /* the product must be in the county, and a merchant's own */
@@ -169,27 +198,38 @@ static int offer_add_fn(struct store_conn *c, void *arg, struct err *e)
             return err_set(e, ERR_INVAL, "product %lld not found", (long long)in->product_id);
         return rc;
     }
+    if (in->node_id && (rc = market__node_check(c, county, "node_id", in->node_id, e)))
+        return rc;
+    int64_t now = time_now_ms();
     struct store_stmt *s;
     rc = store_prepare(c,
-                       "INSERT INTO market_offers (county_id, session_id, product_id,"
+                       "INSERT INTO market_offers (county_id, session_id, product_id, node_id,"
                        " flash_price_fen, flash_stock, per_buyer_limit, created_ms)"
-                       " VALUES (?,?,?,?,?,?,?) RETURNING id",
+                       " VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                        &s, e);
     if (rc)
         return rc;
-    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 1, county);
     store_bind_i64(s, 2, in->session_id);
     store_bind_i64(s, 3, in->product_id);
-    store_bind_i64(s, 4, in->flash_price_fen);
-    store_bind_i64(s, 5, in->flash_stock);
-    store_bind_i64(s, 6, in->per_buyer_limit);
-    store_bind_i64(s, 7, time_now_ms());
+    store_bind_i64(s, 4, in->node_id);
+    store_bind_i64(s, 5, in->flash_price_fen);
+    store_bind_i64(s, 6, in->flash_stock);
+    store_bind_i64(s, 7, in->per_buyer_limit);
+    store_bind_i64(s, 8, now);
     if ((rc = store_step(s, e)) < 0)
         return rc;
     w->id = store_col_i64(s, 0);
-    char detail[96];
-    snprintf(detail, sizeof detail, "{\"flash_stock\":%lld,\"flash_price_fen\":%lld}",
-             (long long)in->flash_stock, (long long)in->flash_price_fen);
+    /* The id of a deleted offer can come back (rowid reuse): whatever the
+    ** writer remembered under it is stale. */
+    market__offer_forget(c, w->id);
+    if ((rc = market__offer_reserve(c, county, w->id, in->product_id, in->node_id,
+                                    in->flash_stock, w->who->user_id, now, e)))
+        return rc;
+    char detail[160];
+    snprintf(detail, sizeof detail,
+             "{\"flash_stock\":%lld,\"flash_price_fen\":%lld,\"node_id\":%lld}",
+             (long long)in->flash_stock, (long long)in->flash_price_fen, (long long)in->node_id);
     return market__audit(c, w->who, "market.offer.add", "live_offer", w->id, detail, e);
 }
 
@@ -205,11 +245,205 @@ int market_offer_add(struct store *st, const struct auth_principal *who,
         return rc;
     if (in->product_id <= 0)
         return err_set(e, ERR_INVAL, "field 'product_id' is required");
+    if (in->node_id < 0)
+        return err_set(e, ERR_INVAL, "field 'node_id' must be positive");
     struct live_write w = {.who = who, .offer = in};
     rc = store_write(st, offer_add_fn, &w, e);
     if (!rc && id_out)
         *id_out = w.id;
     return rc;
+}
+
+/* An offer of the session: its sold and flash stock. */
+static int offer_stock(struct store_conn *c, int64_t session_id, int64_t offer_id,
+                       int64_t *flash_stock, int64_t *sold, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT flash_stock, sold FROM market_offers"
+                           " WHERE id = ? AND session_id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, offer_id);
+    store_bind_i64(s, 2, session_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "offer %lld not found in live session %lld",
+                       (long long)offer_id, (long long)session_id);
+    *flash_stock = store_col_i64(s, 0);
+    *sold = store_col_i64(s, 1);
+    return 0;
+}
+
+struct offer_edit {
+    const struct auth_principal *who;
+    int64_t session_id, offer_id, flash_stock, now;
+};
+
+static int offer_stock_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct offer_edit *x = arg;
+    int64_t county = x->who->county_id, was, sold;
+    int rc = may_edit_offers(c, x->who, x->session_id, e);
+    if (rc || (rc = offer_stock(c, x->session_id, x->offer_id, &was, &sold, e)))
+        return rc;
+    if (x->flash_stock < sold)
+        return err_set(e, ERR_CONFLICT,
+                       "offer %lld has sold %lld units; flash_stock cannot be %lld",
+                       (long long)x->offer_id, (long long)sold, (long long)x->flash_stock);
+    if (x->flash_stock == was)
+        return 0;
+    if (x->flash_stock > was) {
+        struct store_stmt *s;
+        if ((rc = store_prepare(c,
+                                "SELECT product_id, node_id FROM market_offers WHERE id = ?", &s,
+                                e)))
+            return rc;
+        store_bind_i64(s, 1, x->offer_id);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+        int64_t product = store_col_i64(s, 0), node = store_col_i64(s, 1);
+        rc = market__offer_reserve(c, county, x->offer_id, product, node, x->flash_stock - was,
+                                   x->who->user_id, x->now, e);
+    } else {
+        rc = market__offer_release(c, county, x->offer_id, was - x->flash_stock,
+                                   x->who->user_id, x->now, NULL, e);
+    }
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    if ((rc = store_prepare(c, "UPDATE market_offers SET flash_stock = ? WHERE id = ?", &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->flash_stock);
+    store_bind_i64(s, 2, x->offer_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    char detail[96];
+    snprintf(detail, sizeof detail, "{\"flash_stock\":%lld,\"before\":%lld}",
+             (long long)x->flash_stock, (long long)was);
+    return market__audit(c, x->who, "market.offer.stock", "live_offer", x->offer_id, detail, e);
+}
+
+int market_offer_set_stock(struct store *st, const struct auth_principal *who,
+                           int64_t session_id, int64_t offer_id, int64_t flash_stock,
+                           struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc || (rc = market__int_range("flash_stock", flash_stock, 1, MARKET_STOCK_MAX, e)))
+        return rc;
+    struct offer_edit x = {who, session_id, offer_id, flash_stock, time_now_ms()};
+    return store_write(st, offer_stock_fn, &x, e);
+}
+
+static int offer_delete_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct offer_edit *x = arg;
+    int64_t was, sold;
+    int rc = may_edit_offers(c, x->who, x->session_id, e);
+    if (rc || (rc = offer_stock(c, x->session_id, x->offer_id, &was, &sold, e)))
+        return rc;
+    /* a buyer's row stays after a cancel: it says an order named the offer */
+    struct store_stmt *s;
+    if ((rc = store_prepare(c, "SELECT 1 FROM market_offer_buyers WHERE offer_id = ? LIMIT 1",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->offer_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc == STORE_ROW)
+        return err_set(e, ERR_CONFLICT,
+                       "offer %lld has orders; lower its flash_stock to what is sold instead",
+                       (long long)x->offer_id);
+    if ((rc = market__offer_release(c, x->who->county_id, x->offer_id, was, x->who->user_id,
+                                    x->now, NULL, e)))
+        return rc;
+    if ((rc = store_prepare(c, "DELETE FROM market_offer_allocs WHERE offer_id = ?", &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->offer_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if ((rc = store_prepare(c, "DELETE FROM market_offers WHERE id = ?", &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->offer_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    market__offer_forget(c, x->offer_id);
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"flash_stock\":%lld}", (long long)was);
+    return market__audit(c, x->who, "market.offer.delete", "live_offer", x->offer_id, detail, e);
+}
+
+int market_offer_delete(struct store *st, const struct auth_principal *who,
+                        int64_t session_id, int64_t offer_id, struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc)
+        return rc;
+    struct offer_edit x = {who, session_id, offer_id, 0, time_now_ms()};
+    return store_write(st, offer_delete_fn, &x, e);
+}
+
+static int session_close_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct offer_edit *x = arg;
+    int64_t county = x->who->county_id;
+    int rc = may_edit_offers(c, x->who, x->session_id, e);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    if ((rc = store_prepare(c,
+                            "SELECT id, flash_stock - sold FROM market_offers"
+                            " WHERE session_id = ? AND flash_stock > sold ORDER BY id",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->session_id);
+    int64_t(*offers)[2] = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&offers, &cap, n + 1, sizeof *offers);
+        offers[n][0] = store_col_i64(s, 0);
+        offers[n][1] = store_col_i64(s, 1);
+        n++;
+    }
+    int64_t total = 0;
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        if ((rc = market__offer_release(c, county, offers[i][0], offers[i][1], x->who->user_id,
+                                        x->now, NULL, e)))
+            break;
+        if ((rc = store_prepare(c,
+                                "UPDATE market_offers SET returned = returned + flash_stock - sold,"
+                                " flash_stock = sold WHERE id = ?",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, offers[i][0]);
+        rc = store_step(s, e);
+        total += offers[i][1];
+    }
+    free(offers);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_prepare(c, "UPDATE market_sessions SET closed_ms = ? WHERE id = ?", &s, e)))
+        return rc;
+    store_bind_i64(s, 1, x->now);
+    store_bind_i64(s, 2, x->session_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"returned\":%lld}", (long long)total);
+    return market__audit(c, x->who, "market.session.close", "live_session", x->session_id,
+                         detail, e);
+}
+
+int market_session_close(struct store *st, const struct auth_principal *who,
+                         int64_t session_id, int64_t now_ms, struct err *e)
+{
+    int rc = market__need_seller(who, e);
+    if (rc)
+        return rc;
+    struct offer_edit x = {who, session_id, 0, 0, now_ms ? now_ms : time_now_ms()};
+    return store_write(st, session_close_fn, &x, e);
 }
 
 /* ------------------------------------------------------------------ reads */
@@ -234,11 +468,12 @@ static void session_row(struct store_stmt *s, struct arena *a, struct market_ses
     x->start_ms = store_col_i64(s, 6);
     x->end_ms = store_col_i64(s, 7);
     x->created_ms = store_col_i64(s, 8);
+    x->closed_ms = store_col_i64(s, 9);
 }
 
 #define SESSION_COLS                                                                      \
     "SELECT id, county_id, host_user_id, village_id, title, tags, start_ms, end_ms,"     \
-    " created_ms FROM market_sessions"
+    " created_ms, closed_ms FROM market_sessions"
 
 static int session_read_fn(struct store_conn *c, void *arg, struct err *e)
 {
@@ -348,8 +583,8 @@ static int offer_list_fn(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     if ((rc = store_prepare(c,
                             "SELECT id, session_id, product_id, flash_price_fen, flash_stock,"
-                            " sold, per_buyer_limit FROM market_offers WHERE session_id = ?"
-                            " ORDER BY id",
+                            " sold, per_buyer_limit, node_id, returned FROM market_offers"
+                            " WHERE session_id = ? ORDER BY id",
                             &s, e)))
         return rc;
     store_bind_i64(s, 1, r->id);
@@ -363,6 +598,8 @@ static int offer_list_fn(struct store_conn *c, void *arg, struct err *e)
         o->flash_stock = store_col_i64(s, 4);
         o->sold = store_col_i64(s, 5);
         o->per_buyer_limit = store_col_i64(s, 6);
+        o->node_id = store_col_i64(s, 7);
+        o->returned = store_col_i64(s, 8);
     }
     return rc < 0 ? rc : 0;
 }
@@ -410,7 +647,7 @@ static int report_fn(struct store_conn *c, void *arg, struct err *e)
     rep->gmv_fen = store_col_i64(s, 2);
     rep->unique_buyers = store_col_i64(s, 3);
     if ((rc = store_prepare(c,
-                            "SELECT COALESCE(SUM(flash_stock), 0) FROM market_offers"
+                            "SELECT COALESCE(SUM(flash_stock + returned), 0) FROM market_offers"
                             " WHERE session_id = ?",
                             &s, e)))
         return rc;

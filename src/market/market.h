@@ -249,11 +249,13 @@ struct market_line_req {
 };
 
 struct market_order_req {
-    int64_t buyer_user_id;   /* 0 = the caller; only staff may order for others */
+    int64_t buyer_user_id;   /* 0 = the caller; only staff may order for others,
+                                who must be enabled buyers of the county */
     const char *idem_key;    /* optional; a repeat by the same buyer returns the
                                 first order (replayed = true), a different
                                 request under the same key is ERR_CONFLICT */
-    int64_t delivery_node_id; /* a village service point, or 0 and ... */
+    int64_t delivery_node_id; /* a node of the county (a village service
+                                 point), or 0 and ... */
     const char *delivery_address; /* ... an address with coordinates */
     bool has_coords;
     double lat, lon;
@@ -364,6 +366,7 @@ struct market_session {
     size_t ntags;
     int64_t start_ms, end_ms; /* start < end, at most 24 h apart */
     int64_t created_ms;
+    int64_t closed_ms;       /* output: when market_session_close ran, 0 = open */
 };
 struct market_post {
     int64_t id;
@@ -378,9 +381,12 @@ struct market_offer {
     int64_t id;
     int64_t session_id;
     int64_t product_id;
+    int64_t node_id;         /* node whose lots hold the flash stock; 0 on input =
+                                any node of the county (earliest expiry first) */
     int64_t flash_price_fen;
-    int64_t flash_stock;     /* units set aside for the session */
+    int64_t flash_stock;     /* units set aside for the session (reserved from lots) */
     int64_t sold;            /* output: units in live (not cancelled) orders */
+    int64_t returned;        /* output: unsold units given back at the close */
     int64_t per_buyer_limit; /* 0 = no limit */
 };
 
@@ -398,8 +404,36 @@ int market_post_add(struct store *st, const struct auth_principal *who,
                     const struct market_post *in, int64_t *id_out, struct err *e);
 int market_post_list(struct store *st, const struct auth_principal *who, int64_t session_id,
                      struct arena *a, struct market_post **out, size_t *n, struct err *e);
+/* Reserving flash stock: an offer's flash_stock units are taken from the
+** product's sellable lots (at node_id, or any node of the county) earliest
+** expiry first when it is made or raised, recorded per lot
+** (market_offer_allocs) and as stock moves (reason "offer", with the offer
+** id), audited; ERR_CONFLICT when the lots do not hold enough, and nothing
+** is taken. Orders against the offer then take only its flash stock.
+** Lowering the stock, deleting the offer and closing its session give the
+** unsold units back to the lots they came from (latest expiry first, stock
+** moves "offer return"). Refused (ERR_CONFLICT) once the session is closed. */
 int market_offer_add(struct store *st, const struct auth_principal *who,
                      const struct market_offer *in, int64_t *id_out, struct err *e);
+/* Set offer_id's flash stock (1..MARKET_STOCK_MAX, never below its sold
+** units: ERR_CONFLICT); the offer must be of session_id (else ERR_NOTFOUND).
+** Staff or the host. */
+int market_offer_set_stock(struct store *st, const struct auth_principal *who,
+                           int64_t session_id, int64_t offer_id, int64_t flash_stock,
+                           struct err *e);
+/* Delete an offer no order ever named (else ERR_CONFLICT: lower its stock
+** instead), giving its units back. Staff or the host. */
+int market_offer_delete(struct store *st, const struct auth_principal *who,
+                        int64_t session_id, int64_t offer_id, struct err *e);
+/* Close a session (staff or the host; any time, typically after its end):
+** every offer's unsold units go back to their lots (counted in `returned`,
+** flash_stock becomes its sold units, so nothing more sells), closed_ms is
+** set; closing twice is ERR_CONFLICT. An order of a closed session that is
+** cancelled later gives its units back to the lots, not to the offer.
+** Until the close, unsold flash stock stays reserved (also after end_ms).
+** now_ms 0 = the clock. */
+int market_session_close(struct store *st, const struct auth_principal *who,
+                         int64_t session_id, int64_t now_ms, struct err *e);
 int market_offer_list(struct store *st, const struct auth_principal *who, int64_t session_id,
                       struct arena *a, struct market_offer **out, size_t *n, struct err *e);
 
@@ -413,7 +447,7 @@ struct market_report {
     int64_t units;
     int64_t gmv_fen;
     int64_t unique_buyers;
-    int64_t flash_stock;     /* all offers */
+    int64_t flash_stock;     /* all offers, with the units returned at the close */
     int64_t sell_through_bp; /* units / flash_stock in basis points (1/10000) */
     struct market_minute *curve; /* every minute of the session (and any order
                                     after it), zeros included */
@@ -465,6 +499,18 @@ struct market_dispatch_order {
 int market_dispatch_orders(struct store *st, const struct auth_principal *who,
                            const struct market_dispatch_filter *f, struct arena *a,
                            struct market_dispatch_order **out, size_t *n, struct err *e);
+
+/* ------------------------------------------------------------- references */
+
+/* Village and network-node ids (producers, products, sessions, lots,
+** offers, orders and their lines) must name rows of the county module in
+** the caller's county, and a buyer_user_id given by staff an enabled buyer
+** account of the county; each is checked inside the write that stores it
+** (one primary-key lookup). A refusal is ERR_INVAL with a message like
+** "field 'village_id': village 999 not found in this county" and writes
+** nothing. market_err_is_ref tells such a refusal from other ERR_INVAL
+** (the HTTP layer answers it 422). */
+bool market_err_is_ref(const struct err *e);
 
 /* ------------------------------------------------------------------ schema */
 

@@ -43,6 +43,17 @@ int market__may_edit_product(struct store_conn *c, const struct auth_principal *
 int market__audit(struct store_conn *c, const struct auth_principal *who, const char *action,
                   const char *entity, int64_t id, const char *detail_json, struct err *e);
 
+/* --- references checked inside a write (one primary-key lookup each).
+** Unknown or of another county: ERR_INVAL "field '<field>': village <id> not
+** found in this county" (the HTTP layer answers 422). */
+int market__village_check(struct store_conn *c, int64_t county_id, const char *field,
+                          int64_t village_id, struct err *e);
+int market__node_check(struct store_conn *c, int64_t county_id, const char *field,
+                       int64_t node_id, struct err *e);
+/* user_id is an enabled buyer of county_id (staff ordering for someone). */
+int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id,
+                        struct err *e);
+
 /* --- rows to structs (the column lists the readers select) */
 #define MARKET__PRODUCT_COLS                                                              \
     "p.id, p.county_id, p.producer_id, p.village_id, p.sku, p.name_zh, p.name_en,"      \
@@ -71,6 +82,23 @@ int market__product_put(struct store_conn *c, const struct auth_principal *who,
 int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
                        int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
                        int64_t actor, int64_t now, struct err *e);
+/* An offer's flash stock (live.c, inside its write): take qty units of
+** product_id (at node_id, 0 = any) from its sellable lots, earliest expiry
+** first, recorded in market_offer_allocs and as stock moves "offer";
+** ERR_CONFLICT when they hold fewer (nothing taken). */
+int market__offer_reserve(struct store_conn *c, int64_t county_id, int64_t offer_id,
+                          int64_t product_id, int64_t node_id, int64_t qty, int64_t actor,
+                          int64_t now, struct err *e);
+/* Give qty of an offer's reserved units back to their lots, latest expiry
+** first (stock moves "offer return"). *released (may be NULL) gets the units
+** given back: fewer than qty only for an offer that holds fewer (made before
+** offers reserved stock). */
+int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer_id,
+                          int64_t qty, int64_t actor, int64_t now, int64_t *released,
+                          struct err *e);
+/* Forget the writer's memory of an offer (order.c) after an edit of the
+** fields it keeps, or a delete. */
+void market__offer_forget(struct store_conn *c, int64_t offer_id);
 /* Give an order's allocated units back to their lots. */
 int market__release_allocs(struct store_conn *c, int64_t county_id, int64_t order_id,
                            int64_t actor, int64_t now, struct err *e);

@@ -112,9 +112,10 @@ int market__order_load(struct store_conn *c, int64_t county_id, int64_t id, bool
                        struct arena *a, struct market_order *o, struct err *e);
 
 /* What an offer line needs of its offer and session. None of it changes
-** once the offer exists (only `sold` moves, and that stays in the table,
-** guarded there), so the writer keeps it in memory (offer_cache). If
-** offers or sessions ever become editable, the edit must clear the entry. */
+** once the offer exists (only `sold` and `flash_stock` move, and they stay
+** in the table, guarded there; closing a session changes neither window),
+** so the writer keeps it in memory (offer_cache). Deleting an offer clears
+** its entry (market__offer_forget); an edit of these fields would have to. */
 struct offer_info {
     bool found;
     int64_t id, county_id;
@@ -164,6 +165,14 @@ static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id,
     oi->end_ms = store_col_i64(s, 5);
     *hit = *oi;
     return 0;
+}
+
+void market__offer_forget(struct store_conn *c, int64_t offer_id)
+{
+    struct offer_cache *oc = store_conn_scratch(c, &offer_cache_key, sizeof *oc);
+    struct offer_info *hit = &oc->slot[(uint64_t)offer_id % OFFER_CACHE_SLOTS];
+    if (hit->id == offer_id)
+        memset(hit, 0, sizeof *hit);
 }
 
 /* Units an offer has left (for a refusal's message). */
@@ -319,6 +328,32 @@ static int idem_replay(struct store_conn *c, struct place_ctx *x, struct err *e)
     return 1;
 }
 
+/* The order's references, checked inside its write before anything is
+** written: the buyer a staff member orders for (an enabled buyer of the
+** county), the delivery node and each line's node (nodes of the county).
+** One primary-key lookup each (a node named twice is looked up once); a
+** buyer ordering for itself costs nothing here. */
+static int check_refs(struct store_conn *c, const struct place_ctx *x, struct err *e)
+{
+    const struct market_order_req *req = x->req;
+    int64_t county = x->who->county_id;
+    int rc;
+    if (x->buyer != x->who->user_id && (rc = market__buyer_check(c, county, x->buyer, e)))
+        return rc;
+    if (req->delivery_node_id &&
+        (rc = market__node_check(c, county, "delivery_node_id", req->delivery_node_id, e)))
+        return rc;
+    for (size_t i = 0; i < req->nlines; i++) {
+        int64_t node = req->lines[i].node_id;
+        bool seen = !node || node == req->delivery_node_id;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = req->lines[k].node_id == node;
+        if (!seen && (rc = market__node_check(c, county, "node_id", node, e)))
+            return err_prefix(e, "line %zu: ", i + 1);
+    }
+    return 0;
+}
+
 /* One order, on the writer. Statements of a new flash order: read the offer
 ** (price, window, stock), insert the order (its unique index on the
 ** Idempotency-Key answers a repeat: the first order is returned and nothing
@@ -335,7 +370,7 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t county = x->who->county_id;
     bool keyed = req->idem_key && *req->idem_key;
 
-    if ((rc = price_lines(c, x, e))) {
+    if ((rc = check_refs(c, x, e)) || (rc = price_lines(c, x, e))) {
         /* A request refused for its content may still be a repeat of an
         ** order placed before (the offer since withdrawn, say). */
         struct err e2 = {0};
@@ -865,19 +900,42 @@ static int transition_perm(struct store_conn *c, const struct auth_principal *wh
                    (long long)o->id, market_status_name(to));
 }
 
-static int give_back_flash(struct store_conn *c, const struct market_order *o, struct err *e)
+/* A cancelled order's offer lines: the units go back to the offer's flash
+** stock (and the buyer's allowance); once the offer's session is closed
+** its unsold units are back in the lots, so these go there too (counted in
+** `returned`, out of the offer's flash stock). */
+static int give_back_flash(struct store_conn *c, const struct transition *t,
+                           const struct market_order *o, struct err *e)
 {
     for (size_t i = 0; i < o->nlines; i++) {
         const struct market_order_line *l = &o->lines[i];
         if (!l->offer_id)
             continue;
         struct store_stmt *s;
-        int rc = store_prepare(c, "UPDATE market_offers SET sold = sold - ? WHERE id = ?", &s, e);
+        int rc = store_prepare(c,
+                               "SELECT s.closed_ms FROM market_offers f"
+                               " JOIN market_sessions s ON s.id = f.session_id WHERE f.id = ?",
+                               &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, l->offer_id);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+        bool closed = rc == STORE_ROW && store_col_i64(s, 0) != 0;
+        rc = store_prepare(c,
+                           "UPDATE market_offers SET sold = sold - ?,"
+                           " flash_stock = flash_stock - ?, returned = returned + ? WHERE id = ?",
+                           &s, e);
         if (rc)
             return rc;
         store_bind_i64(s, 1, l->qty);
-        store_bind_i64(s, 2, l->offer_id);
+        store_bind_i64(s, 2, closed ? l->qty : 0);
+        store_bind_i64(s, 3, closed ? l->qty : 0);
+        store_bind_i64(s, 4, l->offer_id);
         if ((rc = store_step(s, e)) < 0)
+            return rc;
+        if (closed && (rc = market__offer_release(c, t->who->county_id, l->offer_id, l->qty,
+                                                  t->who->user_id, t->now, NULL, e)))
             return rc;
         rc = store_prepare(c,
                            "UPDATE market_offer_buyers SET qty = qty - ?"
@@ -913,7 +971,7 @@ static int transition_fn(struct store_conn *c, void *arg, struct err *e)
     }
     if (t->to == MARKET_CANCELLED) {
         if ((rc = market__release_allocs(c, county, o.id, t->who->user_id, t->now, e)) ||
-            (rc = give_back_flash(c, &o, e)))
+            (rc = give_back_flash(c, t, &o, e)))
             goto out;
     }
     rc = store_prepare(c,

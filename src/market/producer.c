@@ -39,13 +39,16 @@ static int producer_create_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t owner = in->owner_user_id;
     if (!market__is_staff(w->who) || owner == 0)
         owner = w->who->user_id;
+    int rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e);
+    if (rc)
+        return rc;
     int64_t now = time_now_ms();
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "INSERT INTO market_producers (county_id, village_id, owner_user_id,"
-                           " kind, name, licence_no, contact_name, contact_phone, created_ms,"
-                           " updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
-                           &s, e);
+    rc = store_prepare(c,
+                       "INSERT INTO market_producers (county_id, village_id, owner_user_id,"
+                       " kind, name, licence_no, contact_name, contact_phone, created_ms,"
+                       " updated_ms) VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                       &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, w->who->county_id);
@@ -95,7 +98,7 @@ static int producer_update_fn(struct store_conn *c, void *arg, struct err *e)
     struct producer_write *w = arg;
     const struct market_producer *in = w->in;
     int rc = producer_may_edit(c, w->who, in->id, e);
-    if (rc)
+    if (rc || (rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e)))
         return rc;
     struct store_stmt *s;
     rc = store_prepare(c,

@@ -105,6 +105,8 @@ int market__product_put(struct store_conn *c, const struct auth_principal *who,
                        (long long)p->producer_id);
     if (p->village_id == 0)
         p->village_id = village;
+    else if ((rc = market__village_check(c, who->county_id, "village_id", p->village_id, e)))
+        return rc;
     const char *tags = market__join(a, p->tags, p->ntags);
     const char *images = market__join(a, p->images, p->nimages);
     struct store_stmt *s;

@@ -207,10 +207,30 @@ static const char m3_sql[] =
 ** through the offers' lines and the order list filters in its scan. */
 static const char m4_sql[] = "DROP INDEX market_orders_session;";
 
+/* Offers reserve their flash stock from lots (live.c, inventory.c): the
+** node an offer draws from (0 = any node of the county), the units it holds
+** per lot (market_offer_allocs, given back when its stock is lowered, it is
+** deleted or its session closed), the unsold units given back at the close
+** (`returned`, so the report still knows what was offered), the close
+** itself, and the offer a stock move belongs to. Offers made before this
+** migration hold no allocations: their flash stock stays a pool of its
+** own, and lowering it gives nothing back to lots. */
+static const char m5_sql[] =
+    "ALTER TABLE market_offers ADD COLUMN node_id INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE market_offers ADD COLUMN returned INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE market_sessions ADD COLUMN closed_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE market_stock_moves ADD COLUMN offer_id INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE market_offer_allocs ("
+    " offer_id INTEGER NOT NULL,"
+    " lot_id INTEGER NOT NULL,"
+    " qty INTEGER NOT NULL CHECK (qty > 0),"
+    " PRIMARY KEY (offer_id, lot_id)) WITHOUT ROWID;";
+
 const struct store_migration market_migrations[] = {
     {1, "market: producers, catalog, lots, orders, live sessions", m1_sql, NULL},
     {2, "market: trigram search index", m2_sql, m2_pg},
     {3, "market: lighter order rows (creation in the row, fewer indexes)", m3_sql, NULL},
     {4, "market: no (session, time) index on orders", m4_sql, NULL},
+    {5, "market: offers reserve their flash stock from lots; sessions close", m5_sql, NULL},
 };
 const size_t market_migrations_len = RL_ARRAY_LEN(market_migrations);

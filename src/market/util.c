@@ -6,6 +6,8 @@
 */
 #include "market/market_int.h"
 
+#include "county/county.h"
+
 #include <string.h>
 
 bool market__is_staff(const struct auth_principal *who)
@@ -310,5 +312,62 @@ int market__product_check(const struct market_product *p, struct err *e)
     }
     if (p->sku && strchr(p->sku, ' '))
         return err_set(e, ERR_INVAL, "field 'sku' may not contain spaces");
+    return 0;
+}
+
+/* ------------------------------------------------- county and user references */
+
+int market__village_check(struct store_conn *c, int64_t county_id, const char *field,
+                          int64_t village_id, struct err *e)
+{
+    bool found = false;
+    int rc = county_village_exists(c, county_id, village_id, &found, e);
+    if (rc)
+        return rc;
+    if (!found)
+        return err_set(e, ERR_INVAL, "field '%s': village %lld not found in this county", field,
+                       (long long)village_id);
+    return 0;
+}
+
+int market__node_check(struct store_conn *c, int64_t county_id, const char *field,
+                       int64_t node_id, struct err *e)
+{
+    bool found = false;
+    int rc = county_node_exists(c, county_id, node_id, &found, e);
+    if (rc)
+        return rc;
+    if (!found)
+        return err_set(e, ERR_INVAL, "field '%s': node %lld not found in this county", field,
+                       (long long)node_id);
+    return 0;
+}
+
+bool market_err_is_ref(const struct err *e)
+{
+    return e && e->code == ERR_INVAL &&
+           (strstr(e->msg, " not found in this county") ||
+            strstr(e->msg, "field 'buyer_user_id': user "));
+}
+
+int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id,
+                        struct err *e)
+{
+    struct auth_user u;
+    struct err ue = {0};
+    int rc = auth_user_load(c, county_id, user_id, &u, &ue);
+    if (rc == ERR_NOTFOUND)
+        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld not found in this county",
+                       (long long)user_id);
+    if (rc) {
+        *e = ue;
+        return rc;
+    }
+    if (u.role != AUTH_ROLE_BUYER)
+        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld is a %s, not a buyer",
+                       (long long)user_id, auth_role_name(u.role) ? auth_role_name(u.role) : "?");
+    if (u.disabled)
+        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld is disabled",
+                       (long long)user_id);
     return 0;
 }

@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 #include "base/base.h"
+#include "county/county.h"
+#include "schema/schema.h"
+#include "store/store.h"
 #include "rl_server.h"
 
 #define PW "ruralink-test"
@@ -51,6 +54,97 @@ static const char *const users[][3] = {
     {"aud1", "auditor", "1"},  {"admin2", "admin", "2"},
 };
 
+/* The county rows the tests name (market ids are checked against them):
+** counties 1 and 2, a village and two nodes in county 1 (VIL, NODE, NODE2),
+** a node in county 2 (NODE_OTHER); and the flash-sale buyers (ids
+** HF_BUYER0.., no password: staff order for them). Made in the template
+** through the county module, before any server runs on it. */
+#define HF_BUYER0 500
+#define HF_BUYERS 50
+static int64_t VIL, NODE, NODE2, NODE_OTHER;
+
+static int hf_buyer_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)arg;
+    int rc = 0;
+    for (int64_t id = HF_BUYER0; !rc && id < HF_BUYER0 + HF_BUYERS; id++) {
+        struct store_stmt *s;
+        if ((rc = store_prepare(c,
+                                "INSERT INTO users (id, county_id, name, role, password_hash,"
+                                " created_ms, updated_ms) VALUES (?, 1, 'hf' || ?, 'buyer', '-',"
+                                " 1, 1)",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, id);
+        store_bind_i64(s, 2, id);
+        rc = store_step(s, e);
+        rc = rc < 0 ? rc : 0;
+    }
+    return rc;
+}
+
+static int seed_network(const char *db)
+{
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = db;
+    struct store *st;
+    struct err e = {0};
+    if (store_open(&st, &cfg, &e) || schema_register_all(st, &e) || store_migrate(st, &e)) {
+        fprintf(stderr, "seed: %s\n", e.msg);
+        return -1;
+    }
+    int rc = 0;
+    int64_t *nodes[] = {&NODE, &NODE2, &NODE_OTHER};
+    for (int k = 0; !rc && k < 2; k++) {
+        struct county c;
+        memset(&c, 0, sizeof c);
+        snprintf(c.code, sizeof c.code, "T%d", k + 1);
+        snprintf(c.name_zh, sizeof c.name_zh, "%s", k ? "邻县" : "洛川县");
+        c.center = (struct geo_point){35.76, 109.42};
+        if ((rc = county_create(st, NULL, &c, &e)))
+            break;
+        if (c.id != k + 1) {
+            rc = err_set(&e, ERR_INTERNAL, "county %d numbered %lld", k + 1, (long long)c.id);
+            break;
+        }
+        struct auth_principal sys = {0, 0, c.id, AUTH_ROLE_ADMIN, "system"};
+        struct county_township t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.name_zh, sizeof t.name_zh, "%s", "凤栖镇");
+        t.loc = c.center;
+        if ((rc = county_township_create(st, &sys, &t, &e)))
+            break;
+        if (k == 0) {
+            struct county_village v;
+            memset(&v, 0, sizeof v);
+            v.township_id = t.id;
+            snprintf(v.name_zh, sizeof v.name_zh, "%s", "东坡村");
+            v.loc = c.center;
+            if ((rc = county_village_create(st, &sys, &v, &e)))
+                break;
+            VIL = v.id;
+        }
+        for (int n = 0; !rc && n < (k ? 1 : 2); n++) {
+            struct county_node nd;
+            memset(&nd, 0, sizeof nd);
+            nd.kind = COUNTY_NODE_HUB;
+            snprintf(nd.name, sizeof nd.name, "中心 %d", n + 1);
+            nd.loc = c.center;
+            nd.close_min = 1440;
+            nd.active = true;
+            if (!(rc = county_node_create(st, &sys, &nd, &e)))
+                *nodes[k ? 2 : n] = nd.id;
+        }
+    }
+    if (!rc)
+        rc = store_write(st, hf_buyer_fn, NULL, &e);
+    if (rc)
+        fprintf(stderr, "seed: %s\n", e.msg);
+    store_close(st);
+    return rc ? -1 : 0;
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -63,7 +157,7 @@ static int group_setup(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(users); i++)
         if (user_add(template_db, users[i][0], users[i][1], (int)(users[i][2][0] - '0')) != 0)
             return -1;
-    return 0;
+    return seed_network(template_db);
 }
 
 static int group_teardown(void **state)
@@ -188,10 +282,11 @@ static int64_t count(struct fx *f, const char *path, const char *tok)
 
 static int64_t mk_catalog(struct fx *f, int64_t *product)
 {
-    int64_t prod = post_ok(f, "/api/v1/producers", f->m1,
-                           "{\"village_id\":3,\"kind\":\"cooperative\",\"name\":\"洛川果业合作社\"}",
-                           201);
     char body[1024];
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"kind\":\"cooperative\",\"name\":\"洛川果业合作社\"}",
+             (long long)VIL);
+    int64_t prod = post_ok(f, "/api/v1/producers", f->m1, body, 201);
     snprintf(body, sizeof body,
              "{\"producer_id\":%lld,\"name_zh\":\"洛川红富士苹果\",\"name_en\":\"Fuji apples\","
              "\"story_zh\":\"黄土高原上的苹果\",\"category\":\"fruit\",\"unit\":\"box 5 kg\","
@@ -222,7 +317,11 @@ static void test_catalog_roles_and_search(void **state)
     assert_int_equal(count(f, "/api/v1/products?q=%E8%8B%B9", f->b1), 1); /* 苹 */
     assert_int_equal(count(f, "/api/v1/products?q=%E8%8C%B6", f->b1), 0); /* 茶 */
     assert_int_equal(count(f, "/api/v1/products?storage=frozen", f->b1), 0);
-    assert_int_equal(count(f, "/api/v1/products?village_id=3&signature=1", f->b1), 1);
+    {
+        char q[96];
+        snprintf(q, sizeof q, "/api/v1/products?village_id=%lld&signature=1", (long long)VIL);
+        assert_int_equal(count(f, q, f->b1), 1);
+    }
     problem(f, "GET", "/api/v1/products?storage=warm", f->b1, NULL, 400, "storage");
     /* roles */
     char path[64];
@@ -294,20 +393,43 @@ static void test_bad_input(void **state)
     /* orders: negative quantity, unknown product, no delivery point */
     int64_t orders = count(f, "/api/v1/orders", f->op);
     snprintf(body, sizeof body,
-             "{\"delivery_node_id\":5,\"lines\":[{\"product_id\":%lld,\"qty\":-2}]}",
-             (long long)product);
+             "{\"delivery_node_id\":%lld,\"lines\":[{\"product_id\":%lld,\"qty\":-2}]}",
+             (long long)NODE, (long long)product);
     problem(f, "POST", "/api/v1/orders", f->b1, body, 400, "qty");
-    problem(f, "POST", "/api/v1/orders", f->b1,
-            "{\"delivery_node_id\":5,\"lines\":[{\"product_id\":4242,\"qty\":1}]}", 400,
-            "not found");
+    snprintf(body, sizeof body,
+             "{\"delivery_node_id\":%lld,\"lines\":[{\"product_id\":4242,\"qty\":1}]}",
+             (long long)NODE);
+    problem(f, "POST", "/api/v1/orders", f->b1, body, 400, "not found");
     snprintf(body, sizeof body, "{\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
              (long long)product);
     problem(f, "POST", "/api/v1/orders", f->b1, body, 400, "delivery");
     problem(f, "POST", "/api/v1/orders", f->b1, "{\"delivery_node_id\":5,\"lines\":[]}", 400,
             "lines");
+    /* ids of the county network: an unknown delivery node, a node or village
+    ** of another county, an account that is not a buyer (422, nothing written) */
     snprintf(body, sizeof body,
-             "{\"delivery_node_id\":5,\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
+             "{\"delivery_node_id\":987654,\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
              (long long)product);
+    problem(f, "POST", "/api/v1/orders", f->b1, body, 422,
+            "field 'delivery_node_id': node 987654 not found in this county");
+    snprintf(body, sizeof body,
+             "{\"delivery_node_id\":%lld,\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
+             (long long)NODE_OTHER, (long long)product);
+    problem(f, "POST", "/api/v1/orders", f->b1, body, 422, "not found in this county");
+    snprintf(body, sizeof body,
+             "{\"buyer_user_id\":%lld,\"delivery_node_id\":%lld,"
+             "\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
+             (long long)f->b1_id - 2, (long long)NODE, (long long)product); /* m1 */
+    problem(f, "POST", "/api/v1/orders", f->op, body, 422, "not a buyer");
+    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":5}",
+             (long long)product, (long long)NODE_OTHER);
+    problem(f, "POST", "/api/v1/inventory/lots", f->m1, body, 422, "field 'node_id'");
+    problem(f, "POST", "/api/v1/producers", f->m1,
+            "{\"village_id\":987654,\"kind\":\"cooperative\",\"name\":\"x\"}", 422,
+            "village 987654 not found in this county");
+    snprintf(body, sizeof body,
+             "{\"delivery_node_id\":%lld,\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
+             (long long)NODE, (long long)product);
     problem(f, "POST", "/api/v1/orders", f->m1, body, 403, NULL); /* merchants do not buy */
     problem(f, "POST", "/api/v1/orders", f->b1, body, 409, "stock"); /* none in stock */
     assert_int_equal(count(f, "/api/v1/orders", f->op), orders);
@@ -352,9 +474,9 @@ static void test_orders_lifecycle(void **state)
     mk_catalog(f, &product);
     char body[512];
     snprintf(body, sizeof body,
-             "{\"product_id\":%lld,\"node_id\":5,\"qty\":20,\"lot_code\":\"LC-1\","
+             "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":20,\"lot_code\":\"LC-1\","
              "\"harvest_date\":\"2026-10-05\"}",
-             (long long)product);
+             (long long)product, (long long)NODE);
     post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
     problem(f, "GET", "/api/v1/inventory", f->b1, NULL, 403, NULL);
     struct ts_resp r;
@@ -481,13 +603,13 @@ static void *hf_run(void *arg)
     s.curl = NULL; /* one connection per thread */
     for (int i = 0; i < HF_TRIES; i++) {
         int k = (i % 4 == 3) ? i - 1 : i; /* every 4th repeats the previous key */
-        int64_t buyer = 500 + (t->idx * 13 + k * 7) % 50;
+        int64_t buyer = HF_BUYER0 + (t->idx * 13 + k * 7) % HF_BUYERS;
         int qty = 1 + (k + t->idx) % 2;
         char body[256], key[80];
         snprintf(body, sizeof body,
-                 "{\"buyer_user_id\":%lld,\"delivery_node_id\":9,"
+                 "{\"buyer_user_id\":%lld,\"delivery_node_id\":%lld,"
                  "\"lines\":[{\"offer_id\":%lld,\"qty\":%d}]}",
-                 (long long)buyer, (long long)t->offer, qty);
+                 (long long)buyer, (long long)NODE2, (long long)t->offer, qty);
         snprintf(key, sizeof key, "Idempotency-Key: hf-%d-%d", t->idx, k);
         const char *hdr[] = {key, NULL};
         struct ts_resp r;
@@ -525,18 +647,38 @@ static void test_flash_sale_http(void **state)
     time_fmt_rfc3339(now - 60000, start);
     time_fmt_rfc3339(now + 3600000, end);
     snprintf(body, sizeof body,
-             "{\"village_id\":3,\"title\":\"苹果丰收节直播\",\"tags\":[\"助农\"],"
+             "{\"village_id\":%lld,\"title\":\"苹果丰收节直播\",\"tags\":[\"助农\"],"
              "\"start\":\"%s\",\"end\":\"%s\"}",
-             start, end);
+             (long long)VIL, start, end);
     int64_t sid = post_ok(f, "/api/v1/live-sessions", f->m1, body, 201);
     char path[96];
     snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
+    /* the offer reserves its flash stock from the lots at its node */
+    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":%d}",
+             (long long)product, (long long)NODE, HF_STOCK + 20);
+    post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
     snprintf(body, sizeof body,
-             "{\"product_id\":%lld,\"flash_price_fen\":990,\"flash_stock\":%d,"
-             "\"per_buyer_limit\":%d}",
-             (long long)product, HF_STOCK, HF_LIMIT);
+             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
+             "\"flash_stock\":%d,\"per_buyer_limit\":%d}",
+             (long long)product, (long long)NODE, HF_STOCK + 21, HF_LIMIT);
+    problem(f, "POST", path, f->m1, body, 409, "only 80 units in stock");
+    snprintf(body, sizeof body,
+             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
+             "\"flash_stock\":%d,\"per_buyer_limit\":%d}",
+             (long long)product, (long long)NODE_OTHER, HF_STOCK, HF_LIMIT);
+    problem(f, "POST", path, f->m1, body, 422, "field 'node_id'");
+    snprintf(body, sizeof body,
+             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
+             "\"flash_stock\":%d,\"per_buyer_limit\":%d}",
+             (long long)product, (long long)NODE, HF_STOCK, HF_LIMIT);
     problem(f, "POST", path, f->m2, body, 403, NULL);
     int64_t offer = post_ok(f, path, f->m1, body, 201);
+    {
+        struct ts_resp ir;
+        assert_int_equal(req(f, "GET", "/api/v1/inventory", f->m1, NULL, &ir), 200);
+        assert_int_equal(jint(ir.json, "total_qty"), 20);
+        ts_resp_free(&ir);
+    }
     snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/posts", (long long)sid);
     post_ok(f, path, f->m1, "{\"body\":\"今晚八点见！\",\"tags\":[\"预热\"],"
                             "\"scheduled_at\":\"2026-11-28T12:00:00Z\"}", 201);
@@ -599,11 +741,38 @@ static void test_flash_sale_http(void **state)
     json_object_object_get_ex(r.json, "items", &items);
     for (size_t i = 0; i < json_object_array_length(items); i++) {
         struct json_object *o = json_object_array_get_idx(items, i);
-        int64_t b = jint(o, "buyer_user_id") - 500;
+        int64_t b = jint(o, "buyer_user_id") - HF_BUYER0;
         assert_true(b >= 0 && b < 64);
         per[b] += jint(o, "units");
         assert_true(per[b] <= HF_LIMIT);
     }
+    ts_resp_free(&r);
+    /* sold out: the stock cannot go below the sales, the offer not be deleted */
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers/%lld", (long long)sid,
+             (long long)offer);
+    problem(f, "PATCH", path, f->m1, "{\"flash_stock\":10}", 409, "sold");
+    problem(f, "DELETE", path, f->m1, NULL, 409, "orders");
+    assert_int_equal(req(f, "PATCH", path, f->m1, "{\"flash_stock\":70}", &r), 200);
+    assert_int_equal(jint(r.json, "left"), 10);
+    ts_resp_free(&r);
+    /* closing gives the unsold 10 back to the lot */
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/close", (long long)sid);
+    problem(f, "POST", path, f->m2, "{}", 403, NULL);
+    assert_int_equal(req(f, "POST", path, f->m1, "{}", &r), 200);
+    assert_string_equal(jstr(r.json, "state"), "closed");
+    ts_resp_free(&r);
+    problem(f, "POST", path, f->m1, "{}", 409, "closed");
+    assert_int_equal(req(f, "GET", "/api/v1/inventory", f->m1, NULL, &r), 200);
+    assert_int_equal(jint(r.json, "total_qty"), 20);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
+    assert_int_equal(req(f, "GET", path, f->b1, NULL, &r), 200);
+    struct json_object *its, *o0;
+    json_object_object_get_ex(r.json, "items", &its);
+    o0 = json_object_array_get_idx(its, 0);
+    assert_int_equal(jint(o0, "returned"), 10);
+    assert_int_equal(jint(o0, "left"), 0);
+    assert_int_equal(jint(o0, "node_id"), NODE);
     ts_resp_free(&r);
 }
 

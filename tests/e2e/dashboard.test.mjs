@@ -194,7 +194,8 @@ test('every page renders without errors (catalog, orders, live board, tracking; 
     village_id: products[0].village_id, title: 'e2e 直播 live', tags: ['e2e'],
     start: new Date(now - 10 * 60e3).toISOString(), end: new Date(now + 60 * 60e3).toISOString(),
   });
-  const offer = await admin.post(`/live-sessions/${session.id}/offers`, { product_id: products[0].id, flash_price_fen: 990, flash_stock: 50 });
+  // The offer reserves its flash stock from the product's lots.
+  const offer = await admin.post(`/live-sessions/${session.id}/offers`, { product_id: products[0].id, flash_price_fen: 990, flash_stock: Math.min(50, Math.floor(products[0].stock / 2)) });
   const buyer = await apiLogin(server.base, 'buyer');
   const point = (await admin.get('/nodes?kind=village_point&limit=1')).items[0];
   await buyer.post('/orders', { delivery_node_id: point.id, lines: [{ offer_id: offer.id, qty: 1 }] });
