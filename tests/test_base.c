@@ -19,6 +19,7 @@ static void test_err_codes(void **state)
     err_prefix(&e, "line %d: ", 3);
     assert_string_equal(e.msg, "line 3: field 'x' bad");
     assert_string_equal(err_str(ERR_NOTFOUND), "not_found");
+    assert_string_equal(err_str(ERR_BADREF), "bad_reference");
     assert_string_equal(err_str(5), "unknown");
     assert_string_equal(err_str(-99), "unknown");
 }

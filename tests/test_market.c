@@ -896,7 +896,7 @@ static void test_money_and_idempotency(void **state)
 /* ------------------------------------------------- county references */
 
 /* Village and node ids must exist in the caller's county: an unknown id or
-** one of another county is refused (ERR_INVAL, naming the field), and
+** one of another county is refused (ERR_BADREF, naming the field), and
 ** nothing is written. */
 static void test_county_refs(void **state)
 {
@@ -908,19 +908,19 @@ static void test_county_refs(void **state)
     int64_t before = snapshot(f);
 
     struct market_producer bad = {.village_id = 999, .kind = "cooperative", .name = "无村社"};
-    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_BADREF);
     assert_string_equal(e.msg, "field 'village_id': village 999 not found in this county");
     bad.village_id = V_OTHER; /* exists, but in the other county */
-    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_producer_create(f->st, &MERCH, &bad, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "not found in this county"));
     struct market_producer got;
     assert_int_equal(market_producer_get(f->st, &MERCH, p1, &f->a, &got, &e), 0);
     got.village_id = V_OTHER;
-    assert_int_equal(market_producer_update(f->st, &MERCH, &got, &e), ERR_INVAL);
+    assert_int_equal(market_producer_update(f->st, &MERCH, &got, &e), ERR_BADREF);
 
     struct market_product prod = {.producer_id = p1, .village_id = 999, .name_zh = "板栗",
                                   .category = "nuts", .unit = "bag", .price_fen = 100};
-    assert_int_equal(market_product_create(f->st, &MERCH, &prod, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_product_create(f->st, &MERCH, &prod, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "village 999"));
     struct market_csv_result res;
     char csv[256];
@@ -934,25 +934,25 @@ static void test_county_refs(void **state)
 
     struct market_session sess = {.village_id = V_OTHER, .title = "直播", .start_ms = 1000,
                                   .end_ms = 2000};
-    assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "field 'village_id'"));
 
     struct market_lot lot = {.product_id = pr, .node_id = N_OTHER, .qty = 5};
-    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "field 'node_id': node"));
     lot.node_id = 999;
-    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_lot_add(f->st, &OPER, &lot, NULL, &e), ERR_BADREF);
 
     struct market_line_req line = {.product_id = pr, .qty = 1};
     struct market_order_req r = {.delivery_node_id = 999, .lines = &line, .nlines = 1};
     struct market_order o;
-    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_BADREF);
     assert_string_equal(e.msg, "field 'delivery_node_id': node 999 not found in this county");
     r.delivery_node_id = N_OTHER;
-    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_BADREF);
     r.delivery_node_id = N5;
     line.node_id = N_OTHER; /* ship from a node of another county */
-    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_INVAL);
+    assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "line 1: field 'node_id'"));
     assert_int_equal(snapshot(f), before);
 
@@ -987,7 +987,7 @@ static void test_order_on_behalf(void **state)
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(refused); i++) {
         r.buyer_user_id = refused[i].id;
-        assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_INVAL);
+        assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_BADREF);
         assert_non_null(strstr(e.msg, "field 'buyer_user_id'"));
         assert_non_null(strstr(e.msg, refused[i].msg));
     }
@@ -1181,7 +1181,7 @@ static void test_offer_reserves_lots(void **state)
     /* a node of another county, a negative node */
     off.flash_stock = 1;
     off.node_id = N_OTHER;
-    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_INVAL);
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "field 'node_id'"));
     /* only the host or staff change offers; an offer of another session is not found */
     assert_int_equal(market_offer_set_stock(f->st, &MERCH2, sid, oid, 7, &e), ERR_PERM);

@@ -35,22 +35,25 @@
 /* Fallible functions return 0 or one of these (always negative). */
 enum {
     ERR_OK = 0,
-    ERR_INVAL = -1,      /* bad input: malformed, wrong type, out of range */
-    ERR_NOTFOUND = -2,   /* no such record / file / route */
-    ERR_EXISTS = -3,     /* unique key already taken */
-    ERR_CONFLICT = -4,   /* state does not allow it (e.g. illegal transition) */
-    ERR_PERM = -5,       /* authenticated, but not allowed */
-    ERR_AUTH = -6,       /* not authenticated (missing / bad credentials) */
-    ERR_TOOBIG = -7,     /* over a size limit */
-    ERR_IO = -8,         /* file or socket error */
-    ERR_DB = -9,         /* store error */
-    ERR_BUSY = -10,      /* try again later (rate limit, queue full) */
-    ERR_TIMEOUT = -11,   /* deadline passed */
+    ERR_INVAL = -1,    /* bad input: malformed, wrong type, out of range */
+    ERR_NOTFOUND = -2, /* no such record / file / route */
+    ERR_EXISTS = -3,   /* unique key already taken */
+    ERR_CONFLICT = -4, /* state does not allow it (e.g. illegal transition) */
+    ERR_PERM = -5,     /* authenticated, but not allowed */
+    ERR_AUTH = -6,     /* not authenticated (missing / bad credentials) */
+    ERR_TOOBIG = -7,   /* over a size limit */
+    ERR_IO = -8,       /* file or socket error */
+    ERR_DB = -9,       /* store error */
+    ERR_BUSY = -10,    /* try again later (rate limit, queue full) */
+    ERR_TIMEOUT = -11, /* deadline passed */
     ERR_UNSUPPORTED = -12,
-    ERR_INTERNAL = -13,  /* a bug: an invariant did not hold */
-    ERR_INFEASIBLE = -14 /* a plan or solution breaks a constraint */
+    ERR_INTERNAL = -13,   /* a bug: an invariant did not hold */
+    ERR_INFEASIBLE = -14, /* a plan or solution breaks a constraint */
+    /* A field names a record that does not exist or may not be used there
+    ** (another county's village, a disabled buyer): HTTP 422. */
+    ERR_BADREF = -15
 };
-#define ERR_COUNT 15
+#define ERR_COUNT 16
 
 /* A stable short name for a code ("invalid", "not_found", ...). Never NULL. */
 const char *err_str(int code);
@@ -93,10 +96,10 @@ struct arena_block;
 struct arena {
     struct arena_block *head;
     size_t block_size;
-    size_t total;  /* bytes handed out, for metrics and limits */
+    size_t total; /* bytes handed out, for metrics and limits */
 };
 void arena_init(struct arena *a, size_t block_size);
-void *arena_alloc(struct arena *a, size_t n);        /* 16-byte aligned */
+void *arena_alloc(struct arena *a, size_t n); /* 16-byte aligned */
 void *arena_calloc(struct arena *a, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
@@ -133,7 +136,10 @@ struct strbuf {
     size_t cap;
     size_t max;
 };
-#define STRBUF_INIT {NULL, 0, 0, 0}
+#define STRBUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 void strbuf_init(struct strbuf *sb, size_t max);
 int strbuf_add(struct strbuf *sb, const void *p, size_t n);
 int strbuf_addstr(struct strbuf *sb, const char *s);
@@ -230,8 +236,8 @@ int rjson_get_double(struct json_object *obj, const char *key, bool required, do
                      struct err *e);
 int rjson_get_bool(struct json_object *obj, const char *key, bool required, bool *out,
                    struct err *e);
-int rjson_get_obj(struct json_object *obj, const char *key, bool required,
-                  struct json_object **out, struct err *e);
+int rjson_get_obj(struct json_object *obj, const char *key, bool required, struct json_object **out,
+                  struct err *e);
 int rjson_get_array(struct json_object *obj, const char *key, bool required,
                     struct json_object **out, struct err *e);
 /* Reject keys of obj not in the NULL-terminated list `allowed`. */

@@ -13,7 +13,7 @@
 static const char *const err_names[ERR_COUNT] = {
     "ok",       "invalid",  "not_found", "exists",  "conflict",
     "forbidden", "unauthorized", "too_big", "io", "db",
-    "busy",     "timeout",  "unsupported", "internal", "infeasible",
+    "busy",     "timeout",  "unsupported", "internal", "infeasible", "bad_reference",
 };
 
 const char *err_str(int code)

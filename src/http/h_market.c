@@ -184,7 +184,7 @@ static void h_producers_list(struct app *app, struct http_req *req, struct http_
     if (hm_query_id(req, "village_id", &village, &e) ||
         hm_query_id(req, "owner_user_id", &owner, &e) ||
         market_producer_list(app->store, &req->who, village, owner, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -198,7 +198,7 @@ static void h_producers_create(struct app *app, struct http_req *req, struct htt
     struct err e = {0};
     struct json_object *body;
     if (hm_body(req, producer_keys, &body, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct market_producer p = {0}, out;
@@ -210,7 +210,7 @@ static void h_producers_create(struct app *app, struct http_req *req, struct htt
     if (!rc)
         rc = market_producer_get(app->store, &req->who, id, req->arena, &out, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     hm_created(req, w, "/api/v1/producers/%lld", id, producer_json(&out));
@@ -223,7 +223,7 @@ static void h_producer_get(struct app *app, struct http_req *req, struct http_re
     struct market_producer p;
     if (http_param_id(req, "id", &id, &e) ||
         market_producer_get(app->store, &req->who, id, req->arena, &p, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, producer_json(&p));
@@ -238,7 +238,7 @@ static void h_producer_patch(struct app *app, struct http_req *req, struct http_
     if (http_param_id(req, "id", &id, &e) || hm_body(req, producer_keys, &body, &e) ||
         market_producer_get(app->store, &req->who, id, req->arena, &p, &e)) {
         json_object_put(body);
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     p.owner_user_id = 0;
@@ -249,7 +249,7 @@ static void h_producer_patch(struct app *app, struct http_req *req, struct http_
     if (!rc)
         rc = market_producer_get(app->store, &req->who, id, req->arena, &p, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, producer_json(&p));
@@ -275,7 +275,7 @@ static void h_cert_add(struct app *app, struct http_req *req, struct http_resp *
     if (!rc)
         rc = market_producer_get(app->store, &req->who, id, req->arena, &p, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     hm_created(req, w, "/api/v1/producers/%lld", id, producer_json(&p));
@@ -404,7 +404,7 @@ static void h_products_list(struct app *app, struct http_req *req, struct http_r
         http_query_i64(req, "limit", 50, 1, MARKET_LIST_MAX, &q.limit, &e) ||
         http_query_i64(req, "offset", 0, 0, 1000000, &q.offset, &e) ||
         market_product_search(app->store, &req->who, &q, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -422,7 +422,7 @@ static void h_products_create(struct app *app, struct http_req *req, struct http
     struct err e = {0};
     struct json_object *body;
     if (hm_body(req, product_keys, &body, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct market_product p = {.storage = MARKET_STORAGE_AMBIENT, .active = true}, out;
@@ -434,7 +434,7 @@ static void h_products_create(struct app *app, struct http_req *req, struct http
     if (!rc)
         rc = market_product_get(app->store, &req->who, id, req->arena, &out, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     hm_created(req, w, "/api/v1/products/%lld", id, product_json(&out));
@@ -447,7 +447,7 @@ static void h_product_get(struct app *app, struct http_req *req, struct http_res
     struct market_product p;
     if (http_param_id(req, "id", &id, &e) ||
         market_product_get(app->store, &req->who, id, req->arena, &p, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, product_json(&p));
@@ -462,7 +462,7 @@ static void h_product_patch(struct app *app, struct http_req *req, struct http_r
     if (http_param_id(req, "id", &id, &e) || hm_body(req, product_keys, &body, &e) ||
         market_product_get(app->store, &req->who, id, req->arena, &p, &e)) {
         json_object_put(body);
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     int rc = product_from_json(body, req->arena, &p, &e);
@@ -472,7 +472,7 @@ static void h_product_patch(struct app *app, struct http_req *req, struct http_r
     if (!rc)
         rc = market_product_get(app->store, &req->who, id, req->arena, &p, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, product_json(&p));
@@ -514,7 +514,7 @@ static void h_products_import(struct app *app, struct http_req *req, struct http
         return;
     }
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();
@@ -530,7 +530,7 @@ static void h_products_export(struct app *app, struct http_req *req, struct http
     strbuf_init(&sb, 0);
     if (market_products_export_csv(app->store, &req->who, &sb, &e)) {
         strbuf_release(&sb);
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_header(w, "Content-Disposition", "attachment; filename=\"products.csv\"");
@@ -564,7 +564,7 @@ static void h_inventory_list(struct app *app, struct http_req *req, struct http_
     if (hm_query_id(req, "product_id", &product, &e) || hm_query_id(req, "node_id", &node, &e) ||
         market_inventory_list(app->store, &req->who, product, node,
                               hm_query_flag(req, "include_empty"), req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -603,7 +603,7 @@ static void h_lot_create(struct app *app, struct http_req *req, struct http_resp
         rc = market_inventory_list(app->store, &req->who, l.product_id, l.node_id, true,
                                    req->arena, &items, &n, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     for (size_t i = 0; i < n; i++)
@@ -630,21 +630,13 @@ static void h_lot_adjust(struct app *app, struct http_req *req, struct http_resp
         rc = market_stock_adjust(app->store, &req->who, id, delta, reason, &e);
     json_object_put(body);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();
     KV(o, "lot_id", I64(id));
     KV(o, "delta", I64(delta));
     http_resp_json(w, 200, o);
-}
-
-void hm_err(struct http_resp *w, const struct err *e)
-{
-    if (market_err_is_ref(e))
-        http_resp_rule_err(w, e);
-    else
-        http_resp_err(w, e);
 }
 
 /* ------------------------------------------------------------------ routes */

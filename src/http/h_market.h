@@ -32,10 +32,6 @@ struct json_object *hm_time(int64_t ms);
 /* Query parameter as an id / flag (absent = dflt). */
 int hm_query_id(struct http_req *req, const char *name, int64_t *out, struct err *e);
 bool hm_query_flag(struct http_req *req, const char *name);
-/* A market error as problem+json: http_resp_err, except that a refused
-** reference (market_err_is_ref: a village, node or buyer id that is not
-** one of the caller's county) is 422, as http_resp_rule_err answers. */
-void hm_err(struct http_resp *w, const struct err *e);
 /* Answer 201 with a Location header. */
 void hm_created(struct http_req *req, struct http_resp *w, const char *fmt, int64_t id,
                 struct json_object *body);

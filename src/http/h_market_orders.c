@@ -95,7 +95,7 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
         http_query_i64(req, "limit", 50, 1, MARKET_LIST_MAX, &f.limit, &e) ||
         http_query_i64(req, "offset", 0, 0, 10000000, &f.offset, &e) ||
         market_order_list(app->store, &req->who, &f, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -200,7 +200,7 @@ static void orders_placed(struct app *app, struct http_req *req, struct http_res
     (void)app;
     (void)req;
     if (rc) {
-        hm_err(w, e);
+        http_resp_err(w, e);
         return;
     }
     struct market_order o;
@@ -285,7 +285,7 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
     }
     json_object_put(body);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_write_async(req, w, market_order_job_fn, job, orders_placed);
@@ -298,7 +298,7 @@ void hm_order_get(struct app *app, struct http_req *req, struct http_resp *w)
     struct market_order o;
     if (http_param_id(req, "id", &id, &e) ||
         market_order_get(app->store, &req->who, id, req->arena, &o, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -329,7 +329,7 @@ void hm_order_status(struct app *app, struct http_req *req, struct http_resp *w)
     if (!rc)
         rc = market_order_get(app->store, &req->who, id, req->arena, &o, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -354,7 +354,7 @@ void hm_order_payment(struct app *app, struct http_req *req, struct http_resp *w
     if (!rc)
         rc = market_order_get(app->store, &req->who, id, req->arena, &o, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, order_json(&o));
@@ -422,7 +422,7 @@ void hm_sessions_list(struct app *app, struct http_req *req, struct http_resp *w
     struct market_session *items;
     size_t n;
     if (market_session_list(app->store, &req->who, from, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -451,7 +451,7 @@ void hm_sessions_create(struct app *app, struct http_req *req, struct http_resp 
     if (!rc)
         rc = market_session_get(app->store, &req->who, id, req->arena, &out, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     hm_created(req, w, "/api/v1/live-sessions/%lld", id, session_json(&out));
@@ -469,7 +469,7 @@ void hm_session_get(struct app *app, struct http_req *req, struct http_resp *w)
         market_session_get(app->store, &req->who, id, req->arena, &s, &e) ||
         market_offer_list(app->store, &req->who, id, req->arena, &offers, &noff, &e) ||
         market_post_list(app->store, &req->who, id, req->arena, &posts, &nposts, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *o = session_json(&s);
@@ -491,7 +491,7 @@ void hm_offers_list(struct app *app, struct http_req *req, struct http_resp *w)
     size_t n;
     if (http_param_id(req, "id", &id, &e) ||
         market_offer_list(app->store, &req->who, id, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -519,7 +519,7 @@ void hm_offers_create(struct app *app, struct http_req *req, struct http_resp *w
         rc = market_offer_add(app->store, &req->who, &f, &id, &e);
     json_object_put(body);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     f.id = id;
@@ -561,7 +561,7 @@ void hm_offer_patch(struct app *app, struct http_req *req, struct http_resp *w)
     if (!rc)
         rc = offer_find(app, req, sid, oid, &f, &e);
     if (rc) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, offer_json(&f));
@@ -574,7 +574,7 @@ void hm_offer_delete(struct app *app, struct http_req *req, struct http_resp *w)
     int64_t sid, oid;
     if (http_param_id(req, "id", &sid, &e) || http_param_id(req, "offer_id", &oid, &e) ||
         market_offer_delete(app->store, &req->who, sid, oid, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_bytes(w, 204, NULL, NULL, 0);
@@ -589,7 +589,7 @@ void hm_session_close(struct app *app, struct http_req *req, struct http_resp *w
     if (http_param_id(req, "id", &id, &e) ||
         market_session_close(app->store, &req->who, id, 0, &e) ||
         market_session_get(app->store, &req->who, id, req->arena, &s, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     http_resp_json(w, 200, session_json(&s));
@@ -603,7 +603,7 @@ void hm_posts_list(struct app *app, struct http_req *req, struct http_resp *w)
     size_t n;
     if (http_param_id(req, "id", &id, &e) ||
         market_post_list(app->store, &req->who, id, req->arena, &items, &n, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
@@ -635,7 +635,7 @@ void hm_posts_create(struct app *app, struct http_req *req, struct http_resp *w)
         return;
     }
     json_object_put(body);
-    hm_err(w, &e);
+    http_resp_err(w, &e);
 }
 
 void hm_session_report(struct app *app, struct http_req *req, struct http_resp *w)
@@ -645,7 +645,7 @@ void hm_session_report(struct app *app, struct http_req *req, struct http_resp *
     struct market_report r;
     if (http_param_id(req, "id", &id, &e) ||
         market_session_report(app->store, &req->who, id, req->arena, &r, &e)) {
-        hm_err(w, &e);
+        http_resp_err(w, &e);
         return;
     }
     struct json_object *o = json_object_new_object();

@@ -58,6 +58,7 @@ int http__status_for_err(int code)
     case ERR_TIMEOUT: return 503;
     case ERR_UNSUPPORTED: return 415;
     case ERR_INFEASIBLE: return 422;
+    case ERR_BADREF: return 422;
     default: return 500;
     }
 }

@@ -506,11 +506,9 @@ int market_dispatch_orders(struct store *st, const struct auth_principal *who,
 ** offers, orders and their lines) must name rows of the county module in
 ** the caller's county, and a buyer_user_id given by staff an enabled buyer
 ** account of the county; each is checked inside the write that stores it
-** (one primary-key lookup). A refusal is ERR_INVAL with a message like
-** "field 'village_id': village 999 not found in this county" and writes
-** nothing. market_err_is_ref tells such a refusal from other ERR_INVAL
-** (the HTTP layer answers it 422). */
-bool market_err_is_ref(const struct err *e);
+** (one primary-key lookup). A refusal is ERR_BADREF (HTTP 422) with a
+** message like "field 'village_id': village 999 not found in this county"
+** and writes nothing. */
 
 /* ------------------------------------------------------------------ schema */
 

@@ -325,7 +325,7 @@ int market__village_check(struct store_conn *c, int64_t county_id, const char *f
     if (rc)
         return rc;
     if (!found)
-        return err_set(e, ERR_INVAL, "field '%s': village %lld not found in this county", field,
+        return err_set(e, ERR_BADREF, "field '%s': village %lld not found in this county", field,
                        (long long)village_id);
     return 0;
 }
@@ -338,16 +338,9 @@ int market__node_check(struct store_conn *c, int64_t county_id, const char *fiel
     if (rc)
         return rc;
     if (!found)
-        return err_set(e, ERR_INVAL, "field '%s': node %lld not found in this county", field,
+        return err_set(e, ERR_BADREF, "field '%s': node %lld not found in this county", field,
                        (long long)node_id);
     return 0;
-}
-
-bool market_err_is_ref(const struct err *e)
-{
-    return e && e->code == ERR_INVAL &&
-           (strstr(e->msg, " not found in this county") ||
-            strstr(e->msg, "field 'buyer_user_id': user "));
 }
 
 int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id,
@@ -357,17 +350,17 @@ int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id
     struct err ue = {0};
     int rc = auth_user_load(c, county_id, user_id, &u, &ue);
     if (rc == ERR_NOTFOUND)
-        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld not found in this county",
+        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld not found in this county",
                        (long long)user_id);
     if (rc) {
         *e = ue;
         return rc;
     }
     if (u.role != AUTH_ROLE_BUYER)
-        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld is a %s, not a buyer",
+        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is a %s, not a buyer",
                        (long long)user_id, auth_role_name(u.role) ? auth_role_name(u.role) : "?");
     if (u.disabled)
-        return err_set(e, ERR_INVAL, "field 'buyer_user_id': user %lld is disabled",
+        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is disabled",
                        (long long)user_id);
     return 0;
 }
