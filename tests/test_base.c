@@ -6,6 +6,9 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -54,6 +57,36 @@ static void test_arena(void **state)
     assert_null(a.head);
     assert_non_null(arena_alloc(&a, 8));
     arena_release(&a);
+}
+
+struct prio_probe {
+    int before, after;
+    int rc;
+};
+
+static void *lower_and_probe(void *arg)
+{
+    struct prio_probe *p = arg;
+    p->before = getpriority(PRIO_PROCESS, (id_t)gettid());
+    p->rc = thread_lower_priority(3);
+    p->after = getpriority(PRIO_PROCESS, (id_t)gettid());
+    return NULL;
+}
+
+/* A thread lowers its own priority only: the caller keeps its nice value. */
+static void test_thread_lower_priority(void **state)
+{
+    (void)state;
+    int mine = getpriority(PRIO_PROCESS, (id_t)gettid());
+    struct prio_probe p = {0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, lower_and_probe, &p), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(p.rc, 0);
+    assert_int_equal(p.after, p.before + 3 > 19 ? 19 : p.before + 3);
+    assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), mine);
+    assert_int_equal(thread_lower_priority(0), 0);
+    assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), mine);
 }
 
 static void test_strbuf_cap(void **state)
@@ -205,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_codes),   cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_thread_lower_priority),
         cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
         cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),

@@ -183,6 +183,13 @@ void log_write(struct log *lg, enum log_level lvl, const char *event, const char
 const char *log_quote(char *buf, size_t size, const char *value);
 int log_level_parse(const char *name, enum log_level *out);
 
+/* ------------------------------------------------------------------ thread */
+
+/* Lower the calling thread's scheduling priority by `by` nice steps (capped
+** at 19; other threads keep theirs). 0, or ERR_IO with the priority as it
+** was. Never needs privileges. */
+int thread_lower_priority(int by);
+
 /* -------------------------------------------------------------------- time */
 
 /* Milliseconds since the Unix epoch, UTC (wall clock). */

@@ -46,6 +46,14 @@
 #define HTTP_WRITE_WORKERS 32
 #endif
 
+/* Nice steps the I/O and handler threads run below the process. Every write
+** ends in the store's single writer thread, and under a load that fills the
+** cores the writer was queued behind request parsing for about as long as
+** it ran (a flash sale's run-queue wait: 15-17 us an order against 31-34 us
+** of CPU): a little below it, the threads that feed it stop starving it.
+** Unprivileged, and only relative: idle cores still run them at once. */
+#define HTTP_IO_NICE 5
+
 /* Bytes of MHD's memory pool per connection (headers, read buffer). */
 #ifndef HTTP_CONN_MEMORY
 #define HTTP_CONN_MEMORY (8 * 1024)
@@ -75,6 +83,8 @@ struct http_server {
     bool stopping;
     pthread_t *workers;
     int nworkers;
+    pthread_key_t lowered;    /* set on a thread once it runs at HTTP_IO_NICE */
+    bool lowered_ok;          /* the key exists */
     pthread_mutex_t spare_mu; /* request states kept for reuse */
     struct http_conn *spare;
     size_t nspare;
@@ -184,9 +194,20 @@ static struct http_conn *conn_take(struct http_server *srv)
     return c;
 }
 
+/* MHD starts its I/O threads itself: each lowers its priority the first
+** time it brings us a request. */
+static void lower_io_thread(struct http_server *srv)
+{
+    if (!srv->lowered_ok || pthread_getspecific(srv->lowered))
+        return;
+    (void)thread_lower_priority(HTTP_IO_NICE);
+    pthread_setspecific(srv->lowered, srv);
+}
+
 static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection *mc,
                                   const char *url, const char *method)
 {
+    lower_io_thread(srv);
     struct http_conn *c = conn_take(srv);
     c->srv = srv;
     c->mc = mc;
@@ -622,6 +643,7 @@ static void *worker_main(void *arg)
 {
     struct http_server *srv = arg;
     use_c_locale(srv);
+    (void)thread_lower_priority(HTTP_IO_NICE);
     for (;;) {
         pthread_mutex_lock(&srv->mu);
         while (!srv->qhead && !srv->stopping)
@@ -865,6 +887,7 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     srv->max_body = app->cfg.max_body ? app->cfg.max_body : (size_t)1 << 20;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->spare_mu, NULL);
+    srv->lowered_ok = pthread_key_create(&srv->lowered, NULL) == 0;
     pthread_cond_init(&srv->cv, NULL);
     srv->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 
@@ -1002,6 +1025,8 @@ void http_stop(struct http_server *srv)
     free(srv->tls_cert);
     free(srv->tls_key);
     conn_free_spares(srv);
+    if (srv->lowered_ok)
+        pthread_key_delete(srv->lowered);
     pthread_mutex_destroy(&srv->spare_mu);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);

@@ -114,9 +114,16 @@ static void finish(struct jobs *j, struct job *jb, int rc, struct strbuf *result
     pthread_mutex_unlock(&j->mu);
 }
 
+/* Nice steps the job threads run below the process (HTTP's threads: 5). */
+#define JOBS_NICE 10
+
 static void *worker(void *arg)
 {
     struct jobs *j = arg;
+    /* Route optimisation and siting run for seconds to minutes on every
+    ** core they get: below the threads that answer requests (and the store's
+    ** writer), so the API stays quick while a plan is computed. */
+    (void)thread_lower_priority(JOBS_NICE);
     pthread_mutex_lock(&j->mu);
     for (;;) {
         struct job *jb;
