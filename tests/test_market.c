@@ -964,6 +964,28 @@ static void test_county_refs(void **state)
     assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), 0);
 }
 
+/* The county module will not delete a village or node that market rows
+** name (references registered by schema_register_all): ERR_CONFLICT naming
+** the table and column, nothing deleted; unnamed ones delete. */
+static void test_county_keeps_named_rows(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "核桃", "Walnuts", 4500);
+    mk_lot(f, pr, N5, 10, 0);
+    assert_int_equal(county_village_delete(f->st, &ADMIN, V100, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "village"));
+    assert_non_null(strstr(e.msg, "market_producers.village_id"));
+    assert_int_equal(county_node_delete(f->st, &ADMIN, N5, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "market_lots.node_id"));
+    struct county_village v;
+    assert_int_equal(county_village_get(f->st, &ADMIN, V100, &v, &e), 0);
+    /* rows no other module names still delete */
+    assert_int_equal(county_village_delete(f->st, &ADMIN, V102, &e), 0);
+    assert_int_equal(county_node_delete(f->st, &ADMIN, N6, &e), 0);
+}
+
 /* Staff may order for a buyer: an enabled buyer account of the same county. */
 static void test_order_on_behalf(void **state)
 {
@@ -1670,6 +1692,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lifecycle, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_county_refs, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_county_keeps_named_rows, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_order_on_behalf, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_offer_reserves_lots, fx_setup, fx_teardown),

@@ -348,6 +348,47 @@ static int get_row_fn(struct store_conn *c, void *arg, struct err *e)
     return store_step(s, e) == STORE_DONE ? 0 : err_set(e, ERR_INTERNAL, "two rows");
 }
 
+static const struct store_ref t_refs[] = {
+    {"shelves", "items", "qty"}, /* items.qty names a row of "shelves" */
+};
+
+struct reffind {
+    int64_t county, id;
+    bool found;
+    const struct store_ref *which;
+};
+
+static int reffind_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct reffind *r = arg;
+    return store_ref_find(c, "shelves", r->county, r->id, &r->found, &r->which, e);
+}
+
+/* Registered references are found per county; names that are not plain SQL
+** identifiers are refused at registration. */
+static void test_refs(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    static const struct store_ref bad[] = {{"shelves", "items; DROP TABLE items", "qty"}};
+    assert_int_equal(store_add_refs(st, bad, 1, &e), ERR_INVAL);
+    assert_int_equal(store_add_refs(st, t_refs, RL_ARRAY_LEN(t_refs), &e), 0);
+    struct ins in = {1, "apples", 7, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+    struct reffind r = {1, 7, false, NULL};
+    assert_int_equal(store_read(st, reffind_fn, &r, &e), 0);
+    assert_true(r.found);
+    assert_ptr_equal(r.which, &t_refs[0]);
+    r = (struct reffind){2, 7, true, NULL}; /* another county */
+    assert_int_equal(store_read(st, reffind_fn, &r, &e), 0);
+    assert_false(r.found);
+    r = (struct reffind){1, 8, true, NULL};
+    assert_int_equal(store_read(st, reffind_fn, &r, &e), 0);
+    assert_false(r.found);
+    store_close(st);
+}
+
 static void test_write_read(void **state)
 {
     struct fx *f = *state;
@@ -1036,6 +1077,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_newer_store_schema_refused, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_write_read, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_refs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),

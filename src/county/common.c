@@ -224,6 +224,21 @@ int county_node_exists(struct store_conn *c, int64_t county_id, int64_t id, bool
     return county__exists(c, "nodes", county_id, id, found, e);
 }
 
+int county__refused_by_refs(struct store_conn *c, const char *parent, const char *entity,
+                            int64_t county_id, int64_t id, struct err *e)
+{
+    bool found = false;
+    const struct store_ref *by = NULL;
+    int rc = store_ref_find(c, parent, county_id, id, &found, &by, e);
+    if (rc)
+        return rc;
+    if (found)
+        return err_set(e, ERR_CONFLICT,
+                       "%s %lld is still named by %s.%s; change or remove those rows first",
+                       entity, (long long)id, by->table, by->column);
+    return 0;
+}
+
 int county__count_refs(struct store_conn *c, const char *table, const char *column,
                        int64_t county_id, int64_t id, int64_t *n, struct err *e)
 {

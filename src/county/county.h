@@ -197,7 +197,8 @@ int county_village_get(struct store *st, const struct auth_principal *who, int64
 int county_village_update(struct store *st, const struct auth_principal *who, int64_t id,
                           const struct county_village *in, unsigned mask,
                           struct county_village *out, struct err *e);
-/* ERR_CONFLICT while nodes refer to it. */
+/* ERR_CONFLICT while nodes refer to it, or a row of another module names it
+** (producers, lots, orders, consignments, stops ...: store_ref_find). */
 int county_village_delete(struct store *st, const struct auth_principal *who, int64_t id,
                           struct err *e);
 int county_village_list(struct store *st, const struct auth_principal *who,
@@ -246,7 +247,8 @@ int county_node_get(struct store *st, const struct auth_principal *who, int64_t 
 int county_node_update(struct store *st, const struct auth_principal *who, int64_t id,
                        const struct county_node *in, unsigned mask, struct county_node *out,
                        struct err *e);
-/* ERR_CONFLICT while other nodes name it as parent. */
+/* ERR_CONFLICT while other nodes name it as parent, or a row of another
+** module names it (lots, offers, orders, vehicles, plans ...). */
 int county_node_delete(struct store *st, const struct auth_principal *who, int64_t id,
                        struct err *e);
 int county_node_list(struct store *st, const struct auth_principal *who,

@@ -35,6 +35,10 @@ int county__check_query(const char *q, struct err *e);
 int county__exists(struct store_conn *c, const char *table, int64_t county_id, int64_t id,
                    bool *found, struct err *e);
 /* How many rows of table have column = id within the county. */
+/* ERR_CONFLICT naming the first row of another module that names this
+** row (store_ref_find; e.g. a producer's village), else 0. */
+int county__refused_by_refs(struct store_conn *c, const char *parent, const char *entity,
+                            int64_t county_id, int64_t id, struct err *e);
 int county__count_refs(struct store_conn *c, const char *table, const char *column,
                        int64_t county_id, int64_t id, int64_t *n, struct err *e);
 

@@ -440,6 +440,8 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
         return err_set(e, ERR_CONFLICT,
                        "node %lld still has %lld child nodes; move or delete them first",
                        (long long)op->id, (long long)kids);
+    if ((rc = county__refused_by_refs(c, "nodes", "node", cid, op->id, e)))
+        return rc;
     return county__delete_row(c, op->who, "nodes", "node", op->id, county_node_to_json(&nd), e);
 }
 

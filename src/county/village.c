@@ -297,6 +297,8 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
         return err_set(e, ERR_CONFLICT,
                        "village %lld still has %lld nodes; move or delete them first",
                        (long long)op->id, (long long)nn);
+    if ((rc = county__refused_by_refs(c, "villages", "village", cid, op->id, e)))
+        return rc;
     return county__delete_row(c, op->who, "villages", "village", op->id, county_village_to_json(&v), e);
 }
 

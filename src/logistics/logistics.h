@@ -506,5 +506,9 @@ struct json_object *logistics_compare_json(const struct logistics_plan *a,
 
 extern const struct store_migration logistics_migrations[];
 extern const size_t logistics_migrations_len;
+/* The module's columns that name county rows (villages, nodes), plans and
+** stops included: a delivered route keeps naming its stops' villages. */
+extern const struct store_ref logistics_refs[];
+extern const size_t logistics_refs_len;
 
 #endif

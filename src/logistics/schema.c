@@ -103,3 +103,15 @@ const struct store_migration logistics_migrations[] = {
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];
+
+const struct store_ref logistics_refs[] = {
+    {"nodes", "lg_vehicles", "depot_node_id"},
+    {"villages", "lg_consignments", "village_id"},
+    {"nodes", "lg_consignments", "from_node_id"},
+    {"nodes", "lg_consignments", "to_node_id"},
+    {"nodes", "lg_plans", "depot_node_id"},
+    {"villages", "lg_stops", "village_id"},
+    {"nodes", "lg_stops", "node_id"},
+    {"nodes", "lg_unassigned", "node_id"},
+};
+const size_t logistics_refs_len = sizeof logistics_refs / sizeof logistics_refs[0];

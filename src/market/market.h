@@ -514,5 +514,9 @@ int market_dispatch_orders(struct store *st, const struct auth_principal *who,
 
 extern const struct store_migration market_migrations[];
 extern const size_t market_migrations_len;
+/* The module's columns that name county rows (villages, nodes): the county
+** module refuses to delete a row one of them names (store_ref_find). */
+extern const struct store_ref market_refs[];
+extern const size_t market_refs_len;
 
 #endif

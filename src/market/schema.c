@@ -234,3 +234,13 @@ const struct store_migration market_migrations[] = {
     {5, "market: offers reserve their flash stock from lots; sessions close", m5_sql, NULL},
 };
 const size_t market_migrations_len = RL_ARRAY_LEN(market_migrations);
+
+const struct store_ref market_refs[] = {
+    {"villages", "market_producers", "village_id"},
+    {"villages", "market_products", "village_id"},
+    {"villages", "market_sessions", "village_id"},
+    {"nodes", "market_lots", "node_id"},
+    {"nodes", "market_offers", "node_id"},
+    {"nodes", "market_orders", "delivery_node_id"},
+};
+const size_t market_refs_len = RL_ARRAY_LEN(market_refs);

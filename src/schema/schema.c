@@ -30,25 +30,28 @@ struct module_schema {
     const char *module;
     const struct store_migration *migrations;
     const size_t *len;
+    const struct store_ref *refs; /* columns naming other modules' rows */
+    const size_t *nrefs;
 };
 
 static const struct module_schema schema[] = {
 #ifdef RL_HAVE_AUTH
-    {"auth", auth_migrations, &auth_migrations_len},
+    {"auth", auth_migrations, &auth_migrations_len, NULL, NULL},
 #endif
 #ifdef RL_HAVE_COUNTY
-    {"county", county_migrations, &county_migrations_len},
+    {"county", county_migrations, &county_migrations_len, NULL, NULL},
 #endif
 #ifdef RL_HAVE_MARKET
-    {"market", market_migrations, &market_migrations_len},
+    {"market", market_migrations, &market_migrations_len, market_refs, &market_refs_len},
 #endif
 #ifdef RL_HAVE_TELEMETRY
-    {"telemetry", telemetry_migrations, &telemetry_migrations_len},
+    {"telemetry", telemetry_migrations, &telemetry_migrations_len, NULL, NULL},
 #endif
 #ifdef RL_HAVE_LOGISTICS
-    {"logistics", logistics_migrations, &logistics_migrations_len},
+    {"logistics", logistics_migrations, &logistics_migrations_len, logistics_refs,
+     &logistics_refs_len},
 #endif
-    {NULL, NULL, NULL}, /* keeps the array non-empty in the smallest builds */
+    {NULL, NULL, NULL, NULL, NULL}, /* keeps the array non-empty in the smallest builds */
 };
 
 int schema_register_all(struct store *st, struct err *e)
@@ -58,6 +61,8 @@ int schema_register_all(struct store *st, struct err *e)
             continue;
         int rc = store_add_migrations(st, schema[i].module, schema[i].migrations,
                                       *schema[i].len, e);
+        if (!rc && schema[i].refs)
+            rc = store_add_refs(st, schema[i].refs, *schema[i].nrefs, e);
         if (rc)
             return rc;
     }

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,4 +427,52 @@ int64_t store_last_insert_id(struct store_conn *c)
 int64_t store_changes(struct store_conn *c)
 {
     return sqlite3_changes64(c->db);
+}
+
+/* ------------------------------------------------------------- references */
+
+bool store__ident_ok(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char ch = s[n];
+        bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_';
+        if (!alpha && !(n > 0 && ch >= '0' && ch <= '9'))
+            return false;
+    }
+    return n > 0 && n < 64;
+}
+
+int store_ref_find(struct store_conn *c, const char *parent, int64_t county_id, int64_t id,
+                   bool *found, const struct store_ref **which, struct err *e)
+{
+    const struct store_ref *const *refs;
+    size_t n;
+    store__refs(c->st, &refs, &n);
+    *found = false;
+    if (which)
+        *which = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(refs[i]->parent, parent) != 0)
+            continue;
+        char sql[256]; /* names were checked by store_add_refs */
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE county_id = ? AND %s = ? LIMIT 1",
+                 refs[i]->table, refs[i]->column);
+        struct store_stmt *s;
+        int rc = store_prepare(c, sql, &s, e);
+        if (rc)
+            return rc;
+        store_bind_i64(s, 1, county_id);
+        store_bind_i64(s, 2, id);
+        rc = store_step(s, e);
+        if (rc < 0)
+            return rc;
+        if (rc == STORE_ROW) {
+            *found = true;
+            if (which)
+                *which = refs[i];
+            return 0;
+        }
+    }
+    return 0;
 }

@@ -68,6 +68,10 @@ struct store {
     struct store_module *mods;
     size_t nmods, capmods;
 
+    /* registered cross-module references */
+    const struct store_ref **refs;
+    size_t nrefs, caprefs;
+
     /* counters for store_get_stats */
     atomic_uint_least64_t writes, writes_failed, batches, reads;
     atomic_uint_least64_t hist[8];
@@ -425,6 +429,27 @@ int store_add_migrations(struct store *st, const char *module, const struct stor
     return 0;
 }
 
+int store_add_refs(struct store *st, const struct store_ref *refs, size_t n, struct err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct store_ref *r = &refs[i];
+        if (!r->parent || !r->table || !r->column || !store__ident_ok(r->parent) ||
+            !store__ident_ok(r->table) || !store__ident_ok(r->column))
+            return err_set(e, ERR_INVAL, "store_add_refs: entry %zu is not three SQL names", i);
+    }
+    for (size_t i = 0; i < n; i++) {
+        xgrow((void **)&st->refs, &st->caprefs, st->nrefs + 1, sizeof *st->refs);
+        st->refs[st->nrefs++] = &refs[i];
+    }
+    return 0;
+}
+
+void store__refs(struct store *st, const struct store_ref *const **out, size_t *n)
+{
+    *out = st->refs;
+    *n = st->nrefs;
+}
+
 struct log *store__log(struct store *st)
 {
     return st->log;
@@ -515,6 +540,7 @@ void store_close(struct store *st)
     for (size_t i = 0; i < st->nmods; i++)
         free(st->mods[i].name);
     free(st->mods);
+    free(st->refs);
     free(st->readers);
     free(st->idle);
     pthread_mutex_destroy(&st->qmu);

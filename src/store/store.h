@@ -85,6 +85,26 @@ struct store_migration {
 int store_add_migrations(struct store *st, const char *module,
                          const struct store_migration *m, size_t n, struct err *e);
 
+/* A column of one module's table that holds the id of a row of another
+** module's table: a reference the database does not enforce (each module
+** owns its tables and migrations, so there is no FOREIGN KEY across them).
+** The module owning the parent table asks store_ref_find before deleting
+** a row. Every table named must have county_id. */
+struct store_ref {
+    const char *parent; /* "villages" */
+    const char *table;  /* "market_producers" */
+    const char *column; /* "village_id" */
+};
+
+/* Register references (array of n, borrowed: use static const arrays). */
+int store_add_refs(struct store *st, const struct store_ref *refs, size_t n, struct err *e);
+
+/* Inside a read or write: the first registered reference whose table has a
+** row of county_id naming parent row `id`; *found false when none does.
+** One indexed or scanned lookup per reference (LIMIT 1). */
+int store_ref_find(struct store_conn *c, const char *parent, int64_t county_id, int64_t id,
+                   bool *found, const struct store_ref **which, struct err *e);
+
 /* Apply every registered migration not yet recorded. Idempotent. */
 int store_migrate(struct store *st, struct err *e);
 

@@ -89,5 +89,8 @@ struct store_module {
 /* The store's log (may be NULL). */
 struct log *store__log(struct store *st);
 void store__modules(struct store *st, const struct store_module **out, size_t *n);
+void store__refs(struct store *st, const struct store_ref *const **out, size_t *n);
+/* A plain SQL identifier: [A-Za-z_][A-Za-z0-9_]*, at most 63 bytes. */
+bool store__ident_ok(const char *s);
 
 #endif
