@@ -152,6 +152,52 @@ static void test_health(void **state)
     ts_resp_free(&r);
 }
 
+/* Nice value of each thread of pid named `comm`: the lowest and the
+** highest, and how many there are. */
+static int thread_nice(pid_t pid, const char *comm, int *lo, int *hi)
+{
+    char cmd[160], line[256];
+    snprintf(cmd, sizeof cmd, "for t in /proc/%d/task/*; do cat $t/stat; echo; done", (int)pid);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    int n = 0;
+    while (fgets(line, sizeof line, p)) {
+        char *open = strchr(line, '('), *close = strrchr(line, ')');
+        if (!open || !close || close - open - 1 != (ptrdiff_t)strlen(comm) ||
+            strncmp(open + 1, comm, strlen(comm)) != 0)
+            continue;
+        int nice;
+        /* after ") ": state, then fields 4..18, then nice (field 19) */
+        if (sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %d",
+                   &nice) != 1)
+            continue;
+        if (n == 0 || nice < *lo)
+            *lo = nice;
+        if (n == 0 || nice > *hi)
+            *hi = nice;
+        n++;
+    }
+    pclose(p);
+    return n;
+}
+
+/* The threads that parse requests run 5 nice steps below the store's writer
+** (once they served a request); the writer keeps the process's priority. */
+static void test_thread_priorities(void **state)
+{
+    struct fixture *f = *state;
+    struct ts_resp r;
+    for (int i = 0; i < 8; i++) { /* both I/O threads, most likely */
+        assert_int_equal(ts_get(&f->s, "/api/v1/health", NULL, &r), 0);
+        ts_resp_free(&r);
+    }
+    int wlo = 0, whi = 0, ilo = 0, ihi = 0;
+    assert_int_equal(thread_nice(f->s.pid, "rl-store-writer", &wlo, &whi), 1);
+    assert_true(thread_nice(f->s.pid, "MHD-worker", &ilo, &ihi) >= 1);
+    assert_int_equal(ihi, wlo + 5 > 19 ? 19 : wlo + 5);
+}
+
 static void test_not_found_and_method(void **state)
 {
     struct fixture *f = *state;
@@ -552,6 +598,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health),
+        cmocka_unit_test(test_thread_priorities),
         cmocka_unit_test(test_not_found_and_method),
         cmocka_unit_test(test_auth_required),
         cmocka_unit_test(test_write_and_bad_input),
