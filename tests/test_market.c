@@ -1555,12 +1555,11 @@ static void test_flash_repeat_cancel_restart(void **state)
                      2);
 }
 
-/* A database made before migration 3 (creation rows in the history, the
-** old indexes) upgrades: creations move into the order rows, nothing is
-** lost, and orders read the same. */
-static void test_migrate_order_history(void **state)
+/* Replace the fixture's database by a new one with only the first `upto`
+** market migrations applied (an old database to upgrade); *cfg opens it
+** again. */
+static void reopen_at_market_migration(struct fx *f, size_t upto, struct store_config *cfg)
 {
-    struct fx *f = *state;
     store_close(f->st);
     f->st = NULL;
     char p[400];
@@ -1569,14 +1568,25 @@ static void test_migrate_order_history(void **state)
         snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
         unlink(p);
     }
-    struct store_config cfg;
-    store_config_defaults(&cfg);
-    cfg.path = f->path;
-    cfg.synchronous_full = false;
+    store_config_defaults(cfg);
+    cfg->path = f->path;
+    cfg->synchronous_full = false;
     struct err e = {0};
-    if (store_open(&f->st, &cfg, &e) ||
-        store_add_migrations(f->st, "market", market_migrations, 2, &e) || store_migrate(f->st, &e))
+    if (store_open(&f->st, cfg, &e) ||
+        store_add_migrations(f->st, "market", market_migrations, upto, &e) ||
+        store_migrate(f->st, &e))
         fail_msg("old schema: %s", e.msg);
+}
+
+/* A database made before migration 3 (creation rows in the history, the
+** old indexes) upgrades: creations move into the order rows, nothing is
+** lost, and orders read the same. */
+static void test_migrate_order_history(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct store_config cfg;
+    reopen_at_market_migration(f, 2, &cfg);
     assert_int_equal(q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'market_orders_buyer'",
                         0),
                      1);
@@ -1629,22 +1639,9 @@ static void test_migrate_order_history(void **state)
 static void test_migrate_offers(void **state)
 {
     struct fx *f = *state;
-    store_close(f->st);
-    f->st = NULL;
-    char p[400];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    struct store_config cfg;
-    store_config_defaults(&cfg);
-    cfg.path = f->path;
-    cfg.synchronous_full = false;
     struct err e = {0};
-    if (store_open(&f->st, &cfg, &e) ||
-        store_add_migrations(f->st, "market", market_migrations, 4, &e) || store_migrate(f->st, &e))
-        fail_msg("old schema: %s", e.msg);
+    struct store_config cfg;
+    reopen_at_market_migration(f, 4, &cfg);
     static const char *const rows[] = {
         "INSERT INTO market_sessions (id, county_id, host_user_id, village_id, title, start_ms,"
         " end_ms, created_ms) VALUES (3, 1, 10, 1, 'old', 1000, 2000, 1000)",
