@@ -1070,6 +1070,54 @@ static void test_idempotency(void **state)
     store_close(st);
 }
 
+static int age_key_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, "UPDATE idempotency_keys SET created_ms = ? WHERE key = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, time_now_ms() - 120000);
+    store_bind_text(s, 2, arg, -1);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* The writer deletes records older than idem_keep_ms between batches, so
+** the table does not grow for ever and a claim left by a crash lets go. */
+static void test_idempotency_pruned_by_writer(void **state)
+{
+    struct fx *f = *state;
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    assert_true(cfg.idem_keep_ms == 24 * 3600 * 1000LL);
+    cfg.path = f->path;
+    cfg.synchronous_full = false;
+    cfg.idem_keep_ms = 60000;
+    cfg.idem_prune_every_ms = 0; /* after every batch */
+    struct store *st = NULL;
+    struct err e = {0};
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    struct idem_case old = {"k-old", "POST", "/api/v1/items", 201, "{}", 0, {0}, "", 0};
+    struct idem_case fresh = {"k-new", "POST", "/api/v1/items", 201, "{}", 0, {0}, "", 0};
+    struct idem_case claim = {"k-claim", "POST", "/api/v1/items", 0, "", 0, {0}, "", 0};
+    assert_int_equal(store_write(st, idem_put_fn, &old, &e), 0);
+    assert_int_equal(store_write(st, idem_put_fn, &fresh, &e), 0);
+    assert_int_equal(store_write(st, idem_put_fn, &claim, &e), 0);
+    assert_int_equal(store_write(st, age_key_fn, "k-old", &e), 0);
+    assert_int_equal(store_write(st, age_key_fn, "k-claim", &e), 0);
+    /* store_write returns before the writer prunes after that batch; the
+    ** writer takes the next batch only after the prune, so one more write
+    ** makes sure it ran */
+    assert_int_equal(store_write(st, age_key_fn, "no-such-key", &e), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM idempotency_keys"), 1);
+    assert_int_equal(store_read(st, idem_get_fn, &old, &e), 0);
+    assert_int_equal(old.rc, ERR_NOTFOUND);
+    assert_int_equal(store_read(st, idem_get_fn, &fresh, &e), 0);
+    assert_int_equal(fresh.rc, 0);
+    store_idem_release(&fresh.got);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1090,6 +1138,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_async_and_misuse, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_close_commits_queued, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_idempotency_pruned_by_writer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_claims, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

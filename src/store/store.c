@@ -44,6 +44,8 @@ struct store {
     char *path;
     int max_batch;
     size_t max_queue;
+    int64_t idem_keep_ms, idem_prune_every_ms, last_prune_ms;
+    atomic_bool own_tables; /* the store's own migrations ran: prune may */
     struct log *log;
 
     /* writer */
@@ -84,6 +86,8 @@ void store_config_defaults(struct store_config *cfg)
     cfg->max_batch = 256;
     cfg->max_queue = 65536;
     cfg->synchronous_full = true;
+    cfg->idem_keep_ms = 24 * 3600 * 1000LL;
+    cfg->idem_prune_every_ms = 3600 * 1000LL;
 }
 
 const char *store_backend(const struct store *st)
@@ -228,6 +232,39 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
     }
 }
 
+/* Idempotency records older than idem_keep_ms go, at most once every
+** idem_prune_every_ms, in a transaction of their own between two batches
+** (the first after the store opens, too). Without it the table grows with
+** every request that carries a key, and a claim left by a crash would hold
+** its key for ever. */
+static void maybe_prune(struct store *st)
+{
+    int64_t now = time_now_ms();
+    if (st->idem_keep_ms < 0 || !atomic_load(&st->own_tables) ||
+        now - st->last_prune_ms < st->idem_prune_every_ms)
+        return;
+    st->last_prune_ms = now;
+    struct store_conn *c = st->wconn;
+    struct err e;
+    int64_t n = 0;
+    int rc = store__conn_run(c, "BEGIN IMMEDIATE", &e);
+    if (!rc) {
+        rc = store_idem_prune(c, now - st->idem_keep_ms, &n, &e);
+        if (!rc)
+            rc = store__conn_run(c, "COMMIT", &e);
+        if (rc) {
+            struct err ignore;
+            if (!sqlite3_get_autocommit(c->db))
+                store__conn_run(c, "ROLLBACK", &ignore);
+            store__conn_drop_scratch(c);
+        }
+    }
+    if (rc)
+        log_write(st->log, LOG_WARN, "store.idem_prune", "error=\"%s\"", e.msg);
+    else if (n)
+        log_write(st->log, LOG_INFO, "store.idem_prune", "deleted=%lld", (long long)n);
+}
+
 static void *writer_main(void *arg)
 {
     struct store *st = arg;
@@ -253,6 +290,7 @@ static void *writer_main(void *arg)
         st->qlen -= n;
         pthread_mutex_unlock(&st->qmu);
         run_batch(st, batch, n);
+        maybe_prune(st);
         pthread_mutex_lock(&st->qmu);
     }
     pthread_mutex_unlock(&st->qmu);
@@ -480,6 +518,8 @@ int store_open(struct store **out, const struct store_config *cfg, struct err *e
     st->path = xstrdup(cfg->path);
     st->max_batch = cfg->max_batch > 0 ? cfg->max_batch : 256;
     st->max_queue = cfg->max_queue > 0 ? (size_t)cfg->max_queue : 65536;
+    st->idem_keep_ms = cfg->idem_keep_ms;
+    st->idem_prune_every_ms = cfg->idem_prune_every_ms > 0 ? cfg->idem_prune_every_ms : 0;
     st->nreaders = cfg->read_conns > 0 ? cfg->read_conns : 4;
     st->log = cfg->log;
     pthread_mutex_init(&st->qmu, NULL);
@@ -508,6 +548,7 @@ int store_open(struct store **out, const struct store_config *cfg, struct err *e
     rc = store__migrate_own(st, e);
     if (rc)
         goto fail;
+    atomic_store(&st->own_tables, true);
     for (int i = 0; i < st->nreaders; i++) {
         rc = store__conn_open(&st->readers[i], st, st->path, false, false, e);
         if (rc)

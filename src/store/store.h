@@ -51,6 +51,11 @@ struct store_config {
                                (default 65536) */
     bool synchronous_full;  /* fsync on every commit (default true; false only
                                for tests that do not test durability) */
+    int64_t idem_keep_ms;   /* Idempotency-Key records (and claims left by a
+                               crash) older than this are deleted (default
+                               24 hours; negative: kept for ever) ... */
+    int64_t idem_prune_every_ms; /* ... by the writer between batches, at most
+                               this often (default 1 hour; 0: every batch) */
     struct log *log;        /* may be NULL */
 };
 
