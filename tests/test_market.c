@@ -1555,6 +1555,42 @@ static void test_flash_repeat_cancel_restart(void **state)
                      2);
 }
 
+/* Housekeeping closes the sessions whose end has passed (any county, once):
+** the unsold flash stock is back in the lots; a session still on is left. */
+static void test_sessions_close_when_ended(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t now = time_now_ms(), hour = 3600000;
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "山楂", "Hawthorn", 1200);
+    mk_lot(f, pr, N5, 30, 0);
+    int64_t ended = mk_session(f, now - 60000, now + hour);
+    int64_t later = mk_session(f, now - 60000, now + 3 * hour);
+    struct market_offer off = {.session_id = ended, .product_id = pr, .node_id = N5,
+                               .flash_price_fen = 990, .flash_stock = 10};
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), 0);
+    off.session_id = later;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), 0);
+    const char *lots_sql = "SELECT SUM(qty) FROM market_lots WHERE product_id = ?";
+    assert_int_equal(q1(f, lots_sql, pr), 10);
+    int closed = -1;
+    assert_int_equal(market_sessions_close_ended(f->st, now + 2 * hour, &closed, &e), 0);
+    assert_int_equal(closed, 1);
+    assert_int_equal(q1(f, lots_sql, pr), 20); /* the ended session's 10 are back */
+    struct market_session ss;
+    assert_int_equal(market_session_get(f->st, &BUYER, ended, &f->a, &ss, &e), 0);
+    assert_true(ss.closed_ms > 0);
+    assert_int_equal(market_session_get(f->st, &BUYER, later, &f->a, &ss, &e), 0);
+    assert_int_equal(ss.closed_ms, 0);
+    assert_int_equal(q1(f, "SELECT count(*) FROM audit_log WHERE action = 'market.session.close'"
+                           " AND actor_user_id = 0 AND entity_id = ?",
+                        ended),
+                     1);
+    assert_int_equal(market_sessions_close_ended(f->st, now + 2 * hour, &closed, &e), 0);
+    assert_int_equal(closed, 0);
+}
+
 /* Replace the fixture's database by a new one with only the first `upto`
 ** market migrations applied (an old database to upgrade); *cfg opens it
 ** again. */
@@ -1690,6 +1726,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_county_refs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_county_keeps_named_rows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_sessions_close_when_ended, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_order_on_behalf, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_offer_reserves_lots, fx_setup, fx_teardown),

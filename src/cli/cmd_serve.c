@@ -25,8 +25,13 @@
 #ifdef RL_HAVE_LOGISTICS
 #include "logistics/logistics.h"
 #endif
+#ifdef RL_HAVE_MARKET
+#include "market/market.h"
+#endif
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <time.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -92,8 +97,79 @@ static int need_arg(int argc, char **argv, int i)
     return 0;
 }
 
+#ifdef RL_HAVE_MARKET
+/* Work the server does on its own while it serves: once a minute, close the
+** live sessions whose end has passed, so their unsold flash stock goes
+** back to the lots (market_sessions_close_ended). */
+struct housekeeping {
+    struct app *app;
+    struct log *log;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop, started;
+};
+
+static void housekeeping_once(struct housekeeping *h)
+{
+    struct err e = {0};
+    int closed = 0;
+    if (market_sessions_close_ended(h->app->store, 0, &closed, &e) != 0)
+        log_write(h->log, LOG_WARN, "serve.housekeeping", "task=close_sessions error=\"%s\"",
+                  e.msg);
+    else if (closed)
+        log_write(h->log, LOG_INFO, "serve.housekeeping", "task=close_sessions closed=%d",
+                  closed);
+}
+
+static void *housekeeping_main(void *arg)
+{
+    struct housekeeping *h = arg;
+    pthread_mutex_lock(&h->mu);
+    while (!h->stop) {
+        pthread_mutex_unlock(&h->mu);
+        housekeeping_once(h);
+        pthread_mutex_lock(&h->mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 60;
+        while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void housekeeping_start(struct housekeeping *h, struct app *app, struct log *lg)
+{
+    memset(h, 0, sizeof *h);
+    h->app = app;
+    h->log = lg;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->started = pthread_create(&h->thread, NULL, housekeeping_main, h) == 0;
+    if (!h->started)
+        log_write(lg, LOG_WARN, "serve.housekeeping", "error=\"cannot start its thread\"");
+}
+
+static void housekeeping_stop(struct housekeeping *h)
+{
+    if (!h->started)
+        return;
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->thread, NULL);
+    h->started = false;
+}
+#endif
+
 int cli_serve(int argc, char **argv)
 {
+#ifdef RL_HAVE_MARKET
+    struct housekeeping hk = {0};
+#endif
     const char *db = "ruralink.db";
     const char *log_level = "info";
     struct http_config cfg;
@@ -308,12 +384,18 @@ int cli_serve(int argc, char **argv)
     fflush(stdout);
     log_write(lg, LOG_INFO, "serve.start", "port=%d db=%s demo=%s", http_port(srv), db,
               cfg.demo ? "true" : "false");
+#ifdef RL_HAVE_MARKET
+    housekeeping_start(&hk, &app, lg);
+#endif
 
     int sig = 0;
     sigwait(&stop, &sig);
     log_write(lg, LOG_INFO, "serve.stop", "signal=%d", sig);
     status = CLI_OK;
 out:
+#ifdef RL_HAVE_MARKET
+    housekeeping_stop(&hk);
+#endif
     http_stop(srv);
 #ifdef RL_HAVE_JOBS
     jobs_free(app.jobs);

@@ -446,6 +446,52 @@ int market_session_close(struct store *st, const struct auth_principal *who,
     return store_write(st, session_close_fn, &x, e);
 }
 
+struct ended {
+    int64_t now;
+    int64_t ids[100][2]; /* session id, county id */
+    size_t n;
+};
+
+static int ended_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct ended *x = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT id, county_id FROM market_sessions"
+                           " WHERE closed_ms = 0 AND end_ms <= ? ORDER BY end_ms LIMIT 100",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, x->now);
+    while ((rc = store_step(s, e)) == STORE_ROW && x->n < RL_ARRAY_LEN(x->ids)) {
+        x->ids[x->n][0] = store_col_i64(s, 0);
+        x->ids[x->n][1] = store_col_i64(s, 1);
+        x->n++;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int market_sessions_close_ended(struct store *st, int64_t now_ms, int *closed, struct err *e)
+{
+    *closed = 0;
+    struct ended *x = xcalloc(1, sizeof *x);
+    x->now = now_ms ? now_ms : time_now_ms();
+    int rc = store_read(st, ended_fn, x, e);
+    for (size_t i = 0; !rc && i < x->n; i++) {
+        struct auth_principal sys = {0};
+        sys.county_id = x->ids[i][1];
+        sys.role = AUTH_ROLE_ADMIN;
+        snprintf(sys.name, sizeof sys.name, "system");
+        rc = market_session_close(st, &sys, x->ids[i][0], x->now, e);
+        if (rc == ERR_CONFLICT) /* closed by someone in the meantime */
+            rc = 0;
+        else if (!rc)
+            (*closed)++;
+    }
+    free(x);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ reads */
 
 struct live_read {

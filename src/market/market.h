@@ -434,6 +434,12 @@ int market_offer_delete(struct store *st, const struct auth_principal *who,
 ** now_ms 0 = the clock. */
 int market_session_close(struct store *st, const struct auth_principal *who,
                          int64_t session_id, int64_t now_ms, struct err *e);
+/* Housekeeping (the server runs it every minute): close, as the system
+** (actor 0 in the audit), every session of any county whose end_ms has
+** passed and that nobody closed, so unsold flash stock goes back to the
+** lots without anyone having to remember. Up to 100 per call; *closed
+** says how many. now_ms 0 = the clock. */
+int market_sessions_close_ended(struct store *st, int64_t now_ms, int *closed, struct err *e);
 int market_offer_list(struct store *st, const struct auth_principal *who, int64_t session_id,
                       struct arena *a, struct market_offer **out, size_t *n, struct err *e);
 
