@@ -189,13 +189,8 @@ int auth_user_load(struct store_conn *c, int64_t county_id, int64_t id, struct a
                    struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT " USER_COLS " FROM users WHERE id = ? AND county_id = ?", &s,
-                           e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, id);
-    store_bind_i64(s, 2, county_id);
-    rc = store_step(s, e);
+    int rc = store_step2(c, "SELECT " USER_COLS " FROM users WHERE county_id = ? AND id = ?",
+                         county_id, id, &s, e);
     if (rc < 0)
         return rc;
     if (rc != STORE_ROW)

@@ -200,12 +200,7 @@ int county__exists(struct store_conn *c, const char *table, int64_t county_id, i
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE county_id = ? AND id = ?", table);
     struct store_stmt *s;
-    int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, id);
-    rc = store_step(s, e);
+    int rc = store_step2(c, sql, county_id, id, &s, e);
     if (rc < 0)
         return rc;
     *found = rc == STORE_ROW;
@@ -246,12 +241,7 @@ int county__count_refs(struct store_conn *c, const char *table, const char *colu
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE county_id = ? AND %s = ?", table,
              column);
     struct store_stmt *s;
-    int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, id);
-    rc = store_step(s, e);
+    int rc = store_step2(c, sql, county_id, id, &s, e);
     if (rc < 0)
         return rc;
     *n = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
@@ -263,12 +253,7 @@ int county__load_row(struct store_conn *c, const char *sql, int64_t county_id, i
                      void *out, struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, sql, &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, id);
-    rc = store_step(s, e);
+    int rc = store_step2(c, sql, county_id, id, &s, e);
     if (rc < 0)
         return rc;
     if (rc != STORE_ROW)
@@ -284,12 +269,7 @@ int county__delete_row(struct store_conn *c, const struct auth_principal *who,
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE county_id = ? AND id = ?", table);
     struct store_stmt *s;
-    int rc = store_prepare(c, sql, &s, e);
-    if (!rc) {
-        store_bind_i64(s, 1, who->county_id);
-        store_bind_i64(s, 2, id);
-        rc = store_step(s, e);
-    }
+    int rc = store_step2(c, sql, who->county_id, id, &s, e);
     if (rc < 0) {
         json_object_put(detail);
         return rc;

@@ -309,13 +309,21 @@ static int lot_take(struct store_conn *c, int64_t lot_id, int64_t qty, struct er
     return rc < 0 ? rc : 0;
 }
 
-int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
-                       int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
-                       int64_t actor, int64_t now, struct err *e)
+/* Who takes units from lots: an order line (order_id, line_no) or, when
+** offer_id is set, an offer's reservation. */
+struct lot_taker {
+    int64_t order_id, line_no, offer_id;
+};
+
+/* Take qty units of the product at the node, earliest expiry first, and
+** record each lot's share for the taker (allocation row and stock move). */
+static int take_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
+                     int64_t node_id, int64_t qty, int64_t now, const char *asked,
+                     const struct lot_taker *t, int64_t actor, struct err *e)
 {
     int64_t lots[FEFO_LOTS_MAX][2];
     int nl = 0;
-    int rc = fefo_pick(c, county_id, product_id, node_id, qty, now, "asked", lots, &nl, e);
+    int rc = fefo_pick(c, county_id, product_id, node_id, qty, now, asked, lots, &nl, e);
     if (rc)
         return rc;
     struct store_stmt *s;
@@ -325,21 +333,45 @@ int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_
         left -= take;
         if ((rc = lot_take(c, lots[i][0], take, e)))
             return rc;
-        if ((rc = store_prepare(c,
-                                "INSERT INTO market_order_allocs (order_id, line_no, lot_id, qty)"
-                                " VALUES (?,?,?,?)",
-                                &s, e)))
+        if (t->offer_id) {
+            rc = store_prepare(c,
+                               "INSERT INTO market_offer_allocs (offer_id, lot_id, qty)"
+                               " VALUES (?,?,?) ON CONFLICT (offer_id, lot_id)"
+                               " DO UPDATE SET qty = market_offer_allocs.qty + excluded.qty",
+                               &s, e);
+            if (!rc) {
+                store_bind_i64(s, 1, t->offer_id);
+                store_bind_i64(s, 2, lots[i][0]);
+                store_bind_i64(s, 3, take);
+            }
+        } else {
+            rc = store_prepare(c,
+                               "INSERT INTO market_order_allocs (order_id, line_no, lot_id, qty)"
+                               " VALUES (?,?,?,?)",
+                               &s, e);
+            if (!rc) {
+                store_bind_i64(s, 1, t->order_id);
+                store_bind_i64(s, 2, t->line_no);
+                store_bind_i64(s, 3, lots[i][0]);
+                store_bind_i64(s, 4, take);
+            }
+        }
+        if (rc || (rc = store_step(s, e)) < 0)
             return rc;
-        store_bind_i64(s, 1, order_id);
-        store_bind_i64(s, 2, line_no);
-        store_bind_i64(s, 3, lots[i][0]);
-        store_bind_i64(s, 4, take);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
-        if ((rc = move_add(c, county_id, lots[i][0], -take, "order", order_id, actor, now, e)))
+        if ((rc = move_add_offer(c, county_id, lots[i][0], -take,
+                                 t->offer_id ? "offer" : "order", t->order_id, t->offer_id,
+                                 actor, now, e)))
             return rc;
     }
     return 0;
+}
+
+int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
+                       int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
+                       int64_t actor, int64_t now, struct err *e)
+{
+    struct lot_taker t = {order_id, line_no, 0};
+    return take_fefo(c, county_id, product_id, node_id, qty, now, "asked", &t, actor, e);
 }
 
 /* ------------------------------------------------------- offer reservation */
@@ -348,35 +380,9 @@ int market__offer_reserve(struct store_conn *c, int64_t county_id, int64_t offer
                           int64_t product_id, int64_t node_id, int64_t qty, int64_t actor,
                           int64_t now, struct err *e)
 {
-    int64_t lots[FEFO_LOTS_MAX][2];
-    int nl = 0;
-    int rc = fefo_pick(c, county_id, product_id, node_id, qty, now, "asked for the offer",
-                       lots, &nl, e);
-    if (rc)
-        return rc;
-    struct store_stmt *s;
-    int64_t left = qty;
-    for (int i = 0; i < nl && left > 0; i++) {
-        int64_t take = lots[i][1] < left ? lots[i][1] : left;
-        left -= take;
-        if ((rc = lot_take(c, lots[i][0], take, e)))
-            return rc;
-        if ((rc = store_prepare(c,
-                                "INSERT INTO market_offer_allocs (offer_id, lot_id, qty)"
-                                " VALUES (?,?,?) ON CONFLICT (offer_id, lot_id)"
-                                " DO UPDATE SET qty = market_offer_allocs.qty + excluded.qty",
-                                &s, e)))
-            return rc;
-        store_bind_i64(s, 1, offer_id);
-        store_bind_i64(s, 2, lots[i][0]);
-        store_bind_i64(s, 3, take);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
-        if ((rc = move_add_offer(c, county_id, lots[i][0], -take, "offer", 0, offer_id, actor,
-                                 now, e)))
-            return rc;
-    }
-    return 0;
+    struct lot_taker t = {0, 0, offer_id};
+    return take_fefo(c, county_id, product_id, node_id, qty, now, "asked for the offer", &t,
+                     actor, e);
 }
 
 int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer_id,

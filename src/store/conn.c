@@ -375,6 +375,17 @@ int store_step(struct store_stmt *s, struct err *e)
     return store__db_err(sqlite3_db_handle(RAW(s)), rc, "", e);
 }
 
+int store_step2(struct store_conn *c, const char *sql, int64_t a, int64_t b,
+                struct store_stmt **out, struct err *e)
+{
+    int rc = store_prepare(c, sql, out, e);
+    if (rc)
+        return rc;
+    store_bind_i64(*out, 1, a);
+    store_bind_i64(*out, 2, b);
+    return store_step(*out, e);
+}
+
 int store_col_count(struct store_stmt *s)
 {
     return sqlite3_column_count(RAW(s));
@@ -459,12 +470,7 @@ int store_ref_find(struct store_conn *c, const char *parent, int64_t county_id, 
         snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE county_id = ? AND %s = ? LIMIT 1",
                  refs[i]->table, refs[i]->column);
         struct store_stmt *s;
-        int rc = store_prepare(c, sql, &s, e);
-        if (rc)
-            return rc;
-        store_bind_i64(s, 1, county_id);
-        store_bind_i64(s, 2, id);
-        rc = store_step(s, e);
+        int rc = store_step2(c, sql, county_id, id, &s, e);
         if (rc < 0)
             return rc;
         if (rc == STORE_ROW) {

@@ -159,6 +159,11 @@ int store_bind_null(struct store_stmt *s, int idx);
 ** e filled (a unique-key violation is ERR_EXISTS, a foreign-key or CHECK
 ** violation ERR_CONFLICT). */
 int store_step(struct store_stmt *s, struct err *e);
+/* The common "WHERE county_id = ? AND <key> = ?" lookup: prepare sql, bind
+** a and b to its two parameters and step once. Returns as store_step; on
+** STORE_ROW read the row from *out. */
+int store_step2(struct store_conn *c, const char *sql, int64_t a, int64_t b,
+                struct store_stmt **out, struct err *e);
 
 /* Column access on the current row (0-based). Text and blobs are borrowed
 ** until the next step/reset. */
