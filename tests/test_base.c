@@ -27,6 +27,18 @@ static void test_err_codes(void **state)
     assert_string_equal(err_str(-99), "unknown");
 }
 
+/* The build's allocator is the one malloc really uses: a link that kept
+** glibc's malloc behind mimalloc's back fails here. */
+static void test_allocator(void **state)
+{
+    (void)state;
+#ifdef RL_HAVE_MIMALLOC
+    assert_string_equal(mem_allocator(), "mimalloc");
+#else
+    assert_string_equal(mem_allocator(), "glibc");
+#endif
+}
+
 static void test_arena(void **state)
 {
     (void)state;
@@ -238,7 +250,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_err_codes),   cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_thread_lower_priority),
+        cmocka_unit_test(test_thread_lower_priority), cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
         cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),

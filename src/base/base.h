@@ -86,6 +86,11 @@ char *xstrndup(const char *s, size_t n);
 /* Grow *p (an array of `size`-byte items with capacity *cap) to hold `need`. */
 void xgrow(void **p, size_t *cap, size_t need, size_t size);
 RL_NORETURN void rl_die(const char *fmt, ...) RL_PRINTF(1, 2);
+/* The allocator behind malloc in this process: "mimalloc" when the
+** build linked mimalloc and it took malloc over (RL_MIMALLOC), "glibc"
+** otherwise. It checks where a fresh allocation lives, so a link that
+** silently kept glibc's malloc says so. */
+const char *mem_allocator(void);
 
 /*
 ** Arena: bump allocation from blocks, all freed at once by arena_release().

@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef RL_HAVE_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 void rl_die(const char *fmt, ...)
 {
     va_list ap;
@@ -21,6 +25,20 @@ void rl_die(const char *fmt, ...)
     fputc('\n', stderr);
     va_end(ap);
     abort();
+}
+
+const char *mem_allocator(void)
+{
+#ifdef RL_HAVE_MIMALLOC
+    void *probe = calloc(1, 64); /* calloc: gcc counts passing it on as a read */
+    bool ours = mi_is_in_heap_region(probe);
+    free(probe);
+    if (!ours)
+        return "glibc (mimalloc linked but not in use)";
+    return "mimalloc";
+#else
+    return "glibc";
+#endif
 }
 
 void *xmalloc(size_t n)

@@ -2,6 +2,7 @@
 ** main.c: `ruralink <command> [options]`. Finds the command and hands it the
 ** remaining arguments; every command answers --help on its own.
 */
+#include "base/base.h"
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -44,7 +45,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-        printf("ruralink %s\n", RL_VERSION);
+        printf("ruralink %s (allocator: %s)\n", RL_VERSION, mem_allocator());
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -21,6 +21,7 @@ static void h_health(struct app *app, struct http_req *req, struct http_resp *w)
     json_object_object_add(o, "store",
                            json_object_new_string(app->store ? store_backend(app->store) : "none"));
     json_object_object_add(o, "demo", json_object_new_boolean(app->cfg.demo));
+    json_object_object_add(o, "allocator", json_object_new_string(mem_allocator()));
     json_object_object_add(o, "tls", json_object_new_boolean(app->cfg.tls_cert != NULL));
     json_object_object_add(o, "time", rjson_new_time(now));
     json_object_object_add(o, "started", rjson_new_time(app->started_ms));

@@ -149,6 +149,11 @@ static void test_health(void **state)
     assert_string_equal(jstr(r.json, "store"), "sqlite");
     assert_non_null(jstr(r.json, "version"));
     assert_string_equal(jstr(r.json, "demo"), "false");
+#ifdef RL_HAVE_MIMALLOC
+    assert_string_equal(jstr(r.json, "allocator"), "mimalloc");
+#else
+    assert_string_equal(jstr(r.json, "allocator"), "glibc");
+#endif
     ts_resp_free(&r);
 }
 
