@@ -13,6 +13,8 @@
 
 #include "base/base.h"
 
+#include <arpa/inet.h>
+
 static void test_err_codes(void **state)
 {
     (void)state;
@@ -140,6 +142,23 @@ static void test_utf8(void **state)
     assert_false(utf8_valid("\xf5\x80\x80\x80", 4)); /* > U+10FFFF */
 }
 
+/* str_ipv4 agrees with inet_ntop on addresses with 1-, 2- and 3-digit parts. */
+static void test_str_ipv4(void **state)
+{
+    (void)state;
+    const char *const addrs[] = {"127.0.0.1", "10.20.255.0", "0.0.0.0", "255.255.255.255",
+                                 "192.168.99.100", "1.22.3.44"};
+    for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+        struct in_addr in;
+        char got[16], want[INET_ADDRSTRLEN];
+        assert_int_equal(inet_pton(AF_INET, addrs[i], &in), 1);
+        str_ipv4(&in, got);
+        assert_non_null(inet_ntop(AF_INET, &in, want, sizeof want));
+        assert_string_equal(got, want);
+        assert_string_equal(got, addrs[i]);
+    }
+}
+
 static void test_str_numbers(void **state)
 {
     (void)state;
@@ -173,6 +192,16 @@ static void test_time_rfc3339(void **state)
     assert_int_equal(time_parse_date("2024-02-29", &ms), 0);
     assert_int_equal(ms, 1709164800000LL);
     assert_int_equal(time_parse_date("2023-02-29", &ms), ERR_INVAL);
+    assert_string_equal(time_fmt_rfc3339(253402300799999LL, buf), "9999-12-31T23:59:59.999Z");
+    /* every format parses back to its instant, over 1900-2100 and leap days */
+    uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int64_t t = (int64_t)(x % 6311433600000ULL) - 2208988800000LL;
+        assert_int_equal(time_parse_rfc3339(time_fmt_rfc3339(t, buf), &ms), 0);
+        assert_int_equal(ms, t);
+        assert_int_equal(strlen(buf), 24);
+    }
 }
 
 static void test_json_parse(void **state)
@@ -253,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_thread_lower_priority), cmocka_unit_test(test_allocator),
         cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
         cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
+        cmocka_unit_test(test_str_ipv4),
         cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),
         cmocka_unit_test(test_json_parse_reuse),
         cmocka_unit_test(test_json_double_digits),

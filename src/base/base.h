@@ -151,6 +151,10 @@ int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) RL_PRINTF(2, 3);
 int strbuf_addvf(struct strbuf *sb, const char *fmt, va_list ap);
+/* The dotted quad of an IPv4 address (4 bytes in network order, as in
+** struct in_addr) into out. inet_ntop does the same through sprintf, a
+** measurable share of a keep-alive request that names its peer. */
+void str_ipv4(const void *addr4, char out[16]);
 /* Append s as a JSON string literal (quotes and escapes included). */
 int strbuf_add_json_str(struct strbuf *sb, const char *s, size_t n);
 /* Always a valid C string (empty when nothing was added). Borrowed. */

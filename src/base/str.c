@@ -118,7 +118,7 @@ static int strbuf_reserve(struct strbuf *sb, size_t extra)
     size_t need = sb->len + extra + 1;
     if (need <= sb->cap)
         return 0;
-    size_t cap = sb->cap ? sb->cap : 64;
+    size_t cap = sb->cap ? sb->cap : 256; /* most JSON answers fit without a regrow */
     while (cap < need)
         cap *= 2;
     if (cap > max + 1)
@@ -321,4 +321,19 @@ int file_write_atomic(const char *path, const void *p, size_t n, struct err *e)
 out:
     free(tmp);
     return rc;
+}
+
+void str_ipv4(const void *addr4, char out[16])
+{
+    const unsigned char *b = addr4;
+    char *p = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (v >= 100)
+            *p++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : '\0';
+    }
 }

@@ -329,8 +329,7 @@ static void h_site_get(struct app *app, struct http_req *req, struct http_resp *
         http_resp_err(w, &e);
         return;
     }
-    http_resp_bytes(w, 200, "application/json", strbuf_str(&sb), sb.len);
-    strbuf_release(&sb);
+    http_resp_strbuf(w, 200, "application/json", &sb);
 }
 
 #define TRACKERS (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_DRIVER))

@@ -534,8 +534,7 @@ static void h_products_export(struct app *app, struct http_req *req, struct http
         return;
     }
     http_resp_header(w, "Content-Disposition", "attachment; filename=\"products.csv\"");
-    http_resp_bytes(w, 200, "text/csv; charset=utf-8", strbuf_str(&sb), sb.len);
-    strbuf_release(&sb);
+    http_resp_strbuf(w, 200, "text/csv; charset=utf-8", &sb);
 }
 
 /* --------------------------------------------------------------- inventory */

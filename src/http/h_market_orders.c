@@ -213,8 +213,7 @@ static void orders_placed(struct app *app, struct http_req *req, struct http_res
     struct strbuf sb;
     strbuf_init(&sb, 0);
     order_render(&sb, &o);
-    http_resp_bytes(w, 201, "application/json", strbuf_str(&sb), sb.len);
-    strbuf_release(&sb);
+    http_resp_strbuf(w, 201, "application/json", &sb);
 }
 
 static const char *arena_opt(struct arena *a, const char *s)

@@ -114,6 +114,10 @@ void http_resp_json(struct http_resp *w, int status, struct json_object *body);
 /* Raw bytes, copied. */
 void http_resp_bytes(struct http_resp *w, int status, const char *content_type,
                      const void *p, size_t n);
+/* The same with a body built in a strbuf, whose storage the answer takes
+** over (no copy); *sb is left empty. */
+void http_resp_strbuf(struct http_resp *w, int status, const char *content_type,
+                      struct strbuf *sb);
 /* application/problem+json: type, title, status, detail, instance. */
 void http_resp_problem(struct http_resp *w, int status, const char *title, const char *fmt, ...)
     RL_PRINTF(4, 5);

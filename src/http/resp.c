@@ -99,6 +99,21 @@ void http_resp_bytes(struct http_resp *w, int status, const char *content_type, 
     w->body_len = n;
 }
 
+void http_resp_strbuf(struct http_resp *w, int status, const char *content_type,
+                      struct strbuf *sb)
+{
+    if (already(w)) {
+        strbuf_release(sb);
+        return;
+    }
+    size_t n = 0;
+    char *body = strbuf_detach(sb, &n);
+    w->status = status;
+    w->content_type = content_type ? arena_strdup(w->arena, content_type) : NULL;
+    w->body = body;
+    w->body_len = n;
+}
+
 void http_resp_json(struct http_resp *w, int status, struct json_object *body)
 {
     if (already(w)) {

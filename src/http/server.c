@@ -220,15 +220,14 @@ static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection
     c->resp.arena = &c->arena;
     c->resp.instance = c->req.path;
     c->metrics_slot = srv->nroutes; /* "unmatched" until routed */
-    snprintf(c->user, sizeof c->user, "-");
+    memcpy(c->user, "-", 2);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(c->remote, sizeof c->remote, "-");
+    memcpy(c->remote, "-", 2);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
-            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->remote,
-                      sizeof c->remote);
+            str_ipv4(&((const struct sockaddr_in *)sa)->sin_addr, c->remote);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->remote,
                       sizeof c->remote);
