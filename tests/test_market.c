@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1477,6 +1478,134 @@ static void test_flash_sale_concurrent(void **state)
     assert_int_equal(q1(f, "SELECT qty FROM market_lots WHERE id = ?", lot), 50);
 }
 
+/* A write that holds the writer until released, so that what is queued
+** behind it runs as one batch. */
+struct gate {
+    sem_t entered, release;
+};
+
+static int gate_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    (void)c;
+    (void)e;
+    struct gate *g = arg;
+    sem_post(&g->entered);
+    while (sem_wait(&g->release) != 0)
+        ;
+    return 0;
+}
+
+struct batch_done {
+    sem_t *sem;
+    int rc;
+    char msg[256];
+};
+
+static void batch_done_cb(void *arg, int rc, const struct err *e)
+{
+    struct batch_done *d = arg;
+    d->rc = rc;
+    snprintf(d->msg, sizeof d->msg, "%s", rc ? e->msg : "");
+    sem_post(d->sem);
+}
+
+/* Flash orders run without a savepoint (STORE_CHECKS_FIRST), so every
+** refusal must come before the order's first write: one that came after
+** would roll back the whole batch and fail the good orders in it. One
+** batch holds good orders around each kind of refusal, lines naming the
+** same offer twice included. */
+static void test_flash_refusals_in_one_batch(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "猕猴桃", "Kiwifruit", 3000);
+    int64_t t0 = time_now_ms() - 60000;
+    int64_t sid = mk_session(f, t0, t0 + 7200000);
+    mk_lot(f, pr, N5, 50, 0);
+    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 1990,
+                               .flash_stock = 10, .per_buyer_limit = 3};
+    int64_t oid;
+    assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
+    struct market_order o;
+    {
+        struct market_line_req l = {.offer_id = oid, .qty = 2};
+        struct market_order_req r = {.buyer_user_id = 1000, .delivery_node_id = N5,
+                                     .lines = &l, .nlines = 1};
+        assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
+    }
+    struct {
+        int64_t buyer, q1, q2, at; /* q2 > 0: a second line of the same offer */
+        int want;
+        const char *msg;
+    } cases[] = {
+        {1001, 2, 0, 0, 0, NULL},
+        {1002, 2, 2, 0, ERR_CONFLICT, "line 2: offer %lld allows 3 units per buyer"},
+        {1000, 2, 0, 0, ERR_CONFLICT, "line 1: offer %lld allows 3 units per buyer"},
+        {1003, 1, 1, 0, 0, NULL},
+        {1004, 3, 0, 0, 0, NULL},
+        {1005, 1, 1, 0, ERR_CONFLICT, "line 2: offer %lld has 1 units left"},
+        {1006, 1, 0, t0 + 7200000, ERR_CONFLICT, "line 1: offer %lld is not live now"},
+        {1007, 4, 0, 0, ERR_CONFLICT, "line 1: offer %lld allows 3 units per buyer"},
+        {1007, 1, 0, 0, 0, NULL},
+    };
+    enum { N = sizeof cases / sizeof cases[0] };
+    struct market_line_req lines[N][2];
+    struct market_order_req reqs[N];
+    struct market_order_job *jobs[N];
+    struct batch_done done[N];
+    sem_t sem;
+    sem_init(&sem, 0, 0);
+    struct gate g;
+    sem_init(&g.entered, 0, 0);
+    sem_init(&g.release, 0, 0);
+    assert_int_equal(store_submit(f->st, gate_fn, &g, NULL, NULL), 0);
+    while (sem_wait(&g.entered) != 0)
+        ;
+    for (int i = 0; i < N; i++) {
+        lines[i][0] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q1};
+        lines[i][1] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q2};
+        reqs[i] = (struct market_order_req){.buyer_user_id = cases[i].buyer,
+                                            .delivery_node_id = N5, .lines = lines[i],
+                                            .nlines = cases[i].q2 ? 2 : 1,
+                                            .now_ms = cases[i].at};
+        assert_int_equal(market_order_job_new(&OPER, &reqs[i], &f->a, &jobs[i], &e), 0);
+        assert_int_equal(market_order_job_flags(jobs[i]), STORE_CHECKS_FIRST);
+        done[i] = (struct batch_done){.sem = &sem, .rc = 1};
+        assert_int_equal(store_submit_flags(f->st, market_order_job_fn, jobs[i],
+                                            market_order_job_flags(jobs[i]), batch_done_cb,
+                                            &done[i]),
+                         0);
+    }
+    sem_post(&g.release);
+    for (int i = 0; i < N; i++)
+        while (sem_wait(&sem) != 0)
+            ;
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(done[i].rc, cases[i].want);
+        if (cases[i].msg) {
+            char want[128];
+            snprintf(want, sizeof want, cases[i].msg, (long long)oid);
+            assert_string_equal(done[i].msg, want);
+        }
+    }
+    assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 10);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_buyers WHERE offer_id = ?", oid), 10);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_orders WHERE session_id = ?", sid), 5);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_order_lines WHERE offer_id = ?", oid), 10);
+    assert_int_equal(q1(f, "SELECT qty FROM market_offer_buyers WHERE buyer_user_id = ?", 1003), 2);
+    /* a catalog line keeps the savepoint */
+    struct market_line_req cl = {.product_id = pr, .qty = 1, .node_id = N5};
+    struct market_order_req cr = {.buyer_user_id = 1001, .delivery_node_id = N5, .lines = &cl,
+                                  .nlines = 1};
+    struct market_order_job *cj;
+    assert_int_equal(market_order_job_new(&OPER, &cr, &f->a, &cj, &e), 0);
+    assert_int_equal(market_order_job_flags(cj), 0);
+    sem_destroy(&sem);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+}
+
 /* Reopen the fixture's database (a restart: every in-memory cache is gone). */
 static void fx_reopen(struct fx *f)
 {
@@ -1732,6 +1861,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_offer_reserves_lots, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_offer_stock_conserved, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flash_sale_concurrent, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_flash_refusals_in_one_batch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flash_repeat_cancel_restart, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migrate_order_history, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_migrate_offers, fx_setup, fx_teardown),

@@ -621,6 +621,64 @@ static void test_batch_savepoints(void **state)
     store_close(st);
 }
 
+/* STORE_CHECKS_FIRST requests run without a savepoint: one refused before
+** writing (or by a failed INSERT, which changes nothing) leaves its batch
+** alone; one that fails after writing ends the transaction: the requests run
+** in it are answered ERR_DB and nothing of them is kept, and the rest of the
+** batch commits in a new one. */
+static void test_checks_first(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct gate g;
+    gate_close(st, &g);
+    sem_t done;
+    sem_init(&done, 0, 0);
+    struct ins in[] = {
+        {500, "a", 1, true, 0},            /* 0: ok, then lost with its transaction */
+        {0, "b", 1, true, ERR_CONFLICT},    /* 1: refused before writing (see below) */
+        {501, "a", 1, true, 0},            /* 2: duplicate name: the INSERT fails clean */
+        {502, "c", 1, true, 0},            /* 3: ok, then lost */
+        {503, "d", 1, true, ERR_CONFLICT}, /* 4: fails after its writes: ends the txn */
+        {504, "e", 1, true, 0},            /* 5: ok, next transaction */
+        {505, "f", 1, true, 0},            /* 6: ok, with a savepoint */
+    };
+    enum { N = sizeof in / sizeof in[0] };
+    struct done_rec rec[N];
+    for (int i = 0; i < N; i++) {
+        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        store_fn fn = i == 1 ? bare_fail_fn : ins_fn;
+        unsigned flags = i == 6 ? 0 : STORE_CHECKS_FIRST;
+        assert_int_equal(store_submit_flags(st, fn, &in[i], flags, done_cb, &rec[i]), 0);
+    }
+    sem_post(&g.release);
+    for (int i = 0; i < N; i++)
+        while (sem_wait(&done) != 0)
+            ;
+    assert_int_equal(rec[0].rc, ERR_DB);
+    assert_non_null(strstr(rec[0].msg, "without a savepoint"));
+    assert_int_equal(rec[1].rc, ERR_NOTFOUND);
+    assert_int_equal(rec[2].rc, ERR_EXISTS);
+    assert_int_equal(rec[3].rc, ERR_DB);
+    assert_int_equal(rec[4].rc, ERR_CONFLICT);
+    assert_string_equal(rec[4].msg, "request 503 refuses");
+    assert_int_equal(rec[5].rc, 0);
+    assert_int_equal(rec[6].rc, 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items WHERE id IN (504, 505)"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log"), 2);
+    assert_int_equal(q1(st, "SELECT count(*) FROM audit_log WHERE entity_id IN (504, 505)"), 2);
+    /* the synchronous form carries the flag too */
+    struct ins late = {506, "g", 1, true, ERR_CONFLICT};
+    struct err e = {0};
+    assert_int_equal(store_write_flags(st, ins_fn, &late, STORE_CHECKS_FIRST, &e), ERR_CONFLICT);
+    assert_int_equal(q1(st, "SELECT count(*) FROM items WHERE id = 506"), 0);
+    sem_destroy(&done);
+    sem_destroy(&g.entered);
+    sem_destroy(&g.release);
+    store_close(st);
+}
+
 /* Many threads calling store_write: each sees its own result. */
 enum { NT = 8, PER_T = 60 };
 
@@ -1129,6 +1187,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_mapping, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_checks_first, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_deferred_fk_in_batch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_transaction_lost_midbatch, fx_setup, fx_teardown),

@@ -287,7 +287,8 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
         http_resp_err(w, &e);
         return;
     }
-    http_write_async(req, w, market_order_job_fn, job, orders_placed);
+    http_write_async(req, w, market_order_job_fn, job, market_order_job_flags(job),
+                     orders_placed);
 }
 
 void hm_order_get(struct app *app, struct http_req *req, struct http_resp *w)

@@ -150,7 +150,7 @@ void http_resp_header(struct http_resp *w, const char *name, const char *value);
 typedef void (*http_write_done_fn)(struct app *app, struct http_req *req, struct http_resp *w,
                                    void *arg, int rc, const struct err *e);
 void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, void *arg,
-                      http_write_done_fn done);
+                      unsigned flags, http_write_done_fn done); /* flags: STORE_CHECKS_FIRST */
 
 /* ------------------------------------------------------------------ routes */
 

@@ -613,7 +613,7 @@ static void async_committed(void *done_arg, int rc, const struct err *e)
 }
 
 void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, void *arg,
-                      http_write_done_fn done)
+                      unsigned flags, http_write_done_fn done)
 {
     struct http_conn *c = req->conn;
     struct http_server *srv = c->srv;
@@ -621,7 +621,7 @@ void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, vo
         /* A handler thread may block: the plain synchronous form. */
         struct err e;
         err_clear(&e);
-        int rc = store_write(srv->app->store, fn, arg, &e);
+        int rc = store_write_flags(srv->app->store, fn, arg, flags, &e);
         done(srv->app, req, w, arg, rc, &e);
         return;
     }
@@ -631,7 +631,7 @@ void http_write_async(struct http_req *req, struct http_resp *w, store_fn fn, vo
     c->async_arg = arg;
     c->phase = PHASE_WAIT;
     MHD_suspend_connection(c->mc);
-    if (store_submit(srv->app->store, fn, arg, async_committed, c) != 0) {
+    if (store_submit_flags(srv->app->store, fn, arg, flags, async_committed, c) != 0) {
         struct err e;
         err_set(&e, ERR_BUSY, "the write queue is full; try again");
         async_committed(c, ERR_BUSY, &e);

@@ -323,11 +323,14 @@ int market_order_place(struct store *st, const struct auth_principal *who,
 ** is taken); market_order_job_fn is the store_fn to queue with the job as
 ** its arg; once that write has committed (rc 0), market_order_job_result
 ** fills *out as market_order_place does (strings and lines in arena a).
-** market_order_place is exactly these three steps with store_write. */
+** market_order_place is exactly these three steps with store_write_flags. */
 struct market_order_job;
 int market_order_job_new(const struct auth_principal *who, const struct market_order_req *req,
                          struct arena *a, struct market_order_job **out, struct err *e);
 int market_order_job_fn(struct store_conn *c, void *job, struct err *e);
+/* The store flags to queue the job with (STORE_CHECKS_FIRST when every line
+** is an offer line: such an order refuses before its first write). */
+unsigned market_order_job_flags(const struct market_order_job *j);
 void market_order_job_result(struct market_order_job *j, struct market_order *out);
 /* Move an order to `to`. An illegal transition is ERR_CONFLICT and changes
 ** nothing. Cancelling returns units to their lots and flash stock. now_ms 0

@@ -187,20 +187,15 @@ static int64_t offer_left(struct store_conn *c, int64_t offer_id)
 }
 
 /* Take an offer line's units from its flash stock and the buyer's allowance:
-** two guarded statements, each changing nothing when its check fails (the
-** request's savepoint then undoes everything of the order). This is the
-** whole oversell protection: it runs on the single writer, so no two orders
-** interleave, and the guards hold in the database itself. */
+** two guarded statements. check_lines has already found both sufficient
+** (the writer is single, so nothing changed since); the guards stay as the
+** database's own oversell protection: should one ever fail, the order
+** fails after writing and the store rolls its whole transaction back
+** (STORE_CHECKS_FIRST) rather than keep anything oversold. */
 static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
                       const struct offer_info *oi, struct err *e)
 {
     const struct market_line_req *in = &x->req->lines[i];
-    if (x->now < oi->start_ms || x->now >= oi->end_ms)
-        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
-                       (long long)in->offer_id);
-    if (oi->limit > 0 && in->qty > oi->limit)
-        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer", i + 1,
-                       (long long)in->offer_id, (long long)oi->limit);
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "UPDATE market_offers SET sold = sold + ?"
@@ -237,10 +232,72 @@ static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
     return 0;
 }
 
+/* Units the buyer already holds of an offer. */
+static int buyer_holds(struct store_conn *c, int64_t offer_id, int64_t buyer, int64_t *out,
+                       struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_step2(c,
+                         "SELECT qty FROM market_offer_buyers WHERE offer_id = ?"
+                         " AND buyer_user_id = ?",
+                         offer_id, buyer, &s, e);
+    if (rc < 0)
+        return rc;
+    *out = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    return 0;
+}
+
+/* Every refusal an order can meet once priced, made before its first
+** write (reads only): an offer line outside its session, above the
+** per-buyer limit or the units left (lines naming the same offer count
+** together), a withdrawn catalog product. So a flash order that is refused
+** has changed nothing and needs no savepoint (market_order_job_flags).
+** Catalog lines' stock is taken lot by lot in the write itself (FEFO);
+** orders with such lines keep their savepoint. */
+static int check_lines(struct store_conn *c, const struct place_ctx *x, struct err *e)
+{
+    const struct market_order_req *req = x->req;
+    int rc;
+    for (size_t i = 0; i < req->nlines; i++) {
+        const struct market_line_req *in = &req->lines[i];
+        if (!in->offer_id) {
+            if (x->inactive[i])
+                return err_set(e, ERR_CONFLICT, "line %zu: product %lld is not for sale", i + 1,
+                               (long long)x->lines[i].product_id);
+            continue;
+        }
+        const struct offer_info *oi = &x->offers[i];
+        if (x->now < oi->start_ms || x->now >= oi->end_ms)
+            return err_set(e, ERR_CONFLICT, "line %zu: offer %lld is not live now", i + 1,
+                           (long long)in->offer_id);
+        int64_t want = 0; /* this order's units of the offer, up to this line */
+        for (size_t k = 0; k <= i; k++)
+            if (req->lines[k].offer_id == in->offer_id)
+                want += req->lines[k].qty;
+        if (oi->limit > 0 && in->qty > oi->limit)
+            return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
+                           i + 1, (long long)in->offer_id, (long long)oi->limit);
+        int64_t left = offer_left(c, in->offer_id);
+        if (left < want)
+            return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
+                           (long long)in->offer_id, (long long)left);
+        if (oi->limit > 0) {
+            int64_t held;
+            if ((rc = buyer_holds(c, in->offer_id, x->buyer, &held, e)))
+                return rc;
+            if (held + want > oi->limit)
+                return err_set(e, ERR_CONFLICT,
+                               "line %zu: offer %lld allows %lld units per buyer", i + 1,
+                               (long long)in->offer_id, (long long)oi->limit);
+        }
+    }
+    return 0;
+}
+
 /* Price every line without writing anything (offers: flash price; catalog:
 ** list price). Refusals that depend on the moment (offer not live, sold out,
-** product withdrawn) are left to take_lines, after the order row: a repeated
-** Idempotency-Key must still find its first order then. */
+** product withdrawn) are check_lines'; place_fn looks for an order placed
+** under the request's Idempotency-Key before it answers any refusal. */
 static int price_lines(struct store_conn *c, struct place_ctx *x, struct err *e)
 {
     const struct market_order_req *req = x->req;
@@ -355,9 +412,11 @@ static int check_refs(struct store_conn *c, const struct place_ctx *x, struct er
 }
 
 /* One order, on the writer. Statements of a new flash order: read the offer
-** (price, window, stock), insert the order (its unique index on the
-** Idempotency-Key answers a repeat: the first order is returned and nothing
-** is taken), take the units (two guarded updates), insert the line, audit.
+** (price and window, cached), the units left and the buyer's holding; then
+** insert the order (its unique index on the Idempotency-Key answers a
+** repeat: the first order is returned and nothing is taken), take the units
+** (two guarded updates), insert the line, audit. Every refusal comes before
+** the first write.
 ** The creation is part of the order row (created_ms, placed_by): it is the
 ** first entry of the history that market_order_get shows. */
 static int place_fn(struct store_conn *c, void *arg, struct err *e)
@@ -370,9 +429,10 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t county = x->who->county_id;
     bool keyed = req->idem_key && *req->idem_key;
 
-    if ((rc = check_refs(c, x, e)) || (rc = price_lines(c, x, e))) {
-        /* A request refused for its content may still be a repeat of an
-        ** order placed before (the offer since withdrawn, say). */
+    if ((rc = check_refs(c, x, e)) || (rc = price_lines(c, x, e)) ||
+        (rc = check_lines(c, x, e))) {
+        /* A refused request may still be a repeat of an order placed
+        ** before (the offer since sold out or withdrawn, say). */
         struct err e2 = {0};
         int r2 = idem_replay(c, x, &e2);
         if (r2 == 0)
@@ -432,13 +492,8 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
 
     for (size_t i = 0; i < req->nlines; i++) {
         const struct priced_line *pl = &x->lines[i];
-        if (pl->offer_id) {
-            if ((rc = take_flash(c, x, i, &x->offers[i], e)))
-                return rc;
-        } else if (x->inactive[i]) {
-            return err_set(e, ERR_CONFLICT, "line %zu: product %lld is not for sale", i + 1,
-                           (long long)pl->product_id);
-        }
+        if (pl->offer_id && (rc = take_flash(c, x, i, &x->offers[i], e)))
+            return rc;
         rc = store_prepare(c,
                            "INSERT INTO market_order_lines (order_id, line_no, county_id,"
                            " product_id, offer_id, qty, unit_price_fen, line_total_fen)"
@@ -543,6 +598,15 @@ int market_order_job_new(const struct auth_principal *who, const struct market_o
     return 0;
 }
 
+unsigned market_order_job_flags(const struct market_order_job *j)
+{
+    const struct market_order_req *req = j->x.req;
+    for (size_t i = 0; i < req->nlines; i++)
+        if (!req->lines[i].offer_id)
+            return 0; /* catalog stock is taken lot by lot: a savepoint */
+    return STORE_CHECKS_FIRST;
+}
+
 int market_order_job_fn(struct store_conn *c, void *job, struct err *e)
 {
     struct market_order_job *j = job;
@@ -594,7 +658,7 @@ int market_order_place(struct store *st, const struct auth_principal *who,
     struct market_order_job *j;
     int rc = market_order_job_new(who, req, a, &j, e);
     if (!rc)
-        rc = store_write(st, market_order_job_fn, j, e);
+        rc = store_write_flags(st, market_order_job_fn, j, market_order_job_flags(j), e);
     if (!rc && out)
         market_order_job_result(j, out);
     if (own_arena)

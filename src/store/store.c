@@ -5,7 +5,7 @@
 ** bounded by max_queue). The writer thread takes up to max_batch requests,
 ** opens one transaction (BEGIN IMMEDIATE), runs each request's function in
 ** its own SAVEPOINT (a failing request is rolled back to its savepoint, the
-** others stay), COMMITs (with synchronous=FULL the WAL is fsynced here), and
+** others stay; STORE_CHECKS_FIRST requests run without one), COMMITs (with synchronous=FULL the WAL is fsynced here), and
 ** only then reports every request's own result: a `done` callback for
 ** store_submit, a semaphore post for a thread blocked in store_write. If the
 ** COMMIT fails, every request of the batch is answered ERR_DB. So nothing is
@@ -36,6 +36,7 @@ struct wreq {
     store_done_fn done;
     void *done_arg;
     bool solo; /* runs alone in its own transaction (migrations) */
+    unsigned flags; /* STORE_CHECKS_FIRST */
     int rc;
     struct err e;
 };
@@ -127,17 +128,8 @@ static bool deferred_fk_pending(struct store_conn *c)
            cur > 0;
 }
 
-/* Run one request inside the open transaction; returns false when the
-** transaction itself is gone (SQLite rolled it back: disk full, I/O error). */
-static bool run_one(struct store *st, struct wreq *r)
+static void request_result(struct wreq *r, int rc)
 {
-    struct store_conn *c = st->wconn;
-    err_clear(&r->e);
-    r->rc = store__conn_run(c, "SAVEPOINT rl_req", &r->e);
-    if (r->rc)
-        return !sqlite3_get_autocommit(c->db);
-    int rc = r->fn(c, r->arg, &r->e);
-    store__conn_release_lent(c);
     if (rc > 0) {
         err_set(&r->e, ERR_INTERNAL, "store_fn returned %d (expected 0 or an ERR_* code)", rc);
         rc = ERR_INTERNAL;
@@ -146,6 +138,51 @@ static bool run_one(struct store *st, struct wreq *r)
             err_set(&r->e, rc, "write failed (%s)", err_str(rc));
         r->e.code = rc;
     }
+    r->rc = rc;
+}
+
+/* A STORE_CHECKS_FIRST request: no savepoint. A refusal that changed no
+** row leaves the transaction as it was; anything else that cannot be kept
+** alone ends the transaction (rolled back here). Returns false then, with
+** the reason in *why. */
+static bool run_checked(struct store *st, struct wreq *r, const char **why)
+{
+    struct store_conn *c = st->wconn;
+    sqlite3_int64 before = sqlite3_total_changes64(c->db);
+    request_result(r, r->fn(c, r->arg, &r->e));
+    store__conn_release_lent(c);
+    if (sqlite3_get_autocommit(c->db))
+        return false;
+    if (r->rc == 0 && !deferred_fk_pending(c))
+        return true;
+    if (r->rc != 0 && sqlite3_total_changes64(c->db) == before)
+        return true;
+    if (r->rc == 0)
+        err_set(&r->e, ERR_CONFLICT, "FOREIGN KEY constraint failed (deferred)");
+    r->rc = r->e.code;
+    *why = "a request made without a savepoint failed after changing rows";
+    log_write(st->log, LOG_ERROR, "store.checks_first_broken", "rc=%d msg=\"%s\"", r->rc,
+              r->e.msg);
+    struct err ignore;
+    store__conn_run(c, "ROLLBACK", &ignore);
+    return false;
+}
+
+/* Run one request inside the open transaction; returns false when the
+** transaction itself is gone (SQLite rolled it back: disk full, I/O error;
+** or run_checked did), with the reason in *why when it is not SQLite's. */
+static bool run_one(struct store *st, struct wreq *r, const char **why)
+{
+    struct store_conn *c = st->wconn;
+    err_clear(&r->e);
+    if (r->flags & STORE_CHECKS_FIRST)
+        return run_checked(st, r, why);
+    r->rc = store__conn_run(c, "SAVEPOINT rl_req", &r->e);
+    if (r->rc)
+        return !sqlite3_get_autocommit(c->db);
+    request_result(r, r->fn(c, r->arg, &r->e));
+    store__conn_release_lent(c);
+    int rc = r->rc;
     if (rc == 0 && deferred_fk_pending(c)) {
         /* A DEFERRABLE INITIALLY DEFERRED foreign key left unresolved would
         ** fail the COMMIT of the whole batch: fail this request instead. */
@@ -187,16 +224,19 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
             break;
         }
         bool alive = true;
+        const char *why = NULL;
         for (; i < n && alive; i++)
-            alive = run_one(st, batch[i]);
+            alive = run_one(st, batch[i], &why);
         if (!alive) {
             /* The transaction was rolled back under us: what ran before in
             ** it is lost. Answer those ERR_DB; carry on with the rest. */
             int xc = sqlite3_extended_errcode(c->db);
+            if (!why)
+                why = xc != SQLITE_OK ? sqlite3_errmsg(c->db) : "ended by a request";
             err_set(&e, ERR_DB,
                     "the batch's transaction ended before its commit (%s); nothing of this "
                     "request was kept",
-                    xc != SQLITE_OK ? sqlite3_errmsg(c->db) : "ended by a request");
+                    why);
             fail_ok(batch + first, i - first, &e);
             store__conn_drop_scratch(c);
             continue;
@@ -298,10 +338,11 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-static int enqueue(struct store *st, store_fn fn, void *arg, store_done_fn done,
+static int enqueue(struct store *st, store_fn fn, void *arg, unsigned flags, store_done_fn done,
                    void *done_arg, bool solo, struct err *e)
 {
     struct wreq *r = xcalloc(1, sizeof *r);
+    r->flags = flags;
     r->fn = fn;
     r->arg = arg;
     r->done = done;
@@ -329,11 +370,17 @@ static int enqueue(struct store *st, store_fn fn, void *arg, store_done_fn done,
     return 0;
 }
 
-int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done, void *done_arg)
+int store_submit_flags(struct store *st, store_fn fn, void *arg, unsigned flags,
+                       store_done_fn done, void *done_arg)
 {
     if (!fn)
         return ERR_INVAL;
-    return enqueue(st, fn, arg, done, done_arg, false, NULL);
+    return enqueue(st, fn, arg, flags, done, done_arg, false, NULL);
+}
+
+int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done, void *done_arg)
+{
+    return store_submit_flags(st, fn, arg, 0, done, done_arg);
 }
 
 struct waiter {
@@ -351,7 +398,8 @@ static void wake(void *arg, int rc, const struct err *e)
     sem_post(&w->sem); /* w may be gone right after this */
 }
 
-static int write_wait(struct store *st, store_fn fn, void *arg, bool solo, struct err *e)
+static int write_wait(struct store *st, store_fn fn, void *arg, unsigned flags, bool solo,
+                      struct err *e)
 {
     if (st->writer_started && pthread_equal(pthread_self(), st->writer))
         return err_set(e, ERR_INTERNAL, "store_write called from inside a write (deadlock)");
@@ -361,7 +409,7 @@ static int write_wait(struct store *st, store_fn fn, void *arg, bool solo, struc
     w.rc = 0;
     w.e = e;
     sem_init(&w.sem, 0, 0);
-    int rc = enqueue(st, fn, arg, wake, &w, solo, e);
+    int rc = enqueue(st, fn, arg, flags, wake, &w, solo, e);
     if (rc == 0) {
         while (sem_wait(&w.sem) != 0 && errno == EINTR)
             ;
@@ -373,12 +421,17 @@ static int write_wait(struct store *st, store_fn fn, void *arg, bool solo, struc
 
 int store_write(struct store *st, store_fn fn, void *arg, struct err *e)
 {
-    return write_wait(st, fn, arg, false, e);
+    return write_wait(st, fn, arg, 0, false, e);
+}
+
+int store_write_flags(struct store *st, store_fn fn, void *arg, unsigned flags, struct err *e)
+{
+    return write_wait(st, fn, arg, flags, false, e);
 }
 
 int store__write_solo(struct store *st, store_fn fn, void *arg, struct err *e)
 {
-    return write_wait(st, fn, arg, true, e);
+    return write_wait(st, fn, arg, 0, true, e);
 }
 
 /* -------------------------------------------------------------------- reads */
