@@ -5,7 +5,9 @@
 **                    [--conns 1000] [--limit 10] [--ping N] [--server-pid PID]
 **       Logs in, creates a producer, product, live session and one offer of
 **       N units through the API, then opens --conns keep-alive connections
-**       (raw non-blocking sockets, one epoll loop) that each POST orders of
+**       (raw non-blocking sockets, one epoll loop; each answers one GET
+**       /api/v1/health before the clock starts: the buyers are on the page
+**       when the sale opens) that each POST orders of
 **       one unit with a fresh Idempotency-Key until the offer answers 409
 **       (sold out). Prints acknowledged orders/s, latency p50/p99 of the
 **       acknowledged orders, units sold as the server reports them and the
@@ -578,6 +580,71 @@ struct conn {
     int64_t t_send;
 };
 
+/* CPU seconds (user + system) a process has used so far, from
+** /proc/PID/stat; -1 when unknown. */
+static double proc_cpu_s(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+/* CPU time of the server (pid) and of this process over one load, from
+** after the warm-up to the last answer. */
+struct load_cpu {
+    long pid;
+    double s0, s1, c0, c1;
+};
+
+/* Each connection asks GET /api/v1/health once and reads the answer, so the
+** server has accepted every connection and served it a request before the
+** clock starts: the buyers are on the page when the sale opens, and 1,000
+** accepts do not count against a round of 10,000 orders. */
+static void warm_up(struct conn *cs, int nconn)
+{
+    char req[256];
+    size_t n = build_request(req, sizeof req, "GET", "/api/v1/health", NULL, NULL, NULL);
+    for (int i = 0; i < nconn; i++) {
+        int fl = fcntl(cs[i].fd, F_GETFL);
+        fcntl(cs[i].fd, F_SETFL, fl & ~O_NONBLOCK);
+        if (write(cs[i].fd, req, n) != (ssize_t)n)
+            rl_die("warm-up write: %s", strerror(errno));
+    }
+    for (int i = 0; i < nconn; i++) {
+        size_t got = 0, hl, total = 0;
+        int status = 0;
+        while (!total) {
+            ssize_t r = read(cs[i].fd, cs[i].in + got, sizeof cs[i].in - got - 1);
+            if (r <= 0)
+                rl_die("warm-up read: %s", r ? strerror(errno) : "connection closed");
+            got += (size_t)r;
+            total = response_len(cs[i].in, got, &hl, &status);
+        }
+        if (status != 200 || total != got)
+            rl_die("warm-up: status %d", status);
+        int fl = fcntl(cs[i].fd, F_GETFL);
+        fcntl(cs[i].fd, F_SETFL, fl | O_NONBLOCK);
+    }
+}
+
 /* The load: nconn keep-alive connections on one epoll loop. count < 0:
 ** orders of one unit against `offer` until each connection is answered 409
 ** (sold out); count >= 0: that many POST /api/v1/system/ping-write (an
@@ -586,18 +653,21 @@ struct conn {
 ** returns the seconds from the first request to the last acknowledgement. */
 static double run_load(const struct sockaddr_in *sa, const char *token, int nconn,
                        int64_t offer, int64_t count, int64_t *lat, int64_t cap,
-                       int64_t *acked_out, int64_t *refused_out, int64_t *other_out)
+                       int64_t *acked_out, int64_t *refused_out, int64_t *other_out,
+                       struct load_cpu *cpu)
 {
     int ep = epoll_create1(0);
     struct conn *cs = xcalloc((size_t)nconn, sizeof *cs);
-    for (int i = 0; i < nconn; i++) {
+    for (int i = 0; i < nconn; i++)
         cs[i].fd = dial(sa);
-        fcntl(cs[i].fd, F_SETFL, fcntl(cs[i].fd, F_GETFL) | O_NONBLOCK);
+    warm_up(cs, nconn);
+    for (int i = 0; i < nconn; i++) {
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET, .data.ptr = &cs[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
     }
     int64_t acked = 0, refused = 0, other = 0, seq = 0;
     int live = nconn;
+    cpu->s0 = proc_cpu_s(cpu->pid), cpu->c0 = self_cpu_s();
     int64_t t0 = time_mono_ns(), t_last = t0;
     for (int i = 0; i < nconn; i++)
         cs[i].state = C_SEND, cs[i].outlen = 0;
@@ -693,49 +763,24 @@ static double run_load(const struct sockaddr_in *sa, const char *token, int ncon
             }
         }
     }
+    cpu->s1 = proc_cpu_s(cpu->pid), cpu->c1 = self_cpu_s();
     free(cs);
     close(ep);
     *acked_out = acked, *refused_out = refused, *other_out = other;
     return (double)(t_last - t0) / 1e9;
 }
 
-/* CPU seconds (user + system) a process has used so far, from
-** /proc/PID/stat; -1 when unknown. */
-static double proc_cpu_s(long pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
-    unsigned long long ut = 0, st = 0;
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double self_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
-}
-
 /* "server X us, client Y us" of CPU per answered request of one load. */
-static void print_cpu(const char *what, long pid, double s0, double s1, double c0, double c1,
-                      int64_t answers)
+static void print_cpu(const char *what, const struct load_cpu *u, int64_t answers)
 {
     if (answers <= 0)
         return;
     printf("%s_cpu_us_per_request: server %.1f, load generator %.1f  (CPU time over the load"
            " divided by %lld answers)\n",
-           what, pid > 0 && s0 >= 0 && s1 >= 0 ? (s1 - s0) * 1e6 / (double)answers : -1.0,
-           (c1 - c0) * 1e6 / (double)answers, (long long)answers);
+           what,
+           u->pid > 0 && u->s0 >= 0 && u->s1 >= 0 ? (u->s1 - u->s0) * 1e6 / (double)answers
+                                                 : -1.0,
+           (u->c1 - u->c0) * 1e6 / (double)answers, (long long)answers);
 }
 
 static int cmd_http(int argc, char **argv)
@@ -796,9 +841,9 @@ static int cmd_http(int argc, char **argv)
     /* the sale */
     int64_t cap = stock + nconn + 16, acked = 0, refused = 0, other = 0;
     int64_t *lat = xcalloc((size_t)cap, sizeof *lat);
-    double s0 = proc_cpu_s(srv_pid), c0 = self_cpu_s();
-    double secs = run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other);
-    double s1 = proc_cpu_s(srv_pid), c1 = self_cpu_s();
+    struct load_cpu cpu = {.pid = srv_pid};
+    double secs =
+        run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other, &cpu);
     int64_t m = acked < cap ? acked : cap;
     qsort(lat, (size_t)m, sizeof *lat, cmp_i64);
 
@@ -822,7 +867,7 @@ static int cmd_http(int argc, char **argv)
     printf("units_sold=%lld (offer.sold=%lld, report orders=%lld) oversold=%lld\n",
            (long long)units, (long long)sold, (long long)orders,
            (long long)(acked > stock ? acked - stock : 0));
-    print_cpu("http_order", srv_pid, s0, s1, c0, c1, acked + refused + other);
+    print_cpu("http_order", &cpu, acked + refused + other);
     free(lat);
     int64_t pings = opt_i(argc, argv, "--ping", 0);
     if (pings > 0) {
@@ -830,9 +875,7 @@ static int cmd_http(int argc, char **argv)
         ** ceiling of HTTP + group commit on this machine in this run. */
         int64_t pcap = pings + nconn + 16, pa = 0, pr = 0, po = 0;
         int64_t *plat = xcalloc((size_t)pcap, sizeof *plat);
-        s0 = proc_cpu_s(srv_pid), c0 = self_cpu_s();
-        double ps = run_load(&sa, token, nconn, 0, pings, plat, pcap, &pa, &pr, &po);
-        s1 = proc_cpu_s(srv_pid), c1 = self_cpu_s();
+        double ps = run_load(&sa, token, nconn, 0, pings, plat, pcap, &pa, &pr, &po, &cpu);
         int64_t pm = pa < pcap ? pa : pcap;
         qsort(plat, (size_t)pm, sizeof *plat, cmp_i64);
         printf("http_ping_write_per_s=%.0f  (POST /api/v1/system/ping-write, same client and"
@@ -840,7 +883,7 @@ static int cmd_http(int argc, char **argv)
                " p99 %.2f ms)\n",
                ps > 0 ? (double)pa / ps : 0.0, (long long)pa, ps, (long long)(pr + po),
                pm ? plat[pm / 2] / 1e6 : 0.0, pm ? plat[pm * 99 / 100] / 1e6 : 0.0);
-        print_cpu("http_ping", srv_pid, s0, s1, c0, c1, pa + pr + po);
+        print_cpu("http_ping", &cpu, pa + pr + po);
         free(plat);
     }
     strbuf_release(&resp);
