@@ -232,18 +232,21 @@ static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
     return 0;
 }
 
-/* Units the buyer already holds of an offer. */
-static int buyer_holds(struct store_conn *c, int64_t offer_id, int64_t buyer, int64_t *out,
-                       struct err *e)
+/* Units an offer has left and how many of them the buyer already holds:
+** one statement for both reads check_lines needs per offer line. */
+static int offer_standing(struct store_conn *c, int64_t offer_id, int64_t buyer, int64_t *left,
+                          int64_t *held, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_step2(c,
-                         "SELECT qty FROM market_offer_buyers WHERE offer_id = ?"
-                         " AND buyer_user_id = ?",
-                         offer_id, buyer, &s, e);
+                         "SELECT o.flash_stock - o.sold, COALESCE(b.qty, 0)"
+                         " FROM market_offers o LEFT JOIN market_offer_buyers b"
+                         " ON b.offer_id = o.id AND b.buyer_user_id = ? WHERE o.id = ?",
+                         buyer, offer_id, &s, e);
     if (rc < 0)
         return rc;
-    *out = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    *left = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    *held = rc == STORE_ROW ? store_col_i64(s, 1) : 0;
     return 0;
 }
 
@@ -277,19 +280,15 @@ static int check_lines(struct store_conn *c, const struct place_ctx *x, struct e
         if (oi->limit > 0 && in->qty > oi->limit)
             return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
                            i + 1, (long long)in->offer_id, (long long)oi->limit);
-        int64_t left = offer_left(c, in->offer_id);
+        int64_t left, held;
+        if ((rc = offer_standing(c, in->offer_id, x->buyer, &left, &held, e)))
+            return rc;
         if (left < want)
             return err_set(e, ERR_CONFLICT, "line %zu: offer %lld has %lld units left", i + 1,
                            (long long)in->offer_id, (long long)left);
-        if (oi->limit > 0) {
-            int64_t held;
-            if ((rc = buyer_holds(c, in->offer_id, x->buyer, &held, e)))
-                return rc;
-            if (held + want > oi->limit)
-                return err_set(e, ERR_CONFLICT,
-                               "line %zu: offer %lld allows %lld units per buyer", i + 1,
-                               (long long)in->offer_id, (long long)oi->limit);
-        }
+        if (oi->limit > 0 && held + want > oi->limit)
+            return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
+                           i + 1, (long long)in->offer_id, (long long)oi->limit);
     }
     return 0;
 }
