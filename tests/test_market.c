@@ -19,6 +19,7 @@
 #include "county/county.h"
 #include "market/market.h"
 #include "schema/schema.h"
+#include "ts_store.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -1478,37 +1479,6 @@ static void test_flash_sale_concurrent(void **state)
     assert_int_equal(q1(f, "SELECT qty FROM market_lots WHERE id = ?", lot), 50);
 }
 
-/* A write that holds the writer until released, so that what is queued
-** behind it runs as one batch. */
-struct gate {
-    sem_t entered, release;
-};
-
-static int gate_fn(struct store_conn *c, void *arg, struct err *e)
-{
-    (void)c;
-    (void)e;
-    struct gate *g = arg;
-    sem_post(&g->entered);
-    while (sem_wait(&g->release) != 0)
-        ;
-    return 0;
-}
-
-struct batch_done {
-    sem_t *sem;
-    int rc;
-    char msg[256];
-};
-
-static void batch_done_cb(void *arg, int rc, const struct err *e)
-{
-    struct batch_done *d = arg;
-    d->rc = rc;
-    snprintf(d->msg, sizeof d->msg, "%s", rc ? e->msg : "");
-    sem_post(d->sem);
-}
-
 /* Flash orders run without a savepoint (STORE_CHECKS_FIRST), so every
 ** refusal must come before the order's first write: one that came after
 ** would roll back the whole batch and fail the good orders in it. One
@@ -1553,15 +1523,11 @@ static void test_flash_refusals_in_one_batch(void **state)
     struct market_line_req lines[N][2];
     struct market_order_req reqs[N];
     struct market_order_job *jobs[N];
-    struct batch_done done[N];
+    struct ts_done done[N];
     sem_t sem;
     sem_init(&sem, 0, 0);
-    struct gate g;
-    sem_init(&g.entered, 0, 0);
-    sem_init(&g.release, 0, 0);
-    assert_int_equal(store_submit(f->st, gate_fn, &g, NULL, NULL), 0);
-    while (sem_wait(&g.entered) != 0)
-        ;
+    struct ts_gate g;
+    ts_gate_close(f->st, &g);
     for (int i = 0; i < N; i++) {
         lines[i][0] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q1};
         lines[i][1] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q2};
@@ -1571,13 +1537,13 @@ static void test_flash_refusals_in_one_batch(void **state)
                                             .now_ms = cases[i].at};
         assert_int_equal(market_order_job_new(&OPER, &reqs[i], &f->a, &jobs[i], &e), 0);
         assert_int_equal(market_order_job_flags(jobs[i]), STORE_CHECKS_FIRST);
-        done[i] = (struct batch_done){.sem = &sem, .rc = 1};
+        done[i] = (struct ts_done){.sem = &sem, .rc = 1};
         assert_int_equal(store_submit_flags(f->st, market_order_job_fn, jobs[i],
-                                            market_order_job_flags(jobs[i]), batch_done_cb,
+                                            market_order_job_flags(jobs[i]), ts_done_cb,
                                             &done[i]),
                          0);
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < N; i++)
         while (sem_wait(&sem) != 0)
             ;
@@ -1602,8 +1568,7 @@ static void test_flash_refusals_in_one_batch(void **state)
     assert_int_equal(market_order_job_new(&OPER, &cr, &f->a, &cj, &e), 0);
     assert_int_equal(market_order_job_flags(cj), 0);
     sem_destroy(&sem);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
 }
 
 /* Reopen the fixture's database (a restart: every in-memory cache is gone). */

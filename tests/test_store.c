@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "ts_store.h"
 
 /* ------------------------------------------------------------ fixtures */
 
@@ -153,46 +154,6 @@ static int ins_fn(struct store_conn *c, void *arg, struct err *e)
     if (in->fail_with)
         return err_set(e, in->fail_with, "request %lld refuses", (long long)in->id);
     return 0;
-}
-
-/* A write that blocks the writer until released, to make batches form. */
-struct gate {
-    sem_t entered, release;
-};
-
-static int gate_fn(struct store_conn *c, void *arg, struct err *e)
-{
-    (void)c;
-    (void)e;
-    struct gate *g = arg;
-    sem_post(&g->entered);
-    while (sem_wait(&g->release) != 0)
-        ;
-    return 0;
-}
-
-static void gate_close(struct store *st, struct gate *g)
-{
-    sem_init(&g->entered, 0, 0);
-    sem_init(&g->release, 0, 0);
-    assert_int_equal(store_submit(st, gate_fn, g, NULL, NULL), 0);
-    while (sem_wait(&g->entered) != 0)
-        ;
-}
-
-/* Completion record for store_submit. */
-struct done_rec {
-    sem_t *sem;
-    int rc;
-    char msg[256];
-};
-
-static void done_cb(void *arg, int rc, const struct err *e)
-{
-    struct done_rec *d = arg;
-    d->rc = rc;
-    snprintf(d->msg, sizeof d->msg, "%s", rc ? e->msg : "");
-    sem_post(d->sem);
 }
 
 /* A store_fn that returns an error without a message still gets one. */
@@ -564,29 +525,29 @@ static void test_batch_savepoints(void **state)
     struct store *st = open_store(f, 0, 0);
     struct store_stats before, after;
     store_get_stats(st, &before);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
 
     enum { N = 40 };
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in[N];
-    struct done_rec rec[N];
+    struct ts_done rec[N];
     char names[N][16];
     for (int i = 0; i < N; i++) {
         snprintf(names[i], sizeof names[i], "item%d", i);
         in[i] = (struct ins){100 + i, names[i], i, true, i % 4 == 3 ? ERR_CONFLICT : 0};
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], ts_done_cb, &rec[i]), 0);
     }
     /* One more that fails inside SQLite (duplicate name) after its audit. */
     struct ins dupe = {300, "item0", 1, true, 0};
-    struct done_rec drec = {.sem = &done, .rc = 1};
-    assert_int_equal(store_submit(st, ins_fn, &dupe, done_cb, &drec), 0);
+    struct ts_done drec = {.sem = &done, .rc = 1};
+    assert_int_equal(store_submit(st, ins_fn, &dupe, ts_done_cb, &drec), 0);
     struct store_stats mid;
     store_get_stats(st, &mid);
     assert_int_equal(mid.queue_depth, N + 1);
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < N + 1; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -616,8 +577,7 @@ static void test_batch_savepoints(void **state)
     assert_int_equal(after.writes - before.writes, 1 + 30);
     assert_int_equal(after.writes_failed - before.writes_failed, 11);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -630,8 +590,8 @@ static void test_checks_first(void **state)
 {
     struct fx *f = *state;
     struct store *st = open_store(f, 0, 0);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in[] = {
@@ -644,14 +604,14 @@ static void test_checks_first(void **state)
         {505, "f", 1, true, 0},            /* 6: ok, with a savepoint */
     };
     enum { N = sizeof in / sizeof in[0] };
-    struct done_rec rec[N];
+    struct ts_done rec[N];
     for (int i = 0; i < N; i++) {
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
         store_fn fn = i == 1 ? bare_fail_fn : ins_fn;
         unsigned flags = i == 6 ? 0 : STORE_CHECKS_FIRST;
-        assert_int_equal(store_submit_flags(st, fn, &in[i], flags, done_cb, &rec[i]), 0);
+        assert_int_equal(store_submit_flags(st, fn, &in[i], flags, ts_done_cb, &rec[i]), 0);
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < N; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -674,8 +634,7 @@ static void test_checks_first(void **state)
     assert_int_equal(store_write_flags(st, ins_fn, &late, STORE_CHECKS_FIRST, &e), ERR_CONFLICT);
     assert_int_equal(q1(st, "SELECT count(*) FROM items WHERE id = 506"), 0);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -714,8 +673,8 @@ static void test_threads_group_commit(void **state)
     struct store *st = open_store(f, 0, 0);
     struct store_stats before, after;
     store_get_stats(st, &before);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     pthread_t tid[NT];
     struct thr th[NT];
     for (int t = 0; t < NT; t++) {
@@ -731,7 +690,7 @@ static void test_threads_group_commit(void **state)
             break;
         sched_yield();
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     int ok = 0, conflicts = 0;
     for (int t = 0; t < NT; t++) {
         pthread_join(tid[t], NULL);
@@ -749,8 +708,7 @@ static void test_threads_group_commit(void **state)
     uint64_t batches = after.batches - before.batches;
     assert_int_equal(writes, NT * PER_T + 1);
     assert_true(batches < writes);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -763,19 +721,19 @@ static void test_deferred_fk_in_batch(void **state)
     struct err e = {0};
     struct ins in = {1, "apples", 10, false, 0};
     assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     sem_t done;
     sem_init(&done, 0, 0);
     struct sqlcase k[3] = {{"INSERT INTO notes (id, item_id) VALUES (?, ?)", 1, 1},
                            {"INSERT INTO notes (id, item_id) VALUES (?, ?)", 2, 99},
                            {"INSERT INTO notes (id, item_id) VALUES (?, ?)", 3, 1}};
-    struct done_rec rec[3];
+    struct ts_done rec[3];
     for (int i = 0; i < 3; i++) {
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, sql_fn, &k[i], done_cb, &rec[i]), 0);
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, sql_fn, &k[i], ts_done_cb, &rec[i]), 0);
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < 3; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -786,8 +744,7 @@ static void test_deferred_fk_in_batch(void **state)
     assert_int_equal(q1(st, "SELECT count(*) FROM notes"), 2);
     assert_int_equal(q1(st, "SELECT count(*) FROM notes WHERE item_id = 99"), 0);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -805,18 +762,18 @@ static void test_transaction_lost_midbatch(void **state)
 {
     struct fx *f = *state;
     struct store *st = open_store(f, 0, 0);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in[3] = {{1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0}};
-    struct done_rec rec[3];
+    struct ts_done rec[3];
     for (int i = 0; i < 3; i++) {
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, i == 1 ? rollback_fn : ins_fn, &in[i], done_cb, &rec[i]),
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, i == 1 ? rollback_fn : ins_fn, &in[i], ts_done_cb, &rec[i]),
                          0);
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < 3; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -831,8 +788,7 @@ static void test_transaction_lost_midbatch(void **state)
     struct err e = {0};
     assert_int_equal(store_write(st, ins_fn, &more, &e), 0);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -870,16 +826,16 @@ static void test_conn_scratch(void **state)
     assert_int_equal(store_write(st, scratch_fn, &p, &e), 0);
     assert_int_equal(p.seen, 42);
     /* a batch whose transaction ends under it: the block starts over */
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in = {1, "a", 1, false, 0};
     struct scratch_probe q = {.set = 99};
-    struct done_rec rec[2] = {{.sem = &done, .rc = 1}, {.sem = &done, .rc = 1}};
-    assert_int_equal(store_submit(st, scratch_fn, &q, done_cb, &rec[0]), 0);
-    assert_int_equal(store_submit(st, rollback_fn, &in, done_cb, &rec[1]), 0);
-    sem_post(&g.release);
+    struct ts_done rec[2] = {{.sem = &done, .rc = 1}, {.sem = &done, .rc = 1}};
+    assert_int_equal(store_submit(st, scratch_fn, &q, ts_done_cb, &rec[0]), 0);
+    assert_int_equal(store_submit(st, rollback_fn, &in, ts_done_cb, &rec[1]), 0);
+    ts_gate_open(&g);
     for (int i = 0; i < 2; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -889,8 +845,7 @@ static void test_conn_scratch(void **state)
     assert_int_equal(store_write(st, scratch_fn, &p, &e), 0);
     assert_int_equal(p.seen, 0);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -898,22 +853,22 @@ static void test_queue_full(void **state)
 {
     struct fx *f = *state;
     struct store *st = open_store(f, 3, 0);
-    struct gate g;
-    gate_close(st, &g); /* the writer holds the gate; the queue is empty */
+    struct ts_gate g;
+    ts_gate_close(st, &g); /* the writer holds the gate; the queue is empty */
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in[4] = {{1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0},
                         {4, "d", 1, false, 0}};
-    struct done_rec rec[4];
+    struct ts_done rec[4];
     for (int i = 0; i < 3; i++) {
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], ts_done_cb, &rec[i]), 0);
     }
-    assert_int_equal(store_submit(st, ins_fn, &in[3], done_cb, &rec[3]), ERR_BUSY);
+    assert_int_equal(store_submit(st, ins_fn, &in[3], ts_done_cb, &rec[3]), ERR_BUSY);
     struct err e = {0};
     assert_int_equal(store_write(st, ins_fn, &in[3], &e), ERR_BUSY);
     assert_non_null(strstr(e.msg, "queue full"));
-    sem_post(&g.release);
+    ts_gate_open(&g);
     for (int i = 0; i < 3; i++)
         while (sem_wait(&done) != 0)
             ;
@@ -923,8 +878,7 @@ static void test_queue_full(void **state)
     /* room again */
     assert_int_equal(store_write(st, ins_fn, &in[3], &e), 0);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
     store_close(st);
 }
 
@@ -966,8 +920,8 @@ static void test_submit_async_and_misuse(void **state)
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in = {9, "nine", 9, false, 0};
-    struct done_rec rec = {.sem = &done, .rc = 1};
-    assert_int_equal(store_submit(st, ins_fn, &in, done_cb, &rec), 0);
+    struct ts_done rec = {.sem = &done, .rc = 1};
+    assert_int_equal(store_submit(st, ins_fn, &in, ts_done_cb, &rec), 0);
     while (sem_wait(&done) != 0)
         ;
     assert_int_equal(rec.rc, 0);
@@ -975,7 +929,7 @@ static void test_submit_async_and_misuse(void **state)
     assert_int_equal(q1(st, "SELECT qty FROM items WHERE id = 9"), 9);
 
     rec.rc = 1;
-    assert_int_equal(store_submit(st, bare_fail_fn, NULL, done_cb, &rec), 0);
+    assert_int_equal(store_submit(st, bare_fail_fn, NULL, ts_done_cb, &rec), 0);
     while (sem_wait(&done) != 0)
         ;
     assert_int_equal(rec.rc, ERR_NOTFOUND);
@@ -993,21 +947,21 @@ static void test_close_commits_queued(void **state)
 {
     struct fx *f = *state;
     struct store *st = open_store(f, 0, 0);
-    struct gate g;
-    gate_close(st, &g);
+    struct ts_gate g;
+    ts_gate_close(st, &g);
     enum { M = 25 };
     sem_t done;
     sem_init(&done, 0, 0);
     struct ins in[M];
-    struct done_rec rec[M];
+    struct ts_done rec[M];
     char names[M][16];
     for (int i = 0; i < M; i++) {
         snprintf(names[i], sizeof names[i], "c%d", i);
         in[i] = (struct ins){i + 1, names[i], 1, false, 0};
-        rec[i] = (struct done_rec){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, ins_fn, &in[i], done_cb, &rec[i]), 0);
+        rec[i] = (struct ts_done){.sem = &done, .rc = 1};
+        assert_int_equal(store_submit(st, ins_fn, &in[i], ts_done_cb, &rec[i]), 0);
     }
-    sem_post(&g.release);
+    ts_gate_open(&g);
     store_close(st); /* must commit all M before returning */
     for (int i = 0; i < M; i++) {
         assert_int_equal(sem_trywait(&done), 0);
@@ -1017,8 +971,7 @@ static void test_close_commits_queued(void **state)
     assert_int_equal(q1(st, "SELECT count(*) FROM items"), M);
     store_close(st);
     sem_destroy(&done);
-    sem_destroy(&g.entered);
-    sem_destroy(&g.release);
+    ts_gate_destroy(&g);
 }
 
 struct idem_case {
