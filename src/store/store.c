@@ -5,12 +5,12 @@
 ** bounded by max_queue). The writer thread takes up to max_batch requests,
 ** opens one transaction (BEGIN IMMEDIATE), runs each request's function in
 ** its own SAVEPOINT (a failing request is rolled back to its savepoint, the
-** others stay; STORE_CHECKS_FIRST requests run without one), COMMITs (with synchronous=FULL the WAL is fsynced here), and
-** only then reports every request's own result: a `done` callback for
-** store_submit, a semaphore post for a thread blocked in store_write. If the
-** COMMIT fails, every request of the batch is answered ERR_DB. So nothing is
-** acknowledged before it is durable, and one fsync covers a whole batch
-** (group commit).
+** others stay; STORE_CHECKS_FIRST requests run without one), COMMITs (with
+** synchronous=FULL the WAL is fsynced here), and only then reports every
+** request's own result: a `done` callback for store_submit, a semaphore
+** post for a thread blocked in store_write. If the COMMIT fails, every
+** request of the batch is answered ERR_DB. So nothing is acknowledged
+** before it is durable, and one fsync covers a whole batch (group commit).
 **
 ** Reads. store_read() borrows a connection from a fixed pool (blocking while
 ** all are lent), runs the function inside a read transaction (one consistent

@@ -9,7 +9,7 @@
 ** hands a function (store_fn) to store_write() or store_submit(); the writer
 ** takes whatever is queued (up to a batch limit), opens one transaction,
 ** runs each function inside its own SAVEPOINT (so one failing request rolls
-** back alone), commits durably (WAL + fsync), and only then acknowledges every
+** back alone; STORE_CHECKS_FIRST requests skip it), commits durably (WAL + fsync), and only then acknowledges every
 ** request in the batch (group commit). Because writes are serial, counters
 ** kept in tables (stock, flash-sale quantities) cannot be oversold: read,
 ** check and update inside one store_fn.
