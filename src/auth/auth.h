@@ -136,6 +136,11 @@ int auth_user_get(struct store *st, int64_t county_id, int64_t id, struct auth_u
 ** (one primary-key lookup within that function's transaction). */
 int auth_user_load(struct store_conn *c, int64_t county_id, int64_t id, struct auth_user *out,
                    struct err *e);
+/* Only a user's role and whether it is disabled (ERR_NOTFOUND as above): the
+** check another module's write makes for a user it names, per order on a
+** flash sale's hot path. */
+int auth_user_standing(struct store_conn *c, int64_t county_id, int64_t id, enum auth_role *role,
+                       bool *disabled, struct err *e);
 
 /* The user with this login name, in any county (for the CLI, which acts
 ** as the system; HTTP handlers use auth_user_get). ERR_NOTFOUND when none. */

@@ -198,6 +198,22 @@ int auth_user_load(struct store_conn *c, int64_t county_id, int64_t id, struct a
     return user_row(s, out, e);
 }
 
+int auth_user_standing(struct store_conn *c, int64_t county_id, int64_t id, enum auth_role *role,
+                       bool *disabled, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_step2(c, "SELECT role, disabled FROM users WHERE county_id = ? AND id = ?",
+                         county_id, id, &s, e);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no user %lld", (long long)id);
+    if (auth_role_parse(store_col_text(s, 0), role))
+        return err_set(e, ERR_INTERNAL, "user %lld has an unknown role", (long long)id);
+    *disabled = store_col_i64(s, 1) != 0;
+    return 0;
+}
+
 static int get_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct get_ctx *x = arg;

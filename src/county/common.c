@@ -194,11 +194,9 @@ char *county__like_pattern(const char *q)
     return p;
 }
 
-int county__exists(struct store_conn *c, const char *table, int64_t county_id, int64_t id,
+int county__exists(struct store_conn *c, const char *sql, int64_t county_id, int64_t id,
                    bool *found, struct err *e)
 {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT 1 FROM %s WHERE county_id = ? AND id = ?", table);
     struct store_stmt *s;
     int rc = store_step2(c, sql, county_id, id, &s, e);
     if (rc < 0)
@@ -210,13 +208,13 @@ int county__exists(struct store_conn *c, const char *table, int64_t county_id, i
 int county_village_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
                           struct err *e)
 {
-    return county__exists(c, "villages", county_id, id, found, e);
+    return county__exists(c, COUNTY__EXISTS_SQL("villages"), county_id, id, found, e);
 }
 
 int county_node_exists(struct store_conn *c, int64_t county_id, int64_t id, bool *found,
                        struct err *e)
 {
-    return county__exists(c, "nodes", county_id, id, found, e);
+    return county__exists(c, COUNTY__EXISTS_SQL("nodes"), county_id, id, found, e);
 }
 
 int county__refused_by_refs(struct store_conn *c, const char *parent, const char *entity,

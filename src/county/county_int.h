@@ -31,8 +31,10 @@ char *county__like_pattern(const char *q);
 /* Validate q (bounded, valid UTF-8). */
 int county__check_query(const char *q, struct err *e);
 
-/* Does a row exist in table (a literal name) with county_id and id? */
-int county__exists(struct store_conn *c, const char *table, int64_t county_id, int64_t id,
+/* Does a row exist with county_id and id? sql is COUNTY__EXISTS_SQL(table),
+** a literal (orders check their node with it: no formatting per call). */
+#define COUNTY__EXISTS_SQL(table) "SELECT 1 FROM " table " WHERE county_id = ? AND id = ?"
+int county__exists(struct store_conn *c, const char *sql, int64_t county_id, int64_t id,
                    bool *found, struct err *e);
 /* How many rows of table have column = id within the county. */
 /* ERR_CONFLICT naming the first row of another module that names this

@@ -174,7 +174,7 @@ static int check_refs(struct store_conn *c, struct county_node *nd, struct err *
     }
     if (nd->township_id) {
         bool found;
-        rc = county__exists(c, "townships", cid, nd->township_id, &found, e);
+        rc = county__exists(c, COUNTY__EXISTS_SQL("townships"), cid, nd->township_id, &found, e);
         if (rc)
             return rc;
         if (!found)

@@ -62,7 +62,7 @@ static int validate(const struct county_village *v, struct err *e)
 static int check_refs(struct store_conn *c, const struct county_village *v, struct err *e)
 {
     bool found;
-    int rc = county__exists(c, "townships", v->county_id, v->township_id, &found, e);
+    int rc = county__exists(c, COUNTY__EXISTS_SQL("townships"), v->county_id, v->township_id, &found, e);
     if (rc)
         return rc;
     if (!found)

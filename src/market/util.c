@@ -346,9 +346,10 @@ int market__node_check(struct store_conn *c, int64_t county_id, const char *fiel
 int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id,
                         struct err *e)
 {
-    struct auth_user u;
+    enum auth_role role;
+    bool disabled;
     struct err ue = {0};
-    int rc = auth_user_load(c, county_id, user_id, &u, &ue);
+    int rc = auth_user_standing(c, county_id, user_id, &role, &disabled, &ue);
     if (rc == ERR_NOTFOUND)
         return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld not found in this county",
                        (long long)user_id);
@@ -356,10 +357,10 @@ int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id
         *e = ue;
         return rc;
     }
-    if (u.role != AUTH_ROLE_BUYER)
+    if (role != AUTH_ROLE_BUYER)
         return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is a %s, not a buyer",
-                       (long long)user_id, auth_role_name(u.role) ? auth_role_name(u.role) : "?");
-    if (u.disabled)
+                       (long long)user_id, auth_role_name(role) ? auth_role_name(role) : "?");
+    if (disabled)
         return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is disabled",
                        (long long)user_id);
     return 0;
