@@ -693,6 +693,102 @@ static void test_network_geojson(void **state)
     county_network_release(&net);
 }
 
+/* Deleting the newest village or node does not hand its id to the next one
+** (migration 2: AUTOINCREMENT), so audit rows and other records that still
+** name the old id never come to name a new place. */
+static void test_ids_never_reused(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t twp = add_township(f, &f->op_a, "新镇", 26.5, 106.7);
+    add_village(f, &f->op_a, twp, "甲村", 300);
+    int64_t newest = add_village(f, &f->op_a, twp, "乙村", 200);
+    assert_int_equal(county_village_delete(f->st, &f->op_a, newest, &e), 0);
+    int64_t next = add_village(f, &f->op_a, twp, "丙村", 100);
+    assert_true(next > newest);
+
+    struct county_node hub = node_of(COUNTY_NODE_HUB, "县中心", 0);
+    assert_int_equal(county_node_create(f->st, &f->op_a, &hub, &e), 0);
+    struct county_node cold = node_of(COUNTY_NODE_COLD_STORE, "冷库", hub.id);
+    cold.cold_capacity_ml = 50000000;
+    assert_int_equal(county_node_create(f->st, &f->op_a, &cold, &e), 0);
+    assert_int_equal(county_node_delete(f->st, &f->op_a, cold.id, &e), 0);
+    struct county_node again = node_of(COUNTY_NODE_COLD_STORE, "新冷库", hub.id);
+    again.cold_capacity_ml = 50000000;
+    assert_int_equal(county_node_create(f->st, &f->op_a, &again, &e), 0);
+    assert_true(again.id > cold.id);
+
+    int64_t t2 = add_township(f, &f->op_a, "旧镇", 26.6, 106.8);
+    assert_int_equal(county_township_delete(f->st, &f->op_a, t2, &e), 0);
+    assert_true(add_township(f, &f->op_a, "又一镇", 26.7, 106.9) > t2);
+}
+
+/* A database made before migration 2 keeps every row, id and link through
+** the rebuild (foreign keys checked), and ids are not reused after it. */
+static void test_migrate_keeps_rows(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    /* a second database at county migration 1 only */
+    char path[320];
+    snprintf(path, sizeof path, "%s/v1.db", f->dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = path;
+    cfg.synchronous_full = false;
+    struct store *st;
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(store_add_migrations(st, "county", county_migrations, 1, &e), 0);
+    assert_int_equal(store_migrate(st, &e), 0);
+    struct store *keep = f->st;
+    f->st = st;
+    int64_t ca = make_county(st, "C-003", "丙县");
+    struct auth_principal op = principal(31, ca, AUTH_ROLE_OPERATOR);
+    int64_t twp = add_township(f, &op, "老镇", 26.5, 106.7);
+    int64_t v1 = add_village(f, &op, twp, "一村", 500);
+    int64_t v2 = add_village(f, &op, twp, "二村", 400);
+    struct county_node hub = node_of(COUNTY_NODE_HUB, "县中心", 0);
+    assert_int_equal(county_node_create(st, &op, &hub, &e), 0);
+    struct county_node stn = node_of(COUNTY_NODE_STATION, "镇站", hub.id);
+    stn.township_id = twp;
+    assert_int_equal(county_node_create(st, &op, &stn, &e), 0);
+    struct county_node pt = node_of(COUNTY_NODE_POINT, "村点", stn.id);
+    pt.village_id = v1;
+    assert_int_equal(county_node_create(st, &op, &pt, &e), 0);
+    const char *sig = "SELECT (SELECT count(*) + sum(id) FROM villages WHERE county_id = ?1) * 1000"
+                      " + (SELECT count(*) + sum(id) + sum(coalesce(parent_id, 0))"
+                      " + sum(coalesce(village_id, 0)) FROM nodes WHERE county_id = ?1)";
+    int64_t before = q1(st, sig, ca);
+    store_close(st);
+
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    f->st = st;
+    assert_int_equal(
+        store_add_migrations(st, "county", county_migrations, county_migrations_len, &e), 0);
+    assert_int_equal(store_migrate(st, &e), 0);
+    assert_int_equal(q1(st, sig, ca), before);
+    assert_int_equal(q1(st, "SELECT count(*) FROM pragma_foreign_key_check WHERE ?1 = ?1", 0), 0);
+    assert_int_equal(q1(st, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'county_m2%'"
+                            " AND ?1 = ?1",
+                        0),
+                     0);
+    assert_int_equal(
+        q1(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'nodes'"
+               " AND ?1 = ?1",
+           0),
+        5);
+    struct county_node got;
+    assert_int_equal(county_node_get(st, &op, pt.id, &got, &e), 0);
+    assert_int_equal(got.parent_id, stn.id);
+    assert_int_equal(got.village_id, v1);
+    assert_string_equal(got.name, "村点");
+    /* and from now on the newest id is not handed out again */
+    assert_int_equal(county_village_delete(st, &op, v2, &e), 0);
+    assert_true(add_village(f, &op, twp, "三村", 300) > v2);
+    store_close(st);
+    f->st = keep;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -704,6 +800,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_node_rules, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_create_many_all_or_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_network_geojson, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_ids_never_reused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_keeps_rows, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
