@@ -161,8 +161,9 @@ static bool run_checked(struct store *st, struct wreq *r, const char **why)
         err_set(&r->e, ERR_CONFLICT, "FOREIGN KEY constraint failed (deferred)");
     r->rc = r->e.code;
     *why = "a request made without a savepoint failed after changing rows";
-    log_write(st->log, LOG_ERROR, "store.checks_first_broken", "rc=%d msg=\"%s\"", r->rc,
-              r->e.msg);
+    char q[sizeof r->e.msg + 16];
+    log_write(st->log, LOG_ERROR, "store.checks_first_broken", "rc=%d error=%s", r->rc,
+              log_quote(q, sizeof q, r->e.msg));
     struct err ignore;
     store__conn_run(c, "ROLLBACK", &ignore);
     return false;
