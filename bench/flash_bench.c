@@ -705,8 +705,17 @@ static double run_load(const struct sockaddr_in *sa, const char *token, int ncon
     while (live > 0) {
         /* fill and push out requests of connections ready to send */
         int n = epoll_wait(ep, evs, 256, 10000);
-        if (n == 0)
-            rl_die("no progress for 10 s (%d connections open)", live);
+        if (n == 0) {
+            /* who waits for whom: requests unanswered, or requests unsent */
+            int waiting = 0, unsent = 0;
+            for (int i = 0; i < nconn; i++) {
+                waiting += cs[i].state == C_RECV;
+                unsent += cs[i].state == C_SEND;
+            }
+            rl_die("no progress for 10 s (%d connections open: %d waiting for an answer, %d "
+                   "with a request not yet sent; %lld acknowledged)",
+                   live, waiting, unsent, (long long)acked);
+        }
         for (int k = 0; k < n; k++) {
             struct conn *c = evs[k].data.ptr;
             for (bool progress = true; progress && c->state != C_DONE;) {
