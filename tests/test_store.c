@@ -581,6 +581,45 @@ static void test_batch_savepoints(void **state)
     store_close(st);
 }
 
+/* A COMMIT slower than slow_commit_ms is logged (here every one: 0 ms),
+** and none with a negative threshold (the writes themselves go on). */
+static void test_slow_commit_logged(void **state)
+{
+    struct fx *f = *state;
+    for (int pass = 0; pass < 2; pass++) {
+        FILE *lf = tmpfile();
+        assert_non_null(lf);
+        struct log *lg;
+        assert_int_equal(log_new(&lg, lf, LOG_INFO), 0);
+        struct store_config cfg;
+        store_config_defaults(&cfg);
+        assert_int_equal(cfg.slow_commit_ms, 1000);
+        cfg.path = f->path;
+        cfg.synchronous_full = false;
+        cfg.slow_commit_ms = pass == 0 ? 0 : -1;
+        cfg.log = lg;
+        struct store *st = NULL;
+        struct err e = {0};
+        assert_int_equal(store_open(&st, &cfg, &e), 0);
+        assert_int_equal(store_add_migrations(st, "t", t_migs, RL_ARRAY_LEN(t_migs), &e), 0);
+        assert_int_equal(store_migrate(st, &e), 0);
+        struct ins in = {700 + pass, pass ? "slow1" : "slow0", 1, false, 0};
+        assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+        store_close(st);
+        log_free(lg);
+        char buf[8192];
+        rewind(lf);
+        size_t n = fread(buf, 1, sizeof buf - 1, lf);
+        buf[n] = '\0';
+        fclose(lf);
+        if (pass == 0) {
+            assert_non_null(strstr(buf, "event=store.slow_commit ms=0 requests=1"));
+        } else {
+            assert_null(strstr(buf, "store.slow_commit"));
+        }
+    }
+}
+
 /* STORE_CHECKS_FIRST requests run without a savepoint: one refused before
 ** writing (or by a failed INSERT, which changes nothing) leaves its batch
 ** alone; one that fails after writing ends the transaction: the requests run
@@ -1141,6 +1180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_cache, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_batch_savepoints, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_checks_first, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_slow_commit_logged, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_threads_group_commit, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_deferred_fk_in_batch, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_transaction_lost_midbatch, fx_setup, fx_teardown),

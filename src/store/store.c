@@ -46,6 +46,7 @@ struct store {
     int max_batch;
     size_t max_queue;
     int64_t idem_keep_ms, idem_prune_every_ms, last_prune_ms;
+    int64_t slow_commit_ns; /* < 0: never logged */
     atomic_bool own_tables; /* the store's own migrations ran: prune may */
     struct log *log;
 
@@ -89,6 +90,7 @@ void store_config_defaults(struct store_config *cfg)
     cfg->synchronous_full = true;
     cfg->idem_keep_ms = 24 * 3600 * 1000LL;
     cfg->idem_prune_every_ms = 3600 * 1000LL;
+    cfg->slow_commit_ms = 1000;
 }
 
 const char *store_backend(const struct store *st)
@@ -206,6 +208,17 @@ static bool run_one(struct store *st, struct wreq *r, const char **why)
     return !sqlite3_get_autocommit(c->db);
 }
 
+/* Every write of a batch waits for its COMMIT (the WAL's fdatasync with
+** synchronous=FULL). On a shared or failing disk that can take seconds, and
+** every client of the batch waits with it: say so (slow_commit_ms), so that
+** a stalled server can be told from a stalled disk. */
+static void commit_took(struct store *st, int64_t ns, size_t requests)
+{
+    if (st->slow_commit_ns >= 0 && ns >= st->slow_commit_ns)
+        log_write(st->log, LOG_WARN, "store.slow_commit", "ms=%lld requests=%zu",
+                  (long long)(ns / 1000000), requests);
+}
+
 static void run_batch(struct store *st, struct wreq **batch, size_t n)
 {
     struct store_conn *c = st->wconn;
@@ -242,7 +255,10 @@ static void run_batch(struct store *st, struct wreq **batch, size_t n)
             store__conn_drop_scratch(c);
             continue;
         }
-        if (store__conn_run(c, "COMMIT", &e) != 0) {
+        int64_t t_commit = time_mono_ns();
+        int crc = store__conn_run(c, "COMMIT", &e);
+        commit_took(st, time_mono_ns() - t_commit, i - first);
+        if (crc != 0) {
             err_prefix(&e, "commit failed: ");
             struct err ignore;
             if (!sqlite3_get_autocommit(c->db))
@@ -574,6 +590,7 @@ int store_open(struct store **out, const struct store_config *cfg, struct err *e
     st->max_queue = cfg->max_queue > 0 ? (size_t)cfg->max_queue : 65536;
     st->idem_keep_ms = cfg->idem_keep_ms;
     st->idem_prune_every_ms = cfg->idem_prune_every_ms > 0 ? cfg->idem_prune_every_ms : 0;
+    st->slow_commit_ns = cfg->slow_commit_ms < 0 ? -1 : cfg->slow_commit_ms * 1000000;
     st->nreaders = cfg->read_conns > 0 ? cfg->read_conns : 4;
     st->log = cfg->log;
     pthread_mutex_init(&st->qmu, NULL);

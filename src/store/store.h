@@ -56,6 +56,9 @@ struct store_config {
                                24 hours; negative: kept for ever) ... */
     int64_t idem_prune_every_ms; /* ... by the writer between batches, at most
                                this often (default 1 hour; 0: every batch) */
+    int64_t slow_commit_ms; /* a COMMIT (with its fsync) slower than this is
+                               logged as store.slow_commit (default 1000;
+                               negative: never) */
     struct log *log;        /* may be NULL */
 };
 
