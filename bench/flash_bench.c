@@ -654,12 +654,6 @@ struct order_tpl {
     size_t len, key_at, buyer_at;
 };
 
-static void put_digits(char *p, int64_t v, int n)
-{
-    for (int i = n - 1; i >= 0; i--, v /= 10)
-        p[i] = (char)('0' + v % 10);
-}
-
 static void order_tpl_build(struct order_tpl *t, const char *token, int64_t offer)
 {
     char ob[256];
@@ -737,8 +731,8 @@ static double run_load(const struct sockaddr_in *sa, const char *token, int ncon
                     if (c->outlen == 0) {
                         int64_t g = seq++;
                         memcpy(c->out, tpl.req, tpl.len);
-                        put_digits(c->out + tpl.key_at, g, 10);
-                        put_digits(c->out + tpl.buyer_at, 2000000 + g / 2, 7);
+                        str_put_digits(c->out + tpl.key_at, (uint64_t)g, 10);
+                        str_put_digits(c->out + tpl.buyer_at, (uint64_t)(2000000 + g / 2), 7);
                         c->outlen = tpl.len;
                         c->outoff = 0;
                         c->t_send = time_mono_ns();

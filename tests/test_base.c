@@ -157,6 +157,11 @@ static void test_str_ipv4(void **state)
         assert_string_equal(got, want);
         assert_string_equal(got, addrs[i]);
     }
+    char d[8] = "xxxxxxx";
+    str_put_digits(d, 42, 5);
+    assert_memory_equal(d, "00042xx", 7);
+    str_put_digits(d, 1234567, 7);
+    assert_memory_equal(d, "1234567", 7);
 }
 
 static void test_str_numbers(void **state)

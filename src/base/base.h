@@ -151,6 +151,9 @@ int strbuf_addstr(struct strbuf *sb, const char *s);
 int strbuf_addch(struct strbuf *sb, char c);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...) RL_PRINTF(2, 3);
 int strbuf_addvf(struct strbuf *sb, const char *fmt, va_list ap);
+/* v as exactly n decimal digits at p, zero-padded, no NUL (v < 10^n): for
+** fixed-width fields written on hot paths without printf. */
+void str_put_digits(char *p, uint64_t v, int n);
 /* The dotted quad of an IPv4 address (4 bytes in network order, as in
 ** struct in_addr) into out. inet_ntop does the same through sprintf, a
 ** measurable share of a keep-alive request that names its peer. */

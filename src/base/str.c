@@ -337,3 +337,9 @@ void str_ipv4(const void *addr4, char out[16])
         *p++ = i < 3 ? '.' : '\0';
     }
 }
+
+void str_put_digits(char *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+}

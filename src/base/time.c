@@ -59,13 +59,6 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-/* v as exactly n decimal digits (zero-padded; v < 10^n). */
-static void put_digits(char *p, unsigned v, int n)
-{
-    for (int i = n - 1; i >= 0; i--, v /= 10)
-        p[i] = (char)('0' + v % 10);
-}
-
 const char *time_fmt_rfc3339(int64_t ms, char buf[32])
 {
     int64_t days = floor_div(ms, 86400000);
@@ -81,19 +74,19 @@ const char *time_fmt_rfc3339(int64_t ms, char buf[32])
     }
     /* By hand: every JSON answer carries timestamps, and snprintf's format
     ** parsing cost more than the rest of the conversion. */
-    put_digits(buf, (unsigned)y, 4);
+    str_put_digits(buf, (unsigned)y, 4);
     buf[4] = '-';
-    put_digits(buf + 5, m, 2);
+    str_put_digits(buf + 5, m, 2);
     buf[7] = '-';
-    put_digits(buf + 8, d, 2);
+    str_put_digits(buf + 8, d, 2);
     buf[10] = 'T';
-    put_digits(buf + 11, (unsigned)hh, 2);
+    str_put_digits(buf + 11, (unsigned)hh, 2);
     buf[13] = ':';
-    put_digits(buf + 14, (unsigned)mm, 2);
+    str_put_digits(buf + 14, (unsigned)mm, 2);
     buf[16] = ':';
-    put_digits(buf + 17, (unsigned)ss, 2);
+    str_put_digits(buf + 17, (unsigned)ss, 2);
     buf[19] = '.';
-    put_digits(buf + 20, (unsigned)frac, 3);
+    str_put_digits(buf + 20, (unsigned)frac, 3);
     buf[23] = 'Z';
     buf[24] = '\0';
     return buf;
