@@ -8,7 +8,9 @@
 
 #include "http/http.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 /* ------------------------------------------------------------------ router */
 
@@ -41,6 +43,39 @@ void http__router_free(struct http__router *r);
 ** win over {param} at the same position. Thread-safe (read only). */
 int http__router_match(const struct http__router *r, const char *method, const char *path,
                        struct http__match *m, char *allow, size_t allow_size);
+
+/* ----------------------------------------------------------------- daemon */
+
+struct MHD_Daemon;
+struct MHD_Connection;
+
+/* libmicrohttpd flags each I/O thread's daemon starts with (MHD_USE_*), TLS
+** and IPv6 aside: epoll, with the event loop below rather than MHD's own
+** threads (server.c io_main says why). */
+unsigned http__daemon_flags(void);
+
+/* An I/O thread running one daemon started with http__daemon_flags(). */
+struct http__io {
+    struct http_server *srv; /* NULL outside the server (tests) */
+    struct MHD_Daemon *d;
+    int wake;                /* eventfd: a resume or the stop wakes the loop */
+    int ep;                  /* epoll over the daemon's epoll fd and wake */
+    pthread_t thread;
+    bool running;
+    atomic_bool stop;
+    atomic_uint resumes;  /* http__io_resume calls, for io_main's last look */
+    atomic_bool sleeping; /* io_main waits, or is about to */
+};
+
+/* Start io's thread running d (which io does not own: stop it after
+** http__io_join). The daemon's handlers then run on that thread. */
+int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e);
+/* MHD_resume_connection(mc) for one of io's connections, from any thread,
+** and wake io's thread if it sleeps: libmicrohttpd does not, run this way
+** (io_main). */
+void http__io_resume(struct http__io *io, struct MHD_Connection *mc);
+/* Stop and join io's thread and close its descriptors (not the daemon). */
+void http__io_join(struct http__io *io);
 
 /* ---------------------------------------------------------------- metrics */
 
@@ -105,8 +140,11 @@ struct MHD_Response;
 struct http_server;
 
 /* Per-request state (MHD's con_cls). */
+struct http__io;
+
 struct http_conn {
     struct http_server *srv;
+    struct http__io *io; /* the I/O thread whose daemon holds mc */
     struct MHD_Connection *mc;
     struct arena arena;
     struct strbuf body;

@@ -1,15 +1,17 @@
 /*
-** server.c: the libmicrohttpd daemon and the life of one request.
+** server.c: the libmicrohttpd daemons and the life of one request.
 **
-** Threads. MHD runs an internal epoll thread pool (cfg.threads, default the
-** number of cores) that reads requests and writes responses. Reads (GET,
-** HEAD) are handled right there: they are short and never wait for the
-** writer. Every other method is handed to a pool of blocking handler threads
+** Threads. cfg.threads I/O threads (default the number of cores) read
+** requests and write responses. Each runs its own libmicrohttpd daemon in
+** epoll mode on the shared listening socket, with an event loop of ours
+** (io_main) rather than MHD's internal thread pool, whose epoll loop can
+** lose a resume's wake-up (see io_main). Reads (GET, HEAD) are handled right
+** there: they are short and never wait for the writer. Every other method is handed to a pool of blocking handler threads
 ** (HTTP_WRITE_WORKERS): the connection is suspended (MHD_suspend_connection),
 ** the handler runs and may block in store_write() until its group commit is
 ** durable, and the connection is resumed with its response ready. So many
 ** writes are in flight at once and the store's writer can batch them, while
-** an epoll thread never sleeps on an fsync. docs/internals/http.md has the
+** an I/O thread never sleeps on an fsync. docs/internals/http.md has the
 ** measurements behind this choice.
 **
 ** One request, as MHD calls us (the access handler runs several times):
@@ -36,6 +38,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,7 +73,9 @@ enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_COMMITTED, PHASE_DONE };
 
 struct http_server {
     struct app *app;
-    struct MHD_Daemon *d;
+    struct http__io *io; /* nio I/O threads; io[0] bound the listening socket */
+    int *quiesced;       /* their listening sockets once http_stop quiesced them */
+    int nio;
     struct http_route *routes; /* flattened copy of every group */
     size_t nroutes;
     struct http__router *router;
@@ -83,8 +91,6 @@ struct http_server {
     bool stopping;
     pthread_t *workers;
     int nworkers;
-    pthread_key_t lowered;    /* set on a thread once it runs at HTTP_IO_NICE */
-    bool lowered_ok;          /* the key exists */
     pthread_mutex_t spare_mu; /* request states kept for reuse */
     struct http_conn *spare;
     size_t nspare;
@@ -194,22 +200,13 @@ static struct http_conn *conn_take(struct http_server *srv)
     return c;
 }
 
-/* MHD starts its I/O threads itself: each lowers its priority the first
-** time it brings us a request. */
-static void lower_io_thread(struct http_server *srv)
-{
-    if (!srv->lowered_ok || pthread_getspecific(srv->lowered))
-        return;
-    (void)thread_lower_priority(HTTP_IO_NICE);
-    pthread_setspecific(srv->lowered, srv);
-}
-
-static struct http_conn *conn_new(struct http_server *srv, struct MHD_Connection *mc,
+static struct http_conn *conn_new(struct http__io *io, struct MHD_Connection *mc,
                                   const char *url, const char *method)
 {
-    lower_io_thread(srv);
+    struct http_server *srv = io->srv;
     struct http_conn *c = conn_take(srv);
     c->srv = srv;
+    c->io = io;
     c->mc = mc;
     c->t0_ns = time_mono_ns();
     c->req.method = arena_strdup(&c->arena, method);
@@ -558,6 +555,35 @@ static void process(struct http_conn *c)
     finish(c);
 }
 
+/* Wake io_main from its sleep (or keep it from starting one). */
+static void io_wake(struct http__io *io)
+{
+    uint64_t one = 1;
+    if (write(io->wake, &one, sizeof one) < 0) {
+        /* EAGAIN only: the counter is full, so the loop is awake anyway */
+    }
+}
+
+void http__io_resume(struct http__io *io, struct MHD_Connection *mc)
+{
+    MHD_resume_connection(mc);
+    /* Count, then look (both sequentially consistent): io_main either sees
+    ** the count in its look before sleeping, or is seen here asleep. So a
+    ** busy I/O thread costs no system call. */
+    atomic_fetch_add(&io->resumes, 1);
+    if (atomic_load(&io->sleeping))
+        io_wake(io);
+}
+
+/* Hand a suspended connection back to its I/O thread, from any thread. The
+** connection may be answered and its state reused as soon as it is resumed,
+** so its thread is read first. */
+static void conn_resume(struct http_conn *c)
+{
+    struct http__io *io = c->io;
+    http__io_resume(io, c->mc);
+}
+
 /* Hand a connection answered by http_write_async back to its I/O thread. */
 static void async_answer(void *done_arg, int rc, const struct err *e)
 {
@@ -566,7 +592,7 @@ static void async_answer(void *done_arg, int rc, const struct err *e)
     struct http_conn *c = done_arg;
     finish(c);
     c->phase = PHASE_READY;
-    MHD_resume_connection(c->mc);
+    conn_resume(c);
 }
 
 /* The store's writer thread, after the batch holding an http_write_async
@@ -586,7 +612,7 @@ static void async_committed(void *done_arg, int rc, const struct err *e)
         else
             err_clear(&c->async_e);
         c->phase = PHASE_COMMITTED;
-        MHD_resume_connection(c->mc);
+        conn_resume(c);
         return;
     }
     struct err none;
@@ -659,9 +685,106 @@ static void *worker_main(void *arg)
         c->on_worker = true;
         process(c);
         c->phase = PHASE_READY;
-        MHD_resume_connection(c->mc);
+        conn_resume(c);
     }
     return NULL;
+}
+
+/* The daemon's flags, apart from TLS and IPv6: epoll, driven by io_main. */
+unsigned http__daemon_flags(void)
+{
+    return MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+}
+
+/* An I/O thread: its daemon's work, then a sleep until a socket, a resume
+** (io_wake) or the daemon's next timeout needs it.
+**
+** Why not libmicrohttpd's own threads. Its epoll loop (0.9.75, and upstream
+** as of 1.0) loses a resume: when one epoll_wait returns a full batch of 128
+** events it calls epoll_wait again, with the same timeout, before handling
+** any of them. If a resume's eventfd signal was in the first batch (and so
+** already read) and the resume came after that round's resume check, the
+** second wait sleeps with the resumed answer and up to 127 ready requests
+** in hand until some other event, or the 60 s connection timeout. Under a
+** flash sale that stalled a few hundred orders in about 3 % of rounds with
+** three I/O threads. Its poll() loop has no such wait but let a request wait
+** 20 rounds behind others under load (p99 of a 300 us handler at 64
+** connections: 400 ms against 27 ms with epoll, measured with a bare
+** daemon). Here every wait inside MHD_run is non-blocking, and the one
+** blocking wait is ours. Run this way, libmicrohttpd has no wake-up of its
+** own for a resume (no eventfd in its epoll set), so http__io_resume gives
+** one: a resume counted after the snapshot below either shows in the look
+** before the sleep or finds the loop asleep and writes to `wake`.
+** test_http_wakeup builds the moment that the internal epoll loop loses,
+** and answers from a handler thread need the write (test_api_http). */
+static void *io_main(void *arg)
+{
+    struct http__io *io = arg;
+    if (io->srv) {
+        use_c_locale(io->srv);
+        (void)thread_lower_priority(HTTP_IO_NICE);
+    }
+    while (!atomic_load(&io->stop)) {
+        unsigned seen = atomic_load(&io->resumes);
+        MHD_run(io->d);
+        MHD_UNSIGNED_LONG_LONG ms;
+        int timeout = -1;
+        if (MHD_get_timeout(io->d, &ms) == MHD_YES)
+            timeout = ms > INT_MAX ? INT_MAX : (int)ms;
+        if (timeout == 0)
+            continue; /* data already read and waiting: no sleep */
+        atomic_store(&io->sleeping, true);
+        if (atomic_load(&io->resumes) != seen) {
+            atomic_store(&io->sleeping, false);
+            continue; /* resumed after MHD_run looked */
+        }
+        struct epoll_event ev[2];
+        int n = epoll_wait(io->ep, ev, 2, timeout);
+        atomic_store(&io->sleeping, false);
+        for (int i = 0; i < n; i++) {
+            uint64_t count;
+            if (ev[i].data.u32 == 1 && read(io->wake, &count, sizeof count) < 0) {
+                /* EAGAIN: already drained */
+            }
+        }
+    }
+    return NULL;
+}
+
+int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e)
+{
+    io->d = d;
+    atomic_store(&io->stop, false);
+    const union MHD_DaemonInfo *ei = MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD);
+    io->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    io->ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event on_mhd = {.events = EPOLLIN, .data.u32 = 0};
+    struct epoll_event on_wake = {.events = EPOLLIN, .data.u32 = 1};
+    if (!ei || io->wake < 0 || io->ep < 0 ||
+        epoll_ctl(io->ep, EPOLL_CTL_ADD, ei->epoll_fd, &on_mhd) != 0 ||
+        epoll_ctl(io->ep, EPOLL_CTL_ADD, io->wake, &on_wake) != 0)
+        return err_set(e, ERR_IO, "cannot set up an I/O thread's event loop (%s)",
+                       strerror(errno));
+    if (pthread_create(&io->thread, NULL, io_main, io) != 0)
+        return err_set(e, ERR_IO, "cannot start an I/O thread");
+    pthread_setname_np(io->thread, "rl-http-io");
+    io->running = true;
+    return 0;
+}
+
+void http__io_join(struct http__io *io)
+{
+    if (io->running) {
+        atomic_store(&io->stop, true);
+        io_wake(io);
+        pthread_join(io->thread, NULL);
+        io->running = false;
+    }
+    if (io->ep >= 0)
+        close(io->ep);
+    if (io->wake >= 0)
+        close(io->wake);
+    io->ep = io->wake = -1;
 }
 
 static enum MHD_Result queue(struct http_conn *c)
@@ -726,11 +849,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
                                   void **con_cls)
 {
     (void)version;
-    struct http_server *srv = cls;
+    struct http__io *io = cls;
+    struct http_server *srv = io->srv;
     struct http_conn *c = *con_cls;
     if (!c) {
-        use_c_locale(srv);
-        c = conn_new(srv, mc, url, method);
+        c = conn_new(io, mc, url, method);
         *con_cls = c;
         const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND, "Content-Length");
         int64_t len;
@@ -782,7 +905,8 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)mc;
-    struct http_server *srv = cls;
+    struct http__io *io = cls;
+    struct http_server *srv = io->srv;
     struct http_conn *c = *con_cls;
     if (!c)
         return;
@@ -879,6 +1003,49 @@ static int cores(void)
     return n > 0 ? (int)n : 1;
 }
 
+/* Start one I/O thread: a daemon (external event loop; io[0] binds ss,
+** the others accept from a duplicate of its socket, listen_fd), its wake-up
+** eventfd, the epoll it sleeps on, and the thread. */
+static int io_start(struct http__io *io, unsigned flags, const struct sockaddr_storage *ss,
+                    MHD_socket listen_fd, unsigned conn_limit, bool tls, struct err *e)
+{
+    struct http_server *srv = io->srv;
+    struct MHD_OptionItem opts[16];
+    size_t no = 0;
+    if (listen_fd == MHD_INVALID_SOCKET) {
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)ss};
+    } else {
+        MHD_socket dup_fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+        if (dup_fd < 0)
+            return err_set(e, ERR_IO, "cannot share the listening socket (%s)", strerror(errno));
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, dup_fd, NULL};
+    }
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, io};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, conn_limit, NULL};
+    /* Per-connection memory pool. MHD zero-fills the pool between requests
+    ** of a keep-alive connection: at its default (32 KiB) that memset was
+    ** the largest single item of an I/O thread's profile under a flash sale.
+    ** 8 KiB holds about 7 KiB of request headers; more is answered 431
+    ** (bodies stream; test_api_http checks both sides). */
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+                                         HTTP_CONN_MEMORY, NULL};
+    if (tls) {
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+    }
+    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+
+    struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, io,
+                                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
+                                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    if (!d)
+        return err_set(e, ERR_IO, "cannot listen on %s (%s)",
+                       srv->app->cfg.listen ? srv->app->cfg.listen : "127.0.0.1:8080",
+                       errno ? strerror(errno) : "see the log");
+    return http__io_run(io, d, e);
+}
+
 int http_start(struct http_server **out, struct app *app, struct err *e)
 {
     struct http_server *srv = xcalloc(1, sizeof *srv);
@@ -886,7 +1053,6 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     srv->max_body = app->cfg.max_body ? app->cfg.max_body : (size_t)1 << 20;
     pthread_mutex_init(&srv->mu, NULL);
     pthread_mutex_init(&srv->spare_mu, NULL);
-    srv->lowered_ok = pthread_key_create(&srv->lowered, NULL) == 0;
     pthread_cond_init(&srv->cv, NULL);
     srv->c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 
@@ -910,8 +1076,7 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     if (rc)
         goto fail;
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags = http__daemon_flags();
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     bool tls = app->cfg.tls_cert && app->cfg.tls_key;
@@ -931,28 +1096,6 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     }
     int threads = app->cfg.threads > 0 ? app->cfg.threads : cores();
 
-    struct MHD_OptionItem opts[16];
-    size_t no = 0;
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
-                                         srv};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL};
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, 4096, NULL};
-    /* Per-connection memory pool. MHD zero-fills the pool between requests
-    ** of a keep-alive connection: at its default (32 KiB) that memset was
-    ** the largest single item of an I/O thread's profile under a flash sale.
-    ** 8 KiB holds about 7 KiB of request headers; more is answered 431
-    ** (bodies stream; test_api_http checks both sides). */
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                         HTTP_CONN_MEMORY, NULL};
-    if (threads > 1)
-        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
-    if (tls) {
-        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
-        opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
-    }
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
-
     srv->nworkers = app->cfg.handler_threads > 0   ? app->cfg.handler_threads
                     : app->cfg.handler_threads < 0 ? 0
                                                    : HTTP_WRITE_WORKERS;
@@ -966,15 +1109,34 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
         pthread_attr_destroy(&at);
     }
 
-    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-                              mhd_log, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
-    if (!srv->d) {
-        rc = err_set(e, ERR_IO, "cannot listen on %s (%s)",
-                     app->cfg.listen ? app->cfg.listen : "127.0.0.1:8080",
-                     errno ? strerror(errno) : "see the log");
-        goto fail;
+    srv->io = xcalloc((size_t)threads, sizeof *srv->io);
+    srv->quiesced = xcalloc((size_t)threads, sizeof *srv->quiesced);
+    for (int i = 0; i < threads; i++) {
+        srv->io[i].srv = srv;
+        srv->io[i].wake = srv->io[i].ep = -1;
+        srv->quiesced[i] = MHD_INVALID_SOCKET;
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->d, MHD_DAEMON_INFO_BIND_PORT);
+    srv->nio = threads;
+    MHD_socket listen_fd = MHD_INVALID_SOCKET;
+    for (int i = 0; i < threads; i++) {
+        if ((rc = io_start(&srv->io[i], flags, &ss, listen_fd, (4096 + threads - 1) / threads,
+                           tls, e)))
+            goto fail;
+        if (i == 0) {
+            const union MHD_DaemonInfo *li =
+                MHD_get_daemon_info(srv->io[0].d, MHD_DAEMON_INFO_LISTEN_FD);
+            listen_fd = li ? li->listen_fd : MHD_INVALID_SOCKET;
+            /* Every I/O thread accepts from it: one that loses the race for
+            ** a connection must get EAGAIN, not block. */
+            int fl = listen_fd == MHD_INVALID_SOCKET ? -1 : fcntl(listen_fd, F_GETFL);
+            if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+                rc = err_set(e, ERR_IO, "cannot share the listening socket (%s)",
+                             strerror(errno));
+                goto fail;
+            }
+        }
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv->io[0].d, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = di ? di->port : 0;
     *out = srv;
     return 0;
@@ -993,11 +1155,9 @@ void http_stop(struct http_server *srv)
     if (!srv)
         return;
     atomic_store(&srv->draining, true);
-    if (srv->d) {
-        MHD_socket ls = MHD_quiesce_daemon(srv->d); /* stop accepting */
-        if (ls != MHD_INVALID_SOCKET)
-            close(ls);
-    }
+    for (int i = 0; i < srv->nio; i++) /* stop accepting */
+        if (srv->io[i].d)
+            srv->quiesced[i] = MHD_quiesce_daemon(srv->io[i].d);
     /* Handler threads finish every queued request, then exit. */
     pthread_mutex_lock(&srv->mu);
     srv->stopping = true;
@@ -1008,15 +1168,22 @@ void http_stop(struct http_server *srv)
     free(srv->workers);
     srv->workers = NULL;
     srv->nworkers = 0;
-    if (srv->d) {
-        /* Let answers in flight reach their clients (bounded). */
-        int64_t deadline = time_mono_ns() + 5 * 1000000000LL;
-        while (atomic_load(&srv->metrics.in_flight) > 0 && time_mono_ns() < deadline) {
-            struct timespec ts = {0, 10 * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        MHD_stop_daemon(srv->d);
+    /* Let answers in flight reach their clients (bounded). */
+    int64_t deadline = time_mono_ns() + 5 * 1000000000LL;
+    while (srv->nio > 0 && atomic_load(&srv->metrics.in_flight) > 0 &&
+           time_mono_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
     }
+    for (int i = 0; i < srv->nio; i++) {
+        http__io_join(&srv->io[i]);
+        if (srv->io[i].d)
+            MHD_stop_daemon(srv->io[i].d);
+        if (srv->quiesced[i] != MHD_INVALID_SOCKET)
+            close(srv->quiesced[i]);
+    }
+    free(srv->io);
+    free(srv->quiesced);
     http__router_free(srv->router);
     http__metrics_release(&srv->metrics);
     http__cache_free(srv->cache);
@@ -1024,8 +1191,6 @@ void http_stop(struct http_server *srv)
     free(srv->tls_cert);
     free(srv->tls_key);
     conn_free_spares(srv);
-    if (srv->lowered_ok)
-        pthread_key_delete(srv->lowered);
     pthread_mutex_destroy(&srv->spare_mu);
     pthread_mutex_destroy(&srv->mu);
     pthread_cond_destroy(&srv->cv);
