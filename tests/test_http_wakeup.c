@@ -193,7 +193,7 @@ static int run_burst(bool ours, bool burst, int wait_ms)
         MHD_start_daemon(flags, 0, NULL, NULL, on_request, &b, MHD_OPTION_CONNECTION_TIMEOUT,
                          (unsigned)60, MHD_OPTION_END);
     assert_non_null(d);
-    struct http__io io = {.wake = -1, .ep = -1};
+    struct http__io io = {.wake = -1, .ep = -1, .listen = -1};
     struct err e;
     if (ours)
         assert_int_equal(http__io_run(&io, d, &e), 0);

@@ -65,6 +65,9 @@ struct http__io {
     atomic_bool stop;
     atomic_uint resumes;  /* http__io_resume calls, for io_main's last look */
     atomic_bool sleeping; /* io_main waits, or is about to */
+    atomic_bool quiesce;  /* asked to stop accepting ... */
+    atomic_bool quiet;    /* ... and done: listen is the daemon's socket */
+    int listen;           /* to close after MHD_stop_daemon; -1: none */
 };
 
 /* Start io's thread running d (which io does not own: stop it after
@@ -74,6 +77,9 @@ int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e);
 ** and wake io's thread if it sleeps: libmicrohttpd does not, run this way
 ** (io_main). */
 void http__io_resume(struct http__io *io, struct MHD_Connection *mc);
+/* Have io's thread stop accepting connections (MHD_quiesce_daemon) and
+** wait until it did; the listening socket is then io->listen. */
+void http__io_quiesce(struct http__io *io);
 /* Stop and join io's thread and close its descriptors (not the daemon). */
 void http__io_join(struct http__io *io);
 

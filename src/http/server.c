@@ -74,7 +74,6 @@ enum { PHASE_RECV = 0, PHASE_WAIT, PHASE_READY, PHASE_COMMITTED, PHASE_DONE };
 struct http_server {
     struct app *app;
     struct http__io *io; /* nio I/O threads; io[0] bound the listening socket */
-    int *quiesced;       /* their listening sockets once http_stop quiesced them */
     int nio;
     struct http_route *routes; /* flattened copy of every group */
     size_t nroutes;
@@ -725,6 +724,13 @@ static void *io_main(void *arg)
         (void)thread_lower_priority(HTTP_IO_NICE);
     }
     while (!atomic_load(&io->stop)) {
+        if (atomic_load(&io->quiesce) && !atomic_load(&io->quiet)) {
+            /* Here, not in http_stop's thread: MHD_run may be using the
+            ** listening socket, and libmicrohttpd run this way is not
+            ** safe to quiesce from another thread. */
+            io->listen = MHD_quiesce_daemon(io->d);
+            atomic_store(&io->quiet, true);
+        }
         unsigned seen = atomic_load(&io->resumes);
         MHD_run(io->d);
         MHD_UNSIGNED_LONG_LONG ms;
@@ -770,6 +776,18 @@ int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e)
     pthread_setname_np(io->thread, "rl-http-io");
     io->running = true;
     return 0;
+}
+
+void http__io_quiesce(struct http__io *io)
+{
+    if (!io->running)
+        return; /* MHD_stop_daemon closes the socket */
+    atomic_store(&io->quiesce, true);
+    io_wake(io);
+    for (int i = 0; i < 5000 && !atomic_load(&io->quiet); i++) {
+        struct timespec ts = {0, 1000000L}; /* a loop turn; 5 s at most */
+        nanosleep(&ts, NULL);
+    }
 }
 
 void http__io_join(struct http__io *io)
@@ -1110,11 +1128,9 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     }
 
     srv->io = xcalloc((size_t)threads, sizeof *srv->io);
-    srv->quiesced = xcalloc((size_t)threads, sizeof *srv->quiesced);
     for (int i = 0; i < threads; i++) {
         srv->io[i].srv = srv;
-        srv->io[i].wake = srv->io[i].ep = -1;
-        srv->quiesced[i] = MHD_INVALID_SOCKET;
+        srv->io[i].wake = srv->io[i].ep = srv->io[i].listen = -1;
     }
     srv->nio = threads;
     MHD_socket listen_fd = MHD_INVALID_SOCKET;
@@ -1156,8 +1172,7 @@ void http_stop(struct http_server *srv)
         return;
     atomic_store(&srv->draining, true);
     for (int i = 0; i < srv->nio; i++) /* stop accepting */
-        if (srv->io[i].d)
-            srv->quiesced[i] = MHD_quiesce_daemon(srv->io[i].d);
+        http__io_quiesce(&srv->io[i]);
     /* Handler threads finish every queued request, then exit. */
     pthread_mutex_lock(&srv->mu);
     srv->stopping = true;
@@ -1179,11 +1194,10 @@ void http_stop(struct http_server *srv)
         http__io_join(&srv->io[i]);
         if (srv->io[i].d)
             MHD_stop_daemon(srv->io[i].d);
-        if (srv->quiesced[i] != MHD_INVALID_SOCKET)
-            close(srv->quiesced[i]);
+        if (srv->io[i].listen >= 0)
+            close(srv->io[i].listen);
     }
     free(srv->io);
-    free(srv->quiesced);
     http__router_free(srv->router);
     http__metrics_release(&srv->metrics);
     http__cache_free(srv->cache);
