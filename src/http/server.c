@@ -696,7 +696,7 @@ unsigned http__daemon_flags(void)
 }
 
 /* An I/O thread: its daemon's work, then a sleep until a socket, a resume
-** (io_wake) or the daemon's next timeout needs it.
+** (http__io_resume), a stop or the daemon's next timeout needs it.
 **
 ** Why not libmicrohttpd's own threads. Its epoll loop (0.9.75, and upstream
 ** as of 1.0) loses a resume: when one epoll_wait returns a full batch of 128
