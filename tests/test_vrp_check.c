@@ -289,6 +289,12 @@ static void test_cli(void **state)
     put(good, "{\"code\":0,\"summary\":{\"cost\":11},\"routes\":["
               "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
               "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    /* The message says what was recomputed: exit code 1 alone would also be
+    ** a sanitizer's, and this message once read the freed problem. */
+    snprintf(cmd, sizeof cmd,
+             "%s route check %s %s 2>&1 >/dev/null | grep -q 'reports cost 11, recomputed [0-9]'",
+             RL_BIN, prob, good);
+    assert_int_equal(run(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null 2>&1", RL_BIN, prob, good);
     assert_int_equal(run(cmd), 1);
     snprintf(cmd, sizeof cmd, "%s route check %s >/dev/null 2>&1", RL_BIN, prob);

@@ -345,17 +345,17 @@ static int cmd_check(int argc, char **argv)
     fflush(stdout);
     strbuf_release(&o);
     strbuf_release(&sb);
-    vrp_problem_free(p);
+    int ret = CLI_OK;
     if (!rep.feasible) {
         cli_errorf("infeasible: %s", rep.first_violation);
-        return CLI_FAIL;
-    }
-    if (!matches) {
+        ret = CLI_FAIL;
+    } else if (!matches) {
         cli_errorf("the solution reports cost %.10g, recomputed %.4f", rcost,
                    (double)rep.cost / (double)(p->scale > 0 ? p->scale : 1));
-        return CLI_FAIL;
+        ret = CLI_FAIL;
     }
-    return CLI_OK;
+    vrp_problem_free(p); /* last: the messages above read it */
+    return ret;
 }
 
 int cli_route(int argc, char **argv)
