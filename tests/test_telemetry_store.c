@@ -12,6 +12,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -337,8 +338,8 @@ struct hook_srv {
     pthread_t th;
     char got[8192];
     size_t got_len;
-    int status; /* to answer */
-    int requests;
+    atomic_int status; /* to answer; set by the test between requests */
+    atomic_int requests;
 };
 
 static void *hook_main(void *arg)
