@@ -4,6 +4,7 @@
 #   make test    build and run every test (ends with CTest's summary)
 #   make build   optimized binary at build/ruralink
 #   make test-asan  the tests again under AddressSanitizer + UBSan
+#   make test-tsan  the tests again under ThreadSanitizer
 #   make bench   speed and quality benchmarks (long; not part of test)
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
 #   make clean
@@ -11,7 +12,7 @@ FUZZ_SECONDS ?= 30
 DEMO_DB ?= ruralink-demo.db
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build test test-asan demo bench fuzz clean web
+.PHONY: all deps build test test-asan test-tsan demo bench fuzz clean web
 
 all: build
 
@@ -33,6 +34,11 @@ test-asan: deps
 	@cmake --build --preset dev
 	@ctest --preset dev
 
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	@ctest --preset tsan
+
 demo: build web
 	DEMO_DB=$(DEMO_DB) DEMO_LISTEN=$(DEMO_LISTEN) scripts/demo
 
@@ -48,4 +54,4 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
 
 clean:
-	rm -rf build build-dev build-fuzz
+	rm -rf build build-dev build-tsan build-fuzz
