@@ -90,6 +90,38 @@ async function seedColdChain() {
 
 let cold = null;
 
+test('leaving a page before its data arrives: no errors, and the old page stops', async () => {
+  // On a slow rural link a user may move on before a page's data comes.
+  // Every map page's data is held back 1.5 s, and each page is left at once.
+  await withPage(browser.browser, 'slow-link', async (page) => {
+    let geo = 0, plans = 0;
+    await page.route('**/api/v1/**', async (route) => {
+      const url = route.request().url();
+      if (url.includes('/network.geojson')) geo += 1;
+      if (url.includes('/api/v1/plans')) plans += 1; // the tracking page's refresh
+      if (/network\.geojson|dispatch|tracking/.test(url)) await new Promise((r) => setTimeout(r, 1500));
+      await route.continue().catch(() => {});
+    });
+    // Pages that refresh themselves do it every 2 s here.
+    await page.route('**/config.js', (route) => route.fulfill({
+      contentType: 'text/javascript',
+      body: "window.RURALINK_CONFIG = { tileUrl: '', refreshSeconds: 2 };",
+    }));
+    await login(page, server.base, 'operator');
+    for (const p of ['/dispatch', '/tracking', '/', '/catalog']) {
+      await page.click(`a[data-nav="${p}"]`);
+      await page.waitForSelector(`a[data-nav="${p}"][aria-current="page"]`);
+    }
+    await page.waitForTimeout(3000); // the held-back answers arrive now
+    assert.ok(geo >= 1, 'the overview asked for its map');
+    // The tracking page refreshes itself while it is shown; once left it
+    // must not go on asking (its clean-up must not be lost).
+    const asked = plans;
+    await page.waitForTimeout(5000); // two and a half refresh periods
+    assert.equal(plans, asked, 'a page that was left stops refreshing');
+  });
+});
+
 test('cold-chain chart shades the allowed band and marks the excursion', async () => {
   cold = await seedColdChain();
   await withPage(browser.browser, 'coldchain-chart', async (page) => {

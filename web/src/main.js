@@ -81,7 +81,13 @@ async function loadContext() {
   if (ctx.county && ctx.county.timezone) setTimeZone(ctx.county.timezone);
 }
 
+// Renders are numbered: a page whose render finishes after the user moved on
+// (its data came late) is cleaned up at once, and never replaces the clean-up
+// of the page now shown (a lost clean-up kept refreshing a page nobody sees).
+let renders = 0;
+
 async function render() {
+  const mine = ++renders;
   if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
   const app = clear(document.getElementById('app'));
   document.title = t('app.name');
@@ -92,12 +98,18 @@ async function render() {
   }
   if (!ctx.me) {
     try { await loadContext(); } catch (e) { if (!currentSession()) return render(); throw e; }
+    if (mine !== renders) return;
   }
   const { route, params } = match(location.pathname);
   const main = h('main', { id: 'main', tabindex: '-1' });
   app.append(h('a', { href: '#main', class: 'skip' }, t('common.skip')), header(), main);
   document.title = t(route.key) + ' · ' + t('app.name');
-  cleanup = (await route.page.render(main, { ...ctx, params })) || null;
+  const done = (await route.page.render(main, { ...ctx, params })) || null;
+  if (mine !== renders) {
+    if (done) { try { done(); } catch { /* page already gone */ } }
+    return;
+  }
+  cleanup = done;
 }
 
 async function start() {

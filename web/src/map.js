@@ -27,6 +27,16 @@ export function createMap(el, { label } = {}) {
   return map;
 }
 
+// fitBounds, unless the map has left the page: a user who moves on before a
+// page's data arrives (a slow rural link) leaves its map detached, with no
+// size, and Leaflet's fitBounds then computes NaN and throws.
+export function fitTo(map, bounds, opts) {
+  const el = map.getContainer();
+  if (!bounds.isValid() || !el.isConnected || !el.clientWidth || !el.clientHeight) return false;
+  map.fitBounds(bounds, { animate: false, ...opts });
+  return true;
+}
+
 function radius(value, max, rmin, rmax) {
   if (!value || !max) return rmin;
   return rmin + (rmax - rmin) * Math.sqrt(value / max);
@@ -89,7 +99,7 @@ export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints
     }
   }
   for (const k of ['links', 'points', 'villages', 'townships', 'cold', 'hubs']) groups[k].addTo(map);
-  if (bounds.isValid()) map.fitBounds(bounds, { padding: [20, 20], animate: false });
+  fitTo(map, bounds, { padding: [20, 20] });
   return { bounds, groups, villageCount: villages.length };
 }
 

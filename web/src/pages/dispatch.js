@@ -4,7 +4,7 @@
 // same date, approval, and printable route sheets (one page per route).
 import { api, get, post } from '../api.js';
 import { fmtDateTime, fmtDistance, fmtDuration, fmtMoney, fmtNumber, fmtPercent, fmtTime, fmtWeight, pick, t, today } from '../i18n.js';
-import { L, ROUTE_COLOURS, createMap, drawNetwork, numberedStop } from '../map.js';
+import { L, ROUTE_COLOURS, createMap, drawNetwork, fitTo, numberedStop } from '../map.js';
 import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
@@ -108,7 +108,7 @@ export async function render(root, ctx) {
         numberedStop([s.lat, s.lon], n, colour).bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${n}. ${s.name} · ${fmtTime(s.eta)}`).addTo(routeLayer);
       }
     });
-    if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], animate: false });
+    fitTo(map, bounds, { padding: [24, 24] });
     mapEl.dataset.routes = String(plan.routes.length);
     mapEl.dataset.plan = String(plan.id);
   }

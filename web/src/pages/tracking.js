@@ -9,7 +9,7 @@ import { get } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.js';
 
 const mm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
-import { L, ROUTE_COLOURS, config, createMap, drawNetwork } from '../map.js';
+import { L, ROUTE_COLOURS, config, createMap, drawNetwork, fitTo } from '../map.js';
 import { badge, clear, errorBox, h, note, table } from '../ui.js';
 
 const LATE_AFTER_S = 1200;
@@ -66,7 +66,7 @@ export async function render(root, ctx) {
       }
       if (x.next) bounds.extend([x.next.lat, x.next.lon]);
     }
-    if (bounds.isValid() && !mapEl.dataset.fitted) { map.fitBounds(bounds, { padding: [30, 30], maxZoom: 13, animate: false }); mapEl.dataset.fitted = '1'; }
+    if (!mapEl.dataset.fitted && fitTo(map, bounds, { padding: [30, 30], maxZoom: 13 })) mapEl.dataset.fitted = '1';
     mapEl.dataset.vehicles = String(rows.length);
     clear(listBox).append(rows.length ? table([
       { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
