@@ -1,9 +1,12 @@
 /*
 ** http-hello.c: the baseline for bench/http: the smallest useful server on
-** the same library and threading as ruralink's (libmicrohttpd, internal
-** epoll thread pool), answering every request with a fixed 27-byte JSON
-** body from one shared response. Answers on the second callback, as
-** ruralink does, so connections stay alive.
+** the same library as ruralink's (libmicrohttpd in epoll mode, one thread
+** per core), answering every request with a fixed 27-byte JSON body from
+** one shared response. Answers on the second callback, as ruralink does,
+** so connections stay alive. It keeps libmicrohttpd's own thread pool:
+** ruralink runs its own I/O threads because that pool can lose the wake-up
+** of a resumed connection (src/http/server.c io_main), which a server that
+** never suspends cannot meet, and the two cost the same per request.
 **
 **   http-hello PORT THREADS     (port 0 picks one; prints "port N")
 */
