@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,7 @@
 struct burst {
     int cpu;                        /* the CPU the I/O thread and the test share */
     atomic_int io_tid;              /* the I/O thread, once /pin ran on it */
-    atomic_int held_suspended;      /* /hold's connection is suspended */
+    sem_t held_suspended;           /* posted once /hold's connection is suspended */
     struct MHD_Connection *held;
 };
 
@@ -114,7 +115,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *state = &held;
         b->held = c;
         MHD_suspend_connection(c);
-        atomic_store(&b->held_suspended, 1);
+        sem_post(&b->held_suspended);
         return MHD_YES;
     }
     return answer_ok(c);
@@ -183,6 +184,7 @@ static char thread_state(int tid)
 static int run_burst(bool ours, bool burst, int wait_ms)
 {
     struct burst b = {.cpu = first_allowed_cpu()};
+    assert_int_equal(sem_init(&b.held_suspended, 0, 0), 0);
     cpu_set_t saved;
     assert_int_equal(sched_getaffinity(0, sizeof saved, &saved), 0);
 
@@ -210,8 +212,8 @@ static int run_burst(bool ours, bool burst, int wait_ms)
     }
     fds[IDLE_CONNS] = connect_to(port);
     send_get(fds[IDLE_CONNS], "/hold");
-    while (!atomic_load(&b.held_suspended))
-        usleep(1000);
+    while (sem_wait(&b.held_suspended) != 0) /* EINTR only */
+        ;
     int tid = atomic_load(&b.io_tid);
     assert_true(tid > 0);
     for (int i = 0; i < 30000 && thread_state(tid) != 'S'; i++)
@@ -233,6 +235,7 @@ static int run_burst(bool ours, bool burst, int wait_ms)
     for (int i = 0; i <= IDLE_CONNS; i++)
         close(fds[i]);
     assert_int_equal(sched_setaffinity(0, sizeof saved, &saved), 0);
+    sem_destroy(&b.held_suspended);
     return answered;
 }
 

@@ -98,9 +98,11 @@ static int need_arg(int argc, char **argv, int i)
 }
 
 #ifdef RL_HAVE_MARKET
-/* Work the server does on its own while it serves: once a minute, close the
-** live sessions whose end has passed, so their unsold flash stock goes
-** back to the lots (market_sessions_close_ended). */
+/* Work the server does on its own: close the live sessions whose end has
+** passed, so their unsold flash stock goes back to the lots
+** (market_sessions_close_ended). Once before the server answers anything
+** (what ended while it was down is settled before a client can look), then
+** once a minute. */
 struct housekeeping {
     struct app *app;
     struct log *log;
@@ -127,14 +129,16 @@ static void *housekeeping_main(void *arg)
     struct housekeeping *h = arg;
     pthread_mutex_lock(&h->mu);
     while (!h->stop) {
-        pthread_mutex_unlock(&h->mu);
-        housekeeping_once(h);
-        pthread_mutex_lock(&h->mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 60;
         while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
             ;
+        if (h->stop)
+            break;
+        pthread_mutex_unlock(&h->mu);
+        housekeeping_once(h);
+        pthread_mutex_lock(&h->mu);
     }
     pthread_mutex_unlock(&h->mu);
     return NULL;
@@ -147,6 +151,7 @@ static void housekeeping_start(struct housekeeping *h, struct app *app, struct l
     h->log = lg;
     pthread_mutex_init(&h->mu, NULL);
     pthread_cond_init(&h->cv, NULL);
+    housekeeping_once(h);
     h->started = pthread_create(&h->thread, NULL, housekeeping_main, h) == 0;
     if (!h->started)
         log_write(lg, LOG_WARN, "serve.housekeeping", "error=\"cannot start its thread\"");
@@ -364,6 +369,9 @@ int cli_serve(int argc, char **argv)
         goto out;
     }
 #endif
+#ifdef RL_HAVE_MARKET
+    housekeeping_start(&hk, &app, lg);
+#endif
     if (http_start(&srv, &app, &e) != 0) {
         cli_errorf("serve: %s", e.msg);
         goto out;
@@ -384,9 +392,6 @@ int cli_serve(int argc, char **argv)
     fflush(stdout);
     log_write(lg, LOG_INFO, "serve.start", "port=%d db=%s demo=%s", http_port(srv), db,
               cfg.demo ? "true" : "false");
-#ifdef RL_HAVE_MARKET
-    housekeeping_start(&hk, &app, lg);
-#endif
 
     int sig = 0;
     sigwait(&stop, &sig);
