@@ -77,8 +77,8 @@ int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e);
 ** and wake io's thread if it sleeps: libmicrohttpd does not, run this way
 ** (io_main). */
 void http__io_resume(struct http__io *io, struct MHD_Connection *mc);
-/* Have io's thread stop accepting connections (MHD_quiesce_daemon) and
-** wait until it did; the listening socket is then io->listen. */
+/* Have io's thread stop accepting connections (MHD_quiesce_daemon) at its
+** next turn; after http__io_join its listening socket is io->listen. */
 void http__io_quiesce(struct http__io *io);
 /* Stop and join io's thread and close its descriptors (not the daemon). */
 void http__io_join(struct http__io *io);

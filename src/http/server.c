@@ -782,12 +782,10 @@ void http__io_quiesce(struct http__io *io)
 {
     if (!io->running)
         return; /* MHD_stop_daemon closes the socket */
+    /* No need to wait: the loop quiesces at its next turn, and io->listen
+    ** is read only after http__io_join. */
     atomic_store(&io->quiesce, true);
     io_wake(io);
-    for (int i = 0; i < 5000 && !atomic_load(&io->quiet); i++) {
-        struct timespec ts = {0, 1000000L}; /* a loop turn; 5 s at most */
-        nanosleep(&ts, NULL);
-    }
 }
 
 void http__io_join(struct http__io *io)
