@@ -841,17 +841,22 @@ static enum MHD_Result dispatch(struct http_conn *c)
     c->req.body_len = c->body.len;
     if (srv->nworkers > 0 && !is_read_method(c->req.method) &&
         !(srv->routes[c->match.route].flags & HTTP_ASYNC)) {
-        c->phase = PHASE_WAIT;
-        MHD_suspend_connection(c->mc);
         pthread_mutex_lock(&srv->mu);
-        if (srv->qtail)
-            srv->qtail->next_job = c;
-        else
-            srv->qhead = c;
-        srv->qtail = c;
-        pthread_cond_signal(&srv->cv);
+        /* Stopping, the handler threads may have gone: run it here. */
+        bool queued = !srv->stopping;
+        if (queued) {
+            c->phase = PHASE_WAIT;
+            MHD_suspend_connection(c->mc);
+            if (srv->qtail)
+                srv->qtail->next_job = c;
+            else
+                srv->qhead = c;
+            srv->qtail = c;
+            pthread_cond_signal(&srv->cv);
+        }
         pthread_mutex_unlock(&srv->mu);
-        return MHD_YES;
+        if (queued)
+            return MHD_YES;
     }
     process(c);
     if (c->async)
@@ -1178,9 +1183,6 @@ void http_stop(struct http_server *srv)
     pthread_mutex_unlock(&srv->mu);
     for (int i = 0; i < srv->nworkers; i++)
         pthread_join(srv->workers[i], NULL);
-    free(srv->workers);
-    srv->workers = NULL;
-    srv->nworkers = 0;
     /* Let answers in flight reach their clients (bounded). */
     int64_t deadline = time_mono_ns() + 5 * 1000000000LL;
     while (srv->nio > 0 && atomic_load(&srv->metrics.in_flight) > 0 &&
@@ -1196,6 +1198,7 @@ void http_stop(struct http_server *srv)
             close(srv->io[i].listen);
     }
     free(srv->io);
+    free(srv->workers); /* the I/O threads, which read nworkers, are gone */
     http__router_free(srv->router);
     http__metrics_release(&srv->metrics);
     http__cache_free(srv->cache);
