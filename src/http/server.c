@@ -596,7 +596,9 @@ static void async_answer(void *done_arg, int rc, const struct err *e)
 
 /* The store's writer thread, after the batch holding an http_write_async
 ** write committed (or failed): let the handler answer, record the answer for
-** Idempotency-Key, and hand the connection back to its I/O thread. */
+** Idempotency-Key, and hand the connection back to its I/O thread. (A
+** request with a key reaches here only with no handler threads, see
+** blocks(): otherwise it runs on one, where the write is synchronous.) */
 static void async_committed(void *done_arg, int rc, const struct err *e)
 {
     struct http_conn *c = done_arg;
@@ -812,6 +814,21 @@ static enum MHD_Result queue(struct http_conn *c)
     return r;
 }
 
+/* Whether the request may wait for the store, and so must run on a handler
+** thread rather than hold up every connection of its I/O thread. Reads never
+** wait; an HTTP_ASYNC write waits without a thread (http_write_async), unless
+** it carries an Idempotency-Key: the claim (http__idem_claim) is a durable
+** write made before the handler, and it waits for its commit. */
+static bool blocks(struct http_conn *c, const struct http_route *rt)
+{
+    if (is_read_method(c->req.method))
+        return false;
+    if (!(rt->flags & HTTP_ASYNC))
+        return true;
+    return (rt->flags & HTTP_IDEMPOTENT) &&
+           MHD_lookup_connection_value(c->mc, MHD_HEADER_KIND, "Idempotency-Key") != NULL;
+}
+
 /* The whole request is in: route it and answer (or hand it off). */
 static enum MHD_Result dispatch(struct http_conn *c)
 {
@@ -839,8 +856,7 @@ static enum MHD_Result dispatch(struct http_conn *c)
     c->req.route = srv->routes[c->match.route].pattern;
     c->req.body = strbuf_str(&c->body);
     c->req.body_len = c->body.len;
-    if (srv->nworkers > 0 && !is_read_method(c->req.method) &&
-        !(srv->routes[c->match.route].flags & HTTP_ASYNC)) {
+    if (srv->nworkers > 0 && blocks(c, &srv->routes[c->match.route])) {
         pthread_mutex_lock(&srv->mu);
         /* Stopping, the handler threads may have gone: run it here. */
         bool queued = !srv->stopping;

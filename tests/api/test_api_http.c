@@ -4,7 +4,7 @@
 ** health, problem documents for unknown routes and methods, body limits
 ** (413, nothing written), malformed JSON (400) and wrong content type
 ** (415), missing / forged tokens (401) and roles (403), Idempotency-Key
-** replay, keep-alive, static files with traversal refused, metrics moving,
+** replay (and its claim kept off the I/O thread), keep-alive, pipelining, static files with traversal refused, metrics moving,
 ** the request log line, and HTTPS with a certificate made in the test.
 */
 #include <setjmp.h>
@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "rl_server.h"
 #include "store/store.h"
@@ -423,6 +425,81 @@ static void test_idempotency_claim_left_by_a_crash(void **state)
     assert_true(metric(&f->s, "store_writes_total") == w0);
 }
 
+/* An Idempotency-Key on an HTTP_ASYNC route (ping-write) is claimed by a
+** durable write before the handler runs. That wait must not hold up the I/O
+** thread: with one I/O thread and the database locked by another process,
+** health is answered while the keyed write waits, and the write is answered
+** once the lock goes. Run on the I/O thread, the claim would block it until
+** the store's 10 s busy timeout failed the write: health would then come
+** after the write's error answer. */
+static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
+{
+    (void)state;
+    struct ts_server s;
+    struct ts_opts o = {.extra = {"--threads", "1", NULL}};
+    assert_int_equal(ts_start(&s, &o), 0);
+    assert_int_equal(ts_add_user(&s, 1, "op1", "operator", "op1-password"), 0);
+    char tok[128];
+    assert_int_equal(ts_login(&s, "op1", "op1-password", tok, sizeof tok), 0);
+
+    sqlite3 *lock;
+    assert_int_equal(sqlite3_open(s.db, &lock), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s.port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    static const char body[] = "{\"note\":\"held\"}";
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "POST /api/v1/system/ping-write HTTP/1.1\r\nHost: t\r\n"
+                     "Authorization: Bearer %s\r\nIdempotency-Key: k-held\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     tok, strlen(body), body);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+
+    /* Several, one after another: the keyed write, sent first, is surely
+    ** taken up by the I/O thread before the last of them. */
+    for (int i = 0; i < 3; i++) {
+        struct ts_resp r;
+        assert_int_equal(ts_get(&s, "/api/v1/health", NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        ts_resp_free(&r);
+    }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 0), 0); /* the write still waits for the lock */
+
+    assert_int_equal(sqlite3_exec(lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(lock);
+    char buf[4096] = "";
+    size_t len = 0;
+    /* 30 s is no speed limit: the answer comes at once, or not at all. */
+    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
+        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    buf[len] = '\0';
+    close(fd);
+    assert_true(strncmp(buf, "HTTP/1.1 201", 12) == 0);
+
+    /* The claim was settled: the same key replays the answer. */
+    struct ts_resp r;
+    const char *key[] = {"Idempotency-Key: k-held", NULL};
+    assert_int_equal(ts_request(&s, "POST", "/api/v1/system/ping-write", tok, "application/json",
+                                body, strlen(body), key, &r),
+                     0);
+    assert_int_equal(r.status, 201);
+    char h[32];
+    assert_true(ts_resp_header(&r, "Idempotent-Replayed", h, sizeof h));
+    ts_resp_free(&r);
+    assert_int_equal(ts_stop(&s), 0);
+}
+
 /* A cacheable GET is served from the cache until a write commits; a write
 ** acknowledged to the client is always visible in the next read. */
 static void test_cache(void **state)
@@ -649,6 +726,7 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_idempotency_claim_left_by_a_crash),
+        cmocka_unit_test(test_idempotent_async_write_waits_off_the_io_thread),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_pipelining),
