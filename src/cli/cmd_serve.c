@@ -76,6 +76,9 @@ static void usage(FILE *to)
             "  --log-level L      debug, info, warn, error or off (default info)\n"
             "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
             "                     on this MQTT broker (telemetry ingest)\n"
+            "  --housekeeping-seconds N  how often the server closes live sessions\n"
+            "                     whose end has passed, returning unsold flash stock\n"
+            "                     (default 60; also once at start)\n"
             "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
             "  -h, --help         this text\n\n"
             "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
@@ -106,6 +109,7 @@ static int need_arg(int argc, char **argv, int i)
 struct housekeeping {
     struct app *app;
     struct log *log;
+    int every_s;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -130,8 +134,8 @@ static void *housekeeping_main(void *arg)
     pthread_mutex_lock(&h->mu);
     while (!h->stop) {
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 60;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += h->every_s;
         while (!h->stop && pthread_cond_timedwait(&h->cv, &h->mu, &until) != ETIMEDOUT)
             ;
         if (h->stop)
@@ -144,13 +148,20 @@ static void *housekeeping_main(void *arg)
     return NULL;
 }
 
-static void housekeeping_start(struct housekeeping *h, struct app *app, struct log *lg)
+static void housekeeping_start(struct housekeeping *h, struct app *app, struct log *lg,
+                               int every_s)
 {
     memset(h, 0, sizeof *h);
     h->app = app;
     h->log = lg;
+    h->every_s = every_s;
     pthread_mutex_init(&h->mu, NULL);
-    pthread_cond_init(&h->cv, NULL);
+    /* The monotonic clock: a wall clock set back must not stop the ticks. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&h->cv, &ca);
+    pthread_condattr_destroy(&ca);
     housekeeping_once(h);
     h->started = pthread_create(&h->thread, NULL, housekeeping_main, h) == 0;
     if (!h->started)
@@ -183,6 +194,7 @@ int cli_serve(int argc, char **argv)
     cfg.max_body = (size_t)1 << 20;
     bool print_routes = false;
     const char *mqtt = NULL;
+    int housekeeping_s = 60;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -196,7 +208,7 @@ int cli_serve(int argc, char **argv)
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--listen") == 0 ||
                    strcmp(a, "--web-root") == 0 || strcmp(a, "--max-body") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--handler-threads") == 0 ||
-                   strcmp(a, "--cache-mb") == 0 ||
+                   strcmp(a, "--cache-mb") == 0 || strcmp(a, "--housekeeping-seconds") == 0 ||
                    strcmp(a, "--tls-cert") == 0 ||
                    strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0 ||
                    strcmp(a, "--mqtt") == 0 || strcmp(a, "--trust-proxy") == 0) {
@@ -229,8 +241,12 @@ int cli_serve(int argc, char **argv)
                 bool body = strcmp(a, "--max-body") == 0;
                 bool handlers = strcmp(a, "--handler-threads") == 0;
                 bool cache = strcmp(a, "--cache-mb") == 0;
+                bool every = strcmp(a, "--housekeeping-seconds") == 0;
                 int64_t min = handlers || cache ? 0 : 1;
-                int64_t max = body ? (int64_t)1 << 32 : handlers || cache ? 1024 : 256;
+                int64_t max = body                ? (int64_t)1 << 32
+                              : every             ? 86400
+                              : handlers || cache ? 1024
+                                                  : 256;
                 if (str_to_i64(str_from(v), &n) != 0 || n < min || n > max) {
                     cli_errorf("serve: %s must be an integer from %lld to %lld", a,
                                (long long)min, (long long)max);
@@ -242,6 +258,8 @@ int cli_serve(int argc, char **argv)
                     cfg.handler_threads = n == 0 ? -1 : (int)n;
                 else if (cache)
                     cfg.cache_mb = n == 0 ? -1 : (int)n;
+                else if (every)
+                    housekeeping_s = (int)n;
                 else
                     cfg.threads = (int)n;
             }
@@ -370,7 +388,9 @@ int cli_serve(int argc, char **argv)
     }
 #endif
 #ifdef RL_HAVE_MARKET
-    housekeeping_start(&hk, &app, lg);
+    housekeeping_start(&hk, &app, lg, housekeeping_s);
+#else
+    (void)housekeeping_s;
 #endif
     if (http_start(&srv, &app, &e) != 0) {
         cli_errorf("serve: %s", e.msg);

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -821,6 +822,55 @@ static void test_housekeeping_closes_ended_sessions(void **state)
     ts_resp_free(&r);
 }
 
+/* ...and again every --housekeeping-seconds while it runs: a session that
+** ends while the server is up is closed by a later pass, no restart needed,
+** and its unsold flash stock is back in the lots. */
+static void test_housekeeping_repeats(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(ts_stop(&f->s), 0);
+    struct ts_opts o = {.db = f->db, .extra = {"--housekeeping-seconds", "1", NULL}};
+    assert_int_equal(ts_start(&f->s, &o), 0);
+    int64_t product;
+    mk_catalog(f, &product);
+    char body[512], start[32], end[32], path[96];
+    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":30}",
+             (long long)product, (long long)NODE);
+    post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
+    /* It ends in 4 s: time enough to add its offer while it is open. */
+    int64_t now = time_now_ms();
+    time_fmt_rfc3339(now - 3600000, start);
+    time_fmt_rfc3339(now + 4000, end);
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"title\":\"午间直播\",\"start\":\"%s\",\"end\":\"%s\"}",
+             (long long)VIL, start, end);
+    int64_t sid = post_ok(f, "/api/v1/live-sessions", f->m1, body, 201);
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
+    snprintf(body, sizeof body,
+             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
+             "\"flash_stock\":25,\"per_buyer_limit\":2}",
+             (long long)product, (long long)NODE);
+    post_ok(f, path, f->m1, body, 201);
+
+    /* 60 s is no speed limit: a pass comes each second after the end, or
+    ** never. */
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld", (long long)sid);
+    struct ts_resp r;
+    bool closed = false;
+    for (int i = 0; i < 600 && !closed; i++) {
+        assert_int_equal(req(f, "GET", path, f->m1, NULL, &r), 200);
+        closed = strcmp(jstr(r.json, "state"), "closed") == 0;
+        ts_resp_free(&r);
+        if (!closed)
+            poll(NULL, 0, 100);
+    }
+    assert_true(closed);
+    assert_true(time_now_ms() >= now + 4000); /* closed after its end, not before */
+    assert_int_equal(req(f, "GET", "/api/v1/inventory", f->m1, NULL, &r), 200);
+    assert_int_equal(jint(r.json, "total_qty"), 30);
+    ts_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -829,6 +879,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_orders_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flash_sale_http, setup, teardown),
         cmocka_unit_test_setup_teardown(test_housekeeping_closes_ended_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_housekeeping_repeats, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
