@@ -50,8 +50,9 @@ fuzz: deps
 	@cmake --build --preset fuzz
 	@for f in build-fuzz/fuzz/fuzz_*; do [ -x "$$f" ] || continue; \
 	  n=$$(basename $$f); echo "== $$n ($(FUZZ_SECONDS) s)"; \
-	  mkdir -p build-fuzz/corpus/$$n; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+	  mkdir -p build-fuzz/corpus/$$n; dict=""; \
+	  [ -f fuzz/$$n.dict ] && dict="-dict=fuzz/$$n.dict"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
 
 clean:
 	rm -rf build build-dev build-tsan build-fuzz
