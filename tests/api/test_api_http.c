@@ -425,6 +425,33 @@ static void test_idempotency_claim_left_by_a_crash(void **state)
     assert_true(metric(&f->s, "store_writes_total") == w0);
 }
 
+/* A server with one I/O thread, and a lock on its database the test may
+** hold; teardown releases both whatever the test did. */
+struct one_io {
+    struct ts_server s;
+    sqlite3 *lock;
+};
+
+static int setup_one_io(void **state)
+{
+    struct one_io *f = calloc(1, sizeof *f);
+    *state = f;
+    struct ts_opts o = {.extra = {"--threads", "1", NULL}};
+    return f && ts_start(&f->s, &o) == 0 ? 0 : -1;
+}
+
+static int teardown_one_io(void **state)
+{
+    struct one_io *f = *state;
+    if (!f)
+        return 0;
+    if (f->lock)
+        sqlite3_close(f->lock); /* an open transaction rolls back */
+    int rc = f->s.pid > 0 ? ts_stop(&f->s) : 0;
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
 /* An Idempotency-Key on an HTTP_ASYNC route (ping-write) is claimed by a
 ** durable write before the handler runs. That wait must not hold up the I/O
 ** thread: with one I/O thread and the database locked by another process,
@@ -434,21 +461,18 @@ static void test_idempotency_claim_left_by_a_crash(void **state)
 ** after the write's error answer. */
 static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
 {
-    (void)state;
-    struct ts_server s;
-    struct ts_opts o = {.extra = {"--threads", "1", NULL}};
-    assert_int_equal(ts_start(&s, &o), 0);
-    assert_int_equal(ts_add_user(&s, 1, "op1", "operator", "op1-password"), 0);
+    struct one_io *f = *state;
+    struct ts_server *s = &f->s;
+    assert_int_equal(ts_add_user(s, 1, "op1", "operator", "op1-password"), 0);
     char tok[128];
-    assert_int_equal(ts_login(&s, "op1", "op1-password", tok, sizeof tok), 0);
+    assert_int_equal(ts_login(s, "op1", "op1-password", tok, sizeof tok), 0);
 
-    sqlite3 *lock;
-    assert_int_equal(sqlite3_open(s.db, &lock), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_open(s->db, &f->lock), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(f->lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s.port)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
     static const char body[] = "{\"note\":\"held\"}";
@@ -464,15 +488,16 @@ static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
     ** taken up by the I/O thread before the last of them. */
     for (int i = 0; i < 3; i++) {
         struct ts_resp r;
-        assert_int_equal(ts_get(&s, "/api/v1/health", NULL, &r), 0);
+        assert_int_equal(ts_get(s, "/api/v1/health", NULL, &r), 0);
         assert_int_equal(r.status, 200);
         ts_resp_free(&r);
     }
     struct pollfd p = {.fd = fd, .events = POLLIN};
     assert_int_equal(poll(&p, 1, 0), 0); /* the write still waits for the lock */
 
-    assert_int_equal(sqlite3_exec(lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(lock);
+    assert_int_equal(sqlite3_exec(f->lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(f->lock);
+    f->lock = NULL;
     char buf[4096] = "";
     size_t len = 0;
     /* 30 s is no speed limit: the answer comes at once, or not at all. */
@@ -490,14 +515,13 @@ static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
     /* The claim was settled: the same key replays the answer. */
     struct ts_resp r;
     const char *key[] = {"Idempotency-Key: k-held", NULL};
-    assert_int_equal(ts_request(&s, "POST", "/api/v1/system/ping-write", tok, "application/json",
+    assert_int_equal(ts_request(s, "POST", "/api/v1/system/ping-write", tok, "application/json",
                                 body, strlen(body), key, &r),
                      0);
     assert_int_equal(r.status, 201);
     char h[32];
     assert_true(ts_resp_header(&r, "Idempotent-Replayed", h, sizeof h));
     ts_resp_free(&r);
-    assert_int_equal(ts_stop(&s), 0);
 }
 
 /* A cacheable GET is served from the cache until a write commits; a write
@@ -726,7 +750,8 @@ int main(void)
         cmocka_unit_test(test_roles),
         cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_idempotency_claim_left_by_a_crash),
-        cmocka_unit_test(test_idempotent_async_write_waits_off_the_io_thread),
+        cmocka_unit_test_setup_teardown(test_idempotent_async_write_waits_off_the_io_thread,
+                                        setup_one_io, teardown_one_io),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_pipelining),
