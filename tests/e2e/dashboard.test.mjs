@@ -95,12 +95,15 @@ test('leaving a page before its data arrives: no errors, and the old page stops'
   // Every map page's data is held back 1.5 s, and each page is left at once.
   await withPage(browser.browser, 'slow-link', async (page) => {
     let geo = 0, plans = 0;
-    await page.route('**/api/v1/**', async (route) => {
+    const held = []; // the held-back requests, settled once passed on
+    await page.route('**/api/v1/**', (route) => {
       const url = route.request().url();
       if (url.includes('/network.geojson')) geo += 1;
       if (url.includes('/api/v1/plans')) plans += 1; // the tracking page's refresh
-      if (/network\.geojson|dispatch|tracking/.test(url)) await new Promise((r) => setTimeout(r, 1500));
-      await route.continue().catch(() => {});
+      const wait = /network\.geojson|dispatch|tracking/.test(url) ? 1500 : 0;
+      const passed = new Promise((r) => setTimeout(r, wait)).then(() => route.continue().catch(() => {}));
+      if (wait) held.push(passed);
+      return passed;
     });
     // Pages that refresh themselves do it every 2 s here.
     await page.route('**/config.js', (route) => route.fulfill({
@@ -112,7 +115,8 @@ test('leaving a page before its data arrives: no errors, and the old page stops'
       await page.click(`a[data-nav="${p}"]`);
       await page.waitForSelector(`a[data-nav="${p}"][aria-current="page"]`);
     }
-    await page.waitForTimeout(3000); // the held-back answers arrive now
+    await Promise.all(held); // every held-back request has gone on by now
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // and the page had a turn
     assert.ok(geo >= 1, 'the overview asked for its map');
     // The tracking page refreshes itself while it is shown; once left it
     // must not go on asking (its clean-up must not be lost).
