@@ -116,8 +116,8 @@ static void test_fleet(void **state)
         "{\"plate\":\"X1\",\"depot_node_id\":999999,\"capacity_g\":1000,\"capacity_ml\":1000}",
         "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":0,\"capacity_ml\":1000}",
         "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10,\"wings\":2}",
-        "{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10,"
-        "\"temp_class\":\"lukewarm\"}",
+        ("{\"plate\":\"X1\",\"depot_node_id\":1,\"capacity_g\":10,\"capacity_ml\":10,"
+         "\"temp_class\":\"lukewarm\"}"),
         "{\"plate\":",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
