@@ -7,12 +7,14 @@
 #   make test-tsan  the tests again under ThreadSanitizer
 #   make bench   speed and quality benchmarks (long; not part of test)
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
+#   make fuzz-smoke  build the libFuzzer targets (clang) and run each once over
+#                its seed corpus (CI: keeps them building and starting)
 #   make clean
 FUZZ_SECONDS ?= 30
 DEMO_DB ?= ruralink-demo.db
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build test test-asan test-tsan demo bench fuzz clean web
+.PHONY: all deps build test test-asan test-tsan demo bench fuzz fuzz-smoke clean web
 
 all: build
 
@@ -45,6 +47,14 @@ demo: build web
 bench: build
 	@for b in bench/*; do [ -x "$$b" ] && [ -f "$$b" ] && { echo "== $$b"; "$$b" || exit 1; }; done; true
 
+fuzz-smoke: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@for f in build-fuzz/fuzz/fuzz_*; do [ -x "$$f" ] || continue; \
+	  n=$$(basename $$f); echo "== $$n: its seed corpus"; \
+	  $$f -runs=0 -artifact_prefix=build-fuzz/ fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
+	    || { tail -40 build-fuzz/$$n.log; exit 1; }; tail -1 build-fuzz/$$n.log; done
+
 fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz
@@ -52,7 +62,9 @@ fuzz: deps
 	  n=$$(basename $$f); echo "== $$n ($(FUZZ_SECONDS) s)"; \
 	  mkdir -p build-fuzz/corpus/$$n; dict=""; \
 	  [ -f fuzz/$$n.dict ] && dict="-dict=fuzz/$$n.dict"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $$dict build-fuzz/corpus/$$n fuzz/corpus/$$n 2>&1 | tail -3 || exit 1; done
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/ $$dict \
+	    build-fuzz/corpus/$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
+	    || { tail -60 build-fuzz/$$n.log; exit 1; }; tail -3 build-fuzz/$$n.log; done
 
 clean:
 	rm -rf build build-dev build-tsan build-fuzz
