@@ -777,6 +777,31 @@ static void test_flash_sale_http(void **state)
     ts_resp_free(&r);
 }
 
+/* A product with a lot of 30 units, and a live session from start_ms to
+** end_ms whose offer holds 25 of them. Returns the session's id. */
+static int64_t session_with_offer(struct fx *f, int64_t start_ms, int64_t end_ms)
+{
+    int64_t product;
+    mk_catalog(f, &product);
+    char body[512], start[32], end[32], path[96];
+    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":30}",
+             (long long)product, (long long)NODE);
+    post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
+    time_fmt_rfc3339(start_ms, start);
+    time_fmt_rfc3339(end_ms, end);
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"title\":\"村里的直播\",\"start\":\"%s\",\"end\":\"%s\"}",
+             (long long)VIL, start, end);
+    int64_t sid = post_ok(f, "/api/v1/live-sessions", f->m1, body, 201);
+    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
+    snprintf(body, sizeof body,
+             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
+             "\"flash_stock\":25,\"per_buyer_limit\":2}",
+             (long long)product, (long long)NODE);
+    post_ok(f, path, f->m1, body, 201);
+    return sid;
+}
+
 /* The server's housekeeping (cli serve: before it answers, then once a
 ** minute) closes a live session whose end has passed, and its unsold flash
 ** stock goes back to the lots. The session here ended an hour ago; a
@@ -784,25 +809,9 @@ static void test_flash_sale_http(void **state)
 static void test_housekeeping_closes_ended_sessions(void **state)
 {
     struct fx *f = *state;
-    int64_t product;
-    mk_catalog(f, &product);
-    char body[512], start[32], end[32], path[96];
     int64_t now = time_now_ms();
-    time_fmt_rfc3339(now - 2 * 3600000, start);
-    time_fmt_rfc3339(now - 3600000, end);
-    snprintf(body, sizeof body,
-             "{\"village_id\":%lld,\"title\":\"昨晚的直播\",\"start\":\"%s\",\"end\":\"%s\"}",
-             (long long)VIL, start, end);
-    int64_t sid = post_ok(f, "/api/v1/live-sessions", f->m1, body, 201);
-    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":30}",
-             (long long)product, (long long)NODE);
-    post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
-    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
-    snprintf(body, sizeof body,
-             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
-             "\"flash_stock\":25,\"per_buyer_limit\":2}",
-             (long long)product, (long long)NODE);
-    post_ok(f, path, f->m1, body, 201);
+    int64_t sid = session_with_offer(f, now - 2 * 3600000, now - 3600000);
+    char path[96];
     struct ts_resp r;
     assert_int_equal(req(f, "GET", "/api/v1/inventory", f->m1, NULL, &r), 200);
     assert_int_equal(jint(r.json, "total_qty"), 5); /* 25 held by the offer */
@@ -831,26 +840,10 @@ static void test_housekeeping_repeats(void **state)
     assert_int_equal(ts_stop(&f->s), 0);
     struct ts_opts o = {.db = f->db, .extra = {"--housekeeping-seconds", "1", NULL}};
     assert_int_equal(ts_start(&f->s, &o), 0);
-    int64_t product;
-    mk_catalog(f, &product);
-    char body[512], start[32], end[32], path[96];
-    snprintf(body, sizeof body, "{\"product_id\":%lld,\"node_id\":%lld,\"qty\":30}",
-             (long long)product, (long long)NODE);
-    post_ok(f, "/api/v1/inventory/lots", f->m1, body, 201);
     /* It ends in 4 s: time enough to add its offer while it is open. */
     int64_t now = time_now_ms();
-    time_fmt_rfc3339(now - 3600000, start);
-    time_fmt_rfc3339(now + 4000, end);
-    snprintf(body, sizeof body,
-             "{\"village_id\":%lld,\"title\":\"午间直播\",\"start\":\"%s\",\"end\":\"%s\"}",
-             (long long)VIL, start, end);
-    int64_t sid = post_ok(f, "/api/v1/live-sessions", f->m1, body, 201);
-    snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/offers", (long long)sid);
-    snprintf(body, sizeof body,
-             "{\"product_id\":%lld,\"node_id\":%lld,\"flash_price_fen\":990,"
-             "\"flash_stock\":25,\"per_buyer_limit\":2}",
-             (long long)product, (long long)NODE);
-    post_ok(f, path, f->m1, body, 201);
+    int64_t sid = session_with_offer(f, now - 3600000, now + 4000);
+    char path[96];
 
     /* 60 s is no speed limit: a pass comes each second after the end, or
     ** never. */
