@@ -1076,6 +1076,13 @@ static int io_start(struct http__io *io, unsigned flags, const struct sockaddr_s
     struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, io,
                                             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
                                             MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    /* On failure dup_fd is not closed here. Who owns it then depends on
+    ** where libmicrohttpd 0.9.75 gave up: a failure in its TLS set-up
+    ** closes a MHD_OPTION_LISTEN_SOCKET, a refused flag combination leaves
+    ** it open (both seen with a test program). Closing it ourselves could
+    ** close a descriptor another thread has opened since under the same
+    ** number; one descriptor left open on a start-up that fails, after
+    ** which serve exits, is the smaller harm. */
     if (!d)
         return err_set(e, ERR_IO, "cannot listen on %s (%s)",
                        srv->app->cfg.listen ? srv->app->cfg.listen : "127.0.0.1:8080",
