@@ -110,18 +110,30 @@ test('leaving a page before its data arrives: no errors, and the old page stops'
       contentType: 'text/javascript',
       body: "window.RURALINK_CONFIG = { tileUrl: '', refreshSeconds: 2 };",
     }));
+    // The page's timers run on Playwright's clock (in real time until the
+    // end), so the refreshes a lost clean-up would make can be called up
+    // at once instead of waited for.
+    await page.clock.install();
     await login(page, server.base, 'operator');
     for (const p of ['/dispatch', '/tracking', '/', '/catalog']) {
       await page.click(`a[data-nav="${p}"]`);
       await page.waitForSelector(`a[data-nav="${p}"][aria-current="page"]`);
     }
     await Promise.all(held); // every held-back request has gone on by now
-    await page.evaluate(() => new Promise((r) => setTimeout(r, 0))); // and the page had a turn
+    // and every render, the late ones too, has finished: each page has set
+    // up its refresh timer and been cleaned up, or not.
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
     assert.ok(geo >= 1, 'the overview asked for its map');
     // The tracking page refreshes itself while it is shown; once left it
     // must not go on asking (its clean-up must not be lost).
     const asked = plans;
-    await page.waitForTimeout(5000); // two and a half refresh periods
+    await page.clock.runFor(5000); // two and a half refresh periods, fired now
+    // A refresh asks for its plans as its timer fires; a request made after
+    // runFor reaches the route after any of them.
+    let marked = false;
+    await page.route((url) => url.searchParams.has('after-run'), (route) => { marked = true; return route.continue(); });
+    assert.equal(await page.evaluate(() => fetch('/api/v1/health?after-run').then((r) => r.status)), 200);
+    assert.ok(marked, 'the marker request went through the routes');
     assert.equal(plans, asked, 'a page that was left stops refreshing');
   });
 });

@@ -85,8 +85,22 @@ async function loadContext() {
 // (its data came late) is cleaned up at once, and never replaces the clean-up
 // of the page now shown (a lost clean-up kept refreshing a page nobody sees).
 let renders = 0;
+// Renders still running, late ones included, as #app's data-renders: "0"
+// once every page's data has come and each page has set up or cleaned up
+// its timers (the end-to-end tests wait for it).
+let running = 0;
 
 async function render() {
+  const app = document.getElementById('app');
+  app.dataset.renders = String(++running);
+  try {
+    await renderPage();
+  } finally {
+    app.dataset.renders = String(--running);
+  }
+}
+
+async function renderPage() {
   const mine = ++renders;
   if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
   const app = clear(document.getElementById('app'));
