@@ -54,7 +54,8 @@ int main(int argc, char **argv)
             seed = strtoull(argv[i + 1], NULL, 10);
     }
     char dir[] = "/tmp/rl-dispatch-bench-XXXXXX";
-    if (!mkdtemp(dir)) return 1;
+    if (!mkdtemp(dir))
+        return 1;
     char path[300];
     snprintf(path, sizeof path, "%s/b.db", dir);
     struct store_config cfg;
@@ -92,7 +93,8 @@ int main(int argc, char **argv)
         if (net.nodes[i].kind == COUNTY_NODE_POINT) {
             int64_t pop = 300;
             for (size_t v = 0; v < net.n_villages; v++)
-                if (net.villages[v].id == net.nodes[i].village_id) pop = net.villages[v].population;
+                if (net.villages[v].id == net.nodes[i].village_id)
+                    pop = net.villages[v].population;
             pts[n_pts] = &net.nodes[i];
             weight[n_pts++] = pop + 200;
             total_w += pop + 200;
@@ -168,7 +170,8 @@ int main(int argc, char **argv)
         for (size_t v = 0; v < net.n_villages; v++)
             if (net.villages[v].id == pts[k]->village_id)
                 for (size_t t = 0; t < n_tw; t++)
-                    if (net.townships[t].id == net.villages[v].township_id) tw_of_pt[k] = (int)t;
+                    if (net.townships[t].id == net.villages[v].township_id)
+                        tw_of_pt[k] = (int)t;
         for (int i = 0; i < n_orders; i++)
             has_cold[k] |= work[i].node_id == pts[k]->id && work[i].storage != LOGISTICS_AMBIENT;
     }
@@ -186,14 +189,16 @@ int main(int argc, char **argv)
             size_t best = n_pts;                                                                   \
             double bd = 1e18;                                                                      \
             for (size_t k = 0; k < n_pts; k++) {                                                   \
-                if (used[k] || !(want)) continue;                                                  \
+                if (used[k] || !(want))                                                            \
+                    continue;                                                                      \
                 double d = geo_haversine_m(at, pts[k]->loc);                                       \
                 if (d < bd) {                                                                      \
                     bd = d;                                                                        \
                     best = k;                                                                      \
                 }                                                                                  \
             }                                                                                      \
-            if (best == n_pts) break;                                                              \
+            if (best == n_pts)                                                                     \
+                break;                                                                             \
             used[best] = true;                                                                     \
             ids[n++] = pts[best]->id;                                                              \
             at = pts[best]->loc;                                                                   \

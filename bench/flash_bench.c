@@ -116,8 +116,8 @@ static int buyers_fn(struct store_conn *c, void *arg, struct err *e)
 /* On a fresh store with the auth, county and market tables: county 1 with
 ** a township, a village and a hub (their ids into *village, *node) and
 ** nbuyers buyers from first_buyer on. */
-static void seed_county(struct store *st, int64_t first_buyer, int64_t nbuyers,
-                        int64_t *village, int64_t *node)
+static void seed_county(struct store *st, int64_t first_buyer, int64_t nbuyers, int64_t *village,
+                        int64_t *node)
 {
     struct err e = {0};
     struct county c;
@@ -194,25 +194,33 @@ static struct store *seed_store(const char *path, int64_t stock, int64_t *offer_
     /* order keys of the service mode run to about stock + threads */
     seed_county(st, 1000000, (stock + 4096) / 2, &village, &node);
     *node_out = node;
-    struct market_producer pr = {.village_id = village, .kind = "cooperative",
-                                 .name = "bench coop"};
+    struct market_producer pr = {
+        .village_id = village, .kind = "cooperative", .name = "bench coop"};
     int64_t prod, product, sid;
     if (market_producer_create(st, &OPER, &pr, &prod, &e))
         rl_die("producer: %s", e.msg);
-    struct market_product pd = {.producer_id = prod, .name_zh = "秒杀苹果", .category = "fruit",
-                                .unit = "box", .price_fen = 6800};
+    struct market_product pd = {.producer_id = prod,
+                                .name_zh = "秒杀苹果",
+                                .category = "fruit",
+                                .unit = "box",
+                                .price_fen = 6800};
     if (market_product_create(st, &OPER, &pd, &product, &e))
         rl_die("product: %s", e.msg);
     int64_t now = time_now_ms();
-    struct market_session s = {.village_id = village, .title = "bench",
-                               .start_ms = now - 60000, .end_ms = now + 23 * 3600000LL};
+    struct market_session s = {.village_id = village,
+                               .title = "bench",
+                               .start_ms = now - 60000,
+                               .end_ms = now + 23 * 3600000LL};
     if (market_session_create(st, &OPER, &s, &sid, &e))
         rl_die("session: %s", e.msg);
     struct market_lot lot = {.product_id = product, .node_id = node, .qty = stock};
     if (market_lot_add(st, &OPER, &lot, NULL, &e))
         rl_die("lot: %s", e.msg);
-    struct market_offer o = {.session_id = sid, .product_id = product, .node_id = node,
-                             .flash_price_fen = 990, .flash_stock = stock,
+    struct market_offer o = {.session_id = sid,
+                             .product_id = product,
+                             .node_id = node,
+                             .flash_price_fen = 990,
+                             .flash_stock = stock,
                              .per_buyer_limit = 10};
     if (market_offer_add(st, &OPER, &o, offer_out, &e))
         rl_die("offer: %s", e.msg);
@@ -319,9 +327,11 @@ static double run_raw(const char *path, int64_t orders, int batch)
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
         rl_die("open %s", path);
-    sq(db, sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                            " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000",
-                        NULL, NULL, NULL),
+    sq(db,
+       sqlite3_exec(db,
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                    " PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000",
+                    NULL, NULL, NULL),
        "pragmas");
     sqlite3_stmt *st[NSQL];
     for (size_t k = 0; k < NSQL; k++)
@@ -358,10 +368,12 @@ static int cmd_baseline(int argc, char **argv)
     snprintf(path, sizeof path, "%s/baseline.db", dir);
     double a = run_raw(path, na, 1);
     double b = run_raw(path, n, 64);
-    printf("baseline_a_orders_per_s=%.0f  (plain SQLite, 1 durable transaction per order, %lld orders)\n",
-           a, (long long)na);
-    printf("baseline_b_orders_per_s=%.0f  (plain SQLite, durable transactions of 64 orders, %lld orders)\n",
-           b, (long long)n);
+    printf(
+        "baseline_a_orders_per_s=%.0f  (plain SQLite, 1 durable transaction per order, %lld orders)\n",
+        a, (long long)na);
+    printf(
+        "baseline_b_orders_per_s=%.0f  (plain SQLite, durable transactions of 64 orders, %lld orders)\n",
+        b, (long long)n);
     return 0;
 }
 
@@ -384,8 +396,10 @@ static void *svc_main(void *arg)
         char key[32];
         snprintf(key, sizeof key, "s-%lld", (long long)k);
         struct market_line_req line = {.offer_id = s->offer, .qty = 1};
-        struct market_order_req r = {.buyer_user_id = 1000000 + k / 2, .idem_key = key,
-                                     .delivery_node_id = s->node, .lines = &line,
+        struct market_order_req r = {.buyer_user_id = 1000000 + k / 2,
+                                     .idem_key = key,
+                                     .delivery_node_id = s->node,
+                                     .lines = &line,
                                      .nlines = 1};
         struct market_order o;
         struct err e = {0};
@@ -439,8 +453,8 @@ static int cmd_service(int argc, char **argv)
            " in flight each, durable group commit, %lld orders, %.1f orders/commit, p50 %.2f ms"
            " p99 %.2f ms)\n",
            (double)acked / dt, threads, (long long)acked,
-           ss.batches ? (double)ss.writes / (double)ss.batches : 0.0,
-           m ? lat[m / 2] / 1e6 : 0.0, m ? lat[m * 99 / 100] / 1e6 : 0.0);
+           ss.batches ? (double)ss.writes / (double)ss.batches : 0.0, m ? lat[m / 2] / 1e6 : 0.0,
+           m ? lat[m * 99 / 100] / 1e6 : 0.0);
     free(lat);
     free(sv);
     free(t);
@@ -661,8 +675,8 @@ static void order_tpl_build(struct order_tpl *t, const char *token, int64_t offe
              "{\"buyer_user_id\":2000000,\"delivery_node_id\":1,"
              "\"lines\":[{\"offer_id\":%lld,\"qty\":1}]}",
              (long long)offer);
-    t->len = build_request(t->req, sizeof t->req, "POST", "/api/v1/orders", token,
-                           "fs-0000000000", ob);
+    t->len =
+        build_request(t->req, sizeof t->req, "POST", "/api/v1/orders", token, "fs-0000000000", ob);
     t->key_at = (size_t)(strstr(t->req, "fs-0000000000") - t->req) + 3;
     t->buyer_at = (size_t)(strstr(t->req, "2000000,") - t->req);
 }
@@ -673,10 +687,9 @@ static void order_tpl_build(struct order_tpl *t, const char *token, int64_t offe
 ** authenticated durable write of one audit row: the HTTP and group-commit
 ** path without the order). Fills lat[0..cap) with acknowledged latencies;
 ** returns the seconds from the first request to the last acknowledgement. */
-static double run_load(const struct sockaddr_in *sa, const char *token, int nconn,
-                       int64_t offer, int64_t count, int64_t *lat, int64_t cap,
-                       int64_t *acked_out, int64_t *refused_out, int64_t *other_out,
-                       struct load_cpu *cpu)
+static double run_load(const struct sockaddr_in *sa, const char *token, int nconn, int64_t offer,
+                       int64_t count, int64_t *lat, int64_t cap, int64_t *acked_out,
+                       int64_t *refused_out, int64_t *other_out, struct load_cpu *cpu)
 {
     int ep = epoll_create1(0);
     struct conn *cs = xcalloc((size_t)nconn, sizeof *cs);
@@ -807,8 +820,7 @@ static void print_cpu(const char *what, const struct load_cpu *u, int64_t answer
     printf("%s_cpu_us_per_request: server %.1f, load generator %.1f  (CPU time over the load"
            " divided by %lld answers)\n",
            what,
-           u->pid > 0 && u->s0 >= 0 && u->s1 >= 0 ? (u->s1 - u->s0) * 1e6 / (double)answers
-                                                 : -1.0,
+           u->pid > 0 && u->s0 >= 0 && u->s1 >= 0 ? (u->s1 - u->s0) * 1e6 / (double)answers : -1.0,
            (u->c1 - u->c0) * 1e6 / (double)answers, (long long)answers);
 }
 
@@ -840,9 +852,9 @@ static int cmd_http(int argc, char **argv)
         snprintf(token, sizeof token, "%s", t);
         json_object_put(o);
     }
-    int64_t producer = post_id(&sa, "/api/v1/producers", token,
-                               "{\"village_id\":1,\"kind\":\"cooperative\",\"name\":\"秒杀合作社\"}",
-                               &resp);
+    int64_t producer =
+        post_id(&sa, "/api/v1/producers", token,
+                "{\"village_id\":1,\"kind\":\"cooperative\",\"name\":\"秒杀合作社\"}", &resp);
     snprintf(body, sizeof body,
              "{\"producer_id\":%lld,\"name_zh\":\"秒杀苹果\",\"name_en\":\"Flash apples\","
              "\"category\":\"fruit\",\"unit\":\"box 5 kg\",\"price_fen\":6800,"
@@ -873,8 +885,7 @@ static int cmd_http(int argc, char **argv)
     int64_t cap = stock + nconn + 16, acked = 0, refused = 0, other = 0;
     int64_t *lat = xcalloc((size_t)cap, sizeof *lat);
     struct load_cpu cpu = {.pid = srv_pid};
-    double secs =
-        run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other, &cpu);
+    double secs = run_load(&sa, token, nconn, offer, -1, lat, cap, &acked, &refused, &other, &cpu);
     int64_t m = acked < cap ? acked : cap;
     qsort(lat, (size_t)m, sizeof *lat, cmp_i64);
 

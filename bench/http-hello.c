@@ -20,8 +20,8 @@
 #include <string.h>
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
     (void)url;
     (void)method;
@@ -44,8 +44,8 @@ int main(int argc, char **argv)
     unsigned port = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 0;
     unsigned threads = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 2;
     static const char body[] = "{\"status\":\"ok\",\"hello\":1}\n";
-    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body,
-                                                             MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type", "application/json");
     sigset_t stop;
     sigemptyset(&stop);

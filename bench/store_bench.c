@@ -23,9 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *schema =
-    "CREATE TABLE w (id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL,"
-    " ts_ms INTEGER NOT NULL, body TEXT NOT NULL)";
+static const char *schema = "CREATE TABLE w (id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL,"
+                            " ts_ms INTEGER NOT NULL, body TEXT NOT NULL)";
 static const char *insert_sql = "INSERT INTO w (county_id, ts_ms, body) VALUES (?, ?, ?)";
 static const char *body =
     "{\"sku\":\"apple-fuji-5kg\",\"qty\":3,\"price_fen\":4590,\"note\":\"leave at gate\"}";

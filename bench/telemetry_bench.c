@@ -43,7 +43,8 @@ static double now_s(void)
 static const char *arg(int argc, char **argv, const char *name, const char *dflt)
 {
     for (int i = 2; i + 1 < argc; i++)
-        if (!strcmp(argv[i], name)) return argv[i + 1];
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
     return dflt;
 }
 
@@ -147,13 +148,15 @@ static void *post_main(void *arg)
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
     for (;;) {
         size_t i = atomic_fetch_add(&c->next, 1);
-        if (i >= c->nb) break;
+        if (i >= c->nb)
+            break;
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->b[i].p);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->b[i].len);
         double t = now_s();
         long status = 0;
         CURLcode rc = curl_easy_perform(h);
-        if (rc == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
         c->lat[i] = now_s() - t;
         if (status != 204) {
             if (atomic_fetch_add(&c->failed, 1) < 3)
@@ -198,7 +201,8 @@ static int cmd_post(int argc, char **argv)
     atomic_init(&c.failed, 0);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     pthread_t th[64];
-    if (conns < 1 || conns > 64) conns = 4;
+    if (conns < 1 || conns > 64)
+        conns = 4;
     double t = now_s();
     for (int i = 0; i < conns; i++)
         pthread_create(&th[i], NULL, post_main, &c);
@@ -345,10 +349,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: telemetry_bench gen|post|query|sqlite [options]\n");
         return 2;
     }
-    if (!strcmp(argv[1], "gen")) return cmd_gen(argc, argv);
-    if (!strcmp(argv[1], "post")) return cmd_post(argc, argv);
-    if (!strcmp(argv[1], "query")) return cmd_query(argc, argv);
-    if (!strcmp(argv[1], "sqlite")) return cmd_sqlite(argc, argv);
+    if (!strcmp(argv[1], "gen"))
+        return cmd_gen(argc, argv);
+    if (!strcmp(argv[1], "post"))
+        return cmd_post(argc, argv);
+    if (!strcmp(argv[1], "query"))
+        return cmd_query(argc, argv);
+    if (!strcmp(argv[1], "sqlite"))
+        return cmd_sqlite(argc, argv);
     fprintf(stderr, "unknown command %s\n", argv[1]);
     return 2;
 }

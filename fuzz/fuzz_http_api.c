@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 ** bad request at once and queue long work as jobs). */
 #define ANSWER_TIMEOUT_MS 30000
 
-static const char *const logins[] = {"admin", "operator", "merchant", "driver",
+static const char *const logins[] = {"admin",   "operator", "merchant", "driver",
                                      "auditor", "trainer",  "buyer"};
 #define NLOGINS (sizeof logins / sizeof logins[0])
 
@@ -60,7 +60,7 @@ static struct {
     struct app app;
     struct http_server *srv;
     int port;
-    int fd;                      /* the keep-alive connection, -1 when closed */
+    int fd; /* the keep-alive connection, -1 when closed */
     char tokens[NLOGINS][160];
     struct strbuf req, resp;
     struct strbuf prev; /* the request answered before on this connection */

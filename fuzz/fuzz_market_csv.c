@@ -113,9 +113,9 @@ static int digest_fn(struct store_conn *c, void *arg, struct err *e)
     if ((rc = store_step(s, e)) != STORE_ROW)
         return rc < 0 ? rc : err_set(e, ERR_INTERNAL, "no digest row");
     d->count = store_col_i64(s, 0);
-    snprintf(d->sum, sizeof d->sum, "%s/%s/%s/%s/%s/%s", store_col_text(s, 1),
-             store_col_text(s, 2), store_col_text(s, 3), store_col_text(s, 4),
-             store_col_text(s, 5), store_col_text(s, 7));
+    snprintf(d->sum, sizeof d->sum, "%s/%s/%s/%s/%s/%s", store_col_text(s, 1), store_col_text(s, 2),
+             store_col_text(s, 3), store_col_text(s, 4), store_col_text(s, 5),
+             store_col_text(s, 7));
     d->updated = store_col_i64(s, 6);
     return 0;
 }

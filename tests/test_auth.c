@@ -40,15 +40,19 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
     struct err e = {0};
     struct store_config sc = {.path = f->path, .synchronous_full = false};
-    if (store_open(&f->st, &sc, &e) || store_add_migrations(f->st, "auth", auth_migrations,
-                                                            auth_migrations_len, &e) ||
+    if (store_open(&f->st, &sc, &e) ||
+        store_add_migrations(f->st, "auth", auth_migrations, auth_migrations_len, &e) ||
         store_migrate(f->st, &e)) {
         fprintf(stderr, "store: %s\n", e.msg);
         return -1;
     }
     f->now = 1800000000000LL;
-    struct auth_config cfg = {.max_failures = 3, .window_ms = 60000, .lockout_ms = 120000,
-                              .token_ttl_ms = 3600000, .clock_ms = fake_clock, .clock_arg = f};
+    struct auth_config cfg = {.max_failures = 3,
+                              .window_ms = 60000,
+                              .lockout_ms = 120000,
+                              .token_ttl_ms = 3600000,
+                              .clock_ms = fake_clock,
+                              .clock_arg = f};
     if (auth_new(&f->a, &cfg, &e))
         return -1;
     *state = f;
@@ -152,17 +156,23 @@ static void test_hash_and_login(void **state)
     int64_t id = add_user(f, 7, "wang.li", AUTH_ROLE_OPERATOR);
     assert_true(id > 0);
     /* Stored as Argon2id, never as the password. */
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM users WHERE password_hash LIKE"
-                                  " '$argon2id$%' AND name = ?", "wang.li"), 1);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM users WHERE password_hash LIKE"
-                                  " '%correct horse%'", NULL), 0);
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM users WHERE password_hash LIKE"
+                               " '$argon2id$%' AND name = ?",
+                               "wang.li"),
+                     1);
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM users WHERE password_hash LIKE"
+                               " '%correct horse%'",
+                               NULL),
+                     0);
 
     char tok[AUTH_TOKEN_LEN];
     struct auth_principal who;
     int64_t exp;
     struct err e = {0};
-    assert_int_equal(auth_login(f->a, f->st, "wang.li", "correct horse", "10.0.0.1", tok, &who,
-                                &exp, &e), 0);
+    assert_int_equal(
+        auth_login(f->a, f->st, "wang.li", "correct horse", "10.0.0.1", tok, &who, &exp, &e), 0);
     assert_int_equal(strlen(tok), 43);
     assert_int_equal(who.user_id, id);
     assert_int_equal(who.county_id, 7);
@@ -188,12 +198,12 @@ static void test_token_roundtrip(void **state)
     assert_int_equal(login(f, "driver1", "correct horse", "a", t2, &e), 0);
     assert_string_not_equal(t1, t2);
     for (const char *p = t1; *p; p++)
-        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                               *p));
+        assert_non_null(
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", *p));
     /* Only the hash is stored. */
     assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM auth_tokens WHERE token_hash = ?", t1), 0);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM auth_tokens WHERE user_id IS NOT NULL",
-                               NULL), 2);
+    assert_int_equal(
+        query_i64(f, "SELECT COUNT(*) FROM auth_tokens WHERE user_id IS NOT NULL", NULL), 2);
 
     struct auth_principal who;
     for (int round = 0; round < 2; round++) { /* database, then cache */
@@ -249,9 +259,11 @@ static void test_logout(void **state)
     assert_int_equal(auth_logout(f->a, f->st, t, &e), ERR_AUTH);
     /* The user's other session lives on. */
     assert_int_equal(auth_verify_token(f->a, f->st, other, &who, &e), 0);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.logout'"
-                                  " AND actor_user_id = (SELECT id FROM users WHERE name = ?)",
-                               "trainer1"), 1);
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.logout'"
+                               " AND actor_user_id = (SELECT id FROM users WHERE name = ?)",
+                               "trainer1"),
+                     1);
     (void)id;
 }
 
@@ -315,22 +327,30 @@ static void test_audit_rows(void **state)
     int64_t id;
     struct auth_user_new u = {5, "clerk", "long enough", AUTH_ROLE_OPERATOR, NULL};
     assert_int_equal(auth_user_add(f->st, &actor, &u, &id, &e), 0);
-    assert_int_equal(query_i64(f, "SELECT actor_user_id FROM audit_log WHERE action ="
-                                  " 'user.create' AND detail LIKE '%\"clerk\"%'", NULL), admin);
+    assert_int_equal(query_i64(f,
+                               "SELECT actor_user_id FROM audit_log WHERE action ="
+                               " 'user.create' AND detail LIKE '%\"clerk\"%'",
+                               NULL),
+                     admin);
     char t[AUTH_TOKEN_LEN];
     assert_int_equal(login(f, "clerk", "long enough", "192.0.2.9", t, &e), 0);
     assert_int_equal(login(f, "clerk", "wrong wrong", "192.0.2.9", t, &e), ERR_AUTH);
     assert_int_equal(login(f, "ghost", "wrong wrong", "192.0.2.9", t, &e), ERR_AUTH);
     assert_int_equal(audit_count(f, "auth.login"), 1);
     assert_int_equal(audit_count(f, "auth.login_failed"), 2);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = ? AND detail"
-                                  " LIKE '%192.0.2.9%' AND actor_user_id = 0", "auth.login_failed"),
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM audit_log WHERE action = ? AND detail"
+                               " LIKE '%192.0.2.9%' AND actor_user_id = 0",
+                               "auth.login_failed"),
                      1); /* the unknown name: no actor */
     enum auth_role r = AUTH_ROLE_MERCHANT;
     struct auth_user_patch p = {.role = &r, .disabled = -1};
     assert_int_equal(auth_user_update(f->a, f->st, &actor, 5, id, &p, NULL, &e), 0);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.update'"
-                                  " AND detail LIKE ?", "%\"role_to\":\"merchant\"%"), 1);
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM audit_log WHERE action = 'user.update'"
+                               " AND detail LIKE ?",
+                               "%\"role_to\":\"merchant\"%"),
+                     1);
 }
 
 static void test_user_update(void **state)
@@ -359,8 +379,9 @@ static void test_user_update(void **state)
     /* Another county's user: not found, unchanged. */
     int64_t other = query_i64(f, "SELECT id FROM users WHERE name = ?", "elsewhere");
     assert_int_equal(auth_user_update(f->a, f->st, &actor, 5, other, &p, NULL, &e), ERR_NOTFOUND);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND name = ?",
-                               "elsewhere"), 1);
+    assert_int_equal(
+        query_i64(f, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND name = ?", "elsewhere"),
+        1);
 
     /* A weak new password is refused; a good one ends every session. */
     struct auth_user_patch pw = {.password = "short", .disabled = -1};
@@ -386,8 +407,11 @@ static void test_user_update(void **state)
     struct auth_user_patch self_off = {.disabled = 1};
     assert_int_equal(auth_user_update(f->a, f->st, &actor, 5, admin, &self_off, NULL, &e),
                      ERR_CONFLICT);
-    assert_int_equal(query_i64(f, "SELECT COUNT(*) FROM users WHERE role = 'admin' AND"
-                                  " disabled = 0 AND name = ?", "boss"), 1);
+    assert_int_equal(query_i64(f,
+                               "SELECT COUNT(*) FROM users WHERE role = 'admin' AND"
+                               " disabled = 0 AND name = ?",
+                               "boss"),
+                     1);
     enum auth_role dev = AUTH_ROLE_DEVICE;
     struct auth_user_patch todev = {.role = &dev, .disabled = -1};
     assert_int_equal(auth_user_update(f->a, f->st, &actor, 5, id, &todev, NULL, &e), ERR_INVAL);
@@ -631,8 +655,12 @@ static void test_burst_guesses(void **state)
 {
     struct fx *f = *state;
     auth_free(f->a);
-    struct auth_config cfg = {.max_failures = 3, .window_ms = 60000, .lockout_ms = 120000,
-                              .max_concurrent_hashes = 1, .clock_ms = fake_clock, .clock_arg = f};
+    struct auth_config cfg = {.max_failures = 3,
+                              .window_ms = 60000,
+                              .lockout_ms = 120000,
+                              .max_concurrent_hashes = 1,
+                              .clock_ms = fake_clock,
+                              .clock_arg = f};
     struct err e = {0};
     assert_int_equal(auth_new(&f->a, &cfg, &e), 0);
     add_user(f, 2, "target", AUTH_ROLE_ADMIN);

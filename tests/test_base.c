@@ -146,8 +146,8 @@ static void test_utf8(void **state)
 static void test_str_ipv4(void **state)
 {
     (void)state;
-    const char *const addrs[] = {"127.0.0.1", "10.20.255.0", "0.0.0.0", "255.255.255.255",
-                                 "192.168.99.100", "1.22.3.44"};
+    const char *const addrs[] = {"127.0.0.1",       "10.20.255.0",    "0.0.0.0",
+                                 "255.255.255.255", "192.168.99.100", "1.22.3.44"};
     for (size_t i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
         struct in_addr in;
         char got[16], want[INET_ADDRSTRLEN];
@@ -283,12 +283,17 @@ static void test_json_double_digits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_codes),   cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_thread_lower_priority), cmocka_unit_test(test_allocator),
-        cmocka_unit_test(test_strbuf_cap),  cmocka_unit_test(test_strbuf_json),
-        cmocka_unit_test(test_utf8),        cmocka_unit_test(test_str_numbers),
+        cmocka_unit_test(test_err_codes),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_thread_lower_priority),
+        cmocka_unit_test(test_allocator),
+        cmocka_unit_test(test_strbuf_cap),
+        cmocka_unit_test(test_strbuf_json),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_str_numbers),
         cmocka_unit_test(test_str_ipv4),
-        cmocka_unit_test(test_time_rfc3339), cmocka_unit_test(test_json_parse),
+        cmocka_unit_test(test_time_rfc3339),
+        cmocka_unit_test(test_json_parse),
         cmocka_unit_test(test_json_parse_reuse),
         cmocka_unit_test(test_json_double_digits),
     };

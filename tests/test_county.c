@@ -209,8 +209,7 @@ static void test_township_crud(void **state)
     memset(&in, 0, sizeof in);
     snprintf(in.name_en, sizeof in.name_en, "Qingshan");
     struct county_township out;
-    assert_int_equal(county_township_update(f->st, &f->op_a, id, &in, TOWNSHIP_F_NAME_EN, &out,
-                                            &e),
+    assert_int_equal(county_township_update(f->st, &f->op_a, id, &in, TOWNSHIP_F_NAME_EN, &out, &e),
                      0);
     assert_string_equal(out.name_en, "Qingshan");
     assert_string_equal(out.name_zh, "青山镇");
@@ -315,8 +314,7 @@ static void test_validation_writes_nothing(void **state)
     const char *bad_cursors[] = {"x1", "c", "cZZ", "c0", "c12345678901234567", "c-1"};
     for (size_t i = 0; i < RL_ARRAY_LEN(bad_cursors); i++) {
         vf.cursor = bad_cursors[i];
-        assert_int_equal(county_village_list(f->st, &f->op_a, &vf, &items, &n, cur, &e),
-                         ERR_INVAL);
+        assert_int_equal(county_village_list(f->st, &f->op_a, &vf, &items, &n, cur, &e), ERR_INVAL);
     }
     assert_true(county_name_valid("阿", false));
     assert_false(county_name_valid("", false));
@@ -421,16 +419,14 @@ static void test_county_scoping(void **state)
     struct county_township in;
     memset(&in, 0, sizeof in);
     snprintf(in.name_zh, sizeof in.name_zh, "偷改");
-    assert_int_equal(county_township_update(f->st, &f->op_b, ta, &in, TOWNSHIP_F_NAME_ZH, NULL,
-                                            &e),
+    assert_int_equal(county_township_update(f->st, &f->op_b, ta, &in, TOWNSHIP_F_NAME_ZH, NULL, &e),
                      ERR_NOTFOUND);
     assert_int_equal(county_village_delete(f->st, &f->op_b, va, &e), ERR_NOTFOUND);
     assert_int_equal(county_node_delete(f->st, &f->op_b, hub.id, &e), ERR_NOTFOUND);
     struct county kin;
     memset(&kin, 0, sizeof kin);
     kin.circuity = 2;
-    assert_int_equal(county_update(f->st, &f->op_b, f->county_a, &kin, COUNTY_F_CIRCUITY, NULL,
-                                   &e),
+    assert_int_equal(county_update(f->st, &f->op_b, f->county_a, &kin, COUNTY_F_CIRCUITY, NULL, &e),
                      ERR_NOTFOUND);
     /* a station in B cannot hang under A's hub */
     int64_t tb = add_township(f, &f->op_b, "乙镇", 27, 107);
@@ -449,14 +445,12 @@ static void test_county_scoping(void **state)
     assert_int_equal(all_rows(f, f->county_a), a_before);
     assert_int_equal(all_rows(f, f->county_b), b_before);
     /* own county update works and is audited */
-    assert_int_equal(county_update(f->st, &f->op_a, f->county_a, &kin, COUNTY_F_CIRCUITY, &c,
-                                   &e),
+    assert_int_equal(county_update(f->st, &f->op_a, f->county_a, &kin, COUNTY_F_CIRCUITY, &c, &e),
                      0);
     assert_true(c.circuity == 2);
     assert_int_equal(all_rows(f, f->county_a), a_before + 1);
     kin.circuity = 9;
-    assert_int_equal(county_update(f->st, &f->op_a, f->county_a, &kin, COUNTY_F_CIRCUITY, &c,
-                                   &e),
+    assert_int_equal(county_update(f->st, &f->op_a, f->county_a, &kin, COUNTY_F_CIRCUITY, &c, &e),
                      ERR_INVAL);
 }
 
@@ -568,8 +562,8 @@ static void test_node_rules(void **state)
     struct county_village vin;
     memset(&vin, 0, sizeof vin);
     vin.township_id = tb;
-    assert_int_equal(
-        county_village_update(f->st, &f->op_a, va, &vin, VILLAGE_F_TOWNSHIP, NULL, &e), 0);
+    assert_int_equal(county_village_update(f->st, &f->op_a, va, &vin, VILLAGE_F_TOWNSHIP, NULL, &e),
+                     0);
     assert_int_equal(county_node_get(f->st, &f->op_a, pt.id, &out, &e), 0);
     assert_int_equal(out.township_id, tb);
 
@@ -768,13 +762,15 @@ static void test_migrate_keeps_rows(void **state)
     assert_int_equal(store_migrate(st, &e), 0);
     assert_int_equal(q1(st, sig, ca), before);
     assert_int_equal(q1(st, "SELECT count(*) FROM pragma_foreign_key_check WHERE ?1 = ?1", 0), 0);
-    assert_int_equal(q1(st, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'county_m2%'"
-                            " AND ?1 = ?1",
+    assert_int_equal(q1(st,
+                        "SELECT count(*) FROM sqlite_master WHERE name LIKE 'county_m2%'"
+                        " AND ?1 = ?1",
                         0),
                      0);
     assert_int_equal(
-        q1(st, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'nodes'"
-               " AND ?1 = ?1",
+        q1(st,
+           "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'nodes'"
+           " AND ?1 = ?1",
            0),
         5);
     struct county_node got;

@@ -41,9 +41,7 @@ static void db_open(struct db *d)
     cfg.path = d->path;
     cfg.synchronous_full = false;
     struct err e = {0};
-    if (store_open(&d->st, &cfg, &e) ||
-        schema_register_all(d->st, &e) ||
-        store_migrate(d->st, &e))
+    if (store_open(&d->st, &cfg, &e) || schema_register_all(d->st, &e) || store_migrate(d->st, &e))
         fail_msg("store: %s", e.msg);
 }
 
@@ -78,8 +76,8 @@ static uint64_t checksum(const struct county_network *net)
     h = fnv(h, buf);
     for (size_t i = 0; i < net->n_townships; i++) {
         const struct county_township *t = &net->townships[i];
-        snprintf(buf, sizeof buf, "T%lld|%s|%s|%.6f|%.6f", (long long)t->id, t->name_zh,
-                 t->name_en, t->loc.lat, t->loc.lon);
+        snprintf(buf, sizeof buf, "T%lld|%s|%s|%.6f|%.6f", (long long)t->id, t->name_zh, t->name_en,
+                 t->loc.lat, t->loc.lon);
         h = fnv(h, buf);
     }
     for (size_t i = 0; i < net->n_villages; i++) {
@@ -93,8 +91,8 @@ static uint64_t checksum(const struct county_network *net)
         const struct county_node *n = &net->nodes[i];
         snprintf(buf, sizeof buf, "N%lld|%d|%s|%lld|%lld|%lld|%d|%d|%lld|%lld|%lld|%.6f|%.6f",
                  (long long)n->id, (int)n->kind, n->name, (long long)n->parent_id,
-                 (long long)n->township_id, (long long)n->village_id, n->open_min,
-                 n->close_min, (long long)n->capacity_g, (long long)n->capacity_ml,
+                 (long long)n->township_id, (long long)n->village_id, n->open_min, n->close_min,
+                 (long long)n->capacity_g, (long long)n->capacity_ml,
                  (long long)n->cold_capacity_ml, n->loc.lat, n->loc.lon);
         h = fnv(h, buf);
     }
@@ -227,8 +225,8 @@ static void test_shape_and_network(void **state)
     }
     own /= (double)net.n_villages;
     other /= (double)n_other;
-    print_message("mean km to own township %.1f, to others %.1f; population %lld\n",
-                  own / 1000, other / 1000, (long long)pop);
+    print_message("mean km to own township %.1f, to others %.1f; population %lld\n", own / 1000,
+                  other / 1000, (long long)pop);
     assert_true(own < 0.4 * other);
 
     /* the network: one hub, a station per township, points in villages, two cold stores */
@@ -279,8 +277,8 @@ static void test_shape_and_network(void **state)
 #ifdef RL_HAVE_MARKET
     /* the upcoming live session's offers hold their flash stock in lots */
     {
-        struct auth_principal buyer = {.county_id = net.county.id, .role = AUTH_ROLE_BUYER,
-                                       .user_id = 1};
+        struct auth_principal buyer = {
+            .county_id = net.county.id, .role = AUTH_ROLE_BUYER, .user_id = 1};
         struct arena a;
         arena_init(&a, 4096);
         struct market_session *ss;
@@ -317,7 +315,8 @@ static void test_shape_and_network(void **state)
     size_t ns;
     assert_int_equal(tm_series_list(t, net.county.id, "cold", &ser, &ns, &e), 0);
     for (size_t i = 0; i < nb; i++) {
-        if (strcmp(b[i].kind, "vehicle")) continue;
+        if (strcmp(b[i].kind, "vehicle"))
+            continue;
         for (size_t k = 0; k < nv; k++)
             if (!strcmp(v[k].plate, b[i].ref)) {
                 assert_int_equal(v[k].temp, LOGISTICS_TEMP_CHILLED);

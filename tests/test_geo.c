@@ -26,10 +26,10 @@ static void test_haversine_worked_values(void **state)
     assert_true(geo_haversine_m(beijing, beijing) == 0.0);
     /* one degree along a meridian and along the equator: R * pi / 180 */
     double deg = GEO_EARTH_RADIUS_M * M_PI / 180.0;
-    assert_true(fabs(geo_haversine_m((struct geo_point){0, 0}, (struct geo_point){1, 0}) -
-                     deg) < 1e-6);
-    assert_true(fabs(geo_haversine_m((struct geo_point){0, 0}, (struct geo_point){0, 1}) -
-                     deg) < 1e-6);
+    assert_true(fabs(geo_haversine_m((struct geo_point){0, 0}, (struct geo_point){1, 0}) - deg) <
+                1e-6);
+    assert_true(fabs(geo_haversine_m((struct geo_point){0, 0}, (struct geo_point){0, 1}) - deg) <
+                1e-6);
     assert_true(fabs(deg - 111195.08) < 0.01);
     /* antipodes: half the circumference, no NaN */
     double anti = geo_haversine_m((struct geo_point){0, 0}, (struct geo_point){0, 180});
@@ -106,8 +106,8 @@ static void test_matrix(void **state)
         }
     }
     assert_int_equal(dist[1], (int64_t)llround(1.3 * geo_haversine_m(beijing, shanghai)));
-    assert_int_equal(dur[1], geo_travel_s(1.3 * geo_haversine_m(beijing, shanghai),
-                                          GEO_ROAD_NATIONAL));
+    assert_int_equal(dur[1],
+                     geo_travel_s(1.3 * geo_haversine_m(beijing, shanghai), GEO_ROAD_NATIONAL));
     /* durations only */
     int64_t dur2[9];
     assert_int_equal(geo_matrix_build(p, 3, 1.3, GEO_ROAD_NATIONAL, NULL, dur2, &e), 0);

@@ -82,10 +82,10 @@ static void test_err_statuses(void **state)
     static const struct {
         int code, status;
     } table[] = {
-        {ERR_INVAL, 400},    {ERR_AUTH, 401},    {ERR_PERM, 403},      {ERR_NOTFOUND, 404},
-        {ERR_EXISTS, 409},   {ERR_CONFLICT, 409}, {ERR_TOOBIG, 413},   {ERR_UNSUPPORTED, 415},
-        {ERR_INFEASIBLE, 422}, {ERR_BADREF, 422}, {ERR_BUSY, 429},  {ERR_TIMEOUT, 503},   {ERR_DB, 500},
-        {ERR_IO, 500},       {ERR_INTERNAL, 500},
+        {ERR_INVAL, 400},      {ERR_AUTH, 401},     {ERR_PERM, 403},     {ERR_NOTFOUND, 404},
+        {ERR_EXISTS, 409},     {ERR_CONFLICT, 409}, {ERR_TOOBIG, 413},   {ERR_UNSUPPORTED, 415},
+        {ERR_INFEASIBLE, 422}, {ERR_BADREF, 422},   {ERR_BUSY, 429},     {ERR_TIMEOUT, 503},
+        {ERR_DB, 500},         {ERR_IO, 500},       {ERR_INTERNAL, 500},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(table); i++) {
         struct fx f;

@@ -22,16 +22,16 @@ static void h_dummy(struct app *app, struct http_req *req, struct http_resp *w)
 }
 
 static const struct http_route routes[] = {
-    {"GET", "/api/v1/villages", h_dummy, 0, 0},                         /* 0 */
-    {"POST", "/api/v1/villages", h_dummy, 0, 0},                        /* 1 */
-    {"GET", "/api/v1/villages/{id}", h_dummy, 0, 0},                    /* 2 */
-    {"PATCH", "/api/v1/villages/{id}", h_dummy, 0, 0},                  /* 3 */
-    {"GET", "/api/v1/villages/export", h_dummy, 0, 0},                  /* 4 */
+    {"GET", "/api/v1/villages", h_dummy, 0, 0},                              /* 0 */
+    {"POST", "/api/v1/villages", h_dummy, 0, 0},                             /* 1 */
+    {"GET", "/api/v1/villages/{id}", h_dummy, 0, 0},                         /* 2 */
+    {"PATCH", "/api/v1/villages/{id}", h_dummy, 0, 0},                       /* 3 */
+    {"GET", "/api/v1/villages/export", h_dummy, 0, 0},                       /* 4 */
     {"GET", "/api/v1/villages/{village_id}/producers/{pid}", h_dummy, 0, 0}, /* 5 */
-    {"GET", "/api/v1/villages/export/{format}", h_dummy, 0, 0},         /* 6 */
-    {"GET", "/api/v1/network.geojson", h_dummy, 0, 0},                  /* 7 */
-    {"GET", "/", h_dummy, 0, 0},                                        /* 8 */
-    {"DELETE", "/api/v1/villages/{id}/photo", h_dummy, 0, 0},           /* 9 */
+    {"GET", "/api/v1/villages/export/{format}", h_dummy, 0, 0},              /* 6 */
+    {"GET", "/api/v1/network.geojson", h_dummy, 0, 0},                       /* 7 */
+    {"GET", "/", h_dummy, 0, 0},                                             /* 8 */
+    {"DELETE", "/api/v1/villages/{id}/photo", h_dummy, 0, 0},                /* 9 */
 };
 
 static struct http__router *make(void)
@@ -59,8 +59,7 @@ static void test_literal_and_params(void **state)
     struct http__router *r = make();
     struct http__match m;
     char b[64];
-    assert_int_equal(http__router_match(r, "GET", "/api/v1/villages", &m, NULL, 0),
-                     HTTP__MATCH_OK);
+    assert_int_equal(http__router_match(r, "GET", "/api/v1/villages", &m, NULL, 0), HTTP__MATCH_OK);
     assert_int_equal(m.route, 0);
     assert_int_equal(m.nparams, 0);
     assert_int_equal(http__router_match(r, "POST", "/api/v1/villages", &m, NULL, 0),
@@ -75,9 +74,8 @@ static void test_literal_and_params(void **state)
                      HTTP__MATCH_OK);
     assert_int_equal(m.route, 4);
     /* Names are per route. */
-    assert_int_equal(
-        http__router_match(r, "GET", "/api/v1/villages/7/producers/99", &m, NULL, 0),
-        HTTP__MATCH_OK);
+    assert_int_equal(http__router_match(r, "GET", "/api/v1/villages/7/producers/99", &m, NULL, 0),
+                     HTTP__MATCH_OK);
     assert_int_equal(m.route, 5);
     assert_string_equal(param(&m, "village_id", b, sizeof b), "7");
     assert_string_equal(param(&m, "pid", b, sizeof b), "99");
@@ -99,9 +97,8 @@ static void test_literal_and_params(void **state)
     assert_int_equal(http__router_match(r, "GET", "/", &m, NULL, 0), HTTP__MATCH_OK);
     assert_int_equal(m.route, 8);
     /* Backtracking for method: DELETE .../export/photo goes through {id}. */
-    assert_int_equal(
-        http__router_match(r, "DELETE", "/api/v1/villages/export/photo", &m, NULL, 0),
-        HTTP__MATCH_OK);
+    assert_int_equal(http__router_match(r, "DELETE", "/api/v1/villages/export/photo", &m, NULL, 0),
+                     HTTP__MATCH_OK);
     assert_int_equal(m.route, 9);
     http__router_free(r);
 }
@@ -111,13 +108,18 @@ static void test_not_found(void **state)
     (void)state;
     struct http__router *r = make();
     struct http__match m;
-    const char *paths[] = {"/api/v1",           "/api/v1/",      "/api/v1/villages/",
-                           "/api/v1/villages//", "/api/v1/towns", "/api/v1/villages/1/2",
-                           "",                  "api/v1/villages", "/api/v1/network",
+    const char *paths[] = {"/api/v1",
+                           "/api/v1/",
+                           "/api/v1/villages/",
+                           "/api/v1/villages//",
+                           "/api/v1/towns",
+                           "/api/v1/villages/1/2",
+                           "",
+                           "api/v1/villages",
+                           "/api/v1/network",
                            "/API/v1/villages"};
     for (size_t i = 0; i < RL_ARRAY_LEN(paths); i++)
-        assert_int_equal(http__router_match(r, "GET", paths[i], &m, NULL, 0),
-                         HTTP__MATCH_NOPATH);
+        assert_int_equal(http__router_match(r, "GET", paths[i], &m, NULL, 0), HTTP__MATCH_NOPATH);
     /* Empty segment never binds a parameter. */
     assert_int_equal(http__router_match(r, "GET", "/api/v1/villages//producers/1", &m, NULL, 0),
                      HTTP__MATCH_NOPATH);
@@ -168,12 +170,9 @@ static void test_bad_tables(void **state)
     assert_int_equal(http__router_new(&r, dup, 2, &e), ERR_INVAL);
     assert_non_null(strstr(e.msg, "twice"));
     const struct http_route bad[][1] = {
-        {{"GET", "a/b", h_dummy, 0, 0}},
-        {{"GET", "/a/{}", h_dummy, 0, 0}},
-        {{"GET", "/a/x{id}", h_dummy, 0, 0}},
-        {{"GET", "/a/{i{d}", h_dummy, 0, 0}},
-        {{"GET", "/a", NULL, 0, 0}},
-        {{"", "/a", h_dummy, 0, 0}},
+        {{"GET", "a/b", h_dummy, 0, 0}},      {{"GET", "/a/{}", h_dummy, 0, 0}},
+        {{"GET", "/a/x{id}", h_dummy, 0, 0}}, {{"GET", "/a/{i{d}", h_dummy, 0, 0}},
+        {{"GET", "/a", NULL, 0, 0}},          {{"", "/a", h_dummy, 0, 0}},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(bad); i++) {
         r = NULL;
@@ -217,8 +216,7 @@ static void test_many_routes(void **state)
         else
             snprintf(path, sizeof path, "/api/v1/group%d/list", g);
         struct http__match m;
-        assert_int_equal(http__router_match(r, methods[i % 3], path, &m, NULL, 0),
-                         HTTP__MATCH_OK);
+        assert_int_equal(http__router_match(r, methods[i % 3], path, &m, NULL, 0), HTTP__MATCH_OK);
         assert_int_equal(m.route, i);
     }
     http__router_free(r);
@@ -245,8 +243,7 @@ static void test_served_table(void **state)
         fprintf(stderr, "%s\n", e.msg);
     assert_int_equal(rc, 0);
     struct http__match m;
-    assert_int_equal(http__router_match(r, "GET", "/api/v1/health", &m, NULL, 0),
-                     HTTP__MATCH_OK);
+    assert_int_equal(http__router_match(r, "GET", "/api/v1/health", &m, NULL, 0), HTTP__MATCH_OK);
     http__router_free(r);
     free(t);
 }

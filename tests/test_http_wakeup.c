@@ -49,9 +49,9 @@
 #define IDLE_CONNS 127
 
 struct burst {
-    int cpu;                        /* the CPU the I/O thread and the test share */
-    atomic_int io_tid;              /* the I/O thread, once /pin ran on it */
-    sem_t held_suspended;           /* posted once /hold's connection is suspended */
+    int cpu;              /* the CPU the I/O thread and the test share */
+    atomic_int io_tid;    /* the I/O thread, once /pin ran on it */
+    sem_t held_suspended; /* posted once /hold's connection is suspended */
     struct MHD_Connection *held;
 };
 
@@ -88,8 +88,8 @@ static enum MHD_Result answer_ok(struct MHD_Connection *c)
 ** suspended on its first handling, answered once resumed. Anything else:
 ** answered at once. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **state)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **state)
 {
     struct burst *b = cls;
     (void)method;

@@ -42,7 +42,8 @@ static void principal(struct fx *f, const char *name, struct auth_principal *p)
 {
     struct auth_user u;
     struct err e = {0};
-    if (auth_user_find(f->st, name, &u, &e)) fail_msg("user %s: %s", name, e.msg);
+    if (auth_user_find(f->st, name, &u, &e))
+        fail_msg("user %s: %s", name, e.msg);
     memset(p, 0, sizeof *p);
     p->user_id = u.id;
     p->county_id = u.county_id;
@@ -75,21 +76,24 @@ static int setup(void **state)
                                .password = "driver2-password",
                                .role = AUTH_ROLE_DRIVER};
     int64_t d2 = 0;
-    if (auth_user_add(f->st, NULL, &du, &d2, &e)) fail_msg("driver2: %s", e.msg);
+    if (auth_user_add(f->st, NULL, &du, &d2, &e))
+        fail_msg("driver2: %s", e.msg);
     principal(f, "driver2", &f->driver2);
     struct logistics_vehicle *vs;
     size_t nv;
     assert_int_equal(logistics_vehicle_list(f->st, &f->op, 0, true, &vs, &nv, &e), 0);
     for (size_t i = 0; i < nv; i++) {
         vs[i].driver_user_id = f->driver.user_id;
-        if (logistics_vehicle_update(f->st, &f->op, &vs[i], &e)) fail_msg("vehicle: %s", e.msg);
+        if (logistics_vehicle_update(f->st, &f->op, &vs[i], &e))
+            fail_msg("vehicle: %s", e.msg);
     }
     free(vs);
     principal(f, "auditor", &f->auditor);
     struct county_network net;
     assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
     for (size_t i = 0; i < net.n_nodes; i++)
-        if (net.nodes[i].kind == COUNTY_NODE_HUB && !f->hub) f->hub = net.nodes[i].id;
+        if (net.nodes[i].kind == COUNTY_NODE_HUB && !f->hub)
+            f->hub = net.nodes[i].id;
     county_network_release(&net);
     int64_t now = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     f->today = now - now % 86400000;
@@ -120,7 +124,8 @@ static int64_t dispatch(struct fx *f)
     req.params.time_limit_s = 1;
     int64_t id = 0;
     struct err e = {0};
-    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e)) fail_msg("dispatch: %s", e.msg);
+    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e))
+        fail_msg("dispatch: %s", e.msg);
     return id;
 }
 
@@ -129,7 +134,8 @@ static bool reason_known(const char *r)
     static const char *const ok[] = {"capacity", "time_window", "no_refrigerated_vehicle",
                                      "no_location"};
     for (size_t i = 0; i < 4; i++)
-        if (strcmp(r, ok[i]) == 0) return true;
+        if (strcmp(r, ok[i]) == 0)
+            return true;
     return false;
 }
 
@@ -156,7 +162,8 @@ static void test_dispatch_rules(void **state)
         assert_true(u->detail && u->detail[0]);
         saw_frozen_reason |= strcmp(u->reason, "no_refrigerated_vehicle") == 0;
         saw_capacity |= strcmp(u->reason, "capacity") == 0;
-        if (u->order_id) left++;
+        if (u->order_id)
+            left++;
     }
     assert_true(saw_frozen_reason); /* the demo's frozen bacon */
     assert_true(saw_capacity);      /* the demo's 5 t of maize */
@@ -229,8 +236,10 @@ static void test_dispatch_rules(void **state)
                 const struct logistics_item *it = &s->items[i];
                 if (it->storage != LOGISTICS_AMBIENT)
                     assert_int_not_equal(v->temp, LOGISTICS_TEMP_NONE);
-                if (it->order_id && s->kind == LOGISTICS_STOP_DELIVERY) served++;
-                if (it->consignment_id && s->kind == LOGISTICS_STOP_PICKUP) cons_served++;
+                if (it->order_id && s->kind == LOGISTICS_STOP_DELIVERY)
+                    served++;
+                if (it->consignment_id && s->kind == LOGISTICS_STOP_PICKUP)
+                    cons_served++;
             }
         }
     }
@@ -545,7 +554,8 @@ static void test_tracking(void **state)
     const struct logistics_route *rt2;
     const struct logistics_stop *dl;
     first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DELIVERY);
-    if (!dl) first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DROP);
+    if (!dl)
+        first_stop(&p, &rt2, &dl, LOGISTICS_STOP_DROP);
     assert_non_null(dl);
     assert_int_equal(logistics_track_event(f->st, &f->driver, dl->id, LOGISTICS_EV_DELIVERED,
                                            "000000x", NULL, 0, &e),
@@ -583,13 +593,15 @@ static int64_t new_confirmed_order(struct fx *f)
     assert_int_equal(market_product_search(f->st, &f->op, &q, &a, &prods, &np, &e), 0);
     int64_t pid = 0;
     for (size_t i = 0; i < np && !pid; i++)
-        if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT) pid = prods[i].id;
+        if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT)
+            pid = prods[i].id;
     assert_true(pid > 0);
     struct county_network net;
     assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
     int64_t point = 0;
     for (size_t i = net.n_nodes; i-- > 0 && !point;)
-        if (net.nodes[i].kind == COUNTY_NODE_POINT) point = net.nodes[i].id;
+        if (net.nodes[i].kind == COUNTY_NODE_POINT)
+            point = net.nodes[i].id;
     county_network_release(&net);
     struct auth_principal buyer;
     principal(f, "buyer", &buyer);
@@ -597,7 +609,8 @@ static int64_t new_confirmed_order(struct fx *f)
     struct market_order_req req = {
         .buyer_user_id = buyer.user_id, .delivery_node_id = point, .lines = &line, .nlines = 1};
     struct market_order o;
-    if (market_order_place(f->st, &f->op, &req, &a, &o, &e)) fail_msg("order: %s", e.msg);
+    if (market_order_place(f->st, &f->op, &req, &a, &o, &e))
+        fail_msg("order: %s", e.msg);
     assert_int_equal(market_order_transition(f->st, &f->op, o.id, MARKET_CONFIRMED, NULL, 0, &e),
                      0);
     arena_release(&a);
@@ -646,7 +659,8 @@ static void test_urgent_insertion(void **state)
     int64_t day0 = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     for (size_t r = 0; r < p.n_routes; r++) {
         const struct logistics_route *rt = &p.routes[r];
-        if (rt->id != rid) continue;
+        if (rt->id != rid)
+            continue;
         assert_int_equal(rt->stops[0].kind, LOGISTICS_STOP_START);
         assert_int_equal(rt->stops[rt->n_stops - 1].kind, LOGISTICS_STOP_END);
         assert_true(rt->stops[rt->n_stops - 1].arrive_ms <=
@@ -655,7 +669,8 @@ static void test_urgent_insertion(void **state)
             const struct logistics_stop *s = &rt->stops[q];
             assert_int_equal(s->seq, (int)q);
             assert_true(s->load_g <= rt->vehicle.capacity_g);
-            if (q) assert_true(s->arrive_ms >= rt->stops[q - 1].depart_ms);
+            if (q)
+                assert_true(s->arrive_ms >= rt->stops[q - 1].depart_ms);
             for (size_t i = 0; i < s->n_items; i++)
                 if (s->items[i].order_id == order && !s->items[i].load) {
                     assert_int_equal(s->id, sid);
@@ -746,7 +761,8 @@ static const struct logistics_route *chilled_route(const struct logistics_plan *
 {
     for (size_t r = 0; r < p->n_routes; r++)
         for (size_t q = 0; q < p->routes[r].n_stops; q++)
-            if (p->routes[r].stops[q].chilled_unload > 0) return &p->routes[r];
+            if (p->routes[r].stops[q].chilled_unload > 0)
+                return &p->routes[r];
     return p->n_routes ? &p->routes[0] : NULL;
 }
 
@@ -796,9 +812,10 @@ static void test_route_cold_chain(void **state)
     size_t nb, moved = 0;
     assert_int_equal(tm_device_bindings(t, f->op.county_id, &bs, &nb, &e), 0);
     for (size_t i = 0; i < nb; i++) {
-        if (strcmp(bs[i].kind, "vehicle") || strcmp(bs[i].ref, rt->vehicle.plate)) continue;
-        struct tm_device_binding spare = {.device_id = bs[i].device_id, .kind = "other",
-                                          .ref = "spare"};
+        if (strcmp(bs[i].kind, "vehicle") || strcmp(bs[i].ref, rt->vehicle.plate))
+            continue;
+        struct tm_device_binding spare = {
+            .device_id = bs[i].device_id, .kind = "other", .ref = "spare"};
         assert_int_equal(tm_device_bind(t, f->op.county_id, &f->op, &spare, &e), 0);
         moved++;
     }
@@ -811,18 +828,18 @@ static void test_route_cold_chain(void **state)
     assert_non_null(strstr(e.msg, rt->vehicle.plate));
     char token[AUTH_TOKEN_LEN];
     struct auth_device d;
-    assert_int_equal(auth_device_add(f->st, &f->op, f->op.county_id, "route-logger", "sensor",
-                                     token, &d, &e),
-                     0);
+    assert_int_equal(
+        auth_device_add(f->st, &f->op, f->op.county_id, "route-logger", "sensor", token, &d, &e),
+        0);
     struct tm_device_binding b = {.device_id = d.id, .kind = "vehicle"};
     snprintf(b.ref, sizeof b.ref, "%s", rt->vehicle.plate);
     assert_int_equal(tm_device_bind(t, f->op.county_id, &f->op, &b, &e), 0);
     log_route_temps(t, f, d.id, rt->vehicle.plate, dep - 600000, arr + 600000);
 
     /* before departure: nothing to report */
-    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food",
-                                                dep - 1, &o, &e),
-                     ERR_CONFLICT);
+    assert_int_equal(
+        logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food", dep - 1, &o, &e),
+        ERR_CONFLICT);
     /* no such route */
     assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, 999999, NULL, arr, &o, &e),
                      ERR_NOTFOUND);
@@ -841,11 +858,13 @@ static void test_route_cold_chain(void **state)
     assert_true(mkt > 4.0 && mkt < 12.0);
     struct json_object *dl = json_object_object_get(o, "deliveries");
     size_t chilled = 0;
-    for (size_t q = 0; q < rt->n_stops; q++) chilled += rt->stops[q].chilled_unload > 0;
+    for (size_t q = 0; q < rt->n_stops; q++)
+        chilled += rt->stops[q].chilled_unload > 0;
     assert_true(chilled > 0); /* the demo's plan delivers chilled goods */
     assert_int_equal(json_object_array_length(dl), chilled);
     for (size_t i = 0; i < chilled; i++) {
-        struct json_object *rep = json_object_object_get(json_object_array_get_idx(dl, i), "report");
+        struct json_object *rep =
+            json_object_object_get(json_object_array_get_idx(dl, i), "report");
         assert_non_null(rep); /* every delivery is past */
         assert_true(json_object_get_double(json_object_object_get(rep, "shelf_remaining_ref_h")) >
                     0);
@@ -854,15 +873,14 @@ static void test_route_cold_chain(void **state)
 
     /* halfway: not complete, and later deliveries are pending */
     int64_t mid = dep + (arr - dep) / 2;
-    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food", mid,
-                                                &o, &e),
-                     0);
+    assert_int_equal(
+        logistics_route_cold_chain(f->st, t, &f->op, id, rt->id, "chilled_food", mid, &o, &e), 0);
     assert_false(json_object_get_boolean(json_object_object_get(o, "complete")));
     json_object_put(o);
     /* a driver does not see a draft plan's routes */
-    assert_int_equal(logistics_route_cold_chain(f->st, t, &f->driver, id, rt->id, NULL,
-                                                arr + 3600000, &o, &e),
-                     ERR_NOTFOUND);
+    assert_int_equal(
+        logistics_route_cold_chain(f->st, t, &f->driver, id, rt->id, NULL, arr + 3600000, &o, &e),
+        ERR_NOTFOUND);
     telemetry_free(t);
     logistics_plan_release(&p);
 }

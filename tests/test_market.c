@@ -60,8 +60,8 @@ static int fx_village(struct store *st, const struct auth_principal *sys, int64_
     return rc;
 }
 
-static int fx_hub(struct store *st, const struct auth_principal *sys, const char *name,
-                  int64_t *id, struct err *e)
+static int fx_hub(struct store *st, const struct auth_principal *sys, const char *name, int64_t *id,
+                  struct err *e)
 {
     struct county_node nd;
     memset(&nd, 0, sizeof nd);
@@ -152,9 +152,9 @@ static int fx_user_fn(struct store_conn *c, void *arg, struct err *e)
 static int fx_users(struct fx *f, struct err *e)
 {
     const struct fx_user named[] = {
-        {1, COUNTY, "admin", 0},     {2, COUNTY, "operator", 0},     {10, COUNTY, "merchant", 0},
-        {11, COUNTY, "merchant", 0}, {20, COUNTY, "buyer", 0},       {21, COUNTY, "buyer", 0},
-        {30, COUNTY, "auditor", 0},  {40, COUNTY + 1, "admin", 0},   {50, COUNTY, "buyer", 1},
+        {1, COUNTY, "admin", 0},      {2, COUNTY, "operator", 0},   {10, COUNTY, "merchant", 0},
+        {11, COUNTY, "merchant", 0},  {20, COUNTY, "buyer", 0},     {21, COUNTY, "buyer", 0},
+        {30, COUNTY, "auditor", 0},   {40, COUNTY + 1, "admin", 0}, {50, COUNTY, "buyer", 1},
         {51, COUNTY + 1, "buyer", 0},
     };
     int rc = 0;
@@ -269,8 +269,10 @@ static int64_t snapshot(struct fx *f)
 
 static int64_t mk_producer(struct fx *f, const struct auth_principal *who, int64_t village)
 {
-    struct market_producer p = {.village_id = village, .kind = "cooperative",
-                                .name = "红富士苹果合作社", .contact_phone = "13800000000"};
+    struct market_producer p = {.village_id = village,
+                                .kind = "cooperative",
+                                .name = "红富士苹果合作社",
+                                .contact_phone = "13800000000"};
     int64_t id = 0;
     struct err e = {0};
     if (market_producer_create(f->st, who, &p, &id, &e))
@@ -282,12 +284,19 @@ static int64_t mk_product(struct fx *f, const struct auth_principal *who, int64_
                           const char *name_zh, const char *name_en, int64_t price)
 {
     static const char *tags[] = {"一村一品", "高山"};
-    struct market_product p = {.producer_id = producer, .name_zh = name_zh, .name_en = name_en,
+    struct market_product p = {.producer_id = producer,
+                               .name_zh = name_zh,
+                               .name_en = name_en,
                                .story_zh = "海拔一千二百米的果园，昼夜温差大。",
                                .story_en = "Orchards at 1,200 m with cold nights.",
-                               .category = "fruit", .unit = "box 5 kg", .price_fen = price,
-                               .weight_g = 5000, .storage = MARKET_STORAGE_CHILLED,
-                               .shelf_life_days = 60, .tags = tags, .ntags = 2};
+                               .category = "fruit",
+                               .unit = "box 5 kg",
+                               .price_fen = price,
+                               .weight_g = 5000,
+                               .storage = MARKET_STORAGE_CHILLED,
+                               .shelf_life_days = 60,
+                               .tags = tags,
+                               .ntags = 2};
     int64_t id = 0;
     struct err e = {0};
     if (market_product_create(f->st, who, &p, &id, &e))
@@ -297,8 +306,8 @@ static int64_t mk_product(struct fx *f, const struct auth_principal *who, int64_
 
 static int64_t mk_lot(struct fx *f, int64_t product, int64_t node, int64_t qty, int64_t expiry)
 {
-    struct market_lot l = {.product_id = product, .node_id = node, .qty = qty,
-                           .lot_code = "L", .expiry_ms = expiry};
+    struct market_lot l = {
+        .product_id = product, .node_id = node, .qty = qty, .lot_code = "L", .expiry_ms = expiry};
     int64_t id = 0;
     struct err e = {0};
     if (market_lot_add(f->st, &OPER, &l, &id, &e))
@@ -310,8 +319,8 @@ static int place1(struct fx *f, const struct auth_principal *who, int64_t produc
                   int64_t qty, const char *key, struct market_order *out, struct err *e)
 {
     struct market_line_req line = {.product_id = product, .offer_id = offer, .qty = qty};
-    struct market_order_req r = {.idem_key = key, .delivery_node_id = N5, .lines = &line,
-                                 .nlines = 1};
+    struct market_order_req r = {
+        .idem_key = key, .delivery_node_id = N5, .lines = &line, .nlines = 1};
     return market_order_place(f->st, who, &r, &f->a, out, e);
 }
 
@@ -335,8 +344,8 @@ static void test_producer_roles(void **state)
     assert_int_equal(market_producer_update(f->st, &MERCH2, &in, &e), ERR_PERM);
     assert_int_equal(market_producer_update(f->st, &MERCH, &in, &e), 0);
     /* certifications with validity */
-    struct market_cert c = {.kind = "organic", .cert_no = "OC-1", .valid_from_ms = 1000,
-                            .valid_until_ms = 500};
+    struct market_cert c = {
+        .kind = "organic", .cert_no = "OC-1", .valid_from_ms = 1000, .valid_until_ms = 500};
     assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), ERR_INVAL);
     c.valid_until_ms = INT64_C(4102444800000);
     c.kind = "magic";
@@ -368,7 +377,9 @@ static void test_producer_roles(void **state)
     np.sku = "X-1";
     assert_int_equal(market_product_create(f->st, &MERCH, &np, NULL, &e), ERR_PERM);
     /* staff create producers for a merchant */
-    struct market_producer forp = {.village_id = V102, .kind = "family_farm", .name = "李家茶园",
+    struct market_producer forp = {.village_id = V102,
+                                   .kind = "family_farm",
+                                   .name = "李家茶园",
                                    .owner_user_id = MERCH2.user_id};
     int64_t p3;
     assert_int_equal(market_producer_create(f->st, &ADMIN, &forp, &p3, &e), 0);
@@ -389,8 +400,8 @@ static void test_bad_input_writes_nothing(void **state)
     int64_t pr = mk_product(f, &MERCH, p1, "猕猴桃", "Kiwifruit", 3900);
     mk_lot(f, pr, N5, 10, 0);
     int64_t before = snapshot(f);
-    struct market_product p = {.producer_id = p1, .name_zh = "蜂蜜", .category = "honey",
-                               .unit = "jar", .price_fen = 100};
+    struct market_product p = {
+        .producer_id = p1, .name_zh = "蜂蜜", .category = "honey", .unit = "jar", .price_fen = 100};
     /* prices out of range */
     p.price_fen = -1;
     assert_int_equal(market_product_create(f->st, &MERCH, &p, NULL, &e), ERR_INVAL);
@@ -473,9 +484,14 @@ static void test_search(void **state)
     int64_t p1 = mk_producer(f, &MERCH, V100);
     int64_t p2 = mk_producer(f, &MERCH2, V200);
     int64_t apple = mk_product(f, &MERCH, p1, "洛川红富士苹果", "Luochuan Fuji apples", 6800);
-    struct market_product tea = {.producer_id = p2, .name_zh = "明前绿茶", .name_en = "Green tea",
-                                 .story_zh = "清明前手工采摘的茶", .category = "tea",
-                                 .unit = "tin 250 g", .price_fen = 12800, .signature = true,
+    struct market_product tea = {.producer_id = p2,
+                                 .name_zh = "明前绿茶",
+                                 .name_en = "Green tea",
+                                 .story_zh = "清明前手工采摘的茶",
+                                 .category = "tea",
+                                 .unit = "tin 250 g",
+                                 .price_fen = 12800,
+                                 .signature = true,
                                  .brand = "云雾山"};
     int64_t tea_id;
     assert_int_equal(market_product_create(f->st, &MERCH2, &tea, &tea_id, &e), 0);
@@ -488,10 +504,10 @@ static void test_search(void **state)
     struct market_product *res;
     size_t n;
     struct market_search q = {.storage = -1};
-#define SEARCH(text)                                                                      \
-    do {                                                                                  \
-        q.q = (text);                                                                     \
-        assert_int_equal(market_product_search(f->st, &BUYER, &q, &f->a, &res, &n, &e), 0); \
+#define SEARCH(text)                                                                               \
+    do {                                                                                           \
+        q.q = (text);                                                                              \
+        assert_int_equal(market_product_search(f->st, &BUYER, &q, &f->a, &res, &n, &e), 0);        \
     } while (0)
     SEARCH("红富士"); /* 3 chars: trigram */
     assert_int_equal(n, 1);
@@ -536,8 +552,8 @@ static void test_search(void **state)
     q.cert_kind = "organic";
     SEARCH(NULL);
     assert_int_equal(n, 0);
-    struct market_cert c = {.kind = "organic", .valid_from_ms = 1,
-                            .valid_until_ms = INT64_C(4102444800000)};
+    struct market_cert c = {
+        .kind = "organic", .valid_from_ms = 1, .valid_until_ms = INT64_C(4102444800000)};
     assert_int_equal(market_cert_add(f->st, &MERCH, p1, &c, NULL, &e), 0);
     struct market_cert old = {.kind = "organic", .valid_from_ms = 1, .valid_until_ms = 2};
     assert_int_equal(market_cert_add(f->st, &MERCH2, p2, &old, NULL, &e), 0); /* expired */
@@ -642,8 +658,8 @@ static void test_csv(void **state)
     strbuf_init(&out, 0);
     assert_int_equal(market_products_export_csv(f->st, &MERCH, &out, &e), 0);
     assert_non_null(strstr(strbuf_str(&out), "\"Thin shell, \"\"paper\"\" walnuts\""));
-    assert_int_equal(
-        market_products_import_csv(f->st, &MERCH, out.buf, out.len, &f->a, &res, &e), 0);
+    assert_int_equal(market_products_import_csv(f->st, &MERCH, out.buf, out.len, &f->a, &res, &e),
+                     0);
     assert_int_equal(res.updated, 2);
     assert_int_equal(res.created, 0);
     strbuf_reset(&out);
@@ -750,9 +766,8 @@ static int64_t order_in_state(struct fx *f, int64_t product, enum market_status 
     struct market_order o;
     if (place1(f, &BUYER, product, 0, 1, NULL, &o, &e))
         fail_msg("place: %s", e.msg);
-    static const enum market_status path_delivered[] = {MARKET_CONFIRMED, MARKET_PACKED,
-                                                        MARKET_SHIPPED, MARKET_DELIVERED,
-                                                        MARKET_REFUNDED};
+    static const enum market_status path_delivered[] = {
+        MARKET_CONFIRMED, MARKET_PACKED, MARKET_SHIPPED, MARKET_DELIVERED, MARKET_REFUNDED};
     if (s == MARKET_CANCELLED) {
         if (market_order_transition(f->st, &OPER, o.id, MARKET_CANCELLED, NULL, 0, &e))
             fail_msg("cancel: %s", e.msg);
@@ -851,10 +866,13 @@ static void test_money_and_idempotency(void **state)
     int64_t b = mk_product(f, &MERCH, p1, "竹编篮", "Bamboo basket", 8850);
     mk_lot(f, a, N5, 100, 0);
     mk_lot(f, b, N5, 100, 0);
-    struct market_line_req lines[] = {{.product_id = a, .qty = 3}, {.product_id = b, .qty = 2},
-                                      {.product_id = a, .qty = 1}};
-    struct market_order_req r = {.idem_key = "k-1", .delivery_node_id = N5, .lines = lines,
-                                 .nlines = 3, .payment_method = "bank_transfer"};
+    struct market_line_req lines[] = {
+        {.product_id = a, .qty = 3}, {.product_id = b, .qty = 2}, {.product_id = a, .qty = 1}};
+    struct market_order_req r = {.idem_key = "k-1",
+                                 .delivery_node_id = N5,
+                                 .lines = lines,
+                                 .nlines = 3,
+                                 .payment_method = "bank_transfer"};
     struct market_order o, o2;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), 0);
     assert_false(o.replayed);
@@ -869,9 +887,8 @@ static void test_money_and_idempotency(void **state)
     assert_int_equal(q1(f, "SELECT total_fen FROM market_orders WHERE id = ?", o.id), sum);
     assert_int_equal(
         q1(f, "SELECT SUM(line_total_fen) FROM market_order_lines WHERE order_id = ?", o.id), sum);
-    assert_int_equal(q1(f, "SELECT typeof(total_fen) = 'integer' FROM market_orders WHERE id = ?",
-                        o.id),
-                     1);
+    assert_int_equal(
+        q1(f, "SELECT typeof(total_fen) = 'integer' FROM market_orders WHERE id = ?", o.id), 1);
     /* the same key again: the first order, nothing new */
     int64_t snap = snapshot(f);
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o2, &e), 0);
@@ -920,13 +937,18 @@ static void test_county_refs(void **state)
     got.village_id = V_OTHER;
     assert_int_equal(market_producer_update(f->st, &MERCH, &got, &e), ERR_BADREF);
 
-    struct market_product prod = {.producer_id = p1, .village_id = 999, .name_zh = "板栗",
-                                  .category = "nuts", .unit = "bag", .price_fen = 100};
+    struct market_product prod = {.producer_id = p1,
+                                  .village_id = 999,
+                                  .name_zh = "板栗",
+                                  .category = "nuts",
+                                  .unit = "bag",
+                                  .price_fen = 100};
     assert_int_equal(market_product_create(f->st, &MERCH, &prod, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "village 999"));
     struct market_csv_result res;
     char csv[256];
-    snprintf(csv, sizeof csv, "sku,producer_id,village_id,name_zh,category,unit,price_fen\n"
+    snprintf(csv, sizeof csv,
+             "sku,producer_id,village_id,name_zh,category,unit,price_fen\n"
              "B-1,%lld,%lld,板栗,nuts,bag,100\n",
              (long long)p1, (long long)V_OTHER);
     assert_int_equal(market_products_import_csv(f->st, &MERCH, csv, strlen(csv), &f->a, &res, &e),
@@ -934,8 +956,8 @@ static void test_county_refs(void **state)
     assert_int_equal(res.nerrors, 1);
     assert_non_null(strstr(res.errors[0].msg, "village"));
 
-    struct market_session sess = {.village_id = V_OTHER, .title = "直播", .start_ms = 1000,
-                                  .end_ms = 2000};
+    struct market_session sess = {
+        .village_id = V_OTHER, .title = "直播", .start_ms = 1000, .end_ms = 2000};
     assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), ERR_BADREF);
     assert_non_null(strstr(e.msg, "field 'village_id'"));
 
@@ -1019,8 +1041,7 @@ static void test_order_on_behalf(void **state)
     r.buyer_user_id = BUYER.user_id;
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
     assert_int_equal(o.buyer_user_id, BUYER.user_id);
-    assert_int_equal(q1(f, "SELECT placed_by FROM market_orders WHERE id = ?", o.id),
-                     OPER.user_id);
+    assert_int_equal(q1(f, "SELECT placed_by FROM market_orders WHERE id = ?", o.id), OPER.user_id);
     /* staff ordering for themselves needs no buyer account */
     r.buyer_user_id = 0;
     assert_int_equal(market_order_place(f->st, &ADMIN, &r, &f->a, &o, &e), 0);
@@ -1031,8 +1052,12 @@ static void test_order_on_behalf(void **state)
 static int64_t mk_session(struct fx *f, int64_t start, int64_t end)
 {
     static const char *tags[] = {"助农直播", "苹果"};
-    struct market_session s = {.village_id = V100, .title = "洛川苹果丰收直播", .tags = tags,
-                               .ntags = 2, .start_ms = start, .end_ms = end};
+    struct market_session s = {.village_id = V100,
+                               .title = "洛川苹果丰收直播",
+                               .tags = tags,
+                               .ntags = 2,
+                               .start_ms = start,
+                               .end_ms = end};
     int64_t id;
     struct err e = {0};
     if (market_session_create(f->st, &MERCH, &s, &id, &e))
@@ -1051,8 +1076,11 @@ static void test_live_session(void **state)
     int64_t t0 = INT64_C(1790000000000); /* a fixed session time */
     int64_t sid = mk_session(f, t0, t0 + 3600000);
     mk_lot(f, pr, N5, 10, 0); /* what the offer reserves */
-    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 4990,
-                               .flash_stock = 10, .per_buyer_limit = 4};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .flash_price_fen = 4990,
+                               .flash_stock = 10,
+                               .per_buyer_limit = 4};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH2, &off, NULL, &e), ERR_PERM);
     off.product_id = other;
@@ -1063,8 +1091,11 @@ static void test_live_session(void **state)
     off.flash_price_fen = 4990;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
     const char *ptags[] = {"预热"};
-    struct market_post post = {.session_id = sid, .body = "明晚八点，果园直播！", .tags = ptags,
-                               .ntags = 1, .scheduled_ms = t0 - 86400000};
+    struct market_post post = {.session_id = sid,
+                               .body = "明晚八点，果园直播！",
+                               .tags = ptags,
+                               .ntags = 1,
+                               .scheduled_ms = t0 - 86400000};
     assert_int_equal(market_post_add(f->st, &MERCH, &post, NULL, &e), 0);
     assert_int_equal(market_post_add(f->st, &MERCH2, &post, NULL, &e), ERR_PERM);
     struct market_post *posts;
@@ -1075,8 +1106,8 @@ static void test_live_session(void **state)
 
     /* before the start and after the end the offer is not live */
     struct market_line_req line = {.offer_id = oid, .qty = 1};
-    struct market_order_req r = {.delivery_node_id = N5, .lines = &line, .nlines = 1,
-                                 .now_ms = t0 - 1};
+    struct market_order_req r = {
+        .delivery_node_id = N5, .lines = &line, .nlines = 1, .now_ms = t0 - 1};
     struct market_order o;
     assert_int_equal(market_order_place(f->st, &BUYER, &r, &f->a, &o, &e), ERR_CONFLICT);
     r.now_ms = t0 + 3600000;
@@ -1106,16 +1137,17 @@ static void test_live_session(void **state)
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0); /* on behalf */
     line.qty = 4;
     r.buyer_user_id = 1001;
-    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), ERR_CONFLICT); /* 3 left */
+    assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e),
+                     ERR_CONFLICT); /* 3 left */
     line.qty = 3;
     assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
     assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 10);
     /* lots are not touched by flash orders */
     assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_order_allocs", 0), 0);
     /* cancelling returns flash stock and the buyer's allowance */
-    assert_int_equal(market_order_transition(f->st, &BUYER2, cancel_me, MARKET_CANCELLED, NULL,
-                                             t0 + 200000, &e),
-                     0);
+    assert_int_equal(
+        market_order_transition(f->st, &BUYER2, cancel_me, MARKET_CANCELLED, NULL, t0 + 200000, &e),
+        0);
     assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 8);
     struct market_offer *offers;
     assert_int_equal(market_offer_list(f->st, &BUYER, sid, &f->a, &offers, &n, &e), 0);
@@ -1172,8 +1204,11 @@ static void test_offer_reserves_lots(void **state)
     int64_t elsewhere = mk_lot(f, pr, N6, 5, now + day); /* earliest, but another node */
     int64_t sid = mk_session(f, now - 60000, now + 3600000);
 
-    struct market_offer off = {.session_id = sid, .product_id = pr, .node_id = N5,
-                               .flash_price_fen = 3000, .flash_stock = 6};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .node_id = N5,
+                               .flash_price_fen = 3000,
+                               .flash_stock = 6};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
     assert_int_equal(lot_qty(f, early), 0); /* earliest expiry first ... */
@@ -1182,8 +1217,9 @@ static void test_offer_reserves_lots(void **state)
     assert_int_equal(lot_qty(f, elsewhere), 5);
     assert_int_equal(alloc_qty(f, early), 4);
     assert_int_equal(alloc_qty(f, late), 2);
-    assert_int_equal(q1(f, "SELECT SUM(delta) FROM market_stock_moves WHERE offer_id = ?"
-                           " AND reason = 'offer'",
+    assert_int_equal(q1(f,
+                        "SELECT SUM(delta) FROM market_stock_moves WHERE offer_id = ?"
+                        " AND reason = 'offer'",
                         oid),
                      -6);
     assert_int_equal(
@@ -1253,8 +1289,7 @@ static void test_offer_reserves_lots(void **state)
     assert_int_equal(lot_qty(f, elsewhere), 5);
     assert_int_equal(lot_qty(f, early), 1);
     assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_offers WHERE id = ?", oid2), 0);
-    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_offer_allocs WHERE offer_id = ?", oid2),
-                     0);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_offer_allocs WHERE offer_id = ?", oid2), 0);
     /* a deleted offer takes no orders */
     assert_int_equal(place1(f, &BUYER2, 0, oid2, 1, NULL, &o, &e), ERR_INVAL);
 }
@@ -1273,8 +1308,11 @@ static void test_offer_stock_conserved(void **state)
     mk_lot(f, pr, N5, 20, now + 10 * day);
     const int64_t total = 50;
     int64_t sid = mk_session(f, now - 60000, now + 3600000);
-    struct market_offer off = {.session_id = sid, .product_id = pr, .node_id = N5,
-                               .flash_price_fen = 990, .flash_stock = 20};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .node_id = N5,
+                               .flash_price_fen = 990,
+                               .flash_stock = 20};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
     const char *lots_sql = "SELECT SUM(qty) FROM market_lots WHERE product_id = ?";
@@ -1282,16 +1320,15 @@ static void test_offer_stock_conserved(void **state)
     const char *live_sql = "SELECT COALESCE(SUM(l.qty), 0) FROM market_order_lines l"
                            " JOIN market_orders o ON o.id = l.order_id"
                            " WHERE l.offer_id = ? AND o.status <> 5";
-#define CONSERVED()                                                                         \
-    assert_int_equal(q1(f, lots_sql, pr) + q1(f, unsold_sql, oid) + q1(f, live_sql, oid),  \
-                     total)
+#define CONSERVED()                                                                                \
+    assert_int_equal(q1(f, lots_sql, pr) + q1(f, unsold_sql, oid) + q1(f, live_sql, oid), total)
     CONSERVED();
     assert_int_equal(q1(f, lots_sql, pr), 30);
     int64_t ids[8];
     for (int i = 0; i < 8; i++) {
         struct market_line_req line = {.offer_id = oid, .qty = 2};
-        struct market_order_req r = {.buyer_user_id = 1000 + i, .delivery_node_id = N5,
-                                     .lines = &line, .nlines = 1};
+        struct market_order_req r = {
+            .buyer_user_id = 1000 + i, .delivery_node_id = N5, .lines = &line, .nlines = 1};
         struct market_order o;
         assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
         ids[i] = o.id;
@@ -1379,8 +1416,11 @@ static void *fs_run(void *arg)
         snprintf(key, sizeof key, "t%d-%d", t->idx, k);
         struct auth_principal op = OPER;
         struct market_line_req line = {.offer_id = t->offer, .qty = qty};
-        struct market_order_req r = {.buyer_user_id = buyer, .idem_key = key,
-                                     .delivery_node_id = N5, .lines = &line, .nlines = 1,
+        struct market_order_req r = {.buyer_user_id = buyer,
+                                     .idem_key = key,
+                                     .delivery_node_id = N5,
+                                     .lines = &line,
+                                     .nlines = 1,
                                      .now_ms = t->now};
         struct market_order o;
         struct err e = {0};
@@ -1410,8 +1450,11 @@ static void test_flash_sale_concurrent(void **state)
     int64_t t0 = time_now_ms() - 60000;
     int64_t sid = mk_session(f, t0, t0 + 7200000);
     int64_t lot = mk_lot(f, pr, N5, FS_STOCK + 50, 0);
-    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 990,
-                               .flash_stock = FS_STOCK, .per_buyer_limit = FS_LIMIT};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .flash_price_fen = 990,
+                               .flash_stock = FS_STOCK,
+                               .per_buyer_limit = FS_LIMIT};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
 
@@ -1432,15 +1475,15 @@ static void test_flash_sale_concurrent(void **state)
         for (int k = 0; k < th[i].nacks; k++) {
             const struct fs_ack *a = &th[i].acks[k];
             /* every acknowledged order is stored, for its buyer, with its units */
+            assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_orders WHERE id = ? AND status = 0",
+                                a->order_id),
+                             1);
             assert_int_equal(
-                q1(f, "SELECT COUNT(*) FROM market_orders WHERE id = ? AND status = 0", a->order_id),
-                1);
-            assert_int_equal(q1(f, "SELECT buyer_user_id FROM market_orders WHERE id = ?",
-                                a->order_id),
-                             a->buyer);
-            assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_order_lines WHERE order_id = ?",
-                                a->order_id),
-                             a->qty);
+                q1(f, "SELECT buyer_user_id FROM market_orders WHERE id = ?", a->order_id),
+                a->buyer);
+            assert_int_equal(
+                q1(f, "SELECT SUM(qty) FROM market_order_lines WHERE order_id = ?", a->order_id),
+                a->qty);
             if (a->replayed) {
                 replays++;
                 /* a replay names an order this thread was acknowledged before */
@@ -1493,15 +1536,18 @@ static void test_flash_refusals_in_one_batch(void **state)
     int64_t t0 = time_now_ms() - 60000;
     int64_t sid = mk_session(f, t0, t0 + 7200000);
     mk_lot(f, pr, N5, 50, 0);
-    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 1990,
-                               .flash_stock = 10, .per_buyer_limit = 3};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .flash_price_fen = 1990,
+                               .flash_stock = 10,
+                               .per_buyer_limit = 3};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
     struct market_order o;
     {
         struct market_line_req l = {.offer_id = oid, .qty = 2};
-        struct market_order_req r = {.buyer_user_id = 1000, .delivery_node_id = N5,
-                                     .lines = &l, .nlines = 1};
+        struct market_order_req r = {
+            .buyer_user_id = 1000, .delivery_node_id = N5, .lines = &l, .nlines = 1};
         assert_int_equal(market_order_place(f->st, &OPER, &r, &f->a, &o, &e), 0);
     }
     struct {
@@ -1532,15 +1578,15 @@ static void test_flash_refusals_in_one_batch(void **state)
         lines[i][0] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q1};
         lines[i][1] = (struct market_line_req){.offer_id = oid, .qty = cases[i].q2};
         reqs[i] = (struct market_order_req){.buyer_user_id = cases[i].buyer,
-                                            .delivery_node_id = N5, .lines = lines[i],
+                                            .delivery_node_id = N5,
+                                            .lines = lines[i],
                                             .nlines = cases[i].q2 ? 2 : 1,
                                             .now_ms = cases[i].at};
         assert_int_equal(market_order_job_new(&OPER, &reqs[i], &f->a, &jobs[i], &e), 0);
         assert_int_equal(market_order_job_flags(jobs[i]), STORE_CHECKS_FIRST);
         done[i] = (struct ts_done){.sem = &sem, .rc = 1};
         assert_int_equal(store_submit_flags(f->st, market_order_job_fn, jobs[i],
-                                            market_order_job_flags(jobs[i]), ts_done_cb,
-                                            &done[i]),
+                                            market_order_job_flags(jobs[i]), ts_done_cb, &done[i]),
                          0);
     }
     ts_gate_open(&g);
@@ -1562,8 +1608,8 @@ static void test_flash_refusals_in_one_batch(void **state)
     assert_int_equal(q1(f, "SELECT qty FROM market_offer_buyers WHERE buyer_user_id = ?", 1003), 2);
     /* a catalog line keeps the savepoint */
     struct market_line_req cl = {.product_id = pr, .qty = 1, .node_id = N5};
-    struct market_order_req cr = {.buyer_user_id = 1001, .delivery_node_id = N5, .lines = &cl,
-                                  .nlines = 1};
+    struct market_order_req cr = {
+        .buyer_user_id = 1001, .delivery_node_id = N5, .lines = &cl, .nlines = 1};
     struct market_order_job *cj;
     assert_int_equal(market_order_job_new(&OPER, &cr, &f->a, &cj, &e), 0);
     assert_int_equal(market_order_job_flags(cj), 0);
@@ -1596,8 +1642,11 @@ static void test_flash_repeat_cancel_restart(void **state)
     int64_t now = time_now_ms();
     int64_t sid = mk_session(f, now - 60000, now + 3600000);
     mk_lot(f, pr, N5, 2, 0);
-    struct market_offer off = {.session_id = sid, .product_id = pr, .flash_price_fen = 2990,
-                               .flash_stock = 2, .per_buyer_limit = 2};
+    struct market_offer off = {.session_id = sid,
+                               .product_id = pr,
+                               .flash_price_fen = 2990,
+                               .flash_stock = 2,
+                               .per_buyer_limit = 2};
     int64_t oid;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, &oid, &e), 0);
     struct market_order o1, o2, o3;
@@ -1645,8 +1694,7 @@ static void test_flash_repeat_cancel_restart(void **state)
                              " WHERE l.offer_id = ? AND o.status <> 5";
     assert_int_equal(q1(f, "SELECT sold FROM market_offers WHERE id = ?", oid), 2);
     assert_int_equal(q1(f, live_units, oid), 2);
-    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_buyers WHERE offer_id = ?", oid),
-                     2);
+    assert_int_equal(q1(f, "SELECT SUM(qty) FROM market_offer_buyers WHERE offer_id = ?", oid), 2);
 }
 
 /* Housekeeping closes the sessions whose end has passed (any county, once):
@@ -1661,8 +1709,11 @@ static void test_sessions_close_when_ended(void **state)
     mk_lot(f, pr, N5, 30, 0);
     int64_t ended = mk_session(f, now - 60000, now + hour);
     int64_t later = mk_session(f, now - 60000, now + 3 * hour);
-    struct market_offer off = {.session_id = ended, .product_id = pr, .node_id = N5,
-                               .flash_price_fen = 990, .flash_stock = 10};
+    struct market_offer off = {.session_id = ended,
+                               .product_id = pr,
+                               .node_id = N5,
+                               .flash_price_fen = 990,
+                               .flash_stock = 10};
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), 0);
     off.session_id = later;
     assert_int_equal(market_offer_add(f->st, &MERCH, &off, NULL, &e), 0);
@@ -1677,8 +1728,9 @@ static void test_sessions_close_when_ended(void **state)
     assert_true(ss.closed_ms > 0);
     assert_int_equal(market_session_get(f->st, &BUYER, later, &f->a, &ss, &e), 0);
     assert_int_equal(ss.closed_ms, 0);
-    assert_int_equal(q1(f, "SELECT count(*) FROM audit_log WHERE action = 'market.session.close'"
-                           " AND actor_user_id = 0 AND entity_id = ?",
+    assert_int_equal(q1(f,
+                        "SELECT count(*) FROM audit_log WHERE action = 'market.session.close'"
+                        " AND actor_user_id = 0 AND entity_id = ?",
                         ended),
                      1);
     assert_int_equal(market_sessions_close_ended(f->st, now + 2 * hour, &closed, &e), 0);
@@ -1717,9 +1769,8 @@ static void test_migrate_order_history(void **state)
     struct err e = {0};
     struct store_config cfg;
     reopen_at_market_migration(f, 2, &cfg);
-    assert_int_equal(q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'market_orders_buyer'",
-                        0),
-                     1);
+    assert_int_equal(
+        q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'market_orders_buyer'", 0), 1);
     static const char *const rows[] = {
         "INSERT INTO market_orders (id, county_id, buyer_user_id, status, total_fen, units,"
         " payment_status, payment_method, created_ms, updated_ms)"
@@ -1742,9 +1793,10 @@ static void test_migrate_order_history(void **state)
         store_add_migrations(f->st, "market", market_migrations, market_migrations_len, &e) ||
         store_migrate(f->st, &e))
         fail_msg("upgrade: %s", e.msg);
-    assert_int_equal(q1(f, "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
-                           " ('market_orders_buyer', 'market_orders_session',"
-                           " 'market_order_lines_product')",
+    assert_int_equal(q1(f,
+                        "SELECT COUNT(*) FROM sqlite_master WHERE name IN"
+                        " ('market_orders_buyer', 'market_orders_session',"
+                        " 'market_order_lines_product')",
                         0),
                      0);
     assert_int_equal(q1(f, "SELECT COUNT(*) FROM market_order_history WHERE from_status = -1", 0),

@@ -136,8 +136,8 @@ static int ins_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct ins *in = arg;
     struct store_stmt *s;
-    int rc = store_prepare(c, "INSERT INTO items (id, county_id, name, qty) VALUES (?, 1, ?, ?)",
-                           &s, e);
+    int rc =
+        store_prepare(c, "INSERT INTO items (id, county_id, name, qty) VALUES (?, 1, ?, ?)", &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, in->id);
@@ -222,8 +222,10 @@ static void test_migrate(void **state)
     store_close(st);
 
     /* A broken migration: not recorded, earlier ones stay, nothing half-done. */
-    const struct store_migration more[] = { /* outlives st: closed below */
-        t_migs[0], t_migs[1],
+    const struct store_migration more[] = {
+        /* outlives st: closed below */
+        t_migs[0],
+        t_migs[1],
         {3, "broken", "CREATE TABLE extra (x INTEGER); THIS IS NOT SQL;", NULL},
     };
     assert_int_equal(store_open(&st, &cfg, &e), 0);
@@ -275,8 +277,8 @@ static int set_extra_fn(struct store_conn *c, void *arg, struct err *e)
 {
     (void)arg;
     struct store_stmt *s;
-    int rc = store_prepare(c, "UPDATE items SET price = ?, photo = ?, name = ? WHERE id = 1", &s,
-                           e);
+    int rc =
+        store_prepare(c, "UPDATE items SET price = ?, photo = ?, name = ? WHERE id = 1", &s, e);
     if (rc)
         return rc;
     store_bind_double(s, 1, 2.5);
@@ -635,7 +637,7 @@ static void test_checks_first(void **state)
     sem_init(&done, 0, 0);
     struct ins in[] = {
         {500, "a", 1, true, 0},            /* 0: ok, then lost with its transaction */
-        {0, "b", 1, true, ERR_CONFLICT},    /* 1: refused before writing (see below) */
+        {0, "b", 1, true, ERR_CONFLICT},   /* 1: refused before writing (see below) */
         {501, "a", 1, true, 0},            /* 2: duplicate name: the INSERT fails clean */
         {502, "c", 1, true, 0},            /* 3: ok, then lost */
         {503, "d", 1, true, ERR_CONFLICT}, /* 4: fails after its writes: ends the txn */
@@ -809,8 +811,8 @@ static void test_transaction_lost_midbatch(void **state)
     struct ts_done rec[3];
     for (int i = 0; i < 3; i++) {
         rec[i] = (struct ts_done){.sem = &done, .rc = 1};
-        assert_int_equal(store_submit(st, i == 1 ? rollback_fn : ins_fn, &in[i], ts_done_cb, &rec[i]),
-                         0);
+        assert_int_equal(
+            store_submit(st, i == 1 ? rollback_fn : ins_fn, &in[i], ts_done_cb, &rec[i]), 0);
     }
     ts_gate_open(&g);
     for (int i = 0; i < 3; i++)
@@ -896,8 +898,8 @@ static void test_queue_full(void **state)
     ts_gate_close(st, &g); /* the writer holds the gate; the queue is empty */
     sem_t done;
     sem_init(&done, 0, 0);
-    struct ins in[4] = {{1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0},
-                        {4, "d", 1, false, 0}};
+    struct ins in[4] = {
+        {1, "a", 1, false, 0}, {2, "b", 1, false, 0}, {3, "c", 1, false, 0}, {4, "d", 1, false, 0}};
     struct ts_done rec[4];
     for (int i = 0; i < 3; i++) {
         rec[i] = (struct ts_done){.sem = &done, .rc = 1};
@@ -1026,8 +1028,8 @@ struct idem_case {
 static int idem_put_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct idem_case *k = arg;
-    return store_idem_put(c, 1, 7, k->key, k->method, k->path, k->status, k->body,
-                          strlen(k->body), e);
+    return store_idem_put(c, 1, 7, k->key, k->method, k->path, k->status, k->body, strlen(k->body),
+                          e);
 }
 
 static int idem_get_fn(struct store_conn *c, void *arg, struct err *e)

@@ -230,8 +230,7 @@ static void test_kill_mid_stream(void **state)
         store_close(st);
         print_message("round %d: %zu acknowledged so far, %lld requests present, "
                       "%lld missing, %lld half-present\n",
-                      round, all.n, (long long)v.present, (long long)v.missing,
-                      (long long)v.half);
+                      round, all.n, (long long)v.present, (long long)v.missing, (long long)v.half);
         assert_int_equal(v.missing, 0);
         assert_int_equal(v.half, 0);
         assert_true(v.present >= (int64_t)all.n);

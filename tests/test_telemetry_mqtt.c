@@ -27,7 +27,8 @@ static const char *broker_path(void)
     static const char *const paths[] = {"/usr/sbin/mosquitto", "/usr/bin/mosquitto",
                                         "/usr/local/sbin/mosquitto"};
     for (size_t i = 0; i < RL_ARRAY_LEN(paths); i++)
-        if (access(paths[i], X_OK) == 0) return paths[i];
+        if (access(paths[i], X_OK) == 0)
+            return paths[i];
     return NULL;
 }
 
@@ -66,8 +67,10 @@ static size_t count(struct telemetry *t, const char *key)
     double *v;
     size_t n = 0;
     struct err e;
-    if (tm_series_find(t, 3, key, &id, &e)) return 0;
-    if (tm_query_raw(t, 3, id, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e)) return 0;
+    if (tm_series_find(t, 3, key, &id, &e))
+        return 0;
+    if (tm_query_raw(t, 3, id, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e))
+        return 0;
     free(ts);
     free(v);
     return n;
@@ -120,7 +123,8 @@ static void test_mqtt_ingest(void **state)
     struct telemetry *t;
     assert_int_equal(telemetry_new(&t, st, NULL, &e), 0);
     struct tm_mqtt_config mc = {"127.0.0.1", port, NULL, "rl-test-sub"};
-    if (tm_mqtt_start(t, &mc, &e)) fail_msg("mqtt start: %s", e.msg);
+    if (tm_mqtt_start(t, &mc, &e))
+        fail_msg("mqtt start: %s", e.msg);
 
     /* publisher: retained messages, so they reach the subscriber whenever
     ** its subscription is in place */
@@ -162,7 +166,8 @@ static void test_mqtt_ingest(void **state)
     waitpid(pid, NULL, 0);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
 }
 
 int main(void)

@@ -39,7 +39,8 @@ static int fx_setup(void **state)
     struct fx *f = xcalloc(1, sizeof *f);
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof f->dir, "%s/rl-tm-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(f->dir)) return -1;
+    if (!mkdtemp(f->dir))
+        return -1;
     snprintf(f->path, sizeof f->path, "%s/t.db", f->dir);
     struct store_config cfg;
     store_config_defaults(&cfg);
@@ -89,8 +90,10 @@ static struct tm_ingest_result ingest_lp(struct fx *f, int64_t county, const cha
     struct tm_ingest_result r;
     struct err e = {0};
     int rc = tm_ingest_lp(f->t, county, 0, key, body, strlen(body), TM_PREC_MS, &a, &b, &r, &e);
-    if (rc) fail_msg("ingest: %s", e.msg);
-    if (bad) *bad = b.bad_lines;
+    if (rc)
+        fail_msg("ingest: %s", e.msg);
+    if (bad)
+        *bad = b.bad_lines;
     arena_release(&a);
     return r;
 }
@@ -99,7 +102,8 @@ static int64_t series_id(struct fx *f, int64_t county, const char *key)
 {
     int64_t id = 0;
     struct err e;
-    if (tm_series_find(f->t, county, key, &id, &e)) fail_msg("series '%s': %s", key, e.msg);
+    if (tm_series_find(f->t, county, key, &id, &e))
+        fail_msg("series '%s': %s", key, e.msg);
     return id;
 }
 
@@ -249,7 +253,8 @@ static void test_json_ingest(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(bad); i++) {
         err_clear(&e);
         int rc = tm_ingest_json(f->t, C1, 0, NULL, bad[i], strlen(bad[i]), &a, &r, &e);
-        if (rc != ERR_INVAL) fail_msg("body %zu accepted (rc %d)", i, rc);
+        if (rc != ERR_INVAL)
+            fail_msg("body %zu accepted (rc %d)", i, rc);
         assert_true(e.msg[0] != '\0');
     }
     /* nothing of the bad bodies was written */
@@ -347,20 +352,23 @@ static void *hook_main(void *arg)
     struct hook_srv *h = arg;
     for (;;) {
         int c = accept(h->fd, NULL, NULL);
-        if (c < 0) return NULL;
+        if (c < 0)
+            return NULL;
         char buf[8192];
         size_t len = 0;
         /* read headers + body (Content-Length) */
         for (;;) {
             ssize_t k = read(c, buf + len, sizeof buf - 1 - len);
-            if (k <= 0) break;
+            if (k <= 0)
+                break;
             len += (size_t)k;
             buf[len] = '\0';
             char *hdr_end = strstr(buf, "\r\n\r\n");
             if (hdr_end) {
                 char *cl = strcasestr(buf, "Content-Length:");
                 size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-                if (len >= (size_t)(hdr_end + 4 - buf) + want) break;
+                if (len >= (size_t)(hdr_end + 4 - buf) + want)
+                    break;
             }
         }
         memcpy(h->got, buf, len);
@@ -375,7 +383,8 @@ static void *hook_main(void *arg)
         if (write(c, resp, (size_t)n) < 0) {
         }
         close(c);
-        if (h->status == 0) return NULL;
+        if (h->status == 0)
+            return NULL;
     }
 }
 
@@ -460,7 +469,8 @@ static void test_monitor_alerts_webhook(void **state)
     assert_int_equal(tm_alerts_list(f->t, C1, TM_ALERT_OPEN, &al, &n, &e), 0);
     struct tm_alert *mine = NULL;
     for (size_t i = 0; i < n; i++)
-        if (al[i].series_id == sid2) mine = &al[i];
+        if (al[i].series_id == sid2)
+            mine = &al[i];
     assert_non_null(mine);
     assert_string_equal(mine->kind, "excursion_high");
     assert_int_equal(mine->severity, 4);
@@ -585,8 +595,7 @@ static void test_series_key_forms(void **state)
 {
     struct fx *f = *state;
     size_t bad = 0;
-    struct tm_ingest_result r = ingest_lp(f,
-                                          C1, NULL,
+    struct tm_ingest_result r = ingest_lp(f, C1, NULL,
                                           "m,a=1,b=2 f=1 1700000000000\n"
                                           "m,b=2,a=1 f=2 1700000060000\n"
                                           "m,a=1,b=2  f=3 1700000120000\n"
@@ -621,7 +630,8 @@ static int put_old_log_row(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *st;
     int rc = store_prepare(c, "INSERT INTO tm_ingest_log (created_ms, n, rows) VALUES (?, 1, ?)",
                            &st, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(st, 1, x->ts);
     store_bind_blob(st, 2, blob, sizeof blob);
     rc = store_step(st, e);
@@ -637,9 +647,17 @@ static void test_ingest_log_exact(void **state)
     telemetry_free(f->t);
     struct telemetry_config tc = {.flush_rows = 1000000000, .flush_interval_ms = 1000000000};
     assert_int_equal(telemetry_new(&f->t, f->st, &tc, &e), 0);
-    static const char *const vals[] = {"4.23",  "-4.23", "-0.0",   "1.005",  "1e300",
-                                       "0.1",   "-17",   "1e-300", "12345678901234.57",
-                                       "99999999999999999999", "3.14159265358979"};
+    static const char *const vals[] = {"4.23",
+                                       "-4.23",
+                                       "-0.0",
+                                       "1.005",
+                                       "1e300",
+                                       "0.1",
+                                       "-17",
+                                       "1e-300",
+                                       "12345678901234.57",
+                                       "99999999999999999999",
+                                       "3.14159265358979"};
     size_t nv = sizeof vals / sizeof vals[0];
     struct strbuf sb = STRBUF_INIT;
     for (size_t i = 0; i < nv; i++)

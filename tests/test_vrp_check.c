@@ -81,8 +81,8 @@ static void solution(const char *spec, struct strbuf *sb)
         long v = strtol(s, &end, 10);
         assert_true(*end == ':');
         s = end + 1;
-        strbuf_addf(sb, "%s{\"vehicle\":%ld,\"steps\":[{\"type\":\"start\"}", first_route ? "" : ",",
-                    v);
+        strbuf_addf(sb, "%s{\"vehicle\":%ld,\"steps\":[{\"type\":\"start\"}",
+                    first_route ? "" : ",", v);
         first_route = false;
         while (*s && *s != ';') {
             char kind = *s++;
@@ -211,8 +211,9 @@ static void test_unreadable(void **state)
         "{\"code\":2,\"error\":\"x\",\"routes\":[]}",
         "{\"routes\":[",
     };
-    static const char *needle[] = {"unknown step type", "'routes' is required", "vehicle",
-                                   "'id' is required", "code 2", "ends early"};
+    static const char *needle[] = {
+        "unknown step type", "'routes' is required", "vehicle", "'id' is required", "code 2",
+        "ends early"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int rc = vrp_check_json(p, bad[i], strlen(bad[i]), &rep, &e);
         assert_int_not_equal(rc, 0);
@@ -312,10 +313,8 @@ static void test_cli(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_feasible),
-        cmocka_unit_test(test_each_constraint),
-        cmocka_unit_test(test_unreadable),
-        cmocka_unit_test(test_from_seqs_schedule),
+        cmocka_unit_test(test_feasible),   cmocka_unit_test(test_each_constraint),
+        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_from_seqs_schedule),
 #ifdef RL_BIN
         cmocka_unit_test(test_cli),
 #endif

@@ -51,8 +51,8 @@ static struct vrp_problem *base(struct rng *r, int n_tasks, int n_veh)
     p->matrices[0].dur = xcalloc((size_t)(n * n), sizeof(int64_t));
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
-            p->matrices[0].dur[i * n + j] =
-                (int64_t)floor(sqrt((x[i] - x[j]) * (x[i] - x[j]) + (y[i] - y[j]) * (y[i] - y[j])) + 0.5);
+            p->matrices[0].dur[i * n + j] = (int64_t)floor(
+                sqrt((x[i] - x[j]) * (x[i] - x[j]) + (y[i] - y[j]) * (y[i] - y[j])) + 0.5);
     p->matrices[0].dist = p->matrices[0].dur;
     p->n_tasks = n_tasks;
     p->tasks = xcalloc((size_t)n_tasks, sizeof *p->tasks);
@@ -252,7 +252,8 @@ static struct opt enumerate(const struct vrp_problem *p)
             for (int v = 0; v < nv; v++) {
                 fprintf(stderr, "  optimum vehicle %d:", v + 1);
                 for (int i = 0; i < seqs[v].n; i++)
-                    fprintf(stderr, " %d", seqs[v].tasks[i] < 0 ? -1 : (int)p->tasks[seqs[v].tasks[i]].id);
+                    fprintf(stderr, " %d",
+                            seqs[v].tasks[i] < 0 ? -1 : (int)p->tasks[seqs[v].tasks[i]].id);
                 fprintf(stderr, "\n");
             }
         }
@@ -281,8 +282,8 @@ static void check_solution(const struct vrp_problem *p, const struct vrp_solutio
     if (!rep.feasible)
         fail_msg("%s: checker rejects the solver's answer: %s", p->name, rep.first_violation);
     if (rep.cost != s->cost)
-        fail_msg("%s: solver reports %lld, checker recomputes %lld", p->name,
-                 (long long)s->cost, (long long)rep.cost);
+        fail_msg("%s: solver reports %lld, checker recomputes %lld", p->name, (long long)s->cost,
+                 (long long)rep.cost);
     assert_int_equal(rep.n_unassigned, s->n_unassigned);
     strbuf_release(&sb);
 }
@@ -309,8 +310,10 @@ static void solve_matches(struct vrp_problem *p, const char *what)
             missed += 1 + t->priority;
     }
     if (missed != o.missed || s->cost != o.cost)
-        fail_msg("%s (seed %llu): solver (missed %lld, cost %lld) != optimum (missed %lld, cost %lld)", what, (unsigned long long)g_seed,
-                 (long long)missed, (long long)s->cost, (long long)o.missed, (long long)o.cost);
+        fail_msg(
+            "%s (seed %llu): solver (missed %lld, cost %lld) != optimum (missed %lld, cost %lld)",
+            what, (unsigned long long)g_seed, (long long)missed, (long long)s->cost,
+            (long long)o.missed, (long long)o.cost);
     check_solution(p, s);
     vrp_solution_free(s);
     vrp_problem_free(p);
@@ -508,10 +511,14 @@ static void test_bench_pdptw(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cvrp),           cmocka_unit_test(test_vrptw),
-        cmocka_unit_test(test_pickup_delivery), cmocka_unit_test(test_skills),
-        cmocka_unit_test(test_multi_trip),     cmocka_unit_test(test_optional_priority),
-        cmocka_unit_test(test_bench_cvrp),     cmocka_unit_test(test_bench_solomon),
+        cmocka_unit_test(test_cvrp),
+        cmocka_unit_test(test_vrptw),
+        cmocka_unit_test(test_pickup_delivery),
+        cmocka_unit_test(test_skills),
+        cmocka_unit_test(test_multi_trip),
+        cmocka_unit_test(test_optional_priority),
+        cmocka_unit_test(test_bench_cvrp),
+        cmocka_unit_test(test_bench_solomon),
         cmocka_unit_test(test_bench_pdptw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -90,8 +90,7 @@ static void test_cvrplib_explicit_layouts(void **state)
         for (int i = 0; i < 4; i++)
             for (int j = 0; j < 4; j++)
                 if (dist(p, i, j) != want[i][j])
-                    fail_msg("%s: [%d][%d] = %lld", layouts[k][0], i, j,
-                             (long long)dist(p, i, j));
+                    fail_msg("%s: [%d][%d] = %lld", layouts[k][0], i, j, (long long)dist(p, i, j));
         assert_int_equal(p->n_tasks, 3);
         assert_int_equal(p->tasks[2].delivery[0], 5);
         vrp_problem_free(p);
@@ -290,8 +289,7 @@ static void test_hostile_inputs(void **state)
                VRP_FMT_LILIM, "does not name");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 2\n2 2 2 -4 0 100 0 1 0\n",
                VRP_FMT_LILIM, "amounts differ");
-    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 9\n", VRP_FMT_LILIM,
-               "out of range");
+    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 9\n", VRP_FMT_LILIM, "out of range");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0\n", VRP_FMT_LILIM,
                "expected 9 numbers");
     /* VROOM */
@@ -455,12 +453,18 @@ static void test_format_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cvrplib_bench_file), cmocka_unit_test(test_cvrplib_explicit_layouts),
-        cmocka_unit_test(test_cvrplib_euc_nint),   cmocka_unit_test(test_solomon_bench_file),
-        cmocka_unit_test(test_lilim_bench_file),   cmocka_unit_test(test_vroom_matrices),
-        cmocka_unit_test(test_vroom_coordinates),  cmocka_unit_test(test_hostile_inputs),
-        cmocka_unit_test(test_evaluator_and_writer), cmocka_unit_test(test_scaled_output),
-        cmocka_unit_test(test_open_route_and_windows), cmocka_unit_test(test_format_parse),
+        cmocka_unit_test(test_cvrplib_bench_file),
+        cmocka_unit_test(test_cvrplib_explicit_layouts),
+        cmocka_unit_test(test_cvrplib_euc_nint),
+        cmocka_unit_test(test_solomon_bench_file),
+        cmocka_unit_test(test_lilim_bench_file),
+        cmocka_unit_test(test_vroom_matrices),
+        cmocka_unit_test(test_vroom_coordinates),
+        cmocka_unit_test(test_hostile_inputs),
+        cmocka_unit_test(test_evaluator_and_writer),
+        cmocka_unit_test(test_scaled_output),
+        cmocka_unit_test(test_open_route_and_windows),
+        cmocka_unit_test(test_format_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

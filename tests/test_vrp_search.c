@@ -54,7 +54,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
     p->n_matrices = 1;
     int64_t *m = xmalloc(sizeof(int64_t) * (size_t)nl * (size_t)nl);
     for (int i = 0; i < nl; i++)
-        for (int j = 0; j < nl; j++) m[i * nl + j] = (int64_t)floor(hypot(x[i] - x[j], y[i] - y[j]) + 0.5);
+        for (int j = 0; j < nl; j++)
+            m[i * nl + j] = (int64_t)floor(hypot(x[i] - x[j], y[i] - y[j]) + 0.5);
     p->matrices[0].dur = m;
     p->matrices[0].dist = m;
     free(x);
@@ -83,7 +84,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
                 a += len + g_int(&rs, 10, 80);
             }
         }
-        if (o->skills && g_int(&rs, 0, 3) == 0) t->skills = 1;
+        if (o->skills && g_int(&rs, 0, 3) == 0)
+            t->skills = 1;
     }
     if (o->pd) /* pair up tasks (0,1), (4,5), ... as shipments */
         for (int i = 0; i + 1 < n; i += 4) {
@@ -106,7 +108,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
         v->id = j + 1;
         v->start = 0;
         v->end = (o->limits && j == 1) ? VRP_NONE : 0;
-        for (int d = 0; d < o->dims; d++) v->capacity[d] = 20 + 5 * j;
+        for (int d = 0; d < o->dims; d++)
+            v->capacity[d] = 20 + 5 * j;
         v->tw = o->tw ? (struct vrp_tw){0, 600} : (struct vrp_tw){0, INT64_MAX};
         v->skills = (o->skills && j == 0) ? 1 : 0;
         v->max_trips = o->trips ? 3 : 1;
@@ -123,7 +126,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
     }
     struct err e;
     int rc = vrp_problem_validate(p, &e);
-    if (rc) fail_msg("generated problem invalid: %s", e.msg);
+    if (rc)
+        fail_msg("generated problem invalid: %s", e.msg);
     return p;
 }
 
@@ -135,8 +139,10 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
 static int64_t brute_best(struct vs *s, struct vs_route *r, int u)
 {
     const struct vs_task *t = &s->t[u];
-    if (!s->can[(size_t)u * s->n_veh + r->veh]) return VS_POS_INF;
-    if (t->kind == VRP_PICKUP && !s->can[(size_t)t->pair * s->n_veh + r->veh]) return VS_POS_INF;
+    if (!s->can[(size_t)u * s->n_veh + r->veh])
+        return VS_POS_INF;
+    if (t->kind == VRP_PICKUP && !s->can[(size_t)t->pair * s->n_veh + r->veh])
+        return VS_POS_INF;
     struct vs_route *sc = &s->r[s->n_veh];
     sc->veh = r->veh;
     vs__route_reserve(s, sc, r->n + 3);
@@ -147,35 +153,49 @@ static int64_t brute_best(struct vs *s, struct vs_route *r, int u)
             for (int k2 = k1; k2 <= n; k2++) {
                 int w = 0;
                 for (int i = 0; i < n; i++) {
-                    if (i == k1) sc->seq[w++] = u;
-                    if (i == k2) sc->seq[w++] = t->pair;
+                    if (i == k1)
+                        sc->seq[w++] = u;
+                    if (i == k2)
+                        sc->seq[w++] = t->pair;
                     sc->seq[w++] = r->seq[i];
                 }
-                if (k1 == n) sc->seq[w++] = u;
-                if (k2 == n) sc->seq[w++] = t->pair;
+                if (k1 == n)
+                    sc->seq[w++] = u;
+                if (k2 == n)
+                    sc->seq[w++] = t->pair;
                 sc->n = w;
                 /* same trip: no reload between the halves */
                 bool split = false;
                 for (int i = k1 + 1; i <= k2 + 1 && i < w; i++)
-                    if (sc->seq[i] == VS_RELOAD) split = true;
-                if (split) continue;
+                    if (sc->seq[i] == VS_RELOAD)
+                        split = true;
+                if (split)
+                    continue;
                 vs__route_eval(s, sc);
-                if (sc->feasible && sc->cost - r->cost < best) best = sc->cost - r->cost;
+                if (sc->feasible && sc->cost - r->cost < best)
+                    best = sc->cost - r->cost;
             }
         } else {
             for (int mode = 0; mode <= 2; mode++) {
-                if (mode && (!s->has_reload || r->n_tasks == 0)) continue;
+                if (mode && (!s->has_reload || r->n_tasks == 0))
+                    continue;
                 int w = 0;
-                for (int i = 0; i < k1; i++) sc->seq[w++] = r->seq[i];
-                if (mode == 1) sc->seq[w++] = VS_RELOAD;
+                for (int i = 0; i < k1; i++)
+                    sc->seq[w++] = r->seq[i];
+                if (mode == 1)
+                    sc->seq[w++] = VS_RELOAD;
                 sc->seq[w++] = u;
-                if (mode == 2) sc->seq[w++] = VS_RELOAD;
-                for (int i = k1; i < n; i++) sc->seq[w++] = r->seq[i];
+                if (mode == 2)
+                    sc->seq[w++] = VS_RELOAD;
+                for (int i = k1; i < n; i++)
+                    sc->seq[w++] = r->seq[i];
                 sc->n = w;
                 vs__route_tidy(s, sc);
-                if (sc->n != w) continue;
+                if (sc->n != w)
+                    continue;
                 vs__route_eval(s, sc);
-                if (sc->feasible && sc->cost - r->cost < best) best = sc->cost - r->cost;
+                if (sc->feasible && sc->cost - r->cost < best)
+                    best = sc->cost - r->cost;
             }
         }
     }
@@ -193,10 +213,11 @@ static void check_insertions(const struct gen_opts *o)
     ** routes, comparing every route's answer with brute force. */
     for (int round = 0; round < s.n_tasks; round++) {
         int u = (int)g_int(&rs, 0, s.n_tasks - 1);
-        for (int tries = 0; tries < s.n_tasks && (s.route_of[u] >= 0 || s.t[u].kind == VRP_DELIVERY);
-             tries++)
+        for (int tries = 0;
+             tries < s.n_tasks && (s.route_of[u] >= 0 || s.t[u].kind == VRP_DELIVERY); tries++)
             u = (u + 1) % s.n_tasks;
-        if (s.route_of[u] >= 0 || s.t[u].kind == VRP_DELIVERY) break;
+        if (s.route_of[u] >= 0 || s.t[u].kind == VRP_DELIVERY)
+            break;
         struct vs_ins best = {.delta = VS_POS_INF, .veh = -1};
         for (int v = 0; v < s.n_veh; v++) {
             struct vs_ins one = {.delta = VS_POS_INF, .veh = -1};
@@ -204,9 +225,11 @@ static void check_insertions(const struct gen_opts *o)
             int64_t bf = brute_best(&s, &s.r[v], u);
             assert_int_equal(one.delta, bf);
             checked++;
-            if (one.delta < best.delta) best = one;
+            if (one.delta < best.delta)
+                best = one;
         }
-        if (best.veh < 0) continue;
+        if (best.veh < 0)
+            continue;
         int64_t before = s.r[best.veh].cost;
         vs__apply_insert(&s, &best, u);
         assert_true(s.r[best.veh].feasible);
@@ -217,16 +240,19 @@ static void check_insertions(const struct gen_opts *o)
     int nr = 0;
     int64_t cost = 0;
     for (int v = 0; v < s.n_veh; v++) {
-        if (s.r[v].n == 0) continue;
+        if (s.r[v].n == 0)
+            continue;
         seqs[nr++] = (struct vrp_seq){v, s.r[v].seq, s.r[v].n};
         cost += s.r[v].cost;
     }
     struct vrp_solution *sol = NULL;
     struct err e;
     int rc = vrp_solution_from_seqs(p, seqs, nr, false, &sol, &e);
-    if (rc) fail_msg("evaluator rejects the search's routes: %s", e.msg);
+    if (rc)
+        fail_msg("evaluator rejects the search's routes: %s", e.msg);
     for (int i = 0; i < p->n_tasks; i++)
-        if (s.route_of[i] < 0 && p->tasks[i].optional) cost += p->tasks[i].penalty;
+        if (s.route_of[i] < 0 && p->tasks[i].optional)
+            cost += p->tasks[i].penalty;
     assert_int_equal(sol->cost, cost);
     assert_true(checked > 0);
     vrp_solution_free(sol);
@@ -240,9 +266,10 @@ static void test_insert_matches_full_eval(void **state)
     (void)state;
     for (uint64_t seed = 1; seed <= 6; seed++) {
         check_insertions(&(struct gen_opts){.n_tasks = 20, .n_veh = 4, .dims = 1, .seed = seed});
-        check_insertions(&(struct gen_opts){.n_tasks = 20, .n_veh = 4, .dims = 2, .tw = true, .seed = seed});
         check_insertions(
-            &(struct gen_opts){.n_tasks = 20, .n_veh = 3, .dims = 1, .tw = true, .pd = true, .seed = seed});
+            &(struct gen_opts){.n_tasks = 20, .n_veh = 4, .dims = 2, .tw = true, .seed = seed});
+        check_insertions(&(struct gen_opts){
+            .n_tasks = 20, .n_veh = 3, .dims = 1, .tw = true, .pd = true, .seed = seed});
         check_insertions(&(struct gen_opts){
             .n_tasks = 16, .n_veh = 2, .dims = 1, .trips = true, .tw = true, .seed = seed});
         check_insertions(&(struct gen_opts){.n_tasks = 18,
@@ -263,8 +290,10 @@ static void test_hgs_moves_match_full_eval(void **state)
 {
     (void)state;
     for (uint64_t seed = 1; seed <= 4; seed++) {
-        struct vrp_problem *p = gen_problem(&(struct gen_opts){.n_tasks = 60, .n_veh = 20, .dims = 1, .seed = seed});
-        for (int v = 0; v < p->n_vehicles; v++) p->vehicles[v].capacity[0] = 30;
+        struct vrp_problem *p =
+            gen_problem(&(struct gen_opts){.n_tasks = 60, .n_veh = 20, .dims = 1, .seed = seed});
+        for (int v = 0; v < p->n_vehicles; v++)
+            p->vehicles[v].capacity[0] = 30;
         if (seed % 2 == 0) { /* coordinates for SWAP*: the generator's matrix is Euclidean */
             p->lon = xcalloc((size_t)p->n_locs, sizeof(double));
             p->lat = xcalloc((size_t)p->n_locs, sizeof(double));
@@ -288,7 +317,7 @@ static void test_hgs_moves_match_full_eval(void **state)
 
 struct enum_ctx {
     const struct vrp_problem *p;
-    int *buf;           /* all routes' stops, vehicle by vehicle */
+    int *buf; /* all routes' stops, vehicle by vehicle */
     int len[8];
     bool used[16];
     int reloads_left[8];
@@ -301,13 +330,17 @@ static void enum_eval(struct enum_ctx *c)
     struct vrp_seq seqs[8];
     int nr = 0, off = 0, served = 0;
     for (int v = 0; v < c->p->n_vehicles; v++) {
-        if (c->len[v] > 0) seqs[nr++] = (struct vrp_seq){v, &c->buf[off], c->len[v]};
-        for (int k = 0; k < c->len[v]; k++) served += c->buf[off + k] != VRP_NONE;
+        if (c->len[v] > 0)
+            seqs[nr++] = (struct vrp_seq){v, &c->buf[off], c->len[v]};
+        for (int k = 0; k < c->len[v]; k++)
+            served += c->buf[off + k] != VRP_NONE;
         off += c->len[v];
     }
-    if (served < c->best_served) return;
+    if (served < c->best_served)
+        return;
     struct vrp_solution *sol = NULL;
-    if (vrp_solution_from_seqs(c->p, seqs, nr, false, &sol, NULL) != 0) return;
+    if (vrp_solution_from_seqs(c->p, seqs, nr, false, &sol, NULL) != 0)
+        return;
     if (served > c->best_served || sol->cost < c->best) {
         c->best_served = served;
         c->best = sol->cost;
@@ -327,7 +360,8 @@ static void enum_rec(struct enum_ctx *c, int v, int off)
     enum_rec(c, v + 1, off + c->len[v]); /* close */
     int pos = off + c->len[v];
     for (int t = 0; t < p->n_tasks; t++) {
-        if (c->used[t]) continue;
+        if (c->used[t])
+            continue;
         c->used[t] = true;
         c->buf[pos] = t;
         c->len[v]++;
@@ -380,7 +414,8 @@ static void test_tiny_optimal(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++) {
         struct vrp_problem *p = gen_problem(&cases[i]);
         if (cases[i].trips) /* make reloading necessary */
-            for (int v = 0; v < p->n_vehicles; v++) p->vehicles[v].capacity[0] = 14;
+            for (int v = 0; v < p->n_vehicles; v++)
+                p->vehicles[v].capacity[0] = 14;
         int served;
         int64_t opt = enumerate_optimum(p, &served);
         struct vrp_params prm;
@@ -392,7 +427,8 @@ static void test_tiny_optimal(void **state)
         struct vrp_solution *sol = NULL;
         struct err e;
         int rc = vrp_solve(p, &prm, &sol, &e);
-        if (rc) fail_msg("case %zu: %s", i, e.msg);
+        if (rc)
+            fail_msg("case %zu: %s", i, e.msg);
         if (p->n_tasks - sol->n_unassigned != served || sol->cost != opt)
             fail_msg("case %zu: solver %d served cost %lld, optimum %d served cost %lld", i,
                      p->n_tasks - sol->n_unassigned, (long long)sol->cost, served, (long long)opt);
@@ -433,7 +469,8 @@ static struct vrp_solution *solve_n_calls(const struct vrp_problem *p, uint64_t 
     struct vrp_solution *sol = NULL;
     struct err e;
     int rc = vrp_solve(p, &prm, &sol, &e);
-    if (rc) fail_msg("solve: %s", e.msg);
+    if (rc)
+        fail_msg("solve: %s", e.msg);
     return sol;
 }
 
@@ -442,10 +479,12 @@ static bool same_solution(const struct vrp_solution *a, const struct vrp_solutio
     if (a->cost != b->cost || a->n_routes != b->n_routes || a->n_unassigned != b->n_unassigned)
         return false;
     for (int r = 0; r < a->n_routes; r++) {
-        if (a->routes[r].vehicle != b->routes[r].vehicle || a->routes[r].n_steps != b->routes[r].n_steps)
+        if (a->routes[r].vehicle != b->routes[r].vehicle ||
+            a->routes[r].n_steps != b->routes[r].n_steps)
             return false;
         for (int k = 0; k < a->routes[r].n_steps; k++)
-            if (a->routes[r].steps[k].task != b->routes[r].steps[k].task) return false;
+            if (a->routes[r].steps[k].task != b->routes[r].steps[k].task)
+                return false;
     }
     return true;
 }
@@ -456,7 +495,8 @@ static struct vrp_problem *read_bench(const char *rel)
     snprintf(path, sizeof path, "%s/bench/%s", RL_SHARED_DIR, rel);
     struct vrp_problem *p = NULL;
     struct err e;
-    if (vrp_read_file(path, VRP_FMT_AUTO, &p, &e)) fail_msg("%s: %s", rel, e.msg);
+    if (vrp_read_file(path, VRP_FMT_AUTO, &p, &e))
+        fail_msg("%s: %s", rel, e.msg);
     return p;
 }
 
@@ -468,8 +508,10 @@ static void check_with_checker(const struct vrp_problem *p, const struct vrp_sol
     struct vrp_check_report rep;
     struct err e;
     int rc = vrp_check_json(p, sb.buf, sb.len, &rep, &e);
-    if (rc) fail_msg("check: %s", e.msg);
-    if (!rep.feasible) fail_msg("checker: %s", rep.first_violation);
+    if (rc)
+        fail_msg("check: %s", e.msg);
+    if (!rep.feasible)
+        fail_msg("checker: %s", rep.first_violation);
     assert_int_equal(rep.cost, sol->cost);
     strbuf_release(&sb);
 }
@@ -525,7 +567,8 @@ static void test_time_limit_and_feasible(void **state)
         struct vrp_solution *sol = NULL;
         struct err e;
         int rc = vrp_solve(p, &prm, &sol, &e);
-        if (rc) fail_msg("%s: %s", files[i], e.msg);
+        if (rc)
+            fail_msg("%s: %s", files[i], e.msg);
         assert_int_equal(sol->n_unassigned, 0);
         check_with_checker(p, sol);
         print_message("%s: cost %lld in %.3f s (limit 0.3 s), %llu iterations\n", files[i],

@@ -115,8 +115,8 @@ int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e)
     pthread_mutex_init(&a->dummy_mu, NULL);
     pthread_mutex_init(&a->hash_mu, NULL);
     pthread_cond_init(&a->hash_cv, NULL);
-    auth__lim_init(&a->lim, (size_t)a->cfg.limiter_entries, a->cfg.max_failures,
-                   a->cfg.window_ms, a->cfg.lockout_ms);
+    auth__lim_init(&a->lim, (size_t)a->cfg.limiter_entries, a->cfg.max_failures, a->cfg.window_ms,
+                   a->cfg.lockout_ms);
     a->cache = xcalloc(CACHE_SLOTS, sizeof a->cache[0]);
     *out = a;
     return 0;
@@ -176,8 +176,8 @@ void auth__token_hash(const char *token, unsigned char raw[32], char hex[AUTH__H
 }
 
 int auth__token_insert(struct store_conn *c, const char *hash_hex, int64_t county_id,
-                       int64_t user_id, int64_t device_id, int64_t created_ms,
-                       int64_t expires_ms, struct err *e)
+                       int64_t user_id, int64_t device_id, int64_t created_ms, int64_t expires_ms,
+                       struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -244,8 +244,9 @@ static bool cache_get(struct auth *a, const unsigned char hash[32], int64_t now,
     return hit;
 }
 
-static void cache_put(struct auth *a, const unsigned char hash[32], const struct auth_principal *who,
-                      int64_t expires_ms, int64_t now, uint64_t epoch)
+static void cache_put(struct auth *a, const unsigned char hash[32],
+                      const struct auth_principal *who, int64_t expires_ms, int64_t now,
+                      uint64_t epoch)
 {
     if (a->cfg.cache_ttl_ms <= 0)
         return;
@@ -346,8 +347,7 @@ static int verify_read(struct store_conn *c, void *arg, struct err *e)
         if (store_col_is_null(s, 5) || store_col_i64(s, 7))
             return err_set(e, ERR_AUTH, "account disabled");
         v->who.user_id = store_col_i64(s, 1);
-        if (auth_role_parse(store_col_text(s, 6), &v->who.role) ||
-            v->who.role == AUTH_ROLE_DEVICE)
+        if (auth_role_parse(store_col_text(s, 6), &v->who.role) || v->who.role == AUTH_ROLE_DEVICE)
             return err_set(e, ERR_INTERNAL, "user %lld has an unknown role",
                            (long long)v->who.user_id);
         copy_name(v->who.name, sizeof v->who.name, store_col_text(s, 5));
@@ -495,7 +495,8 @@ static int login_write_fn(struct store_conn *c, void *arg, struct err *e)
     if (w->ok) {
         /* Sweep this user's long-dead sessions so the table does not grow forever. */
         struct store_stmt *s;
-        rc = store_prepare(c, "DELETE FROM auth_tokens WHERE user_id = ? AND expires_ms < ?", &s, e);
+        rc =
+            store_prepare(c, "DELETE FROM auth_tokens WHERE user_id = ? AND expires_ms < ?", &s, e);
         if (rc)
             return rc;
         store_bind_i64(s, 1, w->u->id);
@@ -503,8 +504,8 @@ static int login_write_fn(struct store_conn *c, void *arg, struct err *e)
         rc = store_step(s, e);
         if (rc < 0)
             return rc;
-        rc = auth__token_insert(c, w->hash_hex, w->u->county_id, w->u->id, 0, w->now,
-                                w->expires_ms, e);
+        rc = auth__token_insert(c, w->hash_hex, w->u->county_id, w->u->id, 0, w->now, w->expires_ms,
+                                e);
         if (rc)
             return rc;
     }
@@ -515,15 +516,15 @@ static int login_write_fn(struct store_conn *c, void *arg, struct err *e)
     auth__json_kv(&d, "addr", w->addr, true);
     strbuf_addch(&d, '}');
     rc = store_audit(c, w->u->found ? w->u->county_id : 0, w->u->found ? w->u->id : 0,
-                     w->ok ? "auth.login" : "auth.login_failed", "user",
-                     w->u->found ? w->u->id : 0, strbuf_str(&d), e);
+                     w->ok ? "auth.login" : "auth.login_failed", "user", w->u->found ? w->u->id : 0,
+                     strbuf_str(&d), e);
     strbuf_release(&d);
     return rc;
 }
 
 int auth_login(struct auth *a, struct store *st, const char *name, const char *password,
-               const char *remote_addr, char token[AUTH_TOKEN_LEN],
-               struct auth_principal *who, int64_t *expires_ms, struct err *e)
+               const char *remote_addr, char token[AUTH_TOKEN_LEN], struct auth_principal *who,
+               int64_t *expires_ms, struct err *e)
 {
     char ukey[80], akey[80];
     auth__lim_keys(name, remote_addr, ukey, akey);
@@ -577,8 +578,13 @@ int auth_login(struct auth *a, struct store *st, const char *name, const char *p
         auth__token_hash(tok, raw, hex);
     }
     struct login_write w = {
-        .u = &u, .ok = ok, .name = plausible ? name : "", .addr = remote_addr,
-        .hash_hex = ok ? hex : NULL, .now = now, .expires_ms = now + a->cfg.token_ttl_ms,
+        .u = &u,
+        .ok = ok,
+        .name = plausible ? name : "",
+        .addr = remote_addr,
+        .hash_hex = ok ? hex : NULL,
+        .now = now,
+        .expires_ms = now + a->cfg.token_ttl_ms,
     };
     int rc = store_write(st, login_write_fn, &w, e);
 

@@ -53,20 +53,20 @@ struct auth_principal {
 struct auth; /* login limiter + settings; one per process */
 
 struct auth_config {
-    int max_failures;         /* per user or address within the window (default 5) */
-    int64_t window_ms;        /* default 15 minutes */
-    int64_t lockout_ms;       /* default 15 minutes */
-    int64_t token_ttl_ms;     /* session lifetime (default 12 hours) */
+    int max_failures;     /* per user or address within the window (default 5) */
+    int64_t window_ms;    /* default 15 minutes */
+    int64_t lockout_ms;   /* default 15 minutes */
+    int64_t token_ttl_ms; /* session lifetime (default 12 hours) */
     /* Added by the auth module (0 = default for each): */
-    int64_t cache_ttl_ms;     /* verified tokens remembered in memory (default
-                                 5 s; negative = no cache). Bounds how long a
-                                 change made by ANOTHER process (CLI) takes to
-                                 reach this one; changes made through this
-                                 struct auth take effect at once. */
-    int limiter_entries;      /* names + addresses tracked (default 10000) */
-    int max_concurrent_hashes; /* Argon2id checks running at once (default:
-                                  online CPUs); each holds 64 MiB, so this
-                                  bounds login memory; more logins wait */
+    int64_t cache_ttl_ms;           /* verified tokens remembered in memory (default
+                                       5 s; negative = no cache). Bounds how long a
+                                       change made by ANOTHER process (CLI) takes to
+                                       reach this one; changes made through this
+                                       struct auth take effect at once. */
+    int limiter_entries;            /* names + addresses tracked (default 10000) */
+    int max_concurrent_hashes;      /* Argon2id checks running at once (default:
+                                       online CPUs); each holds 64 MiB, so this
+                                       bounds login memory; more logins wait */
     int64_t (*clock_ms)(void *arg); /* wall clock; NULL = time_now_ms (tests) */
     void *clock_arg;
 };
@@ -84,8 +84,8 @@ int64_t auth_now_ms(const struct auth *a);
 ** Failures count against the name and the address; while either is locked
 ** out the answer is ERR_BUSY (HTTP 429) without checking the password. */
 int auth_login(struct auth *a, struct store *st, const char *name, const char *password,
-               const char *remote_addr, char token[AUTH_TOKEN_LEN],
-               struct auth_principal *who, int64_t *expires_ms, struct err *e);
+               const char *remote_addr, char token[AUTH_TOKEN_LEN], struct auth_principal *who,
+               int64_t *expires_ms, struct err *e);
 
 /* While name or address is locked out: milliseconds until the lockout ends
 ** (for Retry-After); 0 when neither is locked. name/remote_addr may be NULL. */
@@ -101,8 +101,8 @@ int auth_logout(struct auth *a, struct store *st, const char *token, struct err 
 
 struct auth_user_new {
     int64_t county_id;
-    const char *name;      /* login name, unique */
-    const char *password;  /* at least 8 characters */
+    const char *name;     /* login name, unique */
+    const char *password; /* at least 8 characters */
     enum auth_role role;
     const char *display_name; /* may be NULL */
 };
@@ -178,8 +178,8 @@ struct auth_device {
 int auth_device_add(struct store *st, const struct auth_principal *actor, int64_t county_id,
                     const char *name, const char *kind, char token[AUTH_TOKEN_LEN],
                     struct auth_device *out, struct err *e);
-int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
-                     struct auth_device *out, size_t cap, size_t *n_out, struct err *e);
+int auth_device_list(struct store *st, int64_t county_id, int64_t after_id, struct auth_device *out,
+                     size_t cap, size_t *n_out, struct err *e);
 /* Disable (its token stops working at once in this process, within
 ** cache_ttl_ms elsewhere) or enable device `id` of county_id; audited.
 ** ERR_NOTFOUND when absent or in another county. a may be NULL. */
@@ -188,11 +188,10 @@ int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
 ** lost or leaked credential when the device (and what is bound to it) stays.
 ** Audited; ERR_NOTFOUND when absent or in another county. a may be NULL. */
 int auth_device_new_token(struct auth *a, struct store *st, const struct auth_principal *actor,
-                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN],
-                          struct err *e);
+                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN], struct err *e);
 int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth_principal *actor,
-                             int64_t county_id, int64_t id, bool disabled,
-                             struct auth_device *out, struct err *e);
+                             int64_t county_id, int64_t id, bool disabled, struct auth_device *out,
+                             struct err *e);
 
 /* The module's schema (users, sessions, devices). */
 extern const struct store_migration auth_migrations[];

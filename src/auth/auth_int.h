@@ -15,7 +15,7 @@
 /* One tracked key: "u:<name>" or "a:<address>". */
 struct auth__lim_entry {
     char key[80];
-    int failures;          /* within the window that began at first_ms */
+    int failures; /* within the window that began at first_ms */
     int64_t first_ms;
     int64_t last_ms;
     int64_t locked_until_ms;
@@ -57,8 +57,7 @@ void auth__token_hash(const char *token, unsigned char raw[32], char hex[AUTH__H
 
 /* Argon2id (interactive limits) into out; ERR_INTERNAL when libsodium
 ** cannot get the memory. */
-int auth__password_hash(const char *password, char out[crypto_pwhash_STRBYTES],
-                        struct err *e);
+int auth__password_hash(const char *password, char out[crypto_pwhash_STRBYTES], struct err *e);
 /* Password rules (length, not equal to the name): ERR_INVAL with a message. */
 int auth__password_check(const char *name, const char *password, struct err *e);
 

@@ -13,42 +13,42 @@
 */
 #include "auth/auth.h"
 
-#define USERS_COMMON \
-    "  county_id INTEGER NOT NULL,\n" \
-    "  name TEXT NOT NULL UNIQUE,\n" \
-    "  display_name TEXT,\n" \
-    "  role TEXT NOT NULL CHECK (role IN ('admin','operator','merchant','driver','auditor'," \
-    "'trainer','buyer')),\n" \
-    "  password_hash TEXT NOT NULL,\n" \
-    "  disabled INTEGER NOT NULL DEFAULT 0,\n" \
-    "  created_ms BIGINT NOT NULL,\n" \
-    "  updated_ms BIGINT NOT NULL\n" \
-    ");\n" \
+#define USERS_COMMON                                                                               \
+    "  county_id INTEGER NOT NULL,\n"                                                              \
+    "  name TEXT NOT NULL UNIQUE,\n"                                                               \
+    "  display_name TEXT,\n"                                                                       \
+    "  role TEXT NOT NULL CHECK (role IN ('admin','operator','merchant','driver','auditor',"       \
+    "'trainer','buyer')),\n"                                                                       \
+    "  password_hash TEXT NOT NULL,\n"                                                             \
+    "  disabled INTEGER NOT NULL DEFAULT 0,\n"                                                     \
+    "  created_ms BIGINT NOT NULL,\n"                                                              \
+    "  updated_ms BIGINT NOT NULL\n"                                                               \
+    ");\n"                                                                                         \
     "CREATE INDEX users_county ON users (county_id, id);\n"
 
-#define DEVICES_COMMON \
-    "  county_id INTEGER NOT NULL,\n" \
-    "  name TEXT NOT NULL,\n" \
-    "  kind TEXT NOT NULL,\n" \
-    "  disabled INTEGER NOT NULL DEFAULT 0,\n" \
-    "  created_by BIGINT NOT NULL,\n" \
-    "  created_ms BIGINT NOT NULL,\n" \
-    "  UNIQUE (county_id, name)\n" \
+#define DEVICES_COMMON                                                                             \
+    "  county_id INTEGER NOT NULL,\n"                                                              \
+    "  name TEXT NOT NULL,\n"                                                                      \
+    "  kind TEXT NOT NULL,\n"                                                                      \
+    "  disabled INTEGER NOT NULL DEFAULT 0,\n"                                                     \
+    "  created_by BIGINT NOT NULL,\n"                                                              \
+    "  created_ms BIGINT NOT NULL,\n"                                                              \
+    "  UNIQUE (county_id, name)\n"                                                                 \
     ");\n"
 
-#define TOKENS \
-    "CREATE TABLE auth_tokens (\n" \
-    "  token_hash TEXT PRIMARY KEY,\n" \
-    "  county_id INTEGER NOT NULL,\n" \
-    "  user_id BIGINT REFERENCES users (id),\n" \
-    "  device_id BIGINT REFERENCES devices (id),\n" \
-    "  created_ms BIGINT NOT NULL,\n" \
-    "  expires_ms BIGINT,\n" \
-    "  revoked_ms BIGINT,\n" \
-    "  CHECK ((user_id IS NULL AND device_id IS NOT NULL) OR" \
-    " (user_id IS NOT NULL AND device_id IS NULL))\n" \
-    ");\n" \
-    "CREATE INDEX auth_tokens_user ON auth_tokens (user_id);\n" \
+#define TOKENS                                                                                     \
+    "CREATE TABLE auth_tokens (\n"                                                                 \
+    "  token_hash TEXT PRIMARY KEY,\n"                                                             \
+    "  county_id INTEGER NOT NULL,\n"                                                              \
+    "  user_id BIGINT REFERENCES users (id),\n"                                                    \
+    "  device_id BIGINT REFERENCES devices (id),\n"                                                \
+    "  created_ms BIGINT NOT NULL,\n"                                                              \
+    "  expires_ms BIGINT,\n"                                                                       \
+    "  revoked_ms BIGINT,\n"                                                                       \
+    "  CHECK ((user_id IS NULL AND device_id IS NOT NULL) OR"                                      \
+    " (user_id IS NOT NULL AND device_id IS NULL))\n"                                              \
+    ");\n"                                                                                         \
+    "CREATE INDEX auth_tokens_user ON auth_tokens (user_id);\n"                                    \
     "CREATE INDEX auth_tokens_device ON auth_tokens (device_id);\n"
 
 const struct store_migration auth_migrations[] = {
@@ -56,7 +56,7 @@ const struct store_migration auth_migrations[] = {
      "CREATE TABLE users (\n  id INTEGER PRIMARY KEY,\n" USERS_COMMON
      "CREATE TABLE devices (\n  id INTEGER PRIMARY KEY,\n" DEVICES_COMMON TOKENS,
      "CREATE TABLE users (\n  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" USERS_COMMON
-     "CREATE TABLE devices (\n  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n"
-     DEVICES_COMMON TOKENS},
+     "CREATE TABLE devices (\n  id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,\n" DEVICES_COMMON
+         TOKENS},
 };
 const size_t auth_migrations_len = RL_ARRAY_LEN(auth_migrations);

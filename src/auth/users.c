@@ -127,8 +127,8 @@ static int add_fn(struct store_conn *c, void *arg, struct err *e)
         return rc;
     struct strbuf d;
     user_detail(&d, x->u->name, auth_role_name(x->u->role));
-    rc = store_audit(c, x->u->county_id, x->actor_id, "user.create", "user", x->id,
-                     strbuf_str(&d), e);
+    rc = store_audit(c, x->u->county_id, x->actor_id, "user.create", "user", x->id, strbuf_str(&d),
+                     e);
     strbuf_release(&d);
     return rc;
 }
@@ -140,8 +140,9 @@ int auth_user_add(struct store *st, const struct auth_principal *actor,
         return err_set(e, ERR_INVAL,
                        "name must be 1-63 characters of letters, digits, '.', '_', '@', '-'");
     if (auth_role_name(u->role) == NULL || u->role == AUTH_ROLE_DEVICE)
-        return err_set(e, ERR_INVAL, "role must be one of admin, operator, merchant, driver,"
-                                     " auditor, trainer, buyer");
+        return err_set(e, ERR_INVAL,
+                       "role must be one of admin, operator, merchant, driver,"
+                       " auditor, trainer, buyer");
     if (u->county_id <= 0)
         return err_set(e, ERR_INVAL, "county_id must be a positive integer");
     int rc = display_name_check(u->display_name, e);
@@ -312,8 +313,7 @@ struct update_ctx {
     struct auth_user *out;
 };
 
-static int exec_bound(struct store_conn *c, const char *sql, int64_t a1, int64_t a2,
-                      struct err *e)
+static int exec_bound(struct store_conn *c, const char *sql, int64_t a1, int64_t a2, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
@@ -381,7 +381,8 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
         if (rc < 0)
             return rc;
         if (rc == STORE_ROW && store_col_i64(s, 0) == 0)
-            return err_set(e, ERR_CONFLICT, "the county's last admin cannot be demoted or disabled");
+            return err_set(e, ERR_CONFLICT,
+                           "the county's last admin cannot be demoted or disabled");
     }
 
     bool disabling = p->disabled == 1 && !before.disabled;
@@ -409,8 +410,7 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
     if (p->display_name)
         auth__json_kv(&d, "display_name", p->display_name, true);
     strbuf_addch(&d, '}');
-    rc = store_audit(c, x->county_id, x->actor_id, "user.update", "user", x->id, strbuf_str(&d),
-                     e);
+    rc = store_audit(c, x->county_id, x->actor_id, "user.update", "user", x->id, strbuf_str(&d), e);
     strbuf_release(&d);
     if (rc)
         return rc;
@@ -424,8 +424,9 @@ int auth_user_update(struct auth *a, struct store *st, const struct auth_princip
     if (!p)
         return err_set(e, ERR_INVAL, "nothing to change");
     if (p->role && (auth_role_name(*p->role) == NULL || *p->role == AUTH_ROLE_DEVICE))
-        return err_set(e, ERR_INVAL, "role must be one of admin, operator, merchant, driver,"
-                                     " auditor, trainer, buyer");
+        return err_set(e, ERR_INVAL,
+                       "role must be one of admin, operator, merchant, driver,"
+                       " auditor, trainer, buyer");
     if (p->disabled > 1)
         return err_set(e, ERR_INVAL, "disabled must be true or false");
     int rc = display_name_check(p->display_name, e);
@@ -445,9 +446,13 @@ int auth_user_update(struct auth *a, struct store *st, const struct auth_princip
         if (rc)
             return rc;
     }
-    struct update_ctx x = {county_id, id, actor ? actor->user_id : 0,
-                           a ? auth_now_ms(a) : time_now_ms(), p,
-                           p->password ? hash : NULL, out};
+    struct update_ctx x = {county_id,
+                           id,
+                           actor ? actor->user_id : 0,
+                           a ? auth_now_ms(a) : time_now_ms(),
+                           p,
+                           p->password ? hash : NULL,
+                           out};
     rc = store_write(st, update_fn, &x, e);
     auth__cache_forget_user(a, id);
     return rc;
@@ -498,8 +503,8 @@ static int dev_add_fn(struct store_conn *c, void *arg, struct err *e)
     auth__json_kv(&d, "name", x->name, false);
     auth__json_kv(&d, "kind", x->kind, true);
     strbuf_addch(&d, '}');
-    rc = store_audit(c, x->county_id, x->actor_id, "device.create", "device", id, strbuf_str(&d),
-                     e);
+    rc =
+        store_audit(c, x->county_id, x->actor_id, "device.create", "device", id, strbuf_str(&d), e);
     strbuf_release(&d);
     if (rc)
         return rc;
@@ -520,8 +525,9 @@ int auth_device_add(struct store *st, const struct auth_principal *actor, int64_
         return err_set(e, ERR_INVAL,
                        "name must be 1-63 characters of letters, digits, '.', '_', '@', '-'");
     if (!kind || !kind[0] || strlen(kind) > 31 || !auth_name_valid(kind))
-        return err_set(e, ERR_INVAL, "kind must be 1-31 characters of letters, digits, '.', '_',"
-                                     " '@', '-'");
+        return err_set(e, ERR_INVAL,
+                       "kind must be 1-31 characters of letters, digits, '.', '_',"
+                       " '@', '-'");
     if (county_id <= 0)
         return err_set(e, ERR_INVAL, "county_id must be a positive integer");
     if (sodium_init() < 0)
@@ -531,7 +537,7 @@ int auth_device_add(struct store *st, const struct auth_principal *actor, int64_
     auth__token_new(tok);
     auth__token_hash(tok, raw, hex);
     struct auth_device dev;
-    struct dev_ctx x = {county_id, actor ? actor->user_id : 0, time_now_ms(), name, kind, hex,
+    struct dev_ctx x = {county_id,       actor ? actor->user_id : 0, time_now_ms(), name, kind, hex,
                         out ? out : &dev};
     int rc = store_write(st, dev_add_fn, &x, e);
     if (rc == 0)
@@ -560,8 +566,8 @@ static int dev_list_fn(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
-int auth_device_list(struct store *st, int64_t county_id, int64_t after_id,
-                     struct auth_device *out, size_t cap, size_t *n_out, struct err *e)
+int auth_device_list(struct store *st, int64_t county_id, int64_t after_id, struct auth_device *out,
+                     size_t cap, size_t *n_out, struct err *e)
 {
     struct list_ctx x = {county_id, after_id, NULL, out, cap, 0};
     *n_out = 0;
@@ -595,8 +601,8 @@ static int dev_set_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct dev_set_ctx *x = arg;
     struct store_stmt *s;
-    int rc = store_prepare(c, "UPDATE devices SET disabled = ? WHERE id = ? AND county_id = ?", &s,
-                           e);
+    int rc =
+        store_prepare(c, "UPDATE devices SET disabled = ? WHERE id = ? AND county_id = ?", &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, x->disabled ? 1 : 0);
@@ -627,8 +633,8 @@ static int dev_set_fn(struct store_conn *c, void *arg, struct err *e)
 }
 
 int auth_device_set_disabled(struct auth *a, struct store *st, const struct auth_principal *actor,
-                             int64_t county_id, int64_t id, bool disabled,
-                             struct auth_device *out, struct err *e)
+                             int64_t county_id, int64_t id, bool disabled, struct auth_device *out,
+                             struct err *e)
 {
     struct auth_device tmp;
     struct dev_set_ctx x = {county_id, id, actor ? actor->user_id : 0, disabled, out ? out : &tmp};
@@ -674,8 +680,7 @@ static int dev_tok_fn(struct store_conn *c, void *arg, struct err *e)
 }
 
 int auth_device_new_token(struct auth *a, struct store *st, const struct auth_principal *actor,
-                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN],
-                          struct err *e)
+                          int64_t county_id, int64_t id, char token[AUTH_TOKEN_LEN], struct err *e)
 {
     if (sodium_init() < 0)
         return err_set(e, ERR_INTERNAL, "libsodium failed to initialise");

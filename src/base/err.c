@@ -11,9 +11,10 @@
 #include <string.h>
 
 static const char *const err_names[ERR_COUNT] = {
-    "ok",       "invalid",  "not_found", "exists",  "conflict",
-    "forbidden", "unauthorized", "too_big", "io", "db",
-    "busy",     "timeout",  "unsupported", "internal", "infeasible", "bad_reference",
+    "ok",          "invalid",   "not_found",    "exists",
+    "conflict",    "forbidden", "unauthorized", "too_big",
+    "io",          "db",        "busy",         "timeout",
+    "unsupported", "internal",  "infeasible",   "bad_reference",
 };
 
 const char *err_str(int code)

@@ -34,8 +34,8 @@ int rjson_parse_reuse(struct json_tokener **tokp, const char *buf, size_t len,
         rc = err_set(e, ERR_INVAL, "invalid JSON at byte %zu: %s", end,
                      json_tokener_error_desc(jerr));
     } else {
-        while (end < len && (buf[end] == ' ' || buf[end] == '\n' || buf[end] == '\r' ||
-                             buf[end] == '\t'))
+        while (end < len &&
+               (buf[end] == ' ' || buf[end] == '\n' || buf[end] == '\r' || buf[end] == '\t'))
             end++;
         if (end < len) {
             rc = err_set(e, ERR_INVAL, "invalid JSON at byte %zu: trailing data", end);
@@ -64,8 +64,8 @@ int rjson_parse(const char *buf, size_t len, struct json_object **out, struct er
 
 /* Look up key; absent and null are the same. Returns 0, or ERR_NOTFOUND
 ** (with a message when required). */
-static int lookup(struct json_object *obj, const char *key, bool required,
-                  struct json_object **val, struct err *e)
+static int lookup(struct json_object *obj, const char *key, bool required, struct json_object **val,
+                  struct err *e)
 {
     struct json_object *v = NULL;
     if (!obj || !json_object_is_type(obj, json_type_object))
@@ -140,8 +140,8 @@ int rjson_get_bool(struct json_object *obj, const char *key, bool required, bool
     return 0;
 }
 
-int rjson_get_obj(struct json_object *obj, const char *key, bool required,
-                  struct json_object **out, struct err *e)
+int rjson_get_obj(struct json_object *obj, const char *key, bool required, struct json_object **out,
+                  struct err *e)
 {
     struct json_object *v;
     int rc = lookup(obj, key, required, &v, e);

@@ -171,8 +171,7 @@ int time_parse_rfc3339(const char *s, int64_t *ms)
     } else if (*p == '+' || *p == '-') {
         int sign = *p == '-' ? -1 : 1, oh, om;
         p++;
-        if (read_digits(&p, 2, &oh) || *p++ != ':' || read_digits(&p, 2, &om) || oh > 23 ||
-            om > 59)
+        if (read_digits(&p, 2, &oh) || *p++ != ':' || read_digits(&p, 2, &om) || oh > 23 || om > 59)
             return ERR_INVAL;
         offset_min = sign * (oh * 60 + om);
     } else {

@@ -100,7 +100,8 @@ int cli_dispatch(int argc, char **argv)
     int rc = logistics_dispatch(NULL, st, &sys, &req, &id, &e);
     struct logistics_plan p;
     logistics_plan_init(&p);
-    if (!rc) rc = logistics_plan_get(st, &sys, id, &p, &e);
+    if (!rc)
+        rc = logistics_plan_get(st, &sys, id, &p, &e);
     store_close(st);
     if (rc) {
         logistics_plan_release(&p);

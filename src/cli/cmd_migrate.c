@@ -88,7 +88,6 @@ int cli_migrate(int argc, char **argv)
         cli_errorf("migrate: %s", e.msg);
         return CLI_FAIL;
     }
-    fprintf(stderr, "ruralink: %s: %d migrations applied, %d of them now\n", db, x.count,
-            x.fresh);
+    fprintf(stderr, "ruralink: %s: %d migrations applied, %d of them now\n", db, x.count, x.fresh);
     return CLI_OK;
 }

@@ -26,15 +26,14 @@
 
 static void usage_solve(FILE *to)
 {
-    fprintf(to,
-            "usage: ruralink route solve FILE [options]\n\n"
-            "Solve a vehicle routing problem and print the solution as VROOM-shaped JSON.\n\n"
-            "  --format F       auto (default), cvrplib, solomon, lilim, vroom\n"
-            "  --time-limit S   seconds for the whole command, reading included\n"
-            "                   (default: a search time by problem size)\n"
-            "  --seed N         random seed (default 1)\n"
-            "  --threads N      search threads (default 1)\n"
-            "  -o, --output OUT write the JSON to OUT (atomically) instead of stdout\n");
+    fprintf(to, "usage: ruralink route solve FILE [options]\n\n"
+                "Solve a vehicle routing problem and print the solution as VROOM-shaped JSON.\n\n"
+                "  --format F       auto (default), cvrplib, solomon, lilim, vroom\n"
+                "  --time-limit S   seconds for the whole command, reading included\n"
+                "                   (default: a search time by problem size)\n"
+                "  --seed N         random seed (default 1)\n"
+                "  --threads N      search threads (default 1)\n"
+                "  -o, --output OUT write the JSON to OUT (atomically) instead of stdout\n");
 }
 
 static void usage_check(FILE *to)
@@ -322,8 +321,8 @@ static int cmd_check(int argc, char **argv)
     }
     double rcost = 0;
     bool has_rcost = reported_cost(sb.buf, sb.len, &rcost);
-    bool matches = !has_rcost || fabs(rcost * (double)p->scale - (double)rep.cost) < 0.5 +
-                                    1e-9 * fabs((double)rep.cost);
+    bool matches = !has_rcost || fabs(rcost * (double)p->scale - (double)rep.cost) <
+                                     0.5 + 1e-9 * fabs((double)rep.cost);
     struct strbuf o;
     strbuf_init(&o, 0);
     strbuf_addf(&o, "{\"feasible\":%s,\"cost\":", rep.feasible ? "true" : "false");
@@ -333,8 +332,9 @@ static int cmd_check(int argc, char **argv)
         strbuf_addf(&o, "%lld", (long long)rep.cost);
     if (has_rcost)
         strbuf_addf(&o, ",\"reported_cost\":%.10g", rcost);
-    strbuf_addf(&o, ",\"cost_matches\":%s,\"routes\":%d,\"assigned\":%d,\"unassigned\":%d,"
-                    "\"violation\":",
+    strbuf_addf(&o,
+                ",\"cost_matches\":%s,\"routes\":%d,\"assigned\":%d,\"unassigned\":%d,"
+                "\"violation\":",
                 matches ? "true" : "false", rep.n_routes, rep.n_assigned, rep.n_unassigned);
     if (rep.feasible)
         strbuf_addstr(&o, "null");

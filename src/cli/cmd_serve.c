@@ -53,36 +53,35 @@ static const char *const demo_logins[] = {"admin",   "operator", "merchant", "dr
 
 static void usage(FILE *to)
 {
-    fprintf(to,
-            "usage: ruralink serve [options]\n\n"
-            "Serve the HTTP API, the dashboard and the ingest endpoints.\n\n"
-            "  --db PATH          database file (default ruralink.db; created and migrated)\n"
-            "  --listen ADDR      HOST:PORT to listen on (default 127.0.0.1:8080; port 0\n"
-            "                     picks a free one)\n"
-            "  --demo             seed the demo county when the database is empty and\n"
-            "                     accept its demo logins (password ruralink-demo)\n"
-            "  --web-root DIR     dashboard files (default ./web/dist if present, else ./web)\n"
-            "  --max-body BYTES   largest request body (default 1048576)\n"
-            "  --threads N        HTTP I/O threads (default: number of cores)\n"
-            "  --handler-threads N  threads running non-GET handlers, so that many\n"
-            "                     writes can share a group commit (default 32; 0 runs\n"
-            "                     every handler on the I/O threads)\n"
-            "  --cache-mb N       response cache for cacheable GETs (default 32; 0 = off)\n"
-            "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
-            "  --tls-key FILE     PEM private key\n"
-            "  --trust-proxy ADDR the address of a reverse proxy in front: requests from\n"
-            "                     it count as coming from the last X-Forwarded-For\n"
-            "                     address (login limits, logs); others' headers are ignored\n"
-            "  --log-level L      debug, info, warn, error or off (default info)\n"
-            "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
-            "                     on this MQTT broker (telemetry ingest)\n"
-            "  --housekeeping-seconds N  how often the server closes live sessions\n"
-            "                     whose end has passed, returning unsold flash stock\n"
-            "                     (default 60; also once at start)\n"
-            "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
-            "  -h, --help         this text\n\n"
-            "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
-            "acknowledged write is on disk.\n");
+    fprintf(to, "usage: ruralink serve [options]\n\n"
+                "Serve the HTTP API, the dashboard and the ingest endpoints.\n\n"
+                "  --db PATH          database file (default ruralink.db; created and migrated)\n"
+                "  --listen ADDR      HOST:PORT to listen on (default 127.0.0.1:8080; port 0\n"
+                "                     picks a free one)\n"
+                "  --demo             seed the demo county when the database is empty and\n"
+                "                     accept its demo logins (password ruralink-demo)\n"
+                "  --web-root DIR     dashboard files (default ./web/dist if present, else ./web)\n"
+                "  --max-body BYTES   largest request body (default 1048576)\n"
+                "  --threads N        HTTP I/O threads (default: number of cores)\n"
+                "  --handler-threads N  threads running non-GET handlers, so that many\n"
+                "                     writes can share a group commit (default 32; 0 runs\n"
+                "                     every handler on the I/O threads)\n"
+                "  --cache-mb N       response cache for cacheable GETs (default 32; 0 = off)\n"
+                "  --tls-cert FILE    PEM certificate; with --tls-key serves HTTPS\n"
+                "  --tls-key FILE     PEM private key\n"
+                "  --trust-proxy ADDR the address of a reverse proxy in front: requests from\n"
+                "                     it count as coming from the last X-Forwarded-For\n"
+                "                     address (login limits, logs); others' headers are ignored\n"
+                "  --log-level L      debug, info, warn, error or off (default info)\n"
+                "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
+                "                     on this MQTT broker (telemetry ingest)\n"
+                "  --housekeeping-seconds N  how often the server closes live sessions\n"
+                "                     whose end has passed, returning unsold flash stock\n"
+                "                     (default 60; also once at start)\n"
+                "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
+                "  -h, --help         this text\n\n"
+                "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
+                "acknowledged write is on disk.\n");
 }
 
 static bool is_dir(const char *p)
@@ -124,8 +123,7 @@ static void housekeeping_once(struct housekeeping *h)
         log_write(h->log, LOG_WARN, "serve.housekeeping", "task=close_sessions error=\"%s\"",
                   e.msg);
     else if (closed)
-        log_write(h->log, LOG_INFO, "serve.housekeeping", "task=close_sessions closed=%d",
-                  closed);
+        log_write(h->log, LOG_INFO, "serve.housekeeping", "task=close_sessions closed=%d", closed);
 }
 
 static void *housekeeping_main(void *arg)
@@ -148,8 +146,7 @@ static void *housekeeping_main(void *arg)
     return NULL;
 }
 
-static void housekeeping_start(struct housekeeping *h, struct app *app, struct log *lg,
-                               int every_s)
+static void housekeeping_start(struct housekeeping *h, struct app *app, struct log *lg, int every_s)
 {
     memset(h, 0, sizeof *h);
     h->app = app;
@@ -209,9 +206,9 @@ int cli_serve(int argc, char **argv)
                    strcmp(a, "--web-root") == 0 || strcmp(a, "--max-body") == 0 ||
                    strcmp(a, "--threads") == 0 || strcmp(a, "--handler-threads") == 0 ||
                    strcmp(a, "--cache-mb") == 0 || strcmp(a, "--housekeeping-seconds") == 0 ||
-                   strcmp(a, "--tls-cert") == 0 ||
-                   strcmp(a, "--tls-key") == 0 || strcmp(a, "--log-level") == 0 ||
-                   strcmp(a, "--mqtt") == 0 || strcmp(a, "--trust-proxy") == 0) {
+                   strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0 ||
+                   strcmp(a, "--log-level") == 0 || strcmp(a, "--mqtt") == 0 ||
+                   strcmp(a, "--trust-proxy") == 0) {
             if (need_arg(argc, argv, i))
                 return CLI_USAGE;
             const char *v = argv[++i];
@@ -248,8 +245,8 @@ int cli_serve(int argc, char **argv)
                               : handlers || cache ? 1024
                                                   : 256;
                 if (str_to_i64(str_from(v), &n) != 0 || n < min || n > max) {
-                    cli_errorf("serve: %s must be an integer from %lld to %lld", a,
-                               (long long)min, (long long)max);
+                    cli_errorf("serve: %s must be an integer from %lld to %lld", a, (long long)min,
+                               (long long)max);
                     return CLI_USAGE;
                 }
                 if (body)

@@ -83,7 +83,7 @@ static int user_add(int argc, char **argv)
                             : strcmp(a, "--county") == 0       ? &county_s
                             : strcmp(a, "--password") == 0     ? &password
                             : strcmp(a, "--display-name") == 0 ? &display
-                                                                : NULL;
+                                                               : NULL;
         if (!slot) {
             cli_errorf("user add: unknown option '%s' (see ruralink user --help)", a);
             return CLI_USAGE;
@@ -116,8 +116,8 @@ static int user_add(int argc, char **argv)
     if (from_stdin) {
         int r = read_password(pwbuf, sizeof pwbuf);
         if (r) {
-            cli_errorf("user add: %s", r == -2 ? "password on stdin is too long"
-                                               : "no password on stdin");
+            cli_errorf("user add: %s",
+                       r == -2 ? "password on stdin is too long" : "no password on stdin");
             return CLI_USAGE;
         }
         password = pwbuf;
@@ -185,7 +185,7 @@ static int user_set(int argc, char **argv)
                             : strcmp(a, "--role") == 0         ? &role_s
                             : strcmp(a, "--password") == 0     ? &password
                             : strcmp(a, "--display-name") == 0 ? &display
-                                                                : NULL;
+                                                               : NULL;
         if (!slot) {
             cli_errorf("user set: unknown option '%s' (see ruralink user --help)", a);
             return CLI_USAGE;
@@ -216,8 +216,8 @@ static int user_set(int argc, char **argv)
     if (from_stdin) {
         int r = read_password(pwbuf, sizeof pwbuf);
         if (r) {
-            cli_errorf("user set: %s", r == -2 ? "password on stdin is too long"
-                                               : "no password on stdin");
+            cli_errorf("user set: %s",
+                       r == -2 ? "password on stdin is too long" : "no password on stdin");
             return CLI_USAGE;
         }
         password = pwbuf;
@@ -296,8 +296,7 @@ static int user_list(int argc, char **argv)
             struct json_object *o = json_object_new_object();
             json_object_object_add(o, "id", json_object_new_int64(page[i].id));
             json_object_object_add(o, "name", json_object_new_string(page[i].name));
-            json_object_object_add(o, "role",
-                                   json_object_new_string(auth_role_name(page[i].role)));
+            json_object_object_add(o, "role", json_object_new_string(auth_role_name(page[i].role)));
             json_object_object_add(o, "county_id", json_object_new_int64(page[i].county_id));
             json_object_object_add(o, "disabled", json_object_new_boolean(page[i].disabled));
             if (page[i].display_name[0])

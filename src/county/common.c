@@ -39,11 +39,10 @@ int county__check_write(const struct auth_principal *who, struct err *e)
 }
 
 int county__audit(struct store_conn *c, const struct auth_principal *who, int64_t county_id,
-                  const char *action, const char *entity, int64_t id,
-                  struct json_object *detail, struct err *e)
+                  const char *action, const char *entity, int64_t id, struct json_object *detail,
+                  struct err *e)
 {
-    const char *js = detail ? json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN)
-                            : NULL;
+    const char *js = detail ? json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN) : NULL;
     int rc = store_audit(c, county_id, who ? who->user_id : 0, action, entity, id, js, e);
     if (detail)
         json_object_put(detail);
@@ -227,8 +226,8 @@ int county__refused_by_refs(struct store_conn *c, const char *parent, const char
         return rc;
     if (found)
         return err_set(e, ERR_CONFLICT,
-                       "%s %lld is still named by %s.%s; change or remove those rows first",
-                       entity, (long long)id, by->table, by->column);
+                       "%s %lld is still named by %s.%s; change or remove those rows first", entity,
+                       (long long)id, by->table, by->column);
     return 0;
 }
 
@@ -260,9 +259,8 @@ int county__load_row(struct store_conn *c, const char *sql, int64_t county_id, i
     return 0;
 }
 
-int county__delete_row(struct store_conn *c, const struct auth_principal *who,
-                       const char *table, const char *entity, int64_t id,
-                       struct json_object *detail, struct err *e)
+int county__delete_row(struct store_conn *c, const struct auth_principal *who, const char *table,
+                       const char *entity, int64_t id, struct json_object *detail, struct err *e)
 {
     char sql[128];
     snprintf(sql, sizeof sql, "DELETE FROM %s WHERE county_id = ? AND id = ?", table);

@@ -9,8 +9,9 @@
 
 #include <json-c/json.h>
 
-#define COUNTY_COLS "id, code, name_zh, name_en, circuity, center_lat, center_lon, " \
-                    "created_ms, updated_ms"
+#define COUNTY_COLS                                                                                \
+    "id, code, name_zh, name_en, circuity, center_lat, center_lon, "                               \
+    "created_ms, updated_ms"
 
 static void read_row(struct store_stmt *s, struct county *c)
 {
@@ -48,8 +49,8 @@ static bool code_valid(const char *s)
         return false;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              ch == '-' || ch == '_'))
             return false;
     }
     return true;
@@ -133,8 +134,8 @@ static int get_fn(struct store_conn *c, void *arg, struct err *e)
     return county__load(c, op->id, op->out, e);
 }
 
-int county_get(struct store *st, const struct auth_principal *who, int64_t id,
-               struct county *out, struct err *e)
+int county_get(struct store *st, const struct auth_principal *who, int64_t id, struct county *out,
+               struct err *e)
 {
     int rc = county__scope(who, e);
     if (rc)

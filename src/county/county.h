@@ -48,10 +48,10 @@ struct json_object;
 
 struct county {
     int64_t id;
-    char code[COUNTY_CODE_BUF];   /* e.g. administrative division code */
+    char code[COUNTY_CODE_BUF]; /* e.g. administrative division code */
     char name_zh[COUNTY_NAME_BUF];
     char name_en[COUNTY_NAME_BUF];
-    double circuity;              /* road / great-circle distance, 1.0-4.0 */
+    double circuity; /* road / great-circle distance, 1.0-4.0 */
     struct geo_point center;
     int64_t created_ms, updated_ms;
 };
@@ -68,21 +68,21 @@ struct county_township {
 struct county_village {
     int64_t id;
     int64_t county_id;
-    int64_t township_id;          /* required, same county */
+    int64_t township_id; /* required, same county */
     char name_zh[COUNTY_NAME_BUF];
     char name_en[COUNTY_NAME_BUF];
-    int64_t population;           /* 0..10,000,000 */
-    int64_t households;           /* 0..population when population > 0 */
-    int64_t elevation_m;          /* metres above sea level; -500..9000 */
+    int64_t population;  /* 0..10,000,000 */
+    int64_t households;  /* 0..population when population > 0 */
+    int64_t elevation_m; /* metres above sea level; -500..9000 */
     struct geo_point loc;
     int64_t created_ms, updated_ms;
 };
 
 enum county_node_kind {
-    COUNTY_NODE_HUB = 0,     /* "county_hub": no parent */
-    COUNTY_NODE_STATION,     /* "township_station": parent a hub; township_id required */
-    COUNTY_NODE_POINT,       /* "village_point": parent a station; village_id required */
-    COUNTY_NODE_COLD_STORE,  /* "cold_store": parent none, a hub or a station */
+    COUNTY_NODE_HUB = 0,    /* "county_hub": no parent */
+    COUNTY_NODE_STATION,    /* "township_station": parent a hub; township_id required */
+    COUNTY_NODE_POINT,      /* "village_point": parent a station; village_id required */
+    COUNTY_NODE_COLD_STORE, /* "cold_store": parent none, a hub or a station */
     COUNTY_NODE_KIND_COUNT
 };
 const char *county_node_kind_name(enum county_node_kind k); /* NULL when out of range */
@@ -113,8 +113,8 @@ struct county_node {
 int county_create(struct store *st, const struct auth_principal *who, struct county *c,
                   struct err *e);
 /* The caller's own county only (another id: ERR_NOTFOUND). */
-int county_get(struct store *st, const struct auth_principal *who, int64_t id,
-               struct county *out, struct err *e);
+int county_get(struct store *st, const struct auth_principal *who, int64_t id, struct county *out,
+               struct err *e);
 /* How many counties exist (for the demo seeder: "is the database empty?"). */
 int county_count(struct store *st, int64_t *n, struct err *e);
 /* First county by id (the system's default for single-county installs);
@@ -233,10 +233,13 @@ struct county_node_filter {
     int limit;
     const char *cursor;
 };
-#define COUNTY_NODE_FILTER_ANY {-1, 0, 0, 0, NULL, 0, NULL}
+#define COUNTY_NODE_FILTER_ANY                                                                     \
+    {                                                                                              \
+        -1, 0, 0, 0, NULL, 0, NULL                                                                 \
+    }
 
-int county_node_create(struct store *st, const struct auth_principal *who,
-                       struct county_node *nd, struct err *e);
+int county_node_create(struct store *st, const struct auth_principal *who, struct county_node *nd,
+                       struct err *e);
 /* n nodes in one transaction, in order (a node may name an earlier one of
 ** the batch as parent only if the caller knows its id, so batch one tier at a
 ** time); as county_village_create_many. */
@@ -287,8 +290,7 @@ void county_network_release(struct county_network *net);
 ** Point features for the county seat, townships, villages and nodes
 ** (properties: layer, id, kind, name, name_en, population, ...) and
 ** LineString features for node parent links (layer "link"). */
-int county_network_geojson(const struct county_network *net, struct strbuf *sb,
-                           struct err *e);
+int county_network_geojson(const struct county_network *net, struct strbuf *sb, struct err *e);
 
 /* -------------------------------------------------------------------- JSON */
 

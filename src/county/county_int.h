@@ -13,8 +13,8 @@ int county__scope(const struct auth_principal *who, struct err *e);
 int county__check_write(const struct auth_principal *who, struct err *e);
 /* Audit row for a write by who; detail (may be NULL) is consumed. */
 int county__audit(struct store_conn *c, const struct auth_principal *who, int64_t county_id,
-                  const char *action, const char *entity, int64_t id,
-                  struct json_object *detail, struct err *e);
+                  const char *action, const char *entity, int64_t id, struct json_object *detail,
+                  struct err *e);
 
 int county__check_name(const char *field, const char *s, bool allow_empty, struct err *e);
 int county__check_point(const char *field, struct geo_point p, struct err *e);
@@ -51,9 +51,8 @@ int county__load_row(struct store_conn *c, const char *sql, int64_t county_id, i
                      void *out, struct err *e);
 /* Delete the row id of table (a literal name) in who's county and audit it
 ** as a delete of entity with detail (consumed). */
-int county__delete_row(struct store_conn *c, const struct auth_principal *who,
-                       const char *table, const char *entity, int64_t id,
-                       struct json_object *detail, struct err *e);
+int county__delete_row(struct store_conn *c, const struct auth_principal *who, const char *table,
+                       const char *entity, int64_t id, struct json_object *detail, struct err *e);
 
 /* One page of a keyset-paginated list (rows with id > after, by id). Every
 ** row struct starts with its int64_t id (county.h; asserted where used). */
@@ -84,7 +83,7 @@ int county__township_load(struct store_conn *c, int64_t county_id, int64_t id,
                           struct county_township *out, struct err *e);
 int county__village_load(struct store_conn *c, int64_t county_id, int64_t id,
                          struct county_village *out, struct err *e);
-int county__node_load(struct store_conn *c, int64_t county_id, int64_t id,
-                      struct county_node *out, struct err *e);
+int county__node_load(struct store_conn *c, int64_t county_id, int64_t id, struct county_node *out,
+                      struct err *e);
 
 #endif

@@ -18,8 +18,8 @@ struct load_op {
 /* Read all ids of a table for the county (ascending), then load each. The
 ** tables are small (hundreds of rows per county) so two passes are cheap and
 ** reuse the row loaders. */
-static int ids_of(struct store_conn *c, const char *table, int64_t cid, int64_t **ids,
-                  size_t *n, struct err *e)
+static int ids_of(struct store_conn *c, const char *table, int64_t cid, int64_t **ids, size_t *n,
+                  struct err *e)
 {
     char sql[96];
     snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE county_id = ? ORDER BY id", table);
@@ -136,8 +136,7 @@ static const struct county_node *find_node(const struct county_network *net, int
     return NULL;
 }
 
-int county_network_geojson(const struct county_network *net, struct strbuf *sb,
-                           struct err *e)
+int county_network_geojson(const struct county_network *net, struct strbuf *sb, struct err *e)
 {
     bool first = true;
     const struct county *k = &net->county;
@@ -172,8 +171,8 @@ int county_network_geojson(const struct county_network *net, struct strbuf *sb,
         strbuf_addf(sb,
                     ",\"township_id\":%lld,\"population\":%lld,\"households\":%lld,"
                     "\"elevation_m\":%lld}}",
-                    (long long)v->township_id, (long long)v->population,
-                    (long long)v->households, (long long)v->elevation_m);
+                    (long long)v->township_id, (long long)v->population, (long long)v->households,
+                    (long long)v->elevation_m);
     }
     for (size_t i = 0; i < net->n_nodes; i++) {
         const struct county_node *nd = &net->nodes[i];

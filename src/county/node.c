@@ -14,9 +14,10 @@
 
 #include <json-c/json.h>
 
-#define NODE_COLS "id, county_id, kind, name, lat, lon, parent_id, township_id, village_id, " \
-                  "open_min, close_min, capacity_g, capacity_ml, cold_capacity_ml, active, "  \
-                  "created_ms, updated_ms"
+#define NODE_COLS                                                                                  \
+    "id, county_id, kind, name, lat, lon, parent_id, township_id, village_id, "                    \
+    "open_min, close_min, capacity_g, capacity_ml, cold_capacity_ml, active, "                     \
+    "created_ms, updated_ms"
 
 static const char *const kind_names[COUNTY_NODE_KIND_COUNT] = {
     [COUNTY_NODE_HUB] = "county_hub",
@@ -67,8 +68,8 @@ static void read_row(struct store_stmt *s, void *item)
     nd->updated_ms = store_col_i64(s, 16);
 }
 
-int county__node_load(struct store_conn *c, int64_t county_id, int64_t id,
-                      struct county_node *out, struct err *e)
+int county__node_load(struct store_conn *c, int64_t county_id, int64_t id, struct county_node *out,
+                      struct err *e)
 {
     return county__load_row(c, "SELECT " NODE_COLS " FROM nodes WHERE county_id = ? AND id = ?",
                             county_id, id, "node", read_row, out, e);
@@ -168,8 +169,7 @@ static int check_refs(struct store_conn *c, struct county_node *nd, struct err *
             return rc;
         if (nd->township_id && nd->township_id != v.township_id)
             return err_set(e, ERR_INVAL, "village %lld belongs to township %lld, not %lld",
-                           (long long)v.id, (long long)v.township_id,
-                           (long long)nd->township_id);
+                           (long long)v.id, (long long)v.township_id, (long long)nd->township_id);
         nd->township_id = v.township_id;
     }
     if (nd->township_id) {
@@ -240,8 +240,8 @@ static int insert_one(struct store_conn *c, const struct auth_principal *who,
     nd->id = store_col_i64(s, 0);
     nd->created_ms = nd->updated_ms = now;
     store_step(s, NULL);
-    return county__audit(c, who, nd->county_id, "create", "node", nd->id,
-                         county_node_to_json(nd), e);
+    return county__audit(c, who, nd->county_id, "create", "node", nd->id, county_node_to_json(nd),
+                         e);
 }
 
 static int create_fn(struct store_conn *c, void *arg, struct err *e)
@@ -267,8 +267,8 @@ static int many_fn(struct store_conn *c, void *arg, struct err *e)
     return 0;
 }
 
-int county_node_create(struct store *st, const struct auth_principal *who,
-                       struct county_node *nd, struct err *e)
+int county_node_create(struct store *st, const struct auth_principal *who, struct county_node *nd,
+                       struct err *e)
 {
     int rc = county__check_write(who, e);
     if (rc)
@@ -285,7 +285,7 @@ int county_node_create(struct store *st, const struct auth_principal *who,
 }
 
 int county_node_create_many(struct store *st, const struct auth_principal *who,
-                          struct county_node *items, size_t n, struct err *e)
+                            struct county_node *items, size_t n, struct err *e)
 {
     int rc = county__check_write(who, e);
     if (rc)
@@ -512,8 +512,8 @@ int county_node_list(struct store *st, const struct auth_principal *who,
     if (!f)
         f = &none;
     struct list_op op = {.f = f};
-    int rc = county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row,
-                                e);
+    int rc =
+        county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row, e);
     if (!rc && (f->kind < -1 || f->kind >= COUNTY_NODE_KIND_COUNT))
         rc = err_set(e, ERR_INVAL, "unknown node kind");
     if (!rc && (f->parent_id < 0 || f->township_id < 0 || f->village_id < 0))

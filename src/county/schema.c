@@ -8,69 +8,69 @@
 
 /* Each table's columns after its id, and its indexes: migration 1 made the
 ** tables, migration 2 rebuilds them with AUTOINCREMENT (same columns). */
-#define COUNTIES_COLS \
-    "  code TEXT NOT NULL UNIQUE,\n" \
-    "  name_zh TEXT NOT NULL,\n" \
-    "  name_en TEXT NOT NULL DEFAULT '',\n" \
-    "  circuity REAL NOT NULL DEFAULT 1.3 CHECK (circuity >= 1.0 AND circuity <= 4.0),\n" \
-    "  center_lat REAL NOT NULL,\n" \
-    "  center_lon REAL NOT NULL,\n" \
-    "  created_ms INTEGER NOT NULL,\n" \
-    "  updated_ms INTEGER NOT NULL\n" \
+#define COUNTIES_COLS                                                                              \
+    "  code TEXT NOT NULL UNIQUE,\n"                                                               \
+    "  name_zh TEXT NOT NULL,\n"                                                                   \
+    "  name_en TEXT NOT NULL DEFAULT '',\n"                                                        \
+    "  circuity REAL NOT NULL DEFAULT 1.3 CHECK (circuity >= 1.0 AND circuity <= 4.0),\n"          \
+    "  center_lat REAL NOT NULL,\n"                                                                \
+    "  center_lon REAL NOT NULL,\n"                                                                \
+    "  created_ms INTEGER NOT NULL,\n"                                                             \
+    "  updated_ms INTEGER NOT NULL\n"                                                              \
     ");\n"
-#define TOWNSHIPS_COLS \
-    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n" \
-    "  name_zh TEXT NOT NULL,\n" \
-    "  name_en TEXT NOT NULL DEFAULT '',\n" \
-    "  lat REAL NOT NULL,\n" \
-    "  lon REAL NOT NULL,\n" \
-    "  created_ms INTEGER NOT NULL,\n" \
-    "  updated_ms INTEGER NOT NULL\n" \
+#define TOWNSHIPS_COLS                                                                             \
+    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n"                                      \
+    "  name_zh TEXT NOT NULL,\n"                                                                   \
+    "  name_en TEXT NOT NULL DEFAULT '',\n"                                                        \
+    "  lat REAL NOT NULL,\n"                                                                       \
+    "  lon REAL NOT NULL,\n"                                                                       \
+    "  created_ms INTEGER NOT NULL,\n"                                                             \
+    "  updated_ms INTEGER NOT NULL\n"                                                              \
     ");\n"
-#define VILLAGES_COLS \
-    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n" \
-    "  township_id INTEGER NOT NULL REFERENCES townships(id),\n" \
-    "  name_zh TEXT NOT NULL,\n" \
-    "  name_en TEXT NOT NULL DEFAULT '',\n" \
-    "  population INTEGER NOT NULL DEFAULT 0,\n" \
-    "  households INTEGER NOT NULL DEFAULT 0,\n" \
-    "  elevation_m INTEGER NOT NULL DEFAULT 0,\n" \
-    "  lat REAL NOT NULL,\n" \
-    "  lon REAL NOT NULL,\n" \
-    "  created_ms INTEGER NOT NULL,\n" \
-    "  updated_ms INTEGER NOT NULL\n" \
+#define VILLAGES_COLS                                                                              \
+    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n"                                      \
+    "  township_id INTEGER NOT NULL REFERENCES townships(id),\n"                                   \
+    "  name_zh TEXT NOT NULL,\n"                                                                   \
+    "  name_en TEXT NOT NULL DEFAULT '',\n"                                                        \
+    "  population INTEGER NOT NULL DEFAULT 0,\n"                                                   \
+    "  households INTEGER NOT NULL DEFAULT 0,\n"                                                   \
+    "  elevation_m INTEGER NOT NULL DEFAULT 0,\n"                                                  \
+    "  lat REAL NOT NULL,\n"                                                                       \
+    "  lon REAL NOT NULL,\n"                                                                       \
+    "  created_ms INTEGER NOT NULL,\n"                                                             \
+    "  updated_ms INTEGER NOT NULL\n"                                                              \
     ");\n"
-#define NODES_COLS \
-    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n" \
-    "  kind TEXT NOT NULL CHECK (kind IN ('county_hub', 'township_station',\n" \
-    "                                     'village_point', 'cold_store')),\n" \
-    "  name TEXT NOT NULL,\n" \
-    "  lat REAL NOT NULL,\n" \
-    "  lon REAL NOT NULL,\n" \
-    "  parent_id INTEGER REFERENCES nodes(id),\n" \
-    "  township_id INTEGER REFERENCES townships(id),\n" \
-    "  village_id INTEGER REFERENCES villages(id),\n" \
-    "  open_min INTEGER NOT NULL DEFAULT 0,\n" \
-    "  close_min INTEGER NOT NULL DEFAULT 1440,\n" \
-    "  capacity_g INTEGER NOT NULL DEFAULT 0,\n" \
-    "  capacity_ml INTEGER NOT NULL DEFAULT 0,\n" \
-    "  cold_capacity_ml INTEGER NOT NULL DEFAULT 0,\n" \
-    "  active INTEGER NOT NULL DEFAULT 1,\n" \
-    "  created_ms INTEGER NOT NULL,\n" \
-    "  updated_ms INTEGER NOT NULL\n" \
+#define NODES_COLS                                                                                 \
+    "  county_id INTEGER NOT NULL REFERENCES counties(id),\n"                                      \
+    "  kind TEXT NOT NULL CHECK (kind IN ('county_hub', 'township_station',\n"                     \
+    "                                     'village_point', 'cold_store')),\n"                      \
+    "  name TEXT NOT NULL,\n"                                                                      \
+    "  lat REAL NOT NULL,\n"                                                                       \
+    "  lon REAL NOT NULL,\n"                                                                       \
+    "  parent_id INTEGER REFERENCES nodes(id),\n"                                                  \
+    "  township_id INTEGER REFERENCES townships(id),\n"                                            \
+    "  village_id INTEGER REFERENCES villages(id),\n"                                              \
+    "  open_min INTEGER NOT NULL DEFAULT 0,\n"                                                     \
+    "  close_min INTEGER NOT NULL DEFAULT 1440,\n"                                                 \
+    "  capacity_g INTEGER NOT NULL DEFAULT 0,\n"                                                   \
+    "  capacity_ml INTEGER NOT NULL DEFAULT 0,\n"                                                  \
+    "  cold_capacity_ml INTEGER NOT NULL DEFAULT 0,\n"                                             \
+    "  active INTEGER NOT NULL DEFAULT 1,\n"                                                       \
+    "  created_ms INTEGER NOT NULL,\n"                                                             \
+    "  updated_ms INTEGER NOT NULL\n"                                                              \
     ");\n"
-#define TOWNSHIPS_INDEXES \
-    "CREATE INDEX townships_county ON townships(county_id, id);\n" \
+#define TOWNSHIPS_INDEXES                                                                          \
+    "CREATE INDEX townships_county ON townships(county_id, id);\n"                                 \
     "CREATE UNIQUE INDEX townships_name ON townships(county_id, name_zh);\n"
-#define VILLAGES_INDEXES \
-    "CREATE INDEX villages_county ON villages(county_id, id);\n" \
-    "CREATE INDEX villages_township ON villages(county_id, township_id, id);\n" \
+#define VILLAGES_INDEXES                                                                           \
+    "CREATE INDEX villages_county ON villages(county_id, id);\n"                                   \
+    "CREATE INDEX villages_township ON villages(county_id, township_id, id);\n"                    \
     "CREATE UNIQUE INDEX villages_name ON villages(county_id, township_id, name_zh);\n"
-#define NODES_INDEXES \
-    "CREATE INDEX nodes_county ON nodes(county_id, id);\n" \
-    "CREATE INDEX nodes_kind ON nodes(county_id, kind, id);\n" \
-    "CREATE INDEX nodes_parent ON nodes(county_id, parent_id);\n" \
-    "CREATE INDEX nodes_township ON nodes(county_id, township_id);\n" \
+#define NODES_INDEXES                                                                              \
+    "CREATE INDEX nodes_county ON nodes(county_id, id);\n"                                         \
+    "CREATE INDEX nodes_kind ON nodes(county_id, kind, id);\n"                                     \
+    "CREATE INDEX nodes_parent ON nodes(county_id, parent_id);\n"                                  \
+    "CREATE INDEX nodes_township ON nodes(county_id, township_id);\n"                              \
     "CREATE INDEX nodes_village ON nodes(county_id, village_id);\n"
 
 static const char v1_sqlite[] =
@@ -91,15 +91,15 @@ static const char v1_sqlite[] =
 ** checked half-way and the commit checks everything. Parents go before
 ** children and come back before them. PostgreSQL's identity columns never
 ** reuse ids: nothing to do there. */
-#define REBUILD(t, T)                                                                        \
-    "CREATE TEMP TABLE county_m2_" t " AS SELECT * FROM " t ";\n"                             \
-    "DROP TABLE " t ";\n"                                                                     \
-    "CREATE TABLE " t " (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n" T##_COLS                \
-    "INSERT INTO " t " SELECT * FROM temp.county_m2_" t " ORDER BY id;\n"                      \
-    "DROP TABLE temp.county_m2_" t ";\n"
+#define REBUILD(t, T)                                                                              \
+    "CREATE TEMP TABLE county_m2_" t " AS SELECT * FROM " t ";\n"                                  \
+    "DROP TABLE " t ";\n"                                                                          \
+    "CREATE TABLE " t " (\n  id INTEGER PRIMARY KEY AUTOINCREMENT,\n" T##_COLS                     \
+        "INSERT INTO " t " SELECT * FROM temp.county_m2_" t " ORDER BY id;\n"                      \
+        "DROP TABLE temp.county_m2_" t ";\n"
 static const char v2_sqlite[] = "PRAGMA defer_foreign_keys = ON;\n" REBUILD("counties", COUNTIES)
     REBUILD("townships", TOWNSHIPS) TOWNSHIPS_INDEXES REBUILD("villages", VILLAGES)
-        VILLAGES_INDEXES REBUILD("nodes", NODES) NODES_INDEXES;
+VILLAGES_INDEXES REBUILD("nodes", NODES) NODES_INDEXES;
 static const char v2_pg[] = "SELECT 1;\n";
 
 static const char v1_pg[] =

@@ -188,7 +188,8 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
                        "township %lld still has %lld villages and %lld nodes; move or delete "
                        "them first",
                        (long long)op->id, (long long)nv, (long long)nn);
-    return county__delete_row(c, op->who, "townships", "township", op->id, county_township_to_json(&t), e);
+    return county__delete_row(c, op->who, "townships", "township", op->id,
+                              county_township_to_json(&t), e);
 }
 
 int county_township_delete(struct store *st, const struct auth_principal *who, int64_t id,
@@ -241,8 +242,8 @@ int county_township_list(struct store *st, const struct auth_principal *who,
     if (!f)
         f = &none;
     struct list_op op = {.f = f};
-    int rc = county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row,
-                                e);
+    int rc =
+        county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row, e);
     if (!rc)
         rc = store_read(st, list_fn, &op, e);
     void *page = NULL;

@@ -12,8 +12,9 @@
 
 #include <json-c/json.h>
 
-#define VIL_COLS "id, county_id, township_id, name_zh, name_en, population, households, " \
-                 "elevation_m, lat, lon, created_ms, updated_ms"
+#define VIL_COLS                                                                                   \
+    "id, county_id, township_id, name_zh, name_en, population, households, "                       \
+    "elevation_m, lat, lon, created_ms, updated_ms"
 
 static void read_row(struct store_stmt *s, void *item)
 {
@@ -62,7 +63,8 @@ static int validate(const struct county_village *v, struct err *e)
 static int check_refs(struct store_conn *c, const struct county_village *v, struct err *e)
 {
     bool found;
-    int rc = county__exists(c, COUNTY__EXISTS_SQL("townships"), v->county_id, v->township_id, &found, e);
+    int rc =
+        county__exists(c, COUNTY__EXISTS_SQL("townships"), v->county_id, v->township_id, &found, e);
     if (rc)
         return rc;
     if (!found)
@@ -158,7 +160,7 @@ int county_village_create(struct store *st, const struct auth_principal *who,
 }
 
 int county_village_create_many(struct store *st, const struct auth_principal *who,
-                          struct county_village *items, size_t n, struct err *e)
+                               struct county_village *items, size_t n, struct err *e)
 {
     int rc = county__check_write(who, e);
     if (rc)
@@ -299,7 +301,8 @@ static int delete_fn(struct store_conn *c, void *arg, struct err *e)
                        (long long)op->id, (long long)nn);
     if ((rc = county__refused_by_refs(c, "villages", "village", cid, op->id, e)))
         return rc;
-    return county__delete_row(c, op->who, "villages", "village", op->id, county_village_to_json(&v), e);
+    return county__delete_row(c, op->who, "villages", "village", op->id, county_village_to_json(&v),
+                              e);
 }
 
 int county_village_delete(struct store *st, const struct auth_principal *who, int64_t id,
@@ -358,8 +361,8 @@ int county_village_list(struct store *st, const struct auth_principal *who,
     if (!f)
         f = &none;
     struct list_op op = {.f = f};
-    int rc = county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row,
-                                e);
+    int rc =
+        county__page_begin(&op.pg, who, f->limit, f->cursor, f->q, sizeof **items, read_row, e);
     if (!rc && f->township_id < 0)
         rc = err_set(e, ERR_INVAL, "township_id must be positive");
     if (!rc)

@@ -15,8 +15,7 @@ struct step {
 };
 
 static const struct step steps[] = {
-    {"county", demo_seed_county},
-    {"users", demo_seed_users},
+    {"county", demo_seed_county},       {"users", demo_seed_users},
 #ifdef RL_DEMO_TRACE
     {"trace", demo_seed_trace},
 #endif
@@ -44,8 +43,7 @@ int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *
     if (rc)
         return rc;
     if (n > 0) {
-        log_write(lg, LOG_INFO, "demo.skip", "reason=\"database has %lld counties\"",
-                  (long long)n);
+        log_write(lg, LOG_INFO, "demo.skip", "reason=\"database has %lld counties\"", (long long)n);
         return 0;
     }
     struct demo_ctx ctx;
@@ -61,8 +59,7 @@ int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *
         rc = steps[i].fn(&ctx, e);
         if (rc) {
             err_prefix(e, "demo step '%s': ", steps[i].name);
-            log_write(lg, LOG_ERROR, "demo.step", "step=%s error=%s", steps[i].name,
-                      err_str(rc));
+            log_write(lg, LOG_ERROR, "demo.step", "step=%s error=%s", steps[i].name, err_str(rc));
         } else {
             log_write(lg, LOG_INFO, "demo.step", "step=%s ms=%.0f", steps[i].name,
                       (time_mono_s() - t) * 1000);

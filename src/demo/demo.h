@@ -31,7 +31,6 @@
 ** lg may be NULL. The store must be migrated with every module's schema. */
 int demo_seed(struct store *st, struct log *lg, struct err *e);
 
-
 /* The same with an explicit seed (tests, `--demo-seed`). */
 int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *e);
 

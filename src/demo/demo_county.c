@@ -106,8 +106,8 @@ static struct geo_point to_geo(struct geo_point seat, struct xy p)
 }
 
 static int plan_and_create_townships(struct demo_ctx *ctx, struct demo_rng *r,
-                                     struct geo_point seat, struct names *ns,
-                                     struct twp_plan **out, size_t *n_out, struct err *e)
+                                     struct geo_point seat, struct names *ns, struct twp_plan **out,
+                                     size_t *n_out, struct err *e)
 {
     int n_valleys = (int)demo_rng_range(r, 4, 5);
     double valley_dir[5];
@@ -185,8 +185,8 @@ static int create_villages(struct demo_ctx *ctx, struct demo_rng *r, struct geo_
                            tp[i].at.y + sin(dir) * along + cos(dir) * across};
             p = clamp_box(p);
             double from_seat_km = hypot(p.x, p.y) / 1000.0;
-            double elev = 420 + 18 * from_seat_km + 140 * fabs(across) / 1000.0 +
-                          demo_rng_normal(r, 0, 60);
+            double elev =
+                420 + 18 * from_seat_km + 140 * fabs(across) / 1000.0 + demo_rng_normal(r, 0, 60);
             elev = elev < 300 ? 300 : elev > 2100 ? 2100 : elev;
             double pop = exp(demo_rng_normal(r, log(650), 0.5)) * (1.25 - elev / 3000.0);
             pop = pop < 80 ? 80 : pop > 4000 ? 4000 : pop;
@@ -233,11 +233,12 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
     char name[COUNTY_NAME_BUF];
     /* the hub sits in the logistics park 1.5 km east of the seat */
     cat2(name, sizeof name, county->name_zh, "电商物流配送中心");
-    struct county_node hub = node_at(COUNTY_NODE_HUB, name, to_geo(seat, (struct xy){1500, -300}), 0);
+    struct county_node hub =
+        node_at(COUNTY_NODE_HUB, name, to_geo(seat, (struct xy){1500, -300}), 0);
     hub.open_min = 6 * 60;
     hub.close_min = 22 * 60;
-    hub.capacity_g = INT64_C(300000000);     /* 300 t */
-    hub.capacity_ml = INT64_C(2000000000);   /* 2000 m3 */
+    hub.capacity_g = INT64_C(300000000);   /* 300 t */
+    hub.capacity_ml = INT64_C(2000000000); /* 2000 m3 */
     int rc = county_node_create(ctx->st, &ctx->sys, &hub, e);
     if (rc)
         return err_prefix(e, "hub: ");
@@ -255,7 +256,8 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
         st.township_id = t.id;
         st.open_min = 8 * 60;
         st.close_min = 18 * 60;
-        st.capacity_g = i == 0 ? INT64_C(40000000) : INT64_C(15000000) + 1000000 * demo_rng_range(r, 0, 10);
+        st.capacity_g =
+            i == 0 ? INT64_C(40000000) : INT64_C(15000000) + 1000000 * demo_rng_range(r, 0, 10);
         st.capacity_ml = st.capacity_g / 200 * 1000; /* ~200 kg per m3 of parcels */
         rc = county_node_create(ctx->st, &ctx->sys, &st, e);
         if (rc)
@@ -307,8 +309,8 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
         return err_prefix(e, "service points: ");
 
     cat2(name, sizeof name, county->name_zh, "冷链仓储中心");
-    struct county_node cold = node_at(COUNTY_NODE_COLD_STORE, name,
-                                      to_geo(seat, (struct xy){1700, -450}), hub.id);
+    struct county_node cold =
+        node_at(COUNTY_NODE_COLD_STORE, name, to_geo(seat, (struct xy){1700, -450}), hub.id);
     cold.open_min = 0;
     cold.close_min = 1440;
     cold.capacity_g = INT64_C(80000000);
@@ -324,8 +326,8 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
         return rc;
     cat2(name, sizeof name, far.name_zh, "产地冷库");
     struct xy at = {tp[remotest].at.x + 400, tp[remotest].at.y + 200};
-    cold = node_at(COUNTY_NODE_COLD_STORE, name, to_geo(seat, clamp_box(at)),
-                   tp[remotest].station_id);
+    cold =
+        node_at(COUNTY_NODE_COLD_STORE, name, to_geo(seat, clamp_box(at)), tp[remotest].station_id);
     cold.open_min = 6 * 60;
     cold.close_min = 20 * 60;
     cold.capacity_g = INT64_C(20000000);

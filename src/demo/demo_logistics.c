@@ -21,7 +21,8 @@
 static int64_t hub_of(const struct county_network *net, enum county_node_kind kind)
 {
     for (size_t i = 0; i < net->n_nodes; i++)
-        if (net->nodes[i].kind == kind) return net->nodes[i].id;
+        if (net->nodes[i].kind == kind)
+            return net->nodes[i].id;
     return 0;
 }
 
@@ -33,16 +34,19 @@ static int bind_loggers(struct demo_ctx *ctx, char plates[][LOGISTICS_PLATE_BUF]
     struct auth_device d[64];
     size_t nd = 0;
     int rc = auth_device_list(ctx->st, ctx->county_id, 0, d, RL_ARRAY_LEN(d), &nd, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct telemetry *t;
     struct telemetry_config cfg = {0};
     cfg.log = ctx->lg;
-    if ((rc = telemetry_new(&t, ctx->st, &cfg, e))) return rc;
+    if ((rc = telemetry_new(&t, ctx->st, &cfg, e)))
+        return rc;
     for (int k = 0; k < n && !rc; k++) {
         char name[32];
         snprintf(name, sizeof name, "reefer-%d", k + 1);
         for (size_t i = 0; i < nd && !rc; i++) {
-            if (strcmp(d[i].name, name) != 0) continue;
+            if (strcmp(d[i].name, name) != 0)
+                continue;
             struct tm_device_binding b = {.device_id = d[i].id, .kind = "vehicle"};
             snprintf(b.ref, sizeof b.ref, "%s", plates[k]);
             rc = tm_device_bind(t, ctx->county_id, &ctx->sys, &b, e);
@@ -59,7 +63,8 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     demo_rng_init(&r, ctx->seed, "logistics");
     const struct county_network *net = &ctx->net;
     int64_t hub = hub_of(net, COUNTY_NODE_HUB), cold = hub_of(net, COUNTY_NODE_COLD_STORE);
-    if (!hub) return err_set(e, ERR_INTERNAL, "the demo county has no hub");
+    if (!hub)
+        return err_set(e, ERR_INTERNAL, "the demo county has no hub");
     /* The demo has one user per role (tests/test_demo.c): the driver drives
     ** the first vehicle; more drivers are added through the user API. */
     int64_t driver = ctx->users[AUTH_ROLE_DRIVER].user_id;
@@ -84,11 +89,14 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         snprintf(v.plate, sizeof v.plate, "黔H·%c%05d", letters[demo_rng_range(&r, 0, 23)],
                  (int)demo_rng_range(&r, 10000, 99999));
         int rc = logistics_vehicle_create(ctx->st, &ctx->sys, &v, e);
-        if (rc) return err_prefix(e, "vehicle %d: ", k + 1);
-        if (cold_van && nvans < 2) memcpy(vans[nvans++], v.plate, sizeof v.plate);
+        if (rc)
+            return err_prefix(e, "vehicle %d: ", k + 1);
+        if (cold_van && nvans < 2)
+            memcpy(vans[nvans++], v.plate, sizeof v.plate);
     }
 #ifdef RL_DEMO_TELEMETRY
-    if (bind_loggers(ctx, vans, nvans, e)) return err_prefix(e, "logger bindings: ");
+    if (bind_loggers(ctx, vans, nvans, e))
+        return err_prefix(e, "logger bindings: ");
 #else
     (void)vans;
 #endif
@@ -124,7 +132,8 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
         };
         snprintf(c.description, sizeof c.description, "%s", goods[k].what);
         int rc = logistics_consignment_create(ctx->st, &ctx->sys, &c, e);
-        if (rc) return err_prefix(e, "consignment %zu: ", k + 1);
+        if (rc)
+            return err_prefix(e, "consignment %zu: ", k + 1);
     }
     /* Today's plan, approved by the operator, so sheets and tracking have
     ** something to show; a short search keeps seeding fast. */
@@ -135,6 +144,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     int64_t plan_id = 0;
     const struct auth_principal *op = &ctx->users[AUTH_ROLE_OPERATOR];
     int rc = logistics_dispatch(NULL, ctx->st, op, &req, &plan_id, e);
-    if (!rc) rc = logistics_plan_approve(ctx->st, op, plan_id, e);
+    if (!rc)
+        rc = logistics_plan_approve(ctx->st, op, plan_id, e);
     return rc ? err_prefix(e, "today's plan: ") : 0;
 }

@@ -38,26 +38,26 @@ struct demo_good {
 ** fresh mushrooms 0 °C, frozen pork at or below -18 °C; eggs about 4 °C
 ** (low-authority source, see anchors); shelf-stable goods in a dry store. */
 static const struct demo_good goods[] = {
-    {"红富士苹果", "Fuji apples", "fruit", "箱 5 kg", 4800, 8800, 5000, MARKET_STORAGE_CHILLED,
-     -1, 4, 90, 95, 120, "山坡果园，昼夜温差大，果脆汁多。",
+    {"红富士苹果", "Fuji apples", "fruit", "箱 5 kg", 4800, 8800, 5000, MARKET_STORAGE_CHILLED, -1,
+     4, 90, 95, 120, "山坡果园，昼夜温差大，果脆汁多。",
      "Hillside orchards with cold nights: crisp, juicy fruit.", "高山水果"},
     {"红心猕猴桃", "Red-heart kiwifruit", "fruit", "箱 3 kg", 5800, 9800, 3000,
      MARKET_STORAGE_CHILLED, 0, 2, 90, 95, 60, "溪谷里的猕猴桃，自然成熟后采摘。",
      "Valley kiwifruit, picked when ripe.", "高山水果"},
-    {"明前绿茶", "Spring green tea", "tea", "罐 250 g", 9800, 26800, 250, MARKET_STORAGE_AMBIENT,
-     5, 20, 40, 60, 540, "清明前手工采摘，云雾里长大的茶。",
+    {"明前绿茶", "Spring green tea", "tea", "罐 250 g", 9800, 26800, 250, MARKET_STORAGE_AMBIENT, 5,
+     20, 40, 60, 540, "清明前手工采摘，云雾里长大的茶。",
      "Hand-picked before Qingming, grown in mountain mist.", "云雾茶"},
-    {"鲜香菇", "Fresh shiitake", "fungi", "盒 1 kg", 2600, 4200, 1000, MARKET_STORAGE_CHILLED,
-     0, 2, 90, 95, 14, "林下段木栽培，菌盖厚实。",
-     "Grown on logs under the forest canopy; thick caps.", "林下经济"},
-    {"土蜂蜜", "Wild honey", "honey", "瓶 500 g", 6800, 12800, 600, MARKET_STORAGE_AMBIENT, 5,
-     25, 40, 65, 730, "中华蜜蜂在百花山谷酿的蜜，一年只取一次。",
+    {"鲜香菇", "Fresh shiitake", "fungi", "盒 1 kg", 2600, 4200, 1000, MARKET_STORAGE_CHILLED, 0, 2,
+     90, 95, 14, "林下段木栽培，菌盖厚实。", "Grown on logs under the forest canopy; thick caps.",
+     "林下经济"},
+    {"土蜂蜜", "Wild honey", "honey", "瓶 500 g", 6800, 12800, 600, MARKET_STORAGE_AMBIENT, 5, 25,
+     40, 65, 730, "中华蜜蜂在百花山谷酿的蜜，一年只取一次。",
      "Chinese honeybees in a valley of flowers; harvested once a year.", "百花蜜"},
-    {"林下土鸡蛋", "Free-range eggs", "eggs", "盒 30 枚", 3600, 5600, 1800,
-     MARKET_STORAGE_CHILLED, 2, 6, 70, 85, 35, "鸡在林间散养，吃虫子和玉米。",
-     "Hens roam the woods on insects and maize.", "散养"},
-    {"薄壳核桃", "Thin-shell walnuts", "nuts", "袋 1 kg", 3800, 6800, 1000,
-     MARKET_STORAGE_AMBIENT, 0, 20, 50, 65, 365, "老核桃树结的果，手一捏就开。",
+    {"林下土鸡蛋", "Free-range eggs", "eggs", "盒 30 枚", 3600, 5600, 1800, MARKET_STORAGE_CHILLED,
+     2, 6, 70, 85, 35, "鸡在林间散养，吃虫子和玉米。", "Hens roam the woods on insects and maize.",
+     "散养"},
+    {"薄壳核桃", "Thin-shell walnuts", "nuts", "袋 1 kg", 3800, 6800, 1000, MARKET_STORAGE_AMBIENT,
+     0, 20, 50, 65, 365, "老核桃树结的果，手一捏就开。",
      "From old walnut trees; the shell cracks in your hand.", "山货"},
     {"农家辣椒酱", "Farmhouse chili sauce", "sauce", "瓶 300 g", 1800, 3200, 380,
      MARKET_STORAGE_AMBIENT, 5, 25, 40, 70, 365, "外婆的方子，石臼舂的辣椒。",
@@ -65,8 +65,8 @@ static const struct demo_good goods[] = {
     {"竹编果篮", "Bamboo fruit basket", "handicraft", "个", 6800, 18800, 600,
      MARKET_STORAGE_AMBIENT, 0, 30, 30, 70, 0, "村里老篾匠一根根编成。",
      "Woven strip by strip by the village's old basket maker.", "手工艺"},
-    {"苗绣围巾", "Embroidered scarf", "handicraft", "条", 12800, 39800, 200,
-     MARKET_STORAGE_AMBIENT, 0, 30, 30, 70, 0, "绣娘们冬闲时一针一线绣成。",
+    {"苗绣围巾", "Embroidered scarf", "handicraft", "条", 12800, 39800, 200, MARKET_STORAGE_AMBIENT,
+     0, 30, 30, 70, 0, "绣娘们冬闲时一针一线绣成。",
      "Stitched by the village embroiderers in the winter months.", "手工艺"},
     {"高山土豆", "Highland potatoes", "vegetable", "袋 5 kg", 1500, 2800, 5000,
      MARKET_STORAGE_AMBIENT, 4, 10, 85, 95, 90, "沙壤土里长的洋芋，面而香。",
@@ -77,10 +77,8 @@ static const struct demo_good goods[] = {
 };
 #define NGOODS (sizeof goods / sizeof goods[0])
 
-static const char *const producer_kinds[] = {"cooperative", "family_farm", "company",
-                                             "individual"};
-static const char *const producer_suffix_zh[] = {"专业合作社", "家庭农场", "农业有限公司",
-                                                 "小店"};
+static const char *const producer_kinds[] = {"cooperative", "family_farm", "company", "individual"};
+static const char *const producer_suffix_zh[] = {"专业合作社", "家庭农场", "农业有限公司", "小店"};
 static const char *const surnames[] = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "吴", "周"};
 
 /* The node holding a village's goods: its service point, else the
@@ -215,8 +213,8 @@ static int village_run(struct demo_ctx *ctx, void *item, struct err *e)
 }
 
 /* One producer and one product per village. */
-static int seed_catalog(struct demo_ctx *ctx, struct demo_rng *r, struct seeded *out,
-                        size_t *nout, struct err *e)
+static int seed_catalog(struct demo_ctx *ctx, struct demo_rng *r, struct seeded *out, size_t *nout,
+                        struct err *e)
 {
     const struct county_network *net = &ctx->net;
     int64_t merchant_townships[3] = {0, 0, 0};
@@ -242,12 +240,15 @@ static int seed_catalog(struct demo_ctx *ctx, struct demo_rng *r, struct seeded 
         snprintf(pl->licence, sizeof pl->licence, "9%017lld",
                  (long long)demo_rng_range(r, 0, 99999999999LL));
         pl->producer = (struct market_producer){
-            .village_id = v->id, .kind = producer_kinds[kind], .name = pl->name,
-            .licence_no = pl->licence, .contact_name = pl->contact, .contact_phone = pl->phone,
+            .village_id = v->id,
+            .kind = producer_kinds[kind],
+            .name = pl->name,
+            .licence_no = pl->licence,
+            .contact_name = pl->contact,
+            .contact_phone = pl->phone,
             .owner_user_id = mine ? ctx->users[AUTH_ROLE_MERCHANT].user_id : 0};
         if (demo_rng_unit(r) < 0.25) {
-            static const char *const kinds[] = {"green_food", "organic",
-                                                "geographical_indication"};
+            static const char *const kinds[] = {"green_food", "organic", "geographical_indication"};
             pl->has_cert = true;
             pl->cert.kind = kinds[demo_rng_range(r, 0, 2)];
             pl->cert.valid_from_ms = now - demo_rng_range(r, 100, 900) * DAY_MS;
@@ -273,15 +274,29 @@ static int seed_catalog(struct demo_ctx *ctx, struct demo_rng *r, struct seeded 
         snprintf(pl->img, sizeof pl->img, "https://img.ruralink.example/demo/%s.jpg", g->category);
         pl->images[0] = pl->img;
         int64_t price = demo_rng_range(r, g->price_lo_fen / 10, g->price_hi_fen / 10) * 10;
-        pl->product = (struct market_product){
-            .village_id = v->id, .sku = pl->sku, .name_zh = pl->pname_zh,
-            .name_en = pl->pname_en, .story_zh = pl->story_zh, .story_en = pl->story_en,
-            .category = g->category, .unit = pl->unit, .price_fen = price,
-            .weight_g = g->weight_g, .storage = g->storage, .has_conditions = true,
-            .temp_min_c = g->tmin, .temp_max_c = g->tmax, .rh_min_pct = g->rhmin,
-            .rh_max_pct = g->rhmax, .shelf_life_days = g->shelf_days, .tags = pl->tags,
-            .ntags = 3, .images = pl->images, .nimages = 1, .signature = signature,
-            .brand = signature ? pl->brand : NULL};
+        pl->product = (struct market_product){.village_id = v->id,
+                                              .sku = pl->sku,
+                                              .name_zh = pl->pname_zh,
+                                              .name_en = pl->pname_en,
+                                              .story_zh = pl->story_zh,
+                                              .story_en = pl->story_en,
+                                              .category = g->category,
+                                              .unit = pl->unit,
+                                              .price_fen = price,
+                                              .weight_g = g->weight_g,
+                                              .storage = g->storage,
+                                              .has_conditions = true,
+                                              .temp_min_c = g->tmin,
+                                              .temp_max_c = g->tmax,
+                                              .rh_min_pct = g->rhmin,
+                                              .rh_max_pct = g->rhmax,
+                                              .shelf_life_days = g->shelf_days,
+                                              .tags = pl->tags,
+                                              .ntags = 3,
+                                              .images = pl->images,
+                                              .nimages = 1,
+                                              .signature = signature,
+                                              .brand = signature ? pl->brand : NULL};
         /* stock: a lot packed in the last two weeks */
         int64_t packed = now - demo_rng_range(r, 1, 14) * DAY_MS;
         snprintf(pl->code, sizeof pl->code, "%s-%lld", pl->sku, (long long)(packed / DAY_MS));
@@ -361,10 +376,12 @@ static int seed_orders(struct demo_ctx *ctx, struct demo_rng *r, const struct se
                                                     .qty = demo_rng_range(r, 1, 4)};
         }
         int64_t point = village_point(&ctx->net, first->village_id);
-        pl->req = (struct market_order_req){
-            .delivery_node_id = point, .lines = pl->lines, .nlines = nl,
-            .payment_method = demo_rng_unit(r) < 0.6 ? "cod" : "bank_transfer",
-            .now_ms = placed};
+        pl->req = (struct market_order_req){.delivery_node_id = point,
+                                            .lines = pl->lines,
+                                            .nlines = nl,
+                                            .payment_method =
+                                                demo_rng_unit(r) < 0.6 ? "cod" : "bank_transfer",
+                                            .now_ms = placed};
         if (!point) {
             pl->req.delivery_address = "县城东街 18 号";
             pl->req.has_coords = true;
@@ -412,7 +429,9 @@ static int seed_live(struct demo_ctx *ctx, struct demo_rng *r, const struct seed
     const char *tags[] = {"助农直播", "一村一品", "丰收节"};
     struct market_session s = {.village_id = mine[0]->village_id,
                                .title = "青岚山货丰收节直播 Harvest festival live",
-                               .tags = tags, .ntags = 3, .start_ms = start,
+                               .tags = tags,
+                               .ntags = 3,
+                               .start_ms = start,
                                .end_ms = start + 2 * 3600000LL};
     int64_t sid;
     int rc = market_session_create(ctx->st, m, &s, &sid, e);
@@ -428,19 +447,27 @@ static int seed_live(struct demo_ctx *ctx, struct demo_rng *r, const struct seed
         arena_release(&a);
         if (!rc && stock > p.stock / 2)
             stock = p.stock / 2;
-        struct market_offer o = {.session_id = sid, .product_id = mine[i]->product_id,
+        struct market_offer o = {.session_id = sid,
+                                 .product_id = mine[i]->product_id,
                                  .node_id = mine[i]->node_id,
                                  .flash_price_fen = flash > 0 ? flash : 1,
-                                 .flash_stock = stock, .per_buyer_limit = 2};
+                                 .flash_stock = stock,
+                                 .per_buyer_limit = 2};
         if (!rc && stock > 0)
             rc = market_offer_add(ctx->st, m, &o, NULL, e);
     }
     const char *ptags[] = {"预热", "助农直播"};
     struct market_post posts[] = {
-        {.session_id = sid, .body = "明晚八点，村里的好东西都在直播间！Tomorrow 8 pm: the village's best, live.",
-         .tags = ptags, .ntags = 2, .scheduled_ms = now},
-        {.session_id = sid, .body = "秒杀价提前看：每人限购两份。Flash prices preview: two per buyer.",
-         .tags = ptags, .ntags = 1, .scheduled_ms = start - 3600000},
+        {.session_id = sid,
+         .body = "明晚八点，村里的好东西都在直播间！Tomorrow 8 pm: the village's best, live.",
+         .tags = ptags,
+         .ntags = 2,
+         .scheduled_ms = now},
+        {.session_id = sid,
+         .body = "秒杀价提前看：每人限购两份。Flash prices preview: two per buyer.",
+         .tags = ptags,
+         .ntags = 1,
+         .scheduled_ms = start - 3600000},
     };
     for (size_t i = 0; i < 2 && !rc; i++)
         rc = market_post_add(ctx->st, m, &posts[i], NULL, e);

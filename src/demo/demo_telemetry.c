@@ -50,7 +50,8 @@ struct stream {
 static int put(struct telemetry *t, int64_t county, const struct stream *s, size_t from, size_t to,
                struct err *e)
 {
-    if (to <= from) return 0;
+    if (to <= from)
+        return 0;
     struct tm_lp_tag tag = {str_from(s->tag_key), str_from(s->tag_val)};
     struct tm_reading *r = xcalloc(to - from, sizeof *r);
     for (size_t i = from; i < to; i++)
@@ -61,8 +62,8 @@ static int put(struct telemetry *t, int64_t county, const struct stream *s, size
     return rc;
 }
 
-static struct stream *new_stream(int64_t device_id, const char *m, const char *tk,
-                                 const char *tv, const char *f, size_t n)
+static struct stream *new_stream(int64_t device_id, const char *m, const char *tk, const char *tv,
+                                 const char *f, size_t n)
 {
     struct stream *s = xcalloc(1, sizeof *s);
     s->device_id = device_id;
@@ -78,7 +79,8 @@ static struct stream *new_stream(int64_t device_id, const char *m, const char *t
 
 static void free_stream(struct stream *s)
 {
-    if (!s) return;
+    if (!s)
+        return;
     free(s->ts);
     free(s->v);
     free(s);
@@ -104,7 +106,8 @@ static int monitor(struct telemetry *t, struct demo_ctx *ctx, const struct strea
     snprintf(key, sizeof key, "%s,%s=%s %s", s->measurement, s->tag_key, s->tag_val, s->field);
     int64_t id;
     int rc = tm_series_find(t, ctx->county_id, key, &id, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct tm_monitor m = {.series_id = id, .rule = {NAN, NAN, 0, 0, 0}, .severity = 3};
     if (!strncmp(profile, "dry:", 4)) {
         m.rule.low = strtod(profile + 4, NULL);
@@ -135,7 +138,8 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
     struct telemetry_config cfg = {0};
     cfg.log = ctx->lg;
     int rc = telemetry_new(&t, ctx->st, &cfg, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     int64_t end = time_now_ms() / STEP_MS * STEP_MS;
     int64_t start = end - (int64_t)STEPS * STEP_MS;
     struct stream *s[64] = {0};
@@ -160,7 +164,8 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
                 door = 2; /* two 5-minute steps with the door open */
             double target = door > 0 ? 8.5 : 3.0;
             temp += (target - temp) * (door > 0 ? 0.6 : 0.35) + demo_rng_normal(&r, 0, 0.15);
-            if (door > 0) door--;
+            if (door > 0)
+                door--;
             tp->ts[i] = rh->ts[i] = ts;
             tp->v[i] = round(temp * 100) / 100;
             rh->v[i] = round((90 + demo_rng_normal(&r, 0, 1.5) - (door ? 8 : 0)) * 10) / 10;
@@ -215,9 +220,12 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         for (int i = 0; i < STEPS; i++) {
             int64_t ts = start + i * STEP_MS;
             double h = local_hour(ts);
-            if (h > 7 && h < 19) theta -= 0.00045 * sin((h - 7) / 12 * M_PI);
-            if (p == 2 && ts >= irrigate_at && ts < irrigate_at + STEP_MS) theta += 0.08;
-            if (theta > 0.32) theta = 0.32;
+            if (h > 7 && h < 19)
+                theta -= 0.00045 * sin((h - 7) / 12 * M_PI);
+            if (p == 2 && ts >= irrigate_at && ts < irrigate_at + STEP_MS)
+                theta += 0.08;
+            if (theta > 0.32)
+                theta = 0.32;
             m->ts[i] = st->ts[i] = ts;
             m->v[i] = round((theta + demo_rng_normal(&r, 0, 0.002)) * 1000) / 1000;
             st->v[i] = round(diurnal(ts, 16, 3, 16) * 100) / 100;
@@ -226,7 +234,8 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
         s[ns++] = m;
         s[ns++] = st;
     }
-    if (!rc) rc = device(ctx, "weather-1", "weather_station", &dev_v, e);
+    if (!rc)
+        rc = device(ctx, "weather-1", "weather_station", &dev_v, e);
     if (!rc) {
         struct stream *at = new_stream(dev_v, "weather", "station", "farm-1", "air_temp", STEPS);
         struct stream *rh = new_stream(dev_v, "weather", "station", "farm-1", "rh", STEPS);
@@ -248,8 +257,10 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
     }
     /* water and air stations: hourly samples */
     int hours = STEPS / 12;
-    if (!rc) rc = device(ctx, "water-1", "water_station", &dev_w, e);
-    if (!rc) rc = device(ctx, "air-1", "air_station", &dev_a, e);
+    if (!rc)
+        rc = device(ctx, "water-1", "water_station", &dev_w, e);
+    if (!rc)
+        rc = device(ctx, "air-1", "air_station", &dev_a, e);
     if (!rc) {
         static const char *const wf[] = {"ph", "do", "nh3n", "codmn"};
         static const double wm[] = {7.4, 6.4, 0.42, 3.6}, wsd[] = {0.1, 0.4, 0.06, 0.3};
@@ -279,7 +290,8 @@ int demo_seed_telemetry(struct demo_ctx *ctx, struct err *e)
     for (size_t i = 0; i < ns && !rc; i++)
         rc = put(t, ctx->county_id, s[i], 0, 1, e);
     for (size_t i = 0; i < ns && !rc; i++)
-        if (profile[i]) rc = monitor(t, ctx, s[i], profile[i], e);
+        if (profile[i])
+            rc = monitor(t, ctx, s[i], profile[i], e);
     for (size_t i = 0; i < ns && !rc; i++)
         rc = put(t, ctx->county_id, s[i], 1, s[i]->n, e);
     for (size_t i = 0; i < ns; i++)

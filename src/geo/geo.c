@@ -86,9 +86,8 @@ int64_t geo_travel_s(double dist_m, enum geo_road_class c)
     return geo_travel_s_at(dist_m, kmh);
 }
 
-int geo_matrix_build(const struct geo_point *pts, size_t n, double circuity,
-                     enum geo_road_class c, int64_t *dist_m, int64_t *dur_s,
-                     struct err *e)
+int geo_matrix_build(const struct geo_point *pts, size_t n, double circuity, enum geo_road_class c,
+                     int64_t *dist_m, int64_t *dur_s, struct err *e)
 {
     if (geo_road_speed_kmh(c) <= 0)
         return err_set(e, ERR_INVAL, "unknown road class %d", (int)c);
@@ -161,8 +160,7 @@ double geo_bbox_height_m(const struct geo_bbox *b)
                            (struct geo_point){b->max_lat, b->min_lon});
 }
 
-int geo_centroid(const struct geo_point *pts, size_t n, struct geo_point *out,
-                 struct err *e)
+int geo_centroid(const struct geo_point *pts, size_t n, struct geo_point *out, struct err *e)
 {
     if (n == 0)
         return err_set(e, ERR_INVAL, "centroid of no points");

@@ -85,9 +85,8 @@ int64_t geo_travel_s_at(double dist_m, double speed_kmh);
 ** arrays (n*n items each); either output may be NULL. ERR_INVAL (with the
 ** index in the message) when a point is invalid, nothing written then.
 */
-int geo_matrix_build(const struct geo_point *pts, size_t n, double circuity,
-                     enum geo_road_class c, int64_t *dist_m, int64_t *dur_s,
-                     struct err *e);
+int geo_matrix_build(const struct geo_point *pts, size_t n, double circuity, enum geo_road_class c,
+                     int64_t *dist_m, int64_t *dur_s, struct err *e);
 
 /* ------------------------------------------------------- boxes, centroids */
 
@@ -107,8 +106,7 @@ double geo_bbox_height_m(const struct geo_bbox *b);
 
 /* Arithmetic mean of n points (fine for a county-sized area away from the
 ** poles and the antimeridian). ERR_INVAL when n == 0 or a point is invalid. */
-int geo_centroid(const struct geo_point *pts, size_t n, struct geo_point *out,
-                 struct err *e);
+int geo_centroid(const struct geo_point *pts, size_t n, struct geo_point *out, struct err *e);
 
 /* The point east_m metres east and north_m metres north of p, on a local
 ** flat approximation (good to well under 1 % within 100 km). */

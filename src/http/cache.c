@@ -31,8 +31,8 @@ struct centry {
     int64_t born_ms;
     char *body;
     size_t body_len;
-    const char *content_type; /* static strings only (JSON types) */
-    struct centry *hnext;     /* bucket chain */
+    const char *content_type;   /* static strings only (JSON types) */
+    struct centry *hnext;       /* bucket chain */
     struct centry *prev, *next; /* LRU: head = newest */
 };
 

@@ -156,9 +156,8 @@ static void h_me(struct app *app, struct http_req *req, struct http_resp *w)
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "kind",
                            json_object_new_string(p->role == AUTH_ROLE_DEVICE ? "device" : "user"));
-    json_object_object_add(o, "id",
-                           json_object_new_int64(p->role == AUTH_ROLE_DEVICE ? p->device_id
-                                                                            : p->user_id));
+    json_object_object_add(
+        o, "id", json_object_new_int64(p->role == AUTH_ROLE_DEVICE ? p->device_id : p->user_id));
     json_object_object_add(o, "name", json_object_new_string(p->name));
     json_object_object_add(o, "role", json_object_new_string(auth_role_name(p->role)));
     json_object_object_add(o, "county_id", json_object_new_int64(p->county_id));
@@ -246,8 +245,9 @@ static void h_users_create(struct app *app, struct http_req *req, struct http_re
         rjson_get_str(o, "role", true, &role_s, &e)) {
         rc = -1;
     } else if (auth_role_parse(role_s, &u.role) || u.role == AUTH_ROLE_DEVICE) {
-        rc = err_set(&e, ERR_INVAL, "field 'role' must be one of admin, operator, merchant,"
-                                    " driver, auditor, trainer, buyer");
+        rc = err_set(&e, ERR_INVAL,
+                     "field 'role' must be one of admin, operator, merchant,"
+                     " driver, auditor, trainer, buyer");
     } else if (rjson_get_str(o, "display_name", false, &u.display_name, &e) == ERR_INVAL) {
         rc = -1;
     }
@@ -314,14 +314,16 @@ static void h_user_patch(struct app *app, struct http_req *req, struct http_resp
     }
     if (rc == 0 && role_s) {
         if (auth_role_parse(role_s, &role) || role == AUTH_ROLE_DEVICE)
-            rc = err_set(&e, ERR_INVAL, "field 'role' must be one of admin, operator, merchant,"
-                                        " driver, auditor, trainer, buyer");
+            rc = err_set(&e, ERR_INVAL,
+                         "field 'role' must be one of admin, operator, merchant,"
+                         " driver, auditor, trainer, buyer");
         else
             p.role = &role;
     }
     if (rc == 0 && !p.role && !p.password && !p.display_name && p.disabled < 0)
-        rc = err_set(&e, ERR_INVAL, "nothing to change: give role, password, display_name or"
-                                    " disabled");
+        rc = err_set(&e, ERR_INVAL,
+                     "nothing to change: give role, password, display_name or"
+                     " disabled");
     struct auth_user out;
     if (rc == 0)
         rc = auth_user_update(app->auth, app->store, &req->who, req->who.county_id, id, &p, &out,

@@ -74,8 +74,7 @@ static int get_i64(struct json_object *o, const char *key, bool required, int64_
     return rc;
 }
 
-static int get_int(struct json_object *o, const char *key, int *dst, bool *present,
-                   struct err *e)
+static int get_int(struct json_object *o, const char *key, int *dst, bool *present, struct err *e)
 {
     int64_t v = 0;
     int rc = get_i64(o, key, false, &v, present, e);
@@ -181,10 +180,9 @@ union rec {
 struct resource {
     const char *path;        /* the collection, for Location */
     const char *const *keys; /* the keys a body may have */
-    int (*parse)(struct json_object *o, bool patch, union rec *r, unsigned *mask,
-                 struct err *e);
-    int (*create)(struct store *st, const struct auth_principal *who, union rec *r,
-                  int64_t *id, struct err *e);
+    int (*parse)(struct json_object *o, bool patch, union rec *r, unsigned *mask, struct err *e);
+    int (*create)(struct store *st, const struct auth_principal *who, union rec *r, int64_t *id,
+                  struct err *e);
     int (*get)(struct store *st, const struct auth_principal *who, int64_t id, union rec *out,
                struct err *e);
     int (*update)(struct store *st, const struct auth_principal *who, int64_t id,
@@ -195,28 +193,27 @@ struct resource {
 /* The typed adapters of one resource: FIELD is its member of union rec, FN
 ** the prefix of its service functions (FN_create, FN_get, FN_update, and
 ** FN_to_json for its JSON). */
-#define RES_ADAPTERS(FIELD, FN)                                                               \
-    static int FIELD##_create(struct store *st, const struct auth_principal *who,              \
-                              union rec *r, int64_t *id, struct err *e)                       \
-    {                                                                                         \
-        int rc = FN##_create(st, who, &r->FIELD, e);                                          \
-        *id = r->FIELD.id;                                                                    \
-        return rc;                                                                            \
-    }                                                                                         \
-    static int FIELD##_get(struct store *st, const struct auth_principal *who, int64_t id,     \
-                           union rec *out, struct err *e)                                     \
-    {                                                                                         \
-        return FN##_get(st, who, id, &out->FIELD, e);                                         \
-    }                                                                                         \
-    static int FIELD##_update(struct store *st, const struct auth_principal *who, int64_t id,  \
-                              const union rec *in, unsigned mask, union rec *out,             \
-                              struct err *e)                                                  \
-    {                                                                                         \
-        return FN##_update(st, who, id, &in->FIELD, mask, &out->FIELD, e);                    \
-    }                                                                                         \
-    static struct json_object *FIELD##_to_json(const union rec *r)                            \
-    {                                                                                         \
-        return FN##_to_json(&r->FIELD);                                                       \
+#define RES_ADAPTERS(FIELD, FN)                                                                    \
+    static int FIELD##_create(struct store *st, const struct auth_principal *who, union rec *r,    \
+                              int64_t *id, struct err *e)                                          \
+    {                                                                                              \
+        int rc = FN##_create(st, who, &r->FIELD, e);                                               \
+        *id = r->FIELD.id;                                                                         \
+        return rc;                                                                                 \
+    }                                                                                              \
+    static int FIELD##_get(struct store *st, const struct auth_principal *who, int64_t id,         \
+                           union rec *out, struct err *e)                                          \
+    {                                                                                              \
+        return FN##_get(st, who, id, &out->FIELD, e);                                              \
+    }                                                                                              \
+    static int FIELD##_update(struct store *st, const struct auth_principal *who, int64_t id,      \
+                              const union rec *in, unsigned mask, union rec *out, struct err *e)   \
+    {                                                                                              \
+        return FN##_update(st, who, id, &in->FIELD, mask, &out->FIELD, e);                         \
+    }                                                                                              \
+    static struct json_object *FIELD##_to_json(const union rec *r)                                 \
+    {                                                                                              \
+        return FN##_to_json(&r->FIELD);                                                            \
     }
 
 static void res_create(const struct resource *rs, struct app *app, struct http_req *req,
@@ -342,14 +339,12 @@ static int parse_county(struct json_object *o, bool patch, union rec *r, unsigne
     return 0;
 }
 
-static const char *const county_keys[] = {"code", "name_zh", "name_en", "circuity", "center",
-                                          NULL};
+static const char *const county_keys[] = {"code", "name_zh", "name_en", "circuity", "center", NULL};
 
 RES_ADAPTERS(cty, county)
 
-static const struct resource county_res = {"/api/v1/counties", county_keys, parse_county,
-                                           cty_create,         cty_get,     cty_update,
-                                           cty_to_json};
+static const struct resource county_res = {
+    "/api/v1/counties", county_keys, parse_county, cty_create, cty_get, cty_update, cty_to_json};
 
 static void h_counties_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
@@ -455,9 +450,9 @@ static void h_township_delete(struct app *app, struct http_req *req, struct http
 
 /* ------------------------------------------------------------- villages */
 
-static const char *const village_keys[] = {"township_id", "name_zh",     "name_en", "population",
-                                           "households",  "elevation_m", "lat",     "lon",
-                                           NULL};
+static const char *const village_keys[] = {"township_id", "name_zh",    "name_en",
+                                           "population",  "households", "elevation_m",
+                                           "lat",         "lon",        NULL};
 
 static int parse_village(struct json_object *o, bool patch, union rec *r, unsigned *mask,
                          struct err *e)
@@ -492,9 +487,8 @@ static int parse_village(struct json_object *o, bool patch, union rec *r, unsign
 
 RES_ADAPTERS(vil, county_village)
 
-static const struct resource village_res = {"/api/v1/villages", village_keys, parse_village,
-                                            vil_create,         vil_get,      vil_update,
-                                            vil_to_json};
+static const struct resource village_res = {
+    "/api/v1/villages", village_keys, parse_village, vil_create, vil_get, vil_update, vil_to_json};
 
 static void h_villages_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
@@ -502,8 +496,7 @@ static void h_villages_list(struct app *app, struct http_req *req, struct http_r
     err_clear(&e);
     struct page_args pa;
     int64_t twp;
-    if (page_args(req, &pa, &e) ||
-        http_query_i64(req, "township_id", 0, 1, INT64_MAX, &twp, &e)) {
+    if (page_args(req, &pa, &e) || http_query_i64(req, "township_id", 0, 1, INT64_MAX, &twp, &e)) {
         http_resp_err(w, &e);
         return;
     }
@@ -545,9 +538,9 @@ static void h_village_delete(struct app *app, struct http_req *req, struct http_
 /* ---------------------------------------------------------------- nodes */
 
 static const char *const node_keys[] = {
-    "kind",     "name",       "lat",        "lon",         "parent_id",
-    "township_id", "village_id", "open_min", "close_min",  "capacity_g",
-    "capacity_ml", "cold_capacity_ml", "active", NULL};
+    "kind",       "name",     "lat",       "lon",        "parent_id",   "township_id",
+    "village_id", "open_min", "close_min", "capacity_g", "capacity_ml", "cold_capacity_ml",
+    "active",     NULL};
 
 /* The optional numeric fields of a node: key, destination, mask bit. */
 static int parse_node_numbers(struct json_object *o, struct county_node *nd, unsigned *mask,
@@ -622,7 +615,7 @@ static int parse_node(struct json_object *o, bool patch, union rec *r, unsigned 
 
 RES_ADAPTERS(node, county_node)
 
-static const struct resource node_res = {"/api/v1/nodes", node_keys,  parse_node,  node_create,
+static const struct resource node_res = {"/api/v1/nodes", node_keys,   parse_node,  node_create,
                                          node_get,        node_update, node_to_json};
 
 static void h_nodes_list(struct app *app, struct http_req *req, struct http_resp *w)

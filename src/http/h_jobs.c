@@ -26,20 +26,22 @@ void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state)
     http_resp_json(w, 202, o);
 }
 
-int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
-                  struct http_resp *w, struct jobs_info *info)
+int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, struct http_resp *w,
+                  struct jobs_info *info)
 {
     struct err e;
     err_clear(&e);
     uint64_t jid;
     if (!app->jobs) {
-        if (spec->free_arg) spec->free_arg(spec->arg);
+        if (spec->free_arg)
+            spec->free_arg(spec->arg);
         err_set(&e, ERR_BUSY, "this server runs no job workers");
         http_resp_err(w, &e);
         return -1;
     }
     if (jobs_submit(app->jobs, spec, &jid, &e)) {
-        if (spec->free_arg) spec->free_arg(spec->arg);
+        if (spec->free_arg)
+            spec->free_arg(spec->arg);
         http_resp_header(w, "Retry-After", "5");
         http_resp_err(w, &e);
         return -1;

@@ -36,7 +36,8 @@
 
 static int parse_date(const char *s, int64_t *out, struct err *e)
 {
-    if (!s || time_parse_date(s, out)) return err_set(e, ERR_INVAL, "date must be YYYY-MM-DD");
+    if (!s || time_parse_date(s, out))
+        return err_set(e, ERR_INVAL, "date must be YYYY-MM-DD");
     return 0;
 }
 
@@ -52,10 +53,12 @@ static int vehicle_from_body(struct json_object *o, struct logistics_vehicle *v,
                              struct err *e)
 {
     int rc = rjson_only_keys(o, VEHICLE_KEYS, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const char *s;
     if ((rc = rjson_get_str(o, "plate", create, &s, e)) == 0) {
-        if (strlen(s) >= sizeof v->plate) return err_set(e, ERR_INVAL, "field 'plate' is too long");
+        if (strlen(s) >= sizeof v->plate)
+            return err_set(e, ERR_INVAL, "field 'plate' is too long");
         snprintf(v->plate, sizeof v->plate, "%s", s);
     } else if (rc != ERR_NOTFOUND)
         return rc;
@@ -229,7 +232,8 @@ static void h_travel_put(struct app *app, struct http_req *req, struct http_resp
         rc = 0;
     if (!rc && (rc = rjson_get_bool(body, "use_matrix", false, &c.use_matrix, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "road_class", false, &road, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "road_class", false, &road, &e)) == ERR_NOTFOUND)
+        rc = 0;
     if (!rc && road && geo_road_class_parse(road, &c.road))
         rc = err_set(&e, ERR_INVAL, "field 'road_class' is unknown");
     json_object_put(body);
@@ -317,9 +321,12 @@ static void h_cons_create(struct app *app, struct http_req *req, struct http_res
     struct logistics_consignment c = {0};
     const char *date = NULL, *storage = NULL, *desc = NULL;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc) rc = rjson_get_i64(body, "village_id", true, &c.village_id, &e);
-    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc) rc = rjson_get_i64(body, "weight_g", true, &c.weight_g, &e);
+    if (!rc)
+        rc = rjson_get_i64(body, "village_id", true, &c.village_id, &e);
+    if (!rc)
+        rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc)
+        rc = rjson_get_i64(body, "weight_g", true, &c.weight_g, &e);
     if (!rc &&
         (rc = rjson_get_i64(body, "from_node_id", false, &c.from_node_id, &e)) == ERR_NOTFOUND)
         rc = 0;
@@ -327,9 +334,12 @@ static void h_cons_create(struct app *app, struct http_req *req, struct http_res
         rc = 0;
     if (!rc && (rc = rjson_get_i64(body, "volume_ml", false, &c.volume_ml, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "storage", false, &storage, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "description", false, &desc, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc) rc = parse_date(date, &c.date_ms, &e);
+    if (!rc && (rc = rjson_get_str(body, "storage", false, &storage, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "description", false, &desc, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = parse_date(date, &c.date_ms, &e);
     if (!rc && storage) {
         rc = err_set(&e, ERR_INVAL, "field 'storage' must be ambient, chilled or frozen");
         for (int i = 0; i < 3; i++)
@@ -386,7 +396,8 @@ static int dj_run(void *arg, struct jobs_ctx *ctx, struct strbuf *result, struct
     dj->req.name = dj->name;
     int64_t id = 0;
     int rc = logistics_dispatch(dj->app->logistics, dj->app->store, &dj->who, &dj->req, &id, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     return strbuf_addf(result, "{\"plan_id\":%lld,\"href\":\"/api/v1/plans/%lld\"}", (long long)id,
                        (long long)id);
 }
@@ -404,7 +415,8 @@ static void plan_answer(struct app *app, struct http_req *req, struct http_resp 
     }
     char loc[64];
     snprintf(loc, sizeof loc, "/api/v1/plans/%lld", (long long)id);
-    if (status == 201) http_resp_header(w, "Location", loc);
+    if (status == 201)
+        http_resp_header(w, "Location", loc);
     http_resp_json(w, status, logistics_plan_to_json(&p, true));
     logistics_plan_release(&p);
 }
@@ -427,20 +439,26 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
     const char *date = NULL, *name = NULL;
     int64_t seed = 1;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc) rc = rjson_get_i64(body, "depot_node_id", true, &dj->req.depot_node_id, &e);
+    if (!rc)
+        rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc)
+        rc = rjson_get_i64(body, "depot_node_id", true, &dj->req.depot_node_id, &e);
     if (!rc && (rc = rjson_get_double(body, "time_limit_s", false, &dj->req.params.time_limit_s,
                                       &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_i64(body, "seed", false, &seed, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc) rc = parse_date(date, &dj->req.date_ms, &e);
+    if (!rc && (rc = rjson_get_i64(body, "seed", false, &seed, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = parse_date(date, &dj->req.date_ms, &e);
     if (!rc && !(dj->req.params.time_limit_s > 0 &&
                  dj->req.params.time_limit_s <= LOGISTICS_TIME_LIMIT_MAX_S))
         rc = err_set(&e, ERR_INVAL, "time_limit_s must be in (0, %g]", LOGISTICS_TIME_LIMIT_MAX_S);
     if (!rc && name && (strlen(name) >= sizeof dj->name || !utf8_valid(name, strlen(name))))
         rc = err_set(&e, ERR_INVAL, "field 'name' is too long");
-    if (!rc && name) snprintf(dj->name, sizeof dj->name, "%s", name);
+    if (!rc && name)
+        snprintf(dj->name, sizeof dj->name, "%s", name);
     dj->req.params.seed = (uint64_t)seed;
     json_object_put(body);
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR)
@@ -571,11 +589,16 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
     const char *date = NULL, *name = NULL;
     int64_t depot = 0, date_ms = 0;
     int rc = rjson_only_keys(body, keys, &e);
-    if (!rc) rc = rjson_get_str(body, "date", true, &date, &e);
-    if (!rc) rc = rjson_get_i64(body, "depot_node_id", true, &depot, &e);
-    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc) rc = rjson_get_array(body, "routes", true, &routes, &e);
-    if (!rc) rc = parse_date(date, &date_ms, &e);
+    if (!rc)
+        rc = rjson_get_str(body, "date", true, &date, &e);
+    if (!rc)
+        rc = rjson_get_i64(body, "depot_node_id", true, &depot, &e);
+    if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = rjson_get_array(body, "routes", true, &routes, &e);
+    if (!rc)
+        rc = parse_date(date, &date_ms, &e);
     size_t n = rc ? 0 : json_object_array_length(routes);
     if (!rc && (n == 0 || n > LOGISTICS_MAX_VEHICLES))
         rc = err_set(&e, ERR_INVAL, "field 'routes' must hold 1 to %d routes",
@@ -710,8 +733,8 @@ const struct http_route http_routes_logistics[] = {
     {"POST", "/api/v1/plans/{id}/approve", h_plan_approve, AUTH_STAFF, 0},
     {"GET", "/api/v1/plans/{id}/sheets", h_plan_sheets, FLEET_READERS, 0},
 #ifdef RL_HAVE_TELEMETRY
-    {"GET", "/api/v1/plans/{id}/routes/{route_id}/cold-chain", h_route_cold_chain,
-     FLEET_READERS, 0},
+    {"GET", "/api/v1/plans/{id}/routes/{route_id}/cold-chain", h_route_cold_chain, FLEET_READERS,
+     0},
 #endif
 };
 const size_t http_routes_logistics_len = RL_ARRAY_LEN(http_routes_logistics);

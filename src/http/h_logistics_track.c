@@ -30,8 +30,10 @@ static int get_ts(struct json_object *o, int64_t *ts, struct err *e)
     const char *s = NULL;
     int rc = rjson_get_str(o, "ts", false, &s, e);
     *ts = 0;
-    if (rc == ERR_NOTFOUND) return 0;
-    if (rc) return rc;
+    if (rc == ERR_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
     if (time_parse_rfc3339(s, ts))
         return err_set(e, ERR_INVAL, "field 'ts' must be an RFC 3339 time");
     return 0;
@@ -50,13 +52,18 @@ static void h_position(struct app *app, struct http_req *req, struct http_resp *
     int64_t route_id = 0, ts = 0, late_min = 20, corridor = 3000;
     struct geo_point pos = {0, 0};
     int rc = rjson_only_keys(b, keys, &e);
-    if (!rc) rc = rjson_get_i64(b, "route_id", true, &route_id, &e);
-    if (!rc) rc = rjson_get_double(b, "lat", true, &pos.lat, &e);
-    if (!rc) rc = rjson_get_double(b, "lon", true, &pos.lon, &e);
-    if (!rc) rc = get_ts(b, &ts, &e);
+    if (!rc)
+        rc = rjson_get_i64(b, "route_id", true, &route_id, &e);
+    if (!rc)
+        rc = rjson_get_double(b, "lat", true, &pos.lat, &e);
+    if (!rc)
+        rc = rjson_get_double(b, "lon", true, &pos.lon, &e);
+    if (!rc)
+        rc = get_ts(b, &ts, &e);
     if (!rc && (rc = rjson_get_i64(b, "late_after_min", false, &late_min, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_i64(b, "corridor_m", false, &corridor, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_i64(b, "corridor_m", false, &corridor, &e)) == ERR_NOTFOUND)
+        rc = 0;
     if (!rc && (late_min < 1 || late_min > 1440 || corridor < 50 || corridor > 100000))
         rc = err_set(&e, ERR_INVAL, "late_after_min 1-1440, corridor_m 50-100000");
     json_object_put(b);
@@ -92,13 +99,18 @@ static void h_event(struct app *app, struct http_req *req, struct http_resp *w)
     const char *ev_s = NULL, *proof = NULL, *reason = NULL;
     enum logistics_event ev = LOGISTICS_EV_ARRIVED;
     int rc = rjson_only_keys(b, keys, &e);
-    if (!rc) rc = rjson_get_i64(b, "stop_id", true, &stop_id, &e);
-    if (!rc) rc = rjson_get_str(b, "event", true, &ev_s, &e);
+    if (!rc)
+        rc = rjson_get_i64(b, "stop_id", true, &stop_id, &e);
+    if (!rc)
+        rc = rjson_get_str(b, "event", true, &ev_s, &e);
     if (!rc && logistics_event_parse(ev_s, &ev))
         rc = err_set(&e, ERR_INVAL, "event must be arrived, delivered, picked_up or failed");
-    if (!rc && (rc = rjson_get_str(b, "proof_code", false, &proof, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc && (rc = rjson_get_str(b, "reason", false, &reason, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc) rc = get_ts(b, &ts, &e);
+    if (!rc && (rc = rjson_get_str(b, "proof_code", false, &proof, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && (rc = rjson_get_str(b, "reason", false, &reason, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc)
+        rc = get_ts(b, &ts, &e);
     if (rc) {
         json_object_put(b);
         http_resp_err(w, &e);
@@ -211,7 +223,8 @@ static void h_urgent(struct app *app, struct http_req *req, struct http_resp *w)
     }
     static const char *const keys[] = {"order_id", NULL};
     int rc = rjson_only_keys(b, keys, &e);
-    if (!rc) rc = rjson_get_i64(b, "order_id", true, &order_id, &e);
+    if (!rc)
+        rc = rjson_get_i64(b, "order_id", true, &order_id, &e);
     json_object_put(b);
     if (rc) {
         http_resp_err(w, &e);
@@ -262,7 +275,8 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
     int64_t p = 0;
     const char *since = NULL, *until = NULL;
     int rc = rjson_only_keys(b, keys, &e);
-    if (!rc && (rc = rjson_get_i64(b, "p", false, &p, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_i64(b, "p", false, &p, &e)) == ERR_NOTFOUND)
+        rc = 0;
     if (!rc &&
         (rc = rjson_get_i64(b, "fixed_cost", false, &sj->req.fixed_cost, &e)) == ERR_NOTFOUND)
         rc = 0;
@@ -275,13 +289,16 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
     if (!rc && (rc = rjson_get_double(b, "time_limit_s", false, &sj->req.time_limit_s, &e)) ==
                    ERR_NOTFOUND)
         rc = 0;
-    if (!rc && (rc = rjson_get_str(b, "since", false, &since, &e)) == ERR_NOTFOUND) rc = 0;
-    if (!rc && (rc = rjson_get_str(b, "until", false, &until, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_str(b, "since", false, &since, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && (rc = rjson_get_str(b, "until", false, &until, &e)) == ERR_NOTFOUND)
+        rc = 0;
     if (!rc && since && time_parse_rfc3339(since, &sj->req.since_ms))
         rc = err_set(&e, ERR_INVAL, "field 'since' must be an RFC 3339 time");
     if (!rc && until && time_parse_rfc3339(until, &sj->req.until_ms))
         rc = err_set(&e, ERR_INVAL, "field 'until' must be an RFC 3339 time");
-    if (!rc && (rc = rjson_get_array(b, "candidates", false, &cands, &e)) == ERR_NOTFOUND) rc = 0;
+    if (!rc && (rc = rjson_get_array(b, "candidates", false, &cands, &e)) == ERR_NOTFOUND)
+        rc = 0;
     for (size_t i = 0; !rc && cands && i < json_object_array_length(cands); i++) {
         const char *c = json_object_get_string(json_object_array_get_idx(cands, i));
         if (c && strcmp(c, "nodes") == 0)
@@ -291,7 +308,8 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
         else
             rc = err_set(&e, ERR_INVAL, "candidates must list \"nodes\" and/or \"villages\"");
     }
-    if (!rc && (p < 0 || p > 1000)) rc = err_set(&e, ERR_INVAL, "p must be in 0..1000");
+    if (!rc && (p < 0 || p > 1000))
+        rc = err_set(&e, ERR_INVAL, "p must be in 0..1000");
     sj->req.p = (int)p;
     json_object_put(b);
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR &&

@@ -45,8 +45,7 @@ int hm_opt_bool(struct json_object *o, const char *key, bool *out, struct err *e
     return opt(rjson_get_bool(o, key, false, out, e));
 }
 
-int hm_opt_double(struct json_object *o, const char *key, double *out, bool *seen,
-                  struct err *e)
+int hm_opt_double(struct json_object *o, const char *key, double *out, bool *seen, struct err *e)
 {
     int rc = rjson_get_double(o, key, false, out, e);
     if (rc == 0 && seen)
@@ -158,9 +157,8 @@ static struct json_object *producer_json(const struct market_producer *p)
     return o;
 }
 
-static const char *const producer_keys[] = {"village_id",   "owner_user_id", "kind",
-                                            "name",         "licence_no",    "contact_name",
-                                            "contact_phone", NULL};
+static const char *const producer_keys[] = {"village_id", "owner_user_id", "kind",          "name",
+                                            "licence_no", "contact_name",  "contact_phone", NULL};
 
 static int producer_from_json(struct json_object *o, struct market_producer *p, struct err *e)
 {
@@ -330,7 +328,8 @@ static int product_from_json(struct json_object *o, struct arena *a, struct mark
     int64_t shelf = p->shelf_life_days;
     if ((rc = hm_opt_i64(o, "producer_id", &p->producer_id, e)) ||
         (rc = hm_opt_i64(o, "village_id", &p->village_id, e)) ||
-        (rc = hm_opt_str(o, "sku", &p->sku, e)) || (rc = hm_opt_str(o, "name_zh", &p->name_zh, e)) ||
+        (rc = hm_opt_str(o, "sku", &p->sku, e)) ||
+        (rc = hm_opt_str(o, "name_zh", &p->name_zh, e)) ||
         (rc = hm_opt_str(o, "name_en", &p->name_en, e)) ||
         (rc = hm_opt_str(o, "story_zh", &p->story_zh, e)) ||
         (rc = hm_opt_str(o, "story_en", &p->story_en, e)) ||
@@ -344,7 +343,8 @@ static int product_from_json(struct json_object *o, struct arena *a, struct mark
         (rc = hm_opt_strs(o, "tags", a, &p->tags, &p->ntags, e)) ||
         (rc = hm_opt_strs(o, "images", a, &p->images, &p->nimages, e)) ||
         (rc = hm_opt_bool(o, "signature", &p->signature, e)) ||
-        (rc = hm_opt_str(o, "brand", &p->brand, e)) || (rc = hm_opt_bool(o, "active", &p->active, e)))
+        (rc = hm_opt_str(o, "brand", &p->brand, e)) ||
+        (rc = hm_opt_bool(o, "active", &p->active, e)))
         return rc;
     if (shelf < 0 || shelf > 3650)
         return err_set(e, ERR_INVAL, "field 'shelf_life_days' must be between 0 and 3650");
@@ -488,8 +488,8 @@ static void h_products_import(struct app *app, struct http_req *req, struct http
     }
     struct err e = {0};
     struct market_csv_result res;
-    int rc = market_products_import_csv(app->store, &req->who, req->body, req->body_len,
-                                        req->arena, &res, &e);
+    int rc = market_products_import_csv(app->store, &req->who, req->body, req->body_len, req->arena,
+                                        &res, &e);
     if (rc && res.nerrors) {
         /* a problem document with every bad row */
         struct json_object *o = json_object_new_object();
@@ -580,8 +580,8 @@ static void h_inventory_list(struct app *app, struct http_req *req, struct http_
 
 static void h_lot_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    static const char *const keys[] = {"product_id", "node_id",   "lot_code", "harvest_date",
-                                       "pack_date",  "expiry",    "qty",      NULL};
+    static const char *const keys[] = {"product_id", "node_id", "lot_code", "harvest_date",
+                                       "pack_date",  "expiry",  "qty",      NULL};
     struct err e = {0};
     struct json_object *body = NULL;
     struct market_lot l = {0};
@@ -599,8 +599,8 @@ static void h_lot_create(struct app *app, struct http_req *req, struct http_resp
     struct market_lot *items;
     size_t n = 0;
     if (!rc)
-        rc = market_inventory_list(app->store, &req->who, l.product_id, l.node_id, true,
-                                   req->arena, &items, &n, &e);
+        rc = market_inventory_list(app->store, &req->who, l.product_id, l.node_id, true, req->arena,
+                                   &items, &n, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
@@ -640,15 +640,15 @@ static void h_lot_adjust(struct app *app, struct http_req *req, struct http_resp
 
 /* ------------------------------------------------------------------ routes */
 
-#define SELLERS                                                                            \
-    (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT))
+#define SELLERS (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT))
 #define READERS (SELLERS | AUTH_ROLE_BIT(AUTH_ROLE_AUDITOR))
 #define ORDERERS (AUTH_STAFF | AUTH_ROLE_BIT(AUTH_ROLE_BUYER))
 /* who reads orders (each its own share: market_order_list) */
 #define ORDER_READERS (READERS | AUTH_ROLE_BIT(AUTH_ROLE_BUYER))
 /* who moves orders: staff, the selling merchant, the buyer (cancel), drivers
 ** (delivered) */
-#define ORDER_MOVERS (ORDERERS | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT) | AUTH_ROLE_BIT(AUTH_ROLE_DRIVER))
+#define ORDER_MOVERS                                                                               \
+    (ORDERERS | AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT) | AUTH_ROLE_BIT(AUTH_ROLE_DRIVER))
 
 const struct http_route http_routes_market[] = {
     {"GET", "/api/v1/producers", h_producers_list, AUTH_ANY_USER, 0},

@@ -19,8 +19,7 @@ int hm_body(struct http_req *req, const char *const *allowed, struct json_object
 int hm_opt_str(struct json_object *o, const char *key, const char **out, struct err *e);
 int hm_opt_i64(struct json_object *o, const char *key, int64_t *out, struct err *e);
 int hm_opt_bool(struct json_object *o, const char *key, bool *out, struct err *e);
-int hm_opt_double(struct json_object *o, const char *key, double *out, bool *seen,
-                  struct err *e);
+int hm_opt_double(struct json_object *o, const char *key, double *out, bool *seen, struct err *e);
 /* An RFC 3339 time or a plain date ("2026-10-01"). */
 int hm_opt_time(struct json_object *o, const char *key, int64_t *out, struct err *e);
 /* An array of strings into an arena array. */

@@ -54,8 +54,8 @@ static struct json_object *order_json(const struct market_order *o)
         for (size_t i = 0; i < o->nhistory; i++) {
             const struct market_status_change *c = &o->history[i];
             struct json_object *cj = json_object_new_object();
-            KV(cj, "from", c->from >= 0 ? STR(market_status_name((enum market_status)c->from))
-                                        : NULL);
+            KV(cj, "from",
+               c->from >= 0 ? STR(market_status_name((enum market_status)c->from)) : NULL);
             KV(cj, "to", STR(market_status_name(c->to)));
             KV(cj, "at", rjson_new_time(c->ts_ms));
             KV(cj, "actor_user_id", I64(c->actor_user_id));
@@ -226,9 +226,15 @@ static const char *arena_opt(struct arena *a, const char *s)
 void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
     (void)app;
-    static const char *const keys[] = {"buyer_user_id", "delivery_node_id", "delivery_address",
-                                       "lat",           "lon",              "payment_method",
-                                       "payment_ref",   "note",             "lines",
+    static const char *const keys[] = {"buyer_user_id",
+                                       "delivery_node_id",
+                                       "delivery_address",
+                                       "lat",
+                                       "lon",
+                                       "payment_method",
+                                       "payment_ref",
+                                       "note",
+                                       "lines",
                                        NULL};
     static const char *const line_keys[] = {"product_id", "offer_id", "qty", "node_id", NULL};
     struct err e = {0};
@@ -254,8 +260,7 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
                  (rc = rjson_get_array(body, "lines", true, &lines, &e)))) {
         size_t n = json_object_array_length(lines);
         if (n > MARKET_LINES_MAX)
-            rc = err_set(&e, ERR_TOOBIG, "field 'lines' has more than %d lines",
-                         MARKET_LINES_MAX);
+            rc = err_set(&e, ERR_TOOBIG, "field 'lines' has more than %d lines", MARKET_LINES_MAX);
         struct market_line_req *ls = arena_calloc(req->arena, (n ? n : 1) * sizeof *ls);
         for (size_t i = 0; !rc && i < n; i++) {
             struct json_object *lj = json_object_array_get_idx(lines, i);
@@ -287,8 +292,7 @@ void hm_orders_create(struct app *app, struct http_req *req, struct http_resp *w
         http_resp_err(w, &e);
         return;
     }
-    http_write_async(req, w, market_order_job_fn, job, market_order_job_flags(job),
-                     orders_placed);
+    http_write_async(req, w, market_order_job_fn, job, market_order_job_flags(job), orders_placed);
 }
 
 void hm_order_get(struct app *app, struct http_req *req, struct http_resp *w)
@@ -373,10 +377,11 @@ static struct json_object *session_json(const struct market_session *s)
     KV(o, "start", rjson_new_time(s->start_ms));
     KV(o, "end", rjson_new_time(s->end_ms));
     int64_t now = time_now_ms();
-    KV(o, "state", STR(s->closed_ms         ? "closed"
-                       : now < s->start_ms ? "upcoming"
-                       : now < s->end_ms   ? "live"
-                                           : "ended"));
+    KV(o, "state",
+       STR(s->closed_ms        ? "closed"
+           : now < s->start_ms ? "upcoming"
+           : now < s->end_ms   ? "live"
+                               : "ended"));
     KV(o, "created_at", rjson_new_time(s->created_ms));
     KV(o, "closed_at", hm_time(s->closed_ms));
     return o;
@@ -502,8 +507,8 @@ void hm_offers_list(struct app *app, struct http_req *req, struct http_resp *w)
 
 void hm_offers_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
-    static const char *const keys[] = {"product_id", "node_id", "flash_price_fen", "flash_stock",
-                                       "per_buyer_limit", NULL};
+    static const char *const keys[] = {"product_id",  "node_id",         "flash_price_fen",
+                                       "flash_stock", "per_buyer_limit", NULL};
     struct err e = {0};
     struct json_object *body = NULL;
     struct market_offer f = {0};

@@ -65,8 +65,8 @@ static int ping_fn(struct store_conn *c, void *arg, struct err *e)
                        p->note ? detail : NULL, e);
 }
 
-static void ping_done(struct app *app, struct http_req *req, struct http_resp *w, void *arg,
-                      int rc, const struct err *e)
+static void ping_done(struct app *app, struct http_req *req, struct http_resp *w, void *arg, int rc,
+                      const struct err *e)
 {
     (void)app;
     (void)req;

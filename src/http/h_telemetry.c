@@ -1,7 +1,8 @@
 /*
 ** h_telemetry.c: HTTP routes of telemetry (src/telemetry): the ingest doors
 ** (InfluxDB line protocol on /api/v1/telemetry/write, on /write like
-** InfluxDB 1.x and on /api/v2/write like 2.x; JSON batches), series and downsampled queries, profiles,
+** InfluxDB 1.x and on /api/v2/write like 2.x; JSON batches), series and downsampled queries,
+*profiles,
 ** monitors, alerts and their lifecycle, webhooks, the cold-chain report and
 ** MKT of a series, and the farm/environment calculators (water class, AQI,
 ** irrigation advice). Handlers map JSON/query strings to telemetry calls;
@@ -44,7 +45,8 @@ static struct telemetry *tm(struct app *app, struct http_resp *w)
 static void lp_write(struct app *app, struct http_req *req, struct http_resp *w, bool influx)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     enum tm_precision prec;
     const char *p = http_query(req, "precision");
@@ -61,7 +63,8 @@ static void lp_write(struct app *app, struct http_req *req, struct http_resp *w,
         http_resp_err(w, &e);
         return;
     }
-    if (r.replayed) http_resp_header(w, "Idempotent-Replayed", "true");
+    if (r.replayed)
+        http_resp_header(w, "Idempotent-Replayed", "true");
     char n[32];
     snprintf(n, sizeof n, "%zu", r.written);
     http_resp_header(w, "X-Ruralink-Written", n);
@@ -78,7 +81,8 @@ static void lp_write(struct app *app, struct http_req *req, struct http_resp *w,
         strbuf_addstr(&sb, b.npoints ? "partial write: " : "unable to parse: ");
         for (size_t i = 0; i < b.nerrors && i < 5; i++)
             strbuf_addf(&sb, "%sline %d: %s", i ? "; " : "", b.errors[i].line, b.errors[i].msg);
-        if (b.bad_lines > 5) strbuf_addf(&sb, "; and %zu more bad lines", b.bad_lines - 5);
+        if (b.bad_lines > 5)
+            strbuf_addf(&sb, "; and %zu more bad lines", b.bad_lines - 5);
     }
     json_object_object_add(o, "error", json_object_new_string(strbuf_str(&sb)));
     strbuf_release(&sb);
@@ -109,7 +113,8 @@ static void h_influx_write(struct app *app, struct http_req *req, struct http_re
 static void h_readings(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     struct tm_ingest_result r;
     int rc = tm_ingest_json(t, req->who.county_id, req->who.device_id,
@@ -119,7 +124,8 @@ static void h_readings(struct app *app, struct http_req *req, struct http_resp *
         http_resp_err(w, &e);
         return;
     }
-    if (r.replayed) http_resp_header(w, "Idempotent-Replayed", "true");
+    if (r.replayed)
+        http_resp_header(w, "Idempotent-Replayed", "true");
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "written", json_object_new_int64((int64_t)r.written));
     json_object_object_add(o, "series_new", json_object_new_int64((int64_t)r.series_new));
@@ -141,14 +147,16 @@ static struct json_object *series_json(const struct tm_series *s)
     json_object_object_add(o, "profile", s->profile[0] ? json_object_new_string(s->profile) : NULL);
     json_object_object_add(o, "first", s->first_ms ? rjson_new_time(s->first_ms) : NULL);
     json_object_object_add(o, "last", s->last_ms ? rjson_new_time(s->last_ms) : NULL);
-    if (s->count >= 0) json_object_object_add(o, "count", json_object_new_int64(s->count));
+    if (s->count >= 0)
+        json_object_object_add(o, "count", json_object_new_int64(s->count));
     return o;
 }
 
 static void h_series_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     struct tm_series *v;
     size_t n;
@@ -168,7 +176,8 @@ static void h_series_list(struct app *app, struct http_req *req, struct http_res
 static void h_series_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id;
     struct tm_series s;
@@ -188,8 +197,10 @@ static int query_time(struct http_req *req, const char *name, int64_t dflt, int6
         *out = dflt;
         return 0;
     }
-    if (time_parse_rfc3339(s, out) == 0 || time_parse_date(s, out) == 0) return 0;
-    if (str_to_i64(str_from(s), out) == 0 && *out >= 0) return 0;
+    if (time_parse_rfc3339(s, out) == 0 || time_parse_date(s, out) == 0)
+        return 0;
+    if (str_to_i64(str_from(s), out) == 0 && *out >= 0)
+        return 0;
     return err_set(e, ERR_INVAL, "query '%s' must be RFC 3339 or milliseconds since 1970", name);
 }
 
@@ -198,7 +209,8 @@ static int parse_dur(const char *s, int64_t *ms)
 {
     char *end;
     long long v = strtoll(s, &end, 10);
-    if (end == s || v < 0) return ERR_INVAL;
+    if (end == s || v < 0)
+        return ERR_INVAL;
     int64_t mul = !*end                ? 1
                   : !strcmp(end, "ms") ? 1
                   : !strcmp(end, "s")  ? 1000
@@ -206,7 +218,8 @@ static int parse_dur(const char *s, int64_t *ms)
                   : !strcmp(end, "h")  ? 3600000
                   : !strcmp(end, "d")  ? 86400000
                                        : 0;
-    if (!mul || v > INT64_MAX / mul) return ERR_INVAL;
+    if (!mul || v > INT64_MAX / mul)
+        return ERR_INVAL;
     *ms = v * mul;
     return 0;
 }
@@ -216,14 +229,16 @@ static int range(struct http_req *req, int64_t *from, int64_t *to, struct err *e
     int64_t now = time_now_ms();
     if (query_time(req, "to", now + 1, to, e) || query_time(req, "from", *to - 86400000, from, e))
         return ERR_INVAL;
-    if (*to <= *from) return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (*to <= *from)
+        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
     return 0;
 }
 
 static void h_series_readings(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id, from, to, step = 0, points;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e) ||
@@ -236,7 +251,8 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
         http_resp_problem(w, 400, "Bad step", "step is a duration like 30s, 5m, 1h or ms");
         return;
     }
-    if (!st && points > 0) step = (to - from + points - 1) / points;
+    if (!st && points > 0)
+        step = (to - from + points - 1) / points;
     struct tm_bucket *b;
     size_t n;
     if (tm_query(t, req->who.county_id, id, from, to, step, &b, &n, &e)) {
@@ -271,26 +287,31 @@ static double opt_num(struct json_object *o, const char *key, struct err *e, int
 {
     double v = NAN;
     int r = rjson_get_double(o, key, false, &v, e);
-    if (r && r != ERR_NOTFOUND && !*rc) *rc = r;
+    if (r && r != ERR_NOTFOUND && !*rc)
+        *rc = r;
     return r ? NAN : v;
 }
 
 static void h_monitor_put(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     static const char *const keys[] = {"profile",        "low",          "high",     "hysteresis",
                                        "min_duration_s", "cumulative_s", "severity", NULL};
     struct err e = {0};
     struct json_object *o = NULL;
     struct tm_monitor m = {0};
     int rc = http_param_id(req, "id", &m.series_id, &e);
-    if (!rc) rc = http_body_json(req, &o, &e);
-    if (!rc) rc = rjson_only_keys(o, keys, &e);
+    if (!rc)
+        rc = http_body_json(req, &o, &e);
+    if (!rc)
+        rc = rjson_only_keys(o, keys, &e);
     if (!rc) {
         const char *prof = "";
         int r = rjson_get_str(o, "profile", false, &prof, &e);
-        if (r && r != ERR_NOTFOUND) rc = r;
+        if (r && r != ERR_NOTFOUND)
+            rc = r;
         snprintf(m.profile, sizeof m.profile, "%s", prof);
         m.rule.low = opt_num(o, "low", &e, &rc);
         m.rule.high = opt_num(o, "high", &e, &rc);
@@ -303,7 +324,8 @@ static void h_monitor_put(struct app *app, struct http_req *req, struct http_res
         double s = opt_num(o, "severity", &e, &rc);
         m.severity = isnan(s) ? 3 : (int)s;
     }
-    if (!rc) rc = tm_monitor_set(t, req->who.county_id, &req->who, &m, &e);
+    if (!rc)
+        rc = tm_monitor_set(t, req->who.county_id, &req->who, &m, &e);
     json_object_put(o);
     if (rc) {
         http_resp_err(w, &e);
@@ -374,7 +396,8 @@ static struct json_object *alert_json(const struct tm_alert *a)
     json_object_object_add(o, "raised", rjson_new_time(a->raised_ms));
     struct json_object *r = NULL;
     struct err e;
-    if (rjson_parse(a->readings_json, strlen(a->readings_json), &r, &e)) r = NULL;
+    if (rjson_parse(a->readings_json, strlen(a->readings_json), &r, &e))
+        r = NULL;
     json_object_object_add(o, "readings", r);
     return o;
 }
@@ -383,7 +406,8 @@ static void alerts_list(struct app *app, struct http_req *req, struct http_resp 
                         bool excursions_only)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int state = -1;
     const char *s = http_query(req, "state");
@@ -426,7 +450,8 @@ static void h_excursions(struct app *app, struct http_req *req, struct http_resp
 static void h_alert_get(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id;
     struct tm_alert a;
@@ -440,7 +465,8 @@ static void h_alert_get(struct app *app, struct http_req *req, struct http_resp 
 static void alert_move(struct app *app, struct http_req *req, struct http_resp *w, int to)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id;
     struct tm_alert a;
@@ -466,17 +492,22 @@ static void h_alert_close(struct app *app, struct http_req *req, struct http_res
 static void h_webhook_add(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     static const char *const keys[] = {"url", "secret", NULL};
     struct err e = {0};
     struct json_object *o = NULL;
     const char *url = NULL, *secret = NULL;
     int64_t id = 0;
     int rc = http_body_json(req, &o, &e);
-    if (!rc) rc = rjson_only_keys(o, keys, &e);
-    if (!rc) rc = rjson_get_str(o, "url", true, &url, &e);
-    if (!rc) rc = rjson_get_str(o, "secret", true, &secret, &e);
-    if (!rc) rc = tm_webhook_add(t, req->who.county_id, &req->who, url, secret, &id, &e);
+    if (!rc)
+        rc = rjson_only_keys(o, keys, &e);
+    if (!rc)
+        rc = rjson_get_str(o, "url", true, &url, &e);
+    if (!rc)
+        rc = rjson_get_str(o, "secret", true, &secret, &e);
+    if (!rc)
+        rc = tm_webhook_add(t, req->who.county_id, &req->who, url, secret, &id, &e);
     if (rc) {
         json_object_put(o);
         http_resp_err(w, &e);
@@ -497,7 +528,8 @@ static void h_webhook_add(struct app *app, struct http_req *req, struct http_res
 static void h_cold_chain(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id, from, to;
     struct tm_report r;
@@ -513,7 +545,8 @@ static void h_cold_chain(struct app *app, struct http_req *req, struct http_resp
 static void h_mkt(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     int64_t id, from, to;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e)) {
@@ -590,7 +623,8 @@ static void h_water_class(struct app *app, struct http_req *req, struct http_res
         }
     }
     json_object_put(o);
-    if (!rc) rc = tm_water_classify(&s, &r, &e);
+    if (!rc)
+        rc = tm_water_classify(&s, &r, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
@@ -641,7 +675,8 @@ static void h_aqi(struct app *app, struct http_req *req, struct http_resp *w)
     }
     json_object_put(o);
     struct tm_aqi_result r;
-    if (!rc) rc = tm_aqi(c, &r, &e);
+    if (!rc)
+        rc = tm_aqi(c, &r, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
@@ -681,11 +716,16 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
     struct err e = {0};
     struct json_object *o = NULL, *wo = NULL, *so = NULL;
     int rc = http_body_json(req, &o, &e);
-    if (!rc) rc = rjson_only_keys(o, keys, &e);
-    if (!rc) rc = rjson_get_obj(o, "weather", true, &wo, &e);
-    if (!rc) rc = rjson_only_keys(wo, wkeys, &e);
-    if (!rc) rc = rjson_get_obj(o, "soil", true, &so, &e);
-    if (!rc) rc = rjson_only_keys(so, skeys, &e);
+    if (!rc)
+        rc = rjson_only_keys(o, keys, &e);
+    if (!rc)
+        rc = rjson_get_obj(o, "weather", true, &wo, &e);
+    if (!rc)
+        rc = rjson_only_keys(wo, wkeys, &e);
+    if (!rc)
+        rc = rjson_get_obj(o, "soil", true, &so, &e);
+    if (!rc)
+        rc = rjson_only_keys(so, skeys, &e);
     struct tm_et0_in in = {.rh_min_pct = NAN,
                            .rh_max_pct = NAN,
                            .ea_kpa = NAN,
@@ -705,7 +745,8 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         in.rh_max_pct = opt_num(wo, "rh_max_pct", &e, &rc);
         in.wind_ms = opt_num(wo, "wind_ms", &e, &rc);
         double wh = opt_num(wo, "wind_height_m", &e, &rc);
-        if (!isnan(wh)) in.wind_height_m = wh;
+        if (!isnan(wh))
+            in.wind_height_m = wh;
         in.rs_mj = opt_num(wo, "rs_mj", &e, &rc);
         in.sunshine_h = opt_num(wo, "sunshine_h", &e, &rc);
         in.lat_deg = opt_num(wo, "lat_deg", &e, &rc);
@@ -718,13 +759,15 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         p.p = opt_num(so, "p", &e, &rc);
         p.kc = opt_num(so, "kc", &e, &rc);
         p.efficiency = opt_num(so, "efficiency", &e, &rc);
-        if (isnan(p.efficiency)) p.efficiency = 0.8;
+        if (isnan(p.efficiency))
+            p.efficiency = 0.8;
         dr = opt_num(o, "dr_mm", &e, &rc);
         theta = opt_num(o, "theta", &e, &rc);
         double r = opt_num(o, "rain_mm", &e, &rc);
         rain = isnan(r) ? 0 : r;
     }
-    if (!rc) rc = tm_wb_check(&p, &e);
+    if (!rc)
+        rc = tm_wb_check(&p, &e);
     if (!rc && isnan(et0)) {
         rc = tm_et0_daily(&in, &eo, &e);
         et0 = eo.et0_mm;
@@ -732,7 +775,8 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
     const char *plot = NULL;
     if (!rc) {
         int r = rjson_get_str(o, "plot", false, &plot, &e);
-        if (r && r != ERR_NOTFOUND) rc = r;
+        if (r && r != ERR_NOTFOUND)
+            rc = r;
     }
     const char *theta_src = isnan(dr) ? (isnan(theta) ? "none" : "body") : "dr_mm";
     if (!rc && isnan(dr) && isnan(theta) && plot && app->telemetry) {
@@ -747,7 +791,8 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
                          INT64_MAX / 2, 0, &ts, &v, &n, &e) == 0) {
             if (n) {
                 theta = v[n - 1];
-                if (theta > 1) theta /= 100; /* percent */
+                if (theta > 1)
+                    theta /= 100; /* percent */
                 theta_src = "series";
             }
             free(ts);
@@ -764,11 +809,13 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
         http_resp_err(w, &e);
         return;
     }
-    if (isnan(dr)) dr = tm_wb_depletion_from_theta(&p, theta);
+    if (isnan(dr))
+        dr = tm_wb_depletion_from_theta(&p, theta);
     struct tm_wb_advice a;
     tm_wb_step(&p, dr, rain, 0, et0, &a);
     struct json_object *res = json_object_new_object();
-    if (plot) json_object_object_add(res, "plot", json_object_new_string(plot));
+    if (plot)
+        json_object_object_add(res, "plot", json_object_new_string(plot));
     json_object_object_add(res, "method",
                            json_object_new_string("FAO-56 Penman-Monteith + "
                                                   "root-zone water balance"));
@@ -793,17 +840,22 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
 static void h_device_bind(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     static const char *const keys[] = {"kind", "ref", NULL};
     struct err e = {0};
     struct json_object *o = NULL;
     struct tm_device_binding b = {0};
     const char *kind = NULL, *ref = NULL;
     int rc = http_param_id(req, "id", &b.device_id, &e);
-    if (!rc) rc = http_body_json(req, &o, &e);
-    if (!rc) rc = rjson_only_keys(o, keys, &e);
-    if (!rc) rc = rjson_get_str(o, "kind", true, &kind, &e);
-    if (!rc) rc = rjson_get_str(o, "ref", true, &ref, &e);
+    if (!rc)
+        rc = http_body_json(req, &o, &e);
+    if (!rc)
+        rc = rjson_only_keys(o, keys, &e);
+    if (!rc)
+        rc = rjson_get_str(o, "kind", true, &kind, &e);
+    if (!rc)
+        rc = rjson_get_str(o, "ref", true, &ref, &e);
     if (!rc && (strlen(kind) >= sizeof b.kind || strlen(ref) >= sizeof b.ref))
         rc = err_set(&e, ERR_INVAL, "kind or ref too long (ref at most %zu bytes)",
                      sizeof b.ref - 1);
@@ -827,7 +879,8 @@ static void h_device_bind(struct app *app, struct http_req *req, struct http_res
 static void h_devices(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
-    if (!t) return;
+    if (!t)
+        return;
     struct err e = {0};
     struct tm_device_binding *v;
     size_t n;

@@ -48,8 +48,7 @@ static int solve_progress(void *arg, int64_t best_cost, int n_unassigned, double
 {
     struct solve_job *sj = arg;
     char msg[96];
-    snprintf(msg, sizeof msg, "best cost %lld, %d unassigned", (long long)best_cost,
-             n_unassigned);
+    snprintf(msg, sizeof msg, "best cost %lld, %d unassigned", (long long)best_cost, n_unassigned);
     double limit = sj->params.time_limit_s;
     jobs_ctx_progress(sj->ctx, limit > 0 && elapsed_s < limit ? elapsed_s / limit : 0.99, msg);
     return jobs_ctx_should_stop(sj->ctx);
@@ -78,9 +77,9 @@ static void vroom_problem(struct http_resp *w, int status, int vroom_code, const
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "type", json_object_new_string("about:blank"));
-    json_object_object_add(o, "title", json_object_new_string(
-                                           status == 400 ? "Invalid routing problem"
-                                                         : "Routing failed"));
+    json_object_object_add(
+        o, "title",
+        json_object_new_string(status == 400 ? "Invalid routing problem" : "Routing failed"));
     json_object_object_add(o, "status", json_object_new_int(status));
     json_object_object_add(o, "detail", json_object_new_string(detail));
     json_object_object_add(o, "code", json_object_new_int(vroom_code));
@@ -92,8 +91,8 @@ static void vroom_problem(struct http_resp *w, int status, int vroom_code, const
 }
 
 /* Read the problem and the options; submit the job. 0 or an answered error. */
-static int submit_solve(struct app *app, struct http_req *req, struct http_resp *w,
-                        uint64_t *id, double *limit_out)
+static int submit_solve(struct app *app, struct http_req *req, struct http_resp *w, uint64_t *id,
+                        double *limit_out)
 {
     struct err e = {0};
     if (!app->jobs) {
@@ -177,8 +176,8 @@ static void h_vrp_jobs_create(struct app *app, struct http_req *req, struct http
 }
 
 /* The job, if it exists and belongs to the caller's county. */
-static int find_job(struct app *app, struct http_req *req, struct jobs_info *info,
-                    uint64_t *id, struct err *e)
+static int find_job(struct app *app, struct http_req *req, struct jobs_info *info, uint64_t *id,
+                    struct err *e)
 {
     int64_t v;
     if (http_param_id(req, "id", &v, e))

@@ -34,11 +34,11 @@
 struct json_object;
 
 struct http_config {
-    const char *listen;        /* "127.0.0.1:8080"; port 0 picks a free one */
-    int threads;               /* worker threads (default: 2 x cores) */
-    size_t max_body;           /* bytes (default 1 MiB) */
-    const char *web_root;      /* folder of static files served at / (NULL: none) */
-    const char *tls_cert;      /* PEM paths; both set = HTTPS */
+    const char *listen;   /* "127.0.0.1:8080"; port 0 picks a free one */
+    int threads;          /* worker threads (default: 2 x cores) */
+    size_t max_body;      /* bytes (default 1 MiB) */
+    const char *web_root; /* folder of static files served at / (NULL: none) */
+    const char *tls_cert; /* PEM paths; both set = HTTPS */
     const char *tls_key;
     bool demo;                 /* demo credentials in use: say so in /health */
     int handler_threads;       /* blocking threads that run non-GET handlers so
@@ -83,15 +83,15 @@ struct http_conn; /* private */
 
 struct http_req {
     const char *method;
-    const char *path;          /* without the query string */
-    const char *route;         /* the matched pattern, e.g. /api/v1/villages/{id} */
-    const char *body;          /* NUL-terminated copy; body_len excludes the NUL */
+    const char *path;  /* without the query string */
+    const char *route; /* the matched pattern, e.g. /api/v1/villages/{id} */
+    const char *body;  /* NUL-terminated copy; body_len excludes the NUL */
     size_t body_len;
     const char *remote_addr;
     struct auth_principal who; /* the caller (role checked before the handler) */
     bool authenticated;
     struct arena *arena;
-    struct http_conn *conn;    /* private */
+    struct http_conn *conn; /* private */
 };
 
 /* Path parameter {name}, query parameter, request header: NULL when absent. */
@@ -112,12 +112,11 @@ struct http_resp;
 /* JSON body; takes ownership of `body` (json_object_put after sending). */
 void http_resp_json(struct http_resp *w, int status, struct json_object *body);
 /* Raw bytes, copied. */
-void http_resp_bytes(struct http_resp *w, int status, const char *content_type,
-                     const void *p, size_t n);
+void http_resp_bytes(struct http_resp *w, int status, const char *content_type, const void *p,
+                     size_t n);
 /* The same with a body built in a strbuf, whose storage the answer takes
 ** over (no copy); *sb is left empty. */
-void http_resp_strbuf(struct http_resp *w, int status, const char *content_type,
-                      struct strbuf *sb);
+void http_resp_strbuf(struct http_resp *w, int status, const char *content_type, struct strbuf *sb);
 /* application/problem+json: type, title, status, detail, instance. */
 void http_resp_problem(struct http_resp *w, int status, const char *title, const char *fmt, ...)
     RL_PRINTF(4, 5);
@@ -174,9 +173,9 @@ enum {
 
 struct http_route {
     const char *method;
-    const char *pattern;   /* literal segments and {param} segments */
+    const char *pattern; /* literal segments and {param} segments */
     http_handler_fn fn;
-    unsigned roles;        /* AUTH_ROLE_BIT mask of who may call it */
+    unsigned roles; /* AUTH_ROLE_BIT mask of who may call it */
     unsigned flags;
 };
 

@@ -58,8 +58,8 @@ unsigned http__daemon_flags(void);
 struct http__io {
     struct http_server *srv; /* NULL outside the server (tests) */
     struct MHD_Daemon *d;
-    int wake;                /* eventfd: a resume or the stop wakes the loop */
-    int ep;                  /* epoll over the daemon's epoll fd and wake */
+    int wake; /* eventfd: a resume or the stop wakes the loop */
+    int ep;   /* epoll over the daemon's epoll fd and wake */
     pthread_t thread;
     bool running;
     atomic_bool stop;
@@ -94,7 +94,7 @@ struct http__route_metrics {
     const char *route;  /* pattern, or "unmatched" / "static" */
     const char *method; /* NULL: label by request method (the two catch-alls) */
     struct {
-        atomic_int status;   /* 0 = free slot */
+        atomic_int status;    /* 0 = free slot */
         atomic_int method_ix; /* index into http__methods for catch-alls */
         atomic_uint_fast64_t count;
     } by_status[HTTP__STATUS_SLOTS];
@@ -131,14 +131,14 @@ struct http_hdr {
 };
 
 struct http_resp {
-    int status;             /* 0 until a http_resp_* call */
+    int status; /* 0 until a http_resp_* call */
     const char *content_type;
-    char *body;             /* malloc'd, owned until handed to MHD */
+    char *body; /* malloc'd, owned until handed to MHD */
     size_t body_len;
     struct http_hdr *headers; /* arena */
     struct arena *arena;
-    const char *instance;   /* request path, for problems */
-    const char *error;      /* http_resp_err's message (arena), for the log */
+    const char *instance; /* request path, for problems */
+    const char *error;    /* http_resp_err's message (arena), for the log */
 };
 
 struct MHD_Connection;
@@ -172,10 +172,10 @@ struct http_conn {
     bool async;                 /* http_write_async queued a write */
     http_write_done_fn async_done;
     void *async_arg;
-    int async_rc;               /* the write's result, for async_done ... */
-    struct err async_e;         /* ... run on the I/O thread */
-    const char *idem_key;       /* Idempotency-Key to record after the answer */
-    struct json_tokener *tok;   /* body parser, kept with the reused state */
+    int async_rc;             /* the write's result, for async_done ... */
+    struct err async_e;       /* ... run on the I/O thread */
+    const char *idem_key;     /* Idempotency-Key to record after the answer */
+    struct json_tokener *tok; /* body parser, kept with the reused state */
 };
 
 /* The server's metrics and response cache (for GET /metrics). */
@@ -196,7 +196,7 @@ const char *http__content_type(const char *name);
 struct http__idem_rec {
     int status;
     const char *content_type;
-    char *body;         /* arena */
+    char *body; /* arena */
     size_t body_len;
 };
 /* Look up a stored answer: 0 and *rec filled (arena), ERR_NOTFOUND,
@@ -251,8 +251,8 @@ struct jobs_info;
 ** 429 when no worker takes it (spec->free_arg is called on spec->arg), 202
 ** with Location while it still runs, the job's error as a problem (INVAL is
 ** 422). */
-int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s,
-                  struct http_resp *w, struct jobs_info *info);
+int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, struct http_resp *w,
+                  struct jobs_info *info);
 /* 202 Accepted for a job that goes on: Location and href /api/v1/jobs/{id},
 ** {"job_id", "state", "href"}. */
 void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state);

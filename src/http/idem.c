@@ -39,13 +39,12 @@ static int get_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct idem_arg *x = arg;
     struct store_idem r;
-    int rc = store_idem_get(c, x->who->county_id, principal_id(x->who), x->key, x->method,
-                            x->path, &r, e);
+    int rc = store_idem_get(c, x->who->county_id, principal_id(x->who), x->key, x->method, x->path,
+                            &r, e);
     if (rc)
         return rc;
     x->rec->status = r.status;
-    x->rec->content_type =
-        r.status >= 400 ? "application/problem+json" : "application/json";
+    x->rec->content_type = r.status >= 400 ? "application/problem+json" : "application/json";
     x->rec->body = arena_strndup(x->a, r.body, r.body_len);
     x->rec->body_len = r.body_len;
     store_idem_release(&r);
@@ -56,8 +55,8 @@ int http__idem_get(struct store *st, struct arena *a, const struct auth_principa
                    const char *key, const char *method, const char *path,
                    struct http__idem_rec *rec, struct err *e)
 {
-    struct idem_arg x = {.who = who, .key = key, .method = method, .path = path, .a = a,
-                         .rec = rec};
+    struct idem_arg x = {
+        .who = who, .key = key, .method = method, .path = path, .a = a, .rec = rec};
     return store_read(st, get_fn, &x, e);
 }
 
@@ -65,16 +64,16 @@ static int claim_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct idem_arg *x = arg;
     struct store_idem r;
-    int rc = store_idem_get(c, x->who->county_id, principal_id(x->who), x->key, x->method,
-                            x->path, &r, e);
+    int rc = store_idem_get(c, x->who->county_id, principal_id(x->who), x->key, x->method, x->path,
+                            &r, e);
     if (rc == 0) {
         store_idem_release(&r);
         return err_set(e, ERR_EXISTS, "a request with this Idempotency-Key came first");
     }
     if (rc != ERR_NOTFOUND)
         return rc;
-    return store_idem_put(c, x->who->county_id, principal_id(x->who), x->key, x->method,
-                          x->path, 0, NULL, 0, e);
+    return store_idem_put(c, x->who->county_id, principal_id(x->who), x->key, x->method, x->path, 0,
+                          NULL, 0, e);
 }
 
 int http__idem_claim(struct store *st, const struct auth_principal *who, const char *key,
@@ -89,8 +88,8 @@ static int settle(struct store_conn *c, const struct auth_principal *who, const 
                   int status, const char *body, size_t body_len, struct err *e)
 {
     if (status > 0 && status < 500)
-        return store_idem_finish(c, who->county_id, principal_id(who), key, status, body,
-                                 body_len, e);
+        return store_idem_finish(c, who->county_id, principal_id(who), key, status, body, body_len,
+                                 e);
     return store_idem_unclaim(c, who->county_id, principal_id(who), key, e);
 }
 
@@ -104,8 +103,13 @@ int http__idem_put(struct store *st, const struct auth_principal *who, const cha
                    const char *method, const char *path, int status, const char *body,
                    size_t body_len, struct err *e)
 {
-    struct idem_arg x = {.who = who, .key = key, .method = method, .path = path,
-                         .status = status, .body = body, .body_len = body_len};
+    struct idem_arg x = {.who = who,
+                         .key = key,
+                         .method = method,
+                         .path = path,
+                         .status = status,
+                         .body = body,
+                         .body_len = body_len};
     return store_write(st, settle_fn, &x, e);
 }
 

@@ -18,8 +18,8 @@
 static const double lat_bounds_s[HTTP__LAT_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                        0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
 
-static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
-                                      "OPTIONS", "OTHER"};
+static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                      "PATCH", "DELETE", "OPTIONS", "OTHER"};
 #define NMETHODS (sizeof methods / sizeof methods[0])
 
 static int method_ix(const char *m)
@@ -114,8 +114,7 @@ void http__metrics_render(struct http__metrics *m, struct store *st, struct strb
             const char *method = rm->method ? rm->method : methods[(key - 1) % 16];
             strbuf_addstr(sb, "http_requests_total{route=\"");
             add_label(sb, rm->route);
-            strbuf_addf(sb, "\",method=\"%s\",status=\"%d\"} %" PRIu64 "\n", method, status,
-                        c);
+            strbuf_addf(sb, "\",method=\"%s\",status=\"%d\"} %" PRIu64 "\n", method, status, c);
         }
     }
     strbuf_addstr(sb, "# HELP http_request_duration_seconds Time from the first byte of a "
@@ -150,13 +149,13 @@ void http__metrics_render(struct http__metrics *m, struct store *st, struct strb
             strbuf_addf(sb, "\",method=\"%s", rm->method);
         strbuf_addf(sb, "%s%" PRIu64 "\n", labels_end, count);
     }
-    strbuf_addf(sb, "# HELP http_requests_in_flight Requests being processed now.\n"
-                    "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %" PRIu64
-                    "\n",
+    strbuf_addf(sb,
+                "# HELP http_requests_in_flight Requests being processed now.\n"
+                "# TYPE http_requests_in_flight gauge\nhttp_requests_in_flight %" PRIu64 "\n",
                 (uint64_t)atomic_load(&m->in_flight));
-    strbuf_addf(sb, "# HELP http_response_bytes_total Response body bytes queued.\n"
-                    "# TYPE http_response_bytes_total counter\nhttp_response_bytes_total %" PRIu64
-                    "\n",
+    strbuf_addf(sb,
+                "# HELP http_response_bytes_total Response body bytes queued.\n"
+                "# TYPE http_response_bytes_total counter\nhttp_response_bytes_total %" PRIu64 "\n",
                 (uint64_t)atomic_load(&m->bytes_out));
 
     if (st) {
@@ -165,8 +164,7 @@ void http__metrics_render(struct http__metrics *m, struct store *st, struct strb
         store_get_stats(st, &ss);
         strbuf_addf(sb,
                     "# HELP store_writer_queue_depth Writes waiting for the writer thread.\n"
-                    "# TYPE store_writer_queue_depth gauge\nstore_writer_queue_depth %" PRIu64
-                    "\n"
+                    "# TYPE store_writer_queue_depth gauge\nstore_writer_queue_depth %" PRIu64 "\n"
                     "# HELP store_writes_total Writes committed.\n"
                     "# TYPE store_writes_total counter\nstore_writes_total %" PRIu64 "\n"
                     "# HELP store_writes_failed_total Writes rolled back by their own error.\n"
@@ -192,9 +190,10 @@ void http__metrics_render(struct http__metrics *m, struct store *st, struct strb
         strbuf_addf(sb, "store_batch_size_count %" PRIu64 "\n", ss.batches);
         strbuf_addf(sb, "store_batch_size_sum %" PRIu64 "\n", ss.writes + ss.writes_failed);
     }
-    strbuf_addf(sb, "# HELP process_start_time_seconds Start time of the process since the "
-                    "Unix epoch.\n# TYPE process_start_time_seconds gauge\n"
-                    "process_start_time_seconds %.3f\n",
+    strbuf_addf(sb,
+                "# HELP process_start_time_seconds Start time of the process since the "
+                "Unix epoch.\n# TYPE process_start_time_seconds gauge\n"
+                "process_start_time_seconds %.3f\n",
                 (double)m->started_ms / 1000.0);
 }
 

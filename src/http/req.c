@@ -79,8 +79,10 @@ int http_body_json(struct http_req *r, struct json_object **out, struct err *e)
 {
     const char *ct = http_header(r, "Content-Type");
     if (!ct || !is_json_type(ct))
-        return err_set(e, ERR_UNSUPPORTED, "the body must be JSON (Content-Type: "
-                       "application/json), not %s", ct ? ct : "untyped");
+        return err_set(e, ERR_UNSUPPORTED,
+                       "the body must be JSON (Content-Type: "
+                       "application/json), not %s",
+                       ct ? ct : "untyped");
     if (r->body_len == 0)
         return err_set(e, ERR_INVAL, "the request needs a JSON body");
     struct json_object *o = NULL;

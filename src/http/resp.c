@@ -14,52 +14,92 @@
 const char *http__reason(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 415: return "Unsupported Media Type";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 406:
+        return "Not Acceptable";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 411:
+        return "Length Required";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    default:
+        return "Error";
     }
 }
 
 int http__status_for_err(int code)
 {
     switch (code) {
-    case ERR_INVAL: return 400;
-    case ERR_NOTFOUND: return 404;
-    case ERR_EXISTS: return 409;
-    case ERR_CONFLICT: return 409;
-    case ERR_PERM: return 403;
-    case ERR_AUTH: return 401;
-    case ERR_TOOBIG: return 413;
-    case ERR_BUSY: return 429;
-    case ERR_TIMEOUT: return 503;
-    case ERR_UNSUPPORTED: return 415;
-    case ERR_INFEASIBLE: return 422;
-    case ERR_BADREF: return 422;
-    default: return 500;
+    case ERR_INVAL:
+        return 400;
+    case ERR_NOTFOUND:
+        return 404;
+    case ERR_EXISTS:
+        return 409;
+    case ERR_CONFLICT:
+        return 409;
+    case ERR_PERM:
+        return 403;
+    case ERR_AUTH:
+        return 401;
+    case ERR_TOOBIG:
+        return 413;
+    case ERR_BUSY:
+        return 429;
+    case ERR_TIMEOUT:
+        return 503;
+    case ERR_UNSUPPORTED:
+        return 415;
+    case ERR_INFEASIBLE:
+        return 422;
+    case ERR_BADREF:
+        return 422;
+    default:
+        return 500;
     }
 }
 
@@ -99,8 +139,7 @@ void http_resp_bytes(struct http_resp *w, int status, const char *content_type, 
     w->body_len = n;
 }
 
-void http_resp_strbuf(struct http_resp *w, int status, const char *content_type,
-                      struct strbuf *sb)
+void http_resp_strbuf(struct http_resp *w, int status, const char *content_type, struct strbuf *sb)
 {
     if (already(w)) {
         strbuf_release(sb);

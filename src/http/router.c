@@ -19,11 +19,11 @@
 #include <string.h>
 
 struct rnode {
-    char *lit;             /* this node's literal text (NULL for a param node) */
-    struct rnode **kids;   /* literal children, sorted by lit */
+    char *lit;           /* this node's literal text (NULL for a param node) */
+    struct rnode **kids; /* literal children, sorted by lit */
     size_t nkids, capkids;
-    struct rnode *param;   /* the {param} child */
-    int *routes;           /* route indices ending here */
+    struct rnode *param; /* the {param} child */
+    int *routes;         /* route indices ending here */
     size_t nroutes, caproutes;
 };
 
@@ -132,9 +132,10 @@ int http__router_new(struct http__router **out, const struct http_route *routes,
         const struct http_route *rt = &routes[i];
         const char *p = rt->pattern;
         if (!rt->method || !*rt->method || !rt->fn || !p || p[0] != '/') {
-            err_set(e, ERR_INVAL, "route %zu (%s %s): needs a method, a handler and a "
-                    "pattern starting with '/'", i, rt->method ? rt->method : "?",
-                    p ? p : "?");
+            err_set(e, ERR_INVAL,
+                    "route %zu (%s %s): needs a method, a handler and a "
+                    "pattern starting with '/'",
+                    i, rt->method ? rt->method : "?", p ? p : "?");
             goto fail;
         }
         struct rnode *nd = r->root;

@@ -6,7 +6,8 @@
 ** epoll mode on the shared listening socket, with an event loop of ours
 ** (io_main) rather than MHD's internal thread pool, whose epoll loop can
 ** lose a resume's wake-up (see io_main). Reads (GET, HEAD) are handled right
-** there: they are short and never wait for the writer. Every other method is handed to a pool of blocking handler threads
+** there: they are short and never wait for the writer. Every other method is handed to a pool of
+*blocking handler threads
 ** (HTTP_WRITE_WORKERS): the connection is suspended (MHD_suspend_connection),
 ** the handler runs and may block in store_write() until its group commit is
 ** durable, and the connection is resumed with its response ready. So many
@@ -199,8 +200,8 @@ static struct http_conn *conn_take(struct http_server *srv)
     return c;
 }
 
-static struct http_conn *conn_new(struct http__io *io, struct MHD_Connection *mc,
-                                  const char *url, const char *method)
+static struct http_conn *conn_new(struct http__io *io, struct MHD_Connection *mc, const char *url,
+                                  const char *method)
 {
     struct http_server *srv = io->srv;
     struct http_conn *c = conn_take(srv);
@@ -321,17 +322,20 @@ static const char *basic_password(const char *b64, char *buf, size_t cap)
     for (const char *p = b64; *p && *p != '='; p++) {
         const char *al = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         const char *q = strchr(al, *p);
-        if (!q) return NULL;
+        if (!q)
+            return NULL;
         acc = (acc << 6) | (unsigned)(q - al);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            if (n + 1 >= cap) return NULL;
+            if (n + 1 >= cap)
+                return NULL;
             buf[n++] = (char)((acc >> bits) & 0xFF);
         }
     }
     buf[n] = '\0';
-    if (strlen(buf) != n) return NULL; /* NUL inside */
+    if (strlen(buf) != n)
+        return NULL; /* NUL inside */
     char *colon = strchr(buf, ':');
     return colon ? colon + 1 : NULL;
 }
@@ -392,8 +396,8 @@ static void authenticate(struct http_conn *c, const struct http_route *rt, bool 
     snprintf(c->user, sizeof c->user, "%s", c->req.who.name[0] ? c->req.who.name : "?");
     if (!(rt->roles & AUTH_ROLE_BIT(c->req.who.role))) {
         const char *role = auth_role_name(c->req.who.role);
-        http_resp_problem(&c->resp, 403, "Forbidden", "role '%s' may not %s %s",
-                          role ? role : "?", c->req.method, rt->pattern);
+        http_resp_problem(&c->resp, 403, "Forbidden", "role '%s' may not %s %s", role ? role : "?",
+                          c->req.method, rt->pattern);
         return;
     }
     *ok = true;
@@ -401,8 +405,7 @@ static void authenticate(struct http_conn *c, const struct http_route *rt, bool 
     (void)srv;
     (void)tok;
     (void)rt;
-    http_resp_problem(&c->resp, 401, "Unauthorized",
-                      "this build has no authentication module");
+    http_resp_problem(&c->resp, 401, "Unauthorized", "this build has no authentication module");
 #endif
 }
 
@@ -431,8 +434,8 @@ static const char *cache_key(struct http_conn *c)
     strbuf_init(&sb, 4096);
     const struct auth_principal *w = &c->req.who;
     strbuf_addf(&sb, "%d|%lld|%lld|%lld|%d|%zu:%s", c->match.route, (long long)w->county_id,
-                (long long)w->user_id, (long long)w->device_id, (int)w->role,
-                strlen(c->req.path), c->req.path);
+                (long long)w->user_id, (long long)w->device_id, (int)w->role, strlen(c->req.path),
+                c->req.path);
     MHD_get_connection_values(c->mc, MHD_GET_ARGUMENT_KIND, add_arg, &sb);
     const char *key = NULL;
     if (sb.len < sb.max - 1)
@@ -500,8 +503,8 @@ static void process(struct http_conn *c)
         if (rc == 0) /* a claim: another request holds the key */
             rc = ERR_EXISTS;
         else if (rc == ERR_NOTFOUND)
-            rc = http__idem_claim(srv->app->store, &c->req.who, key, c->req.method, c->req.path,
-                                  &e);
+            rc =
+                http__idem_claim(srv->app->store, &c->req.who, key, c->req.method, c->req.path, &e);
         if (rc == ERR_EXISTS) {
             http_resp_header(&c->resp, "Retry-After", "1");
             http_resp_problem(&c->resp, 409, "Idempotency-Key in use",
@@ -540,8 +543,7 @@ static void process(struct http_conn *c)
     rt->fn(srv->app, &c->req, &c->resp);
     if (c->async)
         return; /* answered later by async_committed() */
-    if (ckey && c->resp.status == 200 && !c->resp.headers &&
-        static_json_type(c->resp.content_type))
+    if (ckey && c->resp.status == 200 && !c->resp.headers && static_json_type(c->resp.content_type))
         http__cache_put(srv->cache, ckey, gen, time_now_ms(), c->resp.body, c->resp.body_len,
                         static_json_type(c->resp.content_type));
     if (key) { /* record the answer, or drop the claim after a 5xx */
@@ -771,8 +773,7 @@ int http__io_run(struct http__io *io, struct MHD_Daemon *d, struct err *e)
     if (!ei || io->wake < 0 || io->ep < 0 ||
         epoll_ctl(io->ep, EPOLL_CTL_ADD, ei->epoll_fd, &on_mhd) != 0 ||
         epoll_ctl(io->ep, EPOLL_CTL_ADD, io->wake, &on_wake) != 0)
-        return err_set(e, ERR_IO, "cannot set up an I/O thread's event loop (%s)",
-                       strerror(errno));
+        return err_set(e, ERR_IO, "cannot set up an I/O thread's event loop (%s)", strerror(errno));
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
         return err_set(e, ERR_IO, "cannot start an I/O thread");
     pthread_setname_np(io->thread, "rl-http-io");
@@ -834,8 +835,8 @@ static enum MHD_Result dispatch(struct http_conn *c)
 {
     struct http_server *srv = c->srv;
     char allow[128];
-    int mr = http__router_match(srv->router, c->req.method, c->req.path, &c->match, allow,
-                                sizeof allow);
+    int mr =
+        http__router_match(srv->router, c->req.method, c->req.path, &c->match, allow, sizeof allow);
     if (mr == HTTP__MATCH_NOMETHOD) {
         http_resp_header(&c->resp, "Allow", allow);
         http_resp_problem(&c->resp, 405, "Method Not Allowed", "%s is not allowed on %s; use %s",
@@ -881,9 +882,8 @@ static enum MHD_Result dispatch(struct http_conn *c)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     struct http__io *io = cls;
@@ -956,17 +956,16 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **con_cls,
     enum log_level lvl = status >= 500 ? LOG_WARN : LOG_INFO;
     if (log_enabled(lg, lvl)) {
         char qpath[256], quser[96], qerr[300];
-        log_write(lg, lvl, "http.request",
-                  "method=%s path=%s route=%s status=%d bytes=%zu ms=%.3f remote=%s user=%s%s%s%s",
-                  c->req.method, log_quote(qpath, sizeof qpath, c->req.path),
-                  c->req.route ? c->req.route
-                               : (c->metrics_slot == srv->nroutes + 1 ? "static" : "-"),
-                  status, c->mbytes, (double)dur_ns / 1e6, c->remote,
-                  log_quote(quser, sizeof quser, c->user),
-                  toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? " aborted=true" : "",
-                  c->resp.error && status >= 500 ? " error=" : "",
-                  c->resp.error && status >= 500 ? log_quote(qerr, sizeof qerr, c->resp.error)
-                                                 : "");
+        log_write(
+            lg, lvl, "http.request",
+            "method=%s path=%s route=%s status=%d bytes=%zu ms=%.3f remote=%s user=%s%s%s%s",
+            c->req.method, log_quote(qpath, sizeof qpath, c->req.path),
+            c->req.route ? c->req.route : (c->metrics_slot == srv->nroutes + 1 ? "static" : "-"),
+            status, c->mbytes, (double)dur_ns / 1e6, c->remote,
+            log_quote(quser, sizeof quser, c->user),
+            toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? " aborted=true" : "",
+            c->resp.error && status >= 500 ? " error=" : "",
+            c->resp.error && status >= 500 ? log_quote(qerr, sizeof qerr, c->resp.error) : "");
     }
     atomic_fetch_sub(&srv->metrics.in_flight, 1);
     conn_free(srv, c);
@@ -1065,17 +1064,17 @@ static int io_start(struct http__io *io, unsigned flags, const struct sockaddr_s
     ** the largest single item of an I/O thread's profile under a flash sale.
     ** 8 KiB holds about 7 KiB of request headers; more is answered 431
     ** (bodies stream; test_api_http checks both sides). */
-    opts[no++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                                         HTTP_CONN_MEMORY, NULL};
+    opts[no++] =
+        (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, HTTP_CONN_MEMORY, NULL};
     if (tls) {
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
         opts[no++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
     }
     opts[no++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, io,
-                                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, srv,
-                                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, 0, NULL, NULL, on_request, io, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                         srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     /* On failure dup_fd is not closed here. Who owns it then depends on
     ** where libmicrohttpd 0.9.75 gave up: a failure in its TLS set-up
     ** closes a MHD_OPTION_LISTEN_SOCKET, a refused flag combination leaves
@@ -1110,8 +1109,7 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     http__metrics_init(&srv->metrics, srv->routes, srv->nroutes,
                        app->started_ms ? app->started_ms : time_now_ms());
     if (app->cfg.cache_mb >= 0)
-        http__cache_new(&srv->cache,
-                        (size_t)(app->cfg.cache_mb ? app->cfg.cache_mb : 32) << 20,
+        http__cache_new(&srv->cache, (size_t)(app->cfg.cache_mb ? app->cfg.cache_mb : 32) << 20,
                         HTTP_CACHE_TTL_MS);
 
     struct sockaddr_storage ss;
@@ -1161,8 +1159,8 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
     srv->nio = threads;
     MHD_socket listen_fd = MHD_INVALID_SOCKET;
     for (int i = 0; i < threads; i++) {
-        if ((rc = io_start(&srv->io[i], flags, &ss, listen_fd, (4096 + threads - 1) / threads,
-                           tls, e)))
+        if ((rc = io_start(&srv->io[i], flags, &ss, listen_fd, (4096 + threads - 1) / threads, tls,
+                           e)))
             goto fail;
         if (i == 0) {
             const union MHD_DaemonInfo *li =
@@ -1172,8 +1170,7 @@ int http_start(struct http_server **out, struct app *app, struct err *e)
             ** a connection must get EAGAIN, not block. */
             int fl = listen_fd == MHD_INVALID_SOCKET ? -1 : fcntl(listen_fd, F_GETFL);
             if (fl < 0 || fcntl(listen_fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-                rc = err_set(e, ERR_IO, "cannot share the listening socket (%s)",
-                             strerror(errno));
+                rc = err_set(e, ERR_IO, "cannot share the listening socket (%s)", strerror(errno));
                 goto fail;
             }
         }
@@ -1208,8 +1205,7 @@ void http_stop(struct http_server *srv)
         pthread_join(srv->workers[i], NULL);
     /* Let answers in flight reach their clients (bounded). */
     int64_t deadline = time_mono_ns() + 5 * 1000000000LL;
-    while (srv->nio > 0 && atomic_load(&srv->metrics.in_flight) > 0 &&
-           time_mono_ns() < deadline) {
+    while (srv->nio > 0 && atomic_load(&srv->metrics.in_flight) > 0 && time_mono_ns() < deadline) {
         struct timespec ts = {0, 10 * 1000000L};
         nanosleep(&ts, NULL);
     }

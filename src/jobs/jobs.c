@@ -105,8 +105,7 @@ static void finish(struct jobs *j, struct job *jb, int rc, struct strbuf *result
     } else {
         jb->info.state = jb->stop && rc == ERR_TIMEOUT ? JOBS_CANCELLED : JOBS_FAILED;
         jb->info.error_code = rc;
-        snprintf(jb->info.message, sizeof jb->info.message, "%s",
-                 e->msg[0] ? e->msg : err_str(rc));
+        snprintf(jb->info.message, sizeof jb->info.message, "%s", e->msg[0] ? e->msg : err_str(rc));
         j->stats.failed++;
     }
     trim(j);
@@ -207,8 +206,7 @@ int jobs_submit(struct jobs *j, const struct jobs_spec *spec, uint64_t *id_out, 
     pthread_mutex_lock(&j->mu);
     if (j->closing || j->stats.queued >= (uint64_t)j->max_queued) {
         pthread_mutex_unlock(&j->mu);
-        return err_set(e, ERR_BUSY, "%d jobs are already waiting; try again later",
-                       j->max_queued);
+        return err_set(e, ERR_BUSY, "%d jobs are already waiting; try again later", j->max_queued);
     }
     struct job *jb = xcalloc(1, sizeof *jb);
     jb->spec = *spec;

@@ -28,10 +28,10 @@ const char *jobs_state_name(enum jobs_state s);
 typedef int (*jobs_fn)(void *arg, struct jobs_ctx *ctx, struct strbuf *result, struct err *e);
 
 struct jobs_spec {
-    const char *kind;          /* "vrp.solve", "site.solve", "dispatch" ... (copied) */
-    int64_t county_id;         /* who may see it */
+    const char *kind;  /* "vrp.solve", "site.solve", "dispatch" ... (copied) */
+    int64_t county_id; /* who may see it */
     int64_t owner_user_id;
-    double time_limit_s;       /* for the job's own use (jobs_ctx_time_left) */
+    double time_limit_s; /* for the job's own use (jobs_ctx_time_left) */
     jobs_fn fn;
     void *arg;
     void (*free_arg)(void *arg); /* called once the job ends (may be NULL) */
@@ -55,9 +55,9 @@ struct jobs_info {
     char kind[32];
     enum jobs_state state;
     int64_t county_id, owner_user_id;
-    double progress;           /* 0..1 */
-    char message[128];         /* progress note or error message */
-    int error_code;            /* ERR_* when FAILED */
+    double progress;   /* 0..1 */
+    char message[128]; /* progress note or error message */
+    int error_code;    /* ERR_* when FAILED */
     int64_t created_ms, started_ms, finished_ms;
     char *result;
     size_t result_len;

@@ -38,7 +38,8 @@ static int find_vehicle_series(struct telemetry *t, int64_t county_id, const cha
     struct tm_device_binding *b = NULL;
     size_t nb = 0;
     int rc = tm_device_bindings(t, county_id, &b, &nb, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct tm_series *s = NULL;
     size_t ns = 0;
     rc = tm_series_list(t, county_id, NULL, &s, &ns, e);
@@ -48,7 +49,8 @@ static int find_vehicle_series(struct telemetry *t, int64_t county_id, const cha
     }
     int64_t best = 0, best_last = 0;
     for (size_t i = 0; i < nb; i++) {
-        if (strcmp(b[i].kind, "vehicle") || strcmp(b[i].ref, plate)) continue;
+        if (strcmp(b[i].kind, "vehicle") || strcmp(b[i].ref, plate))
+            continue;
         for (size_t j = 0; j < ns; j++)
             if (s[j].device_id == b[i].device_id && is_temp_field(s[j].field) &&
                 (!best || s[j].last_ms > best_last)) {
@@ -113,21 +115,26 @@ static int route_json(struct telemetry *t, int64_t county_id, const struct logis
                       const struct logistics_route *rt, const char *profile, int64_t now_ms,
                       struct json_object **out, struct err *e)
 {
-    if (rt->n_stops < 2) return err_set(e, ERR_NOTFOUND, "route %lld has no stops", (long long)rt->id);
+    if (rt->n_stops < 2)
+        return err_set(e, ERR_NOTFOUND, "route %lld has no stops", (long long)rt->id);
     int64_t sid = 0;
     int rc = find_vehicle_series(t, county_id, rt->vehicle.plate, &sid, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const struct logistics_stop *first = &rt->stops[0], *last = &rt->stops[rt->n_stops - 1];
     int64_t from = first->depart_ms, to = last->arrive_ms;
     for (size_t i = 0; i < rt->n_stops; i++)
-        if (rt->stops[i].actual_ms > to) to = rt->stops[i].actual_ms;
+        if (rt->stops[i].actual_ms > to)
+            to = rt->stops[i].actual_ms;
     bool complete = to <= now_ms;
-    if (!complete) to = now_ms;
+    if (!complete)
+        to = now_ms;
     if (to <= from)
         return err_set(e, ERR_CONFLICT, "route %lld has not started yet", (long long)rt->id);
     struct tm_report whole;
     rc = tm_cold_chain_report(t, county_id, sid, profile, from, to, &whole, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "plan_id", json_object_new_int64(p->id));
     json_object_object_add(o, "route_id", json_object_new_int64(rt->id));
@@ -145,9 +152,9 @@ static int route_json(struct telemetry *t, int64_t county_id, const struct logis
 }
 
 int logistics_route_cold_chain(struct store *st, struct telemetry *t,
-                               const struct auth_principal *who, int64_t plan_id,
-                               int64_t route_id, const char *profile, int64_t now_ms,
-                               struct json_object **out, struct err *e)
+                               const struct auth_principal *who, int64_t plan_id, int64_t route_id,
+                               const char *profile, int64_t now_ms, struct json_object **out,
+                               struct err *e)
 {
     struct logistics_plan p; /* a driver sees only its own routes in it */
     logistics_plan_init(&p);
@@ -158,7 +165,8 @@ int logistics_route_cold_chain(struct store *st, struct telemetry *t,
     }
     const struct logistics_route *rt = NULL;
     for (size_t i = 0; i < p.n_routes; i++)
-        if (p.routes[i].id == route_id) rt = &p.routes[i];
+        if (p.routes[i].id == route_id)
+            rt = &p.routes[i];
     if (!rt)
         rc = err_set(e, ERR_NOTFOUND, "plan %lld has no route %lld", (long long)plan_id,
                      (long long)route_id);

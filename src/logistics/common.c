@@ -9,8 +9,10 @@
 
 int logistics__need_staff(const struct auth_principal *who, struct err *e)
 {
-    if (!who) return err_set(e, ERR_AUTH, "no caller");
-    if (who->role == AUTH_ROLE_ADMIN || who->role == AUTH_ROLE_OPERATOR) return 0;
+    if (!who)
+        return err_set(e, ERR_AUTH, "no caller");
+    if (who->role == AUTH_ROLE_ADMIN || who->role == AUTH_ROLE_OPERATOR)
+        return 0;
     return err_set(e, ERR_PERM, "only admins and operators may do this");
 }
 
@@ -77,7 +79,8 @@ void logistics_plan_init(struct logistics_plan *p)
 
 void logistics_plan_release(struct logistics_plan *p)
 {
-    if (!p) return;
+    if (!p)
+        return;
     arena_release(&p->arena);
     memset(p, 0, sizeof *p);
 }
@@ -101,8 +104,10 @@ struct json_object *logistics__vehicle_json(const struct logistics_vehicle *v)
     json_object_object_add(o, "co2_g_per_km", json_object_new_int64(v->co2_g_per_km));
     json_object_object_add(o, "driver_user_id", json_object_new_int64(v->driver_user_id));
     json_object_object_add(o, "active", json_object_new_boolean(v->active));
-    if (v->created_ms) json_object_object_add(o, "created", rjson_new_time(v->created_ms));
-    if (v->updated_ms) json_object_object_add(o, "updated", rjson_new_time(v->updated_ms));
+    if (v->created_ms)
+        json_object_object_add(o, "created", rjson_new_time(v->created_ms));
+    if (v->updated_ms)
+        json_object_object_add(o, "updated", rjson_new_time(v->updated_ms));
     return o;
 }
 
@@ -111,18 +116,22 @@ int logistics__vehicle_from_json(struct json_object *o, struct logistics_vehicle
     memset(v, 0, sizeof *v);
     int64_t x;
     const char *s;
-    if (rjson_get_i64(o, "id", false, &v->id, NULL) < 0) return ERR_INVAL;
+    if (rjson_get_i64(o, "id", false, &v->id, NULL) < 0)
+        return ERR_INVAL;
     if (rjson_get_str(o, "plate", false, &s, NULL) == 0)
         snprintf(v->plate, sizeof v->plate, "%s", s);
     rjson_get_i64(o, "depot_node_id", false, &v->depot_node_id, NULL);
     rjson_get_i64(o, "capacity_g", false, &v->capacity_g, NULL);
     rjson_get_i64(o, "capacity_ml", false, &v->capacity_ml, NULL);
-    if (rjson_get_str(o, "temp_class", false, &s, NULL) == 0) logistics_temp_parse(s, &v->temp);
+    if (rjson_get_str(o, "temp_class", false, &s, NULL) == 0)
+        logistics_temp_parse(s, &v->temp);
     rjson_get_i64(o, "cost_per_km_fen", false, &v->cost_per_km_fen, NULL);
     rjson_get_i64(o, "cost_per_hour_fen", false, &v->cost_per_hour_fen, NULL);
     rjson_get_i64(o, "fixed_cost_fen", false, &v->fixed_cost_fen, NULL);
-    if (rjson_get_i64(o, "shift_start_min", false, &x, NULL) == 0) v->shift_start_min = (int)x;
-    if (rjson_get_i64(o, "shift_end_min", false, &x, NULL) == 0) v->shift_end_min = (int)x;
+    if (rjson_get_i64(o, "shift_start_min", false, &x, NULL) == 0)
+        v->shift_start_min = (int)x;
+    if (rjson_get_i64(o, "shift_end_min", false, &x, NULL) == 0)
+        v->shift_end_min = (int)x;
     rjson_get_i64(o, "co2_g_per_km", false, &v->co2_g_per_km, NULL);
     rjson_get_i64(o, "driver_user_id", false, &v->driver_user_id, NULL);
     v->active = true;

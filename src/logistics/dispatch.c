@@ -49,9 +49,11 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     memset(g, 0, sizeof *g);
     arena_init(&g->a, 64 * 1024);
     int rc = county_network_load(st, who, &g->net, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct tr t = {who->county_id, g};
-    if ((rc = store_read(st, travel_read, &t, e))) return rc;
+    if ((rc = store_read(st, travel_read, &t, e)))
+        return rc;
     if ((rc = logistics_vehicle_list(st, who, all_vehicles ? 0 : depot_node_id, false, &g->veh,
                                      &g->n_veh, e)))
         return rc;
@@ -59,17 +61,20 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     f.until_ms = date_ms - LG_TZ_MS + LG_DAY_MS;
     struct market_dispatch_order *orders = NULL;
     size_t n_orders = 0;
-    if ((rc = market_dispatch_orders(st, who, &f, &g->a, &orders, &n_orders, e))) return rc;
+    if ((rc = market_dispatch_orders(st, who, &f, &g->a, &orders, &n_orders, e)))
+        return rc;
     struct logistics_consignment *cons = NULL;
     size_t n_cons = 0;
-    if ((rc = logistics_consignment_list(st, who, date_ms, &cons, &n_cons, e))) return rc;
+    if ((rc = logistics_consignment_list(st, who, date_ms, &cons, &n_cons, e)))
+        return rc;
     g->work = xcalloc(n_orders + n_cons + 1, sizeof *g->work);
     for (size_t i = 0; i < n_orders; i++) {
         const struct market_dispatch_order *o = &orders[i];
         struct logistics_work *w = &g->work[g->n_work++];
         w->order_id = o->order_id;
         w->node_id = o->delivery_node_id;
-        if (o->has_coords) w->loc = (struct geo_point){o->lat, o->lon};
+        if (o->has_coords)
+            w->loc = (struct geo_point){o->lat, o->lon};
         w->weight_g = o->weight_g;
         w->volume_ml = o->volume_ml;
         w->storage = (enum logistics_storage)o->storage;
@@ -82,7 +87,8 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     for (size_t i = 0; i < n_cons; i++) {
         const struct logistics_consignment *k = &cons[i];
         /* "planned" by an earlier draft may be planned again */
-        if (strcmp(k->status, "open") != 0 && strcmp(k->status, "planned") != 0) continue;
+        if (strcmp(k->status, "open") != 0 && strcmp(k->status, "planned") != 0)
+            continue;
         struct logistics_work *w = &g->work[g->n_work++];
         w->consignment_id = k->id;
         w->node_id = k->from_node_id;
@@ -106,11 +112,13 @@ static int plan_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct ins *w = arg;
     int rc = logistics__plan_insert(c, w->who, w->p, e);
-    if (rc || strcmp(w->p->kind, "dispatch") != 0) return rc;
+    if (rc || strcmp(w->p->kind, "dispatch") != 0)
+        return rc;
     for (size_t r = 0; r < w->p->n_routes; r++)
         for (size_t s = 0; s < w->p->routes[r].n_stops; s++) {
             const struct logistics_stop *st = &w->p->routes[r].stops[s];
-            if (st->kind != LOGISTICS_STOP_PICKUP) continue;
+            if (st->kind != LOGISTICS_STOP_PICKUP)
+                continue;
             for (size_t i = 0; i < st->n_items; i++) {
                 struct store_stmt *q;
                 if ((rc = store_prepare(c,
@@ -120,7 +128,8 @@ static int plan_write(struct store_conn *c, void *arg, struct err *e)
                     return rc;
                 store_bind_i64(q, 1, w->who->county_id);
                 store_bind_i64(q, 2, st->items[i].consignment_id);
-                if ((rc = store_step(q, e)) < 0) return rc;
+                if ((rc = store_step(q, e)) < 0)
+                    return rc;
             }
         }
     return 0;
@@ -130,7 +139,8 @@ static int check_date_depot(int64_t date_ms, int64_t depot, struct err *e)
 {
     if (date_ms <= 0 || date_ms % LG_DAY_MS)
         return err_set(e, ERR_INVAL, "field 'date' must be a date (YYYY-MM-DD)");
-    if (depot <= 0) return err_set(e, ERR_INVAL, "field 'depot_node_id' must be a node id");
+    if (depot <= 0)
+        return err_set(e, ERR_INVAL, "field 'depot_node_id' must be a node id");
     return 0;
 }
 
@@ -138,12 +148,14 @@ int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth
                        const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (!rc) rc = check_date_depot(req->date_ms, req->depot_node_id, e);
+    if (!rc)
+        rc = check_date_depot(req->date_ms, req->depot_node_id, e);
     if (!rc &&
         (req->params.time_limit_s < 0 || req->params.time_limit_s > LOGISTICS_TIME_LIMIT_MAX_S))
         rc = err_set(e, ERR_INVAL, "time limit must be in (0, %g] seconds",
                      LOGISTICS_TIME_LIMIT_MAX_S);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct gather g;
     rc = gather(st, who, req->date_ms, req->depot_node_id, false, &g, e);
     struct logistics_plan p;
@@ -164,7 +176,8 @@ int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth
         struct ins w = {who, &p};
         rc = store_write(st, plan_write, &w, e);
     }
-    if (!rc && plan_id) *plan_id = p.id;
+    if (!rc && plan_id)
+        *plan_id = p.id;
     logistics_plan_release(&p);
     gather_release(&g);
     return rc;
@@ -177,10 +190,12 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
                               int64_t *plan_id, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (!rc) rc = check_date_depot(date_ms, depot_node_id, e);
+    if (!rc)
+        rc = check_date_depot(date_ms, depot_node_id, e);
     if (!rc && (n_routes == 0 || n_routes > LOGISTICS_MAX_VEHICLES))
         rc = err_set(e, ERR_INVAL, "a baseline needs 1 to %d routes", LOGISTICS_MAX_VEHICLES);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct gather g;
     rc = gather(st, who, date_ms, depot_node_id, true, &g, e);
     int *rv = xcalloc(n_routes + 1, sizeof *rv);
@@ -189,7 +204,8 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
     for (size_t r = 0; r < n_routes && !rc; r++) {
         rv[r] = -1;
         for (size_t k = 0; k < g.n_veh; k++)
-            if (g.veh[k].id == routes[r].vehicle_id) rv[r] = (int)k;
+            if (g.veh[k].id == routes[r].vehicle_id)
+                rv[r] = (int)k;
         if (rv[r] < 0)
             rc = err_set(e, ERR_INVAL, "route %zu: vehicle %lld does not exist in this county",
                          r + 1, (long long)routes[r].vehicle_id);
@@ -222,7 +238,8 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
         struct ins w = {who, &p};
         rc = store_write(st, plan_write, &w, e);
     }
-    if (!rc && plan_id) *plan_id = p.id;
+    if (!rc && plan_id)
+        *plan_id = p.id;
     logistics_plan_release(&p);
     free(rv);
     free(rn);

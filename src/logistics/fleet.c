@@ -128,12 +128,14 @@ static int vehicle_write(struct store_conn *c, void *arg, struct err *e)
                            "co2_g_per_km = ?, driver_user_id = ?, active = ?, updated_ms = ? "
                            "WHERE county_id = ? AND id = ?",
                            &s, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         int i = bind_vehicle(s, v, 1);
         store_bind_i64(s, i++, now);
         store_bind_i64(s, i++, w->who->county_id);
         store_bind_i64(s, i, v->id);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
         if (store_changes(c) == 0)
             return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)v->id);
         v->updated_ms = now;
@@ -146,7 +148,8 @@ static int vehicle_write(struct store_conn *c, void *arg, struct err *e)
                           "county_id, created_ms, updated_ms) VALUES "
                           "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                           &s, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         int i = bind_vehicle(s, v, 1);
         store_bind_i64(s, i++, w->who->county_id);
         store_bind_i64(s, i++, now);
@@ -172,12 +175,16 @@ static int vehicle_put(struct store *st, const struct auth_principal *who,
                        struct logistics_vehicle *v, bool update, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (!rc) rc = logistics_vehicle_check(v, e);
-    if (!rc) rc = check_refs(st, who, v, e);
-    if (rc) return rc;
+    if (!rc)
+        rc = logistics_vehicle_check(v, e);
+    if (!rc)
+        rc = check_refs(st, who, v, e);
+    if (rc)
+        return rc;
     struct vw w = {who, v, update};
     rc = store_write(st, vehicle_write, &w, e);
-    if (rc == ERR_EXISTS) err_set(e, ERR_EXISTS, "plate '%s' is taken", v->plate);
+    if (rc == ERR_EXISTS)
+        err_set(e, ERR_EXISTS, "plate '%s' is taken", v->plate);
     return rc;
 }
 
@@ -212,7 +219,8 @@ static int vehicle_read(struct store_conn *c, void *arg, struct err *e)
              VCOLS);
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, r->who->county_id);
     store_bind_i64(s, 2, r->id);
     store_bind_i64(s, 3, r->id);
@@ -234,12 +242,16 @@ static bool may_read_fleet(const struct auth_principal *who)
 int logistics_vehicle_get(struct store *st, const struct auth_principal *who, int64_t id,
                           struct logistics_vehicle *out, struct err *e)
 {
-    if (!may_read_fleet(who)) return err_set(e, ERR_PERM, "not allowed to read the fleet");
-    if (id <= 0) return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
+    if (!may_read_fleet(who))
+        return err_set(e, ERR_PERM, "not allowed to read the fleet");
+    if (id <= 0)
+        return err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
     struct vr r = {.who = who, .id = id, .inactive = true};
     int rc = store_read(st, vehicle_read, &r, e);
-    if (!rc && r.n == 0) rc = err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
-    if (!rc) *out = r.out[0];
+    if (!rc && r.n == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no vehicle %lld", (long long)id);
+    if (!rc)
+        *out = r.out[0];
     free(r.out);
     return rc;
 }
@@ -248,7 +260,8 @@ int logistics_vehicle_list(struct store *st, const struct auth_principal *who,
                            int64_t depot_node_id, bool include_inactive,
                            struct logistics_vehicle **out, size_t *n, struct err *e)
 {
-    if (!may_read_fleet(who)) return err_set(e, ERR_PERM, "not allowed to read the fleet");
+    if (!may_read_fleet(who))
+        return err_set(e, ERR_PERM, "not allowed to read the fleet");
     struct vr r = {.who = who, .depot = depot_node_id, .inactive = include_inactive};
     int rc = store_read(st, vehicle_read, &r, e);
     if (rc) {
@@ -278,7 +291,8 @@ static int cons_write(struct store_conn *c, void *arg, struct err *e)
                            "to_node_id, date_ms, weight_g, volume_ml, storage, description, "
                            "status, created_ms) VALUES (?,?,?,?,?,?,?,?,?,'open',?) RETURNING id",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, w->who->county_id);
     store_bind_i64(s, 2, k->village_id);
     store_bind_i64(s, 3, k->from_node_id);
@@ -306,7 +320,8 @@ int logistics_consignment_create(struct store *st, const struct auth_principal *
                                  struct logistics_consignment *c, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (c->weight_g <= 0 || c->weight_g > INT64_C(100000000))
         return err_set(e, ERR_INVAL, "field 'weight_g' must be in 1..100000000");
     if (c->volume_ml < 0 || c->volume_ml > INT64_C(1000000000))
@@ -355,7 +370,8 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
                            "FROM lg_consignments WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
                            "ORDER BY id",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, r->who->county_id);
     store_bind_i64(s, 2, r->date_ms);
     store_bind_i64(s, 3, r->date_ms);

@@ -64,7 +64,8 @@ static int64_t sum_items(const struct logistics_stop *s, bool load, int dim)
 {
     int64_t v = 0;
     for (size_t i = 0; i < s->n_items; i++)
-        if (s->items[i].load == load) v += dim ? s->items[i].volume_ml : s->items[i].weight_g;
+        if (s->items[i].load == load)
+            v += dim ? s->items[i].volume_ml : s->items[i].weight_g;
     return v;
 }
 
@@ -118,7 +119,8 @@ static void route_problem(const struct county_network *net, const struct logisti
         t->loc = (int)q;
         int64_t begin = s->arrive_ms > s->tw_start_ms ? s->arrive_ms : s->tw_start_ms;
         t->service = (s->depart_ms - begin) / 1000;
-        if (t->service < 0) t->service = 0;
+        if (t->service < 0)
+            t->service = 0;
         t->n_tw = 1;
         t->tw = xmalloc(sizeof *t->tw);
         t->tw[0] = (struct vrp_tw){(s->tw_start_ms - day0) / 1000, (s->tw_end_ms - day0) / 1000};
@@ -129,12 +131,14 @@ static void route_problem(const struct county_network *net, const struct logisti
         t->delivery[1] = sum_items(s, false, 1);
         t->pickup[0] = sum_items(s, true, 0);
         t->pickup[1] = sum_items(s, true, 1);
-        if (strcmp(s->status, "pending") != 0) out->first_free = k + 1;
+        if (strcmp(s->status, "pending") != 0)
+            out->first_free = k + 1;
     }
     /* pickups dropped later on this route are shipments */
     for (int k = 0; k < p->n_tasks; k++) {
         const struct logistics_stop *s = &rt->stops[out->stop_of_task[k]];
-        if (s->kind != LOGISTICS_STOP_PICKUP || !s->n_items) continue;
+        if (s->kind != LOGISTICS_STOP_PICKUP || !s->n_items)
+            continue;
         for (int m = k + 1; m < p->n_tasks; m++) {
             const struct logistics_stop *d = &rt->stops[out->stop_of_task[m]];
             if (d->kind != LOGISTICS_STOP_DROP || !d->n_items ||
@@ -184,7 +188,8 @@ static void route_problem(const struct county_network *net, const struct logisti
     x->capacity[1] = v->capacity_ml;
     x->tw = (struct vrp_tw){(int64_t)v->shift_start_min * 60, (int64_t)v->shift_end_min * 60};
     /* the route left when planned; an empty START keeps its planned departure */
-    if (rt->n_stops) x->tw.start = (rt->stops[0].depart_ms - day0) / 1000;
+    if (rt->n_stops)
+        x->tw.start = (rt->stops[0].depart_ms - day0) / 1000;
     x->skills = vehicle_bits(v->temp);
     x->fixed_cost = v->fixed_cost_fen;
     x->cost_per_km = v->cost_per_km_fen ? v->cost_per_km_fen : 1;
@@ -216,9 +221,12 @@ static void try_route(struct rp *r, int route, struct best *b)
         for (int j = i; j <= nst; j++) {
             int n = 0;
             for (int k = 0; k <= nst; k++) {
-                if (k == i) seq[n++] = kp;
-                if (k == j) seq[n++] = kd;
-                if (k < nst) seq[n++] = base[k];
+                if (k == i)
+                    seq[n++] = kp;
+                if (k == j)
+                    seq[n++] = kd;
+                if (k < nst)
+                    seq[n++] = base[k];
             }
             struct vrp_seq s2 = {0, seq, n};
             sol = NULL;
@@ -258,7 +266,8 @@ static int put_item(struct store_conn *c, const struct wr *w, int64_t stop_id, i
                            "consignment_id, load, weight_g, volume_ml, storage, label) VALUES "
                            "(?,?,?,?,?,0,?,?,?,?,?)",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, stop_id);
     store_bind_i64(s, 2, w->who->county_id);
     store_bind_i64(s, 3, w->pl->id);
@@ -294,7 +303,8 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 3, w->who->county_id);
     store_bind_i64(s, 4, w->pl->id);
     store_bind_i64(s, 5, w->u->order_id);
-    if ((rc = store_step(s, e)) != STORE_ROW) return rc < 0 ? rc : err_set(e, ERR_DB, "no row");
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_DB, "no row");
     if (store_col_i64(s, 0) != LOGISTICS_PLAN_APPROVED)
         return err_set(e, ERR_CONFLICT, "plan %lld is no longer approved", (long long)w->pl->id);
     if (store_col_i64(s, 1) > 0)
@@ -311,11 +321,13 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
         prev_travel = st->travel;
         int64_t arrive = day0 + st->arrival * 1000;
         int64_t depart = day0 + (st->arrival + st->waiting + st->service) * 1000;
-        if (st->type == VRP_STEP_START) depart = arrive;
+        if (st->type == VRP_STEP_START)
+            depart = arrive;
         int stop_idx = st->type == VRP_STEP_START ? 0
                        : st->type == VRP_STEP_END ? (int)rt->n_stops - 1
                                                   : w->r->stop_of_task[st->task];
-        if (st->task == kp && at_start) continue; /* folded into START below */
+        if (st->task == kp && at_start)
+            continue; /* folded into START below */
         if (stop_idx >= 0) {
             const struct logistics_stop *old = &rt->stops[stop_idx];
             bool start_load = st->type == VRP_STEP_START && at_start;
@@ -341,8 +353,10 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
             store_bind_i64(s, 8, start_load && w->u->storage != LOGISTICS_AMBIENT ? 1 : 0);
             store_bind_i64(s, 9, w->who->county_id);
             store_bind_i64(s, 10, old->id);
-            if ((rc = store_step(s, e)) < 0) return rc;
-            if (start_load && (rc = put_item(c, w, old->id, (int)old->n_items, true, e))) return rc;
+            if ((rc = store_step(s, e)) < 0)
+                return rc;
+            if (start_load && (rc = put_item(c, w, old->id, (int)old->n_items, true, e)))
+                return rc;
             continue;
         }
         /* a new stop: the depot reload or the delivery */
@@ -386,8 +400,10 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
             return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
         int64_t id = store_col_i64(s, 0);
         store_step(s, e);
-        if (!is_pick) w->new_stop_id = id;
-        if ((rc = put_item(c, w, id, 0, is_pick, e))) return rc;
+        if (!is_pick)
+            w->new_stop_id = id;
+        if ((rc = put_item(c, w, id, 0, is_pick, e)))
+            return rc;
     }
     /* no longer left out, if it was */
     if ((rc = store_prepare(c,
@@ -398,7 +414,8 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 1, w->who->county_id);
     store_bind_i64(s, 2, w->pl->id);
     store_bind_i64(s, 3, w->u->order_id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     /* KPIs from the stops as they are now */
     struct logistics_plan np;
     logistics_plan_init(&np);
@@ -438,7 +455,8 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
         }
     }
     logistics_plan_release(&np);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     char detail[160];
     snprintf(detail, sizeof detail, "{\"order_id\":%lld,\"route_id\":%lld}",
              (long long)w->u->order_id, (long long)rt->id);
@@ -462,7 +480,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
                            struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct logistics_plan pl;
     logistics_plan_init(&pl);
     if ((rc = logistics_plan_get(st, who, plan_id, &pl, e))) {
@@ -481,17 +500,20 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
     rc = market_dispatch_orders(st, who, &f, &a, &orders, &n_orders, e);
     const struct market_dispatch_order *o = NULL;
     for (size_t i = 0; !rc && i < n_orders; i++)
-        if (orders[i].order_id == order_id) o = &orders[i];
+        if (orders[i].order_id == order_id)
+            o = &orders[i];
     if (!rc && !o)
         rc = err_set(e, ERR_NOTFOUND, "order %lld is not confirmed or packed in this county",
                      (long long)order_id);
     struct county_network net;
     memset(&net, 0, sizeof net);
-    if (!rc) rc = county_network_load(st, who, &net, e);
+    if (!rc)
+        rc = county_network_load(st, who, &net, e);
     struct logistics_travel_cfg tc;
     struct logistics_matrix_pair *pairs = NULL;
     struct tr2 t = {who->county_id, &tc, &pairs};
-    if (!rc) rc = store_read(st, travel_read, &t, e);
+    if (!rc)
+        rc = store_read(st, travel_read, &t, e);
     struct urgent u = {0};
     if (!rc) {
         u.order_id = o->order_id;
@@ -504,7 +526,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         u.close_min = 20 * 60;
         const struct county_node *nd = NULL;
         for (size_t i = 0; i < net.n_nodes; i++)
-            if (net.nodes[i].id == o->delivery_node_id && net.nodes[i].active) nd = &net.nodes[i];
+            if (net.nodes[i].id == o->delivery_node_id && net.nodes[i].active)
+                nd = &net.nodes[i];
         if (nd) {
             u.node_id = nd->id;
             u.village_id = nd->village_id;
@@ -526,7 +549,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         rps = xcalloc(pl.n_routes + 1, sizeof *rps);
         for (size_t r = 0; r < pl.n_routes; r++) {
             const struct logistics_route *rt = &pl.routes[r];
-            if (skill_bits(u.storage) & ~vehicle_bits(rt->vehicle.temp)) continue;
+            if (skill_bits(u.storage) & ~vehicle_bits(rt->vehicle.temp))
+                continue;
             route_problem(&net, &tc, nm, &pl, rt, &u, &rps[r]);
             try_route(&rps[r], (int)r, &b);
         }
@@ -544,8 +568,10 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         if (!rc) {
             struct wr w = {who, &pl, &pl.routes[b.route], r, &sol->routes[0], b.seq, &u, 0};
             rc = store_write(st, insert_write, &w, e);
-            if (!rc && route_id) *route_id = pl.routes[b.route].id;
-            if (!rc && stop_id) *stop_id = w.new_stop_id;
+            if (!rc && route_id)
+                *route_id = pl.routes[b.route].id;
+            if (!rc && stop_id)
+                *stop_id = w.new_stop_id;
         }
         vrp_solution_free(sol);
     }

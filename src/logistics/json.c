@@ -67,7 +67,8 @@ static struct json_object *stop_json(const struct logistics_stop *s, int64_t del
     json_object_object_add(o, "load_g", json_object_new_int64(s->load_g));
     json_object_object_add(o, "load_ml", json_object_new_int64(s->load_ml));
     json_object_object_add(o, "status", json_object_new_string(s->status));
-    if (s->actual_ms) json_object_object_add(o, "actual", rjson_new_time(s->actual_ms));
+    if (s->actual_ms)
+        json_object_object_add(o, "actual", rjson_new_time(s->actual_ms));
     if (s->fail_reason && s->fail_reason[0])
         json_object_object_add(o, "fail_reason", json_object_new_string(s->fail_reason));
     struct json_object *items = json_object_new_array();
@@ -104,13 +105,15 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
     json_object_object_add(o, "depot_node_id", json_object_new_int64(p->depot_node_id));
     json_object_object_add(o, "solve_s", rjson_new_double(p->solve_s, 4));
     json_object_object_add(o, "created_by", json_object_new_int64(p->created_by));
-    if (p->created_ms) json_object_object_add(o, "created", rjson_new_time(p->created_ms));
+    if (p->created_ms)
+        json_object_object_add(o, "created", rjson_new_time(p->created_ms));
     if (p->approved_ms) {
         json_object_object_add(o, "approved_by", json_object_new_int64(p->approved_by));
         json_object_object_add(o, "approved", rjson_new_time(p->approved_ms));
     }
     json_object_object_add(o, "kpis", logistics_kpis_to_json(&p->kpis));
-    if (!with_routes) return o;
+    if (!with_routes)
+        return o;
     struct json_object *routes = json_object_new_array();
     for (size_t r = 0; r < p->n_routes; r++) {
         const struct logistics_route *rt = &p->routes[r];
@@ -131,7 +134,8 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
     for (size_t i = 0; i < p->n_unassigned; i++) {
         const struct logistics_unassigned *u = &p->unassigned[i];
         struct json_object *j = json_object_new_object();
-        if (u->order_id) json_object_object_add(j, "order_id", json_object_new_int64(u->order_id));
+        if (u->order_id)
+            json_object_object_add(j, "order_id", json_object_new_int64(u->order_id));
         if (u->consignment_id)
             json_object_object_add(j, "consignment_id", json_object_new_int64(u->consignment_id));
         json_object_object_add(j, "node_id", json_object_new_int64(u->node_id));

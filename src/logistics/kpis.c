@@ -42,25 +42,30 @@ void logistics_kpis_compute(const struct logistics_plan *p, struct logistics_kpi
             const struct logistics_stop *st = &rt->stops[s];
             dist += st->leg_dist_m;
             k->driving_s += st->leg_dur_s;
-            if (st->load_g > peak) peak = st->load_g;
+            if (st->load_g > peak)
+                peak = st->load_g;
             if (st->kind == LOGISTICS_STOP_START && st->n_items) {
                 int64_t g = 0;
                 for (size_t i = 0; i < st->n_items; i++)
                     g += st->items[i].weight_g;
-                if (g > peak) peak = g;
+                if (g > peak)
+                    peak = g;
             }
             if (st->tw_end_ms && st->arrive_ms > st->tw_end_ms && st->kind != LOGISTICS_STOP_START)
                 k->lateness_s += (st->arrive_ms - st->tw_end_ms) / 1000;
             chilled_ms += (int64_t)st->chilled_unload * st->arrive_ms -
                           (int64_t)st->chilled_load * st->depart_ms;
-            if (st->kind == LOGISTICS_STOP_START || st->kind == LOGISTICS_STOP_END) continue;
+            if (st->kind == LOGISTICS_STOP_START || st->kind == LOGISTICS_STOP_END)
+                continue;
             serves = true;
             k->stops++;
             bool failed = strcmp(st->status, "failed") == 0;
             for (size_t i = 0; i < st->n_items && !failed; i++) {
                 const struct logistics_item *it = &st->items[i];
-                if (it->order_id && !it->load) k->orders_served++;
-                if (it->consignment_id && it->load) k->consignments_served++;
+                if (it->order_id && !it->load)
+                    k->orders_served++;
+                if (it->consignment_id && it->load)
+                    k->consignments_served++;
             }
             if (st->village_id && !failed) {
                 xgrow((void **)&villages, &capv, nv + 1, sizeof *villages);
@@ -80,13 +85,16 @@ void logistics_kpis_compute(const struct logistics_plan *p, struct logistics_kpi
         cap_sum += v->capacity_g;
     }
     for (size_t i = 0; i < p->n_unassigned; i++) {
-        if (p->unassigned[i].order_id) k->orders_unassigned++;
-        if (p->unassigned[i].consignment_id) k->consignments_unassigned++;
+        if (p->unassigned[i].order_id)
+            k->orders_unassigned++;
+        if (p->unassigned[i].consignment_id)
+            k->consignments_unassigned++;
     }
     if (nv) {
         qsort(villages, nv, sizeof *villages, cmp_i64);
         for (size_t i = 0; i < nv; i++)
-            if (i == 0 || villages[i] != villages[i - 1]) k->villages_served++;
+            if (i == 0 || villages[i] != villages[i - 1])
+                k->villages_served++;
     }
     free(villages);
     k->load_permille = cap_sum > 0 ? peak_sum * 1000 / cap_sum : 0;

@@ -486,9 +486,9 @@ struct telemetry;
 ** missing (a driver finds only its own routes), ERR_CONFLICT before the
 ** route has started. You own *out. */
 int logistics_route_cold_chain(struct store *st, struct telemetry *t,
-                               const struct auth_principal *who, int64_t plan_id,
-                               int64_t route_id, const char *profile, int64_t now_ms,
-                               struct json_object **out, struct err *e);
+                               const struct auth_principal *who, int64_t plan_id, int64_t route_id,
+                               const char *profile, int64_t now_ms, struct json_object **out,
+                               struct err *e);
 
 /* ------------------------------------------------------------------ JSON */
 

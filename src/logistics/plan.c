@@ -186,28 +186,34 @@ static const char *why_alone(const struct build *b, int loc, int dest_loc, uint6
     bool any_skill = false, any_cap = false;
     for (size_t k = 0; k < b->n_veh; k++) {
         const struct logistics_vehicle *v = &b->veh[k];
-        if (skills & ~skills_of_vehicle(v)) continue;
+        if (skills & ~skills_of_vehicle(v))
+            continue;
         any_skill = true;
-        if (g > v->capacity_g || ml > v->capacity_ml) continue;
+        if (g > v->capacity_g || ml > v->capacity_ml)
+            continue;
         any_cap = true;
         int64_t d, t, t2, t3 = 0;
         travel(b, 0, loc, &d, &t);
         struct vrp_tw w = window_of(&b->locs[loc], service_s);
         int64_t begin = (int64_t)v->shift_start_min * 60 + t;
-        if (begin < w.start) begin = w.start;
-        if (begin > w.end) continue;
+        if (begin < w.start)
+            begin = w.start;
+        if (begin > w.end)
+            continue;
         int64_t at = begin + service_s;
         int last = loc;
         if (dest_loc >= 0) {
             travel(b, loc, dest_loc, &d, &t3);
             struct vrp_tw w2 = window_of(&b->locs[dest_loc], service_s);
             int64_t b2 = at + t3 < w2.start ? w2.start : at + t3;
-            if (b2 > w2.end) continue;
+            if (b2 > w2.end)
+                continue;
             at = b2 + service_s;
             last = dest_loc;
         }
         travel(b, last, 0, &d, &t2);
-        if (at + t2 <= (int64_t)v->shift_end_min * 60) return NULL;
+        if (at + t2 <= (int64_t)v->shift_end_min * 60)
+            return NULL;
     }
     if (!any_skill) {
         snprintf(detail, dn, "no active vehicle at the depot is refrigerated for %s goods",
@@ -237,7 +243,8 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
         const struct logistics_work *w = &b->work[i];
         b->work_loc[i] = b->work_dest[i] = -1;
         const struct county_node *nd = w->node_id ? find_node(b->net, w->node_id) : NULL;
-        if (!nd && w->consignment_id && !w->node_id) nd = village_point(b->net, w->village_id);
+        if (!nd && w->consignment_id && !w->node_id)
+            nd = village_point(b->net, w->village_id);
         if (nd) {
             b->work_loc[i] = add_node_loc(b, nd);
         } else if (!w->node_id && geo_point_valid(w->loc) && (w->loc.lat || w->loc.lon)) {
@@ -265,7 +272,8 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
             }
             b->work_dest[i] = add_node_loc(b, to);
         }
-        if (fixed) continue;
+        if (fixed)
+            continue;
         char detail[LOGISTICS_TEXT_BUF];
         int64_t svc = b->prm->service_stop_s + b->prm->service_item_s;
         const char *why =
@@ -285,15 +293,18 @@ static void max_cap(const struct build *b, uint64_t skills, int64_t *g, int64_t 
     *g = *ml = 0;
     for (size_t k = 0; k < b->n_veh; k++)
         if (!(skills & ~skills_of_vehicle(&b->veh[k]))) {
-            if (b->veh[k].capacity_g > *g) *g = b->veh[k].capacity_g;
-            if (b->veh[k].capacity_ml > *ml) *ml = b->veh[k].capacity_ml;
+            if (b->veh[k].capacity_g > *g)
+                *g = b->veh[k].capacity_g;
+            if (b->veh[k].capacity_ml > *ml)
+                *ml = b->veh[k].capacity_ml;
         }
 }
 
 static void group_work(struct build *b, bool fixed)
 {
     for (size_t i = 0; i < b->n_work; i++) {
-        if (b->work_loc[i] < 0) continue;
+        if (b->work_loc[i] < 0)
+            continue;
         const struct logistics_work *w = &b->work[i];
         enum gkind kind = !w->consignment_id     ? G_DELIVER
                           : b->work_dest[i] >= 0 ? G_PICKUP_SHIP
@@ -301,7 +312,8 @@ static void group_work(struct build *b, bool fixed)
         uint64_t sk = skill_of_storage(w->storage);
         int64_t cg, cml;
         max_cap(b, sk, &cg, &cml);
-        if (fixed) cg = cml = INT64_MAX / 4;
+        if (fixed)
+            cg = cml = INT64_MAX / 4;
         struct group *g = NULL;
         for (size_t k = b->n_groups; k-- > 0;) {
             struct group *x = &b->groups[k];
@@ -435,7 +447,8 @@ static void add_items(struct build *b, struct logistics_stop *s, const struct gr
     struct arena *a = &b->out->arena;
     size_t n0 = s->n_items;
     struct logistics_item *it = arena_alloc(a, (n0 + (size_t)g->n_items) * sizeof *it);
-    if (n0) memcpy(it, s->items, n0 * sizeof *it);
+    if (n0)
+        memcpy(it, s->items, n0 * sizeof *it);
     for (int i = 0; i < g->n_items; i++) {
         const struct logistics_work *w = &b->work[g->items[i]];
         it[n0 + (size_t)i] = (struct logistics_item){w->order_id,
@@ -464,7 +477,8 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
     out->routes = arena_calloc(a, ((size_t)sol->n_routes + 1) * sizeof *out->routes);
     for (int r = 0; r < sol->n_routes; r++) {
         const struct vrp_route *vr = &sol->routes[r];
-        if (vr->n_steps <= 2) continue;
+        if (vr->n_steps <= 2)
+            continue;
         const struct logistics_vehicle *v = &b->veh[vr->vehicle];
         struct logistics_route *lr = &out->routes[out->n_routes++];
         lr->seq = (int)out->n_routes;
@@ -498,11 +512,13 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
                 s->kind = st->type == VRP_STEP_START ? LOGISTICS_STOP_START : LOGISTICS_STOP_END;
                 s->tw_start_ms = lg__ms_of(b->date_ms, (int64_t)v->shift_start_min * 60);
                 s->tw_end_ms = lg__ms_of(b->date_ms, (int64_t)v->shift_end_min * 60);
-                if (st->type == VRP_STEP_START) s->depart_ms = s->arrive_ms;
+                if (st->type == VRP_STEP_START)
+                    s->depart_ms = s->arrive_ms;
                 /* START loads every delivery of the route; END unloads pickups. */
                 for (int q = 0; q < vr->n_steps; q++) {
                     int ti = vr->steps[q].task;
-                    if (ti < 0) continue;
+                    if (ti < 0)
+                        continue;
                     const struct group *g = &b->groups[task_group[ti]];
                     if (st->type == VRP_STEP_START && g->kind == G_DELIVER)
                         add_items(b, s, g, true);
@@ -560,8 +576,10 @@ int logistics__plan_make(const struct county_network *net,
         prm = *prm_in;
     else
         logistics_plan_params_default(&prm);
-    if (prm.service_stop_s <= 0) prm.service_stop_s = 300;
-    if (prm.service_item_s < 0) prm.service_item_s = 30;
+    if (prm.service_stop_s <= 0)
+        prm.service_stop_s = 300;
+    if (prm.service_item_s < 0)
+        prm.service_item_s = 30;
     if (n_work > LOGISTICS_MAX_WORK)
         return err_set(e, ERR_TOOBIG, "more than %d pieces of work", LOGISTICS_MAX_WORK);
     if (n_veh > LOGISTICS_MAX_VEHICLES)
@@ -590,13 +608,15 @@ int logistics__plan_make(const struct county_network *net,
     int *task_group = xcalloc((size_t)b.p->n_tasks + 1, sizeof *task_group);
     for (size_t k = 0; k < b.n_groups; k++) {
         task_group[b.groups[k].task] = (int)k;
-        if (b.groups[k].task2 >= 0) task_group[b.groups[k].task2] = (int)k;
+        if (b.groups[k].task2 >= 0)
+            task_group[b.groups[k].task2] = (int)k;
     }
     struct vrp_seq *seqs = NULL;
     int **seq_tasks = NULL;
     int n_seqs = 0;
     double t0 = time_mono_s();
-    if (!rc && (rc = vrp_problem_validate(b.p, e))) err_prefix(e, "internal problem: ");
+    if (!rc && (rc = vrp_problem_validate(b.p, e)))
+        err_prefix(e, "internal problem: ");
     if (!rc && !fixed) {
         struct vrp_params vp;
         vrp_params_default(&vp);
@@ -606,7 +626,8 @@ int logistics__plan_make(const struct county_network *net,
         vp.progress = prm.progress;
         vp.progress_arg = prm.progress_arg;
         struct vrp_solution *sol = NULL;
-        if (n_veh > 0 && b.p->n_tasks > 0) rc = vrp_solve(b.p, &vp, &sol, e);
+        if (n_veh > 0 && b.p->n_tasks > 0)
+            rc = vrp_solve(b.p, &vp, &sol, e);
         if (!rc && sol) {
             seqs = xcalloc((size_t)sol->n_routes + 1, sizeof *seqs);
             seq_tasks = xcalloc((size_t)sol->n_routes + 1, sizeof *seq_tasks);
@@ -615,7 +636,8 @@ int logistics__plan_make(const struct county_network *net,
                 int *ts = xcalloc((size_t)vr->n_steps + 1, sizeof *ts);
                 int n = 0;
                 for (int k = 0; k < vr->n_steps; k++)
-                    if (vr->steps[k].task >= 0) ts[n++] = vr->steps[k].task;
+                    if (vr->steps[k].task >= 0)
+                        ts[n++] = vr->steps[k].task;
                 if (!n) {
                     free(ts);
                     continue;
@@ -672,7 +694,8 @@ int logistics__plan_make(const struct county_network *net,
     struct vrp_solution *ev = NULL;
     if (!rc) {
         rc = vrp_solution_from_seqs(b.p, seqs, n_seqs, fixed, &ev, e);
-        if (rc) err_prefix(e, "the solver's routes do not evaluate: ");
+        if (rc)
+            err_prefix(e, "the solver's routes do not evaluate: ");
     }
     if (!rc) {
         to_plan(&b, ev, task_group);
@@ -683,7 +706,8 @@ int logistics__plan_make(const struct county_network *net,
                 in[seqs[q].tasks[k]] = true;
         for (size_t k = 0; k < b.n_groups && !fixed; k++) {
             const struct group *g = &b.groups[k];
-            if (in[g->task]) continue;
+            if (in[g->task])
+                continue;
             char detail[LOGISTICS_TEXT_BUF];
             const char *why = why_alone(&b, g->loc, g->dest_loc, g->skills, g->g, g->ml,
                                         service_of(&b, g), detail, sizeof detail);

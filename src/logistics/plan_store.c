@@ -24,7 +24,8 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         "k_co2_g, k_load_permille, k_lateness_s, k_chilled_min, created_by, created_ms) VALUES "
         "(?,?,?,0,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const struct logistics_kpis *k = &p->kpis;
     int i = 1;
     store_bind_i64(s, i++, who->county_id);
@@ -77,7 +78,8 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         store_bind_text(s, 6, rjson_str(vj, NULL), -1);
         rc = store_step(s, e);
         json_object_put(vj);
-        if (rc != STORE_ROW) return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
+        if (rc != STORE_ROW)
+            return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
         rt->id = store_col_i64(s, 0);
         store_step(s, e);
         for (size_t q = 0; q < rt->n_stops; q++) {
@@ -140,7 +142,8 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
                 store_bind_i64(s, 9, it->volume_ml);
                 store_bind_i64(s, 10, it->storage);
                 store_bind_text(s, 11, it->label ? it->label : "", -1);
-                if ((rc = store_step(s, e)) < 0) return rc;
+                if ((rc = store_step(s, e)) < 0)
+                    return rc;
             }
         }
     }
@@ -159,7 +162,8 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
         store_bind_i64(s, 6, x->node_id);
         store_bind_text(s, 7, x->reason, -1);
         store_bind_text(s, 8, x->detail ? x->detail : "", -1);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
     }
     char detail[256];
     snprintf(detail, sizeof detail,
@@ -216,7 +220,8 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
     char sql[768];
     snprintf(sql, sizeof sql, "SELECT %s FROM lg_plans WHERE county_id = ? AND id = ?", PLAN_COLS);
     int rc = store_prepare(c, sql, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, county_id);
     store_bind_i64(s, 2, id);
     if ((rc = store_step(s, e)) != STORE_ROW)
@@ -253,7 +258,8 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         return rc;
     }
     p->routes = arena_alloc(a, (p->n_routes + 1) * sizeof *p->routes);
-    if (p->n_routes) memcpy(p->routes, routes, p->n_routes * sizeof *routes);
+    if (p->n_routes)
+        memcpy(p->routes, routes, p->n_routes * sizeof *routes);
     free(routes);
     for (size_t r = 0; r < p->n_routes && !rc; r++) {
         struct logistics_route *rt = &p->routes[r];
@@ -302,7 +308,8 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         }
         rc = 0;
         rt->stops = arena_alloc(a, (rt->n_stops + 1) * sizeof *rt->stops);
-        if (rt->n_stops) memcpy(rt->stops, stops, rt->n_stops * sizeof *stops);
+        if (rt->n_stops)
+            memcpy(rt->stops, stops, rt->n_stops * sizeof *stops);
         free(stops);
         for (size_t q = 0; q < rt->n_stops && !rc; q++) {
             struct logistics_stop *st = &rt->stops[q];
@@ -333,11 +340,13 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
             }
             rc = 0;
             st->items = arena_alloc(a, (st->n_items + 1) * sizeof *st->items);
-            if (st->n_items) memcpy(st->items, items, st->n_items * sizeof *items);
+            if (st->n_items)
+                memcpy(st->items, items, st->n_items * sizeof *items);
             free(items);
         }
     }
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if ((rc = store_prepare(c,
                             "SELECT order_id, consignment_id, node_id, reason, detail FROM "
                             "lg_unassigned WHERE county_id = ? AND plan_id = ? ORDER BY n",
@@ -358,7 +367,8 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         return rc;
     }
     p->unassigned = arena_alloc(a, (p->n_unassigned + 1) * sizeof *un);
-    if (p->n_unassigned) memcpy(p->unassigned, un, p->n_unassigned * sizeof *un);
+    if (p->n_unassigned)
+        memcpy(p->unassigned, un, p->n_unassigned * sizeof *un);
     free(un);
     return 0;
 }
@@ -383,16 +393,19 @@ int logistics_plan_get(struct store *st, const struct auth_principal *who, int64
         return err_set(e, ERR_PERM, "not allowed to read plans");
     struct pg g = {who, id, out};
     int rc = store_read(st, plan_read, &g, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (driver) {
         if (out->status != LOGISTICS_PLAN_APPROVED)
             return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
         size_t k = 0;
         for (size_t r = 0; r < out->n_routes; r++)
-            if (out->routes[r].driver_user_id == who->user_id) out->routes[k++] = out->routes[r];
+            if (out->routes[r].driver_user_id == who->user_id)
+                out->routes[k++] = out->routes[r];
         out->n_routes = k;
         out->n_unassigned = 0;
-        if (!k) return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
+        if (!k)
+            return err_set(e, ERR_NOTFOUND, "no plan %lld", (long long)id);
     }
     return 0;
 }
@@ -421,7 +434,8 @@ static int list_read(struct store_conn *c, void *arg, struct err *e)
                     : "");
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, l->who->county_id);
     store_bind_i64(s, 2, l->date_ms);
     store_bind_i64(s, 3, l->date_ms);
@@ -462,7 +476,8 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
                            "SELECT status, date_ms, depot_node_id, kind FROM lg_plans "
                            "WHERE county_id = ? AND id = ?",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, g->who->county_id);
     store_bind_i64(s, 2, g->id);
     if ((rc = store_step(s, e)) != STORE_ROW)
@@ -482,7 +497,8 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 1, g->who->county_id);
     store_bind_i64(s, 2, date);
     store_bind_i64(s, 3, depot);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     if ((rc = store_prepare(c,
                             "UPDATE lg_plans SET status = 1, approved_by = ?, approved_ms = ? "
                             "WHERE county_id = ? AND id = ?",
@@ -492,7 +508,8 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 2, time_now_ms());
     store_bind_i64(s, 3, g->who->county_id);
     store_bind_i64(s, 4, g->id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     return logistics__audit(c, g->who, "plan.approve", "plan", g->id, NULL, e);
 }
 
@@ -500,7 +517,8 @@ int logistics_plan_approve(struct store *st, const struct auth_principal *who, i
                            struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct pg g = {who, id, NULL};
     return store_write(st, approve_write, &g, e);
 }

@@ -34,7 +34,8 @@ static void csv_field(struct strbuf *sb, const char *s)
 {
     strbuf_addch(sb, '"');
     for (; s && *s; s++) {
-        if (*s == '"') strbuf_addch(sb, '"');
+        if (*s == '"')
+            strbuf_addch(sb, '"');
         strbuf_addch(sb, *s);
     }
     strbuf_addch(sb, '"');
@@ -74,7 +75,8 @@ static int qr_svg(struct strbuf *sb, const char *text, struct err *e)
 {
 #ifdef RL_HAVE_QRENCODE
     QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    if (!q) return err_set(e, ERR_INTERNAL, "QR encoding failed");
+    if (!q)
+        return err_set(e, ERR_INTERNAL, "QR encoding failed");
     int n = q->width, m = 2;
     strbuf_addf(sb,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"120\" "
@@ -83,7 +85,8 @@ static int qr_svg(struct strbuf *sb, const char *text, struct err *e)
                 n + 2 * m, n + 2 * m);
     for (int y = 0; y < n; y++)
         for (int x = 0; x < n; x++)
-            if (q->data[y * n + x] & 1) strbuf_addf(sb, "M%d %dh1v1h-1z", x + m, y + m);
+            if (q->data[y * n + x] & 1)
+                strbuf_addf(sb, "M%d %dh1v1h-1z", x + m, y + m);
     strbuf_addstr(sb, "\"/></svg>");
     QRcode_free(q);
     return 0;
@@ -105,7 +108,8 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
     char a[8], b[8];
     for (size_t r = 0; r < p->n_routes; r++) {
         const struct logistics_route *rt = &p->routes[r];
-        if (!route_in(rt, route_id)) continue;
+        if (!route_in(rt, route_id))
+            continue;
         strbuf_addstr(sb, "<section class=\"route\"><h1>");
         html_text(sb, p->name);
         strbuf_addf(sb, " - route %d</h1><p>Vehicle ", rt->seq);
@@ -137,7 +141,8 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
                 snprintf(text, sizeof text, "ruralink:pod:%lld:%s", (long long)s->id,
                          s->proof_code);
                 int rc = qr_svg(sb, text, e);
-                if (rc) return rc;
+                if (rc)
+                    return rc;
             }
             strbuf_addstr(sb, "</td></tr>");
         }
@@ -163,7 +168,8 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
         struct logistics_route *one = NULL;
         if (route_id) {
             for (size_t r = 0; r < p->n_routes; r++)
-                if (p->routes[r].id == route_id) one = &p->routes[r];
+                if (p->routes[r].id == route_id)
+                    one = &p->routes[r];
             view.routes = one;
             view.n_routes = 1;
         }
@@ -179,7 +185,8 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
                           "action,order_id,consignment_id,weight_g,volume_ml,storage,label\n");
         for (size_t r = 0; r < p->n_routes; r++) {
             const struct logistics_route *rt = &p->routes[r];
-            if (!route_in(rt, route_id)) continue;
+            if (!route_in(rt, route_id))
+                continue;
             for (size_t q = 0; q < rt->n_stops; q++) {
                 const struct logistics_stop *s = &rt->stops[q];
                 size_t n = s->n_items ? s->n_items : 1;
@@ -214,7 +221,8 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
             bool first = true;
             for (size_t r = 0; r < p->n_routes; r++) {
                 const struct logistics_route *rt = &p->routes[r];
-                if (!route_in(rt, route_id)) continue;
+                if (!route_in(rt, route_id))
+                    continue;
                 strbuf_addf(sb,
                             "%s{\"type\":\"Feature\",\"properties\":{\"layer\":\"route\","
                             "\"route_id\":%lld,\"vehicle\":",
@@ -251,6 +259,7 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
     default:
         return err_set(e, ERR_INVAL, "unknown sheet format");
     }
-    if (rc == ERR_TOOBIG) return err_set(e, ERR_TOOBIG, "the sheet is too large");
+    if (rc == ERR_TOOBIG)
+        return err_set(e, ERR_TOOBIG, "the sheet is too large");
     return rc;
 }

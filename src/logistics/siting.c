@@ -42,7 +42,8 @@ static int sa_insert(struct store_conn *c, void *arg, struct err *e)
                            "INSERT INTO lg_site_analyses (county_id, created_by, result_json, "
                            "created_ms) VALUES (?,?,'{}',?) RETURNING id",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, w->who->county_id);
     store_bind_i64(s, 2, w->who->user_id);
     store_bind_i64(s, 3, now);
@@ -56,7 +57,8 @@ static int sa_insert(struct store_conn *c, void *arg, struct err *e)
         return rc;
     store_bind_text(s, 1, rjson_str(w->result, NULL), -1);
     store_bind_i64(s, 2, w->id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     return logistics__audit(c, w->who, "site.analyse", "site_analysis", w->id, NULL, e);
 }
 
@@ -71,10 +73,12 @@ static void coverage(const struct county_village *cl, const int64_t *demand, siz
         double best = 1e18;
         for (size_t k = 0; k < ns; k++) {
             double d = geo_road_m(cl[i].loc, sites[k], circ);
-            if (d < best) best = d;
+            if (d < best)
+                best = d;
         }
         total += (double)demand[i];
-        if (best <= radius_m) covered += (double)demand[i];
+        if (best <= radius_m)
+            covered += (double)demand[i];
         dist += (double)demand[i] * (ns ? best : 0);
     }
     *share = total > 0 ? covered / total : 0;
@@ -88,9 +92,12 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
     if (!logistics__reads_county(who))
         return err_set(e, ERR_PERM, "only staff and auditors run siting analyses");
     struct logistics_site_req r = *req;
-    if (!r.candidates_nodes && !r.candidates_villages) r.candidates_nodes = true;
-    if (r.coverage_km <= 0) r.coverage_km = 10;
-    if (r.time_limit_s <= 0) r.time_limit_s = 5;
+    if (!r.candidates_nodes && !r.candidates_villages)
+        r.candidates_nodes = true;
+    if (r.coverage_km <= 0)
+        r.coverage_km = 10;
+    if (r.time_limit_s <= 0)
+        r.time_limit_s = 5;
     if (r.p < 0 || r.p > 1000 || r.coverage_km > 500 || r.time_limit_s > 120 || r.fixed_cost < 0 ||
         r.capacity_kg < 0)
         return err_set(e, ERR_INVAL,
@@ -100,7 +107,8 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
         return err_set(e, ERR_INVAL, "give p (p-median) or fixed_cost (facility location)");
     struct county_network net;
     int rc = county_network_load(st, who, &net, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct arena a;
     arena_init(&a, 8192);
     struct market_dispatch_order *orders = NULL;
@@ -116,11 +124,13 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
         const struct market_dispatch_order *o = &orders[i];
         int64_t vid = 0;
         for (size_t k = 0; k < net.n_nodes && !vid; k++)
-            if (net.nodes[k].id == o->delivery_node_id) vid = net.nodes[k].village_id;
+            if (net.nodes[k].id == o->delivery_node_id)
+                vid = net.nodes[k].village_id;
         size_t vi = net.n_villages;
         if (vid) {
             for (size_t k = 0; k < net.n_villages; k++)
-                if (net.villages[k].id == vid) vi = k;
+                if (net.villages[k].id == vid)
+                    vi = k;
         } else if (o->has_coords) {
             double best = 1e18;
             for (size_t k = 0; k < net.n_villages; k++) {
@@ -131,7 +141,8 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
                 }
             }
         }
-        if (vi < net.n_villages) dem[vi] += o->weight_g > 1000 ? (o->weight_g + 999) / 1000 : 1;
+        if (vi < net.n_villages)
+            dem[vi] += o->weight_g > 1000 ? (o->weight_g + 999) / 1000 : 1;
     }
     /* clients: villages with demand */
     size_t nc = 0;
@@ -152,7 +163,8 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
     size_t ncs = 0, nex = 0;
     for (size_t k = 0; k < net.n_nodes; k++) {
         const struct county_node *nd = &net.nodes[k];
-        if (!nd->active) continue;
+        if (!nd->active)
+            continue;
         if (nd->kind == COUNTY_NODE_HUB || nd->kind == COUNTY_NODE_STATION)
             existing[nex++] = nd->loc;
         if (r.candidates_nodes && nd->kind != COUNTY_NODE_POINT)
@@ -213,7 +225,8 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
             after[k] = c->loc;
             int64_t load = 0;
             for (size_t i = 0; i < nc; i++)
-                if (sol->assign[i] == sol->open[k]) load += cd[i];
+                if (sol->assign[i] == sol->open[k])
+                    load += cd[i];
             struct json_object *j = json_object_new_object();
             json_object_object_add(j, "kind",
                                    json_object_new_string(c->village ? "village" : "node"));
@@ -240,7 +253,8 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
         struct sa_write w = {who, res, 0};
         rc = store_write(st, sa_insert, &w, e);
         if (!rc) {
-            if (id) *id = w.id;
+            if (id)
+                *id = w.id;
             size_t n;
             const char *s = rjson_str(res, &n);
             rc = strbuf_add(sb, s, n);
@@ -271,7 +285,8 @@ static int sa_read(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     int rc = store_prepare(
         c, "SELECT result_json FROM lg_site_analyses WHERE county_id = ? AND id = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, g->who->county_id);
     store_bind_i64(s, 2, g->id);
     if ((rc = store_step(s, e)) != STORE_ROW)

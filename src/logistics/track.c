@@ -31,7 +31,8 @@ static int route_ctx_load(struct store_conn *c, const struct auth_principal *who
                       "JOIN lg_plans p ON p.id = r.plan_id AND p.county_id = r.county_id "
                       "WHERE r.county_id = ? AND r.id = ?",
                       &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, who->county_id);
     store_bind_i64(s, 2, route_id);
     if ((rc = store_step(s, e)) != STORE_ROW)
@@ -84,11 +85,13 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
                            "SELECT id FROM lg_alerts WHERE county_id = ? AND route_id = ? "
                            "AND kind = ? AND open = 1",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->route_id);
     store_bind_text(s, 3, kind, -1);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     bool open = rc == STORE_ROW;
     int64_t id = open ? store_col_i64(s, 0) : 0;
     if (on && !open) {
@@ -104,7 +107,8 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
         store_bind_text(s, 4, kind, -1);
         store_bind_text(s, 5, detail, -1);
         store_bind_i64(s, 6, a->ts_ms);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
         a->raised++;
     } else if (!on && open) {
         if ((rc = store_prepare(c, "UPDATE lg_alerts SET open = 0 WHERE county_id = ? AND id = ?",
@@ -112,7 +116,8 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
             return rc;
         store_bind_i64(s, 1, a->who->county_id);
         store_bind_i64(s, 2, id);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
     }
     return 0;
 }
@@ -122,7 +127,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
     struct pos_args *a = arg;
     struct route_ctx rc_;
     int rc = route_ctx_load(c, a->who, a->route_id, &rc_, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct store_stmt *s;
     if ((rc = store_prepare(
              c,
@@ -136,7 +142,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 4, a->ts_ms);
     store_bind_double(s, 5, a->pos.lat);
     store_bind_double(s, 6, a->pos.lon);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     if ((rc = store_prepare(c,
                             "SELECT lat, lon, arrive_ms, status, kind FROM lg_stops "
                             "WHERE county_id = ? AND route_id = ? ORDER BY seq",
@@ -153,7 +160,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
         struct geo_point p = {store_col_double(s, 0), store_col_double(s, 1)};
         if (have_prev) {
             double d = seg_dist_m(a->pos, prev, p);
-            if (d < corridor) corridor = d;
+            if (d < corridor)
+                corridor = d;
         }
         /* the next stop: the first pending one after the last visited one */
         bool pending = strcmp(store_col_text(s, 3), "pending") == 0;
@@ -167,7 +175,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
         prev = p;
         have_prev = true;
     }
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     a->delay_s = 0;
     if (have_next) {
         double d = geo_road_m(a->pos, next, a->circuity);
@@ -181,7 +190,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 1, a->delay_s);
     store_bind_i64(s, 2, a->who->county_id);
     store_bind_i64(s, 3, a->route_id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     char detail[LOGISTICS_TEXT_BUF];
     snprintf(detail, sizeof detail, "running %lld min late", (long long)(a->delay_s / 60));
     if ((rc = alert_set(c, a, rc_.plan_id, "late", a->delay_s > a->cfg.late_after_s, detail, e)))
@@ -196,9 +206,12 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
                              struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
                              int *alerts_raised, struct err *e)
 {
-    if (!who) return err_set(e, ERR_AUTH, "no caller");
-    if (!geo_point_valid(pos)) return err_set(e, ERR_INVAL, "lat/lon out of range");
-    if (route_id <= 0) return err_set(e, ERR_NOTFOUND, "no route %lld", (long long)route_id);
+    if (!who)
+        return err_set(e, ERR_AUTH, "no caller");
+    if (!geo_point_valid(pos))
+        return err_set(e, ERR_INVAL, "lat/lon out of range");
+    if (route_id <= 0)
+        return err_set(e, ERR_NOTFOUND, "no route %lld", (long long)route_id);
     struct pos_args a = {
         .who = who, .route_id = route_id, .pos = pos, .ts_ms = ts_ms ? ts_ms : time_now_ms()};
     a.cfg.late_after_s = cfg && cfg->late_after_s > 0 ? cfg->late_after_s : 1200;
@@ -214,13 +227,16 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
                                            own route is checked in the write */
     staff.role = AUTH_ROLE_OPERATOR;
     if (logistics_travel_get(st, &staff, &tc, &ignore) == 0) {
-        if (tc.circuity > 0) a.circuity = tc.circuity;
+        if (tc.circuity > 0)
+            a.circuity = tc.circuity;
         a.speed_kmh = tc.speed_kmh > 0 ? tc.speed_kmh : geo_road_speed_kmh(tc.road);
     }
     int rc = store_write(st, pos_write, &a, e);
     if (!rc) {
-        if (delay_s) *delay_s = a.delay_s;
-        if (alerts_raised) *alerts_raised = a.raised;
+        if (delay_s)
+            *delay_s = a.delay_s;
+        if (alerts_raised)
+            *alerts_raised = a.raised;
     }
     return rc;
 }
@@ -241,7 +257,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
                            "SELECT route_id, kind, status, proof_code, arrive_ms FROM lg_stops "
                            "WHERE county_id = ? AND id = ?",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->stop_id);
     if ((rc = store_step(s, e)) != STORE_ROW)
@@ -252,7 +269,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     snprintf(status, sizeof status, "%s", store_col_text(s, 2));
     snprintf(proof, sizeof proof, "%s", store_col_text(s, 3));
     struct route_ctx rx;
-    if ((rc = route_ctx_load(c, a->who, route_id, &rx, e))) return rc;
+    if ((rc = route_ctx_load(c, a->who, route_id, &rx, e)))
+        return rc;
     if (strcmp(status, "pending") != 0 && strcmp(status, "arrived") != 0)
         return err_set(e, ERR_CONFLICT, "stop %lld is already %s", (long long)a->stop_id, status);
     const char *to = NULL;
@@ -269,7 +287,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         unsigned diff = (unsigned)(pl ^ ql);
         for (size_t i = 0; i < ql; i++)
             diff |= (unsigned)(i < pl ? a->proof[i] : 0) ^ (unsigned char)proof[i];
-        if (!ql || diff) return err_set(e, ERR_INVAL, "wrong proof-of-delivery code");
+        if (!ql || diff)
+            return err_set(e, ERR_INVAL, "wrong proof-of-delivery code");
         to = "delivered";
         break;
     }
@@ -301,14 +320,16 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_text(s, 3, a->ev == LOGISTICS_EV_FAILED ? a->reason : "", -1);
     store_bind_i64(s, 4, a->who->county_id);
     store_bind_i64(s, 5, a->stop_id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     if ((rc = store_prepare(c, "UPDATE lg_routes SET delay_s = ? WHERE county_id = ? AND id = ?",
                             &s, e)))
         return rc;
     store_bind_i64(s, 1, a->ts_ms > planned ? (a->ts_ms - planned) / 1000 : 0);
     store_bind_i64(s, 2, a->who->county_id);
     store_bind_i64(s, 3, route_id);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     if (a->ev == LOGISTICS_EV_PICKED_UP) {
         if ((rc = store_prepare(
                  c,
@@ -320,7 +341,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         store_bind_i64(s, 1, a->who->county_id);
         store_bind_i64(s, 2, a->who->county_id);
         store_bind_i64(s, 3, a->stop_id);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
     }
     char detail[LOGISTICS_TEXT_BUF + 64];
     snprintf(detail, sizeof detail, "{\"event\":\"%s\",\"route_id\":%lld}", to,
@@ -332,9 +354,12 @@ int logistics_track_event(struct store *st, const struct auth_principal *who, in
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e)
 {
-    if (!who) return err_set(e, ERR_AUTH, "no caller");
-    if ((unsigned)ev >= LOGISTICS_EV_COUNT) return err_set(e, ERR_INVAL, "unknown event");
-    if (stop_id <= 0) return err_set(e, ERR_NOTFOUND, "no stop %lld", (long long)stop_id);
+    if (!who)
+        return err_set(e, ERR_AUTH, "no caller");
+    if ((unsigned)ev >= LOGISTICS_EV_COUNT)
+        return err_set(e, ERR_INVAL, "unknown event");
+    if (stop_id <= 0)
+        return err_set(e, ERR_NOTFOUND, "no stop %lld", (long long)stop_id);
     struct ev_args a = {who, stop_id, ev, proof_code, reason, ts_ms ? ts_ms : time_now_ms()};
     return store_write(st, ev_write, &a, e);
 }
@@ -354,7 +379,8 @@ static int al_read(struct store_conn *c, void *arg, struct err *e)
                            "SELECT id, route_id, kind, detail, open, ts_ms FROM lg_alerts "
                            "WHERE county_id = ? AND plan_id = ? ORDER BY id DESC LIMIT 1000",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->plan_id);
     while ((rc = store_step(s, e)) == STORE_ROW) {
@@ -401,14 +427,16 @@ static int lp_read(struct store_conn *c, void *arg, struct err *e)
     struct lp_args *a = arg;
     struct store_stmt *s;
     /* The newest position of each route of the plan (index on county, route, ts). */
-    int rc = store_prepare(c,
-                           "SELECT p.route_id, p.ts_ms, p.lat, p.lon FROM lg_routes r "
-                           "JOIN lg_positions p ON p.county_id = r.county_id AND p.route_id = r.id "
-                           "WHERE r.county_id = ? AND r.plan_id = ? AND p.ts_ms = "
-                           "(SELECT MAX(q.ts_ms) FROM lg_positions q WHERE q.county_id = r.county_id "
-                           "AND q.route_id = r.id) ORDER BY p.route_id",
-                           &s, e);
-    if (rc) return rc;
+    int rc =
+        store_prepare(c,
+                      "SELECT p.route_id, p.ts_ms, p.lat, p.lon FROM lg_routes r "
+                      "JOIN lg_positions p ON p.county_id = r.county_id AND p.route_id = r.id "
+                      "WHERE r.county_id = ? AND r.plan_id = ? AND p.ts_ms = "
+                      "(SELECT MAX(q.ts_ms) FROM lg_positions q WHERE q.county_id = r.county_id "
+                      "AND q.route_id = r.id) ORDER BY p.route_id",
+                      &s, e);
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->plan_id);
     while ((rc = store_step(s, e)) == STORE_ROW) {

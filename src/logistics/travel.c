@@ -31,7 +31,8 @@ int logistics_new(struct logistics **out, struct err *e)
 
 static void nodemat_free(struct logistics__nodemat *m)
 {
-    if (!m) return;
+    if (!m)
+        return;
     free(m->node_ids);
     free(m->dist_m);
     free(m->dur_s);
@@ -40,7 +41,8 @@ static void nodemat_free(struct logistics__nodemat *m)
 
 void logistics_free(struct logistics *lg)
 {
-    if (!lg) return;
+    if (!lg)
+        return;
     for (size_t i = 0; i < lg->n_entries; i++)
         nodemat_free(lg->entries[i]); /* no one may hold one any more */
     free(lg->entries);
@@ -86,7 +88,8 @@ static uint64_t fingerprint(const struct county_network *net,
     }
     for (size_t i = 0; i < net->n_nodes; i++) {
         const struct county_node *nd = &net->nodes[i];
-        if (!nd->active) continue;
+        if (!nd->active)
+            continue;
         h = fnv(h, &nd->id, sizeof nd->id);
         h = fnv(h, &nd->loc, sizeof nd->loc);
         h = fnv(h, &nd->updated_ms, sizeof nd->updated_ms);
@@ -96,13 +99,15 @@ static uint64_t fingerprint(const struct county_network *net,
 
 static double circuity_of(const struct county_network *net, const struct logistics_travel_cfg *cfg)
 {
-    if (cfg && cfg->circuity > 0) return cfg->circuity;
+    if (cfg && cfg->circuity > 0)
+        return cfg->circuity;
     return net->county.circuity > 0 ? net->county.circuity : GEO_CIRCUITY_DEFAULT;
 }
 
 static double speed_of(const struct logistics_travel_cfg *cfg)
 {
-    if (cfg && cfg->speed_kmh > 0) return cfg->speed_kmh;
+    if (cfg && cfg->speed_kmh > 0)
+        return cfg->speed_kmh;
     int v = geo_road_speed_kmh(cfg ? cfg->road : GEO_ROAD_TOWNSHIP);
     return v > 0 ? v : geo_road_speed_kmh(GEO_ROAD_TOWNSHIP);
 }
@@ -110,19 +115,23 @@ static double speed_of(const struct logistics_travel_cfg *cfg)
 static int pair_cmp(const void *k, const void *x)
 {
     const struct logistics_matrix_pair *a = k, *b = x;
-    if (a->from_node_id != b->from_node_id) return a->from_node_id < b->from_node_id ? -1 : 1;
-    if (a->to_node_id != b->to_node_id) return a->to_node_id < b->to_node_id ? -1 : 1;
+    if (a->from_node_id != b->from_node_id)
+        return a->from_node_id < b->from_node_id ? -1 : 1;
+    if (a->to_node_id != b->to_node_id)
+        return a->to_node_id < b->to_node_id ? -1 : 1;
     return 0;
 }
 
 static bool imported(const struct logistics_travel_cfg *cfg, int64_t from, int64_t to,
                      int64_t *dist_m, int64_t *dur_s)
 {
-    if (!cfg || !cfg->use_matrix || !cfg->n_pairs || !from || !to) return false;
+    if (!cfg || !cfg->use_matrix || !cfg->n_pairs || !from || !to)
+        return false;
     struct logistics_matrix_pair key = {from, to, 0, 0};
     const struct logistics_matrix_pair *p =
         bsearch(&key, cfg->pairs, cfg->n_pairs, sizeof *cfg->pairs, pair_cmp);
-    if (!p) return false;
+    if (!p)
+        return false;
     *dist_m = p->dist_m;
     *dur_s = p->dur_s;
     return true;
@@ -134,7 +143,8 @@ static void estimate(const struct county_network *net, const struct logistics_tr
     double d = geo_road_m(a, b, circuity_of(net, cfg));
     *dist_m = (int64_t)llround(d);
     *dur_s = geo_travel_s_at((double)*dist_m, speed_of(cfg));
-    if (*dur_s < 0) *dur_s = 0;
+    if (*dur_s < 0)
+        *dur_s = 0;
 }
 
 static long node_index(const struct logistics__nodemat *m, int64_t id)
@@ -166,7 +176,8 @@ void logistics__travel(const struct county_network *net, const struct logistics_
             return;
         }
     }
-    if (imported(cfg, from_node, to_node, dist_m, dur_s)) return;
+    if (imported(cfg, from_node, to_node, dist_m, dur_s))
+        return;
     estimate(net, cfg, a, b, dist_m, dur_s);
 }
 
@@ -178,7 +189,8 @@ static struct logistics__nodemat *nodemat_build(const struct county_network *net
     m->fingerprint = fp;
     const struct county_node **nd = xcalloc(net->n_nodes + 1, sizeof *nd);
     for (size_t i = 0; i < net->n_nodes; i++)
-        if (net->nodes[i].active) nd[m->n++] = &net->nodes[i];
+        if (net->nodes[i].active)
+            nd[m->n++] = &net->nodes[i];
     m->node_ids = xcalloc(m->n + 1, sizeof *m->node_ids);
     m->dist_m = xcalloc(m->n * m->n + 1, sizeof *m->dist_m);
     m->dur_s = xcalloc(m->n * m->n + 1, sizeof *m->dur_s);
@@ -224,11 +236,13 @@ struct logistics__nodemat *logistics__nodemat_get(struct logistics *lg,
     m->refs = 2; /* the cache's and the caller's */
     size_t i = 0;
     for (; i < lg->n_entries; i++)
-        if (lg->entries[i]->county_id == m->county_id) break;
+        if (lg->entries[i]->county_id == m->county_id)
+            break;
     if (i < lg->n_entries) {
         struct logistics__nodemat *old = lg->entries[i];
         lg->entries[i] = m;
-        if (--old->refs == 0) nodemat_free(old);
+        if (--old->refs == 0)
+            nodemat_free(old);
     } else {
         xgrow((void **)&lg->entries, &lg->cap, lg->n_entries + 1, sizeof *lg->entries);
         lg->entries[lg->n_entries++] = m;
@@ -239,7 +253,8 @@ struct logistics__nodemat *logistics__nodemat_get(struct logistics *lg,
 
 void logistics__nodemat_put(struct logistics *lg, struct logistics__nodemat *m)
 {
-    if (!m) return;
+    if (!m)
+        return;
     if (!lg) {
         nodemat_free(m);
         return;
@@ -247,7 +262,8 @@ void logistics__nodemat_put(struct logistics *lg, struct logistics__nodemat *m)
     pthread_mutex_lock(&lg->mu);
     bool last = --m->refs == 0;
     pthread_mutex_unlock(&lg->mu);
-    if (last) nodemat_free(m);
+    if (last)
+        nodemat_free(m);
 }
 
 /* ------------------------------------------------------------- settings */
@@ -263,7 +279,8 @@ int logistics__travel_load(struct store_conn *c, int64_t county_id,
                            "SELECT circuity, road, speed_kmh, use_matrix, version FROM lg_travel "
                            "WHERE county_id = ?",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, county_id);
     if ((rc = store_step(s, e)) == STORE_ROW) {
         out->circuity = store_col_double(s, 0);
@@ -279,7 +296,8 @@ int logistics__travel_load(struct store_conn *c, int64_t county_id,
                        "SELECT from_node_id, to_node_id, dist_m, dur_s FROM lg_travel_matrix "
                        "WHERE county_id = ? ORDER BY from_node_id, to_node_id",
                        &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, county_id);
     size_t cap = 0, n = 0;
     struct logistics_matrix_pair *p = NULL;
@@ -341,19 +359,22 @@ static int travel_write(struct store_conn *c, void *arg, struct err *e)
                            "use_matrix = excluded.use_matrix, version = lg_travel.version + 1, "
                            "updated_ms = excluded.updated_ms",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, t->who->county_id);
     store_bind_double(s, 2, t->cfg->circuity);
     store_bind_i64(s, 3, t->cfg->road);
     store_bind_double(s, 4, t->cfg->speed_kmh);
     store_bind_i64(s, 5, t->cfg->use_matrix ? 1 : 0);
     store_bind_i64(s, 6, now);
-    if ((rc = store_step(s, e)) < 0) return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
     if (t->import) {
         if ((rc = store_prepare(c, "DELETE FROM lg_travel_matrix WHERE county_id = ?", &s, e)))
             return rc;
         store_bind_i64(s, 1, t->who->county_id);
-        if ((rc = store_step(s, e)) < 0) return rc;
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
         for (size_t i = 0; i < t->n_pairs; i++) {
             if ((rc = store_prepare(c,
                                     "INSERT INTO lg_travel_matrix (county_id, from_node_id, "
@@ -367,7 +388,8 @@ static int travel_write(struct store_conn *c, void *arg, struct err *e)
             store_bind_i64(s, 3, t->pairs[i].to_node_id);
             store_bind_i64(s, 4, t->pairs[i].dist_m);
             store_bind_i64(s, 5, t->pairs[i].dur_s);
-            if ((rc = store_step(s, e)) < 0) return rc;
+            if ((rc = store_step(s, e)) < 0)
+                return rc;
         }
     }
     char detail[160];
@@ -384,7 +406,8 @@ static int check_cfg(const struct logistics_travel_cfg *in, struct err *e)
     if (!(in->circuity == 0 ||
           (in->circuity >= GEO_CIRCUITY_MIN && in->circuity <= GEO_CIRCUITY_MAX)))
         return err_set(e, ERR_INVAL, "circuity must be 0 (the county's) or in [1, 4]");
-    if ((unsigned)in->road >= GEO_ROAD_COUNT) return err_set(e, ERR_INVAL, "unknown road class");
+    if ((unsigned)in->road >= GEO_ROAD_COUNT)
+        return err_set(e, ERR_INVAL, "unknown road class");
     if (!(in->speed_kmh >= 0 && in->speed_kmh <= 150))
         return err_set(e, ERR_INVAL, "speed_kmh must be 0 (the class's) or in (0, 150]");
     return 0;
@@ -394,8 +417,10 @@ int logistics_travel_set(struct store *st, const struct auth_principal *who,
                          const struct logistics_travel_cfg *in, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (!rc) rc = check_cfg(in, e);
-    if (rc) return rc;
+    if (!rc)
+        rc = check_cfg(in, e);
+    if (rc)
+        return rc;
     struct logistics_travel_cfg cfg = *in;
     struct tl t = {.who = who, .cfg = &cfg};
     return store_write(st, travel_write, &t, e);
@@ -414,15 +439,19 @@ int logistics_travel_import_csv(struct store *st, const struct auth_principal *w
                                 size_t len, int64_t *rows, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
-    if (rc) return rc;
-    if (len > 64u * 1024 * 1024) return err_set(e, ERR_TOOBIG, "matrix file over 64 MiB");
+    if (rc)
+        return rc;
+    if (len > 64u * 1024 * 1024)
+        return err_set(e, ERR_TOOBIG, "matrix file over 64 MiB");
     struct county_network net;
-    if ((rc = county_network_load(st, who, &net, e))) return rc;
+    if ((rc = county_network_load(st, who, &net, e)))
+        return rc;
     const char *p = csv, *end = csv + len;
     const char *nl = memchr(p, '\n', len);
     const char *hend = nl ? nl : end;
     struct str hdr = {p, (size_t)(hend - p)};
-    if (hdr.len && hdr.ptr[hdr.len - 1] == '\r') hdr.len--;
+    if (hdr.len && hdr.ptr[hdr.len - 1] == '\r')
+        hdr.len--;
     if (!str_eq(hdr, "from_node_id,to_node_id,dist_m,dur_s")) {
         county_network_release(&net);
         return err_set(e, ERR_INVAL, "line 1: header must be from_node_id,to_node_id,dist_m,dur_s");
@@ -447,14 +476,16 @@ int logistics_travel_import_csv(struct store *st, const struct auth_principal *w
             else if (k < 3)
                 p++;
         }
-        if (rc) break;
+        if (rc)
+            break;
         while (p < end && *p == '\r')
             p++;
         if (p < end && *p != '\n') {
             rc = err_set(e, ERR_INVAL, "line %d: expected 4 fields", line);
             break;
         }
-        if (p < end) p++;
+        if (p < end)
+            p++;
         if (v[2] < 0 || v[3] < 0 || v[2] > INT64_C(10000000) || v[3] > INT64_C(864000)) {
             rc =
                 err_set(e, ERR_INVAL, "line %d: dist_m and dur_s must be >= 0 and plausible", line);
@@ -478,7 +509,8 @@ int logistics_travel_import_csv(struct store *st, const struct auth_principal *w
         pairs[n++] = (struct logistics_matrix_pair){v[0], v[1], v[2], v[3]};
     }
     county_network_release(&net);
-    if (!rc && n == 0) rc = err_set(e, ERR_INVAL, "the matrix has no rows");
+    if (!rc && n == 0)
+        rc = err_set(e, ERR_INVAL, "the matrix has no rows");
     if (!rc) {
         struct logistics_travel_cfg cfg;
         struct tl t0 = {.who = who, .cfg = &cfg};
@@ -490,6 +522,7 @@ int logistics_travel_import_csv(struct store *st, const struct auth_principal *w
         }
     }
     free(pairs);
-    if (!rc && rows) *rows = (int64_t)n;
+    if (!rc && rows)
+        *rows = (int64_t)n;
     return rc;
 }

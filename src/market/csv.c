@@ -10,15 +10,36 @@
 #include <string.h>
 
 enum col {
-    C_SKU, C_PRODUCER, C_VILLAGE, C_NAME_ZH, C_NAME_EN, C_STORY_ZH, C_STORY_EN, C_CATEGORY,
-    C_UNIT, C_PRICE, C_WEIGHT, C_VOLUME, C_STORAGE, C_TMIN, C_TMAX, C_RHMIN, C_RHMAX, C_SHELF,
-    C_TAGS, C_IMAGES, C_SIGNATURE, C_BRAND, C_ACTIVE, C_COUNT
+    C_SKU,
+    C_PRODUCER,
+    C_VILLAGE,
+    C_NAME_ZH,
+    C_NAME_EN,
+    C_STORY_ZH,
+    C_STORY_EN,
+    C_CATEGORY,
+    C_UNIT,
+    C_PRICE,
+    C_WEIGHT,
+    C_VOLUME,
+    C_STORAGE,
+    C_TMIN,
+    C_TMAX,
+    C_RHMIN,
+    C_RHMAX,
+    C_SHELF,
+    C_TAGS,
+    C_IMAGES,
+    C_SIGNATURE,
+    C_BRAND,
+    C_ACTIVE,
+    C_COUNT
 };
 static const char *const col_names[C_COUNT] = {
-    "sku",        "producer_id", "village_id",  "name_zh",    "name_en",         "story_zh",
-    "story_en",   "category",    "unit",        "price_fen",  "weight_g",        "volume_ml",
-    "storage",    "temp_min_c",  "temp_max_c",  "rh_min_pct", "rh_max_pct",      "shelf_life_days",
-    "tags",       "images",      "signature",   "brand",      "active"};
+    "sku",      "producer_id", "village_id", "name_zh",    "name_en",    "story_zh",
+    "story_en", "category",    "unit",       "price_fen",  "weight_g",   "volume_ml",
+    "storage",  "temp_min_c",  "temp_max_c", "rh_min_pct", "rh_max_pct", "shelf_life_days",
+    "tags",     "images",      "signature",  "brand",      "active"};
 
 /* ------------------------------------------------------------------ parse */
 
@@ -73,8 +94,7 @@ static int csv_parse(const char *p, size_t len, struct arena *a, struct csv_rows
             if (quoted || *p == '"') {
                 strbuf_release(&field);
                 free(fields);
-                return err_set(e, ERR_INVAL, "line %lld: stray quote in a field",
-                               (long long)line);
+                return err_set(e, ERR_INVAL, "line %lld: stray quote in a field", (long long)line);
             }
             if (strbuf_addch(&field, *p++)) {
                 strbuf_release(&field);
@@ -320,9 +340,9 @@ static int import_fn(struct store_conn *c, void *arg, struct err *e)
     return 0;
 }
 
-int market_products_import_csv(struct store *st, const struct auth_principal *who,
-                               const char *csv, size_t len, struct arena *a,
-                               struct market_csv_result *res, struct err *e)
+int market_products_import_csv(struct store *st, const struct auth_principal *who, const char *csv,
+                               size_t len, struct arena *a, struct market_csv_result *res,
+                               struct err *e)
 {
     memset(res, 0, sizeof *res);
     int rc = market__need_seller(who, e);
@@ -445,9 +465,8 @@ static int export_fn(struct store_conn *c, void *arg, struct err *e)
         strbuf_addch(o, ',');
         csv_field(o, p.unit);
         strbuf_addf(o, ",%lld,%lld,%lld,%s,%g,%g,%g,%g,%d,", (long long)p.price_fen,
-                    (long long)p.weight_g, (long long)p.volume_ml,
-                    market_storage_name(p.storage), p.temp_min_c, p.temp_max_c, p.rh_min_pct,
-                    p.rh_max_pct, (int)p.shelf_life_days);
+                    (long long)p.weight_g, (long long)p.volume_ml, market_storage_name(p.storage),
+                    p.temp_min_c, p.temp_max_c, p.rh_min_pct, p.rh_max_pct, (int)p.shelf_life_days);
         join_bar(&t, p.tags, p.ntags);
         csv_field(o, strbuf_str(&t));
         strbuf_addch(o, ',');

@@ -33,7 +33,8 @@ static int dv_read(struct store_conn *c, void *arg, struct err *e)
     struct dv_args *d = arg;
     struct store_stmt *s, *ls;
     int rc = store_prepare(c, ORDERS_SQL, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     unsigned mask =
         d->f->status_mask ? d->f->status_mask : (1u << MARKET_CONFIRMED) | (1u << MARKET_PACKED);
     store_bind_i64(s, 1, d->who->county_id);
@@ -42,11 +43,13 @@ static int dv_read(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 4, (int64_t)mask);
     size_t max = d->f->limit > 0 ? (size_t)d->f->limit : MARKET_DISPATCH_MAX;
     while ((rc = store_step(s, e)) == STORE_ROW) {
-        if (d->n >= max) return err_set(e, ERR_TOOBIG, "more than %zu orders match", max);
+        if (d->n >= max)
+            return err_set(e, ERR_TOOBIG, "more than %zu orders match", max);
         if (d->n == d->cap) {
             size_t ncap = d->cap ? d->cap * 2 : 64;
             struct market_dispatch_order *nw = arena_alloc(d->a, ncap * sizeof *nw);
-            if (d->n) memcpy(nw, d->out, d->n * sizeof *nw);
+            if (d->n)
+                memcpy(nw, d->out, d->n * sizeof *nw);
             d->out = nw;
             d->cap = ncap;
         }
@@ -62,10 +65,12 @@ static int dv_read(struct store_conn *c, void *arg, struct err *e)
         o->lon = store_col_double(s, 6);
         o->created_ms = store_col_i64(s, 7);
     }
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     for (size_t i = 0; i < d->n; i++) {
         struct market_dispatch_order *o = &d->out[i];
-        if ((rc = store_prepare(c, LINES_SQL, &ls, e))) return rc;
+        if ((rc = store_prepare(c, LINES_SQL, &ls, e)))
+            return rc;
         store_bind_i64(ls, 1, d->who->county_id);
         store_bind_i64(ls, 2, o->order_id);
         size_t cap = 0;
@@ -73,7 +78,8 @@ static int dv_read(struct store_conn *c, void *arg, struct err *e)
             if (o->nlines == cap) {
                 size_t ncap = cap ? cap * 2 : 4;
                 struct market_dispatch_line *nw = arena_alloc(d->a, ncap * sizeof *nw);
-                if (o->nlines) memcpy(nw, o->lines, o->nlines * sizeof *nw);
+                if (o->nlines)
+                    memcpy(nw, o->lines, o->nlines * sizeof *nw);
                 o->lines = nw;
                 cap = ncap;
             }
@@ -88,9 +94,11 @@ static int dv_read(struct store_conn *c, void *arg, struct err *e)
             l->name = arena_strdup(d->a, store_col_text(ls, 5));
             o->weight_g += l->weight_g;
             o->volume_ml += l->volume_ml;
-            if (l->storage > o->storage) o->storage = l->storage;
+            if (l->storage > o->storage)
+                o->storage = l->storage;
         }
-        if (rc < 0) return rc;
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -104,7 +112,8 @@ int market_dispatch_orders(struct store *st, const struct auth_principal *who,
     struct market_dispatch_filter dflt = {0};
     struct dv_args d = {.who = who, .f = f ? f : &dflt, .a = a};
     int rc = store_read(st, dv_read, &d, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     *out = d.out;
     *n = d.n;
     return 0;

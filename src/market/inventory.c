@@ -12,9 +12,9 @@
 
 #define DAY_MS 86400000LL
 
-static int move_add_offer(struct store_conn *c, int64_t county_id, int64_t lot_id,
-                          int64_t delta, const char *reason, int64_t order_id, int64_t offer_id,
-                          int64_t actor, int64_t ts, struct err *e)
+static int move_add_offer(struct store_conn *c, int64_t county_id, int64_t lot_id, int64_t delta,
+                          const char *reason, int64_t order_id, int64_t offer_id, int64_t actor,
+                          int64_t ts, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -36,8 +36,7 @@ static int move_add_offer(struct store_conn *c, int64_t county_id, int64_t lot_i
 }
 
 static int move_add(struct store_conn *c, int64_t county_id, int64_t lot_id, int64_t delta,
-                    const char *reason, int64_t order_id, int64_t actor, int64_t ts,
-                    struct err *e)
+                    const char *reason, int64_t order_id, int64_t actor, int64_t ts, struct err *e)
 {
     return move_add_offer(c, county_id, lot_id, delta, reason, order_id, 0, actor, ts, e);
 }
@@ -60,8 +59,8 @@ static int lot_add_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t now = time_now_ms();
     if (l->expiry_ms == 0) {
         struct store_stmt *s;
-        if ((rc = store_prepare(c, "SELECT shelf_life_days FROM market_products WHERE id = ?",
-                                &s, e)))
+        if ((rc = store_prepare(c, "SELECT shelf_life_days FROM market_products WHERE id = ?", &s,
+                                e)))
             return rc;
         store_bind_i64(s, 1, l->product_id);
         if ((rc = store_step(s, e)) < 0)
@@ -90,8 +89,7 @@ static int lot_add_fn(struct store_conn *c, void *arg, struct err *e)
     if ((rc = store_step(s, e)) < 0)
         return rc;
     w->id = store_col_i64(s, 0);
-    if ((rc = move_add(c, w->who->county_id, w->id, l->qty, "receive", 0, w->who->user_id, now,
-                       e)))
+    if ((rc = move_add(c, w->who->county_id, w->id, l->qty, "receive", 0, w->who->user_id, now, e)))
         return rc;
     char detail[96];
     snprintf(detail, sizeof detail, "{\"qty\":%lld,\"node_id\":%lld}", (long long)l->qty,
@@ -99,8 +97,8 @@ static int lot_add_fn(struct store_conn *c, void *arg, struct err *e)
     return market__audit(c, w->who, "market.lot.receive", "lot", w->id, detail, e);
 }
 
-int market_lot_add(struct store *st, const struct auth_principal *who,
-                   const struct market_lot *in, int64_t *id_out, struct err *e)
+int market_lot_add(struct store *st, const struct auth_principal *who, const struct market_lot *in,
+                   int64_t *id_out, struct err *e)
 {
     int rc = market__need_seller(who, e);
     if (rc || (rc = market__int_range("qty", in->qty, 1, MARKET_STOCK_MAX, e)) ||
@@ -125,9 +123,8 @@ static int adjust_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct lot_write *w = arg;
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT product_id, qty FROM market_lots WHERE id = ? AND county_id = ?",
-                           &s, e);
+    int rc = store_prepare(
+        c, "SELECT product_id, qty FROM market_lots WHERE id = ? AND county_id = ?", &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, w->id);
@@ -149,8 +146,8 @@ static int adjust_fn(struct store_conn *c, void *arg, struct err *e)
     if ((rc = store_step(s, e)) < 0)
         return rc;
     int64_t now = time_now_ms();
-    if ((rc = move_add(c, w->who->county_id, w->id, w->delta, w->reason, 0, w->who->user_id,
-                       now, e)))
+    if ((rc = move_add(c, w->who->county_id, w->id, w->delta, w->reason, 0, w->who->user_id, now,
+                       e)))
         return rc;
     struct strbuf d;
     strbuf_init(&d, 1024);
@@ -227,16 +224,19 @@ static int lot_list_fn(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
-int market_inventory_list(struct store *st, const struct auth_principal *who,
-                          int64_t product_id, int64_t node_id, bool include_empty,
-                          struct arena *a, struct market_lot **out, size_t *n, struct err *e)
+int market_inventory_list(struct store *st, const struct auth_principal *who, int64_t product_id,
+                          int64_t node_id, bool include_empty, struct arena *a,
+                          struct market_lot **out, size_t *n, struct err *e)
 {
     *out = NULL, *n = 0;
     if (!market__reads_county(who) && who->role != AUTH_ROLE_MERCHANT)
         return err_set(e, ERR_PERM, "role '%s' may not read inventory",
                        auth_role_name(who->role) ? auth_role_name(who->role) : "?");
-    struct lot_read r = {.who = who, .product_id = product_id, .node_id = node_id,
-                         .include_empty = include_empty, .a = a};
+    struct lot_read r = {.who = who,
+                         .product_id = product_id,
+                         .node_id = node_id,
+                         .include_empty = include_empty,
+                         .a = a};
     int rc = store_read(st, lot_list_fn, &r, e);
     if (!rc && r.n) {
         *out = arena_alloc(a, r.n * sizeof **out);
@@ -255,9 +255,9 @@ int market_inventory_list(struct store *st, const struct auth_principal *who,
 ** (0 = any), earliest expiry first (never-expiring last), until they hold
 ** qty units or FEFO_LOTS_MAX lots: lots[i] = {id, qty}. ERR_CONFLICT (with
 ** `what` in the message) when they hold fewer than qty. Reads only. */
-static int fefo_pick(struct store_conn *c, int64_t county_id, int64_t product_id,
-                     int64_t node_id, int64_t qty, int64_t now, const char *what,
-                     int64_t lots[FEFO_LOTS_MAX][2], int *nl_out, struct err *e)
+static int fefo_pick(struct store_conn *c, int64_t county_id, int64_t product_id, int64_t node_id,
+                     int64_t qty, int64_t now, const char *what, int64_t lots[FEFO_LOTS_MAX][2],
+                     int *nl_out, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -287,10 +287,9 @@ static int fefo_pick(struct store_conn *c, int64_t county_id, int64_t product_id
     *nl_out = nl;
     if (avail < qty) {
         if (node_id)
-            return err_set(e, ERR_CONFLICT,
-                           "product %lld: only %lld units in stock at node %lld, %lld %s",
-                           (long long)product_id, (long long)avail, (long long)node_id,
-                           (long long)qty, what);
+            return err_set(
+                e, ERR_CONFLICT, "product %lld: only %lld units in stock at node %lld, %lld %s",
+                (long long)product_id, (long long)avail, (long long)node_id, (long long)qty, what);
         return err_set(e, ERR_CONFLICT, "product %lld: only %lld units in stock, %lld %s",
                        (long long)product_id, (long long)avail, (long long)qty, what);
     }
@@ -317,9 +316,9 @@ struct lot_taker {
 
 /* Take qty units of the product at the node, earliest expiry first, and
 ** record each lot's share for the taker (allocation row and stock move). */
-static int take_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
-                     int64_t node_id, int64_t qty, int64_t now, const char *asked,
-                     const struct lot_taker *t, int64_t actor, struct err *e)
+static int take_fefo(struct store_conn *c, int64_t county_id, int64_t product_id, int64_t node_id,
+                     int64_t qty, int64_t now, const char *asked, const struct lot_taker *t,
+                     int64_t actor, struct err *e)
 {
     int64_t lots[FEFO_LOTS_MAX][2];
     int nl = 0;
@@ -358,17 +357,16 @@ static int take_fefo(struct store_conn *c, int64_t county_id, int64_t product_id
         }
         if (rc || (rc = store_step(s, e)) < 0)
             return rc;
-        if ((rc = move_add_offer(c, county_id, lots[i][0], -take,
-                                 t->offer_id ? "offer" : "order", t->order_id, t->offer_id,
-                                 actor, now, e)))
+        if ((rc = move_add_offer(c, county_id, lots[i][0], -take, t->offer_id ? "offer" : "order",
+                                 t->order_id, t->offer_id, actor, now, e)))
             return rc;
     }
     return 0;
 }
 
-int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id,
-                       int64_t node_id, int64_t qty, int64_t order_id, int64_t line_no,
-                       int64_t actor, int64_t now, struct err *e)
+int market__alloc_fefo(struct store_conn *c, int64_t county_id, int64_t product_id, int64_t node_id,
+                       int64_t qty, int64_t order_id, int64_t line_no, int64_t actor, int64_t now,
+                       struct err *e)
 {
     struct lot_taker t = {order_id, line_no, 0};
     return take_fefo(c, county_id, product_id, node_id, qty, now, "asked", &t, actor, e);
@@ -381,13 +379,12 @@ int market__offer_reserve(struct store_conn *c, int64_t county_id, int64_t offer
                           int64_t now, struct err *e)
 {
     struct lot_taker t = {0, 0, offer_id};
-    return take_fefo(c, county_id, product_id, node_id, qty, now, "asked for the offer", &t,
-                     actor, e);
+    return take_fefo(c, county_id, product_id, node_id, qty, now, "asked for the offer", &t, actor,
+                     e);
 }
 
-int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer_id,
-                          int64_t qty, int64_t actor, int64_t now, int64_t *released,
-                          struct err *e)
+int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer_id, int64_t qty,
+                          int64_t actor, int64_t now, int64_t *released, struct err *e)
 {
     struct store_stmt *s;
     /* latest expiry first: the offer keeps the units that must go soonest */
@@ -432,8 +429,8 @@ int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer
         store_bind_i64(s, 3, lots[i][0]);
         if ((rc = store_step(s, e)) < 0)
             break;
-        rc = move_add_offer(c, county_id, lots[i][0], give, "offer return", 0, offer_id, actor,
-                            now, e);
+        rc = move_add_offer(c, county_id, lots[i][0], give, "offer return", 0, offer_id, actor, now,
+                            e);
     }
     free(lots);
     if (released)
@@ -441,12 +438,12 @@ int market__offer_release(struct store_conn *c, int64_t county_id, int64_t offer
     return rc < 0 ? rc : 0;
 }
 
-int market__release_allocs(struct store_conn *c, int64_t county_id, int64_t order_id,
-                           int64_t actor, int64_t now, struct err *e)
+int market__release_allocs(struct store_conn *c, int64_t county_id, int64_t order_id, int64_t actor,
+                           int64_t now, struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT lot_id, qty FROM market_order_allocs WHERE order_id = ?",
-                           &s, e);
+    int rc =
+        store_prepare(c, "SELECT lot_id, qty FROM market_order_allocs WHERE order_id = ?", &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, order_id);

@@ -64,8 +64,9 @@ int market_session_create(struct store *st, const struct auth_principal *who,
         return err_set(e, ERR_INVAL, "field 'village_id' is required");
     if (in->start_ms <= 0 || in->end_ms <= in->start_ms ||
         in->end_ms - in->start_ms > SESSION_MAX_MS)
-        return err_set(e, ERR_INVAL, "fields 'start'..'end' must be an ordered range of at"
-                                     " most 24 hours");
+        return err_set(e, ERR_INVAL,
+                       "fields 'start'..'end' must be an ordered range of at"
+                       " most 24 hours");
     struct arena a;
     arena_init(&a, 1024);
     struct live_write w = {.who = who, .session = in, .a = &a};
@@ -223,8 +224,8 @@ static int offer_add_fn(struct store_conn *c, void *arg, struct err *e)
     /* The id of a deleted offer can come back (rowid reuse): whatever the
     ** writer remembered under it is stale. */
     market__offer_forget(c, w->id);
-    if ((rc = market__offer_reserve(c, county, w->id, in->product_id, in->node_id,
-                                    in->flash_stock, w->who->user_id, now, e)))
+    if ((rc = market__offer_reserve(c, county, w->id, in->product_id, in->node_id, in->flash_stock,
+                                    w->who->user_id, now, e)))
         return rc;
     char detail[160];
     snprintf(detail, sizeof detail,
@@ -297,8 +298,7 @@ static int offer_stock_fn(struct store_conn *c, void *arg, struct err *e)
         return 0;
     if (x->flash_stock > was) {
         struct store_stmt *s;
-        if ((rc = store_prepare(c,
-                                "SELECT product_id, node_id FROM market_offers WHERE id = ?", &s,
+        if ((rc = store_prepare(c, "SELECT product_id, node_id FROM market_offers WHERE id = ?", &s,
                                 e)))
             return rc;
         store_bind_i64(s, 1, x->offer_id);
@@ -308,8 +308,8 @@ static int offer_stock_fn(struct store_conn *c, void *arg, struct err *e)
         rc = market__offer_reserve(c, county, x->offer_id, product, node, x->flash_stock - was,
                                    x->who->user_id, x->now, e);
     } else {
-        rc = market__offer_release(c, county, x->offer_id, was - x->flash_stock,
-                                   x->who->user_id, x->now, NULL, e);
+        rc = market__offer_release(c, county, x->offer_id, was - x->flash_stock, x->who->user_id,
+                                   x->now, NULL, e);
     }
     if (rc)
         return rc;
@@ -326,9 +326,8 @@ static int offer_stock_fn(struct store_conn *c, void *arg, struct err *e)
     return market__audit(c, x->who, "market.offer.stock", "live_offer", x->offer_id, detail, e);
 }
 
-int market_offer_set_stock(struct store *st, const struct auth_principal *who,
-                           int64_t session_id, int64_t offer_id, int64_t flash_stock,
-                           struct err *e)
+int market_offer_set_stock(struct store *st, const struct auth_principal *who, int64_t session_id,
+                           int64_t offer_id, int64_t flash_stock, struct err *e)
 {
     int rc = market__need_seller(who, e);
     if (rc || (rc = market__int_range("flash_stock", flash_stock, 1, MARKET_STOCK_MAX, e)))
@@ -346,8 +345,8 @@ static int offer_delete_fn(struct store_conn *c, void *arg, struct err *e)
         return rc;
     /* a buyer's row stays after a cancel: it says an order named the offer */
     struct store_stmt *s;
-    if ((rc = store_prepare(c, "SELECT 1 FROM market_offer_buyers WHERE offer_id = ? LIMIT 1",
-                            &s, e)))
+    if ((rc = store_prepare(c, "SELECT 1 FROM market_offer_buyers WHERE offer_id = ? LIMIT 1", &s,
+                            e)))
         return rc;
     store_bind_i64(s, 1, x->offer_id);
     if ((rc = store_step(s, e)) < 0)
@@ -356,8 +355,8 @@ static int offer_delete_fn(struct store_conn *c, void *arg, struct err *e)
         return err_set(e, ERR_CONFLICT,
                        "offer %lld has orders; lower its flash_stock to what is sold instead",
                        (long long)x->offer_id);
-    if ((rc = market__offer_release(c, x->who->county_id, x->offer_id, was, x->who->user_id,
-                                    x->now, NULL, e)))
+    if ((rc = market__offer_release(c, x->who->county_id, x->offer_id, was, x->who->user_id, x->now,
+                                    NULL, e)))
         return rc;
     if ((rc = store_prepare(c, "DELETE FROM market_offer_allocs WHERE offer_id = ?", &s, e)))
         return rc;
@@ -375,8 +374,8 @@ static int offer_delete_fn(struct store_conn *c, void *arg, struct err *e)
     return market__audit(c, x->who, "market.offer.delete", "live_offer", x->offer_id, detail, e);
 }
 
-int market_offer_delete(struct store *st, const struct auth_principal *who,
-                        int64_t session_id, int64_t offer_id, struct err *e)
+int market_offer_delete(struct store *st, const struct auth_principal *who, int64_t session_id,
+                        int64_t offer_id, struct err *e)
 {
     int rc = market__need_seller(who, e);
     if (rc)
@@ -432,12 +431,12 @@ static int session_close_fn(struct store_conn *c, void *arg, struct err *e)
         return rc;
     char detail[64];
     snprintf(detail, sizeof detail, "{\"returned\":%lld}", (long long)total);
-    return market__audit(c, x->who, "market.session.close", "live_session", x->session_id,
-                         detail, e);
+    return market__audit(c, x->who, "market.session.close", "live_session", x->session_id, detail,
+                         e);
 }
 
-int market_session_close(struct store *st, const struct auth_principal *who,
-                         int64_t session_id, int64_t now_ms, struct err *e)
+int market_session_close(struct store *st, const struct auth_principal *who, int64_t session_id,
+                         int64_t now_ms, struct err *e)
 {
     int rc = market__need_seller(who, e);
     if (rc)
@@ -517,8 +516,8 @@ static void session_row(struct store_stmt *s, struct arena *a, struct market_ses
     x->closed_ms = store_col_i64(s, 9);
 }
 
-#define SESSION_COLS                                                                      \
-    "SELECT id, county_id, host_user_id, village_id, title, tags, start_ms, end_ms,"     \
+#define SESSION_COLS                                                                               \
+    "SELECT id, county_id, host_user_id, village_id, title, tags, start_ms, end_ms,"               \
     " created_ms, closed_ms FROM market_sessions"
 
 static int session_read_fn(struct store_conn *c, void *arg, struct err *e)
@@ -546,8 +545,8 @@ static int session_read_fn(struct store_conn *c, void *arg, struct err *e)
 
 /* Run a read that grows r->items (elements of size bytes) and hand the rows
 ** over in r->a: *out (arena) and *n, or NULL and 0. */
-static int read_list(struct store *st, store_fn fn, struct live_read *r, size_t size,
-                     void **out, size_t *n, struct err *e)
+static int read_list(struct store *st, store_fn fn, struct live_read *r, size_t size, void **out,
+                     size_t *n, struct err *e)
 {
     int rc = store_read(st, fn, r, e);
     *out = NULL, *n = 0;
@@ -574,8 +573,7 @@ int market_session_get(struct store *st, const struct auth_principal *who, int64
 }
 
 int market_session_list(struct store *st, const struct auth_principal *who, int64_t from_ms,
-                        struct arena *a, struct market_session **out, size_t *n,
-                        struct err *e)
+                        struct arena *a, struct market_session **out, size_t *n, struct err *e)
 {
     struct live_read r = {.who = who, .from_ms = from_ms, .a = a};
     void *rows;

@@ -41,14 +41,14 @@
 
 /* ------------------------------------------------------------------ limits */
 
-#define MARKET_NAME_MAX 200        /* bytes: names, titles, brands, contacts */
-#define MARKET_STORY_MAX 4000      /* bytes: stories, post bodies, notes */
-#define MARKET_TAG_MAX 32          /* bytes per tag */
-#define MARKET_TAGS_MAX 16         /* tags per item */
+#define MARKET_NAME_MAX 200   /* bytes: names, titles, brands, contacts */
+#define MARKET_STORY_MAX 4000 /* bytes: stories, post bodies, notes */
+#define MARKET_TAG_MAX 32     /* bytes per tag */
+#define MARKET_TAGS_MAX 16    /* tags per item */
 #define MARKET_URL_MAX 500
 #define MARKET_IMAGES_MAX 10
 #define MARKET_PRICE_MAX_FEN 10000000 /* 100,000 yuan per unit */
-#define MARKET_QTY_MAX 100000      /* units in one order line / adjustment */
+#define MARKET_QTY_MAX 100000         /* units in one order line / adjustment */
 #define MARKET_LINES_MAX 100
 #define MARKET_STOCK_MAX 100000000 /* units of one lot or offer */
 #define MARKET_LIST_MAX 500        /* rows per list page */
@@ -57,7 +57,7 @@
 
 struct market_cert {
     int64_t id;
-    const char *kind;      /* "green_food", "organic", "geographical_indication" */
+    const char *kind; /* "green_food", "organic", "geographical_indication" */
     const char *cert_no;
     int64_t valid_from_ms;
     int64_t valid_until_ms;
@@ -114,17 +114,17 @@ struct market_product {
     int64_t id;
     int64_t county_id;
     int64_t producer_id;
-    int64_t village_id;     /* origin village; 0 on input = the producer's */
-    const char *sku;        /* unique in the county; NULL/"" on create = "P<id>" */
-    const char *name_zh;    /* at least one of name_zh / name_en */
+    int64_t village_id;  /* origin village; 0 on input = the producer's */
+    const char *sku;     /* unique in the county; NULL/"" on create = "P<id>" */
+    const char *name_zh; /* at least one of name_zh / name_en */
     const char *name_en;
     const char *story_zh;
     const char *story_en;
-    const char *category;   /* "fruit", "tea", "fungi", "honey", ... */
-    const char *unit;       /* "box 5 kg", "jar 500 g", "piece" */
-    int64_t price_fen;      /* 1 .. MARKET_PRICE_MAX_FEN */
-    int64_t weight_g;       /* per unit, >= 0 */
-    int64_t volume_ml;      /* per unit, >= 0 */
+    const char *category; /* "fruit", "tea", "fungi", "honey", ... */
+    const char *unit;     /* "box 5 kg", "jar 500 g", "piece" */
+    int64_t price_fen;    /* 1 .. MARKET_PRICE_MAX_FEN */
+    int64_t weight_g;     /* per unit, >= 0 */
+    int64_t volume_ml;    /* per unit, >= 0 */
     enum market_storage storage;
     /* Commodity conditions; when has_conditions is false on input the
     ** storage class's defaults are used. */
@@ -134,12 +134,12 @@ struct market_product {
     int32_t shelf_life_days; /* 0 = not perishable */
     const char **tags;       /* cultural / topic tags */
     size_t ntags;
-    const char **images;     /* http(s) URLs */
+    const char **images; /* http(s) URLs */
     size_t nimages;
-    bool signature;          /* the village's "one village one product" */
+    bool signature; /* the village's "one village one product" */
     const char *brand;
-    bool active;             /* listed for sale (input: create always true) */
-    int64_t stock;           /* output: sellable units on hand, all nodes */
+    bool active;   /* listed for sale (input: create always true) */
+    int64_t stock; /* output: sellable units on hand, all nodes */
     int64_t created_ms;
     int64_t updated_ms;
 };
@@ -153,18 +153,18 @@ int market_product_get(struct store *st, const struct auth_principal *who, int64
                        struct arena *a, struct market_product *out, struct err *e);
 
 struct market_search {
-    const char *q;           /* words matched in names, stories, tags; NULL = all.
-                                Words of 3+ characters use the FTS5 trigram
-                                index, shorter ones a LIKE scan. */
-    int64_t village_id;      /* 0 = any */
+    const char *q;      /* words matched in names, stories, tags; NULL = all.
+                           Words of 3+ characters use the FTS5 trigram
+                           index, shorter ones a LIKE scan. */
+    int64_t village_id; /* 0 = any */
     int64_t producer_id;
     const char *category;
-    int storage;             /* -1 = any, else enum market_storage */
-    const char *cert_kind;   /* producer holds it, valid now */
+    int storage;           /* -1 = any, else enum market_storage */
+    const char *cert_kind; /* producer holds it, valid now */
     bool signature_only;
     bool include_inactive;
     int64_t min_price_fen, max_price_fen; /* 0 = no bound */
-    int64_t limit, offset;   /* limit 0 = 50, at most MARKET_LIST_MAX */
+    int64_t limit, offset;                /* limit 0 = 50, at most MARKET_LIST_MAX */
 };
 int market_product_search(struct store *st, const struct auth_principal *who,
                           const struct market_search *q, struct arena *a,
@@ -179,7 +179,7 @@ int market_product_search(struct store *st, const struct auth_principal *who,
 ** ones created. All or nothing: one bad row and nothing is written; every
 ** bad row is reported. */
 struct market_csv_error {
-    int64_t row;            /* 1 = first data row (line 2 of the file) */
+    int64_t row; /* 1 = first data row (line 2 of the file) */
     char msg[200];
 };
 struct market_csv_result {
@@ -188,9 +188,9 @@ struct market_csv_result {
     size_t nerrors;
 };
 #define MARKET_CSV_MAX_ROWS 10000
-int market_products_import_csv(struct store *st, const struct auth_principal *who,
-                               const char *csv, size_t len, struct arena *a,
-                               struct market_csv_result *res, struct err *e);
+int market_products_import_csv(struct store *st, const struct auth_principal *who, const char *csv,
+                               size_t len, struct arena *a, struct market_csv_result *res,
+                               struct err *e);
 /* Every product the caller may see (a merchant: its own), as CSV. */
 int market_products_export_csv(struct store *st, const struct auth_principal *who,
                                struct strbuf *out, struct err *e);
@@ -201,27 +201,27 @@ struct market_lot {
     int64_t id;
     int64_t county_id;
     int64_t product_id;
-    int64_t node_id;        /* county network node holding it */
+    int64_t node_id; /* county network node holding it */
     const char *lot_code;
-    int64_t harvest_ms;     /* 0 = unknown */
+    int64_t harvest_ms; /* 0 = unknown */
     int64_t pack_ms;
-    int64_t expiry_ms;      /* 0 on input = pack (or harvest, or now) + shelf life;
-                               0 on output = does not expire */
-    int64_t qty;            /* units on hand */
+    int64_t expiry_ms; /* 0 on input = pack (or harvest, or now) + shelf life;
+                          0 on output = does not expire */
+    int64_t qty;       /* units on hand */
     int64_t created_ms;
 };
 
 /* Receive a lot (qty >= 1); audited. */
-int market_lot_add(struct store *st, const struct auth_principal *who,
-                   const struct market_lot *in, int64_t *id_out, struct err *e);
+int market_lot_add(struct store *st, const struct auth_principal *who, const struct market_lot *in,
+                   int64_t *id_out, struct err *e);
 /* Correct a lot by delta (loss, damage, count): never below zero (ERR_CONFLICT);
 ** reason required; audited and kept in market_stock_moves. */
 int market_stock_adjust(struct store *st, const struct auth_principal *who, int64_t lot_id,
                         int64_t delta, const char *reason, struct err *e);
 /* Lots (with qty > 0 unless include_empty), FEFO order. 0 = any. */
-int market_inventory_list(struct store *st, const struct auth_principal *who,
-                          int64_t product_id, int64_t node_id, bool include_empty,
-                          struct arena *a, struct market_lot **out, size_t *n, struct err *e);
+int market_inventory_list(struct store *st, const struct auth_principal *who, int64_t product_id,
+                          int64_t node_id, bool include_empty, struct arena *a,
+                          struct market_lot **out, size_t *n, struct err *e);
 
 /* ------------------------------------------------------------------ orders */
 
@@ -242,20 +242,20 @@ int market_status_parse(const char *s, enum market_status *out);
 bool market_transition_allowed(enum market_status from, enum market_status to);
 
 struct market_line_req {
-    int64_t product_id;     /* a catalog line (stock from lots, FEFO) ... */
-    int64_t offer_id;       /* ... or a live offer (its flash stock only) */
-    int64_t qty;            /* 1 .. MARKET_QTY_MAX */
-    int64_t node_id;        /* product lines: ship from this node (0 = any) */
+    int64_t product_id; /* a catalog line (stock from lots, FEFO) ... */
+    int64_t offer_id;   /* ... or a live offer (its flash stock only) */
+    int64_t qty;        /* 1 .. MARKET_QTY_MAX */
+    int64_t node_id;    /* product lines: ship from this node (0 = any) */
 };
 
 struct market_order_req {
-    int64_t buyer_user_id;   /* 0 = the caller; only staff may order for others,
-                                who must be enabled buyers of the county */
-    const char *idem_key;    /* optional; a repeat by the same buyer returns the
-                                first order (replayed = true), a different
-                                request under the same key is ERR_CONFLICT */
-    int64_t delivery_node_id; /* a node of the county (a village service
-                                 point), or 0 and ... */
+    int64_t buyer_user_id;        /* 0 = the caller; only staff may order for others,
+                                     who must be enabled buyers of the county */
+    const char *idem_key;         /* optional; a repeat by the same buyer returns the
+                                     first order (replayed = true), a different
+                                     request under the same key is ERR_CONFLICT */
+    int64_t delivery_node_id;     /* a node of the county (a village service
+                                     point), or 0 and ... */
     const char *delivery_address; /* ... an address with coordinates */
     bool has_coords;
     double lat, lon;
@@ -263,21 +263,21 @@ struct market_order_req {
     const char *payment_ref;    /* provider reference for "external" */
     const char *note;
     const struct market_line_req *lines;
-    size_t nlines;           /* 1 .. MARKET_LINES_MAX */
-    int64_t now_ms;          /* 0 = the clock (seeds and tests pass a time) */
+    size_t nlines;  /* 1 .. MARKET_LINES_MAX */
+    int64_t now_ms; /* 0 = the clock (seeds and tests pass a time) */
 };
 
 struct market_order_line {
-    int64_t line_no;         /* 1-based */
+    int64_t line_no; /* 1-based */
     int64_t product_id;
-    int64_t offer_id;        /* 0 for catalog lines */
+    int64_t offer_id; /* 0 for catalog lines */
     int64_t qty;
     int64_t unit_price_fen;
-    int64_t line_total_fen;  /* qty * unit_price_fen */
+    int64_t line_total_fen; /* qty * unit_price_fen */
 };
 
 struct market_status_change {
-    int from;                /* -1 for the creation */
+    int from; /* -1 for the creation */
     enum market_status to;
     int64_t ts_ms;
     int64_t actor_user_id;
@@ -293,13 +293,13 @@ struct market_order {
     const char *delivery_address;
     bool has_coords;
     double lat, lon;
-    int64_t total_fen;       /* sum of line totals */
+    int64_t total_fen; /* sum of line totals */
     int64_t units;
     const char *payment_status; /* "unpaid", "paid", "refunded" */
     const char *payment_method;
     const char *payment_ref;
     const char *note;
-    int64_t session_id;      /* live session of its offers, 0 = none */
+    int64_t session_id; /* live session of its offers, 0 = none */
     const char *idem_key;
     int64_t created_ms;
     int64_t updated_ms;
@@ -307,7 +307,7 @@ struct market_order {
     size_t nlines;
     struct market_status_change *history; /* get only; oldest first */
     size_t nhistory;
-    bool replayed;           /* place: answered from the idempotency key */
+    bool replayed; /* place: answered from the idempotency key */
 };
 
 /* Place an order: prices, stock and flash stock are checked and taken in one
@@ -335,9 +335,8 @@ void market_order_job_result(struct market_order_job *j, struct market_order *ou
 /* Move an order to `to`. An illegal transition is ERR_CONFLICT and changes
 ** nothing. Cancelling returns units to their lots and flash stock. now_ms 0
 ** = the clock. */
-int market_order_transition(struct store *st, const struct auth_principal *who,
-                            int64_t order_id, enum market_status to, const char *note,
-                            int64_t now_ms, struct err *e);
+int market_order_transition(struct store *st, const struct auth_principal *who, int64_t order_id,
+                            enum market_status to, const char *note, int64_t now_ms, struct err *e);
 /* Record payment: status "unpaid"/"paid"/"refunded", method, reference. */
 int market_order_pay(struct store *st, const struct auth_principal *who, int64_t order_id,
                      const char *payment_status, const char *method, const char *ref,
@@ -346,8 +345,8 @@ int market_order_get(struct store *st, const struct auth_principal *who, int64_t
                      struct arena *a, struct market_order *out, struct err *e);
 
 struct market_order_filter {
-    int status;              /* -1 = any */
-    int64_t buyer_user_id;   /* 0 = any (a buyer always sees only its own) */
+    int status;            /* -1 = any */
+    int64_t buyer_user_id; /* 0 = any (a buyer always sees only its own) */
     int64_t session_id;
     int64_t since_ms, until_ms; /* created in [since, until); 0 = open */
     int64_t limit, offset;
@@ -362,14 +361,14 @@ int market_order_list(struct store *st, const struct auth_principal *who,
 struct market_session {
     int64_t id;
     int64_t county_id;
-    int64_t host_user_id;    /* 0 on input = the caller */
+    int64_t host_user_id; /* 0 on input = the caller */
     int64_t village_id;
     const char *title;
     const char **tags;
     size_t ntags;
     int64_t start_ms, end_ms; /* start < end, at most 24 h apart */
     int64_t created_ms;
-    int64_t closed_ms;       /* output: when market_session_close ran, 0 = open */
+    int64_t closed_ms; /* output: when market_session_close ran, 0 = open */
 };
 struct market_post {
     int64_t id;
@@ -384,8 +383,8 @@ struct market_offer {
     int64_t id;
     int64_t session_id;
     int64_t product_id;
-    int64_t node_id;         /* node whose lots hold the flash stock; 0 on input =
-                                any node of the county (earliest expiry first) */
+    int64_t node_id; /* node whose lots hold the flash stock; 0 on input =
+                        any node of the county (earliest expiry first) */
     int64_t flash_price_fen;
     int64_t flash_stock;     /* units set aside for the session (reserved from lots) */
     int64_t sold;            /* output: units in live (not cancelled) orders */
@@ -400,8 +399,7 @@ int market_session_get(struct store *st, const struct auth_principal *who, int64
                        struct arena *a, struct market_session *out, struct err *e);
 /* from_ms: sessions ending after it (0 = all); newest start first. */
 int market_session_list(struct store *st, const struct auth_principal *who, int64_t from_ms,
-                        struct arena *a, struct market_session **out, size_t *n,
-                        struct err *e);
+                        struct arena *a, struct market_session **out, size_t *n, struct err *e);
 /* Posts and offers: staff or the session's host. */
 int market_post_add(struct store *st, const struct auth_principal *who,
                     const struct market_post *in, int64_t *id_out, struct err *e);
@@ -421,13 +419,12 @@ int market_offer_add(struct store *st, const struct auth_principal *who,
 /* Set offer_id's flash stock (1..MARKET_STOCK_MAX, never below its sold
 ** units: ERR_CONFLICT); the offer must be of session_id (else ERR_NOTFOUND).
 ** Staff or the host. */
-int market_offer_set_stock(struct store *st, const struct auth_principal *who,
-                           int64_t session_id, int64_t offer_id, int64_t flash_stock,
-                           struct err *e);
+int market_offer_set_stock(struct store *st, const struct auth_principal *who, int64_t session_id,
+                           int64_t offer_id, int64_t flash_stock, struct err *e);
 /* Delete an offer no order ever named (else ERR_CONFLICT: lower its stock
 ** instead), giving its units back. Staff or the host. */
-int market_offer_delete(struct store *st, const struct auth_principal *who,
-                        int64_t session_id, int64_t offer_id, struct err *e);
+int market_offer_delete(struct store *st, const struct auth_principal *who, int64_t session_id,
+                        int64_t offer_id, struct err *e);
 /* Close a session (staff or the host; any time, typically after its end):
 ** every offer's unsold units go back to their lots (counted in `returned`,
 ** flash_stock becomes its sold units, so nothing more sells), closed_ms is
@@ -435,8 +432,8 @@ int market_offer_delete(struct store *st, const struct auth_principal *who,
 ** cancelled later gives its units back to the lots, not to the offer.
 ** Until the close, unsold flash stock stays reserved (also after end_ms).
 ** now_ms 0 = the clock. */
-int market_session_close(struct store *st, const struct auth_principal *who,
-                         int64_t session_id, int64_t now_ms, struct err *e);
+int market_session_close(struct store *st, const struct auth_principal *who, int64_t session_id,
+                         int64_t now_ms, struct err *e);
 /* Housekeeping (the server runs it every minute): close, as the system
 ** (actor 0 in the audit), every session of any county whose end_ms has
 ** passed and that nobody closed, so unsold flash stock goes back to the
@@ -447,17 +444,17 @@ int market_offer_list(struct store *st, const struct auth_principal *who, int64_
                       struct arena *a, struct market_offer **out, size_t *n, struct err *e);
 
 struct market_minute {
-    int64_t minute;          /* minutes since the session start */
+    int64_t minute; /* minutes since the session start */
     int64_t orders, units, gmv_fen;
 };
 struct market_report {
     int64_t session_id;
-    int64_t orders;          /* not cancelled */
+    int64_t orders; /* not cancelled */
     int64_t units;
     int64_t gmv_fen;
     int64_t unique_buyers;
-    int64_t flash_stock;     /* all offers, with the units returned at the close */
-    int64_t sell_through_bp; /* units / flash_stock in basis points (1/10000) */
+    int64_t flash_stock;         /* all offers, with the units returned at the close */
+    int64_t sell_through_bp;     /* units / flash_stock in basis points (1/10000) */
     struct market_minute *curve; /* every minute of the session (and any order
                                     after it), zeros included */
     size_t ncurve;
@@ -471,12 +468,12 @@ int market_session_report(struct store *st, const struct auth_principal *who, in
 /* For logistics (dispatch planning, demand analyses): orders with their
 ** delivery point, goods totals and coldest storage class, read in one
 ** snapshot (src/market/dispatch_view.c). Read-only. */
-#define MARKET_DISPATCH_MAX 20000  /* orders in one answer unless limit says */
+#define MARKET_DISPATCH_MAX 20000 /* orders in one answer unless limit says */
 
 struct market_dispatch_filter {
-    unsigned status_mask;    /* bits (1u << enum market_status); 0 = confirmed|packed */
+    unsigned status_mask;       /* bits (1u << enum market_status); 0 = confirmed|packed */
     int64_t since_ms, until_ms; /* created in [since, until); until 0 = open */
-    int64_t limit;           /* 0 = MARKET_DISPATCH_MAX; more rows: ERR_TOOBIG */
+    int64_t limit;              /* 0 = MARKET_DISPATCH_MAX; more rows: ERR_TOOBIG */
 };
 
 struct market_dispatch_line {
@@ -484,7 +481,7 @@ struct market_dispatch_line {
     int64_t qty;
     int64_t weight_g, volume_ml; /* line totals: qty x the product's unit figures */
     enum market_storage storage;
-    const char *name;        /* product name (zh, else en) */
+    const char *name; /* product name (zh, else en) */
 };
 
 struct market_dispatch_order {

@@ -15,7 +15,7 @@
 #include <assert.h>
 #include <string.h>
 
-static const char *const status_names[] = {"placed",  "confirmed", "packed",  "shipped",
+static const char *const status_names[] = {"placed",    "confirmed", "packed",  "shipped",
                                            "delivered", "cancelled", "refunded"};
 static const char *const pay_methods[] = {"cod", "bank_transfer", "external", NULL};
 static const char *const pay_states[] = {"unpaid", "paid", "refunded", NULL};
@@ -129,8 +129,8 @@ struct offer_cache {
 };
 static const char offer_cache_key = 0; /* its address names the scratch block */
 
-static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id,
-                      struct offer_info *oi, struct err *e)
+static int offer_read(struct store_conn *c, int64_t county, int64_t offer_id, struct offer_info *oi,
+                      struct err *e)
 {
     struct offer_cache *oc = store_conn_scratch(c, &offer_cache_key, sizeof *oc);
     struct offer_info *hit = &oc->slot[(uint64_t)offer_id % OFFER_CACHE_SLOTS];
@@ -227,8 +227,8 @@ static int take_flash(struct store_conn *c, const struct place_ctx *x, size_t i,
     if ((rc = store_step(s, e)) < 0)
         return rc;
     if (store_changes(c) != 1)
-        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer",
-                       i + 1, (long long)in->offer_id, (long long)oi->limit);
+        return err_set(e, ERR_CONFLICT, "line %zu: offer %lld allows %lld units per buyer", i + 1,
+                       (long long)in->offer_id, (long long)oi->limit);
     return 0;
 }
 
@@ -428,8 +428,7 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
     int64_t county = x->who->county_id;
     bool keyed = req->idem_key && *req->idem_key;
 
-    if ((rc = check_refs(c, x, e)) || (rc = price_lines(c, x, e)) ||
-        (rc = check_lines(c, x, e))) {
+    if ((rc = check_refs(c, x, e)) || (rc = price_lines(c, x, e)) || (rc = check_lines(c, x, e))) {
         /* A refused request may still be a repeat of an order placed
         ** before (the offer since sold out or withdrawn, say). */
         struct err e2 = {0};
@@ -483,8 +482,7 @@ static int place_fn(struct store_conn *c, void *arg, struct err *e)
         err_clear(e);
         rc = idem_replay(c, x, e);
         if (rc == 0)
-            return err_set(e, ERR_INTERNAL, "Idempotency-Key '%s': order not found",
-                           req->idem_key);
+            return err_set(e, ERR_INTERNAL, "Idempotency-Key '%s': order not found", req->idem_key);
         return rc < 0 ? rc : 0;
     }
     o->id = store_last_insert_id(c);
@@ -541,16 +539,15 @@ static int order_req_check(const struct auth_principal *who, const struct market
         if (l->offer_id < 0 || l->product_id < 0 || l->node_id < 0)
             return err_set(e, ERR_INVAL, "line %zu: ids must be positive", i + 1);
         if (!l->offer_id && !l->product_id)
-            return err_set(e, ERR_INVAL, "line %zu: 'product_id' or 'offer_id' is required",
-                           i + 1);
+            return err_set(e, ERR_INVAL, "line %zu: 'product_id' or 'offer_id' is required", i + 1);
     }
     if ((rc = market__text("idempotency_key", r->idem_key, 255, false, false, e)) ||
         (rc = market__text("delivery_address", r->delivery_address, 500, false, false, e)) ||
         (rc = market__text("note", r->note, 1000, false, true, e)) ||
         (rc = market__text("payment_ref", r->payment_ref, 128, false, false, e)))
         return rc;
-    if (r->payment_method && (rc = market__one_of("payment_method", r->payment_method,
-                                                  pay_methods, e)))
+    if (r->payment_method &&
+        (rc = market__one_of("payment_method", r->payment_method, pay_methods, e)))
         return rc;
     if (r->delivery_node_id < 0)
         return err_set(e, ERR_INVAL, "field 'delivery_node_id' must be positive");
@@ -636,8 +633,8 @@ void market_order_job_result(struct market_order_job *j, struct market_order *ou
         o->lines = arena_alloc(a, req->nlines * sizeof *o->lines);
         for (size_t i = 0; i < req->nlines; i++) {
             o->lines[i] = (struct market_order_line){
-                (int64_t)i + 1,        x->lines[i].product_id,     x->lines[i].offer_id,
-                x->lines[i].qty,        x->lines[i].unit_price_fen, x->lines[i].line_total_fen};
+                (int64_t)i + 1,  x->lines[i].product_id,     x->lines[i].offer_id,
+                x->lines[i].qty, x->lines[i].unit_price_fen, x->lines[i].line_total_fen};
         }
     }
     *out = *o;
@@ -667,10 +664,10 @@ int market_order_place(struct store *st, const struct auth_principal *who,
 
 /* ------------------------------------------------------------------ loads */
 
-#define ORDER_COLS                                                                          \
-    "SELECT o.id, o.county_id, o.buyer_user_id, o.status, o.delivery_node_id,"            \
-    " o.delivery_address, o.lat, o.lon, o.total_fen, o.units, o.payment_status,"          \
-    " o.payment_method, o.payment_ref, o.note, o.session_id, o.idem_key, o.created_ms,"   \
+#define ORDER_COLS                                                                                 \
+    "SELECT o.id, o.county_id, o.buyer_user_id, o.status, o.delivery_node_id,"                     \
+    " o.delivery_address, o.lat, o.lon, o.total_fen, o.units, o.payment_status,"                   \
+    " o.payment_method, o.payment_ref, o.note, o.session_id, o.idem_key, o.created_ms,"            \
     " o.updated_ms FROM market_orders o"
 
 static void order_row(struct store_stmt *s, struct arena *a, struct market_order *o)
@@ -697,8 +694,7 @@ static void order_row(struct store_stmt *s, struct arena *a, struct market_order
     o->updated_ms = store_col_i64(s, 17);
 }
 
-static int load_lines(struct store_conn *c, struct arena *a, struct market_order *o,
-                      struct err *e)
+static int load_lines(struct store_conn *c, struct arena *a, struct market_order *o, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -782,16 +778,17 @@ int market__order_load(struct store_conn *c, int64_t county_id, int64_t id, bool
 }
 
 /* True when every line of the order is a product of this merchant. */
-static int merchant_owns_order(struct store_conn *c, int64_t order_id, int64_t user_id,
-                               bool *all, bool *any, struct err *e)
+static int merchant_owns_order(struct store_conn *c, int64_t order_id, int64_t user_id, bool *all,
+                               bool *any, struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT COUNT(*), COALESCE(SUM(pr.owner_user_id = ?), 0)"
-                           " FROM market_order_lines l JOIN market_products p ON p.id = l.product_id"
-                           " JOIN market_producers pr ON pr.id = p.producer_id"
-                           " WHERE l.order_id = ?",
-                           &s, e);
+    int rc =
+        store_prepare(c,
+                      "SELECT COUNT(*), COALESCE(SUM(pr.owner_user_id = ?), 0)"
+                      " FROM market_order_lines l JOIN market_products p ON p.id = l.product_id"
+                      " JOIN market_producers pr ON pr.id = p.producer_id"
+                      " WHERE l.order_id = ?",
+                      &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, user_id);
@@ -866,17 +863,17 @@ static int order_list_fn(struct store_conn *c, void *arg, struct err *e)
     if (limit > MARKET_LIST_MAX)
         limit = MARKET_LIST_MAX;
     struct store_stmt *s;
-    int rc = store_prepare(
-        c,
-        ORDER_COLS " WHERE o.county_id = ? AND (? < 0 OR o.status = ?)"
-                   " AND (? = 0 OR o.buyer_user_id = ?) AND (? = 0 OR o.session_id = ?)"
-                   " AND (? = 0 OR o.created_ms >= ?) AND (? = 0 OR o.created_ms < ?)"
-                   " AND (? = 0 OR EXISTS (SELECT 1 FROM market_order_lines l"
-                   "   JOIN market_products p ON p.id = l.product_id"
-                   "   JOIN market_producers pr ON pr.id = p.producer_id"
-                   "   WHERE l.order_id = o.id AND pr.owner_user_id = ?))"
-                   " ORDER BY o.id DESC LIMIT ? OFFSET ?",
-        &s, e);
+    int rc = store_prepare(c,
+                           ORDER_COLS
+                           " WHERE o.county_id = ? AND (? < 0 OR o.status = ?)"
+                           " AND (? = 0 OR o.buyer_user_id = ?) AND (? = 0 OR o.session_id = ?)"
+                           " AND (? = 0 OR o.created_ms >= ?) AND (? = 0 OR o.created_ms < ?)"
+                           " AND (? = 0 OR EXISTS (SELECT 1 FROM market_order_lines l"
+                           "   JOIN market_products p ON p.id = l.product_id"
+                           "   JOIN market_producers pr ON pr.id = p.producer_id"
+                           "   WHERE l.order_id = o.id AND pr.owner_user_id = ?))"
+                           " ORDER BY o.id DESC LIMIT ? OFFSET ?",
+                           &s, e);
     if (rc)
         return rc;
     int i = 1;
@@ -959,8 +956,8 @@ static int transition_perm(struct store_conn *c, const struct auth_principal *wh
         if (all)
             return 0;
     }
-    return err_set(e, ERR_PERM, "role '%s' may not move order %lld to '%s'", role,
-                   (long long)o->id, market_status_name(to));
+    return err_set(e, ERR_PERM, "role '%s' may not move order %lld to '%s'", role, (long long)o->id,
+                   market_status_name(to));
 }
 
 /* A cancelled order's offer lines: the units go back to the offer's flash
@@ -1068,17 +1065,16 @@ static int transition_fn(struct store_conn *c, void *arg, struct err *e)
     if ((rc = store_step(s, e)) < 0)
         goto out;
     char detail[80];
-    snprintf(detail, sizeof detail, "{\"from\":\"%s\",\"to\":\"%s\"}",
-             market_status_name(o.status), market_status_name(t->to));
+    snprintf(detail, sizeof detail, "{\"from\":\"%s\",\"to\":\"%s\"}", market_status_name(o.status),
+             market_status_name(t->to));
     rc = market__audit(c, t->who, "market.order.status", "order", o.id, detail, e);
 out:
     arena_release(&a);
     return rc < 0 ? rc : 0;
 }
 
-int market_order_transition(struct store *st, const struct auth_principal *who,
-                            int64_t order_id, enum market_status to, const char *note,
-                            int64_t now_ms, struct err *e)
+int market_order_transition(struct store *st, const struct auth_principal *who, int64_t order_id,
+                            enum market_status to, const char *note, int64_t now_ms, struct err *e)
 {
     int rc;
     if ((unsigned)to >= MARKET_STATUS_COUNT)
@@ -1087,8 +1083,8 @@ int market_order_transition(struct store *st, const struct auth_principal *who,
         return rc;
     if (who->role == AUTH_ROLE_AUDITOR)
         return err_set(e, ERR_PERM, "auditors read orders; they do not change them");
-    struct transition t = {.who = who, .id = order_id, .to = to, .note = note,
-                           .now = now_ms ? now_ms : time_now_ms()};
+    struct transition t = {
+        .who = who, .id = order_id, .to = to, .note = note, .now = now_ms ? now_ms : time_now_ms()};
     return store_write(st, transition_fn, &t, e);
 }
 
@@ -1145,8 +1141,7 @@ out:
 }
 
 int market_order_pay(struct store *st, const struct auth_principal *who, int64_t order_id,
-                     const char *payment_status, const char *method, const char *ref,
-                     struct err *e)
+                     const char *payment_status, const char *method, const char *ref, struct err *e)
 {
     int rc;
     if ((rc = market__one_of("payment_status", payment_status, pay_states, e)) ||
@@ -1155,7 +1150,10 @@ int market_order_pay(struct store *st, const struct auth_principal *who, int64_t
         return rc;
     if (method && strcmp(method, "external") == 0 && (!ref || !*ref))
         return err_set(e, ERR_INVAL, "payment method 'external' needs 'payment_ref'");
-    struct transition t = {.who = who, .id = order_id, .pay_status = payment_status,
-                           .pay_method = method, .pay_ref = ref};
+    struct transition t = {.who = who,
+                           .id = order_id,
+                           .pay_status = payment_status,
+                           .pay_method = method,
+                           .pay_ref = ref};
     return store_write(st, pay_fn, &t, e);
 }

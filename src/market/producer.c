@@ -7,10 +7,9 @@
 
 #include <string.h>
 
-static const char *const producer_kinds[] = {"cooperative", "family_farm", "company",
-                                             "individual", NULL};
-static const char *const cert_kinds[] = {"green_food", "organic", "geographical_indication",
-                                         NULL};
+static const char *const producer_kinds[] = {"cooperative", "family_farm", "company", "individual",
+                                             NULL};
+static const char *const cert_kinds[] = {"green_food", "organic", "geographical_indication", NULL};
 
 static int producer_check(const struct market_producer *p, struct err *e)
 {
@@ -81,8 +80,8 @@ int market_producer_create(struct store *st, const struct auth_principal *who,
     return rc;
 }
 
-static int producer_may_edit(struct store_conn *c, const struct auth_principal *who,
-                             int64_t id, struct err *e)
+static int producer_may_edit(struct store_conn *c, const struct auth_principal *who, int64_t id,
+                             struct err *e)
 {
     int64_t owner;
     int rc = market__producer_owner(c, who->county_id, id, &owner, NULL, e);
@@ -194,8 +193,8 @@ struct producer_read {
     size_t n, cap;
 };
 
-#define PRODUCER_COLS                                                                      \
-    "SELECT id, county_id, village_id, owner_user_id, kind, name, licence_no, contact_name," \
+#define PRODUCER_COLS                                                                              \
+    "SELECT id, county_id, village_id, owner_user_id, kind, name, licence_no, contact_name,"       \
     " contact_phone, created_ms, updated_ms FROM market_producers"
 
 static int load_certs(struct store_conn *c, struct arena *a, struct market_producer *p,
@@ -293,8 +292,7 @@ int market_producer_list(struct store *st, const struct auth_principal *who, int
                          int64_t owner_user_id, struct arena *a, struct market_producer **out,
                          size_t *n, struct err *e)
 {
-    struct producer_read r = {.who = who, .village_id = village_id, .owner = owner_user_id,
-                              .a = a};
+    struct producer_read r = {.who = who, .village_id = village_id, .owner = owner_user_id, .a = a};
     int rc = store_read(st, producer_read_fn, &r, e);
     *out = NULL, *n = 0;
     if (!rc && r.n) {

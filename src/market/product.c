@@ -52,8 +52,8 @@ struct product_write {
 };
 
 /* Bind the editable columns at 1..21 (the same order in INSERT and UPDATE). */
-static void bind_editable(struct store_stmt *s, const struct market_product *p,
-                          const char *tags, const char *images)
+static void bind_editable(struct store_stmt *s, const struct market_product *p, const char *tags,
+                          const char *images)
 {
     store_bind_i64(s, 1, p->village_id);
     store_bind_text(s, 2, p->name_zh ? p->name_zh : "", -1);
@@ -90,8 +90,7 @@ int market__product_put(struct store_conn *c, const struct auth_principal *who,
         struct store_stmt *s;
         if ((rc = market__may_edit_product(c, who, p->id, e)))
             return rc;
-        if ((rc = store_prepare(c, "SELECT producer_id FROM market_products WHERE id = ?", &s,
-                                e)))
+        if ((rc = store_prepare(c, "SELECT producer_id FROM market_products WHERE id = ?", &s, e)))
             return rc;
         store_bind_i64(s, 1, p->id);
         if ((rc = store_step(s, e)) < 0)

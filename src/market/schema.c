@@ -56,7 +56,7 @@ static const char m1_sql[] =
     " rh_max_pct REAL NOT NULL,"
     " shelf_life_days INTEGER NOT NULL DEFAULT 0,"
     " tags TEXT NOT NULL DEFAULT '',"   /* newline-separated */
-    " images TEXT NOT NULL DEFAULT '',"  /* newline-separated */
+    " images TEXT NOT NULL DEFAULT ''," /* newline-separated */
     " signature INTEGER NOT NULL DEFAULT 0,"
     " brand TEXT NOT NULL DEFAULT '',"
     " active INTEGER NOT NULL DEFAULT 1,"
@@ -179,9 +179,8 @@ static const char m1_sql[] =
 /* Search index: trigram FTS5 over names, stories and tags (rowid = product
 ** id), kept in step by the product functions. Trigrams match any substring
 ** of 3+ characters, which is what Chinese needs (no word spaces). */
-static const char m2_sql[] =
-    "CREATE VIRTUAL TABLE market_products_fts USING fts5("
-    " name_zh, name_en, story_zh, story_en, tags, tokenize = 'trigram');";
+static const char m2_sql[] = "CREATE VIRTUAL TABLE market_products_fts USING fts5("
+                             " name_zh, name_en, story_zh, story_en, tags, tokenize = 'trigram');";
 static const char m2_pg[] =
     "CREATE EXTENSION IF NOT EXISTS pg_trgm;"
     "CREATE TABLE market_products_fts (rowid BIGINT PRIMARY KEY, name_zh TEXT, name_en TEXT,"
@@ -236,11 +235,8 @@ const struct store_migration market_migrations[] = {
 const size_t market_migrations_len = RL_ARRAY_LEN(market_migrations);
 
 const struct store_ref market_refs[] = {
-    {"villages", "market_producers", "village_id"},
-    {"villages", "market_products", "village_id"},
-    {"villages", "market_sessions", "village_id"},
-    {"nodes", "market_lots", "node_id"},
-    {"nodes", "market_offers", "node_id"},
-    {"nodes", "market_orders", "delivery_node_id"},
+    {"villages", "market_producers", "village_id"}, {"villages", "market_products", "village_id"},
+    {"villages", "market_sessions", "village_id"},  {"nodes", "market_lots", "node_id"},
+    {"nodes", "market_offers", "node_id"},          {"nodes", "market_orders", "delivery_node_id"},
 };
 const size_t market_refs_len = RL_ARRAY_LEN(market_refs);

@@ -55,16 +55,15 @@ int market__text(const char *field, const char *s, size_t max, bool required, bo
 int market__int_range(const char *field, int64_t v, int64_t lo, int64_t hi, struct err *e)
 {
     if (v < lo || v > hi)
-        return err_set(e, ERR_INVAL, "field '%s' must be between %lld and %lld (got %lld)",
-                       field, (long long)lo, (long long)hi, (long long)v);
+        return err_set(e, ERR_INVAL, "field '%s' must be between %lld and %lld (got %lld)", field,
+                       (long long)lo, (long long)hi, (long long)v);
     return 0;
 }
 
 int market__tags(const char *field, const char *const *tags, size_t n, struct err *e)
 {
     if (n > MARKET_TAGS_MAX)
-        return err_set(e, ERR_TOOBIG, "field '%s' has more than %d items", field,
-                       MARKET_TAGS_MAX);
+        return err_set(e, ERR_TOOBIG, "field '%s' has more than %d items", field, MARKET_TAGS_MAX);
     for (size_t i = 0; i < n; i++) {
         int rc = market__text(field, tags[i], MARKET_TAG_MAX, true, false, e);
         if (rc)
@@ -189,8 +188,7 @@ int market__may_edit_product(struct store_conn *c, const struct auth_principal *
         return 0;
     if (who->role == AUTH_ROLE_MERCHANT && store_col_i64(s, 0) == who->user_id)
         return 0;
-    return err_set(e, ERR_PERM, "product %lld belongs to another merchant",
-                   (long long)product_id);
+    return err_set(e, ERR_PERM, "product %lld belongs to another merchant", (long long)product_id);
 }
 
 int market__audit(struct store_conn *c, const struct auth_principal *who, const char *action,
@@ -330,8 +328,8 @@ int market__village_check(struct store_conn *c, int64_t county_id, const char *f
     return 0;
 }
 
-int market__node_check(struct store_conn *c, int64_t county_id, const char *field,
-                       int64_t node_id, struct err *e)
+int market__node_check(struct store_conn *c, int64_t county_id, const char *field, int64_t node_id,
+                       struct err *e)
 {
     bool found = false;
     int rc = county_node_exists(c, county_id, node_id, &found, e);
@@ -343,8 +341,7 @@ int market__node_check(struct store_conn *c, int64_t county_id, const char *fiel
     return 0;
 }
 
-int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id,
-                        struct err *e)
+int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id, struct err *e)
 {
     enum auth_role role;
     bool disabled;

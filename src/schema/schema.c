@@ -59,8 +59,8 @@ int schema_register_all(struct store *st, struct err *e)
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
         if (!schema[i].module)
             continue;
-        int rc = store_add_migrations(st, schema[i].module, schema[i].migrations,
-                                      *schema[i].len, e);
+        int rc =
+            store_add_migrations(st, schema[i].module, schema[i].migrations, *schema[i].len, e);
         if (!rc && schema[i].refs)
             rc = store_add_refs(st, schema[i].refs, *schema[i].nrefs, e);
         if (rc)

@@ -51,8 +51,7 @@ static void commit_toggle(struct fl *f, int a, int b, int64_t cost)
 }
 
 int site__facility(const struct site_problem *p, const struct site_params *prm, double deadline,
-                   int *open_out, int *n_open, int64_t *cost_out, uint64_t *iters,
-                   struct err *e)
+                   int *open_out, int *n_open, int64_t *cost_out, uint64_t *iters, struct err *e)
 {
     struct fl f = {.p = p};
     f.is_open = xcalloc((size_t)p->n_sites, 1);

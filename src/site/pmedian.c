@@ -17,12 +17,12 @@
 
 struct pm {
     const struct site_problem *p;
-    int *open;      /* p open sites */
+    int *open; /* p open sites */
     int n_open;
-    char *is_open;  /* per site */
-    int *c1, *c2;   /* per client: nearest and second-nearest open site */
+    char *is_open; /* per site */
+    int *c1, *c2;  /* per client: nearest and second-nearest open site */
     int64_t cost;
-    int64_t *loss;  /* per site, scratch for the interchange */
+    int64_t *loss; /* per site, scratch for the interchange */
     uint64_t rng;
 };
 

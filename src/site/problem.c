@@ -136,8 +136,8 @@ static int next_int(const char **pp, const char *end, int *line, int64_t *out)
 }
 
 /* Dijkstra from src over the CSR graph into dist[0..n). */
-static void dijkstra(int n, const int *off, const int *to, const int64_t *w, int src,
-                     int64_t *dist, int *heap, int *pos)
+static void dijkstra(int n, const int *off, const int *to, const int64_t *w, int src, int64_t *dist,
+                     int *heap, int *pos)
 {
     for (int i = 0; i < n; i++) {
         dist[i] = SITE_INF;
@@ -213,8 +213,8 @@ int site_read_orlib(const char *buf, size_t len, struct site_problem **out, stru
         return err_set(e, ERR_INVAL, "line %d: n = %lld vertices is outside 1..%d", line,
                        (long long)n, SITE_MAX_VERTICES);
     if (m < 0 || m > SITE_MAX_EDGES)
-        return err_set(e, ERR_INVAL, "line %d: m = %lld edges is outside 0..%d", line,
-                       (long long)m, SITE_MAX_EDGES);
+        return err_set(e, ERR_INVAL, "line %d: m = %lld edges is outside 0..%d", line, (long long)m,
+                       SITE_MAX_EDGES);
     if (pm < 1 || pm > n)
         return err_set(e, ERR_INVAL, "line %d: p = %lld is outside 1..n", line, (long long)pm);
     struct edge *edges = xmalloc((size_t)(m ? m : 1) * sizeof *edges);
@@ -236,8 +236,7 @@ int site_read_orlib(const char *buf, size_t len, struct site_problem **out, stru
             goto fail;
         }
         if (a < 1 || a > n || b < 1 || b > n) {
-            rc = err_set(e, ERR_INVAL, "line %d: vertex out of range 1..%lld", line,
-                         (long long)n);
+            rc = err_set(e, ERR_INVAL, "line %d: vertex out of range 1..%lld", line, (long long)n);
             goto fail;
         }
         if (c < 0 || c > ((int64_t)1 << 32)) {
@@ -292,8 +291,8 @@ int site_read_orlib(const char *buf, size_t len, struct site_problem **out, stru
         dijkstra(nn, off, to, w, s, sp->dist + (size_t)s * (size_t)nn, heap, pos);
         for (int t = 0; t < nn; t++)
             if (sp->dist[(size_t)s * (size_t)nn + (size_t)t] == SITE_INF) {
-                rc = err_set(e, ERR_INVAL, "the graph is not connected (no path %d-%d)",
-                             s + 1, t + 1);
+                rc = err_set(e, ERR_INVAL, "the graph is not connected (no path %d-%d)", s + 1,
+                             t + 1);
                 break;
             }
     }
@@ -363,8 +362,7 @@ int site_evaluate(const struct site_problem *p, const int *open, int n_open, int
 
 /* ---------------------------------------------------------------- output */
 
-int site_write_json(const struct site_problem *p, const struct site_solution *s,
-                    struct strbuf *sb)
+int site_write_json(const struct site_problem *p, const struct site_solution *s, struct strbuf *sb)
 {
     int rc = strbuf_addf(sb, "{\"cost\":%lld,\"medians\":[", (long long)s->cost);
     for (int k = 0; k < s->n_open && !rc; k++)

@@ -33,32 +33,32 @@
 struct site_problem {
     int n_clients;
     int n_sites;
-    int64_t *dist;        /* n_clients x n_sites, row-major [client * n_sites + site] */
-    int64_t *demand;      /* per client (NULL = 1 each) */
-    int p;                /* > 0: p-median with exactly p sites */
-    int64_t *fixed_cost;  /* per site (facility location; NULL for p-median) */
-    int64_t *capacity;    /* per site (NULL = uncapacitated) */
-    bool *forced_open;    /* per site, sites that must stay open (NULL = none),
-                             e.g. the existing county hub */
-    int64_t *site_ids;    /* caller ids echoed in output (NULL = 1-based index) */
+    int64_t *dist;       /* n_clients x n_sites, row-major [client * n_sites + site] */
+    int64_t *demand;     /* per client (NULL = 1 each) */
+    int p;               /* > 0: p-median with exactly p sites */
+    int64_t *fixed_cost; /* per site (facility location; NULL for p-median) */
+    int64_t *capacity;   /* per site (NULL = uncapacitated) */
+    bool *forced_open;   /* per site, sites that must stay open (NULL = none),
+                            e.g. the existing county hub */
+    int64_t *site_ids;   /* caller ids echoed in output (NULL = 1-based index) */
 };
 
 struct site_params {
-    double time_limit_s;  /* <= 0: 10 s */
+    double time_limit_s; /* <= 0: 10 s */
     uint64_t seed;
-    int max_no_improve;   /* VNS iterations without improvement before stopping
-                             (<= 0: a default by size); keeps runs deterministic */
-    bool exact;           /* try GLPK when the problem is small enough (default true) */
+    int max_no_improve; /* VNS iterations without improvement before stopping
+                           (<= 0: a default by size); keeps runs deterministic */
+    bool exact;         /* try GLPK when the problem is small enough (default true) */
 };
 void site_params_default(struct site_params *prm);
 
 struct site_solution {
-    int *open;            /* indices of open sites, ascending */
+    int *open; /* indices of open sites, ascending */
     int n_open;
-    int *assign;          /* per client: index of its site */
-    int64_t cost;         /* objective value */
-    int64_t lower_bound;  /* from the LP relaxation, or -1 when not computed */
-    bool optimal;         /* proven: lower_bound == cost or MIP solved */
+    int *assign;         /* per client: index of its site */
+    int64_t cost;        /* objective value */
+    int64_t lower_bound; /* from the LP relaxation, or -1 when not computed */
+    bool optimal;        /* proven: lower_bound == cost or MIP solved */
     double solve_s;
     uint64_t iterations;
 };
@@ -85,7 +85,6 @@ int site_evaluate(const struct site_problem *p, const int *open, int n_open, int
 
 /* {"cost":..,"medians":[site ids],"optimal":..,"lower_bound":..,"time_s":..,
 **  "iterations":..} appended to sb. */
-int site_write_json(const struct site_problem *p, const struct site_solution *s,
-                    struct strbuf *sb);
+int site_write_json(const struct site_problem *p, const struct site_solution *s, struct strbuf *sb);
 
 #endif

@@ -41,8 +41,7 @@ int site__pmedian(const struct site_problem *p, const struct site_params *prm, d
 /* Facility location (p == 0): local search over add / drop / swap moves with
 ** full evaluation. open_out must hold n_sites entries. */
 int site__facility(const struct site_problem *p, const struct site_params *prm, double deadline,
-                   int *open_out, int *n_open, int64_t *cost_out, uint64_t *iters,
-                   struct err *e);
+                   int *open_out, int *n_open, int64_t *cost_out, uint64_t *iters, struct err *e);
 
 /* Largest problem (clients x sites) handed to GLPK. */
 #define SITE_GLPK_MAX_VARS 20000

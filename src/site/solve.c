@@ -39,8 +39,8 @@ int site_solve(const struct site_problem *p, const struct site_params *prm_in,
     if (small) {
         bool integral = false;
         int n_lp = 0;
-        if (site__glpk(p, false, prm.time_limit_s / 2, &bound, &integral, s->open, &n_lp,
-                       NULL) == 0) {
+        if (site__glpk(p, false, prm.time_limit_s / 2, &bound, &integral, s->open, &n_lp, NULL) ==
+            0) {
             s->lower_bound = bound;
             if (integral) {
                 s->n_open = n_lp;
@@ -54,8 +54,7 @@ int site_solve(const struct site_problem *p, const struct site_params *prm_in,
             rc = site__pmedian(p, &prm, deadline, bound, s->open, &cost, &s->iterations);
             s->n_open = p->p;
         } else {
-            rc = site__facility(p, &prm, deadline, s->open, &s->n_open, &cost, &s->iterations,
-                                e);
+            rc = site__facility(p, &prm, deadline, s->open, &s->n_open, &cost, &s->iterations, e);
         }
         if (rc)
             goto fail;

@@ -61,15 +61,14 @@ static void sqlite_configure(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-int store__conn_open(struct store_conn **out, struct store *st, const char *path,
-                     bool writer, bool sync_full, struct err *e)
+int store__conn_open(struct store_conn **out, struct store *st, const char *path, bool writer,
+                     bool sync_full, struct err *e)
 {
     sqlite3 *db = NULL;
     pthread_once(&sqlite_configured, sqlite_configure);
     /* NOMUTEX: a connection is only ever used by one thread at a time (the
     ** writer, or whoever borrowed it from the pool). */
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-                (writer ? SQLITE_OPEN_CREATE : 0);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (writer ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &db, flags, NULL);
     if (rc != SQLITE_OK) {
         err_set(e, ERR_IO, "cannot open %s: %s", path,
@@ -347,8 +346,7 @@ int store_bind_text(struct store_stmt *s, int idx, const char *v, ptrdiff_t len)
 {
     if (!v)
         return bind_rc(sqlite3_bind_null(RAW(s), idx));
-    return bind_rc(sqlite3_bind_text64(RAW(s), idx, v,
-                                       len < 0 ? strlen(v) : (sqlite3_uint64)len,
+    return bind_rc(sqlite3_bind_text64(RAW(s), idx, v, len < 0 ? strlen(v) : (sqlite3_uint64)len,
                                        SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 

@@ -60,9 +60,8 @@ const size_t store__own_migrations_len = RL_ARRAY_LEN(store__own_migrations);
 
 /* ------------------------------------------------------------------- audit */
 
-int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id,
-                const char *action, const char *entity, int64_t entity_id,
-                const char *detail_json, struct err *e)
+int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id, const char *action,
+                const char *entity, int64_t entity_id, const char *detail_json, struct err *e)
 {
     if (!action || !entity)
         return err_set(e, ERR_INVAL, "store_audit: action and entity are required");
@@ -106,9 +105,8 @@ int store_idem_get(struct store_conn *c, int64_t county_id, int64_t user_id, con
     if (rc == STORE_DONE)
         return err_set(e, ERR_NOTFOUND, "no answer recorded for this Idempotency-Key");
     if (strcmp(store_col_text(s, 0), method) != 0 || strcmp(store_col_text(s, 1), path) != 0)
-        return err_set(e, ERR_CONFLICT,
-                       "Idempotency-Key was already used for %s %s", store_col_text(s, 0),
-                       store_col_text(s, 1));
+        return err_set(e, ERR_CONFLICT, "Idempotency-Key was already used for %s %s",
+                       store_col_text(s, 0), store_col_text(s, 1));
     out->status = (int)store_col_i64(s, 2);
     size_t n;
     const void *body = store_col_blob(s, 3, &n);
@@ -165,8 +163,8 @@ int store_idem_finish(struct store_conn *c, int64_t county_id, int64_t user_id, 
     return store_changes(c) == 1 ? 0 : err_set(e, ERR_NOTFOUND, "no claim on this key");
 }
 
-int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id,
-                       const char *key, struct err *e)
+int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                       struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,

@@ -114,8 +114,8 @@ static bool has_version(const struct recorded *r, int v)
     return false;
 }
 
-static int migrate_module(struct store *st, const char *module,
-                          const struct store_migration *m, size_t n, struct err *e)
+static int migrate_module(struct store *st, const char *module, const struct store_migration *m,
+                          size_t n, struct err *e)
 {
     struct recorded r = {.module = module};
     int rc = store__write_solo(st, read_recorded, &r, e);
@@ -141,8 +141,8 @@ static int migrate_module(struct store *st, const char *module,
             err_prefix(e, "migration %s/%d (%s): ", module, m[i].version, m[i].name);
         } else {
             char q[128];
-            log_write(store__log(st), LOG_INFO, "store.migrate", "module=%s version=%d name=%s", module,
-                      m[i].version, log_quote(q, sizeof q, m[i].name));
+            log_write(store__log(st), LOG_INFO, "store.migrate", "module=%s version=%d name=%s",
+                      module, m[i].version, log_quote(q, sizeof q, m[i].name));
         }
     }
     free(r.versions);

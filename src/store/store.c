@@ -35,7 +35,7 @@ struct wreq {
     void *arg;
     store_done_fn done;
     void *done_arg;
-    bool solo; /* runs alone in its own transaction (migrations) */
+    bool solo;      /* runs alone in its own transaction (migrations) */
     unsigned flags; /* STORE_CHECKS_FIRST */
     int rc;
     struct err e;
@@ -387,8 +387,8 @@ static int enqueue(struct store *st, store_fn fn, void *arg, unsigned flags, sto
     return 0;
 }
 
-int store_submit_flags(struct store *st, store_fn fn, void *arg, unsigned flags,
-                       store_done_fn done, void *done_arg)
+int store_submit_flags(struct store *st, store_fn fn, void *arg, unsigned flags, store_done_fn done,
+                       void *done_arg)
 {
     if (!fn)
         return ERR_INVAL;
@@ -582,7 +582,8 @@ int store_open(struct store **out, const struct store_config *cfg, struct err *e
     if (!cfg || !cfg->path || !cfg->path[0])
         return err_set(e, ERR_INVAL, "store: no database path given");
     if (is_memory_path(cfg->path))
-        return err_set(e, ERR_INVAL, "store: in-memory databases are not supported (WAL needs a file)");
+        return err_set(e, ERR_INVAL,
+                       "store: in-memory databases are not supported (WAL needs a file)");
 
     struct store *st = xcalloc(1, sizeof *st);
     st->path = xstrdup(cfg->path);

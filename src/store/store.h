@@ -9,7 +9,8 @@
 ** hands a function (store_fn) to store_write() or store_submit(); the writer
 ** takes whatever is queued (up to a batch limit), opens one transaction,
 ** runs each function inside its own SAVEPOINT (so one failing request rolls
-** back alone; STORE_CHECKS_FIRST requests skip it), commits durably (WAL + fsync), and only then acknowledges every
+** back alone; STORE_CHECKS_FIRST requests skip it), commits durably (WAL + fsync), and only then
+*acknowledges every
 ** request in the batch (group commit). Because writes are serial, counters
 ** kept in tables (stock, flash-sale quantities) cannot be oversold: read,
 ** check and update inside one store_fn.
@@ -44,22 +45,22 @@ struct store_conn; /* one connection, lent to a store_fn for its duration */
 struct store_stmt; /* a prepared statement, cached per connection */
 
 struct store_config {
-    const char *path;       /* SQLite file; ":memory:" is refused (needs WAL) */
-    int read_conns;         /* size of the read pool (default 4) */
-    int max_batch;          /* most writes in one group commit (default 256) */
-    int max_queue;          /* queued writes before store_submit says ERR_BUSY
-                               (default 65536) */
-    bool synchronous_full;  /* fsync on every commit (default true; false only
-                               for tests that do not test durability) */
-    int64_t idem_keep_ms;   /* Idempotency-Key records (and claims left by a
-                               crash) older than this are deleted (default
-                               24 hours; negative: kept for ever) ... */
+    const char *path;            /* SQLite file; ":memory:" is refused (needs WAL) */
+    int read_conns;              /* size of the read pool (default 4) */
+    int max_batch;               /* most writes in one group commit (default 256) */
+    int max_queue;               /* queued writes before store_submit says ERR_BUSY
+                                    (default 65536) */
+    bool synchronous_full;       /* fsync on every commit (default true; false only
+                                    for tests that do not test durability) */
+    int64_t idem_keep_ms;        /* Idempotency-Key records (and claims left by a
+                                    crash) older than this are deleted (default
+                                    24 hours; negative: kept for ever) ... */
     int64_t idem_prune_every_ms; /* ... by the writer between batches, at most
                                this often (default 1 hour; 0: every batch) */
-    int64_t slow_commit_ms; /* a COMMIT (with its fsync) slower than this is
-                               logged as store.slow_commit (default 1000;
-                               negative: never) */
-    struct log *log;        /* may be NULL */
+    int64_t slow_commit_ms;      /* a COMMIT (with its fsync) slower than this is
+                                    logged as store.slow_commit (default 1000;
+                                    negative: never) */
+    struct log *log;             /* may be NULL */
 };
 
 /* Fill cfg with the defaults above (path NULL, log NULL). Start from this:
@@ -81,17 +82,17 @@ void store_close(struct store *st);
 /* ---------------------------------------------------------------- schema */
 
 struct store_migration {
-    int version;           /* 1, 2, 3 ... within the module, never reused */
-    const char *name;      /* short description */
-    const char *sql;       /* SQLite text; may hold several statements */
-    const char *sql_pg;    /* PostgreSQL text, NULL when `sql` works on both */
+    int version;        /* 1, 2, 3 ... within the module, never reused */
+    const char *name;   /* short description */
+    const char *sql;    /* SQLite text; may hold several statements */
+    const char *sql_pg; /* PostgreSQL text, NULL when `sql` works on both */
 };
 
 /* Register a module's migrations (array of n, versions ascending). The array
 ** is borrowed and must outlive the store (use static const arrays). Modules
 ** are migrated in registration order. */
-int store_add_migrations(struct store *st, const char *module,
-                         const struct store_migration *m, size_t n, struct err *e);
+int store_add_migrations(struct store *st, const char *module, const struct store_migration *m,
+                         size_t n, struct err *e);
 
 /* A column of one module's table that holds the id of a row of another
 ** module's table: a reference the database does not enforce (each module
@@ -138,8 +139,7 @@ int store_write(struct store *st, store_fn fn, void *arg, struct err *e);
 ** and must not call store_write. Returns 0 when queued, ERR_BUSY when full.
 ** `e` passed to fn is owned by the store and lent to `done`. */
 typedef void (*store_done_fn)(void *done_arg, int rc, const struct err *e);
-int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done,
-                 void *done_arg);
+int store_submit(struct store *st, store_fn fn, void *arg, store_done_fn done, void *done_arg);
 
 /* Flags of a write (store_submit_flags, store_write_flags). */
 enum {
@@ -154,8 +154,8 @@ enum {
     ** batch goes on in a new transaction. */
     STORE_CHECKS_FIRST = 1u << 0,
 };
-int store_submit_flags(struct store *st, store_fn fn, void *arg, unsigned flags,
-                       store_done_fn done, void *done_arg);
+int store_submit_flags(struct store *st, store_fn fn, void *arg, unsigned flags, store_done_fn done,
+                       void *done_arg);
 int store_write_flags(struct store *st, store_fn fn, void *arg, unsigned flags, struct err *e);
 
 /* --------------------------------------------------------------- statements */
@@ -165,8 +165,7 @@ enum { STORE_ROW = 1, STORE_DONE = 0 };
 /* Prepare (or fetch from the connection's cache) a statement. The statement
 ** is reset and its bindings cleared; it stays owned by the connection and is
 ** valid until the store_fn returns. Placeholders are `?`, numbered from 1. */
-int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out,
-                  struct err *e);
+int store_prepare(struct store_conn *c, const char *sql, struct store_stmt **out, struct err *e);
 
 int store_bind_i64(struct store_stmt *s, int idx, int64_t v);
 int store_bind_double(struct store_stmt *s, int idx, double v);
@@ -219,17 +218,16 @@ int64_t store_changes(struct store_conn *c);
 
 /* Append an audit record inside the current write (actor_user_id 0 = the
 ** system). `detail_json` may be NULL. */
-int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id,
-                const char *action, const char *entity, int64_t entity_id,
-                const char *detail_json, struct err *e);
+int store_audit(struct store_conn *c, int64_t county_id, int64_t actor_user_id, const char *action,
+                const char *entity, int64_t entity_id, const char *detail_json, struct err *e);
 
 /* ------------------------------------------------------------- idempotency */
 
 /* The first answer to a POST carrying an Idempotency-Key, kept in the
 ** store's idempotency_keys table (county_id, user_id, key). */
 struct store_idem {
-    int status;         /* HTTP status of the first answer */
-    char *body;         /* NUL-terminated; you own it (store_idem_release) */
+    int status; /* HTTP status of the first answer */
+    char *body; /* NUL-terminated; you own it (store_idem_release) */
     size_t body_len;
     int64_t created_ms;
 };
@@ -238,8 +236,7 @@ struct store_idem {
 ** ERR_NOTFOUND when none; ERR_CONFLICT when the key was used for another
 ** method or path (message says which). */
 int store_idem_get(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
-                   const char *method, const char *path, struct store_idem *out,
-                   struct err *e);
+                   const char *method, const char *path, struct store_idem *out, struct err *e);
 /* Record the answer inside the write that produced it, so both commit or
 ** roll back together. ERR_EXISTS when the key is already recorded. Body is
 ** copied. */
@@ -255,22 +252,21 @@ int store_idem_put(struct store_conn *c, int64_t county_id, int64_t user_id, con
 ** writing anything, a retry may run again). */
 int store_idem_finish(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
                       int status, const char *body, size_t body_len, struct err *e);
-int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id,
-                       const char *key, struct err *e);
+int store_idem_unclaim(struct store_conn *c, int64_t county_id, int64_t user_id, const char *key,
+                       struct err *e);
 /* Delete records created before before_ms (in a write); *deleted may be NULL. */
-int store_idem_prune(struct store_conn *c, int64_t before_ms, int64_t *deleted,
-                     struct err *e);
+int store_idem_prune(struct store_conn *c, int64_t before_ms, int64_t *deleted, struct err *e);
 /* Free out->body; safe on a zeroed struct. */
 void store_idem_release(struct store_idem *r);
 
 /* ------------------------------------------------------------------- stats */
 
 struct store_stats {
-    uint64_t writes;        /* requests committed */
-    uint64_t writes_failed; /* requests rolled back (their own error) */
-    uint64_t batches;       /* transactions committed */
+    uint64_t writes;             /* requests committed */
+    uint64_t writes_failed;      /* requests rolled back (their own error) */
+    uint64_t batches;            /* transactions committed */
     uint64_t batch_size_hist[8]; /* batches of size 1, 2-3, 4-7, ... 128+ */
-    uint64_t queue_depth;   /* requests waiting now */
+    uint64_t queue_depth;        /* requests waiting now */
     uint64_t reads;
 };
 void store_get_stats(struct store *st, struct store_stats *out);

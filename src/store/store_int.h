@@ -50,8 +50,8 @@ struct store_conn {
 
 /* Open a connection with the pragmas for its role. On success *out is
 ** owned by the caller (store__conn_close). */
-int store__conn_open(struct store_conn **out, struct store *st, const char *path,
-                     bool writer, bool sync_full, struct err *e);
+int store__conn_open(struct store_conn **out, struct store *st, const char *path, bool writer,
+                     bool sync_full, struct err *e);
 void store__conn_close(struct store_conn *c);
 /* Forget every store_conn_scratch block (a whole transaction rolled back:
 ** what modules kept may describe rows that are gone). */

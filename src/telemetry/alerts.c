@@ -56,7 +56,8 @@ static int load_fn(struct store_conn *c, void *arg, struct err *e)
     struct telemetry *t = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT series_id FROM tm_monitors ORDER BY series_id", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&t->mon, &t->capmon, t->nmon + 1, sizeof *t->mon);
         t->mon[t->nmon++] = store_col_i64(s, 0);
@@ -85,11 +86,13 @@ static int monitor_set_fn(struct store_conn *c, void *arg, struct err *e)
     struct mon_arg *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT 1 FROM tm_series WHERE id = ? AND county_id = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->m.series_id);
     store_bind_i64(s, 2, a->county_id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     if (rc != STORE_ROW)
         return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)a->m.series_id);
     rc = store_prepare(c,
@@ -101,7 +104,8 @@ static int monitor_set_fn(struct store_conn *c, void *arg, struct err *e)
                        "cumulative_ms = excluded.cumulative_ms, severity = excluded.severity, "
                        "updated_ms = excluded.updated_ms",
                        &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const struct tm_exc_rule *r = &a->m.rule;
     store_bind_i64(s, 1, a->m.series_id);
     store_bind_i64(s, 2, a->county_id);
@@ -114,7 +118,8 @@ static int monitor_set_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 9, a->m.severity);
     store_bind_i64(s, 10, time_now_ms());
     rc = store_step(s, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     return store_audit(c, a->county_id, a->actor ? a->actor->user_id : 0, "telemetry.monitor.set",
                        "tm_series", a->m.series_id, NULL, e);
 }
@@ -125,7 +130,8 @@ int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_pri
     struct mon_arg a = {county_id, actor, *m};
     if (a.m.profile[0]) {
         const struct tm_profile *p = tm_profile_find(a.m.profile);
-        if (!p) return err_set(e, ERR_INVAL, "unknown profile '%s'", a.m.profile);
+        if (!p)
+            return err_set(e, ERR_INVAL, "unknown profile '%s'", a.m.profile);
         if (isnan(a.m.rule.low) && isnan(a.m.rule.high)) {
             a.m.rule.low = p->temp_min_c;
             a.m.rule.high = p->temp_max_c;
@@ -133,7 +139,8 @@ int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_pri
                 a.m.rule.min_dur_ms = (int64_t)p->max_excursion_min * 60000;
             if (a.m.rule.cumulative_ms <= 0)
                 a.m.rule.cumulative_ms = (int64_t)p->max_cumulative_min * 60000;
-            if (!(a.m.rule.hysteresis > 0)) a.m.rule.hysteresis = 0.5;
+            if (!(a.m.rule.hysteresis > 0))
+                a.m.rule.hysteresis = 0.5;
         }
     }
     if (isnan(a.m.rule.low) && isnan(a.m.rule.high))
@@ -142,9 +149,11 @@ int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_pri
         return err_set(e, ERR_INVAL, "low must not exceed high");
     if (a.m.rule.hysteresis < 0 || a.m.rule.min_dur_ms < 0 || a.m.rule.cumulative_ms < 0)
         return err_set(e, ERR_INVAL, "hysteresis and durations must be >= 0");
-    if (a.m.severity < 1 || a.m.severity > 4) a.m.severity = 3;
+    if (a.m.severity < 1 || a.m.severity > 4)
+        a.m.severity = 3;
     int rc = store_write(t->st, monitor_set_fn, &a, e);
-    if (rc == 0) mon_add(t, m->series_id);
+    if (rc == 0)
+        mon_add(t, m->series_id);
     return rc;
 }
 
@@ -177,7 +186,8 @@ static int readings_json(struct store_conn *c, struct telemetry *t, int64_t sid,
     struct mt_row *st;
     size_t ns;
     int rc = tm__chunks_read(c, sid, from, to + 1, &st, &ns, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     for (size_t i = 0; i < ns && i < 20; i++) {
         xgrow((void **)&v, &cap, n + 1, sizeof *v);
         v[n++] = (struct tsv){st[i].ts, st[i].v};
@@ -191,7 +201,8 @@ static int readings_json(struct store_conn *c, struct telemetry *t, int64_t sid,
     }
     free(mem);
     for (size_t i = 0; i < bn; i++) {
-        if (bts[i] < from || bts[i] > to) continue;
+        if (bts[i] < from || bts[i] > to)
+            continue;
         xgrow((void **)&v, &cap, n + 1, sizeof *v);
         v[n++] = (struct tsv){bts[i], bv[i]};
     }
@@ -200,7 +211,8 @@ static int readings_json(struct store_conn *c, struct telemetry *t, int64_t sid,
     strbuf_addch(sb, '[');
     int k = 0;
     for (size_t i = 0; i < n && k < 20; i++) {
-        if (i && v[i].ts == v[i - 1].ts) continue;
+        if (i && v[i].ts == v[i - 1].ts)
+            continue;
         char tb[32];
         strbuf_addf(sb, "%s{\"ts\":\"%s\",\"value\":%.6g}", k++ ? "," : "",
                     time_fmt_rfc3339(v[i].ts, tb), v[i].v);
@@ -219,7 +231,8 @@ static int queue_deliveries(struct store_conn *c, int64_t county_id, int64_t ale
                            "next_ms) SELECT county_id, id, ?, ?, ? FROM tm_webhooks "
                            "WHERE county_id = ? AND active = 1",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, alert_id);
     store_bind_text(s, 2, event, -1);
     store_bind_i64(s, 3, time_now_ms());
@@ -278,7 +291,8 @@ static int raise_alert(struct store_conn *c, struct telemetry *t, int64_t county
         }
     }
     strbuf_release(&sb);
-    if (!rc) rc = queue_deliveries(c, county_id, *alert_id, "alert.raised", e);
+    if (!rc)
+        rc = queue_deliveries(c, county_id, *alert_id, "alert.raised", e);
     return rc;
 }
 
@@ -287,12 +301,14 @@ static int end_alert(struct store_conn *c, int64_t county_id, int64_t alert_id,
 {
     struct store_stmt *s;
     int rc = store_prepare(c, "UPDATE tm_alerts SET end_ms = ?, peak = ? WHERE id = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, ev->end_ms);
     store_bind_double(s, 2, ev->peak);
     store_bind_i64(s, 3, alert_id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     return queue_deliveries(c, county_id, alert_id, "alert.ended", e);
 }
 
@@ -312,12 +328,15 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
                            "st_last_ms, st_cum_ms, st_peak, st_alert_id FROM tm_monitors "
                            "WHERE series_id = ? AND county_id = ?",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, series_id);
     store_bind_i64(s, 2, county_id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return 0; /* monitored in another county's view: nothing to do */
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return 0; /* monitored in another county's view: nothing to do */
     struct tm_exc_rule r = {col_opt(s, 0), col_opt(s, 1), store_col_double(s, 2),
                             store_col_i64(s, 3), store_col_i64(s, 4)};
     int severity = (int)store_col_i64(s, 5);
@@ -334,12 +353,15 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
                 int64_t id = 0;
                 rc = raise_alert(c, t, county_id, series_id, severity, &r, &ev[j], ts[i], ts, v,
                                  i + 1, &id, e);
-                if (rc) return rc;
+                if (rc)
+                    return rc;
                 (*events)++;
-                if (ev[j].kind != TM_EXC_CUMULATIVE) alert_id = ev[j].closed ? 0 : id;
+                if (ev[j].kind != TM_EXC_CUMULATIVE)
+                    alert_id = ev[j].closed ? 0 : id;
             } else if (ev[j].closed && alert_id) {
                 rc = end_alert(c, county_id, alert_id, &ev[j], e);
-                if (rc) return rc;
+                if (rc)
+                    return rc;
                 alert_id = 0;
             }
         }
@@ -349,7 +371,8 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
                        "st_has_last = ?, st_since_ms = ?, st_last_ms = ?, st_cum_ms = ?, "
                        "st_peak = ?, st_alert_id = ? WHERE series_id = ?",
                        &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, st.side);
     store_bind_i64(s, 2, st.raised);
     store_bind_i64(s, 3, st.cum_raised);
@@ -419,7 +442,8 @@ static int alist_fn(struct store_conn *c, void *arg, struct err *e)
                            "AND (? = 0 OR id = ?) AND (? IS NULL OR state = ?) "
                            "ORDER BY id DESC LIMIT 1000",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     store_bind_i64(s, 2, a->id);
     store_bind_i64(s, 3, a->id);
@@ -456,8 +480,10 @@ int tm_alert_get(struct telemetry *t, int64_t county_id, int64_t id, struct tm_a
 {
     struct alist_arg a = {county_id, id, -1, NULL, 0, 0};
     int rc = store_read(t->st, alist_fn, &a, e);
-    if (!rc && a.n == 0) rc = err_set(e, ERR_NOTFOUND, "no alert %lld", (long long)id);
-    if (!rc) *out = a.v[0];
+    if (!rc && a.n == 0)
+        rc = err_set(e, ERR_NOTFOUND, "no alert %lld", (long long)id);
+    if (!rc)
+        *out = a.v[0];
     free(a.v);
     return rc;
 }
@@ -473,12 +499,15 @@ static int trans_fn(struct store_conn *c, void *arg, struct err *e)
     struct trans_arg *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT state FROM tm_alerts WHERE id = ? AND county_id = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->id);
     store_bind_i64(s, 2, a->county_id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return err_set(e, ERR_NOTFOUND, "no alert %lld", (long long)a->id);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no alert %lld", (long long)a->id);
     int from = state_parse(store_col_text(s, 0));
     if (!((from == TM_ALERT_OPEN && (a->to == TM_ALERT_ACK || a->to == TM_ALERT_CLOSED)) ||
           (from == TM_ALERT_ACK && a->to == TM_ALERT_CLOSED)))
@@ -492,12 +521,14 @@ static int trans_fn(struct store_conn *c, void *arg, struct err *e)
                            : "UPDATE tm_alerts SET state = 'closed', closed_by = ?, closed_ms = ? "
                              "WHERE id = ?",
                        &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, who);
     store_bind_i64(s, 2, time_now_ms());
     store_bind_i64(s, 3, a->id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     return store_audit(c, a->county_id, who,
                        a->to == TM_ALERT_ACK ? "telemetry.alert.acknowledge"
                                              : "telemetry.alert.close",
@@ -542,13 +573,15 @@ static int wh_add_fn(struct store_conn *c, void *arg, struct err *e)
                            "INSERT INTO tm_webhooks (county_id, url, secret, created_ms) "
                            "VALUES (?, ?, ?, ?) RETURNING id",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     store_bind_text(s, 2, a->url, -1);
     store_bind_text(s, 3, a->secret, -1);
     store_bind_i64(s, 4, time_now_ms());
     rc = store_step(s, e);
-    if (rc != STORE_ROW) return rc < 0 ? rc : err_set(e, ERR_DB, "webhook insert returned no id");
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_DB, "webhook insert returned no id");
     a->id = store_col_i64(s, 0);
     return store_audit(c, a->county_id, a->actor ? a->actor->user_id : 0, "telemetry.webhook.add",
                        "tm_webhooks", a->id, NULL, e);
@@ -563,7 +596,8 @@ int tm_webhook_add(struct telemetry *t, int64_t county_id, const struct auth_pri
         return err_set(e, ERR_INVAL, "secret must be 16..200 bytes");
     struct wh_arg a = {county_id, actor, url, secret, 0};
     int rc = store_write(t->st, wh_add_fn, &a, e);
-    if (!rc && id) *id = a.id;
+    if (!rc && id)
+        *id = a.id;
     return rc;
 }
 
@@ -593,7 +627,8 @@ static int due_fn(struct store_conn *c, void *arg, struct err *e)
         "JOIN tm_alerts a ON a.id = d.alert_id "
         "WHERE d.state = 'pending' AND d.next_ms <= ? ORDER BY d.next_ms LIMIT 32",
         &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->now);
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);
@@ -643,7 +678,8 @@ static int done_fn(struct store_conn *c, void *arg, struct err *e)
                                "UPDATE tm_deliveries SET attempts = ?, state = ?, next_ms = ?, "
                                "last_status = ?, last_error = ? WHERE id = ?",
                                &s, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         int att = d->attempts + 1;
         const char *state = d->ok ? "delivered" : att >= a->max_attempts ? "failed" : "pending";
         int shift = att - 1 < 20 ? att - 1 : 20;
@@ -657,7 +693,8 @@ static int done_fn(struct store_conn *c, void *arg, struct err *e)
             store_bind_text(s, 5, "transport error", -1);
         store_bind_i64(s, 6, d->id);
         rc = store_step(s, e);
-        if (rc < 0) return rc;
+        if (rc < 0)
+            return rc;
     }
     return 0;
 }
@@ -673,7 +710,8 @@ static size_t discard(void *p, size_t size, size_t n, void *u)
 static long post(const struct due *d)
 {
     CURL *h = curl_easy_init();
-    if (!h) return 0;
+    if (!h)
+        return 0;
     char sig[72], hdr[128];
     tm_webhook_sign(d->secret, d->body, strlen(d->body), sig);
     snprintf(hdr, sizeof hdr, "X-Ruralink-Signature: %s", sig);
@@ -690,7 +728,8 @@ static long post(const struct due *d)
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     long status = 0;
-    if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     curl_slist_free_all(hs);
     curl_easy_cleanup(h);
     return status;
@@ -740,7 +779,8 @@ static void *wh_main(void *arg)
             next_maint = time_now_ms() + t->cfg.maintain_interval_ms;
         }
         pthread_mutex_lock(&t->wh_mu);
-        if (t->wh_stop) break;
+        if (t->wh_stop)
+            break;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ts.tv_sec += 1;
@@ -760,7 +800,8 @@ int tm__webhooks_start(struct telemetry *t, struct err *e)
 
 void tm__webhooks_stop(struct telemetry *t)
 {
-    if (!t->wh_started) return;
+    if (!t->wh_started)
+        return;
     pthread_mutex_lock(&t->wh_mu);
     t->wh_stop = true;
     pthread_cond_signal(&t->wh_cond);
@@ -771,7 +812,8 @@ void tm__webhooks_stop(struct telemetry *t)
 
 void tm__webhooks_kick(struct telemetry *t)
 {
-    if (!t->wh_started) return;
+    if (!t->wh_started)
+        return;
     pthread_mutex_lock(&t->wh_mu);
     pthread_cond_signal(&t->wh_cond);
     pthread_mutex_unlock(&t->wh_mu);

@@ -53,16 +53,19 @@ const char *tm_aqi_pollutant_name(int p)
 int tm_aqi_pollutant_parse(const char *name)
 {
     for (int i = 0; i < TM_AQI_COUNT; i++)
-        if (!strcmp(rows[i].name, name)) return i;
+        if (!strcmp(rows[i].name, name))
+            return i;
     return -1;
 }
 
 int tm_iaqi(int p, double c, double *out)
 {
-    if (p < 0 || p >= TM_AQI_COUNT || !isfinite(c) || c < 0) return ERR_INVAL;
+    if (p < 0 || p >= TM_AQI_COUNT || !isfinite(c) || c < 0)
+        return ERR_INVAL;
     const struct bp_row *r = &rows[p];
     if (c > r->c[r->n - 1]) {
-        if (r->n < 8) return ERR_UNSUPPORTED; /* SO2 1-h / O3 8-h: use the other average */
+        if (r->n < 8)
+            return ERR_UNSUPPORTED; /* SO2 1-h / O3 8-h: use the other average */
         *out = 500;
         return 0;
     }
@@ -88,16 +91,20 @@ int tm_aqi(const double conc[TM_AQI_COUNT], struct tm_aqi_result *out, struct er
     double max = -1;
     for (int i = 0; i < TM_AQI_COUNT; i++) {
         out->iaqi[i] = NAN;
-        if (isnan(conc[i])) continue;
+        if (isnan(conc[i]))
+            continue;
         int rc = tm_iaqi(i, conc[i], &out->iaqi[i]);
         if (rc == ERR_UNSUPPORTED) {
             out->iaqi[i] = NAN;
             continue;
         }
-        if (rc) return err_set(e, ERR_INVAL, "invalid concentration for %s", rows[i].name);
-        if (out->iaqi[i] > max) max = out->iaqi[i];
+        if (rc)
+            return err_set(e, ERR_INVAL, "invalid concentration for %s", rows[i].name);
+        if (out->iaqi[i] > max)
+            max = out->iaqi[i];
     }
-    if (max < 0) return err_set(e, ERR_INVAL, "no usable pollutant concentration");
+    if (max < 0)
+        return err_set(e, ERR_INVAL, "no usable pollutant concentration");
     out->aqi = (int)ceil(max - 1e-9);
     int lv = out->aqi <= 50    ? 1
              : out->aqi <= 100 ? 2
@@ -111,6 +118,7 @@ int tm_aqi(const double conc[TM_AQI_COUNT], struct tm_aqi_result *out, struct er
     out->color = color[lv - 1];
     if (out->aqi > 50)
         for (int i = 0; i < TM_AQI_COUNT; i++)
-            if (!isnan(out->iaqi[i]) && fabs(out->iaqi[i] - max) < 1e-9) out->primary |= 1u << i;
+            if (!isnan(out->iaqi[i]) && fabs(out->iaqi[i] - max) < 1e-9)
+                out->primary |= 1u << i;
     return 0;
 }

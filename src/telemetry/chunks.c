@@ -43,7 +43,8 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
 {
     uint64_t r = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end) return -1;
+        if (*p >= end)
+            return -1;
         unsigned char c = *(*p)++;
         r |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80)) {
@@ -67,7 +68,8 @@ static int64_t unzz(uint64_t v)
 int64_t tm__day(int64_t ts)
 {
     int64_t d = ts / DAY_MS;
-    if (ts < 0 && ts % DAY_MS) d--;
+    if (ts < 0 && ts % DAY_MS)
+        d--;
     return d * DAY_MS;
 }
 
@@ -83,7 +85,8 @@ static int encode(const struct mt_row *r, size_t n, struct strbuf *sb)
     bool scaled = true;
     for (size_t i = 0; i < n && scaled; i++) {
         double x = r[i].v * 100.0;
-        if (!(fabs(x) < 9e15) || (double)llround(x) / 100.0 != r[i].v) scaled = false;
+        if (!(fabs(x) < 9e15) || (double)llround(x) / 100.0 != r[i].v)
+            scaled = false;
     }
     if (scaled) {
         int64_t pv = 0;
@@ -106,7 +109,8 @@ int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t 
     int64_t ts = t0;
     for (size_t i = 0; i < n; i++) {
         uint64_t d;
-        if (get_varint(&p, end, &d)) return ERR_INTERNAL;
+        if (get_varint(&p, end, &d))
+            return ERR_INTERNAL;
         ts += unzz(d);
         out[i].ts = ts;
         out[i].seq = (uint64_t)gen;
@@ -115,12 +119,14 @@ int tm__chunk_decode(int64_t t0, int64_t gen, int enc, const void *data, size_t 
         int64_t x = 0;
         for (size_t i = 0; i < n; i++) {
             uint64_t d;
-            if (get_varint(&p, end, &d)) return ERR_INTERNAL;
+            if (get_varint(&p, end, &d))
+                return ERR_INTERNAL;
             x += unzz(d);
             out[i].v = (double)x / 100.0;
         }
     } else {
-        if ((size_t)(end - p) < 8 * n) return ERR_INTERNAL;
+        if ((size_t)(end - p) < 8 * n)
+            return ERR_INTERNAL;
         for (size_t i = 0; i < n; i++)
             memcpy(&out[i].v, p + 8 * i, 8);
     }
@@ -160,7 +166,8 @@ int tm__chunk_insert(struct store_conn *c, const struct tm_chunk *ch, int64_t ge
                            "INSERT INTO tm_chunks (series_id, t0, gen, t1, n, enc, data) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
                            &st, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(st, 1, ch->sid);
     store_bind_i64(st, 2, ch->t0);
     store_bind_i64(st, 3, gen);
@@ -188,7 +195,8 @@ int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, 
                                "INSERT INTO tm_chunks (series_id, t0, gen, t1, n, enc, data) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                &st, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         store_bind_i64(st, 1, sid);
         store_bind_i64(st, 2, r[i].ts);
         store_bind_i64(st, 3, gen);
@@ -197,7 +205,8 @@ int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, 
         store_bind_i64(st, 6, enc);
         store_bind_blob(st, 7, sb->buf ? sb->buf : "", sb->len);
         rc = store_step(st, e);
-        if (rc < 0) return rc;
+        if (rc < 0)
+            return rc;
         i = j;
     }
     return 0;
@@ -206,18 +215,21 @@ int tm__chunks_write(struct store_conn *c, int64_t sid, const struct mt_row *r, 
 static int cmp_ts_gen(const void *a, const void *b)
 {
     const struct mt_row *x = a, *y = b;
-    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 size_t tm__sorted_dedupe(struct mt_row *r, size_t n)
 {
-    if (n < 2) return n;
+    if (n < 2)
+        return n;
     /* Usually in order, or nearly (concurrent requests commit a little out
     ** of order): insertion sort, handing over to qsort past a move budget. */
     size_t moves = 0;
     for (size_t i = 1; i < n; i++) {
-        if (cmp_ts_gen(&r[i - 1], &r[i]) <= 0) continue;
+        if (cmp_ts_gen(&r[i - 1], &r[i]) <= 0)
+            continue;
         struct mt_row x = r[i];
         size_t j = i;
         while (j > 0 && cmp_ts_gen(&r[j - 1], &x) > 0 && moves <= 8 * n) {
@@ -246,13 +258,15 @@ int tm__chunks_read(struct store_conn *c, int64_t sid, int64_t from, int64_t to,
 {
     *out = NULL;
     *nout = 0;
-    if (to <= from) return 0;
+    if (to <= from)
+        return 0;
     struct store_stmt *st;
     int rc = store_prepare(c,
                            "SELECT t0, gen, n, enc, data FROM tm_chunks WHERE series_id = ? "
                            "AND t0 >= ? AND t0 < ? AND t1 >= ?",
                            &st, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(st, 1, sid);
     store_bind_i64(st, 2, tm__day(from));
     store_bind_i64(st, 3, to);
@@ -303,7 +317,8 @@ static int compact_fn(struct store_conn *c, void *arg, struct err *e)
                            "SELECT series_id, t0 / 86400000, COUNT(*), MAX(gen) FROM tm_chunks "
                            "GROUP BY series_id, t0 / 86400000 HAVING COUNT(*) > 4 LIMIT 2000",
                            &st, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct grp {
         int64_t sid, day, gen;
     } *g = NULL;
@@ -323,7 +338,8 @@ static int compact_fn(struct store_conn *c, void *arg, struct err *e)
         struct mt_row *r;
         size_t n;
         rc = tm__chunks_read(c, g[i].sid, g[i].day, g[i].day + DAY_MS, &r, &n, e);
-        if (rc) break;
+        if (rc)
+            break;
         rc = store_prepare(c, "DELETE FROM tm_chunks WHERE series_id = ? AND t0 >= ? AND t0 < ?",
                            &st, e);
         if (!rc) {
@@ -333,7 +349,8 @@ static int compact_fn(struct store_conn *c, void *arg, struct err *e)
             rc = store_step(st, e);
             rc = rc < 0 ? rc : 0;
         }
-        if (!rc && n) rc = tm__chunks_write(c, g[i].sid, r, n, g[i].gen, &sb, e);
+        if (!rc && n)
+            rc = tm__chunks_write(c, g[i].sid, r, n, g[i].gen, &sb, e);
         free(r);
         a->merged++;
     }
@@ -346,6 +363,7 @@ int tm__compact(struct telemetry *t, int64_t *merged, struct err *e)
 {
     struct compact_arg a = {0};
     int rc = store_write(t->st, compact_fn, &a, e);
-    if (merged) *merged = a.merged;
+    if (merged)
+        *merged = a.merged;
     return rc;
 }

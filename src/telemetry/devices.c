@@ -20,10 +20,13 @@ static int device_in_county(struct store *st, int64_t county_id, int64_t device_
     for (;;) {
         size_t n = 0;
         int rc = auth_device_list(st, county_id, after, d, RL_ARRAY_LEN(d), &n, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         for (size_t i = 0; i < n; i++)
-            if (d[i].id == device_id) return 0;
-        if (n < RL_ARRAY_LEN(d)) break;
+            if (d[i].id == device_id)
+                return 0;
+        if (n < RL_ARRAY_LEN(d))
+            break;
         after = d[n - 1].id;
     }
     return err_set(e, ERR_NOTFOUND, "no device %lld", (long long)device_id);
@@ -45,14 +48,16 @@ static int bind_fn(struct store_conn *c, void *arg, struct err *e)
                            "SET bound_kind = excluded.bound_kind, bound_ref = excluded.bound_ref, "
                            "updated_ms = excluded.updated_ms",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->b->device_id);
     store_bind_i64(s, 2, a->county_id);
     store_bind_text(s, 3, a->b->kind, -1);
     store_bind_text(s, 4, a->b->ref, -1);
     store_bind_i64(s, 5, time_now_ms());
     rc = store_step(s, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     return store_audit(c, a->county_id, a->actor ? a->actor->user_id : 0, "telemetry.device.bind",
                        "devices", a->b->device_id, NULL, e);
 }
@@ -71,7 +76,8 @@ int tm_device_bind(struct telemetry *t, int64_t county_id, const struct auth_pri
     if (rl == 0 || !utf8_valid(b->ref, rl))
         return err_set(e, ERR_INVAL, "ref (what the device is on) is required");
     int rc = device_in_county(t->st, county_id, b->device_id, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct bind_arg a = {county_id, actor, b};
     return store_write(t->st, bind_fn, &a, e);
 }
@@ -90,7 +96,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
                            "SELECT device_id, bound_kind, bound_ref, updated_ms FROM tm_devices "
                            "WHERE county_id = ? ORDER BY device_id LIMIT 10000",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&a->v, &a->cap, a->n + 1, sizeof *a->v);

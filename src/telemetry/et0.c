@@ -31,7 +31,8 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
         return err_set(e, ERR_INVAL, "wind_ms is required and >= 0");
     if (!isfinite(in->lat_deg) || fabs(in->lat_deg) > 66.5)
         return err_set(e, ERR_INVAL, "lat_deg must be within +-66.5 (polar day/night unsupported)");
-    if (in->doy < 1 || in->doy > 366) return err_set(e, ERR_INVAL, "doy must be 1..366");
+    if (in->doy < 1 || in->doy > 366)
+        return err_set(e, ERR_INVAL, "doy must be 1..366");
     if (!isfinite(in->rs_mj) && !isfinite(in->sunshine_h))
         return err_set(e, ERR_INVAL, "either rs_mj or sunshine_h is required");
     double z = isfinite(in->elev_m) ? in->elev_m : 0;
@@ -69,7 +70,8 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
     o->rso = (0.75 + 2e-5 * z) * o->ra; /* eq. 37 */
     o->rns = (1 - 0.23) * o->rs;        /* eq. 38 */
     double ratio = o->rso > 0 ? o->rs / o->rso : 1;
-    if (ratio > 1) ratio = 1;
+    if (ratio > 1)
+        ratio = 1;
     double tk4 = (pow(in->tmax_c + 273.16, 4) + pow(in->tmin_c + 273.16, 4)) / 2;
     o->rnl = SIGMA * tk4 * (0.34 - 0.14 * sqrt(o->ea)) * (1.35 * ratio - 0.35); /* eq. 39 */
     o->rn = o->rns - o->rnl;                                                    /* eq. 40 */
@@ -78,7 +80,8 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
         0.408 * o->delta * (o->rn - g) + o->gamma * 900 / (tmean + 273) * o->u2 * (o->es - o->ea);
     double den = o->delta + o->gamma * (1 + 0.34 * o->u2);
     o->et0_mm = num / den; /* eq. 6 */
-    if (o->et0_mm < 0) o->et0_mm = 0;
+    if (o->et0_mm < 0)
+        o->et0_mm = 0;
     return 0;
 }
 
@@ -92,7 +95,8 @@ int tm_wb_check(const struct tm_wb_params *p, struct err *e)
         return err_set(e, ERR_INVAL, "root_depth_m must be in (0, 5]");
     if (!(p->p > 0) || p->p >= 1)
         return err_set(e, ERR_INVAL, "p (allowable depletion) must be in (0, 1)");
-    if (!(p->kc > 0) || p->kc > 2) return err_set(e, ERR_INVAL, "kc must be in (0, 2]");
+    if (!(p->kc > 0) || p->kc > 2)
+        return err_set(e, ERR_INVAL, "kc must be in (0, 2]");
     if (!(p->efficiency > 0) || p->efficiency > 1)
         return err_set(e, ERR_INVAL, "efficiency must be in (0, 1]");
     return 0;
@@ -126,7 +130,8 @@ void tm_wb_step(const struct tm_wb_params *p, double dr_prev_mm, double rain_mm,
         o->deep_perc_mm = -d; /* eq. 88 */
         d = 0;
     }
-    if (d > o->taw_mm) d = o->taw_mm;
+    if (d > o->taw_mm)
+        d = o->taw_mm;
     o->dr_mm = d;
     o->irrigate = d >= o->raw_mm;
     o->net_mm = o->irrigate ? d : 0;

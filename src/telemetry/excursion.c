@@ -22,8 +22,10 @@
 
 static int side_of(const struct tm_exc_rule *r, double v)
 {
-    if (!isnan(r->high) && v > r->high) return 1;
-    if (!isnan(r->low) && v < r->low) return -1;
+    if (!isnan(r->high) && v > r->high)
+        return 1;
+    if (!isnan(r->low) && v < r->low)
+        return -1;
     return 0;
 }
 
@@ -31,7 +33,8 @@ static int side_of(const struct tm_exc_rule *r, double v)
 static bool still_out(const struct tm_exc_rule *r, int side, double v)
 {
     double h = r->hysteresis > 0 ? r->hysteresis : 0;
-    if (side > 0) return v > r->high - h;
+    if (side > 0)
+        return v > r->high - h;
     return v < r->low + h;
 }
 
@@ -39,8 +42,10 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
                 struct tm_exc_event ev[2])
 {
     int nev = 0;
-    if (!isfinite(v)) return 0;
-    if (s->has_last && ts_ms <= s->last_ms) return 0;
+    if (!isfinite(v))
+        return 0;
+    if (s->has_last && ts_ms <= s->last_ms)
+        return 0;
     /* Cumulative: the interval since the previous reading counts as out when
     ** the previous reading was out. */
     if (s->has_last && s->side != 0) {
@@ -57,7 +62,8 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
         }
     }
     if (s->side != 0) {
-        if (s->side > 0 ? v > s->peak : v < s->peak) s->peak = v;
+        if (s->side > 0 ? v > s->peak : v < s->peak)
+            s->peak = v;
         int64_t dur = ts_ms - s->since_ms;
         enum tm_exc_kind kind = s->side > 0 ? TM_EXC_HIGH : TM_EXC_LOW;
         if (still_out(r, s->side, v)) {

@@ -87,16 +87,26 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
 {
     struct telemetry *t = xcalloc(1, sizeof *t);
     t->st = st;
-    if (cfg) t->cfg = *cfg;
-    if (t->cfg.raw_retention_ms <= 0) t->cfg.raw_retention_ms = 30LL * 86400000;
-    if (t->cfg.minute_retention_ms <= 0) t->cfg.minute_retention_ms = 180LL * 86400000;
-    if (t->cfg.hour_retention_ms <= 0) t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
-    if (t->cfg.webhook_max_attempts <= 0) t->cfg.webhook_max_attempts = 6;
-    if (t->cfg.maintain_interval_ms <= 0) t->cfg.maintain_interval_ms = 600000;
-    if (t->cfg.flush_rows <= 0) t->cfg.flush_rows = 3000000;
-    if (t->cfg.flush_interval_ms <= 0) t->cfg.flush_interval_ms = 5000;
-    if (t->cfg.max_mem_rows <= 0) t->cfg.max_mem_rows = 8000000;
-    if (t->cfg.webhook_base_backoff_ms <= 0) t->cfg.webhook_base_backoff_ms = 1000;
+    if (cfg)
+        t->cfg = *cfg;
+    if (t->cfg.raw_retention_ms <= 0)
+        t->cfg.raw_retention_ms = 30LL * 86400000;
+    if (t->cfg.minute_retention_ms <= 0)
+        t->cfg.minute_retention_ms = 180LL * 86400000;
+    if (t->cfg.hour_retention_ms <= 0)
+        t->cfg.hour_retention_ms = 5LL * 365 * 86400000;
+    if (t->cfg.webhook_max_attempts <= 0)
+        t->cfg.webhook_max_attempts = 6;
+    if (t->cfg.maintain_interval_ms <= 0)
+        t->cfg.maintain_interval_ms = 600000;
+    if (t->cfg.flush_rows <= 0)
+        t->cfg.flush_rows = 3000000;
+    if (t->cfg.flush_interval_ms <= 0)
+        t->cfg.flush_interval_ms = 5000;
+    if (t->cfg.max_mem_rows <= 0)
+        t->cfg.max_mem_rows = 8000000;
+    if (t->cfg.webhook_base_backoff_ms <= 0)
+        t->cfg.webhook_base_backoff_ms = 1000;
     pthread_mutex_init(&t->mu, NULL);
     pthread_rwlock_init(&t->sc_lock, NULL);
     pthread_mutex_init(&t->wh_mu, NULL);
@@ -108,9 +118,12 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
     atomic_init(&t->mq_received, 0);
     atomic_init(&t->mq_failed, 0);
     int rc = tm__load_monitors(t, e);
-    if (!rc) rc = tm__replay_log(t, e);
-    if (!rc) rc = tm__flusher_start(t, e);
-    if (!rc && t->cfg.webhooks) rc = tm__webhooks_start(t, e);
+    if (!rc)
+        rc = tm__replay_log(t, e);
+    if (!rc)
+        rc = tm__flusher_start(t, e);
+    if (!rc && t->cfg.webhooks)
+        rc = tm__webhooks_start(t, e);
     if (rc) {
         telemetry_free(t);
         return rc;
@@ -121,7 +134,8 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
 
 void telemetry_free(struct telemetry *t)
 {
-    if (!t) return;
+    if (!t)
+        return;
     tm_mqtt_stop(t);
     tm__webhooks_stop(t);
     tm__flusher_stop(t);
@@ -176,15 +190,16 @@ static uint32_t local_series(struct ing_req *q, const char *key, size_t klen, bo
     }
     size_t mask = q->capslot - 1, j = h & mask;
     for (;; j = (j + 1) & mask) {
-        if (!q->slot[j]) break;
+        if (!q->slot[j])
+            break;
         struct ing_series *s = &q->ser[q->slot[j] - 1];
-        if (s->h == h && s->klen == klen && !memcmp(s->key, key, klen)) return q->slot[j] - 1;
+        if (s->h == h && s->klen == klen && !memcmp(s->key, key, klen))
+            return q->slot[j] - 1;
     }
     xgrow((void **)&q->ser, &q->capser, q->nser + 1, sizeof *q->ser);
     struct ing_series *s = &q->ser[q->nser];
-    *s = (struct ing_series){.key = stable ? key : arena_strndup(q->a, key, klen),
-                             .klen = klen,
-                             .h = h};
+    *s = (struct ing_series){
+        .key = stable ? key : arena_strndup(q->a, key, klen), .klen = klen, .h = h};
     q->slot[j] = (uint32_t)++q->nser;
     return (uint32_t)(q->nser - 1);
 }
@@ -199,7 +214,8 @@ static void add_row(struct ing_req *q, uint32_t s, int64_t ts, double v)
 static int cmp_ts_idx(const void *a, const void *b)
 {
     const struct ing_row *x = a, *y = b;
-    if (x->ts != y->ts) return x->ts < y->ts ? -1 : 1;
+    if (x->ts != y->ts)
+        return x->ts < y->ts ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -208,14 +224,16 @@ static int cmp_ts_idx(const void *a, const void *b)
 ** as it is. */
 static void sort_rows(struct ing_req *q)
 {
-    if (q->nrows < 2) return;
+    if (q->nrows < 2)
+        return;
     /* already grouped and in time order (series numbered by first appearance,
     ** so grouped means non-decreasing)? the usual batch: nothing to move */
     bool done = true;
     for (size_t i = 1; i < q->nrows && done; i++)
         done = q->rows[i].s > q->rows[i - 1].s ||
                (q->rows[i].s == q->rows[i - 1].s && q->rows[i].ts >= q->rows[i - 1].ts);
-    if (done) return;
+    if (done)
+        return;
     size_t *start = xcalloc(q->nser + 1, sizeof *start);
     size_t *next = xmalloc(q->nser * sizeof *next);
     for (size_t i = 0; i < q->nrows; i++)
@@ -258,7 +276,8 @@ static int prepare(struct ing_req *q, const struct in_reading *in, size_t n, str
             return err_set(e, ERR_INVAL, "reading %zu: series key longer than %d bytes", i + 1,
                            KEY_MAX);
         uint32_t s = local_series(q, key, (size_t)klen, false);
-        if (!q->ser[s].first && !q->ser[s].line) q->ser[s].first = r;
+        if (!q->ser[s].first && !q->ser[s].line)
+            q->ser[s].first = r;
         add_row(q, s, r->ts_ms, r->value);
     }
     return 0;
@@ -271,7 +290,8 @@ static void lookup_cached(struct ing_req *q)
     size_t mask = q->t->sc_cap ? q->t->sc_cap - 1 : 0;
     for (size_t i = 0; i < q->nser; i++) {
         struct ing_series *s = &q->ser[i];
-        if (mask && i + 8 < q->nser) __builtin_prefetch(&q->t->sc[q->ser[i + 8].h & mask]);
+        if (mask && i + 8 < q->nser)
+            __builtin_prefetch(&q->t->sc[q->ser[i + 8].h & mask]);
         tm__cache_get(q->t, q->county_id, s->key, s->klen, s->h, &s->id);
     }
     pthread_rwlock_unlock(&q->t->sc_lock);
@@ -284,7 +304,8 @@ static int tags_json(struct strbuf *sb, const struct tm_lp_tag *tags, size_t n)
     strbuf_reset(sb);
     strbuf_addch(sb, '{');
     for (size_t i = 0; i < n; i++) {
-        if (i) strbuf_addch(sb, ',');
+        if (i)
+            strbuf_addch(sb, ',');
         strbuf_add_json_str(sb, tags[i].key.ptr, tags[i].key.len);
         strbuf_addch(sb, ':');
         strbuf_add_json_str(sb, tags[i].value.ptr, tags[i].value.len);
@@ -297,11 +318,13 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
 {
     struct store_stmt *st;
     int rc = store_prepare(c, "SELECT id FROM tm_series WHERE county_id = ? AND skey = ?", &st, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(st, 1, q->county_id);
     store_bind_text(st, 2, s->key, (ptrdiff_t)s->klen);
     rc = store_step(st, e);
-    if (rc < 0) return rc;
+    if (rc < 0)
+        return rc;
     if (rc == STORE_ROW) {
         s->id = store_col_i64(st, 0);
         s->from_db = true;
@@ -350,8 +373,10 @@ static int resolve(struct store_conn *c, struct ing_req *q, struct ing_series *s
         rc = store_step(st, e);
     }
     arena_release(&a);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return err_set(e, ERR_DB, "series insert returned no id");
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_DB, "series insert returned no id");
     s->id = store_col_i64(st, 0);
     s->from_db = true;
     q->res.series_new++;
@@ -410,13 +435,15 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
             store_idem_release(&prev);
             return 0;
         }
-        if (rc != ERR_NOTFOUND) return rc;
+        if (rc != ERR_NOTFOUND)
+            return rc;
         err_clear(e);
     }
     struct strbuf sb = STRBUF_INIT;
     strbuf_init(&sb, 64 * 1024);
     for (size_t i = 0; i < q->nser; i++) {
-        if (q->ser[i].id) continue;
+        if (q->ser[i].id)
+            continue;
         rc = resolve(c, q, &q->ser[i], &sb, e);
         if (rc) {
             strbuf_release(&sb);
@@ -437,10 +464,12 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
             continue;
         }
         g[ng] = (struct grp){q->ser[q->rows[i].s].id, i, 1};
-        if (ng && g[ng].sid < g[ng - 1].sid) asc = false;
+        if (ng && g[ng].sid < g[ng - 1].sid)
+            asc = false;
         ng++;
     }
-    if (!asc) qsort(g, ng, sizeof *g, cmp_grp);
+    if (!asc)
+        qsort(g, ng, sizeof *g, cmp_grp);
     size_t w = 0;
     for (size_t i = 0; i < ng; i++)
         for (size_t j = g[i].at; j < g[i].at + g[i].n; j++)
@@ -448,7 +477,8 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
     free(g);
     if (q->nrows) {
         rc = insert_log(c, q, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     q->res.written = q->nrows;
     /* excursion detectors of monitored series, over this batch's readings */
@@ -469,11 +499,11 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
                 ts[k] = q->rows[i + k].ts;
                 v[k] = q->rows[i + k].v;
             }
-            rc = tm__monitor_feed(c, q->t, q->county_id, sid, ts, v, m,
-                                  &q->res.excursions, e);
+            rc = tm__monitor_feed(c, q->t, q->county_id, sid, ts, v, m, &q->res.excursions, e);
             free(ts);
             free(v);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         }
         i = j;
     }
@@ -482,7 +512,8 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         int bn = snprintf(body, sizeof body, "%zu", q->nrows);
         rc = store_idem_put(c, q->county_id, 0, q->idem, IDEM_METHOD, IDEM_PATH, 200, body,
                             (size_t)bn, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -491,7 +522,8 @@ static int req_init(struct ing_req *q, struct telemetry *t, int64_t county_id, i
                     const char *idem_key, struct arena *a, struct err *e)
 {
     *q = (struct ing_req){.t = t, .county_id = county_id, .device_id = device_id, .a = a};
-    if (county_id <= 0) return err_set(e, ERR_INVAL, "county_id is required");
+    if (county_id <= 0)
+        return err_set(e, ERR_INVAL, "county_id is required");
     if (idem_key && *idem_key) {
         size_t kl = strlen(idem_key);
         if (kl > 255 || !utf8_valid(idem_key, kl))
@@ -508,7 +540,8 @@ static int req_init(struct ing_req *q, struct telemetry *t, int64_t county_id, i
 static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct err *e)
 {
     struct telemetry *t = q->t;
-    if (q->nrows == 0 && !q->has_idem) return 0;
+    if (q->nrows == 0 && !q->has_idem)
+        return 0;
     lookup_cached(q);
     sort_rows(q);
     /* backpressure: wait while the flusher is far behind */
@@ -520,13 +553,15 @@ static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct er
     }
     pthread_mutex_unlock(&t->mu);
     int rc = store_write(t->st, ingest_fn, q, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     /* durable: now the readings enter the memtable and the ids the cache */
     pthread_mutex_lock(&t->mu);
     if (!q->res.replayed && q->nrows) {
         tm__mt_add(t, q->log_id, q->mr, q->nrows); /* takes mr */
         q->mr = NULL;
-        if (t->active->n >= (size_t)t->cfg.flush_rows) pthread_cond_signal(&t->fl_cond);
+        if (t->active->n >= (size_t)t->cfg.flush_rows)
+            pthread_cond_signal(&t->fl_cond);
     }
     pthread_mutex_unlock(&t->mu);
     bool any_new = false;
@@ -540,7 +575,8 @@ static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct er
                               q->ser[i].id);
         pthread_rwlock_unlock(&t->sc_lock);
     }
-    if (q->res.excursions) tm__webhooks_kick(t);
+    if (q->res.excursions)
+        tm__webhooks_kick(t);
     *res = q->res;
     return 0;
 }
@@ -552,8 +588,10 @@ static int ingest(struct telemetry *t, int64_t county_id, int64_t device_id, con
     struct ing_req q;
     memset(res, 0, sizeof *res);
     int rc = req_init(&q, t, county_id, device_id, idem_key, a, e);
-    if (!rc) rc = prepare(&q, in, n, e);
-    if (!rc) rc = ingest_req(&q, res, e);
+    if (!rc)
+        rc = prepare(&q, in, n, e);
+    if (!rc)
+        rc = ingest_req(&q, res, e);
     req_free(&q);
     return rc;
 }
@@ -595,7 +633,8 @@ static int lp_point(void *ctx, const struct tm_lp_point *pt, const struct tm__lp
     char key[KEY_MAX + 16];
     for (size_t j = 0; j < pt->nfields; j++) {
         const struct tm_lp_field *f = &pt->fields[j];
-        if (f->type == TM_FIELD_STRING) continue; /* readings are numbers */
+        if (f->type == TM_FIELD_STRING)
+            continue; /* readings are numbers */
         x->nread++;
         const char *k;
         size_t klen;
@@ -649,7 +688,8 @@ int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, cons
         struct lp_ctx x = {&q, e, 0};
         rc = tm__lp_each(body, len, prec, time_now_ms(), a, parsed, lp_point, &x);
     }
-    if (!rc) rc = ingest_req(&q, res, e);
+    if (!rc)
+        rc = ingest_req(&q, res, e);
     req_free(&q);
     return rc;
 }
@@ -671,17 +711,20 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
                                        "fields",      "ts",   "ts_ms", NULL};
     if (!json_object_is_type(o, json_type_object))
         return err_set(e, ERR_INVAL, "readings[%zu] must be an object", idx);
-    if (rjson_only_keys(o, keys, e)) return err_prefix(e, "readings[%zu]: ", idx);
+    if (rjson_only_keys(o, keys, e))
+        return err_prefix(e, "readings[%zu]: ", idx);
     const char *meas;
     if (rjson_get_str(o, "measurement", true, &meas, e))
         return err_prefix(e, "readings[%zu]: ", idx);
     struct in_reading r = {.measurement = str_from(arena_strdup(a, meas))};
     struct json_object *tags = NULL;
     int rc = rjson_get_obj(o, "tags", false, &tags, e);
-    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND)
+        return err_prefix(e, "readings[%zu]: ", idx);
     if (tags) {
         size_t nt = (size_t)json_object_object_length(tags);
-        if (nt > TM_LP_MAX_TAGS) return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
+        if (nt > TM_LP_MAX_TAGS)
+            return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
         struct tm_lp_tag *tv = arena_alloc(a, (nt ? nt : 1) * sizeof *tv);
         size_t k = 0;
         json_object_object_foreach(tags, key, val)
@@ -708,12 +751,14 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
         return err_prefix(e, "readings[%zu]: ", idx);
     }
     rc = rjson_get_i64(o, "ts_ms", false, &r.ts_ms, e);
-    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND)
+        return err_prefix(e, "readings[%zu]: ", idx);
     if (r.ts_ms < 0 || r.ts_ms > INT64_MAX / 1000000)
         return err_set(e, ERR_INVAL, "readings[%zu]: timestamp out of range", idx);
     struct json_object *fields = NULL;
     rc = rjson_get_obj(o, "fields", false, &fields, e);
-    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND)
+        return err_prefix(e, "readings[%zu]: ", idx);
     if (fields) {
         json_object_object_foreach(fields, key, val)
         {
@@ -730,7 +775,8 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
     }
     const char *field = "value";
     rc = rjson_get_str(o, "field", false, &field, e);
-    if (rc && rc != ERR_NOTFOUND) return err_prefix(e, "readings[%zu]: ", idx);
+    if (rc && rc != ERR_NOTFOUND)
+        return err_prefix(e, "readings[%zu]: ", idx);
     r.field = str_from(arena_strdup(a, field));
     if (rjson_get_double(o, "value", true, &r.value, e))
         return err_prefix(e, "readings[%zu]: ", idx);
@@ -760,7 +806,8 @@ int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id, co
     struct json_object *root;
     memset(res, 0, sizeof *res);
     int rc = rjson_parse(body, len, &root, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     struct json_object *arr = root;
     if (json_object_is_type(root, json_type_object)) {
         if (!json_object_object_get_ex(root, "readings", &arr) &&
@@ -796,7 +843,8 @@ int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id, co
     } else {
         rc = json_reading(root, 0, a, now, in, &n, e);
     }
-    if (!rc) rc = ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
+    if (!rc)
+        rc = ingest(t, county_id, device_id, idem_key, in, n, a, res, e);
     json_object_put(root);
     return rc;
 }

@@ -60,13 +60,15 @@ static int fail(struct lp_line *l, const char *fmt, const char *arg)
 ** (tag or field, stops at '='), 'v' tag value. */
 static bool stops(int kind, char c)
 {
-    if (c == ' ' || c == ',') return true;
+    if (c == ' ' || c == ',')
+        return true;
     return kind == 'k' && c == '=';
 }
 
 static bool escapable(int kind, char c)
 {
-    if (c == ' ' || c == ',' || c == '\\') return true;
+    if (c == ' ' || c == ',' || c == '\\')
+        return true;
     return kind != 'm' && c == '=';
 }
 
@@ -86,19 +88,24 @@ static int scan_ident(struct lp_line *l, int kind, struct str *out)
         while ((const char *)q < l->end && !(lp_class[*q] & look))
             q++;
         l->p = (const char *)q;
-        if (l->p >= l->end) break;
+        if (l->p >= l->end)
+            break;
         char c = *l->p;
         if (c == '\\') {
-            if (l->p + 1 >= l->end) return fail(l, "dangling backslash at end of line%s", NULL);
+            if (l->p + 1 >= l->end)
+                return fail(l, "dangling backslash at end of line%s", NULL);
             esc = true;
             l->p += 2;
             continue;
         }
-        if (stops(kind, c)) break;
-        if (kind == 'v' && c == '=') l->plain = false; /* escaped in the series key */
+        if (stops(kind, c))
+            break;
+        if (kind == 'v' && c == '=')
+            l->plain = false; /* escaped in the series key */
         l->p++;
     }
-    if (esc) l->plain = false;
+    if (esc)
+        l->plain = false;
     if (!esc) {
         *out = (struct str){s, (size_t)(l->p - s)};
         return 0;
@@ -147,26 +154,32 @@ static bool fast_decimal(const char *s, size_t n, double *out)
 {
     size_t i = 0;
     bool neg = false, dot = false, any = false;
-    if (i < n && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+    if (i < n && (s[i] == '-' || s[i] == '+'))
+        neg = s[i++] == '-';
     uint64_t m = 0;
     int digits = 0, frac = 0;
     for (; i < n; i++) {
         char c = s[i];
         if (c >= '0' && c <= '9') {
             m = m * 10 + (uint64_t)(c - '0');
-            if (m) digits++;
-            if (dot) frac++;
+            if (m)
+                digits++;
+            if (dot)
+                frac++;
             any = true;
-            if (digits > 15 || frac > 22) return false;
+            if (digits > 15 || frac > 22)
+                return false;
         } else if (c == '.' && !dot) {
             dot = true;
         } else {
             return false;
         }
     }
-    if (!any) return false;
+    if (!any)
+        return false;
     double d = (double)m;
-    if (frac) d /= pow10_tab[frac];
+    if (frac)
+        d /= pow10_tab[frac];
     *out = neg ? -d : d;
     return true;
 }
@@ -181,14 +194,16 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         bool esc = false;
         while (l->p < l->end && *l->p != '"') {
             if (*l->p == '\\') {
-                if (l->p + 1 >= l->end) return fail(l, "unterminated string field value%s", NULL);
+                if (l->p + 1 >= l->end)
+                    return fail(l, "unterminated string field value%s", NULL);
                 esc = true;
                 l->p += 2;
                 continue;
             }
             l->p++;
         }
-        if (l->p >= l->end) return fail(l, "unterminated string field value%s", NULL);
+        if (l->p >= l->end)
+            return fail(l, "unterminated string field value%s", NULL);
         size_t n = (size_t)(l->p - s);
         l->p++; /* closing quote */
         f->type = TM_FIELD_STRING;
@@ -199,7 +214,8 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
             char *d = arena_alloc(l->a, n + 1);
             size_t k = 0;
             for (size_t i = 0; i < n; i++) {
-                if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\')) i++;
+                if (s[i] == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
+                    i++;
                 d[k++] = s[i];
             }
             f->sval = (struct str){d, k};
@@ -211,7 +227,8 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         l->p++;
     size_t n = (size_t)(l->p - s);
     char buf[72];
-    if (n >= 64) return fail(l, "field value too long%s", NULL);
+    if (n >= 64)
+        return fail(l, "field value too long%s", NULL);
     if (n && s[n - 1] != 'i' && s[n - 1] != 'u' && fast_decimal(s, n, &f->num)) {
         f->type = TM_FIELD_FLOAT;
         return 0;
@@ -244,19 +261,22 @@ static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
         errno = 0;
         if (last == 'i') {
             long long v = strtoll(buf, &end, 10);
-            if (errno || *end) return fail(l, "integer field value out of range '%s'", buf);
+            if (errno || *end)
+                return fail(l, "integer field value out of range '%s'", buf);
             f->type = TM_FIELD_INT;
             f->num = (double)v;
         } else {
             unsigned long long v = strtoull(buf, &end, 10);
-            if (errno || *end) return fail(l, "unsigned field value out of range '%s'", buf);
+            if (errno || *end)
+                return fail(l, "unsigned field value out of range '%s'", buf);
             f->type = TM_FIELD_UINT;
             f->num = (double)v;
         }
         return 0;
     }
     for (size_t i = 0; i < n; i++)
-        if (!is_num_char(buf[i])) return fail(l, "invalid field value '%s'", buf);
+        if (!is_num_char(buf[i]))
+            return fail(l, "invalid field value '%s'", buf);
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
@@ -272,7 +292,8 @@ static int cmp_tag(const void *a, const void *b)
     const struct tm_lp_tag *x = a, *y = b;
     size_t n = x->key.len < y->key.len ? x->key.len : y->key.len;
     int c = memcmp(x->key.ptr, y->key.ptr, n);
-    if (c) return c;
+    if (c)
+        return c;
     return (x->key.len > y->key.len) - (x->key.len < y->key.len);
 }
 
@@ -284,7 +305,8 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
     struct str t = {s, (size_t)(l->p - s)};
     while (l->p < l->end && *l->p == ' ')
         l->p++;
-    if (l->p < l->end) return fail(l, "unexpected text after timestamp%s", NULL);
+    if (l->p < l->end)
+        return fail(l, "unexpected text after timestamp%s", NULL);
     int64_t v = 0;
     char b[48];
     bool digits = t.len > 0 && t.len < 19; /* < 19 digits cannot overflow int64 */
@@ -296,7 +318,8 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
     }
     if (!digits && (t.len == 0 || str_to_i64(t, &v) != 0))
         return fail(l, "invalid timestamp '%s'", show(t, b));
-    if (v < 0) return fail(l, "timestamp '%s' is before 1970", show(t, b));
+    if (v < 0)
+        return fail(l, "timestamp '%s' is before 1970", show(t, b));
     switch (prec) {
     case TM_PREC_NS:
         *ts_ms = v / 1000000;
@@ -308,11 +331,13 @@ static int parse_ts(struct lp_line *l, enum tm_precision prec, int64_t *ts_ms)
         *ts_ms = v;
         break;
     case TM_PREC_S:
-        if (v > LP_MAX_TS_MS / 1000) return fail(l, "timestamp '%s' out of range", show(t, b));
+        if (v > LP_MAX_TS_MS / 1000)
+            return fail(l, "timestamp '%s' out of range", show(t, b));
         *ts_ms = v * 1000;
         break;
     }
-    if (*ts_ms > LP_MAX_TS_MS) return fail(l, "timestamp '%s' out of range", show(t, b));
+    if (*ts_ms > LP_MAX_TS_MS)
+        return fail(l, "timestamp '%s' out of range", show(t, b));
     return 0;
 }
 
@@ -324,38 +349,52 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
     size_t nt = 0, nf = 0;
     char b[48];
 
-    if (scan_ident(l, 'm', &pt->measurement)) return -1;
-    if (pt->measurement.len == 0) return fail(l, "missing measurement%s", NULL);
+    if (scan_ident(l, 'm', &pt->measurement))
+        return -1;
+    if (pt->measurement.len == 0)
+        return fail(l, "missing measurement%s", NULL);
     while (l->p < l->end && *l->p == ',') {
         l->p++;
         struct tm_lp_tag t;
-        if (scan_ident(l, 'k', &t.key)) return -1;
-        if (t.key.len == 0) return fail(l, "missing tag key%s", NULL);
+        if (scan_ident(l, 'k', &t.key))
+            return -1;
+        if (t.key.len == 0)
+            return fail(l, "missing tag key%s", NULL);
         if (l->p >= l->end || *l->p != '=')
             return fail(l, "missing tag value for '%s'", show(t.key, b));
         l->p++;
-        if (scan_ident(l, 'v', &t.value)) return -1;
-        if (t.value.len == 0) return fail(l, "missing tag value for '%s'", show(t.key, b));
-        if (nt == TM_LP_MAX_TAGS) return fail(l, "too many tags%s", NULL);
+        if (scan_ident(l, 'v', &t.value))
+            return -1;
+        if (t.value.len == 0)
+            return fail(l, "missing tag value for '%s'", show(t.key, b));
+        if (nt == TM_LP_MAX_TAGS)
+            return fail(l, "too many tags%s", NULL);
         tags[nt++] = t;
     }
-    if (l->p >= l->end) return fail(l, "missing fields%s", NULL);
-    if (*l->p != ' ') return fail(l, "unexpected character after tags%s", NULL);
+    if (l->p >= l->end)
+        return fail(l, "missing fields%s", NULL);
+    if (*l->p != ' ')
+        return fail(l, "unexpected character after tags%s", NULL);
     while (l->p < l->end && *l->p == ' ')
         l->p++;
-    if (l->p >= l->end) return fail(l, "missing fields%s", NULL);
+    if (l->p >= l->end)
+        return fail(l, "missing fields%s", NULL);
     for (;;) {
         struct tm_lp_field f;
-        if (scan_ident(l, 'k', &f.key)) return -1;
-        if (f.key.len == 0) return fail(l, "missing field key%s", NULL);
+        if (scan_ident(l, 'k', &f.key))
+            return -1;
+        if (f.key.len == 0)
+            return fail(l, "missing field key%s", NULL);
         if (l->p >= l->end || *l->p != '=')
             return fail(l, "missing '=' after field key '%s'", show(f.key, b));
         l->p++;
-        if (parse_field_value(l, &f)) return -1;
+        if (parse_field_value(l, &f))
+            return -1;
         for (size_t i = 0; i < nf; i++)
             if (str_same(fields[i].key, f.key))
                 return fail(l, "duplicate field '%s'", show(f.key, b));
-        if (nf == TM_LP_MAX_FIELDS) return fail(l, "too many fields%s", NULL);
+        if (nf == TM_LP_MAX_FIELDS)
+            return fail(l, "too many fields%s", NULL);
         fields[nf++] = f;
         if (l->p < l->end && *l->p == ',') {
             l->p++;
@@ -367,7 +406,8 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
     if (l->p < l->end) {
         while (l->p < l->end && *l->p == ' ')
             l->p++;
-        if (l->p < l->end && parse_ts(l, prec, &pt->ts_ms)) return -1;
+        if (l->p < l->end && parse_ts(l, prec, &pt->ts_ms))
+            return -1;
     }
     if (nt > 1) {
         bool sorted = true; /* strictly ascending as written: no sort, no duplicate */
@@ -391,11 +431,13 @@ static int parse_line(struct lp_line *l, enum tm_precision prec, int64_t now_ms,
 static void add_error(struct arena *a, struct tm_lp_batch *out, int line, const char *msg)
 {
     out->bad_lines++;
-    if (out->nerrors >= TM_LP_MAX_ERRORS) return;
+    if (out->nerrors >= TM_LP_MAX_ERRORS)
+        return;
     if (out->nerrors == out->cap_errors) {
         size_t cap = out->cap_errors ? out->cap_errors * 2 : 8;
         struct tm_lp_error *e = arena_alloc(a, cap * sizeof *e);
-        if (out->nerrors) memcpy(e, out->errors, out->nerrors * sizeof *e);
+        if (out->nerrors)
+            memcpy(e, out->errors, out->nerrors * sizeof *e);
         out->errors = e;
         out->cap_errors = cap;
     }
@@ -409,7 +451,8 @@ static struct tm_lp_point *new_point(struct arena *a, struct tm_lp_batch *out)
     if (out->npoints == out->cap_points) {
         size_t cap = out->cap_points ? out->cap_points * 2 : 64;
         struct tm_lp_point *p = arena_alloc(a, cap * sizeof *p);
-        if (out->npoints) memcpy(p, out->points, out->npoints * sizeof *p);
+        if (out->npoints)
+            memcpy(p, out->points, out->npoints * sizeof *p);
         out->points = p;
         out->cap_points = cap;
     }
@@ -454,12 +497,14 @@ int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t no
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
         lineno++;
-        if (le > p && le[-1] == '\r') le--;
+        if (le > p && le[-1] == '\r')
+            le--;
         const char *s = p;
         p = next;
         while (s < le && (*s == ' ' || *s == '\t'))
             s++;
-        if (s == le || *s == '#') continue;
+        if (s == le || *s == '#')
+            continue;
         size_t n = (size_t)(le - s);
         if (n > TM_LP_MAX_LINE) {
             snprintf(msg, sizeof msg, "line too long (%zu bytes, limit %d)", n, TM_LP_MAX_LINE);
@@ -485,16 +530,19 @@ int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t no
         }
         pt.line = lineno;
         for (size_t i = 0; i < pt.nfields; i++)
-            if (pt.fields[i].type != TM_FIELD_STRING) out->nvalues++;
+            if (pt.fields[i].type != TM_FIELD_STRING)
+                out->nvalues++;
         if (fn) {
             struct tm__lp_line ln = {s, n, lineno, l.plain};
             int rc = fn(ctx, &pt, &ln);
-            if (rc) return rc;
+            if (rc)
+                return rc;
         } else {
             struct tm_lp_point *dst = new_point(a, out);
             *dst = pt;
             dst->tags = pt.ntags ? arena_alloc(a, pt.ntags * sizeof *pt.tags) : NULL;
-            if (pt.ntags) memcpy(dst->tags, pt.tags, pt.ntags * sizeof *pt.tags);
+            if (pt.ntags)
+                memcpy(dst->tags, pt.tags, pt.ntags * sizeof *pt.tags);
             dst->fields = arena_alloc(a, pt.nfields * sizeof *pt.fields);
             memcpy(dst->fields, pt.fields, pt.nfields * sizeof *pt.fields);
         }

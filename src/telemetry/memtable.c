@@ -42,7 +42,8 @@ struct memtable *tm__mt_new(void)
 
 void tm__mt_free(struct memtable *m)
 {
-    if (!m) return;
+    if (!m)
+        return;
     for (size_t i = 0; i < m->nblk; i++)
         free(m->blk[i].rows);
     free(m->blk);
@@ -53,7 +54,8 @@ void tm__mt_free(struct memtable *m)
 static int cmp_sid_seq(const void *a, const void *b)
 {
     const struct mt_row *x = a, *y = b;
-    if (x->sid != y->sid) return x->sid < y->sid ? -1 : 1;
+    if (x->sid != y->sid)
+        return x->sid < y->sid ? -1 : 1;
     return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
@@ -64,9 +66,11 @@ void tm__mt_add(struct telemetry *t, int64_t log_id, struct mt_row *rows, size_t
     bool sorted = true;
     for (size_t i = 0; i < n; i++) {
         rows[i].seq = t->seq++;
-        if (i && rows[i].sid < rows[i - 1].sid) sorted = false;
+        if (i && rows[i].sid < rows[i - 1].sid)
+            sorted = false;
     }
-    if (!sorted) qsort(rows, n, sizeof *rows, cmp_sid_seq); /* stable by seq */
+    if (!sorted)
+        qsort(rows, n, sizeof *rows, cmp_sid_seq); /* stable by seq */
     xgrow((void **)&m->blk, &m->capblk, m->nblk + 1, sizeof *m->blk);
     m->blk[m->nblk++] = (struct mt_block){rows, n};
     m->n += n;
@@ -139,9 +143,12 @@ static void sift_down(size_t *hp, size_t n, const int64_t *head, size_t i)
 {
     for (;;) {
         size_t l = 2 * i + 1, m = i;
-        if (l < n && heap_less(head, hp[l], hp[m])) m = l;
-        if (l + 1 < n && heap_less(head, hp[l + 1], hp[m])) m = l + 1;
-        if (m == i) return;
+        if (l < n && heap_less(head, hp[l], hp[m]))
+            m = l;
+        if (l + 1 < n && heap_less(head, hp[l + 1], hp[m]))
+            m = l + 1;
+        if (m == i)
+            return;
         size_t x = hp[i];
         hp[i] = hp[m];
         hp[m] = x;
@@ -183,16 +190,19 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
         } else if (nh) {
             sid = head[hp[0]];
         }
-        if (sid == INT64_MAX) break;
+        if (sid == INT64_MAX)
+            break;
         size_t tn = 0;
         for (size_t k = 0; scan ? k < nb : (nh && head[hp[0]] == sid); k++) {
             size_t b = scan ? k : hp[0];
-            if (head[b] != sid) continue;
+            if (head[b] != sid)
+                continue;
             const struct mt_block *blk = &f->blk[b];
             size_t i = cur[b];
             /* hundreds of blocks are read in step: too many streams for the
             ** hardware prefetcher, so ask for each block's next lines */
-            if (i + 8 < blk->n) __builtin_prefetch(&blk->rows[i + 8]);
+            if (i + 8 < blk->n)
+                __builtin_prefetch(&blk->rows[i + 8]);
             while (i < blk->n && blk->rows[i].sid == sid)
                 i++;
             xgrow((void **)&tmp, &tcap, tn + (i - cur[b]), sizeof *tmp);
@@ -202,7 +212,8 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
             runs++;
             head[b] = i < blk->n ? blk->rows[i].sid : INT64_MAX;
             if (!scan) {
-                if (head[b] == INT64_MAX) hp[0] = hp[--nh];
+                if (head[b] == INT64_MAX)
+                    hp[0] = hp[--nh];
                 sift_down(hp, nh, head, 0);
             }
         }
@@ -211,7 +222,8 @@ static void encode_all(struct memtable *f, struct tm_chunk **out, size_t *nout)
         if (scan && scan_cost > 2 * lg * runs + 4 * (uint64_t)nb) {
             scan = false; /* sparse: the heap is cheaper from here on */
             for (size_t b = 0; b < nb; b++)
-                if (head[b] != INT64_MAX) hp[nh++] = b;
+                if (head[b] != INT64_MAX)
+                    hp[nh++] = b;
             for (size_t i = nh / 2; i-- > 0;)
                 sift_down(hp, nh, head, i);
         }
@@ -233,7 +245,8 @@ static int flush_fn(struct store_conn *c, void *arg, struct err *e)
     for (size_t i = 0; a->last && i < a->f->nlog && !rc; i++) {
         struct store_stmt *st;
         rc = store_prepare(c, "DELETE FROM tm_ingest_log WHERE id = ?", &st, e);
-        if (rc) break;
+        if (rc)
+            break;
         store_bind_i64(st, 1, a->f->log_ids[i]);
         rc = store_step(st, e);
         rc = rc < 0 ? rc : 0;
@@ -334,7 +347,8 @@ int tm__flusher_start(struct telemetry *t, struct err *e)
 
 void tm__flusher_stop(struct telemetry *t)
 {
-    if (!t->fl_started) return;
+    if (!t->fl_started)
+        return;
     pthread_mutex_lock(&t->mu);
     t->fl_stop = true;
     pthread_cond_broadcast(&t->fl_cond);
@@ -381,7 +395,8 @@ static int get_uv(const unsigned char **p, const unsigned char *end, uint64_t *v
 {
     uint64_t r = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (*p >= end) return -1;
+        if (*p >= end)
+            return -1;
         unsigned char c = *(*p)++;
         r |= (uint64_t)(c & 0x7f) << shift;
         if (!(c & 0x80)) {
@@ -414,7 +429,8 @@ unsigned char *tm__log_encode(const struct mt_row *r, size_t n, size_t *len)
         }
     }
     *len = (size_t)(p - buf);
-    if (*len == n * 24) buf[(*len)++] = 0; /* never mistaken for the first form */
+    if (*len == n * 24)
+        buf[(*len)++] = 0; /* never mistaken for the first form */
     return buf;
 }
 
@@ -430,16 +446,19 @@ long tm__log_decode(const unsigned char *p, size_t len, size_t n, struct mt_row 
         return (long)n;
     }
     const unsigned char *end = p + len;
-    if (len < 1 || *p++ != LOG_V2) return -1;
+    if (len < 1 || *p++ != LOG_V2)
+        return -1;
     int64_t psid = 0, pts = 0, pc = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t a, b, c;
-        if (get_uv(&p, end, &a) || get_uv(&p, end, &b) || get_uv(&p, end, &c)) return -1;
+        if (get_uv(&p, end, &a) || get_uv(&p, end, &b) || get_uv(&p, end, &c))
+            return -1;
         psid = (int64_t)((uint64_t)psid + (uint64_t)unzz(a));
         pts = (int64_t)((uint64_t)pts + (uint64_t)unzz(b));
         out[i] = (struct mt_row){psid, pts, 0, 0};
         if (c == 1) {
-            if (end - p < 8) return -1;
+            if (end - p < 8)
+                return -1;
             memcpy(&out[i].v, p, 8);
             p += 8;
         } else if (c & 1) {
@@ -457,12 +476,14 @@ static int replay_fn(struct store_conn *c, void *arg, struct err *e)
     struct telemetry *t = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT id, rows, n FROM tm_ingest_log ORDER BY id", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     while ((rc = store_step(s, e)) == STORE_ROW) {
         size_t len;
         const unsigned char *p = store_col_blob(s, 1, &len);
         int64_t n = store_col_i64(s, 2);
-        if (n < 0 || (size_t)n > len) return err_set(e, ERR_DB, "tm_ingest_log: bad row count");
+        if (n < 0 || (size_t)n > len)
+            return err_set(e, ERR_DB, "tm_ingest_log: bad row count");
         struct mt_row *rows = xmalloc((n ? (size_t)n : 1) * sizeof *rows);
         if (tm__log_decode(p, len, (size_t)n, rows) < 0) {
             free(rows);
@@ -482,9 +503,11 @@ static int gen_fn(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     int rc =
         store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = 'chunk_gen'", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     rc = store_step(s, e);
-    if (rc == STORE_ROW) t->gen = store_col_i64(s, 0);
+    if (rc == STORE_ROW)
+        t->gen = store_col_i64(s, 0);
     return rc < 0 ? rc : 0;
 }
 

@@ -22,7 +22,8 @@ void tm_mkt_init(struct tm_mkt_acc *m, double dh_kj_mol)
 
 void tm_mkt_add(struct tm_mkt_acc *m, double temp_c, double w)
 {
-    if (!(w > 0) || !isfinite(temp_c)) return;
+    if (!(w > 0) || !isfinite(temp_c))
+        return;
     double tk = temp_c + 273.15;
     m->sum += w * exp(-m->dh_kj_mol / (TM_GAS_R_KJ_MOL_K * tk));
     m->sum_w += w;
@@ -30,7 +31,8 @@ void tm_mkt_add(struct tm_mkt_acc *m, double temp_c, double w)
 
 int tm_mkt_result(const struct tm_mkt_acc *m, double *out_c)
 {
-    if (!(m->sum_w > 0) || !(m->sum > 0)) return ERR_INVAL;
+    if (!(m->sum_w > 0) || !(m->sum > 0))
+        return ERR_INVAL;
     double x = m->sum / m->sum_w;
     *out_c = (m->dh_kj_mol / TM_GAS_R_KJ_MOL_K) / -log(x) - 273.15;
     return 0;
@@ -39,7 +41,8 @@ int tm_mkt_result(const struct tm_mkt_acc *m, double *out_c)
 int tm_mkt_series(const int64_t *ts_ms, const double *temp_c, size_t n, double dh_kj_mol,
                   double *out_c)
 {
-    if (n == 0) return ERR_INVAL;
+    if (n == 0)
+        return ERR_INVAL;
     struct tm_mkt_acc m;
     tm_mkt_init(&m, dh_kj_mol);
     if (n == 1) {
@@ -47,7 +50,8 @@ int tm_mkt_series(const int64_t *ts_ms, const double *temp_c, size_t n, double d
         return tm_mkt_result(&m, out_c);
     }
     double mean_dt = (double)(ts_ms[n - 1] - ts_ms[0]) / (double)(n - 1);
-    if (!(mean_dt > 0)) mean_dt = 1;
+    if (!(mean_dt > 0))
+        mean_dt = 1;
     for (size_t i = 0; i < n; i++) {
         double dt = i + 1 < n ? (double)(ts_ms[i + 1] - ts_ms[i]) : mean_dt;
         tm_mkt_add(&m, temp_c[i], dt / 1000.0);

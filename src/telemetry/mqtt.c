@@ -23,17 +23,21 @@
 
 static int parse_topic(const char *topic, int64_t *county, int64_t *device, char *meas, size_t cap)
 {
-    if (strncmp(topic, "ruralink/", 9)) return ERR_INVAL;
+    if (strncmp(topic, "ruralink/", 9))
+        return ERR_INVAL;
     const char *p = topic + 9;
     char *end;
     long long c = strtoll(p, &end, 10);
-    if (end == p || *end != '/' || c <= 0) return ERR_INVAL;
+    if (end == p || *end != '/' || c <= 0)
+        return ERR_INVAL;
     p = end + 1;
     long long d = strtoll(p, &end, 10);
-    if (end == p || *end != '/' || d < 0) return ERR_INVAL;
+    if (end == p || *end != '/' || d < 0)
+        return ERR_INVAL;
     p = end + 1;
     size_t n = strlen(p);
-    if (n == 0 || n >= cap || strchr(p, '/')) return ERR_INVAL;
+    if (n == 0 || n >= cap || strchr(p, '/'))
+        return ERR_INVAL;
     memcpy(meas, p, n + 1);
     *county = c;
     *device = d;
@@ -48,7 +52,8 @@ int tm_mqtt_handle(struct telemetry *t, const char *topic, const void *payload, 
     if (parse_topic(topic, &county, &device, meas, sizeof meas))
         return err_set(e, ERR_INVAL, "topic '%s' is not ruralink/<county>/<device>/<measurement>",
                        topic);
-    if (len > 4 * 1024 * 1024) return err_set(e, ERR_TOOBIG, "payload over 4 MiB");
+    if (len > 4 * 1024 * 1024)
+        return err_set(e, ERR_TOOBIG, "payload over 4 MiB");
     const char *p = payload;
     size_t i = 0;
     while (i < len && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
@@ -100,10 +105,12 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
 
 int tm_mqtt_start(struct telemetry *t, const struct tm_mqtt_config *cfg, struct err *e)
 {
-    if (t->mq) return err_set(e, ERR_CONFLICT, "MQTT client already running");
+    if (t->mq)
+        return err_set(e, ERR_CONFLICT, "MQTT client already running");
     mosquitto_lib_init();
     struct mosquitto *m = mosquitto_new(cfg->client_id ? cfg->client_id : "ruralink", true, t);
-    if (!m) return err_set(e, ERR_INTERNAL, "mosquitto_new failed");
+    if (!m)
+        return err_set(e, ERR_INTERNAL, "mosquitto_new failed");
     mosquitto_connect_callback_set(m, on_connect);
     mosquitto_message_callback_set(m, on_message);
     int rc =
@@ -124,7 +131,8 @@ int tm_mqtt_start(struct telemetry *t, const struct tm_mqtt_config *cfg, struct 
 
 void tm_mqtt_stop(struct telemetry *t)
 {
-    if (!t->mq) return;
+    if (!t->mq)
+        return;
     mosquitto_disconnect(t->mq);
     mosquitto_loop_stop(t->mq, false);
     mosquitto_destroy(t->mq);

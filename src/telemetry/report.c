@@ -22,18 +22,21 @@ int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_
     memset(out, 0, sizeof *out);
     struct tm_series s;
     int rc = tm_series_get(t, county_id, series_id, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     const char *code = profile_code && *profile_code ? profile_code : s.profile;
     const struct tm_profile *p = tm_profile_find(code);
     if (!p)
         return err_set(e, ERR_INVAL, "%s",
                        *code ? "unknown profile" : "series has no profile: pass ?profile=");
-    if (to_ms <= from_ms) return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (to_ms <= from_ms)
+        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
     int64_t *ts;
     double *v;
     size_t n;
     rc = tm_query_raw(t, county_id, series_id, from_ms, to_ms, 2000000, &ts, &v, &n, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     out->series_id = series_id;
     out->profile = p;
     out->from_ms = from_ms;
@@ -53,12 +56,15 @@ int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_
     out->max_c = -INFINITY;
     for (size_t i = 0; i < n; i++) {
         sum += v[i];
-        if (v[i] < out->min_c) out->min_c = v[i];
-        if (v[i] > out->max_c) out->max_c = v[i];
+        if (v[i] < out->min_c)
+            out->min_c = v[i];
+        if (v[i] > out->max_c)
+            out->max_c = v[i];
         struct tm_exc_event ev[2];
         int k = tm_exc_feed(&r, &st, ts[i], v[i], ev);
         for (int j = 0; j < k; j++)
-            if (ev[j].raised && ev[j].kind != TM_EXC_CUMULATIVE) out->excursions++;
+            if (ev[j].raised && ev[j].kind != TM_EXC_CUMULATIVE)
+                out->excursions++;
     }
     /* the last reading holds until the end of the range */
     out->out_of_range_ms = st.cum_ms + (st.side != 0 ? to_ms - st.last_ms : 0);
@@ -84,8 +90,7 @@ struct json_object *tm_report_to_json(const struct tm_report *r)
     json_object_object_add(o, "mkt_c", rjson_new_double(r->mkt_c, 6));
     json_object_object_add(o, "out_of_range_s", json_object_new_int64(r->out_of_range_ms / 1000));
     json_object_object_add(o, "excursions", json_object_new_int64((int64_t)r->excursions));
-    json_object_object_add(o, "shelf_consumed_ref_h",
-                           rjson_new_double(r->shelf.consumed_ref_h, 6));
+    json_object_object_add(o, "shelf_consumed_ref_h", rjson_new_double(r->shelf.consumed_ref_h, 6));
     json_object_object_add(o, "shelf_remaining_ref_h",
                            rjson_new_double(r->shelf.remaining_ref_h, 6));
     json_object_object_add(o, "shelf_remaining_at_max_h",

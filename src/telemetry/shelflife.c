@@ -60,15 +60,18 @@ const struct tm_profile *tm_profiles(size_t *n)
 
 const struct tm_profile *tm_profile_find(const char *code)
 {
-    if (!code) return NULL;
+    if (!code)
+        return NULL;
     for (size_t i = 0; i < RL_ARRAY_LEN(profiles); i++)
-        if (!strcmp(profiles[i].code, code)) return &profiles[i];
+        if (!strcmp(profiles[i].code, code))
+            return &profiles[i];
     return NULL;
 }
 
 double tm_decay_rate(const struct tm_profile *p, double temp_c)
 {
-    if (p->model == TM_DECAY_Q10) return pow(p->q10, (temp_c - p->ref_temp_c) / 10.0);
+    if (p->model == TM_DECAY_Q10)
+        return pow(p->q10, (temp_c - p->ref_temp_c) / 10.0);
     double r = 8.314e-3; /* kJ/(mol K) */
     double t = temp_c + 273.15, tr = p->ref_temp_c + 273.15;
     return exp(p->ea_kj_mol / r * (1.0 / tr - 1.0 / t));
@@ -85,7 +88,8 @@ double tm_shelf_consumed_h(const struct tm_profile *p, const int64_t *ts_ms, con
     double used = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t until = i + 1 < n ? ts_ms[i + 1] : end_ms;
-        if (until <= ts_ms[i]) continue;
+        if (until <= ts_ms[i])
+            continue;
         double h = (double)(until - ts_ms[i]) / 3600000.0;
         used += h * tm_decay_rate(p, temp_c[i]);
     }
@@ -95,13 +99,17 @@ double tm_shelf_consumed_h(const struct tm_profile *p, const int64_t *ts_ms, con
 int tm_shelf_remaining(const struct tm_profile *p, const int64_t *ts_ms, const double *temp_c,
                        size_t n, int64_t end_ms, struct tm_shelf_result *out, struct err *e)
 {
-    if (!p) return err_set(e, ERR_INVAL, "no commodity profile");
-    if (n == 0) return err_set(e, ERR_INVAL, "no temperature readings");
+    if (!p)
+        return err_set(e, ERR_INVAL, "no commodity profile");
+    if (n == 0)
+        return err_set(e, ERR_INVAL, "no temperature readings");
     memset(out, 0, sizeof *out);
     out->consumed_ref_h = tm_shelf_consumed_h(p, ts_ms, temp_c, n, end_ms);
     out->remaining_ref_h = p->ref_shelf_life_h - out->consumed_ref_h;
-    if (out->remaining_ref_h < 0) out->remaining_ref_h = 0;
+    if (out->remaining_ref_h < 0)
+        out->remaining_ref_h = 0;
     out->remaining_at_max_h = out->remaining_ref_h / tm_decay_rate(p, p->temp_max_c);
-    if (tm_mkt_series(ts_ms, temp_c, n, 0, &out->mkt_c)) out->mkt_c = NAN;
+    if (tm_mkt_series(ts_ms, temp_c, n, 0, &out->mkt_c))
+        out->mkt_c = NAN;
     return 0;
 }

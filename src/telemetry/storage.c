@@ -38,10 +38,12 @@ static int add_escaped(char *buf, size_t cap, size_t *n, struct str s, bool eq)
     for (size_t i = 0; i < s.len; i++) {
         char c = s.ptr[i];
         if (c == ',' || c == ' ' || (eq && c == '=')) {
-            if (*n + 1 >= cap) return -1;
+            if (*n + 1 >= cap)
+                return -1;
             buf[(*n)++] = '\\';
         }
-        if (*n + 1 >= cap) return -1;
+        if (*n + 1 >= cap)
+            return -1;
         buf[(*n)++] = c;
     }
     return 0;
@@ -51,17 +53,23 @@ int tm__series_key(char *buf, size_t cap, struct str measurement, const struct t
                    size_t ntags, struct str field)
 {
     size_t n = 0;
-    if (add_escaped(buf, cap, &n, measurement, false)) return -1;
+    if (add_escaped(buf, cap, &n, measurement, false))
+        return -1;
     for (size_t i = 0; i < ntags; i++) {
-        if (n + 2 >= cap) return -1;
+        if (n + 2 >= cap)
+            return -1;
         buf[n++] = ',';
-        if (add_escaped(buf, cap, &n, tags[i].key, true)) return -1;
+        if (add_escaped(buf, cap, &n, tags[i].key, true))
+            return -1;
         buf[n++] = '=';
-        if (add_escaped(buf, cap, &n, tags[i].value, true)) return -1;
+        if (add_escaped(buf, cap, &n, tags[i].value, true))
+            return -1;
     }
-    if (n + 2 >= cap) return -1;
+    if (n + 2 >= cap)
+        return -1;
     buf[n++] = ' ';
-    if (add_escaped(buf, cap, &n, field, true)) return -1;
+    if (add_escaped(buf, cap, &n, field, true))
+        return -1;
     buf[n] = '\0';
     return (int)n;
 }
@@ -93,11 +101,13 @@ int tm__cache_get(struct telemetry *t, int64_t county_id, const char *key, size_
                   int64_t *id)
 {
     int rc = ERR_NOTFOUND;
-    if (!t->sc_cap) return rc;
+    if (!t->sc_cap)
+        return rc;
     size_t mask = t->sc_cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         struct sc_ent *s = &t->sc[i];
-        if (!s->hash) break;
+        if (!s->hash)
+            break;
         if (s->hash == h && s->county_id == county_id && s->klen == len &&
             !memcmp(s->key, key, len)) {
             *id = s->id;
@@ -124,12 +134,14 @@ void tm__cache_put(struct telemetry *t, int64_t county_id, const char *key, size
                    int64_t id)
 {
     int64_t old;
-    if (tm__cache_get(t, county_id, key, len, h, &old) == 0) return;
+    if (tm__cache_get(t, county_id, key, len, h, &old) == 0)
+        return;
     if ((t->sc_n + 1) * 4 >= t->sc_cap * 3) {
         size_t cap = t->sc_cap ? t->sc_cap * 2 : 1024;
         struct sc_ent *tab = xcalloc(cap, sizeof *tab);
         for (size_t i = 0; i < t->sc_cap; i++)
-            if (t->sc[i].hash) cache_insert(tab, cap, t->sc[i]);
+            if (t->sc[i].hash)
+                cache_insert(tab, cap, t->sc[i]);
         free(t->sc);
         t->sc = tab;
         t->sc_cap = cap;
@@ -183,7 +195,8 @@ static int list_fn(struct store_conn *c, void *arg, struct err *e)
                            "WHERE s.county_id = ? AND (? IS NULL OR s.measurement = ?) "
                            "ORDER BY s.id LIMIT 100000",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     if (a->measurement) {
         store_bind_text(s, 2, a->measurement, -1);
@@ -230,12 +243,15 @@ static int get_fn(struct store_conn *c, void *arg, struct err *e)
                            "FROM tm_series s LEFT JOIN tm_monitors m ON m.series_id = s.id "
                            "WHERE s.county_id = ? AND s.id = ?",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     store_bind_i64(s, 2, a->id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)a->id);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)a->id);
     row_series(s, a->out);
     return tm__chunks_read(c, a->id, INT64_MIN / 2, INT64_MAX / 2, &a->rows, &a->nrows, e);
 }
@@ -255,15 +271,18 @@ int tm_series_get(struct telemetry *t, int64_t county_id, int64_t id, struct tm_
             if (j == n || (i < a.nrows && a.rows[i].ts < mem[j].ts)) {
                 i++;
             } else {
-                if (i < a.nrows && a.rows[i].ts == mem[j].ts) i++;
+                if (i < a.nrows && a.rows[i].ts == mem[j].ts)
+                    i++;
                 j++;
             }
             count++;
         }
         out->count = count;
         if (n) {
-            if (!out->first_ms || mem[0].ts < out->first_ms) out->first_ms = mem[0].ts;
-            if (mem[n - 1].ts > out->last_ms) out->last_ms = mem[n - 1].ts;
+            if (!out->first_ms || mem[0].ts < out->first_ms)
+                out->first_ms = mem[0].ts;
+            if (mem[n - 1].ts > out->last_ms)
+                out->last_ms = mem[n - 1].ts;
         }
     }
     free(a.rows);
@@ -276,12 +295,15 @@ static int find_fn(struct store_conn *c, void *arg, struct err *e)
     struct get_arg *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT id FROM tm_series WHERE county_id = ? AND skey = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a->county_id);
     store_bind_text(s, 2, a->key, -1);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return err_set(e, ERR_NOTFOUND, "no series '%s'", a->key);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series '%s'", a->key);
     a->id = store_col_i64(s, 0);
     return 0;
 }
@@ -291,7 +313,8 @@ int tm_series_find(struct telemetry *t, int64_t county_id, const char *key, int6
 {
     struct get_arg a = {county_id, 0, key, NULL, NULL, 0};
     int rc = store_read(t->st, find_fn, &a, e);
-    if (rc == 0) *id = a.id;
+    if (rc == 0)
+        *id = a.id;
     return rc;
 }
 
@@ -300,9 +323,11 @@ int tm_series_find(struct telemetry *t, int64_t county_id, const char *key, int6
 static int64_t meta_get(struct store_conn *c, const char *k, int64_t dflt, struct err *e)
 {
     struct store_stmt *s;
-    if (store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = ?", &s, e)) return dflt;
+    if (store_prepare(c, "SELECT v FROM tm_meta WHERE county_id = 0 AND k = ?", &s, e))
+        return dflt;
     store_bind_text(s, 1, k, -1);
-    if (store_step(s, e) == STORE_ROW) return store_col_i64(s, 0);
+    if (store_step(s, e) == STORE_ROW)
+        return store_col_i64(s, 0);
     return dflt;
 }
 
@@ -313,7 +338,8 @@ static int meta_set(struct store_conn *c, const char *k, int64_t v, struct err *
                            "INSERT INTO tm_meta (county_id, k, v) VALUES (0, ?, ?) "
                            "ON CONFLICT (county_id, k) DO UPDATE SET v = excluded.v",
                            &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_text(s, 1, k, -1);
     store_bind_i64(s, 2, v);
     rc = store_step(s, e);
@@ -352,7 +378,8 @@ static int merged(struct store_conn *c, struct query_arg *a, int64_t lo, int64_t
     struct mt_row *st;
     size_t ns;
     int rc = tm__chunks_read(c, a->series_id, lo, hi, &st, &ns, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     size_t m0 = 0;
     while (m0 < a->nmem && a->mem[m0].ts < lo)
         m0++;
@@ -365,7 +392,8 @@ static int merged(struct store_conn *c, struct query_arg *a, int64_t lo, int64_t
         if (j == m1 || (i < ns && st[i].ts < a->mem[j].ts)) {
             r[k++] = st[i++];
         } else {
-            if (i < ns && st[i].ts == a->mem[j].ts) i++;
+            if (i < ns && st[i].ts == a->mem[j].ts)
+                i++;
             r[k++] = a->mem[j++];
         }
     }
@@ -379,24 +407,30 @@ static int check_series(struct store_conn *c, int64_t county_id, int64_t series_
 {
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT 1 FROM tm_series WHERE id = ? AND county_id = ?", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, series_id);
     store_bind_i64(s, 2, county_id);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (rc != STORE_ROW) return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)series_id);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW)
+        return err_set(e, ERR_NOTFOUND, "no series %lld", (long long)series_id);
     return 0;
 }
 
 static void merge(struct tm_bucket *b, double mn, double sum, double mx, int64_t n)
 {
-    if (n <= 0) return;
+    if (n <= 0)
+        return;
     if (b->count == 0) {
         b->min = mn;
         b->max = mx;
     } else {
-        if (mn < b->min) b->min = mn;
-        if (mx > b->max) b->max = mx;
+        if (mn < b->min)
+            b->min = mn;
+        if (mx > b->max)
+            b->max = mx;
     }
     b->mean += sum; /* sum until finished */
     b->count += n;
@@ -406,9 +440,12 @@ static void merge(struct tm_bucket *b, double mn, double sum, double mx, int64_t
 static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int64_t hi,
                      int64_t res_ms, struct err *e)
 {
-    if (lo < a->from) lo = a->from;
-    if (hi > a->to) hi = a->to;
-    if (lo >= hi) return 0;
+    if (lo < a->from)
+        lo = a->from;
+    if (hi > a->to)
+        hi = a->to;
+    if (lo >= hi)
+        return 0;
     struct store_stmt *s;
     int rc;
     if (res_ms == 0) {
@@ -417,7 +454,8 @@ static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int6
         struct mt_row *r;
         size_t n;
         rc = merged(c, a, lo, hi, &r, &n, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         for (size_t i = 0; i < n; i++)
             merge(&a->b[(r[i].ts - a->from) / a->step], r[i].v, r[i].v, r[i].v, 1);
         free(r);
@@ -428,7 +466,8 @@ static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int6
                            "FROM tm_rollups WHERE series_id = ? AND res_ms = ? AND ts_ms >= ? "
                            "AND ts_ms < ? GROUP BY 1",
                            &s, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         store_bind_i64(s, 1, a->from);
         store_bind_i64(s, 2, a->step);
         store_bind_i64(s, 3, a->series_id);
@@ -438,7 +477,8 @@ static int agg_range(struct store_conn *c, struct query_arg *a, int64_t lo, int6
     }
     while ((rc = store_step(s, e)) == STORE_ROW) {
         int64_t i = store_col_i64(s, 0);
-        if (i < 0 || (size_t)i >= a->nb) continue;
+        if (i < 0 || (size_t)i >= a->nb)
+            continue;
         merge(&a->b[i], store_col_double(s, 1), store_col_double(s, 2), store_col_double(s, 3),
               store_col_i64(s, 4));
     }
@@ -449,12 +489,14 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct query_arg *a = arg;
     int rc = check_series(c, a->county_id, a->series_id, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (a->step == 0) {
         struct mt_row *r;
         size_t n;
         rc = merged(c, a, a->from, a->to, &r, &n, e);
-        if (rc) return rc;
+        if (rc)
+            return rc;
         for (size_t i = 0; i < n && a->n < a->max; i++)
             push_raw(a, r[i].ts, r[i].v);
         free(r);
@@ -466,8 +508,10 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
         rc = agg_range(c, a, INT64_MIN, min_from, HOUR_MS, e);
     else
         rc = agg_range(c, a, INT64_MIN, min_from, MIN_MS, e); /* usually nothing left */
-    if (!rc) rc = agg_range(c, a, min_from, raw_from, MIN_MS, e);
-    if (!rc) rc = agg_range(c, a, raw_from, INT64_MAX, 0, e);
+    if (!rc)
+        rc = agg_range(c, a, min_from, raw_from, MIN_MS, e);
+    if (!rc)
+        rc = agg_range(c, a, raw_from, INT64_MAX, 0, e);
     return rc;
 }
 
@@ -476,8 +520,10 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
 {
     *out = NULL;
     *n = 0;
-    if (to_ms <= from_ms) return err_set(e, ERR_INVAL, "'to' must be after 'from'");
-    if (step_ms < 0) return err_set(e, ERR_INVAL, "step must be >= 0");
+    if (to_ms <= from_ms)
+        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (step_ms < 0)
+        return err_set(e, ERR_INVAL, "step must be >= 0");
     struct query_arg a = {.county_id = county_id,
                           .series_id = series_id,
                           .from = from_ms,
@@ -518,7 +564,8 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
     /* compact: keep non-empty buckets, finish means */
     size_t k = 0;
     for (size_t i = 0; i < a.nb; i++) {
-        if (!a.b[i].count) continue;
+        if (!a.b[i].count)
+            continue;
         struct tm_bucket b = a.b[i];
         b.ts_ms = from_ms + (int64_t)i * step_ms;
         b.mean /= (double)b.count;
@@ -568,12 +615,15 @@ static int exec_range(struct store_conn *c, const char *sql, int64_t a1, int64_t
 {
     struct store_stmt *s;
     int rc = store_prepare(c, sql, &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     store_bind_i64(s, 1, a1);
     store_bind_i64(s, 2, a2);
     rc = store_step(s, e);
-    if (rc < 0) return rc;
-    if (changed) *changed += store_changes(c);
+    if (rc < 0)
+        return rc;
+    if (changed)
+        *changed += store_changes(c);
     return 0;
 }
 
@@ -582,7 +632,8 @@ static int roll_minutes(struct store_conn *c, int64_t lo, int64_t hi, struct err
 {
     struct store_stmt *s;
     int rc = store_prepare(c, "SELECT id FROM tm_series ORDER BY id", &s, e);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     while ((rc = store_step(s, e)) == STORE_ROW) {
@@ -613,7 +664,8 @@ static int roll_minutes(struct store_conn *c, int64_t lo, int64_t hi, struct err
                                "vmin = excluded.vmin, vmax = excluded.vmax, "
                                "vsum = excluded.vsum, n = excluded.n",
                                &s, e);
-            if (rc) break;
+            if (rc)
+                break;
             store_bind_i64(s, 1, ids[i]);
             store_bind_i64(s, 2, minute);
             store_bind_double(s, 3, mn);
@@ -651,16 +703,20 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
                            "vmin = excluded.vmin, vmax = excluded.vmax, vsum = excluded.vsum, "
                            "n = excluded.n",
                            (wm / HOUR_MS) * HOUR_MS, new_wm, NULL, e);
-        if (!rc) rc = meta_set(c, "rolled_to", new_wm, e);
-        if (rc) return rc;
+        if (!rc)
+            rc = meta_set(c, "rolled_to", new_wm, e);
+        if (rc)
+            return rc;
         wm = new_wm;
     }
     /* retention, never past the roll-up watermark */
     int64_t raw_cut = m->now - cfg->raw_retention_ms;
-    if (raw_cut > wm) raw_cut = wm;
+    if (raw_cut > wm)
+        raw_cut = wm;
     raw_cut = tm__day(raw_cut); /* chunks never cross a day */
     int64_t min_cut = (m->now - cfg->minute_retention_ms) / HOUR_MS * HOUR_MS;
-    if (min_cut > raw_cut) min_cut = (raw_cut / HOUR_MS) * HOUR_MS;
+    if (min_cut > raw_cut)
+        min_cut = (raw_cut / HOUR_MS) * HOUR_MS;
     int64_t hour_cut = m->now - cfg->hour_retention_ms;
     int64_t prev_raw = meta_get(c, "raw_deleted_before", 0, e);
     if (raw_cut > prev_raw) {
@@ -673,7 +729,8 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
             store_bind_i64(s, 1, INT64_MIN);
             store_bind_i64(s, 2, raw_cut);
             rc = store_step(s, e);
-            if (rc == STORE_ROW) m->deleted += store_col_i64(s, 0);
+            if (rc == STORE_ROW)
+                m->deleted += store_col_i64(s, 0);
             rc = rc < 0 ? rc : 0;
         }
         if (!rc)
@@ -681,7 +738,8 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
                             "DELETE FROM tm_chunks WHERE series_id IN (SELECT id FROM tm_series) "
                             "AND t0 >= ? AND t0 < ?",
                             INT64_MIN, raw_cut, NULL, e);
-        if (!rc) rc = meta_set(c, "raw_deleted_before", raw_cut, e);
+        if (!rc)
+            rc = meta_set(c, "raw_deleted_before", raw_cut, e);
     }
     int64_t prev_min = meta_get(c, "minute_deleted_before", 0, e);
     if (!rc && min_cut > prev_min) {
@@ -689,7 +747,8 @@ static int maint_fn(struct store_conn *c, void *arg, struct err *e)
                         "DELETE FROM tm_rollups WHERE series_id IN (SELECT id FROM tm_series) "
                         "AND res_ms = 60000 AND ts_ms >= ? AND ts_ms < ?",
                         INT64_MIN, min_cut, &m->deleted, e);
-        if (!rc) rc = meta_set(c, "minute_deleted_before", min_cut, e);
+        if (!rc)
+            rc = meta_set(c, "minute_deleted_before", min_cut, e);
     }
     if (!rc)
         rc = exec_range(c,
@@ -703,9 +762,12 @@ int tm_maintain(struct telemetry *t, int64_t now_ms, int64_t *deleted, struct er
 {
     struct maint_arg m = {t, now_ms, 0};
     int frc = tm_flush(t, e);
-    if (!frc) frc = tm__compact(t, NULL, e);
-    if (frc) return frc;
+    if (!frc)
+        frc = tm__compact(t, NULL, e);
+    if (frc)
+        return frc;
     int rc = store_write(t->st, maint_fn, &m, e);
-    if (deleted) *deleted = m.deleted;
+    if (deleted)
+        *deleted = m.deleted;
     return rc;
 }

@@ -44,9 +44,9 @@ struct telemetry {
     struct store *st;
     struct telemetry_config cfg;
 
-    pthread_mutex_t mu;        /* guards the monitor set and the memtables */
-    pthread_rwlock_t sc_lock;  /* guards the series cache (readers: every request) */
-    struct sc_ent *sc;         /* open addressing, capacity a power of two */
+    pthread_mutex_t mu;       /* guards the monitor set and the memtables */
+    pthread_rwlock_t sc_lock; /* guards the series cache (readers: every request) */
+    struct sc_ent *sc;        /* open addressing, capacity a power of two */
     size_t sc_cap, sc_n;
     int64_t *mon; /* sorted ids of monitored series */
     size_t nmon, capmon;

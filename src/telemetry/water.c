@@ -38,7 +38,8 @@ const char *tm_water_item_name(int item)
 int tm_water_item_parse(const char *name)
 {
     for (int i = 0; i < TM_W_COUNT; i++)
-        if (!strcmp(item_names[i], name)) return i;
+        if (!strcmp(item_names[i], name))
+            return i;
     return -1;
 }
 
@@ -50,10 +51,12 @@ const char *tm_water_class_name(int cls)
 
 static int item_class(int item, double v, bool lake)
 {
-    if (item == TM_W_PH) return v >= 6 && v <= 9 ? 1 : 6;
+    if (item == TM_W_PH)
+        return v >= 6 && v <= 9 ? 1 : 6;
     const double *l = item == TM_W_TP && lake ? tp_lake : lim[item];
     for (int c = 0; c < 5; c++) {
-        if (item == TM_W_DO ? v >= l[c] : v <= l[c]) return c + 1;
+        if (item == TM_W_DO ? v >= l[c] : v <= l[c])
+            return c + 1;
     }
     return 6;
 }
@@ -65,10 +68,12 @@ int tm_water_classify(const struct tm_water_sample *s, struct tm_water_result *o
     int n = 0;
     for (int i = 0; i < TM_W_COUNT; i++) {
         double v = s->v[i];
-        if (isnan(v)) continue;
+        if (isnan(v))
+            continue;
         if (!isfinite(v) || v < 0 || (i == TM_W_PH && v > 14))
             return err_set(e, ERR_INVAL, "item '%s' has an invalid value", item_names[i]);
-        if (i == TM_W_TN && !s->lake) continue; /* rivers: TN is not a classifying item */
+        if (i == TM_W_TN && !s->lake)
+            continue; /* rivers: TN is not a classifying item */
         out->item_cls[i] = item_class(i, v, s->lake);
         n++;
         if (out->item_cls[i] > out->cls) {
@@ -76,6 +81,7 @@ int tm_water_classify(const struct tm_water_sample *s, struct tm_water_result *o
             out->worst_item = i;
         }
     }
-    if (n == 0) return err_set(e, ERR_INVAL, "no classifying item measured");
+    if (n == 0)
+        return err_set(e, ERR_INVAL, "no classifying item measured");
     return 0;
 }

@@ -76,8 +76,8 @@ static int read_routes(const struct vrp_problem *p, struct json_object *routes,
                 violation(rep, "routes[%d].steps[%zu]: breaks are not supported", r, i);
                 return 0;
             } else {
-                return err_set(e, ERR_INVAL, "routes[%d].steps[%zu]: unknown step type '%.40s'",
-                               r, i, type);
+                return err_set(e, ERR_INVAL, "routes[%d].steps[%zu]: unknown step type '%.40s'", r,
+                               i, type);
             }
             int64_t id;
             if ((rc = rjson_get_i64(so, "id", true, &id, e)) != 0)
@@ -111,8 +111,7 @@ int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
     rc = rjson_get_i64(root, "code", false, &code, e);
     if (rc == 0 && code != 0) {
         json_object_put(root);
-        return err_set(e, ERR_INVAL, "the solution reports an error (code %lld)",
-                       (long long)code);
+        return err_set(e, ERR_INVAL, "the solution reports an error (code %lld)", (long long)code);
     }
     rc = rjson_get_array(root, "routes", true, &routes, e);
     if (rc) {

@@ -24,8 +24,9 @@
 
 #define H_GAMMA 20
 #define H_MU 25
-#define H_INIT 25 /* random individuals to start from (HGS-CVRP uses 4 mu; with
-                  ** budgets of 0.024 s per client fewer leave time to evolve) */
+/* random individuals to start from (HGS-CVRP uses 4 mu; with budgets of
+** 0.024 s per client fewer leave time to evolve) */
+#define H_INIT 25
 #define H_LAMBDA 40
 #define H_ELITE 4
 #define H_CLOSE 5
@@ -37,15 +38,15 @@
 /* ------------------------------------------------------------ structures */
 
 struct hnode {
-    int c;               /* client 1..n, 0 for depots */
+    int c; /* client 1..n, 0 for depots */
     bool depot;
-    int pos;             /* position in route (depot = 0) */
+    int pos; /* position in route (depot = 0) */
     int route;
-    int last_tested;     /* move counter when last tested as U */
+    int last_tested; /* move counter when last tested as U */
     struct hnode *next, *prev;
     int64_t cum_load;
     double cum_dist;
-    double del_removal;  /* SWAP*: cost change of removing this node */
+    double del_removal; /* SWAP*: cost change of removing this node */
 };
 
 struct hroute {
@@ -56,21 +57,21 @@ struct hroute {
     struct hnode *depot, *depot_end;
     int64_t load;
     double dist;
-    double penalty;      /* capacity penalty in current units */
-    double polar;        /* barycentre angle */
+    double penalty;           /* capacity penalty in current units */
+    double polar;             /* barycentre angle */
     int sect_start, sect_end; /* circle sector [start, end] in 0..65535 */
 };
 
 struct hindiv {
-    double pcost;        /* penalized cost */
+    double pcost; /* penalized cost */
     int64_t dist;
     int64_t excess;
     int n_routes;
     bool feasible;
-    int *tour;           /* giant tour, clients 1..n */
-    int *rstart, *rlen;  /* routes over `rseq` (client order), n_veh each */
+    int *tour;          /* giant tour, clients 1..n */
+    int *rstart, *rlen; /* routes over `rseq` (client order), n_veh each */
     int *rseq;
-    int *succ, *pred;    /* per client (0 = depot) */
+    int *succ, *pred; /* per client (0 = depot) */
     double biased;
     /* proximity: (distance, other) sorted ascending */
     int n_prox, cap_prox;
@@ -87,38 +88,38 @@ struct hgs {
     struct vs *s;
     int n, nv;
     int64_t cap;
-    int64_t *dem;        /* [n + 1] */
-    int32_t *D;          /* [(n + 1)^2] */
-    int *loc;            /* client -> task index */
-    int *corr;           /* [n + 1][H_GAMMA] */
+    int64_t *dem; /* [n + 1] */
+    int32_t *D;   /* [(n + 1)^2] */
+    int *loc;     /* client -> task index */
+    int *corr;    /* [n + 1][H_GAMMA] */
     int gamma;
-    int *angle;          /* polar angle 0..65535 per client */
+    int *angle; /* polar angle 0..65535 per client */
     bool have_coords;
-    double pen;          /* capacity penalty */
+    double pen; /* capacity penalty */
     double max_dist, max_dem;
     struct vs_rng *rng;
 
     /* local search */
-    struct hnode *cl;    /* [n + 1] */
+    struct hnode *cl;            /* [n + 1] */
     struct hnode *dep, *dep_end; /* [nv] */
-    struct hroute *rt;   /* [nv] */
+    struct hroute *rt;           /* [nv] */
     int *order_nodes, *order_routes;
     int n_moves;
     bool done;
     struct ins3 *best_ins; /* [(n + 1) * nv] */
-    int *ins_stamp;       /* when best_ins for (client, route) was computed */
+    int *ins_stamp;        /* when best_ins for (client, route) was computed */
 
     /* population */
     struct hindiv **feas, **infeas;
     int n_feas, n_infeas, cap_pop;
-    struct hindiv *best;   /* best feasible ever (copy) */
+    struct hindiv *best; /* best feasible ever (copy) */
     bool have_best;
     int *split_pred;
     double *split_pot;
     int64_t *split_load_scratch;
     /* penalty adaptation */
     int hist_n, hist_ok;
-    bool check;          /* self-test mode: verify every move */
+    bool check; /* self-test mode: verify every move */
     int check_fail;
     double dbg_last;
 };
@@ -137,21 +138,27 @@ static inline double pel(const struct hgs *h, int64_t load)
 bool vs__hgs_eligible(const struct vs *s)
 {
     const struct vrp_problem *p = s->p;
-    if (s->n_tasks < 2 || s->n_veh < 1 || s->has_pd || s->has_tw || s->has_reload) return false;
+    if (s->n_tasks < 2 || s->n_veh < 1 || s->has_pd || s->has_tw || s->has_reload)
+        return false;
     const struct vs_veh *v0 = &s->v[0];
     if (v0->start < 0 || v0->start != v0->end || v0->fixed || v0->max_travel < VS_POS_INF ||
         v0->max_dist < VS_POS_INF || v0->max_tasks < INT32_MAX || v0->tw_start != 0)
         return false;
     for (int j = 0; j < s->n_veh; j++)
-        if (s->v[j].cls != 0) return false;
+        if (s->v[j].cls != 0)
+            return false;
     for (int d = 1; d < s->dims; d++)
-        if (v0->cap[d] < 0) return false;
+        if (v0->cap[d] < 0)
+            return false;
     for (int i = 0; i < s->n_tasks; i++) {
         const struct vrp_task *t = &p->tasks[i];
-        if (t->optional || t->skills || t->service) return false;
+        if (t->optional || t->skills || t->service)
+            return false;
         for (int d = 0; d < s->dims; d++)
-            if (t->pickup[d] != 0 || (d > 0 && t->delivery[d] != 0)) return false;
-        if (t->delivery[0] > v0->cap[0]) return false;
+            if (t->pickup[d] != 0 || (d > 0 && t->delivery[d] != 0))
+                return false;
+        if (t->delivery[0] > v0->cap[0])
+            return false;
     }
     /* symmetric, small integer costs */
     int n = s->n_tasks;
@@ -160,7 +167,8 @@ bool vs__hgs_eligible(const struct vs *s)
         for (int j = 0; j <= n; j++) {
             int b = j == 0 ? v0->start : s->t[j - 1].loc;
             int64_t c = vs_arc(v0, s->n_locs, a, b);
-            if (c < 0 || c > INT32_MAX / 64 || c != vs_arc(v0, s->n_locs, b, a)) return false;
+            if (c < 0 || c > INT32_MAX / 64 || c != vs_arc(v0, s->n_locs, b, a))
+                return false;
         }
     }
     return true;
@@ -182,7 +190,8 @@ static struct hindiv *indiv_new(struct hgs *h)
 
 static void indiv_free(struct hindiv *x)
 {
-    if (!x) return;
+    if (!x)
+        return;
     free(x->tour);
     free(x->rstart);
     free(x->rlen);
@@ -217,7 +226,8 @@ static void indiv_eval(struct hgs *h, struct hindiv *x)
     x->n_routes = 0;
     int w = 0;
     for (int r = 0; r < h->nv; r++) {
-        if (x->rlen[r] == 0) continue;
+        if (x->rlen[r] == 0)
+            continue;
         x->n_routes++;
         int64_t load = 0;
         int prev = 0;
@@ -226,13 +236,15 @@ static void indiv_eval(struct hgs *h, struct hindiv *x)
             x->dist += (int64_t)dd(h, prev, c);
             load += h->dem[c];
             x->pred[c] = prev;
-            if (prev) x->succ[prev] = c;
+            if (prev)
+                x->succ[prev] = c;
             x->tour[w++] = c;
             prev = c;
         }
         x->succ[prev] = 0;
         x->dist += (int64_t)dd(h, prev, 0);
-        if (load > h->cap) x->excess += load - h->cap;
+        if (load > h->cap)
+            x->excess += load - h->cap;
     }
     x->pcost = (double)x->dist + (double)x->excess * h->pen;
     x->feasible = x->excess == 0;
@@ -242,8 +254,10 @@ static double broken_pairs(const struct hgs *h, const struct hindiv *a, const st
 {
     int diff = 0;
     for (int j = 1; j <= h->n; j++) {
-        if (a->succ[j] != b->succ[j] && a->succ[j] != b->pred[j]) diff++;
-        if (a->pred[j] == 0 && b->pred[j] != 0 && b->succ[j] != 0) diff++;
+        if (a->succ[j] != b->succ[j] && a->succ[j] != b->pred[j])
+            diff++;
+        if (a->pred[j] == 0 && b->pred[j] != 0 && b->succ[j] != 0)
+            diff++;
     }
     return (double)diff / (double)h->n;
 }
@@ -259,16 +273,19 @@ static void split(struct hgs *h, struct hindiv *x)
     const int *T = x->tour;
     int64_t lim = h->cap + h->cap / 2;
     pot[0] = 0;
-    for (int j = 1; j <= n; j++) pot[j] = 1e300;
+    for (int j = 1; j <= n; j++)
+        pot[j] = 1e300;
     for (int i = 0; i < n; i++) {
-        if (pot[i] >= 1e299) continue;
+        if (pot[i] >= 1e299)
+            continue;
         int64_t load = 0;
         double dist = 0;
         for (int j = i + 1; j <= n; j++) {
             int c = T[j - 1];
             load += h->dem[c];
             dist += j == i + 1 ? dd(h, 0, c) : dd(h, T[j - 2], c);
-            if (load > lim && j > i + 1) break;
+            if (load > lim && j > i + 1)
+                break;
             double cost = pot[i] + dist + dd(h, c, 0) + pel(h, load);
             if (cost < pot[j]) {
                 pot[j] = cost;
@@ -277,25 +294,29 @@ static void split(struct hgs *h, struct hindiv *x)
         }
     }
     int nr = 0;
-    for (int j = n; j > 0; j = pred[j]) nr++;
+    for (int j = n; j > 0; j = pred[j])
+        nr++;
     if (nr > h->nv) {
         /* limited fleet: layered Bellman */
         int K = h->nv;
         double *P = xmalloc(sizeof(double) * (size_t)(K + 1) * (size_t)(n + 1));
         int *Q = xmalloc(sizeof(int) * (size_t)(K + 1) * (size_t)(n + 1));
-        for (size_t i = 0; i < (size_t)(K + 1) * (size_t)(n + 1); i++) P[i] = 1e300;
+        for (size_t i = 0; i < (size_t)(K + 1) * (size_t)(n + 1); i++)
+            P[i] = 1e300;
         P[0] = 0;
         for (int k = 0; k < K; k++)
             for (int i = k; i < n; i++) {
                 double base = P[(size_t)k * (n + 1) + i];
-                if (base >= 1e299) continue;
+                if (base >= 1e299)
+                    continue;
                 int64_t load = 0;
                 double dist = 0;
                 for (int j = i + 1; j <= n; j++) {
                     int c = T[j - 1];
                     load += h->dem[c];
                     dist += j == i + 1 ? dd(h, 0, c) : dd(h, T[j - 2], c);
-                    if (load > lim && j > i + 1 && k + 1 < K) break;
+                    if (load > lim && j > i + 1 && k + 1 < K)
+                        break;
                     double cost = base + dist + dd(h, c, 0) + pel(h, load);
                     size_t at = (size_t)(k + 1) * (n + 1) + j;
                     if (cost < P[at]) {
@@ -306,10 +327,12 @@ static void split(struct hgs *h, struct hindiv *x)
             }
         int bk = 1;
         for (int k = 1; k <= K; k++)
-            if (P[(size_t)k * (n + 1) + n] < P[(size_t)bk * (n + 1) + n]) bk = k;
+            if (P[(size_t)k * (n + 1) + n] < P[(size_t)bk * (n + 1) + n])
+                bk = k;
         /* routes from the back */
         int j = n, k = bk, r = bk - 1;
-        for (int rr = 0; rr < h->nv; rr++) x->rlen[rr] = 0;
+        for (int rr = 0; rr < h->nv; rr++)
+            x->rlen[rr] = 0;
         while (k > 0) {
             int i = Q[(size_t)k * (n + 1) + j];
             x->rstart[r] = i;
@@ -321,14 +344,16 @@ static void split(struct hgs *h, struct hindiv *x)
         free(P);
         free(Q);
     } else {
-        for (int rr = 0; rr < h->nv; rr++) x->rlen[rr] = 0;
+        for (int rr = 0; rr < h->nv; rr++)
+            x->rlen[rr] = 0;
         int r = nr - 1;
         for (int j = n; j > 0; j = pred[j], r--) {
             x->rstart[r] = pred[j];
             x->rlen[r] = j - pred[j];
         }
     }
-    for (int i = 0; i < n; i++) x->rseq[i] = T[i];
+    for (int i = 0; i < n; i++)
+        x->rseq[i] = T[i];
     indiv_eval(h, x);
 }
 
@@ -350,7 +375,8 @@ static void update_route(struct hgs *h, struct hroute *R)
         struct hnode *nx = nd->next;
         dist += dd(h, nd->c, nx->c);
         nx->pos = ++pos;
-        if (!nx->depot) load += h->dem[nx->c];
+        if (!nx->depot)
+            load += h->dem[nx->c];
         nx->cum_load = load;
         nx->cum_dist = dist;
         nx->route = R->idx;
@@ -365,8 +391,10 @@ static void update_route(struct hgs *h, struct hroute *R)
                 first = false;
             } else if (((a - amin + 65536) % 65536) > ((amax - amin + 65536) % 65536)) {
                 /* extend the sector [amin, amax] towards a, whichever side is shorter */
-                if (((a - amax + 65536) % 65536) <= ((amin - a + 65536) % 65536)) amax = a;
-                else amin = a;
+                if (((a - amax + 65536) % 65536) <= ((amin - a + 65536) % 65536))
+                    amax = a;
+                else
+                    amin = a;
             }
         }
         nd = nx;
@@ -457,7 +485,8 @@ static double total_pcost(struct hgs *h)
         double d = 0;
         int64_t load = 0;
         struct hnode *nd = R->depot;
-        if (nd->next->prev != nd) h->check_fail++;
+        if (nd->next->prev != nd)
+            h->check_fail++;
         do {
             d += dd(h, nd->c, nd->next->c);
             nd = nd->next;
@@ -470,10 +499,12 @@ static double total_pcost(struct hgs *h)
                 cnt++;
             }
         } while (!nd->depot);
-        if (nd != R->depot_end) h->check_fail++;
+        if (nd != R->depot_end)
+            h->check_fail++;
         t += d + pel(h, load);
     }
-    if (cnt != h->n) h->check_fail++;
+    if (cnt != h->n)
+        h->check_fail++;
     return t;
 }
 
@@ -482,10 +513,12 @@ static void moved(struct hgs *h, struct hroute *a, struct hroute *b, double delt
     h->n_moves++;
     h->done = false;
     update_route(h, a);
-    if (b != a) update_route(h, b);
+    if (b != a)
+        update_route(h, b);
     if (h->check) { /* self-test: the move did what its evaluation said */
         double t = total_pcost(h);
-        if (!(delta < 0) || fabs((t - h->dbg_last) - delta) > 1e-6 * (1 + fabs(t))) h->check_fail++;
+        if (!(delta < 0) || fabs((t - h->dbg_last) - delta) > 1e-6 * (1 + fabs(t)))
+            h->check_fail++;
         h->dbg_last = t;
     }
 }
@@ -493,15 +526,18 @@ static void moved(struct hgs *h, struct hroute *a, struct hroute *b, double delt
 /* RELOCATE u after v */
 static bool move1(struct hgs *h, struct lsv *m)
 {
-    if (m->u == m->y) return false;
+    if (m->u == m->y)
+        return false;
     double su = dd(h, m->cup, m->cx) - dd(h, m->cup, m->cu) - dd(h, m->cu, m->cx);
     double sv = dd(h, m->cv, m->cu) + dd(h, m->cu, m->cy) - dd(h, m->cv, m->cy);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load - m->lu) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     insert_after(m->u, m->v);
     moved(h, m->ru, m->rv, su + sv);
     return true;
@@ -510,15 +546,18 @@ static bool move1(struct hgs *h, struct lsv *m)
 /* RELOCATE (u, x) after v */
 static bool move2(struct hgs *h, struct lsv *m)
 {
-    if (m->u == m->y || m->v == m->x || m->x->depot) return false;
+    if (m->u == m->y || m->v == m->x || m->x->depot)
+        return false;
     double su = dd(h, m->cup, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cx, m->cxn);
     double sv = dd(h, m->cv, m->cu) + dd(h, m->cx, m->cy) - dd(h, m->cv, m->cy);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load - m->lu - m->lx) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu + m->lx) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     struct hnode *x = m->x;
     insert_after(m->u, m->v);
     insert_after(x, m->u);
@@ -529,16 +568,20 @@ static bool move2(struct hgs *h, struct lsv *m)
 /* RELOCATE (u, x) after v as (x, u) */
 static bool move3(struct hgs *h, struct lsv *m)
 {
-    if (m->u == m->y || m->x == m->v || m->x->depot) return false;
-    double su = dd(h, m->cup, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cu, m->cx) -
-                dd(h, m->cx, m->cxn);
-    double sv = dd(h, m->cv, m->cx) + dd(h, m->cx, m->cu) + dd(h, m->cu, m->cy) - dd(h, m->cv, m->cy);
+    if (m->u == m->y || m->x == m->v || m->x->depot)
+        return false;
+    double su =
+        dd(h, m->cup, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cu, m->cx) - dd(h, m->cx, m->cxn);
+    double sv =
+        dd(h, m->cv, m->cx) + dd(h, m->cx, m->cu) + dd(h, m->cu, m->cy) - dd(h, m->cv, m->cy);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load - m->lu - m->lx) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu + m->lx) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     struct hnode *x = m->x;
     insert_after(x, m->v);
     insert_after(m->u, x);
@@ -549,15 +592,20 @@ static bool move3(struct hgs *h, struct lsv *m)
 /* SWAP u and v */
 static bool move4(struct hgs *h, struct lsv *m)
 {
-    if (m->v->depot || m->u == m->v->prev || m->u == m->y) return false;
-    double su = dd(h, m->cup, m->cv) + dd(h, m->cv, m->cx) - dd(h, m->cup, m->cu) - dd(h, m->cu, m->cx);
-    double sv = dd(h, m->cvp, m->cu) + dd(h, m->cu, m->cy) - dd(h, m->cvp, m->cv) - dd(h, m->cv, m->cy);
+    if (m->v->depot || m->u == m->v->prev || m->u == m->y)
+        return false;
+    double su =
+        dd(h, m->cup, m->cv) + dd(h, m->cv, m->cx) - dd(h, m->cup, m->cu) - dd(h, m->cu, m->cx);
+    double sv =
+        dd(h, m->cvp, m->cu) + dd(h, m->cu, m->cy) - dd(h, m->cvp, m->cv) - dd(h, m->cv, m->cy);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load + m->lv - m->lu) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu - m->lv) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     swap_nodes(m->u, m->v);
     moved(h, m->ru, m->rv, su + sv);
     return true;
@@ -569,14 +617,18 @@ static bool move5(struct hgs *h, struct lsv *m)
     if (m->v->depot || m->x->depot || m->u == m->v->prev || m->x == m->v->prev || m->u == m->y ||
         m->x == m->v)
         return false;
-    double su = dd(h, m->cup, m->cv) + dd(h, m->cv, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cx, m->cxn);
-    double sv = dd(h, m->cvp, m->cu) + dd(h, m->cx, m->cy) - dd(h, m->cvp, m->cv) - dd(h, m->cv, m->cy);
+    double su =
+        dd(h, m->cup, m->cv) + dd(h, m->cv, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cx, m->cxn);
+    double sv =
+        dd(h, m->cvp, m->cu) + dd(h, m->cx, m->cy) - dd(h, m->cvp, m->cv) - dd(h, m->cv, m->cy);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load + m->lv - m->lu - m->lx) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu + m->lx - m->lv) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     struct hnode *x = m->x;
     swap_nodes(m->u, m->v);
     insert_after(x, m->u);
@@ -590,14 +642,18 @@ static bool move6(struct hgs *h, struct lsv *m)
     if (m->v->depot || m->x->depot || m->y->depot || m->y == m->u->prev || m->u == m->y ||
         m->x == m->v || m->v == m->x->next)
         return false;
-    double su = dd(h, m->cup, m->cv) + dd(h, m->cy, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cx, m->cxn);
-    double sv = dd(h, m->cvp, m->cu) + dd(h, m->cx, m->cyn) - dd(h, m->cvp, m->cv) - dd(h, m->cy, m->cyn);
+    double su =
+        dd(h, m->cup, m->cv) + dd(h, m->cy, m->cxn) - dd(h, m->cup, m->cu) - dd(h, m->cx, m->cxn);
+    double sv =
+        dd(h, m->cvp, m->cu) + dd(h, m->cx, m->cyn) - dd(h, m->cvp, m->cv) - dd(h, m->cy, m->cyn);
     if (!m->same) {
-        if (su + sv >= m->ru->penalty + m->rv->penalty) return false;
+        if (su + sv >= m->ru->penalty + m->rv->penalty)
+            return false;
         su += pel(h, m->ru->load + m->lv + m->ly - m->lu - m->lx) - m->ru->penalty;
         sv += pel(h, m->rv->load + m->lu + m->lx - m->lv - m->ly) - m->rv->penalty;
     }
-    if (su + sv > -H_EPS) return false;
+    if (su + sv > -H_EPS)
+        return false;
     struct hnode *x = m->x, *y = m->y;
     swap_nodes(m->u, m->v);
     swap_nodes(x, y);
@@ -608,9 +664,12 @@ static bool move6(struct hgs *h, struct lsv *m)
 /* 2-OPT within a route: reverse x..v (symmetric costs) */
 static bool move7(struct hgs *h, struct lsv *m)
 {
-    if (m->u->pos > m->v->pos || m->u->next == m->v) return false;
-    double c = dd(h, m->cu, m->cv) + dd(h, m->cx, m->cy) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
-    if (c > -H_EPS) return false;
+    if (m->u->pos > m->v->pos || m->u->next == m->v)
+        return false;
+    double c =
+        dd(h, m->cu, m->cv) + dd(h, m->cx, m->cy) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
+    if (c > -H_EPS)
+        return false;
     struct hnode *u = m->u, *x = m->x, *v = m->v, *y = m->y;
     struct hnode *nd = x;
     while (nd != y) {
@@ -630,12 +689,15 @@ static bool move7(struct hgs *h, struct lsv *m)
 /* 2-OPT* between routes: u -> v reversed, x reversed -> y */
 static bool move8(struct hgs *h, struct lsv *m)
 {
-    double c = dd(h, m->cu, m->cv) + dd(h, m->cx, m->cy) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
-    if (c >= m->ru->penalty + m->rv->penalty) return false;
+    double c =
+        dd(h, m->cu, m->cv) + dd(h, m->cx, m->cy) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
+    if (c >= m->ru->penalty + m->rv->penalty)
+        return false;
     c += pel(h, m->u->cum_load + m->v->cum_load) +
          pel(h, m->ru->load + m->rv->load - m->u->cum_load - m->v->cum_load) - m->ru->penalty -
          m->rv->penalty;
-    if (c > -H_EPS) return false;
+    if (c > -H_EPS)
+        return false;
     struct hnode *u = m->u, *x = m->x, *v = m->v, *y = m->y;
     struct hnode *deu = m->ru->depot_end, *dv = m->rv->depot;
     int ru = m->ru->idx, rv = m->rv->idx;
@@ -670,7 +732,8 @@ static bool move8(struct hgs *h, struct lsv *m)
             nd->prev = prevn;
             nd->route = rv;
             prevn = nd;
-            if (nd == x) break;
+            if (nd == x)
+                break;
             nd = pv;
         }
         x->next = y;
@@ -683,18 +746,23 @@ static bool move8(struct hgs *h, struct lsv *m)
 /* 2-OPT* between routes: u -> y, v -> x */
 static bool move9(struct hgs *h, struct lsv *m)
 {
-    double c = dd(h, m->cu, m->cy) + dd(h, m->cv, m->cx) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
-    if (c >= m->ru->penalty + m->rv->penalty) return false;
+    double c =
+        dd(h, m->cu, m->cy) + dd(h, m->cv, m->cx) - dd(h, m->cu, m->cx) - dd(h, m->cv, m->cy);
+    if (c >= m->ru->penalty + m->rv->penalty)
+        return false;
     c += pel(h, m->u->cum_load + m->rv->load - m->v->cum_load) +
          pel(h, m->v->cum_load + m->ru->load - m->u->cum_load) - m->ru->penalty - m->rv->penalty;
-    if (c > -H_EPS) return false;
+    if (c > -H_EPS)
+        return false;
     struct hnode *u = m->u, *x = m->x, *v = m->v, *y = m->y;
     struct hnode *deu = m->ru->depot_end, *dev = m->rv->depot_end;
     struct hnode *lu = deu->prev, *lv = dev->prev; /* last clients (or depots) */
     int ru = m->ru->idx, rv = m->rv->idx;
     /* tails: x..lu goes to V after v; y..lv goes to U after u */
-    for (struct hnode *nd = x; !nd->depot; nd = nd->next) nd->route = rv;
-    for (struct hnode *nd = y; !nd->depot; nd = nd->next) nd->route = ru;
+    for (struct hnode *nd = x; !nd->depot; nd = nd->next)
+        nd->route = rv;
+    for (struct hnode *nd = y; !nd->depot; nd = nd->next)
+        nd->route = ru;
     bool xt = x->depot, yt = y->depot;
     if (yt) {
         u->next = deu;
@@ -723,16 +791,18 @@ static bool move9(struct hgs *h, struct lsv *m)
 static void preprocess_ins(struct hgs *h, struct hroute *R1, struct hroute *R2)
 {
     for (struct hnode *u = R1->depot->next; !u->depot; u = u->next) {
-        u->del_removal = dd(h, u->prev->c, u->next->c) - dd(h, u->prev->c, u->c) - dd(h, u->c, u->next->c);
+        u->del_removal =
+            dd(h, u->prev->c, u->next->c) - dd(h, u->prev->c, u->c) - dd(h, u->c, u->next->c);
         struct ins3 *bi = &h->best_ins[(size_t)u->c * h->nv + R2->idx];
         int *st = &h->ins_stamp[(size_t)u->c * h->nv + R2->idx];
-        if (*st == R2->last_modified + 1 && *st != 0) continue;
+        if (*st == R2->last_modified + 1 && *st != 0)
+            continue;
         *st = R2->last_modified + 1;
         for (int k = 0; k < 3; k++) {
             bi->cost[k] = 1e30;
             bi->at[k] = NULL;
         }
-        for (struct hnode *v = R2->depot; ; v = v->next) {
+        for (struct hnode *v = R2->depot;; v = v->next) {
             double c = dd(h, v->c, u->c) + dd(h, u->c, v->next->c) - dd(h, v->c, v->next->c);
             if (c < bi->cost[2]) {
                 int k = 2;
@@ -744,7 +814,8 @@ static void preprocess_ins(struct hgs *h, struct hroute *R1, struct hroute *R2)
                 bi->cost[k] = c;
                 bi->at[k] = v;
             }
-            if (v->next->depot) break;
+            if (v->next->depot)
+                break;
         }
     }
 }
@@ -756,7 +827,8 @@ static double cheapest_simul(struct hgs *h, struct hnode *u, struct hnode *v, st
     double best = dd(h, v->prev->c, u->c) + dd(h, u->c, v->next->c) - dd(h, v->prev->c, v->next->c);
     *at = v->prev;
     for (int k = 0; k < 3; k++) {
-        if (!bi->at[k]) break;
+        if (!bi->at[k])
+            break;
         if (bi->at[k] != v && bi->at[k]->next != v) {
             if (bi->cost[k] < best) {
                 best = bi->cost[k];
@@ -778,7 +850,8 @@ static bool swap_star(struct hgs *h, struct hroute *R1, struct hroute *R2)
         for (struct hnode *v = R2->depot->next; !v->depot; v = v->next) {
             double dpu = pel(h, R1->load + h->dem[v->c] - h->dem[u->c]) - R1->penalty;
             double dpv = pel(h, R2->load + h->dem[u->c] - h->dem[v->c]) - R2->penalty;
-            if (dpu + u->del_removal + dpv + v->del_removal > 0) continue;
+            if (dpu + u->del_removal + dpv + v->del_removal > 0)
+                continue;
             struct hnode *pu, *pv;
             double eu = cheapest_simul(h, u, v, &pv); /* u into R2 */
             double ev = cheapest_simul(h, v, u, &pu); /* v into R1 */
@@ -799,7 +872,8 @@ static bool swap_star(struct hgs *h, struct hroute *R1, struct hroute *R2)
         struct hroute *A = side ? R2 : R1, *B = side ? R1 : R2;
         for (struct hnode *u = A->depot->next; !u->depot; u = u->next) {
             const struct ins3 *bi = &h->best_ins[(size_t)u->c * h->nv + B->idx];
-            if (!bi->at[0]) continue;
+            if (!bi->at[0])
+                continue;
             double c = u->del_removal + bi->cost[0] + pel(h, A->load - h->dem[u->c]) - A->penalty +
                        pel(h, B->load + h->dem[u->c]) - B->penalty;
             if (c < rbest - H_EPS) {
@@ -814,11 +888,14 @@ static bool swap_star(struct hgs *h, struct hroute *R1, struct hroute *R2)
         moved(h, R1, R2, rbest);
         return true;
     }
-    if (!bu) return false;
+    if (!bu)
+        return false;
     /* positions computed before any change: if the target is the node
     ** being swapped out, its predecessor is used instead. */
-    if (bpu == bv) bpu = bv->prev;
-    if (bpv == bu) bpv = bu->prev;
+    if (bpu == bv)
+        bpu = bv->prev;
+    if (bpv == bu)
+        bpv = bu->prev;
     insert_after(bu, bpu);
     insert_after(bv, bpv);
     moved(h, R1, R2, best);
@@ -861,7 +938,8 @@ static void ls_load(struct hgs *h, const struct hindiv *x)
         update_route(h, R);
         R->last_swapstar = -1;
     }
-    for (int i = 1; i <= h->n; i++) h->cl[i].last_tested = -1;
+    for (int i = 1; i <= h->n; i++)
+        h->cl[i].last_tested = -1;
     memset(h->ins_stamp, 0, sizeof(int) * (size_t)(h->n + 1) * (size_t)h->nv);
 }
 
@@ -870,7 +948,8 @@ static void ls_export(struct hgs *h, struct hindiv *x)
     int w = 0;
     /* routes in order of polar angle, as HGS does, for a stable giant tour */
     int *ord = h->order_routes;
-    for (int r = 0; r < h->nv; r++) ord[r] = r;
+    for (int r = 0; r < h->nv; r++)
+        ord[r] = r;
     for (int i = 1; i < h->nv; i++) { /* insertion sort by polar */
         int k = ord[i], j = i;
         while (j > 0 && h->rt[ord[j - 1]].polar > h->rt[k].polar) {
@@ -880,13 +959,16 @@ static void ls_export(struct hgs *h, struct hindiv *x)
         ord[j] = k;
     }
     int r_out = 0;
-    for (int i = 0; i < h->nv; i++) x->rlen[i] = 0;
+    for (int i = 0; i < h->nv; i++)
+        x->rlen[i] = 0;
     for (int i = 0; i < h->nv; i++) {
         struct hroute *R = &h->rt[ord[i]];
-        if (R->n_clients == 0) continue;
+        if (R->n_clients == 0)
+            continue;
         x->rstart[r_out] = w;
         x->rlen[r_out] = R->n_clients;
-        for (struct hnode *nd = R->depot->next; !nd->depot; nd = nd->next) x->rseq[w++] = nd->c;
+        for (struct hnode *nd = R->depot->next; !nd->depot; nd = nd->next)
+            x->rseq[w++] = nd->c;
         r_out++;
     }
     indiv_eval(h, x);
@@ -899,12 +981,15 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
     h->n_moves = 0;
     ls_load(h, x);
     shuffle(h->rng, h->order_nodes, h->n);
-    for (int r = 0; r < h->nv; r++) h->order_routes[r] = r;
+    for (int r = 0; r < h->nv; r++)
+        h->order_routes[r] = r;
     shuffle(h->rng, h->order_routes, h->nv);
     for (int i = 1; i <= h->n; i++)
-        if (vs_randint(h->rng, h->gamma) == 0) shuffle(h->rng, &h->corr[(size_t)i * h->gamma], h->gamma);
+        if (vs_randint(h->rng, h->gamma) == 0)
+            shuffle(h->rng, &h->corr[(size_t)i * h->gamma], h->gamma);
     h->done = false;
-    if (h->check) h->dbg_last = total_pcost(h);
+    if (h->check)
+        h->dbg_last = total_pcost(h);
     struct lsv m;
     for (int loop = 0; !h->done; loop++) {
         h->done = loop > 0;
@@ -920,17 +1005,25 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
                     continue;
                 set_u(h, &m);
                 set_v(h, &m);
-                if (move1(h, &m) || move2(h, &m) || move3(h, &m)) continue;
-                if (m.cu <= m.cv && move4(h, &m)) continue;
-                if (move5(h, &m)) continue;
-                if (m.cu <= m.cv && move6(h, &m)) continue;
-                if (m.same && move7(h, &m)) continue;
-                if (!m.same && (move8(h, &m) || move9(h, &m))) continue;
+                if (move1(h, &m) || move2(h, &m) || move3(h, &m))
+                    continue;
+                if (m.cu <= m.cv && move4(h, &m))
+                    continue;
+                if (move5(h, &m))
+                    continue;
+                if (m.cu <= m.cv && move6(h, &m))
+                    continue;
+                if (m.same && move7(h, &m))
+                    continue;
+                if (!m.same && (move8(h, &m) || move9(h, &m)))
+                    continue;
                 if (m.v->prev->depot) {
                     m.v = m.v->prev;
                     set_v(h, &m);
-                    if (move1(h, &m) || move2(h, &m) || move3(h, &m)) continue;
-                    if (!m.same && (move8(h, &m) || move9(h, &m))) continue;
+                    if (move1(h, &m) || move2(h, &m) || move3(h, &m))
+                        continue;
+                    if (!m.same && (move8(h, &m) || move9(h, &m)))
+                        continue;
                 }
             }
             if (loop > 0) { /* into an empty route */
@@ -954,12 +1047,16 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
                 struct hroute *R1 = &h->rt[h->order_routes[a]];
                 int lt = R1->last_swapstar;
                 R1->last_swapstar = h->n_moves;
-                if (R1->n_clients == 0) continue;
+                if (R1->n_clients == 0)
+                    continue;
                 for (int b = 0; b < h->nv; b++) {
                     struct hroute *R2 = &h->rt[h->order_routes[b]];
-                    if (R2->n_clients == 0 || R1->idx >= R2->idx) continue;
-                    if (!(loop == 0 || R1->last_modified > lt || R2->last_modified > lt)) continue;
-                    if (!sector_overlap(R1, R2)) continue;
+                    if (R2->n_clients == 0 || R1->idx >= R2->idx)
+                        continue;
+                    if (!(loop == 0 || R1->last_modified > lt || R2->last_modified > lt))
+                        continue;
+                    if (!sector_overlap(R1, R2))
+                        continue;
                     swap_star(h, R1, R2);
                 }
             }
@@ -994,7 +1091,8 @@ static void prox_remove(struct hindiv *a, struct hindiv *b)
     for (int k = 0; k < a->n_prox; k++)
         if (a->prox_i[k] == b) {
             memmove(&a->prox_d[k], &a->prox_d[k + 1], sizeof(double) * (size_t)(a->n_prox - k - 1));
-            memmove(&a->prox_i[k], &a->prox_i[k + 1], sizeof(*a->prox_i) * (size_t)(a->n_prox - k - 1));
+            memmove(&a->prox_i[k], &a->prox_i[k + 1],
+                    sizeof(*a->prox_i) * (size_t)(a->n_prox - k - 1));
             a->n_prox--;
             return;
         }
@@ -1003,9 +1101,11 @@ static void prox_remove(struct hindiv *a, struct hindiv *b)
 static double avg_close(const struct hindiv *a)
 {
     int k = a->n_prox < H_CLOSE ? a->n_prox : H_CLOSE;
-    if (k == 0) return 0;
+    if (k == 0)
+        return 0;
     double s = 0;
-    for (int i = 0; i < k; i++) s += a->prox_d[i];
+    for (int i = 0; i < k; i++)
+        s += a->prox_d[i];
     return s / k;
 }
 
@@ -1034,8 +1134,10 @@ static void update_biased(struct hindiv **pop, int n)
         int i = ord[r];
         double div_rank = (double)r / (double)(n - 1);
         double fit_rank = (double)i / (double)(n - 1);
-        if (n <= H_ELITE) pop[i]->biased = fit_rank;
-        else pop[i]->biased = fit_rank + (1.0 - (double)H_ELITE / (double)n) * div_rank;
+        if (n <= H_ELITE)
+            pop[i]->biased = fit_rank;
+        else
+            pop[i]->biased = fit_rank + (1.0 - (double)H_ELITE / (double)n) * div_rank;
     }
     free(ord);
     free(dv);
@@ -1058,7 +1160,8 @@ static void remove_worst(struct hgs *h, struct hindiv **pop, int *n)
     struct hindiv *w = pop[worst];
     memmove(&pop[worst], &pop[worst + 1], sizeof(*pop) * (size_t)(*n - worst - 1));
     (*n)--;
-    for (int i = 0; i < *n; i++) prox_remove(pop[i], w);
+    for (int i = 0; i < *n; i++)
+        prox_remove(pop[i], w);
     (void)h;
     indiv_free(w);
 }
@@ -1083,7 +1186,8 @@ static bool add_indiv(struct hgs *h, const struct hindiv *x)
     pop[k] = c;
     (*n)++;
     if (*n >= H_MU + H_LAMBDA)
-        while (*n > H_MU) remove_worst(h, pop, n);
+        while (*n > H_MU)
+            remove_worst(h, pop, n);
     if (x->feasible && (!h->have_best || x->dist < h->best->dist)) {
         indiv_copy(h, h->best, x);
         h->have_best = true;
@@ -1096,8 +1200,10 @@ static struct hindiv *tournament(struct hgs *h)
 {
     int tot = h->n_feas + h->n_infeas;
     int a = vs_randint(h->rng, tot), b = vs_randint(h->rng, tot);
-    if (h->n_feas > 0) update_biased(h->feas, h->n_feas);
-    if (h->n_infeas > 0) update_biased(h->infeas, h->n_infeas);
+    if (h->n_feas > 0)
+        update_biased(h->feas, h->n_feas);
+    if (h->n_infeas > 0)
+        update_biased(h->infeas, h->n_infeas);
     struct hindiv *A = a < h->n_feas ? h->feas[a] : h->infeas[a - h->n_feas];
     struct hindiv *B = b < h->n_feas ? h->feas[b] : h->infeas[b - h->n_feas];
     return A->biased < B->biased ? A : B;
@@ -1108,7 +1214,8 @@ static void crossover_ox(struct hgs *h, struct hindiv *child, const struct hindi
 {
     int n = h->n;
     int start = vs_randint(h->rng, n), end = vs_randint(h->rng, n);
-    while (end == start && n > 1) end = vs_randint(h->rng, n);
+    while (end == start && n > 1)
+        end = vs_randint(h->rng, n);
     memset(used, 0, sizeof(bool) * (size_t)(n + 1));
     int j = start;
     while (j % n != (end + 1) % n) {
@@ -1129,10 +1236,13 @@ static void penalty_update(struct hgs *h, bool feasible)
 {
     h->hist_n++;
     h->hist_ok += feasible;
-    if (h->hist_n < 100) return;
+    if (h->hist_n < 100)
+        return;
     double frac = (double)h->hist_ok / (double)h->hist_n;
-    if (frac < H_TARGET_FEAS - 0.05 && h->pen < 100000) h->pen *= 1.2;
-    else if (frac > H_TARGET_FEAS + 0.05 && h->pen > 0.1) h->pen *= 0.85;
+    if (frac < H_TARGET_FEAS - 0.05 && h->pen < 100000)
+        h->pen *= 1.2;
+    else if (frac > H_TARGET_FEAS + 0.05 && h->pen > 0.1)
+        h->pen *= 0.85;
     h->hist_n = h->hist_ok = 0;
     /* re-evaluate the infeasible subpopulation under the new penalty */
     for (int i = 0; i < h->n_infeas; i++)
@@ -1150,8 +1260,10 @@ static void penalty_update(struct hgs *h, bool feasible)
 
 static void pop_clear(struct hgs *h)
 {
-    for (int i = 0; i < h->n_feas; i++) indiv_free(h->feas[i]);
-    for (int i = 0; i < h->n_infeas; i++) indiv_free(h->infeas[i]);
+    for (int i = 0; i < h->n_feas; i++)
+        indiv_free(h->feas[i]);
+    for (int i = 0; i < h->n_infeas; i++)
+        indiv_free(h->infeas[i]);
     h->n_feas = h->n_infeas = 0;
 }
 
@@ -1161,12 +1273,15 @@ static void export_best(struct hgs *h, struct vs_search *S)
 {
     const struct hindiv *b = h->best;
     int w = 0;
-    for (int v = 0; v < h->s->n_veh; v++) S->best_len[v] = 0;
+    for (int v = 0; v < h->s->n_veh; v++)
+        S->best_len[v] = 0;
     int r_out = 0;
     for (int r = 0; r < h->nv; r++) {
-        if (b->rlen[r] == 0) continue;
+        if (b->rlen[r] == 0)
+            continue;
         S->best_len[r_out++] = b->rlen[r];
-        for (int k = 0; k < b->rlen[r]; k++) S->best_seq[w++] = b->rseq[b->rstart[r] + k] - 1;
+        for (int k = 0; k < b->rlen[r]; k++)
+            S->best_seq[w++] = b->rseq[b->rstart[r] + k] - 1;
     }
     S->best_cost = b->dist;
     S->best_reported = b->dist;
@@ -1175,7 +1290,8 @@ static void export_best(struct hgs *h, struct vs_search *S)
 
 static bool h_should_stop(struct vs_search *S, const struct hgs *h)
 {
-    if (vs_now() >= S->t_end) return true;
+    if (vs_now() >= S->t_end)
+        return true;
     if (S->prm->progress && S->iterations % H_PROGRESS_EVERY == 0) {
         int64_t c = h->have_best ? h->best->dist : INT64_MAX;
         if (S->prm->progress(S->prm->progress_arg, c, h->have_best ? 0 : h->s->n_tasks,
@@ -1198,7 +1314,8 @@ static void hgs_setup(struct hgs *h, struct vs *s)
     const struct vs_veh *v0 = &s->v[0];
     h->cap = v0->cap[0];
     h->dem = xcalloc((size_t)n + 1, sizeof *h->dem);
-    for (int i = 1; i <= n; i++) h->dem[i] = s->t[i - 1].del[0];
+    for (int i = 1; i <= n; i++)
+        h->dem[i] = s->t[i - 1].del[0];
     h->D = xmalloc(sizeof(int32_t) * (size_t)(n + 1) * (size_t)(n + 1));
     h->max_dist = 0;
     h->max_dem = 1;
@@ -1208,13 +1325,17 @@ static void hgs_setup(struct hgs *h, struct vs *s)
             int b = j == 0 ? v0->start : s->t[j - 1].loc;
             int64_t c = vs_arc(v0, s->n_locs, a, b);
             h->D[(size_t)i * (n + 1) + j] = (int32_t)c;
-            if ((double)c > h->max_dist) h->max_dist = (double)c;
+            if ((double)c > h->max_dist)
+                h->max_dist = (double)c;
         }
-        if (i && (double)h->dem[i] > h->max_dem) h->max_dem = (double)h->dem[i];
+        if (i && (double)h->dem[i] > h->max_dem)
+            h->max_dem = (double)h->dem[i];
     }
     h->pen = h->max_dist / h->max_dem;
-    if (h->pen < 0.1) h->pen = 0.1;
-    if (h->pen > 1000) h->pen = 1000;
+    if (h->pen < 0.1)
+        h->pen = 0.1;
+    if (h->pen > 1000)
+        h->pen = 1000;
     /* granular neighbourhood: Γ closest clients */
     h->gamma = n - 1 < H_GAMMA ? n - 1 : H_GAMMA;
     h->corr = xmalloc(sizeof(int) * (size_t)(n + 1) * (size_t)h->gamma);
@@ -1224,9 +1345,11 @@ static void hgs_setup(struct hgs *h, struct vs *s)
             int *bi = &h->corr[(size_t)i * h->gamma];
             int m = 0;
             for (int j = 1; j <= n; j++) {
-                if (j == i) continue;
+                if (j == i)
+                    continue;
                 int32_t d = h->D[(size_t)i * (n + 1) + j];
-                if (m == h->gamma && d >= bd[m - 1]) continue;
+                if (m == h->gamma && d >= bd[m - 1])
+                    continue;
                 int p = m < h->gamma ? m++ : h->gamma - 1;
                 while (p > 0 && bd[p - 1] > d) {
                     bd[p] = bd[p - 1];
@@ -1252,12 +1375,14 @@ static void hgs_setup(struct hgs *h, struct vs *s)
         }
     }
     h->cl = xcalloc((size_t)n + 1, sizeof *h->cl);
-    for (int i = 1; i <= n; i++) h->cl[i].c = i;
+    for (int i = 1; i <= n; i++)
+        h->cl[i].c = i;
     h->dep = xcalloc((size_t)h->nv, sizeof *h->dep);
     h->dep_end = xcalloc((size_t)h->nv, sizeof *h->dep_end);
     h->rt = xcalloc((size_t)h->nv, sizeof *h->rt);
     h->order_nodes = xmalloc(sizeof(int) * (size_t)n);
-    for (int i = 0; i < n; i++) h->order_nodes[i] = i + 1;
+    for (int i = 0; i < n; i++)
+        h->order_nodes[i] = i + 1;
     h->order_routes = xmalloc(sizeof(int) * (size_t)h->nv);
     h->best_ins = xcalloc((size_t)(n + 1) * (size_t)h->nv, sizeof *h->best_ins);
     h->ins_stamp = xcalloc((size_t)(n + 1) * (size_t)h->nv, sizeof *h->ins_stamp);
@@ -1304,7 +1429,8 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
     int *sweep = NULL;
     if (h->have_coords) {
         sweep = xmalloc(sizeof(int) * (size_t)n);
-        for (int i = 0; i < n; i++) sweep[i] = i + 1;
+        for (int i = 0; i < n; i++)
+            sweep[i] = i + 1;
         for (int i = 1; i < n; i++) { /* insertion sort by angle */
             int c = sweep[i], j = i;
             while (j > 0 && h->angle[sweep[j - 1]] > h->angle[c]) {
@@ -1326,7 +1452,8 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
                 for (int i = 0; i < n; i++)
                     child->tour[i] = sweep[dir ? (off + i) % n : (off + n - i) % n];
             } else {
-                for (int i = 0; i < n; i++) child->tour[i] = i + 1;
+                for (int i = 0; i < n; i++)
+                    child->tour[i] = i + 1;
                 shuffle(h->rng, child->tour, n);
             }
             split(h, child);
@@ -1334,7 +1461,8 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
             add_indiv(h, child);
             if (!child->feasible && vs_randint(h->rng, 2) == 0) {
                 local_search(h, child, h->pen * 10);
-                if (child->feasible) add_indiv(h, child);
+                if (child->feasible)
+                    add_indiv(h, child);
             }
             S->iterations++;
             stop = h_should_stop(S, h);
@@ -1349,16 +1477,20 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
             penalty_update(h, child->feasible);
             if (!child->feasible && vs_randint(h->rng, 2) == 0) {
                 local_search(h, child, h->pen * 10);
-                if (child->feasible) improved |= add_indiv(h, child);
+                if (child->feasible)
+                    improved |= add_indiv(h, child);
             }
             no_improve = improved ? 0 : no_improve + 1;
             S->iterations++;
             stop = h_should_stop(S, h);
         }
-        if (!stop) pop_clear(h); /* restart, keeping h->best */
+        if (!stop)
+            pop_clear(h); /* restart, keeping h->best */
     }
-    if (h->have_best) export_best(h, S);
-    else S->best_cost = VS_POS_INF;
+    if (h->have_best)
+        export_best(h, S);
+    else
+        S->best_cost = VS_POS_INF;
     if (S->prm->progress && h->have_best)
         S->prm->progress(S->prm->progress_arg, h->best->dist, 0, vs_now() - S->t_begin);
 
@@ -1376,7 +1508,8 @@ int vs__hgs_selftest(struct vs *s, int n_ls)
     h->check = true;
     int bad = 0;
     for (int k = 0; k < n_ls; k++) {
-        for (int i = 0; i < h->n; i++) x->tour[i] = i + 1;
+        for (int i = 0; i < h->n; i++)
+            x->tour[i] = i + 1;
         shuffle(h->rng, x->tour, h->n);
         split(h, x);
         double pen = k % 3 == 0 ? h->pen * 10 : h->pen;
@@ -1387,11 +1520,14 @@ int vs__hgs_selftest(struct vs *s, int n_ls)
         for (int r = 0; r < h->nv; r++)
             for (int j = 0; j < x->rlen[r]; j++) {
                 int c = x->rseq[x->rstart[r] + j];
-                if (c < 1 || c > h->n || seen[c]) bad++;
-                else seen[c] = true;
+                if (c < 1 || c > h->n || seen[c])
+                    bad++;
+                else
+                    seen[c] = true;
                 cnt++;
             }
-        if (cnt != h->n) bad++;
+        if (cnt != h->n)
+            bad++;
         free(seen);
     }
     bad += h->check_fail;

@@ -139,8 +139,9 @@ static int check_amounts(const int64_t *a, int n_dims, const char *what, const c
             return err_set(e, ERR_INVAL, "%s %lld: %s[%d] = %lld is out of range", kind,
                            (long long)id, what, d, (long long)a[d]);
         if (d >= n_dims && a[d] != 0)
-            return err_set(e, ERR_INVAL, "%s %lld: %s[%d] is set but the problem has %d dimension(s)",
-                           kind, (long long)id, what, d, n_dims);
+            return err_set(e, ERR_INVAL,
+                           "%s %lld: %s[%d] is set but the problem has %d dimension(s)", kind,
+                           (long long)id, what, d, n_dims);
     }
     return 0;
 }
@@ -187,8 +188,8 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
         if (t->kind != VRP_JOB && t->kind != VRP_PICKUP && t->kind != VRP_DELIVERY)
             return err_set(e, ERR_INVAL, "task %d: unknown kind", i);
         if (t->loc < 0 || t->loc >= p->n_locs)
-            return err_set(e, ERR_INVAL, "%s %lld: location index %d out of range (0..%d)", kn,
-                           id, t->loc, p->n_locs - 1);
+            return err_set(e, ERR_INVAL, "%s %lld: location index %d out of range (0..%d)", kn, id,
+                           t->loc, p->n_locs - 1);
         if (t->service < 0 || t->service > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "%s %lld: service time out of range", kn, id);
         int rc = check_amounts(t->delivery, p->n_dims, "delivery", kn, t->id, e);
@@ -208,8 +209,8 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
                 (tw->end > VRP__MAX_VALUE && tw->end != INT64_MAX))
                 return err_set(e, ERR_INVAL, "%s %lld: time window %d is invalid", kn, id, w);
             if (w > 0 && tw->start <= t->tw[w - 1].end)
-                return err_set(e, ERR_INVAL,
-                               "%s %lld: time windows must be sorted and disjoint", kn, id);
+                return err_set(e, ERR_INVAL, "%s %lld: time windows must be sorted and disjoint",
+                               kn, id);
         }
         if (t->kind == VRP_JOB) {
             if (t->pair != VRP_NONE)
@@ -249,7 +250,8 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
             (v->tw.end > VRP__MAX_VALUE && v->tw.end != INT64_MAX) || v->tw.start > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "vehicle %lld: time window is invalid", id);
         if (v->fixed_cost < 0 || v->fixed_cost > VRP__MAX_VALUE || v->cost_per_hour < 0 ||
-            v->cost_per_hour > VRP__MAX_RATE || v->cost_per_km < 0 || v->cost_per_km > VRP__MAX_RATE)
+            v->cost_per_hour > VRP__MAX_RATE || v->cost_per_km < 0 ||
+            v->cost_per_km > VRP__MAX_RATE)
             return err_set(e, ERR_INVAL, "vehicle %lld: costs out of range", id);
         if (v->max_travel_time < 0 || v->max_distance < 0 || v->max_tasks < 0 ||
             v->max_travel_time > VRP__MAX_VALUE * 65536 || v->max_distance > VRP__MAX_VALUE * 65536)
@@ -442,8 +444,9 @@ int vrp_read(const char *buf, size_t len, enum vrp_format fmt, struct vrp_proble
     if (fmt == VRP_FMT_AUTO) {
         fmt = detect(buf, len);
         if (fmt == VRP_FMT_AUTO)
-            return err_set(e, ERR_INVAL,
-                           "cannot tell the input format; name it (cvrplib, solomon, lilim, vroom)");
+            return err_set(
+                e, ERR_INVAL,
+                "cannot tell the input format; name it (cvrplib, solomon, lilim, vroom)");
     }
     switch (fmt) {
     case VRP_FMT_CVRPLIB:
@@ -459,8 +462,7 @@ int vrp_read(const char *buf, size_t len, enum vrp_format fmt, struct vrp_proble
     }
 }
 
-int vrp_read_file(const char *path, enum vrp_format fmt, struct vrp_problem **out,
-                  struct err *e)
+int vrp_read_file(const char *path, enum vrp_format fmt, struct vrp_problem **out, struct err *e)
 {
     struct strbuf sb;
     strbuf_init(&sb, (size_t)1 << 30);

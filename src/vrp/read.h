@@ -56,9 +56,9 @@ const char *vrp__kind_name(enum vrp_task_kind k);
 /* A node of the Solomon / Li & Lim formats, as read (file units). */
 struct vrp__twnode {
     double x, y, demand, ready, due, service;
-    int pair;        /* Li & Lim: row of the other half, or VRP_NONE */
+    int pair; /* Li & Lim: row of the other half, or VRP_NONE */
     enum vrp_task_kind kind;
-    int line;        /* for messages */
+    int line; /* for messages */
 };
 /* Build the problem shared by both formats: node 0 is the depot, every
 ** other node a task (a JOB, or a shipment half when pair is set), times and

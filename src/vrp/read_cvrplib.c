@@ -60,11 +60,10 @@ static int need_num(struct toks *t, const char *what, double *out, struct err *e
 {
     struct str s;
     if (!tok_next(t, &s))
-        return err_set(e, ERR_INVAL, "line %d: file ends inside %s (truncated?)", t->L.line,
-                       what);
+        return err_set(e, ERR_INVAL, "line %d: file ends inside %s (truncated?)", t->L.line, what);
     if (str_to_double(s, out))
-        return err_set(e, ERR_INVAL, "line %d: %s: expected a finite number, got '%.*s'",
-                       t->L.line, what, (int)(s.len > 40 ? 40 : s.len), s.ptr);
+        return err_set(e, ERR_INVAL, "line %d: %s: expected a finite number, got '%.*s'", t->L.line,
+                       what, (int)(s.len > 40 ? 40 : s.len), s.ptr);
     return 0;
 }
 
@@ -76,8 +75,8 @@ static int need_int(struct toks *t, const char *what, int64_t lo, int64_t hi, in
     if (rc)
         return rc;
     if (d != floor(d) || d < (double)lo || d > (double)hi)
-        return err_set(e, ERR_INVAL, "line %d: %s: %g is not an integer in %lld..%lld",
-                       t->L.line, what, d, (long long)lo, (long long)hi);
+        return err_set(e, ERR_INVAL, "line %d: %s: %g is not an integer in %lld..%lld", t->L.line,
+                       what, d, (long long)lo, (long long)hi);
     *out = (int64_t)d;
     return 0;
 }
@@ -123,14 +122,17 @@ static int read_explicit(struct toks *t, struct cvrp *c, size_t left, struct err
         count = nn * (nn + 1) / 2;
         break;
     default:
-        return err_set(e, ERR_INVAL, "line %d: EDGE_WEIGHT_SECTION without a supported "
-                                     "EDGE_WEIGHT_FORMAT", t->L.line);
+        return err_set(e, ERR_INVAL,
+                       "line %d: EDGE_WEIGHT_SECTION without a supported "
+                       "EDGE_WEIGHT_FORMAT",
+                       t->L.line);
     }
     /* Every weight takes at least two bytes: refuse before allocating. */
     if (count > left / 2 + 1)
         return err_set(e, ERR_INVAL,
                        "line %d: EDGE_WEIGHT_SECTION needs %zu weights for DIMENSION %d; "
-                       "the file is too short", t->L.line, count, n);
+                       "the file is too short",
+                       t->L.line, count, n);
     int rc = vrp__matrix_alloc(n, 1, &c->w, e);
     if (rc)
         return rc;
@@ -159,8 +161,7 @@ static int read_explicit(struct toks *t, struct cvrp *c, size_t left, struct err
             if (rc)
                 return rc;
             if (d < 0 || d > (double)VRP__MAX_VALUE)
-                return err_set(e, ERR_INVAL, "line %d: edge weight %g out of range", t->L.line,
-                               d);
+                return err_set(e, ERR_INVAL, "line %d: edge weight %g out of range", t->L.line, d);
             int64_t v = (int64_t)floor(d + 0.5);
             c->w[(size_t)i * nn + (size_t)j] = v;
             if (c->ewf != EF_FULL)
@@ -222,8 +223,8 @@ static int parse(const char *buf, size_t len, struct cvrp *c, struct err *e)
                     if (rc || !coords)
                         continue;
                     if (c->has_xy[id - 1])
-                        return err_set(e, ERR_INVAL, "line %d: node %lld listed twice",
-                                       t.L.line, (long long)id);
+                        return err_set(e, ERR_INVAL, "line %d: node %lld listed twice", t.L.line,
+                                       (long long)id);
                     c->has_xy[id - 1] = true;
                     c->x[id - 1] = x;
                     c->y[id - 1] = y;
@@ -255,8 +256,8 @@ static int parse(const char *buf, size_t len, struct cvrp *c, struct err *e)
                     if (id == -1)
                         break;
                     if (id < 1)
-                        return err_set(e, ERR_INVAL, "line %d: depot %lld out of range",
-                                       t.L.line, (long long)id);
+                        return err_set(e, ERR_INVAL, "line %d: depot %lld out of range", t.L.line,
+                                       (long long)id);
                     if (++count > 1)
                         return err_set(e, ERR_UNSUPPORTED,
                                        "line %d: more than one depot is not supported", t.L.line);
@@ -286,8 +287,8 @@ static int parse(const char *buf, size_t len, struct cvrp *c, struct err *e)
             /* ignored */
         } else if (key_is(key, "TYPE")) {
             if (!str_eq(val, "CVRP"))
-                return err_set(e, ERR_UNSUPPORTED, "line %d: TYPE %.*s is not supported (CVRP)",
-                               ln, (int)(val.len > 40 ? 40 : val.len), val.ptr);
+                return err_set(e, ERR_UNSUPPORTED, "line %d: TYPE %.*s is not supported (CVRP)", ln,
+                               (int)(val.len > 40 ? 40 : val.len), val.ptr);
         } else if (key_is(key, "DIMENSION")) {
             int64_t n;
             if (c->n)
@@ -304,8 +305,7 @@ static int parse(const char *buf, size_t len, struct cvrp *c, struct err *e)
             c->demand = xcalloc((size_t)n, sizeof *c->demand);
             c->has_demand = xcalloc((size_t)n, sizeof *c->has_demand);
         } else if (key_is(key, "CAPACITY")) {
-            if (str_to_i64(val, &c->capacity) || c->capacity < 1 ||
-                c->capacity > VRP__MAX_VALUE)
+            if (str_to_i64(val, &c->capacity) || c->capacity < 1 || c->capacity > VRP__MAX_VALUE)
                 return err_set(e, ERR_INVAL, "line %d: CAPACITY must be a positive integer", ln);
         } else if (key_is(key, "VEHICLES")) {
             if (str_to_i64(val, &c->vehicles) || c->vehicles < 1 || c->vehicles > 100000)
@@ -364,11 +364,12 @@ static int parse(const char *buf, size_t len, struct cvrp *c, struct err *e)
         return err_set(e, ERR_INVAL, "EDGE_WEIGHT_TYPE EXPLICIT but no EDGE_WEIGHT_SECTION");
     for (int i = 0; i < c->n; i++) {
         if (c->ewt != EW_EXPLICIT && !c->has_xy[i])
-            return err_set(e, ERR_INVAL, "node %d has no coordinates (NODE_COORD_SECTION "
-                                         "missing or too short)", i + 1);
-        if (!c->has_demand[i])
-            return err_set(e, ERR_INVAL, "node %d has no demand (DEMAND_SECTION missing?)",
+            return err_set(e, ERR_INVAL,
+                           "node %d has no coordinates (NODE_COORD_SECTION "
+                           "missing or too short)",
                            i + 1);
+        if (!c->has_demand[i])
+            return err_set(e, ERR_INVAL, "node %d has no demand (DEMAND_SECTION missing?)", i + 1);
     }
     if (c->demand[c->depot] != 0)
         return err_set(e, ERR_INVAL, "depot node %d has a non-zero demand", c->depot + 1);

@@ -71,7 +71,8 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
         xgrow((void **)&nodes, &cap, (size_t)n + 1, sizeof *nodes);
         xgrow((void **)&pick, &cap2, (size_t)n + 1, sizeof *pick);
         xgrow((void **)&deliv, &cap3, (size_t)n + 1, sizeof *deliv);
-        nodes[n] = (struct vrp__twnode){v[1], v[2], v[3], v[4], v[5], v[6], VRP_NONE, VRP_JOB, L.line};
+        nodes[n] =
+            (struct vrp__twnode){v[1], v[2], v[3], v[4], v[5], v[6], VRP_NONE, VRP_JOB, L.line};
         pick[n] = v[7];
         deliv[n] = v[8];
         n++;
@@ -105,8 +106,8 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
                 goto out;
             }
             if (nodes[other].demand != -q) {
-                rc = err_set(e, ERR_INVAL, "line %d: pickup %d and delivery %d amounts differ",
-                             ln, i, other);
+                rc = err_set(e, ERR_INVAL, "line %d: pickup %d and delivery %d amounts differ", ln,
+                             i, other);
                 goto out;
             }
         } else if (pi != 0 && di == 0) {
@@ -120,14 +121,13 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
                 goto out;
             }
             if (deliv[other] != i || pick[other] != 0) {
-                rc = err_set(e, ERR_INVAL,
-                             "line %d: task %d does not name task %d as its delivery", ln,
-                             other, i);
+                rc = err_set(e, ERR_INVAL, "line %d: task %d does not name task %d as its delivery",
+                             ln, other, i);
                 goto out;
             }
         } else {
-            rc = err_set(e, ERR_INVAL,
-                         "line %d: a task needs exactly one of pickup/delivery index", ln);
+            rc = err_set(e, ERR_INVAL, "line %d: a task needs exactly one of pickup/delivery index",
+                         ln);
             goto out;
         }
         nodes[i].pair = other;

@@ -185,8 +185,8 @@ int vrp__read_solomon(const char *buf, size_t len, struct vrp_problem **out, str
                 goto fail;
             }
             if (v[0] != n) {
-                rc = err_set(e, ERR_INVAL, "line %d: customer number %g, expected %d", L.line,
-                             v[0], n);
+                rc = err_set(e, ERR_INVAL, "line %d: customer number %g, expected %d", L.line, v[0],
+                             n);
                 goto fail;
             }
             if (v[3] < 0) {
@@ -198,7 +198,8 @@ int vrp__read_solomon(const char *buf, size_t len, struct vrp_problem **out, str
                 goto fail;
             }
             xgrow((void **)&nodes, &cap, (size_t)n + 1, sizeof *nodes);
-            nodes[n] = (struct vrp__twnode){v[1], v[2], v[3], v[4], v[5], v[6], VRP_NONE, VRP_JOB, L.line};
+            nodes[n] =
+                (struct vrp__twnode){v[1], v[2], v[3], v[4], v[5], v[6], VRP_NONE, VRP_JOB, L.line};
             n++;
         }
     }

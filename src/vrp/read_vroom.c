@@ -75,14 +75,14 @@ static int get_i64(struct vctx *c, struct json_object *o, const char *path, cons
     if (rc)
         return rc;
     if (v < lo || v > hi)
-        return fail(c, path, "field '%s' = %lld is out of range (%lld..%lld)", key,
-                    (long long)v, (long long)lo, (long long)hi);
+        return fail(c, path, "field '%s' = %lld is out of range (%lld..%lld)", key, (long long)v,
+                    (long long)lo, (long long)hi);
     *out = v;
     return 0;
 }
 
-static int i64_of(struct vctx *c, struct json_object *v, const char *path, int64_t lo,
-                  int64_t hi, int64_t *out)
+static int i64_of(struct vctx *c, struct json_object *v, const char *path, int64_t lo, int64_t hi,
+                  int64_t *out)
 {
     if (!v || !json_object_is_type(v, json_type_int))
         return fail(c, path, "must be an integer");
@@ -295,8 +295,8 @@ static int place(struct vctx *c, struct json_object *o, const char *path, const 
     double v[2];
     for (int i = 0; i < 2; i++) {
         struct json_object *x = json_object_array_get_idx(ll, (size_t)i);
-        if (!x || !(json_object_is_type(x, json_type_double) ||
-                    json_object_is_type(x, json_type_int)))
+        if (!x ||
+            !(json_object_is_type(x, json_type_double) || json_object_is_type(x, json_type_int)))
             return fail(c, path, "'%s' must be [lon, lat] numbers", coord_key);
         v[i] = json_object_get_double(x);
     }
@@ -411,10 +411,25 @@ static int read_matrices(struct vctx *c, struct json_object *mats)
 static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
                         struct vrp_vehicle *v)
 {
-    static const char *const keys[] = {
-        "id", "profile", "description", "start", "end", "start_index", "end_index", "capacity",
-        "skills", "time_window", "costs", "max_tasks", "max_travel_time", "max_distance",
-        "speed_factor", "max_trips", "reload_time", "type", NULL};
+    static const char *const keys[] = {"id",
+                                       "profile",
+                                       "description",
+                                       "start",
+                                       "end",
+                                       "start_index",
+                                       "end_index",
+                                       "capacity",
+                                       "skills",
+                                       "time_window",
+                                       "costs",
+                                       "max_tasks",
+                                       "max_travel_time",
+                                       "max_distance",
+                                       "speed_factor",
+                                       "max_trips",
+                                       "reload_time",
+                                       "type",
+                                       NULL};
     int rc = at(c, path, rjson_only_keys(o, keys, c->e));
     if (rc)
         return rc;
@@ -434,7 +449,8 @@ static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
         while (k < c->n_profiles && strcmp(c->profiles[k], prof) != 0)
             k++;
         if (k == c->n_profiles) {
-            if (c->n_profiles == 1 && strcmp(prof, "car") == 0 && !json_object_object_get_ex(o, "profile", NULL))
+            if (c->n_profiles == 1 && strcmp(prof, "car") == 0 &&
+                !json_object_object_get_ex(o, "profile", NULL))
                 k = 0; /* one unnamed profile: use it */
             else
                 return fail(c, path, "profile '%.60s' has no matrix", prof);
@@ -514,8 +530,7 @@ static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
 }
 
 /* Fields common to jobs and shipment halves. */
-static int read_stop(struct vctx *c, struct json_object *o, const char *path,
-                     struct vrp_task *t)
+static int read_stop(struct vctx *c, struct json_object *o, const char *path, struct vrp_task *t)
 {
     int rc = get_i64(c, o, path, "id", true, 0, INT64_MAX, &t->id);
     if (rc)
@@ -534,8 +549,7 @@ static int read_stop(struct vctx *c, struct json_object *o, const char *path,
     return windows(c, o, path, t);
 }
 
-static int read_common(struct vctx *c, struct json_object *o, const char *path,
-                       struct vrp_task *t)
+static int read_common(struct vctx *c, struct json_object *o, const char *path, struct vrp_task *t)
 {
     int rc = skills(c, o, path, &t->skills);
     if (rc)
@@ -559,10 +573,10 @@ static int read_common(struct vctx *c, struct json_object *o, const char *path,
 
 static int read_job(struct vctx *c, struct json_object *o, const char *path, struct vrp_task *t)
 {
-    static const char *const keys[] = {"id", "description", "location", "location_index",
-                                       "setup", "service", "delivery", "pickup", "amount",
-                                       "skills", "priority", "time_windows", "optional",
-                                       "penalty", NULL};
+    static const char *const keys[] = {"id",       "description", "location", "location_index",
+                                       "setup",    "service",     "delivery", "pickup",
+                                       "amount",   "skills",      "priority", "time_windows",
+                                       "optional", "penalty",     NULL};
     int rc = at(c, path, rjson_only_keys(o, keys, c->e));
     if (rc)
         return rc;
@@ -583,10 +597,10 @@ static int read_job(struct vctx *c, struct json_object *o, const char *path, str
 static int read_shipment(struct vctx *c, struct json_object *o, const char *path,
                          struct vrp_task *tp, struct vrp_task *td, int ip)
 {
-    static const char *const keys[] = {"pickup", "delivery", "amount", "skills", "priority",
-                                       "optional", "penalty", NULL};
-    static const char *const hk[] = {"id", "description", "location", "location_index",
-                                     "setup", "service", "time_windows", NULL};
+    static const char *const keys[] = {"pickup",   "delivery", "amount",  "skills",
+                                       "priority", "optional", "penalty", NULL};
+    static const char *const hk[] = {"id",    "description", "location",     "location_index",
+                                     "setup", "service",     "time_windows", NULL};
     int rc = at(c, path, rjson_only_keys(o, keys, c->e));
     if (rc)
         return rc;

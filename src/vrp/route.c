@@ -12,9 +12,11 @@
 
 void vs__route_reserve(struct vs *s, struct vs_route *r, int need)
 {
-    if (need <= r->cap) return;
+    if (need <= r->cap)
+        return;
     int cap = r->cap ? r->cap : 8;
-    while (cap < need) cap *= 2;
+    while (cap < need)
+        cap *= 2;
     size_t np = (size_t)cap + 2, d = (size_t)s->dims;
     r->seq = xrealloc(r->seq, (size_t)cap * sizeof *r->seq);
     r->loc = xrealloc(r->loc, np * sizeof *r->loc);
@@ -71,7 +73,8 @@ void vs__route_eval(struct vs *s, struct vs_route *r)
         cost += vs_arc(v, N, a_loc, b_loc);
         int64_t a = r->dep[k - 1] + tr;
         if (k == n + 1) {
-            if (a > v->tw_end) ok = false;
+            if (a > v->tw_end)
+                ok = false;
             r->dep[k] = a;
         } else if (r->seq[k - 1] == VS_RELOAD) {
             r->dep[k] = a + v->reload_time;
@@ -104,19 +107,22 @@ void vs__route_eval(struct vs *s, struct vs_route *r)
             r->la[k] = vs_tw_latest(s, t, d - t->service);
         }
     }
-    if (r->la[0] < r->dep[0]) ok = false;
+    if (r->la[0] < r->dep[0])
+        ok = false;
 
     /* Loads per trip. A trip starts at position 0 or at a reload. */
     int ts = 0;
     while (ts <= n) {
         int te = ts;
-        while (te + 1 <= n && r->seq[te] != VS_RELOAD) te++;
+        while (te + 1 <= n && r->seq[te] != VS_RELOAD)
+            te++;
         /* trip: positions ts..te (ts is the depot or the reload) */
         for (int d = 0; d < D; d++) {
             int64_t l0 = 0;
             for (int k = ts + 1; k <= te; k++) {
                 const struct vs_task *t = &s->t[r->seq[k - 1]];
-                if (t->kind == VRP_JOB) l0 += t->del[d];
+                if (t->kind == VRP_JOB)
+                    l0 += t->del[d];
             }
             int64_t l = l0, mx = l0;
             r->load[(size_t)ts * D + d] = l0;
@@ -125,14 +131,17 @@ void vs__route_eval(struct vs *s, struct vs_route *r)
                 const struct vs_task *t = &s->t[r->seq[k - 1]];
                 l += t->pick[d] - t->del[d];
                 r->load[(size_t)k * D + d] = l;
-                if (l > mx) mx = l;
+                if (l > mx)
+                    mx = l;
                 r->pmax[(size_t)k * D + d] = mx;
             }
-            if (mx > v->cap[d]) ok = false;
+            if (mx > v->cap[d])
+                ok = false;
             mx = VS_NEG_INF;
             for (int k = te; k >= ts; k--) {
                 int64_t lk = r->load[(size_t)k * D + d];
-                if (lk > mx) mx = lk;
+                if (lk > mx)
+                    mx = lk;
                 r->smax[(size_t)k * D + d] = mx;
             }
         }
@@ -146,7 +155,8 @@ void vs__route_eval(struct vs *s, struct vs_route *r)
     if (travel > v->max_travel || dist > v->max_dist || n_tasks > v->max_tasks ||
         n_trips > v->max_trips)
         ok = false;
-    if (n_trips > 1 && v->start == VRP_NONE) ok = false;
+    if (n_trips > 1 && v->start == VRP_NONE)
+        ok = false;
     r->n_tasks = n_tasks;
     r->n_trips = n_trips;
     r->travel = travel;
@@ -161,7 +171,8 @@ void vs__route_update(struct vs *s, struct vs_route *r)
     int veh = (int)(r - s->r);
     for (int k = 1; k <= r->n; k++) {
         int t = r->seq[k - 1];
-        if (t == VS_RELOAD) continue;
+        if (t == VS_RELOAD)
+            continue;
         s->route_of[t] = veh;
         s->pos_of[t] = k;
     }
@@ -187,16 +198,18 @@ void vs__route_tidy(struct vs *s, struct vs_route *r)
     int w = 0;
     for (int k = 0; k < r->n; k++) {
         int st = r->seq[k];
-        if (st == VS_RELOAD && (w == 0 || r->seq[w - 1] == VS_RELOAD)) continue;
+        if (st == VS_RELOAD && (w == 0 || r->seq[w - 1] == VS_RELOAD))
+            continue;
         r->seq[w++] = st;
     }
-    while (w > 0 && r->seq[w - 1] == VS_RELOAD) w--;
+    while (w > 0 && r->seq[w - 1] == VS_RELOAD)
+        w--;
     r->n = w;
 }
 
 /* Cost of inserting loc x between positions k and k+1 (arc part). */
-static inline int64_t arc_delta(const struct vs *s, const struct vs_veh *v, const struct vs_route *r,
-                                int k, int x)
+static inline int64_t arc_delta(const struct vs *s, const struct vs_veh *v,
+                                const struct vs_route *r, int k, int x)
 {
     int a = r->loc[k], b = r->loc[k + 1];
     return vs_arc(v, s->n_locs, a, x) + vs_arc(v, s->n_locs, x, b) - vs_arc(v, s->n_locs, a, b);
@@ -213,44 +226,56 @@ static inline bool blinked(struct vs *s, double blink)
 }
 
 /* Single task (a job, or a pickup/delivery alone is never inserted). */
-static void best_insert_job(struct vs *s, struct vs_route *r, int u, double blink, struct vs_ins *best)
+static void best_insert_job(struct vs *s, struct vs_route *r, int u, double blink,
+                            struct vs_ins *best)
 {
     const struct vs_veh *v = &s->v[r->veh];
     const struct vs_task *t = &s->t[u];
     const int N = s->n_locs, D = s->dims, n = r->n;
     const int64_t fixed = r->n_tasks == 0 ? v->fixed : 0;
-    if (r->n_tasks + 1 > v->max_tasks) return;
+    if (r->n_tasks + 1 > v->max_tasks)
+        return;
     for (int k = 0; k <= n; k++) {
         int64_t delta = arc_delta(s, v, r, k, t->loc) + fixed;
-        if (delta >= best->delta) continue;
+        if (delta >= best->delta)
+            continue;
         /* capacity */
         bool ok = true;
         bool nxt = in_trip_next(r, k);
         for (int d = 0; d < D && ok; d++) {
             int64_t sd = t->kind == VRP_JOB ? t->del[d] : 0, c = t->pick[d] - t->del[d];
-            if (r->pmax[(size_t)k * D + d] + sd > v->cap[d]) ok = false;
-            else if (r->load[(size_t)k * D + d] + sd + c > v->cap[d]) ok = false;
-            else if (nxt && r->smax[(size_t)(k + 1) * D + d] + sd + c > v->cap[d]) ok = false;
+            if (r->pmax[(size_t)k * D + d] + sd > v->cap[d])
+                ok = false;
+            else if (r->load[(size_t)k * D + d] + sd + c > v->cap[d])
+                ok = false;
+            else if (nxt && r->smax[(size_t)(k + 1) * D + d] + sd + c > v->cap[d])
+                ok = false;
         }
-        if (!ok) continue;
+        if (!ok)
+            continue;
         /* time */
         int64_t a = r->dep[k] + vs_dur(v, N, r->loc[k], t->loc);
         int64_t st = vs_tw_start(s, t, a);
-        if (st == VS_NEG_INF) continue;
+        if (st == VS_NEG_INF)
+            continue;
         int64_t an = st + t->service + vs_dur(v, N, t->loc, r->loc[k + 1]);
-        if (an > r->la[k + 1]) continue;
+        if (an > r->la[k + 1])
+            continue;
         /* limits */
         if (v->max_travel < VS_POS_INF) {
             int64_t dt = vs_dur(v, N, r->loc[k], t->loc) + vs_dur(v, N, t->loc, r->loc[k + 1]) -
                          vs_dur(v, N, r->loc[k], r->loc[k + 1]);
-            if (r->travel + dt > v->max_travel) continue;
+            if (r->travel + dt > v->max_travel)
+                continue;
         }
         if (v->max_dist < VS_POS_INF) {
             int64_t dd = vs_dist(v, N, r->loc[k], t->loc) + vs_dist(v, N, t->loc, r->loc[k + 1]) -
                          vs_dist(v, N, r->loc[k], r->loc[k + 1]);
-            if (r->dist + dd > v->max_dist) continue;
+            if (r->dist + dd > v->max_dist)
+                continue;
         }
-        if (blinked(s, blink)) continue;
+        if (blinked(s, blink))
+            continue;
         best->delta = delta;
         best->veh = r->veh;
         best->k1 = k;
@@ -260,52 +285,65 @@ static void best_insert_job(struct vs *s, struct vs_route *r, int u, double blin
 }
 
 /* Shipment: pickup u after k1, delivery w after k2 (k2 >= k1, same trip). */
-static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double blink, struct vs_ins *best)
+static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double blink,
+                             struct vs_ins *best)
 {
     const struct vs_veh *v = &s->v[r->veh];
     const struct vs_task *tp = &s->t[u], *td = &s->t[tp->pair];
     const int N = s->n_locs, D = s->dims, n = r->n;
     const int64_t fixed = r->n_tasks == 0 ? v->fixed : 0;
     const bool lim_t = v->max_travel < VS_POS_INF, lim_d = v->max_dist < VS_POS_INF;
-    if (r->n_tasks + 2 > v->max_tasks) return;
+    if (r->n_tasks + 2 > v->max_tasks)
+        return;
     int64_t amt[VRP_MAX_DIMS];
-    for (int d = 0; d < D; d++) amt[d] = tp->pick[d];
+    for (int d = 0; d < D; d++)
+        amt[d] = tp->pick[d];
     for (int k1 = 0; k1 <= n; k1++) {
         int64_t runmax[VRP_MAX_DIMS];
         bool ok = true;
         for (int d = 0; d < D; d++) {
             runmax[d] = r->load[(size_t)k1 * D + d];
-            if (runmax[d] + amt[d] > v->cap[d]) ok = false;
+            if (runmax[d] + amt[d] > v->cap[d])
+                ok = false;
         }
-        if (!ok) continue;
+        if (!ok)
+            continue;
         int64_t a = r->dep[k1] + vs_dur(v, N, r->loc[k1], tp->loc);
         int64_t st = vs_tw_start(s, tp, a);
-        if (st == VS_NEG_INF) continue;
+        if (st == VS_NEG_INF)
+            continue;
         int64_t cur = st + tp->service; /* departure from the last inserted/shifted stop */
         int prev = tp->loc;
         int64_t dp = arc_delta(s, v, r, k1, tp->loc) + fixed;
         int64_t tp_tr = vs_dur(v, N, r->loc[k1], tp->loc) + vs_dur(v, N, tp->loc, r->loc[k1 + 1]) -
                         vs_dur(v, N, r->loc[k1], r->loc[k1 + 1]);
-        int64_t tp_di = vs_dist(v, N, r->loc[k1], tp->loc) + vs_dist(v, N, tp->loc, r->loc[k1 + 1]) -
+        int64_t tp_di = vs_dist(v, N, r->loc[k1], tp->loc) +
+                        vs_dist(v, N, tp->loc, r->loc[k1 + 1]) -
                         vs_dist(v, N, r->loc[k1], r->loc[k1 + 1]);
         for (int k2 = k1; k2 <= n; k2++) {
             if (k2 > k1) {
                 /* shift stop k2 (a task of the same trip) */
-                if (r->seq[k2 - 1] == VS_RELOAD) break;
+                if (r->seq[k2 - 1] == VS_RELOAD)
+                    break;
                 const struct vs_task *tk = &s->t[r->seq[k2 - 1]];
                 int64_t ak = cur + vs_dur(v, N, prev, r->loc[k2]);
-                if (ak > r->la[k2]) break;
+                if (ak > r->la[k2])
+                    break;
                 int64_t sk = vs_tw_start(s, tk, ak);
-                if (sk == VS_NEG_INF) break;
+                if (sk == VS_NEG_INF)
+                    break;
                 cur = sk + tk->service;
                 prev = r->loc[k2];
                 bool cap_ok = true;
                 for (int d = 0; d < D; d++) {
                     int64_t l = r->load[(size_t)k2 * D + d];
-                    if (l > runmax[d]) runmax[d] = l;
-                    if (runmax[d] + amt[d] > v->cap[d]) cap_ok = false;
+                    if (l > runmax[d])
+                        runmax[d] = l;
+                    if (runmax[d] + amt[d] > v->cap[d])
+                        cap_ok = false;
                 }
-                if (!cap_ok) break;
+                if (!cap_ok)
+                    break;
             }
             int64_t delta, dtr, ddi;
             if (k2 == k1) {
@@ -318,21 +356,29 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
                       vs_dist(v, N, td->loc, b0) - vs_dist(v, N, a0, b0);
             } else {
                 delta = dp + arc_delta(s, v, r, k2, td->loc);
-                dtr = tp_tr + vs_dur(v, N, r->loc[k2], td->loc) + vs_dur(v, N, td->loc, r->loc[k2 + 1]) -
+                dtr = tp_tr + vs_dur(v, N, r->loc[k2], td->loc) +
+                      vs_dur(v, N, td->loc, r->loc[k2 + 1]) -
                       vs_dur(v, N, r->loc[k2], r->loc[k2 + 1]);
                 ddi = tp_di + vs_dist(v, N, r->loc[k2], td->loc) +
-                      vs_dist(v, N, td->loc, r->loc[k2 + 1]) - vs_dist(v, N, r->loc[k2], r->loc[k2 + 1]);
+                      vs_dist(v, N, td->loc, r->loc[k2 + 1]) -
+                      vs_dist(v, N, r->loc[k2], r->loc[k2 + 1]);
             }
             s->work += 2; /* a pair step costs about two single positions */
-            if (delta >= best->delta) continue;
+            if (delta >= best->delta)
+                continue;
             int64_t ad = cur + vs_dur(v, N, prev, td->loc);
             int64_t sd = vs_tw_start(s, td, ad);
-            if (sd == VS_NEG_INF) continue;
+            if (sd == VS_NEG_INF)
+                continue;
             int64_t an = sd + td->service + vs_dur(v, N, td->loc, r->loc[k2 + 1]);
-            if (an > r->la[k2 + 1]) continue;
-            if (lim_t && r->travel + dtr > v->max_travel) continue;
-            if (lim_d && r->dist + ddi > v->max_dist) continue;
-            if (blinked(s, blink)) continue;
+            if (an > r->la[k2 + 1])
+                continue;
+            if (lim_t && r->travel + dtr > v->max_travel)
+                continue;
+            if (lim_d && r->dist + ddi > v->max_dist)
+                continue;
+            if (blinked(s, blink))
+                continue;
             best->delta = delta;
             best->veh = r->veh;
             best->k1 = k1;
@@ -346,23 +392,30 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
 static void best_insert_reload(struct vs *s, struct vs_route *r, int u, struct vs_ins *best)
 {
     const struct vs_veh *v = &s->v[r->veh];
-    if (v->start == VRP_NONE || r->n_trips >= v->max_trips || r->n_tasks == 0) return;
+    if (v->start == VRP_NONE || r->n_trips >= v->max_trips || r->n_tasks == 0)
+        return;
     struct vs_route *sc = &s->r[s->n_veh]; /* scratch */
     sc->veh = r->veh;
     vs__route_reserve(s, sc, r->n + 2);
     for (int k = 0; k <= r->n; k++) {
         for (int mode = 1; mode <= 2; mode++) {
             int w = 0;
-            for (int i = 0; i < k; i++) sc->seq[w++] = r->seq[i];
-            if (mode == 1) sc->seq[w++] = VS_RELOAD;
+            for (int i = 0; i < k; i++)
+                sc->seq[w++] = r->seq[i];
+            if (mode == 1)
+                sc->seq[w++] = VS_RELOAD;
             sc->seq[w++] = u;
-            if (mode == 2) sc->seq[w++] = VS_RELOAD;
-            for (int i = k; i < r->n; i++) sc->seq[w++] = r->seq[i];
+            if (mode == 2)
+                sc->seq[w++] = VS_RELOAD;
+            for (int i = k; i < r->n; i++)
+                sc->seq[w++] = r->seq[i];
             sc->n = w;
             vs__route_tidy(s, sc);
-            if (sc->n != w) continue; /* an empty trip: the plain insertion covers it */
+            if (sc->n != w)
+                continue; /* an empty trip: the plain insertion covers it */
             vs__route_eval(s, sc);
-            if (!sc->feasible) continue;
+            if (!sc->feasible)
+                continue;
             int64_t delta = sc->cost - r->cost;
             if (delta < best->delta) {
                 best->delta = delta;
@@ -378,16 +431,19 @@ static void best_insert_reload(struct vs *s, struct vs_route *r, int u, struct v
 void vs__best_insert(struct vs *s, struct vs_route *r, int task, double blink, struct vs_ins *best)
 {
     s->work += 4;
-    if (!s->can[(size_t)task * s->n_veh + r->veh]) return;
+    if (!s->can[(size_t)task * s->n_veh + r->veh])
+        return;
     const struct vs_task *t = &s->t[task];
     s->work += (uint64_t)r->n + 1;
     if (t->kind == VRP_PICKUP) {
-        if (!s->can[(size_t)t->pair * s->n_veh + r->veh]) return;
+        if (!s->can[(size_t)t->pair * s->n_veh + r->veh])
+            return;
 
         best_insert_pair(s, r, task, blink, best);
     } else {
         best_insert_job(s, r, task, blink, best);
-        if (s->has_reload) best_insert_reload(s, r, task, best);
+        if (s->has_reload)
+            best_insert_reload(s, r, task, best);
     }
 }
 
@@ -415,6 +471,7 @@ void vs__apply_insert(struct vs *s, const struct vs_ins *ins, int task)
 int64_t vs__total_cost(const struct vs *s)
 {
     int64_t c = s->unassigned_cost;
-    for (int i = 0; i < s->n_veh; i++) c += s->r[i].cost;
+    for (int i = 0; i < s->n_veh; i++)
+        c += s->r[i].cost;
     return c;
 }

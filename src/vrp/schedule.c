@@ -91,8 +91,7 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
         (rc = viol(c, "vehicle %lld: reloads need a start location", vid)))
         return rc;
     if (n_reloads > max_trips - 1 &&
-        (rc = viol(c, "vehicle %lld: %d trips but max_trips is %d", vid, n_reloads + 1,
-                   max_trips)))
+        (rc = viol(c, "vehicle %lld: %d trips but max_trips is %d", vid, n_reloads + 1, max_trips)))
         return rc;
     for (int i = 0; i < sq->n; i++) {
         if (sq->tasks[i] != VRP_NONE)
@@ -115,15 +114,15 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
     int nd = p->n_dims;
 
     /* Load leaving for the trip that begins at sequence position i. */
-#define TRIP_LOAD(i0)                                                                           \
-    do {                                                                                        \
-        memset(load, 0, sizeof load);                                                          \
-        for (int k = (i0); k < sq->n && sq->tasks[k] != VRP_NONE; k++) {                       \
-            const struct vrp_task *tk = &p->tasks[sq->tasks[k]];                               \
-            if (tk->kind == VRP_JOB)                                                            \
-                for (int d = 0; d < nd; d++)                                                    \
-                    load[d] += tk->delivery[d];                                                 \
-        }                                                                                       \
+#define TRIP_LOAD(i0)                                                                              \
+    do {                                                                                           \
+        memset(load, 0, sizeof load);                                                              \
+        for (int k = (i0); k < sq->n && sq->tasks[k] != VRP_NONE; k++) {                           \
+            const struct vrp_task *tk = &p->tasks[sq->tasks[k]];                                   \
+            if (tk->kind == VRP_JOB)                                                               \
+                for (int d = 0; d < nd; d++)                                                       \
+                    load[d] += tk->delivery[d];                                                    \
+        }                                                                                          \
     } while (0)
 
     TRIP_LOAD(0);
@@ -135,8 +134,9 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
     memcpy(st->load, load, sizeof load);
     for (int d = 0; d < nd; d++)
         if (load[d] > v->capacity[d] &&
-            (rc = viol(c, "vehicle %lld: capacity exceeded at the start (dimension %d: %lld > %lld)",
-                       vid, d, (long long)load[d], (long long)v->capacity[d])))
+            (rc =
+                 viol(c, "vehicle %lld: capacity exceeded at the start (dimension %d: %lld > %lld)",
+                      vid, d, (long long)load[d], (long long)v->capacity[d])))
             return rc;
 
     for (int i = 0; i < sq->n; i++) {
@@ -173,7 +173,7 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
                     return rc;
         } else {
             const struct vrp_task *tk = &p->tasks[ti];
-            st->type = tk->kind == VRP_JOB        ? VRP_STEP_JOB
+            st->type = tk->kind == VRP_JOB      ? VRP_STEP_JOB
                        : tk->kind == VRP_PICKUP ? VRP_STEP_PICKUP
                                                 : VRP_STEP_DELIVERY;
             if ((tk->skills & ~v->skills) &&
@@ -209,11 +209,11 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
                 else
                     load[d] -= tk->delivery[d];
                 if (load[d] > v->capacity[d] &&
-                    (rc = viol(c,
-                               "vehicle %lld: capacity exceeded after " TASK_FMT
-                               " (dimension %d: %lld > %lld)",
-                               vid, TASK_ARG(tk), d, (long long)load[d],
-                               (long long)v->capacity[d])))
+                    (rc =
+                         viol(c,
+                              "vehicle %lld: capacity exceeded after " TASK_FMT
+                              " (dimension %d: %lld > %lld)",
+                              vid, TASK_ARG(tk), d, (long long)load[d], (long long)v->capacity[d])))
                     return rc;
             }
         }
@@ -248,8 +248,8 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
                    (long long)travel, (long long)v->max_travel_time)))
         return rc;
     if (v->max_distance > 0 && dist > v->max_distance &&
-        (rc = viol(c, "vehicle %lld: distance %lld exceeds max_distance %lld", vid,
-                   (long long)dist, (long long)v->max_distance)))
+        (rc = viol(c, "vehicle %lld: distance %lld exceeds max_distance %lld", vid, (long long)dist,
+                   (long long)v->max_distance)))
         return rc;
     r->cost = cost + v->fixed_cost;
     r->distance = dist;
@@ -339,8 +339,8 @@ int vrp_solution_from_seqs(const struct vrp_problem *p, const struct vrp_seq *se
             rc = viol(&c, "shipment (pickup %lld, delivery %lld): delivery before pickup",
                       (long long)pk->id, (long long)p->tasks[id].id);
         else if (trip_of[id] != trip_of[ip])
-            rc = viol(&c, "shipment (pickup %lld, delivery %lld) spans a reload",
-                      (long long)pk->id, (long long)p->tasks[id].id);
+            rc = viol(&c, "shipment (pickup %lld, delivery %lld) spans a reload", (long long)pk->id,
+                      (long long)p->tasks[id].id);
     }
     if (rc)
         goto out;

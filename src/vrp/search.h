@@ -43,20 +43,20 @@ struct vs_task {
     int loc;
     int kind;
     int pair;
-    int tw0, ntw;          /* windows in vs.tw_start/tw_end [tw0, tw0 + ntw) */
+    int tw0, ntw; /* windows in vs.tw_start/tw_end [tw0, tw0 + ntw) */
     int64_t service;
     int64_t del[VRP_MAX_DIMS];
     int64_t pick[VRP_MAX_DIMS];
-    int64_t miss_cost;     /* objective cost of leaving it (and its pair) out */
-    int64_t size;          /* sum of amounts, for the "largest first" order */
+    int64_t miss_cost; /* objective cost of leaving it (and its pair) out */
+    int64_t size;      /* sum of amounts, for the "largest first" order */
     uint64_t skills;
 };
 
 struct vs_veh {
-    int start, end;        /* locations or VRP_NONE */
-    int cls;               /* vehicles with identical data share a class */
+    int start, end;                   /* locations or VRP_NONE */
+    int cls;                          /* vehicles with identical data share a class */
     const int64_t *dur, *dist, *cost; /* profile matrices (cost may be NULL) */
-    const int64_t *arcm;   /* the arc-cost matrix when it is a plain one (cost or dist), else NULL */
+    const int64_t *arcm; /* the arc-cost matrix when it is a plain one (cost or dist), else NULL */
     int64_t per_km, per_hour;
     int64_t cap[VRP_MAX_DIMS];
     int64_t tw_start, tw_end;
@@ -70,15 +70,15 @@ struct vs_veh {
 
 struct vs_route {
     int veh;
-    int n;                 /* stops, reloads included */
-    int cap;               /* allocated stops */
+    int n;   /* stops, reloads included */
+    int cap; /* allocated stops */
     int n_tasks, n_trips;
-    int *seq;              /* [cap] */
-    int *loc;              /* [cap + 2] */
-    int64_t *dep;          /* earliest departure after service, [cap + 2] */
-    int64_t *la;           /* latest feasible arrival, [cap + 2] */
-    int64_t *load;         /* [(cap + 2) * dims] load when leaving */
-    int64_t *pmax, *smax;  /* prefix / suffix max of load within the trip */
+    int *seq;             /* [cap] */
+    int *loc;             /* [cap + 2] */
+    int64_t *dep;         /* earliest departure after service, [cap + 2] */
+    int64_t *la;          /* latest feasible arrival, [cap + 2] */
+    int64_t *load;        /* [(cap + 2) * dims] load when leaving */
+    int64_t *pmax, *smax; /* prefix / suffix max of load within the trip */
     int64_t cost, travel, dist;
     bool feasible;
 };
@@ -93,19 +93,19 @@ struct vs {
     struct vs_task *t;
     int64_t *tw_start, *tw_end;
     struct vs_veh *v;
-    bool *can;             /* [task * n_veh + veh]: skills and capacity allow it */
-    int *neigh;            /* [task * k_neigh] nearest other tasks */
+    bool *can;  /* [task * n_veh + veh]: skills and capacity allow it */
+    int *neigh; /* [task * k_neigh] nearest other tasks */
     int k_neigh;
     bool has_pd, has_reload, has_tw;
-    int64_t dist_ref;      /* typical arc cost, scales the temperature */
+    int64_t dist_ref; /* typical arc cost, scales the temperature */
 
     /* Current solution. */
-    struct vs_route *r;    /* one per vehicle */
+    struct vs_route *r;     /* one per vehicle */
     int *route_of, *pos_of; /* per task: vehicle index, position 1..n; -1 when out */
     int64_t unassigned_cost;
     int n_out;
-    uint64_t work;         /* insertion positions evaluated and the like: the
-                            ** search's deterministic clock (see sisr.c) */
+    uint64_t work; /* insertion positions evaluated and the like: the
+                    ** search's deterministic clock (see sisr.c) */
     struct vs_rng rng;
 };
 
@@ -146,20 +146,24 @@ static inline double vs_rand01(struct vs_rng *g)
 /* ---- travel */
 static inline int64_t vs_dur(const struct vs_veh *v, int n_locs, int a, int b)
 {
-    if (a < 0 || b < 0) return 0;
+    if (a < 0 || b < 0)
+        return 0;
     return v->dur[(size_t)a * (size_t)n_locs + (size_t)b];
 }
 static inline int64_t vs_dist(const struct vs_veh *v, int n_locs, int a, int b)
 {
-    if (a < 0 || b < 0) return 0;
+    if (a < 0 || b < 0)
+        return 0;
     return v->dist[(size_t)a * (size_t)n_locs + (size_t)b];
 }
 /* Arc cost as vrp.h defines it. */
 static inline int64_t vs_arc(const struct vs_veh *v, int n_locs, int a, int b)
 {
-    if (a < 0 || b < 0) return 0;
+    if (a < 0 || b < 0)
+        return 0;
     size_t k = (size_t)a * (size_t)n_locs + (size_t)b;
-    if (v->arcm) return v->arcm[k];
+    if (v->arcm)
+        return v->arcm[k];
     if (v->per_km || v->per_hour) /* as vrp_arc_cost: rounded half up once per arc */
         return (v->per_km * v->dist[k] * 18 + v->per_hour * v->dur[k] * 5 + 9000) / 18000;
     return v->dist[k];
@@ -171,7 +175,8 @@ static inline int64_t vs_tw_start(const struct vs *s, const struct vs_task *t, i
 {
     for (int i = 0; i < t->ntw; i++) {
         int64_t ws = s->tw_start[t->tw0 + i], we = s->tw_end[t->tw0 + i];
-        if (a <= we) return a < ws ? ws : a;
+        if (a <= we)
+            return a < ws ? ws : a;
     }
     return t->ntw ? VS_NEG_INF : a;
 }
@@ -180,7 +185,8 @@ static inline int64_t vs_tw_latest(const struct vs *s, const struct vs_task *t, 
 {
     for (int i = t->ntw - 1; i >= 0; i--) {
         int64_t ws = s->tw_start[t->tw0 + i], we = s->tw_end[t->tw0 + i];
-        if (ws <= d) return we < d ? we : d;
+        if (ws <= d)
+            return we < d ? we : d;
     }
     return t->ntw ? VS_NEG_INF : d;
 }
@@ -201,7 +207,8 @@ void vs__route_eval(struct vs *s, struct vs_route *r);
 void vs__route_update(struct vs *s, struct vs_route *r);
 /* Remove empty trips (reloads at either end or back to back). */
 void vs__route_tidy(struct vs *s, struct vs_route *r);
-void vs__route_insert(struct vs *s, struct vs_route *r, int pos, int stop); /* before pos(1-based) */
+void vs__route_insert(struct vs *s, struct vs_route *r, int pos,
+                      int stop); /* before pos(1-based) */
 void vs__route_remove_at(struct vs_route *r, int pos);
 
 /* Best insertion of task (or shipment when it is a pickup) into route r.
@@ -219,7 +226,7 @@ int64_t vs__total_cost(const struct vs *s);
 
 /* ---- sisr.c */
 struct vs_search {
-    double t_end;          /* monotonic seconds */
+    double t_end; /* monotonic seconds */
     double t_begin;
     const struct vrp_params *prm;
     uint64_t iterations;

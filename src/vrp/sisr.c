@@ -19,12 +19,12 @@
 #include "base/base.h"
 #include "vrp/search.h"
 
-#define SISR_CBAR 10.0   /* average number of removed tasks */
-#define SISR_LMAX 10.0   /* longest removed string */
+#define SISR_CBAR 10.0 /* average number of removed tasks */
+#define SISR_LMAX 10.0 /* longest removed string */
 #define SISR_BLINK 0.01
-#define SISR_T0 0.25     /* start / final temperature x dist_ref */
+#define SISR_T0 0.25 /* start / final temperature x dist_ref */
 #define SISR_TF 0.0025
-#define SISR_T0_TW 2.0   /* the same with time windows */
+#define SISR_T0_TW 2.0 /* the same with time windows */
 #define SISR_TF_TW 0.005
 #define SISR_ROUTE_REMOVAL 0.05 /* probability of emptying a whole route */
 /* With time windows and long routes, recreate sees an empty vehicle's
@@ -41,9 +41,9 @@ struct sisr {
     struct vs *s;
     struct vs_search *S;
     int *removed, n_removed;
-    int64_t *key;            /* sort keys for the removed list */
-    unsigned *mark;          /* per task: stamp when removed this round */
-    unsigned *rmark;         /* per vehicle: stamp when ruined / scanned */
+    int64_t *key;    /* sort keys for the removed list */
+    unsigned *mark;  /* per task: stamp when removed this round */
+    unsigned *rmark; /* per vehicle: stamp when ruined / scanned */
     unsigned stamp, rstamp;
     /* undo */
     int *touched, n_touched;
@@ -53,22 +53,23 @@ struct sisr {
     int64_t *undo_cost;
     int64_t saved_unassigned;
     int saved_out;
-    int64_t delta;           /* cost change of this attempt */
-    bool bad;                /* the ruin left an infeasible route: undo */
-    int banned;              /* vehicle not to use in this attempt, or -1 */
-    double empty_f;          /* weight of an empty vehicle's insertion cost in recreate */
-    double avg_len;          /* tasks per used route, as the last ruin saw it */
+    int64_t delta;  /* cost change of this attempt */
+    bool bad;       /* the ruin left an infeasible route: undo */
+    int banned;     /* vehicle not to use in this attempt, or -1 */
+    double empty_f; /* weight of an empty vehicle's insertion cost in recreate */
+    double avg_len; /* tasks per used route, as the last ruin saw it */
     /* empty-vehicle lookup */
     int n_cls;
-    int *cls_first;          /* per class: vehicles in cls_list from cls_first[c] */
+    int *cls_first; /* per class: vehicles in cls_list from cls_first[c] */
     int *cls_list;
-    int *dep_dist_rank;      /* unused placeholder for ordering */
-    int64_t *depot_dist;     /* per task */
+    int *dep_dist_rank;  /* unused placeholder for ordering */
+    int64_t *depot_dist; /* per task */
 };
 
 static void touch(struct sisr *x, int veh)
 {
-    if (x->tmark[veh] == x->stamp) return;
+    if (x->tmark[veh] == x->stamp)
+        return;
     x->tmark[veh] = x->stamp;
     struct vs_route *r = &x->s->r[veh];
     if (x->undo_used + (size_t)r->n > x->undo_cap) {
@@ -103,7 +104,8 @@ static void undo(struct sisr *x)
     for (int i = 0; i < x->n_touched; i++) {
         struct vs_route *r = &s->r[x->touched[i]];
         for (int k = 0; k < r->n; k++)
-            if (r->seq[k] != VS_RELOAD) s->route_of[r->seq[k]] = -1;
+            if (r->seq[k] != VS_RELOAD)
+                s->route_of[r->seq[k]] = -1;
     }
     for (int i = 0; i < x->n_touched; i++) {
         struct vs_route *r = &s->r[x->touched[i]];
@@ -119,7 +121,8 @@ static void undo(struct sisr *x)
 static int64_t attempt_delta(struct sisr *x)
 {
     int64_t d = x->s->unassigned_cost - x->saved_unassigned;
-    for (int i = 0; i < x->n_touched; i++) d += x->s->r[x->touched[i]].cost - x->undo_cost[i];
+    for (int i = 0; i < x->n_touched; i++)
+        d += x->s->r[x->touched[i]].cost - x->undo_cost[i];
     return d;
 }
 
@@ -128,13 +131,15 @@ static int64_t attempt_delta(struct sisr *x)
 static void mark_removed(struct sisr *x, int task)
 {
     struct vs *s = x->s;
-    if (x->mark[task] == x->stamp) return;
+    if (x->mark[task] == x->stamp)
+        return;
     x->mark[task] = x->stamp;
     const struct vs_task *t = &s->t[task];
     int unit = task;
     if (t->pair >= 0) {
         x->mark[t->pair] = x->stamp;
-        if (t->kind == VRP_DELIVERY) unit = t->pair;
+        if (t->kind == VRP_DELIVERY)
+            unit = t->pair;
     }
     x->removed[x->n_removed++] = unit;
     s->unassigned_cost += s->t[unit].miss_cost;
@@ -147,7 +152,8 @@ static void compact_route(struct sisr *x, struct vs_route *r)
     int w = 0;
     for (int k = 0; k < r->n; k++) {
         int st = r->seq[k];
-        if (st == VS_DROP) continue;
+        if (st == VS_DROP)
+            continue;
         if (st != VS_RELOAD && x->mark[st] == x->stamp) {
             s->route_of[st] = -1;
             continue;
@@ -163,27 +169,34 @@ static void ruin(struct sisr *x)
 {
     struct vs *s = x->s;
     int routed = s->n_tasks, used = 0;
-    for (int i = 0; i < s->n_veh; i++) used += s->r[i].n_tasks > 0;
+    for (int i = 0; i < s->n_veh; i++)
+        used += s->r[i].n_tasks > 0;
     routed = 0;
-    for (int i = 0; i < s->n_veh; i++) routed += s->r[i].n_tasks;
-    if (routed == 0 || used == 0) return;
+    for (int i = 0; i < s->n_veh; i++)
+        routed += s->r[i].n_tasks;
+    if (routed == 0 || used == 0)
+        return;
     double avg = (double)routed / used;
     x->avg_len = avg;
     double ls_max = avg < SISR_LMAX ? avg : SISR_LMAX;
     double ks_max = 4.0 * SISR_CBAR / (1.0 + ls_max) - 1.0;
     int ks = (int)floor(1.0 + vs_rand01(&s->rng) * ks_max);
-    if (ks < 1) ks = 1;
+    if (ks < 1)
+        ks = 1;
     if (s->n_tasks <= 12 && vs_rand01(&s->rng) < 0.2) {
         /* Tiny problems: strings are too short to change much; remove a
         ** random half instead now and then. */
         for (int v = 0; v < s->n_veh; v++) {
             struct vs_route *r = &s->r[v];
-            if (r->n == 0) continue;
+            if (r->n == 0)
+                continue;
             touch(x, v);
             for (int k = 0; k < r->n; k++)
-                if (r->seq[k] != VS_RELOAD && vs_rand01(&s->rng) < 0.5) mark_removed(x, r->seq[k]);
+                if (r->seq[k] != VS_RELOAD && vs_rand01(&s->rng) < 0.5)
+                    mark_removed(x, r->seq[k]);
             compact_route(x, r);
-            if (!r->feasible) x->bad = true;
+            if (!r->feasible)
+                x->bad = true;
         }
         return;
     }
@@ -192,25 +205,30 @@ static void ruin(struct sisr *x)
         ** greedy recreate alone never gives up a vehicle for a dearer one
         ** or merges routes. */
         int veh = vs_randint(&s->rng, s->n_veh);
-        for (int i = 0; i < s->n_veh && s->r[veh].n_tasks == 0; i++) veh = (veh + 1) % s->n_veh;
+        for (int i = 0; i < s->n_veh && s->r[veh].n_tasks == 0; i++)
+            veh = (veh + 1) % s->n_veh;
         struct vs_route *r = &s->r[veh];
         touch(x, veh);
         routed -= r->n_tasks;
         for (int k = 0; k < r->n; k++)
-            if (r->seq[k] != VS_RELOAD) mark_removed(x, r->seq[k]);
+            if (r->seq[k] != VS_RELOAD)
+                mark_removed(x, r->seq[k]);
         compact_route(x, r);
         x->banned = veh;
     }
-    if (routed <= 0) return;
+    if (routed <= 0)
+        return;
     int seed;
-    do seed = vs_randint(&s->rng, s->n_tasks);
+    do
+        seed = vs_randint(&s->rng, s->n_tasks);
     while (s->route_of[seed] < 0);
     x->rstamp++;
     int ruined = 0;
     for (int i = -1; i < s->k_neigh && ruined < ks; i++) {
         int c = i < 0 ? seed : s->neigh[(size_t)seed * s->k_neigh + i];
         int veh = s->route_of[c];
-        if (veh < 0 || x->rmark[veh] == x->rstamp || x->mark[c] == x->stamp) continue;
+        if (veh < 0 || x->rmark[veh] == x->rstamp || x->mark[c] == x->stamp)
+            continue;
         x->rmark[veh] = x->rstamp;
         ruined++;
         struct vs_route *r = &s->r[veh];
@@ -218,33 +236,42 @@ static void ruin(struct sisr *x)
         int card = r->n;
         double lt_max = card < ls_max ? card : ls_max;
         int lt = (int)floor(1.0 + vs_rand01(&s->rng) * lt_max);
-        if (lt > card) lt = card;
+        if (lt > card)
+            lt = card;
         int pos = s->pos_of[c];
         int m = 0;
         if (lt < card && vs_rand01(&s->rng) < 0.5) {
             m = 1;
-            while (lt + m < card && vs_rand01(&s->rng) < 0.5) m++;
+            while (lt + m < card && vs_rand01(&s->rng) < 0.5)
+                m++;
         }
         int len = lt + m;
         int lo = pos - vs_randint(&s->rng, len);
-        if (lo < 1) lo = 1;
-        if (lo + len - 1 > r->n) lo = r->n - len + 1;
+        if (lo < 1)
+            lo = 1;
+        if (lo + len - 1 > r->n)
+            lo = r->n - len + 1;
         int keep_lo = m ? lo + vs_randint(&s->rng, lt + 1) : -1; /* preserved m stops */
         for (int k = lo; k < lo + len; k++) {
-            if (m && k >= keep_lo && k < keep_lo + m) continue;
+            if (m && k >= keep_lo && k < keep_lo + m)
+                continue;
             int st = r->seq[k - 1];
-            if (st != VS_RELOAD) mark_removed(x, st);
-            else r->seq[k - 1] = VS_DROP; /* reloads go too; recreate adds them back where needed */
+            if (st != VS_RELOAD)
+                mark_removed(x, st);
+            else
+                r->seq[k - 1] = VS_DROP; /* reloads go too; recreate adds them back where needed */
         }
         compact_route(x, r);
         if (!r->feasible) {
             /* Dropping a reload merged trips beyond capacity (or the
             ** matrix breaks the triangle inequality): keep the reloads. */
             int last = x->n_touched - 1;
-            memcpy(r->seq, &x->undo_seq[x->undo_off[last]], (size_t)x->undo_len[last] * sizeof *r->seq);
+            memcpy(r->seq, &x->undo_seq[x->undo_off[last]],
+                   (size_t)x->undo_len[last] * sizeof *r->seq);
             r->n = x->undo_len[last];
             compact_route(x, r);
-            if (!r->feasible) x->bad = true;
+            if (!r->feasible)
+                x->bad = true;
         }
     }
 }
@@ -268,7 +295,8 @@ static void order_removed(struct sisr *x)
         x->removed[j] = tmp;
     }
     int w = vs_randint(&s->rng, 11);
-    if (w < 4) return;
+    if (w < 4)
+        return;
     for (int i = 0; i < n; i++) {
         int u = x->removed[i];
         x->key[u] = w < 8 ? s->t[u].size : w < 10 ? x->depot_dist[u] : -x->depot_dist[u];
@@ -286,14 +314,16 @@ static void insert_unit(struct sisr *x, int u, double blink)
         for (int i = 0; i < s->k_neigh; i++) {
             int c = s->neigh[(size_t)u * s->k_neigh + i];
             int veh = s->route_of[c];
-            if (veh < 0 || x->rmark[veh] == x->rstamp || veh == x->banned) continue;
+            if (veh < 0 || x->rmark[veh] == x->rstamp || veh == x->banned)
+                continue;
             x->rmark[veh] = x->rstamp;
             vs__best_insert(s, &s->r[veh], u, blink, &best);
         }
     }
     if (full || best.veh < 0) {
         for (int veh = 0; veh < s->n_veh; veh++) {
-            if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp || veh == x->banned) continue;
+            if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp || veh == x->banned)
+                continue;
             x->rmark[veh] = x->rstamp;
             vs__best_insert(s, &s->r[veh], u, blink, &best);
         }
@@ -305,7 +335,8 @@ static void insert_unit(struct sisr *x, int u, double blink)
                 if (x->empty_f < 1) {
                     struct vs_ins e = {.delta = VS_POS_INF, .veh = -1};
                     vs__best_insert(s, &s->r[veh], u, 0, &e);
-                    if (e.veh >= 0 && (double)e.delta * x->empty_f < (double)best.delta) best = e;
+                    if (e.veh >= 0 && (double)e.delta * x->empty_f < (double)best.delta)
+                        best = e;
                 } else {
                     vs__best_insert(s, &s->r[veh], u, 0, &best);
                 }
@@ -313,7 +344,8 @@ static void insert_unit(struct sisr *x, int u, double blink)
             }
         }
     }
-    if (best.veh < 0 || best.delta >= s->t[u].miss_cost) return;
+    if (best.veh < 0 || best.delta >= s->t[u].miss_cost)
+        return;
     touch(x, best.veh);
     vs__apply_insert(s, &best, u);
     s->unassigned_cost -= s->t[u].miss_cost;
@@ -331,7 +363,8 @@ static void recreate(struct sisr *x, double blink)
                 x->removed[x->n_removed++] = i;
             }
     order_removed(x);
-    for (int i = 0; i < x->n_removed; i++) insert_unit(x, x->removed[i], blink);
+    for (int i = 0; i < x->n_removed; i++)
+        insert_unit(x, x->removed[i], blink);
 }
 
 void vs__snapshot(struct vs *s, int *seq, int *len)
@@ -346,7 +379,8 @@ void vs__snapshot(struct vs *s, int *seq, int *len)
 
 void vs__restore(struct vs *s, const int *seq, const int *len)
 {
-    for (int i = 0; i < s->n_tasks; i++) s->route_of[i] = -1;
+    for (int i = 0; i < s->n_tasks; i++)
+        s->route_of[i] = -1;
     int w = 0;
     for (int v = 0; v < s->n_veh; v++) {
         struct vs_route *r = &s->r[v];
@@ -359,7 +393,8 @@ void vs__restore(struct vs *s, const int *seq, const int *len)
     s->unassigned_cost = 0;
     s->n_out = 0;
     for (int i = 0; i < s->n_tasks; i++) {
-        if (s->route_of[i] >= 0 || s->t[i].kind == VRP_DELIVERY) continue;
+        if (s->route_of[i] >= 0 || s->t[i].kind == VRP_DELIVERY)
+            continue;
         s->unassigned_cost += s->t[i].miss_cost;
         s->n_out++;
     }
@@ -370,7 +405,8 @@ static int64_t reported_cost(const struct vs *s, int64_t cost)
 {
     for (int i = 0; i < s->n_tasks; i++) {
         const struct vrp_task *pt = &s->p->tasks[i];
-        if (s->route_of[i] < 0 && !pt->optional) cost -= VS_MISS_BIG * (1 + pt->priority);
+        if (s->route_of[i] < 0 && !pt->optional)
+            cost -= VS_MISS_BIG * (1 + pt->priority);
     }
     return cost;
 }
@@ -386,7 +422,8 @@ static void keep_best(struct vs *s, struct vs_search *S, int64_t cost)
 static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
 {
     double now = vs_now();
-    if (now >= S->t_end) return true;
+    if (now >= S->t_end)
+        return true;
     if (S->prm->progress && S->iterations % SISR_PROGRESS_EVERY == 0) {
         if (S->prm->progress(S->prm->progress_arg, best_cost, n_out, now - S->t_begin)) {
             S->stopped = true;
@@ -420,11 +457,14 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     /* vehicle classes, in vehicle order */
     x.n_cls = 0;
     for (int v = 0; v < nv; v++)
-        if (s->v[v].cls + 1 > x.n_cls) x.n_cls = s->v[v].cls + 1;
+        if (s->v[v].cls + 1 > x.n_cls)
+            x.n_cls = s->v[v].cls + 1;
     x.cls_first = xcalloc((size_t)x.n_cls + 1, sizeof *x.cls_first);
     x.cls_list = xmalloc(((size_t)nv + 1) * sizeof *x.cls_list);
-    for (int v = 0; v < nv; v++) x.cls_first[s->v[v].cls + 1]++;
-    for (int c = 0; c < x.n_cls; c++) x.cls_first[c + 1] += x.cls_first[c];
+    for (int v = 0; v < nv; v++)
+        x.cls_first[s->v[v].cls + 1]++;
+    for (int c = 0; c < x.n_cls; c++)
+        x.cls_first[c + 1] += x.cls_first[c];
     {
         int *fill = xcalloc((size_t)x.n_cls + 1, sizeof *fill);
         for (int v = 0; v < nv; v++) {
@@ -437,7 +477,8 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     /* Construction: everything out, then recreate (no blinks). */
     begin_attempt(&x);
     for (int i = 0; i < nt; i++)
-        if (s->route_of[i] < 0 && s->t[i].kind != VRP_DELIVERY) x.removed[x.n_removed++] = i;
+        if (s->route_of[i] < 0 && s->t[i].kind != VRP_DELIVERY)
+            x.removed[x.n_removed++] = i;
     recreate(&x, 0);
     int64_t cur = vs__total_cost(s);
     keep_best(s, S, cur);
@@ -449,8 +490,10 @@ void vs__search_run(struct vs *s, struct vs_search *S)
     ** instances x 4 seeds from 2.3 % to 1.3 %. */
     double t0 = s->dist_ref * (s->has_tw ? SISR_T0_TW : SISR_T0),
            tf = s->dist_ref * (s->has_tw ? SISR_TF_TW : SISR_TF);
-    if (t0 < 1) t0 = 1;
-    if (tf < 0.01) tf = 0.01;
+    if (t0 < 1)
+        t0 = 1;
+    if (tf < 0.01)
+        tf = 0.01;
     double span = S->t_end - S->t_begin;
     while (!should_stop(S, S->best_reported, S->best_out)) {
         S->iterations++;
@@ -460,7 +503,8 @@ void vs__search_run(struct vs *s, struct vs_search *S)
         ** second), which only shapes the cooling: the clock still decides
         ** when to stop and the best solution is kept. */
         double frac = span > 0 ? (double)s->work / (VS_WORK_PER_S * span) : 1.0;
-        if (frac > 1) frac = 1;
+        if (frac > 1)
+            frac = 1;
         double temp = t0 * pow(tf / t0, frac);
         begin_attempt(&x);
         ruin(&x);
@@ -475,14 +519,16 @@ void vs__search_run(struct vs *s, struct vs_search *S)
         double thr = -temp * log(vs_rand01(&s->rng) + 1e-300);
         if ((double)d < thr) {
             cur += d;
-            if (cur < S->best_cost) keep_best(s, S, cur);
+            if (cur < S->best_cost)
+                keep_best(s, S, cur);
         } else {
             undo(&x);
         }
         VS_ASSERT(cur == vs__total_cost(s));
     }
     if (S->prm->progress)
-        S->prm->progress(S->prm->progress_arg, S->best_reported, S->best_out, vs_now() - S->t_begin);
+        S->prm->progress(S->prm->progress_arg, S->best_reported, S->best_out,
+                         vs_now() - S->t_begin);
 
     free(x.removed);
     free(x.key);

@@ -37,17 +37,20 @@ static bool same_vehicle(const struct vrp_vehicle *a, const struct vrp_vehicle *
         a->max_trips != b->max_trips || a->reload_time != b->reload_time)
         return false;
     for (int d = 0; d < dims; d++)
-        if (a->capacity[d] != b->capacity[d]) return false;
+        if (a->capacity[d] != b->capacity[d])
+            return false;
     return true;
 }
 
 static void build_neighbours(struct vs *s)
 {
     int n = s->n_tasks, K = n - 1 < VS_K_NEIGH ? n - 1 : VS_K_NEIGH;
-    if (K < 0) K = 0;
+    if (K < 0)
+        K = 0;
     s->k_neigh = K;
     s->neigh = xmalloc(((size_t)n * (size_t)K + 1) * sizeof *s->neigh);
-    if (K == 0) return;
+    if (K == 0)
+        return;
     const struct vs_veh *v = &s->v[0];
     int64_t *bd = xmalloc((size_t)K * sizeof *bd);
     for (int i = 0; i < n; i++) {
@@ -55,10 +58,12 @@ static void build_neighbours(struct vs *s)
         int m = 0;
         int li = s->t[i].loc;
         for (int j = 0; j < n; j++) {
-            if (j == i) continue;
+            if (j == i)
+                continue;
             int lj = s->t[j].loc;
             int64_t d = vs_dist(v, s->n_locs, li, lj) + vs_dist(v, s->n_locs, lj, li);
-            if (m == K && d >= bd[K - 1]) continue;
+            if (m == K && d >= bd[K - 1])
+                continue;
             int p = m < K ? m++ : K - 1;
             while (p > 0 && bd[p - 1] > d) {
                 bd[p] = bd[p - 1];
@@ -81,11 +86,13 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
     s->n_locs = p->n_locs;
     s->dims = p->n_dims < 1 ? 1 : p->n_dims > VRP_MAX_DIMS ? VRP_MAX_DIMS : p->n_dims;
     s->rng.s = seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL;
-    if (s->rng.s == 0) s->rng.s = 1;
+    if (s->rng.s == 0)
+        s->rng.s = 1;
     int n = s->n_tasks, nv = s->n_veh, D = s->dims;
 
     int n_tw = 0;
-    for (int i = 0; i < n; i++) n_tw += p->tasks[i].n_tw;
+    for (int i = 0; i < n; i++)
+        n_tw += p->tasks[i].n_tw;
     s->tw_start = xmalloc(((size_t)n_tw + 1) * sizeof *s->tw_start);
     s->tw_end = xmalloc(((size_t)n_tw + 1) * sizeof *s->tw_end);
     s->t = xcalloc((size_t)n + 1, sizeof *s->t);
@@ -104,14 +111,16 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
             s->tw_end[w] = pt->tw[k].end;
             w++;
         }
-        if (pt->n_tw) s->has_tw = true;
+        if (pt->n_tw)
+            s->has_tw = true;
         for (int d = 0; d < D; d++) {
             t->del[d] = pt->kind == VRP_PICKUP ? 0 : pt->delivery[d];
             t->pick[d] = pt->kind == VRP_DELIVERY ? 0 : pt->pickup[d];
             t->size += t->del[d] + t->pick[d];
         }
         t->skills = pt->skills;
-        if (pt->kind != VRP_JOB) s->has_pd = true;
+        if (pt->kind != VRP_JOB)
+            s->has_pd = true;
     }
     for (int i = 0; i < n; i++) {
         const struct vrp_task *pt = &p->tasks[i];
@@ -121,7 +130,8 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
             const struct vrp_task *pd = &p->tasks[t->pair];
             miss += pd->optional ? pd->penalty : VS_MISS_BIG * (1 + pd->priority);
             t->size = 0;
-            for (int d = 0; d < D; d++) t->size += pt->pickup[d];
+            for (int d = 0; d < D; d++)
+                t->size += pt->pickup[d];
             t->skills |= pd->skills;
         }
         t->miss_cost = t->kind == VRP_DELIVERY ? 0 : miss;
@@ -147,7 +157,8 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         v->per_km = pv->cost_per_km;
         v->per_hour = pv->cost_per_hour;
         v->arcm = v->cost ? v->cost : (v->per_km || v->per_hour) ? NULL : v->dist;
-        for (int d = 0; d < D; d++) v->cap[d] = pv->capacity[d];
+        for (int d = 0; d < D; d++)
+            v->cap[d] = pv->capacity[d];
         v->tw_start = pv->tw.start;
         v->tw_end = pv->tw.end > VS_POS_INF ? VS_POS_INF : pv->tw.end;
         v->fixed = pv->fixed_cost;
@@ -155,18 +166,21 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         v->max_dist = pv->max_distance > 0 ? pv->max_distance : VS_POS_INF;
         v->max_tasks = pv->max_tasks > 0 ? pv->max_tasks : INT32_MAX;
         v->max_trips = pv->max_trips > 1 && pv->start != VRP_NONE ? pv->max_trips : 1;
-        if (v->max_trips > 1) s->has_reload = true;
+        if (v->max_trips > 1)
+            s->has_reload = true;
         v->reload_time = pv->reload_time;
         v->skills = pv->skills;
     }
     /* classes renumbered densely */
     {
         int *map = xmalloc(((size_t)nv + 1) * sizeof *map);
-        for (int j = 0; j < nv; j++) map[j] = -1;
+        for (int j = 0; j < nv; j++)
+            map[j] = -1;
         int nc = 0;
         for (int j = 0; j < nv; j++) {
             int c = s->v[j].cls;
-            if (map[c] < 0) map[c] = nc++;
+            if (map[c] < 0)
+                map[c] = nc++;
             s->v[j].cls = map[c];
         }
         free(map);
@@ -179,7 +193,8 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
             const struct vs_veh *v = &s->v[j];
             bool ok = (t->skills & ~v->skills) == 0;
             for (int d = 0; d < D && ok; d++)
-                if (t->del[d] > v->cap[d] || t->pick[d] > v->cap[d]) ok = false;
+                if (t->del[d] > v->cap[d] || t->pick[d] > v->cap[d])
+                    ok = false;
             s->can[(size_t)i * nv + j] = ok;
         }
     }
@@ -192,20 +207,25 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         const struct vs_veh *v = &s->v[0];
         int dl = v->start >= 0 ? v->start : v->end;
         for (int i = 0; i < n; i++) {
-            if (dl >= 0) sum += (double)vs_arc(v, s->n_locs, dl, s->t[i].loc);
-            else if (s->k_neigh) sum += 5.0 * (double)vs_arc(v, s->n_locs, s->t[i].loc,
-                                                          s->t[s->neigh[(size_t)i * s->k_neigh]].loc);
+            if (dl >= 0)
+                sum += (double)vs_arc(v, s->n_locs, dl, s->t[i].loc);
+            else if (s->k_neigh)
+                sum += 5.0 * (double)vs_arc(v, s->n_locs, s->t[i].loc,
+                                            s->t[s->neigh[(size_t)i * s->k_neigh]].loc);
             cnt++;
         }
     }
     s->dist_ref = cnt ? (int64_t)(sum / cnt) : 1;
-    if (s->dist_ref < 1) s->dist_ref = 1;
+    if (s->dist_ref < 1)
+        s->dist_ref = 1;
 
     s->r = xcalloc((size_t)nv + 1, sizeof *s->r); /* + scratch */
     s->route_of = xmalloc(((size_t)n + 1) * sizeof *s->route_of);
     s->pos_of = xcalloc((size_t)n + 1, sizeof *s->pos_of);
-    for (int i = 0; i < n; i++) s->route_of[i] = -1;
-    for (int j = 0; j <= nv; j++) vs__route_init(s, &s->r[j], j < nv ? j : 0);
+    for (int i = 0; i < n; i++)
+        s->route_of[i] = -1;
+    for (int j = 0; j <= nv; j++)
+        vs__route_init(s, &s->r[j], j < nv ? j : 0);
     s->unassigned_cost = 0;
     s->n_out = 0;
     for (int i = 0; i < n; i++)
@@ -217,7 +237,8 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
 
 void vs__release(struct vs *s)
 {
-    for (int j = 0; j <= s->n_veh; j++) vs__route_release(&s->r[j]);
+    for (int j = 0; j <= s->n_veh; j++)
+        vs__route_release(&s->r[j]);
     free(s->r);
     free(s->route_of);
     free(s->pos_of);
@@ -244,7 +265,8 @@ static void *worker_run(void *arg)
     vs__init(&s, w->p, w->prm.seed);
     size_t cap = 2 * (size_t)s.n_tasks + (size_t)s.n_veh + 1;
     for (int v = 0; v < s.n_veh; v++)
-        if (s.v[v].max_trips > 1) cap += (size_t)s.v[v].max_trips;
+        if (s.v[v].max_trips > 1)
+            cap += (size_t)s.v[v].max_trips;
     w->S.best_seq = xmalloc(cap * sizeof *w->S.best_seq);
     w->S.best_len = xcalloc((size_t)s.n_veh + 1, sizeof *w->S.best_len);
     w->S.prm = &w->prm;
@@ -252,8 +274,10 @@ static void *worker_run(void *arg)
     w->S.t_end = w->t_end;
     bool hgs = vs__hgs_eligible(&s) && s.n_tasks <= 1500 &&
                (int64_t)s.n_tasks * s.n_veh <= 2000000; /* SWAP* tables: 48 bytes per pair */
-    if (hgs) vs__hgs_run(&s, &w->S);
-    if (!hgs || w->S.best_cost >= VS_POS_INF) vs__search_run(&s, &w->S);
+    if (hgs)
+        vs__hgs_run(&s, &w->S);
+    if (!hgs || w->S.best_cost >= VS_POS_INF)
+        vs__search_run(&s, &w->S);
     w->reported = w->S.best_reported;
     vs__release(&s);
     return NULL;
@@ -263,8 +287,10 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
               struct vrp_solution **out, struct err *e)
 {
     struct vrp_params prm;
-    if (prm_in) prm = *prm_in;
-    else vrp_params_default(&prm);
+    if (prm_in)
+        prm = *prm_in;
+    else
+        vrp_params_default(&prm);
     *out = NULL;
     if (!p || p->n_tasks < 0 || p->n_vehicles < 0 || (p->n_vehicles > 0 && p->n_matrices < 1))
         return err_set(e, ERR_INVAL, "vrp_solve: empty or malformed problem");
@@ -272,19 +298,23 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
     double limit = prm.time_limit_s;
     if (!(limit > 0)) {
         limit = 0.05 * p->n_tasks;
-        if (limit < 1) limit = 1;
-        if (limit > 300) limit = 300;
+        if (limit < 1)
+            limit = 1;
+        if (limit > 300)
+            limit = 300;
     }
     int threads = prm.threads < 1 ? 1 : prm.threads > 64 ? 64 : prm.threads;
     struct worker *w = xcalloc((size_t)threads, sizeof *w);
     /* Leave a little time for building the answer. */
     double t_end = t_begin + limit * 0.99 - 0.002;
-    if (p->n_vehicles == 0 || p->n_tasks == 0) t_end = t_begin;
+    if (p->n_vehicles == 0 || p->n_tasks == 0)
+        t_end = t_begin;
     for (int i = 0; i < threads; i++) {
         w[i].p = p;
         w[i].prm = prm;
         w[i].prm.seed = prm.seed + 0x1000193ULL * (uint64_t)i;
-        if (i > 0) w[i].prm.progress = NULL; /* the first search reports */
+        if (i > 0)
+            w[i].prm.progress = NULL; /* the first search reports */
         w[i].t_begin = t_begin;
         w[i].t_end = t_end;
     }
@@ -294,14 +324,17 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
     } else {
         pthread_t *th = xcalloc((size_t)threads, sizeof *th);
         for (int i = 1; i < threads; i++)
-            if (pthread_create(&th[i], NULL, worker_run, &w[i]) != 0) rl_die("vrp_solve: pthread_create");
+            if (pthread_create(&th[i], NULL, worker_run, &w[i]) != 0)
+                rl_die("vrp_solve: pthread_create");
         worker_run(&w[0]);
-        for (int i = 1; i < threads; i++) pthread_join(th[i], NULL);
+        for (int i = 1; i < threads; i++)
+            pthread_join(th[i], NULL);
         free(th);
     }
     int bi = 0;
     for (int i = 1; i < threads; i++)
-        if (w[i].S.best_cost < w[bi].S.best_cost) bi = i;
+        if (w[i].S.best_cost < w[bi].S.best_cost)
+            bi = i;
 
     /* Sequences of the best solution, through the trusted evaluator. */
     struct vrp_seq *seqs = xcalloc((size_t)p->n_vehicles + 1, sizeof *seqs);
@@ -317,7 +350,8 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
         off += len;
     }
     uint64_t iters = 0;
-    for (int i = 0; i < threads; i++) iters += w[i].S.iterations;
+    for (int i = 0; i < threads; i++)
+        iters += w[i].S.iterations;
     int rc = vrp_solution_from_seqs(p, seqs, nr, false, out, e);
     if (rc == 0) {
         (*out)->solve_s = vs_now() - t_begin;
@@ -329,7 +363,8 @@ int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm_in,
     } else {
         err_prefix(e, "vrp_solve: internal error, the search's best solution is rejected: ");
         rc = ERR_INTERNAL;
-        if (e) e->code = ERR_INTERNAL;
+        if (e)
+            e->code = ERR_INTERNAL;
     }
     for (int i = 0; i < threads; i++) {
         free(w[i].S.best_seq);

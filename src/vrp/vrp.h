@@ -35,7 +35,7 @@
 
 #include "base/base.h"
 
-#define VRP_MAX_DIMS 4   /* capacity dimensions (kg, litres, pallets, ...) */
+#define VRP_MAX_DIMS 4    /* capacity dimensions (kg, litres, pallets, ...) */
 #define VRP_MAX_SKILLS 64 /* skills are bits of a uint64_t */
 #define VRP_NONE (-1)
 
@@ -50,33 +50,33 @@ enum vrp_task_kind {
 };
 
 struct vrp_task {
-    int64_t id;              /* the caller's id (file number), echoed in output */
+    int64_t id; /* the caller's id (file number), echoed in output */
     enum vrp_task_kind kind;
-    int loc;                 /* location index into the matrices */
-    int64_t service;         /* service duration at the stop */
+    int loc;         /* location index into the matrices */
+    int64_t service; /* service duration at the stop */
     /* JOB: delivery is loaded at the depot and dropped here; pickup is
     ** collected here and carried to the route's end (or next reload).
     ** PICKUP/DELIVERY: `pickup` of the PICKUP task holds the shipment's
     ** amount, `delivery` of the DELIVERY task the same amount. */
     int64_t delivery[VRP_MAX_DIMS];
     int64_t pickup[VRP_MAX_DIMS];
-    int pair;                /* index of the other half of a shipment, or VRP_NONE */
-    struct vrp_tw *tw;       /* sorted, disjoint; n_tw == 0 means any time */
+    int pair;          /* index of the other half of a shipment, or VRP_NONE */
+    struct vrp_tw *tw; /* sorted, disjoint; n_tw == 0 means any time */
     int n_tw;
-    uint64_t skills;         /* required: task.skills must be within vehicle.skills */
-    int priority;            /* 0..100 */
-    bool optional;           /* may be left out at `penalty` cost */
+    uint64_t skills; /* required: task.skills must be within vehicle.skills */
+    int priority;    /* 0..100 */
+    bool optional;   /* may be left out at `penalty` cost */
     int64_t penalty;
 };
 
 struct vrp_vehicle {
-    int64_t id;              /* the caller's id, echoed in output */
-    int start;               /* location index, or VRP_NONE (route starts at first task) */
-    int end;                 /* location index, or VRP_NONE (open route) */
+    int64_t id; /* the caller's id, echoed in output */
+    int start;  /* location index, or VRP_NONE (route starts at first task) */
+    int end;    /* location index, or VRP_NONE (open route) */
     int64_t capacity[VRP_MAX_DIMS];
-    struct vrp_tw tw;        /* working window; {0, INT64_MAX} when unlimited */
+    struct vrp_tw tw; /* working window; {0, INT64_MAX} when unlimited */
     uint64_t skills;
-    int profile;             /* index into problem.matrices */
+    int profile; /* index into problem.matrices */
     int64_t fixed_cost;
     int64_t cost_per_hour;   /* cost units per 3600 time units; 0 = none */
     int64_t cost_per_km;     /* cost units per 1000 distance units; 0 = none */
@@ -107,19 +107,19 @@ enum vrp_objective {
 struct vrp_problem {
     char *name;
     int n_locs;
-    double *lon, *lat;       /* optional coordinates (NULL when absent), for output */
+    double *lon, *lat; /* optional coordinates (NULL when absent), for output */
     struct vrp_matrix *matrices;
     int n_matrices;
     struct vrp_task *tasks;
     int n_tasks;
     struct vrp_vehicle *vehicles;
     int n_vehicles;
-    int n_dims;              /* capacity dimensions in use (1..VRP_MAX_DIMS) */
-    int64_t scale;           /* file units -> engine units (1 when exact) */
-    char **skill_names;      /* bit i <-> skill_names[i] (VROOM ints as text) */
+    int n_dims;         /* capacity dimensions in use (1..VRP_MAX_DIMS) */
+    int64_t scale;      /* file units -> engine units (1 when exact) */
+    char **skill_names; /* bit i <-> skill_names[i] (VROOM ints as text) */
     int n_skills;
     enum vrp_objective objective;
-    char *format;            /* "cvrplib", "solomon", "lilim", "vroom" */
+    char *format; /* "cvrplib", "solomon", "lilim", "vroom" */
 };
 
 /* --------------------------------------------------------------- lifecycle */
@@ -133,22 +133,27 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e);
 
 /* ----------------------------------------------------------------- readers */
 
-enum vrp_format { VRP_FMT_AUTO = 0, VRP_FMT_CVRPLIB, VRP_FMT_SOLOMON, VRP_FMT_LILIM, VRP_FMT_VROOM };
+enum vrp_format {
+    VRP_FMT_AUTO = 0,
+    VRP_FMT_CVRPLIB,
+    VRP_FMT_SOLOMON,
+    VRP_FMT_LILIM,
+    VRP_FMT_VROOM
+};
 
 int vrp_format_parse(const char *name, enum vrp_format *out);
 /* Read from memory / a file. On success you own *out. Errors name the line
 ** (or JSON path) and never crash on hostile input. */
 int vrp_read(const char *buf, size_t len, enum vrp_format fmt, struct vrp_problem **out,
              struct err *e);
-int vrp_read_file(const char *path, enum vrp_format fmt, struct vrp_problem **out,
-                  struct err *e);
+int vrp_read_file(const char *path, enum vrp_format fmt, struct vrp_problem **out, struct err *e);
 
 /* ---------------------------------------------------------------- solving */
 
 struct vrp_params {
-    double time_limit_s;  /* wall-clock limit; <= 0 means a default by size */
+    double time_limit_s; /* wall-clock limit; <= 0 means a default by size */
     uint64_t seed;
-    int threads;          /* 1 = single-threaded; results depend on (seed, threads) */
+    int threads; /* 1 = single-threaded; results depend on (seed, threads) */
     /* Called now and then from the solving thread with the best cost so far
     ** (engine units) and seconds elapsed; return non-zero to stop early. */
     int (*progress)(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s);
@@ -176,18 +181,18 @@ enum vrp_step_type {
 
 struct vrp_step {
     enum vrp_step_type type;
-    int task;                 /* index into problem.tasks, or VRP_NONE */
+    int task; /* index into problem.tasks, or VRP_NONE */
     int loc;
-    int64_t arrival;          /* time of arrival at the stop */
-    int64_t waiting;          /* before the time window opens */
+    int64_t arrival; /* time of arrival at the stop */
+    int64_t waiting; /* before the time window opens */
     int64_t service;
-    int64_t travel;           /* cumulated travel time to here */
-    int64_t distance;         /* cumulated distance to here */
+    int64_t travel;             /* cumulated travel time to here */
+    int64_t distance;           /* cumulated distance to here */
     int64_t load[VRP_MAX_DIMS]; /* on board when leaving the stop */
 };
 
 struct vrp_route {
-    int vehicle;              /* index into problem.vehicles */
+    int vehicle; /* index into problem.vehicles */
     struct vrp_step *steps;
     int n_steps;
     int64_t cost, distance, duration, travel, service, waiting;
@@ -196,19 +201,19 @@ struct vrp_route {
 struct vrp_solution {
     struct vrp_route *routes;
     int n_routes;
-    int *unassigned;          /* task indices */
+    int *unassigned; /* task indices */
     int n_unassigned;
-    int64_t cost;             /* engine units, penalties included */
+    int64_t cost; /* engine units, penalties included */
     int64_t distance, duration, travel, service, waiting;
-    double solve_s;           /* computing time of the search */
-    double load_s;            /* reading the input */
+    double solve_s; /* computing time of the search */
+    double load_s;  /* reading the input */
     uint64_t iterations;
 };
 
 /* Solve. Always returns the best feasible solution found (tasks that could
 ** not be placed are unassigned). On success you own *out. */
-int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm,
-              struct vrp_solution **out, struct err *e);
+int vrp_solve(const struct vrp_problem *p, const struct vrp_params *prm, struct vrp_solution **out,
+              struct err *e);
 void vrp_solution_free(struct vrp_solution *s);
 
 /*
@@ -234,7 +239,7 @@ int vrp_solution_from_seqs(const struct vrp_problem *p, const struct vrp_seq *se
 
 struct vrp_check_report {
     bool feasible;
-    int64_t cost;          /* recomputed, engine units */
+    int64_t cost; /* recomputed, engine units */
     int n_routes;
     int n_assigned, n_unassigned;
     char first_violation[256]; /* empty when feasible */
@@ -252,7 +257,6 @@ int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
 ** routes, unassigned, distance, duration, service, waiting_time,
 ** computing_times{loading, solving}}, unassigned[], routes[].steps[]. Costs
 ** and times are divided by problem.scale (printed with decimals when > 1). */
-int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s,
-                   struct strbuf *sb);
+int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, struct strbuf *sb);
 
 #endif

@@ -93,8 +93,7 @@ int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, st
         route_amounts(p, &s->routes[r], del, pick, &prio);
     strbuf_addstr(sb, "{\"code\":0,\"summary\":{\"cost\":");
     scaled(sb, s->cost, sc);
-    strbuf_addf(sb, ",\"routes\":%d,\"unassigned\":%d,\"delivery\":", s->n_routes,
-                s->n_unassigned);
+    strbuf_addf(sb, ",\"routes\":%d,\"unassigned\":%d,\"delivery\":", s->n_routes, s->n_unassigned);
     amounts(sb, del, nd);
     strbuf_addstr(sb, ",\"pickup\":");
     amounts(sb, pick, nd);

@@ -59,7 +59,7 @@ static int start_with(struct fx *f, const char *const *extra)
         return -1;
     snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
     static const char *const users[][3] = {
-        {"admin1", "admin", "1"}, {"op1", "operator", "1"}, {"buyer1", "buyer", "1"},
+        {"admin1", "admin", "1"}, {"op1", "operator", "1"},     {"buyer1", "buyer", "1"},
         {"admin2", "admin", "2"}, {"auditor1", "auditor", "1"},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(users); i++) {
@@ -198,8 +198,8 @@ static void test_login_ok_and_me(void **state)
 {
     struct fx *f = *state;
     struct ts_resp r;
-    assert_int_equal(post(f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"op1\",\"password\":\"" PW "\"}", &r), 200);
+    assert_int_equal(
+        post(f, "/api/v1/auth/login", NULL, "{\"name\":\"op1\",\"password\":\"" PW "\"}", &r), 200);
     const char *tok = jstr(r.json, "token", NULL);
     assert_non_null(tok);
     assert_int_equal(strlen(tok), 43);
@@ -229,9 +229,11 @@ static void test_login_failures_same_answer(void **state)
     struct fx *f = *state;
     struct ts_resp a, b, c;
     assert_int_equal(post(f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"op1\",\"password\":\"not the password\"}", &a), 401);
+                          "{\"name\":\"op1\",\"password\":\"not the password\"}", &a),
+                     401);
     assert_int_equal(post(f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"nobody\",\"password\":\"not the password\"}", &b), 401);
+                          "{\"name\":\"nobody\",\"password\":\"not the password\"}", &b),
+                     401);
     assert_string_equal(a.content_type, "application/problem+json");
     assert_string_equal(a.body, b.body); /* no user enumeration */
     assert_non_null(strstr(a.body, "invalid name or password"));
@@ -247,19 +249,21 @@ static void test_login_failures_same_answer(void **state)
                      400);
     ts_resp_free(&c);
     assert_int_equal(post(f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"op1\",\"password\":\"" PW "\",\"admin\":true}", &c), 400);
+                          "{\"name\":\"op1\",\"password\":\"" PW "\",\"admin\":true}", &c),
+                     400);
     ts_resp_free(&c);
     assert_int_equal(post(f, "/api/v1/auth/login", NULL, "[1,2]", &c), 400);
     ts_resp_free(&c);
-    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/auth/login", NULL, "text/plain", "x", 1,
-                                NULL, &c), 0);
+    assert_int_equal(
+        ts_request(&f->s, "POST", "/api/v1/auth/login", NULL, "text/plain", "x", 1, NULL, &c), 0);
     assert_int_equal(c.status / 100, 4);
     ts_resp_free(&c);
     /* Two failures so far from this address (limit 5): a good login works. */
     char t[128];
     login_ok(f, "op1", t);
     assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action ="
-                               " 'auth.login_failed'"), 2);
+                               " 'auth.login_failed'"),
+                     2);
 }
 
 static void test_bad_tokens(void **state)
@@ -328,7 +332,9 @@ static void test_users_admin(void **state)
     struct ts_resp r;
     assert_int_equal(post(f, "/api/v1/users", adm,
                           "{\"name\":\"driver7\",\"password\":\"drive safely\",\"role\":\"driver\","
-                          "\"display_name\":\"李师傅\"}", &r), 201);
+                          "\"display_name\":\"李师傅\"}",
+                          &r),
+                     201);
     int64_t id = jint(r.json, "id", NULL);
     assert_true(id > 0);
     assert_string_equal(jstr(r.json, "role", NULL), "driver");
@@ -394,7 +400,8 @@ static void test_users_admin(void **state)
     /* Operators do not manage users. */
     assert_int_equal(post(f, "/api/v1/users", op,
                           "{\"name\":\"sneaky\",\"password\":\"long enough\",\"role\":\"admin\"}",
-                          &r), 403);
+                          &r),
+                     403);
     ts_resp_free(&r);
 
     /* Another county's admin sees 404 for county 1's user, and cannot change it. */
@@ -446,8 +453,12 @@ static void test_users_bad_input_writes_nothing(void **state)
     int64_t op1 = db_i64(f, "SELECT id FROM users WHERE name = 'op1'");
     snprintf(path, sizeof path, "/api/v1/users/%lld", (long long)op1);
     static const char *const patches[] = {
-        "{}", "{\"role\":\"emperor\"}", "{\"password\":\"short\"}", "{\"disabled\":\"yes\"}",
-        "{\"county_id\":2}", "{\"role\":\"buyer\",\"password\":\"short\"}",
+        "{}",
+        "{\"role\":\"emperor\"}",
+        "{\"password\":\"short\"}",
+        "{\"disabled\":\"yes\"}",
+        "{\"county_id\":2}",
+        "{\"role\":\"buyer\",\"password\":\"short\"}",
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(patches); i++) {
         struct ts_resp r;
@@ -457,14 +468,16 @@ static void test_users_bad_input_writes_nothing(void **state)
         ts_resp_free(&r);
     }
     struct ts_resp r;
-    assert_int_equal(ts_post_json(&f->s, "PATCH", "/api/v1/users/abc", adm, "{\"role\":\"buyer\"}",
-                                  &r), 0);
+    assert_int_equal(
+        ts_post_json(&f->s, "PATCH", "/api/v1/users/abc", adm, "{\"role\":\"buyer\"}", &r), 0);
     assert_int_equal(r.status / 100, 4);
     ts_resp_free(&r);
     assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM users"), users);
-    assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'user.%'"), audits);
+    assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'user.%'"),
+                     audits);
     assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM users WHERE name = 'op1' AND role ="
-                               " 'operator'"), 1);
+                               " 'operator'"),
+                     1);
 }
 
 static void test_devices(void **state)
@@ -476,8 +489,8 @@ static void test_devices(void **state)
     struct ts_resp r;
     assert_int_equal(post(f, "/api/v1/devices", buyer, "{\"name\":\"x\"}", &r), 403);
     ts_resp_free(&r);
-    assert_int_equal(post(f, "/api/v1/devices", op,
-                          "{\"name\":\"coldroom-1\",\"kind\":\"sensor\"}", &r), 201);
+    assert_int_equal(
+        post(f, "/api/v1/devices", op, "{\"name\":\"coldroom-1\",\"kind\":\"sensor\"}", &r), 201);
     const char *t = jstr(r.json, "token", NULL);
     assert_non_null(t);
     char dev[128];
@@ -572,17 +585,19 @@ static void test_cli_migrate(void **state)
 {
     struct fx *f = *state;
     char cmd[700];
+    snprintf(
+        cmd, sizeof cmd,
+        "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"module\":\"auth\",\"version\":1,.*"
+        "\"new\":true' | grep -qx 1",
+        RL_BIN, f->dir);
+    assert_int_equal(ts_sh(cmd), 0);
     snprintf(cmd, sizeof cmd,
-             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"module\":\"auth\",\"version\":1,.*"
-             "\"new\":true' | grep -qx 1",
+             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":true' | grep -qx 0",
              RL_BIN, f->dir);
     assert_int_equal(ts_sh(cmd), 0);
     snprintf(cmd, sizeof cmd,
-             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":true' | grep -qx 0", RL_BIN,
-             f->dir);
-    assert_int_equal(ts_sh(cmd), 0);
-    snprintf(cmd, sizeof cmd, "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":false'"
-                              " | grep -qx 0",
+             "'%s' migrate --db '%s/m.db' 2>/dev/null | grep -c '\"new\":false'"
+             " | grep -qx 0",
              RL_BIN, f->dir);
     assert_int_not_equal(ts_sh(cmd), 0); /* the applied ones are still listed */
     snprintf(cmd, sizeof cmd, "'%s' migrate --bogus 2>/dev/null", RL_BIN);
@@ -599,22 +614,26 @@ static void test_rate_limit(void **state)
     struct ts_resp r;
     for (int i = 0; i < 5; i++) {
         assert_int_equal(post(&f, "/api/v1/auth/login", NULL,
-                              "{\"name\":\"op1\",\"password\":\"guess guess\"}", &r), 401);
+                              "{\"name\":\"op1\",\"password\":\"guess guess\"}", &r),
+                         401);
         ts_resp_free(&r);
     }
-    int64_t failed = db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed'");
+    int64_t failed =
+        db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed'");
     assert_int_equal(failed, 5);
     /* Locked: even the right password is not checked. */
-    assert_int_equal(post(&f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"op1\",\"password\":\"" PW "\"}", &r), 429);
+    assert_int_equal(
+        post(&f, "/api/v1/auth/login", NULL, "{\"name\":\"op1\",\"password\":\"" PW "\"}", &r),
+        429);
     assert_string_equal(r.content_type, "application/problem+json");
     char ra[32];
     assert_true(ts_resp_header(&r, "Retry-After", ra, sizeof ra));
     assert_true(atoi(ra) > 0 && atoi(ra) <= 900);
     ts_resp_free(&r);
     /* The address is locked too, for every name. */
-    assert_int_equal(post(&f, "/api/v1/auth/login", NULL,
-                          "{\"name\":\"buyer1\",\"password\":\"" PW "\"}", &r), 429);
+    assert_int_equal(
+        post(&f, "/api/v1/auth/login", NULL, "{\"name\":\"buyer1\",\"password\":\"" PW "\"}", &r),
+        429);
     ts_resp_free(&r);
     assert_int_equal(db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'auth.login%'"),
                      failed);
@@ -629,8 +648,8 @@ static long login_from(struct fx *f, const char *xff, const char *name, const ch
     snprintf(body, sizeof body, "{\"name\":\"%s\",\"password\":\"%s\"}", name, pw);
     const char *hdrs[] = {hdr, NULL};
     struct ts_resp r;
-    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/auth/login", NULL, "application/json",
-                                body, strlen(body), hdrs, &r),
+    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/auth/login", NULL, "application/json", body,
+                                strlen(body), hdrs, &r),
                      0);
     long st = r.status;
     ts_resp_free(&r);

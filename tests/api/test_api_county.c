@@ -235,8 +235,7 @@ static void test_demo_lists_paginate_and_geojson(void **state)
     assert_int_equal(status_of(f, "GET", "/api/v1/villages?limit=501", f->buyer, NULL), 400);
     assert_int_equal(status_of(f, "GET", "/api/v1/villages?cursor=zzz", f->buyer, NULL), 400);
     assert_int_equal(status_of(f, "GET", "/api/v1/nodes?kind=warehouse", f->buyer, NULL), 400);
-    assert_int_equal(status_of(f, "GET", "/api/v1/villages?township_id=-3", f->buyer, NULL),
-                     400);
+    assert_int_equal(status_of(f, "GET", "/api/v1/villages?township_id=-3", f->buyer, NULL), 400);
 }
 
 static void test_crud(void **state)
@@ -329,41 +328,46 @@ static void test_bad_input_writes_nothing(void **state)
         const char *path, *body;
         long status;
     } cases[] = {
-        {"/api/v1/townships", "{\"name_zh\":\"坏镇\",", 400},                        /* JSON */
-        {"/api/v1/townships", "[1,2]", 400},                                        /* not an object */
+        {"/api/v1/townships", "{\"name_zh\":\"坏镇\",", 400}, /* JSON */
+        {"/api/v1/townships", "[1,2]", 400},                  /* not an object */
         {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":\"x\",\"lon\":1}", 400}, /* type */
-        {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":27}", 400},            /* lon missing */
-        {"/api/v1/townships", "{\"lat\":27,\"lon\":108}", 400},                   /* name missing */
+        {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":27}", 400}, /* lon missing */
+        {"/api/v1/townships", "{\"lat\":27,\"lon\":108}", 400},          /* name missing */
         {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":27,\"lon\":108,\"x\":1}", 400},
         {"/api/v1/townships", "{\"name_zh\":\"坏镇\",\"lat\":95,\"lon\":108}", 422},
         {"/api/v1/townships", "{\"name_zh\":\"\",\"lat\":27,\"lon\":108}", 422},
         {"/api/v1/townships", "{\"name_zh\":\"a\\u0000b\",\"lat\":27,\"lon\":108}", 400},
         {"/api/v1/townships", "{\"name_zh\":\"a\\u0007b\",\"lat\":27,\"lon\":108}", 422},
         {"/api/v1/townships", "{\"name_zh\":\"城关镇\",\"lat\":27,\"lon\":108}", 409}, /* dup */
-        {"/api/v1/villages", "{\"township_id\":1,\"name_zh\":\"坏村\",\"population\":10,"
-                             "\"households\":11,\"lat\":27,\"lon\":108}", 422},
+        {"/api/v1/villages",
+         "{\"township_id\":1,\"name_zh\":\"坏村\",\"population\":10,"
+         "\"households\":11,\"lat\":27,\"lon\":108}",
+         422},
         {"/api/v1/villages", "{\"township_id\":99999,\"name_zh\":\"坏村\",\"lat\":27,\"lon\":108}",
          422},
         {"/api/v1/villages", "{\"township_id\":1.5,\"name_zh\":\"坏村\",\"lat\":27,\"lon\":108}",
          400},
         {"/api/v1/nodes", "{\"kind\":\"warehouse\",\"name\":\"坏\",\"lat\":27,\"lon\":108}", 400},
-        {"/api/v1/nodes", "{\"kind\":\"county_hub\",\"name\":\"坏\",\"lat\":27,\"lon\":108,"
-                          "\"parent_id\":1}", 422},
+        {"/api/v1/nodes",
+         "{\"kind\":\"county_hub\",\"name\":\"坏\",\"lat\":27,\"lon\":108,"
+         "\"parent_id\":1}",
+         422},
         {"/api/v1/nodes", "{\"kind\":\"cold_store\",\"name\":\"坏\",\"lat\":27,\"lon\":108}", 422},
-        {"/api/v1/nodes", "{\"kind\":\"county_hub\",\"name\":\"坏\",\"lat\":27,\"lon\":108,"
-                          "\"open_min\":900,\"close_min\":600}", 422},
+        {"/api/v1/nodes",
+         "{\"kind\":\"county_hub\",\"name\":\"坏\",\"lat\":27,\"lon\":108,"
+         "\"open_min\":900,\"close_min\":600}",
+         422},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++) {
         long st = status_of(f, "POST", cases[i].path, f->op, cases[i].body);
         if (st != cases[i].status)
-            fail_msg("case %zu: POST %s %s -> %ld, want %ld", i, cases[i].path, cases[i].body,
-                     st, cases[i].status);
+            fail_msg("case %zu: POST %s %s -> %ld, want %ld", i, cases[i].path, cases[i].body, st,
+                     cases[i].status);
     }
     /* a body that is not JSON at all, and a PATCH that breaks a rule */
     struct ts_resp r;
-    assert_int_equal(ts_request(&f->s, "POST", "/api/v1/villages", f->op, "text/plain", "hi", 2,
-                                NULL, &r),
-                     0);
+    assert_int_equal(
+        ts_request(&f->s, "POST", "/api/v1/villages", f->op, "text/plain", "hi", 2, NULL, &r), 0);
     assert_true(r.status == 400 || r.status == 415);
     ts_resp_free(&r);
     assert_int_equal(status_of(f, "PATCH", "/api/v1/villages/1", f->op, "{\"population\":-5}"),
@@ -390,9 +394,8 @@ static void test_roles_and_other_county(void **state)
         assert_int_equal(status_of(f, "POST", "/api/v1/townships", readers[i],
                                    "{\"name_zh\":\"禁镇\",\"lat\":27,\"lon\":108}"),
                          403);
-        assert_int_equal(status_of(f, "PATCH", "/api/v1/villages/1", readers[i],
-                                   "{\"population\":1}"),
-                         403);
+        assert_int_equal(
+            status_of(f, "PATCH", "/api/v1/villages/1", readers[i], "{\"population\":1}"), 403);
         assert_int_equal(status_of(f, "DELETE", "/api/v1/nodes/1", readers[i], NULL), 403);
         assert_int_equal(status_of(f, "POST", "/api/v1/counties", readers[i], "{}"), 403);
     }

@@ -117,8 +117,8 @@ static void test_kill_mid_stream(void **state)
         rows++;
         if (note && strcmp(note, "after-restart") == 0)
             continue;
-        if (!note || sscanf(note, "c%d-%d", &ci, &ii) != 2 || ci < 0 || ci >= CLIENTS ||
-            ii < 0 || ii >= cl[ci].sent) {
+        if (!note || sscanf(note, "c%d-%d", &ci, &ii) != 2 || ci < 0 || ci >= CLIENTS || ii < 0 ||
+            ii >= cl[ci].sent) {
             unknown++;
             continue;
         }
@@ -136,8 +136,9 @@ static void test_kill_mid_stream(void **state)
         for (int i = cl[c].acked; i < cl[c].sent; i++)
             extra += seen[c][i] ? 1 : 0; /* committed, answer lost in the kill: fine */
     }
-    fprintf(stderr, "durability: %d acknowledged, %d rows, %d committed but unanswered, "
-                    "%d missing, %d duplicated, %d unknown\n",
+    fprintf(stderr,
+            "durability: %d acknowledged, %d rows, %d committed but unanswered, "
+            "%d missing, %d duplicated, %d unknown\n",
             acked, rows, extra, missing, dup, unknown);
     ts_cleanup(&s);
     assert_int_equal(missing, 0);

@@ -4,7 +4,8 @@
 ** health, problem documents for unknown routes and methods, body limits
 ** (413, nothing written), malformed JSON (400) and wrong content type
 ** (415), missing / forged tokens (401) and roles (403), Idempotency-Key
-** replay (and its claim kept off the I/O thread), keep-alive, pipelining, static files with traversal refused, metrics moving,
+** replay (and its claim kept off the I/O thread), keep-alive, pipelining, static files with
+*traversal refused, metrics moving,
 ** the request log line, and HTTPS with a certificate made in the test.
 */
 #include <setjmp.h>
@@ -237,11 +238,11 @@ static void test_auth_required(void **state)
     ts_resp_free(&r);
 
     /* Well-formed but unknown token, and garbage. */
-    const char *forged[] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x", "\"; DROP TABLE users"};
+    const char *forged[] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x",
+                            "\"; DROP TABLE users"};
     for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", forged[i], "{}",
-                                      &r),
-                         0);
+        assert_int_equal(
+            ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", forged[i], "{}", &r), 0);
         assert_problem(&r, 401);
         ts_resp_free(&r);
     }
@@ -277,14 +278,14 @@ static void test_write_and_bad_input(void **state)
     assert_non_null(strstr(jstr(r.json, "detail"), "JSON"));
     ts_resp_free(&r);
     /* Wrong type and unknown field: 400. */
-    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
-                                  "{\"note\": 5}", &r),
-                     0);
+    assert_int_equal(
+        ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, "{\"note\": 5}", &r),
+        0);
     assert_problem(&r, 400);
     ts_resp_free(&r);
-    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
-                                  "{\"nope\": 1}", &r),
-                     0);
+    assert_int_equal(
+        ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, "{\"nope\": 1}", &r),
+        0);
     assert_problem(&r, 400);
     ts_resp_free(&r);
     /* Not JSON at all: 415. */
@@ -301,9 +302,8 @@ static void test_write_and_bad_input(void **state)
     body[0] = '{';
     body[big - 1] = '}';
     body[big] = '\0';
-    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, body,
-                                  &r),
-                     0);
+    assert_int_equal(
+        ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, body, &r), 0);
     assert_problem(&r, 413);
     ts_resp_free(&r);
     /* ... and when chunked (no Content-Length). */
@@ -347,9 +347,8 @@ static void test_roles(void **state)
     assert_problem(&r, 403);
     ts_resp_free(&r);
     /* Any person may ping-write. */
-    assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->buyer_token,
-                                  NULL, &r),
-                     0);
+    assert_int_equal(
+        ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->buyer_token, NULL, &r), 0);
     assert_int_equal(r.status, 201);
     ts_resp_free(&r);
 }
@@ -556,9 +555,8 @@ static void test_cache(void **state)
         assert_int_equal(ts_get(&f->s, "/api/v1/system/ping-write", f->buyer_token, &r), 0);
         assert_int_equal(jint(r.json, "count"), n);
         ts_resp_free(&r);
-        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
-                                      NULL, &r),
-                         0);
+        assert_int_equal(
+            ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, NULL, &r), 0);
         assert_int_equal(r.status, 201);
         ts_resp_free(&r);
         prev = n;
@@ -582,9 +580,8 @@ static void test_keep_alive(void **state)
         assert_int_equal(r.new_connections, 0); /* curl reused the connection */
         ts_resp_free(&r);
         /* Writes answered from a handler thread keep it alive too. */
-        assert_int_equal(ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token,
-                                      NULL, &r),
-                         0);
+        assert_int_equal(
+            ts_post_json(&f->s, "POST", "/api/v1/system/ping-write", f->op_token, NULL, &r), 0);
         assert_int_equal(r.status, 201);
         assert_int_equal(r.new_connections, 0);
         ts_resp_free(&r);

@@ -54,8 +54,10 @@ static int setup(void **state)
 {
     (void)state;
     struct ts_opts o = {.demo = true};
-    if (ts_start(&srv, &o) != 0) return -1;
-    if (ts_add_user(&srv, 1, "driver2", "driver", "driver2-password")) return -1;
+    if (ts_start(&srv, &o) != 0)
+        return -1;
+    if (ts_add_user(&srv, 1, "driver2", "driver", "driver2-password"))
+        return -1;
     if (ts_login(&srv, "operator", "ruralink-demo", op_tok, sizeof op_tok) ||
         ts_login(&srv, "driver", "ruralink-demo", drv_tok, sizeof drv_tok) ||
         ts_login(&srv, "driver2", "driver2-password", drv2_tok, sizeof drv2_tok) ||

@@ -50,9 +50,9 @@ static int user_add(const char *db, const char *name, const char *role, int coun
 static char template_dir[128], template_db[192];
 
 static const char *const users[][3] = {
-    {"admin1", "admin", "1"},  {"op1", "operator", "1"}, {"m1", "merchant", "1"},
-    {"m2", "merchant", "1"},   {"b1", "buyer", "1"},     {"b2", "buyer", "1"},
-    {"aud1", "auditor", "1"},  {"admin2", "admin", "2"},
+    {"admin1", "admin", "1"}, {"op1", "operator", "1"}, {"m1", "merchant", "1"},
+    {"m2", "merchant", "1"},  {"b1", "buyer", "1"},     {"b2", "buyer", "1"},
+    {"aud1", "auditor", "1"}, {"admin2", "admin", "2"},
 };
 
 /* The county rows the tests name (market ids are checked against them):
@@ -339,11 +339,11 @@ static void test_catalog_roles_and_search(void **state)
             "{\"kind\":\"geographical_indication\",\"cert_no\":\"GI-2009-1\","
             "\"valid_from\":\"2020-01-01\",\"valid_until\":\"2099-12-31\"}",
             201);
-    problem(f, "POST", path, f->m2, "{\"kind\":\"organic\",\"valid_from\":\"2020-01-01\","
-                                     "\"valid_until\":\"2099-12-31\"}",
+    problem(f, "POST", path, f->m2,
+            "{\"kind\":\"organic\",\"valid_from\":\"2020-01-01\","
+            "\"valid_until\":\"2099-12-31\"}",
             403, NULL);
-    assert_int_equal(count(f, "/api/v1/products?certification=geographical_indication", f->b1),
-                     1);
+    assert_int_equal(count(f, "/api/v1/products?certification=geographical_indication", f->b1), 1);
     assert_int_equal(count(f, "/api/v1/products?certification=organic", f->b1), 0);
 }
 
@@ -354,13 +354,13 @@ static void test_bad_input(void **state)
     int64_t prod = mk_catalog(f, &product);
     int64_t before = count(f, "/api/v1/products?include_inactive=1", f->op);
     char body[6000];
-#define BAD(extra, status, word)                                                              \
-    do {                                                                                       \
-        snprintf(body, sizeof body,                                                            \
-                 "{\"producer_id\":%lld,\"name_zh\":\"蜂蜜\",\"category\":\"honey\","          \
-                 "\"unit\":\"jar\"%s}",                                                        \
-                 (long long)prod, extra);                                                      \
-        problem(f, "POST", "/api/v1/products", f->m1, body, status, word);                     \
+#define BAD(extra, status, word)                                                                   \
+    do {                                                                                           \
+        snprintf(body, sizeof body,                                                                \
+                 "{\"producer_id\":%lld,\"name_zh\":\"蜂蜜\",\"category\":\"honey\","            \
+                 "\"unit\":\"jar\"%s}",                                                            \
+                 (long long)prod, extra);                                                          \
+        problem(f, "POST", "/api/v1/products", f->m1, body, status, word);                         \
     } while (0)
     BAD(",\"price_fen\":-100", 400, "price_fen");
     BAD(",\"price_fen\":0", 400, "price_fen");
@@ -431,7 +431,7 @@ static void test_bad_input(void **state)
     snprintf(body, sizeof body,
              "{\"delivery_node_id\":%lld,\"lines\":[{\"product_id\":%lld,\"qty\":1}]}",
              (long long)NODE, (long long)product);
-    problem(f, "POST", "/api/v1/orders", f->m1, body, 403, NULL); /* merchants do not buy */
+    problem(f, "POST", "/api/v1/orders", f->m1, body, 403, NULL);    /* merchants do not buy */
     problem(f, "POST", "/api/v1/orders", f->b1, body, 409, "stock"); /* none in stock */
     assert_int_equal(count(f, "/api/v1/orders", f->op), orders);
 
@@ -549,8 +549,7 @@ static void test_orders_lifecycle(void **state)
     problem(f, "POST", path, f->op, "{\"status\":\"paid\",\"method\":\"external\"}", 400,
             "payment_ref");
     assert_int_equal(req(f, "POST", path, f->m1,
-                         "{\"status\":\"paid\",\"method\":\"external\",\"ref\":\"WX-9\"}",
-                         &r),
+                         "{\"status\":\"paid\",\"method\":\"external\",\"ref\":\"WX-9\"}", &r),
                      200);
     struct json_object *pay;
     assert_true(json_object_object_get_ex(r.json, "payment", &pay));
@@ -681,8 +680,10 @@ static void test_flash_sale_http(void **state)
         ts_resp_free(&ir);
     }
     snprintf(path, sizeof path, "/api/v1/live-sessions/%lld/posts", (long long)sid);
-    post_ok(f, path, f->m1, "{\"body\":\"今晚八点见！\",\"tags\":[\"预热\"],"
-                            "\"scheduled_at\":\"2026-11-28T12:00:00Z\"}", 201);
+    post_ok(f, path, f->m1,
+            "{\"body\":\"今晚八点见！\",\"tags\":[\"预热\"],"
+            "\"scheduled_at\":\"2026-11-28T12:00:00Z\"}",
+            201);
 
     static struct hf_thread th[HF_THREADS];
     pthread_t tid[HF_THREADS];

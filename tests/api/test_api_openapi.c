@@ -68,8 +68,8 @@ static void read_spec(struct ops *o)
 {
     FILE *f = fopen(RL_SOURCE_DIR "/docs/openapi.yaml", "r");
     assert_non_null(f);
-    static const char *const methods[] = {"get", "put", "post", "delete", "patch", "head",
-                                          "options"};
+    static const char *const methods[] = {"get",   "put",  "post",   "delete",
+                                          "patch", "head", "options"};
     char line[1024], path[512] = "";
     bool in_paths = false;
     while (fgets(line, sizeof line, f)) {

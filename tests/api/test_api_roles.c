@@ -155,14 +155,15 @@ static bool device_route(const struct http_route *rt)
     if (strcmp(rt->method, "GET") == 0 && strcmp(rt->pattern, "/api/v1/me") == 0)
         return true;
     return strcmp(rt->method, "POST") == 0 &&
-           (strncmp(rt->pattern, "/api/v1/telemetry/", 18) == 0 || strcmp(rt->pattern, "/write") == 0 ||
-            strcmp(rt->pattern, "/api/v2/write") == 0);
+           (strncmp(rt->pattern, "/api/v1/telemetry/", 18) == 0 ||
+            strcmp(rt->pattern, "/write") == 0 || strcmp(rt->pattern, "/api/v2/write") == 0);
 }
 
 static const struct policy *policy_for(const struct http_route *rt)
 {
     for (size_t i = 0; i < RL_ARRAY_LEN(policy); i++)
-        if (strcmp(policy[i].method, rt->method) == 0 && strcmp(policy[i].pattern, rt->pattern) == 0)
+        if (strcmp(policy[i].method, rt->method) == 0 &&
+            strcmp(policy[i].pattern, rt->pattern) == 0)
             return &policy[i];
     return NULL;
 }
@@ -206,8 +207,10 @@ static void test_declared_roles(void **state)
                      policy[j].pattern);
     }
     if (missing)
-        fprintf(stderr, "roles: %zu served routes have no policy row (enforcement is still "
-                        "tested below)\n", missing);
+        fprintf(stderr,
+                "roles: %zu served routes have no policy row (enforcement is still "
+                "tested below)\n",
+                missing);
     if (strict && strcmp(strict, "1") == 0)
         assert_int_equal(missing, 0);
 }
@@ -382,8 +385,8 @@ static void test_enforced_roles(void **state)
                 EXPECT(st != 401 && st != 403, "%s may %s %s (route table) but got %ld: %s", role,
                        rt->method, rt->pattern, st, body);
             else
-                EXPECT(st == 403, "%s may not %s %s but got %ld: %s", role, rt->method,
-                       rt->pattern, st, body);
+                EXPECT(st == 403, "%s may not %s %s but got %ld: %s", role, rt->method, rt->pattern,
+                       st, body);
         }
     }
     /* Every role's token still works: nothing above ended a session it

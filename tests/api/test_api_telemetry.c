@@ -27,13 +27,15 @@
 static int64_t jint(struct json_object *o, const char *k)
 {
     struct json_object *v;
-    if (!o || !json_object_object_get_ex(o, k, &v)) return -1;
+    if (!o || !json_object_object_get_ex(o, k, &v))
+        return -1;
     return json_object_get_int64(v);
 }
 
 static void login(struct ts_server *s, const char *name, char *tok)
 {
-    if (ts_login(s, name, PW, tok, 128) != 0) fail_msg("login %s failed", name);
+    if (ts_login(s, name, PW, tok, 128) != 0)
+        fail_msg("login %s failed", name);
 }
 
 static void device_token(struct ts_server *s, const char *staff_tok, const char *name, char *tok)
@@ -74,7 +76,8 @@ static int64_t find_series(struct ts_server *s, const char *tok, const char *key
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
         struct json_object *o = json_object_array_get_idx(arr, i), *k;
         json_object_object_get_ex(o, "key", &k);
-        if (!strcmp(json_object_get_string(k), key)) id = jint(o, "id");
+        if (!strcmp(json_object_get_string(k), key))
+            id = jint(o, "id");
     }
     ts_resp_free(&r);
     return id;
@@ -309,7 +312,8 @@ static void *writer_main(void *arg)
         struct ts_resp r;
         long st = lp(&w->s, "/api/v1/telemetry/write?precision=ms", w->tok, sb.buf, NULL, &r);
         ts_resp_free(&r);
-        if (st != 204) break;
+        if (st != 204)
+            break;
         pthread_mutex_lock(&w->mu);
         w->acked = b + 1;
         pthread_cond_signal(&w->cond);
@@ -330,8 +334,10 @@ static void b64(const char *in, char *out, size_t cap)
     size_t n = strlen(in), k = 0;
     for (size_t i = 0; i < n && k + 5 < cap; i += 3) {
         unsigned v = (unsigned char)in[i] << 16;
-        if (i + 1 < n) v |= (unsigned char)in[i + 1] << 8;
-        if (i + 2 < n) v |= (unsigned char)in[i + 2];
+        if (i + 1 < n)
+            v |= (unsigned char)in[i + 1] << 8;
+        if (i + 2 < n)
+            v |= (unsigned char)in[i + 2];
         out[k++] = al[(v >> 18) & 63];
         out[k++] = al[(v >> 12) & 63];
         out[k++] = i + 1 < n ? al[(v >> 6) & 63] : '=';
@@ -350,7 +356,8 @@ static long lp_auth(struct ts_server *s, const char *path, const char *auth, con
         hdrs[0] = h;
     }
     struct ts_resp r;
-    if (ts_request(s, "POST", path, NULL, "text/plain", body, strlen(body), hdrs, &r)) return -1;
+    if (ts_request(s, "POST", path, NULL, "text/plain", body, strlen(body), hdrs, &r))
+        return -1;
     long st = r.status;
     ts_resp_free(&r);
     return st;
@@ -444,7 +451,8 @@ static void test_kill_mid_ingest(void **state)
     pthread_mutex_unlock(&w.mu);
     ts_kill(&s); /* SIGKILL while the writer keeps posting */
     pthread_join(th, NULL);
-    if (w.s.curl) curl_easy_cleanup(w.s.curl);
+    if (w.s.curl)
+        curl_easy_cleanup(w.s.curl);
     int acked = w.acked;
     assert_true(acked >= 20);
 

@@ -17,19 +17,18 @@ static struct ts_server srv;
 static char op_tok[128], buyer_tok[128], other_tok[128];
 
 /* Two vehicles of capacity 10, five jobs of 3 units: needs both vehicles. */
-static const char *problem =
-    "{\"vehicles\":["
-    "{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10]},"
-    "{\"id\":2,\"start_index\":0,\"end_index\":0,\"capacity\":[10]}],"
-    "\"jobs\":["
-    "{\"id\":11,\"location_index\":1,\"delivery\":[3]},"
-    "{\"id\":12,\"location_index\":2,\"delivery\":[3]},"
-    "{\"id\":13,\"location_index\":3,\"delivery\":[3]},"
-    "{\"id\":14,\"location_index\":4,\"delivery\":[3]},"
-    "{\"id\":15,\"location_index\":5,\"delivery\":[3]}],"
-    "\"matrices\":{\"car\":{\"durations\":["
-    "[0,10,20,30,40,50],[10,0,10,20,30,40],[20,10,0,10,20,30],"
-    "[30,20,10,0,10,20],[40,30,20,10,0,10],[50,40,30,20,10,0]]}}}";
+static const char *problem = "{\"vehicles\":["
+                             "{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10]},"
+                             "{\"id\":2,\"start_index\":0,\"end_index\":0,\"capacity\":[10]}],"
+                             "\"jobs\":["
+                             "{\"id\":11,\"location_index\":1,\"delivery\":[3]},"
+                             "{\"id\":12,\"location_index\":2,\"delivery\":[3]},"
+                             "{\"id\":13,\"location_index\":3,\"delivery\":[3]},"
+                             "{\"id\":14,\"location_index\":4,\"delivery\":[3]},"
+                             "{\"id\":15,\"location_index\":5,\"delivery\":[3]}],"
+                             "\"matrices\":{\"car\":{\"durations\":["
+                             "[0,10,20,30,40,50],[10,0,10,20,30,40],[20,10,0,10,20,30],"
+                             "[30,20,10,0,10,20],[40,30,20,10,0,10],[50,40,30,20,10,0]]}}}";
 
 static int setup(void **state)
 {
@@ -68,8 +67,8 @@ static void test_solve_answers_vroom_shape(void **state)
 {
     (void)state;
     struct ts_resp r;
-    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.5", op_tok,
-                                  problem, &r), 0);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.5", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(r.json);
     assert_int_equal(get_i64(r.json, "code", NULL), 0);
@@ -82,8 +81,8 @@ static void test_solve_answers_vroom_shape(void **state)
     int jobs_seen = 0;
     for (size_t i = 0; i < json_object_array_length(routes); i++) {
         struct json_object *steps;
-        assert_true(json_object_object_get_ex(json_object_array_get_idx(routes, i), "steps",
-                                              &steps));
+        assert_true(
+            json_object_object_get_ex(json_object_array_get_idx(routes, i), "steps", &steps));
         for (size_t k = 0; k < json_object_array_length(steps); k++) {
             struct json_object *type;
             json_object_object_get_ex(json_object_array_get_idx(steps, k), "type", &type);
@@ -113,7 +112,8 @@ static void test_bad_problem_is_vroom_input_error(void **state)
     (void)state;
     struct ts_resp r;
     assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", op_tok,
-                                  "{\"vehicles\":[],\"jobs\":[]}", &r), 0);
+                                  "{\"vehicles\":[],\"jobs\":[]}", &r),
+                     0);
     assert_int_equal(r.status, 400);
     assert_string_equal(r.content_type, "application/problem+json");
     assert_int_equal(get_i64(r.json, "code", NULL), 2);
@@ -122,8 +122,8 @@ static void test_bad_problem_is_vroom_input_error(void **state)
                      0);
     assert_int_equal(r.status, 400);
     ts_resp_free(&r);
-    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=-1", op_tok,
-                                  problem, &r), 0);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=-1", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 400);
     ts_resp_free(&r);
 }
@@ -144,8 +144,8 @@ static void test_async_job_lifecycle(void **state)
 {
     (void)state;
     struct ts_resp r;
-    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=0.3", op_tok,
-                                  problem, &r), 0);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=0.3", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 202);
     int64_t id = get_i64(r.json, "job_id", NULL);
     char loc[128];

@@ -408,15 +408,13 @@ bool ts_resp_header(const struct ts_resp *r, const char *name, char *buf, size_t
     return false;
 }
 
-int ts_login(struct ts_server *s, const char *name, const char *password, char *tok,
-             size_t size)
+int ts_login(struct ts_server *s, const char *name, const char *password, char *tok, size_t size)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(name));
     json_object_object_add(o, "password", json_object_new_string(password));
     struct ts_resp r;
-    int rc = ts_post_json(s, "POST", "/api/v1/auth/login", NULL, json_object_to_json_string(o),
-                          &r);
+    int rc = ts_post_json(s, "POST", "/api/v1/auth/login", NULL, json_object_to_json_string(o), &r);
     json_object_put(o);
     if (rc != 0) {
         ts_resp_free(&r);

@@ -28,37 +28,37 @@
 struct json_object;
 
 struct ts_opts {
-    bool demo;                /* --demo */
-    const char *db;           /* reuse this database file (restart tests); NULL = new */
-    const char *web_root;     /* --web-root */
-    const char *tls_cert;     /* --tls-cert / --tls-key: talk HTTPS (no verification) */
+    bool demo;            /* --demo */
+    const char *db;       /* reuse this database file (restart tests); NULL = new */
+    const char *web_root; /* --web-root */
+    const char *tls_cert; /* --tls-cert / --tls-key: talk HTTPS (no verification) */
     const char *tls_key;
-    long max_body;            /* --max-body when > 0 */
-    const char *log_level;    /* default "info" */
-    const char *extra[8];     /* more arguments, NULL-terminated */
+    long max_body;         /* --max-body when > 0 */
+    const char *log_level; /* default "info" */
+    const char *extra[8];  /* more arguments, NULL-terminated */
 };
 
 struct ts_server {
     pid_t pid;
     int port;
     bool tls;
-    char dir[256];       /* temporary folder */
+    char dir[256]; /* temporary folder */
     char db[320];
-    char out_path[320];  /* server stdout */
-    char err_path[320];  /* server stderr (the log) */
-    char base[96];       /* "http://127.0.0.1:PORT" */
-    void *curl;          /* CURL *, reused for keep-alive */
+    char out_path[320]; /* server stdout */
+    char err_path[320]; /* server stderr (the log) */
+    char base[96];      /* "http://127.0.0.1:PORT" */
+    void *curl;         /* CURL *, reused for keep-alive */
     bool own_db_dir;
 };
 
 struct ts_resp {
     long status;
-    char *body;               /* NUL-terminated, malloc'd */
+    char *body; /* NUL-terminated, malloc'd */
     size_t body_len;
     struct json_object *json; /* parsed body when it is JSON, else NULL */
     char content_type[128];
-    char *headers;            /* raw response headers, malloc'd */
-    long new_connections;     /* connections curl opened for this request */
+    char *headers;        /* raw response headers, malloc'd */
+    long new_connections; /* connections curl opened for this request */
 };
 
 /* Start the server and wait (up to 60 s) until GET /api/v1/health is 200.
@@ -90,8 +90,7 @@ bool ts_resp_header(const struct ts_resp *r, const char *name, char *buf, size_t
 
 /* POST /api/v1/auth/login; the bearer token into tok. 0, or the HTTP status
 ** (or -1) on failure. */
-int ts_login(struct ts_server *s, const char *name, const char *password, char *tok,
-             size_t size);
+int ts_login(struct ts_server *s, const char *name, const char *password, char *tok, size_t size);
 
 /* Create an account in the server's database with `ruralink user add`
 ** (works while the server runs). 0 on success. */
