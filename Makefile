@@ -9,12 +9,14 @@
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
 #   make fuzz-smoke  build the libFuzzer targets (clang) and run each once over
 #                its seed corpus (CI: keeps them building and starting)
+#   make format  lay out every C source as .clang-format says (the test
+#                `format` checks it)
 #   make clean
 FUZZ_SECONDS ?= 30
 DEMO_DB ?= ruralink-demo.db
 DEMO_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps build test test-asan test-tsan demo bench fuzz fuzz-smoke clean web
+.PHONY: all deps build test test-asan test-tsan demo bench fuzz fuzz-smoke format clean web
 
 all: build
 
@@ -65,6 +67,9 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=build-fuzz/ $$dict \
 	    build-fuzz/corpus/$$n fuzz/corpus/$$n >build-fuzz/$$n.log 2>&1 \
 	    || { tail -60 build-fuzz/$$n.log; exit 1; }; tail -3 build-fuzz/$$n.log; done
+
+format: deps
+	@git ls-files --cached --others --exclude-standard '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf build build-dev build-tsan build-fuzz
