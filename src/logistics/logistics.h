@@ -409,6 +409,11 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
                              const struct logistics_track_cfg *cfg, int64_t route_id,
                              struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
                              int *alerts_raised, struct err *e);
+/* Whether a route of `who` (a driver) in an approved plan of its county
+** carries order_id to one of its stops: what lets the driver mark the order
+** delivered (POST /api/v1/orders/{id}/status, market_order_deliver_carried). */
+int logistics_driver_carries(struct store *st, const struct auth_principal *who, int64_t order_id,
+                             bool *yes, struct err *e);
 /* A stop event. The plan must be approved (ERR_CONFLICT); a driver only on
 ** its own route (another driver's: ERR_PERM). "delivered" needs the stop's
 ** proof code (ERR_INVAL when wrong), "failed" a reason. Sets the stop's

@@ -98,8 +98,13 @@ static const char v1[] =
     " id INTEGER PRIMARY KEY, county_id INTEGER NOT NULL, created_by INTEGER NOT NULL,"
     " result_json TEXT NOT NULL, created_ms INTEGER NOT NULL);";
 
+/* A driver marking an order delivered looks for it among its routes' stop
+** items (logistics_driver_carries). */
+static const char v2[] = "CREATE INDEX lg_stop_items_order ON lg_stop_items(county_id, order_id);";
+
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
+    {2, "stop items by order", v2, NULL},
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];

@@ -364,6 +364,50 @@ int logistics_track_event(struct store *st, const struct auth_principal *who, in
     return store_write(st, ev_write, &a, e);
 }
 
+struct carries_args {
+    const struct auth_principal *who;
+    int64_t order_id;
+    bool yes;
+};
+
+static int carries_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct carries_args *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT 1 FROM lg_stop_items i"
+                           " JOIN lg_stops s ON s.id = i.stop_id"
+                           " JOIN lg_routes r ON r.id = s.route_id"
+                           " JOIN lg_plans p ON p.id = r.plan_id"
+                           " WHERE i.county_id = ? AND i.order_id = ? AND r.driver_user_id = ?"
+                           " AND p.status = ? LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->order_id);
+    store_bind_i64(s, 3, a->who->user_id);
+    store_bind_i64(s, 4, LOGISTICS_PLAN_APPROVED);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    a->yes = rc == STORE_ROW;
+    return 0;
+}
+
+int logistics_driver_carries(struct store *st, const struct auth_principal *who, int64_t order_id,
+                             bool *yes, struct err *e)
+{
+    *yes = false;
+    if (!who)
+        return err_set(e, ERR_AUTH, "no caller");
+    if (who->role != AUTH_ROLE_DRIVER || order_id <= 0)
+        return 0;
+    struct carries_args a = {who, order_id, false};
+    int rc = store_read(st, carries_read, &a, e);
+    *yes = !rc && a.yes;
+    return rc;
+}
+
 struct al_args {
     const struct auth_principal *who;
     int64_t plan_id;

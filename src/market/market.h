@@ -337,6 +337,14 @@ void market_order_job_result(struct market_order_job *j, struct market_order *ou
 ** = the clock. */
 int market_order_transition(struct store *st, const struct auth_principal *who, int64_t order_id,
                             enum market_status to, const char *note, int64_t now_ms, struct err *e);
+/* A driver marks an order it carries delivered (shipped -> delivered; any
+** other status is ERR_CONFLICT and changes nothing) and gets the order
+** back in *out (allocated in a). The caller has found the order on one of
+** the driver's routes (logistics_driver_carries): market does not see
+** routes, logistics sits above it. */
+int market_order_deliver_carried(struct store *st, const struct auth_principal *who,
+                                 int64_t order_id, const char *note, int64_t now_ms,
+                                 struct arena *a, struct market_order *out, struct err *e);
 /* Record payment: status "unpaid"/"paid"/"refunded", method, reference. */
 int market_order_pay(struct store *st, const struct auth_principal *who, int64_t order_id,
                      const char *payment_status, const char *method, const char *ref,

@@ -313,6 +313,108 @@ static void test_plans(void **state)
     ts_resp_free(&r);
 }
 
+/* An order id that a route of plan `id` carries (the first unload found). */
+static int64_t carried_order(int64_t id)
+{
+    char path[64];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    int64_t order = 0;
+    struct json_object *routes = jget(r.json, "routes");
+    for (size_t i = 0; !order && i < json_object_array_length(routes); i++) {
+        struct json_object *stops = jget(json_object_array_get_idx(routes, i), "stops");
+        for (size_t k = 0; !order && k < json_object_array_length(stops); k++) {
+            struct json_object *items = jget(json_object_array_get_idx(stops, k), "items");
+            for (size_t m = 0; !order && m < json_object_array_length(items); m++)
+                order = jint(json_object_array_get_idx(items, m), "order_id");
+            order = order > 0 ? order : 0;
+        }
+    }
+    ts_resp_free(&r);
+    return order;
+}
+
+static const char *order_status(int64_t order)
+{
+    static char out[16];
+    char path[64];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/orders/%lld", (long long)order);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    snprintf(out, sizeof out, "%s", json_object_get_string(jget(r.json, "status")));
+    ts_resp_free(&r);
+    return out;
+}
+
+static int move_order(const char *tok, int64_t order, const char *to)
+{
+    char path[64], body[64];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/orders/%lld/status", (long long)order);
+    snprintf(body, sizeof body, "{\"status\":\"%s\"}", to);
+    ts_post_json(&srv, "POST", path, tok, body, &r);
+    int status = r.status;
+    if (status >= 400)
+        assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    return status;
+}
+
+/* A driver marks delivered the orders its routes carry, and nothing else. */
+static void test_driver_delivers_carried_orders(void **state)
+{
+    (void)state;
+    char path[64];
+    struct ts_resp r;
+    int64_t id = create_plan();
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/approve", (long long)id);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    int64_t order = carried_order(id);
+    assert_true(order > 0);
+    if (!strcmp(order_status(order), "confirmed"))
+        assert_int_equal(move_order(op_tok, order, "packed"), 200);
+    assert_string_equal(order_status(order), "packed");
+    /* not shipped yet: the move is refused and nothing changes */
+    assert_int_equal(move_order(drv_tok, order, "delivered"), 409);
+    assert_string_equal(order_status(order), "packed");
+    assert_int_equal(move_order(op_tok, order, "shipped"), 200);
+    /* another driver does not see it; the carrying driver only delivers */
+    assert_int_equal(move_order(drv2_tok, order, "delivered"), 404);
+    assert_int_equal(move_order(drv_tok, order, "cancelled"), 403);
+    assert_string_equal(order_status(order), "shipped");
+    snprintf(path, sizeof path, "/api/v1/orders/%lld/status", (long long)order);
+    ts_post_json(&srv, "POST", path, drv_tok, "{\"status\":\"delivered\",\"note\":\"at the door\"}",
+                 &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_object_get_string(jget(r.json, "status")), "delivered");
+    ts_resp_free(&r);
+    /* the history names the driver */
+    snprintf(path, sizeof path, "/api/v1/orders/%lld", (long long)order);
+    ts_get(&srv, path, op_tok, &r);
+    struct json_object *h = jget(r.json, "history");
+    struct json_object *last = json_object_array_get_idx(h, json_object_array_length(h) - 1);
+    assert_int_equal(jint(last, "actor_user_id"), driver_id);
+    assert_string_equal(json_object_get_string(jget(last, "to")), "delivered");
+    ts_resp_free(&r);
+    assert_int_equal(move_order(drv_tok, order, "delivered"), 409);
+    /* an order none of its routes carries stays out of its sight */
+    ts_get(&srv, "/api/v1/orders?status=delivered&limit=50", op_tok, &r);
+    struct json_object *items = jget(r.json, "items");
+    int64_t other = 0;
+    for (size_t i = 0; !other && i < json_object_array_length(items); i++) {
+        int64_t x = jint(json_object_array_get_idx(items, i), "id");
+        other = x != order ? x : 0;
+    }
+    ts_resp_free(&r);
+    assert_true(other > 0);
+    assert_int_equal(move_order(drv_tok, other, "delivered"), 404);
+}
+
 static void test_baseline_and_sites(void **state)
 {
     (void)state;
@@ -362,6 +464,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fleet),
         cmocka_unit_test(test_plans),
+        cmocka_unit_test(test_driver_delivers_carried_orders),
         cmocka_unit_test(test_baseline_and_sites),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
