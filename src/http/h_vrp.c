@@ -176,8 +176,11 @@ static void h_vrp_jobs_create(struct app *app, struct http_req *req, struct http
 }
 
 /* The job, if it exists and belongs to the caller's county. */
-static int find_job(struct app *app, struct http_req *req, struct jobs_info *info, uint64_t *id,
-                    struct err *e)
+/* The job `id` names, for `req`'s caller: its owner, the county's staff
+** and, to read (not to stop), its auditors. Anyone else, and every other
+** county, gets 404: a job's result may hold plans and orders. */
+static int find_job(struct app *app, struct http_req *req, bool to_stop, struct jobs_info *info,
+                    uint64_t *id, struct err *e)
 {
     int64_t v;
     if (http_param_id(req, "id", &v, e))
@@ -185,9 +188,17 @@ static int find_job(struct app *app, struct http_req *req, struct jobs_info *inf
     *id = (uint64_t)v;
     if (!app->jobs || jobs_get(app->jobs, *id, info) != 0)
         return err_set(e, ERR_NOTFOUND, "no job %lld", (long long)v);
-    if (info->county_id != req->who.county_id) {
+    const struct auth_principal *who = &req->who;
+    bool staff = (AUTH_ROLE_BIT(who->role) & AUTH_STAFF) != 0;
+    bool auditor = who->role == AUTH_ROLE_AUDITOR;
+    bool owner = info->owner_user_id == who->user_id;
+    if (info->county_id != who->county_id || !(owner || staff || auditor)) {
         jobs_info_release(info);
         return err_set(e, ERR_NOTFOUND, "no job %lld", (long long)v);
+    }
+    if (to_stop && !owner && !staff) {
+        jobs_info_release(info);
+        return err_set(e, ERR_PERM, "auditors read jobs; they do not stop them");
     }
     return 0;
 }
@@ -202,7 +213,7 @@ static void h_job_get(struct app *app, struct http_req *req, struct http_resp *w
         http_resp_err(w, &e);
         return;
     }
-    if (find_job(app, req, &info, &id, &e)) {
+    if (find_job(app, req, false, &info, &id, &e)) {
         http_resp_err(w, &e);
         return;
     }
@@ -240,7 +251,7 @@ static void h_job_cancel(struct app *app, struct http_req *req, struct http_resp
     struct err e;
     struct jobs_info info;
     uint64_t id;
-    if (find_job(app, req, &info, &id, &e)) {
+    if (find_job(app, req, true, &info, &id, &e)) {
         http_resp_err(w, &e);
         return;
     }

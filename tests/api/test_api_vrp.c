@@ -14,7 +14,7 @@
 #include "rl_server.h"
 
 static struct ts_server srv;
-static char op_tok[128], buyer_tok[128], other_tok[128];
+static char op_tok[128], buyer_tok[128], other_tok[128], aud_tok[128], op1b_tok[128];
 
 /* Two vehicles of capacity 10, five jobs of 3 units: needs both vehicles. */
 static const char *problem = "{\"vehicles\":["
@@ -38,11 +38,15 @@ static int setup(void **state)
         return -1;
     if (ts_add_user(&srv, 1, "op", "operator", "op-password-1") ||
         ts_add_user(&srv, 1, "shopper", "buyer", "buyer-password-1") ||
-        ts_add_user(&srv, 2, "op2", "operator", "op2-password-1"))
+        ts_add_user(&srv, 2, "op2", "operator", "op2-password-1") ||
+        ts_add_user(&srv, 1, "aud", "auditor", "aud-password-1") ||
+        ts_add_user(&srv, 1, "op1b", "operator", "op1b-password-1"))
         return -1;
     if (ts_login(&srv, "op", "op-password-1", op_tok, sizeof op_tok) ||
         ts_login(&srv, "shopper", "buyer-password-1", buyer_tok, sizeof buyer_tok) ||
-        ts_login(&srv, "op2", "op2-password-1", other_tok, sizeof other_tok))
+        ts_login(&srv, "op2", "op2-password-1", other_tok, sizeof other_tok) ||
+        ts_login(&srv, "aud", "aud-password-1", aud_tok, sizeof aud_tok) ||
+        ts_login(&srv, "op1b", "op1b-password-1", op1b_tok, sizeof op1b_tok))
         return -1;
     return 0;
 }
@@ -166,6 +170,26 @@ static void test_async_job_lifecycle(void **state)
     /* Another county's operator does not see the job. */
     assert_int_equal(ts_get(&srv, path, other_tok, &r), 0);
     assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    /* In its county: a buyer neither sees nor stops it (404, as for an
+    ** unknown job), an auditor reads it but may not stop it (403), the
+    ** county's staff may stop it (here: it has ended, 409). */
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)id);
+    assert_int_equal(ts_get(&srv, path, buyer_tok, &r), 0);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    assert_int_equal(ts_request(&srv, "DELETE", path, buyer_tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    assert_int_equal(ts_get(&srv, path, aud_tok, &r), 0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    assert_int_equal(ts_request(&srv, "DELETE", path, aud_tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    assert_int_equal(ts_request(&srv, "DELETE", path, op1b_tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 409);
     ts_resp_free(&r);
     /* Cancelling an ended job is a conflict; unknown jobs are 404. */
     snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)id);
