@@ -988,6 +988,67 @@ static void test_county_refs(void **state)
     assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), 0);
 }
 
+/* Accounts a write names (a producer's owner, a session's host) are
+** checked: only staff name someone else, and only an enabled account of the
+** county with a fitting role; a product stays with its producer. Nothing
+** is written by a refusal. */
+static void test_named_accounts_are_checked(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t p1 = mk_producer(f, &MERCH, V100);
+    int64_t pr = mk_product(f, &MERCH, p1, "板栗", "Chestnuts", 1500);
+    int64_t before = snapshot(f);
+    struct market_producer np = {.village_id = V100, .kind = "cooperative", .name = "新社"};
+    const int64_t bad_owners[] = {9999, BUYER.user_id, AUDITOR.user_id, 50 /* disabled */,
+                                  OTHER.user_id};
+    for (size_t i = 0; i < RL_ARRAY_LEN(bad_owners); i++) {
+        np.owner_user_id = bad_owners[i];
+        assert_int_equal(market_producer_create(f->st, &ADMIN, &np, NULL, &e), ERR_BADREF);
+        assert_non_null(strstr(e.msg, "field 'owner_user_id'"));
+    }
+    np.owner_user_id = MERCH2.user_id; /* a merchant may not give one away */
+    assert_int_equal(market_producer_create(f->st, &MERCH, &np, NULL, &e), ERR_PERM);
+    struct market_producer got;
+    assert_int_equal(market_producer_get(f->st, &ADMIN, p1, &f->a, &got, &e), 0);
+    got.owner_user_id = BUYER.user_id;
+    assert_int_equal(market_producer_update(f->st, &ADMIN, &got, &e), ERR_BADREF);
+    got.owner_user_id = MERCH2.user_id;
+    assert_int_equal(market_producer_update(f->st, &MERCH, &got, &e), ERR_PERM);
+
+    struct market_session sess = {.village_id = V101,
+                                  .title = "直播",
+                                  .start_ms = 1000,
+                                  .end_ms = 2000,
+                                  .host_user_id = 9999};
+    assert_int_equal(market_session_create(f->st, &OPER, &sess, NULL, &e), ERR_BADREF);
+    assert_non_null(strstr(e.msg, "field 'host_user_id'"));
+    sess.host_user_id = BUYER.user_id;
+    assert_int_equal(market_session_create(f->st, &OPER, &sess, NULL, &e), ERR_BADREF);
+    sess.host_user_id = MERCH2.user_id;
+    assert_int_equal(market_session_create(f->st, &MERCH, &sess, NULL, &e), ERR_PERM);
+    assert_int_equal(snapshot(f), before);
+    struct market_producer now;
+    assert_int_equal(market_producer_get(f->st, &ADMIN, p1, &f->a, &now, &e), 0);
+    assert_int_equal(now.owner_user_id, MERCH.user_id);
+
+    struct market_product prod;
+    int64_t p2 = mk_producer(f, &MERCH, V101);
+    before = snapshot(f);
+    assert_int_equal(market_product_get(f->st, &ADMIN, pr, &f->a, &prod, &e), 0);
+    prod.producer_id = p2;
+    assert_int_equal(market_product_update(f->st, &ADMIN, &prod, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "field 'producer_id'"));
+    assert_int_equal(snapshot(f), before);
+
+    /* the accounts that fit pass, and the same owner sent back is fine */
+    assert_int_equal(market_producer_update(f->st, &ADMIN, &got, &e), 0);
+    assert_int_equal(market_producer_update(f->st, &MERCH2, &got, &e), 0);
+    assert_int_equal(market_session_create(f->st, &OPER, &sess, NULL, &e), 0);
+    prod.producer_id = p1;
+    assert_int_equal(market_product_update(f->st, &ADMIN, &prod, &e), 0);
+}
+
 /* The county module will not delete a village or node that market rows
 ** name (references registered by schema_register_all): ERR_CONFLICT naming
 ** the table and column, nothing deleted; unnamed ones delete. */
@@ -1872,6 +1933,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_money_and_idempotency, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_county_refs, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_county_keeps_named_rows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_named_accounts_are_checked, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_sessions_close_when_ended, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_order_on_behalf, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_live_session, fx_setup, fx_teardown),

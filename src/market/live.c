@@ -25,11 +25,18 @@ static int session_create_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct live_write *w = arg;
     const struct market_session *in = w->session;
-    int64_t host = in->host_user_id;
-    if (!market__is_staff(w->who) || host == 0)
-        host = w->who->user_id;
-    int rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e);
-    if (rc)
+    int64_t host = in->host_user_id ? in->host_user_id : w->who->user_id;
+    int rc = 0;
+    /* Only staff name another host (a merchant naming one is refused, not
+    ** ignored): a merchant, trainer or staff account of the county. */
+    if (host != w->who->user_id) {
+        if (!market__is_staff(w->who))
+            return err_set(e, ERR_PERM, "only staff may name a session's host");
+        if ((rc = market__user_check(c, w->who->county_id, "host_user_id", host, MARKET__HOST_ROLES,
+                                     "a merchant, trainer or staff", e)))
+            return rc;
+    }
+    if ((rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e)))
         return rc;
     struct store_stmt *s;
     rc = store_prepare(c,

@@ -50,6 +50,16 @@ int market__village_check(struct store_conn *c, int64_t county_id, const char *f
 int market__node_check(struct store_conn *c, int64_t county_id, const char *field, int64_t node_id,
                        struct err *e);
 /* user_id is an enabled buyer of county_id (staff ordering for someone). */
+/* A user named in field `field`: of the county, enabled, and of a role in
+** `roles` (AUTH_ROLE_BIT mask; `what` names them for the message).
+** ERR_BADREF (422) otherwise. */
+int market__user_check(struct store_conn *c, int64_t county_id, const char *field, int64_t user_id,
+                       unsigned roles, const char *what, struct err *e);
+/* Who may own a producer, and host a live session. */
+#define MARKET__OWNER_ROLES                                                                        \
+    (AUTH_ROLE_BIT(AUTH_ROLE_MERCHANT) | AUTH_ROLE_BIT(AUTH_ROLE_ADMIN) |                          \
+     AUTH_ROLE_BIT(AUTH_ROLE_OPERATOR))
+#define MARKET__HOST_ROLES (MARKET__OWNER_ROLES | AUTH_ROLE_BIT(AUTH_ROLE_TRAINER))
 int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id, struct err *e);
 
 /* --- rows to structs (the column lists the readers select) */

@@ -31,15 +31,27 @@ struct producer_write {
     int64_t id;
 };
 
+/* An owner named in a write: only staff name one (a merchant naming
+** another is refused, not ignored), and it must be a merchant or staff
+** account of the county. 0 (none named) passes. */
+static int owner_check(struct store_conn *c, const struct auth_principal *who, int64_t owner,
+                       struct err *e)
+{
+    if (!owner || owner == who->user_id)
+        return 0;
+    if (!market__is_staff(who))
+        return err_set(e, ERR_PERM, "only staff may name a producer's owner");
+    return market__user_check(c, who->county_id, "owner_user_id", owner, MARKET__OWNER_ROLES,
+                              "a merchant or staff", e);
+}
+
 static int producer_create_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct producer_write *w = arg;
     const struct market_producer *in = w->in;
-    int64_t owner = in->owner_user_id;
-    if (!market__is_staff(w->who) || owner == 0)
-        owner = w->who->user_id;
-    int rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e);
-    if (rc)
+    int64_t owner = in->owner_user_id ? in->owner_user_id : w->who->user_id;
+    int rc = owner_check(c, w->who, in->owner_user_id, e);
+    if (rc || (rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e)))
         return rc;
     int64_t now = time_now_ms();
     struct store_stmt *s;
@@ -96,8 +108,14 @@ static int producer_update_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct producer_write *w = arg;
     const struct market_producer *in = w->in;
+    int64_t was_owner, was_village;
     int rc = producer_may_edit(c, w->who, in->id, e);
-    if (rc || (rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e)))
+    if (rc ||
+        (rc = market__producer_owner(c, w->who->county_id, in->id, &was_owner, &was_village, e)))
+        return rc;
+    /* the owner it has (a PATCH sends it back) is not checked again */
+    if ((in->owner_user_id != was_owner && (rc = owner_check(c, w->who, in->owner_user_id, e))) ||
+        (rc = market__village_check(c, w->who->county_id, "village_id", in->village_id, e)))
         return rc;
     struct store_stmt *s;
     rc = store_prepare(c,

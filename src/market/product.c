@@ -95,7 +95,13 @@ int market__product_put(struct store_conn *c, const struct auth_principal *who,
         store_bind_i64(s, 1, p->id);
         if ((rc = store_step(s, e)) < 0)
             return rc;
-        p->producer_id = store_col_i64(s, 0);
+        int64_t stored = store_col_i64(s, 0);
+        if (p->producer_id && p->producer_id != stored)
+            return err_set(e, ERR_INVAL,
+                           "field 'producer_id': product %lld belongs to producer %lld and"
+                           " cannot move to another",
+                           (long long)p->id, (long long)stored);
+        p->producer_id = stored;
     }
     if ((rc = market__producer_owner(c, who->county_id, p->producer_id, &owner, &village, e)))
         return rc;

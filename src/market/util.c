@@ -341,24 +341,31 @@ int market__node_check(struct store_conn *c, int64_t county_id, const char *fiel
     return 0;
 }
 
-int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id, struct err *e)
+int market__user_check(struct store_conn *c, int64_t county_id, const char *field, int64_t user_id,
+                       unsigned roles, const char *what, struct err *e)
 {
     enum auth_role role;
     bool disabled;
     struct err ue = {0};
     int rc = auth_user_standing(c, county_id, user_id, &role, &disabled, &ue);
     if (rc == ERR_NOTFOUND)
-        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld not found in this county",
+        return err_set(e, ERR_BADREF, "field '%s': user %lld not found in this county", field,
                        (long long)user_id);
     if (rc) {
         *e = ue;
         return rc;
     }
-    if (role != AUTH_ROLE_BUYER)
-        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is a %s, not a buyer",
-                       (long long)user_id, auth_role_name(role) ? auth_role_name(role) : "?");
+    if (!(AUTH_ROLE_BIT(role) & roles))
+        return err_set(e, ERR_BADREF, "field '%s': user %lld is a %s, not %s", field,
+                       (long long)user_id, auth_role_name(role) ? auth_role_name(role) : "?", what);
     if (disabled)
-        return err_set(e, ERR_BADREF, "field 'buyer_user_id': user %lld is disabled",
+        return err_set(e, ERR_BADREF, "field '%s': user %lld is disabled", field,
                        (long long)user_id);
     return 0;
+}
+
+int market__buyer_check(struct store_conn *c, int64_t county_id, int64_t user_id, struct err *e)
+{
+    return market__user_check(c, county_id, "buyer_user_id", user_id,
+                              AUTH_ROLE_BIT(AUTH_ROLE_BUYER), "a buyer", e);
 }
