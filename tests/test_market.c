@@ -545,10 +545,10 @@ static void test_search(void **state)
     SEARCH(NULL);
     assert_int_equal(n, 1);
     q.category = NULL;
-    q.signature_only = true;
+    q.signature = 1;
     SEARCH(NULL);
     assert_int_equal(n, 1);
-    q.signature_only = false;
+    q.signature = 0;
     q.cert_kind = "organic";
     SEARCH(NULL);
     assert_int_equal(n, 0);

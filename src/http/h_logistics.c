@@ -111,7 +111,7 @@ static void h_vehicle_list(struct app *app, struct http_req *req, struct http_re
 {
     struct err e = {0};
     int64_t depot = 0;
-    if (http_query_i64(req, "depot_node_id", 0, 0, INT64_MAX, &depot, &e)) {
+    if (http_query_i64(req, "depot_node_id", 0, 1, INT64_MAX, &depot, &e)) {
         http_resp_err(w, &e);
         return;
     }
@@ -683,7 +683,7 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
     enum logistics_sheet_format fmt = LOGISTICS_SHEET_JSON;
     const char *f = http_query(req, "format");
     if (http_param_id(req, "id", &id, &e) ||
-        http_query_i64(req, "route_id", 0, 0, INT64_MAX, &route_id, &e)) {
+        http_query_i64(req, "route_id", 0, 1, INT64_MAX, &route_id, &e)) {
         http_resp_err(w, &e);
         return;
     }

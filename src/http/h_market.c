@@ -101,13 +101,22 @@ struct json_object *hm_time(int64_t ms)
 
 int hm_query_id(struct http_req *req, const char *name, int64_t *out, struct err *e)
 {
-    return http_query_i64(req, name, 0, 0, INT64_MAX, out, e);
+    return http_query_i64(req, name, 0, 1, INT64_MAX, out, e);
 }
 
-bool hm_query_flag(struct http_req *req, const char *name)
+int hm_query_flag(struct http_req *req, const char *name, int *out, struct err *e)
 {
     const char *v = http_query(req, name);
-    return v && (!strcmp(v, "1") || !strcmp(v, "true"));
+    *out = 0;
+    if (!v)
+        return 0;
+    if (!strcmp(v, "true") || !strcmp(v, "1"))
+        *out = 1;
+    else if (!strcmp(v, "false") || !strcmp(v, "0"))
+        *out = -1;
+    else
+        return err_set(e, ERR_INVAL, "query parameter '%s' must be true or false", name);
+    return 0;
 }
 
 void hm_created(struct http_req *req, struct http_resp *w, const char *fmt, int64_t id,
@@ -383,8 +392,19 @@ static void h_products_list(struct app *app, struct http_req *req, struct http_r
     q.q = http_query(req, "q");
     q.category = http_query(req, "category");
     q.cert_kind = http_query(req, "certification");
-    q.signature_only = hm_query_flag(req, "signature");
-    q.include_inactive = hm_query_flag(req, "include_inactive");
+    int inactive = 0;
+    if (hm_query_flag(req, "signature", &q.signature, &e) ||
+        hm_query_flag(req, "include_inactive", &inactive, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    q.include_inactive = inactive > 0;
+    if (q.cert_kind && !market_cert_kind_known(q.cert_kind)) {
+        http_resp_problem(w, 400, NULL,
+                          "query parameter 'certification' must be green_food, organic or"
+                          " geographical_indication");
+        return;
+    }
     const char *storage = http_query(req, "storage");
     if (storage) {
         enum market_storage s;
@@ -399,8 +419,8 @@ static void h_products_list(struct app *app, struct http_req *req, struct http_r
     size_t n;
     if (hm_query_id(req, "village_id", &q.village_id, &e) ||
         hm_query_id(req, "producer_id", &q.producer_id, &e) ||
-        hm_query_id(req, "min_price_fen", &q.min_price_fen, &e) ||
-        hm_query_id(req, "max_price_fen", &q.max_price_fen, &e) ||
+        http_query_i64(req, "min_price_fen", 0, 0, INT64_MAX, &q.min_price_fen, &e) ||
+        http_query_i64(req, "max_price_fen", 0, 0, INT64_MAX, &q.max_price_fen, &e) ||
         http_query_i64(req, "limit", 50, 1, MARKET_LIST_MAX, &q.limit, &e) ||
         http_query_i64(req, "offset", 0, 0, 1000000, &q.offset, &e) ||
         market_product_search(app->store, &req->who, &q, req->arena, &items, &n, &e)) {
@@ -558,11 +578,13 @@ static void h_inventory_list(struct app *app, struct http_req *req, struct http_
 {
     struct err e = {0};
     int64_t product, node;
+    int empty = 0;
     struct market_lot *items;
     size_t n;
     if (hm_query_id(req, "product_id", &product, &e) || hm_query_id(req, "node_id", &node, &e) ||
-        market_inventory_list(app->store, &req->who, product, node,
-                              hm_query_flag(req, "include_empty"), req->arena, &items, &n, &e)) {
+        hm_query_flag(req, "include_empty", &empty, &e) ||
+        market_inventory_list(app->store, &req->who, product, node, empty > 0, req->arena, &items,
+                              &n, &e)) {
         http_resp_err(w, &e);
         return;
     }

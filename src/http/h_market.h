@@ -30,7 +30,9 @@ struct json_object *hm_strs(const char *const *items, size_t n);
 struct json_object *hm_time(int64_t ms);
 /* Query parameter as an id / flag (absent = dflt). */
 int hm_query_id(struct http_req *req, const char *name, int64_t *out, struct err *e);
-bool hm_query_flag(struct http_req *req, const char *name);
+/* A true/false query parameter (also 1/0): *out 1 true, -1 false, 0 absent;
+** anything else is ERR_INVAL. */
+int hm_query_flag(struct http_req *req, const char *name, int *out, struct err *e);
 /* Answer 201 with a Location header. */
 void hm_created(struct http_req *req, struct http_resp *w, const char *fmt, int64_t id,
                 struct json_object *body);

@@ -242,12 +242,12 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
     struct err e = {0};
     int64_t id, from, to, step = 0, points;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e) ||
-        http_query_i64(req, "points", 0, 0, 100000, &points, &e)) {
+        http_query_i64(req, "points", 0, 1, 100000, &points, &e)) {
         http_resp_err(w, &e);
         return;
     }
     const char *st = http_query(req, "step");
-    if (st && parse_dur(st, &step)) {
+    if (st && (parse_dur(st, &step) || step <= 0)) {
         http_resp_problem(w, 400, "Bad step", "step is a duration like 30s, 5m, 1h or ms");
         return;
     }

@@ -152,6 +152,9 @@ int market_product_update(struct store *st, const struct auth_principal *who,
 int market_product_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct arena *a, struct market_product *out, struct err *e);
 
+/* A certification kind: green_food, organic or geographical_indication. */
+bool market_cert_kind_known(const char *kind);
+
 struct market_search {
     const char *q;      /* words matched in names, stories, tags; NULL = all.
                            Words of 3+ characters use the FTS5 trigram
@@ -161,7 +164,7 @@ struct market_search {
     const char *category;
     int storage;           /* -1 = any, else enum market_storage */
     const char *cert_kind; /* producer holds it, valid now */
-    bool signature_only;
+    int signature;         /* 0 = any, 1 = signature products only, -1 = the others */
     bool include_inactive;
     int64_t min_price_fen, max_price_fen; /* 0 = no bound */
     int64_t limit, offset;                /* limit 0 = 50, at most MARKET_LIST_MAX */

@@ -1170,12 +1170,13 @@ int market_order_pay(struct store *st, const struct auth_principal *who, int64_t
                      const char *payment_status, const char *method, const char *ref, struct err *e)
 {
     int rc;
-    if ((rc = market__one_of("payment_status", payment_status, pay_states, e)) ||
-        (method && (rc = market__one_of("payment_method", method, pay_methods, e))) ||
-        (rc = market__text("payment_ref", ref, 128, false, false, e)))
+    /* named as the request's fields (POST /api/v1/orders/{id}/payment) */
+    if ((rc = market__one_of("status", payment_status, pay_states, e)) ||
+        (method && (rc = market__one_of("method", method, pay_methods, e))) ||
+        (rc = market__text("ref", ref, 128, false, false, e)))
         return rc;
     if (method && strcmp(method, "external") == 0 && (!ref || !*ref))
-        return err_set(e, ERR_INVAL, "payment method 'external' needs 'payment_ref'");
+        return err_set(e, ERR_INVAL, "payment method 'external' needs 'ref'");
     struct transition t = {.who = who,
                            .id = order_id,
                            .pay_status = payment_status,

@@ -11,6 +11,14 @@ static const char *const producer_kinds[] = {"cooperative", "family_farm", "comp
                                              NULL};
 static const char *const cert_kinds[] = {"green_food", "organic", "geographical_indication", NULL};
 
+bool market_cert_kind_known(const char *kind)
+{
+    for (size_t i = 0; kind && cert_kinds[i]; i++)
+        if (!strcmp(kind, cert_kinds[i]))
+            return true;
+    return false;
+}
+
 static int producer_check(const struct market_producer *p, struct err *e)
 {
     int rc;
@@ -192,7 +200,11 @@ int market_cert_add(struct store *st, const struct auth_principal *who, int64_t 
     if (rc || (rc = market__one_of("kind", c->kind, cert_kinds, e)) ||
         (rc = market__text("cert_no", c->cert_no, 64, false, false, e)))
         return rc;
-    if (c->valid_from_ms <= 0 || c->valid_until_ms < c->valid_from_ms)
+    if (c->valid_from_ms <= 0)
+        return err_set(e, ERR_INVAL, "field 'valid_from' is required");
+    if (c->valid_until_ms <= 0)
+        return err_set(e, ERR_INVAL, "field 'valid_until' is required");
+    if (c->valid_until_ms < c->valid_from_ms)
         return err_set(e, ERR_INVAL, "fields 'valid_from'..'valid_until' must be an ordered range");
     struct cert_write w = {who, producer_id, c, 0};
     rc = store_write(st, cert_add_fn, &w, e);

@@ -367,8 +367,8 @@ static int product_search_fn(struct store_conn *c, void *arg, struct err *e)
         strbuf_addstr(&sql, " AND p.storage = ?");
         binds[nb++] = (struct bindv){false, q->storage, NULL};
     }
-    if (q->signature_only)
-        strbuf_addstr(&sql, " AND p.signature = 1");
+    if (q->signature)
+        strbuf_addstr(&sql, q->signature > 0 ? " AND p.signature = 1" : " AND p.signature = 0");
     if (q->min_price_fen > 0) {
         strbuf_addstr(&sql, " AND p.price_fen >= ?");
         binds[nb++] = (struct bindv){false, q->min_price_fen, NULL};
@@ -426,9 +426,13 @@ int market_product_search(struct store *st, const struct auth_principal *who,
     int rc;
     *out = NULL, *n = 0;
     if (q->q && (rc = market__text("q", q->q, 200, false, false, e))) {
-        if (e)
-            e->code = ERR_INVAL; /* too long a query is bad input, not a large body */
-        return ERR_INVAL;
+        /* the words come in the query string; too long is bad input (400),
+        ** not a large body */
+        if (!e)
+            return ERR_INVAL;
+        char why[sizeof e->msg];
+        snprintf(why, sizeof why, "%s", e->msg + strlen("field 'q'"));
+        return err_set(e, ERR_INVAL, "query parameter 'q'%s", why);
     }
     struct product_read r = {.who = who, .q = q, .a = a};
     rc = store_read(st, product_search_fn, &r, e);

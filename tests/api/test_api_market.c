@@ -345,6 +345,24 @@ static void test_catalog_roles_and_search(void **state)
             403, NULL);
     assert_int_equal(count(f, "/api/v1/products?certification=geographical_indication", f->b1), 1);
     assert_int_equal(count(f, "/api/v1/products?certification=organic", f->b1), 0);
+    problem(f, "POST", path, f->m1, "{\"kind\":\"organic\",\"valid_until\":\"2099-12-31\"}", 400,
+            "'valid_from' is required");
+    /* query parameters are checked, not guessed at */
+    problem(f, "GET", "/api/v1/products?signature=maybe", f->b1, NULL, 400, "signature");
+    problem(f, "GET", "/api/v1/products?certification=iso", f->b1, NULL, 400, "certification");
+    problem(f, "GET", "/api/v1/producers?owner_user_id=0", f->b1, NULL, 400, "owner_user_id");
+    problem(f, "GET", "/api/v1/inventory?include_empty=yes", f->op, NULL, 400, "include_empty");
+    {
+        char q[96];
+        snprintf(q, sizeof q, "/api/v1/products?village_id=%lld", (long long)VIL);
+        int64_t all = count(f, q, f->b1);
+        snprintf(q, sizeof q, "/api/v1/products?village_id=%lld&signature=true", (long long)VIL);
+        int64_t sig = count(f, q, f->b1);
+        snprintf(q, sizeof q, "/api/v1/products?village_id=%lld&signature=false", (long long)VIL);
+        int64_t others = count(f, q, f->b1);
+        assert_true(sig >= 1);
+        assert_int_equal(sig + others, all); /* false: the products that are not signature */
+    }
 }
 
 static void test_bad_input(void **state)
@@ -546,8 +564,12 @@ static void test_orders_lifecycle(void **state)
     /* payment */
     snprintf(path, sizeof path, "/api/v1/orders/%lld/payment", (long long)id);
     problem(f, "POST", path, f->b1, "{\"status\":\"paid\"}", 403, NULL);
+    /* errors name the request's own fields (status, method, ref) */
     problem(f, "POST", path, f->op, "{\"status\":\"paid\",\"method\":\"external\"}", 400,
-            "payment_ref");
+            "needs 'ref'");
+    problem(f, "POST", path, f->op, "{\"status\":\"bogus\"}", 400, "field 'status'");
+    problem(f, "POST", path, f->op, "{\"status\":\"paid\",\"method\":\"barter\"}", 400,
+            "field 'method'");
     assert_int_equal(req(f, "POST", path, f->m1,
                          "{\"status\":\"paid\",\"method\":\"external\",\"ref\":\"WX-9\"}", &r),
                      200);

@@ -200,6 +200,17 @@ static void test_ingest_and_query(void **state)
     assert_int_equal(json_object_array_length(pts), 4); /* buckets 0, 2, 4 and 6 min */
     assert_int_equal(jint(json_object_array_get_idx(pts, 0), "count"), 2);
     ts_resp_free(&r);
+    /* no bucket of zero width, no zero points: 400, not raw readings */
+    const char *zero[] = {"step=0s", "step=0", "points=0"};
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
+        snprintf(path, sizeof path,
+                 "/api/v1/telemetry/series/%lld/readings?from=1700000000000&to=1700000400000&%s",
+                 (long long)v1, zero[i]);
+        assert_int_equal(ts_get(&s, path, buyer, &r), 0);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.content_type, "application/problem+json"));
+        ts_resp_free(&r);
+    }
 
     /* monitor + excursion alert + acknowledge */
     snprintf(path, sizeof path, "/api/v1/telemetry/series/%lld/monitor", (long long)v1);
