@@ -8,6 +8,8 @@
 #include <json-c/json.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -280,6 +282,51 @@ static void test_json_double_digits(void **state)
     assert_null(rjson_new_double(0.0 / 0.0, 6));
 }
 
+/* file_write_atomic replaces a regular file, but writes a pipe (or a
+** device) in place and keeps a symbolic link a link. */
+static void test_file_write_atomic_targets(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/rl-base-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char file[64], link[64], fifo[64], sub[64];
+    snprintf(file, sizeof file, "%s/f.json", dir);
+    snprintf(link, sizeof link, "%s/l.json", dir);
+    snprintf(fifo, sizeof fifo, "%s/p", dir);
+    snprintf(sub, sizeof sub, "%s/d", dir);
+    struct err e = {0};
+    struct stat st;
+    struct strbuf sb = STRBUF_INIT;
+
+    assert_int_equal(file_write_atomic(file, "one", 3, &e), 0);
+    assert_int_equal(symlink("f.json", link), 0);
+    assert_int_equal(file_write_atomic(link, "two!", 4, &e), 0);
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(file_read_all(file, &sb, &e), 0);
+    assert_string_equal(strbuf_str(&sb), "two!");
+    strbuf_release(&sb);
+
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    assert_int_equal(file_write_atomic(fifo, "piped", 5, &e), 0);
+    char buf[16] = {0};
+    assert_int_equal(read(rd, buf, sizeof buf - 1), 5);
+    assert_string_equal(buf, "piped");
+    close(rd);
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+
+    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(file_write_atomic(sub, "x", 1, &e), ERR_IO);
+    assert_non_null(strstr(e.msg, "directory"));
+
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -296,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_json_parse),
         cmocka_unit_test(test_json_parse_reuse),
         cmocka_unit_test(test_json_double_digits),
+        cmocka_unit_test(test_file_write_atomic_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

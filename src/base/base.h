@@ -169,7 +169,10 @@ void strbuf_release(struct strbuf *sb);
 
 /* Read a whole file into sb (at most sb->max bytes). */
 int file_read_all(const char *path, struct strbuf *sb, struct err *e);
-/* Write atomically: temp file in the same folder, fsync, rename. */
+/* Write atomically: temp file in the same folder, fsync, rename. A path
+** that is not a regular file (a device such as /dev/null, a pipe) is
+** written in place instead, and a symbolic link to a regular file keeps
+** its link (the file it names is replaced). A directory is an error. */
 int file_write_atomic(const char *path, const void *p, size_t n, struct err *e);
 
 /* --------------------------------------------------------------------- log */

@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define STRBUF_DEFAULT_MAX ((size_t)1 << 30)
@@ -296,8 +297,59 @@ int file_read_all(const char *path, struct strbuf *sb, struct err *e)
     return 0;
 }
 
+/* Write all n bytes to fd (retrying short writes and EINTR). */
+static int write_all(int fd, const char *name, const void *p, size_t n, struct err *e)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return err_set(e, ERR_IO, "%s: %s", name, strerror(errno));
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Into what path already is (a device, a pipe, a dangling link's target):
+** in place, since replacing it would destroy it (`-o /dev/null` must not
+** turn the device into a file). */
+static int write_through(const char *path, const void *p, size_t n, struct err *e)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    int rc = write_all(fd, path, p, n, e);
+    struct stat st;
+    if (!rc && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(fd) != 0)
+        rc = err_set(e, ERR_IO, "%s: fsync: %s", path, strerror(errno));
+    if (close(fd) != 0 && !rc)
+        rc = err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+    return rc;
+}
+
 int file_write_atomic(const char *path, const void *p, size_t n, struct err *e)
 {
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            return err_set(e, ERR_IO, "%s: is a directory", path);
+        if (S_ISLNK(st.st_mode)) {
+            /* a link to a regular file: replace the file, keep the link */
+            char *target = realpath(path, NULL);
+            struct stat ts;
+            if (target && stat(target, &ts) == 0 && S_ISREG(ts.st_mode)) {
+                int rc = file_write_atomic(target, p, n, e);
+                free(target);
+                return rc;
+            }
+            free(target);
+        }
+        return write_through(path, p, n, e);
+    }
     size_t plen = strlen(path);
     char *tmp = xmalloc(plen + 16);
     snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
@@ -307,19 +359,7 @@ int file_write_atomic(const char *path, const void *p, size_t n, struct err *e)
         rc = err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
         goto out;
     }
-    const char *c = p;
-    size_t left = n;
-    while (left) {
-        ssize_t w = write(fd, c, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = err_set(e, ERR_IO, "%s: %s", tmp, strerror(errno));
-            break;
-        }
-        c += w;
-        left -= (size_t)w;
-    }
+    rc = write_all(fd, tmp, p, n, e);
     if (!rc && fsync(fd) != 0)
         rc = err_set(e, ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
     close(fd);
