@@ -236,6 +236,11 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
     if (!depot)
         return err_set(e, ERR_INVAL, "depot node %lld does not exist in this county",
                        (long long)depot_node_id);
+    /* Otherwise every piece of work would come back unassigned, each for a
+    ** reason (no refrigerated vehicle, ...) that hides the real one. */
+    if (!b->n_veh)
+        return err_set(e, ERR_INVAL, "depot node %lld has no active vehicles",
+                       (long long)depot_node_id);
     add_node_loc(b, depot);
     b->work_loc = xcalloc(b->n_work + 1, sizeof *b->work_loc);
     b->work_dest = xcalloc(b->n_work + 1, sizeof *b->work_dest);

@@ -165,6 +165,21 @@ static void test_plans(void **state)
     ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
     assert_int_equal(r.status, 422);
     ts_resp_free(&r);
+    /* a node of the county with no vehicle: refused, not an empty plan */
+    ts_get(&srv, "/api/v1/nodes?limit=500", op_tok, &r);
+    int64_t bare = 0;
+    struct json_object *nodes = jget(r.json, "items");
+    for (size_t i = 0; !bare && i < json_object_array_length(nodes); i++) {
+        int64_t nid = jint(json_object_array_get_idx(nodes, i), "id");
+        bare = nid != hub_id ? nid : 0;
+    }
+    ts_resp_free(&r);
+    assert_true(bare > 0);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld}", today, (long long)bare);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.body, "no active vehicles"));
+    ts_resp_free(&r);
     /* only the demo's own plan for today: the bad requests wrote nothing */
     ts_get(&srv, "/api/v1/plans", op_tok, &r);
     assert_int_equal(json_object_array_length(jget(r.json, "items")), 1);
