@@ -77,8 +77,8 @@ int cli_dispatch(int argc, char **argv)
     }
     struct err e = {0};
     struct store *st;
-    if (cli_open_store(db, NULL, &st, &e)) {
-        cli_errorf("dispatch: %s: %s", db, e.msg);
+    if (cli_open_existing_store(db, NULL, &st, &e)) {
+        cli_errorf("dispatch: %s", e.msg);
         return CLI_FAIL;
     }
     if (!county_id) {

@@ -79,7 +79,7 @@ int cli_migrate(int argc, char **argv)
     struct list_ctx x = {time_now_ms(), 0, 0};
     struct store *st;
     if (cli_open_store(db, NULL, &st, &e)) {
-        cli_errorf("migrate: %s: %s", db, e.msg);
+        cli_errorf("migrate: %s", e.msg);
         return CLI_FAIL;
     }
     int rc = store_read(st, list_fn, &x, &e);

@@ -288,6 +288,25 @@ int cli_serve(int argc, char **argv)
         cli_errorf("serve: unknown log level '%s'", log_level);
         return CLI_USAGE;
     }
+    /* Everything that can be refused is, before the database is opened (or
+    ** created, or seeded with the demo): a typo must leave nothing behind. */
+    struct err ce = {0};
+    if (http_config_check(&cfg, &ce) != 0) {
+        cli_errorf("serve: %s", ce.msg);
+        return CLI_USAGE;
+    }
+    char mqtt_host[256] = "";
+    int64_t mqtt_port = 1883;
+    if (mqtt) {
+        const char *c = strrchr(mqtt, ':');
+        snprintf(mqtt_host, sizeof mqtt_host, "%.*s", c ? (int)(c - mqtt) : (int)strlen(mqtt),
+                 mqtt);
+        if (!mqtt_host[0] || (c && (str_to_i64(str_from(c + 1), &mqtt_port) != 0 || mqtt_port < 1 ||
+                                    mqtt_port > 65535))) {
+            cli_errorf("serve: --mqtt must be HOST:PORT (port 1..65535)");
+            return CLI_USAGE;
+        }
+    }
 
     /* Block the stop signals in every thread; the main thread sigwait()s. */
     sigset_t stop;
@@ -310,7 +329,7 @@ int cli_serve(int argc, char **argv)
     struct http_server *srv = NULL;
 
     if (cli_open_store(db, lg, &app.store, &e) != 0) {
-        cli_errorf("serve: %s: %s", db, e.msg);
+        cli_errorf("serve: %s", e.msg);
         goto out;
     }
 #ifdef RL_HAVE_AUTH
@@ -364,15 +383,7 @@ int cli_serve(int argc, char **argv)
     }
     app.telemetry = tel;
     if (mqtt) {
-        char host[256];
-        const char *c = strrchr(mqtt, ':');
-        int64_t port = 1883;
-        snprintf(host, sizeof host, "%.*s", c ? (int)(c - mqtt) : (int)strlen(mqtt), mqtt);
-        if ((c && (str_to_i64(str_from(c + 1), &port) != 0 || port < 1 || port > 65535))) {
-            cli_errorf("serve: --mqtt must be HOST:PORT");
-            goto out;
-        }
-        struct tm_mqtt_config mc = {host, (int)port, NULL, "ruralink-serve"};
+        struct tm_mqtt_config mc = {mqtt_host, (int)mqtt_port, NULL, "ruralink-serve"};
         if (tm_mqtt_start(tel, &mc, &e) != 0) {
             cli_errorf("serve: %s", e.msg);
             goto out;

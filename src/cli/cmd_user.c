@@ -33,7 +33,8 @@ static void usage(FILE *to)
             "      5 s. The last enabled admin of a county cannot be demoted or disabled.\n"
             "list  prints one JSON object per account on stdout.\n\n"
             "options:\n"
-            "  --db PATH        database file (default ruralink.db; created and migrated)\n"
+            "  --db PATH        database file (default ruralink.db); add creates and\n"
+            "                   migrates it, set and list need it to exist\n"
             "  --county ID      the county the user belongs to (positive integer)\n"
             "  -h, --help       this help\n");
 }
@@ -127,7 +128,7 @@ static int user_add(int argc, char **argv)
     err_clear(&e);
     struct store *st;
     if (cli_open_store(db, NULL, &st, &e)) {
-        cli_errorf("user add: %s: %s", db, e.msg);
+        cli_errorf("user add: %s", e.msg);
         return CLI_FAIL;
     }
     struct auth_user_new u = {county_id, name, password, role, display};
@@ -177,7 +178,12 @@ static int user_set(int argc, char **argv)
             continue;
         }
         if (strcmp(a, "--disable") == 0 || strcmp(a, "--enable") == 0) {
-            disabled = a[2] == 'd' ? 1 : 0;
+            int want = a[2] == 'd' ? 1 : 0;
+            if (disabled >= 0 && disabled != want) {
+                cli_errorf("user set: --disable and --enable exclude each other");
+                return CLI_USAGE;
+            }
+            disabled = want;
             continue;
         }
         const char **slot = strcmp(a, "--db") == 0             ? &db
@@ -230,8 +236,8 @@ static int user_set(int argc, char **argv)
     struct err e;
     err_clear(&e);
     struct store *st;
-    if (cli_open_store(db, NULL, &st, &e)) {
-        cli_errorf("user set: %s: %s", db, e.msg);
+    if (cli_open_existing_store(db, NULL, &st, &e)) {
+        cli_errorf("user set: %s", e.msg);
         return CLI_FAIL;
     }
     struct auth_user u;
@@ -280,8 +286,8 @@ static int user_list(int argc, char **argv)
     struct err e;
     err_clear(&e);
     struct store *st;
-    if (cli_open_store(db, NULL, &st, &e)) {
-        cli_errorf("user list: %s: %s", db, e.msg);
+    if (cli_open_existing_store(db, NULL, &st, &e)) {
+        cli_errorf("user list: %s", e.msg);
         return CLI_FAIL;
     }
     struct auth_user page[128];

@@ -5,6 +5,7 @@
 #include "base/base.h"
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,18 @@ static void usage(FILE *to)
                 "  ruralink --version\n");
 }
 
+/* What a command printed must have reached its reader: a full disk or a
+** closed pipe under stdout is a failure, not exit 0 with the output lost
+** (the output is flushed here, after the command, so a late error shows). */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_errorf("writing the output failed: %s", strerror(errno));
+        return rc ? rc : CLI_FAIL;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -42,15 +55,15 @@ int main(int argc, char **argv)
     }
     if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return CLI_OK;
+        return finish(CLI_OK);
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
         printf("ruralink %s (allocator: %s)\n", RL_VERSION, mem_allocator());
-        return CLI_OK;
+        return finish(CLI_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return finish(commands[i].run(argc - 1, argv + 1));
     }
     cli_errorf("unknown command '%s' (see ruralink --help)", argv[1]);
     return CLI_USAGE;

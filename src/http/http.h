@@ -70,6 +70,11 @@ struct app {
 
 struct http_server;
 
+/* What http_start would refuse in cfg, found without binding or starting
+** anything: the listen address, and the TLS pair (both or neither, files
+** readable, PEM text). For `serve` to check before it opens a database. */
+int http_config_check(const struct http_config *cfg, struct err *e);
+
 /* Bind and start serving. On success *out runs until http_stop(). The bound
 ** port (useful with port 0) is http_port(). */
 int http_start(struct http_server **out, struct app *app, struct err *e);

@@ -1033,6 +1033,28 @@ static int read_pem(const char *path, char **out, struct err *e)
     return 0;
 }
 
+int http_config_check(const struct http_config *cfg, struct err *e)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    int rc = parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:8080", &ss, &sslen, e);
+    if (rc)
+        return rc;
+    if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL))
+        return err_set(e, ERR_INVAL, "HTTPS needs both a certificate and a key");
+    const char *pem[2] = {cfg->tls_cert, cfg->tls_key};
+    for (int i = 0; i < 2 && pem[i]; i++) {
+        char *text = NULL;
+        if ((rc = read_pem(pem[i], &text, e)))
+            return rc;
+        bool looks = strstr(text, "-----BEGIN ") != NULL;
+        free(text);
+        if (!looks)
+            return err_set(e, ERR_INVAL, "TLS: %s is not PEM (no -----BEGIN line)", pem[i]);
+    }
+    return 0;
+}
+
 static int cores(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1082,6 +1104,11 @@ static int io_start(struct http__io *io, unsigned flags, const struct sockaddr_s
     ** close a descriptor another thread has opened since under the same
     ** number; one descriptor left open on a start-up that fails, after
     ** which serve exits, is the smaller harm. */
+    if (!d && tls)
+        return err_set(e, ERR_IO,
+                       "cannot start HTTPS on %s: the TLS certificate or key was"
+                       " refused (libmicrohttpd's log line says why)",
+                       srv->app->cfg.listen ? srv->app->cfg.listen : "127.0.0.1:8080");
     if (!d)
         return err_set(e, ERR_IO, "cannot listen on %s (%s)",
                        srv->app->cfg.listen ? srv->app->cfg.listen : "127.0.0.1:8080",
