@@ -947,9 +947,14 @@ static int transition_perm(struct store_conn *c, const struct auth_principal *wh
         return 0;
     const char *role = auth_role_name(who->role) ? auth_role_name(who->role) : "?";
     if (who->role == AUTH_ROLE_BUYER && to == MARKET_CANCELLED &&
-        o->buyer_user_id == who->user_id &&
-        (o->status == MARKET_PLACED || o->status == MARKET_CONFIRMED))
-        return 0;
+        o->buyer_user_id == who->user_id) {
+        if (o->status == MARKET_PLACED || o->status == MARKET_CONFIRMED)
+            return 0;
+        return err_set(e, ERR_PERM,
+                       "order %lld is %s: a buyer cancels only placed or confirmed orders; ask"
+                       " the seller",
+                       (long long)o->id, market_status_name(o->status));
+    }
     if (who->role == AUTH_ROLE_MERCHANT && to != MARKET_REFUNDED && to != MARKET_DELIVERED) {
         bool all, any;
         int rc = merchant_owns_order(c, o->id, who->user_id, &all, &any, e);
@@ -1023,14 +1028,17 @@ static int transition_fn(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     int64_t county = t->who->county_id;
     int rc = market__order_load(c, county, t->id, false, &a, &o, e);
-    if (rc || (!t->carried && ((rc = order_visible(c, t->who, &o, e)) ||
-                               (rc = transition_perm(c, t->who, &o, t->to, e)))))
+    if (rc || (!t->carried && (rc = order_visible(c, t->who, &o, e))))
         goto out;
+    /* A move the lifecycle never allows is 409 for everyone (the docs'
+    ** "any other move"); only a move it allows can be a question of role. */
     if (!market_transition_allowed(o.status, t->to)) {
         rc = err_set(e, ERR_CONFLICT, "order %lld is %s; it cannot become %s", (long long)o.id,
                      market_status_name(o.status), market_status_name(t->to));
         goto out;
     }
+    if (!t->carried && (rc = transition_perm(c, t->who, &o, t->to, e)))
+        goto out;
     if (t->to == MARKET_CANCELLED) {
         if ((rc = market__release_allocs(c, county, o.id, t->who->user_id, t->now, e)) ||
             (rc = give_back_flash(c, t, &o, e)))
