@@ -1,6 +1,8 @@
 /* Tests for vrp_check_json and `ruralink route check`: one crafted
 ** infeasible solution per constraint, each rejected with its own message;
-** feasible ones accepted with the cost worked out by hand. */
+** feasible ones accepted with the cost worked out by hand; required tasks
+** left out counted, and failing `route check`; a solution's `unassigned`
+** list checked against its routes; a missing cost reported as not compared. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,6 +225,88 @@ static void test_unreadable(void **state)
     vrp_problem_free(p);
 }
 
+/* Required tasks left out are counted (not a violation: the solver may leave
+** out a task it cannot place); the solution's own `unassigned` list must not
+** contradict its routes. */
+static void test_required_unserved(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    struct vrp_check_report rep;
+    /* nothing routed: jobs 1-5 and both halves of shipment 10; job 6 is
+    ** optional */
+    check(p, "", &rep);
+    assert_true(rep.feasible);
+    assert_int_equal(rep.n_required_unserved, 7);
+    assert_string_equal(rep.first_required_unserved, "job 1");
+    check(p, "1:j1,j2,j4", &rep);
+    assert_int_equal(rep.n_required_unserved, 4);
+    assert_string_equal(rep.first_required_unserved, "job 3");
+    check(p, "1:j1,j2,j4;3:j3,r,j5;5:p10,d10", &rep);
+    assert_int_equal(rep.n_required_unserved, 0);
+    assert_string_equal(rep.first_required_unserved, "");
+    /* a route on an unknown vehicle is a violation, but its tasks are still
+    ** read: no cascade of "unserved" that only echoes the bad vehicle */
+    check(p, "42:j1,j2,j3,j4,j5,p10,d10", &rep);
+    assert_false(rep.feasible);
+    assert_int_equal(rep.n_required_unserved, 0);
+    vrp_problem_free(p);
+}
+
+static void test_unassigned_list(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = problem();
+    struct vrp_check_report rep;
+    struct err e = {0};
+    static const char route[] =
+        "\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":1}]}]";
+    char doc[512];
+    /* consistent: job 6 left out, listed; no type means a job */
+    snprintf(doc, sizeof doc, "{\"unassigned\":[{\"id\":6},{\"id\":10,\"type\":\"pickup\"}],%s}",
+             route);
+    assert_int_equal(vrp_check_json(p, doc, strlen(doc), &rep, &e), 0);
+    assert_true(rep.feasible);
+    /* job 1 both routed and listed: a violation, the cost still recomputed */
+    snprintf(doc, sizeof doc,
+             "{\"unassigned\":[{\"id\":6,\"type\":\"job\"},{\"id\":1,"
+             "\"type\":\"job\"}],%s}",
+             route);
+    assert_int_equal(vrp_check_json(p, doc, strlen(doc), &rep, &e), 0);
+    assert_false(rep.feasible);
+    assert_non_null(
+        strstr(rep.first_violation, "job 1 is both routed and listed in unassigned[1]"));
+    assert_int_equal(rep.cost, 20 + 7);
+    /* an id the problem does not have */
+    snprintf(doc, sizeof doc, "{\"unassigned\":[{\"id\":99,\"type\":\"job\"}],%s}", route);
+    assert_int_equal(vrp_check_json(p, doc, strlen(doc), &rep, &e), 0);
+    assert_false(rep.feasible);
+    assert_non_null(strstr(rep.first_violation, "unassigned[0]: unknown job id 99"));
+    /* unreadable entries are errors, as in routes */
+    static const char *bad[] = {"{\"unassigned\":{},%s}", "{\"unassigned\":[1],%s}",
+                                "{\"unassigned\":[{\"type\":\"job\"}],%s}",
+                                "{\"unassigned\":[{\"id\":1,\"type\":\"teleport\"}],%s}"};
+    static const char *needle[] = {"'unassigned' must be an array",
+                                   "unassigned[0] must be an object",
+                                   "unassigned[0]: field 'id' is required", "unknown type"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(doc, sizeof doc, bad[i], route);
+        assert_int_not_equal(vrp_check_json(p, doc, strlen(doc), &rep, &e), 0);
+        if (!strstr(e.msg, needle[i]))
+            fail_msg("'%s': message '%s'", doc, e.msg);
+    }
+    /* more entries than tasks (each is a linear lookup): refused */
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_addstr(&sb, "{\"routes\":[],\"unassigned\":[");
+    for (int i = 0; i < 100; i++)
+        strbuf_addf(&sb, "%s{\"id\":6}", i ? "," : "");
+    strbuf_addstr(&sb, "]}");
+    assert_int_equal(vrp_check_json(p, sb.buf, sb.len, &rep, &e), ERR_TOOBIG);
+    strbuf_release(&sb);
+    vrp_problem_free(p);
+}
+
 /* The evaluator agrees with a hand-made schedule with waiting and windows. */
 static void test_from_seqs_schedule(void **state)
 {
@@ -308,15 +392,104 @@ static void test_cli(void **state)
     unlink(good);
     unlink(bad);
 }
+
+/* Runs cmd (stdout only) into out; returns the exit status. */
+static int run_out(const char *cmd, char *out, size_t n)
+{
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t len = fread(out, 1, n - 1, f);
+    out[len] = '\0';
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* `route check` demands a complete plan and says when it compared no cost:
+** an empty plan and a plan without summary.cost both used to pass with
+** "cost_matches":true. */
+static void test_cli_complete_and_cost(void **state)
+{
+    (void)state;
+    char prob[64], sol[64], cmd[512], out[2048];
+    snprintf(prob, sizeof prob, "vrpcheck-%d-prob2.vrp", (int)getpid());
+    snprintf(sol, sizeof sol, "vrpcheck-%d-sol2.json", (int)getpid());
+    put(prob, "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+              "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
+              "DEPOT_SECTION\n1\n-1\nEOF\n");
+    snprintf(cmd, sizeof cmd, "%s route check %s %s 2>/dev/null", RL_BIN, prob, sol);
+
+    /* serves nobody: fails, with the reason in the output */
+    put(sol, "{\"routes\":[]}");
+    assert_int_equal(run_out(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "\"required_unserved\":2"));
+    assert_non_null(strstr(out, "\"passed\":false"));
+    assert_non_null(strstr(out, "\"reason\":\"2 required tasks are not served (first: job 2)\""));
+    assert_non_null(strstr(out, "\"cost_matches\":null"));
+    /* the old fields are still there */
+    assert_non_null(strstr(out, "\"feasible\":true,\"cost\":0,\"cost_matches\":null,"
+                                "\"routes\":0,\"assigned\":0,\"unassigned\":2,"
+                                "\"violation\":null"));
+
+    /* one customer left out */
+    put(sol, "{\"summary\":{\"cost\":10},\"routes\":[{\"vehicle\":1,\"steps\":["
+             "{\"type\":\"job\",\"id\":2}]}]}");
+    assert_int_equal(run_out(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "1 required task is not served (first: job 3)"));
+
+    /* complete, no cost reported: passes, but says nothing was compared */
+    put(sol, "{\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+             "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(run_out(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"cost_matches\":null"));
+    assert_null(strstr(out, "\"reported_cost\""));
+    assert_non_null(strstr(out, "\"passed\":true,\"reason\":null,"
+                                "\"note\":\"the solution has no summary.cost: no cost was "
+                                "compared\""));
+
+    /* complete with the right cost: compared, no note */
+    put(sol, "{\"summary\":{\"cost\":12},\"routes\":[{\"vehicle\":1,\"steps\":["
+             "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
+             "{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(run_out(cmd, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"reported_cost\":12,\"cost_matches\":true"));
+    assert_non_null(strstr(out, "\"note\":null"));
+
+    /* a cost that is not a number is an input error: no verdict printed */
+    put(sol, "{\"summary\":{\"cost\":\"abc\"},\"routes\":[{\"vehicle\":1,\"steps\":["
+             "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
+             "{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(run_out(cmd, out, sizeof out), 1);
+    assert_string_equal(out, "");
+    snprintf(cmd, sizeof cmd, "%s route check %s %s 2>&1 >/dev/null", RL_BIN, prob, sol);
+    assert_int_equal(run_out(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "summary: field 'cost' must be a number"));
+
+    /* a job both routed and listed unassigned */
+    put(sol, "{\"summary\":{\"cost\":12},\"unassigned\":[{\"id\":3,\"type\":\"job\"}],"
+             "\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+             "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    snprintf(cmd, sizeof cmd, "%s route check %s %s 2>/dev/null", RL_BIN, prob, sol);
+    assert_int_equal(run_out(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "\"violation\":\"job 3 is both routed and listed in "
+                                "unassigned[0]\""));
+    assert_non_null(strstr(out, "\"passed\":false"));
+    unlink(prob);
+    unlink(sol);
+}
 #endif
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_feasible),   cmocka_unit_test(test_each_constraint),
-        cmocka_unit_test(test_unreadable), cmocka_unit_test(test_from_seqs_schedule),
+        cmocka_unit_test(test_feasible),
+        cmocka_unit_test(test_each_constraint),
+        cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_required_unserved),
+        cmocka_unit_test(test_unassigned_list),
+        cmocka_unit_test(test_from_seqs_schedule),
 #ifdef RL_BIN
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_cli_complete_and_cost),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

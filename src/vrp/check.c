@@ -5,8 +5,11 @@
 ** replays the routes through vrp_solution_from_seqs, the trusted evaluator,
 ** so the cost it reports never comes from the solver's own bookkeeping.
 ** Anything a solution can get wrong (unknown ids, a task twice, a split
-** shipment, any broken constraint) is a violation in the report; only an
-** unreadable document is an error.
+** shipment, a task both routed and listed in `unassigned`, any broken
+** constraint) is a violation in the report; only an unreadable document is
+** an error. Required (non-optional) tasks that no route serves are counted
+** apart from violations: the solver itself may leave such a task out when it
+** cannot place it, so whether that fails a check is the caller's call.
 */
 #include "vrp/read.h"
 
@@ -41,11 +44,12 @@ static int read_routes(const struct vrp_problem *p, struct json_object *routes,
             rc = rjson_get_array(ro, "steps", true, &steps, e);
         if (rc)
             return err_prefix(e, "routes[%d]: ", r);
+        /* An unknown vehicle, task id or break is a violation, but reading
+        ** goes on: the caller needs every routed task to tell which required
+        ** tasks are unserved and which are both routed and unassigned. */
         int v = vrp__find_vehicle(p, vid);
-        if (v == VRP_NONE) {
+        if (v == VRP_NONE)
             violation(rep, "routes[%d]: unknown vehicle id %lld", r, (long long)vid);
-            return 0;
-        }
         size_t ns = json_object_array_length(steps);
         if (ns > (size_t)4 * (size_t)(p->n_tasks + 2) + 16)
             return err_set(e, ERR_TOOBIG, "routes[%d]: too many steps", r);
@@ -74,7 +78,7 @@ static int read_routes(const struct vrp_problem *p, struct json_object *routes,
                 kind = VRP_DELIVERY;
             } else if (strcmp(type, "break") == 0) {
                 violation(rep, "routes[%d].steps[%zu]: breaks are not supported", r, i);
-                return 0;
+                continue;
             } else {
                 return err_set(e, ERR_INVAL, "routes[%d].steps[%zu]: unknown step type '%.40s'", r,
                                i, type);
@@ -86,12 +90,87 @@ static int read_routes(const struct vrp_problem *p, struct json_object *routes,
             if (t == VRP_NONE) {
                 violation(rep, "routes[%d].steps[%zu]: unknown %s id %lld", r, i, type,
                           (long long)id);
-                return 0;
+                continue;
             }
             bufs[r][seqs[r].n++] = t;
         }
     }
     return 0;
+}
+
+/* Kind of an `unassigned` entry: VROOM writes "job", "pickup" or "delivery";
+** an entry without a type is a job. */
+static int unassigned_kind(struct json_object *o, size_t i, enum vrp_task_kind *kind, struct err *e)
+{
+    const char *type = "job";
+    int rc = rjson_get_str(o, "type", false, &type, e);
+    if (rc && rc != ERR_NOTFOUND)
+        return err_prefix(e, "unassigned[%zu]: ", i);
+    if (strcmp(type, "job") == 0)
+        *kind = VRP_JOB;
+    else if (strcmp(type, "pickup") == 0)
+        *kind = VRP_PICKUP;
+    else if (strcmp(type, "delivery") == 0)
+        *kind = VRP_DELIVERY;
+    else
+        return err_set(e, ERR_INVAL, "unassigned[%zu]: unknown type '%.40s'", i, type);
+    return 0;
+}
+
+/*
+** The solution's own `unassigned` list (optional) must not contradict its
+** routes: a task both routed and listed there would let a solution claim
+** whichever reading suits it. routed[t] is true for every task a route
+** visits. Unknown ids are violations as in routes; a malformed entry is an
+** error.
+*/
+static int check_unassigned(const struct vrp_problem *p, struct json_object *root,
+                            const bool *routed, struct vrp_check_report *rep, struct err *e)
+{
+    struct json_object *un;
+    int rc = rjson_get_array(root, "unassigned", false, &un, e);
+    if (rc == ERR_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    size_t n = json_object_array_length(un);
+    /* Each entry costs a linear id lookup, as a route step does: cap it the
+    ** same way (a task may at most be listed once, with some slack). */
+    if (n > (size_t)p->n_tasks + 16)
+        return err_set(e, ERR_TOOBIG, "unassigned: %zu entries for %d tasks", n, p->n_tasks);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *o = json_object_array_get_idx(un, i);
+        if (!o || !json_object_is_type(o, json_type_object))
+            return err_set(e, ERR_INVAL, "unassigned[%zu] must be an object", i);
+        enum vrp_task_kind kind = VRP_JOB;
+        int64_t id;
+        if ((rc = unassigned_kind(o, i, &kind, e)) != 0)
+            return rc;
+        if ((rc = rjson_get_i64(o, "id", true, &id, e)) != 0)
+            return err_prefix(e, "unassigned[%zu]: ", i);
+        int t = vrp__find_task(p, kind, id);
+        if (t == VRP_NONE)
+            violation(rep, "unassigned[%zu]: unknown %s id %lld", i, vrp__kind_name(kind),
+                      (long long)id);
+        else if (routed[t])
+            violation(rep, "%s %lld is both routed and listed in unassigned[%zu]",
+                      vrp__kind_name(kind), (long long)id, i);
+    }
+    return 0;
+}
+
+/* Count the required tasks no route visits; name the first. */
+static void count_required_unserved(const struct vrp_problem *p, const bool *routed,
+                                    struct vrp_check_report *rep)
+{
+    for (int t = 0; t < p->n_tasks; t++) {
+        const struct vrp_task *tk = &p->tasks[t];
+        if (routed[t] || tk->optional)
+            continue;
+        if (rep->n_required_unserved++ == 0)
+            snprintf(rep->first_required_unserved, sizeof rep->first_required_unserved, "%s %lld",
+                     vrp__kind_name(tk->kind), (long long)tk->id);
+    }
 }
 
 int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
@@ -126,7 +205,20 @@ int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
     struct vrp_seq *seqs = xcalloc((size_t)nr + 1, sizeof *seqs);
     int **bufs = xcalloc((size_t)nr + 1, sizeof *bufs);
     rc = read_routes(p, routes, seqs, bufs, report, e);
-    if (!rc && report->feasible) {
+    /* Only routes read without a violation can be replayed; a contradiction
+    ** in `unassigned` found below still leaves them worth a cost. */
+    bool replayable = report->feasible;
+    bool *routed = xcalloc((size_t)p->n_tasks + 1, sizeof *routed);
+    for (int r = 0; r < nr && !rc; r++)
+        for (int i = 0; i < seqs[r].n; i++)
+            if (seqs[r].tasks[i] != VRP_NONE)
+                routed[seqs[r].tasks[i]] = true;
+    if (!rc)
+        rc = check_unassigned(p, root, routed, report, e);
+    if (!rc)
+        count_required_unserved(p, routed, report);
+    free(routed);
+    if (!rc && replayable) {
         struct vrp_solution *s = NULL;
         struct err ve = {0};
         int vr = vrp_solution_from_seqs(p, seqs, nr, false, &s, &ve);

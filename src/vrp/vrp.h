@@ -243,11 +243,20 @@ struct vrp_check_report {
     int n_routes;
     int n_assigned, n_unassigned;
     char first_violation[256]; /* empty when feasible */
+    /* Tasks not marked optional (every benchmark customer; VROOM tasks
+    ** without "optional": true) that no route visits, each shipment half
+    ** counted, and the first of them ("job 2"; empty when none). Not a
+    ** violation: `feasible` stays about the routes; callers that demand a
+    ** complete plan (route check) test this count. */
+    int n_required_unserved;
+    char first_required_unserved[64];
 };
 /* Verify a VROOM-shaped JSON solution against the problem: every task at
 ** most once, shipments on one route pickup first, capacities, windows,
-** skills, shift, limits, trip rules; recompute the cost. Returns 0 when the
-** solution could be read (feasible or not: see report), an error otherwise. */
+** skills, shift, limits, trip rules, no task both routed and in the
+** solution's `unassigned` list; recompute the cost; count required tasks
+** left unserved. Returns 0 when the solution could be read (feasible or
+** not: see report), an error otherwise. */
 int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
                    struct vrp_check_report *report, struct err *e);
 
