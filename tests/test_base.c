@@ -174,6 +174,10 @@ static void test_str_numbers(void **state)
     assert_int_equal(str_to_i64(STR_LIT("-42"), &i), 0);
     assert_int_equal(i, -42);
     assert_int_equal(str_to_i64(STR_LIT("42x"), &i), ERR_INVAL);
+    assert_int_equal(str_to_i64(STR_LIT(" 42"), &i), ERR_INVAL);
+    assert_int_equal(str_to_i64(STR_LIT("\t42"), &i), ERR_INVAL);
+    assert_int_equal(str_to_i64(STR_LIT("\n42"), &i), ERR_INVAL);
+    assert_int_equal(str_to_double(STR_LIT("\t1.5"), &d), ERR_INVAL);
     assert_int_equal(str_to_i64(STR_LIT("99999999999999999999"), &i), ERR_INVAL);
     assert_int_equal(str_to_double(STR_LIT("2.5e3"), &d), 0);
     assert_true(d == 2500.0);

@@ -8,6 +8,7 @@
 */
 #include "base/base.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -45,7 +46,8 @@ int str_to_i64(struct str s, int64_t *out)
     char *end;
     errno = 0;
     long long v = strtoll(buf, &end, 10);
-    if (errno || *end || end == buf || buf[0] == ' ' || buf[0] == '+')
+    /* strtoll skips leading white space and takes a '+': neither is a number here */
+    if (errno || *end || end == buf || isspace((unsigned char)buf[0]) || buf[0] == '+')
         return ERR_INVAL;
     *out = v;
     return 0;
@@ -61,7 +63,7 @@ int str_to_double(struct str s, double *out)
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (errno == ERANGE || *end || end == buf || !isfinite(v) || buf[0] == ' ')
+    if (errno == ERANGE || *end || end == buf || !isfinite(v) || isspace((unsigned char)buf[0]))
         return ERR_INVAL;
     *out = v;
     return 0;
