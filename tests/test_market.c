@@ -734,16 +734,27 @@ static void test_fefo_and_cancel(void **state)
     assert_int_equal(q1(f, lotq, early), 4);
     assert_int_equal(q1(f, lotq, late), 10);
     /* the lots listing is FEFO, and every change is a stock move */
-    struct market_lot *lots;
-    size_t n;
-    assert_int_equal(market_inventory_list(f->st, &MERCH, pr, N5, false, &f->a, &lots, &n, &e), 0);
-    assert_int_equal(n, 3);
-    assert_int_equal(lots[0].id, expired);
-    assert_int_equal(lots[1].id, early);
-    assert_int_equal(market_inventory_list(f->st, &MERCH2, pr, 0, false, &f->a, &lots, &n, &e), 0);
-    assert_int_equal(n, 0); /* not its goods */
-    assert_int_equal(market_inventory_list(f->st, &BUYER, pr, 0, false, &f->a, &lots, &n, &e),
-                     ERR_PERM);
+    struct market_lot_page pg;
+    struct market_lot_query lq = {.product_id = pr, .node_id = N5};
+    assert_int_equal(market_inventory_list(f->st, &MERCH, &lq, &f->a, &pg, &e), 0);
+    assert_int_equal(pg.n, 3);
+    assert_int_equal(pg.matched, 3);
+    assert_int_equal(pg.items[0].id, expired);
+    assert_int_equal(pg.items[1].id, early);
+    int64_t units = pg.items[0].qty + pg.items[1].qty + pg.items[2].qty;
+    assert_int_equal(pg.total_qty, units);
+    /* a page: the later lots, and the totals still of all three */
+    lq.limit = 2, lq.offset = 1;
+    assert_int_equal(market_inventory_list(f->st, &MERCH, &lq, &f->a, &pg, &e), 0);
+    assert_int_equal(pg.n, 2);
+    assert_int_equal(pg.items[0].id, early);
+    assert_int_equal(pg.matched, 3);
+    assert_int_equal(pg.total_qty, units);
+    lq = (struct market_lot_query){.product_id = pr};
+    assert_int_equal(market_inventory_list(f->st, &MERCH2, &lq, &f->a, &pg, &e), 0);
+    assert_int_equal(pg.n, 0); /* not its goods */
+    assert_int_equal(pg.total_qty, 0);
+    assert_int_equal(market_inventory_list(f->st, &BUYER, &lq, &f->a, &pg, &e), ERR_PERM);
     assert_int_equal(market_stock_adjust(f->st, &MERCH, expired, -50, "expired, destroyed", &e), 0);
     assert_int_equal(q1(f, lotq, expired), 0);
     assert_int_equal(q1(f, "SELECT SUM(delta) FROM market_stock_moves WHERE lot_id = ?", expired),

@@ -577,26 +577,31 @@ static struct json_object *lot_json(const struct market_lot *l)
 static void h_inventory_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e = {0};
-    int64_t product, node;
+    struct market_lot_query q = {0};
     int empty = 0;
-    struct market_lot *items;
-    size_t n;
-    if (hm_query_id(req, "product_id", &product, &e) || hm_query_id(req, "node_id", &node, &e) ||
+    struct market_lot_page pg;
+    if (hm_query_id(req, "product_id", &q.product_id, &e) ||
+        hm_query_id(req, "node_id", &q.node_id, &e) ||
         hm_query_flag(req, "include_empty", &empty, &e) ||
-        market_inventory_list(app->store, &req->who, product, node, empty > 0, req->arena, &items,
-                              &n, &e)) {
+        http_query_i64(req, "limit", MARKET_LOTS_MAX, 1, MARKET_LOTS_MAX, &q.limit, &e) ||
+        http_query_i64(req, "offset", 0, 0, INT64_MAX / 2, &q.offset, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    q.include_empty = empty > 0;
+    if (market_inventory_list(app->store, &req->who, &q, req->arena, &pg, &e)) {
         http_resp_err(w, &e);
         return;
     }
     struct json_object *arr = json_object_new_array();
-    int64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        json_object_array_add(arr, lot_json(&items[i]));
-        total += items[i].qty;
-    }
+    for (size_t i = 0; i < pg.n; i++)
+        json_object_array_add(arr, lot_json(&pg.items[i]));
     struct json_object *o = json_object_new_object();
     KV(o, "items", arr);
-    KV(o, "total_qty", I64(total));
+    KV(o, "total_qty", I64(pg.total_qty)); /* every matching lot, not just this page */
+    KV(o, "total_lots", I64(pg.matched));
+    if (q.offset + (int64_t)pg.n < pg.matched)
+        KV(o, "next_offset", I64(q.offset + (int64_t)pg.n));
     http_resp_json(w, 200, o);
 }
 
@@ -618,21 +623,19 @@ static void h_lot_create(struct app *app, struct http_req *req, struct http_resp
                  (rc = hm_opt_time(body, "expiry", &l.expiry_ms, &e))))
         rc = market_lot_add(app->store, &req->who, &l, &id, &e);
     json_object_put(body);
-    struct market_lot *items;
-    size_t n = 0;
+    struct market_lot_query q = {.lot_id = id, .include_empty = true};
+    struct market_lot_page pg = {0};
     if (!rc)
-        rc = market_inventory_list(app->store, &req->who, l.product_id, l.node_id, true, req->arena,
-                                   &items, &n, &e);
+        rc = market_inventory_list(app->store, &req->who, &q, req->arena, &pg, &e);
     if (rc) {
         http_resp_err(w, &e);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        if (items[i].id == id) {
-            hm_created(req, w, "/api/v1/inventory?product_id=%lld", l.product_id,
-                       lot_json(&items[i]));
-            return;
-        }
+    if (pg.n == 1) {
+        hm_created(req, w, "/api/v1/inventory?product_id=%lld", l.product_id,
+                   lot_json(&pg.items[0]));
+        return;
+    }
     http_resp_problem(w, 500, NULL, "lot %lld vanished", (long long)id);
 }
 

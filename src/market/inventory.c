@@ -175,38 +175,58 @@ int market_stock_adjust(struct store *st, const struct auth_principal *who, int6
 
 struct lot_read {
     const struct auth_principal *who;
-    int64_t product_id, node_id;
-    bool include_empty;
+    const struct market_lot_query *q;
     struct arena *a;
     struct market_lot *items;
     size_t n, cap;
+    int64_t total_qty, matched;
 };
+
+#define LOT_WHERE                                                                                  \
+    " FROM market_lots l JOIN market_products p ON p.id = l.product_id"                            \
+    " JOIN market_producers pr ON pr.id = p.producer_id"                                           \
+    " WHERE l.county_id = ? AND (? = 0 OR l.product_id = ?) AND (? = 0 OR l.node_id = ?)"          \
+    " AND (? = 0 OR l.id = ?) AND (? OR l.qty > 0) AND (? = 0 OR pr.owner_user_id = ?)"
+
+static void lot_bind(struct store_stmt *s, const struct lot_read *r)
+{
+    const struct market_lot_query *q = r->q;
+    int64_t owner = market__reads_county(r->who) ? 0 : r->who->user_id;
+    store_bind_i64(s, 1, r->who->county_id);
+    store_bind_i64(s, 2, q->product_id);
+    store_bind_i64(s, 3, q->product_id);
+    store_bind_i64(s, 4, q->node_id);
+    store_bind_i64(s, 5, q->node_id);
+    store_bind_i64(s, 6, q->lot_id);
+    store_bind_i64(s, 7, q->lot_id);
+    store_bind_i64(s, 8, q->include_empty);
+    store_bind_i64(s, 9, owner);
+    store_bind_i64(s, 10, owner);
+}
 
 static int lot_list_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct lot_read *r = arg;
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT l.id, l.county_id, l.product_id, l.node_id, l.lot_code,"
-                           " l.harvest_ms, l.pack_ms, l.expiry_ms, l.qty, l.created_ms"
-                           " FROM market_lots l JOIN market_products p ON p.id = l.product_id"
-                           " JOIN market_producers pr ON pr.id = p.producer_id"
-                           " WHERE l.county_id = ? AND (? = 0 OR l.product_id = ?)"
-                           " AND (? = 0 OR l.node_id = ?) AND (? OR l.qty > 0)"
-                           " AND (? = 0 OR pr.owner_user_id = ?)"
-                           " ORDER BY l.product_id, l.expiry_ms = 0, l.expiry_ms, l.id LIMIT 5000",
-                           &s, e);
+    int rc = store_prepare(c, "SELECT COUNT(*), COALESCE(SUM(l.qty), 0)" LOT_WHERE, &s, e);
     if (rc)
         return rc;
-    int64_t owner = market__reads_county(r->who) ? 0 : r->who->user_id;
-    store_bind_i64(s, 1, r->who->county_id);
-    store_bind_i64(s, 2, r->product_id);
-    store_bind_i64(s, 3, r->product_id);
-    store_bind_i64(s, 4, r->node_id);
-    store_bind_i64(s, 5, r->node_id);
-    store_bind_i64(s, 6, r->include_empty);
-    store_bind_i64(s, 7, owner);
-    store_bind_i64(s, 8, owner);
+    lot_bind(s, r);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    r->matched = store_col_i64(s, 0);
+    r->total_qty = store_col_i64(s, 1);
+    rc =
+        store_prepare(c,
+                      "SELECT l.id, l.county_id, l.product_id, l.node_id, l.lot_code,"
+                      " l.harvest_ms, l.pack_ms, l.expiry_ms, l.qty, l.created_ms" LOT_WHERE
+                      " ORDER BY l.product_id, l.expiry_ms = 0, l.expiry_ms, l.id LIMIT ? OFFSET ?",
+                      &s, e);
+    if (rc)
+        return rc;
+    lot_bind(s, r);
+    store_bind_i64(s, 11, r->q->limit > 0 ? r->q->limit : MARKET_LOTS_MAX);
+    store_bind_i64(s, 12, r->q->offset);
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&r->items, &r->cap, r->n + 1, sizeof *r->items);
         struct market_lot *l = &r->items[r->n++];
@@ -224,25 +244,26 @@ static int lot_list_fn(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
-int market_inventory_list(struct store *st, const struct auth_principal *who, int64_t product_id,
-                          int64_t node_id, bool include_empty, struct arena *a,
-                          struct market_lot **out, size_t *n, struct err *e)
+int market_inventory_list(struct store *st, const struct auth_principal *who,
+                          const struct market_lot_query *q, struct arena *a,
+                          struct market_lot_page *out, struct err *e)
 {
-    *out = NULL, *n = 0;
+    memset(out, 0, sizeof *out);
     if (!market__reads_county(who) && who->role != AUTH_ROLE_MERCHANT)
         return err_set(e, ERR_PERM, "role '%s' may not read inventory",
                        auth_role_name(who->role) ? auth_role_name(who->role) : "?");
-    struct lot_read r = {.who = who,
-                         .product_id = product_id,
-                         .node_id = node_id,
-                         .include_empty = include_empty,
-                         .a = a};
+    if (q->limit < 0 || q->limit > MARKET_LOTS_MAX || q->offset < 0)
+        return err_set(e, ERR_INVAL, "a page holds 1 to %d lots from an offset of 0 or more",
+                       MARKET_LOTS_MAX);
+    struct lot_read r = {.who = who, .q = q, .a = a};
     int rc = store_read(st, lot_list_fn, &r, e);
     if (!rc && r.n) {
-        *out = arena_alloc(a, r.n * sizeof **out);
-        memcpy(*out, r.items, r.n * sizeof **out);
-        *n = r.n;
+        out->items = arena_alloc(a, r.n * sizeof *out->items);
+        memcpy(out->items, r.items, r.n * sizeof *out->items);
+        out->n = r.n;
     }
+    out->total_qty = r.total_qty;
+    out->matched = r.matched;
     free(r.items);
     return rc;
 }

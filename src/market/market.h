@@ -221,10 +221,24 @@ int market_lot_add(struct store *st, const struct auth_principal *who, const str
 ** reason required; audited and kept in market_stock_moves. */
 int market_stock_adjust(struct store *st, const struct auth_principal *who, int64_t lot_id,
                         int64_t delta, const char *reason, struct err *e);
-/* Lots (with qty > 0 unless include_empty), FEFO order. 0 = any. */
-int market_inventory_list(struct store *st, const struct auth_principal *who, int64_t product_id,
-                          int64_t node_id, bool include_empty, struct arena *a,
-                          struct market_lot **out, size_t *n, struct err *e);
+/* Which lots market_inventory_list reads; ids 0 = any. */
+#define MARKET_LOTS_MAX 5000 /* lots in one answer */
+struct market_lot_query {
+    int64_t product_id, node_id, lot_id;
+    bool include_empty;    /* also lots with qty 0 */
+    int64_t limit, offset; /* limit 0 = MARKET_LOTS_MAX, at most that */
+};
+struct market_lot_page {
+    struct market_lot *items; /* by product, each product's oldest expiry first (FEFO) */
+    size_t n;
+    int64_t total_qty; /* units on every lot the query matches, not just this page */
+    int64_t matched;   /* lots the query matches */
+};
+/* Lots (with qty > 0 unless include_empty) for staff and auditors; a
+** merchant sees its own goods' lots, others ERR_PERM. */
+int market_inventory_list(struct store *st, const struct auth_principal *who,
+                          const struct market_lot_query *q, struct arena *a,
+                          struct market_lot_page *out, struct err *e);
 
 /* ------------------------------------------------------------------ orders */
 

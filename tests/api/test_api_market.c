@@ -590,7 +590,20 @@ static void test_orders_lifecycle(void **state)
     json_object_object_get_ex(r.json, "items", &items);
     lot = json_object_array_get_idx(items, 0);
     int64_t lot_id = jint(lot, "id");
+    size_t nlots = json_object_array_length(items);
     ts_resp_free(&r);
+    /* pages of one lot: each says where the next starts, every one the totals */
+    for (size_t k = 0; k < nlots; k++) {
+        char page[96];
+        snprintf(page, sizeof page, "/api/v1/inventory?include_empty=1&limit=1&offset=%zu", k);
+        assert_int_equal(req(f, "GET", page, f->op, NULL, &r), 200);
+        assert_int_equal(jlen(r.json, "items"), 1);
+        assert_int_equal(jint(r.json, "total_qty"), 17);
+        assert_int_equal(jint(r.json, "total_lots"), (int64_t)nlots);
+        assert_int_equal(jint(r.json, "next_offset"), k + 1 < nlots ? (int64_t)k + 1 : -1);
+        ts_resp_free(&r);
+    }
+    problem(f, "GET", "/api/v1/inventory?limit=0", f->op, NULL, 400, "limit");
     snprintf(path, sizeof path, "/api/v1/inventory/lots/%lld/adjust", (long long)lot_id);
     problem(f, "POST", path, f->m1, "{\"delta\":-18,\"reason\":\"count\"}", 409, "lot");
     problem(f, "POST", path, f->m2, "{\"delta\":-1,\"reason\":\"count\"}", 403, NULL);
