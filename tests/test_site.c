@@ -1,5 +1,6 @@
 /* Tests for src/site: OR-Library reader, p-median and facility location
-** against exhaustive enumeration, the known optima of pmed1-pmed5, and
+** against exhaustive enumeration, the known optima of pmed1-pmed5, the edge
+** values of p (1, n - 1, n), time limits beyond GLPK's int milliseconds, and
 ** hostile input. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "site/site.h"
 
@@ -166,6 +169,130 @@ static void test_orlib_optima(void **state)
     }
 }
 
+/* The solver must return on these; before the fix p = 1 swapped round a
+** cycle forever inside the local search, which never looked at its deadline. The alarm turns such
+** a hang into a failed (killed) test instead of one that waits for CTest's
+** timeout; it is a watchdog far above the solver's own limit, not a check of
+** how fast the solver is. */
+#define WATCHDOG_S 120
+
+static struct site_solution *solve_quick(const struct site_problem *p, bool exact)
+{
+    struct site_params prm;
+    site_params_default(&prm);
+    prm.exact = exact;
+    prm.time_limit_s = 1;
+    struct site_solution *s = NULL;
+    struct err e = {0};
+    alarm(WATCHDOG_S);
+    int rc = site_solve(p, &prm, &s, &e);
+    alarm(0);
+    if (rc)
+        fail_msg("site_solve: %s", e.msg);
+    return s;
+}
+
+/* p = 1 is the 1-median: the vertex with the least total distance. On the
+** path 1 - 2 - 3 that is vertex 2 (index 1) at cost 1 + 0 + 1. */
+static void test_pmedian_p1_path(void **state)
+{
+    (void)state;
+    const char *text = "3 2 1\n1 2 1\n2 3 1\n";
+    struct site_problem *p;
+    struct err e;
+    assert_int_equal(site_read_orlib(text, strlen(text), &p, &e), 0);
+    for (int exact = 0; exact <= 1; exact++) {
+        struct site_solution *s = solve_quick(p, exact);
+        assert_int_equal(s->n_open, 1);
+        assert_int_equal(s->open[0], 1);
+        assert_int_equal(s->cost, 2);
+        site_solution_free(s);
+    }
+    site_problem_free(p);
+}
+
+/* p = 1, n - 1 and n on random cases against enumeration, heuristic alone
+** (the path that hung) and with GLPK. */
+static void test_pmedian_edge_p_matches_enumeration(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 41; seed <= 46; seed++) {
+        const int ns = 12, ps[] = {1, ns - 1, ns};
+        for (size_t k = 0; k < sizeof ps / sizeof ps[0]; k++) {
+            struct site_problem *p = random_problem(seed, 30, ns);
+            p->p = ps[k];
+            struct site_solution *s = solve_quick(p, seed % 2 == 0);
+            assert_int_equal(s->n_open, p->p);
+            assert_int_equal(s->cost, brute_force(p));
+            site_solution_free(s);
+            site_problem_free(p);
+        }
+    }
+}
+
+/* pmed1's graph (100 vertices) with p = 1, checked against the least
+** row sum of its distance matrix. */
+static void test_pmedian_p1_orlib(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench/pmed/pmed1.txt", RL_SHARED_DIR);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    assert_true(len > 0 && len < sizeof buf - 1);
+    buf[len] = '\0';
+    /* Rewrite the header "n m p" as "n m 1", keeping the rest of the file. */
+    char *eol = strchr(buf, '\n');
+    assert_non_null(eol);
+    int n, m;
+    assert_int_equal(sscanf(buf, "%d %d", &n, &m), 2);
+    static char text[sizeof buf + 64];
+    int head = snprintf(text, sizeof text, "%d %d 1", n, m);
+    memcpy(text + head, eol, len - (size_t)(eol - buf) + 1);
+    struct site_problem *p;
+    struct err e;
+    assert_int_equal(site_read_orlib(text, strlen(text), &p, &e), 0);
+    assert_int_equal(p->p, 1);
+    int64_t best = INT64_MAX;
+    for (int j = 0; j < p->n_sites; j++) {
+        int64_t c = 0;
+        for (int i = 0; i < p->n_clients; i++)
+            c += p->dist[i * p->n_sites + j];
+        if (c < best)
+            best = c;
+    }
+    for (int exact = 0; exact <= 1; exact++) {
+        struct site_solution *s = solve_quick(p, exact);
+        assert_int_equal(s->n_open, 1);
+        assert_int_equal(s->cost, best); /* any vertex tied with the best is as good */
+        site_solution_free(s);
+    }
+    site_problem_free(p);
+}
+
+/* A time limit whose milliseconds overflow an int (GLPK's tm_lim) made GLPK
+** abort the process; the library clamps it for every caller. */
+static void test_huge_time_limit_reaches_glpk_clamped(void **state)
+{
+    (void)state;
+    struct site_problem *p = random_problem(51, 30, 12);
+    p->p = 3;
+    struct site_params prm;
+    site_params_default(&prm);
+    prm.exact = true;
+    prm.time_limit_s = 1e7; /* 1e10 ms */
+    struct site_solution *s;
+    struct err e;
+    assert_int_equal(site_solve(p, &prm, &s, &e), 0);
+    assert_int_equal(s->cost, brute_force(p));
+    assert_true(s->optimal);
+    site_solution_free(s);
+    site_problem_free(p);
+}
+
 static void expect_bad(const char *text, const char *needle)
 {
     struct site_problem *p = NULL;
@@ -204,6 +331,63 @@ static void test_reader_last_duplicate_edge_wins(void **state)
     site_problem_free(p);
 }
 
+#ifdef RL_BIN
+static int run(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static bool file_has(const char *path, const char *needle)
+{
+    char buf[1024] = {0};
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    char prob[64], out[64], err[64], cmd[512];
+    snprintf(prob, sizeof prob, "site-%d-p1.txt", (int)getpid());
+    snprintf(out, sizeof out, "site-%d-out.json", (int)getpid());
+    snprintf(err, sizeof err, "site-%d-err.txt", (int)getpid());
+    put(prob, "3 2 1\n1 2 1\n2 3 1\n");
+    /* p = 1 answers (it used to spin); vertex 2 is the 1-median. timeout(1)
+    ** is the watchdog here: an alarm in this process would leave a hung
+    ** child spinning. */
+    snprintf(cmd, sizeof cmd, "timeout %d %s site solve %s --time-limit 1 --no-exact >%s",
+             WATCHDOG_S, RL_BIN, prob, out);
+    assert_int_equal(run(cmd), 0);
+    assert_true(file_has(out, "\"medians\":[2]"));
+    /* A limit whose milliseconds overflow GLPK's int is refused up front
+    ** (exit 2, saying why) instead of aborting inside GLPK. */
+    snprintf(cmd, sizeof cmd, "%s site solve %s --time-limit 1e7 >%s 2>%s", RL_BIN, prob, out, err);
+    assert_int_equal(run(cmd), 2);
+    if (!file_has(err, "--time-limit"))
+        fail_msg("no message about --time-limit on stderr");
+    /* The bound itself is accepted. */
+    snprintf(cmd, sizeof cmd, "%s site solve %s --time-limit 1e6 >/dev/null", RL_BIN, prob);
+    assert_int_equal(run(cmd), 0);
+    unlink(prob);
+    unlink(out);
+    unlink(err);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +398,13 @@ int main(void)
         cmocka_unit_test(test_orlib_optima),
         cmocka_unit_test(test_reader_rejects_bad_files),
         cmocka_unit_test(test_reader_last_duplicate_edge_wins),
+        cmocka_unit_test(test_pmedian_p1_path),
+        cmocka_unit_test(test_pmedian_edge_p_matches_enumeration),
+        cmocka_unit_test(test_pmedian_p1_orlib),
+        cmocka_unit_test(test_huge_time_limit_reaches_glpk_clamped),
+#ifdef RL_BIN
+        cmocka_unit_test(test_cli),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

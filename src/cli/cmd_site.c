@@ -20,10 +20,11 @@ static void usage(FILE *to)
             "m edges i j cost). Prints JSON: cost, medians (1-based vertices), optimal\n"
             "(proven by GLPK's bound on small cases), lower_bound, time_s.\n"
             "\n"
-            "  --time-limit S  stop the search after S seconds (default 10)\n"
+            "  --time-limit S  stop the search after S seconds (default 10, at most 1e6)\n"
             "  --seed N        random seed (default 1); same seed, same answer\n"
             "  --no-exact      skip GLPK (bounds and exact solving on small cases)\n"
-            "  -o OUT          write the JSON to OUT instead of stdout\n");
+            "  -o OUT          write the JSON to OUT (atomically) instead of stdout\n"
+            "  -h, --help      this help\n");
 }
 
 static int parse_double(const char *s, double *out)
@@ -50,8 +51,13 @@ int cli_site(int argc, char **argv)
             usage(stdout);
             return CLI_OK;
         } else if (strcmp(a, "--time-limit") == 0 && i + 1 < argc) {
-            if (parse_double(argv[++i], &prm.time_limit_s) || prm.time_limit_s <= 0) {
-                cli_errorf("--time-limit needs a positive number of seconds");
+            /* Bounded like dispatch's: a limit in ms beyond an int once
+            ** reached GLPK overflowed and aborted the process. */
+            const char *v = argv[++i];
+            if (parse_double(v, &prm.time_limit_s) || !(prm.time_limit_s > 0) ||
+                prm.time_limit_s > SITE_TIME_LIMIT_MAX_S) {
+                cli_errorf("site solve: bad value for --time-limit: %s (seconds, in (0, %.0f])", v,
+                           SITE_TIME_LIMIT_MAX_S);
                 return CLI_USAGE;
             }
         } else if (strcmp(a, "--seed") == 0 && i + 1 < argc) {

@@ -94,7 +94,9 @@ int site__facility(const struct site_problem *p, const struct site_params *prm, 
             }
             if (!f.is_open[a])
                 continue;
-            for (int b = 0; b < p->n_sites; b++) { /* swap a (open) for b (closed) */
+            /* swap a (open) for b (closed): n_sites full evaluations, so
+            ** this loop watches the deadline too */
+            for (int b = 0; b < p->n_sites && time_mono_s() < deadline; b++) {
                 if (f.is_open[b])
                     continue;
                 c = try_toggle(&f, a, b);

@@ -10,6 +10,7 @@
 #include "site/site_int.h"
 
 #include <glpk.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -89,7 +90,12 @@ int site__glpk(const struct site_problem *p, bool mip, double time_limit_s, int6
     free(ja);
     free(ar);
 
-    int tm = time_limit_s > 0 ? (int)(time_limit_s * 1000) : INT32_MAX;
+    /* GLPK takes the limit as int milliseconds and aborts the whole process
+    ** on a negative one, which is what (int) of more than INT_MAX ms gives
+    ** (about 24.8 days): clamp, so no caller's limit can reach it overflowed.
+    ** INT_MAX is also GLPK's own "no limit" default. */
+    double ms = time_limit_s * 1000.0;
+    int tm = ms > 0 && ms < (double)INT_MAX ? (int)ms : INT_MAX;
     glp_smcp smcp;
     glp_init_smcp(&smcp);
     smcp.msg_lev = GLP_MSG_OFF;

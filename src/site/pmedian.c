@@ -9,6 +9,12 @@
 ** a closed site `in`, the gain of opening it and the loss of closing each
 ** open site at once, so the best swap for `in` costs O(clients), not
 ** O(clients x p). All state lives in one struct pm and is reused.
+**
+** With p = 1 there is no second-nearest site: c2 is -1 then, and closing
+** the only site sends every client to `in`. (c2 once fell back to c1, which
+** priced that closure at zero: every site nearer to some client looked
+** like an improvement, and the descent swapped round a cycle forever.)
+** Every loop that can run long checks the deadline.
 */
 #include "site/site_int.h"
 
@@ -20,7 +26,8 @@ struct pm {
     int *open; /* p open sites */
     int n_open;
     char *is_open; /* per site */
-    int *c1, *c2;  /* per client: nearest and second-nearest open site */
+    int *c1, *c2;  /* per client: nearest and second-nearest open site
+                      (c2 = -1 while only one site is open) */
     int64_t cost;
     int64_t *loss; /* per site, scratch for the interchange */
     uint64_t rng;
@@ -40,7 +47,8 @@ static int rng_below(uint64_t *s, int n)
     return (int)(rng_next(s) % (uint64_t)n);
 }
 
-/* Recompute c1, c2 of client i by scanning the open sites. */
+/* Recompute c1, c2 of client i by scanning the open sites (c2 = -1 when
+** only one is open). */
 static void refresh_client(struct pm *m, int i)
 {
     const struct site_problem *p = m->p;
@@ -57,7 +65,7 @@ static void refresh_client(struct pm *m, int i)
         }
     }
     m->c1[i] = b1;
-    m->c2[i] = b2 < 0 ? b1 : b2;
+    m->c2[i] = b2;
 }
 
 static void refresh_all(struct pm *m)
@@ -99,7 +107,7 @@ static void apply_swap(struct pm *m, int in, int out)
         } else if (din < site__d(p, i, m->c1[i])) {
             m->c2[i] = m->c1[i];
             m->c1[i] = in;
-        } else if (din < site__d(p, i, m->c2[i])) {
+        } else if (m->c2[i] < 0 || din < site__d(p, i, m->c2[i])) {
             m->c2[i] = in;
         }
         m->cost += site__w(p, i) * site__d(p, i, m->c1[i]);
@@ -120,7 +128,9 @@ static int64_t best_swap_for(struct pm *m, int in, int *out)
         if (din < d1) {
             gain += (d1 - din) * w; /* i moves to `in` whatever closes */
         } else {
-            int64_t d2 = site__d(p, i, m->c2[i]);
+            /* Closing c1 sends i to the nearer of c2 and `in`; to `in` when
+            ** c1 is the only open site. */
+            int64_t d2 = m->c2[i] < 0 ? SITE_INF : site__d(p, i, m->c2[i]);
             m->loss[m->c1[i]] += ((din < d2 ? din : d2) - d1) * w;
         }
     }
@@ -138,11 +148,12 @@ static int64_t best_swap_for(struct pm *m, int in, int *out)
     return *out < 0 ? SITE_INF : best - gain;
 }
 
-/* Descend with best-improvement swaps until none improves. */
-static uint64_t local_search(struct pm *m)
+/* Descend with best-improvement swaps until none improves or the deadline
+** (monotonic seconds) passes. */
+static uint64_t local_search(struct pm *m, double deadline)
 {
     uint64_t moves = 0;
-    for (;;) {
+    while (time_mono_s() < deadline) {
         int64_t best = 0;
         int bin = -1, bout = -1;
         for (int in = 0; in < m->p->n_sites; in++) {
@@ -158,12 +169,22 @@ static uint64_t local_search(struct pm *m)
         }
         if (bin < 0)
             return moves;
+        int64_t before = m->cost;
         apply_swap(m, bin, bout);
         moves++;
+        /* apply_swap recomputes the cost in full: should a delta ever be
+        ** wrong again, stop here instead of cycling on it. (No assert: the
+        ** server runs this too, and asserts stay on in release builds.) */
+        if (m->cost >= before)
+            return moves;
     }
+    return moves;
 }
 
-static void greedy_start(struct pm *m)
+/* Greedy start: p times, open the site that lowers the cost most. Past the
+** deadline the remaining places go to the lowest-numbered unchosen sites, so
+** the search always holds exactly p sites to answer with. */
+static void greedy_start(struct pm *m, double deadline)
 {
     const struct site_problem *p = m->p;
     int n = 0;
@@ -187,9 +208,14 @@ static void greedy_start(struct pm *m)
     while (n < p->p) {
         int64_t bc = SITE_INF;
         int bj = -1;
+        bool late = time_mono_s() >= deadline;
         for (int j = 0; j < p->n_sites; j++) {
             if (chosen[j])
                 continue;
+            if (late) {
+                bj = j;
+                break;
+            }
             int64_t c = 0;
             for (int i = 0; i < p->n_clients && c < bc; i++) {
                 int64_t d = site__d(p, i, j);
@@ -246,8 +272,8 @@ int site__pmedian(const struct site_problem *p, const struct site_params *prm, d
     m.c2 = xmalloc((size_t)p->n_clients * sizeof *m.c2);
     m.loss = xmalloc((size_t)p->n_sites * sizeof *m.loss);
     m.rng = prm->seed ? prm->seed : 1;
-    greedy_start(&m);
-    local_search(&m);
+    greedy_start(&m, deadline);
+    local_search(&m, deadline);
     int *best = xmalloc((size_t)p->p * sizeof *best);
     memcpy(best, m.open, (size_t)p->p * sizeof *best);
     int64_t best_cost = m.cost;
@@ -260,7 +286,7 @@ int site__pmedian(const struct site_problem *p, const struct site_params *prm, d
     while (best_cost > stop_at && no_improve < max_no_improve && kmax > 0 &&
            time_mono_s() < deadline) {
         shake(&m, k);
-        local_search(&m);
+        local_search(&m, deadline);
         it++;
         if (m.cost < best_cost) {
             best_cost = m.cost;

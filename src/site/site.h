@@ -43,8 +43,12 @@ struct site_problem {
     int64_t *site_ids;   /* caller ids echoed in output (NULL = 1-based index) */
 };
 
+/* Largest time limit the CLI accepts (about 11.6 days, as route solve): far
+** beyond any useful run, and its milliseconds still fit the int GLPK takes. */
+#define SITE_TIME_LIMIT_MAX_S 1e6
+
 struct site_params {
-    double time_limit_s; /* <= 0: 10 s */
+    double time_limit_s; /* <= 0: 10 s; GLPK's share is clamped to its int ms */
     uint64_t seed;
     int max_no_improve; /* VNS iterations without improvement before stopping
                            (<= 0: a default by size); keeps runs deterministic */

@@ -23,7 +23,7 @@ int site_solve(const struct site_problem *p, const struct site_params *prm_in,
         prm = *prm_in;
     else
         site_params_default(&prm);
-    if (prm.time_limit_s <= 0)
+    if (!(prm.time_limit_s > 0)) /* NaN too: every deadline check fails on it */
         prm.time_limit_s = 10;
     int rc = site_problem_validate(p, e);
     if (rc)
@@ -59,13 +59,14 @@ int site_solve(const struct site_problem *p, const struct site_params *prm_in,
         if (rc)
             goto fail;
         s->optimal = bound >= 0 && cost <= bound;
-        if (!s->optimal && small && time_mono_s() < deadline) {
+        /* Read the clock once: site__glpk takes a limit <= 0 as none. */
+        double left_s = deadline - time_mono_s();
+        if (!s->optimal && small && left_s > 0) {
             int64_t mip_cost;
             bool integral;
             int n_mip;
             int *mip_open = xmalloc((size_t)p->n_sites * sizeof *mip_open);
-            if (site__glpk(p, true, deadline - time_mono_s(), &mip_cost, &integral, mip_open,
-                           &n_mip, NULL) == 0) {
+            if (site__glpk(p, true, left_s, &mip_cost, &integral, mip_open, &n_mip, NULL) == 0) {
                 memcpy(s->open, mip_open, (size_t)n_mip * sizeof *mip_open);
                 s->n_open = n_mip;
                 s->optimal = true;
