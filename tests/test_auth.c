@@ -453,19 +453,27 @@ static void test_rate_limit(void **state)
     f->now += 60000;
     assert_int_equal(login(f, "farmer", "correct horse", "9.9.9.9", t, &e), 0);
 
-    /* Per address: three names from one address lock that address only. */
+    /* Per address, with its own limit (default 4 x max_failures = 12 here):
+    ** people share a service center's address, so a few names' failures do
+    ** not lock the others out; twelve lock that address only. */
     add_user(f, 1, "farmer2", AUTH_ROLE_MERCHANT);
-    assert_int_equal(login(f, "x1", "bad password", "6.6.6.6", t, &e), ERR_AUTH);
-    assert_int_equal(login(f, "x2", "bad password", "6.6.6.6", t, &e), ERR_AUTH);
-    assert_int_equal(login(f, "x3", "bad password", "6.6.6.6", t, &e), ERR_AUTH);
+    char who[16];
+    for (int i = 0; i < 11; i++) {
+        snprintf(who, sizeof who, "x%d", i);
+        assert_int_equal(login(f, who, "bad password", "6.6.6.6", t, &e), ERR_AUTH);
+    }
+    assert_int_equal(login(f, "farmer2", "correct horse", "6.6.6.6", t, &e), 0);
+    assert_int_equal(login(f, "x11", "bad password", "6.6.6.6", t, &e), ERR_AUTH);
     assert_int_equal(login(f, "farmer2", "correct horse", "6.6.6.6", t, &e), ERR_BUSY);
     assert_int_equal(login(f, "farmer2", "correct horse", "6.6.6.7", t, &e), 0);
 
     /* IPv6 counts per /64 (keys tested in test_limiter_keys). */
-    assert_int_equal(login(f, "y1", "bad password", "2001:db8:1:2::1", t, &e), ERR_AUTH);
-    assert_int_equal(login(f, "y2", "bad password", "2001:db8:1:2:aaaa::9", t, &e), ERR_AUTH);
-    assert_int_equal(login(f, "y3", "bad password", "2001:db8:1:2:ffff:ffff:ffff:ffff", t, &e),
-                     ERR_AUTH);
+    const char *const in64[] = {"2001:db8:1:2::1", "2001:db8:1:2:aaaa::9",
+                                "2001:db8:1:2:ffff:ffff:ffff:ffff"};
+    for (int i = 0; i < 12; i++) {
+        snprintf(who, sizeof who, "y%d", i);
+        assert_int_equal(login(f, who, "bad password", in64[i % 3], t, &e), ERR_AUTH);
+    }
     assert_int_equal(login(f, "farmer2", "correct horse", "2001:db8:1:2::77", t, &e), ERR_BUSY);
     assert_true(auth_login_retry_after_ms(f->a, NULL, "2001:db8:1:2::5") > 0);
     assert_int_equal(auth_login_retry_after_ms(f->a, NULL, "2001:db8:1:3::1"), 0);
@@ -475,7 +483,7 @@ static void test_limiter_window(void **state)
 {
     (void)state;
     struct auth__limiter l;
-    auth__lim_init(&l, 4, 3, 1000, 5000);
+    auth__lim_init(&l, 4, 3, 6, 1000, 5000);
     /* Failures further apart than the window never lock. */
     for (int i = 0; i < 10; i++)
         assert_false(auth__lim_fail(&l, "u:a", 1000 * i));
@@ -487,6 +495,11 @@ static void test_limiter_window(void **state)
     assert_int_equal(auth__lim_locked_ms(&l, "u:b", 999), 5000);
     assert_int_equal(auth__lim_locked_ms(&l, "u:b", 5998), 1);
     assert_int_equal(auth__lim_locked_ms(&l, "u:b", 5999), 0);
+    /* An address has its own, higher limit: six, not three. */
+    for (int i = 0; i < 5; i++)
+        assert_false(auth__lim_fail(&l, "a:9.9.9.9", 6000 + i));
+    assert_true(auth__lim_fail(&l, "a:9.9.9.9", 6005));
+    assert_int_equal(auth__lim_locked_ms(&l, "a:9.9.9.9", 6005), 5000);
     /* Bounded: more keys than capacity evict, but a locked key is kept over
     ** unlocked ones. */
     for (int i = 0; i < 20; i++) {

@@ -92,6 +92,8 @@ int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e)
         a->cfg = *cfg;
     if (a->cfg.max_failures <= 0)
         a->cfg.max_failures = 5;
+    if (a->cfg.max_addr_failures <= 0)
+        a->cfg.max_addr_failures = 4 * a->cfg.max_failures;
     if (a->cfg.window_ms <= 0)
         a->cfg.window_ms = 15 * 60 * 1000;
     if (a->cfg.lockout_ms <= 0)
@@ -115,8 +117,8 @@ int auth_new(struct auth **out, const struct auth_config *cfg, struct err *e)
     pthread_mutex_init(&a->dummy_mu, NULL);
     pthread_mutex_init(&a->hash_mu, NULL);
     pthread_cond_init(&a->hash_cv, NULL);
-    auth__lim_init(&a->lim, (size_t)a->cfg.limiter_entries, a->cfg.max_failures, a->cfg.window_ms,
-                   a->cfg.lockout_ms);
+    auth__lim_init(&a->lim, (size_t)a->cfg.limiter_entries, a->cfg.max_failures,
+                   a->cfg.max_addr_failures, a->cfg.window_ms, a->cfg.lockout_ms);
     a->cache = xcalloc(CACHE_SLOTS, sizeof a->cache[0]);
     *out = a;
     return 0;

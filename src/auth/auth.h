@@ -53,10 +53,12 @@ struct auth_principal {
 struct auth; /* login limiter + settings; one per process */
 
 struct auth_config {
-    int max_failures;     /* per user or address within the window (default 5) */
-    int64_t window_ms;    /* default 15 minutes */
-    int64_t lockout_ms;   /* default 15 minutes */
-    int64_t token_ttl_ms; /* session lifetime (default 12 hours) */
+    int max_failures;      /* per name within the window (default 5) */
+    int max_addr_failures; /* per client address within the window (default 4 x
+                              max_failures: many users may share an address) */
+    int64_t window_ms;     /* default 15 minutes */
+    int64_t lockout_ms;    /* default 15 minutes */
+    int64_t token_ttl_ms;  /* session lifetime (default 12 hours) */
     /* Added by the auth module (0 = default for each): */
     int64_t cache_ttl_ms;           /* verified tokens remembered in memory (default
                                        5 s; negative = no cache). Bounds how long a

@@ -27,12 +27,13 @@ struct auth__lim_entry {
 struct auth__limiter {
     struct auth__lim_entry *v;
     size_t n, cap;
-    int max_failures;
+    int max_failures;      /* for a name ("u:" keys) */
+    int max_addr_failures; /* for an address ("a:" keys) */
     int64_t window_ms, lockout_ms;
 };
 
-void auth__lim_init(struct auth__limiter *l, size_t cap, int max_failures, int64_t window_ms,
-                    int64_t lockout_ms);
+void auth__lim_init(struct auth__limiter *l, size_t cap, int max_failures, int max_addr_failures,
+                    int64_t window_ms, int64_t lockout_ms);
 void auth__lim_release(struct auth__limiter *l);
 /* Milliseconds of lockout left for key at now (0 = not locked). */
 int64_t auth__lim_locked_ms(const struct auth__limiter *l, const char *key, int64_t now);

@@ -1,7 +1,10 @@
 /*
 ** limiter.c: counts failed logins per key ("u:<name>", "a:<address>") inside
 ** a sliding-from-first-failure window and locks a key out for a while once it
-** reaches max_failures. The table is a plain bounded array searched linearly:
+** reaches its limit: max_failures for a name, max_addr_failures for an
+** address (higher: a village service center puts many people behind one
+** address, and one person's typos must not lock the others out). The table is a plain bounded array
+*searched linearly:
 ** a lookup is a few microseconds at the default 10,000 entries, far below the
 ** cost of the Argon2id check it guards, and the bound keeps an attacker who
 ** invents names from growing memory. The caller (auth.c) holds the mutex.
@@ -12,13 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
-void auth__lim_init(struct auth__limiter *l, size_t cap, int max_failures, int64_t window_ms,
-                    int64_t lockout_ms)
+void auth__lim_init(struct auth__limiter *l, size_t cap, int max_failures, int max_addr_failures,
+                    int64_t window_ms, int64_t lockout_ms)
 {
     memset(l, 0, sizeof *l);
     l->cap = cap ? cap : 1;
     l->v = xcalloc(l->cap, sizeof l->v[0]);
     l->max_failures = max_failures > 0 ? max_failures : 1;
+    l->max_addr_failures = max_addr_failures > 0 ? max_addr_failures : l->max_failures;
     l->window_ms = window_ms;
     l->lockout_ms = lockout_ms;
 }
@@ -97,7 +101,8 @@ bool auth__lim_fail(struct auth__limiter *l, const char *key, int64_t now)
     }
     x->failures++;
     x->last_ms = now;
-    if (x->failures >= l->max_failures && x->locked_until_ms <= now) {
+    int limit = key[0] == 'a' ? l->max_addr_failures : l->max_failures;
+    if (x->failures >= limit && x->locked_until_ms <= now) {
         x->locked_until_ms = now + l->lockout_ms;
         /* After the lockout the key starts with a clean count. */
         x->failures = 0;

@@ -630,13 +630,14 @@ static void test_rate_limit(void **state)
     assert_true(ts_resp_header(&r, "Retry-After", ra, sizeof ra));
     assert_true(atoi(ra) > 0 && atoi(ra) <= 900);
     ts_resp_free(&r);
-    /* The address is locked too, for every name. */
+    /* The address is not: five failures of one name do not lock out the
+    ** others who share it (a village service center). */
     assert_int_equal(
         post(&f, "/api/v1/auth/login", NULL, "{\"name\":\"buyer1\",\"password\":\"" PW "\"}", &r),
-        429);
+        200);
     ts_resp_free(&r);
-    assert_int_equal(db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'auth.login%'"),
-                     failed);
+    assert_int_equal(
+        db_i64(&f, "SELECT COUNT(*) FROM audit_log WHERE action = 'auth.login_failed'"), failed);
     assert_int_equal(ts_stop(&f.s), 0);
     rm_tree(f.dir);
 }
@@ -656,11 +657,11 @@ static long login_from(struct fx *f, const char *xff, const char *name, const ch
     return st;
 }
 
-/* Five failures from one client address, each under another name so that
-** only the address limit can lock. */
-static void fail_five(struct fx *f, const char *xff)
+/* Failures from one client address up to its limit (4 x 5 by default),
+** each under another name so that only the address limit can lock. */
+static void fail_address(struct fx *f, const char *xff)
 {
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 20; i++) {
         char name[32];
         snprintf(name, sizeof name, "nobody%d", i);
         assert_int_equal(login_from(f, xff, name, "guess guess"), 401);
@@ -677,7 +678,7 @@ static void test_rate_limit_behind_proxy(void **state)
     memset(&f, 0, sizeof f);
     const char *const trusted[] = {"--trust-proxy", "127.0.0.1", NULL};
     assert_int_equal(start_with(&f, trusted), 0);
-    fail_five(&f, "203.0.113.7");
+    fail_address(&f, "203.0.113.7");
     assert_int_equal(login_from(&f, "203.0.113.7", "op1", PW), 429);
     /* an entry the client put first does not get it out */
     assert_int_equal(login_from(&f, "203.0.113.8, 203.0.113.7", "op1", PW), 429);
@@ -688,7 +689,7 @@ static void test_rate_limit_behind_proxy(void **state)
     memset(&f, 0, sizeof f);
     const char *const other[] = {"--trust-proxy", "192.0.2.1", NULL};
     assert_int_equal(start_with(&f, other), 0);
-    fail_five(&f, "203.0.113.7");
+    fail_address(&f, "203.0.113.7");
     /* the header is ignored: every request came from 127.0.0.1 */
     assert_int_equal(login_from(&f, "203.0.113.8", "op1", PW), 429);
     assert_int_equal(ts_stop(&f.s), 0);
