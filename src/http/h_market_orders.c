@@ -68,6 +68,42 @@ static struct json_object *order_json(const struct market_order *o)
     return j;
 }
 
+/* ?reached=shipped,delivered&reached_since=T&reached_until=T: orders moved
+** into one of those statuses in [since, until) (a day's parcels out). */
+static int reached_filter(struct http_req *req, struct market_order_filter *f, struct err *e)
+{
+    const char *list = http_query(req, "reached");
+    const char *ss = http_query(req, "reached_since"), *us = http_query(req, "reached_until");
+    if (!list) {
+        if (ss || us)
+            return err_set(e, ERR_INVAL,
+                           "query parameters 'reached_since'/'reached_until' go"
+                           " with 'reached'");
+        return 0;
+    }
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", list);
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        enum market_status st;
+        if (market_status_parse(tok, &st))
+            return err_set(e, ERR_INVAL,
+                           "query parameter 'reached' lists statuses (placed, confirmed,"
+                           " packed, shipped, delivered, cancelled, refunded), not '%s'",
+                           tok);
+        f->reached_mask |= 1u << st;
+    }
+    if (!f->reached_mask || strlen(list) >= sizeof buf)
+        return err_set(e, ERR_INVAL, "query parameter 'reached' lists statuses");
+    if ((ss && time_parse_rfc3339(ss, &f->reached_since_ms) &&
+         time_parse_date(ss, &f->reached_since_ms)) ||
+        (us && time_parse_rfc3339(us, &f->reached_until_ms) &&
+         time_parse_date(us, &f->reached_until_ms)))
+        return err_set(e, ERR_INVAL,
+                       "'reached_since' and 'reached_until' must be RFC 3339 times or dates");
+    return 0;
+}
+
 void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e = {0};
@@ -89,6 +125,10 @@ void hm_orders_list(struct app *app, struct http_req *req, struct http_resp *w)
         return;
     }
     f.since_ms = since, f.until_ms = until;
+    if (reached_filter(req, &f, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
     struct market_order *items;
     size_t n;
     if (hm_query_id(req, "buyer_user_id", &f.buyer_user_id, &e) ||

@@ -374,6 +374,10 @@ struct market_order_filter {
     int64_t buyer_user_id; /* 0 = any (a buyer always sees only its own) */
     int64_t session_id;
     int64_t since_ms, until_ms; /* created in [since, until); 0 = open */
+    /* Orders moved into one of these statuses (bits 1u << status) at a time
+    ** in [reached_since_ms, reached_until_ms) ("shipped today"); 0 = any. */
+    unsigned reached_mask;
+    int64_t reached_since_ms, reached_until_ms;
     int64_t limit, offset;
 };
 /* Newest first; lines included, history not. */

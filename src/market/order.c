@@ -869,6 +869,9 @@ static int order_list_fn(struct store_conn *c, void *arg, struct err *e)
                            " WHERE o.county_id = ? AND (? < 0 OR o.status = ?)"
                            " AND (? = 0 OR o.buyer_user_id = ?) AND (? = 0 OR o.session_id = ?)"
                            " AND (? = 0 OR o.created_ms >= ?) AND (? = 0 OR o.created_ms < ?)"
+                           " AND (? = 0 OR o.id IN (SELECT h.order_id FROM market_order_history h"
+                           "   WHERE h.county_id = o.county_id AND h.ts_ms >= ?"
+                           "   AND (? = 0 OR h.ts_ms < ?) AND (? >> h.to_status) & 1))"
                            " AND (? = 0 OR EXISTS (SELECT 1 FROM market_order_lines l"
                            "   JOIN market_products p ON p.id = l.product_id"
                            "   JOIN market_producers pr ON pr.id = p.producer_id"
@@ -889,6 +892,11 @@ static int order_list_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, i++, f->since_ms);
     store_bind_i64(s, i++, f->until_ms);
     store_bind_i64(s, i++, f->until_ms);
+    store_bind_i64(s, i++, f->reached_mask);
+    store_bind_i64(s, i++, f->reached_since_ms);
+    store_bind_i64(s, i++, f->reached_until_ms);
+    store_bind_i64(s, i++, f->reached_until_ms);
+    store_bind_i64(s, i++, f->reached_mask);
     store_bind_i64(s, i++, merchant);
     store_bind_i64(s, i++, merchant);
     store_bind_i64(s, i++, limit);

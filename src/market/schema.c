@@ -225,12 +225,17 @@ static const char m5_sql[] =
     " qty INTEGER NOT NULL CHECK (qty > 0),"
     " PRIMARY KEY (offer_id, lot_id)) WITHOUT ROWID;";
 
+/* Orders by the time of a move ("shipped today": GET /orders?reached=). */
+static const char m6_sql[] =
+    "CREATE INDEX market_order_history_ts ON market_order_history(county_id, ts_ms);";
+
 const struct store_migration market_migrations[] = {
     {1, "market: producers, catalog, lots, orders, live sessions", m1_sql, NULL},
     {2, "market: trigram search index", m2_sql, m2_pg},
     {3, "market: lighter order rows (creation in the row, fewer indexes)", m3_sql, NULL},
     {4, "market: no (session, time) index on orders", m4_sql, NULL},
     {5, "market: offers reserve their flash stock from lots; sessions close", m5_sql, NULL},
+    {6, "market: order moves by time", m6_sql, NULL},
 };
 const size_t market_migrations_len = RL_ARRAY_LEN(market_migrations);
 

@@ -564,6 +564,15 @@ static void test_orders_lifecycle(void **state)
                     "placed or confirmed");
     }
     problem(f, "POST", path, f->op, "{\"status\":\"cancelled\"}", 409, NULL);
+    /* orders by when they reached a status: shipped once, and not later */
+    assert_int_equal(count(f, "/api/v1/orders?reached=shipped&reached_since=2000-01-01", f->op), 1);
+    assert_int_equal(
+        count(f, "/api/v1/orders?reached=shipped,delivered&reached_since=2000-01-01", f->op), 1);
+    assert_int_equal(count(f, "/api/v1/orders?reached=shipped&reached_since=2999-01-01", f->op), 0);
+    assert_int_equal(count(f, "/api/v1/orders?reached=cancelled", f->op), 0);
+    assert_int_equal(count(f, "/api/v1/orders?reached=shipped", f->b2), 0); /* not its order */
+    problem(f, "GET", "/api/v1/orders?reached=lost", f->op, NULL, 400, "reached");
+    problem(f, "GET", "/api/v1/orders?reached_since=2000-01-01", f->op, NULL, 400, "reached");
     /* a move the lifecycle never allows is 409 whoever asks */
     problem(f, "POST", path, f->b1, "{\"status\":\"cancelled\"}", 409, "cannot become");
     /* payment */

@@ -11,8 +11,10 @@ const DONE = new Set(['cancelled', 'refunded']);
 async function kpis(box) {
   const since = dayStartIso(today());
   const cards = [];
-  const [orders, lots, alerts, plans] = await Promise.all([
+  const [orders, shipped, lots, alerts, plans] = await Promise.all([
     allOrders({ since }).catch(() => null),
+    // shipped today, whenever placed (an order's history dates the move)
+    allOrders({ reached: 'shipped', reached_since: since }).catch(() => null),
     get('/inventory', { include_empty: true }).catch(() => null),
     get('/telemetry/alerts', { state: 'open' }).catch(() => null),
     get('/plans', { date: today() }).catch(() => null),
@@ -21,8 +23,9 @@ async function kpis(box) {
     const live = orders.filter((o) => !DONE.has(o.status));
     cards.push(kpi(t('kpi.orders'), fmtNumber(live.length), { id: 'orders' }));
     cards.push(kpi(t('kpi.gmv'), fmtMoney(live.reduce((s, o) => s + (o.total_fen || 0), 0)), { id: 'gmv' }));
-    const out = orders.filter((o) => o.status === 'shipped' || o.status === 'delivered');
-    cards.push(kpi(t('kpi.parcels_out'), fmtNumber(out.length), { id: 'parcels_out', hint: t('kpi.hint.shipped') }));
+  }
+  if (shipped) {
+    cards.push(kpi(t('kpi.parcels_out'), fmtNumber(shipped.length), { id: 'parcels_out', hint: t('kpi.hint.shipped') }));
   }
   if (lots) {
     const todays = (lots.items || []).filter((l) => l.created_at && l.created_at >= since);
