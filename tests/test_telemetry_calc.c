@@ -459,6 +459,52 @@ static void test_et0_fao56_example17(void **state)
     assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
 }
 
+/* Inputs no station reports are refused, not turned into odd ET0 values. */
+static void test_et0_impossible_inputs(void **state)
+{
+    (void)state;
+    struct tm_et0_in ok = et0_blank();
+    ok.tmax_c = 21.5;
+    ok.tmin_c = 12.3;
+    ok.rh_max_pct = 84;
+    ok.rh_min_pct = 63;
+    ok.wind_ms = 2.78;
+    ok.wind_height_m = 10;
+    ok.sunshine_h = 9.25;
+    ok.lat_deg = 50.8;
+    ok.elev_m = 100;
+    ok.doy = 187;
+    struct tm_et0_out o;
+    struct err e;
+    assert_int_equal(tm_et0_daily(&ok, &o, &e), 0);
+    struct tm_et0_in in;
+    const double heights[] = {0, -1, 0.05, 0.1, 101};
+    for (size_t i = 0; i < RL_ARRAY_LEN(heights); i++) {
+        in = ok;
+        in.wind_height_m = heights[i];
+        assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+        assert_non_null(strstr(e.msg, "wind_height_m"));
+    }
+    in = ok;
+    in.rh_min_pct = 150;
+    in.rh_max_pct = 200;
+    assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+    in = ok;
+    in.rh_min_pct = 90; /* above rh_max */
+    assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+    in = ok;
+    in.sunshine_h = 30;
+    assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+    in = ok;
+    in.sunshine_h = 16.5; /* Brussels on 6 July has N = 16.1 h */
+    assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "daylight"));
+    in = ok;
+    in.sunshine_h = NAN;
+    in.rs_mj = -1;
+    assert_int_equal(tm_et0_daily(&in, &o, &e), ERR_INVAL);
+}
+
 /* ------------------------------------------------------- water balance */
 
 static void test_water_balance(void **state)
@@ -508,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_aqi),
         cmocka_unit_test(test_et0_fao56_example18),
         cmocka_unit_test(test_et0_fao56_example17),
+        cmocka_unit_test(test_et0_impossible_inputs),
         cmocka_unit_test(test_water_balance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

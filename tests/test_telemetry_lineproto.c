@@ -207,7 +207,15 @@ static void test_lp_limits(void **state)
     assert_int_equal(parse("m v=1 9300000000000", TM_PREC_MS, &a, &b), 0);
     assert_non_null(strstr(b.errors[0].msg, "out of range"));
     assert_int_equal(parse("m v=1 9300000000", TM_PREC_S, &a, &b), 0);
-    assert_int_equal(parse("m v=1 9200000000", TM_PREC_S, &a, &b), 1);
+    /* (a server clock in 2261, so the line is not also too far ahead) */
+    assert_int_equal(tm_lp_parse("m v=1 9200000000", 16, TM_PREC_S, 9200000000000LL, &a, &b), 1);
+    /* more than an hour ahead of the server clock: the device clock is wrong */
+    assert_int_equal(
+        parse("m v=1 1700003600000\nm v=1 1700003600001\nm v=1 1731536000000", TM_PREC_MS, &a, &b),
+        1);
+    assert_int_equal(b.bad_lines, 2);
+    assert_int_equal(b.errors[0].line, 2);
+    assert_non_null(strstr(b.errors[0].msg, "ahead of the server clock"));
     /* more than TM_LP_MAX_ERRORS bad lines: counted, not all described */
     struct strbuf sb = STRBUF_INIT;
     for (int i = 0; i < TM_LP_MAX_ERRORS + 50; i++)

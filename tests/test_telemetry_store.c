@@ -249,6 +249,16 @@ static void test_json_ingest(void **state)
         "{\"nope\":1}",
         "[1]",
         "[{\"measurement\":\"x\",\"value\":1},",
+        /* a NUL would cut the name (merging series), a line break cannot be
+        ** line protocol; two times or a value beside fields are ambiguous */
+        "[{\"measurement\":\"x\\u0000y\",\"value\":1}]",
+        "[{\"measurement\":\"x\",\"tags\":{\"a\":\"1\\u0000z\"},\"value\":1}]",
+        "[{\"measurement\":\"x\",\"field\":\"v\\u0000w\",\"value\":1}]",
+        "[{\"measurement\":\"x\\n\",\"value\":1}]",
+        "[{\"measurement\":\"x\",\"tags\":{\"a\":\"1\\r\\n\"},\"value\":1}]",
+        "[{\"measurement\":\"x\",\"value\":1,\"ts\":\"2023-11-14T22:13:20Z\",\"ts_ms\":1}]",
+        "[{\"measurement\":\"x\",\"value\":1,\"fields\":{\"y\":2}}]",
+        "[{\"measurement\":\"x\",\"field\":\"f\",\"fields\":{\"y\":2}}]",
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(bad); i++) {
         err_clear(&e);
@@ -430,7 +440,14 @@ static void test_monitor_alerts_webhook(void **state)
     assert_int_equal(tm_monitor_set(f->t, C1, NULL, &bad, &e), ERR_INVAL);
     bad.series_id = 99999;
     bad.rule.high = 4;
+    bad.severity = 3;
     assert_int_equal(tm_monitor_set(f->t, C1, NULL, &bad, &e), ERR_NOTFOUND);
+    /* severity is 1..4, not quietly made 3 */
+    bad.series_id = sid;
+    bad.severity = 9;
+    assert_int_equal(tm_monitor_set(f->t, C1, NULL, &bad, &e), ERR_INVAL);
+    bad.severity = 0;
+    assert_int_equal(tm_monitor_set(f->t, C1, NULL, &bad, &e), ERR_INVAL);
 
     /* a compressor failure: readings every 10 min from 1 C up to 9 C for
     ** 100 minutes, arriving in three batches; then back to 1 C */
@@ -610,6 +627,27 @@ static void test_series_key_forms(void **state)
     assert_int_equal(count_raw(f, C1, series_id(f, C1, "m,a=1,b=2 g")), 1);
     assert_int_equal(count_raw(f, C1, series_id(f, C1, "m,a=x\\=y f")), 2);
     assert_int_equal(count_raw(f, C1, series_id(f, C1, "m\\ n,a=1 f")), 1);
+    /* a backslash ending a name is doubled in the key, so measurement
+    ** "coll\" with tag t=a and measurement "coll,t=a" stay two series; a
+    ** backslash before an ordinary character stays single */
+    r = ingest_lp(f, C1, NULL,
+                  "coll\\\\,t=a f=1 1700000000000\n"
+                  "coll\\,t=a f=2 1700000001000\n"
+                  "win,path=C:\\dir f=3 1700000000000\n"
+                  "tv,t=a\\\\ f=4 1700000000000\n",
+                  &bad);
+    assert_int_equal(bad, 0);
+    assert_int_equal(r.series_new, 4);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "coll\\\\,t=a f")), 1);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "coll\\,t=a f")), 1);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "win,path=C:\\dir f")), 1);
+    assert_int_equal(count_raw(f, C1, series_id(f, C1, "tv,t=a\\\\ f")), 1);
+    struct tm_series *list;
+    size_t n;
+    struct err e;
+    assert_int_equal(tm_series_list(f->t, C1, "coll\\", &list, &n, &e), 0);
+    assert_int_equal(n, 1);
+    free(list);
     /* the same texts in another county are other series */
     ingest_lp(f, C2, NULL, "m,a=1,b=2 f=1 1700000000000\n", NULL);
     assert_true(series_id(f, C2, "m,a=1,b=2 f") != series_id(f, C1, "m,a=1,b=2 f"));
@@ -770,6 +808,214 @@ static void test_compaction(void **state)
     free(b);
 }
 
+/* One reading from a device whose clock runs a year ahead used to be stored
+** and move the detector's clock past every real reading, silencing the
+** series' alerts. Such readings are refused: per line for line protocol
+** (partial write), the whole batch for JSON. */
+static void test_future_readings_refused(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t now = time_now_ms();
+    char body[512];
+    snprintf(body, sizeof body, "fut,v=F1 t=4 %lld\n", (long long)(now - 2 * HOUR));
+    ingest_lp(f, C1, NULL, body, NULL);
+    int64_t sid = series_id(f, C1, "fut,v=F1 t");
+    struct tm_monitor m = {.series_id = sid, .rule = {0, 8, 0, 0, 0}, .severity = 2};
+    assert_int_equal(tm_monitor_set(f->t, C1, NULL, &m, &e), 0);
+    size_t bad;
+    snprintf(body, sizeof body, "fut,v=F1 t=4 %lld\nfut,v=F1 t=5 %lld\n",
+             (long long)(now + 365 * 24 * HOUR), (long long)(now - 90 * MIN));
+    struct tm_ingest_result r = ingest_lp(f, C1, NULL, body, &bad);
+    assert_int_equal(bad, 1);
+    assert_int_equal(r.written, 1);
+    /* a real excursion afterwards is still seen */
+    snprintf(body, sizeof body, "fut,v=F1 t=12 %lld\n", (long long)(now - 60 * MIN));
+    r = ingest_lp(f, C1, NULL, body, NULL);
+    assert_int_equal(r.excursions, 1);
+    assert_int_equal(count_raw(f, C1, sid), 3);
+    /* JSON: one reading too far ahead refuses the batch */
+    struct arena a;
+    arena_init(&a, 4096);
+    snprintf(body, sizeof body,
+             "[{\"measurement\":\"fut\",\"tags\":{\"v\":\"F1\"},\"field\":\"t\","
+             "\"value\":3,\"ts_ms\":%lld},"
+             "{\"measurement\":\"fut\",\"tags\":{\"v\":\"F1\"},\"field\":\"t\","
+             "\"value\":3,\"ts_ms\":%lld}]",
+             (long long)(now - 30 * MIN), (long long)(now + 2 * HOUR));
+    assert_int_equal(tm_ingest_json(f->t, C1, 0, NULL, body, strlen(body), &a, &r, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "clock"));
+    assert_int_equal(count_raw(f, C1, sid), 3);
+    /* within the hour is fine (clocks drift a little) */
+    snprintf(body, sizeof body, "fut,v=F1 t=5 %lld\n", (long long)(now + 30 * MIN));
+    ingest_lp(f, C1, NULL, body, &bad);
+    assert_int_equal(bad, 0);
+    assert_int_equal(count_raw(f, C1, sid), 4);
+    arena_release(&a);
+}
+
+/* Raw queries are capped; the answer says where the rest starts, and asking
+** from there pages through the range without gap or repeat. */
+static void test_query_pages(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 25; i++)
+        strbuf_addf(&sb, "pg v=%d %lld\n", i, T0 + i * MIN);
+    ingest_lp(f, C1, NULL, sb.buf, NULL);
+    strbuf_release(&sb);
+    int64_t sid = series_id(f, C1, "pg v");
+    struct tm_bucket *b;
+    size_t n, seen = 0;
+    int64_t from = T0, next;
+    int pages = 0;
+    do {
+        assert_int_equal(tm_query_page(f->t, C1, sid, from, T0 + HOUR, 10, &b, &n, &next, &e), 0);
+        for (size_t i = 0; i < n; i++)
+            assert_true(b[i].mean == (double)(seen + i));
+        seen += n;
+        free(b);
+        pages++;
+        from = next;
+    } while (next >= 0);
+    assert_int_equal(seen, 25);
+    assert_int_equal(pages, 3);
+    /* exactly full: no next page */
+    assert_int_equal(tm_query_page(f->t, C1, sid, T0, T0 + HOUR, 25, &b, &n, &next, &e), 0);
+    assert_int_equal(n, 25);
+    assert_int_equal(next, -1);
+    free(b);
+    assert_int_equal(tm_query_page(f->t, C1, sid, T0, T0 + HOUR, 0, &b, &n, &next, &e), ERR_INVAL);
+}
+
+/* Time inside the hysteresis margin (1.8 C with a 0..2 C band and 0.5 C
+** margin) keeps an excursion going but is not out of range: neither the
+** live cumulative alert nor the report's out_of_range counts it, and the
+** two agree. */
+static void test_cumulative_strict(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    ingest_lp(f, C1, NULL, "cold,vehicle=HY temp=1 1700000000000\n", NULL);
+    int64_t sid = series_id(f, C1, "cold,vehicle=HY temp");
+    /* leafy_greens: 0..2 C, hysteresis 0.5, 60 min excursion, 240 min cumulative */
+    struct tm_monitor m = {.series_id = sid, .rule = {NAN, NAN, 0, 0, 0}, .severity = 3};
+    snprintf(m.profile, sizeof m.profile, "leafy_greens");
+    assert_int_equal(tm_monitor_set(f->t, C1, NULL, &m, &e), 0);
+    /* every 10 min: 3 C from 10 to 130 min, 1.8 C (the margin) to 400,
+    ** back to 1 C at 410: strictly out 10..140 = 130 min */
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 1; i <= 41; i++)
+        strbuf_addf(&sb, "cold,vehicle=HY temp=%g %lld\n",
+                    i <= 13  ? 3
+                    : i < 41 ? 1.8
+                             : 1.0,
+                    T0 + i * 10 * MIN);
+    ingest_lp(f, C1, NULL, sb.buf, NULL);
+    strbuf_release(&sb);
+    struct tm_report rep;
+    assert_int_equal(tm_cold_chain_report(f->t, C1, sid, NULL, T0, T0 + 420 * MIN, &rep, &e), 0);
+    assert_int_equal(rep.out_of_range_ms, 130 * MIN);
+    struct tm_alert *al;
+    size_t n, cum = 0;
+    assert_int_equal(tm_alerts_list(f->t, C1, -1, &al, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        cum += al[i].series_id == sid && !strcmp(al[i].kind, "cumulative");
+    free(al);
+    assert_int_equal(cum, 0);
+    /* 130 more minutes strictly out (420..540, held to 550): 260 >= 240, one
+    ** cumulative alert, and the report says 260 */
+    sb = (struct strbuf)STRBUF_INIT;
+    for (int i = 42; i <= 55; i++)
+        strbuf_addf(&sb, "cold,vehicle=HY temp=%g %lld\n", i <= 54 ? 3.0 : 1.0, T0 + i * 10 * MIN);
+    ingest_lp(f, C1, NULL, sb.buf, NULL);
+    strbuf_release(&sb);
+    assert_int_equal(tm_cold_chain_report(f->t, C1, sid, NULL, T0, T0 + 560 * MIN, &rep, &e), 0);
+    assert_int_equal(rep.out_of_range_ms, 260 * MIN);
+    assert_int_equal(tm_alerts_list(f->t, C1, -1, &al, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        cum += al[i].series_id == sid && !strcmp(al[i].kind, "cumulative");
+    free(al);
+    assert_int_equal(cum, 1);
+    /* a range ending inside the margin: its tail is not out of range */
+    assert_int_equal(tm_cold_chain_report(f->t, C1, sid, NULL, T0, T0 + 300 * MIN, &rep, &e), 0);
+    assert_int_equal(rep.out_of_range_ms, 130 * MIN);
+}
+
+/* Two readings of one series with the same time in one batch: the last one
+** is stored, and the detector sees only that one (no alert for 20 C when
+** 5 C is what was kept). */
+static void test_batch_duplicates_collapsed(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    ingest_lp(f, C1, NULL, "dup,v=D1 t=4 1700000000000\n", NULL);
+    int64_t sid = series_id(f, C1, "dup,v=D1 t");
+    struct tm_monitor m = {.series_id = sid, .rule = {0, 8, 0, 0, 0}, .severity = 2};
+    assert_int_equal(tm_monitor_set(f->t, C1, NULL, &m, &e), 0);
+    struct arena a;
+    arena_init(&a, 4096);
+    const char *body = "[{\"measurement\":\"dup\",\"tags\":{\"v\":\"D1\"},\"field\":\"t\","
+                       "\"value\":20,\"ts_ms\":1700000060000},"
+                       "{\"measurement\":\"dup\",\"tags\":{\"v\":\"D1\"},\"field\":\"t\","
+                       "\"value\":5,\"ts_ms\":1700000060000}]";
+    struct tm_ingest_result r;
+    assert_int_equal(tm_ingest_json(f->t, C1, 0, NULL, body, strlen(body), &a, &r, &e), 0);
+    assert_int_equal(r.excursions, 0);
+    assert_int_equal(r.written, 1);
+    /* line protocol, out of order: the later line wins */
+    r = ingest_lp(f, C1, NULL,
+                  "dup,v=D1 t=6 1700000180000\ndup,v=D1 t=30 1700000120000\n"
+                  "dup,v=D1 t=7 1700000120000\n",
+                  NULL);
+    assert_int_equal(r.excursions, 0);
+    int64_t *ts;
+    double *v;
+    size_t n;
+    assert_int_equal(tm_query_raw(f->t, C1, sid, 0, INT64_MAX / 2, 0, &ts, &v, &n, &e), 0);
+    assert_int_equal(n, 4);
+    assert_true(v[1] == 5 && v[2] == 7 && v[3] == 6);
+    free(ts);
+    free(v);
+    struct tm_alert *al;
+    assert_int_equal(tm_alerts_list(f->t, C1, -1, &al, &n, &e), 0);
+    assert_int_equal(n, 0);
+    free(al);
+    arena_release(&a);
+}
+
+/* A line whose series key is too long to store is one bad line (partial
+** write), not a failed batch. */
+static void test_long_key_line_rejected(void **state)
+{
+    struct fx *f = *state;
+    struct strbuf sb = STRBUF_INIT;
+    strbuf_addstr(&sb, "lk,a=1 v=1 1700000000000\nlk,a=");
+    for (int i = 0; i < 600; i++)
+        strbuf_addch(&sb, 'x');
+    strbuf_addstr(&sb, " v=2,w=3 1700000000000\nlk,b=2,a=");
+    for (int i = 0; i < 300; i++)
+        strbuf_addstr(&sb, "\\ "); /* escaped: doubles in the key, not plain */
+    strbuf_addstr(&sb, " v=2 1700000000000\nlk,a=3 v=3 1700000000000\n");
+    struct arena a;
+    arena_init(&a, 65536);
+    struct tm_lp_batch b;
+    struct tm_ingest_result r;
+    struct err e = {0};
+    assert_int_equal(tm_ingest_lp(f->t, C1, 0, NULL, sb.buf, sb.len, TM_PREC_MS, &a, &b, &r, &e),
+                     0);
+    assert_int_equal(r.written, 2);
+    assert_int_equal(r.series_new, 2);
+    assert_int_equal(b.npoints, 2);
+    assert_int_equal(b.bad_lines, 2);
+    assert_int_equal(b.errors[0].line, 2);
+    assert_int_equal(b.errors[1].line, 3);
+    assert_non_null(strstr(b.errors[0].msg, "series key"));
+    arena_release(&a);
+    strbuf_release(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -784,6 +1030,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_series_key_forms, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ingest_log_exact, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_flush_many_small_blocks, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_future_readings_refused, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_query_pages, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_cumulative_strict, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_batch_duplicates_collapsed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_long_key_line_rejected, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,8 +49,9 @@ static void lp_write(struct app *app, struct http_req *req, struct http_resp *w,
         return;
     struct err e = {0};
     enum tm_precision prec;
+    /* an empty ?precision= is the door's default, not ns (InfluxDB's) */
     const char *p = http_query(req, "precision");
-    if (tm_precision_parse(p ? p : (influx ? "ns" : "ms"), &prec)) {
+    if (tm_precision_parse(p && *p ? p : (influx ? "ns" : "ms"), &prec)) {
         http_resp_problem(w, 400, "Bad precision", "precision must be ns, us, ms or s");
         return;
     }
@@ -234,15 +235,47 @@ static int range(struct http_req *req, int64_t *from, int64_t *to, struct err *e
     return 0;
 }
 
+/* A stored reading as a JSON number that reads back as the same double:
+** the shortest of 15..17 significant digits that round-trips (17 always
+** does), so 21.47 stays "21.47" and 0.1 + 0.2 keeps every bit. */
+static struct json_object *exact_double(double v)
+{
+    if (!isfinite(v))
+        return NULL;
+    char buf[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return json_object_new_double_s(v, buf);
+}
+
+/* Aggregates (min, mean, max of a bucket) are computed, not measured: 10
+** significant digits is more than any sensor resolves. The min and max are
+** readings, though, so they round-trip like raw values. */
+static void bucket_json(struct json_object *x, const struct tm_bucket *b, bool raw)
+{
+    if (raw) {
+        json_object_object_add(x, "value", exact_double(b->mean));
+        return;
+    }
+    json_object_object_add(x, "min", exact_double(b->min));
+    json_object_object_add(x, "mean", rjson_new_double(b->mean, 10));
+    json_object_object_add(x, "max", exact_double(b->max));
+    json_object_object_add(x, "count", json_object_new_int64(b->count));
+}
+
 static void h_series_readings(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct telemetry *t = tm(app, w);
     if (!t)
         return;
     struct err e = {0};
-    int64_t id, from, to, step = 0, points;
+    int64_t id, from, to, step = 0, points, limit;
     if (http_param_id(req, "id", &id, &e) || range(req, &from, &to, &e) ||
-        http_query_i64(req, "points", 0, 1, 100000, &points, &e)) {
+        http_query_i64(req, "points", 0, 1, 100000, &points, &e) ||
+        http_query_i64(req, "limit", TM_QUERY_MAX_RAW, 1, TM_QUERY_MAX_RAW, &limit, &e)) {
         http_resp_err(w, &e);
         return;
     }
@@ -255,7 +288,11 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
         step = (to - from + points - 1) / points;
     struct tm_bucket *b;
     size_t n;
-    if (tm_query(t, req->who.county_id, id, from, to, step, &b, &n, &e)) {
+    int64_t next = -1;
+    int rc = step == 0 ? tm_query_page(t, req->who.county_id, id, from, to, (size_t)limit, &b, &n,
+                                       &next, &e)
+                       : tm_query(t, req->who.county_id, id, from, to, step, &b, &n, &e);
+    if (rc) {
         http_resp_err(w, &e);
         return;
     }
@@ -263,14 +300,7 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
     for (size_t i = 0; i < n; i++) {
         struct json_object *x = json_object_new_object();
         json_object_object_add(x, "ts", rjson_new_time(b[i].ts_ms));
-        if (step == 0) {
-            json_object_object_add(x, "value", rjson_new_double(b[i].mean, 10));
-        } else {
-            json_object_object_add(x, "min", rjson_new_double(b[i].min, 10));
-            json_object_object_add(x, "mean", rjson_new_double(b[i].mean, 10));
-            json_object_object_add(x, "max", rjson_new_double(b[i].max, 10));
-            json_object_object_add(x, "count", json_object_new_int64(b[i].count));
-        }
+        bucket_json(x, &b[i], step == 0);
         json_object_array_add(arr, x);
     }
     free(b);
@@ -280,6 +310,9 @@ static void h_series_readings(struct app *app, struct http_req *req, struct http
     json_object_object_add(o, "to", rjson_new_time(to));
     json_object_object_add(o, "step_ms", json_object_new_int64(step));
     json_object_object_add(o, "points", arr);
+    /* raw readings past the limit: ask again with from = next_from */
+    if (next >= 0)
+        json_object_object_add(o, "next_from", rjson_new_time(next));
     http_resp_json(w, 200, o);
 }
 
@@ -322,7 +355,9 @@ static void h_monitor_put(struct app *app, struct http_req *req, struct http_res
         double c = opt_num(o, "cumulative_s", &e, &rc);
         m.rule.cumulative_ms = isnan(c) ? 0 : (int64_t)(c * 1000);
         double s = opt_num(o, "severity", &e, &rc);
-        m.severity = isnan(s) ? 3 : (int)s;
+        m.severity = isnan(s) ? 3 : s >= 1 && s <= 4 && s == floor(s) ? (int)s : 0;
+        if (!rc && !m.severity)
+            rc = err_set(&e, ERR_INVAL, "severity must be an integer 1 (info) to 4 (critical)");
     }
     if (!rc)
         rc = tm_monitor_set(t, req->who.county_id, &req->who, &m, &e);
@@ -700,6 +735,24 @@ static void h_aqi(struct app *app, struct http_req *req, struct http_resp *w)
     http_resp_json(w, 200, res);
 }
 
+/* The request's own numbers: a theta above 1 is a percentage (as the series
+** path reads it); impossible values are refused, not turned into a negative
+** ETc or a clamped depletion. */
+static int irrigation_inputs(double et0, double *dr, double *theta, double rain, struct err *e)
+{
+    if (et0 < 0 || et0 > 30)
+        return err_set(e, ERR_INVAL, "weather.et0_mm must be 0..30 (mm a day)");
+    if (*dr < 0)
+        return err_set(e, ERR_INVAL, "dr_mm must be >= 0");
+    if (rain < 0)
+        return err_set(e, ERR_INVAL, "rain_mm must be >= 0");
+    if (*theta > 1)
+        *theta /= 100; /* percent */
+    if (*theta < 0 || *theta > 1)
+        return err_set(e, ERR_INVAL, "theta must be 0..1 (m3/m3) or a percentage 1..100");
+    return 0;
+}
+
 /* Irrigation advice: ET0 from the day's weather (FAO-56) and the root-zone
 ** balance from the plot's soil; depletion from a given dr_mm, a given soil
 ** moisture, or the latest reading of series "soil,plot=<plot> moisture". */
@@ -768,6 +821,8 @@ static void h_irrigation(struct app *app, struct http_req *req, struct http_resp
     }
     if (!rc)
         rc = tm_wb_check(&p, &e);
+    if (!rc)
+        rc = irrigation_inputs(et0, &dr, &theta, rain, &e);
     if (!rc && isnan(et0)) {
         rc = tm_et0_daily(&in, &eo, &e);
         et0 = eo.et0_mm;

@@ -150,7 +150,7 @@ int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_pri
     if (a.m.rule.hysteresis < 0 || a.m.rule.min_dur_ms < 0 || a.m.rule.cumulative_ms < 0)
         return err_set(e, ERR_INVAL, "hysteresis and durations must be >= 0");
     if (a.m.severity < 1 || a.m.severity > 4)
-        a.m.severity = 3;
+        return err_set(e, ERR_INVAL, "severity must be 1 (info) to 4 (critical)");
     int rc = store_write(t->st, monitor_set_fn, &a, e);
     if (rc == 0)
         mon_add(t, m->series_id);
@@ -322,12 +322,13 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
                      size_t *events, struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT low, high, hysteresis, min_dur_ms, cumulative_ms, severity, "
-                           "st_side, st_raised, st_cum_raised, st_has_last, st_since_ms, "
-                           "st_last_ms, st_cum_ms, st_peak, st_alert_id FROM tm_monitors "
-                           "WHERE series_id = ? AND county_id = ?",
-                           &s, e);
+    int rc =
+        store_prepare(c,
+                      "SELECT low, high, hysteresis, min_dur_ms, cumulative_ms, severity, "
+                      "st_side, st_raised, st_cum_raised, st_has_last, st_since_ms, "
+                      "st_last_ms, st_cum_ms, st_peak, st_alert_id, st_last_out FROM tm_monitors "
+                      "WHERE series_id = ? AND county_id = ?",
+                      &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, series_id);
@@ -340,10 +341,10 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
     struct tm_exc_rule r = {col_opt(s, 0), col_opt(s, 1), store_col_double(s, 2),
                             store_col_i64(s, 3), store_col_i64(s, 4)};
     int severity = (int)store_col_i64(s, 5);
-    struct tm_exc_state st = {(int)store_col_i64(s, 6), store_col_i64(s, 7) != 0,
-                              store_col_i64(s, 8) != 0, store_col_i64(s, 9) != 0,
-                              store_col_i64(s, 10),     store_col_i64(s, 11),
-                              store_col_i64(s, 12),     store_col_double(s, 13)};
+    struct tm_exc_state st = {
+        (int)store_col_i64(s, 6), store_col_i64(s, 7) != 0, store_col_i64(s, 8) != 0,
+        store_col_i64(s, 9) != 0, store_col_i64(s, 10),     store_col_i64(s, 11),
+        store_col_i64(s, 12),     store_col_double(s, 13),  store_col_i64(s, 15) != 0};
     int64_t alert_id = store_col_i64(s, 14);
     for (size_t i = 0; i < n; i++) {
         struct tm_exc_event ev[2];
@@ -369,7 +370,7 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
     rc = store_prepare(c,
                        "UPDATE tm_monitors SET st_side = ?, st_raised = ?, st_cum_raised = ?, "
                        "st_has_last = ?, st_since_ms = ?, st_last_ms = ?, st_cum_ms = ?, "
-                       "st_peak = ?, st_alert_id = ? WHERE series_id = ?",
+                       "st_peak = ?, st_alert_id = ?, st_last_out = ? WHERE series_id = ?",
                        &s, e);
     if (rc)
         return rc;
@@ -382,7 +383,8 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
     store_bind_i64(s, 7, st.cum_ms);
     store_bind_double(s, 8, isfinite(st.peak) ? st.peak : 0);
     store_bind_i64(s, 9, alert_id);
-    store_bind_i64(s, 10, series_id);
+    store_bind_i64(s, 10, st.last_out);
+    store_bind_i64(s, 11, series_id);
     rc = store_step(s, e);
     return rc < 0 ? rc : 0;
 }

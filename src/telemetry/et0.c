@@ -22,6 +22,32 @@ static double e0(double t)
     return 0.6108 * exp(17.27 * t / (t + 237.3));
 }
 
+static bool pct_ok(double v)
+{
+    return isnan(v) || (v >= 0 && v <= 100);
+}
+
+/* Inputs no weather station can report: refused rather than turned into a
+** negative or meaningless ET0. The wind height bound: eq. 47's log profile
+** needs z > 0.095 m and grows without limit near it (z = 0.1 m makes u2
+** 15 times uz); below 0.5 m an anemometer sits in the crop anyway. */
+static int et0_check_inputs(const struct tm_et0_in *in, struct err *e)
+{
+    if (!pct_ok(in->rh_min_pct) || !pct_ok(in->rh_max_pct))
+        return err_set(e, ERR_INVAL, "rh_min_pct and rh_max_pct must be 0..100");
+    if (in->rh_min_pct > in->rh_max_pct)
+        return err_set(e, ERR_INVAL, "rh_min_pct must not exceed rh_max_pct");
+    if (!(in->wind_height_m >= 0.5 && in->wind_height_m <= 100))
+        return err_set(e, ERR_INVAL, "wind_height_m must be 0.5 to 100 (m above ground)");
+    if (in->rs_mj < 0 || in->ea_kpa < 0)
+        return err_set(e, ERR_INVAL, "rs_mj and ea_kpa must be >= 0");
+    if (in->sunshine_h < 0 || in->sunshine_h > 24)
+        return err_set(e, ERR_INVAL, "sunshine_h must be 0..24");
+    if (in->elev_m < -500 || in->elev_m > 9000)
+        return err_set(e, ERR_INVAL, "elev_m must be -500..9000");
+    return 0;
+}
+
 int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e)
 {
     memset(o, 0, sizeof *o);
@@ -35,6 +61,9 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
         return err_set(e, ERR_INVAL, "doy must be 1..366");
     if (!isfinite(in->rs_mj) && !isfinite(in->sunshine_h))
         return err_set(e, ERR_INVAL, "either rs_mj or sunshine_h is required");
+    int rc = et0_check_inputs(in, e);
+    if (rc)
+        return rc;
     double z = isfinite(in->elev_m) ? in->elev_m : 0;
     double tmean = (in->tmax_c + in->tmin_c) / 2;
 
@@ -54,7 +83,7 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
     else
         o->ea = e0(in->tmin_c); /* eq. 48 */
 
-    double h = isfinite(in->wind_height_m) && in->wind_height_m > 0 ? in->wind_height_m : 2;
+    double h = in->wind_height_m;
     o->u2 = fabs(h - 2) < 1e-9 ? in->wind_ms : in->wind_ms * 4.87 / log(67.8 * h - 5.42); /* 47 */
 
     double phi = in->lat_deg * M_PI / 180;
@@ -65,6 +94,9 @@ int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *o, struct err *e
     o->ra = 24 * 60 / M_PI * GSC * dr *
             (ws * sin(phi) * sin(dec) + cos(phi) * cos(dec) * sin(ws)); /* eq. 21 */
     o->daylight_h = 24 / M_PI * ws;                                     /* eq. 34 */
+    if (!isfinite(in->rs_mj) && in->sunshine_h > o->daylight_h + 1e-9)
+        return err_set(e, ERR_INVAL, "sunshine_h %.2f exceeds the day's %.2f daylight hours",
+                       in->sunshine_h, o->daylight_h);
     o->rs = isfinite(in->rs_mj) ? in->rs_mj
                                 : (0.25 + 0.5 * in->sunshine_h / o->daylight_h) * o->ra; /* 35 */
     o->rso = (0.75 + 2e-5 * z) * o->ra; /* eq. 37 */

@@ -13,7 +13,8 @@
 **     the excursion long enough, in which case it is raised and closed at once;
 **   - it ends only at a reading inside the band by the hysteresis margin;
 **     readings between the limit and the margin keep it going;
-**   - cumulative time (each reading held until the next one) never resets
+**   - cumulative time (each reading held until the next one) counts only
+**     readings strictly out of range (not the hysteresis band) and never resets
 **     (Controlant's accumulated delay); at cumulative_ms one event is raised.
 */
 #include "telemetry/telemetry.h"
@@ -47,8 +48,10 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
     if (s->has_last && ts_ms <= s->last_ms)
         return 0;
     /* Cumulative: the interval since the previous reading counts as out when
-    ** the previous reading was out. */
-    if (s->has_last && s->side != 0) {
+    ** the previous reading was strictly out of range. Not s->side: that
+    ** stays set inside the hysteresis margin, where the excursion goes on
+    ** but the goods are within their limits. */
+    if (s->has_last && s->last_out) {
         s->cum_ms += ts_ms - s->last_ms;
         if (r->cumulative_ms > 0 && !s->cum_raised && s->cum_ms >= r->cumulative_ms) {
             s->cum_raised = true;
@@ -104,5 +107,6 @@ int tm_exc_feed(const struct tm_exc_rule *r, struct tm_exc_state *s, int64_t ts_
     }
     s->has_last = true;
     s->last_ms = ts_ms;
+    s->last_out = side_of(r, v) != 0;
     return nev;
 }

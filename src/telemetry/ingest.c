@@ -114,6 +114,7 @@ int telemetry_new(struct telemetry **out, struct store *st, const struct telemet
     pthread_cond_init(&t->flushed, NULL);
     pthread_cond_init(&t->fl_cond, NULL);
     pthread_mutex_init(&t->flush_mu, NULL);
+    pthread_mutex_init(&t->dev_mu, NULL);
     t->active = tm__mt_new();
     atomic_init(&t->mq_received, 0);
     atomic_init(&t->mq_failed, 0);
@@ -157,6 +158,7 @@ void telemetry_free(struct telemetry *t)
     pthread_rwlock_destroy(&t->sc_lock);
     pthread_mutex_destroy(&t->wh_mu);
     pthread_cond_destroy(&t->wh_cond);
+    pthread_mutex_destroy(&t->dev_mu);
     free(t);
 }
 
@@ -259,6 +261,21 @@ static void sort_rows(struct ing_req *q)
     q->caprows = q->nrows;
     free(start);
     free(next);
+}
+
+/* After sort_rows: of readings with the same series and time keep the last
+** to arrive, as storage would. Done here, before the detector, so it never
+** sees (and alerts on) a value that is not stored. */
+static void dedupe_rows(struct ing_req *q)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < q->nrows; i++) {
+        if (w && q->rows[w - 1].s == q->rows[i].s && q->rows[w - 1].ts == q->rows[i].ts)
+            q->rows[w - 1] = q->rows[i];
+        else
+            q->rows[w++] = q->rows[i];
+    }
+    q->nrows = w;
 }
 
 /* Readings of the JSON / MQTT doors: build each series key. */
@@ -544,6 +561,7 @@ static int ingest_req(struct ing_req *q, struct tm_ingest_result *res, struct er
         return 0;
     lookup_cached(q);
     sort_rows(q);
+    dedupe_rows(q);
     /* backpressure: wait while the flusher is far behind */
     pthread_mutex_lock(&t->mu);
     while (t->active->n + (t->frozen ? t->frozen->n : 0) > (size_t)t->cfg.max_mem_rows &&
@@ -620,6 +638,35 @@ struct lp_ctx {
     size_t nread; /* readings so far (error messages) */
 };
 
+/* Could the series key of field f (escaped: at most twice the names) be
+** longer than KEY_MAX? Only then is it worth building to check. */
+static bool key_may_overflow(const struct tm_lp_point *pt, struct str field)
+{
+    size_t n = pt->measurement.len + field.len + 2;
+    for (size_t i = 0; i < pt->ntags; i++)
+        n += pt->tags[i].key.len + pt->tags[i].value.len + 2;
+    return 2 * n >= KEY_MAX;
+}
+
+/* A series key of the line too long to store: the line is rejected like any
+** other bad line (a partial write), before any of its fields is added. */
+static int lp_key_check(const struct tm_lp_point *pt, const struct tm__lp_line *ln)
+{
+    char key[KEY_MAX + 16];
+    for (size_t j = 0; j < pt->nfields; j++) {
+        const struct tm_lp_field *f = &pt->fields[j];
+        if (f->type == TM_FIELD_STRING || !key_may_overflow(pt, f->key))
+            continue;
+        if (tm__series_key(key, KEY_MAX, pt->measurement, pt->tags, pt->ntags, f->key) < 0) {
+            snprintf(ln->err, 160,
+                     "series key (measurement, tags and field '%.*s') longer than %d bytes",
+                     (int)(f->key.len < 40 ? f->key.len : 40), f->key.ptr, KEY_MAX);
+            return TM__LP_REJECT;
+        }
+    }
+    return 0;
+}
+
 /* One good line: each numeric field is a reading of "line's series, field".
 ** When the line is plain its key is its own text up to the field name, for
 ** the first field (nothing is built or copied). */
@@ -631,6 +678,9 @@ static int lp_point(void *ctx, const struct tm_lp_point *pt, const struct tm__lp
         pt->ntags ? pt->tags[pt->ntags - 1].value.ptr + pt->tags[pt->ntags - 1].value.len
                   : pt->measurement.ptr + pt->measurement.len;
     char key[KEY_MAX + 16];
+    int rc = lp_key_check(pt, ln);
+    if (rc)
+        return rc;
     for (size_t j = 0; j < pt->nfields; j++) {
         const struct tm_lp_field *f = &pt->fields[j];
         if (f->type == TM_FIELD_STRING)
@@ -704,6 +754,105 @@ static int cmp_tag(const void *a, const void *b)
     return c ? c : (x->key.len > y->key.len) - (x->key.len < y->key.len);
 }
 
+/* A name (measurement, tag, field) must survive as the series key's text:
+** no NUL (C strings would cut it there and merge it with another series),
+** no line break (line protocol could never write or name that series). */
+static int name_ok(const char *s, size_t n)
+{
+    return n > 0 && !memchr(s, '\0', n) && !memchr(s, '\n', n) && !memchr(s, '\r', n);
+}
+
+static int json_name(struct json_object *v, const char *what, size_t idx, struct arena *a,
+                     struct str *out, struct err *e)
+{
+    if (!json_object_is_type(v, json_type_string))
+        return err_set(e, ERR_INVAL, "readings[%zu]: %s must be a string", idx, what);
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (!name_ok(s, n))
+        return err_set(e, ERR_INVAL,
+                       "readings[%zu]: %s must be non-empty, without NUL or line breaks", idx,
+                       what);
+    *out = (struct str){arena_strndup(a, s, n), n};
+    return 0;
+}
+
+static int json_tags(struct json_object *tags, size_t idx, struct arena *a, struct in_reading *r,
+                     struct err *e)
+{
+    size_t nt = (size_t)json_object_object_length(tags);
+    if (nt > TM_LP_MAX_TAGS)
+        return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
+    struct tm_lp_tag *tv = arena_alloc(a, (nt ? nt : 1) * sizeof *tv);
+    size_t k = 0;
+    json_object_object_foreach(tags, key, val)
+    {
+        if (!name_ok(key, strlen(key)))
+            return err_set(e, ERR_INVAL,
+                           "readings[%zu]: tag keys must be non-empty, without "
+                           "line breaks",
+                           idx);
+        if (json_name(val, "a tag value", idx, a, &tv[k].value, e))
+            return ERR_INVAL;
+        tv[k].key = str_from(arena_strdup(a, key));
+        k++;
+    }
+    qsort(tv, k, sizeof *tv, cmp_tag);
+    r->tags = tv;
+    r->ntags = k;
+    return 0;
+}
+
+/* "ts" (RFC 3339) or "ts_ms", not both (which one would win?); now if neither. */
+static int json_time(struct json_object *o, size_t idx, int64_t now, int64_t *ts_ms, struct err *e)
+{
+    *ts_ms = now;
+    bool has_ts = json_object_object_get_ex(o, "ts", NULL);
+    if (has_ts && json_object_object_get_ex(o, "ts_ms", NULL))
+        return err_set(e, ERR_INVAL, "readings[%zu]: give 'ts' or 'ts_ms', not both", idx);
+    const char *ts;
+    if (has_ts) {
+        if (rjson_get_str(o, "ts", true, &ts, e))
+            return err_prefix(e, "readings[%zu]: ", idx);
+        if (time_parse_rfc3339(ts, ts_ms))
+            return err_set(e, ERR_INVAL, "readings[%zu]: 'ts' is not RFC 3339", idx);
+    } else {
+        int rc = rjson_get_i64(o, "ts_ms", false, ts_ms, e);
+        if (rc && rc != ERR_NOTFOUND)
+            return err_prefix(e, "readings[%zu]: ", idx);
+    }
+    if (*ts_ms < 0 || *ts_ms > INT64_MAX / 1000000)
+        return err_set(e, ERR_INVAL, "readings[%zu]: timestamp out of range", idx);
+    if (*ts_ms > now + TM_MAX_AHEAD_MS)
+        return err_set(e, ERR_INVAL,
+                       "readings[%zu]: timestamp is more than 1 hour ahead of the server clock "
+                       "(the device clock looks wrong)",
+                       idx);
+    return 0;
+}
+
+/* "fields": {name: number, ...}, each one reading of r's series. */
+static int json_fields(struct json_object *fields, size_t idx, struct arena *a,
+                       const struct in_reading *r, struct in_reading *out, size_t *nout,
+                       struct err *e)
+{
+    json_object_object_foreach(fields, key, val)
+    {
+        if (!json_object_is_type(val, json_type_double) && !json_object_is_type(val, json_type_int))
+            return err_set(e, ERR_INVAL, "readings[%zu]: field '%s' must be a number", idx, key);
+        if (!name_ok(key, strlen(key)))
+            return err_set(e, ERR_INVAL,
+                           "readings[%zu]: field names must be non-empty, without "
+                           "line breaks",
+                           idx);
+        struct in_reading f = *r;
+        f.field = str_from(arena_strdup(a, key));
+        f.value = json_object_get_double(val);
+        out[(*nout)++] = f;
+    }
+    return 0;
+}
+
 static int json_reading(struct json_object *o, size_t idx, struct arena *a, int64_t now,
                         struct in_reading *out, size_t *nout, struct err *e)
 {
@@ -713,71 +862,36 @@ static int json_reading(struct json_object *o, size_t idx, struct arena *a, int6
         return err_set(e, ERR_INVAL, "readings[%zu] must be an object", idx);
     if (rjson_only_keys(o, keys, e))
         return err_prefix(e, "readings[%zu]: ", idx);
-    const char *meas;
-    if (rjson_get_str(o, "measurement", true, &meas, e))
-        return err_prefix(e, "readings[%zu]: ", idx);
-    struct in_reading r = {.measurement = str_from(arena_strdup(a, meas))};
+    struct in_reading r = {0};
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, "measurement", &v))
+        return err_set(e, ERR_INVAL, "readings[%zu]: 'measurement' is required", idx);
+    if (json_name(v, "measurement", idx, a, &r.measurement, e))
+        return ERR_INVAL;
     struct json_object *tags = NULL;
     int rc = rjson_get_obj(o, "tags", false, &tags, e);
     if (rc && rc != ERR_NOTFOUND)
         return err_prefix(e, "readings[%zu]: ", idx);
-    if (tags) {
-        size_t nt = (size_t)json_object_object_length(tags);
-        if (nt > TM_LP_MAX_TAGS)
-            return err_set(e, ERR_INVAL, "readings[%zu]: too many tags", idx);
-        struct tm_lp_tag *tv = arena_alloc(a, (nt ? nt : 1) * sizeof *tv);
-        size_t k = 0;
-        json_object_object_foreach(tags, key, val)
-        {
-            if (!json_object_is_type(val, json_type_string) || !*key ||
-                !json_object_get_string_len(val))
-                return err_set(e, ERR_INVAL, "readings[%zu]: tag '%s' must be a non-empty string",
-                               idx, key);
-            tv[k].key = str_from(arena_strdup(a, key));
-            tv[k].value = str_from(arena_strdup(a, json_object_get_string(val)));
-            k++;
-        }
-        qsort(tv, k, sizeof *tv, cmp_tag);
-        r.tags = tv;
-        r.ntags = k;
-    }
-    r.ts_ms = now;
-    const char *ts;
-    rc = rjson_get_str(o, "ts", false, &ts, e);
-    if (rc == 0) {
-        if (time_parse_rfc3339(ts, &r.ts_ms))
-            return err_set(e, ERR_INVAL, "readings[%zu]: 'ts' is not RFC 3339", idx);
-    } else if (rc != ERR_NOTFOUND) {
-        return err_prefix(e, "readings[%zu]: ", idx);
-    }
-    rc = rjson_get_i64(o, "ts_ms", false, &r.ts_ms, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
-    if (r.ts_ms < 0 || r.ts_ms > INT64_MAX / 1000000)
-        return err_set(e, ERR_INVAL, "readings[%zu]: timestamp out of range", idx);
+    if (tags && json_tags(tags, idx, a, &r, e))
+        return ERR_INVAL;
+    if (json_time(o, idx, now, &r.ts_ms, e))
+        return ERR_INVAL;
     struct json_object *fields = NULL;
     rc = rjson_get_obj(o, "fields", false, &fields, e);
     if (rc && rc != ERR_NOTFOUND)
         return err_prefix(e, "readings[%zu]: ", idx);
     if (fields) {
-        json_object_object_foreach(fields, key, val)
-        {
-            if (!json_object_is_type(val, json_type_double) &&
-                !json_object_is_type(val, json_type_int))
-                return err_set(e, ERR_INVAL, "readings[%zu]: field '%s' must be a number", idx,
-                               key);
-            struct in_reading f = r;
-            f.field = str_from(arena_strdup(a, key));
-            f.value = json_object_get_double(val);
-            out[(*nout)++] = f;
-        }
-        return 0;
+        /* one reading per field: a value or field name beside them is
+        ** ambiguous, not something to ignore */
+        if (json_object_object_get_ex(o, "value", NULL) ||
+            json_object_object_get_ex(o, "field", NULL))
+            return err_set(e, ERR_INVAL,
+                           "readings[%zu]: give 'fields', or 'field' and 'value', not both", idx);
+        return json_fields(fields, idx, a, &r, out, nout, e);
     }
-    const char *field = "value";
-    rc = rjson_get_str(o, "field", false, &field, e);
-    if (rc && rc != ERR_NOTFOUND)
-        return err_prefix(e, "readings[%zu]: ", idx);
-    r.field = str_from(arena_strdup(a, field));
+    r.field = str_from("value");
+    if (json_object_object_get_ex(o, "field", &v) && json_name(v, "field", idx, a, &r.field, e))
+        return ERR_INVAL;
     if (rjson_get_double(o, "value", true, &r.value, e))
         return err_prefix(e, "readings[%zu]: ", idx);
     out[(*nout)++] = r;

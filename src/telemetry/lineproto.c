@@ -15,7 +15,8 @@
 ** Limits: a line longer than TM_LP_MAX_LINE, invalid UTF-8, more than
 ** TM_LP_MAX_TAGS tags or TM_LP_MAX_FIELDS fields, NaN/Inf, integers outside
 ** int64/uint64, timestamps before 1970 or past what int64 nanoseconds hold
-** (2262-04-11) are all rejected per line. Duplicate tag or field keys are
+** (2262-04-11), and timestamps more than TM_MAX_AHEAD_MS ahead of now_ms
+** (a device whose clock runs ahead) are all rejected per line. Duplicate tag or field keys are
 ** rejected (InfluxDB silently keeps the last one; we would rather say so).
 */
 #include "telemetry/telemetry_int.h"
@@ -182,6 +183,27 @@ static bool fast_decimal(const char *s, size_t n, double *out)
         d /= pow10_tab[frac];
     *out = neg ? -d : d;
     return true;
+}
+
+int tm__lp_number(const char *s, size_t n, double *out)
+{
+    if (n == 0 || n >= 64)
+        return ERR_INVAL;
+    if (fast_decimal(s, n, out))
+        return 0;
+    char buf[72];
+    for (size_t i = 0; i < n; i++)
+        if (!is_num_char(s[i]))
+            return ERR_INVAL; /* no hex, no "inf", no "nan", no spaces */
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char *end;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (*end || end == buf || !isfinite(v) || errno == ERANGE)
+        return ERR_INVAL;
+    *out = v;
+    return 0;
 }
 
 static int parse_field_value(struct lp_line *l, struct tm_lp_field *f)
@@ -528,13 +550,24 @@ int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t no
             add_error(a, out, lineno, msg);
             continue;
         }
+        if (pt.ts_ms > now_ms + TM_MAX_AHEAD_MS) {
+            add_error(a, out, lineno,
+                      "timestamp is more than 1 hour ahead of the server clock "
+                      "(the device clock looks wrong)");
+            continue;
+        }
         pt.line = lineno;
+        size_t nvalues = 0;
         for (size_t i = 0; i < pt.nfields; i++)
             if (pt.fields[i].type != TM_FIELD_STRING)
-                out->nvalues++;
+                nvalues++;
         if (fn) {
-            struct tm__lp_line ln = {s, n, lineno, l.plain};
+            struct tm__lp_line ln = {s, n, lineno, l.plain, msg};
             int rc = fn(ctx, &pt, &ln);
+            if (rc == TM__LP_REJECT) {
+                add_error(a, out, lineno, msg);
+                continue;
+            }
             if (rc)
                 return rc;
         } else {
@@ -546,6 +579,7 @@ int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t no
             dst->fields = arena_alloc(a, pt.nfields * sizeof *pt.fields);
             memcpy(dst->fields, pt.fields, pt.nfields * sizeof *pt.fields);
         }
+        out->nvalues += nvalues;
         out->npoints++;
     }
     return 0;

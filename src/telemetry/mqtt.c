@@ -7,19 +7,29 @@
 **     not used, each line names its own), timestamps in ms;
 **   - JSON: a reading object, an array of them or {"readings": [...]}, as
 **     POST /api/v1/telemetry/readings takes;
-**   - a bare number: one reading of <measurement>, field "value", now.
+**   - a bare number: one reading of <measurement>, field "value", now. It
+**     reads as a line-protocol float does (no hex, inf or nan); white
+**     space around it (a trailing "\r\n") is ignored.
 ** Messages go through the same tm_ingest path as HTTP. With QoS 1 a message
 ** may arrive twice; a reading with the same series and timestamp replaces
 ** the stored one, so a redelivery never duplicates (bare numbers carry no
 ** timestamp: publish line protocol or JSON with "ts" where that matters).
-** Who may publish to which topic is the broker's business (mosquitto's
-** password file and ACL: one user per device, write to its own topic).
+** Who may publish to which topic is first the broker's business (mosquitto's
+** password file and ACL: one user per device, write to its own topic); the
+** topic's device is checked here too, as an HTTP device token is: it must
+** be a device of the topic's county and enabled, else the message is
+** dropped and logged. Auth's answer is kept DEV_TTL_MS per device.
 */
 #include "telemetry/telemetry_int.h"
 
 #include <mosquitto.h>
 #include <stdlib.h>
 #include <string.h>
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 static int parse_topic(const char *topic, int64_t *county, int64_t *device, char *meas, size_t cap)
 {
@@ -44,6 +54,55 @@ static int parse_topic(const char *topic, int64_t *county, int64_t *device, char
     return 0;
 }
 
+/* How long an answer about a device is trusted: the same as auth's token
+** cache, so disabling a device stops its MQTT messages as soon as (within
+** seconds, like) its HTTP token. */
+#define DEV_TTL_MS 5000
+
+/* Ask auth (its public device list, one row from the id on) whether device
+** is a device of county and enabled. */
+static int device_lookup(struct telemetry *t, int64_t county, int64_t device, bool *ok,
+                         struct err *e)
+{
+    struct auth_device d;
+    size_t n = 0;
+    int rc = auth_device_list(t->st, county, device - 1, &d, 1, &n, e);
+    if (rc)
+        return rc;
+    *ok = n == 1 && d.id == device && !d.disabled;
+    return 0;
+}
+
+/* May the topic's device publish into the topic's county? A broker ACL can
+** be missing or wrong; an unknown id, another county's device or a disabled
+** one would otherwise write readings no token allows. ERR_AUTH if not. */
+static int device_standing(struct telemetry *t, int64_t county, int64_t device, struct err *e)
+{
+    if (device <= 0)
+        return err_set(e, ERR_AUTH, "device id must be a device's id, not %lld", (long long)device);
+    int64_t now = time_now_ms();
+    struct tm__dev_seen *c = &t->dev[(uint64_t)device % TM__DEV_CACHE];
+    pthread_mutex_lock(&t->dev_mu);
+    struct tm__dev_seen seen = *c;
+    pthread_mutex_unlock(&t->dev_mu);
+    bool ok;
+    if (seen.device_id == device && seen.county_id == county &&
+        now - seen.checked_ms < DEV_TTL_MS && now >= seen.checked_ms) {
+        ok = seen.ok;
+    } else {
+        int rc = device_lookup(t, county, device, &ok, e);
+        if (rc)
+            return rc;
+        pthread_mutex_lock(&t->dev_mu);
+        *c = (struct tm__dev_seen){device, county, now, ok};
+        pthread_mutex_unlock(&t->dev_mu);
+    }
+    if (!ok)
+        return err_set(e, ERR_AUTH, "device %lld is unknown, disabled or not of county %lld",
+                       (long long)device, (long long)county);
+    return 0;
+}
+
 int tm_mqtt_handle(struct telemetry *t, const char *topic, const void *payload, size_t len,
                    struct err *e)
 {
@@ -54,10 +113,15 @@ int tm_mqtt_handle(struct telemetry *t, const char *topic, const void *payload, 
                        topic);
     if (len > 4 * 1024 * 1024)
         return err_set(e, ERR_TOOBIG, "payload over 4 MiB");
+    int drc = device_standing(t, county, device, e);
+    if (drc)
+        return drc;
     const char *p = payload;
     size_t i = 0;
-    while (i < len && (p[i] == ' ' || p[i] == '\n' || p[i] == '\r' || p[i] == '\t'))
+    while (i < len && is_blank(p[i]))
         i++;
+    while (len > i && is_blank(p[len - 1]))
+        len--; /* "21.5\r\n" from a shell or a serial gateway */
     struct arena a;
     arena_init(&a, 64 * 1024);
     struct tm_ingest_result res;
@@ -65,7 +129,7 @@ int tm_mqtt_handle(struct telemetry *t, const char *topic, const void *payload, 
     double num;
     if (i < len && (p[i] == '{' || p[i] == '[')) {
         rc = tm_ingest_json(t, county, device, NULL, p, len, &a, &res, e);
-    } else if (str_to_double((struct str){p + i, len - i}, &num) == 0) {
+    } else if (tm__lp_number(p + i, len - i, &num) == 0) {
         struct tm_reading r = {meas, "value", NULL, 0, time_now_ms(), num};
         rc = tm_ingest(t, county, device, NULL, &r, 1, &res, e);
     } else {

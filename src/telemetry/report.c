@@ -66,8 +66,9 @@ int tm_cold_chain_report(struct telemetry *t, int64_t county_id, int64_t series_
             if (ev[j].raised && ev[j].kind != TM_EXC_CUMULATIVE)
                 out->excursions++;
     }
-    /* the last reading holds until the end of the range */
-    out->out_of_range_ms = st.cum_ms + (st.side != 0 ? to_ms - st.last_ms : 0);
+    /* the last reading holds until the end of the range; like the live
+    ** detector's cumulative time, only when it is strictly out of range */
+    out->out_of_range_ms = st.cum_ms + (st.last_out ? to_ms - st.last_ms : 0);
     out->mean_c = sum / (double)n;
     rc = tm_shelf_remaining(p, ts, v, n, to_ms, &out->shelf, e);
     out->mkt_c = out->shelf.mkt_c;

@@ -16,6 +16,8 @@
 **   tm_ingest_log (v2) one row per acknowledged ingest request whose readings
 **                 are not yet in tm_chunks (memtable.c): (series_id, ts_ms,
 **                 value) triples packed 24 bytes each, native byte order
+**   (v4)          tm_monitors.st_last_out: cumulative time counts only
+**                 readings strictly out of range
 */
 #include "telemetry/telemetry.h"
 
@@ -160,5 +162,13 @@ const struct store_migration telemetry_migrations[] = {
      "  data BYTEA NOT NULL,\n"
      "  PRIMARY KEY (series_id, t0, gen)\n"
      ");\n"},
+    /* cumulative time counts only readings strictly out of range, not the
+    ** hysteresis band; an excursion's last reading was out when the state
+    ** was saved (side != 0), the closest guess for rows made before */
+    {4, "detector: was the last reading strictly out of range",
+     "ALTER TABLE tm_monitors ADD COLUMN st_last_out INTEGER NOT NULL DEFAULT 0;\n"
+     "UPDATE tm_monitors SET st_last_out = (st_side <> 0);\n",
+     "ALTER TABLE tm_monitors ADD COLUMN st_last_out INTEGER NOT NULL DEFAULT 0;\n"
+     "UPDATE tm_monitors SET st_last_out = CASE WHEN st_side <> 0 THEN 1 ELSE 0 END;\n"},
 };
 const size_t telemetry_migrations_len = RL_ARRAY_LEN(telemetry_migrations);

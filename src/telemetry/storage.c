@@ -4,7 +4,11 @@
 **
 ** Series. A series is (county, measurement, sorted tag set, field); its
 ** canonical key is the line-protocol text "m,k=v,... field" (components
-** escaped as in line protocol, so distinct series never share a key). The
+** escaped as in line protocol: ',' ' ' and, outside the measurement, '='
+** take a backslash; a backslash itself is doubled where it would otherwise
+** read as an escape, i.e. before one of those, another backslash or the end
+** of a name. So distinct series never share a key: "coll\\,t=a f" is
+** measurement "coll\" with tag t=a, "coll\,t=a f" measurement "coll,t=a"). The
 ** cache maps (county, key) -> id; an entry is added only after the write
 ** that created or found the row has committed, so a rolled-back batch can
 ** never leave an id in the cache that the database does not have.
@@ -33,11 +37,23 @@
 
 /* ------------------------------------------------------------ series keys */
 
+/* Does a backslash before next (0: the end of the name, where a separator
+** or the end of the key follows) need doubling? Only where it would read
+** as an escape: before , space = or another backslash. Elsewhere it stays
+** single, so keys of names like "C:\dir" are what they always were. */
+static bool bs_ambiguous(char next)
+{
+    return next == 0 || next == ',' || next == ' ' || next == '=' || next == '\\';
+}
+
 static int add_escaped(char *buf, size_t cap, size_t *n, struct str s, bool eq)
 {
     for (size_t i = 0; i < s.len; i++) {
         char c = s.ptr[i];
-        if (c == ',' || c == ' ' || (eq && c == '=')) {
+        bool esc = c == ',' || c == ' ' || (eq && c == '=');
+        if (c == '\\')
+            esc = bs_ambiguous(i + 1 < s.len ? s.ptr[i + 1] : 0);
+        if (esc) {
             if (*n + 1 >= cap)
                 return -1;
             buf[(*n)++] = '\\';
@@ -357,6 +373,7 @@ struct query_arg {
     int64_t *ts;
     double *v;
     size_t n, cap;
+    int64_t next_from; /* first reading left out by max; -1 when none */
 };
 
 static void push_raw(struct query_arg *a, int64_t ts, double v)
@@ -497,8 +514,12 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
         rc = merged(c, a, a->from, a->to, &r, &n, e);
         if (rc)
             return rc;
-        for (size_t i = 0; i < n && a->n < a->max; i++)
+        size_t i = 0;
+        for (; i < n && a->n < a->max; i++)
             push_raw(a, r[i].ts, r[i].v);
+        /* timestamps are unique per series: the first one left out is
+        ** where the next page starts */
+        a->next_from = i < n ? r[i].ts : -1;
         free(r);
         return 0;
     }
@@ -515,11 +536,47 @@ static int query_fn(struct store_conn *c, void *arg, struct err *e)
     return rc;
 }
 
+/* Run query_fn over a (its range, step and max set), memory first. */
+static int run_query(struct telemetry *t, struct query_arg *a, struct err *e)
+{
+    /* memory first, then the table: a reading flushed in between is seen
+    ** twice and merged, never missed */
+    struct mt_row *mem;
+    a->nmem = tm__mt_collect(t, a->series_id, a->from, a->to, &mem);
+    a->mem = mem;
+    a->next_from = -1;
+    int rc = store_read(t->st, query_fn, a, e);
+    free(mem);
+    a->mem = NULL;
+    if (rc) {
+        free(a->b);
+        free(a->ts);
+        free(a->v);
+    }
+    return rc;
+}
+
+/* Raw readings of a finished query_arg as one bucket each (frees a's arrays). */
+static struct tm_bucket *raw_buckets(struct query_arg *a)
+{
+    struct tm_bucket *b = xcalloc(a->n ? a->n : 1, sizeof *b);
+    for (size_t i = 0; i < a->n; i++)
+        b[i] = (struct tm_bucket){a->ts[i], a->v[i], a->v[i], a->v[i], 1};
+    free(a->ts);
+    free(a->v);
+    return b;
+}
+
 int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
              int64_t to_ms, int64_t step_ms, struct tm_bucket **out, size_t *n, struct err *e)
 {
     *out = NULL;
     *n = 0;
+    if (step_ms == 0) {
+        int64_t next;
+        return tm_query_page(t, county_id, series_id, from_ms, to_ms, TM_QUERY_MAX_RAW, out, n,
+                             &next, e);
+    }
     if (to_ms <= from_ms)
         return err_set(e, ERR_INVAL, "'to' must be after 'from'");
     if (step_ms < 0)
@@ -530,37 +587,15 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
                           .to = to_ms,
                           .step = step_ms,
                           .max = MAX_BUCKETS};
-    if (step_ms > 0) {
-        int64_t nb = (to_ms - from_ms + step_ms - 1) / step_ms;
-        if (nb > MAX_BUCKETS)
-            return err_set(e, ERR_TOOBIG, "%lld buckets requested (limit %d): use a larger step",
-                           (long long)nb, MAX_BUCKETS);
-        a.nb = (size_t)nb;
-        a.b = xcalloc(a.nb, sizeof *a.b);
-    }
-    /* memory first, then the table: a reading flushed in between is seen
-    ** twice and merged, never missed */
-    struct mt_row *mem;
-    a.nmem = tm__mt_collect(t, series_id, from_ms, to_ms, &mem);
-    a.mem = mem;
-    int rc = store_read(t->st, query_fn, &a, e);
-    free(mem);
-    if (rc) {
-        free(a.b);
-        free(a.ts);
-        free(a.v);
+    int64_t nb = (to_ms - from_ms + step_ms - 1) / step_ms;
+    if (nb > MAX_BUCKETS)
+        return err_set(e, ERR_TOOBIG, "%lld buckets requested (limit %d): use a larger step",
+                       (long long)nb, MAX_BUCKETS);
+    a.nb = (size_t)nb;
+    a.b = xcalloc(a.nb, sizeof *a.b);
+    int rc = run_query(t, &a, e);
+    if (rc)
         return rc;
-    }
-    if (step_ms == 0) {
-        struct tm_bucket *b = xcalloc(a.n ? a.n : 1, sizeof *b);
-        for (size_t i = 0; i < a.n; i++)
-            b[i] = (struct tm_bucket){a.ts[i], a.v[i], a.v[i], a.v[i], 1};
-        free(a.ts);
-        free(a.v);
-        *out = b;
-        *n = a.n;
-        return 0;
-    }
     /* compact: keep non-empty buckets, finish means */
     size_t k = 0;
     for (size_t i = 0; i < a.nb; i++) {
@@ -576,6 +611,32 @@ int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t 
     return 0;
 }
 
+int tm_query_page(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
+                  int64_t to_ms, size_t max, struct tm_bucket **out, size_t *n, int64_t *next_from,
+                  struct err *e)
+{
+    *out = NULL;
+    *n = 0;
+    *next_from = -1;
+    if (to_ms <= from_ms)
+        return err_set(e, ERR_INVAL, "'to' must be after 'from'");
+    if (max == 0 || max > TM_QUERY_MAX_RAW)
+        return err_set(e, ERR_INVAL, "limit must be 1 to %d readings", TM_QUERY_MAX_RAW);
+    struct query_arg a = {.county_id = county_id,
+                          .series_id = series_id,
+                          .from = from_ms,
+                          .to = to_ms,
+                          .step = 0,
+                          .max = max};
+    int rc = run_query(t, &a, e);
+    if (rc)
+        return rc;
+    *next_from = a.next_from;
+    *out = raw_buckets(&a);
+    *n = a.n;
+    return 0;
+}
+
 int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
                  int64_t to_ms, size_t max, int64_t **ts_ms, double **values, size_t *n,
                  struct err *e)
@@ -586,16 +647,9 @@ int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int6
                           .to = to_ms,
                           .step = 0,
                           .max = max ? max : 1000000};
-    struct mt_row *mem;
-    a.nmem = tm__mt_collect(t, series_id, from_ms, to_ms, &mem);
-    a.mem = mem;
-    int rc = store_read(t->st, query_fn, &a, e);
-    free(mem);
-    if (rc) {
-        free(a.ts);
-        free(a.v);
+    int rc = run_query(t, &a, e);
+    if (rc)
         return rc;
-    }
     *ts_ms = a.ts;
     *values = a.v;
     *n = a.n;

@@ -42,6 +42,10 @@ int tm_precision_parse(const char *s, enum tm_precision *out);
 #define TM_LP_MAX_TAGS 64
 #define TM_LP_MAX_FIELDS 256
 #define TM_LP_MAX_ERRORS 100 /* more bad lines are counted, not described */
+/* Readings dated further than this after the server clock are refused: the
+** detector skips readings older than the newest it has seen, so one reading
+** from a device whose clock is a year ahead would silence its alerts. */
+#define TM_MAX_AHEAD_MS (3600LL * 1000)
 
 enum tm_field_type {
     TM_FIELD_FLOAT = 0,
@@ -93,7 +97,8 @@ struct tm_lp_batch {
 ** lines and lines starting with '#' are ignored. Rejected: invalid UTF-8,
 ** lines over TM_LP_MAX_LINE, a dangling backslash, missing or duplicate
 ** fields, bad numbers, timestamps that do not fit int64 nanoseconds or are
-** before 1970. Lines without a timestamp get now_ms. Never fails as a whole:
+** before 1970, timestamps more than TM_MAX_AHEAD_MS after now_ms (the
+** server clock). Lines without a timestamp get now_ms. Never fails as a whole:
 ** the return is the number of good points.
 */
 size_t tm_lp_parse(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
@@ -165,9 +170,10 @@ int tm_shelf_remaining(const struct tm_profile *p, const int64_t *ts_ms, const d
 ** outside starts an excursion; it clears only when a reading is back inside
 ** by the hysteresis margin (v <= high - hyst, v >= low + hyst). An excursion
 ** is raised once it has lasted min_dur_ms (time from its first out-of-range
-** reading); shorter spikes raise nothing. Cumulative: time out of range
-** (each reading held until the next) adds up and never resets; once it
-** reaches cumulative_ms (0 = off) one cumulative event is raised.
+** reading); shorter spikes raise nothing. Cumulative: time strictly out of
+** range (each reading held until the next; readings inside the band but
+** within the hysteresis margin count as in range) adds up and never resets;
+** once it reaches cumulative_ms (0 = off) one cumulative event is raised.
 */
 struct tm_exc_rule {
     double low, high;
@@ -195,6 +201,7 @@ struct tm_exc_state {
     int64_t last_ms;
     int64_t cum_ms;
     double peak;
+    bool last_out; /* the last reading was strictly outside [low, high] */
 };
 /* Feed one reading (ts ascending; older or equal timestamps are ignored).
 ** Writes up to 2 events to ev and returns how many. */
@@ -276,7 +283,10 @@ struct tm_et0_out {
     double et0_mm;
     double u2, pressure_kpa, gamma, delta, es, ea, ra, daylight_h, rs, rso, rns, rnl, rn;
 };
-/* Missing humidity falls back to ea = e0(Tmin) (FAO-56 eq. 48). */
+/* Missing humidity falls back to ea = e0(Tmin) (FAO-56 eq. 48). ERR_INVAL
+** for inputs no station reports: RH outside 0..100 or min > max, wind
+** height outside 0.5..100 m, negative rs/ea, sunshine outside 0..24 h or
+** longer than the day (N), elevation outside -500..9000 m. */
 int tm_et0_daily(const struct tm_et0_in *in, struct tm_et0_out *out, struct err *e);
 
 /* ---- FAO-56 root-zone water balance */
@@ -351,7 +361,12 @@ struct tm_ingest_result {
 ** Store readings as one durable write. county_id scopes the series; device_id
 ** (0 = none) is recorded on new series. idem_key (NULL = none): a key already
 ** used for this county stores nothing and reports replayed with the first
-** answer's count. Returns 0 only when durable.
+** answer's count. Readings of one series with the same time count once (the
+** last wins, before the detector). Timestamps are taken as given: the
+** device doors (tm_ingest_lp, tm_ingest_json, MQTT) refuse readings more
+** than TM_MAX_AHEAD_MS ahead of the server clock; an in-process caller
+** (demo data, a simulation) is trusted with its own. Returns 0 only when
+** durable.
 */
 int tm_ingest(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
               const struct tm_reading *r, size_t n, struct tm_ingest_result *res, struct err *e);
@@ -361,7 +376,9 @@ int tm_ingest_lp(struct telemetry *t, int64_t county_id, int64_t device_id, cons
                  const char *body, size_t len, enum tm_precision prec, struct arena *a,
                  struct tm_lp_batch *parsed, struct tm_ingest_result *res, struct err *e);
 /* JSON batch {"readings":[{"measurement":..,"tags":{..},"field":"value",
-** "value":1.5,"ts":"RFC 3339"|ts_ms}]} or a top-level array of those. */
+** "value":1.5,"ts":"RFC 3339"|ts_ms}]} or a top-level array of those. All
+** or nothing: ERR_INVAL for ts with ts_ms, fields with value/field, names
+** empty or holding NUL or line breaks, timestamps too far ahead. */
 int tm_ingest_json(struct telemetry *t, int64_t county_id, int64_t device_id, const char *idem_key,
                    const char *body, size_t len, struct arena *a, struct tm_ingest_result *res,
                    struct err *e);
@@ -399,6 +416,16 @@ struct tm_bucket {
 */
 int tm_query(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
              int64_t to_ms, int64_t step_ms, struct tm_bucket **out, size_t *n, struct err *e);
+/* One page of raw readings (step 0): at most max (1..TM_QUERY_MAX_RAW) from
+** from_ms on, one bucket each. *next_from is the timestamp of the first
+** reading left out (timestamps are unique per series, so asking again from
+** there continues without gap or repeat), or -1 when the range held no more.
+** tm_query with step 0 is the first page of TM_QUERY_MAX_RAW. Caller frees
+** *out. */
+#define TM_QUERY_MAX_RAW 100000
+int tm_query_page(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
+                  int64_t to_ms, size_t max, struct tm_bucket **out, size_t *n, int64_t *next_from,
+                  struct err *e);
 /* Raw readings (ts, value) in range, at most max. Caller frees both arrays. */
 int tm_query_raw(struct telemetry *t, int64_t county_id, int64_t series_id, int64_t from_ms,
                  int64_t to_ms, size_t max, int64_t **ts_ms, double **values, size_t *n,
@@ -435,7 +462,9 @@ struct tm_monitor {
     struct tm_exc_rule rule;
     int severity; /* 1 info .. 4 critical */
 };
-/* Create or replace the monitor of a series (audited as actor). */
+/* Create or replace the monitor of a series (audited as actor). ERR_INVAL
+** for an unknown profile, no limits, low > high, negative durations or a
+** severity outside 1..4. */
 int tm_monitor_set(struct telemetry *t, int64_t county_id, const struct auth_principal *actor,
                    const struct tm_monitor *m, struct err *e);
 

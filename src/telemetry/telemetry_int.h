@@ -20,6 +20,15 @@ struct sc_ent {
 
 struct mosquitto;
 
+/* MQTT: what auth said of a device lately (mqtt.c); direct-mapped by id. */
+#define TM__DEV_CACHE 256
+struct tm__dev_seen {
+    int64_t device_id; /* 0 = empty */
+    int64_t county_id;
+    int64_t checked_ms;
+    bool ok; /* exists in county_id and is enabled */
+};
+
 /* A reading in memory: arrival order seq breaks ties (the last one wins). */
 struct mt_row {
     int64_t sid, ts;
@@ -74,6 +83,8 @@ struct telemetry {
     bool mq_loop;
     atomic_uint_fast64_t mq_received;
     atomic_uint_fast64_t mq_failed;
+    pthread_mutex_t dev_mu; /* guards dev */
+    struct tm__dev_seen dev[TM__DEV_CACHE];
 };
 
 uint64_t tm__hash(int64_t county_id, const char *key, size_t len);
@@ -142,18 +153,26 @@ int tm__compact(struct telemetry *t, int64_t *merged, struct err *e);
 ** reads points straight from the body (no point array). pt, its tags and
 ** fields are valid during the call only (names point into the body, or the
 ** arena when unescaped). plain: no escapes, tags written in sorted order, no
-** '=' in tag values, so the series key is the text itself. A non-zero
-** return from fn stops the parse and is returned. fn NULL: store the points
+** '=' in tag values, so the series key is the text itself. TM__LP_REJECT
+** from fn rejects that line only; another non-zero return stops the parse
+** and is returned. fn NULL: store the points
 ** in out (tm_lp_parse). */
 struct tm__lp_line {
     const char *s;
     size_t len;
     int lineno;
     bool plain;
+    char *err; /* 160 bytes: fn's message when it returns TM__LP_REJECT */
 };
+/* fn's answer for a line that parses but cannot be stored (a series key too
+** long): the line is counted and described as bad, the parse goes on. */
+#define TM__LP_REJECT 1
 typedef int (*tm__lp_fn)(void *ctx, const struct tm_lp_point *pt, const struct tm__lp_line *ln);
 int tm__lp_each(const char *body, size_t len, enum tm_precision prec, int64_t now_ms,
                 struct arena *a, struct tm_lp_batch *out, tm__lp_fn fn, void *ctx);
+/* A float field value of line protocol (decimal digits, '.', exponent,
+** sign; no hex, inf or nan) as the parser reads it; ERR_INVAL otherwise. */
+int tm__lp_number(const char *s, size_t n, double *out);
 /* Parse one good line again (names of a new series); ERR_INVAL if bad. */
 int tm__lp_reparse(const char *s, size_t n, enum tm_precision prec, struct arena *a,
                    struct tm_lp_point *pt, struct tm_lp_tag *tags, struct tm_lp_field *fields);

@@ -489,12 +489,148 @@ static void test_kill_mid_ingest(void **state)
     pthread_cond_destroy(&w.cond);
 }
 
+/* ----------------------------------------------------- audit findings */
+
+/* GET a series' readings and return the parsed answer (caller frees r). */
+static struct json_object *readings(struct ts_server *s, const char *tok, int64_t sid,
+                                    const char *query, struct ts_resp *r)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/api/v1/telemetry/series/%lld/readings?%s", (long long)sid, query);
+    assert_int_equal(ts_get(s, path, tok, r), 0);
+    assert_int_equal(r->status, 200);
+    struct json_object *pts;
+    assert_true(json_object_object_get_ex(r->json, "points", &pts));
+    return pts;
+}
+
+static void test_audit_fixes(void **state)
+{
+    (void)state;
+    struct ts_server s;
+    struct ts_opts o = {0};
+    assert_int_equal(ts_start(&s, &o), 0);
+    assert_int_equal(ts_add_user(&s, 1, "op1", "operator", PW), 0);
+    char op[128], dev[128];
+    login(&s, "op1", op);
+    device_token(&s, op, "logger-1", dev);
+    struct ts_resp r;
+    const char *w = "/api/v1/telemetry/write?precision=ms";
+
+    /* raw readings are exact: what was written reads back bit for bit */
+    assert_int_equal(lp(&s, w, dev,
+                        "ex v=0.30000000000000004 1700000000000\n"
+                        "ex v=12345678901234567 1700000001000\n"
+                        "ex v=21.47 1700000002000\n",
+                        NULL, &r),
+                     204);
+    ts_resp_free(&r);
+    int64_t ex = find_series(&s, op, "ex v");
+    struct json_object *pts = readings(&s, op, ex, "from=1700000000000&to=1700000003000", &r);
+    assert_int_equal(json_object_array_length(pts), 3);
+    assert_non_null(strstr(r.body, "\"value\":0.30000000000000004"));
+    assert_non_null(strstr(r.body, "\"value\":12345678901234568")); /* the double nearest */
+    assert_non_null(strstr(r.body, "\"value\":21.47")); /* shortest, not 21.469999999999999 */
+    ts_resp_free(&r);
+
+    /* raw readings past the limit: next_from says where the rest starts */
+    struct strbuf sb = STRBUF_INIT;
+    for (int i = 0; i < 5; i++)
+        strbuf_addf(&sb, "pg v=%d %lld\n", i, 1700000000000LL + i * 1000);
+    assert_int_equal(lp(&s, w, dev, sb.buf, NULL, &r), 204);
+    ts_resp_free(&r);
+    strbuf_release(&sb);
+    int64_t pg = find_series(&s, op, "pg v");
+    pts = readings(&s, op, pg, "from=1700000000000&to=1700000010000&limit=3", &r);
+    assert_int_equal(json_object_array_length(pts), 3);
+    struct json_object *nf;
+    assert_true(json_object_object_get_ex(r.json, "next_from", &nf));
+    char q[128];
+    snprintf(q, sizeof q, "from=%s&to=1700000010000&limit=3", json_object_get_string(nf));
+    ts_resp_free(&r);
+    pts = readings(&s, op, pg, q, &r);
+    assert_int_equal(json_object_array_length(pts), 2);
+    assert_int_equal(
+        json_object_get_double(json_object_object_get(json_object_array_get_idx(pts, 0), "value")),
+        3);
+    assert_false(json_object_object_get_ex(r.json, "next_from", NULL));
+    ts_resp_free(&r);
+
+    /* an empty ?precision= is the door's default (ms here), not ns */
+    assert_int_equal(
+        lp(&s, "/api/v1/telemetry/write?precision=", dev, "pe v=1 1700000000123\n", NULL, &r), 204);
+    ts_resp_free(&r);
+    pts = readings(&s, op, find_series(&s, op, "pe v"), "from=1700000000000&to=1700000001000", &r);
+    assert_int_equal(json_object_array_length(pts), 1);
+    ts_resp_free(&r);
+
+    /* monitor severity is 1..4: anything else is 400, not a quiet 3 */
+    snprintf(q, sizeof q, "/api/v1/telemetry/series/%lld/monitor", (long long)pg);
+    const char *sev[] = {"9", "0", "-1", "2.5", "\"high\""};
+    for (size_t i = 0; i < sizeof sev / sizeof sev[0]; i++) {
+        char mb[96];
+        snprintf(mb, sizeof mb, "{\"low\":0,\"high\":8,\"severity\":%s}", sev[i]);
+        assert_int_equal(ts_post_json(&s, "PUT", q, op, mb, &r), 0);
+        if (r.status != 400)
+            fail_msg("severity %s: %ld", sev[i], r.status);
+        ts_resp_free(&r);
+    }
+    assert_int_equal(ts_post_json(&s, "PUT", q, op, "{\"low\":0,\"high\":8,\"severity\":4}", &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+
+    /* irrigation: theta 25 is 25 %, as from a series; impossible inputs 400 */
+    const char *soil = "\"soil\":{\"theta_fc\":0.3,\"theta_wp\":0.15,\"root_depth_m\":0.6,"
+                       "\"p\":0.5,\"kc\":1.1,\"efficiency\":0.8}";
+    char body[600], dep[2][64];
+    const char *thetas[] = {"0.25", "25"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(body, sizeof body, "{\"weather\":{\"et0_mm\":5},%s,\"theta\":%s}", soil,
+                 thetas[i]);
+        assert_int_equal(ts_post_json(&s, "POST", "/api/v1/telemetry/irrigation", op, body, &r), 0);
+        assert_int_equal(r.status, 200);
+        struct json_object *d;
+        assert_true(json_object_object_get_ex(r.json, "depletion_mm", &d));
+        snprintf(dep[i], sizeof dep[i], "%s", json_object_to_json_string(d));
+        ts_resp_free(&r);
+    }
+    assert_string_equal(dep[0], dep[1]);
+    const char *brussels = "\"tmin_c\":12.3,\"tmax_c\":21.5,\"rh_min_pct\":63,\"rh_max_pct\":84,"
+                           "\"wind_ms\":2.78,\"sunshine_h\":9.25,\"lat_deg\":50.8,"
+                           "\"elev_m\":100,\"doy\":187";
+    const char *bad[] = {
+        "{\"weather\":{\"et0_mm\":-5},%s,\"dr_mm\":10}",
+        "{\"weather\":{\"et0_mm\":5},%s,\"theta\":250}",
+        "{\"weather\":{\"et0_mm\":5},%s,\"theta\":-0.1}",
+        "{\"weather\":{\"et0_mm\":5},%s,\"dr_mm\":-3}",
+        "{\"weather\":{\"et0_mm\":5},%s,\"dr_mm\":10,\"rain_mm\":-10}",
+        "{\"weather\":{%s,\"wind_height_m\":0.05},%s,\"dr_mm\":10}",
+        "{\"weather\":{%s,\"wind_height_m\":0},%s,\"dr_mm\":10}",
+        "{\"weather\":{%s,\"rh_max_pct\":200},%s,\"dr_mm\":10}",
+        "{\"weather\":{%s,\"sunshine_h\":30},%s,\"dr_mm\":10}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (i < 5)
+            snprintf(body, sizeof body, bad[i], soil);
+        else
+            snprintf(body, sizeof body, bad[i], brussels, soil);
+        assert_int_equal(ts_post_json(&s, "POST", "/api/v1/telemetry/irrigation", op, body, &r), 0);
+        if (r.status != 400)
+            fail_msg("irrigation body %zu: %ld %s", i, r.status, r.body);
+        ts_resp_free(&r);
+    }
+
+    assert_int_equal(ts_stop(&s), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ingest_and_query),
         cmocka_unit_test(test_influx_auth),
         cmocka_unit_test(test_kill_mid_ingest),
+        cmocka_unit_test(test_audit_fixes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
