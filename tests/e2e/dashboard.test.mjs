@@ -361,3 +361,310 @@ test('each role sees only the pages it may use, and they load without errors', a
     });
   }
 });
+
+// ---- defects found by the UI audit
+
+// Holds back the first request the route matcher takes until release(): the
+// page waits for that data meanwhile. reached resolves once it is held.
+async function holdFirst(page, match) {
+  let release, reached;
+  const gate = new Promise((r) => { release = r; });
+  const arrived = new Promise((r) => { reached = r; });
+  let held = false;
+  await page.route(match, async (route) => {
+    if (!held) { held = true; reached(); await gate; }
+    return route.continue().catch(() => {});
+  });
+  return { reached: arrived, release };
+}
+
+// A browser submit (or any reload) would lose this mark.
+const markPage = (page) => page.evaluate(() => { window.e2eSamePage = true; });
+const samePage = (page) => page.evaluate(() => window.e2eSamePage === true);
+
+const shownProducts = (page) => page.$$eval('#products article.product', (els) => els.map((e) => Number(e.dataset.product)).sort((a, b) => a - b));
+const ids = (items) => items.map((p) => p.id).sort((a, b) => a - b);
+
+// Two search words (ends of signature product names) with different results.
+async function twoSearches() {
+  const names = (await admin.get('/products?signature=true&limit=200')).items.map((p) => p.name_zh).filter((n) => n && n.length >= 2);
+  const words = [...new Set(names.map((n) => n.slice(-2)))];
+  const results = [];
+  for (const w of words) {
+    const r = ids((await admin.get(`/products?q=${encodeURIComponent(w)}&signature=true&limit=200`)).items);
+    if (r.length && !results.some((x) => x.ids.join() === r.join())) results.push({ word: w, ids: r });
+    if (results.length === 2) return results;
+  }
+  assert.fail('two product searches with different results');
+}
+
+test('a search or filter sent before the page has its data: no browser submit, nothing typed is lost', async () => {
+  const [search] = await twoSearches();
+  await withPage(browser.browser, 'early-submit', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    // Catalog: the signature products (the village filter's data) held back;
+    // a search typed and sent meanwhile runs once they come.
+    const villageList = await holdFirst(page, (url) => url.pathname === '/api/v1/products' && url.searchParams.get('limit') === '500'
+      && url.searchParams.get('signature') === 'true');
+    await page.click('a[data-nav="/catalog"]');
+    await villageList.reached;
+    await markPage(page);
+    await page.fill('#catalog-q', search.word);
+    await page.press('#catalog-q', 'Enter');
+    villageList.release();
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    assert.ok(await samePage(page), 'the catalog search did not reload the page');
+    assert.equal(await page.inputValue('#catalog-q'), search.word, 'the search text is kept');
+    assert.deepEqual(await shownProducts(page), search.ids, 'the results are those of the search');
+
+    // Orders: the product names held back; the filters work meanwhile.
+    const names = await holdFirst(page, (url) => url.pathname === '/api/v1/products');
+    await page.click('a[data-nav="/orders"]');
+    await names.reached;
+    await markPage(page);
+    await page.selectOption('#orders-status', 'placed');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('#orders-list[data-pending="0"] tbody tr');
+    assert.ok(await samePage(page), 'the orders filter did not reload the page');
+    assert.equal(await page.inputValue('#orders-status'), 'placed');
+    const statuses = await page.$$eval('#orders-list tbody tr td:nth-child(3)', (tds) => [...new Set(tds.map((td) => td.textContent))]);
+    assert.deepEqual(statuses, ['已下单'], 'only placed orders are listed');
+    names.release();
+
+    // Dispatch: "Run plan" waits (disabled) for the depots.
+    const vehicles = await holdFirst(page, '**/api/v1/vehicles*');
+    await page.click('a[data-nav="/dispatch"]');
+    await vehicles.reached;
+    await markPage(page);
+    assert.equal(await page.isDisabled('#dispatch-run'), true, 'Run plan is disabled until the depots are there');
+    await page.click('#dispatch-run', { force: true });
+    vehicles.release();
+    await page.waitForSelector('#dispatch-run:not([disabled])');
+    assert.ok(await samePage(page), 'Run plan did not reload the page');
+    assert.ok(await page.locator('#dispatch-depot option').count() >= 1);
+  });
+});
+
+test('catalog: a slow reply to an earlier search does not replace a newer search', async () => {
+  const [first, second] = await twoSearches();
+  await withPage(browser.browser, 'catalog-race', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    const slow = await holdFirst(page, (url) => url.pathname === '/api/v1/products' && url.searchParams.get('q') === first.word);
+    await page.fill('#catalog-q', first.word);
+    await page.press('#catalog-q', 'Enter');
+    await slow.reached;
+    await page.fill('#catalog-q', second.word);
+    await page.press('#catalog-q', 'Enter');
+    // The second search's results are in while the first is still out...
+    await page.waitForSelector('#products[data-pending="1"] article.product');
+    assert.deepEqual(await shownProducts(page), second.ids);
+    // ...and stay when the first one's reply comes at last.
+    slow.release();
+    await page.waitForSelector('#products[data-pending="0"]', { state: 'attached' });
+    assert.deepEqual(await shownProducts(page), second.ids, 'the newest search wins');
+  });
+});
+
+// A second seller (a producer owned by admin) and a product of it in stock,
+// and one of the demo merchant's products.
+async function twoSellers() {
+  const me = await admin.get('/me');
+  const merchantProduct = (await admin.get('/products?signature=true&limit=50')).items.find((p) => p.stock > 20);
+  assert.ok(merchantProduct);
+  const producer = await admin.post('/producers', { village_id: merchantProduct.village_id, kind: 'company', name: 'E2E other seller', owner_user_id: me.id });
+  const other = await admin.post('/products', { producer_id: producer.id, name_zh: 'E2E 他人商品', name_en: 'E2E other goods', category: 'other', unit: 'kg', price_fen: 500 });
+  const point = (await admin.get('/nodes?kind=village_point&limit=1')).items[0];
+  await admin.post('/inventory/lots', { product_id: other.id, node_id: point.id, qty: 100 });
+  return { merchantProduct, other, point };
+}
+
+test('orders: each role is offered only the moves the server allows', async () => {
+  const { merchantProduct, other, point } = await twoSellers();
+  const buyer = await apiLogin(server.base, 'buyer');
+  const place = (lines) => buyer.post('/orders', { delivery_node_id: point.id, lines });
+  const mixed = await place([{ product_id: merchantProduct.id, qty: 1 }, { product_id: other.id, qty: 1 }]);
+  const own = await place([{ product_id: merchantProduct.id, qty: 1 }]);
+  const offered = async (page, id) => {
+    await page.goto(`${server.base}/orders/${id}`);
+    await page.waitForSelector(`#order-detail h2:has-text("#${id}") ~ #order-actions`, { state: 'attached' });
+    return page.$$eval('#order-actions button', (bs) => bs.map((b) => b.dataset.to));
+  };
+  await withPage(browser.browser, 'orders-moves-merchant', async (page) => {
+    await login(page, server.base, 'merchant');
+    assert.deepEqual(await offered(page, mixed.id), [], "no moves on an order holding another seller's goods");
+    assert.deepEqual(await offered(page, own.id), ['confirmed', 'cancelled'], 'its own order: confirm or cancel');
+  });
+  await withPage(browser.browser, 'orders-moves-buyer', async (page) => {
+    await login(page, server.base, 'buyer');
+    assert.deepEqual(await offered(page, own.id), ['cancelled'], 'a buyer cancels its own placed order');
+  });
+  await withPage(browser.browser, 'orders-moves-auditor', async (page) => {
+    await login(page, server.base, 'auditor');
+    assert.deepEqual(await offered(page, own.id), [], 'an auditor moves nothing');
+  });
+});
+
+test('orders: cancel and refund ask first; a refusal is shown translated, once', async () => {
+  const buyer = await apiLogin(server.base, 'buyer');
+  const product = (await admin.get('/products?signature=true&limit=50')).items.find((p) => p.stock > 20);
+  const point = (await admin.get('/nodes?kind=village_point&limit=1')).items[0];
+  const place = () => buyer.post('/orders', { delivery_node_id: point.id, lines: [{ product_id: product.id, qty: 1 }] });
+  const a = await place(), b = await place(), c = await place();
+  for (const to of ['confirmed', 'packed', 'shipped', 'delivered']) await admin.post(`/orders/${c.id}/status`, { status: to });
+  const refused = (status, url) => status === 409 && url.endsWith(`/orders/${a.id}/status`);
+  await withPage(browser.browser, 'orders-confirm', async (page) => {
+    await login(page, server.base, 'operator');
+    const open = async (id) => {
+      await page.goto(`${server.base}/orders/${id}`);
+      await page.waitForSelector(`#order-detail h2:has-text("#${id}") ~ #order-actions button`);
+    };
+    // Dismissed: nothing is sent.
+    await open(a.id);
+    page.once('dialog', (d) => d.dismiss());
+    const asked = page.waitForEvent('dialog');
+    await page.click('#order-actions button[data-to="cancelled"]');
+    assert.match((await asked).message(), new RegExp(`#${a.id}`));
+    assert.equal((await admin.get(`/orders/${a.id}`)).status, 'placed', 'a dismissed cancel sends nothing');
+    // Someone else cancels it meanwhile: the server refuses both moves (409);
+    // one translated message with the server's detail, not one per click.
+    await admin.post(`/orders/${a.id}/status`, { status: 'cancelled' });
+    await page.click('#order-actions button[data-to="confirmed"]');
+    await page.waitForSelector('#order-msg [role=alert]');
+    page.once('dialog', (d) => d.accept());
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/orders/${a.id}/status`));
+    await page.click('#order-actions button[data-to="cancelled"]');
+    await answered; // the button is disabled until the refusal is shown
+    await page.waitForSelector('#order-actions button[data-to="cancelled"]:not([disabled])');
+    assert.equal(await page.locator('#order-detail [role=alert]').count(), 1, 'refusals do not pile up');
+    const text = await page.textContent('#order-msg [role=alert]');
+    assert.match(text, /此操作已不适用/, 'a translated message');
+    assert.match(text, /cannot become/, "with the server's detail");
+    // Accepted: the order is cancelled.
+    await open(b.id);
+    page.once('dialog', (d) => d.accept());
+    await page.click('#order-actions button[data-to="cancelled"]');
+    await page.waitForSelector('#order-history li:has-text("已取消")');
+    assert.equal((await admin.get(`/orders/${b.id}`)).status, 'cancelled');
+    // A refund asks too.
+    await open(c.id);
+    page.once('dialog', (d) => d.dismiss());
+    const refund = page.waitForEvent('dialog');
+    await page.click('#order-actions button[data-to="refunded"]');
+    assert.match((await refund).message(), new RegExp(`#${c.id}`));
+    assert.equal((await admin.get(`/orders/${c.id}`)).status, 'delivered');
+  }, { allowHttp: refused });
+});
+
+test('tracking without alerts shows no stray "null"', async () => {
+  await withPage(browser.browser, 'tracking-no-alerts', async (page) => {
+    await page.route('**/api/v1/tracking?*', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      route.fulfill({ response: res, json: { ...body, alerts: [] } });
+    });
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    assert.doesNotMatch(await page.textContent('#tracking-list'), /null/);
+  });
+});
+
+test('orders on a phone: a tapped order opens in view, with focus', async () => {
+  await withPage(browser.browser, 'orders-phone', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/orders"]');
+    await page.waitForSelector('#orders-list[data-pending="0"] tbody tr.clickable');
+    await page.locator('#orders-list tbody tr.clickable').first().click();
+    await page.waitForSelector('#order-history li');
+    const box = await page.locator('#order-detail').boundingBox();
+    assert.ok(box.y >= 0 && box.y < 844 / 2, 'the detail is in view: top at ' + box.y);
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'order-detail');
+  }, { viewport: { width: 390, height: 844 } });
+});
+
+test('login locked out: how long to wait, in both languages', async () => {
+  const locked = (status, url) => status === 429 && url.endsWith('/api/v1/auth/login');
+  await withPage(browser.browser, 'login-locked', async (page) => {
+    // A real lockout would lock this address for the other tests too.
+    await page.route('**/api/v1/auth/login', (route) => route.fulfill({
+      status: 429, headers: { 'Retry-After': '840' }, contentType: 'application/problem+json',
+      body: JSON.stringify({ title: 'Too Many Requests', status: 429, detail: 'too many failed logins' }),
+    }));
+    const attempt = async () => {
+      await page.fill('#login-name', 'admin');
+      await page.fill('#login-password', 'wrong');
+      await page.click('#login-submit');
+      await page.waitForSelector('form.login [role=alert]:not([hidden])');
+      return page.textContent('form.login [role=alert]');
+    };
+    await page.goto(server.base + '/');
+    assert.match(await attempt(), /请在 14 分钟后重试/);
+    await page.selectOption('#login-lang', 'en');
+    await page.waitForSelector('#login-submit:has-text("Log in")');
+    assert.match(await attempt(), /try again in 14 min\b/);
+  }, { allowHttp: locked });
+});
+
+test('cold chain: an alert series link stays on the page, keeps the filters, and says when it cannot chart', async () => {
+  const series = new Map((await admin.get('/telemetry/series')).series.map((s) => [s.id, s]));
+  const alerts = (await admin.get('/telemetry/alerts')).alerts;
+  const coldAlert = alerts.find((a) => series.get(a.series_id) && !['soil', 'water', 'air'].includes(series.get(a.series_id).measurement));
+  const soilAlert = alerts.find((a) => series.get(a.series_id) && series.get(a.series_id).measurement === 'soil');
+  assert.ok(coldAlert && soilAlert, 'the demo has a cold-chain alert and a soil-moisture alert');
+  await withPage(browser.browser, 'coldchain-series-link', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/coldchain"]');
+    await page.waitForSelector('#cold-chart[data-ready="1"]');
+    await page.selectOption('#alert-state', '');
+    const link = (a) => page.locator(`#alert-list a[href="/coldchain?series=${a.series_id}"]`).first();
+    await link(coldAlert).waitFor();
+    await page.evaluate(() => { document.getElementById('alerts-card').e2eSame = true; });
+    await link(coldAlert).click();
+    await page.waitForSelector(`#cold-chart[data-series="${coldAlert.series_id}"][data-ready="1"]`);
+    assert.equal(await page.evaluate(() => document.getElementById('alerts-card').e2eSame), true, 'the page was not rendered again');
+    assert.equal(await page.inputValue('#alert-state'), '', 'the alert filter is kept');
+    assert.equal(new URL(page.url()).searchParams.get('series'), String(coldAlert.series_id));
+    // Soil moisture is not charted here: said so, and no other series' chart.
+    await link(soilAlert).click();
+    await page.waitForSelector('#cold-chart-note :text("无法在此绘图")');
+    assert.equal(await page.getAttribute('#cold-chart', 'data-series'), null, 'no chart of another series');
+    assert.equal(await page.locator('#cold-chart *').count(), 0);
+    assert.equal(await page.inputValue('#alert-state'), '');
+    // Back: the cold series' chart again, filters still kept.
+    await page.goBack();
+    await page.waitForSelector(`#cold-chart[data-series="${coldAlert.series_id}"][data-ready="1"]`);
+    assert.equal(await page.inputValue('#alert-state'), '');
+  });
+});
+
+test('irrigation: ET₀ is checked, and no day count the server did not give', async () => {
+  await withPage(browser.browser, 'irrigation-et0', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/coldchain"]');
+    await page.waitForSelector('#farm-list[data-pending="0"] tbody tr');
+    for (const bad of ['-5', '', '1e5']) {
+      await page.fill('#farm-et0', bad);
+      await page.press('#farm-et0', 'Tab');
+      assert.match(await page.textContent('#farm-et0-msg'), /大于 0 且不超过 20/, 'message for ' + JSON.stringify(bad));
+      assert.equal(await page.isVisible('#farm-et0-msg'), true);
+      assert.equal(await page.getAttribute('#farm-et0', 'aria-invalid'), 'true');
+      assert.equal(await page.locator('#farm-list tbody tr').count(), 0, 'no advice for ET₀ ' + JSON.stringify(bad));
+    }
+    // No estimate from the server (days_until null): no "about 0 d left".
+    await page.route('**/api/v1/telemetry/irrigation', async (route) => {
+      const res = await route.fetch();
+      const body = await res.json();
+      route.fulfill({ response: res, json: { ...body, irrigate: false, days_until: null } });
+    });
+    await page.fill('#farm-et0', '3');
+    await page.press('#farm-et0', 'Tab');
+    await page.waitForSelector('#farm-list[data-pending="0"] tbody tr');
+    assert.equal(await page.isVisible('#farm-et0-msg'), false);
+    const advice = await page.$$eval('#farm-list tbody tr td:nth-child(4)', (tds) => tds.map((td) => td.textContent));
+    assert.ok(advice.length >= 1);
+    for (const a of advice) assert.equal(a, '暂不需灌溉');
+  });
+});

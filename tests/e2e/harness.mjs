@@ -95,14 +95,21 @@ export async function getAll(api, path) {
 
 // Runs body(page) in a fresh context; screenshots to OUT/<name>.png whatever
 // happens; then fails on any console error, page error, failed request or
-// HTTP answer >= 400 the page received.
-export async function withPage(browser, name, body, { viewport = { width: 1366, height: 768 } } = {}) {
+// HTTP answer >= 400 the page received, but those a test provokes on purpose
+// and names with allowHttp(status, url).
+export async function withPage(browser, name, body, { viewport = { width: 1366, height: 768 }, allowHttp = () => false } = {}) {
   mkdirSync(OUT, { recursive: true });
   const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    // The browser logs each HTTP error answer as a console error too.
+    const failed = /^Failed to load resource: the server responded with a status of (\d+)/.exec(m.text());
+    if (failed && allowHttp(Number(failed[1]), m.location().url)) return;
+    problems.push('console: ' + m.text());
+  });
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('requestfailed', (r) => {
     const f = r.failure();
@@ -110,7 +117,9 @@ export async function withPage(browser, name, body, { viewport = { width: 1366, 
     if (f && f.errorText === 'net::ERR_ABORTED') return;
     problems.push(`request failed: ${r.method()} ${r.url()} ${f ? f.errorText : ''}`);
   });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !allowHttp(r.status(), r.url())) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
   try {
     await body(page);
   } finally {

@@ -1,13 +1,15 @@
 // The dashboard's only way to the server: /api/v1 with the session's bearer
 // token. Errors come back as RFC 9457 problems; ApiError carries status and
-// detail. A 401 ends the session (the app shows the login page again).
+// detail (and retryAfter, seconds, from a 429's or 503's Retry-After). A 401
+// ends the session (the app shows the login page again).
 const TOKEN = 'ruralink.session';
 
 export class ApiError extends Error {
-  constructor(status, problem) {
+  constructor(status, problem, retryAfter) {
     super((problem && (problem.detail || problem.title)) || 'HTTP ' + status);
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter ?? null;
   }
 }
 
@@ -38,6 +40,14 @@ function qs(params) {
   return s ? '?' + s : '';
 }
 
+// Retry-After is seconds or an HTTP date; null when absent or unreadable.
+function retryAfterSeconds(v) {
+  if (!v) return null;
+  if (/^\d+$/.test(v.trim())) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, Math.round((at - Date.now()) / 1000));
+}
+
 export async function api(method, path, { query, body, headers } = {}) {
   const h = { Accept: 'application/json', ...headers };
   if (session) h.Authorization = 'Bearer ' + session.token;
@@ -49,7 +59,7 @@ export async function api(method, path, { query, body, headers } = {}) {
   if (text) { try { data = JSON.parse(text); } catch { data = text; } }
   if (!res.ok) {
     if (res.status === 401 && session) { setSession(null); onUnauthorized(); }
-    throw new ApiError(res.status, data);
+    throw new ApiError(res.status, data, retryAfterSeconds(res.headers.get('Retry-After')));
   }
   return data;
 }

@@ -133,7 +133,9 @@ async function start() {
 
 document.addEventListener('click', (e) => {
   const a = e.target.closest && e.target.closest('a[href^="/"]');
-  if (!a || e.ctrlKey || e.metaKey || e.shiftKey || a.target) return;
+  // A link whose page handled the click itself (e.g. a cold-chain alert's
+  // series link) is not navigated again (that would re-render the page).
+  if (!a || e.defaultPrevented || e.ctrlKey || e.metaKey || e.shiftKey || a.target) return;
   e.preventDefault();
   navigate(a.getAttribute('href'));
 });

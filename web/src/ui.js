@@ -30,6 +30,28 @@ function append(el, children) {
 
 export function clear(el) { while (el.firstChild) el.firstChild.remove(); return el; }
 
+// clear(el) and append children as h() does: null, undefined and false are
+// left out (DOM append() would write them as the text "null").
+export function fill(el, ...children) {
+  append(clear(el), children);
+  return el;
+}
+
+// Requests of one kind on a page, numbered: only the newest one's reply is
+// shown (req.stale() is true for an older one, whose reply came late), and
+// el's data-pending counts those still in flight ("0" once every reply is
+// in; the end-to-end tests wait for it).
+export function requests(el) {
+  let last = 0, pending = 0;
+  const mark = (d) => { pending += d; el.dataset.pending = String(pending); };
+  return () => {
+    const mine = ++last;
+    let done = false;
+    mark(1);
+    return { stale: () => mine !== last, done: () => { if (!done) { done = true; mark(-1); } } };
+  };
+}
+
 // columns: [{ key, label, render(row) -> node|string, num: bool }]
 export function table(columns, rows, { caption, onRow, rowLabel, empty } = {}) {
   const thead = h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.label))));
@@ -66,6 +88,13 @@ export function badge(text, kind) { return h('span', { class: 'badge ' + (kind |
 
 export function errorBox(err) {
   return h('div', { class: 'msg error', role: 'alert' }, t('common.error') + ': ' + (err && err.message ? err.message : String(err)));
+}
+
+// A server's refusal (403, 409 ...) in the current language, with the
+// server's own detail after it.
+export function refusalBox(err) {
+  const key = err && (err.status === 403 || err.status === 409) ? 'common.refused.' + err.status : 'common.error';
+  return h('div', { class: 'msg error', role: 'alert' }, t(key), err && err.message ? ' (' + err.message + ')' : null);
 }
 
 export function note(text) { return h('p', { class: 'msg note' }, text); }

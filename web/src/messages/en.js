@@ -260,4 +260,12 @@ export default {
   'orders.move.delivered': 'Mark delivered',
   'orders.move.cancelled': 'Cancel order',
   'orders.move.refunded': 'Refund',
+  'common.refused.403': 'You may not make this change.',
+  'common.refused.409': 'This change no longer applies (the record has moved on).',
+  'login.locked_for': 'Too many attempts; try again in {time}.',
+  'orders.confirm.cancelled': 'Cancel order {id}? Its units go back to stock.',
+  'orders.confirm.refunded': 'Refund order {id}?',
+  'cold.not_charted': 'The series {series} cannot be charted here (this chart shows cold-chain series only); see farm plots and stations below.',
+  'farm.et0_invalid': 'Enter an ET₀ above 0 and at most {max} mm/d.',
+  'farm.ok_unknown': 'No irrigation needed',
 };

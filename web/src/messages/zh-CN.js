@@ -260,4 +260,12 @@ export default {
   'orders.move.delivered': '标记已送达',
   'orders.move.cancelled': '取消订单',
   'orders.move.refunded': '退款',
+  'common.refused.403': '您无权执行此操作。',
+  'common.refused.409': '此操作已不适用（记录状态已变化）。',
+  'login.locked_for': '尝试次数过多，请在 {time}后重试。',
+  'orders.confirm.cancelled': '确定取消订单 {id}？商品数量将退回库存。',
+  'orders.confirm.refunded': '确定为订单 {id} 退款？',
+  'cold.not_charted': '序列 {series} 无法在此绘图（此图只显示冷链序列），请查看下方的农田地块和监测站。',
+  'farm.et0_invalid': '请输入大于 0 且不超过 {max} 毫米/天的 ET₀。',
+  'farm.ok_unknown': '暂不需灌溉',
 };

@@ -3,46 +3,58 @@
 import { get } from '../api.js';
 import { fmtMoney, fmtNumber, locale, pick, t } from '../i18n.js';
 import { villages as loadVillages, byId } from '../data.js';
-import { clear, errorBox, h, select } from '../ui.js';
+import { clear, errorBox, h, requests, select } from '../ui.js';
 
 export async function render(root) {
   const q = h('input', { id: 'catalog-q', type: 'search', placeholder: t('catalog.q') });
-  const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: true });
+  const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: true, onchange: () => load() });
   const storage = select('catalog-storage', [['', t('common.all')], ['ambient', t('storage.ambient')], ['chilled', t('storage.chilled')], ['frozen', t('storage.frozen')]], '');
-  const village = h('select', { id: 'catalog-village' }, h('option', { value: '' }, t('common.all')));
+  const village = h('select', { id: 'catalog-village', onchange: () => load() }, h('option', { value: '' }, t('common.all')));
+  storage.addEventListener('change', () => load());
   const list = h('div', { class: 'products', id: 'products', 'aria-live': 'polite' });
   const count = h('p', { class: 'muted' });
-  const form = h('form', { class: 'filters', role: 'search' },
+  // The search works from the start: one typed before the villages came
+  // waits for them (it never falls through to a browser submit).
+  const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); load(); } },
     h('div', { class: 'field' }, h('label', { for: 'catalog-q' }, t('catalog.q')), q),
     h('div', { class: 'field' }, h('label', { for: 'catalog-village' }, t('catalog.village')), village),
     h('div', { class: 'field' }, h('label', { for: 'catalog-storage' }, t('catalog.storage')), storage),
     h('div', { class: 'field inline' }, sig, h('label', { for: 'catalog-signature' }, t('catalog.signature_only'))),
     h('button', { type: 'submit' }, t('common.search')));
   root.append(h('h1', null, t('catalog.title')), form, count, list);
+  const search = requests(list);
+  const ready = villageOptions(village);
+
+  // A slow reply to an earlier search must not replace a newer one's.
+  async function load() {
+    const req = search();
+    clear(list).append(h('p', null, t('common.loading')));
+    try {
+      const vmap = await ready;
+      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, village_id: village.value, limit: 200 });
+      if (req.stale()) return;
+      const items = r.items || [];
+      count.textContent = t('catalog.count', { n: fmtNumber(items.length) });
+      clear(list).append(...items.map((p) => card(p, vmap.get(p.village_id))));
+    } catch (e) {
+      if (!req.stale()) clear(list).append(errorBox(e));
+    } finally { req.done(); }
+  }
+  await load();
+}
+
+// The villages by id, once the filter lists those with signature products
+// (by name); an empty map (names only) when they cannot be had.
+async function villageOptions(village) {
   let vmap = new Map();
   try { vmap = byId(await loadVillages()); } catch { /* names only */ }
-  // Villages that have signature products, by name.
   try {
     const sig = (await get('/products', { signature: 'true', limit: 500 })).items || [];
     const ids = [...new Set(sig.map((p) => p.village_id))].filter((id) => vmap.has(id));
     ids.sort((a, b) => pick(vmap.get(a)).localeCompare(pick(vmap.get(b)), locale()));
     for (const id of ids) village.append(h('option', { value: id }, pick(vmap.get(id))));
   } catch { /* filter stays at all */ }
-
-  async function load() {
-    clear(list).append(h('p', null, t('common.loading')));
-    try {
-      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, village_id: village.value, limit: 200 });
-      const items = r.items || [];
-      count.textContent = t('catalog.count', { n: fmtNumber(items.length) });
-      clear(list).append(...items.map((p) => card(p, vmap.get(p.village_id))));
-    } catch (e) { clear(list).append(errorBox(e)); }
-  }
-  form.addEventListener('submit', (e) => { e.preventDefault(); load(); });
-  sig.addEventListener('change', load);
-  storage.addEventListener('change', load);
-  village.addEventListener('change', load);
-  await load();
+  return vmap;
 }
 
 function card(p, village) {

@@ -11,7 +11,7 @@
 import { get, post } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtNumber, locale, pick, t } from '../i18n.js';
 import { timeChart } from '../chart.js';
-import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
+import { badge, clear, errorBox, fill, h, note, requests, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
 const RANGES = { '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 86400e3 };
@@ -51,10 +51,13 @@ export async function render(root, ctx) {
   const params = new URLSearchParams(location.search);
   const wanted = params.get('series');
   const seriesSel = select('cold-series', cold.map((s) => [s.id, seriesLabel(s)]), wanted || (cold[0] && cold[0].id));
-  const rangeSel = select('cold-range', Object.keys(RANGES).map((k) => [k, t('cold.range.' + k)]), params.get('range') || '24h');
+  const rangeSel = select('cold-range', Object.keys(RANGES).map((k) => [k, t('cold.range.' + k)]), RANGES[params.get('range')] ? params.get('range') : '24h');
   const chartEl = h('div', { id: 'cold-chart' });
+  const chartNote = h('div', { id: 'cold-chart-note', 'aria-live': 'polite' });
   const report = h('div', { id: 'cold-report' });
-  chartCard.append(h('h2', null, t('cold.series')));
+  const drawing = requests(chartEl);
+  const byId = new Map(all.map((s) => [s.id, s]));
+  chartCard.append(h('h2', null, t('cold.series')), chartNote);
   if (!cold.length) chartCard.append(note(t('cold.no_series')));
   else {
     chartCard.append(
@@ -64,19 +67,63 @@ export async function render(root, ctx) {
       chartEl, report);
   }
 
+  let wantedNow = null; // a series asked for that this chart cannot show
+
+  // The page's choices in its address (series, range, alert state), so that
+  // a series link, Back and a reload keep them.
+  function remember(push) {
+    const q = new URLSearchParams();
+    const id = seriesSel.value || wantedNow;
+    if (id) q.set('series', id);
+    q.set('range', rangeSel.value);
+    q.set('state', stateSel.value);
+    const url = '/coldchain?' + q;
+    if (push) history.pushState(null, '', url);
+    else history.replaceState(null, '', url);
+  }
+
+  function clearChart() {
+    if (chart) { chart.destroy(); chart = null; }
+    clear(chartEl);
+    clear(report);
+    delete chartEl.dataset.series;
+    delete chartEl.dataset.ready;
+  }
+
+  // The series of an alert link (or of the address): charted when it is a
+  // cold-chain series, else said so (never another series' chart instead).
+  function showSeries(id) {
+    const s = cold.find((x) => String(x.id) === String(id));
+    wantedNow = s ? null : String(id);
+    if (s) {
+      clear(chartNote);
+      seriesSel.value = String(s.id);
+      return drawChart();
+    }
+    drawing().done(); // a chart still coming is not shown
+    clearChart();
+    chartEl.classList.remove('chart'); // no empty chart-sized box
+    seriesSel.selectedIndex = -1;
+    const other = byId.get(Number(id));
+    fill(chartNote, note(t('cold.not_charted', { series: other ? seriesLabel(other) : '#' + id })));
+    return null;
+  }
+
   async function drawChart() {
     if (!cold.length) return;
     const s = cold.find((x) => String(x.id) === seriesSel.value);
     if (!s) return;
+    const req = drawing();
     const to = Date.now(), from = to - RANGES[rangeSel.value];
-    if (chart) { chart.destroy(); chart = null; }
-    clear(chartEl).append(h('p', null, t('common.loading')));
-    clear(report);
+    clearChart();
+    clear(chartNote);
+    chartEl.append(h('p', null, t('common.loading')));
     try {
       const [r, ex] = await Promise.all([
         get(`/telemetry/series/${s.id}/readings`, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: 400 }),
         get('/telemetry/excursions'),
       ]);
+      if (req.stale()) return;
       const pts = r.points || [];
       const xs = pts.map((p) => Date.parse(p.ts) / 1000);
       const mean = pts.map((p) => p.mean ?? p.value);
@@ -111,6 +158,7 @@ export async function render(root, ctx) {
         ' · ', t('cold.excursions', { n: spans.length })));
       if (prof) {
         const c = await get(`/telemetry/series/${s.id}/cold-chain`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+        if (req.stale()) return;
         report.append(table([
           { label: t('cold.min_max'), render: (x) => `${fmtNumber(x.min_c, 1)} / ${fmtNumber(x.mean_c, 1)} / ${fmtNumber(x.max_c, 1)} °C` },
           { label: t('cold.mkt'), num: true, render: (x) => fmtNumber(x.mkt_c, 1) + ' °C' },
@@ -119,17 +167,24 @@ export async function render(root, ctx) {
         ], [c], { caption: t('cold.report') }));
       }
       chartEl.dataset.ready = '1';
-    } catch (e) { clear(chartEl).append(errorBox(e)); }
+    } catch (e) {
+      if (!req.stale()) clear(chartEl).append(errorBox(e));
+    } finally { req.done(); }
   }
-  seriesSel.addEventListener('change', drawChart);
-  rangeSel.addEventListener('change', drawChart);
+  seriesSel.addEventListener('change', () => { wantedNow = null; remember(); drawChart(); });
+  rangeSel.addEventListener('change', () => { remember(); if (!wantedNow) drawChart(); });
 
   // ---- alerts
-  const stateSel = select('alert-state', [['', t('common.all')], ['open', t('cold.state.open')], ['acknowledged', t('cold.state.acknowledged')], ['closed', t('cold.state.closed')]], 'open');
+  const STATES = ['', 'open', 'acknowledged', 'closed'];
+  const stateSel = select('alert-state', STATES.map((x) => [x, x ? t('cold.state.' + x) : t('common.all')]),
+    STATES.includes(params.get('state')) ? params.get('state') : 'open');
   const alertBox = h('div', { id: 'alert-list', 'aria-live': 'polite' });
   alertCard.append(h('h2', null, t('cold.alerts')),
     h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'alert-state' }, t('cold.alert.state')), stateSel)), alertBox);
-  const byId = new Map(all.map((s) => [s.id, s]));
+  // An alert's series link stays on this page: the filters are kept.
+  const seriesLink = (a) => h('a', { href: `/coldchain?series=${a.series_id}`, class: 'muted series-link', 'data-series': a.series_id,
+    onclick: (e) => { e.preventDefault(); showSeries(a.series_id); remember(true); chartCard.scrollIntoView(); } },
+  byId.get(a.series_id) ? seriesLabel(byId.get(a.series_id)) : '#' + a.series_id);
   async function loadAlerts() {
     try {
       const r = await get('/telemetry/alerts', { state: stateSel.value });
@@ -138,7 +193,7 @@ export async function render(root, ctx) {
         try { await post(`/telemetry/alerts/${a.id}/${verb}`); await loadAlerts(); } catch (e) { alertBox.prepend(errorBox(e)); btn.disabled = false; }
       };
       clear(alertBox).append(table([
-        { label: t('cold.alert.title'), render: (a) => h('span', null, a.title, h('br'), h('a', { href: `/coldchain?series=${a.series_id}`, class: 'muted', onclick: (e) => { e.preventDefault(); seriesSel.value = String(a.series_id); drawChart(); chartCard.scrollIntoView(); } }, byId.get(a.series_id) ? seriesLabel(byId.get(a.series_id)) : '#' + a.series_id)) },
+        { label: t('cold.alert.title'), render: (a) => h('span', null, a.title, h('br'), seriesLink(a)) },
         { label: t('cold.alert.kind'), render: (a) => t('cold.kind.' + a.kind) },
         { label: t('cold.alert.severity'), num: true, render: (a) => String(a.severity) },
         { label: t('cold.alert.start'), render: (a) => fmtDateTime(a.start) },
@@ -150,9 +205,9 @@ export async function render(root, ctx) {
       ], r.alerts || []));
     } catch (e) { clear(alertBox).append(errorBox(e)); }
   }
-  stateSel.addEventListener('change', loadAlerts);
+  stateSel.addEventListener('change', () => { remember(); loadAlerts(); });
 
-  await Promise.all([drawChart(), loadAlerts(), farms(farmCard, all), stations(envCard, all)]);
+  await Promise.all([wanted ? showSeries(wanted) : drawChart(), loadAlerts(), farms(farmCard, all), stations(envCard, all)]);
   return () => { if (chart) chart.destroy(); };
 }
 
@@ -162,27 +217,51 @@ async function lastValue(s) {
   return p ? { value: p.value ?? p.mean, ts: p.ts } : null;
 }
 
+// Reference evapotranspiration (mm/d) the advice is asked for: above 0 and
+// at most ET0_MAX (more is no weather on Earth); null when not so.
+const ET0_MAX = 20;
+function et0Value(text) {
+  const raw = String(text).trim();
+  const v = Number(raw);
+  return raw !== '' && Number.isFinite(v) && v > 0 && v <= ET0_MAX ? v : null;
+}
+
+// No irrigation needed: with the days left when the server estimated them.
+function noIrrigation(days) {
+  return days === null || days === undefined ? t('farm.ok_unknown') : t('farm.ok', { d: fmtNumber(days, 0) });
+}
+
 async function farms(card, all) {
   card.append(h('h2', null, t('farm.title')));
   const plots = [...new Set(all.filter((s) => s.measurement === 'soil').map((s) => parseKey(s.key).tags.plot).filter(Boolean))];
   if (!plots.length) { card.append(note(t('farm.none'))); return; }
-  const et0 = h('input', { id: 'farm-et0', type: 'number', step: '0.1', min: '0', value: '4' });
+  const et0 = h('input', { id: 'farm-et0', type: 'number', step: '0.1', min: '0', max: String(ET0_MAX), value: '4', 'aria-describedby': 'farm-et0-msg' });
+  const msg = h('p', { id: 'farm-et0-msg', class: 'msg error', role: 'alert', hidden: true });
   const box = h('div', { id: 'farm-list' });
-  card.append(h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'farm-et0' }, t('farm.et0') + ' (mm/d)'), et0)), box);
+  const loads = requests(box);
+  card.append(h('div', { class: 'filters' }, h('div', { class: 'field' }, h('label', { for: 'farm-et0' }, t('farm.et0') + ' (mm/d)'), et0)), msg, box);
   const load = async () => {
+    const req = loads();
+    const v = et0Value(et0.value);
+    et0.setAttribute('aria-invalid', v === null ? 'true' : 'false');
+    msg.textContent = v === null ? t('farm.et0_invalid', { max: fmtNumber(ET0_MAX) }) : '';
+    msg.hidden = v !== null;
+    if (v === null) { clear(box); req.done(); return; } // no advice on a wrong ET₀
     const rows = [];
     for (const plot of plots) {
       try {
-        const r = await post('/telemetry/irrigation', { plot, weather: { et0_mm: Number(et0.value) || 0 },
+        const r = await post('/telemetry/irrigation', { plot, weather: { et0_mm: v },
           soil: { theta_fc: 0.3, theta_wp: 0.15, root_depth_m: 0.5, p: 0.5, kc: 1.0, efficiency: 0.8 } });
         rows.push({ plot, ...r });
       } catch (e) { rows.push({ plot, error: e.message }); }
     }
+    req.done();
+    if (req.stale()) return;
     clear(box).append(table([
       { label: t('farm.plot'), key: 'plot' },
       { label: t('farm.et0'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.et0_mm, 1) + ' mm') },
       { label: t('farm.depletion'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.depletion_mm, 1) + ' / ' + fmtNumber(r.raw_mm, 1) + ' mm') },
-      { label: t('farm.advice'), render: (r) => (r.error ? r.error : r.irrigate ? badge(t('farm.irrigate', { mm: fmtNumber(r.gross_mm, 1) }), 'warn') : badge(t('farm.ok', { d: fmtNumber(r.days_until ?? 0, 0) }), 'ok')) },
+      { label: t('farm.advice'), render: (r) => (r.error ? r.error : r.irrigate ? badge(t('farm.irrigate', { mm: fmtNumber(r.gross_mm, 1) }), 'warn') : badge(noIrrigation(r.days_until), 'ok')) },
     ], rows));
   };
   et0.addEventListener('change', load);

@@ -42,14 +42,15 @@ export async function render(root, ctx) {
   const date = h('input', { id: 'dispatch-date', type: 'date', value: new URLSearchParams(location.search).get('date') || today(), required: true });
   const depot = h('select', { id: 'dispatch-depot' });
   const limit = select('dispatch-limit', [['2', '2 s'], ['5', '5 s'], ['15', '15 s'], ['60', '60 s']], '5');
-  const run = h('button', { type: 'submit', id: 'dispatch-run', disabled: !staff }, t('dispatch.run'));
+  // Disabled until the depots and the map are there (staff only).
+  const run = h('button', { type: 'submit', id: 'dispatch-run', disabled: true }, t('dispatch.run'));
   const status = h('p', { id: 'dispatch-status', 'aria-live': 'polite', class: 'muted' });
   const plansBox = h('div', { id: 'plans-list' });
   const mapEl = h('div', { id: 'dispatch-map' });
   const planBox = h('div', { id: 'plan-detail' });
   const compareBox = h('section', { class: 'card', id: 'plan-compare' });
   const sheets = h('div', { class: 'sheets', id: 'route-sheets' });
-  const form = h('form', { class: 'filters no-print' },
+  const form = h('form', { class: 'filters no-print', onsubmit: (e) => { e.preventDefault(); if (!run.disabled) runPlan(); } },
     h('div', { class: 'field' }, h('label', { for: 'dispatch-date' }, t('dispatch.date')), date),
     h('div', { class: 'field' }, h('label', { for: 'dispatch-depot' }, t('dispatch.depot')), depot),
     h('div', { class: 'field' }, h('label', { for: 'dispatch-limit' }, t('dispatch.time_limit')), limit),
@@ -70,6 +71,7 @@ export async function render(root, ctx) {
   mapEl.querySelectorAll('path.mk-village').forEach((p) => p.classList.add('faded'));
   let routeLayer = L.layerGroup().addTo(map);
   let current = null;
+  run.disabled = !staff || !depot.value;
 
   async function loadPlans(selectId) {
     try {
@@ -218,8 +220,7 @@ export async function render(root, ctx) {
     window.print();
   }
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
+  async function runPlan() {
     run.disabled = true;
     status.textContent = t('dispatch.running', { p: '' });
     try {
@@ -229,7 +230,7 @@ export async function render(root, ctx) {
       await loadPlans(plan.id);
     } catch (err) { status.textContent = ''; status.append(errorBox(err)); }
     run.disabled = !staff;
-  });
+  }
   date.addEventListener('change', () => loadPlans());
   await loadPlans();
   return () => map.remove();

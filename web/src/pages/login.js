@@ -1,8 +1,15 @@
 // Login page: name and password, language switch, errors from the server
 // (wrong password, lockout) shown in the current language.
-import { locale, locales, setLocale, t } from '../i18n.js';
+import { fmtDuration, locale, locales, setLocale, t } from '../i18n.js';
 import { login } from '../api.js';
 import { h } from '../ui.js';
+
+// Locked out (429): how long to wait, from Retry-After (seconds), in whole
+// minutes rounded up.
+function locked(seconds) {
+  if (!seconds) return t('login.locked');
+  return t('login.locked_for', { time: fmtDuration(Math.ceil(seconds / 60) * 60) });
+}
 
 export function render(root, ctx) {
   const name = h('input', { id: 'login-name', name: 'username', autocomplete: 'username', required: true, autofocus: true });
@@ -28,7 +35,7 @@ export function render(root, ctx) {
       await login(name.value.trim(), pass.value);
       await ctx.done();
     } catch (err) {
-      msg.textContent = err.status === 401 ? t('login.bad') : err.status === 429 ? t('login.locked') : t('common.error') + ': ' + err.message;
+      msg.textContent = err.status === 401 ? t('login.bad') : err.status === 429 ? locked(err.retryAfter) : t('common.error') + ': ' + err.message;
       msg.hidden = false;
       btn.disabled = false;
     }

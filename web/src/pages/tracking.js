@@ -10,7 +10,7 @@ import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.
 
 const mm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 import { L, ROUTE_COLOURS, config, createMap, drawNetwork, fitTo } from '../map.js';
-import { badge, clear, errorBox, h, note, table } from '../ui.js';
+import { badge, clear, errorBox, fill, h, note, table } from '../ui.js';
 
 const LATE_AFTER_S = 1200;
 
@@ -68,7 +68,8 @@ export async function render(root, ctx) {
     }
     if (!mapEl.dataset.fitted && fitTo(map, bounds, { padding: [30, 30], maxZoom: 13 })) mapEl.dataset.fitted = '1';
     mapEl.dataset.vehicles = String(rows.length);
-    clear(listBox).append(rows.length ? table([
+    // fill(), not append(): no alerts is a null child, not the text "null".
+    fill(listBox, rows.length ? table([
       { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
       { label: t('tracking.position'), render: (x) => (x.gps ? `${t('tracking.gps')} ${x.gps.lat.toFixed(4)}, ${x.gps.lon.toFixed(4)} · ${fmtTime(x.gps.ts)}`
         : x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
