@@ -4,7 +4,10 @@
 ** routes start and end at the depot within the shift; KPIs recomputed from
 ** the stored stops equal the stored ones; approval gates what drivers see;
 ** bad input writes nothing; the travel cache misses after a node change;
-** a baseline of fixed routes is stored and evaluated with the same KPIs. */
+** a baseline of fixed routes is stored and evaluated with the same KPIs;
+** two depots never carry the same piece; consignment statuses follow
+** approval and stop events; drivers get no proof codes; opening hours
+** shorter than a stop's service are refused; siting and consignment rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -434,6 +437,25 @@ static void test_baseline(void **state)
     free(nodes);
 }
 
+static size_t count_svg(const char *html)
+{
+    size_t n = 0;
+    for (const char *q = html; (q = strstr(q, "<svg")); q++)
+        n++;
+    return n;
+}
+
+/* Delivery and drop stops of a plan: those with a proof of delivery. */
+static size_t handover_stops(const struct logistics_plan *p)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < p->n_routes; r++)
+        for (size_t q = 0; q < p->routes[r].n_stops; q++)
+            n += p->routes[r].stops[q].kind == LOGISTICS_STOP_DELIVERY ||
+                 p->routes[r].stops[q].kind == LOGISTICS_STOP_DROP;
+    return n;
+}
+
 static void test_sheets(void **state)
 {
     struct fx *f = *state;
@@ -453,13 +475,9 @@ static void test_sheets(void **state)
     strbuf_reset(&sb);
     assert_int_equal(logistics_sheet_write(&p, 0, LOGISTICS_SHEET_HTML, &sb, &e), 0);
     assert_non_null(strstr(strbuf_str(&sb), "<svg"));
-    /* one QR per task stop */
-    size_t n_svg = 0, n_task = 0;
-    for (const char *q = strbuf_str(&sb); (q = strstr(q, "<svg")); q++)
-        n_svg++;
-    for (size_t r = 0; r < p.n_routes; r++)
-        n_task += p.routes[r].n_stops - 2;
-    assert_int_equal(n_svg, n_task);
+    /* one QR per stop that hands goods over (deliveries, drops); pickups
+    ** take nothing from a receiver, so they have no proof */
+    assert_int_equal(count_svg(strbuf_str(&sb)), handover_stops(&p));
     strbuf_reset(&sb);
     assert_int_equal(logistics_sheet_write(&p, 999999, LOGISTICS_SHEET_JSON, &sb, &e),
                      ERR_NOTFOUND);
@@ -549,6 +567,19 @@ static void test_tracking(void **state)
     size_t nal;
     assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
     assert_int_equal(nal, 2);
+    free(al);
+    /* a fix older than the newest (delivered late by the phone) is stored but
+    ** moves neither the delay nor the alerts: the vehicle is still off route */
+    int64_t late_delay = delay;
+    assert_int_equal(logistics_track_position(f->st, &f->driver, &cfg, rt->id, on_route,
+                                              st->depart_ms + 60000, &delay, &raised, &e),
+                     0);
+    assert_int_equal(raised, 0);
+    assert_int_equal(delay, late_delay);
+    assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
+    assert_int_equal(nal, 2);
+    for (size_t i = 0; i < nal; i++)
+        assert_true(al[i].open);
     free(al);
     /* delivery with its proof code */
     const struct logistics_route *rt2;
@@ -886,6 +917,429 @@ static void test_route_cold_chain(void **state)
 }
 #endif
 
+/* ----------------------------------------------- audit fixes (each its own date) */
+
+#define DAY_MS INT64_C(86400000)
+
+static int64_t dispatch_at(struct fx *f, int64_t date_ms, int64_t depot)
+{
+    struct logistics_dispatch_req req = {.date_ms = date_ms, .depot_node_id = depot};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 1;
+    int64_t id = 0;
+    struct err e = {0};
+    if (logistics_dispatch(f->lg, f->st, &f->op, &req, &id, &e))
+        fail_msg("dispatch: %s", e.msg);
+    return id;
+}
+
+static void load_plan(struct fx *f, const struct auth_principal *who, int64_t id,
+                      struct logistics_plan *p)
+{
+    struct err e = {0};
+    logistics_plan_init(p);
+    if (logistics_plan_get(f->st, who, id, p, &e))
+        fail_msg("plan %lld: %s", (long long)id, e.msg);
+}
+
+/* Orders and consignments that both plans carry on a route. */
+static size_t shared_pieces(struct fx *f, int64_t a, int64_t b)
+{
+    struct logistics_plan pa, pb;
+    load_plan(f, &f->op, a, &pa);
+    load_plan(f, &f->op, b, &pb);
+    size_t n = 0;
+    for (size_t r = 0; r < pa.n_routes; r++)
+        for (size_t q = 0; q < pa.routes[r].n_stops; q++)
+            for (size_t i = 0; i < pa.routes[r].stops[q].n_items; i++) {
+                const struct logistics_item *x = &pa.routes[r].stops[q].items[i];
+                bool hit = false;
+                for (size_t r2 = 0; r2 < pb.n_routes && !hit; r2++)
+                    for (size_t q2 = 0; q2 < pb.routes[r2].n_stops && !hit; q2++)
+                        for (size_t k = 0; k < pb.routes[r2].stops[q2].n_items && !hit; k++) {
+                            const struct logistics_item *y = &pb.routes[r2].stops[q2].items[k];
+                            hit = (x->order_id && x->order_id == y->order_id) ||
+                                  (x->consignment_id && x->consignment_id == y->consignment_id);
+                        }
+                n += hit;
+            }
+    logistics_plan_release(&pa);
+    logistics_plan_release(&pb);
+    return n;
+}
+
+/* Whether a route of plan id carries consignment cid. */
+static bool plan_carries_cons(struct fx *f, int64_t id, int64_t cid)
+{
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    bool found = false;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++)
+            for (size_t i = 0; i < p.routes[r].stops[q].n_items; i++)
+                found |= p.routes[r].stops[q].items[i].consignment_id == cid;
+    logistics_plan_release(&p);
+    return found;
+}
+
+static const char *cons_status(struct fx *f, int64_t date_ms, int64_t cid)
+{
+    static char out[16];
+    struct logistics_consignment *c;
+    size_t n;
+    struct err e = {0};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, date_ms, &c, &n, &e), 0);
+    out[0] = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].id == cid)
+            snprintf(out, sizeof out, "%s", c[i].status);
+    free(c);
+    return out;
+}
+
+static void set_vehicle_active(struct fx *f, int64_t id, bool active)
+{
+    struct logistics_vehicle v;
+    struct err e = {0};
+    assert_int_equal(logistics_vehicle_get(f->st, &f->op, id, &v, &e), 0);
+    v.active = active;
+    if (logistics_vehicle_update(f->st, &f->op, &v, &e))
+        fail_msg("vehicle %lld: %s", (long long)id, e.msg);
+}
+
+/* The first active node of a kind in another village than not_village. */
+static struct county_node node_of(struct fx *f, enum county_node_kind kind, int64_t not_village)
+{
+    struct county_network net;
+    struct err e = {0};
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    struct county_node out = {0};
+    for (size_t i = 0; i < net.n_nodes && !out.id; i++)
+        if (net.nodes[i].active && net.nodes[i].kind == kind &&
+            (kind != COUNTY_NODE_POINT ||
+             (net.nodes[i].village_id && net.nodes[i].village_id != not_village)))
+            out = net.nodes[i];
+    county_network_release(&net);
+    assert_true(out.id > 0);
+    return out;
+}
+
+/* Two depots' approved plans never carry the same piece: dispatch leaves
+** out what another depot's approved plan carries, approval refuses a plan
+** that carries it. */
+static void test_no_double_dispatch(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today + DAY_MS; /* a date of its own: nothing approved yet */
+    struct county_node station = node_of(f, COUNTY_NODE_STATION, 0);
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_vehicle v = vs[0];
+    free(vs);
+    v.id = 0;
+    v.depot_node_id = station.id;
+    snprintf(v.plate, sizeof v.plate, "STATION-1");
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), 0);
+
+    int64_t hub_plan = dispatch_at(f, day, f->hub), st_plan = dispatch_at(f, day, station.id);
+    assert_true(shared_pieces(f, hub_plan, st_plan) > 0); /* two drafts, the same orders */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, hub_plan, &e), 0);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, st_plan, &e), ERR_CONFLICT);
+    char want[64];
+    snprintf(want, sizeof want, "is already on approved plan %lld", (long long)hub_plan);
+    assert_non_null(strstr(e.msg, want));
+    assert_true(strncmp(e.msg, "order ", 6) == 0 || strncmp(e.msg, "consignment ", 12) == 0);
+    /* dispatching the station again leaves the hub's approved work out */
+    int64_t st_plan2 = dispatch_at(f, day, station.id);
+    assert_int_equal(shared_pieces(f, hub_plan, st_plan2), 0);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, st_plan2, &e), 0);
+    /* the hub's own approved plan does not keep the hub from planning again */
+    int64_t hub_plan2 = dispatch_at(f, day, f->hub);
+    assert_true(shared_pieces(f, hub_plan, hub_plan2) > 0);
+    assert_int_equal(shared_pieces(f, st_plan2, hub_plan2), 0);
+    set_vehicle_active(f, v.id, false);
+}
+
+/* A draft leaves consignments open; approval plans them; a superseding
+** plan that no longer carries one gives it back. */
+static void test_consignment_status(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today + 2 * DAY_MS;
+    struct county_node point = node_of(f, COUNTY_NODE_POINT, 0);
+    struct logistics_consignment c = {
+        .village_id = point.village_id, .date_ms = day, .weight_g = 20000, .volume_ml = 20000};
+    c.storage = LOGISTICS_CHILLED;
+    snprintf(c.description, sizeof c.description, "eggs");
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), 0);
+    int64_t p1 = dispatch_at(f, day, f->hub);
+    assert_true(plan_carries_cons(f, p1, c.id));
+    assert_string_equal(cons_status(f, day, c.id), "open"); /* a draft decides nothing */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, p1, &e), 0);
+    assert_string_equal(cons_status(f, day, c.id), "planned");
+    /* without the refrigerated vans the next plan cannot carry it */
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i].temp != LOGISTICS_TEMP_NONE)
+            set_vehicle_active(f, vs[i].id, false);
+    int64_t p2 = dispatch_at(f, day, f->hub);
+    assert_false(plan_carries_cons(f, p2, c.id));
+    assert_string_equal(cons_status(f, day, c.id), "planned"); /* p1 still holds it */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, p2, &e), 0);
+    assert_string_equal(cons_status(f, day, c.id), "open");
+    for (size_t i = 0; i < nv; i++)
+        if (vs[i].temp != LOGISTICS_TEMP_NONE)
+            set_vehicle_active(f, vs[i].id, true);
+    free(vs);
+}
+
+/* A drop is refused before its pickup; a delivered drop delivers the
+** consignment, and the next dispatch leaves it alone. */
+static void test_drop_after_pickup(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today + 3 * DAY_MS;
+    struct county_node point = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    struct logistics_consignment c = {.village_id = point.village_id,
+                                      .to_node_id = cold.id,
+                                      .date_ms = day,
+                                      .weight_g = 15000,
+                                      .volume_ml = 15000};
+    snprintf(c.description, sizeof c.description, "mushrooms");
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), 0);
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    int64_t pickup = 0, drop = 0;
+    char proof[12] = "";
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++) {
+            const struct logistics_stop *s = &p.routes[r].stops[q];
+            for (size_t i = 0; i < s->n_items; i++)
+                if (s->items[i].consignment_id == c.id && s->kind == LOGISTICS_STOP_PICKUP)
+                    pickup = s->id;
+                else if (s->items[i].consignment_id == c.id && s->kind == LOGISTICS_STOP_DROP) {
+                    drop = s->id;
+                    snprintf(proof, sizeof proof, "%s", s->proof_code);
+                }
+        }
+    logistics_plan_release(&p);
+    assert_true(pickup > 0 && drop > 0);
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, drop, LOGISTICS_EV_DELIVERED, proof, NULL, 0, &e),
+        ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "not picked up"));
+    assert_string_equal(cons_status(f, day, c.id), "planned");
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, pickup, LOGISTICS_EV_PICKED_UP, NULL, NULL, 0, &e),
+        0);
+    assert_string_equal(cons_status(f, day, c.id), "picked_up");
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, drop, LOGISTICS_EV_DELIVERED, proof, NULL, 0, &e),
+        0);
+    assert_string_equal(cons_status(f, day, c.id), "delivered");
+    int64_t again = dispatch_at(f, day, f->hub);
+    assert_false(plan_carries_cons(f, again, c.id));
+    load_plan(f, &f->op, again, &p);
+    for (size_t i = 0; i < p.n_unassigned; i++)
+        assert_int_not_equal(p.unassigned[i].consignment_id, c.id);
+    logistics_plan_release(&p);
+}
+
+/* Drivers' sheets carry no proof codes; staff's keep them. */
+static void test_driver_sheet_has_no_proof(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today + 5 * DAY_MS;
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan staff, drv;
+    load_plan(f, &f->op, id, &staff);
+    load_plan(f, &f->driver, id, &drv);
+    assert_true(handover_stops(&drv) > 0);
+    for (size_t r = 0; r < staff.n_routes; r++)
+        for (size_t q = 0; q < staff.routes[r].n_stops; q++)
+            if (staff.routes[r].stops[q].kind == LOGISTICS_STOP_DELIVERY)
+                assert_int_equal(strlen(staff.routes[r].stops[q].proof_code), 6);
+    for (size_t r = 0; r < drv.n_routes; r++)
+        for (size_t q = 0; q < drv.routes[r].n_stops; q++)
+            assert_string_equal(drv.routes[r].stops[q].proof_code, "");
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    assert_int_equal(logistics_sheet_write(&drv, 0, LOGISTICS_SHEET_HTML, &sb, &e), 0);
+    assert_int_equal(count_svg(strbuf_str(&sb)), handover_stops(&drv));
+    strbuf_release(&sb);
+    logistics_plan_release(&staff);
+    logistics_plan_release(&drv);
+}
+
+/* Opening hours shorter than the service: unassigned, "time_window"; and
+** items piling up at a place split into stops that each fit its hours. */
+static void test_window_shorter_than_service(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    struct county_node *tiny = NULL, *short_ = NULL;
+    for (size_t i = 0; i < net.n_nodes && !short_; i++)
+        if (net.nodes[i].active && net.nodes[i].kind == COUNTY_NODE_POINT) {
+            if (!tiny)
+                tiny = &net.nodes[i];
+            else
+                short_ = &net.nodes[i];
+        }
+    assert_non_null(short_);
+    tiny->open_min = 600; /* 3 minutes: less than a stop's 5.5 */
+    tiny->close_min = 603;
+    short_->open_min = 600; /* 10 minutes: one stop of at most 10 items */
+    short_->close_min = 610;
+    struct logistics_work w[16];
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < 16; i++) {
+        w[i].consignment_id = 900000 + i;
+        w[i].node_id = i == 0 ? tiny->id : short_->id;
+        w[i].weight_g = w[i].volume_ml = 1000;
+        w[i].label = "window";
+    }
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_plan_params prm;
+    logistics_plan_params_default(&prm);
+    prm.time_limit_s = 1;
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(
+        logistics_plan_build(&net, NULL, f->today, f->hub, vs, nv, w, 16, &prm, &p, &e), 0);
+    bool tiny_out = false;
+    for (size_t i = 0; i < p.n_unassigned; i++)
+        if (p.unassigned[i].consignment_id == 900000) {
+            assert_string_equal(p.unassigned[i].reason, "time_window");
+            tiny_out = true;
+        }
+    assert_true(tiny_out);
+    int64_t close_ms = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000 + 610 * 60000;
+    size_t served = 0;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++) {
+            const struct logistics_stop *s = &p.routes[r].stops[q];
+            assert_int_not_equal(s->node_id, tiny->id);
+            if (s->node_id != short_->id || s->kind != LOGISTICS_STOP_PICKUP)
+                continue;
+            assert_true(s->depart_ms <= close_ms);
+            served += s->n_items;
+        }
+    assert_true(served > 0);
+    logistics_plan_release(&p);
+    free(vs);
+    county_network_release(&net);
+}
+
+/* Siting: p with a fixed cost, since after until are refused; a fixed cost
+** of 0 is a fixed cost. */
+static void test_siting_rules(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    int64_t id = 0;
+    struct logistics_site_req req = {
+        .p = 2, .fixed_cost = 5, .candidates_nodes = true, .time_limit_s = 1};
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), ERR_INVAL);
+    req.fixed_cost = 0;
+    req.fixed_cost_given = true;
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), ERR_INVAL);
+    req.p = 0;
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), 0);
+    assert_non_null(strstr(strbuf_str(&sb), "\"facility_location\""));
+    req = (struct logistics_site_req){.p = 2,
+                                      .candidates_nodes = true,
+                                      .time_limit_s = 1,
+                                      .since_ms = INT64_C(1800000000000),
+                                      .until_ms = INT64_C(1700000000000)};
+    assert_int_equal(logistics_site_analyse(f->st, &f->op, &req, &id, &sb, &e), ERR_INVAL);
+    strbuf_release(&sb);
+}
+
+/* A consignment is picked up in its own village. */
+static void test_consignment_pickup_node(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct county_node hub = node_of(f, COUNTY_NODE_HUB, 0);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, hub.village_id);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    struct logistics_consignment c = {
+        .village_id = a.village_id, .date_ms = f->today + 4 * DAY_MS, .weight_g = 1000};
+    c.from_node_id = hub.id;
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), ERR_INVAL);
+    c.from_node_id = b.id;
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "is not a node of village"));
+    c.from_node_id = a.id;
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), 0);
+}
+
+/* A route leaves late enough not to wait at a place that opens late: the
+** first stop is reached at opening, the route is shorter, and the KPIs
+** recomputed from the stops still equal the stored ones. */
+static void test_no_idle_wait(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    struct county_node *late = NULL;
+    for (size_t i = 0; i < net.n_nodes && !late; i++)
+        if (net.nodes[i].active && net.nodes[i].kind == COUNTY_NODE_POINT)
+            late = &net.nodes[i];
+    assert_non_null(late);
+    late->open_min = 14 * 60; /* the vehicles' shifts start at 07:00 */
+    late->close_min = 17 * 60;
+    struct logistics_work w = {.consignment_id = 910000,
+                               .node_id = late->id,
+                               .weight_g = 1000,
+                               .volume_ml = 1000,
+                               .label = "afternoon"};
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_plan_params prm;
+    logistics_plan_params_default(&prm);
+    prm.time_limit_s = 1;
+    struct logistics_plan p;
+    logistics_plan_init(&p);
+    assert_int_equal(
+        logistics_plan_build(&net, NULL, f->today, f->hub, vs, nv, &w, 1, &prm, &p, &e), 0);
+    assert_int_equal(p.n_routes, 1);
+    const struct logistics_route *rt = &p.routes[0];
+    assert_int_equal(rt->n_stops, 3);
+    int64_t day0 = f->today - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    assert_int_equal(rt->stops[1].arrive_ms, rt->stops[1].tw_start_ms); /* no waiting */
+    assert_true(rt->stops[0].depart_ms > day0 + (int64_t)rt->vehicle.shift_start_min * 60000);
+    assert_int_equal(rt->stops[0].depart_ms + rt->stops[1].leg_dur_s * 1000,
+                     rt->stops[1].arrive_ms);
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_int_equal(k.duration_s, (rt->stops[2].arrive_ms - rt->stops[0].depart_ms) / 1000);
+    assert_int_equal(k.lateness_s, 0);
+    logistics_plan_release(&p);
+    free(vs);
+    county_network_release(&net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +1356,14 @@ int main(void)
         cmocka_unit_test(test_route_cold_chain),
 #endif
         cmocka_unit_test(test_matrix_csv_hostile),
+        cmocka_unit_test(test_no_double_dispatch),
+        cmocka_unit_test(test_consignment_status),
+        cmocka_unit_test(test_drop_after_pickup),
+        cmocka_unit_test(test_driver_sheet_has_no_proof),
+        cmocka_unit_test(test_window_shorter_than_service),
+        cmocka_unit_test(test_siting_rules),
+        cmocka_unit_test(test_consignment_pickup_node),
+        cmocka_unit_test(test_no_idle_wait),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

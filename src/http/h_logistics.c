@@ -548,6 +548,13 @@ static void h_plan_compare(struct app *app, struct http_req *req, struct http_re
 {
     struct err e = {0};
     int64_t a, b;
+    /* an absent id would read as 0 and answer "no plan 0" */
+    const char *missing = !http_query(req, "a") ? "a" : !http_query(req, "b") ? "b" : NULL;
+    if (missing) {
+        http_resp_problem(w, 400, "Missing parameter",
+                          "query parameter '%s' (a plan id) is required", missing);
+        return;
+    }
     if (http_query_i64(req, "a", 0, 1, INT64_MAX, &a, &e) ||
         http_query_i64(req, "b", 0, 1, INT64_MAX, &b, &e)) {
         http_resp_err(w, &e);

@@ -133,6 +133,11 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
 {
     struct err e = {0};
     int64_t plan_id;
+    if (!http_query(req, "plan_id")) { /* else it reads as 0: "no plan 0" */
+        http_resp_problem(w, 400, "Missing parameter",
+                          "query parameter 'plan_id' (a plan id) is required");
+        return;
+    }
     if (http_query_i64(req, "plan_id", 0, 1, INT64_MAX, &plan_id, &e)) {
         http_resp_err(w, &e);
         return;
@@ -258,6 +263,22 @@ static int site_run(void *arg, struct jobs_ctx *ctx, struct strbuf *result, stru
     return logistics_site_analyse(sj->app->store, &sj->who, &sj->req, &id, result, e);
 }
 
+/* Values given explicitly must be in range: the request struct reads 0 as
+** "the default", so a given 0 (or less) would silently become 10 km / 5 s,
+** and an empty candidate list all nodes. since/until and p with fixed_cost
+** are the service's rules (logistics_site_analyse). */
+static int site_req_rules(struct json_object *b, struct json_object *cands, struct err *e)
+{
+    double x;
+    if (rjson_get_double(b, "coverage_km", false, &x, NULL) == 0 && !(x > 0 && x <= 500))
+        return err_set(e, ERR_INVAL, "coverage_km must be in (0, 500]");
+    if (rjson_get_double(b, "time_limit_s", false, &x, NULL) == 0 && !(x > 0 && x <= 120))
+        return err_set(e, ERR_INVAL, "time_limit_s must be in (0, 120]");
+    if (cands && json_object_array_length(cands) == 0)
+        return err_set(e, ERR_INVAL, "candidates must list \"nodes\" and/or \"villages\"");
+    return 0;
+}
+
 static void h_site_create(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e = {0};
@@ -277,8 +298,9 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
     int rc = rjson_only_keys(b, keys, &e);
     if (!rc && (rc = rjson_get_i64(b, "p", false, &p, &e)) == ERR_NOTFOUND)
         rc = 0;
-    if (!rc &&
-        (rc = rjson_get_i64(b, "fixed_cost", false, &sj->req.fixed_cost, &e)) == ERR_NOTFOUND)
+    if (!rc && (rc = rjson_get_i64(b, "fixed_cost", false, &sj->req.fixed_cost, &e)) == 0)
+        sj->req.fixed_cost_given = true;
+    else if (rc == ERR_NOTFOUND)
         rc = 0;
     if (!rc &&
         (rc = rjson_get_i64(b, "capacity_kg", false, &sj->req.capacity_kg, &e)) == ERR_NOTFOUND)
@@ -311,13 +333,21 @@ static void h_site_create(struct app *app, struct http_req *req, struct http_res
     if (!rc && (p < 0 || p > 1000))
         rc = err_set(&e, ERR_INVAL, "p must be in 0..1000");
     sj->req.p = (int)p;
+    bool rule = false; /* well-formed but against a rule: 422 */
+    if (!rc) {
+        rc = site_req_rules(b, cands, &e);
+        rule = rc != 0;
+    }
     json_object_put(b);
     if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR &&
         req->who.role != AUTH_ROLE_AUDITOR)
         rc = err_set(&e, ERR_PERM, "only staff and auditors run siting analyses");
     if (rc) {
         free(sj);
-        http_resp_err(w, &e);
+        if (rule)
+            http_resp_rule_err(w, &e);
+        else
+            http_resp_err(w, &e);
         return;
     }
     double limit = sj->req.time_limit_s > 0 ? sj->req.time_limit_s : 5;

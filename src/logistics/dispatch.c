@@ -1,9 +1,10 @@
 /*
 ** dispatch.c: the dispatch and baseline services. Gather the day's work for
-** a depot (market orders through market_dispatch_orders, open consignments
-** of the date), the depot's vehicles, the network and the travel settings
-** in reads; plan (plan.c) outside any store call; write the plan in one
-** write, marking the consignments it serves as planned.
+** a depot (market orders through market_dispatch_orders, open or planned
+** consignments of the date, less what an approved plan of another depot
+** carries), the depot's vehicles, the network and the travel settings in
+** reads; plan (plan.c) outside any store call; write the plan in one write.
+** Statuses are not touched: approval decides (plan_store.c).
 */
 #include "logistics/logistics_int.h"
 
@@ -43,6 +44,57 @@ static int travel_read(struct store_conn *c, void *arg, struct err *e)
     return logistics__travel_load(c, t->county_id, &t->g->travel, &t->g->pairs, e);
 }
 
+/* Orders and consignments already on an approved plan of the date at
+** another depot (sorted, for bsearch). That plan's vehicles go for them;
+** planning them here too would send two. The depot's own approved plan is
+** not in the way: approving this one supersedes it. */
+struct taken {
+    int64_t county_id, date_ms, depot;
+    int64_t *orders, *cons;
+    size_t n_orders, n_cons, cap_orders, cap_cons;
+};
+
+static int taken_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct taken *t = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT i.order_id, i.consignment_id FROM lg_plans p "
+                           "JOIN lg_stop_items i ON i.county_id = p.county_id AND i.plan_id = p.id "
+                           "WHERE p.county_id = ? AND p.date_ms = ? AND p.status = ? "
+                           "AND p.depot_node_id != ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, t->county_id);
+    store_bind_i64(s, 2, t->date_ms);
+    store_bind_i64(s, 3, LOGISTICS_PLAN_APPROVED);
+    store_bind_i64(s, 4, t->depot);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        int64_t o = store_col_i64(s, 0), k = store_col_i64(s, 1);
+        if (o > 0) {
+            xgrow((void **)&t->orders, &t->cap_orders, t->n_orders + 1, sizeof *t->orders);
+            t->orders[t->n_orders++] = o;
+        }
+        if (k > 0) {
+            xgrow((void **)&t->cons, &t->cap_cons, t->n_cons + 1, sizeof *t->cons);
+            t->cons[t->n_cons++] = k;
+        }
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool taken_has(const int64_t *ids, size_t n, int64_t id)
+{
+    return n && bsearch(&id, ids, n, sizeof *ids, cmp_i64) != NULL;
+}
+
 static int gather(struct store *st, const struct auth_principal *who, int64_t date_ms,
                   int64_t depot_node_id, bool all_vehicles, struct gather *g, struct err *e)
 {
@@ -67,9 +119,22 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     size_t n_cons = 0;
     if ((rc = logistics_consignment_list(st, who, date_ms, &cons, &n_cons, e)))
         return rc;
+    /* baselines (all_vehicles) compare what a fixed loop would do with the
+    ** whole day's work; only dispatch leaves out what is taken */
+    struct taken tk = {.county_id = who->county_id, .date_ms = date_ms, .depot = depot_node_id};
+    if (!all_vehicles && (rc = store_read(st, taken_read, &tk, e))) {
+        free(cons);
+        free(tk.orders);
+        free(tk.cons);
+        return rc;
+    }
+    qsort(tk.orders, tk.n_orders, sizeof *tk.orders, cmp_i64);
+    qsort(tk.cons, tk.n_cons, sizeof *tk.cons, cmp_i64);
     g->work = xcalloc(n_orders + n_cons + 1, sizeof *g->work);
     for (size_t i = 0; i < n_orders; i++) {
         const struct market_dispatch_order *o = &orders[i];
+        if (taken_has(tk.orders, tk.n_orders, o->order_id))
+            continue;
         struct logistics_work *w = &g->work[g->n_work++];
         w->order_id = o->order_id;
         w->node_id = o->delivery_node_id;
@@ -86,8 +151,11 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     }
     for (size_t i = 0; i < n_cons; i++) {
         const struct logistics_consignment *k = &cons[i];
-        /* "planned" by an earlier draft may be planned again */
+        /* "planned" by this depot's approved plan may be planned again (its
+        ** approval would supersede that plan); other depots' were left out */
         if (strcmp(k->status, "open") != 0 && strcmp(k->status, "planned") != 0)
+            continue;
+        if (taken_has(tk.cons, tk.n_cons, k->id))
             continue;
         struct logistics_work *w = &g->work[g->n_work++];
         w->consignment_id = k->id;
@@ -100,6 +168,8 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
         w->label = arena_printf(&g->a, "consignment %lld: %s", (long long)k->id, k->description);
     }
     free(cons);
+    free(tk.orders);
+    free(tk.cons);
     return 0;
 }
 
@@ -108,31 +178,12 @@ struct ins {
     struct logistics_plan *p;
 };
 
+/* A draft decides nothing: consignment statuses change on approval
+** (logistics_plan_approve), so plan_write only stores. */
 static int plan_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct ins *w = arg;
-    int rc = logistics__plan_insert(c, w->who, w->p, e);
-    if (rc || strcmp(w->p->kind, "dispatch") != 0)
-        return rc;
-    for (size_t r = 0; r < w->p->n_routes; r++)
-        for (size_t s = 0; s < w->p->routes[r].n_stops; s++) {
-            const struct logistics_stop *st = &w->p->routes[r].stops[s];
-            if (st->kind != LOGISTICS_STOP_PICKUP)
-                continue;
-            for (size_t i = 0; i < st->n_items; i++) {
-                struct store_stmt *q;
-                if ((rc = store_prepare(c,
-                                        "UPDATE lg_consignments SET status = 'planned' "
-                                        "WHERE county_id = ? AND id = ? AND status = 'open'",
-                                        &q, e)))
-                    return rc;
-                store_bind_i64(q, 1, w->who->county_id);
-                store_bind_i64(q, 2, st->items[i].consignment_id);
-                if ((rc = store_step(q, e)) < 0)
-                    return rc;
-            }
-        }
-    return 0;
+    return logistics__plan_insert(c, w->who, w->p, e);
 }
 
 static int check_date_depot(int64_t date_ms, int64_t depot, struct err *e)

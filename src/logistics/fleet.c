@@ -342,6 +342,11 @@ int logistics_consignment_create(struct store *st, const struct auth_principal *
     if (c->from_node_id && county_node_get(st, who, c->from_node_id, &nd, &ne))
         return err_set(e, ERR_INVAL, "node %lld does not exist in this county",
                        (long long)c->from_node_id);
+    /* The produce is collected in its village: a pickup at the hub or at
+    ** another village's point would be a transfer, not a consignment. */
+    if (c->from_node_id && nd.village_id != c->village_id)
+        return err_set(e, ERR_INVAL, "from_node_id %lld is not a node of village %lld",
+                       (long long)c->from_node_id, (long long)c->village_id);
     if (c->to_node_id) {
         if (county_node_get(st, who, c->to_node_id, &nd, &ne))
             return err_set(e, ERR_INVAL, "node %lld does not exist in this county",

@@ -141,7 +141,8 @@ struct logistics_consignment {
     int64_t id;
     int64_t county_id;
     int64_t village_id;
-    int64_t from_node_id;        /* 0 = the village's service point, or the village */
+    int64_t from_node_id;        /* a node of the village (its service point); 0 = the
+                                    village's service point, or the village */
     int64_t to_node_id;          /* 0 = the depot of the dispatch */
     int64_t date_ms;             /* UTC midnight of the local date (time_parse_date) */
     int64_t weight_g, volume_ml; /* > 0 and >= 0 */
@@ -335,8 +336,10 @@ struct logistics_dispatch_req {
 
 /* Gather the work of the date for the depot (orders confirmed or packed,
 ** delivered to a village point or an address; consignments of the date
-** not yet picked up), plan it with the depot's active vehicles, store the plan as a
-** draft (consignments become "planned") and return its id. Staff only. */
+** open or planned), leaving out what an approved plan of the same date at
+** another depot already carries; plan it with the depot's active vehicles,
+** store the plan as a draft (statuses unchanged: only approval decides)
+** and return its id. Staff only. */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
                        const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e);
 
@@ -354,7 +357,8 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
                               int64_t *plan_id, struct err *e);
 
 /* Load a stored plan (routes, stops, items, unassigned, stored KPIs). A
-** driver may load only approved plans, and sees only its own routes. */
+** driver may load only approved plans, sees only its own routes and gets
+** no proof-of-delivery codes (proof_code empty: the receiver holds it). */
 int logistics_plan_get(struct store *st, const struct auth_principal *who, int64_t id,
                        struct logistics_plan *out, struct err *e);
 /* Plans of the county, newest first (routes not loaded: n_routes 0); a
@@ -363,7 +367,11 @@ int logistics_plan_get(struct store *st, const struct auth_principal *who, int64
 int logistics_plan_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
                         struct logistics_plan **out, size_t *n, struct err *e);
 /* Approve a draft (ERR_CONFLICT otherwise): other approved plans of the
-** same date and depot become superseded. Staff only. */
+** same date and depot become superseded. ERR_CONFLICT, naming the piece
+** and the plan, when the draft carries an order or consignment that an
+** approved plan of the same date at another depot carries. The plan's open
+** consignments become "planned"; those of the superseded plans that it no
+** longer carries go back to "open". Staff only. */
 int logistics_plan_approve(struct store *st, const struct auth_principal *who, int64_t id,
                            struct err *e);
 
@@ -377,9 +385,11 @@ enum logistics_sheet_format {
 };
 int logistics_sheet_format_parse(const char *s, enum logistics_sheet_format *out);
 /* Route sheets of a loaded plan (route_id 0 = every route in it) appended to
-** sb. HTML pages carry a QR code (inline SVG) per stop encoding
-** "ruralink:pod:<stop id>:<proof code>". ERR_UNSUPPORTED when built without
-** libqrencode and HTML is asked. */
+** sb. HTML pages carry a QR code (inline SVG) per delivery and drop stop
+** encoding "ruralink:pod:<stop id>:<proof code>", or "ruralink:pod:<stop id>"
+** when the stop's proof_code is empty (a plan loaded by a driver); pickup
+** stops get none. ERR_UNSUPPORTED when built without libqrencode and HTML is
+** asked. */
 int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
                           enum logistics_sheet_format fmt, struct strbuf *sb, struct err *e);
 
@@ -404,7 +414,9 @@ int logistics_event_parse(const char *s, enum logistics_event *out);
 ** the route's delay from the position and the next pending stop (travel
 ** time by the road estimate), and raises "late" / "off_corridor" alerts (at
 ** most one open alert of each kind per route; a route back on time or in
-** its corridor closes it). *delay_s and *alerts_raised may be NULL. */
+** its corridor closes it). A position older than the route's newest one is
+** stored but changes neither delay nor alerts (*delay_s is the route's
+** current delay). *delay_s and *alerts_raised may be NULL. */
 int logistics_track_position(struct store *st, const struct auth_principal *who,
                              const struct logistics_track_cfg *cfg, int64_t route_id,
                              struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
@@ -417,7 +429,10 @@ int logistics_driver_carries(struct store *st, const struct auth_principal *who,
 /* A stop event. The plan must be approved (ERR_CONFLICT); a driver only on
 ** its own route (another driver's: ERR_PERM). "delivered" needs the stop's
 ** proof code (ERR_INVAL when wrong), "failed" a reason. Sets the stop's
-** status and time and the route's delay (actual - planned). */
+** status and time and the route's delay (actual - planned). "picked_up"
+** marks the stop's consignments picked_up; "delivered" at a drop marks them
+** delivered and is ERR_CONFLICT until the route's pickup of each of them has
+** been reported picked up. */
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e);
@@ -461,6 +476,8 @@ struct logistics_site_req {
     bool candidates_nodes; /* existing hubs, stations, cold stores */
     bool candidates_villages;
     int64_t fixed_cost;         /* facility location: per site, in kg x km units */
+    bool fixed_cost_given;      /* fixed_cost was asked for (0 is a cost: open any site
+                                   that shortens a distance); > 0 implies it */
     int64_t capacity_kg;        /* per site (0 = uncapacitated) */
     double coverage_km;         /* default 10 */
     int64_t since_ms, until_ms; /* order history window (0 = all) */
@@ -471,7 +488,9 @@ struct logistics_site_req {
 ** sites, the site engine on road-estimate distances, coverage (share of
 ** demand within coverage_km of an open site) before (existing hubs and
 ** stations) and after. Staff and auditors. Stored; the result JSON is
-** appended to sb and its id returned. */
+** appended to sb and its id returned. ERR_INVAL for p together with a fixed
+** cost (which analysis was meant is a guess), neither, or since after
+** until. */
 int logistics_site_analyse(struct store *st, const struct auth_principal *who,
                            const struct logistics_site_req *req, int64_t *id, struct strbuf *sb,
                            struct err *e);

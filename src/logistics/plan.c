@@ -8,8 +8,10 @@
 ** chilled, bit 1 frozen; opening hours as time windows; shifts as vehicle
 ** windows; fen rates), solves it (or evaluates fixed routes), replays the
 ** routes through the engine's trusted evaluator and turns its steps into
-** stops with ETAs, loads and items. What the solver left out gets a reason
-** by checking the stop against each suitable vehicle alone.
+** stops with ETAs, loads and items, each route leaving the depot as late as
+** its windows allow instead of waiting at them (departure_slack). What the
+** solver left out gets a reason by checking the stop against each suitable
+** vehicle alone.
 */
 #include "logistics/logistics_int.h"
 
@@ -179,6 +181,14 @@ static struct vrp_tw window_of(const struct loc *l, int64_t service_s)
     return (struct vrp_tw){open, end >= open ? end : open};
 }
 
+/* Whether service_s fits in l's opening hours at all: when close - service
+** < open, window_of's clamped window would let service start at opening and
+** end after closing. */
+static bool window_fits(const struct loc *l, int64_t service_s)
+{
+    return (int64_t)l->close_min * 60 - service_s >= (int64_t)l->open_min * 60;
+}
+
 /* Why no vehicle could do this stop alone, or NULL when one could. */
 static const char *why_alone(const struct build *b, int loc, int dest_loc, uint64_t skills,
                              int64_t g, int64_t ml, int64_t service_s, char *detail, size_t dn)
@@ -192,6 +202,9 @@ static const char *why_alone(const struct build *b, int loc, int dest_loc, uint6
         if (g > v->capacity_g || ml > v->capacity_ml)
             continue;
         any_cap = true;
+        if (!window_fits(&b->locs[loc], service_s) ||
+            (dest_loc >= 0 && !window_fits(&b->locs[dest_loc], service_s)))
+            continue;
         int64_t d, t, t2, t3 = 0;
         travel(b, 0, loc, &d, &t);
         struct vrp_tw w = window_of(&b->locs[loc], service_s);
@@ -305,6 +318,15 @@ static void max_cap(const struct build *b, uint64_t skills, int64_t *g, int64_t 
         }
 }
 
+/* Whether one more item's service still fits the opening hours of the
+** group's places (each item alone was checked by why_alone). */
+static bool group_fits(const struct build *b, const struct group *x)
+{
+    int64_t svc = b->prm->service_stop_s + b->prm->service_item_s * (x->n_items + 1);
+    return window_fits(&b->locs[x->loc], svc) &&
+           (x->dest_loc < 0 || window_fits(&b->locs[x->dest_loc], svc));
+}
+
 static void group_work(struct build *b, bool fixed)
 {
     for (size_t i = 0; i < b->n_work; i++) {
@@ -324,7 +346,7 @@ static void group_work(struct build *b, bool fixed)
             struct group *x = &b->groups[k];
             if (x->loc == b->work_loc[i] && x->kind == kind && x->skills == sk &&
                 x->dest_loc == b->work_dest[i] && x->g + w->weight_g <= cg &&
-                x->ml + w->volume_ml <= cml) {
+                x->ml + w->volume_ml <= cml && (fixed || group_fits(b, x))) {
                 g = x;
                 break;
             }
@@ -474,6 +496,32 @@ static void add_items(struct build *b, struct logistics_stop *s, const struct gr
     s->n_items = n0 + (size_t)g->n_items;
 }
 
+/* How much later than the evaluator's schedule a route can leave the depot.
+** The evaluator leaves at shift start and waits wherever it arrives before
+** a window opens, which lengthens the route (driver cost) and makes a
+** tracked vehicle look late at a stop the plan reaches early. Leaving d
+** later removes the first d seconds of waiting; a stop after cumulated
+** waiting w starts service max(0, d - w) later, which must stay within its
+** window: d <= w + (window end - service start) for every stop (its forward
+** slack), and d <= the route's whole waiting, so the return is not later.
+** Never negative: a fixed route already late at a stop keeps its start. */
+static int64_t departure_slack(const struct build *b, const struct vrp_route *vr,
+                               int64_t shift_end_s)
+{
+    int64_t wait = 0, slack = INT64_MAX;
+    for (int k = 1; k < vr->n_steps; k++) {
+        const struct vrp_step *st = &vr->steps[k];
+        wait += st->waiting;
+        int64_t end = st->task >= 0 ? b->p->tasks[st->task].tw[0].end : shift_end_s;
+        int64_t room = wait + end - (st->arrival + st->waiting);
+        if (room < slack)
+            slack = room;
+    }
+    if (slack > wait)
+        slack = wait;
+    return slack > 0 ? slack : 0;
+}
+
 /* Turn the evaluated solution into plan routes and stops. */
 static void to_plan(struct build *b, const struct vrp_solution *sol, const int *task_group)
 {
@@ -491,6 +539,9 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
         lr->driver_user_id = v->driver_user_id;
         lr->stops = arena_calloc(a, (size_t)vr->n_steps * sizeof *lr->stops);
         int64_t prev_dist = 0, prev_travel = 0;
+        /* later by `late` at this step: the departure delay less the waiting
+        ** it has absorbed so far */
+        int64_t late = departure_slack(b, vr, (int64_t)v->shift_end_min * 60);
         for (int k = 0; k < vr->n_steps; k++) {
             const struct vrp_step *st = &vr->steps[k];
             struct logistics_stop *s = &lr->stops[lr->n_stops];
@@ -500,8 +551,10 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
             s->village_id = l->village_id;
             s->name = arena_strdup(a, l->name ? l->name : "");
             s->loc = l->pt;
-            s->arrive_ms = lg__ms_of(b->date_ms, st->arrival);
-            s->depart_ms = lg__ms_of(b->date_ms, st->arrival + st->waiting + st->service);
+            int64_t wait = st->waiting > late ? st->waiting - late : 0;
+            s->arrive_ms = lg__ms_of(b->date_ms, st->arrival + late);
+            s->depart_ms = lg__ms_of(b->date_ms, st->arrival + late + wait + st->service);
+            late = late > st->waiting ? late - st->waiting : 0;
             s->leg_dist_m = st->distance - prev_dist;
             s->leg_dur_s = st->travel - prev_travel;
             if (st->type == VRP_STEP_START) {

@@ -3,7 +3,9 @@
 ** with its KPIs as columns, routes with the vehicle as planned, stops,
 ** items, unassigned work) and read back whole in one read snapshot. Also
 ** the plan list and approval (an operator's go-ahead; earlier approved
-** plans of the same date and depot become superseded).
+** plans of the same date and depot become superseded; a plan carrying
+** goods an approved plan of another depot carries is refused; the plan's
+** consignments become planned).
 */
 #include "logistics/logistics_int.h"
 
@@ -402,6 +404,11 @@ int logistics_plan_get(struct store *st, const struct auth_principal *who, int64
         for (size_t r = 0; r < out->n_routes; r++)
             if (out->routes[r].driver_user_id == who->user_id)
                 out->routes[k++] = out->routes[r];
+        /* A proof code proves the driver met the receiver, who tells it:
+        ** a driver who could read it could "deliver" without going. */
+        for (size_t r = 0; r < k; r++)
+            for (size_t q = 0; q < out->routes[r].n_stops; q++)
+                out->routes[r].stops[q].proof_code[0] = 0;
         out->n_routes = k;
         out->n_unassigned = 0;
         if (!k)
@@ -468,6 +475,80 @@ int logistics_plan_list(struct store *st, const struct auth_principal *who, int6
     return 0;
 }
 
+/* Refuse a plan that carries a piece (col: order_id or consignment_id)
+** which an approved plan of the same date at another depot already
+** carries: two vehicles would go for the same goods. Approved plans of the
+** same depot are not in the way: this approval supersedes them. */
+static int approve_overlap(struct store_conn *c, const struct pg *g, const char *col, int64_t date,
+                           int64_t depot, struct err *e)
+{
+    char sql[640];
+    snprintf(sql, sizeof sql,
+             "SELECT i.%s, p.id, p.depot_node_id FROM lg_stop_items i "
+             "JOIN lg_stop_items j ON j.county_id = i.county_id AND j.%s = i.%s "
+             "AND j.plan_id != i.plan_id "
+             "JOIN lg_plans p ON p.county_id = j.county_id AND p.id = j.plan_id "
+             "WHERE i.county_id = ? AND i.plan_id = ? AND i.%s > 0 AND p.status = ? "
+             "AND p.date_ms = ? AND p.depot_node_id != ? LIMIT 1",
+             col, col, col, col);
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, g->who->county_id);
+    store_bind_i64(s, 2, g->id);
+    store_bind_i64(s, 3, LOGISTICS_PLAN_APPROVED);
+    store_bind_i64(s, 4, date);
+    store_bind_i64(s, 5, depot);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    return err_set(e, ERR_CONFLICT, "%s %lld is already on approved plan %lld (depot %lld)",
+                   strcmp(col, "order_id") == 0 ? "order" : "consignment",
+                   (long long)store_col_i64(s, 0), (long long)store_col_i64(s, 1),
+                   (long long)store_col_i64(s, 2));
+}
+
+/* Run one statement binding county, then the given ids in order. */
+static int exec_ids(struct store_conn *c, const char *sql, const int64_t *ids, int n, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, sql, &s, e);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n; i++)
+        store_bind_i64(s, i + 1, ids[i]);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* Consignment status follows approval, not drafts: the consignments of the
+** plans this approval supersedes that the new plan no longer carries go
+** back to open (unless already picked up or delivered), and the new plan's
+** open consignments become planned. Runs before the superseding update. */
+static int approve_consignments(struct store_conn *c, const struct pg *g, int64_t date,
+                                int64_t depot, struct err *e)
+{
+    int64_t cty = g->who->county_id;
+    int64_t back[] = {cty, cty, date, depot, LOGISTICS_PLAN_APPROVED, cty, g->id};
+    int rc = exec_ids(c,
+                      "UPDATE lg_consignments SET status = 'open' WHERE county_id = ? "
+                      "AND status = 'planned' AND id IN (SELECT i.consignment_id FROM "
+                      "lg_stop_items i JOIN lg_plans p ON p.county_id = i.county_id AND "
+                      "p.id = i.plan_id WHERE i.county_id = ? AND p.date_ms = ? AND "
+                      "p.depot_node_id = ? AND p.status = ? AND i.consignment_id > 0) "
+                      "AND id NOT IN (SELECT consignment_id FROM lg_stop_items WHERE "
+                      "county_id = ? AND plan_id = ? AND consignment_id > 0)",
+                      back, 7, e);
+    if (rc)
+        return rc;
+    int64_t mark[] = {cty, cty, g->id};
+    return exec_ids(c,
+                    "UPDATE lg_consignments SET status = 'planned' WHERE county_id = ? "
+                    "AND status = 'open' AND id IN (SELECT consignment_id FROM lg_stop_items "
+                    "WHERE county_id = ? AND plan_id = ? AND consignment_id > 0)",
+                    mark, 3, e);
+}
+
 static int approve_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct pg *g = arg;
@@ -489,6 +570,10 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     if (status != LOGISTICS_PLAN_DRAFT)
         return err_set(e, ERR_CONFLICT, "plan %lld is %s, not a draft", (long long)g->id,
                        logistics_plan_status_name((enum logistics_plan_status)status));
+    if ((rc = approve_overlap(c, g, "order_id", date, depot, e)) ||
+        (rc = approve_overlap(c, g, "consignment_id", date, depot, e)) ||
+        (rc = approve_consignments(c, g, date, depot, e)))
+        return rc;
     if ((rc = store_prepare(c,
                             "UPDATE lg_plans SET status = 2 WHERE county_id = ? AND date_ms = ? "
                             "AND depot_node_id = ? AND status = 1",

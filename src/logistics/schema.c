@@ -102,9 +102,15 @@ static const char v1[] =
 ** items (logistics_driver_carries). */
 static const char v2[] = "CREATE INDEX lg_stop_items_order ON lg_stop_items(county_id, order_id);";
 
+/* Approval looks for a consignment on another approved plan, and stop
+** events find a drop's pickup, by the consignment's stop items. */
+static const char v3[] =
+    "CREATE INDEX lg_stop_items_consignment ON lg_stop_items(county_id, consignment_id);";
+
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
     {2, "stop items by order", v2, NULL},
+    {3, "stop items by consignment", v3, NULL},
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];

@@ -3,8 +3,9 @@
 ** shape, one route or all), CSV (one row per item, or per stop without
 ** items), GeoJSON (a LineString per route and a Point per stop) and a
 ** printable HTML page per route with the stop list, goods to load/unload
-** and a QR code per stop (libqrencode, drawn as inline SVG) encoding
-** "ruralink:pod:<stop id>:<proof code>" for proof of delivery.
+** and a QR code per delivery or drop stop (libqrencode, drawn as inline
+** SVG) encoding "ruralink:pod:<stop id>:<proof code>" for proof of delivery;
+** a driver's plan carries no codes, so its QR holds the stop id only.
 */
 #include "logistics/logistics_int.h"
 
@@ -136,10 +137,15 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
                                                               : "");
             }
             strbuf_addstr(sb, "</ul></td><td>");
-            if (s->proof_code[0]) {
+            /* Only what is handed over gets a proof; a driver's plan has no
+            ** codes (logistics_plan_get), so its QR names the stop only. */
+            if (s->kind == LOGISTICS_STOP_DELIVERY || s->kind == LOGISTICS_STOP_DROP) {
                 char text[96];
-                snprintf(text, sizeof text, "ruralink:pod:%lld:%s", (long long)s->id,
-                         s->proof_code);
+                if (s->proof_code[0])
+                    snprintf(text, sizeof text, "ruralink:pod:%lld:%s", (long long)s->id,
+                             s->proof_code);
+                else
+                    snprintf(text, sizeof text, "ruralink:pod:%lld", (long long)s->id);
                 int rc = qr_svg(sb, text, e);
                 if (rc)
                     return rc;

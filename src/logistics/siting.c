@@ -103,8 +103,15 @@ int logistics_site_analyse(struct store *st, const struct auth_principal *who,
         return err_set(e, ERR_INVAL,
                        "p 0-1000, coverage_km (0, 500], time_limit_s (0, 120], "
                        "fixed_cost and capacity_kg >= 0");
-    if (r.p == 0 && r.fixed_cost <= 0)
+    bool fc = r.fixed_cost_given || r.fixed_cost > 0;
+    if (r.p > 0 && fc)
+        return err_set(e, ERR_INVAL,
+                       "give p (p-median) or fixed_cost (facility location), not both");
+    if (r.p == 0 && !fc)
         return err_set(e, ERR_INVAL, "give p (p-median) or fixed_cost (facility location)");
+    /* else an empty window reads as "no order history" (409) */
+    if (r.since_ms && r.until_ms && r.since_ms > r.until_ms)
+        return err_set(e, ERR_INVAL, "since is after until");
     struct county_network net;
     int rc = county_network_load(st, who, &net, e);
     if (rc)

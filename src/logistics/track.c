@@ -3,12 +3,14 @@
 ** events for their own routes (another driver's route is refused with
 ** ERR_PERM, a route of another county is ERR_NOTFOUND). A position updates
 ** the route's delay: now + estimated travel to the next stop (the first
-** pending one after the last visited) - that stop's planned arrival; a route later than
-*late_after_s gets a "late"
-** alert, a position farther than corridor_m from every leg of the route (as
-** straight segments between stops) an "off_corridor" alert; at most one open
-** alert of each kind per route, closed when the route is back. Everything
-** of one call happens in one write.
+** pending one after the last visited) - that stop's planned arrival; a
+** route later than late_after_s gets a "late" alert, a position farther
+** than corridor_m from every leg of the route (as straight segments between
+** stops) an "off_corridor" alert; at most one open alert of each kind per
+** route, closed when the route is back. A fix older than the route's newest
+** one is stored but moves neither. Stop events move the consignments:
+** picked_up at a pickup, delivered at a drop (refused before the route's
+** pickup of the goods). Everything of one call happens in one write.
 */
 #include "logistics/logistics_int.h"
 
@@ -122,12 +124,39 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
     return 0;
 }
 
+/* Whether the route already has a fix newer than ts_ms, and its delay. */
+static int pos_is_stale(struct store_conn *c, const struct pos_args *a, bool *stale,
+                        int64_t *delay_s, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT r.delay_s, (SELECT MAX(p.ts_ms) FROM lg_positions p "
+                           "WHERE p.county_id = r.county_id AND p.route_id = r.id) "
+                           "FROM lg_routes r WHERE r.county_id = ? AND r.id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->route_id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no route %lld", (long long)a->route_id);
+    *delay_s = store_col_i64(s, 0);
+    *stale = !store_col_is_null(s, 1) && store_col_i64(s, 1) > a->ts_ms;
+    return 0;
+}
+
 static int pos_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct pos_args *a = arg;
     struct route_ctx rc_;
     int rc = route_ctx_load(c, a->who, a->route_id, &rc_, e);
     if (rc)
+        return rc;
+    /* A fix that arrives late (queued on a phone without signal) is kept
+    ** for the track, but the route is where its newest fix says: an older
+    ** one must not move the delay or close that fix's alerts. */
+    bool stale = false;
+    if ((rc = pos_is_stale(c, a, &stale, &a->delay_s, e)))
         return rc;
     struct store_stmt *s;
     if ((rc = store_prepare(
@@ -144,6 +173,8 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_double(s, 6, a->pos.lon);
     if ((rc = store_step(s, e)) < 0)
         return rc;
+    if (stale)
+        return 0;
     if ((rc = store_prepare(c,
                             "SELECT lat, lon, arrive_ms, status, kind FROM lg_stops "
                             "WHERE county_id = ? AND route_id = ? ORDER BY seq",
@@ -249,6 +280,51 @@ struct ev_args {
     int64_t ts_ms;
 };
 
+/* A drop unloads what the route's pickup stops loaded: it cannot be
+** delivered before every such pickup has been reported picked up. */
+static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                             struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT p.id, p.status, i.consignment_id FROM lg_stop_items i "
+                           "JOIN lg_stop_items j ON j.county_id = i.county_id "
+                           "AND j.consignment_id = i.consignment_id AND j.load = 1 "
+                           "JOIN lg_stops p ON p.county_id = j.county_id AND p.id = j.stop_id "
+                           "WHERE i.county_id = ? AND i.stop_id = ? AND i.consignment_id > 0 "
+                           "AND p.route_id = ? AND p.status != 'picked_up' LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    store_bind_i64(s, 3, route_id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    return err_set(
+        e, ERR_CONFLICT, "consignment %lld is not picked up yet: its pickup stop %lld is %s",
+        (long long)store_col_i64(s, 2), (long long)store_col_i64(s, 0), store_col_text(s, 1));
+}
+
+/* Consignments of a stop's items (consignment_id > 0) move to `to`. */
+static int cons_status(struct store_conn *c, const struct ev_args *a, const char *to, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "UPDATE lg_consignments SET status = ? WHERE county_id = ? "
+                           "AND id IN (SELECT consignment_id FROM lg_stop_items WHERE "
+                           "county_id = ? AND stop_id = ? AND consignment_id > 0)",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_text(s, 1, to, -1);
+    store_bind_i64(s, 2, a->who->county_id);
+    store_bind_i64(s, 3, a->who->county_id);
+    store_bind_i64(s, 4, a->stop_id);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
 static int ev_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct ev_args *a = arg;
@@ -283,6 +359,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     case LOGISTICS_EV_DELIVERED: {
         if (kind != LOGISTICS_STOP_DELIVERY && kind != LOGISTICS_STOP_DROP)
             return err_set(e, ERR_INVAL, "stop %lld delivers nothing", (long long)a->stop_id);
+        if (kind == LOGISTICS_STOP_DROP && (rc = drop_after_pickup(c, a, route_id, e)))
+            return rc;
         size_t pl = a->proof ? strlen(a->proof) : 0, ql = strlen(proof);
         unsigned diff = (unsigned)(pl ^ ql);
         for (size_t i = 0; i < ql; i++)
@@ -330,20 +408,16 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 3, route_id);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if (a->ev == LOGISTICS_EV_PICKED_UP) {
-        if ((rc = store_prepare(
-                 c,
-                 "UPDATE lg_consignments SET status = 'picked_up' WHERE county_id = ? "
-                 "AND id IN (SELECT consignment_id FROM lg_stop_items WHERE "
-                 "county_id = ? AND stop_id = ? AND consignment_id > 0)",
-                 &s, e)))
-            return rc;
-        store_bind_i64(s, 1, a->who->county_id);
-        store_bind_i64(s, 2, a->who->county_id);
-        store_bind_i64(s, 3, a->stop_id);
-        if ((rc = store_step(s, e)) < 0)
-            return rc;
-    }
+    /* A delivered drop is the consignment's arrival at its cold store; left
+    ** "picked_up", the next dispatch would not plan it but nothing would say
+    ** it arrived. */
+    rc = 0;
+    if (a->ev == LOGISTICS_EV_PICKED_UP)
+        rc = cons_status(c, a, "picked_up", e);
+    else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP)
+        rc = cons_status(c, a, "delivered", e);
+    if (rc)
+        return rc;
     char detail[LOGISTICS_TEXT_BUF + 64];
     snprintf(detail, sizeof detail, "{\"event\":\"%s\",\"route_id\":%lld}", to,
              (long long)route_id);

@@ -4,7 +4,8 @@
 ** (POST /plans as a job), KPIs recomputed equal, approval gating drivers,
 ** sheets in every format, tracking refused for another driver's route (403)
 ** and accepted for the own route, compare, baseline, urgent insertion
-** refused on a draft, siting analyses. */
+** refused on a draft, siting analyses, missing query ids (400), siting and
+** consignment rules (422). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,64 @@ static void test_baseline_and_sites(void **state)
     ts_resp_free(&r);
 }
 
+/* Requests that break a rule are refused with the status the rule calls
+** for, naming what is wrong: missing ids (400), siting values out of range
+** or contradicting each other (422), a consignment picked up outside its
+** village (422). */
+static void test_request_rules(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/plans/compare?a=1", op_tok, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "'b'"));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/plans/compare?b=1", op_tok, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "'a'"));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/tracking", op_tok, &r);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "plan_id"));
+    ts_resp_free(&r);
+    static const char *const bad_sites[] = {
+        "{\"p\":2,\"coverage_km\":0}",
+        "{\"p\":2,\"coverage_km\":-3}",
+        "{\"p\":2,\"time_limit_s\":0}",
+        "{\"p\":2,\"time_limit_s\":-1}",
+        "{\"p\":2,\"candidates\":[]}",
+        "{\"p\":2,\"fixed_cost\":5}",
+        "{\"p\":2,\"since\":\"2026-06-01T00:00:00Z\",\"until\":\"2026-01-01T00:00:00Z\"}",
+    };
+    for (size_t i = 0; i < sizeof bad_sites / sizeof bad_sites[0]; i++) {
+        ts_post_json(&srv, "POST", "/api/v1/sites/analyses", op_tok, bad_sites[i], &r);
+        if (r.status != 422)
+            fail_msg("%s: %d %s", bad_sites[i], r.status, r.body);
+        ts_resp_free(&r);
+    }
+    ts_post_json(&srv, "POST", "/api/v1/sites/analyses", op_tok,
+                 "{\"fixed_cost\":0,\"time_limit_s\":2}", &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(json_object_get_string(jget(r.json, "mode")), "facility_location");
+    ts_resp_free(&r);
+    /* a consignment of a village picked up at the hub */
+    ts_get(&srv, "/api/v1/nodes?limit=500", op_tok, &r);
+    int64_t village = 0;
+    struct json_object *nodes = jget(r.json, "items");
+    for (size_t i = 0; !village && i < json_object_array_length(nodes); i++)
+        village = jint(json_object_array_get_idx(nodes, i), "village_id");
+    ts_resp_free(&r);
+    assert_true(village > 0);
+    char body[200];
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"from_node_id\":%lld,\"date\":\"%s\",\"weight_g\":1000}",
+             (long long)village, (long long)hub_id, today);
+    ts_post_json(&srv, "POST", "/api/v1/consignments", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.body, "is not a node of village"));
+    ts_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -481,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_plans),
         cmocka_unit_test(test_driver_delivers_carried_orders),
         cmocka_unit_test(test_baseline_and_sites),
+        cmocka_unit_test(test_request_rules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
