@@ -128,8 +128,11 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
         free(tk.cons);
         return rc;
     }
-    qsort(tk.orders, tk.n_orders, sizeof *tk.orders, cmp_i64);
-    qsort(tk.cons, tk.n_cons, sizeof *tk.cons, cmp_i64);
+    /* qsort's array must not be NULL even for 0 elements (UBSan: nonnull) */
+    if (tk.n_orders)
+        qsort(tk.orders, tk.n_orders, sizeof *tk.orders, cmp_i64);
+    if (tk.n_cons)
+        qsort(tk.cons, tk.n_cons, sizeof *tk.cons, cmp_i64);
     g->work = xcalloc(n_orders + n_cons + 1, sizeof *g->work);
     for (size_t i = 0; i < n_orders; i++) {
         const struct market_dispatch_order *o = &orders[i];
