@@ -17,23 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rl_server.h"
+
 #ifdef RL_BIN
 static char dir[] = "/tmp/rl-cli-XXXXXX";
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Run the shell command fmt makes; its exit status, or -1 when it did not
-** exit. */
-static int run(const char *fmt, ...)
-{
-    char cmd[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
-    va_end(ap);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static bool exists(const char *name)
 {
@@ -52,7 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return run("rm -rf '%s'", dir) == 0 ? 0 : -1;
+    return ts_shf("rm -rf '%s'", dir) == 0 ? 0 : -1;
 }
 
 /* A full disk under stdout is exit 1 with a message, not exit 0. */
@@ -62,18 +49,18 @@ static void test_output_that_cannot_be_written_fails(void **state)
     struct stat sb;
     if (stat("/dev/full", &sb) != 0 || !S_ISCHR(sb.st_mode))
         skip();
-    assert_int_equal(run("'%s' --help >/dev/full 2>/dev/null", RL_BIN), 1);
+    assert_int_equal(ts_shf("'%s' --help >/dev/full 2>/dev/null", RL_BIN), 1);
     assert_int_equal(
-        run("'%s' --help 2>&1 >/dev/full | grep -q 'writing the output failed'", RL_BIN), 0);
-    assert_int_equal(run("'%s' user --help >/dev/full 2>/dev/null", RL_BIN), 1);
-    assert_int_equal(run("'%s' --help >/dev/null", RL_BIN), 0);
+        ts_shf("'%s' --help 2>&1 >/dev/full | grep -q 'writing the output failed'", RL_BIN), 0);
+    assert_int_equal(ts_shf("'%s' user --help >/dev/full 2>/dev/null", RL_BIN), 1);
+    assert_int_equal(ts_shf("'%s' --help >/dev/null", RL_BIN), 0);
 }
 
 static void test_contradictory_flags(void **state)
 {
     (void)state;
     assert_int_equal(
-        run("'%s' user set --db '%s/u.db' --name a --enable --disable 2>/dev/null", RL_BIN, dir),
+        ts_shf("'%s' user set --db '%s/u.db' --name a --enable --disable 2>/dev/null", RL_BIN, dir),
         2);
     assert_false(exists("u.db"));
 }
@@ -84,13 +71,14 @@ static void test_missing_database_is_not_created(void **state)
 {
     (void)state;
     assert_int_equal(
-        run("'%s' dispatch --db '%s/typo.db' --date 2026-11-30 --depot 1 2>/dev/null", RL_BIN, dir),
+        ts_shf("'%s' dispatch --db '%s/typo.db' --date 2026-11-30 --depot 1 2>/dev/null", RL_BIN,
+               dir),
         1);
     assert_false(exists("typo.db"));
-    assert_int_equal(run("'%s' user list --db '%s/typo2.db' 2>/dev/null", RL_BIN, dir), 1);
+    assert_int_equal(ts_shf("'%s' user list --db '%s/typo2.db' 2>/dev/null", RL_BIN, dir), 1);
     assert_false(exists("typo2.db"));
     assert_int_equal(
-        run("'%s' user set --db '%s/typo3.db' --name a --disable 2>/dev/null", RL_BIN, dir), 1);
+        ts_shf("'%s' user set --db '%s/typo3.db' --name a --disable 2>/dev/null", RL_BIN, dir), 1);
     assert_false(exists("typo3.db"));
 }
 
@@ -99,20 +87,20 @@ static void test_missing_database_is_not_created(void **state)
 static void test_serve_checks_before_the_database(void **state)
 {
     (void)state;
-    assert_int_equal(run("'%s' serve --db '%s/s.db' --listen 127.0.0.1 2>/dev/null", RL_BIN, dir),
-                     2);
     assert_int_equal(
-        run("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --mqtt 127.0.0.1:99999 2>/dev/null",
-            RL_BIN, dir),
+        ts_shf("'%s' serve --db '%s/s.db' --listen 127.0.0.1 2>/dev/null", RL_BIN, dir), 2);
+    assert_int_equal(
+        ts_shf("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --mqtt 127.0.0.1:99999 2>/dev/null",
+               RL_BIN, dir),
         2);
-    assert_int_equal(run("echo garbage > '%s/bad.pem'", dir), 0);
-    assert_int_equal(run("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --demo"
-                         " --tls-cert '%s/bad.pem' --tls-key '%s/bad.pem' 2>/dev/null",
-                         RL_BIN, dir, dir, dir),
+    assert_int_equal(ts_shf("echo garbage > '%s/bad.pem'", dir), 0);
+    assert_int_equal(ts_shf("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --demo"
+                            " --tls-cert '%s/bad.pem' --tls-key '%s/bad.pem' 2>/dev/null",
+                            RL_BIN, dir, dir, dir),
                      2);
-    assert_int_equal(run("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --demo"
-                         " --tls-cert '%s/none.pem' --tls-key '%s/none.pem' 2>/dev/null",
-                         RL_BIN, dir, dir, dir),
+    assert_int_equal(ts_shf("'%s' serve --db '%s/s.db' --listen 127.0.0.1:0 --demo"
+                            " --tls-cert '%s/none.pem' --tls-key '%s/none.pem' 2>/dev/null",
+                            RL_BIN, dir, dir, dir),
                      2);
     assert_false(exists("s.db"));
 }
@@ -121,9 +109,9 @@ static void test_serve_checks_before_the_database(void **state)
 static void test_database_error_names_the_file_once(void **state)
 {
     (void)state;
-    assert_int_equal(run("echo 'just text' > '%s/g.db'", dir), 0);
-    assert_int_equal(run("'%s' migrate --db '%s/g.db' 2>'%s/err.txt'", RL_BIN, dir, dir), 1);
-    assert_int_equal(run("test \"$(grep -o 'g.db' '%s/err.txt' | wc -l)\" -eq 1", dir), 0);
+    assert_int_equal(ts_shf("echo 'just text' > '%s/g.db'", dir), 0);
+    assert_int_equal(ts_shf("'%s' migrate --db '%s/g.db' 2>'%s/err.txt'", RL_BIN, dir, dir), 1);
+    assert_int_equal(ts_shf("test \"$(grep -o 'g.db' '%s/err.txt' | wc -l)\" -eq 1", dir), 0);
 }
 #endif
 

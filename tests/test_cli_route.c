@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rl_server.h"
+
 #ifdef RL_BIN
 /* Runs cmd, keeping what it prints (stdout and stderr as cmd redirects
 ** them) in out; returns the exit status. */
@@ -28,14 +30,6 @@ static int run_out(const char *cmd, char *out, size_t n)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* A private directory holding a three-node CVRP instance: prob.vrp. */
 static void make_dir(char *dir, size_t n)
 {
@@ -43,9 +37,12 @@ static void make_dir(char *dir, size_t n)
     assert_non_null(mkdtemp(dir));
     char path[128];
     snprintf(path, sizeof path, "%s/prob.vrp", dir);
-    put(path, "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
-              "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
-              "DEPOT_SECTION\n1\n-1\nEOF\n");
+    assert_int_equal(
+        ts_put(path,
+               "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+               "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
+               "DEPOT_SECTION\n1\n-1\nEOF\n"),
+        0);
 }
 
 static void remove_dir(const char *dir)

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rl_server.h"
+
 #include "site/site.h"
 
 static uint64_t lcg(uint64_t *s)
@@ -332,20 +334,6 @@ static void test_reader_last_duplicate_edge_wins(void **state)
 }
 
 #ifdef RL_BIN
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static bool file_has(const char *path, const char *needle)
 {
     char buf[1024] = {0};
@@ -365,23 +353,23 @@ static void test_cli(void **state)
     snprintf(prob, sizeof prob, "site-%d-p1.txt", (int)getpid());
     snprintf(out, sizeof out, "site-%d-out.json", (int)getpid());
     snprintf(err, sizeof err, "site-%d-err.txt", (int)getpid());
-    put(prob, "3 2 1\n1 2 1\n2 3 1\n");
+    assert_int_equal(ts_put(prob, "3 2 1\n1 2 1\n2 3 1\n"), 0);
     /* p = 1 answers (it used to spin); vertex 2 is the 1-median. timeout(1)
     ** is the watchdog here: an alarm in this process would leave a hung
     ** child spinning. */
     snprintf(cmd, sizeof cmd, "timeout %d %s site solve %s --time-limit 1 --no-exact >%s",
              WATCHDOG_S, RL_BIN, prob, out);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(ts_sh(cmd), 0);
     assert_true(file_has(out, "\"medians\":[2]"));
     /* A limit whose milliseconds overflow GLPK's int is refused up front
     ** (exit 2, saying why) instead of aborting inside GLPK. */
     snprintf(cmd, sizeof cmd, "%s site solve %s --time-limit 1e7 >%s 2>%s", RL_BIN, prob, out, err);
-    assert_int_equal(run(cmd), 2);
+    assert_int_equal(ts_sh(cmd), 2);
     if (!file_has(err, "--time-limit"))
         fail_msg("no message about --time-limit on stderr");
     /* The bound itself is accepted. */
     snprintf(cmd, sizeof cmd, "%s site solve %s --time-limit 1e6 >/dev/null", RL_BIN, prob);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(ts_sh(cmd), 0);
     unlink(prob);
     unlink(out);
     unlink(err);

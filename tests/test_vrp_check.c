@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rl_server.h"
+
 #include "vrp/vrp.h"
 
 /*
@@ -337,20 +339,6 @@ static void test_from_seqs_schedule(void **state)
 }
 
 #ifdef RL_BIN
-static int run(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static void put(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_cli(void **state)
 {
     (void)state;
@@ -358,36 +346,43 @@ static void test_cli(void **state)
     snprintf(prob, sizeof prob, "vrpcheck-%d-prob.vrp", (int)getpid());
     snprintf(good, sizeof good, "vrpcheck-%d-good.json", (int)getpid());
     snprintf(bad, sizeof bad, "vrpcheck-%d-bad.json", (int)getpid());
-    put(prob, "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
-              "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
-              "DEPOT_SECTION\n1\n-1\nEOF\n");
-    put(good, "{\"code\":0,\"summary\":{\"cost\":12},\"routes\":["
-              "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
-              "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
-    put(bad, "{\"code\":0,\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2},"
-             "{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(
+        ts_put(prob,
+               "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+               "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
+               "DEPOT_SECTION\n1\n-1\nEOF\n"),
+        0);
+    assert_int_equal(ts_put(good, "{\"code\":0,\"summary\":{\"cost\":12},\"routes\":["
+                                  "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+                                  "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}"),
+                     0);
+    assert_int_equal(
+        ts_put(bad, "{\"code\":0,\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2},"
+                    "{\"type\":\"job\",\"id\":3}]}]}"),
+        0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null", RL_BIN, prob, good);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(ts_sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null 2>&1", RL_BIN, prob, bad);
-    assert_int_equal(run(cmd), 1);
+    assert_int_equal(ts_sh(cmd), 1);
     /* a wrong reported cost fails too */
-    put(good, "{\"code\":0,\"summary\":{\"cost\":11},\"routes\":["
-              "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
-              "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(ts_put(good, "{\"code\":0,\"summary\":{\"cost\":11},\"routes\":["
+                                  "{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+                                  "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}"),
+                     0);
     /* The message says what was recomputed: exit code 1 alone would also be
     ** a sanitizer's, and this message once read the freed problem. */
     snprintf(cmd, sizeof cmd,
              "%s route check %s %s 2>&1 >/dev/null | grep -q 'reports cost 11, recomputed [0-9]'",
              RL_BIN, prob, good);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(ts_sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s >/dev/null 2>&1", RL_BIN, prob, good);
-    assert_int_equal(run(cmd), 1);
+    assert_int_equal(ts_sh(cmd), 1);
     snprintf(cmd, sizeof cmd, "%s route check %s >/dev/null 2>&1", RL_BIN, prob);
-    assert_int_equal(run(cmd), 2);
+    assert_int_equal(ts_sh(cmd), 2);
     snprintf(cmd, sizeof cmd, "%s route check --help >/dev/null", RL_BIN);
-    assert_int_equal(run(cmd), 0);
+    assert_int_equal(ts_sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s route solve --bogus x >/dev/null 2>&1", RL_BIN);
-    assert_int_equal(run(cmd), 2);
+    assert_int_equal(ts_sh(cmd), 2);
     unlink(prob);
     unlink(good);
     unlink(bad);
@@ -413,13 +408,16 @@ static void test_cli_complete_and_cost(void **state)
     char prob[64], sol[64], cmd[512], out[2048];
     snprintf(prob, sizeof prob, "vrpcheck-%d-prob2.vrp", (int)getpid());
     snprintf(sol, sizeof sol, "vrpcheck-%d-sol2.json", (int)getpid());
-    put(prob, "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
-              "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
-              "DEPOT_SECTION\n1\n-1\nEOF\n");
+    assert_int_equal(
+        ts_put(prob,
+               "NAME : t\nTYPE : CVRP\nDIMENSION : 3\nCAPACITY : 5\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+               "NODE_COORD_SECTION\n1 0 0\n2 3 4\n3 0 1\nDEMAND_SECTION\n1 0\n2 3\n3 3\n"
+               "DEPOT_SECTION\n1\n-1\nEOF\n"),
+        0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s 2>/dev/null", RL_BIN, prob, sol);
 
     /* serves nobody: fails, with the reason in the output */
-    put(sol, "{\"routes\":[]}");
+    assert_int_equal(ts_put(sol, "{\"routes\":[]}"), 0);
     assert_int_equal(run_out(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "\"required_unserved\":2"));
     assert_non_null(strstr(out, "\"passed\":false"));
@@ -431,14 +429,17 @@ static void test_cli_complete_and_cost(void **state)
                                 "\"violation\":null"));
 
     /* one customer left out */
-    put(sol, "{\"summary\":{\"cost\":10},\"routes\":[{\"vehicle\":1,\"steps\":["
-             "{\"type\":\"job\",\"id\":2}]}]}");
+    assert_int_equal(ts_put(sol, "{\"summary\":{\"cost\":10},\"routes\":[{\"vehicle\":1,\"steps\":["
+                                 "{\"type\":\"job\",\"id\":2}]}]}"),
+                     0);
     assert_int_equal(run_out(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "1 required task is not served (first: job 3)"));
 
     /* complete, no cost reported: passes, but says nothing was compared */
-    put(sol, "{\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
-             "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(ts_put(sol,
+                            "{\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+                            "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}"),
+                     0);
     assert_int_equal(run_out(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"cost_matches\":null"));
     assert_null(strstr(out, "\"reported_cost\""));
@@ -447,17 +448,20 @@ static void test_cli_complete_and_cost(void **state)
                                 "compared\""));
 
     /* complete with the right cost: compared, no note */
-    put(sol, "{\"summary\":{\"cost\":12},\"routes\":[{\"vehicle\":1,\"steps\":["
-             "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
-             "{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(ts_put(sol, "{\"summary\":{\"cost\":12},\"routes\":[{\"vehicle\":1,\"steps\":["
+                                 "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
+                                 "{\"type\":\"job\",\"id\":3}]}]}"),
+                     0);
     assert_int_equal(run_out(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "\"reported_cost\":12,\"cost_matches\":true"));
     assert_non_null(strstr(out, "\"note\":null"));
 
     /* a cost that is not a number is an input error: no verdict printed */
-    put(sol, "{\"summary\":{\"cost\":\"abc\"},\"routes\":[{\"vehicle\":1,\"steps\":["
-             "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
-             "{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(ts_put(sol,
+                            "{\"summary\":{\"cost\":\"abc\"},\"routes\":[{\"vehicle\":1,\"steps\":["
+                            "{\"type\":\"job\",\"id\":2}]},{\"vehicle\":2,\"steps\":["
+                            "{\"type\":\"job\",\"id\":3}]}]}"),
+                     0);
     assert_int_equal(run_out(cmd, out, sizeof out), 1);
     assert_string_equal(out, "");
     snprintf(cmd, sizeof cmd, "%s route check %s %s 2>&1 >/dev/null", RL_BIN, prob, sol);
@@ -465,9 +469,11 @@ static void test_cli_complete_and_cost(void **state)
     assert_non_null(strstr(out, "summary: field 'cost' must be a number"));
 
     /* a job both routed and listed unassigned */
-    put(sol, "{\"summary\":{\"cost\":12},\"unassigned\":[{\"id\":3,\"type\":\"job\"}],"
-             "\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
-             "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}");
+    assert_int_equal(
+        ts_put(sol, "{\"summary\":{\"cost\":12},\"unassigned\":[{\"id\":3,\"type\":\"job\"}],"
+                    "\"routes\":[{\"vehicle\":1,\"steps\":[{\"type\":\"job\",\"id\":2}]},"
+                    "{\"vehicle\":2,\"steps\":[{\"type\":\"job\",\"id\":3}]}]}"),
+        0);
     snprintf(cmd, sizeof cmd, "%s route check %s %s 2>/dev/null", RL_BIN, prob, sol);
     assert_int_equal(run_out(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "\"violation\":\"job 3 is both routed and listed in "

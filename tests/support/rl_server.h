@@ -97,7 +97,11 @@ int ts_login(struct ts_server *s, const char *name, const char *password, char *
 int ts_add_user(struct ts_server *s, long county_id, const char *name, const char *role,
                 const char *password);
 
-/* Run a command line through /bin/sh; returns its exit status. */
+/* Run a command line through /bin/sh; returns its exit status (128 + the
+** signal when one ended it). ts_shf builds the line printf-style. */
 int ts_sh(const char *cmd);
+int ts_shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Write text to path (replacing it); 0 on success. */
+int ts_put(const char *path, const char *text);
 
 #endif
