@@ -81,11 +81,23 @@ static void test_err_statuses(void **state)
     (void)state;
     static const struct {
         int code, status;
+        const char *type;
     } table[] = {
-        {ERR_INVAL, 400},      {ERR_AUTH, 401},     {ERR_PERM, 403},     {ERR_NOTFOUND, 404},
-        {ERR_EXISTS, 409},     {ERR_CONFLICT, 409}, {ERR_TOOBIG, 413},   {ERR_UNSUPPORTED, 415},
-        {ERR_INFEASIBLE, 422}, {ERR_BADREF, 422},   {ERR_BUSY, 429},     {ERR_TIMEOUT, 503},
-        {ERR_DB, 500},         {ERR_IO, 500},       {ERR_INTERNAL, 500},
+        {ERR_INVAL, 400, "invalid"},
+        {ERR_AUTH, 401, "unauthorized"},
+        {ERR_PERM, 403, "forbidden"},
+        {ERR_NOTFOUND, 404, "not-found"},
+        {ERR_EXISTS, 409, "exists"},
+        {ERR_CONFLICT, 409, "conflict"},
+        {ERR_TOOBIG, 413, "too-big"},
+        {ERR_UNSUPPORTED, 415, "unsupported"},
+        {ERR_INFEASIBLE, 422, "infeasible"},
+        {ERR_BADREF, 422, "bad-reference"},
+        {ERR_BUSY, 429, "busy"},
+        {ERR_TIMEOUT, 503, "timeout"},
+        {ERR_DB, 500, "internal"},
+        {ERR_IO, 500, "internal"},
+        {ERR_INTERNAL, 500, "internal"},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(table); i++) {
         struct fx f;
@@ -96,6 +108,9 @@ static void test_err_statuses(void **state)
         assert_int_equal(f.w.status, table[i].status);
         struct json_object *o = body_json(&f);
         const char *detail = field(o, "detail");
+        char type[64];
+        snprintf(type, sizeof type, "urn:ruralink:problem:%s", table[i].type);
+        assert_string_equal(field(o, "type"), type);
         if (table[i].status == 500)
             assert_null(strstr(detail, "secret")); /* only in the log */
         else
@@ -105,6 +120,53 @@ static void test_err_statuses(void **state)
             assert_non_null(header(&f, "WWW-Authenticate"));
         if (table[i].status == 429)
             assert_non_null(header(&f, "Retry-After"));
+        json_object_put(o);
+        fx_release(&f);
+    }
+}
+
+/* An answer made by status (http_resp_problem) has the type of the error
+** code that answers with that status: one vocabulary for clients. */
+static void test_problem_types_one_vocabulary(void **state)
+{
+    (void)state;
+    static const struct {
+        int status, code;
+    } same[] = {
+        {400, ERR_INVAL},       {401, ERR_AUTH},     {403, ERR_PERM},
+        {404, ERR_NOTFOUND},    {409, ERR_CONFLICT}, {413, ERR_TOOBIG},
+        {415, ERR_UNSUPPORTED}, {429, ERR_BUSY},     {500, ERR_INTERNAL},
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(same); i++) {
+        struct fx a, b;
+        fx_init(&a, "/x");
+        fx_init(&b, "/x");
+        http_resp_problem(&a.w, same[i].status, NULL, "by status");
+        struct err e;
+        err_set(&e, same[i].code, "by code");
+        http_resp_err(&b.w, &e);
+        struct json_object *oa = body_json(&a), *ob = body_json(&b);
+        assert_string_equal(field(oa, "type"), field(ob, "type"));
+        json_object_put(oa);
+        json_object_put(ob);
+        fx_release(&a);
+        fx_release(&b);
+    }
+    static const struct {
+        int status;
+        const char *type;
+    } more[] = {
+        {405, "urn:ruralink:problem:method-not-allowed"},
+        {422, "urn:ruralink:problem:invalid"},
+        {431, "urn:ruralink:problem:too-big"},
+        {503, "urn:ruralink:problem:unavailable"},
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(more); i++) {
+        struct fx f;
+        fx_init(&f, "/x");
+        http_resp_problem(&f.w, more[i].status, NULL, "x");
+        struct json_object *o = body_json(&f);
+        assert_string_equal(field(o, "type"), more[i].type);
         json_object_put(o);
         fx_release(&f);
     }
@@ -150,6 +212,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_problem_shape),
         cmocka_unit_test(test_err_statuses),
+        cmocka_unit_test(test_problem_types_one_vocabulary),
         cmocka_unit_test(test_json_and_bytes),
         cmocka_unit_test(test_content_types),
     };

@@ -103,21 +103,51 @@ int http__status_for_err(int code)
     }
 }
 
-/* Slug for the problem type URI: lower-case reason with dashes. */
-static const char *status_slug(int status, char buf[48])
+/* Problem types are one vocabulary whichever way an answer is made
+** (http_resp_problem by status, http_resp_err by error code), so a client
+** can act on `type` alone: a status's slug is the error code's that answers
+** with it. Every 500 is "internal" (its cause, io or db, stays in the log);
+** 503 is "unavailable" unless a deadline passed ("timeout"). */
+static const char *status_slug(int status)
 {
-    const char *r = http__reason(status);
-    size_t o = 0;
-    for (const char *p = r; *p && o < 47; p++) {
-        char ch = *p;
-        if (ch >= 'A' && ch <= 'Z')
-            buf[o++] = (char)(ch - 'A' + 'a');
-        else if (ch == ' ')
-            buf[o++] = '-';
-        else
-            buf[o++] = ch;
+    switch (status) {
+    case 400:
+    case 422:
+        return "invalid";
+    case 401:
+        return "unauthorized";
+    case 403:
+        return "forbidden";
+    case 404:
+        return "not-found";
+    case 405:
+        return "method-not-allowed";
+    case 409:
+        return "conflict";
+    case 413:
+    case 431:
+        return "too-big";
+    case 415:
+        return "unsupported";
+    case 429:
+        return "busy";
+    case 503:
+        return "unavailable";
+    default:
+        return status >= 500 ? "internal" : "invalid";
     }
-    buf[o] = '\0';
+}
+
+/* The slug of an error code: its name with dashes ("not_found" ->
+** "not-found"); codes that answer 500 are "internal". */
+static const char *err_slug(int code, int status, char buf[32])
+{
+    if (status == 500)
+        return "internal";
+    snprintf(buf, 32, "%s", err_str(code));
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = '-';
     return buf;
 }
 
@@ -208,8 +238,7 @@ void http_resp_problem(struct http_resp *w, int status, const char *title, const
         vsnprintf(detail, sizeof detail, fmt, ap);
         va_end(ap);
     }
-    char slug[48];
-    problem(w, status, status_slug(status, slug), title ? title : http__reason(status), detail);
+    problem(w, status, status_slug(status), title ? title : http__reason(status), detail);
 }
 
 void http_resp_err(struct http_resp *w, const struct err *e)
@@ -222,12 +251,8 @@ void http_resp_err(struct http_resp *w, const struct err *e)
         detail = "internal error (see the server log)";
     if (status == 429)
         http_resp_header(w, "Retry-After", "1");
-    char slug[48];
-    snprintf(slug, sizeof slug, "%s", err_str(code));
-    for (char *p = slug; *p; p++)
-        if (*p == '_')
-            *p = '-';
-    problem(w, status, slug, http__reason(status), detail);
+    char slug[32];
+    problem(w, status, err_slug(code, status, slug), http__reason(status), detail);
 }
 
 void http_resp_items(struct http_resp *w, struct json_object *items)
