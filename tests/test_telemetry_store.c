@@ -191,12 +191,15 @@ static void test_idempotent_replay(void **state)
                        "cold,store=S1 temp=3 1700000002000\n";
     struct tm_ingest_result r = ingest_lp(f, C1, "batch-42", body, NULL);
     assert_int_equal(r.written, 3);
+    assert_int_equal(r.series_new, 1);
     assert_false(r.replayed);
     int64_t sid = series_id(f, C1, "cold,store=S1 temp");
-    /* replay: stored once, first answer's count reported */
+    /* replay: stored once, the first answer reported (not today's state:
+    ** the series is no longer new) */
     r = ingest_lp(f, C1, "batch-42", body, NULL);
     assert_true(r.replayed);
     assert_int_equal(r.written, 3);
+    assert_int_equal(r.series_new, 1);
     assert_int_equal(count_raw(f, C1, sid), 3);
     /* the same key with other content is still a replay (key wins) */
     r = ingest_lp(f, C1, "batch-42", "cold,store=S1 temp=9 1700000009000\n", NULL);
@@ -476,13 +479,28 @@ static void test_monitor_alerts_webhook(void **state)
     m.series_id = sid2;
     assert_int_equal(tm_monitor_set(f->t, C1, NULL, &m, &e), 0);
     size_t raised = 0;
+    int raised_at = -1;
     for (int i = 0; i < 13; i++) {
-        char line[128];
+        char line[128], key[16];
         snprintf(line, sizeof line, "cold,vehicle=RV2 temp=%g %lld\n", vals[i],
                  T0 + HOUR + i * 10 * MIN);
-        raised += ingest_lp(f, C1, NULL, line, NULL).excursions;
+        snprintf(key, sizeof key, "rv2-%d", i);
+        size_t x = ingest_lp(f, C1, key, line, NULL).excursions;
+        raised += x;
+        if (x)
+            raised_at = i;
     }
     assert_int_equal(raised, 1); /* one excursion (above 2 C from 20 to 110 min) */
+    {
+        /* a retry of the batch that raised it answers as the first time did */
+        char line[128], key[16];
+        snprintf(line, sizeof line, "cold,vehicle=RV2 temp=%g %lld\n", vals[raised_at],
+                 T0 + HOUR + raised_at * 10 * MIN);
+        snprintf(key, sizeof key, "rv2-%d", raised_at);
+        struct tm_ingest_result again = ingest_lp(f, C1, key, line, NULL);
+        assert_true(again.replayed);
+        assert_int_equal(again.excursions, 1);
+    }
     assert_int_equal(tm_alerts_list(f->t, C1, TM_ALERT_OPEN, &al, &n, &e), 0);
     struct tm_alert *mine = NULL;
     for (size_t i = 0; i < n; i++)

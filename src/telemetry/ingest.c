@@ -439,6 +439,26 @@ static int cmp_grp(const void *a, const void *b)
 #define IDEM_METHOD "POST"
 #define IDEM_PATH "telemetry:ingest"
 
+/* A retry is answered as the first request was: its key's record keeps
+** "written series_new excursions" (records from before it hold the count
+** alone; the rest then reads 0). */
+static void idem_answer_read(const char *body, struct tm_ingest_result *res)
+{
+    const char *p = body ? body : "0";
+    char *end;
+    size_t v[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        v[i] = (size_t)strtoull(p, &end, 10);
+        if (end == p)
+            break;
+        p = end;
+    }
+    res->replayed = true;
+    res->written = v[0];
+    res->series_new = v[1];
+    res->excursions = v[2];
+}
+
 static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct ing_req *q = arg;
@@ -447,8 +467,7 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         struct store_idem prev = {0};
         rc = store_idem_get(c, q->county_id, 0, q->idem, IDEM_METHOD, IDEM_PATH, &prev, e);
         if (rc == 0) {
-            q->res.replayed = true;
-            q->res.written = (size_t)strtoull(prev.body ? prev.body : "0", NULL, 10);
+            idem_answer_read(prev.body, &q->res);
             store_idem_release(&prev);
             return 0;
         }
@@ -525,8 +544,9 @@ static int ingest_fn(struct store_conn *c, void *arg, struct err *e)
         i = j;
     }
     if (q->has_idem) {
-        char body[32];
-        int bn = snprintf(body, sizeof body, "%zu", q->nrows);
+        char body[80];
+        int bn = snprintf(body, sizeof body, "%zu %zu %zu", q->res.written, q->res.series_new,
+                          q->res.excursions);
         rc = store_idem_put(c, q->county_id, 0, q->idem, IDEM_METHOD, IDEM_PATH, 200, body,
                             (size_t)bn, e);
         if (rc)
