@@ -361,8 +361,9 @@ struct tm_ingest_result {
 ** Store readings as one durable write. county_id scopes the series; device_id
 ** (0 = none) is recorded on new series. idem_key (NULL = none): a key already
 ** used for this county stores nothing and reports replayed with the first
-** answer's figures (written, series_new, excursions). Readings of one series with the same time count once (the
-** last wins, before the detector). Timestamps are taken as given: the
+** answer's figures (written, series_new, excursions). Readings of one
+** series with the same time count once (the last wins, before the
+** detector). Timestamps are taken as given: the
 ** device doors (tm_ingest_lp, tm_ingest_json, MQTT) refuse readings more
 ** than TM_MAX_AHEAD_MS ahead of the server clock; an in-process caller
 ** (demo data, a simulation) is trusted with its own. Returns 0 only when
