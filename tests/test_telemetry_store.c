@@ -789,6 +789,35 @@ static void test_flush_many_small_blocks(void **state)
     }
 }
 
+/* A series whose readings are all still in memory lists its span: a new
+** sensor is not shown as "no data" until the next flush. */
+static void test_series_list_span_before_flush(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    telemetry_free(f->t);
+    struct telemetry_config tc = {.flush_rows = 1000000000, .flush_interval_ms = 1000000000};
+    assert_int_equal(telemetry_new(&f->t, f->st, &tc, &e), 0);
+    ingest_lp(f, C1, NULL,
+              "soil,plot=P1 moist=0.3 1700000060000\n"
+              "soil,plot=P1 moist=0.31 1700000000000\n",
+              NULL);
+    ingest_lp(f, C1, NULL, "soil,plot=P1 moist=0.32 1700000120000\n", NULL);
+    struct tm_series *list;
+    size_t n;
+    assert_int_equal(tm_series_list(f->t, C1, "soil", &list, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(list[0].first_ms, 1700000000000);
+    assert_int_equal(list[0].last_ms, 1700000120000);
+    free(list);
+    /* after the flush the chunks give the same span */
+    assert_int_equal(tm_flush(f->t, &e), 0);
+    assert_int_equal(tm_series_list(f->t, C1, "soil", &list, &n, &e), 0);
+    assert_int_equal(list[0].first_ms, 1700000000000);
+    assert_int_equal(list[0].last_ms, 1700000120000);
+    free(list);
+}
+
 static void test_compaction(void **state)
 {
     struct fx *f = *state;
@@ -1044,6 +1073,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollups_minutes, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_monitor_alerts_webhook, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_memtable_flush_replay, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_series_list_span_before_flush, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_compaction, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_series_key_forms, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_ingest_log_exact, fx_setup, fx_teardown),

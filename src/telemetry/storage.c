@@ -237,6 +237,17 @@ int tm_series_list(struct telemetry *t, int64_t county_id, const char *measureme
         free(a.v);
         return rc;
     }
+    /* A series whose readings are all still in memory (new since the last
+    ** flush) has no chunk yet: its span comes from the memtable, so a new
+    ** sensor does not show "no data" for the seconds until the flush.
+    ** Series with chunks keep the chunks' span, at most one flush behind. */
+    for (size_t i = 0; i < a.n; i++) {
+        int64_t first, last;
+        if (!a.v[i].last_ms && tm__mt_span(t, a.v[i].id, &first, &last)) {
+            a.v[i].first_ms = first;
+            a.v[i].last_ms = last;
+        }
+    }
     *out = a.v;
     *n = a.n;
     return 0;

@@ -118,6 +118,9 @@ void tm__mt_add(struct telemetry *t, int64_t log_id, struct mt_row *rows, size_t
 ** equal times kept. Caller frees *out. */
 size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to,
                       struct mt_row **out);
+/* Earliest and latest time of sid's readings still in memory; false (and
+** *first, *last untouched) when it has none there. */
+bool tm__mt_span(struct telemetry *t, int64_t sid, int64_t *first, int64_t *last);
 int tm__flusher_start(struct telemetry *t, struct err *e);
 void tm__flusher_stop(struct telemetry *t);
 int tm__replay_log(struct telemetry *t, struct err *e);
