@@ -6,8 +6,11 @@
 ** bad input writes nothing; the travel cache misses after a node change;
 ** a baseline of fixed routes is stored and evaluated with the same KPIs;
 ** two depots never carry the same piece; consignment statuses follow
-** approval and stop events; drivers get no proof codes; opening hours
-** shorter than a stop's service are refused; siting and consignment rules. */
+** approval and stop events (those carried to the depot are delivered when
+** the route's END arrives); drivers get no proof codes; opening hours
+** shorter than a stop's service are refused, by dispatch and by urgent
+** insertion, which also leaves finished routes and other depots' approved
+** orders alone; siting and consignment rules. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -612,7 +615,21 @@ static void test_tracking(void **state)
     logistics_plan_release(&p);
 }
 
-/* Place a new order for the demo buyer at a village point and confirm it. */
+/* The village point new orders are delivered to (the last point node). */
+static int64_t order_point(struct fx *f)
+{
+    struct err e = {0};
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    int64_t point = 0;
+    for (size_t i = net.n_nodes; i-- > 0 && !point;)
+        if (net.nodes[i].kind == COUNTY_NODE_POINT)
+            point = net.nodes[i].id;
+    county_network_release(&net);
+    return point;
+}
+
+/* Place a new order for the demo buyer at order_point and confirm it. */
 static int64_t new_confirmed_order(struct fx *f)
 {
     struct err e = {0};
@@ -627,13 +644,7 @@ static int64_t new_confirmed_order(struct fx *f)
         if (prods[i].stock > 2 && prods[i].storage == MARKET_STORAGE_AMBIENT)
             pid = prods[i].id;
     assert_true(pid > 0);
-    struct county_network net;
-    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
-    int64_t point = 0;
-    for (size_t i = net.n_nodes; i-- > 0 && !point;)
-        if (net.nodes[i].kind == COUNTY_NODE_POINT)
-            point = net.nodes[i].id;
-    county_network_release(&net);
+    int64_t point = order_point(f);
     struct auth_principal buyer;
     principal(f, "buyer", &buyer);
     struct market_line_req line = {.product_id = pid, .qty = 1};
@@ -1340,6 +1351,201 @@ static void test_no_idle_wait(void **state)
     county_network_release(&net);
 }
 
+/* Whether plan id carries order oid on a route. */
+static bool plan_carries_order(struct fx *f, int64_t id, int64_t oid)
+{
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    bool found = false;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++)
+            for (size_t i = 0; i < p.routes[r].stops[q].n_items; i++)
+                found |= p.routes[r].stops[q].items[i].order_id == oid;
+    logistics_plan_release(&p);
+    return found;
+}
+
+static void set_node_hours(struct fx *f, int64_t node_id, int open_min, int close_min)
+{
+    struct county_node in = {.open_min = open_min, .close_min = close_min}, out;
+    struct err e = {0};
+    if (county_node_update(f->st, &f->op, node_id, &in, NODE_F_HOURS, &out, &e))
+        fail_msg("node %lld hours: %s", (long long)node_id, e.msg);
+}
+
+/* A consignment of `day` picked up at node `from` (in its village), bound
+** for to_node (0: the depot). */
+static int64_t new_consignment(struct fx *f, int64_t day, const struct county_node *from,
+                               int64_t to_node, const char *what)
+{
+    struct err e = {0};
+    struct logistics_consignment c = {.village_id = from->village_id,
+                                      .from_node_id = from->id,
+                                      .to_node_id = to_node,
+                                      .date_ms = day,
+                                      .weight_g = 10000,
+                                      .volume_ml = 10000};
+    snprintf(c.description, sizeof c.description, "%s", what);
+    if (logistics_consignment_create(f->st, &f->op, &c, &e))
+        fail_msg("consignment: %s", e.msg);
+    return c.id;
+}
+
+/* Urgent insertion applies dispatch's rule: a delivery point open for less
+** than a stop's service is refused (time_window), not served after
+** closing; with its hours back, the same order goes in. */
+static void test_urgent_short_hours(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch_at(f, f->today + 6 * DAY_MS, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    int64_t order = new_confirmed_order(f), point = order_point(f);
+    struct county_node orig;
+    assert_int_equal(county_node_get(f->st, &f->op, point, &orig, &e), 0);
+    set_node_hours(f, point, 11 * 60, 11 * 60 + 3); /* 3 minutes: less than 5.5 */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_INFEASIBLE);
+    assert_non_null(strstr(e.msg, "time_window"));
+    assert_false(plan_carries_order(f, id, order));
+    set_node_hours(f, point, orig.open_min, orig.close_min);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e), 0);
+    assert_true(plan_carries_order(f, id, order));
+}
+
+/* The route's END reported arrived delivers the consignments it carried to
+** the depot; one whose pickup was not reported stays planned, one bound for
+** a cold store stays picked_up (its drop delivers it). A date before any
+** demo order, with one vehicle active: the plan is one route holding only
+** these consignments. */
+static void test_depot_arrival_delivers(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3000 * DAY_MS;
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    int64_t to_depot = new_consignment(f, day, &a, 0, "potatoes");
+    int64_t later = new_consignment(f, day, &b, 0, "corn");
+    int64_t to_cold = new_consignment(f, day, &a, cold.id, "mushrooms");
+    struct logistics_vehicle *vs;
+    size_t nv, kept = 0;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    for (size_t i = 0; i < nv; i++)
+        if (kept || vs[i].temp != LOGISTICS_TEMP_NONE)
+            set_vehicle_active(f, vs[i].id, false);
+        else
+            kept = vs[i].id;
+    assert_true(kept > 0);
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_int_equal(p.n_routes, 1);
+    const struct logistics_route *rt = &p.routes[0];
+    int64_t pick_depot = 0, pick_cold = 0, end = rt->stops[rt->n_stops - 1].id;
+    assert_int_equal(rt->stops[rt->n_stops - 1].kind, LOGISTICS_STOP_END);
+    for (size_t q = 0; q < rt->n_stops; q++)
+        for (size_t i = 0; i < rt->stops[q].n_items; i++)
+            if (rt->stops[q].kind == LOGISTICS_STOP_PICKUP &&
+                rt->stops[q].items[i].consignment_id == to_depot)
+                pick_depot = rt->stops[q].id;
+            else if (rt->stops[q].kind == LOGISTICS_STOP_PICKUP &&
+                     rt->stops[q].items[i].consignment_id == to_cold)
+                pick_cold = rt->stops[q].id;
+    assert_true(pick_depot > 0 && pick_cold > 0 && pick_depot != pick_cold);
+    assert_true(plan_carries_cons(f, id, later));
+    int64_t t0 = rt->stops[0].depart_ms;
+    assert_int_equal(logistics_track_event(f->st, &f->driver, pick_depot, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, pick_cold, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, t0 + 3600000, &e),
+                     0);
+    assert_string_equal(cons_status(f, day, to_depot), "picked_up");
+    int64_t back = t0 + 5 * 3600000;
+    assert_int_equal(
+        logistics_track_event(f->st, &f->driver, end, LOGISTICS_EV_ARRIVED, NULL, NULL, back, &e),
+        0);
+    assert_string_equal(cons_status(f, day, to_depot), "delivered");
+    assert_string_equal(cons_status(f, day, later), "planned");
+    assert_string_equal(cons_status(f, day, to_cold), "picked_up");
+    logistics_plan_release(&p);
+    load_plan(f, &f->op, id, &p);
+    assert_string_equal(p.routes[0].stops[p.routes[0].n_stops - 1].status, "arrived");
+    assert_int_equal(p.routes[0].stops[p.routes[0].n_stops - 1].actual_ms, back);
+    logistics_plan_release(&p);
+    for (size_t i = 0; i < nv; i++)
+        set_vehicle_active(f, vs[i].id, true);
+    free(vs);
+}
+
+/* A route back at its depot (END arrived) takes no urgent order: a stop
+** added before its END would never be visited. */
+static void test_urgent_not_after_return(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3001 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "rice");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_true(p.n_routes > 0);
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        assert_int_equal(logistics_track_event(f->st, &f->driver, rt->stops[rt->n_stops - 1].id,
+                                               LOGISTICS_EV_ARRIVED, NULL, NULL, 0, &e),
+                         0);
+    }
+    logistics_plan_release(&p);
+    int64_t order = new_confirmed_order(f);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_INFEASIBLE);
+    assert_false(plan_carries_order(f, id, order));
+}
+
+/* Urgent insertion applies approval's rule: an order on an approved plan
+** of the same date at another depot is not inserted again. Each depot's
+** plan holds a consignment of its own (a date before any demo order). */
+static void test_urgent_not_on_two_depots(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3002 * DAY_MS;
+    struct county_node station = node_of(f, COUNTY_NODE_STATION, 0);
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_vehicle v = vs[0];
+    free(vs);
+    v.id = 0;
+    v.depot_node_id = station.id;
+    snprintf(v.plate, sizeof v.plate, "STATION-2");
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &v, &e), 0);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    new_consignment(f, day, &a, 0, "beans");
+    int64_t st_plan = dispatch_at(f, day, station.id);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, st_plan, &e), 0);
+    new_consignment(f, day, &b, 0, "apples");
+    int64_t hub_plan = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, hub_plan, &e), 0);
+    int64_t order = new_confirmed_order(f);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, hub_plan, order, NULL, NULL, &e),
+                     0);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, st_plan, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    char want[64];
+    snprintf(want, sizeof want, "is already on approved plan %lld", (long long)hub_plan);
+    assert_non_null(strstr(e.msg, want));
+    assert_false(plan_carries_order(f, st_plan, order));
+    set_vehicle_active(f, v.id, false);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1364,6 +1570,10 @@ int main(void)
         cmocka_unit_test(test_siting_rules),
         cmocka_unit_test(test_consignment_pickup_node),
         cmocka_unit_test(test_no_idle_wait),
+        cmocka_unit_test(test_urgent_short_hours),
+        cmocka_unit_test(test_depot_arrival_delivers),
+        cmocka_unit_test(test_urgent_not_after_return),
+        cmocka_unit_test(test_urgent_not_on_two_depots),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,8 @@
 /*
 ** common.c: what the logistics files share: role checks, audit rows, enum
-** names, the plan struct's lifecycle and the vehicle's stored JSON form.
+** names, the service window at a place's opening hours (dispatch and urgent
+** insertion apply the same rule), the plan struct's lifecycle and the
+** vehicle's stored JSON form.
 */
 #include "logistics/logistics_int.h"
 
@@ -20,6 +22,15 @@ bool logistics__reads_county(const struct auth_principal *who)
 {
     return who && (who->role == AUTH_ROLE_ADMIN || who->role == AUTH_ROLE_OPERATOR ||
                    who->role == AUTH_ROLE_AUDITOR);
+}
+
+bool logistics__service_window(int open_min, int close_min, int64_t service_s, struct vrp_tw *tw)
+{
+    int64_t open = (int64_t)open_min * 60, end = (int64_t)close_min * 60 - service_s;
+    bool fits = end >= open;
+    if (tw)
+        *tw = (struct vrp_tw){open, fits ? end : open};
+    return fits;
 }
 
 int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,

@@ -9,6 +9,10 @@
 ** engine's trusted evaluator (vrp_solution_from_seqs) and the cheapest
 ** feasible insertion over all routes is written: new stops, every stop of
 ** that route re-timed from the evaluation, the plan's KPIs recomputed.
+** Dispatch's and approval's rules hold: a delivery point open for less than
+** a stop's service is refused (time_window), a route back at its depot
+** takes nothing, an order on another depot's approved plan of the date is
+** refused.
 */
 #include "logistics/logistics_int.h"
 
@@ -18,6 +22,7 @@
 #include <string.h>
 
 #define URGENT_LOAD_S 120
+#define URGENT_SERVICE_S 330 /* a one-item stop, as dispatch: 300 s + 30 s per item */
 
 static uint64_t skill_bits(enum logistics_storage s)
 {
@@ -167,17 +172,14 @@ static void route_problem(const struct county_network *net, const struct logisti
     td->id = -2;
     td->kind = VRP_DELIVERY;
     td->loc = (int)ns;
-    td->service = 330;
+    td->service = URGENT_SERVICE_S;
     td->delivery[0] = u->g;
     td->delivery[1] = u->ml;
     td->skills = tp->skills;
     td->pair = kp;
     td->n_tw = 1;
     td->tw = xmalloc(sizeof *td->tw);
-    int64_t close = (int64_t)u->close_min * 60 - td->service;
-    td->tw[0] =
-        (struct vrp_tw){(int64_t)u->open_min * 60,
-                        close > (int64_t)u->open_min * 60 ? close : (int64_t)u->open_min * 60};
+    logistics__service_window(u->open_min, u->close_min, td->service, &td->tw[0]);
     p->vehicles = xcalloc(1, sizeof *p->vehicles);
     p->n_vehicles = 1;
     const struct logistics_vehicle *v = &rt->vehicle;
@@ -282,6 +284,49 @@ static int put_item(struct store_conn *c, const struct wr *w, int64_t stop_id, i
     return rc < 0 ? rc : 0;
 }
 
+/* Approval's rule (plan_store.c): an order on an approved plan of the same
+** date at another depot is that plan's vehicle's to carry; inserting it
+** here too would send two. */
+static int taken_elsewhere(struct store_conn *c, const struct wr *w, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT p.id, p.depot_node_id FROM lg_stop_items i "
+                           "JOIN lg_plans p ON p.county_id = i.county_id AND p.id = i.plan_id "
+                           "WHERE i.county_id = ? AND i.order_id = ? AND p.status = ? "
+                           "AND p.date_ms = ? AND p.depot_node_id != ? LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, w->u->order_id);
+    store_bind_i64(s, 3, LOGISTICS_PLAN_APPROVED);
+    store_bind_i64(s, 4, w->pl->date_ms);
+    store_bind_i64(s, 5, w->pl->depot_node_id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    return err_set(e, ERR_CONFLICT, "order %lld is already on approved plan %lld (depot %lld)",
+                   (long long)w->u->order_id, (long long)store_col_i64(s, 0),
+                   (long long)store_col_i64(s, 1));
+}
+
+/* The route must not have come back: its END takes "arrived" once, and a
+** stop added before it would never be visited. */
+static int route_open(struct store_conn *c, const struct wr *w, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c, "SELECT status FROM lg_stops WHERE county_id = ? AND id = ?", &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, w->who->county_id);
+    store_bind_i64(s, 2, w->rt->stops[w->rt->n_stops - 1].id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_DB, "route %lld has no END", (long long)w->rt->id);
+    if (strcmp(store_col_text(s, 0), "pending") != 0)
+        return err_set(e, ERR_CONFLICT, "route %lld is back at its depot", (long long)w->rt->id);
+    return 0;
+}
+
 static int insert_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct wr *w = arg;
@@ -310,6 +355,8 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
     if (store_col_i64(s, 1) > 0)
         return err_set(e, ERR_CONFLICT, "order %lld is already in the plan",
                        (long long)w->u->order_id);
+    if ((rc = taken_elsewhere(c, w, e)) || (rc = route_open(c, w, e)))
+        return rc;
     int kp = w->r->n_stop_tasks;
     bool at_start = w->seq[0] == kp; /* loaded before leaving */
     int seq_no = 0;
@@ -542,6 +589,14 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
             rc = err_set(e, ERR_INVAL, "order %lld has no delivery point", (long long)order_id);
         }
     }
+    /* dispatch's rule: a place open for less than a stop's service is not
+    ** served (unassigned there with time_window), never served after closing */
+    if (!rc && !logistics__service_window(u.open_min, u.close_min, URGENT_SERVICE_S, NULL))
+        rc = err_set(e, ERR_INFEASIBLE,
+                     "order %lld cannot be inserted (time_window): %s is open %02d:%02d-%02d:%02d, "
+                     "shorter than a stop's %d s service",
+                     (long long)order_id, u.name ? u.name : "its delivery point", u.open_min / 60,
+                     u.open_min % 60, u.close_min / 60, u.close_min % 60, URGENT_SERVICE_S);
     struct best b = {.route = -1};
     struct rp *rps = NULL;
     if (!rc) {
@@ -550,6 +605,9 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         for (size_t r = 0; r < pl.n_routes; r++) {
             const struct logistics_route *rt = &pl.routes[r];
             if (skill_bits(u.storage) & ~vehicle_bits(rt->vehicle.temp))
+                continue;
+            /* a route back at its depot (END arrived) takes nothing more */
+            if (rt->n_stops < 2 || strcmp(rt->stops[rt->n_stops - 1].status, "pending") != 0)
                 continue;
             route_problem(&net, &tc, nm, &pl, rt, &u, &rps[r]);
             try_route(&rps[r], (int)r, &b);

@@ -432,7 +432,9 @@ int logistics_driver_carries(struct store *st, const struct auth_principal *who,
 ** status and time and the route's delay (actual - planned). "picked_up"
 ** marks the stop's consignments picked_up; "delivered" at a drop marks them
 ** delivered and is ERR_CONFLICT until the route's pickup of each of them has
-** been reported picked up. */
+** been reported picked up; "arrived" at the route's END (the depot) marks
+** delivered the consignments bound for the depot whose pickup on this route
+** was reported picked up (the others keep their status). */
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e);
@@ -463,8 +465,13 @@ int logistics_alert_list(struct store *st, const struct auth_principal *who, int
 ** the last visited stop of every route whose vehicle suits the goods is
 ** evaluated with the vrp engine's trusted evaluator on the route as planned
 ** (vrp_solution_from_seqs); the cheapest feasible one is written (new stop,
-** later stops re-timed), nothing else is re-planned. ERR_INFEASIBLE when no
-** route can take it; *route_id / *stop_id may be NULL. Staff only. */
+** later stops re-timed), nothing else is re-planned. Routes whose END was
+** reported arrived are done and take nothing. ERR_INFEASIBLE when no route
+** can take it, or its delivery point is open for less than a stop's service
+** (the message says time_window, dispatch's reason); ERR_CONFLICT when the
+** plan is not approved, or the order is already in it or on an approved
+** plan of the same date at another depot. *route_id / *stop_id may be
+** NULL. Staff only. */
 int logistics_insert_order(struct logistics *lg, struct store *st, const struct auth_principal *who,
                            int64_t plan_id, int64_t order_id, int64_t *route_id, int64_t *stop_id,
                            struct err *e);

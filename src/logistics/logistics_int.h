@@ -54,6 +54,15 @@ void logistics__travel(const struct county_network *net, const struct logistics_
                        const struct logistics__nodemat *m, int64_t from_node, struct geo_point a,
                        int64_t to_node, struct geo_point b, int64_t *dist_m, int64_t *dur_s);
 
+/* The window on the start of a stop's service (seconds of the local day)
+** at a place open from open_min to close_min (minutes of the local day),
+** for a service of service_s: start after opening, end by closing. False
+** when the place is open for less than the service (close - service <
+** open): no vehicle can serve it, and *tw is then [open, open], which ends
+** the service after closing (fixed routes visit it so, late). Dispatch
+** leaves such work unassigned (time_window); urgent insertion refuses it. */
+bool logistics__service_window(int open_min, int close_min, int64_t service_s, struct vrp_tw *tw);
+
 /* Plan building with an optional cached node matrix (plan_build uses NULL). */
 int logistics__plan_make(const struct county_network *net,
                          const struct logistics_travel_cfg *travel,

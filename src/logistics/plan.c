@@ -173,20 +173,19 @@ static void travel(const struct build *b, int from, int to, int64_t *d, int64_t 
 }
 
 /* Service window [start, end] (seconds of the local day) for a stop at loc
-** taking service_s: service must start after opening and end by closing. */
+** taking service_s (logistics__service_window: clamped to [open, open] when
+** the place is open for less than the service). */
 static struct vrp_tw window_of(const struct loc *l, int64_t service_s)
 {
-    int64_t open = (int64_t)l->open_min * 60, close = (int64_t)l->close_min * 60;
-    int64_t end = close - service_s;
-    return (struct vrp_tw){open, end >= open ? end : open};
+    struct vrp_tw tw;
+    logistics__service_window(l->open_min, l->close_min, service_s, &tw);
+    return tw;
 }
 
-/* Whether service_s fits in l's opening hours at all: when close - service
-** < open, window_of's clamped window would let service start at opening and
-** end after closing. */
+/* Whether service_s fits in l's opening hours at all. */
 static bool window_fits(const struct loc *l, int64_t service_s)
 {
-    return (int64_t)l->close_min * 60 - service_s >= (int64_t)l->open_min * 60;
+    return logistics__service_window(l->open_min, l->close_min, service_s, NULL);
 }
 
 /* Why no vehicle could do this stop alone, or NULL when one could. */

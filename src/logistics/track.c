@@ -10,7 +10,8 @@
 ** route, closed when the route is back. A fix older than the route's newest
 ** one is stored but moves neither. Stop events move the consignments:
 ** picked_up at a pickup, delivered at a drop (refused before the route's
-** pickup of the goods). Everything of one call happens in one write.
+** pickup of the goods) or, for those carried to the depot, on arrival at
+** the route's END. Everything of one call happens in one write.
 */
 #include "logistics/logistics_int.h"
 
@@ -325,13 +326,43 @@ static int cons_status(struct store_conn *c, const struct ev_args *a, const char
     return rc < 0 ? rc : 0;
 }
 
+/* Arrival at the route's END (its depot, node depot_node) unloads what
+** the route picked up for the depot: consignments still picked_up whose
+** pickup stop on this route is picked_up and whose destination is the
+** depot (to_node_id 0 or depot_node) become delivered. Those not picked up
+** (pickup pending or failed) and those bound for a cold store are left as
+** they are. *n: how many moved. */
+static int cons_at_depot(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                         int64_t depot_node, int64_t *n, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "UPDATE lg_consignments SET status = 'delivered' WHERE county_id = ? "
+                           "AND status = 'picked_up' AND (to_node_id = 0 OR to_node_id = ?) "
+                           "AND id IN (SELECT i.consignment_id FROM lg_stop_items i "
+                           "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
+                           "WHERE i.county_id = ? AND p.route_id = ? AND p.status = 'picked_up' "
+                           "AND i.load = 1 AND i.consignment_id > 0)",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, depot_node);
+    store_bind_i64(s, 3, a->who->county_id);
+    store_bind_i64(s, 4, route_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    *n = store_changes(c);
+    return 0;
+}
+
 static int ev_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct ev_args *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT route_id, kind, status, proof_code, arrive_ms FROM lg_stops "
-                           "WHERE county_id = ? AND id = ?",
+                           "SELECT route_id, kind, status, proof_code, arrive_ms, node_id "
+                           "FROM lg_stops WHERE county_id = ? AND id = ?",
                            &s, e);
     if (rc)
         return rc;
@@ -340,6 +371,7 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     if ((rc = store_step(s, e)) != STORE_ROW)
         return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no stop %lld", (long long)a->stop_id);
     int64_t route_id = store_col_i64(s, 0), planned = store_col_i64(s, 4);
+    int64_t node_id = store_col_i64(s, 5);
     enum logistics_stop_kind kind = (enum logistics_stop_kind)store_col_i64(s, 1);
     char status[16], proof[16];
     snprintf(status, sizeof status, "%s", store_col_text(s, 2));
@@ -408,19 +440,28 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 3, route_id);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    /* A delivered drop is the consignment's arrival at its cold store; left
+    /* A delivered drop is the consignment's arrival at its cold store, the
+    ** END's arrival that at the depot of those carried there; left
     ** "picked_up", the next dispatch would not plan it but nothing would say
-    ** it arrived. */
+    ** it arrived. The time is the stop's actual_ms, as for any event. */
     rc = 0;
+    int64_t at_depot = -1;
     if (a->ev == LOGISTICS_EV_PICKED_UP)
         rc = cons_status(c, a, "picked_up", e);
     else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP)
         rc = cons_status(c, a, "delivered", e);
+    else if (a->ev == LOGISTICS_EV_ARRIVED && kind == LOGISTICS_STOP_END)
+        rc = cons_at_depot(c, a, route_id, node_id, &at_depot, e);
     if (rc)
         return rc;
     char detail[LOGISTICS_TEXT_BUF + 64];
-    snprintf(detail, sizeof detail, "{\"event\":\"%s\",\"route_id\":%lld}", to,
-             (long long)route_id);
+    if (at_depot >= 0)
+        snprintf(detail, sizeof detail,
+                 "{\"event\":\"%s\",\"route_id\":%lld,\"consignments_delivered\":%lld}", to,
+                 (long long)route_id, (long long)at_depot);
+    else
+        snprintf(detail, sizeof detail, "{\"event\":\"%s\",\"route_id\":%lld}", to,
+                 (long long)route_id);
     return logistics__audit(c, a->who, "stop.event", "stop", a->stop_id, detail, e);
 }
 
