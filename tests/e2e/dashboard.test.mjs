@@ -668,3 +668,357 @@ test('irrigation: ET₀ is checked, and no day count the server did not give', a
     for (const a of advice) assert.equal(a, '暂不需灌溉');
   });
 });
+
+// ---- defects found by the second UI audit
+
+// The county's calendar (the demo county is in Asia/Shanghai, UTC+8 all year).
+const countyDay = (at = new Date()) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at);
+const countyDayStart = (day) => new Date(`${day}T00:00:00+08:00`).toISOString();
+// As the dashboard writes weights (fmtWeight) in zh-CN.
+const weight = (g) => (g >= 1000 ? new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(g / 1000) + ' kg'
+  : new Intl.NumberFormat('zh-CN').format(g) + ' g');
+// The cells of the column headed `label` in the first table under `box`.
+async function column(page, box, label) {
+  const heads = await page.$$eval(`${box} thead th`, (ths) => ths.map((th) => th.textContent));
+  const i = heads.indexOf(label);
+  assert.ok(i >= 0, `a "${label}" column in ${box}: ${heads.join(' | ')}`);
+  return page.$$eval(`${box} tbody tr td:nth-child(${i + 1})`, (tds) => tds.map((td) => td.textContent));
+}
+
+test('an unknown address, or a page the role may not see, says so (translated) with a link to the start page', async () => {
+  await withPage(browser.browser, 'not-found', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.goto(server.base + '/nonsense');
+    await page.waitForSelector('#not-found[data-reason="unknown"]');
+    assert.match(await page.textContent('#not-found h1'), /找不到该页面/);
+    assert.equal(await page.locator('#products').count(), 0, 'not the catalog in its place');
+    assert.equal(await page.locator('nav a[aria-current]').count(), 0, 'no menu entry is current');
+    // An old-style link (#/...) is an address too.
+    await page.goto(server.base + '/#/nonsense');
+    await page.waitForSelector('#not-found[data-reason="unknown"]');
+    assert.equal(new URL(page.url()).pathname, '/nonsense');
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#not-found h1:has-text("Page not found")');
+    assert.equal(await page.textContent('#not-found-home'), 'Go to Overview');
+    await page.click('#not-found-home');
+    await page.waitForSelector('a[data-nav="/"][aria-current="page"]');
+  });
+  await withPage(browser.browser, 'not-found-driver', async (page) => {
+    await login(page, server.base, 'driver');
+    await page.goto(server.base + '/dispatch');
+    await page.waitForSelector('#not-found[data-reason="forbidden"]');
+    const text = await page.textContent('#not-found');
+    assert.match(text, /您的角色无法使用此页面/);
+    assert.match(text, /司机/, 'the role is named');
+    assert.equal(await page.locator('#tracking-list, #products').count(), 0, 'no other page in its place');
+    assert.equal(await page.getAttribute('#not-found-home', 'href'), '/tracking', "the driver's start page");
+    await page.click('#not-found-home');
+    await page.waitForSelector('a[data-nav="/tracking"][aria-current="page"]');
+  });
+});
+
+// A dispatch plan made through the API (201: the plan; 202: a job to wait for).
+async function apiPlan(day) {
+  const vehicles = (await admin.get('/vehicles')).items.filter((v) => v.active);
+  const depot = vehicles[0].depot_node_id;
+  let res = await admin.post('/plans', { date: day, depot_node_id: depot, time_limit_s: 2 });
+  for (let i = 0; !res.routes && i < 60; i++) {
+    const j = await admin.get(`/jobs/${res.job_id || res.id}?wait=10`);
+    assert.ok(j.state !== 'failed' && j.state !== 'cancelled', 'plan job: ' + j.message);
+    if (j.state === 'done') res = await admin.get(`/plans/${j.result.plan_id}`);
+  }
+  assert.ok(res.routes, 'the plan was made');
+  return { plan: res, vehicles: vehicles.filter((v) => v.depot_node_id === depot) };
+}
+
+test('dispatch: an overloaded baseline is marked infeasible and never shown better than the plan', async () => {
+  const day = countyDay(new Date(Date.now() + 86400e3)); // tomorrow: no other test's plans
+  const { plan, vehicles } = await apiPlan(day);
+  assert.ok(plan.routes.length >= 1, 'the plan has routes');
+  // Every stop of the plan on a 1 kg van: more than it can carry. The van
+  // is retired at once (later plans do not use it).
+  const { id: _id, plate: _plate, created: _c, updated: _u, ...like } = vehicles[0];
+  const van = await admin.post('/vehicles', { ...like, plate: 'E2E-VAN', capacity_g: 1000, capacity_ml: 100000, driver_user_id: 0 });
+  const nodes = [...new Set(plan.routes.flatMap((r) => r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end' && s.node_id).map((s) => s.node_id)))];
+  const base = await admin.post('/plans/baseline', { date: day, depot_node_id: plan.depot_node_id, name: 'E2E overloaded',
+    routes: [{ vehicle_id: van.id, stops: nodes.sort((a, b) => a - b) }] });
+  await admin.call('PATCH', `/vehicles/${van.id}`, { active: false });
+  assert.ok(base.kpis.load_permille > 1000, 'the baseline is overloaded: ' + base.kpis.load_permille + ' ‰');
+  await withPage(browser.browser, 'dispatch-overloaded-baseline', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.goto(`${server.base}/dispatch?date=${day}`);
+    await page.waitForSelector('#plan-compare table');
+    assert.equal(await page.getAttribute('#plan-compare', 'data-infeasible'), 'baseline');
+    assert.match(await page.textContent('#compare-overloaded-baseline'), new RegExp(`基准方案 #${base.id} 不可行`));
+    assert.match(await page.textContent('#plan-compare thead'), /基准方案（固定线路） 超载/, 'the baseline column is marked');
+    assert.match(await page.textContent('#plan-compare tbody tr:has-text("装载率")'), /超载/, 'its load factor is marked');
+    assert.equal(await page.locator('#plan-compare .delta.better, #plan-compare .delta.worse').count(), 0,
+      'no side is shown better against an infeasible baseline');
+    assert.doesNotMatch(await page.textContent('#plan-compare'), /null/);
+    assert.doesNotMatch(await page.textContent('#plan-detail'), /null/);
+    await page.locator('#plan-compare').scrollIntoViewIfNeeded();
+  });
+});
+
+test("cold chain: an alert's title gives the same peak as its Peak column", async () => {
+  // Too warm for an hour, warmer all the time: the alert is raised after the
+  // 30 min allowed, and the peak comes at the end of the excursion.
+  const now = Date.now();
+  const tags = { vehicle: 'E2E-PEAK' };
+  const reading = (i, value) => ({ measurement: 'cold', tags, field: 'temp', value, ts_ms: now - 6 * 3600e3 + i * 5 * 60e3 });
+  await admin.post('/telemetry/readings', { readings: [reading(0, 1.0)] });
+  const series = (await admin.get('/telemetry/series')).series.find((s) => s.key === 'cold,vehicle=E2E-PEAK temp');
+  await admin.call('PUT', `/telemetry/series/${series.id}/monitor`, { profile: 'strawberries' });
+  const rs = [];
+  for (let i = 1; i < 40; i++) rs.push(reading(i, i >= 10 && i < 22 ? 5 + (i - 10) * 0.5 : 1.0));
+  await admin.post('/telemetry/readings', { readings: rs });
+  const alert = (await admin.get('/telemetry/alerts')).alerts.find((a) => a.series_id === series.id && a.kind === 'excursion_high');
+  assert.ok(alert && alert.end, 'an ended excursion alert');
+  // The server's title was written when the alert was raised (its peak then);
+  // the alert's peak field went on to the excursion's end.
+  await withPage(browser.browser, 'coldchain-alert-peak', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.goto(server.base + '/coldchain?state=');
+    const row = page.locator('#alert-list tbody tr', { has: page.locator(`.alert-state[data-alert="${alert.id}"]`) });
+    await row.waitFor();
+    const title = await row.locator('td').nth(0).textContent();
+    const peak = await row.locator('td').nth(4).textContent();
+    assert.equal(peak, alert.peak.toFixed(1) + ' °C', 'the Peak column is the alert\'s peak');
+    assert.ok(title.includes(peak), `the title gives the same peak: "${title}" / "${peak}"`);
+    await page.selectOption('#lang', 'en');
+    await row.waitFor();
+    assert.match(await row.locator('td').nth(0).textContent(), new RegExp(`^Above the allowed range for [^;]+; peak ${alert.peak.toFixed(1)} °C`));
+    await row.scrollIntoViewIfNeeded();
+  });
+});
+
+test('tracking: a next stop whose ETA has passed without an arrival is overdue, not on time; Load is load / capacity', async () => {
+  const approved = (await admin.get(`/plans?date=${countyDay()}`)).items.find((p) => p.status === 'approved' && p.kind === 'dispatch');
+  assert.ok(approved, "today's approved plan (the demo's, or the dispatch test's)");
+  const plan = await admin.get(`/plans/${approved.id}`);
+  const live = (await admin.get(`/tracking?plan_id=${approved.id}`)).routes.find((x) => x.next_stop_id);
+  assert.ok(live, 'a route with a next stop');
+  const route = plan.routes.find((r) => r.id === live.route_id);
+  const next = route.stops.find((s) => s.id === live.next_stop_id);
+  await withPage(browser.browser, 'tracking-overdue', async (page) => {
+    // No GPS fix: the server's delay stays 0 and its ETA is the planned one.
+    await page.route('**/api/v1/tracking?*', async (r) => {
+      const res = await r.fetch();
+      const body = await res.json();
+      r.fulfill({ response: res, json: { ...body, alerts: [], routes: body.routes.map((x) => (x.route_id === route.id
+        ? { ...x, delay_s: 0, position: null, next_eta: next.eta } : x)) } });
+    });
+    // The page's clock two minutes past that ETA (or now, if later).
+    await page.clock.install({ time: Math.max(Date.now(), Date.parse(next.eta) + 120e3) });
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    const row = page.locator('#tracking-list tbody tr', { hasText: route.vehicle.plate });
+    const status = await row.locator('td').last().textContent();
+    assert.match(status, /^逾期 \d/, 'overdue: ' + status);
+    assert.doesNotMatch(status, /准时/);
+    const peak = Math.max(0, ...route.stops.map((s) => s.load_g || 0));
+    const loads = await column(page, '#tracking-list', '载重');
+    const i = await row.evaluate((tr) => [...tr.parentNode.children].indexOf(tr));
+    assert.equal(loads[i], `${weight(peak)} / ${weight(route.vehicle.capacity_g)}`);
+  });
+});
+
+test('dispatch: the date starts at today by the county\'s calendar; a past date is refused with a message; "1 route"', async () => {
+  // The browser in Los Angeles at 20:00 UTC: its calendar is a day behind the county's.
+  const d = new Date();
+  const at = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 20);
+  const county = countyDay(new Date(at));
+  const local = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Los_Angeles' }).format(at);
+  assert.ok(local < county);
+  await withPage(browser.browser, 'dispatch-date', async (page) => {
+    let posted = 0;
+    page.on('request', (r) => { if (r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/plans') posted += 1; });
+    await page.clock.install({ time: at });
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/dispatch"]');
+    await page.waitForSelector('#dispatch-run:not([disabled])');
+    assert.equal(await page.getAttribute('#dispatch-date', 'min'), county);
+    assert.equal(await page.inputValue('#dispatch-date'), county);
+    await page.fill('#dispatch-date', local); // the browser's today, the county's yesterday
+    await page.click('#dispatch-run');
+    await page.waitForSelector('#dispatch-date-msg:not([hidden])');
+    assert.match(await page.textContent('#dispatch-date-msg'), new RegExp(`只能为今天（${county}）或以后的日期生成计划`));
+    assert.equal(await page.getAttribute('#dispatch-date', 'aria-invalid'), 'true');
+    assert.equal(posted, 0, 'nothing was sent');
+    // The county's today runs; the count agrees with its number.
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#dispatch-run:not([disabled]):has-text("Run plan")');
+    await page.fill('#dispatch-date', county);
+    await page.selectOption('#dispatch-limit', '2');
+    await page.click('#dispatch-run');
+    await page.waitForSelector('#dispatch-status:has-text("#")', { timeout: 60000 });
+    assert.equal(await page.isVisible('#dispatch-date-msg'), false);
+    assert.equal(posted, 1);
+    const done = await page.textContent('#dispatch-status');
+    const id = /#(\d+)/.exec(done)[1];
+    await page.waitForSelector(`#dispatch-map[data-plan="${id}"]`);
+    const n = Number(await page.getAttribute('#dispatch-map', 'data-routes'));
+    assert.equal(done, `Plan #${id} ready: ${n} route${n === 1 ? '' : 's'}.`);
+  }, { timezoneId: 'America/Los_Angeles' });
+});
+
+test('catalog: "1 product" / "n products" in English; a search with no result says so', async () => {
+  // A search word with exactly one signature product.
+  let one = null;
+  for (const p of (await admin.get('/products?signature=true&limit=200')).items) {
+    const r = (await admin.get(`/products?q=${encodeURIComponent(p.name_zh)}&signature=true&limit=200`)).items;
+    if (r.length === 1) { one = p.name_zh; break; }
+  }
+  assert.ok(one, 'a search with one result');
+  await withPage(browser.browser, 'catalog-counts', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    const search = async (q) => {
+      await page.fill('#catalog-q', q);
+      await page.press('#catalog-q', 'Enter');
+      await page.waitForSelector('#products[data-pending="0"]', { state: 'attached' });
+      return page.textContent('#catalog-count');
+    };
+    assert.equal(await search('e2e-no-such-product'), '共 0 件商品');
+    assert.equal(await page.textContent('#products .msg'), '没有符合条件的商品。');
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#catalog-q[placeholder="Search products"]');
+    assert.equal(await search(one), '1 product');
+    assert.equal(await page.locator('#products .msg').count(), 0);
+    assert.match(await search(''), /^([2-9]|\d{2,}) products$/);
+    assert.equal(await search('e2e-no-such-product'), '0 products');
+    assert.equal(await page.textContent('#products .msg'), 'No products match this search.');
+  });
+});
+
+test('a session the server ended: back to the login page, which says so; logging in again returns to the page', async () => {
+  await withPage(browser.browser, 'session-ended', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    // The session is revoked elsewhere (its token logged out).
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('ruralink.session')).token);
+    const out = await fetch(server.base + '/api/v1/auth/logout', { method: 'POST', headers: { Authorization: 'Bearer ' + token } });
+    assert.ok(out.ok);
+    await page.click('a[data-nav="/orders"]');
+    await page.waitForSelector('#login-ended');
+    assert.equal(await page.textContent('#login-ended'), '您的登录已失效，请重新登录。');
+    await page.selectOption('#login-lang', 'en');
+    await page.waitForSelector('#login-ended:has-text("Your session has ended; please log in again.")');
+    await page.fill('#login-name', 'operator');
+    await page.fill('#login-password', 'ruralink-demo');
+    await page.click('#login-submit');
+    await page.waitForSelector('a[data-nav="/orders"][aria-current="page"]');
+    await page.waitForSelector('#orders-list[data-pending="0"] tbody tr');
+    assert.equal(await page.locator('#login-ended').count(), 0);
+  }, { allowHttp: (status) => status === 401 });
+});
+
+test('driver tracking: the Load column is load / capacity, not the capacity alone', async () => {
+  await withPage(browser.browser, 'driver-load', async (page) => {
+    await login(page, server.base, 'driver');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    const loads = await column(page, '#tracking-list', '载重');
+    assert.ok(loads.length >= 1, "the driver's vehicle or routes are listed");
+    for (const l of loads) assert.match(l, /^(—|[\d,.]+ k?g) \/ [\d,.]+ k?g$/, 'load / capacity: ' + l);
+  }, { viewport: { width: 390, height: 844 } });
+});
+
+test('phone: every page of the menu is in view, none hidden past the edge', async () => {
+  await withPage(browser.browser, 'nav-phone', async (page) => {
+    await login(page, server.base, 'admin');
+    for (const lang of ['zh-CN', 'en']) {
+      await page.selectOption('#lang', lang);
+      await page.waitForSelector(`html[lang="${lang}"] nav a[data-nav="/coldchain"]`);
+      const links = await page.$$eval('nav a[data-nav]', (as) => as.map((a) => {
+        const r = a.getBoundingClientRect();
+        return { nav: a.dataset.nav, left: r.left, right: r.right, width: window.innerWidth };
+      }));
+      assert.equal(links.length, 7);
+      for (const l of links) assert.ok(l.left >= 0 && l.right <= l.width, `${lang} ${l.nav} in view: ${l.left}..${l.right} of ${l.width}`);
+    }
+  }, { viewport: { width: 390, height: 844 } });
+});
+
+test('overview: "parcels out" counts the orders shipped today, and goes up when one ships', async () => {
+  const since = countyDayStart(countyDay());
+  const shipped = async () => (await admin.get(`/orders?reached=shipped&reached_since=${encodeURIComponent(since)}&limit=500`)).items.length;
+  const before = await shipped();
+  const card = '#kpis [data-kpi="parcels_out"] .kpi-value';
+  await withPage(browser.browser, 'overview-parcels', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector(card);
+    assert.equal(await page.textContent(card), String(before));
+    // An order placed, confirmed, packed and shipped now.
+    const buyer = await apiLogin(server.base, 'buyer');
+    const product = (await admin.get('/products?signature=true&limit=50')).items.find((p) => p.stock > 20);
+    const point = (await admin.get('/nodes?kind=village_point&limit=1')).items[0];
+    const o = await buyer.post('/orders', { delivery_node_id: point.id, lines: [{ product_id: product.id, qty: 1 }] });
+    for (const to of ['confirmed', 'packed', 'shipped']) await admin.post(`/orders/${o.id}/status`, { status: to });
+    assert.equal(await shipped(), before + 1);
+    await page.click('a[data-nav="/catalog"]');
+    await page.click('a[data-nav="/"]');
+    await page.waitForSelector(`${card}:text-is("${before + 1}")`);
+    // Delivered since: it was still shipped today (counted by the move, not the status now).
+    await admin.post(`/orders/${o.id}/status`, { status: 'delivered' });
+    await page.click('a[data-nav="/catalog"]');
+    await page.click('a[data-nav="/"]');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    await page.waitForSelector(card);
+    assert.equal(await page.textContent(card), String(before + 1));
+  });
+});
+
+test('switching the language keeps the page and what is on it', async () => {
+  const [search] = await twoSearches();
+  await withPage(browser.browser, 'language-keeps-state', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    await page.fill('#catalog-q', search.word);
+    await page.press('#catalog-q', 'Enter');
+    await page.waitForFunction((n) => document.querySelectorAll('#products[data-pending="0"] article.product').length === n, search.ids.length);
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('a[data-nav="/catalog"][aria-current="page"]:has-text("Catalog")');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    assert.equal(await page.inputValue('#catalog-q'), search.word, 'the search text is kept');
+    assert.deepEqual(await shownProducts(page), search.ids, 'and its results');
+
+    await page.click('a[data-nav="/orders"]');
+    await page.selectOption('#orders-status', 'placed');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForSelector('#orders-list[data-pending="0"] tbody tr.clickable');
+    await page.locator('#orders-list tbody tr.clickable').first().click();
+    await page.waitForSelector('#order-history li');
+    const heading = await page.textContent('#order-detail h2');
+    const id = /#\d+/.exec(heading)[0];
+    await page.selectOption('#lang', 'zh-CN');
+    await page.waitForSelector('a[data-nav="/orders"][aria-current="page"]:has-text("订单")');
+    await page.waitForSelector(`#order-detail h2:has-text("订单 ${id}")`);
+    assert.equal(await page.inputValue('#orders-status'), 'placed', 'the filter is kept');
+    assert.deepEqual(await page.$$eval('#orders-list tbody tr td:nth-child(3)', (tds) => [...new Set(tds.map((td) => td.textContent))]), ['已下单']);
+    // Back to the catalog: its search is still there.
+    await page.goBack();
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    assert.equal(await page.inputValue('#catalog-q'), search.word);
+  });
+});
+
+test('a slow request shows a loading note until its answer comes', async () => {
+  await withPage(browser.browser, 'loading-note', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    await page.waitForSelector('#busy', { state: 'hidden' });
+    const orders = await holdFirst(page, (url) => url.pathname === '/api/v1/orders');
+    await page.click('a[data-nav="/orders"]');
+    await orders.reached;
+    await page.waitForSelector('#busy:visible');
+    assert.equal(await page.textContent('#busy'), '加载中…');
+    orders.release();
+    await page.waitForSelector('#orders-list[data-pending="0"] tbody tr');
+    await page.waitForSelector('#busy', { state: 'hidden' });
+  });
+});

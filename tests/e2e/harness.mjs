@@ -96,10 +96,11 @@ export async function getAll(api, path) {
 // Runs body(page) in a fresh context; screenshots to OUT/<name>.png whatever
 // happens; then fails on any console error, page error, failed request or
 // HTTP answer >= 400 the page received, but those a test provokes on purpose
-// and names with allowHttp(status, url).
-export async function withPage(browser, name, body, { viewport = { width: 1366, height: 768 }, allowHttp = () => false } = {}) {
+// and names with allowHttp(status, url). The browser is in the county's time
+// zone unless timezoneId says otherwise.
+export async function withPage(browser, name, body, { viewport = { width: 1366, height: 768 }, allowHttp = () => false, timezoneId = 'Asia/Shanghai' } = {}) {
   mkdirSync(OUT, { recursive: true });
-  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId });
   const page = await context.newPage();
   page.setDefaultTimeout(20000);
   const problems = [];

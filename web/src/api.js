@@ -32,6 +32,15 @@ export function setSession(s) {
 
 export function setUnauthorizedHandler(f) { onUnauthorized = f; }
 
+// Requests in flight, for a loading indicator: f(count) on every change.
+let inFlight = 0;
+const busyListeners = new Set();
+export function onBusy(f) { busyListeners.add(f); return () => busyListeners.delete(f); }
+function busy(d) {
+  inFlight += d;
+  for (const f of busyListeners) f(inFlight);
+}
+
 function qs(params) {
   if (!params) return '';
   const u = new URLSearchParams();
@@ -53,8 +62,12 @@ export async function api(method, path, { query, body, headers } = {}) {
   if (session) h.Authorization = 'Bearer ' + session.token;
   let payload;
   if (body !== undefined) { h['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
-  const res = await fetch('/api/v1' + path + qs(query), { method, headers: h, body: payload });
-  const text = await res.text();
+  let res, text;
+  busy(1);
+  try {
+    res = await fetch('/api/v1' + path + qs(query), { method, headers: h, body: payload });
+    text = await res.text();
+  } finally { busy(-1); }
   let data = null;
   if (text) { try { data = JSON.parse(text); } catch { data = text; } }
   if (!res.ok) {

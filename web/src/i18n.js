@@ -43,6 +43,15 @@ export function t(key, params) {
   return s;
 }
 
+// Counted messages: the catalogue's key.one / key.other ... by the locale's
+// plural rules (en: "1 route", "2 routes"; zh-CN has one form, key.other),
+// with {n} the count as formatted by fmtNumber.
+export function tn(key, n, params) {
+  const cat = new Intl.PluralRules(current).select(n);
+  const k = (catalogues[current][key + '.' + cat] ?? zh[key + '.' + cat]) !== undefined ? key + '.' + cat : key + '.other';
+  return t(k, { n: fmtNumber(n), ...params });
+}
+
 // Names that exist in both languages in the API (name_zh / name_en).
 export function pick(obj, base = 'name') {
   if (!obj) return '';

@@ -3,9 +3,10 @@
 // render(root, ctx) -> optional cleanup function; the server answers every
 // client-side path with index.html.
 import { initLocale, locale, locales, onLocaleChange, setLocale, setTimeZone, t, pick } from './i18n.js';
-import { currentSession, get, loadSession, logout, setUnauthorizedHandler } from './api.js';
-import { clear, h } from './ui.js';
+import { currentSession, get, loadSession, logout, onBusy, setUnauthorizedHandler } from './api.js';
+import { clear, errorBox, h } from './ui.js';
 import * as loginPage from './pages/login.js';
+import * as notFound from './pages/notfound.js';
 import * as overview from './pages/overview.js';
 import * as catalog from './pages/catalog.js';
 import * as live from './pages/live.js';
@@ -27,20 +28,40 @@ const routes = [
   { path: '/coldchain', key: 'nav.coldchain', page: coldchain, roles: STAFF },
 ];
 const allowed = () => routes.filter((r) => ctx.me && r.roles.includes(ctx.me.role));
+const NOT_FOUND = { path: null, key: 'notfound.title', page: notFound };
 
-const ctx = { me: null, county: null, navigate };
+// A page's state that a re-render keeps (a language switch, Back and
+// Forward, a new login after the session ended): kept in the history entry,
+// so a link to another page starts afresh. ctx.state is the entry's state
+// when the page is rendered; ctx.keep(patch) adds to it.
+function keep(patch) {
+  history.replaceState({ ...(history.state || {}), ...patch }, '', location.href);
+}
+
+const ctx = { me: null, county: null, navigate, keep };
 let cleanup = null;
 
+// Home: the overview for staff, the tracking page for drivers, else the catalog.
+function home() {
+  const mine = allowed();
+  const r = ctx.me && ctx.me.role === 'driver' ? mine.find((x) => x.path === '/tracking') : mine[0];
+  return r || routes[1];
+}
+
+// The route of a path; an unknown path, or a page this role may not see, is
+// the not-found page (never another page in its place).
 function match(pathname) {
   const p = pathname.replace(/\/+$/, '') || '/';
-  const mine = allowed();
-  for (const r of mine) {
-    if (r.path === p) return { route: r, params: {} };
-    if (r.path !== '/' && p.startsWith(r.path + '/')) return { route: r, params: { rest: p.slice(r.path.length + 1) } };
-  }
-  // Home: the overview for staff, the tracking page for drivers, else the catalog.
-  const home = ctx.me && ctx.me.role === 'driver' ? mine.find((r) => r.path === '/tracking') : mine[0];
-  return { route: home || routes[1], params: {} };
+  const within = (r) => r.path === p || (r.path !== '/' && p.startsWith(r.path + '/'));
+  const r = allowed().find(within);
+  if (r) return { route: r, params: r.path === p ? {} : { rest: p.slice(r.path.length + 1) } };
+  if (p === '/') return { route: home(), params: {} };
+  return { route: NOT_FOUND, params: { forbidden: routes.some(within), home: home() } };
+}
+
+// Old-style links (#/orders) are paths in the fragment: moved to the path.
+function fromHash() {
+  if (location.hash.startsWith('#/')) history.replaceState(history.state, '', location.hash.slice(1));
 }
 
 export function navigate(path, replace = false) {
@@ -100,25 +121,42 @@ async function render() {
   }
 }
 
+// The server ended the session (a 401: revoked or expired): the login page
+// says so until the next login.
+let sessionEnded = false;
+
 async function renderPage() {
   const mine = ++renders;
   if (cleanup) { try { cleanup(); } catch { /* page already gone */ } cleanup = null; }
   const app = clear(document.getElementById('app'));
   document.title = t('app.name');
+  fromHash();
   if (!currentSession()) {
     app.append(h('main', { id: 'main', class: 'login-main' }));
-    cleanup = loginPage.render(app.querySelector('main'), { ...ctx, done: async () => { await start(); } }) || null;
+    cleanup = loginPage.render(app.querySelector('main'), { ...ctx, ended: sessionEnded,
+      done: async () => { sessionEnded = false; await start(); } }) || null;
     return;
   }
   if (!ctx.me) {
-    try { await loadContext(); } catch (e) { if (!currentSession()) return render(); throw e; }
+    // A 401 here has shown the login page already.
+    try { await loadContext(); } catch (e) {
+      if (currentSession() && mine === renders) app.append(errorBox(e));
+      return;
+    }
     if (mine !== renders) return;
   }
   const { route, params } = match(location.pathname);
   const main = h('main', { id: 'main', tabindex: '-1' });
   app.append(h('a', { href: '#main', class: 'skip' }, t('common.skip')), header(), main);
   document.title = t(route.key) + ' · ' + t('app.name');
-  const done = (await route.page.render(main, { ...ctx, params })) || null;
+  let done = null;
+  try {
+    done = (await route.page.render(main, { ...ctx, params, state: history.state || {} })) || null;
+  } catch (e) {
+    // Data the page could not do without: said on the page, unless the
+    // user has moved on or the session ended (the login page is shown).
+    if (mine === renders && currentSession()) main.append(errorBox(e));
+  }
   if (mine !== renders) {
     if (done) { try { done(); } catch { /* page already gone */ } }
     return;
@@ -140,8 +178,23 @@ document.addEventListener('click', (e) => {
   navigate(a.getAttribute('href'));
 });
 window.addEventListener('popstate', () => render());
-setUnauthorizedHandler(() => { ctx.me = null; render(); });
+setUnauthorizedHandler(() => { ctx.me = null; sessionEnded = true; render(); });
 onLocaleChange(() => render());
+
+// Requests still out after BUSY_MS: a loading bar at the top, announced once.
+const BUSY_MS = 400;
+const busy = h('div', { id: 'busy', class: 'busy', role: 'status', hidden: true }, h('span', null, t('common.loading')));
+let busyTimer = null;
+onBusy((n) => {
+  if (n && !busyTimer && busy.hidden) {
+    busyTimer = setTimeout(() => { busyTimer = null; busy.firstChild.textContent = t('common.loading'); busy.hidden = false; }, BUSY_MS);
+  } else if (!n) {
+    clearTimeout(busyTimer);
+    busyTimer = null;
+    busy.hidden = true;
+  }
+});
+document.body.append(busy);
 
 initLocale();
 loadSession();

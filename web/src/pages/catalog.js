@@ -1,18 +1,20 @@
 // Catalog: the villages' signature products ("one village, one product") with
 // their stories, tags, price, storage class and stock; search and filters.
 import { get } from '../api.js';
-import { fmtMoney, fmtNumber, locale, pick, t } from '../i18n.js';
+import { fmtMoney, fmtNumber, locale, pick, t, tn } from '../i18n.js';
 import { villages as loadVillages, byId } from '../data.js';
-import { clear, errorBox, h, requests, select } from '../ui.js';
+import { clear, errorBox, h, note, requests, select } from '../ui.js';
 
-export async function render(root) {
-  const q = h('input', { id: 'catalog-q', type: 'search', placeholder: t('catalog.q') });
-  const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: true, onchange: () => load() });
-  const storage = select('catalog-storage', [['', t('common.all')], ['ambient', t('storage.ambient')], ['chilled', t('storage.chilled')], ['frozen', t('storage.frozen')]], '');
+export async function render(root, ctx) {
+  // The search last run (kept over a language switch, Back and Forward).
+  const kept = (ctx.state && ctx.state.catalog) || {};
+  const q = h('input', { id: 'catalog-q', type: 'search', placeholder: t('catalog.q'), value: kept.q || '' });
+  const sig = h('input', { id: 'catalog-signature', type: 'checkbox', checked: kept.sig !== false, onchange: () => load() });
+  const storage = select('catalog-storage', [['', t('common.all')], ['ambient', t('storage.ambient')], ['chilled', t('storage.chilled')], ['frozen', t('storage.frozen')]], kept.storage || '');
   const village = h('select', { id: 'catalog-village', onchange: () => load() }, h('option', { value: '' }, t('common.all')));
   storage.addEventListener('change', () => load());
   const list = h('div', { class: 'products', id: 'products', 'aria-live': 'polite' });
-  const count = h('p', { class: 'muted' });
+  const count = h('p', { class: 'muted', id: 'catalog-count' });
   // The search works from the start: one typed before the villages came
   // waits for them (it never falls through to a browser submit).
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); load(); } },
@@ -23,7 +25,10 @@ export async function render(root) {
     h('button', { type: 'submit' }, t('common.search')));
   root.append(h('h1', null, t('catalog.title')), form, count, list);
   const search = requests(list);
-  const ready = villageOptions(village);
+  const ready = villageOptions(village).then((vmap) => {
+    if (kept.village && village.querySelector(`option[value="${CSS.escape(String(kept.village))}"]`)) village.value = kept.village;
+    return vmap;
+  });
 
   // A slow reply to an earlier search must not replace a newer one's.
   async function load() {
@@ -31,11 +36,14 @@ export async function render(root) {
     clear(list).append(h('p', null, t('common.loading')));
     try {
       const vmap = await ready;
-      const r = await get('/products', { q: q.value.trim(), signature: sig.checked ? 'true' : '', storage: storage.value, village_id: village.value, limit: 200 });
+      const search = { q: q.value.trim(), sig: sig.checked, storage: storage.value, village: village.value };
+      if (root.isConnected) ctx.keep({ catalog: search });
+      const r = await get('/products', { q: search.q, signature: search.sig ? 'true' : '', storage: search.storage, village_id: search.village, limit: 200 });
       if (req.stale()) return;
       const items = r.items || [];
-      count.textContent = t('catalog.count', { n: fmtNumber(items.length) });
+      count.textContent = tn('catalog.count', items.length);
       clear(list).append(...items.map((p) => card(p, vmap.get(p.village_id))));
+      if (!items.length) list.append(note(t('catalog.no_match')));
     } catch (e) {
       if (!req.stale()) clear(list).append(errorBox(e));
     } finally { req.done(); }

@@ -32,6 +32,27 @@ function seriesLabel(s) {
   return `${s.measurement || k.measurement} ${tags} · ${s.field || k.field}`.trim();
 }
 
+// An alert's peak (the highest value of a high, the lowest of a low), as
+// both its title and its Peak column show it. The server's own title is a
+// snapshot taken when the alert was raised (its figures stop there, while
+// the peak goes on with the excursion), so the title is made here from the
+// alert's fields instead.
+function peakText(a, s) {
+  const unit = s && (s.measurement === 'cold' || /temp/.test(s.field || '')) ? ' °C' : '';
+  return a.peak === null || a.peak === undefined ? '—' : fmtNumber(a.peak, 1) + unit;
+}
+
+function alertTitle(a, s) {
+  const peak = peakText(a, s);
+  const secs = a.duration_s ?? (a.end ? (Date.parse(a.end) - Date.parse(a.start)) / 1000 : null);
+  if (a.kind === 'excursion_high' || a.kind === 'excursion_low') {
+    const side = a.kind === 'excursion_high' ? 'high' : 'low';
+    return secs === null ? t('cold.alert.title.' + side, { peak }) : t('cold.alert.title.' + side + '_for', { peak, time: fmtDuration(secs) });
+  }
+  if (a.kind === 'cumulative') return t('cold.alert.title.cumulative', { peak });
+  return a.title;
+}
+
 export async function render(root, ctx) {
   const canAct = ctx.me && STAFF.has(ctx.me.role);
   const chartCard = h('section', { class: 'card', id: 'cold-chart-card' });
@@ -192,16 +213,17 @@ export async function render(root, ctx) {
         btn.disabled = true;
         try { await post(`/telemetry/alerts/${a.id}/${verb}`); await loadAlerts(); } catch (e) { alertBox.prepend(errorBox(e)); btn.disabled = false; }
       };
+      const title = (a) => alertTitle(a, byId.get(a.series_id));
       clear(alertBox).append(table([
-        { label: t('cold.alert.title'), render: (a) => h('span', null, a.title, h('br'), seriesLink(a)) },
+        { label: t('cold.alert.title'), render: (a) => h('span', null, h('span', { class: 'alert-title' }, title(a)), h('br'), seriesLink(a)) },
         { label: t('cold.alert.kind'), render: (a) => t('cold.kind.' + a.kind) },
         { label: t('cold.alert.severity'), num: true, render: (a) => String(a.severity) },
         { label: t('cold.alert.start'), render: (a) => fmtDateTime(a.start) },
-        { label: t('cold.alert.peak'), num: true, render: (a) => fmtNumber(a.peak, 1) },
+        { label: t('cold.alert.peak'), num: true, render: (a) => h('span', { class: 'alert-peak' }, peakText(a, byId.get(a.series_id))) },
         { label: t('cold.alert.state'), render: (a) => h('span', { class: 'alert-state', 'data-alert': a.id }, badge(t('cold.state.' + a.state), STATE_KIND[a.state])) },
         { label: '', render: (a) => canAct ? h('span', { class: 'row' },
-          a.state === 'open' ? h('button', { type: 'button', class: 'ack', 'data-alert': a.id, 'aria-label': `${t('cold.ack')}: ${a.title}`, onclick: (e) => act(a, 'acknowledge', e.currentTarget) }, t('cold.ack')) : null,
-          a.state !== 'closed' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('cold.close')}: ${a.title}`, onclick: (e) => act(a, 'close', e.currentTarget) }, t('cold.close')) : null) : '' },
+          a.state === 'open' ? h('button', { type: 'button', class: 'ack', 'data-alert': a.id, 'aria-label': `${t('cold.ack')}: ${title(a)}`, onclick: (e) => act(a, 'acknowledge', e.currentTarget) }, t('cold.ack')) : null,
+          a.state !== 'closed' ? h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('cold.close')}: ${title(a)}`, onclick: (e) => act(a, 'close', e.currentTarget) }, t('cold.close')) : null) : '' },
       ], r.alerts || []));
     } catch (e) { clear(alertBox).append(errorBox(e)); }
   }

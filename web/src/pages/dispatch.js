@@ -3,9 +3,9 @@
 // and plan KPI tables, a side-by-side comparison with a baseline plan of the
 // same date, approval, and printable route sheets (one page per route).
 import { api, get, post } from '../api.js';
-import { fmtDateTime, fmtDistance, fmtDuration, fmtMoney, fmtNumber, fmtPercent, fmtTime, fmtWeight, pick, t, today } from '../i18n.js';
+import { fmtDateTime, fmtDistance, fmtDuration, fmtMoney, fmtNumber, fmtPercent, fmtTime, fmtWeight, t, tn, today } from '../i18n.js';
 import { L, ROUTE_COLOURS, createMap, drawNetwork, fitTo, numberedStop } from '../map.js';
-import { badge, clear, errorBox, h, note, select, table } from '../ui.js';
+import { badge, clear, errorBox, fill, h, note, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
 const LOWER_BETTER = new Set(['distance_m', 'driving_s', 'duration_s', 'cost_fen', 'co2_g', 'lateness_s', 'chilled_transit_min']);
@@ -20,6 +20,34 @@ function metricValue(k, v) {
   if (k === 'load_permille') return fmtPercent(v / 1000);
   if (k === 'chilled_transit_min') return fmtNumber(v) + ' min';
   return fmtNumber(v);
+}
+
+// Routes that carry more than their vehicle takes (weight or volume, at the
+// fullest point of the route): such a plan cannot be run as it stands.
+function overloads(plan) {
+  const out = [];
+  (plan.routes || []).forEach((r, i) => {
+    const v = r.vehicle || {};
+    const g = Math.max(0, ...r.stops.map((s) => s.load_g || 0));
+    const ml = Math.max(0, ...r.stops.map((s) => s.load_ml || 0));
+    const share = Math.max(v.capacity_g ? g / v.capacity_g : 0, v.capacity_ml ? ml / v.capacity_ml : 0);
+    if (share > 1) out.push({ i, plate: v.plate, share });
+  });
+  // A plan without its routes: its load factor alone.
+  if (!out.length && plan.kpis && plan.kpis.load_permille > 1000) out.push({ i: null, plate: '', share: plan.kpis.load_permille / 1000 });
+  return out;
+}
+
+function overloadText(list) {
+  return list.map((o) => (o.i === null ? fmtPercent(o.share) : t('dispatch.overload_route', { route: t('dispatch.route', { n: o.i + 1 }), plate: o.plate, share: fmtPercent(o.share) }))).join('; ');
+}
+
+const overBadge = () => badge(t('dispatch.overloaded'), 'bad');
+
+// A load factor above 100 % is marked overloaded.
+function shownValue(k, v) {
+  const text = metricValue(k, v);
+  return k === 'load_permille' && v > 1000 ? h('span', null, text, ' ', overBadge()) : text;
 }
 
 const METRICS = ['routes', 'stops', 'orders_served', 'orders_unassigned', 'consignments_served', 'villages_served',
@@ -39,7 +67,24 @@ async function waitForPlan(res) {
 
 export async function render(root, ctx) {
   const staff = ctx.me && STAFF.has(ctx.me.role);
-  const date = h('input', { id: 'dispatch-date', type: 'date', value: new URLSearchParams(location.search).get('date') || today(), required: true });
+  // The date and plan shown (kept over a language switch, Back and Forward).
+  const kept = (ctx.state && ctx.state.dispatch) || {};
+  const keep = (patch) => { if (root.isConnected) ctx.keep({ dispatch: { ...((history.state || {}).dispatch || {}), ...patch } }); };
+  // A plan is run for today or later, by the county's calendar (not the
+  // browser's): the date picker starts at today, and a past date typed in is
+  // refused with a message before anything is sent.
+  const date = h('input', { id: 'dispatch-date', type: 'date', value: kept.date || new URLSearchParams(location.search).get('date') || today(),
+    min: today(), required: true, 'aria-describedby': 'dispatch-date-msg' });
+  const dateMsg = h('p', { id: 'dispatch-date-msg', class: 'msg error', role: 'alert', hidden: true });
+  const dateOk = () => {
+    const min = today();
+    date.min = min;
+    const ok = /^\d{4}-\d{2}-\d{2}$/.test(date.value) && date.value >= min;
+    date.setAttribute('aria-invalid', ok ? 'false' : 'true');
+    dateMsg.textContent = ok ? '' : t('dispatch.date_past', { today: min });
+    dateMsg.hidden = ok;
+    return ok;
+  };
   const depot = h('select', { id: 'dispatch-depot' });
   const limit = select('dispatch-limit', [['2', '2 s'], ['5', '5 s'], ['15', '15 s'], ['60', '60 s']], '5');
   // Disabled until the depots and the map are there (staff only).
@@ -50,13 +95,14 @@ export async function render(root, ctx) {
   const planBox = h('div', { id: 'plan-detail' });
   const compareBox = h('section', { class: 'card', id: 'plan-compare' });
   const sheets = h('div', { class: 'sheets', id: 'route-sheets' });
-  const form = h('form', { class: 'filters no-print', onsubmit: (e) => { e.preventDefault(); if (!run.disabled) runPlan(); } },
+  // novalidate: the date is checked here, with a message in the page's language.
+  const form = h('form', { class: 'filters no-print', novalidate: true, onsubmit: (e) => { e.preventDefault(); if (!run.disabled && dateOk()) runPlan(); } },
     h('div', { class: 'field' }, h('label', { for: 'dispatch-date' }, t('dispatch.date')), date),
     h('div', { class: 'field' }, h('label', { for: 'dispatch-depot' }, t('dispatch.depot')), depot),
     h('div', { class: 'field' }, h('label', { for: 'dispatch-limit' }, t('dispatch.time_limit')), limit),
     run);
   root.append(h('h1', null, t('dispatch.title')),
-    h('section', { class: 'card no-print' }, form, status, plansBox),
+    h('section', { class: 'card no-print' }, form, dateMsg, status, plansBox),
     h('div', { class: 'grid2 no-print' }, h('section', { class: 'card' }, mapEl), h('section', { class: 'card' }, planBox)),
     compareBox, sheets);
 
@@ -74,6 +120,7 @@ export async function render(root, ctx) {
   run.disabled = !staff || !depot.value;
 
   async function loadPlans(selectId) {
+    keep({ date: date.value });
     try {
       const r = await get('/plans', { date: date.value });
       const items = r.items || [];
@@ -116,9 +163,11 @@ export async function render(root, ctx) {
   }
 
   async function show(id, list) {
+    keep({ plan: id });
     try {
       const plan = await get(`/plans/${id}`);
       current = plan;
+      const over = overloads(plan);
       drawRoutes(plan);
       const routeRows = plan.routes.map((r, i) => {
         const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
@@ -127,6 +176,7 @@ export async function render(root, ctx) {
           dist: r.stops.reduce((a, s) => a + (s.leg_dist_m || 0), 0),
           dur: (Date.parse(r.stops.at(-1).eta) - Date.parse(r.stops[0].departure || r.stops[0].eta)) / 1000,
           load: Math.max(0, ...r.stops.map((s) => s.load_g || 0)),
+          over: over.some((o) => o.i === i),
         };
       });
       const approve = h('button', { type: 'button', id: 'dispatch-approve', hidden: !(staff && plan.status === 'draft' && plan.kind === 'dispatch') }, t('dispatch.approve'));
@@ -138,8 +188,11 @@ export async function render(root, ctx) {
       printBtn.addEventListener('click', () => printSheets(plan));
       const qrBtn = h('button', { type: 'button', class: 'secondary' }, t('dispatch.sheets_qr'));
       qrBtn.addEventListener('click', () => serverSheets(plan.id));
-      clear(planBox).append(
-        h('h2', null, t('dispatch.plan', { id: plan.id }), ' ', badge(t('dispatch.status.' + plan.status), STATUS_KIND[plan.status]), ' ', h('span', { class: 'muted' }, t('dispatch.kind.' + plan.kind))),
+      // fill(), not append(): a part left out is null, not the text "null".
+      fill(planBox,
+        h('h2', null, t('dispatch.plan', { id: plan.id }), ' ', badge(t('dispatch.status.' + plan.status), STATUS_KIND[plan.status]), ' ', h('span', { class: 'muted' }, t('dispatch.kind.' + plan.kind)),
+          over.length ? [' ', overBadge()] : null),
+        over.length ? h('p', { class: 'msg error', id: 'plan-overloaded' }, t('dispatch.infeasible_plan', { routes: overloadText(over) })) : null,
         h('div', { class: 'row no-print' }, approve, printBtn, qrBtn),
         table([
           { label: t('dispatch.routes'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), t('dispatch.route', { n: x.i + 1 })) },
@@ -147,9 +200,9 @@ export async function render(root, ctx) {
           { label: t('dispatch.stops'), num: true, render: (x) => fmtNumber(x.stops) },
           { label: t('dispatch.distance'), num: true, render: (x) => fmtDistance(x.dist) },
           { label: t('dispatch.duration'), num: true, render: (x) => fmtDuration(x.dur) },
-          { label: t('dispatch.load'), num: true, render: (x) => fmtWeight(x.load) + ' / ' + fmtWeight(x.r.vehicle.capacity_g) },
+          { label: t('dispatch.load'), num: true, render: (x) => h('span', null, fmtWeight(x.load) + ' / ' + fmtWeight(x.r.vehicle.capacity_g), x.over ? [' ', overBadge()] : null) },
         ], routeRows, { caption: t('dispatch.routes') }),
-        table([{ label: t('dispatch.metric'), render: (k) => t('kpi.' + k) }, { label: t('dispatch.planned'), num: true, render: (k) => metricValue(k, plan.kpis[k]) }],
+        table([{ label: t('dispatch.metric'), render: (k) => t('kpi.' + k) }, { label: t('dispatch.planned'), num: true, render: (k) => shownValue(k, plan.kpis[k]) }],
           METRICS.filter((k) => k in (plan.kpis || {})), { caption: t('dispatch.kpis') }),
         plan.unassigned && plan.unassigned.length ? h('details', null, h('summary', null, t('dispatch.unassigned', { n: plan.unassigned.length })),
           h('ul', null, plan.unassigned.map((u) => h('li', null, u.order_id ? t('dispatch.order', { id: u.order_id }) : t('dispatch.consignment', { id: u.consignment_id }), ': ', t('reason.' + u.reason))))) : null);
@@ -159,6 +212,7 @@ export async function render(root, ctx) {
 
   async function compare(plan, list) {
     clear(compareBox).append(h('h2', null, t('dispatch.compare')));
+    delete compareBox.dataset.infeasible;
     if (plan.kind !== 'dispatch') { compareBox.append(note(t('dispatch.compare_pick'))); return; }
     const baselines = list.filter((p) => p.kind === 'baseline' && p.depot_node_id === plan.depot_node_id);
     const mk = h('button', { type: 'button', class: 'secondary', id: 'dispatch-baseline', hidden: !staff }, t('dispatch.make_baseline'));
@@ -168,15 +222,23 @@ export async function render(root, ctx) {
     });
     if (!baselines.length) { compareBox.append(note(t('dispatch.no_baseline')), mk); return; }
     const base = baselines[0];
-    const c = await get('/plans/compare', { a: base.id, b: plan.id });
+    const [c, baseFull] = await Promise.all([get('/plans/compare', { a: base.id, b: plan.id }), get(`/plans/${base.id}`)]);
     const rows = METRICS.filter((k) => c.kpis[k]);
-    compareBox.append(
-      h('p', { class: 'muted' }, t('dispatch.compare_note', { a: base.id, name: base.name, b: plan.id })),
+    // An overloaded plan cannot be run: its figures are no achievement, so
+    // neither side is shown better or worse; the overloaded one is marked.
+    const overA = overloads(baseFull), overB = overloads(plan);
+    const infeasible = overA.length > 0 || overB.length > 0;
+    const head = (label, over) => h('span', null, label, over.length ? [' ', overBadge()] : null);
+    if (infeasible) compareBox.dataset.infeasible = [overA.length ? 'baseline' : '', overB.length ? 'plan' : ''].filter(Boolean).join(' ');
+    compareBox.append(...[
+      h('p', { class: 'muted' }, t(infeasible ? 'dispatch.compare_note_plain' : 'dispatch.compare_note', { a: base.id, name: base.name, b: plan.id })),
+      overA.length ? h('p', { class: 'msg error', id: 'compare-overloaded-baseline' }, t('dispatch.infeasible_baseline', { id: base.id, routes: overloadText(overA) })) : null,
+      overB.length ? h('p', { class: 'msg error', id: 'compare-overloaded-plan' }, t('dispatch.infeasible_plan', { routes: overloadText(overB) })) : null,
       h('div', { class: 'compare' },
         table([
           { label: t('dispatch.metric'), render: (k) => t('kpi.' + k) },
-          { label: t('dispatch.baseline'), num: true, render: (k) => metricValue(k, c.kpis[k].a) },
-          { label: t('dispatch.planned'), num: true, render: (k) => metricValue(k, c.kpis[k].b) },
+          { label: head(t('dispatch.baseline'), overA), num: true, render: (k) => shownValue(k, c.kpis[k].a) },
+          { label: head(t('dispatch.planned'), overB), num: true, render: (k) => shownValue(k, c.kpis[k].b) },
           { label: t('dispatch.delta'), num: true, render: (k) => {
             const d = c.kpis[k].diff;
             if (!d) return '0';
@@ -185,9 +247,9 @@ export async function render(root, ctx) {
             // A change of a share is in percentage points, not a percentage.
             const text = k === 'load_permille' ? fmtNumber(Math.abs(d) / 10, 1) + ' pp'
               : metricValue(k, Math.abs(d)) + (pct !== undefined ? ` (${d > 0 ? '+' : '−'}${fmtNumber(Math.abs(pct), 1)}%)` : '');
-            return h('span', { class: 'delta ' + (better ? 'better' : 'worse') }, (d > 0 ? '+' : '−') + text);
+            return h('span', { class: 'delta' + (infeasible ? '' : better ? ' better' : ' worse') }, (d > 0 ? '+' : '−') + text);
           } },
-        ], rows, { caption: t('dispatch.compare_table') })));
+        ], rows, { caption: t('dispatch.compare_table') }))].filter(Boolean));
   }
 
   async function serverSheets(id) {
@@ -226,13 +288,15 @@ export async function render(root, ctx) {
     try {
       const res = await post('/plans', { date: date.value, depot_node_id: Number(depot.value), time_limit_s: Number(limit.value) });
       const plan = await waitForPlan(res);
-      status.textContent = t('dispatch.done', { id: plan.id, n: plan.routes.length });
+      status.textContent = tn('dispatch.done', plan.routes.length, { id: plan.id });
       await loadPlans(plan.id);
     } catch (err) { status.textContent = ''; status.append(errorBox(err)); }
     run.disabled = !staff;
   }
-  date.addEventListener('change', () => loadPlans());
-  await loadPlans();
+  // A past date may be looked at (its plans); the message, once shown,
+  // goes when the date is right again.
+  date.addEventListener('change', () => { if (!dateMsg.hidden) dateOk(); loadPlans(); });
+  await loadPlans(kept.plan);
   return () => map.remove();
 }
 

@@ -49,9 +49,12 @@ function reveal(el) {
 }
 
 export async function render(root, ctx) {
-  const status = select('orders-status', [['', t('common.all')], ...STATUSES.map((s) => [s, t('status.' + s)])], '');
-  const since = h('input', { id: 'orders-since', type: 'date' });
-  const until = h('input', { id: 'orders-until', type: 'date' });
+  // The filters and the order shown (kept over a language switch, Back and Forward).
+  const kept = (ctx.state && ctx.state.orders) || {};
+  const keep = (patch) => { if (root.isConnected) ctx.keep({ orders: { ...((history.state || {}).orders || {}), ...patch } }); };
+  const status = select('orders-status', [['', t('common.all')], ...STATUSES.map((s) => [s, t('status.' + s)])], kept.status || '');
+  const since = h('input', { id: 'orders-since', type: 'date', value: kept.since || '' });
+  const until = h('input', { id: 'orders-until', type: 'date', value: kept.until || '' });
   const listBox = h('div', { id: 'orders-list' });
   const detail = h('section', { class: 'card', id: 'order-detail', tabindex: '-1', 'aria-live': 'polite' }, h('p', { class: 'muted' }, t('orders.pick')));
   const more = h('button', { type: 'button', class: 'secondary', hidden: true, onclick: () => load(true) }, t('orders.more'));
@@ -69,6 +72,7 @@ export async function render(root, ctx) {
   let rows = [];
   async function load(append) {
     const req = listing();
+    if (!append) keep({ status: status.value, since: since.value, until: until.value });
     try {
       const query = { status: status.value, limit: 50, offset: append ? rows.length : 0 };
       if (since.value) query.since = dayStartIso(since.value);
@@ -91,6 +95,7 @@ export async function render(root, ctx) {
   }
   async function show(id, picked) {
     const req = showing();
+    keep({ order: String(id) });
     clear(detail).append(h('p', null, t('common.loading')));
     try {
       const [o, cat] = await Promise.all([get('/orders/' + id), catalogue]);
@@ -135,4 +140,5 @@ export async function render(root, ctx) {
   }
   await Promise.all([load(false), catalogue]);
   if (ctx.params.rest) show(ctx.params.rest);
+  else if (kept.order) show(kept.order);
 }

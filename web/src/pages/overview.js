@@ -1,7 +1,7 @@
 // Overview: the county network on a vector map (villages sized by population
 // or by 30-day sales) and today's KPIs, all computed from public API lists.
 import { get } from '../api.js';
-import { dayStartIso, fmtMoney, fmtNumber, fmtPercent, t, today } from '../i18n.js';
+import { dayStartIso, fmtMoney, fmtNumber, fmtPercent, t, tn, today } from '../i18n.js';
 import { createMap, drawNetwork, legend } from '../map.js';
 import { allOrders, allProducts } from '../data.js';
 import { clear, errorBox, h, kpi, select } from '../ui.js';
@@ -110,7 +110,7 @@ export async function render(root) {
   showLegend('population');
   const f = geo.features || [];
   const n = (layer) => f.filter((x) => x.properties && x.properties.layer === layer).length;
-  counts.textContent = t('overview.counts', { t: n('township'), v: n('village'), n: n('node') });
+  counts.textContent = [tn('overview.townships', n('township')), tn('overview.villages', n('village')), tn('overview.nodes', n('node'))].join(' · ');
   sizeSel.addEventListener('change', async () => {
     if (sizeSel.value === 'sales') {
       sizeSel.disabled = true;

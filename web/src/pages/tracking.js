@@ -1,5 +1,7 @@
 // Tracking: today's approved plans, each vehicle's last known place and the
-// ETA of its next stop with on-time / late status, refreshed live.
+// ETA of its next stop with on-time / late status, refreshed live. A next
+// stop whose ETA has passed without an arrival reported is overdue (late),
+// whatever delay the server last worked out (it moves only with a GPS fix).
 //
 // Delays, progress, next stops with live ETAs, the newest GPS position each
 // driver posted, and alerts come from GET /api/v1/tracking (staff). Without a
@@ -50,7 +52,10 @@ export async function render(root, ctx) {
           : r.stops.find((s) => s.status === 'pending' && s.kind !== 'start');
         const delay = tx.delay_s ?? r.delay_s ?? 0;
         const eta = tx.next_eta ? new Date(tx.next_eta) : next ? new Date(Date.parse(next.eta_live || next.eta) + (next.eta_live ? 0 : delay * 1000)) : null;
-        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, reported: done.length > 0, gps: tx.position || null,
+        const now = Date.now();
+        const overdue = next && eta && eta.getTime() < now ? Math.round((now - eta.getTime()) / 1000) : 0;
+        rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, overdue, reported: done.length > 0, gps: tx.position || null,
+          load: Math.max(0, ...r.stops.map((s) => s.load_g || 0)),
           progress: `${tx.stops_done ?? done.length} / ${tx.stops ?? r.stops.length}` });
       });
     }
@@ -60,7 +65,7 @@ export async function render(root, ctx) {
     for (const x of rows) {
       const at = x.gps ? [x.gps.lat, x.gps.lon] : x.last && x.last.lat !== null ? [x.last.lat, x.last.lon] : null;
       if (at) {
-        L.marker(at, { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S), keyboard: false })
+        L.marker(at, { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S || x.overdue > 0), keyboard: false })
           .bindTooltip(`${x.r.vehicle.plate} · ${x.gps ? t('tracking.gps') + ' ' + fmtTime(x.gps.ts) : x.last.name}`).addTo(layer);
         bounds.extend(at);
       }
@@ -76,7 +81,10 @@ export async function render(root, ctx) {
       { label: t('tracking.progress'), num: true, render: (x) => x.progress },
       { label: t('tracking.next'), render: (x) => (x.next ? x.next.name : t('tracking.finished')) },
       { label: t('tracking.eta'), render: (x) => (x.eta ? fmtTime(x.eta) : '—') },
+      // The route's load at its fullest / the vehicle's capacity.
+      { label: t('dispatch.load'), num: true, render: (x) => fmtWeight(x.load) + ' / ' + fmtWeight(x.r.vehicle.capacity_g) },
       { label: t('tracking.status'), render: (x) => (!x.next ? badge(t('tracking.finished'), 'ok')
+        : x.overdue ? badge(t('tracking.overdue', { time: fmtDuration(x.overdue) }), 'bad')
         : x.delay > LATE_AFTER_S ? badge(t('tracking.late') + ' ' + fmtDuration(x.delay), 'bad')
         : badge(t('tracking.on_time') + (x.delay > 0 ? ' +' + fmtDuration(x.delay) : ''), 'ok')) },
     ], rows) : note(t('tracking.none')),
@@ -84,12 +92,13 @@ export async function render(root, ctx) {
       h('li', null, badge(t('tracking.alert.' + a.kind), 'bad'), ' ', rows.find((x) => x.r.id === a.route_id)?.r.vehicle.plate || '', ' · ', a.detail, ' · ', fmtDateTime(a.ts))))) : null);
     stamp.textContent = t('live.refreshing', { s: refreshS }) + ' · ' + t('common.updated', { time: fmtDateTime(new Date(), true) });
   }
-  // A driver with no approved route today: its vehicle, and a note.
+  // A driver with no approved route today: its vehicle, and a note (no route,
+  // so no load yet: — / the capacity).
   async function driverView() {
     const mine = ((await get('/vehicles')).items || []).filter((v) => v.driver_user_id === ctx.me.id);
     clear(listBox).append(table([
       { label: t('tracking.vehicle'), render: (v) => v.plate },
-      { label: t('dispatch.load'), num: true, render: (v) => fmtWeight(v.capacity_g) },
+      { label: t('dispatch.load'), num: true, render: (v) => '— / ' + fmtWeight(v.capacity_g) },
       { label: t('dispatch.shift'), render: (v) => `${mm(v.shift_start_min)}–${mm(v.shift_end_min)}` },
     ], mine), note(t('tracking.driver_missing')));
     stamp.textContent = t('common.updated', { time: fmtDateTime(new Date(), true) });
