@@ -512,6 +512,8 @@ static void test_monitor_alerts_webhook(void **state)
     assert_int_equal(mine->start_ms, T0 + HOUR + 20 * MIN);
     assert_int_equal(mine->end_ms, T0 + HOUR + 110 * MIN); /* 1.2 < 2 - 0.5 ends it */
     assert_true(mine->peak == 9);
+    /* the title says the excursion as it ended, as the fields do */
+    assert_string_equal(mine->title, "above 2 for 90 min (peak 9)");
     assert_non_null(strstr(mine->readings_json, "\"value\":4"));
     int64_t aid = mine->id;
     free(al);

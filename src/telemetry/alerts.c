@@ -241,21 +241,31 @@ static int queue_deliveries(struct store_conn *c, int64_t county_id, int64_t ale
     return rc < 0 ? rc : 0;
 }
 
+#define ALERT_TITLE_MAX 160
+
+/* An alert's one-line summary, from its rule and its event so far. */
+static void alert_title(const struct tm_exc_rule *r, const struct tm_exc_event *ev,
+                        char title[ALERT_TITLE_MAX])
+{
+    long long mins = (long long)(ev->dur_ms / 60000);
+    if (ev->kind == TM_EXC_HIGH)
+        snprintf(title, ALERT_TITLE_MAX, "above %.6g for %lld min (peak %.6g)", r->high, mins,
+                 ev->peak);
+    else if (ev->kind == TM_EXC_LOW)
+        snprintf(title, ALERT_TITLE_MAX, "below %.6g for %lld min (low %.6g)", r->low, mins,
+                 ev->peak);
+    else
+        snprintf(title, ALERT_TITLE_MAX, "out of range %lld min in total (limit %lld min)", mins,
+                 (long long)(r->cumulative_ms / 60000));
+}
+
 static int raise_alert(struct store_conn *c, struct telemetry *t, int64_t county_id, int64_t sid,
                        int severity, const struct tm_exc_rule *r, const struct tm_exc_event *ev,
                        int64_t now_ts, const int64_t *bts, const double *bv, size_t bn,
                        int64_t *alert_id, struct err *e)
 {
-    char title[160];
-    long long mins = (long long)(ev->dur_ms / 60000);
-    if (ev->kind == TM_EXC_HIGH)
-        snprintf(title, sizeof title, "above %.6g for %lld min (peak %.6g)", r->high, mins,
-                 ev->peak);
-    else if (ev->kind == TM_EXC_LOW)
-        snprintf(title, sizeof title, "below %.6g for %lld min (low %.6g)", r->low, mins, ev->peak);
-    else
-        snprintf(title, sizeof title, "out of range %lld min in total (limit %lld min)", mins,
-                 (long long)(r->cumulative_ms / 60000));
+    char title[ALERT_TITLE_MAX];
+    alert_title(r, ev, title);
     struct strbuf sb = STRBUF_INIT;
     strbuf_init(&sb, 4096);
     int rc = readings_json(c, t, sid, ev->start_ms, ev->closed ? ev->end_ms : now_ts, bts, bv, bn,
@@ -296,16 +306,23 @@ static int raise_alert(struct store_conn *c, struct telemetry *t, int64_t county
     return rc;
 }
 
+/* The excursion is over: its end, its final peak, and a title that says
+** them (the one written when it was raised gave the figures of that
+** moment, and a title disagreeing with the peak beside it misleads). */
 static int end_alert(struct store_conn *c, int64_t county_id, int64_t alert_id,
-                     const struct tm_exc_event *ev, struct err *e)
+                     const struct tm_exc_rule *r, const struct tm_exc_event *ev, struct err *e)
 {
+    char title[ALERT_TITLE_MAX];
+    alert_title(r, ev, title);
     struct store_stmt *s;
-    int rc = store_prepare(c, "UPDATE tm_alerts SET end_ms = ?, peak = ? WHERE id = ?", &s, e);
+    int rc = store_prepare(c, "UPDATE tm_alerts SET end_ms = ?, peak = ?, title = ? WHERE id = ?",
+                           &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, ev->end_ms);
     store_bind_double(s, 2, ev->peak);
-    store_bind_i64(s, 3, alert_id);
+    store_bind_text(s, 3, title, -1);
+    store_bind_i64(s, 4, alert_id);
     rc = store_step(s, e);
     if (rc < 0)
         return rc;
@@ -360,7 +377,7 @@ int tm__monitor_feed(struct store_conn *c, struct telemetry *t, int64_t county_i
                 if (ev[j].kind != TM_EXC_CUMULATIVE)
                     alert_id = ev[j].closed ? 0 : id;
             } else if (ev[j].closed && alert_id) {
-                rc = end_alert(c, county_id, alert_id, &ev[j], e);
+                rc = end_alert(c, county_id, alert_id, &r, &ev[j], e);
                 if (rc)
                     return rc;
                 alert_id = 0;
