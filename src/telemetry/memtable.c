@@ -119,25 +119,15 @@ size_t tm__mt_collect(struct telemetry *t, int64_t sid, int64_t from, int64_t to
 
 bool tm__mt_span(struct telemetry *t, int64_t sid, int64_t *first, int64_t *last)
 {
-    bool any = false;
-    pthread_mutex_lock(&t->mu);
-    struct memtable *ms[2] = {t->frozen, t->active};
-    for (int k = 0; k < 2; k++) {
-        for (size_t b = 0; ms[k] && b < ms[k]->nblk; b++) {
-            const struct mt_block *blk = &ms[k]->blk[b];
-            /* a block is in series order, each series' rows in arrival order */
-            for (size_t i = lower_bound(blk, sid); i < blk->n && blk->rows[i].sid == sid; i++) {
-                int64_t ts = blk->rows[i].ts;
-                if (!any || ts < *first)
-                    *first = ts;
-                if (!any || ts > *last)
-                    *last = ts;
-                any = true;
-            }
-        }
+    /* a copy, but only series without chunks (new since the last flush) ask */
+    struct mt_row *v;
+    size_t n = tm__mt_collect(t, sid, INT64_MIN / 2, INT64_MAX / 2, &v);
+    if (n) {
+        *first = v[0].ts;
+        *last = v[n - 1].ts;
     }
-    pthread_mutex_unlock(&t->mu);
-    return any;
+    free(v);
+    return n > 0;
 }
 
 /* ------------------------------------------------------------------ flush */
