@@ -197,6 +197,8 @@ test('run a dispatch: one coloured line per route, baseline comparison, approve'
     // Printable route sheets: one page per route, without the app around it.
     await page.evaluate(() => { window.print = () => {}; });
     await page.click('#dispatch-print');
+    // The sheets name each order's goods: made once the orders are in.
+    await page.waitForSelector('#route-sheets[data-ready="1"]', { state: 'attached' });
     assert.equal(await page.locator('#route-sheets article.sheet').count(), plan.routes.length, 'a sheet per route');
     await page.emulateMedia({ media: 'print' });
     await page.screenshot({ path: join(OUT, 'dispatch-sheet-print.png') });
@@ -1020,5 +1022,292 @@ test('a slow request shows a loading note until its answer comes', async () => {
     orders.release();
     await page.waitForSelector('#orders-list[data-pending="0"] tbody tr');
     await page.waitForSelector('#busy', { state: 'hidden' });
+  });
+});
+
+// ---- defects found by the third UI audit: language, units, keyboard
+
+const CJK = /[\u3400-\u9fff]/;
+
+// Today's approved dispatch plan (the demo's, or the dispatch test's) and
+// the dispatch page showing it.
+async function approvedToday() {
+  const item = (await admin.get(`/plans?date=${countyDay()}`)).items.find((p) => p.status === 'approved' && p.kind === 'dispatch');
+  assert.ok(item, "today's approved plan");
+  return admin.get(`/plans/${item.id}`);
+}
+async function openPlan(page, id) {
+  await page.goto(`${server.base}/dispatch?date=${countyDay()}`);
+  await page.locator('#plans-list tbody tr', { has: page.locator('td:first-child', { hasText: new RegExp(`^${id}$`) }) }).click();
+  await page.waitForSelector(`#dispatch-map[data-plan="${id}"]`);
+  await page.waitForSelector(`#plan-detail h2:has-text("${id}")`);
+}
+async function printed(page, button) {
+  await page.evaluate(() => { window.print = () => {}; });
+  await page.evaluate(() => { const s = document.getElementById('route-sheets'); if (s) delete s.dataset.ready; });
+  await page.click(button);
+  await page.waitForSelector('#route-sheets[data-ready="1"]', { state: 'attached' });
+}
+
+test('zh UI: stops, parcels, route sheets, tracking alerts and errors are built from fields, not the server\'s English', async () => {
+  const plan = await approvedToday();
+  const route = plan.routes[0];
+  // Far off the route: late and off its corridor (alerts whose server detail is English).
+  await admin.post('/tracking/positions', { route_id: route.id, lat: 27.6, lon: 108.9 });
+  const live = (await admin.get(`/tracking?plan_id=${plan.id}`)).routes.find((x) => x.route_id === route.id);
+  const next = route.stops.find((s) => s.id === live.next_stop_id);
+  assert.ok(next, 'the route has a next stop');
+  const orderId = plan.routes.flatMap((r) => r.stops.flatMap((s) => s.items || [])).find((it) => it.order_id).order_id;
+  // The next stop as the server writes an urgent delivery to an address:
+  // no node, and its label as its name.
+  const label = `order ${orderId}: 苹果 +2 (urgent)`;
+  const faked = { ...plan, routes: plan.routes.map((r) => (r.id !== route.id ? r : { ...r, stops: r.stops.map((s) => (s.id !== next.id ? s
+    : { ...s, node_id: 0, village_id: 0, name: label, items: [{ order_id: orderId, action: 'unload', weight_g: 2500, volume_ml: 0, storage: 'chilled', label }] })) })) };
+  const missing = (status, url) => status === 404 && url.endsWith('/api/v1/orders/999999999');
+  await withPage(browser.browser, 'server-texts-zh', async (page) => {
+    await page.route(`**/api/v1/plans/${plan.id}`, (r) => r.fulfill({ json: faked }));
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-alerts li');
+    const row = page.locator('#tracking-list tbody tr', { hasText: route.vehicle.plate }).first();
+    const heads = await page.$$eval('#tracking-list thead th', (ths) => ths.map((th) => th.textContent));
+    const cell = () => row.locator('td').nth(heads.indexOf('下一站')).textContent();
+    assert.equal(await cell(), `订单 #${orderId} 的收货地址`, 'the stop is named by its order');
+    const alerts = await page.$$eval('#tracking-alerts li', (lis) => lis.map((li) => li.textContent));
+    for (const a of alerts) assert.doesNotMatch(a, /running|late\b|from the planned route|\d+ m\b/, 'no server detail: ' + a);
+    assert.ok(alerts.some((a) => /^延误 .*当前晚于计划 (\d+ 小时 )?\d+ 分/.test(a)), 'the late alert from the route\'s delay: ' + alerts.join(' | '));
+    assert.ok(alerts.some((a) => /^偏离路线 .*偏离计划路线（GPS 27\.6000, 108\.9000）/.test(a)), 'the off-route alert with the GPS fix');
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#tracking-list thead th:has-text("Next stop")');
+    assert.equal(await row.locator('td').nth(heads.indexOf('下一站')).textContent(), `Order #${orderId}'s delivery address`);
+    await page.selectOption('#lang', 'zh-CN');
+
+    // Route sheets with the proof-of-delivery QR codes: in the page's
+    // language, each parcel from its order (goods, weight, storage).
+    await openPlan(page, plan.id);
+    await printed(page, '#dispatch-print-qr');
+    const sheet = page.locator(`#route-sheets article.sheet[data-route="${route.id}"]`);
+    const text = await page.textContent('#route-sheets');
+    assert.doesNotMatch(text, /\b(order|consignment|urgent|unload|load|route sheet|goods|proof)\b|\+\d/i, 'no server text on the sheets');
+    const stopRow = sheet.locator('tbody tr', { hasText: `订单 #${orderId}：` }).first();
+    assert.match(await stopRow.textContent(), /送货/, 'the stop kind, translated');
+    const parcels = await page.$$eval('#route-sheets ul.parcels li', (lis) => lis.map((li) => li.textContent));
+    assert.ok(parcels.includes(`订单 #${orderId} · 2.5 kg · 冷藏`) || parcels.some((p) => p.startsWith(`订单 #${orderId}：`) && p.endsWith(' · 2.5 kg · 冷藏')),
+      'the faked parcel: ' + parcels.filter((p) => p.includes(`#${orderId}`)).join(' | '));
+    const qrStops = faked.routes.reduce((n, r) => n + r.stops.filter((s) => s.kind === 'delivery' || s.kind === 'drop').length, 0);
+    assert.equal(await page.locator('#route-sheets .qr svg').count(), qrStops, 'a QR code per delivery or drop stop');
+    assert.equal(await page.locator('#route-sheets svg script').count(), 0);
+
+    // An error: what went wrong in Chinese, the server's detail after it.
+    await page.goto(`${server.base}/orders/999999999`);
+    await page.waitForSelector('#order-detail [role=alert]');
+    assert.match(await page.textContent('#order-detail [role=alert]'), /^找不到所需的数据（.+）$/);
+  }, { allowHttp: missing });
+});
+
+test('en UI: network nodes are named by their village or township in English and their kind; zh keeps the Chinese names', async () => {
+  const plan = await approvedToday();
+  const nodes = new Map((await getAll(admin, '/nodes?limit=500')).map((n) => [n.id, n]));
+  const villages = new Map((await getAll(admin, '/villages?limit=500')).map((v) => [v.id, v]));
+  const points = plan.routes.flatMap((r) => r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end' && nodes.get(s.node_id)?.kind === 'village_point'));
+  assert.ok(points.length >= 1, 'the plan visits village service points');
+  const depot = nodes.get(plan.depot_node_id);
+  await withPage(browser.browser, 'node-names-en', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector('#overview-map[data-ready="1"]');
+    // A marker's tooltip opens when the marker gets focus (from code: it
+    // is no tab stop).
+    const tooltip = async () => {
+      const station = page.locator('#overview-map path.mk-station').first();
+      await station.focus();
+      const id = await station.getAttribute('aria-describedby');
+      return page.textContent(`[id="${id}"]`);
+    };
+    assert.match(await tooltip(), /· 乡镇服务站$/);
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('html[lang="en"] #overview-map[data-ready="1"]');
+    const tip = await tooltip();
+    assert.match(tip, /^[^\u3400-\u9fff]+ station$/, 'a township station in English: ' + tip);
+
+    await openPlan(page, plan.id);
+    const option = await page.textContent(`#dispatch-depot option[value="${depot.id}"]`);
+    assert.doesNotMatch(option, CJK);
+    assert.match(option, / logistics hub$/);
+    await printed(page, '#dispatch-print');
+    const places = await page.$$eval('#route-sheets tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.firstChild.firstChild.textContent));
+    for (const s of points) {
+      const v = villages.get(nodes.get(s.node_id).village_id);
+      assert.ok(places.includes(`${v.name_en} service point`), `${v.name_en} service point on the sheets`);
+    }
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    for (const c of await column(page, '#tracking-list', 'Next stop')) assert.doesNotMatch(c, CJK, 'next stop in English: ' + c);
+
+    await page.selectOption('#lang', 'zh-CN');
+    await openPlan(page, plan.id);
+    assert.equal(await page.textContent(`#dispatch-depot option[value="${depot.id}"]`), depot.name, 'the Chinese UI keeps the node\'s name');
+  });
+});
+
+test('units: durations in hours and minutes, the same helpers on every page, in the page\'s language', async () => {
+  const plan = await approvedToday();
+  const min = plan.kpis.chilled_transit_min;
+  const hm = (zh) => (min < 60 ? `${min}${zh ? ' 分钟' : ' min'}`
+    : `${new Intl.NumberFormat(zh ? 'zh-CN' : 'en').format(Math.floor(min / 60))}${zh ? ' 小时 ' : ' h '}${min % 60}${zh ? ' 分' : ' min'}`);
+  const series = (await admin.get('/telemetry/series')).series.find((s) => s.profile && s.measurement === 'cold');
+  assert.ok(series, 'a cold-chain series with a profile');
+  await withPage(browser.browser, 'units', async (page) => {
+    await login(page, server.base, 'operator');
+    for (const zh of [true, false]) {
+      if (!zh) await page.selectOption('#lang', 'en');
+      await openPlan(page, plan.id);
+      const kpis = await page.$$eval('#plan-detail table', (ts) => ts[1].textContent);
+      assert.ok(kpis.includes(hm(zh)), `chilled transit as ${hm(zh)}`);
+      for (const p of ['/dispatch', '/tracking', '/coldchain']) {
+        if (p !== '/coldchain') {
+          await page.click(`a[data-nav="${p}"]`);
+          await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+        } else {
+          await page.goto(`${server.base}/coldchain?series=${series.id}`);
+          await page.waitForSelector(`#cold-chart[data-series="${series.id}"][data-ready="1"]`);
+          await page.waitForSelector('#farm-list[data-pending="0"] tbody tr');
+        }
+        const text = await page.evaluate(() => document.getElementById('main').innerText);
+        if (zh) assert.doesNotMatch(text, /\d\s*(min|h|s|d)\b|\d\s*pp\b/, `no English units on ${p} in Chinese`);
+        else assert.doesNotMatch(text, /\d\s*(分钟|分|小时|秒|天)/, `no Chinese units on ${p} in English`);
+      }
+      const shelf = await column(page, '#cold-report', zh ? '剩余货架期' : 'Shelf life remaining');
+      assert.match(shelf[0], zh ? /^[\d,.]+ 天$/ : /^[\d,.]+ d$/);
+    }
+  });
+});
+
+test('keyboard: a map is one tab stop, with a skip link past it', async () => {
+  // Tab from `from` until focus is past the map; the stops on the way.
+  const past = async (page, from, map, most) => {
+    await page.focus(from);
+    const seen = [];
+    for (let i = 0; i < most; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate((sel) => {
+        const m = document.querySelector(sel), a = document.activeElement;
+        if (a === m) return 'map';
+        if (m.contains(a)) return 'in-map';
+        if (a === document.body || (m.compareDocumentPosition(a) & Node.DOCUMENT_POSITION_FOLLOWING)) return 'past';
+        return a.className || a.tagName;
+      }, map);
+      seen.push(where);
+      if (where === 'past') break;
+    }
+    return seen;
+  };
+  await withPage(browser.browser, 'keyboard-maps', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector('#overview-map[data-ready="1"]');
+    assert.deepEqual(await past(page, '#size-by', '#overview-map', 6), ['skip-map', 'map', 'past'], 'overview: the skip link, the map, then past it');
+    // The skip link moves focus past the map (no page render, no new address).
+    await page.evaluate(() => { document.getElementById('main').e2eSame = true; });
+    await page.focus('#size-by');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'overview-map-end');
+    assert.equal(await page.evaluate(() => document.getElementById('main').e2eSame), true);
+    assert.equal(new URL(page.url()).hash, '');
+
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-updated:not(:empty)');
+    assert.deepEqual(await past(page, '#main', '#tracking-map', 6), ['skip-map', 'map', 'past'], 'tracking');
+    await page.click('a[data-nav="/dispatch"]');
+    await page.waitForSelector('#dispatch-map[data-plan]');
+    assert.deepEqual(await past(page, '#plans-list tbody tr:last-child', '#dispatch-map', 6), ['skip-map', 'map', 'past'], 'dispatch');
+  });
+});
+
+test('the skip link moves focus to the main content, without rendering the page again', async () => {
+  await withPage(browser.browser, 'skip-link', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/catalog"]');
+    await page.waitForSelector('#products[data-pending="0"] article.product');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    let requests = 0;
+    page.on('request', (r) => { if (r.url().includes('/api/v1/')) requests += 1; });
+    await page.evaluate(() => { document.getElementById('main').e2eSame = true; });
+    await page.focus('a.skip');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'main');
+    assert.equal(await page.evaluate(() => document.getElementById('main').e2eSame === true), true, 'the same page, not rendered again');
+    assert.equal(new URL(page.url()).hash, '', 'no new address');
+    assert.equal(requests, 0, 'nothing asked of the server');
+  });
+});
+
+test('a page the role may not see has its own tab title, not "page not found"', async () => {
+  await withPage(browser.browser, 'forbidden-title', async (page) => {
+    await login(page, server.base, 'driver');
+    await page.goto(server.base + '/dispatch');
+    await page.waitForSelector('#not-found[data-reason="forbidden"]');
+    const title = await page.title();
+    assert.match(title, /^您的角色无法使用此页面 · /);
+    assert.doesNotMatch(title, /找不到该页面/);
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#not-found[data-reason="forbidden"] h1:has-text("not available")');
+    assert.match(await page.title(), /^This page is not available for your role · /);
+  });
+});
+
+test('cold chain: independent requests go out together; a late chart does not replace a newer one', async () => {
+  const all = (await admin.get('/telemetry/series')).series;
+  const cold = all.filter((s) => !['soil', 'water', 'air'].includes(s.measurement));
+  const profiled = cold.find((s) => s.profile);
+  const other = cold.find((s) => s.id !== profiled.id);
+  assert.ok(profiled && other);
+  assert.ok(all.filter((s) => s.measurement === 'water' || s.measurement === 'air').length >= 2, 'station series');
+  assert.ok(new Set(all.filter((s) => s.measurement === 'soil').map((s) => s.key)).size >= 2, 'two plots');
+  const path = (u) => new URL(u).pathname;
+  await withPage(browser.browser, 'coldchain-parallel', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.waitForSelector('#app[data-renders="0"]', { state: 'attached' });
+    // Each first request held: the one that would come next comes meanwhile.
+    const series = await holdFirst(page, (u) => u.pathname === '/api/v1/telemetry/series');
+    const chart = await holdFirst(page, (u) => u.pathname === `/api/v1/telemetry/series/${profiled.id}/readings` && u.searchParams.has('points'));
+    const station = await holdFirst(page, (u) => /\/readings$/.test(u.pathname) && !u.searchParams.has('points'));
+    const plot = await holdFirst(page, (u) => u.pathname === '/api/v1/telemetry/irrigation');
+    // Every request the page makes, and a wait for n of a kind (a wait that
+    // ends in failure after 15 s: the request never came while the first
+    // one was held).
+    const log = [];
+    page.on('request', (r) => log.push(r));
+    const seen = (pred, n, what) => new Promise((resolve, reject) => {
+      const enough = () => log.filter(pred).length >= n;
+      if (enough()) { resolve(); return; }
+      const on = () => { if (enough()) { page.off('request', on); clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(() => { page.off('request', on); reject(new Error(what + ' waited for the request held before it')); }, 15000);
+      page.on('request', on);
+    });
+    const together = async (held, pred, n, what) => {
+      await held.reached;
+      try { await seen(pred, n, what); } finally { held.release(); }
+    };
+    const reads = (r) => /\/readings$/.test(path(r.url())) && !new URL(r.url()).searchParams.has('points');
+    await page.goto(`${server.base}/coldchain?series=${profiled.id}`);
+    await Promise.all([
+      together(series, (r) => path(r.url()) === '/api/v1/telemetry/profiles', 1, 'the profiles'),
+      together(chart, (r) => path(r.url()) === `/api/v1/telemetry/series/${profiled.id}/cold-chain`, 1, 'the cold-chain report'),
+      together(station, reads, 2, "a station's other series"),
+      together(plot, (r) => path(r.url()) === '/api/v1/telemetry/irrigation', 2, 'the other plots'),
+    ]);
+    await page.waitForSelector(`#cold-chart[data-series="${profiled.id}"][data-ready="1"]`);
+    await page.waitForSelector('#farm-list[data-pending="0"] tbody tr');
+    await page.waitForSelector('#env-list tbody tr');
+    // A chart asked for before the newest one answers late: not shown.
+    const late = await holdFirst(page, (u) => u.pathname === `/api/v1/telemetry/series/${profiled.id}/readings`);
+    await page.selectOption('#cold-range', '6h');
+    await late.reached;
+    await page.selectOption('#cold-series', String(other.id));
+    await page.waitForSelector(`#cold-chart[data-series="${other.id}"][data-ready="1"]`);
+    late.release();
+    await page.waitForSelector('#cold-chart[data-pending="0"]', { state: 'attached' });
+    assert.equal(await page.getAttribute('#cold-chart', 'data-series'), String(other.id), 'the newest chart stays');
   });
 });

@@ -125,18 +125,52 @@ export function dayStartIso(ymd) {
   return new Date(guess.getTime() - offset).toISOString();
 }
 
+// Units: one set of helpers for every page, so that durations, distances,
+// weights, temperatures and money read the same way everywhere (a duration
+// is "3 小时 5 分" / "3 h 5 min", never raw minutes next to translated ones).
 export function fmtDistance(m) {
-  if (m === null || m === undefined) return '—';
+  if (m === null || m === undefined || Number.isNaN(m)) return '—';
   return m >= 1000 ? fmtNumber(m / 1000, 1) + ' km' : fmtNumber(Math.round(m)) + ' m';
 }
 
+// Seconds as minutes, or hours and minutes from an hour on (rounded to the
+// minute first: 3599 s is 1 h 0 min, not 60 min).
 export function fmtDuration(s) {
-  if (s === null || s === undefined) return '—';
-  const h = Math.floor(s / 3600), m = Math.round((s % 3600) / 60);
-  return h ? t('fmt.hm', { h, m }) : t('fmt.m', { m });
+  if (s === null || s === undefined || Number.isNaN(s)) return '—';
+  const total = Math.round(Math.abs(s) / 60);
+  const h = Math.floor(total / 60), m = total % 60;
+  const text = h ? t('fmt.hm', { h: fmtNumber(h), m }) : t('fmt.m', { m });
+  return s < 0 && total ? '−' + text : text;
+}
+
+export function fmtMinutes(min) {
+  return min === null || min === undefined ? '—' : fmtDuration(min * 60);
+}
+
+// Short spans counted in seconds (a solver's time limit).
+export function fmtSeconds(s) {
+  return s === null || s === undefined ? '—' : t('fmt.s', { s: fmtNumber(s) });
+}
+
+export function fmtDays(d, digits = 1) {
+  return d === null || d === undefined || Number.isNaN(d) ? '—' : t('fmt.d', { d: fmtNumber(d, digits) });
 }
 
 export function fmtWeight(g) {
-  if (g === null || g === undefined) return '—';
+  if (g === null || g === undefined || Number.isNaN(g)) return '—';
   return g >= 1000 ? fmtNumber(g / 1000, 1) + ' kg' : fmtNumber(g) + ' g';
+}
+
+export function fmtTemp(c, digits = 1) {
+  return c === null || c === undefined || Number.isNaN(c) ? '—' : fmtNumber(c, digits) + ' °C';
+}
+
+// Millimetres of water (irrigation, evapotranspiration).
+export function fmtMm(mm, digits = 1) {
+  return mm === null || mm === undefined || Number.isNaN(mm) ? '—' : fmtNumber(mm, digits) + ' mm';
+}
+
+// A change of a share, in percentage points.
+export function fmtPoints(pp, digits = 1) {
+  return pp === null || pp === undefined || Number.isNaN(pp) ? '—' : t('fmt.pp', { n: fmtNumber(pp, digits) });
 }

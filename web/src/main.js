@@ -148,7 +148,8 @@ async function renderPage() {
   const { route, params } = match(location.pathname);
   const main = h('main', { id: 'main', tabindex: '-1' });
   app.append(h('a', { href: '#main', class: 'skip' }, t('common.skip')), header(), main);
-  document.title = t(route.key) + ' · ' + t('app.name');
+  // A page the role may not see has its own title (not "page not found").
+  document.title = t(route === NOT_FOUND && params.forbidden ? 'notfound.forbidden' : route.key) + ' · ' + t('app.name');
   let done = null;
   try {
     done = (await route.page.render(main, { ...ctx, params, state: history.state || {} })) || null;
@@ -169,7 +170,22 @@ async function start() {
   await render();
 }
 
+// Links within the page (the skip links: "#main", past a map) only move
+// focus to their target: no history entry, so no popstate and no render.
+function skipTo(e) {
+  const a = e.target.closest && e.target.closest('a[href^="#"]');
+  const id = a && a.getAttribute('href').slice(1);
+  if (!id || id.startsWith('/') || e.defaultPrevented) return false;
+  const target = document.getElementById(id);
+  if (!target) return false;
+  e.preventDefault();
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.focus();
+  return true;
+}
+
 document.addEventListener('click', (e) => {
+  if (skipTo(e)) return;
   const a = e.target.closest && e.target.closest('a[href^="/"]');
   // A link whose page handled the click itself (e.g. a cold-chain alert's
   // series link) is not navigated again (that would re-render the page).

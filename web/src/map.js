@@ -2,6 +2,12 @@
 // drawn as vector layers (Leaflet, SVG renderer), so it works offline. A
 // county with a tile server sets tileUrl in /config.js (window.RURALINK_CONFIG).
 // Markers carry class names (mk-village, mk-township, ...) that tests count.
+//
+// Keyboard: the map is one tab stop (its container: arrow keys pan, + and -
+// zoom); markers and lines are not focusable one by one (Chromium makes an
+// SVG shape with a tooltip's focus listener a tab stop: a county map was
+// some 200 Tab presses), nor are the zoom buttons. A skip link before the
+// map moves focus past it.
 import L from 'leaflet';
 import { pick, t, fmtNumber } from './i18n.js';
 import { h } from './ui.js';
@@ -15,7 +21,16 @@ export function createMap(el, { label } = {}) {
   el.classList.add('map');
   el.setAttribute('role', 'region');
   el.setAttribute('aria-label', label || t('map.label'));
+  if (el.id && el.parentNode) {
+    const keys = h('p', { id: el.id + '-keys', class: 'sr-only' }, t('map.keys'));
+    const end = h('span', { id: el.id + '-end', class: 'sr-only map-end', tabindex: '-1' }, t('map.end'));
+    el.setAttribute('aria-describedby', keys.id);
+    el.before(h('a', { href: '#' + end.id, class: 'skip-map' }, t('map.skip')), keys);
+    el.after(end);
+  }
   const map = L.map(el, { preferCanvas: false, zoomSnap: 0.25, attributionControl: false, keyboard: true });
+  map.on('layeradd', (e) => unfocusable(e.layer));
+  for (const a of el.querySelectorAll('.leaflet-control-zoom a')) a.setAttribute('tabindex', '-1');
   const cfg = config();
   if (cfg.tileUrl) {
     L.tileLayer(cfg.tileUrl, { maxZoom: cfg.tileMaxZoom || 18, attribution: cfg.tileAttribution || '' }).addTo(map);
@@ -25,6 +40,12 @@ export function createMap(el, { label } = {}) {
   }
   L.control.scale({ imperial: false }).addTo(map);
   return map;
+}
+
+// A layer's own element (an SVG shape, a marker's icon) out of the tab order.
+function unfocusable(layer) {
+  const el = typeof layer.getElement === 'function' ? layer.getElement() : null;
+  if (el && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
 }
 
 // fitBounds, unless the map has left the page: a user who moves on before a
@@ -50,8 +71,9 @@ const NODE_STYLE = {
 };
 
 // Adds the network; returns { bounds, layers, villageCount }.
-// sizeBy(villageProps) -> number overrides population as the village size.
-export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints = false, showLinks = true } = {}) {
+// sizeBy(villageProps) -> number overrides population as the village size;
+// places (places.js) names the nodes in the page's language.
+export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints = false, showLinks = true, places = null } = {}) {
   const feats = (geo && geo.features) || [];
   const villages = feats.filter((f) => f.properties && f.properties.layer === 'village');
   const value = (p) => (sizeBy ? sizeBy(p) : p.population) || 0;
@@ -94,7 +116,7 @@ export function drawNetwork(map, geo, { sizeBy, sizeText = fmtNumber, showPoints
       const s = NODE_STYLE[p.kind] || NODE_STYLE.village_point;
       if (p.kind === 'village_point' && !showPoints) continue;
       const m = L.circleMarker([lat, lon], { radius: s.r, color: s.color, weight: 2, fillColor: s.fill, fillOpacity: 0.95, className: s.cls });
-      m.bindTooltip(`${name} · ${t('node.' + p.kind)}`);
+      m.bindTooltip(places ? places.nodeWithKind(p.id, p.kind, name) : `${name} · ${t('node.' + p.kind)}`);
       m.addTo(p.kind === 'cold_store' ? groups.cold : p.kind === 'village_point' ? groups.points : groups.hubs);
     }
   }

@@ -86,8 +86,21 @@ export function kpi(label, value, { id, hint } = {}) {
 
 export function badge(text, kind) { return h('span', { class: 'badge ' + (kind || '') }, text); }
 
+// An error in the current language: what went wrong by the HTTP status (the
+// server's problem detail is English and says no more than its status in a
+// machine-readable way), with the server's detail after it in brackets.
+const STATUS_TEXT = new Set([400, 403, 404, 409, 422, 429, 500, 501, 503]);
+export function errorText(err) {
+  const status = err && err.status;
+  // fetch() throws a TypeError when the server cannot be reached.
+  if (!status && err instanceof TypeError && /fetch|network/i.test(err.message)) return t('error.network');
+  const head = STATUS_TEXT.has(status) ? t('error.' + status) : t('common.error');
+  const detail = err && err.message ? err.message : err && !(err instanceof Error) ? String(err) : '';
+  return detail && detail !== head ? t('error.with_detail', { text: head, detail }) : head;
+}
+
 export function errorBox(err) {
-  return h('div', { class: 'msg error', role: 'alert' }, t('common.error') + ': ' + (err && err.message ? err.message : String(err)));
+  return h('div', { class: 'msg error', role: 'alert' }, errorText(err));
 }
 
 // A server's refusal (403, 409 ...) in the current language, with the

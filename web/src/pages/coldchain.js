@@ -9,9 +9,9 @@
 // codmn, cod, bod5, nh3n, tp, tn) and `air,station=<name> <pollutant>`
 // (HJ 633 names: pm25_24h, pm10_24h, o3_8h ...).
 import { get, post } from '../api.js';
-import { fmtDateTime, fmtDuration, fmtNumber, locale, pick, t } from '../i18n.js';
+import { fmtDateTime, fmtDays, fmtDuration, fmtMm, fmtNumber, fmtTemp, locale, pick, t } from '../i18n.js';
 import { timeChart } from '../chart.js';
-import { badge, clear, errorBox, fill, h, note, requests, select, table } from '../ui.js';
+import { badge, clear, errorBox, errorText, fill, h, note, requests, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
 const RANGES = { '6h': 6 * 3600e3, '24h': 24 * 3600e3, '7d': 7 * 86400e3 };
@@ -37,9 +37,11 @@ function seriesLabel(s) {
 // snapshot taken when the alert was raised (its figures stop there, while
 // the peak goes on with the excursion), so the title is made here from the
 // alert's fields instead.
+const isTemp = (s) => s && (s.measurement === 'cold' || /temp/.test(s.field || ''));
+
 function peakText(a, s) {
-  const unit = s && (s.measurement === 'cold' || /temp/.test(s.field || '')) ? ' °C' : '';
-  return a.peak === null || a.peak === undefined ? '—' : fmtNumber(a.peak, 1) + unit;
+  if (a.peak === null || a.peak === undefined) return '—';
+  return isTemp(s) ? fmtTemp(a.peak) : fmtNumber(a.peak, 1);
 }
 
 function alertTitle(a, s) {
@@ -61,10 +63,13 @@ export async function render(root, ctx) {
   const envCard = h('section', { class: 'card', id: 'env-card' });
   root.append(h('h1', null, t('cold.title')), chartCard, alertCard, h('div', { class: 'grid2' }, farmCard, envCard));
 
+  // Independent requests go out together (a slow rural link pays each
+  // round trip once, not once per request).
   let all = [], profiles = new Map(), chart = null;
   try {
-    all = (await get('/telemetry/series')).series || [];
-    profiles = new Map(((await get('/telemetry/profiles')).profiles || []).map((p) => [p.code, p]));
+    const [series, profs] = await Promise.all([get('/telemetry/series'), get('/telemetry/profiles')]);
+    all = series.series || [];
+    profiles = new Map((profs.profiles || []).map((p) => [p.code, p]));
   } catch (e) { chartCard.append(errorBox(e)); return; }
 
   // ---- chart
@@ -139,10 +144,16 @@ export async function render(root, ctx) {
     clearChart();
     clear(chartNote);
     chartEl.append(h('p', null, t('common.loading')));
+    const prof = s.profile ? profiles.get(s.profile) : null;
+    const span = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
     try {
-      const [r, ex] = await Promise.all([
-        get(`/telemetry/series/${s.id}/readings`, { from: new Date(from).toISOString(), to: new Date(to).toISOString(), points: 400 }),
+      // The readings, the excursions and the cold-chain report at once; a
+      // newer chart's request makes these stale (never shown).
+      const [r, ex, c] = await Promise.all([
+        get(`/telemetry/series/${s.id}/readings`, { ...span, points: 400 }),
         get('/telemetry/excursions'),
+        // a report that cannot be made is said under the chart
+        prof ? get(`/telemetry/series/${s.id}/cold-chain`, span).catch((e) => ({ error: e })) : null,
       ]);
       if (req.stale()) return;
       const pts = r.points || [];
@@ -150,14 +161,13 @@ export async function render(root, ctx) {
       const mean = pts.map((p) => p.mean ?? p.value);
       const max = pts.map((p) => p.max ?? p.value);
       const min = pts.map((p) => p.min ?? p.value);
-      const prof = s.profile ? profiles.get(s.profile) : null;
       const band = prof ? { low: prof.temp_min_c, high: prof.temp_max_c } : null;
       const spans = (ex.excursions || []).filter((a) => a.series_id === s.id)
         // An excursion spans its time out of range; a cumulative alert is a
         // moment (when the total time out of range reached the limit).
         .map((a) => ({ from_s: Date.parse(a.start) / 1000,
           to_s: a.kind === 'cumulative' ? Date.parse(a.start) / 1000 : a.end ? Date.parse(a.end) / 1000 : to / 1000,
-          label: `${t('cold.excursion')}: ${t('cold.kind.' + a.kind)} · ${fmtDateTime(a.start)} · ${t('cold.alert.peak')} ${fmtNumber(a.peak, 1)}` }))
+          label: `${t('cold.excursion')}: ${t('cold.kind.' + a.kind)} · ${fmtDateTime(a.start)} · ${t('cold.alert.peak')} ${peakText(a, s)}` }))
         .filter((x) => x.to_s >= from / 1000 && x.from_s <= to / 1000);
       clear(chartEl);
       chartEl.dataset.series = String(s.id);
@@ -165,7 +175,7 @@ export async function render(root, ctx) {
       chartEl.dataset.excursions = String(spans.length);
       chart = timeChart(chartEl, {
         title: seriesLabel(s) + (prof ? ` · ${pick(prof)}` : ''),
-        unit: s.measurement === 'cold' || /temp/.test(s.field || '') ? '°C' : '',
+        unit: isTemp(s) ? '°C' : '',
         xs,
         series: [
           { label: t('cold.mean'), values: mean, colour: '#1f5f8b', width: 2 },
@@ -175,16 +185,15 @@ export async function render(root, ctx) {
         band, spans,
       });
       report.append(h('p', { class: 'muted' },
-        band ? t('cold.band', { low: fmtNumber(band.low) + ' °C', high: fmtNumber(band.high) + ' °C' }) : t('cold.no_band'),
+        band ? t('cold.band', { low: fmtTemp(band.low, 0), high: fmtTemp(band.high, 0) }) : t('cold.no_band'),
         ' · ', t('cold.excursions', { n: spans.length })));
-      if (prof) {
-        const c = await get(`/telemetry/series/${s.id}/cold-chain`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
-        if (req.stale()) return;
+      if (c && c.error) report.append(errorBox(c.error));
+      else if (c) {
         report.append(table([
-          { label: t('cold.min_max'), render: (x) => `${fmtNumber(x.min_c, 1)} / ${fmtNumber(x.mean_c, 1)} / ${fmtNumber(x.max_c, 1)} °C` },
-          { label: t('cold.mkt'), num: true, render: (x) => fmtNumber(x.mkt_c, 1) + ' °C' },
+          { label: t('cold.min_max'), render: (x) => `${fmtNumber(x.min_c, 1)} / ${fmtNumber(x.mean_c, 1)} / ${fmtTemp(x.max_c)}` },
+          { label: t('cold.mkt'), num: true, render: (x) => fmtTemp(x.mkt_c) },
           { label: t('cold.out'), num: true, render: (x) => fmtDuration(x.out_of_range_s) },
-          { label: t('cold.shelf'), num: true, render: (x) => fmtNumber(x.shelf_remaining_ref_h / 24, 1) + ' d' },
+          { label: t('cold.shelf'), num: true, render: (x) => (x.shelf_remaining_ref_h === null || x.shelf_remaining_ref_h === undefined ? '—' : fmtDays(x.shelf_remaining_ref_h / 24)) },
         ], [c], { caption: t('cold.report') }));
       }
       chartEl.dataset.ready = '1';
@@ -250,7 +259,7 @@ function et0Value(text) {
 
 // No irrigation needed: with the days left when the server estimated them.
 function noIrrigation(days) {
-  return days === null || days === undefined ? t('farm.ok_unknown') : t('farm.ok', { d: fmtNumber(days, 0) });
+  return days === null || days === undefined ? t('farm.ok_unknown') : t('farm.ok', { d: fmtDays(days, 0) });
 }
 
 async function farms(card, all) {
@@ -269,25 +278,30 @@ async function farms(card, all) {
     msg.textContent = v === null ? t('farm.et0_invalid', { max: fmtNumber(ET0_MAX) }) : '';
     msg.hidden = v !== null;
     if (v === null) { clear(box); req.done(); return; } // no advice on a wrong ET₀
-    const rows = [];
-    for (const plot of plots) {
-      try {
-        const r = await post('/telemetry/irrigation', { plot, weather: { et0_mm: v },
-          soil: { theta_fc: 0.3, theta_wp: 0.15, root_depth_m: 0.5, p: 0.5, kc: 1.0, efficiency: 0.8 } });
-        rows.push({ plot, ...r });
-      } catch (e) { rows.push({ plot, error: e.message }); }
-    }
+    // Every plot's advice at once.
+    const rows = await Promise.all(plots.map((plot) => post('/telemetry/irrigation', { plot, weather: { et0_mm: v },
+      soil: { theta_fc: 0.3, theta_wp: 0.15, root_depth_m: 0.5, p: 0.5, kc: 1.0, efficiency: 0.8 } })
+      .then((r) => ({ plot, ...r }), (e) => ({ plot, error: errorText(e) }))));
     req.done();
     if (req.stale()) return;
     clear(box).append(table([
       { label: t('farm.plot'), key: 'plot' },
-      { label: t('farm.et0'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.et0_mm, 1) + ' mm') },
-      { label: t('farm.depletion'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.depletion_mm, 1) + ' / ' + fmtNumber(r.raw_mm, 1) + ' mm') },
-      { label: t('farm.advice'), render: (r) => (r.error ? r.error : r.irrigate ? badge(t('farm.irrigate', { mm: fmtNumber(r.gross_mm, 1) }), 'warn') : badge(noIrrigation(r.days_until), 'ok')) },
+      { label: t('farm.et0'), num: true, render: (r) => (r.error ? '—' : fmtMm(r.et0_mm)) },
+      { label: t('farm.depletion'), num: true, render: (r) => (r.error ? '—' : fmtNumber(r.depletion_mm, 1) + ' / ' + fmtMm(r.raw_mm)) },
+      { label: t('farm.advice'), render: (r) => (r.error ? r.error : r.irrigate ? badge(t('farm.irrigate', { mm: fmtMm(r.gross_mm) }), 'warn') : badge(noIrrigation(r.days_until), 'ok')) },
     ], rows));
   };
   et0.addEventListener('change', load);
   await load();
+}
+
+// A monitored item's name (GB 3838 / HJ 633 codes as the API gives them:
+// nh3n, pm25_24h ...), translated; an unknown code as it is.
+function itemName(code) {
+  if (!code) return '';
+  const k = 'env.item.' + code;
+  const s = t(k);
+  return s === k ? code : s;
 }
 
 async function stations(card, all) {
@@ -301,25 +315,25 @@ async function stations(card, all) {
     groups.get(k).series.push(s);
   }
   if (!groups.size) { card.append(note(t('env.none'))); return; }
-  const rows = [];
-  for (const g of groups.values()) {
+  // Every station at once: its latest values together, then its class or AQI.
+  const rows = await Promise.all([...groups.values()].map(async (g) => {
     const body = {};
     let ts = null;
-    for (const s of g.series) {
-      const v = await lastValue(s).catch(() => null);
+    const last = await Promise.all(g.series.map((s) => lastValue(s).catch(() => null)));
+    g.series.forEach((s, i) => {
+      const v = last[i];
       if (v) { body[s.field] = v.value; ts = ts && ts > v.ts ? ts : v.ts; }
-    }
+    });
     try {
       if (g.kind === 'water') {
         const r = await post('/telemetry/water-class', body);
-        rows.push({ ...g, ts, result: t('env.class', { c: r.class }), worst: r.worst_item, level: r.class_number });
-      } else {
-        const r = await post('/telemetry/aqi', body);
-        const cat = locale() === 'en' ? r.category_en : r.category_zh;
-        rows.push({ ...g, ts, result: `${t('env.aqi')} ${fmtNumber(r.aqi)} · ${cat || ''}`, worst: (r.primary_pollutants || []).join(', '), level: r.level, colour: r.color });
+        return { ...g, ts, result: t('env.class', { c: r.class }), worst: itemName(r.worst_item), level: r.class_number };
       }
-    } catch (e) { rows.push({ ...g, ts, result: e.message }); }
-  }
+      const r = await post('/telemetry/aqi', body);
+      const cat = locale() === 'en' ? r.category_en : r.category_zh;
+      return { ...g, ts, result: `${t('env.aqi')} ${fmtNumber(r.aqi)} · ${cat || ''}`, worst: (r.primary_pollutants || []).map(itemName).join(', '), level: r.level, colour: r.color };
+    } catch (e) { return { ...g, ts, result: errorText(e) }; }
+  }));
   card.append(h('div', { id: 'env-list' }, table([
     { label: t('env.station'), render: (r) => `${r.station} (${t('env.kind.' + r.kind)})` },
     { label: t('env.result'), render: (r) => h('span', null, r.colour ? h('span', { class: 'swatch-inline', style: `background:${r.colour}` }) : null, r.result) },

@@ -1,10 +1,17 @@
 // Dispatch: run a plan for a date and depot (POST /plans, a solver job), draw
 // each route on the map in its own colour with numbered stops, the per-route
 // and plan KPI tables, a side-by-side comparison with a baseline plan of the
-// same date, approval, and printable route sheets (one page per route).
+// same date, approval, and printable route sheets (one page per route; with
+// the server's proof-of-delivery QR codes on request).
+//
+// Stops and parcels are named by places.js from their fields (node, order,
+// consignment, weight, storage), in the page's language: never by the
+// server's English labels ("order 219: ... +2").
 import { api, get, post } from '../api.js';
-import { fmtDateTime, fmtDistance, fmtDuration, fmtMoney, fmtNumber, fmtPercent, fmtTime, fmtWeight, t, tn, today } from '../i18n.js';
+import { fmtDateTime, fmtDistance, fmtDuration, fmtMinutes, fmtMoney, fmtNumber, fmtPercent, fmtPoints, fmtSeconds, fmtTime, fmtWeight, t, tn, today } from '../i18n.js';
 import { L, ROUTE_COLOURS, createMap, drawNetwork, fitTo, numberedStop } from '../map.js';
+import { allProducts } from '../data.js';
+import { loadPlaces } from '../places.js';
 import { badge, clear, errorBox, fill, h, note, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
@@ -16,9 +23,9 @@ function metricValue(k, v) {
   if (k === 'distance_m') return fmtDistance(v);
   if (k.endsWith('_s')) return fmtDuration(v);
   if (k === 'cost_fen') return fmtMoney(v);
-  if (k === 'co2_g') return fmtNumber(v / 1000, 1) + ' kg';
+  if (k === 'co2_g') return fmtWeight(v);
   if (k === 'load_permille') return fmtPercent(v / 1000);
-  if (k === 'chilled_transit_min') return fmtNumber(v) + ' min';
+  if (k === 'chilled_transit_min') return fmtMinutes(v);
   return fmtNumber(v);
 }
 
@@ -60,9 +67,43 @@ async function waitForPlan(res) {
   for (let i = 0; i < 120; i++) {
     const j = await get(`/jobs/${jobId}`, { wait: 10 });
     if (j.state === 'done') return get(`/plans/${j.result.plan_id}`);
-    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(j.message || j.state);
+    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(t('dispatch.job_' + j.state) + (j.message ? ` (${j.message})` : ''));
   }
-  throw new Error('timeout');
+  throw new Error(t('dispatch.job_timeout'));
+}
+
+// Several requests at a time, at most n in flight; a failed one gives null.
+async function fetchEach(ids, n, f) {
+  const out = new Map();
+  const queue = [...ids];
+  const worker = async () => {
+    while (queue.length) {
+      const id = queue.shift();
+      out.set(id, await f(id).catch(() => null));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, worker));
+  return out;
+}
+
+// The QR codes of the server's HTML sheets of a route, by stop seq: the
+// images only (its texts are English), as inert SVG.
+async function routeQr(planId, routeId) {
+  const html = await api('GET', `/plans/${planId}/sheets`, { query: { format: 'html', route_id: routeId }, headers: { Accept: 'text/html' } });
+  const doc = new DOMParser().parseFromString(String(html), 'text/html');
+  const out = new Map();
+  for (const tr of doc.querySelectorAll('tr')) {
+    const first = tr.querySelector('td');
+    const svg = tr.querySelector('svg');
+    const seq = first ? Number(first.textContent.trim()) : NaN;
+    if (!svg || !Number.isInteger(seq)) continue;
+    for (const x of svg.querySelectorAll('script, foreignObject')) x.remove();
+    for (const x of [svg, ...svg.querySelectorAll('*')]) {
+      for (const a of [...x.attributes]) if (/^on/i.test(a.name) || /href$/i.test(a.name)) x.removeAttribute(a.name);
+    }
+    out.set(seq, document.importNode(svg, true));
+  }
+  return out;
 }
 
 export async function render(root, ctx) {
@@ -86,7 +127,7 @@ export async function render(root, ctx) {
     return ok;
   };
   const depot = h('select', { id: 'dispatch-depot' });
-  const limit = select('dispatch-limit', [['2', '2 s'], ['5', '5 s'], ['15', '15 s'], ['60', '60 s']], '5');
+  const limit = select('dispatch-limit', [2, 5, 15, 60].map((n) => [String(n), fmtSeconds(n)]), '5');
   // Disabled until the depots and the map are there (staff only).
   const run = h('button', { type: 'submit', id: 'dispatch-run', disabled: true }, t('dispatch.run'));
   const status = h('p', { id: 'dispatch-status', 'aria-live': 'polite', class: 'muted' });
@@ -107,13 +148,13 @@ export async function render(root, ctx) {
     compareBox, sheets);
 
   // Depots: the nodes the county's vehicles start from.
-  const [vehicles, geo] = await Promise.all([get('/vehicles'), get('/network.geojson')]);
+  const [vehicles, geo, places] = await Promise.all([get('/vehicles'), get('/network.geojson'), loadPlaces(ctx.county)]);
   const depotIds = [...new Set((vehicles.items || []).filter((v) => v.active).map((v) => v.depot_node_id))];
   const nodeName = new Map((geo.features || []).filter((f) => f.properties.layer === 'node').map((f) => [f.properties.id, f.properties.name]));
-  for (const id of depotIds) depot.append(h('option', { value: id }, nodeName.get(id) || '#' + id));
+  for (const id of depotIds) depot.append(h('option', { value: id }, places.node(id, nodeName.get(id))));
 
   const map = createMap(mapEl, { label: t('dispatch.map') });
-  drawNetwork(map, geo, { showLinks: false });
+  drawNetwork(map, geo, { showLinks: false, places });
   mapEl.querySelectorAll('path.mk-village').forEach((p) => p.classList.add('faded'));
   let routeLayer = L.layerGroup().addTo(map);
   let current = null;
@@ -154,7 +195,7 @@ export async function render(root, ctx) {
       for (const s of r.stops) {
         if (s.kind === 'start' || s.kind === 'end') continue;
         n += 1;
-        numberedStop([s.lat, s.lon], n, colour).bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${n}. ${s.name} · ${fmtTime(s.eta)}`).addTo(routeLayer);
+        numberedStop([s.lat, s.lon], n, colour).bindTooltip(`${t('dispatch.route', { n: i + 1 })} · ${n}. ${places.stop(s)} · ${fmtTime(s.eta)}`).addTo(routeLayer);
       }
     });
     fitTo(map, bounds, { padding: [24, 24] });
@@ -185,9 +226,9 @@ export async function render(root, ctx) {
         try { await post(`/plans/${plan.id}/approve`); await loadPlans(plan.id); } catch (e) { planBox.prepend(errorBox(e)); approve.disabled = false; }
       });
       const printBtn = h('button', { type: 'button', class: 'secondary', id: 'dispatch-print' }, t('dispatch.sheets'));
-      printBtn.addEventListener('click', () => printSheets(plan));
-      const qrBtn = h('button', { type: 'button', class: 'secondary' }, t('dispatch.sheets_qr'));
-      qrBtn.addEventListener('click', () => serverSheets(plan.id));
+      const qrBtn = h('button', { type: 'button', class: 'secondary', id: 'dispatch-print-qr' }, t('dispatch.sheets_qr'));
+      printBtn.addEventListener('click', () => printSheets(plan, false, [printBtn, qrBtn]));
+      qrBtn.addEventListener('click', () => printSheets(plan, true, [printBtn, qrBtn]));
       // fill(), not append(): a part left out is null, not the text "null".
       fill(planBox,
         h('h2', null, t('dispatch.plan', { id: plan.id }), ' ', badge(t('dispatch.status.' + plan.status), STATUS_KIND[plan.status]), ' ', h('span', { class: 'muted' }, t('dispatch.kind.' + plan.kind)),
@@ -245,41 +286,67 @@ export async function render(root, ctx) {
             const better = LOWER_BETTER.has(k) ? d < 0 : d > 0;
             const pct = c.kpis[k].diff_pct;
             // A change of a share is in percentage points, not a percentage.
-            const text = k === 'load_permille' ? fmtNumber(Math.abs(d) / 10, 1) + ' pp'
+            const text = k === 'load_permille' ? fmtPoints(Math.abs(d) / 10)
               : metricValue(k, Math.abs(d)) + (pct !== undefined ? ` (${d > 0 ? '+' : '−'}${fmtNumber(Math.abs(pct), 1)}%)` : '');
             return h('span', { class: 'delta' + (infeasible ? '' : better ? ' better' : ' worse') }, (d > 0 ? '+' : '−') + text);
           } },
         ], rows, { caption: t('dispatch.compare_table') }))].filter(Boolean));
   }
 
-  async function serverSheets(id) {
-    // The server's HTML sheets carry a QR code per stop; fetched with the
-    // session's token and shown from a blob (links cannot carry the token).
-    const res = await api('GET', `/plans/${id}/sheets`, { query: { format: 'html' }, headers: { Accept: 'text/html' } });
-    const url = URL.createObjectURL(new Blob([res], { type: 'text/html' }));
-    window.open(url, '_blank', 'noopener');
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  // What the sheets say of the plan's parcels: the orders' lines (product
+  // names), the consignments' descriptions; fetched when printing.
+  let products = null;
+  async function sheetData(plan) {
+    const items = plan.routes.flatMap((r) => r.stops.flatMap((s) => s.items || []));
+    const orderIds = [...new Set(items.map((it) => it.order_id).filter(Boolean))];
+    const hasConsignments = items.some((it) => it.consignment_id);
+    if (!products) products = allProducts({ include_inactive: true }).then((l) => new Map(l.map((p) => [p.id, p])), () => { products = null; return new Map(); });
+    const [orders, prods, cons] = await Promise.all([
+      fetchEach(orderIds, 6, (id) => get(`/orders/${id}`)),
+      products,
+      hasConsignments ? get('/consignments', { date: plan.date }).then((r) => r.items || [], () => []) : [],
+    ]);
+    return { orders, products: prods, consignments: new Map(cons.map((c) => [c.id, c])) };
   }
 
-  function printSheets(plan) {
-    clear(sheets).append(...plan.routes.map((r, i) => {
-      const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
-      return h('article', { class: 'sheet card' },
-        h('h2', null, t('dispatch.sheet.title', { vehicle: r.vehicle.plate, date: plan.date }), ' · ', t('dispatch.route', { n: i + 1 })),
-        h('p', null, t('dispatch.plan', { id: plan.id }), ' · ', t('dispatch.sheet.depart'), ' ', fmtDateTime(r.stops[0].departure || r.stops[0].eta)),
-        table([
-          { label: t('dispatch.sheet.stop'), num: true, render: (s) => String(visits.indexOf(s) + 1) },
-          { label: t('dispatch.sheet.place'), render: (s) => s.name },
-          { label: t('dispatch.sheet.arrive'), render: (s) => fmtTime(s.eta) },
-          { label: t('dispatch.sheet.items'), render: (s) => (s.items || []).map((it) => it.label).join('; ') },
-          { label: t('dispatch.sheet.sign'), render: () => '\u00a0'.repeat(12) },
-        ], visits));
-    }));
-    sheets.classList.add('printing');
-    document.body.classList.add('print-sheets');
-    const done = () => { document.body.classList.remove('print-sheets'); sheets.classList.remove('printing'); window.removeEventListener('afterprint', done); };
-    window.addEventListener('afterprint', done);
-    window.print();
+  // Printable sheets, one page per route, in the page's language; with qr,
+  // the proof-of-delivery QR code of each delivery and drop stop (from the
+  // server's HTML sheets) in its own column.
+  async function printSheets(plan, qr, buttons) {
+    for (const b of buttons) b.disabled = true;
+    sheets.dataset.ready = '0';
+    try {
+      const [extra, codes] = await Promise.all([sheetData(plan),
+        qr ? Promise.all(plan.routes.map((r) => routeQr(plan.id, r.id))) : null]);
+      if (!root.isConnected) return;
+      clear(sheets).append(...plan.routes.map((r, i) => {
+        const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
+        return h('article', { class: 'sheet card', 'data-route': r.id },
+          h('h2', null, t('dispatch.sheet.title', { vehicle: r.vehicle.plate, date: plan.date }), ' · ', t('dispatch.route', { n: i + 1 })),
+          h('p', null, t('dispatch.plan', { id: plan.id }), ' · ', places.stop(r.stops[0]), ' · ', t('dispatch.sheet.depart'), ' ', fmtDateTime(r.stops[0].departure || r.stops[0].eta)),
+          table([
+            { label: t('dispatch.sheet.stop'), num: true, render: (s) => String(visits.indexOf(s) + 1) },
+            { label: t('dispatch.sheet.place'), render: (s) => h('span', null, places.stop(s, extra), h('br'), h('span', { class: 'muted' }, t('stop.kind.' + s.kind))) },
+            { label: t('dispatch.sheet.arrive'), render: (s) => fmtTime(s.eta) },
+            { label: t('dispatch.sheet.items'), render: (s) => h('ul', { class: 'parcels' }, (s.items || []).map((it) => h('li', null, places.item(it, extra)))) },
+            qr ? { label: t('dispatch.sheet.proof'), render: (s) => {
+              const code = codes[i].get(s.seq);
+              return code ? h('span', { class: 'qr', role: 'img', 'aria-label': t('dispatch.sheet.qr', { n: visits.indexOf(s) + 1 }) }, code) : '';
+            } } : null,
+            { label: t('dispatch.sheet.sign'), render: () => '\u00a0'.repeat(12) },
+          ].filter(Boolean), visits));
+      }));
+      sheets.dataset.ready = '1';
+      sheets.classList.add('printing');
+      document.body.classList.add('print-sheets');
+      const done = () => { document.body.classList.remove('print-sheets'); sheets.classList.remove('printing'); window.removeEventListener('afterprint', done); };
+      window.addEventListener('afterprint', done);
+      window.print();
+    } catch (e) {
+      if (root.isConnected) planBox.prepend(errorBox(e));
+    } finally {
+      for (const b of buttons) b.disabled = false;
+    }
   }
 
   async function runPlan() {

@@ -3,6 +3,7 @@
 import { get } from '../api.js';
 import { dayStartIso, fmtMoney, fmtNumber, fmtPercent, t, tn, today } from '../i18n.js';
 import { createMap, drawNetwork, legend } from '../map.js';
+import { loadPlaces } from '../places.js';
 import { allOrders, allProducts } from '../data.js';
 import { clear, errorBox, h, kpi, select } from '../ui.js';
 
@@ -73,7 +74,7 @@ async function salesByVillage() {
   return sales;
 }
 
-export async function render(root) {
+export async function render(root, ctx) {
   const kbox = h('div', { class: 'kpis', id: 'kpis', 'aria-live': 'polite' }, h('p', null, t('common.loading')));
   const mapEl = h('div', { id: 'overview-map', class: 'tall' });
   const counts = h('p', { class: 'muted', id: 'network-counts' });
@@ -89,12 +90,14 @@ export async function render(root) {
   kpis(kbox).catch((e) => clear(kbox).append(errorBox(e)));
 
   const map = createMap(mapEl);
-  let geo;
-  try { geo = await get('/network.geojson'); } catch (e) { mapEl.replaceWith(errorBox(e)); return () => map.remove(); }
+  let geo, places;
+  try {
+    [geo, places] = await Promise.all([get('/network.geojson'), loadPlaces(ctx && ctx.county)]);
+  } catch (e) { mapEl.replaceWith(errorBox(e)); return () => map.remove(); }
   let drawn = null;
   const draw = (sizeBy) => {
     if (drawn) for (const g of Object.values(drawn.groups)) g.remove();
-    drawn = drawNetwork(map, geo, { sizeBy, sizeText: fmtMoney });
+    drawn = drawNetwork(map, geo, { sizeBy, sizeText: fmtMoney, places });
     mapEl.dataset.villages = String(drawn.villageCount);
   };
   draw(null);

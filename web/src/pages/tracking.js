@@ -7,14 +7,31 @@
 // driver posted, and alerts come from GET /api/v1/tracking (staff). Without a
 // GPS fix the last known place is the last stop the driver reported
 // (arrived, delivered, picked up, failed), or the depot before the first one.
+//
+// Stops are named by places.js (a node in the page's language, a delivery to
+// an address by its order), alerts by their kind and the route's figures:
+// the server's English texts (a stop's label, an alert's detail) are not shown.
 import { get } from '../api.js';
 import { fmtDateTime, fmtDuration, fmtTime, fmtWeight, t, today } from '../i18n.js';
-
-const mm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
 import { L, ROUTE_COLOURS, config, createMap, drawNetwork, fitTo } from '../map.js';
+import { loadPlaces } from '../places.js';
 import { badge, clear, errorBox, fill, h, note, table } from '../ui.js';
 
+const mm = (m) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
 const LATE_AFTER_S = 1200;
+
+// An alert's text from the fields the API gives: the route's delay now (the
+// alert's own figure is only in the server's English detail), its last GPS
+// position for an off-corridor alert.
+function alertText(a, x) {
+  if (a.kind === 'late') return x && x.delay > 0 ? t('tracking.alert_text.late', { time: fmtDuration(x.delay) }) : t('tracking.alert_text.behind');
+  if (a.kind === 'off_corridor') {
+    return x && x.gps ? t('tracking.alert_text.off_corridor_at', { pos: `${x.gps.lat.toFixed(4)}, ${x.gps.lon.toFixed(4)}` })
+      : t('tracking.alert_text.off_corridor');
+  }
+  return t('tracking.alert.other');
+}
 
 function vehicleIcon(plate, colour, late) {
   return L.divIcon({ className: 'vehicle-icon' + (late ? ' late' : ''), html: `<span style="border-color:${colour}">${plate}</span>`, iconSize: null, iconAnchor: [12, 12] });
@@ -27,7 +44,8 @@ export async function render(root, ctx) {
   root.append(h('h1', null, t('tracking.title')), h('div', { class: 'grid2' },
     h('section', { class: 'card' }, mapEl), h('section', { class: 'card' }, listBox, stamp)));
   const map = createMap(mapEl);
-  drawNetwork(map, await get('/network.geojson'), { showLinks: false });
+  const [geo, places] = await Promise.all([get('/network.geojson'), loadPlaces(ctx.county)]);
+  drawNetwork(map, geo, { showLinks: false, places });
   let layer = L.layerGroup().addTo(map);
   const refreshS = Math.max(2, Number(config().refreshSeconds) || 10);
 
@@ -55,6 +73,7 @@ export async function render(root, ctx) {
         const now = Date.now();
         const overdue = next && eta && eta.getTime() < now ? Math.round((now - eta.getTime()) / 1000) : 0;
         rows.push({ plan, r, colour: ROUTE_COLOURS[i % ROUTE_COLOURS.length], last, next, eta, delay, overdue, reported: done.length > 0, gps: tx.position || null,
+          lastName: last ? places.stop(last) : '', nextName: next ? places.stop(next) : '',
           load: Math.max(0, ...r.stops.map((s) => s.load_g || 0)),
           progress: `${tx.stops_done ?? done.length} / ${tx.stops ?? r.stops.length}` });
       });
@@ -66,7 +85,7 @@ export async function render(root, ctx) {
       const at = x.gps ? [x.gps.lat, x.gps.lon] : x.last && x.last.lat !== null ? [x.last.lat, x.last.lon] : null;
       if (at) {
         L.marker(at, { icon: vehicleIcon(x.r.vehicle.plate, x.colour, x.delay > LATE_AFTER_S || x.overdue > 0), keyboard: false })
-          .bindTooltip(`${x.r.vehicle.plate} · ${x.gps ? t('tracking.gps') + ' ' + fmtTime(x.gps.ts) : x.last.name}`).addTo(layer);
+          .bindTooltip(`${x.r.vehicle.plate} · ${x.gps ? t('tracking.gps') + ' ' + fmtTime(x.gps.ts) : x.lastName}`).addTo(layer);
         bounds.extend(at);
       }
       if (x.next) bounds.extend([x.next.lat, x.next.lon]);
@@ -77,9 +96,9 @@ export async function render(root, ctx) {
     fill(listBox, rows.length ? table([
       { label: t('tracking.vehicle'), render: (x) => h('span', null, h('span', { class: 'swatch-inline', style: `background:${x.colour}` }), x.r.vehicle.plate) },
       { label: t('tracking.position'), render: (x) => (x.gps ? `${t('tracking.gps')} ${x.gps.lat.toFixed(4)}, ${x.gps.lon.toFixed(4)} · ${fmtTime(x.gps.ts)}`
-        : x.reported ? x.last.name + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.last.name) },
+        : x.reported ? x.lastName + ' · ' + fmtTime(x.last.eta) : t('tracking.depot') + ' · ' + x.lastName) },
       { label: t('tracking.progress'), num: true, render: (x) => x.progress },
-      { label: t('tracking.next'), render: (x) => (x.next ? x.next.name : t('tracking.finished')) },
+      { label: t('tracking.next'), render: (x) => (x.next ? x.nextName : t('tracking.finished')) },
       { label: t('tracking.eta'), render: (x) => (x.eta ? fmtTime(x.eta) : '—') },
       // The route's load at its fullest / the vehicle's capacity.
       { label: t('dispatch.load'), num: true, render: (x) => fmtWeight(x.load) + ' / ' + fmtWeight(x.r.vehicle.capacity_g) },
@@ -88,8 +107,10 @@ export async function render(root, ctx) {
         : x.delay > LATE_AFTER_S ? badge(t('tracking.late') + ' ' + fmtDuration(x.delay), 'bad')
         : badge(t('tracking.on_time') + (x.delay > 0 ? ' +' + fmtDuration(x.delay) : ''), 'ok')) },
     ], rows) : note(t('tracking.none')),
-    alerts.length ? h('div', { id: 'tracking-alerts' }, h('h3', null, t('tracking.alerts')), h('ul', null, alerts.map((a) =>
-      h('li', null, badge(t('tracking.alert.' + a.kind), 'bad'), ' ', rows.find((x) => x.r.id === a.route_id)?.r.vehicle.plate || '', ' · ', a.detail, ' · ', fmtDateTime(a.ts))))) : null);
+    alerts.length ? h('div', { id: 'tracking-alerts' }, h('h3', null, t('tracking.alerts')), h('ul', null, alerts.map((a) => {
+      const x = rows.find((y) => y.r.id === a.route_id);
+      return h('li', { 'data-kind': a.kind }, badge(t('tracking.alert.' + a.kind), 'bad'), ' ', x ? x.r.vehicle.plate : '', ' · ', alertText(a, x), ' · ', fmtDateTime(a.ts));
+    }))) : null);
     stamp.textContent = t('live.refreshing', { s: refreshS }) + ' · ' + t('common.updated', { time: fmtDateTime(new Date(), true) });
   }
   // A driver with no approved route today: its vehicle, and a note (no route,
