@@ -7,7 +7,9 @@
 ** a baseline of fixed routes is stored and evaluated with the same KPIs;
 ** two depots never carry the same piece; consignment statuses follow
 ** approval and stop events (those carried to the depot are delivered when
-** the route's END arrives); drivers get no proof codes; opening hours
+** the route's END arrives; a failed pickup reopens one, a failed drop
+** brings it back to the depot, open there; goods on board a superseded
+** plan's vehicle are still unloaded); drivers get no proof codes; opening hours
 ** shorter than a stop's service are refused, by dispatch and by urgent
 ** insertion, which also leaves finished routes and other depots' approved
 ** orders alone; siting and consignment rules. */
@@ -1415,9 +1417,10 @@ static void test_urgent_short_hours(void **state)
 
 /* The route's END reported arrived delivers the consignments it carried to
 ** the depot; one whose pickup was not reported stays planned, one bound for
-** a cold store stays picked_up (its drop delivers it). A date before any
-** demo order, with one vehicle active: the plan is one route holding only
-** these consignments. */
+** a cold store whose drop was not reported is back at the depot (open
+** there, see test_failed_drop_returns_to_depot). A date before any demo
+** order, with one vehicle active: the plan is one route holding only these
+** consignments. */
 static void test_depot_arrival_delivers(void **state)
 {
     struct fx *f = *state;
@@ -1470,7 +1473,7 @@ static void test_depot_arrival_delivers(void **state)
         0);
     assert_string_equal(cons_status(f, day, to_depot), "delivered");
     assert_string_equal(cons_status(f, day, later), "planned");
-    assert_string_equal(cons_status(f, day, to_cold), "picked_up");
+    assert_string_equal(cons_status(f, day, to_cold), "open");
     logistics_plan_release(&p);
     load_plan(f, &f->op, id, &p);
     assert_string_equal(p.routes[0].stops[p.routes[0].n_stops - 1].status, "arrived");
@@ -1546,6 +1549,300 @@ static void test_urgent_not_on_two_depots(void **state)
     set_vehicle_active(f, v.id, false);
 }
 
+/* ------------------------------- consignment lifecycle (each its own date) */
+
+static struct logistics_consignment cons_get(struct fx *f, int64_t date_ms, int64_t cid)
+{
+    struct logistics_consignment *c, out = {0};
+    size_t n;
+    struct err e = {0};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, date_ms, &c, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        if (c[i].id == cid)
+            out = c[i];
+    free(c);
+    assert_int_equal(out.id, cid);
+    return out;
+}
+
+/* Where plan `id` handles consignment cid: the route, its START's departure,
+** the pickup stop and its node, the drop (with its proof code), the END. */
+struct cons_stops {
+    int64_t route, t0, pickup, pickup_node, drop, end;
+    char proof[12];
+};
+
+static struct cons_stops cons_stops_of(struct fx *f, int64_t id, int64_t cid)
+{
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    struct cons_stops cs = {0};
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        for (size_t q = 0; q < rt->n_stops; q++)
+            for (size_t i = 0; i < rt->stops[q].n_items; i++) {
+                const struct logistics_stop *s = &rt->stops[q];
+                if (s->items[i].consignment_id != cid)
+                    continue;
+                cs.route = rt->id;
+                cs.t0 = rt->stops[0].depart_ms;
+                cs.end = rt->stops[rt->n_stops - 1].id;
+                if (s->kind == LOGISTICS_STOP_PICKUP) {
+                    cs.pickup = s->id;
+                    cs.pickup_node = s->node_id;
+                } else if (s->kind == LOGISTICS_STOP_DROP) {
+                    cs.drop = s->id;
+                    snprintf(cs.proof, sizeof cs.proof, "%s", s->proof_code);
+                }
+            }
+    }
+    logistics_plan_release(&p);
+    return cs;
+}
+
+/* Leave only the hub's first ambient vehicle active (returned); *vs, *nv
+** for vehicles_restore. */
+static int64_t one_vehicle(struct fx *f, struct logistics_vehicle **vs, size_t *nv)
+{
+    struct err e = {0};
+    int64_t kept = 0;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, vs, nv, &e), 0);
+    for (size_t i = 0; i < *nv; i++)
+        if (kept || (*vs)[i].temp != LOGISTICS_TEMP_NONE)
+            set_vehicle_active(f, (*vs)[i].id, false);
+        else
+            kept = (*vs)[i].id;
+    assert_true(kept > 0);
+    return kept;
+}
+
+static void vehicles_restore(struct fx *f, struct logistics_vehicle *vs, size_t nv)
+{
+    for (size_t i = 0; i < nv; i++)
+        set_vehicle_active(f, vs[i].id, true);
+    free(vs);
+}
+
+struct audit_q {
+    int64_t county_id, cid;
+    const char *action;
+    char detail[512];
+};
+
+static int audit_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct audit_q *q = arg;
+    struct store_stmt *s;
+    int rc =
+        store_prepare(c,
+                      "SELECT detail FROM audit_log WHERE county_id = ? AND entity = "
+                      "'consignment' AND entity_id = ? AND action = ? ORDER BY id DESC LIMIT 1",
+                      &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, q->county_id);
+    store_bind_i64(s, 2, q->cid);
+    store_bind_text(s, 3, q->action, -1);
+    if ((rc = store_step(s, e)) == STORE_ROW)
+        snprintf(q->detail, sizeof q->detail, "%s", store_col_text(s, 0));
+    return rc < 0 ? rc : 0;
+}
+
+/* The detail of the newest audit row `action` on consignment cid ("" if none). */
+static const char *cons_audit_detail(struct fx *f, int64_t cid, const char *action)
+{
+    static struct audit_q q;
+    memset(&q, 0, sizeof q);
+    q.county_id = f->op.county_id;
+    q.cid = cid;
+    q.action = action;
+    struct err e = {0};
+    assert_int_equal(store_read(f->st, audit_read, &q, &e), 0);
+    return q.detail;
+}
+
+/* A pickup reported failed (the cooperative was closed) makes the
+** consignment open again, held by no plan, the reason in its audit row;
+** the next day's dispatch collects it at its origin, and approval plans
+** it again. A date before any demo order. */
+static void test_failed_pickup_reopens(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3010 * DAY_MS;
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    int64_t cid = new_consignment(f, day, &a, 0, "tea");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_consignment c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "planned");
+    assert_int_equal(c.plan_id, id);
+    struct cons_stops cs = cons_stops_of(f, id, cid);
+    assert_true(cs.pickup > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.pickup, LOGISTICS_EV_FAILED, NULL,
+                                           "cooperative closed", cs.t0 + 3600000, &e),
+                     0);
+    c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "open");
+    assert_int_equal(c.plan_id, 0);
+    assert_int_equal(c.at_node_id, 0);
+    assert_string_equal(logistics_consignment_location(&c), "origin");
+    assert_non_null(
+        strstr(cons_audit_detail(f, cid, "consignment.pickup_failed"), "cooperative closed"));
+    /* the next day's dispatch collects it where it waits, its origin */
+    int64_t next = dispatch_at(f, day + DAY_MS, f->hub);
+    struct cons_stops cs2 = cons_stops_of(f, next, cid);
+    assert_true(cs2.pickup > 0);
+    assert_int_equal(cs2.pickup_node, a.id);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, next, &e), 0);
+    c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "planned");
+    assert_int_equal(c.plan_id, next);
+}
+
+/* A drop reported failed (the cold store refused) leaves the goods on
+** board; the route's END brings them back to the depot: open there
+** (at_node_id), the drop's reason in its audit row. A draft made before
+** they came back (going to the origin) is refused; the next dispatch
+** collects them at the depot and still takes them to the cold store. */
+static void test_failed_drop_returns_to_depot(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3020 * DAY_MS;
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    int64_t cid = new_consignment(f, day, &a, cold.id, "mushrooms");
+    int64_t id = dispatch_at(f, day, f->hub);
+    int64_t stale = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct cons_stops cs = cons_stops_of(f, id, cid);
+    assert_true(cs.pickup > 0 && cs.drop > 0 && cs.end > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.drop, LOGISTICS_EV_FAILED, NULL,
+                                           "cold store full", cs.t0 + 2 * 3600000, &e),
+                     0);
+    struct logistics_consignment c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "picked_up"); /* still on the truck */
+    assert_string_equal(logistics_consignment_location(&c), "vehicle");
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, cs.t0 + 4 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "open");
+    assert_int_equal(c.at_node_id, f->hub);
+    assert_int_equal(c.plan_id, 0);
+    assert_int_equal(c.to_node_id, cold.id);
+    assert_string_equal(logistics_consignment_location(&c), "node");
+    assert_non_null(strstr(cons_audit_detail(f, cid, "consignment.returned"), "cold store full"));
+    /* a draft made before the goods came back would go to the empty origin */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, stale, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "is now at node"));
+    /* the next dispatch collects them at the depot, for the cold store */
+    int64_t next = dispatch_at(f, day + DAY_MS, f->hub);
+    struct cons_stops cs2 = cons_stops_of(f, next, cid);
+    assert_true(cs2.pickup > 0 && cs2.drop > 0);
+    assert_int_equal(cs2.pickup_node, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, next, &e), 0);
+    assert_string_equal(cons_get(f, day, cid).status, "planned");
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs2.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.drop, LOGISTICS_EV_DELIVERED,
+                                           cs2.proof, NULL, cs2.t0 + 2 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, cold.id);
+    assert_string_equal(logistics_consignment_location(&c), "destination");
+    vehicles_restore(f, vs, nv);
+}
+
+/* Re-planning a day while goods are on board: a draft that would fetch
+** them again is refused; the new plan is approved without them, and they
+** stay on their vehicle, held by the superseded plan, whose route still
+** unloads them (its drop; nothing else) until the vehicle's return to the
+** depot on the new plan brings the rest back. A pickup reported after its
+** route's END unloads at once. */
+static void test_superseded_plan_keeps_goods(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3030 * DAY_MS;
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    int64_t to_cold = new_consignment(f, day, &a, cold.id, "strawberries");
+    int64_t to_depot = new_consignment(f, day, &a, 0, "walnuts");
+    int64_t later = new_consignment(f, day, &b, 0, "chestnuts");
+    int64_t p1 = dispatch_at(f, day, f->hub);
+    int64_t early = dispatch_at(f, day, f->hub); /* a draft made before the pickups */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, p1, &e), 0);
+    struct cons_stops c1 = cons_stops_of(f, p1, to_cold), c2 = cons_stops_of(f, p1, to_depot);
+    struct cons_stops c3 = cons_stops_of(f, p1, later);
+    assert_true(c1.pickup > 0 && c1.drop > 0 && c2.pickup > 0 && c3.pickup > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c1.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, c1.t0 + 3600000, &e),
+                     0);
+    if (c2.pickup != c1.pickup)
+        assert_int_equal(logistics_track_event(f->st, &f->driver, c2.pickup, LOGISTICS_EV_PICKED_UP,
+                                               NULL, NULL, c1.t0 + 3600000, &e),
+                         0);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, early, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "already picked up"));
+    /* the day re-planned: what is on board is not fetched again */
+    int64_t p2 = dispatch_at(f, day, f->hub);
+    assert_false(plan_carries_cons(f, p2, to_cold));
+    assert_false(plan_carries_cons(f, p2, to_depot));
+    assert_true(plan_carries_cons(f, p2, later));
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, p2, &e), 0);
+    struct logistics_consignment c = cons_get(f, day, to_cold);
+    assert_string_equal(c.status, "picked_up");
+    assert_int_equal(c.plan_id, p1);
+    assert_int_equal(cons_get(f, day, later).plan_id, p2);
+    /* the superseded route unloads what it carries, and does nothing else */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c3.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, c1.t0 + 2 * 3600000, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c1.drop, LOGISTICS_EV_DELIVERED,
+                                           c1.proof, NULL, c1.t0 + 2 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, to_cold);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, cold.id);
+    assert_string_equal(cons_get(f, day, to_depot).status, "picked_up");
+    /* the same vehicle back at the depot on the new plan brings the rest */
+    struct cons_stops n3 = cons_stops_of(f, p2, later);
+    assert_true(n3.pickup > 0 && n3.end > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, n3.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, c1.t0 + 6 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, to_depot);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, f->hub);
+    assert_string_equal(cons_get(f, day, later).status, "planned");
+    /* the old route has nothing left on board: closed */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c2.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, c1.t0 + 7 * 3600000, &e),
+                     ERR_CONFLICT);
+    /* a pickup reported after the route's END (a queued phone) unloads at once */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, n3.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, c1.t0 + 5 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, later);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, f->hub);
+    vehicles_restore(f, vs, nv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1574,6 +1871,9 @@ int main(void)
         cmocka_unit_test(test_depot_arrival_delivers),
         cmocka_unit_test(test_urgent_not_after_return),
         cmocka_unit_test(test_urgent_not_on_two_depots),
+        cmocka_unit_test(test_failed_pickup_reopens),
+        cmocka_unit_test(test_failed_drop_returns_to_depot),
+        cmocka_unit_test(test_superseded_plan_keeps_goods),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

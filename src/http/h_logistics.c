@@ -282,6 +282,14 @@ static struct json_object *cons_json(const struct logistics_consignment *c)
     json_object_object_add(o, "storage", json_object_new_string(STORAGE[c->storage % 3]));
     json_object_object_add(o, "description", json_object_new_string(c->description));
     json_object_object_add(o, "status", json_object_new_string(c->status));
+    /* where the goods are now: at_node_id is where they were last unloaded
+    ** (a depot they came back to, or their destination), plan_id the
+    ** approved plan that holds them (or delivered them) */
+    json_object_object_add(o, "location",
+                           json_object_new_string(logistics_consignment_location(c)));
+    json_object_object_add(o, "at_node_id",
+                           c->at_node_id ? json_object_new_int64(c->at_node_id) : NULL);
+    json_object_object_add(o, "plan_id", c->plan_id ? json_object_new_int64(c->plan_id) : NULL);
     return o;
 }
 

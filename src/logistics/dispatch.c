@@ -1,10 +1,13 @@
 /*
 ** dispatch.c: the dispatch and baseline services. Gather the day's work for
-** a depot (market orders through market_dispatch_orders, open or planned
-** consignments of the date, less what an approved plan of another depot
-** carries), the depot's vehicles, the network and the travel settings in
-** reads; plan (plan.c) outside any store call; write the plan in one write.
-** Statuses are not touched: approval decides (plan_store.c).
+** a depot (market orders through market_dispatch_orders, less those an
+** approved plan of another depot carries; open consignments of the date or
+** an earlier one, and those the depot's own approved plan of the date holds),
+** the depot's vehicles, the network and the travel settings in reads; plan
+** (plan.c) outside any store call; write the plan in one write. A
+** consignment whose goods came back to a depot is picked up there
+** (at_node_id), not at its origin. Statuses are not touched: approval
+** decides (plan_store.c).
 */
 #include "logistics/logistics_int.h"
 
@@ -44,14 +47,15 @@ static int travel_read(struct store_conn *c, void *arg, struct err *e)
     return logistics__travel_load(c, t->county_id, &t->g->travel, &t->g->pairs, e);
 }
 
-/* Orders and consignments already on an approved plan of the date at
-** another depot (sorted, for bsearch). That plan's vehicles go for them;
-** planning them here too would send two. The depot's own approved plan is
-** not in the way: approving this one supersedes it. */
+/* Orders already on an approved plan of the date at another depot (sorted,
+** for bsearch). That plan's vehicles go for them; planning them here too
+** would send two. The depot's own approved plan is not in the way:
+** approving this one supersedes it. Consignments need no such list: the
+** plan holding one is recorded with it (cons_read). */
 struct taken {
     int64_t county_id, date_ms, depot;
-    int64_t *orders, *cons;
-    size_t n_orders, n_cons, cap_orders, cap_cons;
+    int64_t *orders;
+    size_t n_orders, cap_orders;
 };
 
 static int taken_read(struct store_conn *c, void *arg, struct err *e)
@@ -59,10 +63,10 @@ static int taken_read(struct store_conn *c, void *arg, struct err *e)
     struct taken *t = arg;
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT i.order_id, i.consignment_id FROM lg_plans p "
+                           "SELECT i.order_id FROM lg_plans p "
                            "JOIN lg_stop_items i ON i.county_id = p.county_id AND i.plan_id = p.id "
                            "WHERE p.county_id = ? AND p.date_ms = ? AND p.status = ? "
-                           "AND p.depot_node_id != ?",
+                           "AND p.depot_node_id != ? AND i.order_id > 0",
                            &s, e);
     if (rc)
         return rc;
@@ -71,15 +75,61 @@ static int taken_read(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 3, LOGISTICS_PLAN_APPROVED);
     store_bind_i64(s, 4, t->depot);
     while ((rc = store_step(s, e)) == STORE_ROW) {
-        int64_t o = store_col_i64(s, 0), k = store_col_i64(s, 1);
-        if (o > 0) {
-            xgrow((void **)&t->orders, &t->cap_orders, t->n_orders + 1, sizeof *t->orders);
-            t->orders[t->n_orders++] = o;
-        }
-        if (k > 0) {
-            xgrow((void **)&t->cons, &t->cap_cons, t->n_cons + 1, sizeof *t->cons);
-            t->cons[t->n_cons++] = k;
-        }
+        xgrow((void **)&t->orders, &t->cap_orders, t->n_orders + 1, sizeof *t->orders);
+        t->orders[t->n_orders++] = store_col_i64(s, 0);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* The consignments a dispatch of (date, depot) plans: every open one of the
+** date or earlier (a failed pickup, a superseding approval or goods back at
+** a depot make a consignment open again, and it waits for the next
+** dispatch, whatever its date), and the planned ones the depot's own
+** approved plan of the date holds (approving the new plan supersedes it).
+** Planned or picked-up ones held by any other plan are its to carry.
+** Baselines (any_depot) take the planned ones of every depot's plan of the
+** date: the whole day's work. */
+struct cons_args {
+    int64_t county_id, date_ms, depot;
+    bool any_depot;
+    struct logistics_consignment *out;
+    size_t n, cap;
+};
+
+static int cons_read(struct store_conn *c, void *arg, struct err *e)
+{
+    struct cons_args *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(
+        c,
+        "SELECT id, village_id, from_node_id, to_node_id, at_node_id, weight_g, volume_ml, "
+        "storage, description FROM lg_consignments WHERE county_id = ? AND "
+        "((status = 'open' AND date_ms <= ?) OR (status = 'planned' AND plan_id IN "
+        "(SELECT id FROM lg_plans WHERE county_id = ? AND date_ms = ? AND status = ? "
+        "AND (? = 1 OR depot_node_id = ?)))) ORDER BY id",
+        &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->county_id);
+    store_bind_i64(s, 2, a->date_ms);
+    store_bind_i64(s, 3, a->county_id);
+    store_bind_i64(s, 4, a->date_ms);
+    store_bind_i64(s, 5, LOGISTICS_PLAN_APPROVED);
+    store_bind_i64(s, 6, a->any_depot ? 1 : 0);
+    store_bind_i64(s, 7, a->depot);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&a->out, &a->cap, a->n + 1, sizeof *a->out);
+        struct logistics_consignment *k = &a->out[a->n++];
+        memset(k, 0, sizeof *k);
+        k->id = store_col_i64(s, 0);
+        k->village_id = store_col_i64(s, 1);
+        k->from_node_id = store_col_i64(s, 2);
+        k->to_node_id = store_col_i64(s, 3);
+        k->at_node_id = store_col_is_null(s, 4) ? 0 : store_col_i64(s, 4);
+        k->weight_g = store_col_i64(s, 5);
+        k->volume_ml = store_col_i64(s, 6);
+        k->storage = (enum logistics_storage)store_col_i64(s, 7);
+        snprintf(k->description, sizeof k->description, "%s", store_col_text(s, 8));
     }
     return rc < 0 ? rc : 0;
 }
@@ -115,24 +165,27 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     size_t n_orders = 0;
     if ((rc = market_dispatch_orders(st, who, &f, &g->a, &orders, &n_orders, e)))
         return rc;
-    struct logistics_consignment *cons = NULL;
-    size_t n_cons = 0;
-    if ((rc = logistics_consignment_list(st, who, date_ms, &cons, &n_cons, e)))
-        return rc;
     /* baselines (all_vehicles) compare what a fixed loop would do with the
     ** whole day's work; only dispatch leaves out what is taken */
+    struct cons_args ca = {.county_id = who->county_id,
+                           .date_ms = date_ms,
+                           .depot = depot_node_id,
+                           .any_depot = all_vehicles};
+    if ((rc = store_read(st, cons_read, &ca, e))) {
+        free(ca.out);
+        return rc;
+    }
+    struct logistics_consignment *cons = ca.out;
+    size_t n_cons = ca.n;
     struct taken tk = {.county_id = who->county_id, .date_ms = date_ms, .depot = depot_node_id};
     if (!all_vehicles && (rc = store_read(st, taken_read, &tk, e))) {
         free(cons);
         free(tk.orders);
-        free(tk.cons);
         return rc;
     }
     /* qsort's array must not be NULL even for 0 elements (UBSan: nonnull) */
     if (tk.n_orders)
         qsort(tk.orders, tk.n_orders, sizeof *tk.orders, cmp_i64);
-    if (tk.n_cons)
-        qsort(tk.cons, tk.n_cons, sizeof *tk.cons, cmp_i64);
     g->work = xcalloc(n_orders + n_cons + 1, sizeof *g->work);
     for (size_t i = 0; i < n_orders; i++) {
         const struct market_dispatch_order *o = &orders[i];
@@ -154,15 +207,10 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     }
     for (size_t i = 0; i < n_cons; i++) {
         const struct logistics_consignment *k = &cons[i];
-        /* "planned" by this depot's approved plan may be planned again (its
-        ** approval would supersede that plan); other depots' were left out */
-        if (strcmp(k->status, "open") != 0 && strcmp(k->status, "planned") != 0)
-            continue;
-        if (taken_has(tk.cons, tk.n_cons, k->id))
-            continue;
         struct logistics_work *w = &g->work[g->n_work++];
         w->consignment_id = k->id;
-        w->node_id = k->from_node_id;
+        /* goods back at a depot are collected there, not at their origin */
+        w->node_id = k->at_node_id ? k->at_node_id : k->from_node_id;
         w->village_id = k->village_id;
         w->to_node_id = k->to_node_id;
         w->weight_g = k->weight_g;
@@ -172,7 +220,6 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     }
     free(cons);
     free(tk.orders);
-    free(tk.cons);
     return 0;
 }
 

@@ -309,6 +309,7 @@ static int cons_write(struct store_conn *c, void *arg, struct err *e)
     store_step(s, e);
     k->county_id = w->who->county_id;
     k->created_ms = now;
+    k->at_node_id = k->plan_id = 0; /* at its origin, on no plan */
     snprintf(k->status, sizeof k->status, "open");
     char detail[256];
     snprintf(detail, sizeof detail, "{\"village_id\":%lld,\"weight_g\":%lld}",
@@ -371,7 +372,8 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "SELECT id, county_id, village_id, from_node_id, to_node_id, date_ms, "
-                           "weight_g, volume_ml, storage, description, status, created_ms "
+                           "weight_g, volume_ml, storage, description, status, created_ms, "
+                           "at_node_id, plan_id "
                            "FROM lg_consignments WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
                            "ORDER BY id",
                            &s, e);
@@ -396,6 +398,8 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
         snprintf(k->description, sizeof k->description, "%s", store_col_text(s, 9));
         snprintf(k->status, sizeof k->status, "%s", store_col_text(s, 10));
         k->created_ms = store_col_i64(s, 11);
+        k->at_node_id = store_col_is_null(s, 12) ? 0 : store_col_i64(s, 12);
+        k->plan_id = store_col_is_null(s, 13) ? 0 : store_col_i64(s, 13);
     }
     return rc < 0 ? rc : 0;
 }
@@ -414,4 +418,13 @@ int logistics_consignment_list(struct store *st, const struct auth_principal *wh
     *out = r.out;
     *n = r.n;
     return 0;
+}
+
+const char *logistics_consignment_location(const struct logistics_consignment *c)
+{
+    if (strcmp(c->status, "picked_up") == 0)
+        return "vehicle";
+    if (strcmp(c->status, "delivered") == 0)
+        return "destination";
+    return c->at_node_id ? "node" : "origin";
 }

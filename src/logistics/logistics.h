@@ -136,7 +136,16 @@ enum logistics_storage { /* same order as market's storage classes */
 };
 
 /* Produce going up: from a village (its service point, or the village
-** itself) to the hub or a cold store, on a date. */
+** itself) to the hub or a cold store, on a date (the first date it may be
+** collected: an open consignment stays in every later dispatch until one
+** collects it).
+**
+** Status: "open" (waiting, on no approved plan: new, or given back by a
+** superseding approval, a failed pickup, or its goods' return to a depot)
+** -> "planned" (an approved plan, plan_id, goes for it) -> "picked_up" (on
+** that plan's vehicle) -> "delivered" (unloaded at its destination); a
+** picked-up consignment not delivered when its route's END arrives is open
+** again, waiting at that depot (at_node_id). */
 struct logistics_consignment {
     int64_t id;
     int64_t county_id;
@@ -148,7 +157,12 @@ struct logistics_consignment {
     int64_t weight_g, volume_ml; /* > 0 and >= 0 */
     enum logistics_storage storage;
     char description[LOGISTICS_TEXT_BUF];
-    char status[16]; /* "open", "planned", "picked_up", "delivered" */
+    char status[16];    /* "open", "planned", "picked_up", "delivered" */
+    int64_t at_node_id; /* where the goods were last unloaded: the depot they came
+                           back to, or their destination once delivered; 0 = they
+                           have not left their origin. The next pickup is here. */
+    int64_t plan_id;    /* the approved plan holding it (planned, picked_up) or that
+                           delivered it; 0 = none (open) */
     int64_t created_ms;
 };
 int logistics_consignment_create(struct store *st, const struct auth_principal *who,
@@ -156,6 +170,12 @@ int logistics_consignment_create(struct store *st, const struct auth_principal *
 /* Consignments of a date (date_ms 0 = any). You own *out (free()). */
 int logistics_consignment_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
                                struct logistics_consignment **out, size_t *n, struct err *e);
+/* Where a consignment's goods are, from its status and at_node_id (static
+** string): "origin" (waiting at from_node_id / its village), "node" (waiting
+** at at_node_id, a depot they came back to), "vehicle" (picked up on a route
+** of plan_id), "destination" (delivered; at_node_id names the node when
+** known). */
+const char *logistics_consignment_location(const struct logistics_consignment *c);
 
 /* ------------------------------------------------------------------ plans */
 
@@ -335,9 +355,11 @@ struct logistics_dispatch_req {
 };
 
 /* Gather the work of the date for the depot (orders confirmed or packed,
-** delivered to a village point or an address; consignments of the date
-** open or planned), leaving out what an approved plan of the same date at
-** another depot already carries; plan it with the depot's active vehicles,
+** delivered to a village point or an address, less those an approved plan
+** of the same date at another depot already carries; consignments open
+** with this date or an earlier one, and those the depot's own approved
+** plan of the date holds; a consignment whose goods came back to a depot is
+** picked up there, at_node_id); plan it with the depot's active vehicles,
 ** store the plan as a draft (statuses unchanged: only approval decides)
 ** and return its id. Staff only. */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
@@ -368,10 +390,15 @@ int logistics_plan_list(struct store *st, const struct auth_principal *who, int6
                         struct logistics_plan **out, size_t *n, struct err *e);
 /* Approve a draft (ERR_CONFLICT otherwise): other approved plans of the
 ** same date and depot become superseded. ERR_CONFLICT, naming the piece
-** and the plan, when the draft carries an order or consignment that an
-** approved plan of the same date at another depot carries. The plan's open
-** consignments become "planned"; those of the superseded plans that it no
-** longer carries go back to "open". Staff only. */
+** and the plan, when the draft carries an order that an approved plan of
+** the same date at another depot carries, or a consignment that is no
+** longer where the draft goes for it: delivered, picked up, held by an
+** approved plan this approval does not supersede, or back at a depot
+** (at_node_id) while the draft picks it up elsewhere. The plan's
+** consignments become "planned", held by it (plan_id); planned ones of the
+** superseded plans that it no longer carries go back to "open". Picked-up
+** ones stay held by their superseded plan, whose route still unloads them
+** (logistics_track_event). Staff only. */
 int logistics_plan_approve(struct store *st, const struct auth_principal *who, int64_t id,
                            struct err *e);
 
@@ -426,15 +453,26 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
 ** delivered (POST /api/v1/orders/{id}/status, market_order_deliver_carried). */
 int logistics_driver_carries(struct store *st, const struct auth_principal *who, int64_t order_id,
                              bool *yes, struct err *e);
-/* A stop event. The plan must be approved (ERR_CONFLICT); a driver only on
-** its own route (another driver's: ERR_PERM). "delivered" needs the stop's
-** proof code (ERR_INVAL when wrong), "failed" a reason. Sets the stop's
-** status and time and the route's delay (actual - planned). "picked_up"
-** marks the stop's consignments picked_up; "delivered" at a drop marks them
-** delivered and is ERR_CONFLICT until the route's pickup of each of them has
-** been reported picked up; "arrived" at the route's END (the depot) marks
-** delivered the consignments bound for the depot whose pickup on this route
-** was reported picked up (the others keep their status). */
+/* A stop event. The plan must be approved (ERR_CONFLICT), or superseded
+** with goods still on board the route (then only its drops and its END);
+** a driver only on its own route (another driver's: ERR_PERM). "delivered"
+** needs the stop's proof code (ERR_INVAL when wrong), "failed" a reason.
+** Sets the stop's status and time and the route's delay (actual - planned).
+** Only consignments the route's plan holds move:
+**   pickup "picked_up": planned -> picked_up (and, when the route's END was
+**     already reported, unloaded at once as below);
+**   pickup "failed": planned -> open, no plan (audit row with the reason);
+**   drop "delivered": picked_up -> delivered, at_node_id = the drop's node;
+**     ERR_CONFLICT until the route's pickup of each has been reported picked
+**     up, or once the goods are no longer on board;
+**   drop "failed": nothing (the goods stay on board);
+**   END "arrived": whatever the vehicle has on board (picked up at or before
+**     this time on any route of this vehicle, e.g. one of a plan superseded
+**     while they were on board) is unloaded at the depot: delivered when
+**     bound for it (to_node_id 0 or the depot), else open again with
+**     at_node_id = the depot and no plan (audit row with the drop's status
+**     and reason). Consignments whose pickup was not reported keep their
+**     status. */
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e);

@@ -4,8 +4,11 @@
 ** items, unassigned work) and read back whole in one read snapshot. Also
 ** the plan list and approval (an operator's go-ahead; earlier approved
 ** plans of the same date and depot become superseded; a plan carrying
-** goods an approved plan of another depot carries is refused; the plan's
-** consignments become planned).
+** goods an approved plan of another depot carries is refused, and so is a
+** plan going for a consignment that is no longer where the draft goes for
+** it; the plan's consignments become planned, held by it). Consignments on
+** board a vehicle of a superseded plan stay held by it: its route can
+** still unload them (track.c).
 */
 #include "logistics/logistics_int.h"
 
@@ -475,24 +478,22 @@ int logistics_plan_list(struct store *st, const struct auth_principal *who, int6
     return 0;
 }
 
-/* Refuse a plan that carries a piece (col: order_id or consignment_id)
-** which an approved plan of the same date at another depot already
-** carries: two vehicles would go for the same goods. Approved plans of the
-** same depot are not in the way: this approval supersedes them. */
-static int approve_overlap(struct store_conn *c, const struct pg *g, const char *col, int64_t date,
-                           int64_t depot, struct err *e)
+/* Refuse a plan that carries an order which an approved plan of the same
+** date at another depot already carries: two vehicles would go for the
+** same goods. Approved plans of the same depot are not in the way: this
+** approval supersedes them. (Consignments: approve_check_consignments.) */
+static int approve_overlap(struct store_conn *c, const struct pg *g, int64_t date, int64_t depot,
+                           struct err *e)
 {
-    char sql[640];
-    snprintf(sql, sizeof sql,
-             "SELECT i.%s, p.id, p.depot_node_id FROM lg_stop_items i "
-             "JOIN lg_stop_items j ON j.county_id = i.county_id AND j.%s = i.%s "
-             "AND j.plan_id != i.plan_id "
-             "JOIN lg_plans p ON p.county_id = j.county_id AND p.id = j.plan_id "
-             "WHERE i.county_id = ? AND i.plan_id = ? AND i.%s > 0 AND p.status = ? "
-             "AND p.date_ms = ? AND p.depot_node_id != ? LIMIT 1",
-             col, col, col, col);
     struct store_stmt *s;
-    int rc = store_prepare(c, sql, &s, e);
+    int rc = store_prepare(c,
+                           "SELECT i.order_id, p.id, p.depot_node_id FROM lg_stop_items i "
+                           "JOIN lg_stop_items j ON j.county_id = i.county_id "
+                           "AND j.order_id = i.order_id AND j.plan_id != i.plan_id "
+                           "JOIN lg_plans p ON p.county_id = j.county_id AND p.id = j.plan_id "
+                           "WHERE i.county_id = ? AND i.plan_id = ? AND i.order_id > 0 "
+                           "AND p.status = ? AND p.date_ms = ? AND p.depot_node_id != ? LIMIT 1",
+                           &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, g->who->county_id);
@@ -502,10 +503,60 @@ static int approve_overlap(struct store_conn *c, const struct pg *g, const char 
     store_bind_i64(s, 5, depot);
     if ((rc = store_step(s, e)) != STORE_ROW)
         return rc < 0 ? rc : 0;
-    return err_set(e, ERR_CONFLICT, "%s %lld is already on approved plan %lld (depot %lld)",
-                   strcmp(col, "order_id") == 0 ? "order" : "consignment",
+    return err_set(e, ERR_CONFLICT, "order %lld is already on approved plan %lld (depot %lld)",
                    (long long)store_col_i64(s, 0), (long long)store_col_i64(s, 1),
                    (long long)store_col_i64(s, 2));
+}
+
+/* Each consignment the plan carries must still be where the draft goes for
+** it: open, or planned by a plan this approval supersedes (same date and
+** depot); not delivered, not on board, not held by another approved plan
+** (of another depot or date: that plan's vehicle goes for it); and, when
+** its goods came back to a depot (at_node_id), picked up there: a draft
+** made before they came back would send a vehicle to the empty origin. */
+static int approve_check_consignments(struct store_conn *c, const struct pg *g, int64_t date,
+                                      int64_t depot, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(
+        c,
+        "SELECT k.id, k.status, k.plan_id, q.status, q.date_ms, q.depot_node_id, k.at_node_id, "
+        "p.node_id FROM lg_stop_items i "
+        "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
+        "JOIN lg_consignments k ON k.county_id = i.county_id AND k.id = i.consignment_id "
+        "LEFT JOIN lg_plans q ON q.county_id = k.county_id AND q.id = k.plan_id "
+        "WHERE i.county_id = ? AND i.plan_id = ? AND i.consignment_id > 0 AND i.load = 1 "
+        "ORDER BY k.id",
+        &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, g->who->county_id);
+    store_bind_i64(s, 2, g->id);
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        long long id = (long long)store_col_i64(s, 0), holder = (long long)store_col_i64(s, 2);
+        const char *status = store_col_text(s, 1);
+        bool held_here = !store_col_is_null(s, 3) &&
+                         store_col_i64(s, 3) == LOGISTICS_PLAN_APPROVED &&
+                         store_col_i64(s, 4) == date && store_col_i64(s, 5) == depot;
+        if (strcmp(status, "delivered") == 0)
+            return err_set(e, ERR_CONFLICT, "consignment %lld is already delivered", id);
+        if (strcmp(status, "picked_up") == 0)
+            return err_set(e, ERR_CONFLICT,
+                           "consignment %lld is already picked up (on board a vehicle of plan "
+                           "%lld)",
+                           id, holder);
+        if (strcmp(status, "planned") == 0 && !held_here)
+            return err_set(e, ERR_CONFLICT,
+                           "consignment %lld is already on approved plan %lld "
+                           "(depot %lld)",
+                           id, holder, (long long)store_col_i64(s, 5));
+        if (!store_col_is_null(s, 6) && store_col_i64(s, 6) != store_col_i64(s, 7))
+            return err_set(e, ERR_CONFLICT,
+                           "consignment %lld is now at node %lld, not where this plan picks it "
+                           "up: dispatch again",
+                           id, (long long)store_col_i64(s, 6));
+    }
+    return rc < 0 ? rc : 0;
 }
 
 /* Run one statement binding county, then the given ids in order. */
@@ -521,32 +572,35 @@ static int exec_ids(struct store_conn *c, const char *sql, const int64_t *ids, i
     return rc < 0 ? rc : 0;
 }
 
-/* Consignment status follows approval, not drafts: the consignments of the
-** plans this approval supersedes that the new plan no longer carries go
-** back to open (unless already picked up or delivered), and the new plan's
-** open consignments become planned. Runs before the superseding update. */
+/* Consignment status follows approval, not drafts: the planned
+** consignments held by the plans this approval supersedes that the new
+** plan no longer carries go back to open, and the new plan's consignments
+** become planned, held by it. Picked-up ones are left alone: they are on a
+** vehicle of the superseded plan, which still unloads them (a drop, or its
+** vehicle's return to the depot; see track.c). Runs after the checks and
+** before the superseding update. */
 static int approve_consignments(struct store_conn *c, const struct pg *g, int64_t date,
                                 int64_t depot, struct err *e)
 {
     int64_t cty = g->who->county_id;
     int64_t back[] = {cty, cty, date, depot, LOGISTICS_PLAN_APPROVED, cty, g->id};
     int rc = exec_ids(c,
-                      "UPDATE lg_consignments SET status = 'open' WHERE county_id = ? "
-                      "AND status = 'planned' AND id IN (SELECT i.consignment_id FROM "
-                      "lg_stop_items i JOIN lg_plans p ON p.county_id = i.county_id AND "
-                      "p.id = i.plan_id WHERE i.county_id = ? AND p.date_ms = ? AND "
-                      "p.depot_node_id = ? AND p.status = ? AND i.consignment_id > 0) "
+                      "UPDATE lg_consignments SET status = 'open', plan_id = NULL "
+                      "WHERE county_id = ? AND status = 'planned' AND plan_id IN "
+                      "(SELECT id FROM lg_plans WHERE county_id = ? AND date_ms = ? "
+                      "AND depot_node_id = ? AND status = ?) "
                       "AND id NOT IN (SELECT consignment_id FROM lg_stop_items WHERE "
                       "county_id = ? AND plan_id = ? AND consignment_id > 0)",
                       back, 7, e);
     if (rc)
         return rc;
-    int64_t mark[] = {cty, cty, g->id};
+    int64_t mark[] = {g->id, cty, cty, g->id};
     return exec_ids(c,
-                    "UPDATE lg_consignments SET status = 'planned' WHERE county_id = ? "
-                    "AND status = 'open' AND id IN (SELECT consignment_id FROM lg_stop_items "
+                    "UPDATE lg_consignments SET status = 'planned', plan_id = ? "
+                    "WHERE county_id = ? AND status IN ('open', 'planned') AND id IN "
+                    "(SELECT consignment_id FROM lg_stop_items "
                     "WHERE county_id = ? AND plan_id = ? AND consignment_id > 0)",
-                    mark, 3, e);
+                    mark, 4, e);
 }
 
 static int approve_write(struct store_conn *c, void *arg, struct err *e)
@@ -570,8 +624,8 @@ static int approve_write(struct store_conn *c, void *arg, struct err *e)
     if (status != LOGISTICS_PLAN_DRAFT)
         return err_set(e, ERR_CONFLICT, "plan %lld is %s, not a draft", (long long)g->id,
                        logistics_plan_status_name((enum logistics_plan_status)status));
-    if ((rc = approve_overlap(c, g, "order_id", date, depot, e)) ||
-        (rc = approve_overlap(c, g, "consignment_id", date, depot, e)) ||
+    if ((rc = approve_overlap(c, g, date, depot, e)) ||
+        (rc = approve_check_consignments(c, g, date, depot, e)) ||
         (rc = approve_consignments(c, g, date, depot, e)))
         return rc;
     if ((rc = store_prepare(c,

@@ -5,7 +5,8 @@
 **   lg_vehicles       the fleet (one row per vehicle, its driver)
 **   lg_travel         per-county travel settings and their version
 **   lg_travel_matrix  an imported measured matrix between nodes
-**   lg_consignments   upward produce pickups
+**   lg_consignments   upward produce pickups; where the goods are (at_node_id)
+**                     and the approved plan that holds them (plan_id)
 **   lg_plans          dispatch plans and baselines, stored KPIs as columns
 **   lg_routes         one per vehicle used in a plan
 **   lg_stops          stops in order with ETAs, loads, proof codes, status
@@ -107,22 +108,45 @@ static const char v2[] = "CREATE INDEX lg_stop_items_order ON lg_stop_items(coun
 static const char v3[] =
     "CREATE INDEX lg_stop_items_consignment ON lg_stop_items(county_id, consignment_id);";
 
+/* Where a consignment's goods are and which approved plan holds it, so
+** that a failed pickup or drop reopens it and only the holding plan's stop
+** events move it. at_node_id: the node the goods were last unloaded at (a
+** depot they came back to, or their destination once delivered); NULL while
+** they have not left their origin. plan_id: the approved plan that holds a
+** planned or picked-up consignment (and the one that delivered it); NULL
+** while open. Existing rows: a planned one gets the approved plan carrying
+** it, or is open again when none does; a picked-up one gets the plan whose
+** pickup stop loaded it, even a superseded one (its route can then still
+** unload it: before this, it was stuck). */
+static const char v4[] =
+    "ALTER TABLE lg_consignments ADD COLUMN at_node_id INTEGER;"
+    "ALTER TABLE lg_consignments ADD COLUMN plan_id INTEGER;"
+    "UPDATE lg_consignments SET plan_id = (SELECT MAX(p.id) FROM lg_stop_items i "
+    "JOIN lg_plans p ON p.county_id = i.county_id AND p.id = i.plan_id "
+    "WHERE i.county_id = lg_consignments.county_id AND i.consignment_id = lg_consignments.id "
+    "AND p.status = 1) WHERE status = 'planned';"
+    "UPDATE lg_consignments SET status = 'open' WHERE status = 'planned' AND plan_id IS NULL;"
+    "UPDATE lg_consignments SET plan_id = (SELECT MAX(i.plan_id) FROM lg_stop_items i "
+    "JOIN lg_stops s ON s.county_id = i.county_id AND s.id = i.stop_id "
+    "WHERE i.county_id = lg_consignments.county_id AND i.consignment_id = lg_consignments.id "
+    "AND i.load = 1 AND s.status = 'picked_up') WHERE status = 'picked_up';"
+    "CREATE INDEX lg_consignments_status ON lg_consignments(county_id, status, date_ms);"
+    "CREATE INDEX lg_consignments_plan ON lg_consignments(county_id, plan_id);";
+
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
     {2, "stop items by order", v2, NULL},
     {3, "stop items by consignment", v3, NULL},
+    {4, "consignment location and holding plan", v4, NULL},
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];
 
 const struct store_ref logistics_refs[] = {
-    {"nodes", "lg_vehicles", "depot_node_id"},
-    {"villages", "lg_consignments", "village_id"},
-    {"nodes", "lg_consignments", "from_node_id"},
-    {"nodes", "lg_consignments", "to_node_id"},
-    {"nodes", "lg_plans", "depot_node_id"},
-    {"villages", "lg_stops", "village_id"},
-    {"nodes", "lg_stops", "node_id"},
+    {"nodes", "lg_vehicles", "depot_node_id"},    {"villages", "lg_consignments", "village_id"},
+    {"nodes", "lg_consignments", "from_node_id"}, {"nodes", "lg_consignments", "to_node_id"},
+    {"nodes", "lg_consignments", "at_node_id"},   {"nodes", "lg_plans", "depot_node_id"},
+    {"villages", "lg_stops", "village_id"},       {"nodes", "lg_stops", "node_id"},
     {"nodes", "lg_unassigned", "node_id"},
 };
 const size_t logistics_refs_len = sizeof logistics_refs / sizeof logistics_refs[0];

@@ -8,32 +8,39 @@
 ** than corridor_m from every leg of the route (as straight segments between
 ** stops) an "off_corridor" alert; at most one open alert of each kind per
 ** route, closed when the route is back. A fix older than the route's newest
-** one is stored but moves neither. Stop events move the consignments:
-** picked_up at a pickup, delivered at a drop (refused before the route's
-** pickup of the goods) or, for those carried to the depot, on arrival at
-** the route's END. Everything of one call happens in one write.
+** one is stored but moves neither. Stop events move the consignments the
+** route's plan holds (lg_consignments.plan_id; no other plan's events touch
+** them): picked_up at a pickup, open again when the pickup fails, delivered
+** at a drop (refused unless the goods are on board) or, for those carried
+** to the depot, on arrival at the route's END; what is still on board then
+** (its drop failed or was not reported) is back at the depot, open again
+** with at_node_id = the depot. Everything of one call happens in one write.
 */
 #include "logistics/logistics_int.h"
 
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct route_ctx {
-    int64_t plan_id, driver_user_id, date_ms;
+    int64_t plan_id, driver_user_id, date_ms, vehicle_id;
     int status;
 };
 
+/* Load a route and check the caller may report on it: its driver or staff,
+** on an approved plan; with superseded_ok, a superseded plan passes too
+** (the caller then decides what it may still do there). */
 static int route_ctx_load(struct store_conn *c, const struct auth_principal *who, int64_t route_id,
-                          struct route_ctx *out, struct err *e)
+                          bool superseded_ok, struct route_ctx *out, struct err *e)
 {
     struct store_stmt *s;
-    int rc =
-        store_prepare(c,
-                      "SELECT r.plan_id, r.driver_user_id, p.status, p.date_ms FROM lg_routes r "
-                      "JOIN lg_plans p ON p.id = r.plan_id AND p.county_id = r.county_id "
-                      "WHERE r.county_id = ? AND r.id = ?",
-                      &s, e);
+    int rc = store_prepare(c,
+                           "SELECT r.plan_id, r.driver_user_id, p.status, p.date_ms, r.vehicle_id "
+                           "FROM lg_routes r "
+                           "JOIN lg_plans p ON p.id = r.plan_id AND p.county_id = r.county_id "
+                           "WHERE r.county_id = ? AND r.id = ?",
+                           &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, who->county_id);
@@ -44,13 +51,15 @@ static int route_ctx_load(struct store_conn *c, const struct auth_principal *who
     out->driver_user_id = store_col_i64(s, 1);
     out->status = (int)store_col_i64(s, 2);
     out->date_ms = store_col_i64(s, 3);
+    out->vehicle_id = store_col_i64(s, 4);
     if (who->role == AUTH_ROLE_DRIVER) {
         if (out->driver_user_id != who->user_id)
             return err_set(e, ERR_PERM, "route %lld is another driver's", (long long)route_id);
     } else if (who->role != AUTH_ROLE_ADMIN && who->role != AUTH_ROLE_OPERATOR) {
         return err_set(e, ERR_PERM, "only drivers and staff report on routes");
     }
-    if (out->status != LOGISTICS_PLAN_APPROVED)
+    if (out->status != LOGISTICS_PLAN_APPROVED &&
+        !(superseded_ok && out->status == LOGISTICS_PLAN_SUPERSEDED))
         return err_set(e, ERR_CONFLICT, "plan %lld is not approved", (long long)out->plan_id);
     return 0;
 }
@@ -150,7 +159,7 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct pos_args *a = arg;
     struct route_ctx rc_;
-    int rc = route_ctx_load(c, a->who, a->route_id, &rc_, e);
+    int rc = route_ctx_load(c, a->who, a->route_id, false, &rc_, e);
     if (rc)
         return rc;
     /* A fix that arrives late (queued on a phone without signal) is kept
@@ -282,9 +291,11 @@ struct ev_args {
 };
 
 /* A drop unloads what the route's pickup stops loaded: it cannot be
-** delivered before every such pickup has been reported picked up. */
+** delivered before every such pickup has been reported picked up, nor
+** after the goods left the vehicle (the route's END brought them back to
+** the depot). */
 static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
-                             struct err *e)
+                             int64_t plan_id, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -300,59 +311,263 @@ static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int6
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->stop_id);
     store_bind_i64(s, 3, route_id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc == STORE_ROW)
+        return err_set(
+            e, ERR_CONFLICT, "consignment %lld is not picked up yet: its pickup stop %lld is %s",
+            (long long)store_col_i64(s, 2), (long long)store_col_i64(s, 0), store_col_text(s, 1));
+    if ((rc = store_prepare(c,
+                            "SELECT k.id, k.status, k.at_node_id FROM lg_stop_items i "
+                            "JOIN lg_consignments k ON k.county_id = i.county_id "
+                            "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                            "AND i.consignment_id > 0 AND (k.status != 'picked_up' "
+                            "OR k.plan_id IS NULL OR k.plan_id != ?) ORDER BY k.id LIMIT 1",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    store_bind_i64(s, 3, plan_id);
     if ((rc = store_step(s, e)) != STORE_ROW)
         return rc < 0 ? rc : 0;
     return err_set(
-        e, ERR_CONFLICT, "consignment %lld is not picked up yet: its pickup stop %lld is %s",
-        (long long)store_col_i64(s, 2), (long long)store_col_i64(s, 0), store_col_text(s, 1));
+        e, ERR_CONFLICT, "consignment %lld is no longer on board: it is %s (at node %lld)",
+        (long long)store_col_i64(s, 0), store_col_text(s, 1), (long long)store_col_i64(s, 2));
 }
 
-/* Consignments of a stop's items (consignment_id > 0) move to `to`. */
-static int cons_status(struct store_conn *c, const struct ev_args *a, const char *to, struct err *e)
+/* Ids of the consignments held by plan_id in `status` that stop_id loads
+** (load 1) or unloads (load 0). You own *ids (free()). */
+static int stop_cons(struct store_conn *c, int64_t county_id, int64_t stop_id, int load,
+                     int64_t plan_id, const char *status, int64_t **ids, size_t *n, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "UPDATE lg_consignments SET status = ? WHERE county_id = ? "
-                           "AND id IN (SELECT consignment_id FROM lg_stop_items WHERE "
-                           "county_id = ? AND stop_id = ? AND consignment_id > 0)",
+                           "SELECT DISTINCT k.id FROM lg_stop_items i "
+                           "JOIN lg_consignments k ON k.county_id = i.county_id "
+                           "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                           "AND i.load = ? AND i.consignment_id > 0 AND k.plan_id = ? "
+                           "AND k.status = ? ORDER BY k.id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, stop_id);
+    store_bind_i64(s, 3, load);
+    store_bind_i64(s, 4, plan_id);
+    store_bind_text(s, 5, status, -1);
+    size_t cap = 0;
+    *ids = NULL;
+    *n = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
+        (*ids)[(*n)++] = store_col_i64(s, 0);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* Set consignment id's status; at_node > 0 also records where its goods
+** now are; release drops its plan (it is open: no plan holds it). */
+static int cons_set(struct store_conn *c, int64_t county_id, int64_t id, const char *to,
+                    int64_t at_node, bool release, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "UPDATE lg_consignments SET status = ?, "
+                           "at_node_id = CASE WHEN ? > 0 THEN ? ELSE at_node_id END, "
+                           "plan_id = CASE WHEN ? = 1 THEN NULL ELSE plan_id END "
+                           "WHERE county_id = ? AND id = ?",
                            &s, e);
     if (rc)
         return rc;
     store_bind_text(s, 1, to, -1);
-    store_bind_i64(s, 2, a->who->county_id);
-    store_bind_i64(s, 3, a->who->county_id);
-    store_bind_i64(s, 4, a->stop_id);
+    store_bind_i64(s, 2, at_node);
+    store_bind_i64(s, 3, at_node);
+    store_bind_i64(s, 4, release ? 1 : 0);
+    store_bind_i64(s, 5, county_id);
+    store_bind_i64(s, 6, id);
     rc = store_step(s, e);
     return rc < 0 ? rc : 0;
 }
 
-/* Arrival at the route's END (its depot, node depot_node) unloads what
-** the route picked up for the depot: consignments still picked_up whose
-** pickup stop on this route is picked_up and whose destination is the
-** depot (to_node_id 0 or depot_node) become delivered. Those not picked up
-** (pickup pending or failed) and those bound for a cold store are left as
-** they are. *n: how many moved. */
-static int cons_at_depot(struct store_conn *c, const struct ev_args *a, int64_t route_id,
-                         int64_t depot_node, int64_t *n, struct err *e)
+/* An audit row on consignment id (what a stop event did to it); takes
+** ownership of detail. */
+static int cons_audit(struct store_conn *c, const struct ev_args *a, const char *action, int64_t id,
+                      struct json_object *detail, struct err *e)
+{
+    int rc = logistics__audit(c, a->who, action, "consignment", id, rjson_str(detail, NULL), e);
+    json_object_put(detail);
+    return rc;
+}
+
+/* A pickup's event moves the consignments it loads that the route's plan
+** holds as planned: picked_up on board, or, when it failed (the
+** cooperative was closed, the goods not ready), open again at the same
+** place with no plan, for the next dispatch; the failure's reason goes to
+** each one's audit row. *n: how many moved. */
+static int cons_at_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                          int64_t plan_id, int64_t *n, struct err *e)
+{
+    int64_t *ids;
+    size_t k;
+    int rc = stop_cons(c, a->who->county_id, a->stop_id, 1, plan_id, "planned", &ids, &k, e);
+    bool failed = a->ev == LOGISTICS_EV_FAILED;
+    for (size_t i = 0; i < k && !rc; i++) {
+        rc = cons_set(c, a->who->county_id, ids[i], failed ? "open" : "picked_up", 0, failed, e);
+        if (!rc && failed) {
+            struct json_object *d = json_object_new_object();
+            json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
+            json_object_object_add(d, "route_id", json_object_new_int64(route_id));
+            json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
+            json_object_object_add(d, "reason", json_object_new_string(a->reason));
+            rc = cons_audit(c, a, "consignment.pickup_failed", ids[i], d, e);
+        }
+    }
+    free(ids);
+    *n = (int64_t)k;
+    return rc;
+}
+
+/* Arrival at a route's END (its depot, node depot_node) unloads whatever
+** its vehicle still has on board: the picked-up consignments whose pickup,
+** reported picked_up at or before the arrival (ts_ms), was on a route of
+** this vehicle in the plan holding them. That is this route, or an earlier
+** route of the vehicle that did not unload them (a plan superseded while
+** they were on board, an END never reported): the vehicle carried them
+** on. With only_route > 0, just what that route picked up (a pickup
+** reported after its END). Those bound for the depot (to_node_id 0 or
+** depot_node) are delivered there; the others (bound for a cold store or
+** another hub, their drop failed or was not reported) are back at the
+** depot: open again, at_node_id = depot_node, no plan, so the next
+** dispatch collects them here and still takes them to their destination.
+** Each return has an audit row naming its drop's status and reason. Those
+** whose pickup was not reported keep their status. *delivered, *returned:
+** how many moved each way. */
+static int cons_at_depot(struct store_conn *c, const struct ev_args *a, int64_t vehicle_id,
+                         int64_t only_route, int64_t depot_node, int64_t ts_ms, int64_t *delivered,
+                         int64_t *returned, struct err *e)
 {
     struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "UPDATE lg_consignments SET status = 'delivered' WHERE county_id = ? "
-                           "AND status = 'picked_up' AND (to_node_id = 0 OR to_node_id = ?) "
-                           "AND id IN (SELECT i.consignment_id FROM lg_stop_items i "
-                           "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
-                           "WHERE i.county_id = ? AND p.route_id = ? AND p.status = 'picked_up' "
-                           "AND i.load = 1 AND i.consignment_id > 0)",
-                           &s, e);
+    int rc = store_prepare(
+        c,
+        "SELECT DISTINCT k.id, k.to_node_id, k.plan_id, p.route_id FROM lg_consignments k "
+        "JOIN lg_stop_items i ON i.county_id = k.county_id AND i.consignment_id = k.id "
+        "AND i.plan_id = k.plan_id AND i.load = 1 "
+        "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
+        "JOIN lg_routes r ON r.county_id = p.county_id AND r.id = p.route_id "
+        "WHERE k.county_id = ? AND k.status = 'picked_up' AND p.status = 'picked_up' "
+        "AND ((? > 0 AND p.route_id = ?) OR (? = 0 AND p.actual_ms <= ? AND r.vehicle_id = ?)) "
+        "ORDER BY k.id",
+        &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, a->who->county_id);
-    store_bind_i64(s, 2, depot_node);
-    store_bind_i64(s, 3, a->who->county_id);
-    store_bind_i64(s, 4, route_id);
+    store_bind_i64(s, 2, only_route);
+    store_bind_i64(s, 3, only_route);
+    store_bind_i64(s, 4, only_route);
+    store_bind_i64(s, 5, ts_ms);
+    store_bind_i64(s, 6, vehicle_id);
+    struct on_board {
+        int64_t id, to_node, plan_id, route_id;
+    } *ob = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&ob, &cap, n + 1, sizeof *ob);
+        ob[n++] = (struct on_board){store_col_i64(s, 0), store_col_i64(s, 1), store_col_i64(s, 2),
+                                    store_col_i64(s, 3)};
+    }
+    rc = rc < 0 ? rc : 0;
+    *delivered = *returned = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        bool here = ob[i].to_node == 0 || ob[i].to_node == depot_node;
+        if ((rc = cons_set(c, a->who->county_id, ob[i].id, here ? "delivered" : "open", depot_node,
+                           !here, e)))
+            break;
+        if (here) {
+            ++*delivered;
+            continue;
+        }
+        ++*returned;
+        struct json_object *d = json_object_new_object();
+        json_object_object_add(d, "route_id", json_object_new_int64(ob[i].route_id));
+        json_object_object_add(d, "plan_id", json_object_new_int64(ob[i].plan_id));
+        json_object_object_add(d, "at_node_id", json_object_new_int64(depot_node));
+        json_object_object_add(d, "end_stop_id", json_object_new_int64(a->stop_id));
+        /* its drop on the route that loaded it: failed (why) or not reported */
+        if ((rc = store_prepare(c,
+                                "SELECT d.id, d.status, d.fail_reason FROM lg_stop_items j "
+                                "JOIN lg_stops d ON d.county_id = j.county_id AND d.id = j.stop_id "
+                                "WHERE j.county_id = ? AND j.consignment_id = ? AND j.load = 0 "
+                                "AND d.route_id = ? AND d.kind = ? ORDER BY d.seq LIMIT 1",
+                                &s, e))) {
+            json_object_put(d);
+            break;
+        }
+        store_bind_i64(s, 1, a->who->county_id);
+        store_bind_i64(s, 2, ob[i].id);
+        store_bind_i64(s, 3, ob[i].route_id);
+        store_bind_i64(s, 4, LOGISTICS_STOP_DROP);
+        if ((rc = store_step(s, e)) == STORE_ROW) {
+            json_object_object_add(d, "drop_stop_id", json_object_new_int64(store_col_i64(s, 0)));
+            json_object_object_add(d, "drop_status", json_object_new_string(store_col_text(s, 1)));
+            if (store_col_text(s, 2)[0])
+                json_object_object_add(d, "reason", json_object_new_string(store_col_text(s, 2)));
+        } else if (rc < 0) {
+            json_object_put(d);
+            break;
+        }
+        rc = cons_audit(c, a, "consignment.returned", ob[i].id, d, e);
+    }
+    free(ob);
+    return rc;
+}
+
+/* Whether the route still has goods on board: consignments its plan holds
+** as picked_up whose pickup on this route was reported. A superseded
+** plan's route with goods on board still takes the events that unload
+** them (its drops, its END): nothing else could. */
+static int route_has_goods(struct store_conn *c, int64_t county_id, int64_t route_id,
+                           int64_t plan_id, bool *yes, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT 1 FROM lg_stop_items i "
+                           "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
+                           "JOIN lg_consignments k ON k.county_id = i.county_id "
+                           "AND k.id = i.consignment_id WHERE i.county_id = ? AND p.route_id = ? "
+                           "AND i.load = 1 AND i.consignment_id > 0 AND p.status = 'picked_up' "
+                           "AND k.status = 'picked_up' AND k.plan_id = ? LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, route_id);
+    store_bind_i64(s, 3, plan_id);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    *n = store_changes(c);
+    *yes = rc == STORE_ROW;
+    return 0;
+}
+
+/* The route's END stop: whether the vehicle is back (arrived) and its node. */
+static int route_end(struct store_conn *c, int64_t county_id, int64_t route_id, bool *back,
+                     int64_t *node_id, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT status, node_id FROM lg_stops WHERE county_id = ? "
+                           "AND route_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, route_id);
+    store_bind_i64(s, 3, LOGISTICS_STOP_END);
+    *back = false;
+    *node_id = 0;
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    *back = strcmp(store_col_text(s, 0), "arrived") == 0;
+    *node_id = store_col_i64(s, 1);
     return 0;
 }
 
@@ -377,8 +592,17 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     snprintf(status, sizeof status, "%s", store_col_text(s, 2));
     snprintf(proof, sizeof proof, "%s", store_col_text(s, 3));
     struct route_ctx rx;
-    if ((rc = route_ctx_load(c, a->who, route_id, &rx, e)))
+    if ((rc = route_ctx_load(c, a->who, route_id, true, &rx, e)))
         return rc;
+    /* a superseded plan's route unloads what it still carries, nothing more */
+    if (rx.status == LOGISTICS_PLAN_SUPERSEDED) {
+        bool goods = false;
+        if ((kind == LOGISTICS_STOP_DROP || kind == LOGISTICS_STOP_END) &&
+            (rc = route_has_goods(c, a->who->county_id, route_id, rx.plan_id, &goods, e)))
+            return rc;
+        if (!goods)
+            return err_set(e, ERR_CONFLICT, "plan %lld is not approved", (long long)rx.plan_id);
+    }
     if (strcmp(status, "pending") != 0 && strcmp(status, "arrived") != 0)
         return err_set(e, ERR_CONFLICT, "stop %lld is already %s", (long long)a->stop_id, status);
     const char *to = NULL;
@@ -391,7 +615,7 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     case LOGISTICS_EV_DELIVERED: {
         if (kind != LOGISTICS_STOP_DELIVERY && kind != LOGISTICS_STOP_DROP)
             return err_set(e, ERR_INVAL, "stop %lld delivers nothing", (long long)a->stop_id);
-        if (kind == LOGISTICS_STOP_DROP && (rc = drop_after_pickup(c, a, route_id, e)))
+        if (kind == LOGISTICS_STOP_DROP && (rc = drop_after_pickup(c, a, route_id, rx.plan_id, e)))
             return rc;
         size_t pl = a->proof ? strlen(a->proof) : 0, ql = strlen(proof);
         unsigned diff = (unsigned)(pl ^ ql);
@@ -443,26 +667,47 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     /* A delivered drop is the consignment's arrival at its cold store, the
     ** END's arrival that at the depot of those carried there; left
     ** "picked_up", the next dispatch would not plan it but nothing would say
-    ** it arrived. The time is the stop's actual_ms, as for any event. */
-    rc = 0;
-    int64_t at_depot = -1;
-    if (a->ev == LOGISTICS_EV_PICKED_UP)
-        rc = cons_status(c, a, "picked_up", e);
-    else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP)
-        rc = cons_status(c, a, "delivered", e);
-    else if (a->ev == LOGISTICS_EV_ARRIVED && kind == LOGISTICS_STOP_END)
-        rc = cons_at_depot(c, a, route_id, node_id, &at_depot, e);
+    ** it arrived. A failed pickup makes its consignments open again; a
+    ** failed drop moves nothing (the goods stay on board until the END). A
+    ** pickup reported after the END's arrival (a phone that queued it) is
+    ** unloaded at once, as the END would have. The time is the stop's
+    ** actual_ms, as for any event. */
+    int64_t moved = -1, delivered = -1, returned = -1;
+    if (kind == LOGISTICS_STOP_PICKUP &&
+        (a->ev == LOGISTICS_EV_PICKED_UP || a->ev == LOGISTICS_EV_FAILED)) {
+        rc = cons_at_pickup(c, a, route_id, rx.plan_id, &moved, e);
+        bool back = false;
+        int64_t depot = 0;
+        if (!rc && a->ev == LOGISTICS_EV_PICKED_UP && moved > 0 &&
+            !(rc = route_end(c, a->who->county_id, route_id, &back, &depot, e)) && back)
+            rc = cons_at_depot(c, a, rx.vehicle_id, route_id, depot, 0, &delivered, &returned, e);
+    } else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP) {
+        int64_t *ids;
+        size_t k;
+        rc = stop_cons(c, a->who->county_id, a->stop_id, 0, rx.plan_id, "picked_up", &ids, &k, e);
+        for (size_t i = 0; i < k && !rc; i++)
+            rc = cons_set(c, a->who->county_id, ids[i], "delivered", node_id, false, e);
+        free(ids);
+        moved = (int64_t)k;
+    } else if (a->ev == LOGISTICS_EV_ARRIVED && kind == LOGISTICS_STOP_END) {
+        rc = cons_at_depot(c, a, rx.vehicle_id, 0, node_id, a->ts_ms, &delivered, &returned, e);
+    }
     if (rc)
         return rc;
-    char detail[LOGISTICS_TEXT_BUF + 64];
-    if (at_depot >= 0)
-        snprintf(detail, sizeof detail,
-                 "{\"event\":\"%s\",\"route_id\":%lld,\"consignments_delivered\":%lld}", to,
-                 (long long)route_id, (long long)at_depot);
-    else
-        snprintf(detail, sizeof detail, "{\"event\":\"%s\",\"route_id\":%lld}", to,
-                 (long long)route_id);
-    return logistics__audit(c, a->who, "stop.event", "stop", a->stop_id, detail, e);
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(d, "event", json_object_new_string(to));
+    json_object_object_add(d, "route_id", json_object_new_int64(route_id));
+    if (a->ev == LOGISTICS_EV_FAILED)
+        json_object_object_add(d, "reason", json_object_new_string(a->reason));
+    if (moved >= 0)
+        json_object_object_add(d, "consignments", json_object_new_int64(moved));
+    if (delivered >= 0) {
+        json_object_object_add(d, "consignments_delivered", json_object_new_int64(delivered));
+        json_object_object_add(d, "consignments_returned", json_object_new_int64(returned));
+    }
+    rc = logistics__audit(c, a->who, "stop.event", "stop", a->stop_id, rjson_str(d, NULL), e);
+    json_object_put(d);
+    return rc;
 }
 
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,

@@ -5,7 +5,8 @@
 ** sheets in every format, tracking refused for another driver's route (403)
 ** and accepted for the own route, compare, baseline, urgent insertion
 ** refused on a draft, siting analyses, missing query ids (400), siting and
-** consignment rules (422). */
+** consignment rules (422), where a consignment's goods are (its JSON after
+** a failed drop and the route's END). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,6 +36,13 @@ static struct json_object *jget(struct json_object *o, const char *k)
 {
     struct json_object *v = NULL;
     return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* A string member, "" when absent or null. */
+static const char *jstr(struct json_object *o, const char *k)
+{
+    const char *v = json_object_get_string(jget(o, k));
+    return v ? v : "";
 }
 
 /* Whether GET /api/v1/plans shows plan `id` to the holder of `tok`. */
@@ -533,6 +541,136 @@ static void test_request_rules(void **state)
     ts_resp_free(&r);
 }
 
+/* The first node of a kind (?kind=), with its village when vid is set. */
+static int64_t first_node(const char *kind, int64_t *vid)
+{
+    char path[96];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/nodes?kind=%s&limit=500", kind);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *items = jget(r.json, "items");
+    assert_true(json_object_array_length(items) > 0);
+    struct json_object *n = json_object_array_get_idx(items, 0);
+    int64_t id = jint(n, "id");
+    if (vid)
+        *vid = jint(n, "village_id");
+    ts_resp_free(&r);
+    return id;
+}
+
+/* Consignment `id` of `date` as GET /api/v1/consignments shows it (owned). */
+static struct json_object *cons_of(const char *date, int64_t id)
+{
+    char path[96];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/consignments?date=%s", date);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *items = jget(r.json, "items"), *out = NULL;
+    for (size_t i = 0; !out && i < json_object_array_length(items); i++)
+        if (jint(json_object_array_get_idx(items, i), "id") == id)
+            out = json_object_get(json_object_array_get_idx(items, i));
+    ts_resp_free(&r);
+    assert_non_null(out);
+    return out;
+}
+
+static int post_event(int64_t stop_id, const char *ev, const char *extra)
+{
+    char body[200];
+    struct ts_resp r;
+    snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"%s\"%s}", (long long)stop_id, ev,
+             extra ? extra : "");
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv_tok, body, &r);
+    int status = r.status;
+    ts_resp_free(&r);
+    return status;
+}
+
+/* A consignment says where its goods are: at their origin (location
+** "origin", no plan), held by the approved plan that goes for them
+** (plan_id), on its vehicle ("vehicle"), and after a failed drop and the
+** route's END back at the depot ("node", at_node_id the hub), open again.
+** A date before any demo order: the plan holds just this consignment. */
+static void test_consignment_whereabouts(void **state)
+{
+    (void)state;
+    const char *day = "2017-03-01";
+    int64_t village = 0, point = first_node("village_point", &village);
+    int64_t cold = first_node("cold_store", NULL);
+    char body[256], path[96];
+    struct ts_resp r;
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"from_node_id\":%lld,\"to_node_id\":%lld,\"date\":\"%s\","
+             "\"weight_g\":10000,\"volume_ml\":10000,\"description\":\"kiwis\"}",
+             (long long)village, (long long)point, (long long)cold, day);
+    ts_post_json(&srv, "POST", "/api/v1/consignments", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t cid = jint(r.json, "id");
+    assert_string_equal(jstr(r.json, "location"), "origin");
+    assert_true(json_object_object_get_ex(r.json, "at_node_id", NULL));
+    assert_null(jget(r.json, "at_node_id"));
+    assert_null(jget(r.json, "plan_id"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}", day,
+             (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t id = jint(r.json, "id");
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/approve", (long long)id);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    struct json_object *c = cons_of(day, cid);
+    assert_string_equal(jstr(c, "status"), "planned");
+    assert_int_equal(jint(c, "plan_id"), id);
+    json_object_put(c);
+    /* its pickup, drop and the route's END */
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    int64_t pickup = 0, drop = 0, end = 0;
+    struct json_object *routes = jget(r.json, "routes");
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *stops = jget(json_object_array_get_idx(routes, i), "stops");
+        bool ours = false;
+        int64_t p = 0, d = 0;
+        for (size_t k = 0; k < json_object_array_length(stops); k++) {
+            struct json_object *st = json_object_array_get_idx(stops, k);
+            struct json_object *items = jget(st, "items");
+            for (size_t m = 0; m < json_object_array_length(items); m++)
+                if (jint(json_object_array_get_idx(items, m), "consignment_id") == cid) {
+                    ours = true;
+                    if (!strcmp(jstr(st, "kind"), "pickup"))
+                        p = jint(st, "id");
+                    else if (!strcmp(jstr(st, "kind"), "drop"))
+                        d = jint(st, "id");
+                }
+        }
+        if (ours) {
+            pickup = p;
+            drop = d;
+            end = jint(json_object_array_get_idx(stops, json_object_array_length(stops) - 1), "id");
+        }
+    }
+    ts_resp_free(&r);
+    assert_true(pickup > 0 && drop > 0 && end > 0);
+    assert_int_equal(post_event(pickup, "picked_up", NULL), 200);
+    c = cons_of(day, cid);
+    assert_string_equal(jstr(c, "location"), "vehicle");
+    json_object_put(c);
+    assert_int_equal(post_event(drop, "failed", ",\"reason\":\"cold store closed\""), 200);
+    assert_int_equal(post_event(end, "arrived", NULL), 200);
+    c = cons_of(day, cid);
+    assert_string_equal(jstr(c, "status"), "open");
+    assert_string_equal(jstr(c, "location"), "node");
+    assert_int_equal(jint(c, "at_node_id"), hub_id);
+    assert_int_equal(jint(c, "to_node_id"), cold);
+    assert_null(jget(c, "plan_id"));
+    json_object_put(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -541,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_driver_delivers_carried_orders),
         cmocka_unit_test(test_baseline_and_sites),
         cmocka_unit_test(test_request_rules),
+        cmocka_unit_test(test_consignment_whereabouts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
