@@ -201,6 +201,73 @@ static void test_old_jobs_forgotten(void **state)
     jobs_free(j);
 }
 
+/* A long job submitted first and ended last is the newest ended job: with
+** keep_done ended jobs already kept (here cancelled ones, submitted after
+** it) it must stay readable and the ones that ended before it go. It used
+** to be forgotten the moment it ended (oldest by submission), so a client
+** waiting for its result found nothing. */
+static void test_forgotten_in_order_of_ending(void **state)
+{
+    (void)state;
+    struct jobs *j;
+    struct err e;
+    assert_int_equal(jobs_new(&j, 1, 8, 2, &e), 0);
+    struct gate g;
+    gate_init(&g);
+    struct jobs_spec spec = {.kind = "block", .fn = gated_job, .arg = &g};
+    uint64_t longest, q[3];
+    assert_int_equal(jobs_submit(j, &spec, &longest, &e), 0);
+    gate_wait_entered(&g, 1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(jobs_submit(j, &spec, &q[i], &e), 0);
+        assert_int_equal(jobs_cancel(j, q[i]), 0); /* ends at once */
+    }
+    struct jobs_info info;
+    assert_int_equal(jobs_get(j, q[0], &info), ERR_NOTFOUND); /* ended first */
+    assert_int_equal(jobs_get(j, q[1], &info), 0);
+    gate_open(&g);
+    assert_int_equal(jobs_wait(j, longest, 60), 0);
+    assert_int_equal(jobs_get(j, longest, &info), 0);
+    assert_int_equal(info.state, JOBS_DONE);
+    assert_string_equal(info.result, "{\"ok\":true}");
+    jobs_info_release(&info);
+    assert_int_equal(jobs_get(j, q[1], &info), ERR_NOTFOUND);
+    assert_int_equal(jobs_get(j, q[2], &info), 0);
+    jobs_free(j);
+}
+
+/* max_per_owner: one owner's jobs queued or running are capped (any kind);
+** other owners, and the system (owner 0), are not held back by it, and a
+** job that ends gives its place back. */
+static void test_per_owner_cap(void **state)
+{
+    (void)state;
+    struct jobs *j;
+    struct err e;
+    assert_int_equal(jobs_new(&j, 1, 16, 8, &e), 0);
+    struct gate g;
+    gate_init(&g);
+    struct jobs_spec mine = {
+        .kind = "block", .owner_user_id = 7, .fn = gated_job, .arg = &g, .max_per_owner = 2};
+    uint64_t a, b, c, other, sys;
+    assert_int_equal(jobs_submit(j, &mine, &a, &e), 0);
+    gate_wait_entered(&g, 1);
+    assert_int_equal(jobs_submit(j, &mine, &b, &e), 0);
+    assert_int_equal(jobs_submit(j, &mine, &c, &e), ERR_BUSY);
+    assert_non_null(strstr(e.msg, "2 jobs queued or running"));
+    struct jobs_spec theirs = mine;
+    theirs.owner_user_id = 8;
+    assert_int_equal(jobs_submit(j, &theirs, &other, &e), 0);
+    struct jobs_spec system = mine;
+    system.owner_user_id = 0;
+    assert_int_equal(jobs_submit(j, &system, &sys, &e), 0);
+    assert_int_equal(jobs_cancel(j, b), 0);
+    assert_int_equal(jobs_submit(j, &mine, &c, &e), 0); /* b's place */
+    gate_open(&g);
+    assert_int_equal(jobs_wait(j, c, 60), 0);
+    jobs_free(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +276,8 @@ int main(void)
         cmocka_unit_test(test_queue_limit_and_cancel),
         cmocka_unit_test(test_running_job_sees_stop),
         cmocka_unit_test(test_old_jobs_forgotten),
+        cmocka_unit_test(test_forgotten_in_order_of_ending),
+        cmocka_unit_test(test_per_owner_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -317,6 +317,21 @@ static void test_hostile_inputs(void **state)
     read_fails("{\"vehicles\":[{\"id\":1,\"capacity\":[1,2]}],\"jobs\":[{\"id\":1,"
                "\"location\":[1,1],\"delivery\":[1]}]}",
                VRP_FMT_VROOM, "dimensions");
+    /* "description" is free text, but text: a number or an object is an
+    ** input error like any other wrong type (it was accepted unread). */
+    read_fails("{\"vehicles\":[{\"id\":1,\"description\":5,\"start\":[1,1]}]}", VRP_FMT_VROOM,
+               "vehicles[0]: field 'description' must be a string");
+    read_fails("{\"vehicles\":[{\"id\":1}],\"jobs\":[{\"id\":1,\"description\":{},"
+               "\"location\":[1,1]}]}",
+               VRP_FMT_VROOM, "jobs[0]: field 'description' must be a string");
+    read_fails("{\"vehicles\":[{\"id\":1}],\"shipments\":[{\"pickup\":{\"id\":1,"
+               "\"location\":[1,1]},\"delivery\":{\"id\":1,\"description\":[\"x\"],"
+               "\"location\":[1,2]}}]}",
+               VRP_FMT_VROOM, "shipments[0].delivery: field 'description' must be a string");
+    vrp_problem_free(read_ok("{\"vehicles\":[{\"id\":1,\"description\":\"van 1\"}],"
+                             "\"jobs\":[{\"id\":1,\"description\":\"\u6751\","
+                             "\"location\":[1,1]}]}",
+                             VRP_FMT_VROOM));
     read_fails("{\"vehicles\":[", VRP_FMT_VROOM, "ends early");
     read_fails("[1,2]", VRP_FMT_VROOM, "JSON object");
     read_fails("hello world\n", VRP_FMT_AUTO, "cannot tell");

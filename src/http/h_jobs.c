@@ -6,6 +6,10 @@
 ** The request waits for the job up to a limit. When it ends in time the
 ** caller answers from its result; when it does not, the client gets 202 with
 ** the job's address (GET /api/v1/jobs/{id}) and the job goes on.
+**
+** The solver queue is shared by every county: a user with HTTP_JOBS_PER_USER
+** jobs queued or running (of any kind, route solves included) gets 429
+** until one ends, unless the caller's spec sets its own cap.
 */
 #include "http/http_int.h"
 
@@ -13,6 +17,8 @@
 
 #include <json-c/json.h>
 #include <stdio.h>
+
+#define HTTP_JOBS_PER_USER 4
 
 void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state)
 {
@@ -39,11 +45,15 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, 
         http_resp_err(w, &e);
         return -1;
     }
-    if (jobs_submit(app->jobs, spec, &jid, &e)) {
+    struct jobs_spec capped = *spec;
+    if (capped.max_per_owner == 0)
+        capped.max_per_owner = HTTP_JOBS_PER_USER;
+    if (jobs_submit(app->jobs, &capped, &jid, &e)) {
         if (spec->free_arg)
             spec->free_arg(spec->arg);
+        /* one Retry-After (http_resp_err would add its own "1") */
         http_resp_header(w, "Retry-After", "5");
-        http_resp_err(w, &e);
+        http_resp_problem(w, e.code == ERR_BUSY ? 429 : 503, NULL, "%s", e.msg);
         return -1;
     }
     if (jobs_wait(app->jobs, jid, wait_s) != 0) {

@@ -40,6 +40,8 @@ static void h_metrics(struct app *app, struct http_req *req, struct http_resp *w
     strbuf_release(&sb);
 }
 
+#define PING_NOTE_MAX 200 /* bytes */
+
 struct ping_arg {
     const struct auth_principal *who;
     const char *note;
@@ -48,21 +50,24 @@ struct ping_arg {
 static int ping_fn(struct store_conn *c, void *arg, struct err *e)
 {
     struct ping_arg *p = arg;
-    char detail[300];
+    if (!p->note)
+        return store_audit(c, p->who->county_id, p->who->user_id, "system.ping_write", "system", 0,
+                           NULL, e);
+    /* {"note":"..."}: each byte of the note escapes to at most 6 ("\u0001"). */
     struct strbuf sb;
-    strbuf_init(&sb, 280);
-    if (p->note) {
-        strbuf_addstr(&sb, "{\"note\":");
-        if (strbuf_add_json_str(&sb, p->note, strlen(p->note)) != 0) {
-            strbuf_release(&sb);
-            return err_set(e, ERR_INVAL, "field 'note' is too long (at most 200 bytes)");
-        }
-        strbuf_addch(&sb, '}');
-    }
-    snprintf(detail, sizeof detail, "%s", strbuf_str(&sb));
+    strbuf_init(&sb, 16 + 6 * (size_t)PING_NOTE_MAX);
+    int rc = strbuf_addstr(&sb, "{\"note\":");
+    if (rc == 0)
+        rc = strbuf_add_json_str(&sb, p->note, strlen(p->note));
+    if (rc == 0)
+        rc = strbuf_addch(&sb, '}');
+    if (rc == 0)
+        rc = store_audit(c, p->who->county_id, p->who->user_id, "system.ping_write", "system", 0,
+                         strbuf_str(&sb), e);
+    else
+        rc = err_set(e, ERR_INTERNAL, "the note's audit detail does not fit");
     strbuf_release(&sb);
-    return store_audit(c, p->who->county_id, p->who->user_id, "system.ping_write", "system", 0,
-                       p->note ? detail : NULL, e);
+    return rc;
 }
 
 static void ping_done(struct app *app, struct http_req *req, struct http_resp *w, void *arg, int rc,
@@ -87,6 +92,7 @@ static void h_ping_write(struct app *app, struct http_req *req, struct http_resp
 {
     (void)app;
     struct err e;
+    err_clear(&e);
     struct json_object *body = NULL;
     struct ping_arg *p = arena_calloc(req->arena, sizeof *p);
     p->who = &req->who;
@@ -97,15 +103,22 @@ static void h_ping_write(struct app *app, struct http_req *req, struct http_resp
         }
         static const char *const allowed[] = {"note", NULL};
         const char *note = NULL;
-        if (rjson_only_keys(body, allowed, &e) != 0 ||
-            (rjson_get_str(body, "note", false, &note, &e) != 0 && e.code != ERR_NOTFOUND)) {
+        int rc = rjson_only_keys(body, allowed, &e);
+        if (rc == 0) {
+            /* absent or null: no note */
+            rc = rjson_get_str(body, "note", false, &note, &e);
+            if (rc == ERR_NOTFOUND)
+                rc = 0;
+        }
+        if (rc != 0) {
             json_object_put(body);
             http_resp_err(w, &e);
             return;
         }
-        if (note && strlen(note) > 200) {
+        if (note && strlen(note) > PING_NOTE_MAX) {
             json_object_put(body);
-            http_resp_problem(w, 400, NULL, "field 'note' is too long (at most 200 bytes)");
+            http_resp_problem(w, 400, NULL, "field 'note' is too long (at most %d bytes)",
+                              PING_NOTE_MAX);
             return;
         }
         p->note = note ? arena_strdup(req->arena, note) : NULL;

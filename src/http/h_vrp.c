@@ -14,7 +14,19 @@
 **   DELETE /api/v1/jobs/{id}  ask a job to stop (it returns its best so far).
 **
 ** Errors are problem+json; for VROOM clients they also carry VROOM's own
-** members, "code" (2 = input error, 1 = internal) and "error".
+** members, "code" (2 = input error, 1 = internal, 4 = too large, as
+** vroom-express says it) and "error".
+**
+** Bounds. One request must not take the server down, so a problem over HTTP
+** has at most VRP_HTTP_MAX_TASKS tasks (jobs + 2 x shipments) and
+** VRP_HTTP_MAX_VEHICLES vehicles (vroom-express's own defaults): without
+** matrices every place is a coordinate and the reader builds n x n
+** matrices from them (a 1 MiB body held 11,000 places: 1.5 GB and 16 s on
+** the request's thread, and as much again for each queued job), and the
+** search's first solution is not interruptible (4,000 tasks: 4 s past a
+** 0.5 s limit). Larger problems are for `ruralink route solve`. Each user
+** has at most VRP_JOBS_PER_USER jobs queued or running (429 beyond), so one
+** account cannot fill the solver queue every county's planning shares.
 */
 #include "http/http_int.h"
 
@@ -28,6 +40,12 @@
 #define VRP_DEFAULT_LIMIT_S 5.0
 #define VRP_MAX_LIMIT_S 600.0
 #define VRP_WAIT_MARGIN_S 10.0
+#define VRP_HTTP_MAX_TASKS 1000
+#define VRP_HTTP_MAX_VEHICLES 200
+#define VRP_JOBS_PER_USER 4
+
+/* VROOM's error codes (vroom-express adds 4). */
+enum { VROOM_INTERNAL = 1, VROOM_INPUT = 2, VROOM_TOO_LARGE = 4 };
 
 struct solve_job {
     struct vrp_problem *problem;
@@ -72,16 +90,42 @@ static int solve_job_run(void *arg, struct jobs_ctx *ctx, struct strbuf *result,
     return 0;
 }
 
-/* problem+json with VROOM's members beside RFC 9457's. */
+/* problem+json with VROOM's members beside RFC 9457's; the type is from the
+** API's one vocabulary (docs/openapi.yaml, Problem). */
 static void vroom_problem(struct http_resp *w, int status, int vroom_code, const char *detail)
 {
+    const char *slug = "internal", *title = "Routing failed";
+    switch (status) {
+    case 400:
+        slug = "invalid";
+        title = "Invalid routing problem";
+        break;
+    case 409:
+        slug = "conflict";
+        title = "Routing job cancelled";
+        break;
+    case 413:
+        slug = "too-big";
+        title = "Routing problem too large";
+        break;
+    case 429:
+        slug = "busy";
+        title = "Too Many Requests";
+        break;
+    case 503:
+        slug = "unavailable";
+        title = "Solver unavailable";
+        break;
+    }
+    char type[64];
+    snprintf(type, sizeof type, "urn:ruralink:problem:%s", slug);
     struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "type", json_object_new_string("about:blank"));
-    json_object_object_add(
-        o, "title",
-        json_object_new_string(status == 400 ? "Invalid routing problem" : "Routing failed"));
+    json_object_object_add(o, "type", json_object_new_string(type));
+    json_object_object_add(o, "title", json_object_new_string(title));
     json_object_object_add(o, "status", json_object_new_int(status));
     json_object_object_add(o, "detail", json_object_new_string(detail));
+    if (w->instance)
+        json_object_object_add(o, "instance", json_object_new_string(w->instance));
     json_object_object_add(o, "code", json_object_new_int(vroom_code));
     json_object_object_add(o, "error", json_object_new_string(detail));
     size_t n;
@@ -90,31 +134,78 @@ static void vroom_problem(struct http_resp *w, int status, int vroom_code, const
     json_object_put(o);
 }
 
+/* Length of root's array `key`, 0 when it is absent or not an array (the
+** reader then says what is wrong). */
+static size_t array_len(struct json_object *root, const char *key)
+{
+    struct json_object *a;
+    if (!json_object_object_get_ex(root, key, &a) || !json_object_is_type(a, json_type_array))
+        return 0;
+    return json_object_array_length(a);
+}
+
+/* Refuse, before reading it, a problem over the HTTP bounds (see the top of
+** the file). 0, or an answered error. */
+static int check_size(struct http_req *req, struct http_resp *w)
+{
+    struct err e;
+    err_clear(&e);
+    struct json_object *root = NULL;
+    if (rjson_parse(req->body, req->body_len, &root, &e)) {
+        vroom_problem(w, 400, VROOM_INPUT, e.msg);
+        return -1;
+    }
+    int rc = 0;
+    if (root && json_object_is_type(root, json_type_object)) {
+        size_t tasks = array_len(root, "jobs") + 2 * array_len(root, "shipments");
+        size_t vehicles = array_len(root, "vehicles");
+        char msg[160];
+        if (tasks > VRP_HTTP_MAX_TASKS) {
+            snprintf(msg, sizeof msg,
+                     "too many tasks (%zu: jobs + 2 x shipments); at most %d over HTTP", tasks,
+                     VRP_HTTP_MAX_TASKS);
+            rc = -1;
+        } else if (vehicles > VRP_HTTP_MAX_VEHICLES) {
+            snprintf(msg, sizeof msg, "too many vehicles (%zu); at most %d over HTTP", vehicles,
+                     VRP_HTTP_MAX_VEHICLES);
+            rc = -1;
+        }
+        if (rc)
+            vroom_problem(w, 413, VROOM_TOO_LARGE, msg);
+    }
+    json_object_put(root);
+    return rc;
+}
+
 /* Read the problem and the options; submit the job. 0 or an answered error. */
 static int submit_solve(struct app *app, struct http_req *req, struct http_resp *w, uint64_t *id,
                         double *limit_out)
 {
     struct err e = {0};
     if (!app->jobs) {
-        http_resp_problem(w, 503, "Solver unavailable", "this server runs no job workers");
+        vroom_problem(w, 503, VROOM_INTERNAL, "this server runs no job workers");
         return -1;
     }
     const char *tl = http_query(req, "time_limit");
     double limit = VRP_DEFAULT_LIMIT_S;
-    if (tl && (str_to_double(str_from(tl), &limit) || limit <= 0 || limit > VRP_MAX_LIMIT_S)) {
-        http_resp_problem(w, 400, "Invalid parameter",
-                          "time_limit must be a number of seconds in (0, %g]", VRP_MAX_LIMIT_S);
+    if (tl && (str_to_double(str_from(tl), &limit) || !(limit > 0) || limit > VRP_MAX_LIMIT_S)) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "time_limit must be a number of seconds in (0, %g]",
+                 VRP_MAX_LIMIT_S);
+        vroom_problem(w, 400, VROOM_INPUT, msg);
         return -1;
     }
     int64_t seed = 1;
     if (http_query_i64(req, "seed", 1, 0, INT64_MAX, &seed, &e)) {
-        http_resp_err(w, &e);
+        vroom_problem(w, 400, VROOM_INPUT, e.msg);
         return -1;
     }
+    if (check_size(req, w))
+        return -1;
     double t0 = time_mono_s();
     struct vrp_problem *p = NULL;
     if (vrp_read(req->body, req->body_len, VRP_FMT_VROOM, &p, &e)) {
-        vroom_problem(w, 400, 2, e.msg);
+        vroom_problem(w, 400, VROOM_INPUT, e.msg);
         return -1;
     }
     struct solve_job *sj = xcalloc(1, sizeof *sj);
@@ -132,11 +223,12 @@ static int submit_solve(struct app *app, struct http_req *req, struct http_resp 
         .fn = solve_job_run,
         .arg = sj,
         .free_arg = solve_job_free,
+        .max_per_owner = VRP_JOBS_PER_USER,
     };
     if (jobs_submit(app->jobs, &spec, id, &e)) {
         solve_job_free(sj);
         http_resp_header(w, "Retry-After", "5");
-        http_resp_err(w, &e);
+        vroom_problem(w, e.code == ERR_BUSY ? 429 : 503, VROOM_INTERNAL, e.msg);
         return -1;
     }
     *limit_out = limit;
@@ -156,14 +248,17 @@ static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp 
     }
     struct jobs_info info;
     if (jobs_get(jobs, id, &info) != 0) {
-        vroom_problem(w, 500, 1, "the job ended and was forgotten before it was read");
+        vroom_problem(w, 500, VROOM_INTERNAL, "the job ended and was forgotten before it was read");
         return;
     }
     if (info.state == JOBS_DONE)
         http_resp_bytes(w, 200, "application/json", info.result, info.result_len);
+    else if (info.state == JOBS_CANCELLED)
+        vroom_problem(w, 409, VROOM_INTERNAL, info.message);
+    else if (info.error_code == ERR_INVAL)
+        vroom_problem(w, 400, VROOM_INPUT, info.message);
     else
-        vroom_problem(w, info.error_code == ERR_INVAL ? 400 : 500,
-                      info.error_code == ERR_INVAL ? 2 : 1, info.message);
+        vroom_problem(w, 500, VROOM_INTERNAL, info.message);
     jobs_info_release(&info);
 }
 
@@ -272,7 +367,7 @@ static void h_job_cancel(struct app *app, struct http_req *req, struct http_resp
 const struct http_route http_routes_vrp[] = {
     {"POST", "/api/v1/vrp/solve", h_vrp_solve, VRP_ROLES, 0},
     {"POST", "/api/v1/vrp/jobs", h_vrp_jobs_create, VRP_ROLES, 0},
-    {"GET", "/api/v1/jobs/{id}", h_job_get, AUTH_ANY_USER, 0},
+    {"GET", "/api/v1/jobs/{id}", h_job_get, AUTH_ANY_USER, HTTP_BLOCKING}, /* ?wait= */
     {"DELETE", "/api/v1/jobs/{id}", h_job_cancel, AUTH_ANY_USER, 0},
 };
 const size_t http_routes_vrp_len = RL_ARRAY_LEN(http_routes_vrp);

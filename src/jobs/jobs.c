@@ -1,10 +1,12 @@
 /*
 ** jobs.c: the worker pool. One mutex guards the job list; workers sleep on
 ** `work` until a job is queued; anyone waiting for a job sleeps on `ended`,
-** broadcast whenever a job ends. Jobs are kept in submission order, so the
-** oldest finished ones are the first forgotten once more than keep_done
-** have ended. A job's progress and stop flag are plain fields under the same
-** mutex: jobs report progress rarely, so contention does not matter.
+** broadcast whenever a job ends. Jobs are kept in submission order; once
+** more than keep_done have ended, those that ended first are forgotten
+** first (not those submitted first: a long job submitted early ends after
+** many short ones, and the client waiting for it must still find it). A
+** job's progress and stop flag are plain fields under the same mutex: jobs
+** report progress rarely, so contention does not matter.
 */
 #include "jobs/jobs.h"
 
@@ -17,7 +19,8 @@ struct job {
     struct jobs_spec spec;
     char kind[32];
     bool stop;
-    double deadline; /* monotonic seconds; 0 = none */
+    double deadline;  /* monotonic seconds; 0 = none */
+    uint64_t end_seq; /* order of ending (1, 2, ...); 0 while it runs */
 };
 
 struct jobs_ctx {
@@ -34,6 +37,7 @@ struct jobs {
     size_t n, cap;
     int max_queued, keep_done;
     uint64_t next_id;
+    uint64_t next_end_seq;
     bool closing;
     struct jobs_stats stats;
 };
@@ -64,23 +68,32 @@ static void job_free(struct job *jb)
     free(jb);
 }
 
-/* Forget the oldest ended jobs beyond keep_done. Caller holds the mutex. */
+/* Mark jb ended now (its state is already set). Caller holds the mutex. */
+static void mark_ended(struct jobs *j, struct job *jb)
+{
+    jb->info.finished_ms = time_now_ms();
+    jb->end_seq = ++j->next_end_seq;
+}
+
+/* Forget the ended jobs beyond keep_done, those that ended first first.
+** Caller holds the mutex. */
 static void trim(struct jobs *j)
 {
     size_t done = 0;
     for (size_t i = 0; i < j->n; i++)
         done += ended(j->list[i]);
-    size_t w = 0;
-    for (size_t i = 0; i < j->n; i++) {
-        struct job *jb = j->list[i];
-        if (ended(jb) && done > (size_t)j->keep_done) {
-            job_free(jb);
-            done--;
-        } else {
-            j->list[w++] = jb;
+    while (done > (size_t)j->keep_done) {
+        size_t first = j->n;
+        for (size_t i = 0; i < j->n; i++) {
+            struct job *jb = j->list[i];
+            if (ended(jb) && (first == j->n || jb->end_seq < j->list[first]->end_seq))
+                first = i;
         }
+        job_free(j->list[first]);
+        memmove(&j->list[first], &j->list[first + 1], (j->n - first - 1) * sizeof *j->list);
+        j->n--;
+        done--;
     }
-    j->n = w;
 }
 
 static struct job *next_queued(struct jobs *j)
@@ -95,7 +108,7 @@ static void finish(struct jobs *j, struct job *jb, int rc, struct strbuf *result
                    const struct err *e)
 {
     pthread_mutex_lock(&j->mu);
-    jb->info.finished_ms = time_now_ms();
+    mark_ended(j, jb);
     j->stats.running--;
     if (rc == 0) {
         jb->info.state = JOBS_DONE;
@@ -208,6 +221,18 @@ int jobs_submit(struct jobs *j, const struct jobs_spec *spec, uint64_t *id_out, 
         pthread_mutex_unlock(&j->mu);
         return err_set(e, ERR_BUSY, "%d jobs are already waiting; try again later", j->max_queued);
     }
+    if (spec->max_per_owner > 0 && spec->owner_user_id > 0) {
+        int mine = 0;
+        for (size_t i = 0; i < j->n; i++)
+            mine += !ended(j->list[i]) && j->list[i]->info.owner_user_id == spec->owner_user_id;
+        if (mine >= spec->max_per_owner) {
+            pthread_mutex_unlock(&j->mu);
+            return err_set(e, ERR_BUSY,
+                           "you already have %d jobs queued or running; wait for one to end or"
+                           " cancel one",
+                           mine);
+        }
+    }
     struct job *jb = xcalloc(1, sizeof *jb);
     jb->spec = *spec;
     snprintf(jb->kind, sizeof jb->kind, "%s", spec->kind ? spec->kind : "job");
@@ -292,7 +317,7 @@ int jobs_cancel(struct jobs *j, uint64_t id)
     } else if (jb->info.state == JOBS_QUEUED) {
         /* Never started: end it here; its argument is freed now. */
         jb->info.state = JOBS_CANCELLED;
-        jb->info.finished_ms = time_now_ms();
+        mark_ended(j, jb);
         snprintf(jb->info.message, sizeof jb->info.message, "cancelled before it started");
         j->stats.queued--;
         if (jb->spec.free_arg)

@@ -35,14 +35,22 @@ struct jobs_spec {
     jobs_fn fn;
     void *arg;
     void (*free_arg)(void *arg); /* called once the job ends (may be NULL) */
+    /* When > 0 and owner_user_id > 0: refuse (ERR_BUSY) a job whose owner
+    ** already has this many jobs queued or running, of any kind, so that one
+    ** account cannot fill the queue that every county shares. 0: no cap. */
+    int max_per_owner;
 };
 
 /* workers threads; at most max_queued jobs waiting (more: ERR_BUSY); the
-** newest keep_done finished jobs stay readable. */
+** keep_done jobs that ended last stay readable (older ones are forgotten
+** in the order they ended). */
 int jobs_new(struct jobs **out, int workers, int max_queued, int keep_done, struct err *e);
 /* Cancel what is queued, ask running jobs to stop, join the threads. */
 void jobs_free(struct jobs *j);
 
+/* Queue a job: 0 and its id, or ERR_BUSY when the queue is full (or the
+** owner's cap of spec->max_per_owner is reached) or the pool is closing.
+** On an error spec->arg stays the caller's. */
 int jobs_submit(struct jobs *j, const struct jobs_spec *spec, uint64_t *id_out, struct err *e);
 
 /* Wait until the job has ended or timeout_s passed. Returns 0 when ended,

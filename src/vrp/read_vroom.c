@@ -156,6 +156,14 @@ static int skills(struct vctx *c, struct json_object *o, const char *path, uint6
     return 0;
 }
 
+/* An optional "description": any string (not echoed yet), but a string. */
+static int description(struct vctx *c, struct json_object *o, const char *path)
+{
+    const char *d;
+    int rc = at(c, path, rjson_get_str(o, "description", false, &d, c->e));
+    return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
 /* A [start, end] pair. */
 static int window(struct vctx *c, struct json_object *v, const char *path, struct vrp_tw *tw)
 {
@@ -439,6 +447,8 @@ static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
     v->max_trips = 1;
     if ((rc = get_i64(c, o, path, "id", true, 0, INT64_MAX, &v->id)) != 0)
         return rc;
+    if ((rc = description(c, o, path)) != 0)
+        return rc;
     const char *prof = "car";
     rc = at(c, path, rjson_get_str(o, "profile", false, &prof, c->e));
     if (rc && rc != ERR_NOTFOUND)
@@ -534,6 +544,8 @@ static int read_stop(struct vctx *c, struct json_object *o, const char *path, st
 {
     int rc = get_i64(c, o, path, "id", true, 0, INT64_MAX, &t->id);
     if (rc)
+        return rc;
+    if ((rc = description(c, o, path)) != 0)
         return rc;
     t->loc = VRP_NONE;
     if ((rc = place(c, o, path, "location_index", "location", true, &t->loc)) != 0)

@@ -696,6 +696,66 @@ static void test_rate_limit_behind_proxy(void **state)
     rm_tree(f.dir);
 }
 
+/* POST /api/v1/system/ping-write (any person): an empty object or a null
+** note is a probe without a note (it was a 500: an error struct read before
+** anything set it), and every note of at most 200 bytes is recorded whole
+** in the audit log, however much its quotes and control characters grow
+** when escaped (150 quotes were refused as "too long"). */
+static void test_ping_write_bodies(void **state)
+{
+    struct fx *f = *state;
+    char t[128];
+    login_ok(f, "auditor1", t);
+    struct ts_resp r;
+    int64_t before = db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'system.ping_write'");
+    static const char *const ok[] = {"{}", "{\"note\":null}", "{\"note\":\"\"}"};
+    for (size_t i = 0; i < RL_ARRAY_LEN(ok); i++) {
+        assert_int_equal(post(f, "/api/v1/system/ping-write", t, ok[i], &r), 201);
+        ts_resp_free(&r);
+    }
+    char body[1400], note[1200];
+    memset(note, '"', 150);
+    note[150] = '\0';
+    struct strbuf sb;
+    strbuf_init(&sb, sizeof body);
+    strbuf_addstr(&sb, "{\"note\":");
+    strbuf_add_json_str(&sb, note, strlen(note));
+    strbuf_addch(&sb, '}');
+    snprintf(body, sizeof body, "%s", strbuf_str(&sb));
+    assert_int_equal(post(f, "/api/v1/system/ping-write", t, body, &r), 201);
+    ts_resp_free(&r);
+    memset(note, 1, 200); /* escaped as \u0001: 1,200 bytes */
+    note[200] = '\0';
+    strbuf_reset(&sb);
+    strbuf_addstr(&sb, "{\"note\":");
+    strbuf_add_json_str(&sb, note, strlen(note));
+    strbuf_addch(&sb, '}');
+    snprintf(body, sizeof body, "%s", strbuf_str(&sb));
+    assert_int_equal(post(f, "/api/v1/system/ping-write", t, body, &r), 201);
+    ts_resp_free(&r);
+    strbuf_release(&sb);
+    assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'system.ping_write'"),
+                     before + 5);
+    assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'system.ping_write'"
+                               " AND json_valid(detail)"
+                               " AND length(json_extract(detail, '$.note')) IN (150, 200)"),
+                     2);
+
+    /* Still refused: a longer note, a wrong type, an unknown field. */
+    memset(note, 'x', 201);
+    note[201] = '\0';
+    snprintf(body, sizeof body, "{\"note\":\"%s\"}", note);
+    assert_int_equal(post(f, "/api/v1/system/ping-write", t, body, &r), 400);
+    assert_string_equal(r.content_type, "application/problem+json");
+    ts_resp_free(&r);
+    assert_int_equal(post(f, "/api/v1/system/ping-write", t, "{\"note\":5}", &r), 400);
+    ts_resp_free(&r);
+    assert_int_equal(post(f, "/api/v1/system/ping-write", t, "{\"notes\":\"x\"}", &r), 400);
+    ts_resp_free(&r);
+    assert_int_equal(db_i64(f, "SELECT COUNT(*) FROM audit_log WHERE action = 'system.ping_write'"),
+                     before + 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -708,6 +768,7 @@ int main(void)
         cmocka_unit_test(test_devices),
         cmocka_unit_test(test_cli_password_reset),
         cmocka_unit_test(test_cli_migrate),
+        cmocka_unit_test(test_ping_write_bodies),
     };
     const struct CMUnitTest limiter[] = {
         cmocka_unit_test(test_rate_limit),

@@ -7,9 +7,13 @@
 #include <cmocka.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "base/base.h"
 
 #include "rl_server.h"
 
@@ -67,6 +71,44 @@ static int64_t get_i64(struct json_object *o, const char *path1, const char *pat
     return json_object_get_int64(b);
 }
 
+static const char *get_str(struct json_object *o, const char *key)
+{
+    struct json_object *v = NULL;
+    assert_true(json_object_object_get_ex(o, key, &v));
+    return json_object_get_string(v);
+}
+
+/* How many times a header appears in a response. */
+static int header_count(const struct ts_resp *r, const char *name)
+{
+    int n = 0;
+    size_t len = strlen(name);
+    for (const char *p = r->headers; p && *p;) {
+        if (strncasecmp(p, name, len) == 0 && p[len] == ':')
+            n++;
+        const char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : NULL;
+    }
+    return n;
+}
+
+/* A problem with n_jobs jobs at coordinates (all distinct places) and
+** n_vehicles vehicles; you own the text. */
+static char *coords_problem(int n_vehicles, int n_jobs)
+{
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_addstr(&sb, "{\"vehicles\":[");
+    for (int v = 0; v < n_vehicles; v++)
+        strbuf_addf(&sb, "%s{\"id\":%d,\"start\":[116.4,39.9]}", v ? "," : "", v + 1);
+    strbuf_addstr(&sb, "],\"jobs\":[");
+    for (int i = 0; i < n_jobs; i++)
+        strbuf_addf(&sb, "%s{\"id\":%d,\"location\":[%.6f,39.9]}", i ? "," : "", i + 1,
+                    116.0 + i * 1e-4);
+    strbuf_addstr(&sb, "]}");
+    return strbuf_detach(&sb, NULL);
+}
+
 static void test_solve_answers_vroom_shape(void **state)
 {
     (void)state;
@@ -121,6 +163,9 @@ static void test_bad_problem_is_vroom_input_error(void **state)
     assert_int_equal(r.status, 400);
     assert_string_equal(r.content_type, "application/problem+json");
     assert_int_equal(get_i64(r.json, "code", NULL), 2);
+    /* the API's one problem vocabulary (it was "about:blank") */
+    assert_string_equal(get_str(r.json, "type"), "urn:ruralink:problem:invalid");
+    assert_string_equal(get_str(r.json, "instance"), "/api/v1/vrp/solve");
     ts_resp_free(&r);
     assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", op_tok, "{\"vehicles\":", &r),
                      0);
@@ -129,6 +174,7 @@ static void test_bad_problem_is_vroom_input_error(void **state)
     assert_int_equal(
         ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=-1", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 400);
+    assert_int_equal(get_i64(r.json, "code", NULL), 2);
     ts_resp_free(&r);
 }
 
@@ -201,6 +247,182 @@ static void test_async_job_lifecycle(void **state)
     ts_resp_free(&r);
 }
 
+/* Bounds (vroom-express's defaults): a problem over 1,000 tasks or 200
+** vehicles is refused with 413 and VROOM's code 4 before it is read. Such a
+** body (11,000 coordinate places in 1 MiB) used to cost 1.5 GB and 16 s on
+** the request's thread, and a search that ignored its time limit. */
+static void test_too_large_is_413(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    char *big = coords_problem(1, 1001);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, big, &r), 0);
+    assert_int_equal(r.status, 413);
+    assert_string_equal(r.content_type, "application/problem+json");
+    assert_int_equal(get_i64(r.json, "code", NULL), 4);
+    assert_string_equal(get_str(r.json, "type"), "urn:ruralink:problem:too-big");
+    assert_non_null(strstr(get_str(r.json, "error"), "1001"));
+    ts_resp_free(&r);
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/jobs", op_tok, big, &r), 0);
+    assert_int_equal(r.status, 413);
+    ts_resp_free(&r);
+    free(big);
+    /* shipments count twice: 501 of them are 1,002 tasks */
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    strbuf_addstr(&sb, "{\"vehicles\":[{\"id\":1,\"start\":[116.4,39.9]}],\"shipments\":[");
+    for (int i = 0; i < 501; i++)
+        strbuf_addf(&sb,
+                    "%s{\"pickup\":{\"id\":%d,\"location\":[116.4,39.9]},"
+                    "\"delivery\":{\"id\":%d,\"location\":[116.5,39.9]}}",
+                    i ? "," : "", i + 1, i + 1);
+    strbuf_addstr(&sb, "]}");
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, strbuf_str(&sb), &r),
+        0);
+    assert_int_equal(r.status, 413);
+    assert_int_equal(get_i64(r.json, "code", NULL), 4);
+    ts_resp_free(&r);
+    strbuf_release(&sb);
+    big = coords_problem(201, 1);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, big, &r), 0);
+    assert_int_equal(r.status, 413);
+    assert_non_null(strstr(get_str(r.json, "error"), "vehicles"));
+    ts_resp_free(&r);
+    free(big);
+    /* at the bounds: solved */
+    big = coords_problem(200, 50);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, big, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(get_i64(r.json, "summary", "unassigned"), 0);
+    ts_resp_free(&r);
+    free(big);
+}
+
+static void cancel_and_wait(int64_t id)
+{
+    char path[128];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)id);
+    assert_int_equal(ts_request(&srv, "DELETE", path, op_tok, NULL, NULL, 0, NULL, &r), 0);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld?wait=60", (long long)id);
+    assert_int_equal(ts_get(&srv, path, op_tok, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_not_equal(get_str(r.json, "state"), "running");
+    assert_string_not_equal(get_str(r.json, "state"), "queued");
+    ts_resp_free(&r);
+}
+
+/* One user has at most 4 jobs queued or running, of any kind: the fifth
+** (a route solve or a siting analysis) gets 429 with one Retry-After,
+** while another user still gets in. One operator used to be able to fill
+** the whole queue (32 jobs of up to 600 s) that every county's planning
+** shares; and a full queue answered two Retry-After headers ("5" and "1"). */
+static void test_jobs_per_user_capped(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    int64_t ids[4], other;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(
+            ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=60", op_tok, problem, &r), 0);
+        assert_int_equal(r.status, 202);
+        ids[i] = get_i64(r.json, "job_id", NULL);
+        ts_resp_free(&r);
+    }
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=60", op_tok, problem, &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(header_count(&r, "Retry-After"), 1);
+    assert_int_equal(get_i64(r.json, "code", NULL), 1);
+    assert_string_equal(get_str(r.json, "type"), "urn:ruralink:problem:busy");
+    ts_resp_free(&r);
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, problem, &r), 0);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(header_count(&r, "Retry-After"), 1);
+    ts_resp_free(&r);
+    /* the other kinds of job count too, and take the same answer */
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/sites/analyses", op_tok, "{\"p\":1}", &r),
+                     0);
+    assert_int_equal(r.status, 429);
+    assert_int_equal(header_count(&r, "Retry-After"), 1);
+    ts_resp_free(&r);
+    /* another operator of the county is not held back */
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=60", op1b_tok, problem, &r), 0);
+    assert_int_equal(r.status, 202);
+    other = get_i64(r.json, "job_id", NULL);
+    ts_resp_free(&r);
+    cancel_and_wait(other);
+    for (int i = 3; i >= 0; i--)
+        cancel_and_wait(ids[i]);
+    /* places given back */
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok, problem, &r), 0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+}
+
+struct solve_call {
+    struct ts_server s;
+    struct ts_resp r;
+    int rc;
+};
+
+static void *solve_main(void *arg)
+{
+    struct solve_call *c = arg;
+    c->rc = ts_post_json(&c->s, "POST", "/api/v1/vrp/solve?time_limit=1", op_tok, problem, &c->r);
+    ts_cleanup_client(&c->s);
+    return NULL;
+}
+
+/* A synchronous solve whose job is cancelled before it runs answers 409
+** (it was a 500, "Routing failed", for what is no server fault). */
+static void test_sync_solve_cancelled_is_409(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/jobs?time_limit=60", op_tok, problem, &r), 0);
+    assert_int_equal(r.status, 202);
+    int64_t blocker = get_i64(r.json, "job_id", NULL);
+    ts_resp_free(&r);
+    struct solve_call c = {.s = srv};
+    c.s.curl = NULL;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, solve_main, &c), 0);
+    /* the solve's job is the next id, queued behind the blocker */
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)(blocker + 1));
+    for (;;) {
+        assert_int_equal(ts_get(&srv, path, op_tok, &r), 0);
+        long st = r.status;
+        ts_resp_free(&r);
+        if (st == 200)
+            break;
+        assert_int_equal(st, 404);
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(ts_request(&srv, "DELETE", path, op_tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_int_equal(r.status, 202);
+    ts_resp_free(&r);
+    pthread_join(th, NULL);
+    assert_int_equal(c.rc, 0);
+    assert_int_equal(c.r.status, 409);
+    assert_string_equal(c.r.content_type, "application/problem+json");
+    assert_int_equal(get_i64(c.r.json, "code", NULL), 1);
+    assert_string_equal(get_str(c.r.json, "type"), "urn:ruralink:problem:conflict");
+    ts_resp_free(&c.r);
+    cancel_and_wait(blocker);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -208,6 +430,9 @@ int main(void)
         cmocka_unit_test(test_bad_problem_is_vroom_input_error),
         cmocka_unit_test(test_roles_and_tokens),
         cmocka_unit_test(test_async_job_lifecycle),
+        cmocka_unit_test(test_too_large_is_413),
+        cmocka_unit_test(test_jobs_per_user_capped),
+        cmocka_unit_test(test_sync_solve_cancelled_is_409),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
