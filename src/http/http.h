@@ -174,6 +174,9 @@ enum {
                                    token as "Authorization: Token <t>" (2.x),
                                    as the password of "Basic" or of the 1.x
                                    query parameters u/p (the user is ignored) */
+    HTTP_BLOCKING = 1u << 5,    /* a GET whose handler may wait (a long poll):
+                                   it runs on a handler thread, as writes do,
+                                   never on an I/O thread */
 };
 
 struct http_route {

@@ -817,11 +817,14 @@ static enum MHD_Result queue(struct http_conn *c)
 
 /* Whether the request may wait for the store, and so must run on a handler
 ** thread rather than hold up every connection of its I/O thread. Reads never
-** wait; an HTTP_ASYNC write waits without a thread (http_write_async), unless
+** wait, but for a long poll (HTTP_BLOCKING); an HTTP_ASYNC write waits without a thread
+*(http_write_async), unless
 ** it carries an Idempotency-Key: the claim (http__idem_claim) is a durable
 ** write made before the handler, and it waits for its commit. */
 static bool blocks(struct http_conn *c, const struct http_route *rt)
 {
+    if (rt->flags & HTTP_BLOCKING)
+        return true; /* a long poll: the I/O thread's other connections go on */
     if (is_read_method(c->req.method))
         return false;
     if (!(rt->flags & HTTP_ASYNC))

@@ -523,6 +523,71 @@ static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
     ts_resp_free(&r);
 }
 
+/* GET /api/v1/jobs/{id}?wait=S long-polls: it waits for the job on a
+** handler thread (HTTP_BLOCKING). On the I/O thread, as every other GET,
+** it held up all that thread's connections for up to S seconds: with one
+** I/O thread, health would only be answered after the long poll. */
+static void test_long_poll_waits_off_the_io_thread(void **state)
+{
+    struct one_io *f = *state;
+    struct ts_server *s = &f->s;
+    assert_int_equal(ts_add_user(s, 1, "op1", "operator", "op1-password"), 0);
+    char tok[128];
+    assert_int_equal(ts_login(s, "op1", "op1-password", tok, sizeof tok), 0);
+    /* a job that runs until its limit (60 s) unless cancelled */
+    static const char problem[] =
+        "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10]}],"
+        "\"jobs\":[{\"id\":11,\"location_index\":1,\"delivery\":[3]},"
+        "{\"id\":12,\"location_index\":2,\"delivery\":[3]}],"
+        "\"matrices\":{\"car\":{\"durations\":[[0,5,7],[5,0,3],[7,3,0]]}}}";
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(s, "POST", "/api/v1/vrp/jobs?time_limit=60", tok, problem, &r),
+                     0);
+    assert_int_equal(r.status, 202);
+    int64_t id = jint(r.json, "job_id");
+    ts_resp_free(&r);
+
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET /api/v1/jobs/%lld?wait=30 HTTP/1.1\r\nHost: t\r\n"
+                     "Authorization: Bearer %s\r\n\r\n",
+                     (long long)id, tok);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    /* Several, one after another: the long poll, sent first, is surely
+    ** taken up by the I/O thread before the last of them. */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ts_get(s, "/api/v1/health", NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        ts_resp_free(&r);
+    }
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 0), 0); /* the long poll still waits */
+
+    /* cancelling ends the job: the long poll answers */
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)id);
+    assert_int_equal(ts_request(s, "DELETE", path, tok, NULL, NULL, 0, NULL, &r), 0);
+    assert_true(r.status == 200 || r.status == 202 || r.status == 204);
+    ts_resp_free(&r);
+    char buf[4096] = "";
+    size_t len = 0;
+    /* 30 s is no speed limit: the answer comes once the job has stopped. */
+    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
+        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    close(fd);
+    assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+}
+
 /* A cacheable GET is served from the cache until a write commits; a write
 ** acknowledged to the client is always visible in the next read. */
 static void test_cache(void **state)
@@ -749,6 +814,8 @@ int main(void)
         cmocka_unit_test(test_idempotency_claim_left_by_a_crash),
         cmocka_unit_test_setup_teardown(test_idempotent_async_write_waits_off_the_io_thread,
                                         setup_one_io, teardown_one_io),
+        cmocka_unit_test_setup_teardown(test_long_poll_waits_off_the_io_thread, setup_one_io,
+                                        teardown_one_io),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
         cmocka_unit_test(test_pipelining),
