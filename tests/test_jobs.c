@@ -182,6 +182,51 @@ static void test_running_job_sees_stop(void **state)
     jobs_free(j);
 }
 
+struct waiter {
+    struct jobs *j;
+    uint64_t id;
+    int rc;
+};
+
+static void *wait_thread(void *arg)
+{
+    struct waiter *w = arg;
+    w->rc = jobs_wait_bounded(w->j, w->id, 600, 0); /* unbounded, but counted */
+    return NULL;
+}
+
+/* jobs_wait_bounded lets at most max_waiters callers wait at once; the next
+** is told ERR_BUSY at once (the HTTP layer then answers 202 instead of
+** holding one more thread). A job that has ended answers 0 to anyone. */
+static void test_bounded_wait(void **state)
+{
+    (void)state;
+    struct jobs *j;
+    struct err e;
+    assert_int_equal(jobs_new(&j, 1, 4, 8, &e), 0);
+    struct gate g;
+    gate_init(&g);
+    struct jobs_spec spec = {.kind = "block", .fn = gated_job, .arg = &g};
+    uint64_t id;
+    assert_int_equal(jobs_submit(j, &spec, &id, &e), 0);
+    struct waiter w = {j, id, -99};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, wait_thread, &w), 0);
+    /* Until the thread waits, a zero wait times out; once it does, the
+    ** second waiter is refused. (A liveness bound, not a speed limit.) */
+    int rc = ERR_TIMEOUT;
+    for (int i = 0; i < 1000000 && rc == ERR_TIMEOUT; i++)
+        rc = jobs_wait_bounded(j, id, 0, 1);
+    assert_int_equal(rc, ERR_BUSY);
+    assert_int_equal(jobs_wait_bounded(j, id, 0, 2), ERR_TIMEOUT); /* room for two */
+    gate_open(&g);
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, 0);
+    assert_int_equal(jobs_wait_bounded(j, id, 0, 1), 0); /* ended: no wait needed */
+    assert_int_equal(jobs_wait_bounded(j, 999999, 0, 1), ERR_NOTFOUND);
+    jobs_free(j);
+}
+
 static void test_old_jobs_forgotten(void **state)
 {
     (void)state;
@@ -275,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_failure_carries_message),
         cmocka_unit_test(test_queue_limit_and_cancel),
         cmocka_unit_test(test_running_job_sees_stop),
+        cmocka_unit_test(test_bounded_wait),
         cmocka_unit_test(test_old_jobs_forgotten),
         cmocka_unit_test(test_forgotten_in_order_of_ending),
         cmocka_unit_test(test_per_owner_cap),

@@ -56,7 +56,9 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, 
         http_resp_problem(w, e.code == ERR_BUSY ? 429 : 503, NULL, "%s", e.msg);
         return -1;
     }
-    if (jobs_wait(app->jobs, jid, wait_s) != 0) {
+    /* 202 when the job outlasts the wait, or at once when enough requests
+    ** hold threads waiting for theirs already */
+    if (jobs_wait_bounded(app->jobs, jid, wait_s, http__job_waiters_max(app)) != 0) {
         http__job_accepted(w, jid, "running");
         return -1;
     }

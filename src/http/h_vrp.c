@@ -242,7 +242,9 @@ static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp 
     if (submit_solve(app, req, w, &id, &limit))
         return;
     struct jobs *jobs = app->jobs;
-    if (jobs_wait(jobs, id, limit + VRP_WAIT_MARGIN_S) != 0) {
+    /* 202 when the job outlasts the wait, or at once when enough requests
+    ** hold threads waiting for theirs already (http__job_waiters_max) */
+    if (jobs_wait_bounded(jobs, id, limit + VRP_WAIT_MARGIN_S, http__job_waiters_max(app)) != 0) {
         http__job_accepted(w, id, "queued");
         return;
     }
@@ -312,10 +314,12 @@ static void h_job_get(struct app *app, struct http_req *req, struct http_resp *w
         http_resp_err(w, &e);
         return;
     }
-    /* ?wait=S long-polls: answer as soon as the job ends, or after S seconds. */
+    /* ?wait=S long-polls: answer as soon as the job ends, or after S
+    ** seconds; at once (a plain poll) when enough requests hold threads
+    ** waiting for jobs already (http__job_waiters_max). */
     if (wait_s > 0 && info.state < JOBS_DONE) {
         jobs_info_release(&info);
-        jobs_wait(app->jobs, id, (double)wait_s);
+        jobs_wait_bounded(app->jobs, id, (double)wait_s, http__job_waiters_max(app));
         if (jobs_get(app->jobs, id, &info) != 0) {
             http_resp_problem(w, 404, "Not found", "job %llu is gone", (unsigned long long)id);
             return;

@@ -256,6 +256,11 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, 
 /* 202 Accepted for a job that goes on: Location and href /api/v1/jobs/{id},
 ** {"job_id", "state", "href"}. */
 void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state);
+/* How many requests may hold a handler thread while their job runs: half
+** the handler threads (at least 1), so that synchronous solves and plans
+** never take the threads every write and login needs. A request beyond it
+** is answered 202 at once (server.c). */
+int http__job_waiters_max(const struct app *app);
 
 /* ------------------------------------------------------------------- misc */
 

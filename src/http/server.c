@@ -1263,6 +1263,14 @@ void http_stop(struct http_server *srv)
     free(srv);
 }
 
+int http__job_waiters_max(const struct app *app)
+{
+    int n = app->cfg.handler_threads > 0   ? app->cfg.handler_threads
+            : app->cfg.handler_threads < 0 ? 1
+                                           : HTTP_WRITE_WORKERS;
+    return n / 2 > 0 ? n / 2 : 1;
+}
+
 struct http__metrics *http__server_metrics(struct http_server *srv)
 {
     return &srv->metrics;

@@ -39,6 +39,7 @@ struct jobs {
     uint64_t next_id;
     uint64_t next_end_seq;
     bool closing;
+    int waiting; /* callers inside jobs_wait_bounded */
     struct jobs_stats stats;
 };
 
@@ -171,7 +172,13 @@ int jobs_new(struct jobs **out, int workers, int max_queued, int keep_done, stru
     struct jobs *j = xcalloc(1, sizeof *j);
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->work, NULL);
-    pthread_cond_init(&j->ended, NULL);
+    /* waits are timed on the monotonic clock: a wall clock set back or
+    ** forth must not stretch or cut a request's wait for its job */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->ended, &ca);
+    pthread_condattr_destroy(&ca);
     j->max_queued = max_queued > 0 ? max_queued : 64;
     j->keep_done = keep_done > 0 ? keep_done : 256;
     j->next_id = 1;
@@ -252,10 +259,10 @@ int jobs_submit(struct jobs *j, const struct jobs_spec *spec, uint64_t *id_out, 
     return 0;
 }
 
-int jobs_wait(struct jobs *j, uint64_t id, double timeout_s)
+int jobs_wait_bounded(struct jobs *j, uint64_t id, double timeout_s, int max_waiters)
 {
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     double frac = timeout_s - (double)(int64_t)timeout_s;
     until.tv_sec += (time_t)timeout_s;
     until.tv_nsec += (long)(frac * 1e9);
@@ -265,24 +272,34 @@ int jobs_wait(struct jobs *j, uint64_t id, double timeout_s)
     }
     pthread_mutex_lock(&j->mu);
     int rc;
-    for (;;) {
-        struct job *jb = find(j, id);
-        if (!jb) {
-            rc = ERR_NOTFOUND;
-            break;
-        }
-        if (ended(jb)) {
-            rc = 0;
-            break;
-        }
-        if (pthread_cond_timedwait(&j->ended, &j->mu, &until) != 0) {
+    struct job *jb = find(j, id);
+    if (!jb || ended(jb)) {
+        rc = jb ? 0 : ERR_NOTFOUND;
+    } else if (max_waiters > 0 && j->waiting >= max_waiters) {
+        rc = ERR_BUSY;
+    } else {
+        j->waiting++;
+        for (;;) {
             jb = find(j, id);
-            rc = jb && ended(jb) ? 0 : (jb ? ERR_TIMEOUT : ERR_NOTFOUND);
-            break;
+            if (!jb || ended(jb)) {
+                rc = jb ? 0 : ERR_NOTFOUND;
+                break;
+            }
+            if (pthread_cond_timedwait(&j->ended, &j->mu, &until) != 0) {
+                jb = find(j, id);
+                rc = jb && ended(jb) ? 0 : (jb ? ERR_TIMEOUT : ERR_NOTFOUND);
+                break;
+            }
         }
+        j->waiting--;
     }
     pthread_mutex_unlock(&j->mu);
     return rc;
+}
+
+int jobs_wait(struct jobs *j, uint64_t id, double timeout_s)
+{
+    return jobs_wait_bounded(j, id, timeout_s, 0);
 }
 
 int jobs_get(struct jobs *j, uint64_t id, struct jobs_info *out)

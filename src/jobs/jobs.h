@@ -56,6 +56,12 @@ int jobs_submit(struct jobs *j, const struct jobs_spec *spec, uint64_t *id_out, 
 /* Wait until the job has ended or timeout_s passed. Returns 0 when ended,
 ** ERR_TIMEOUT otherwise, ERR_NOTFOUND for an unknown id. */
 int jobs_wait(struct jobs *j, uint64_t id, double timeout_s);
+/* jobs_wait, unless max_waiters (> 0) callers are waiting already (every
+** caller of jobs_wait or jobs_wait_bounded counts while it waits): then
+** ERR_BUSY at once, without waiting (a job that has ended still answers 0).
+** Requests that hold a thread while their job runs use it, so that they
+** cannot take every thread of the server. */
+int jobs_wait_bounded(struct jobs *j, uint64_t id, double timeout_s, int max_waiters);
 
 /* A copy of a job's public state. result is malloc'd (free it) or NULL. */
 struct jobs_info {

@@ -588,6 +588,86 @@ static void test_long_poll_waits_off_the_io_thread(void **state)
     assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
 }
 
+static int setup_two_handlers(void **state)
+{
+    struct one_io *f = calloc(1, sizeof *f);
+    *state = f;
+    struct ts_opts o = {.extra = {"--threads", "1", "--handler-threads", "2", NULL}};
+    return f && ts_start(&f->s, &o) == 0 ? 0 : -1;
+}
+
+/* Requests that hold a handler thread while their job runs (a synchronous
+** solve or plan, a long poll) are at most half the handler threads: with
+** two, a long poll holds one and a synchronous solve is answered 202 at
+** once instead of taking the other (before, eight users' solves could hold
+** all 32 threads for up to 610 s, and no write or login got through). */
+static void test_job_waits_leave_threads_free(void **state)
+{
+    struct one_io *f = *state;
+    struct ts_server *s = &f->s;
+    assert_int_equal(ts_add_user(s, 1, "op1", "operator", "op1-password"), 0);
+    char tok[128];
+    assert_int_equal(ts_login(s, "op1", "op1-password", tok, sizeof tok), 0);
+    static const char problem[] =
+        "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"end_index\":0,\"capacity\":[10]}],"
+        "\"jobs\":[{\"id\":11,\"location_index\":1,\"delivery\":[3]},"
+        "{\"id\":12,\"location_index\":2,\"delivery\":[3]}],"
+        "\"matrices\":{\"car\":{\"durations\":[[0,5,7],[5,0,3],[7,3,0]]}}}";
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(s, "POST", "/api/v1/vrp/jobs?time_limit=60", tok, problem, &r),
+                     0);
+    assert_int_equal(r.status, 202);
+    int64_t held = jint(r.json, "job_id");
+    ts_resp_free(&r);
+
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET /api/v1/jobs/%lld?wait=60 HTTP/1.1\r\nHost: t\r\n"
+                     "Authorization: Bearer %s\r\n\r\n",
+                     (long long)held, tok);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    /* Several, one after another: the long poll, sent first, is surely
+    ** handed to a handler thread before the last of them. */
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char path[96];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(ts_get(s, "/api/v1/health", NULL, &r), 0);
+        ts_resp_free(&r);
+    }
+    assert_int_equal(poll(&p, 1, 0), 0);
+
+    /* a synchronous solve: 202 at once, its job goes on */
+    assert_int_equal(ts_post_json(s, "POST", "/api/v1/vrp/solve?time_limit=60", tok, problem, &r),
+                     0);
+    assert_int_equal(r.status, 202);
+    int64_t solve = jint(r.json, "job_id");
+    ts_resp_free(&r);
+    assert_int_equal(poll(&p, 1, 0), 0); /* the long poll still waits */
+
+    int64_t ids[2] = {held, solve};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/api/v1/jobs/%lld", (long long)ids[i]);
+        assert_int_equal(ts_request(s, "DELETE", path, tok, NULL, NULL, 0, NULL, &r), 0);
+        ts_resp_free(&r);
+    }
+    char buf[4096] = "";
+    size_t len = 0;
+    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
+        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    close(fd);
+    assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+}
+
 /* A cacheable GET is served from the cache until a write commits; a write
 ** acknowledged to the client is always visible in the next read. */
 static void test_cache(void **state)
@@ -815,6 +895,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotent_async_write_waits_off_the_io_thread,
                                         setup_one_io, teardown_one_io),
         cmocka_unit_test_setup_teardown(test_long_poll_waits_off_the_io_thread, setup_one_io,
+                                        teardown_one_io),
+        cmocka_unit_test_setup_teardown(test_job_waits_leave_threads_free, setup_two_handlers,
                                         teardown_one_io),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_alive),
