@@ -114,9 +114,12 @@ static void test_solve_answers_vroom_shape(void **state)
     (void)state;
     struct ts_resp r;
     assert_int_equal(
-        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.5", op_tok, problem, &r), 0);
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.7", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 200);
     assert_non_null(r.json);
+    char h[32];
+    assert_true(ts_resp_header(&r, "X-Ruralink-Time-Limit", h, sizeof h));
+    assert_string_equal(h, "0.7");
     assert_int_equal(get_i64(r.json, "code", NULL), 0);
     assert_int_equal(get_i64(r.json, "summary", "unassigned"), 0);
     assert_int_equal(get_i64(r.json, "summary", "routes"), 2);
@@ -150,6 +153,22 @@ static void test_solve_answers_vroom_shape(void **state)
     snprintf(cmd, sizeof cmd, "%s route check %s %s > %s/check.json", RL_BIN, in_path, out_path,
              srv.dir);
     assert_int_equal(ts_sh(cmd), 0);
+    ts_resp_free(&r);
+}
+
+/* Without ?time_limit= the search gets 50 ms per task, 0.5 s to 5 s: five
+** jobs get 0.5 s (the search runs until its limit: a small problem used to
+** take the full 5 s). The header says the limit used. */
+static void test_default_limit_scales_with_tasks(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    assert_int_equal(ts_post_json(&srv, "POST", "/api/v1/vrp/solve", op_tok, problem, &r), 0);
+    assert_int_equal(r.status, 200);
+    char h[32];
+    assert_true(ts_resp_header(&r, "X-Ruralink-Time-Limit", h, sizeof h));
+    assert_string_equal(h, "0.5");
+    assert_int_equal(get_i64(r.json, "summary", "cost"), 140);
     ts_resp_free(&r);
 }
 
@@ -427,6 +446,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_solve_answers_vroom_shape),
+        cmocka_unit_test(test_default_limit_scales_with_tasks),
         cmocka_unit_test(test_bad_problem_is_vroom_input_error),
         cmocka_unit_test(test_roles_and_tokens),
         cmocka_unit_test(test_async_job_lifecycle),
