@@ -89,8 +89,8 @@ static uint64_t checksum(const struct county_network *net)
     }
     for (size_t i = 0; i < net->n_nodes; i++) {
         const struct county_node *n = &net->nodes[i];
-        snprintf(buf, sizeof buf, "N%lld|%d|%s|%lld|%lld|%lld|%d|%d|%lld|%lld|%lld|%.6f|%.6f",
-                 (long long)n->id, (int)n->kind, n->name, (long long)n->parent_id,
+        snprintf(buf, sizeof buf, "N%lld|%d|%s|%s|%lld|%lld|%lld|%d|%d|%lld|%lld|%lld|%.6f|%.6f",
+                 (long long)n->id, (int)n->kind, n->name, n->name_en, (long long)n->parent_id,
                  (long long)n->township_id, (long long)n->village_id, n->open_min, n->close_min,
                  (long long)n->capacity_g, (long long)n->capacity_ml,
                  (long long)n->cold_capacity_ml, n->loc.lat, n->loc.lon);
@@ -229,10 +229,29 @@ static void test_shape_and_network(void **state)
                   other / 1000, (long long)pop);
     assert_true(own < 0.4 * other);
 
-    /* the network: one hub, a station per township, points in villages, two cold stores */
+    /* the network: one hub, a station per township, points in villages, two cold stores;
+    ** every node has an English name, made of its place's and what it is */
     size_t hubs = 0, stations = 0, points = 0, colds = 0;
     for (size_t i = 0; i < net.n_nodes; i++) {
         const struct county_node *n = &net.nodes[i];
+        assert_true(n->name_en[0] != 0);
+        for (const char *c = n->name_en; *c; c++)
+            assert_true((unsigned char)*c < 0x80);
+        static const char *const what[] = {" logistics hub", " station", " service point",
+                                           " cold store", " pre-cooling store"};
+        bool says = false;
+        for (size_t k = 0; k < 5; k++) {
+            size_t a = strlen(n->name_en), b = strlen(what[k]);
+            says |= a > b && strcmp(n->name_en + a - b, what[k]) == 0;
+        }
+        assert_true(says);
+        if (n->kind == COUNTY_NODE_POINT)
+            for (size_t k = 0; k < net.n_villages; k++)
+                if (net.villages[k].id == n->village_id)
+                    assert_true(strncmp(n->name_en, net.villages[k].name_en,
+                                        strlen(net.villages[k].name_en)) == 0);
+        if (n->kind == COUNTY_NODE_HUB)
+            assert_string_equal(n->name_en, "Qinglan County logistics hub");
         switch (n->kind) {
         case COUNTY_NODE_HUB:
             hubs++;

@@ -181,7 +181,10 @@ static void test_dispatch_rules(void **state)
     assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &fleet, &nf, &e), 0);
     struct logistics_consignment *cons;
     size_t nc;
-    assert_int_equal(logistics_consignment_list(f->st, &f->op, f->today, &cons, &nc, &e), 0);
+    assert_int_equal(logistics_consignment_list(
+                         f->st, &f->op, &(struct logistics_consignment_filter){.date_ms = f->today},
+                         &cons, &nc, &e),
+                     0);
     for (size_t i = 0; i < p.n_unassigned; i++) {
         const struct logistics_unassigned *u = &p.unassigned[i];
         int64_t g = -1;
@@ -562,6 +565,7 @@ static void test_tracking(void **state)
                      0);
     assert_int_equal(raised, 2);
     assert_true(delay > 600);
+    int64_t raised_delay = delay;
     /* the same again raises nothing new (one open alert per kind) */
     assert_int_equal(logistics_track_position(f->st, &f->driver, &cfg, rt->id, far,
                                               st->depart_ms + 3 * 3600000 + 60000, &delay, &raised,
@@ -572,6 +576,22 @@ static void test_tracking(void **state)
     size_t nal;
     assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
     assert_int_equal(nal, 2);
+    /* each alert keeps its own figure from when it was raised: the delay
+    ** then (not the one after the next fix), the distance from the route */
+    for (size_t i = 0; i < nal; i++) {
+        if (strcmp(al[i].kind, "late") == 0) {
+            assert_int_equal(al[i].delay_s, raised_delay);
+            assert_int_equal(al[i].distance_m, -1);
+        } else {
+            assert_string_equal(al[i].kind, "off_corridor");
+            assert_int_equal(al[i].delay_s, -1);
+            assert_true(al[i].distance_m > 80000 && al[i].distance_m < 100000);
+            char want[64];
+            snprintf(want, sizeof want, "%lld m from the planned route",
+                     (long long)al[i].distance_m);
+            assert_string_equal(al[i].detail, want);
+        }
+    }
     free(al);
     /* a fix older than the newest (delivered late by the phone) is stored but
     ** moves neither the delay nor the alerts: the vehicle is still off route */
@@ -1001,7 +1021,10 @@ static const char *cons_status(struct fx *f, int64_t date_ms, int64_t cid)
     struct logistics_consignment *c;
     size_t n;
     struct err e = {0};
-    assert_int_equal(logistics_consignment_list(f->st, &f->op, date_ms, &c, &n, &e), 0);
+    assert_int_equal(
+        logistics_consignment_list(
+            f->st, &f->op, &(struct logistics_consignment_filter){.date_ms = date_ms}, &c, &n, &e),
+        0);
     out[0] = 0;
     for (size_t i = 0; i < n; i++)
         if (c[i].id == cid)
@@ -1556,7 +1579,10 @@ static struct logistics_consignment cons_get(struct fx *f, int64_t date_ms, int6
     struct logistics_consignment *c, out = {0};
     size_t n;
     struct err e = {0};
-    assert_int_equal(logistics_consignment_list(f->st, &f->op, date_ms, &c, &n, &e), 0);
+    assert_int_equal(
+        logistics_consignment_list(
+            f->st, &f->op, &(struct logistics_consignment_filter){.date_ms = date_ms}, &c, &n, &e),
+        0);
     for (size_t i = 0; i < n; i++)
         if (c[i].id == cid)
             out = c[i];
@@ -1843,6 +1869,498 @@ static void test_superseded_plan_keeps_goods(void **state)
     vehicles_restore(f, vs, nv);
 }
 
+/* ------------------------------------------- what a page needs from a plan */
+
+/* A confirmed order of one ambient product (qty 2) for the demo buyer,
+** delivered to an address with coordinates (no node). */
+static int64_t address_order(struct fx *f, const char *address, int64_t *product_id)
+{
+    struct err e = {0};
+    struct arena a;
+    arena_init(&a, 8192);
+    struct market_search q = {.storage = -1};
+    struct market_product *prods;
+    size_t np;
+    assert_int_equal(market_product_search(f->st, &f->op, &q, &a, &prods, &np, &e), 0);
+    int64_t pid = 0;
+    for (size_t i = 0; i < np && !pid; i++)
+        if (prods[i].stock > 4 && prods[i].storage == MARKET_STORAGE_AMBIENT && prods[i].name_en &&
+            prods[i].name_en[0])
+            pid = prods[i].id;
+    assert_true(pid > 0);
+    struct county_network net;
+    assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+    struct geo_point at = geo_offset_m(net.county.center, 800, 300);
+    county_network_release(&net);
+    struct auth_principal buyer;
+    principal(f, "buyer", &buyer);
+    struct market_line_req line = {.product_id = pid, .qty = 2};
+    struct market_order_req req = {.buyer_user_id = buyer.user_id,
+                                   .delivery_address = address,
+                                   .has_coords = true,
+                                   .lat = at.lat,
+                                   .lon = at.lon,
+                                   .lines = &line,
+                                   .nlines = 1};
+    struct market_order o;
+    if (market_order_place(f->st, &f->op, &req, &a, &o, &e))
+        fail_msg("order: %s", e.msg);
+    assert_int_equal(market_order_transition(f->st, &f->op, o.id, MARKET_CONFIRMED, NULL, 0, &e),
+                     0);
+    arena_release(&a);
+    *product_id = pid;
+    return o.id;
+}
+
+static struct json_object *jkey(struct json_object *o, const char *k)
+{
+    struct json_object *v = NULL;
+    return json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* The stop of plan JSON `pj` whose id is stop_id. */
+static struct json_object *json_stop(struct json_object *pj, int64_t stop_id)
+{
+    struct json_object *routes = jkey(pj, "routes");
+    for (size_t r = 0; routes && r < json_object_array_length(routes); r++) {
+        struct json_object *stops = jkey(json_object_array_get_idx(routes, r), "stops");
+        for (size_t q = 0; stops && q < json_object_array_length(stops); q++) {
+            struct json_object *x = json_object_array_get_idx(stops, q);
+            if (json_object_get_int64(jkey(x, "id")) == stop_id)
+                return x;
+        }
+    }
+    return NULL;
+}
+
+/* A plan says what its goods are and where an address is without another
+** request: every order item has the order's lines (product, names zh and
+** en as market has them, qty), a consignment item its description, each
+** item whether it is urgent; a stop without a node has the order's address
+** (also its name, no longer the item's label). An urgent insertion's items
+** are urgent, with their lines, and its stop has the address too. */
+static void test_plan_goods_and_addresses(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today + 20 * DAY_MS;
+    int64_t pid = 0, pid2 = 0;
+    int64_t order = address_order(f, "测试路 1 号", &pid);
+    int64_t id = dispatch_at(f, day, f->hub);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    struct arena a;
+    arena_init(&a, 8192);
+    size_t orders = 0, cons = 0, at_address = 0;
+    int64_t addr_stop = 0;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++) {
+            const struct logistics_stop *s = &p.routes[r].stops[q];
+            for (size_t i = 0; i < s->n_items; i++) {
+                const struct logistics_item *it = &s->items[i];
+                assert_false(it->urgent);
+                if (it->consignment_id) {
+                    struct logistics_consignment *c;
+                    size_t nc;
+                    assert_int_equal(logistics_consignment_list(f->st, &f->op, NULL, &c, &nc, &e),
+                                     0);
+                    for (size_t k = 0; k < nc; k++)
+                        if (c[k].id == it->consignment_id)
+                            assert_string_equal(it->description, c[k].description);
+                    free(c);
+                    assert_int_equal(it->n_lines, 0);
+                    cons++;
+                    continue;
+                }
+                struct market_order o;
+                assert_int_equal(market_order_get(f->st, &f->op, it->order_id, &a, &o, &e), 0);
+                assert_int_equal(it->n_lines, o.nlines);
+                for (size_t k = 0; k < it->n_lines; k++) {
+                    struct market_product pr;
+                    assert_int_equal(it->lines[k].product_id, o.lines[k].product_id);
+                    assert_int_equal(it->lines[k].qty, o.lines[k].qty);
+                    assert_int_equal(
+                        market_product_get(f->st, &f->op, o.lines[k].product_id, &a, &pr, &e), 0);
+                    assert_string_equal(it->lines[k].name_zh, pr.name_zh ? pr.name_zh : "");
+                    assert_string_equal(it->lines[k].name_en, pr.name_en ? pr.name_en : "");
+                }
+                orders++;
+            }
+            if (s->kind == LOGISTICS_STOP_DELIVERY && !s->node_id) {
+                assert_true(s->address[0]);
+                assert_string_equal(s->name, s->address);
+                at_address++;
+                for (size_t i = 0; i < s->n_items; i++)
+                    if (s->items[i].order_id == order) {
+                        assert_string_equal(s->address, "测试路 1 号");
+                        addr_stop = s->id;
+                    }
+            } else {
+                assert_string_equal(s->address, "");
+            }
+        }
+    assert_true(orders > 0 && cons > 0 && at_address > 0);
+    assert_true(addr_stop > 0);
+    /* the API shape: urgent, lines, description, address */
+    struct json_object *pj = logistics_plan_to_json(&p, true);
+    struct json_object *js = json_stop(pj, addr_stop);
+    assert_non_null(js);
+    assert_string_equal(json_object_get_string(jkey(js, "address")), "测试路 1 号");
+    struct json_object *items = jkey(js, "items");
+    bool seen = false;
+    for (size_t i = 0; i < json_object_array_length(items); i++) {
+        struct json_object *it = json_object_array_get_idx(items, i);
+        if (json_object_get_int64(jkey(it, "order_id")) != order)
+            continue;
+        assert_false(json_object_get_boolean(jkey(it, "urgent")));
+        assert_true(json_object_is_type(jkey(it, "urgent"), json_type_boolean));
+        struct json_object *l0 = json_object_array_get_idx(jkey(it, "lines"), 0);
+        assert_int_equal(json_object_array_length(jkey(it, "lines")), 1);
+        assert_int_equal(json_object_get_int64(jkey(l0, "product_id")), pid);
+        assert_int_equal(json_object_get_int64(jkey(l0, "qty")), 2);
+        assert_true(json_object_get_string_len(jkey(l0, "name_en")) > 0);
+        assert_true(json_object_get_string_len(jkey(l0, "name_zh")) > 0);
+        seen = true;
+    }
+    assert_true(seen);
+    json_object_put(pj);
+    logistics_plan_release(&p);
+
+    /* an urgent order to an address */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    int64_t urgent = address_order(f, "测试路 2 号", &pid2);
+    int64_t rid = 0, sid = 0;
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, urgent, &rid, &sid, &e), 0);
+    load_plan(f, &f->op, id, &p);
+    size_t urgent_items = 0;
+    for (size_t r = 0; r < p.n_routes; r++)
+        for (size_t q = 0; q < p.routes[r].n_stops; q++) {
+            const struct logistics_stop *s = &p.routes[r].stops[q];
+            if (s->id == sid)
+                assert_string_equal(s->address, "测试路 2 号");
+            for (size_t i = 0; i < s->n_items; i++) {
+                const struct logistics_item *it = &s->items[i];
+                assert_int_equal(it->urgent, it->order_id == urgent);
+                if (it->order_id != urgent)
+                    continue;
+                assert_int_equal(it->n_lines, 1);
+                assert_int_equal(it->lines[0].product_id, pid2);
+                assert_int_equal(it->lines[0].qty, 2);
+                urgent_items++;
+            }
+        }
+    assert_int_equal(urgent_items, 2); /* loaded at the depot, unloaded at the address */
+    logistics_plan_release(&p);
+    arena_release(&a);
+}
+
+/* The JSON sheets carry each handover stop's QR: its text (with the proof
+** code for staff, without for a driver: nothing in a driver's sheets holds
+** a code) and its modules, the same code the HTML draws; pickups none. */
+static void test_sheet_json_qr(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch_at(f, f->today + 21 * DAY_MS, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan staff, drv;
+    load_plan(f, &f->op, id, &staff);
+    load_plan(f, &f->driver, id, &drv);
+    assert_true(handover_stops(&drv) > 0);
+    struct strbuf sb;
+    strbuf_init(&sb, 0);
+    for (int who = 0; who < 2; who++) {
+        const struct logistics_plan *p = who ? &drv : &staff;
+        strbuf_reset(&sb);
+        assert_int_equal(logistics_sheet_write(p, 0, LOGISTICS_SHEET_JSON, &sb, &e), 0);
+        struct json_object *pj = NULL;
+        if (rjson_parse(sb.buf, sb.len, &pj, &e))
+            fail_msg("sheet JSON: %s", e.msg);
+        size_t qrs = 0;
+        for (size_t r = 0; r < p->n_routes; r++)
+            for (size_t q = 0; q < p->routes[r].n_stops; q++) {
+                const struct logistics_stop *s = &p->routes[r].stops[q];
+                struct json_object *js = json_stop(pj, s->id);
+                assert_non_null(js);
+                bool handover =
+                    s->kind == LOGISTICS_STOP_DELIVERY || s->kind == LOGISTICS_STOP_DROP;
+                if (!handover) {
+                    assert_null(jkey(js, "qr"));
+                    assert_null(jkey(js, "qr_modules"));
+                    continue;
+                }
+                char want[96];
+                if (who)
+                    snprintf(want, sizeof want, "ruralink:pod:%lld", (long long)s->id);
+                else
+                    snprintf(want, sizeof want, "ruralink:pod:%lld:%s", (long long)s->id,
+                             staff.routes[r].stops[q].proof_code);
+                assert_string_equal(json_object_get_string(jkey(js, "qr")), want);
+                struct json_object *m = jkey(js, "qr_modules");
+                if (m) { /* a build with libqrencode: a square of 0/1 rows */
+                    size_t n = json_object_array_length(m);
+                    assert_true(n >= 21);
+                    for (size_t k = 0; k < n; k++) {
+                        const char *row = json_object_get_string(json_object_array_get_idx(m, k));
+                        assert_int_equal(strlen(row), n);
+                        assert_int_equal(strspn(row, "01"), n);
+                    }
+                }
+                qrs++;
+            }
+        assert_int_equal(qrs, handover_stops(p));
+        json_object_put(pj);
+        /* no proof code anywhere in a driver's sheets */
+        if (who)
+            for (size_t r = 0; r < staff.n_routes; r++)
+                for (size_t q = 0; q < staff.routes[r].n_stops; q++) {
+                    char needle[32];
+                    if (!staff.routes[r].stops[q].proof_code[0])
+                        continue;
+                    snprintf(needle, sizeof needle, ":%s\"", staff.routes[r].stops[q].proof_code);
+                    assert_null(strstr(strbuf_str(&sb), needle));
+                }
+    }
+    /* the modules are the HTML's code: as many dark modules in both */
+    strbuf_reset(&sb);
+    assert_int_equal(logistics_sheet_write(&staff, 0, LOGISTICS_SHEET_JSON, &sb, &e), 0);
+    size_t dark_json = 0;
+    for (const char *q = strbuf_str(&sb); (q = strstr(q, "\"qr_modules\"")); q++)
+        for (const char *x = strchr(q, '['); x && *x != ']'; x++)
+            dark_json += *x == '1';
+    strbuf_reset(&sb);
+    if (logistics_sheet_write(&staff, 0, LOGISTICS_SHEET_HTML, &sb, &e) == 0) {
+        size_t dark_html = 0;
+        for (const char *q = strbuf_str(&sb); (q = strstr(q, "h1v1h-1z")); q++)
+            dark_html++;
+        assert_int_equal(dark_json, dark_html);
+        assert_true(dark_html > 0);
+    }
+    strbuf_release(&sb);
+    logistics_plan_release(&staff);
+    logistics_plan_release(&drv);
+}
+
+/* Without GPS fixes: a route's next stop still pending past its planned
+** arrival makes the route late by now - that arrival (the same rule for
+** GET /tracking and housekeeping's late alerts), an arrival reported
+** stops it; the sweep raises one late alert per such route of the day's
+** approved plans, with its delay, and none for another day's plan. */
+static void test_overdue_without_gps(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3040 * DAY_MS;
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "chestnuts");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_true(p.n_routes >= 1);
+    const struct logistics_route *rt = &p.routes[0];
+    const struct logistics_stop *first = &rt->stops[1], *next = NULL;
+    bool overdue = true;
+    /* before its time: on time */
+    assert_int_equal(logistics_route_delay_at(rt, first->arrive_ms - 60000, &next, &overdue), 0);
+    assert_ptr_equal(next, first);
+    assert_false(overdue);
+    /* 50 minutes past it, nothing reported: 50 minutes late */
+    int64_t now = first->arrive_ms + 50 * 60000;
+    assert_int_equal(logistics_route_delay_at(rt, now, &next, &overdue), 3000);
+    assert_true(overdue);
+    /* the sweep at another day's time raises nothing for this plan */
+    int raised = -1;
+    assert_int_equal(logistics_track_sweep(f->st, now + DAY_MS, 0, &raised, &e), 0);
+    struct logistics_alert *al;
+    size_t nal;
+    assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
+    assert_int_equal(nal, 0);
+    free(al);
+    /* on its day: a late alert per overdue route, with its delay */
+    assert_int_equal(logistics_track_sweep(f->st, now, 0, &raised, &e), 0);
+    assert_true(raised >= 1);
+    assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
+    size_t late_routes = 0;
+    for (size_t r = 0; r < p.n_routes; r++)
+        late_routes += logistics_route_delay_at(&p.routes[r], now, NULL, NULL) > 1200;
+    assert_int_equal(nal, late_routes);
+    bool mine = false;
+    for (size_t i = 0; i < nal; i++) {
+        assert_string_equal(al[i].kind, "late");
+        assert_true(al[i].open);
+        assert_int_equal(al[i].ts_ms, now);
+        for (size_t r = 0; r < p.n_routes; r++)
+            if (p.routes[r].id == al[i].route_id)
+                assert_int_equal(al[i].delay_s,
+                                 logistics_route_delay_at(&p.routes[r], now, NULL, NULL));
+        mine |= al[i].route_id == rt->id && al[i].delay_s == 3000;
+        assert_int_equal(al[i].distance_m, -1);
+    }
+    assert_true(mine);
+    free(al);
+    /* once raised, not again */
+    assert_int_equal(logistics_track_sweep(f->st, now + 60000, 0, &raised, &e), 0);
+    assert_int_equal(raised, 0);
+    /* a stricter threshold is the caller's: 50 min is not over 2 h */
+    int64_t other = f->today - 3041 * DAY_MS;
+    new_consignment(f, other, &a, 0, "walnuts");
+    int64_t id2 = dispatch_at(f, other, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    struct logistics_plan p2;
+    load_plan(f, &f->op, id2, &p2);
+    int64_t now2 = p2.routes[0].stops[1].arrive_ms + 50 * 60000;
+    assert_int_equal(logistics_track_sweep(f->st, now2, 7200, &raised, &e), 0);
+    assert_int_equal(raised, 0);
+    logistics_plan_release(&p2);
+    /* the driver arrives late: the delay is the arrival's, and the stop is no
+    ** longer overdue (the driver is there) */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, first->id, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, now, &e),
+                     0);
+    logistics_plan_release(&p);
+    load_plan(f, &f->op, id, &p);
+    rt = &p.routes[0];
+    assert_int_equal(logistics_route_delay_at(rt, now + 600000, &next, &overdue), 3000);
+    assert_false(overdue);
+    assert_int_equal(next->id, rt->stops[1].id);
+    logistics_plan_release(&p);
+}
+
+/* Open consignments of a date and earlier (what a dispatch of the date
+** still takes, overdue ones included), by status and date; an unknown
+** status is refused. */
+static void test_consignment_filter(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3050 * DAY_MS;
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    int64_t early = new_consignment(f, day - 2 * DAY_MS, &a, 0, "early");
+    int64_t on = new_consignment(f, day, &a, 0, "on the day");
+    int64_t later = new_consignment(f, day + DAY_MS, &a, 0, "later");
+    struct logistics_consignment *c;
+    size_t n;
+    struct logistics_consignment_filter open_by = {.until_ms = day, .status = "open"};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, &open_by, &c, &n, &e), 0);
+    bool seen_early = false, seen_on = false;
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(c[i].status, "open");
+        assert_true(c[i].date_ms <= day);
+        assert_true(c[i].id != later);
+        seen_early |= c[i].id == early;
+        seen_on |= c[i].id == on;
+    }
+    assert_true(seen_early && seen_on);
+    free(c);
+    struct logistics_consignment_filter one_day = {.date_ms = day};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, &one_day, &c, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(c[0].id, on);
+    free(c);
+    struct logistics_consignment_filter delivered = {.until_ms = day, .status = "delivered"};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, &delivered, &c, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_true(c[i].id != early && c[i].id != on);
+    free(c);
+    struct logistics_consignment_filter bad = {.status = "lost"};
+    assert_int_equal(logistics_consignment_list(f->st, &f->op, &bad, &c, &n, &e), ERR_INVAL);
+}
+
+static int sql_exec_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    return store_exec(c, arg, e);
+}
+
+struct sql_q {
+    const char *sql;
+    int64_t out;
+};
+
+static int sql_q_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    struct sql_q *q = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c, q->sql, &s, e);
+    if (rc)
+        return rc;
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    q->out = rc == STORE_ROW ? store_col_i64(s, 0) : -1;
+    return 0;
+}
+
+/* Migrations 5 and 6 on rows stored before them: an urgent insertion's
+** items (label "... (urgent)") are urgent and its address stop has its
+** address; alerts get their figure back from their English detail. */
+static void test_migrations_fill_old_rows(void **state)
+{
+    struct fx *f = *state;
+    char path[320];
+    snprintf(path, sizeof path, "%s/m4.db", f->dir);
+    struct store_config cfg;
+    store_config_defaults(&cfg);
+    cfg.path = path;
+    cfg.synchronous_full = false;
+    struct store *st;
+    struct err e = {0};
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(store_add_migrations(st, "logistics", logistics_migrations, 4, &e), 0);
+    assert_int_equal(store_migrate(st, &e), 0);
+    static const char *const rows[] = {
+        "INSERT INTO lg_stops (id, county_id, route_id, plan_id, seq, kind, node_id, village_id, "
+        "name, lat, lon, arrive_ms, depart_ms, tw_start_ms, tw_end_ms, leg_dist_m, leg_dur_s, "
+        "load_g, load_ml, chilled_load, chilled_unload, proof_code) VALUES "
+        "(7, 1, 1, 1, 2, 1, 0, 0, '县城东街 18 号', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '123456'),"
+        "(8, 1, 1, 1, 3, 1, 0, 0, 'order 9: 苹果', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '654321')",
+        "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, order_id, consignment_id, "
+        "load, weight_g, volume_ml, storage, label) VALUES "
+        "(7, 1, 1, 0, 5, 0, 0, 1000, 0, 0, 'order 5: 苹果 (urgent)'),"
+        "(8, 1, 1, 0, 9, 0, 0, 1000, 0, 0, 'order 9: 苹果')",
+        "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, detail, open, ts_ms) VALUES "
+        "(1, 1, 1, 'late', 'running 25 min late', 1, 0),"
+        "(1, 1, 1, 'off_corridor', '3456 m from the planned route', 1, 0)",
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(rows); i++)
+        if (store_write(st, sql_exec_fn, (void *)rows[i], &e))
+            fail_msg("row: %s", e.msg);
+    store_close(st);
+    assert_int_equal(store_open(&st, &cfg, &e), 0);
+    assert_int_equal(
+        store_add_migrations(st, "logistics", logistics_migrations, logistics_migrations_len, &e),
+        0);
+    assert_int_equal(store_migrate(st, &e), 0);
+    struct {
+        const char *sql;
+        int64_t want;
+    } checks[] = {
+        {"SELECT urgent FROM lg_stop_items WHERE stop_id = 7", 1},
+        {"SELECT urgent FROM lg_stop_items WHERE stop_id = 8", 0},
+        {"SELECT address = '县城东街 18 号' FROM lg_stops WHERE id = 7", 1},
+        {"SELECT address = '' FROM lg_stops WHERE id = 8", 1},
+        {"SELECT lines_json = '' FROM lg_stop_items WHERE stop_id = 7", 1},
+        {"SELECT delay_s FROM lg_alerts WHERE kind = 'late'", 1500},
+        {"SELECT distance_m FROM lg_alerts WHERE kind = 'off_corridor'", 3456},
+        {"SELECT delay_s IS NULL FROM lg_alerts WHERE kind = 'off_corridor'", 1},
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(checks); i++) {
+        struct sql_q q = {checks[i].sql, -1};
+        if (store_read(st, sql_q_fn, &q, &e))
+            fail_msg("%s: %s", checks[i].sql, e.msg);
+        int64_t got = q.out;
+        if (got != checks[i].want)
+            fail_msg("%s: %lld, not %lld", checks[i].sql, (long long)got,
+                     (long long)checks[i].want);
+    }
+    store_close(st);
+    char p[400];
+    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1874,6 +2392,11 @@ int main(void)
         cmocka_unit_test(test_failed_pickup_reopens),
         cmocka_unit_test(test_failed_drop_returns_to_depot),
         cmocka_unit_test(test_superseded_plan_keeps_goods),
+        cmocka_unit_test(test_plan_goods_and_addresses),
+        cmocka_unit_test(test_sheet_json_qr),
+        cmocka_unit_test(test_overdue_without_gps),
+        cmocka_unit_test(test_consignment_filter),
+        cmocka_unit_test(test_migrations_fill_old_rows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -76,8 +76,9 @@ static void usage(FILE *to)
                 "  --mqtt HOST:PORT   subscribe to ruralink/<county>/<device>/<measurement>\n"
                 "                     on this MQTT broker (telemetry ingest)\n"
                 "  --housekeeping-seconds N  how often the server closes live sessions\n"
-                "                     whose end has passed, returning unsold flash stock\n"
-                "                     (default 60; also once at start)\n"
+                "                     whose end has passed, returning unsold flash stock,\n"
+                "                     and raises late alerts for routes whose next stop\n"
+                "                     is overdue (default 60; also once at start)\n"
                 "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
                 "  -h, --help         this text\n\n"
                 "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
@@ -102,7 +103,9 @@ static int need_arg(int argc, char **argv, int i)
 #ifdef RL_HAVE_MARKET
 /* Work the server does on its own: close the live sessions whose end has
 ** passed, so their unsold flash stock goes back to the lots
-** (market_sessions_close_ended). Once before the server answers anything
+** (market_sessions_close_ended), and raise the late alert of each of
+** today's routes whose next stop is overdue though no GPS fix said so
+** (logistics_track_sweep). Once before the server answers anything
 ** (what ended while it was down is settled before a client can look), then
 ** once a minute. */
 struct housekeeping {
@@ -124,6 +127,15 @@ static void housekeeping_once(struct housekeeping *h)
                   e.msg);
     else if (closed)
         log_write(h->log, LOG_INFO, "serve.housekeeping", "task=close_sessions closed=%d", closed);
+#ifdef RL_HAVE_LOGISTICS
+    /* a route whose next stop is overdue is late, GPS fix or not */
+    int raised = 0;
+    err_clear(&e);
+    if (logistics_track_sweep(h->app->store, 0, 0, &raised, &e) != 0)
+        log_write(h->log, LOG_WARN, "serve.housekeeping", "task=late_routes error=\"%s\"", e.msg);
+    else if (raised)
+        log_write(h->log, LOG_INFO, "serve.housekeeping", "task=late_routes raised=%d", raised);
+#endif
 }
 
 static void *housekeeping_main(void *arg)

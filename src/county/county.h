@@ -92,7 +92,8 @@ struct county_node {
     int64_t id;
     int64_t county_id;
     enum county_node_kind kind;
-    char name[COUNTY_NAME_BUF];
+    char name[COUNTY_NAME_BUF];    /* Chinese (the name on the sign) */
+    char name_en[COUNTY_NAME_BUF]; /* English, "" = none */
     struct geo_point loc;
     int64_t parent_id;        /* 0 = none */
     int64_t township_id;      /* 0 = none; when village_id is set it must match */
@@ -220,6 +221,7 @@ enum {
     NODE_F_CAPACITY_ML = 1u << 9,
     NODE_F_COLD_ML = 1u << 10,
     NODE_F_ACTIVE = 1u << 11,
+    NODE_F_NAME_EN = 1u << 12,
     NODE_F_HOURS = NODE_F_OPEN | NODE_F_CLOSE,
     NODE_F_CAPACITY = NODE_F_CAPACITY_G | NODE_F_CAPACITY_ML | NODE_F_COLD_ML,
 };
@@ -288,8 +290,9 @@ void county_network_release(struct county_network *net);
 
 /* The network as a GeoJSON FeatureCollection (RFC 7946) appended to sb:
 ** Point features for the county seat, townships, villages and nodes
-** (properties: layer, id, kind, name, name_en, population, ...) and
-** LineString features for node parent links (layer "link"). */
+** (properties: layer, id, kind, name, name_en, population, ...; a node also
+** names its village_id and township_id, null when none) and LineString
+** features for node parent links (layer "link"). */
 int county_network_geojson(const struct county_network *net, struct strbuf *sb, struct err *e);
 
 /* -------------------------------------------------------------------- JSON */

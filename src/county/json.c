@@ -76,6 +76,7 @@ struct json_object *county_node_to_json(const struct county_node *nd)
     json_object_object_add(o, "county_id", json_object_new_int64(nd->county_id));
     json_object_object_add(o, "kind", json_object_new_string(kind ? kind : "?"));
     json_object_object_add(o, "name", json_object_new_string(nd->name));
+    json_object_object_add(o, "name_en", json_object_new_string(nd->name_en));
     add_loc(o, nd->loc);
     json_object_object_add(o, "parent_id", opt_id(nd->parent_id));
     json_object_object_add(o, "township_id", opt_id(nd->township_id));

@@ -180,11 +180,21 @@ int county_network_geojson(const struct county_network *net, struct strbuf *sb, 
         strbuf_addf(sb, "\"layer\":\"node\",\"id\":%lld", (long long)nd->id);
         add_str_prop(sb, "kind", county_node_kind_name(nd->kind), true);
         add_str_prop(sb, "name", nd->name, true);
-        strbuf_addstr(sb, ",\"parent_id\":");
-        if (nd->parent_id)
-            strbuf_addf(sb, "%lld", (long long)nd->parent_id);
-        else
-            strbuf_addstr(sb, "null");
+        add_str_prop(sb, "name_en", nd->name_en, true);
+        /* its village and township, for naming it in English by them */
+        const struct {
+            const char *key;
+            int64_t id;
+        } ids[] = {{"parent_id", nd->parent_id},
+                   {"village_id", nd->village_id},
+                   {"township_id", nd->township_id}};
+        for (size_t j = 0; j < RL_ARRAY_LEN(ids); j++) {
+            strbuf_addf(sb, ",\"%s\":", ids[j].key);
+            if (ids[j].id)
+                strbuf_addf(sb, "%lld", (long long)ids[j].id);
+            else
+                strbuf_addstr(sb, "null");
+        }
         strbuf_addf(sb,
                     ",\"open_min\":%d,\"close_min\":%d,\"capacity_g\":%lld,"
                     "\"capacity_ml\":%lld,\"cold_capacity_ml\":%lld,\"active\":%s}}",

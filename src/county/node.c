@@ -17,7 +17,7 @@
 #define NODE_COLS                                                                                  \
     "id, county_id, kind, name, lat, lon, parent_id, township_id, village_id, "                    \
     "open_min, close_min, capacity_g, capacity_ml, cold_capacity_ml, active, "                     \
-    "created_ms, updated_ms"
+    "created_ms, updated_ms, name_en"
 
 static const char *const kind_names[COUNTY_NODE_KIND_COUNT] = {
     [COUNTY_NODE_HUB] = "county_hub",
@@ -66,6 +66,7 @@ static void read_row(struct store_stmt *s, void *item)
     nd->active = store_col_i64(s, 14) != 0;
     nd->created_ms = store_col_i64(s, 15);
     nd->updated_ms = store_col_i64(s, 16);
+    county__copy(nd->name_en, sizeof nd->name_en, store_col_text(s, 17));
 }
 
 int county__node_load(struct store_conn *c, int64_t county_id, int64_t id, struct county_node *out,
@@ -85,6 +86,8 @@ static int validate(const struct county_node *nd, struct err *e)
                        "field 'kind' must be county_hub, township_station, village_point or "
                        "cold_store");
     int rc = county__check_name("name", nd->name, false, e);
+    if (!rc)
+        rc = county__check_name("name_en", nd->name_en, true, e);
     if (!rc)
         rc = county__check_point("coordinates", nd->loc, e);
     if (rc)
@@ -211,8 +214,8 @@ static int insert_one(struct store_conn *c, const struct auth_principal *who,
     rc = store_prepare(c,
                        "INSERT INTO nodes (county_id, kind, name, lat, lon, parent_id, "
                        "township_id, village_id, open_min, close_min, capacity_g, capacity_ml, "
-                       "cold_capacity_ml, active, created_ms, updated_ms) VALUES (?, ?, ?, ?, "
-                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       "cold_capacity_ml, active, created_ms, updated_ms, name_en) VALUES (?, ?, "
+                       "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                        &s, e);
     if (rc)
         return rc;
@@ -232,6 +235,7 @@ static int insert_one(struct store_conn *c, const struct auth_principal *who,
     store_bind_i64(s, 14, nd->active ? 1 : 0);
     store_bind_i64(s, 15, now);
     store_bind_i64(s, 16, now);
+    store_bind_text(s, 17, nd->name_en, -1);
     rc = store_step(s, e);
     if (rc < 0)
         return rc;
@@ -339,6 +343,8 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
         nd.kind = in->kind;
     if (op->mask & NODE_F_NAME)
         memcpy(nd.name, in->name, sizeof nd.name);
+    if (op->mask & NODE_F_NAME_EN)
+        memcpy(nd.name_en, in->name_en, sizeof nd.name_en);
     if (op->mask & NODE_F_LOC)
         nd.loc = in->loc;
     if (op->mask & NODE_F_PARENT)
@@ -383,7 +389,7 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
                        "UPDATE nodes SET kind = ?, name = ?, lat = ?, lon = ?, parent_id = ?, "
                        "township_id = ?, village_id = ?, open_min = ?, close_min = ?, "
                        "capacity_g = ?, capacity_ml = ?, cold_capacity_ml = ?, active = ?, "
-                       "updated_ms = ? WHERE county_id = ? AND id = ?",
+                       "updated_ms = ?, name_en = ? WHERE county_id = ? AND id = ?",
                        &s, e);
     if (rc)
         return rc;
@@ -401,8 +407,9 @@ static int update_fn(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 12, nd.cold_capacity_ml);
     store_bind_i64(s, 13, nd.active ? 1 : 0);
     store_bind_i64(s, 14, nd.updated_ms);
-    store_bind_i64(s, 15, cid);
-    store_bind_i64(s, 16, nd.id);
+    store_bind_text(s, 15, nd.name_en, -1);
+    store_bind_i64(s, 16, cid);
+    store_bind_i64(s, 17, nd.id);
     rc = store_step(s, e);
     if (rc < 0)
         return rc;

@@ -170,8 +170,14 @@ static const char v1_pg[] =
     "CREATE INDEX nodes_township ON nodes(county_id, township_id);\n"
     "CREATE INDEX nodes_village ON nodes(county_id, village_id);\n";
 
+/* Migration 3: a node's English name (optional, "" = none), as counties,
+** townships and villages have: a page in English names a node by it
+** rather than composing a name from its village or township. */
+static const char v3[] = "ALTER TABLE nodes ADD COLUMN name_en TEXT NOT NULL DEFAULT '';\n";
+
 const struct store_migration county_migrations[] = {
     {1, "counties, townships, villages, nodes", v1_sqlite, v1_pg},
     {2, "county: ids are never used again (AUTOINCREMENT)", v2_sqlite, v2_pg},
+    {3, "county: nodes' English names", v3, NULL},
 };
 const size_t county_migrations_len = RL_ARRAY_LEN(county_migrations);

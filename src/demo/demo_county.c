@@ -226,6 +226,19 @@ static struct county_node node_at(enum county_node_kind k, const char *name, str
     return nd;
 }
 
+/* A node's English name: its place's English name (without a note in
+** brackets: "Qinglan County (fictional demo)" names "Qinglan County
+** logistics hub") and what it is ("service point", "station" ...). */
+static void name_en(struct county_node *nd, const char *place, const char *what)
+{
+    size_t n = strlen(place);
+    const char *br = strstr(place, " (");
+    if (br && place[n - 1] == ')')
+        n = (size_t)(br - place);
+    if (n) /* no English place name: no English node name */
+        snprintf(nd->name_en, sizeof nd->name_en, "%.*s %s", (int)n, place, what);
+}
+
 static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_point seat,
                         const struct county *county, struct twp_plan *tp, size_t n_twp,
                         struct err *e)
@@ -235,6 +248,7 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
     cat2(name, sizeof name, county->name_zh, "电商物流配送中心");
     struct county_node hub =
         node_at(COUNTY_NODE_HUB, name, to_geo(seat, (struct xy){1500, -300}), 0);
+    name_en(&hub, county->name_en, "logistics hub");
     hub.open_min = 6 * 60;
     hub.close_min = 22 * 60;
     hub.capacity_g = INT64_C(300000000);   /* 300 t */
@@ -253,6 +267,7 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
         struct xy at = {tp[i].at.x + demo_rng_normal(r, 0, 150),
                         tp[i].at.y + demo_rng_normal(r, 0, 150)};
         struct county_node st = node_at(COUNTY_NODE_STATION, name, to_geo(seat, at), hub.id);
+        name_en(&st, t.name_en, "station");
         st.township_id = t.id;
         st.open_min = 8 * 60;
         st.close_min = 18 * 60;
@@ -292,6 +307,7 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
                     parent = tp[k].station_id;
             cat2(name, sizeof name, vs[i].name_zh, "服务点");
             struct county_node pt = node_at(COUNTY_NODE_POINT, name, vs[i].loc, parent);
+            name_en(&pt, vs[i].name_en, "service point");
             pt.village_id = vs[i].id;
             pt.open_min = 8 * 60;
             pt.close_min = 20 * 60;
@@ -311,6 +327,7 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
     cat2(name, sizeof name, county->name_zh, "冷链仓储中心");
     struct county_node cold =
         node_at(COUNTY_NODE_COLD_STORE, name, to_geo(seat, (struct xy){1700, -450}), hub.id);
+    name_en(&cold, county->name_en, "cold store");
     cold.open_min = 0;
     cold.close_min = 1440;
     cold.capacity_g = INT64_C(80000000);
@@ -328,6 +345,7 @@ static int create_nodes(struct demo_ctx *ctx, struct demo_rng *r, struct geo_poi
     struct xy at = {tp[remotest].at.x + 400, tp[remotest].at.y + 200};
     cold =
         node_at(COUNTY_NODE_COLD_STORE, name, to_geo(seat, clamp_box(at)), tp[remotest].station_id);
+    name_en(&cold, far.name_en, "pre-cooling store");
     cold.open_min = 6 * 60;
     cold.close_min = 20 * 60;
     cold.capacity_g = INT64_C(20000000);

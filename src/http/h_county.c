@@ -538,9 +538,9 @@ static void h_village_delete(struct app *app, struct http_req *req, struct http_
 /* ---------------------------------------------------------------- nodes */
 
 static const char *const node_keys[] = {
-    "kind",       "name",     "lat",       "lon",        "parent_id",   "township_id",
-    "village_id", "open_min", "close_min", "capacity_g", "capacity_ml", "cold_capacity_ml",
-    "active",     NULL};
+    "kind",       "name",        "name_en",          "lat",      "lon",
+    "parent_id",  "township_id", "village_id",       "open_min", "close_min",
+    "capacity_g", "capacity_ml", "cold_capacity_ml", "active",   NULL};
 
 /* The optional numeric fields of a node: key, destination, mask bit. */
 static int parse_node_numbers(struct json_object *o, struct county_node *nd, unsigned *mask,
@@ -599,6 +599,9 @@ static int parse_node(struct json_object *o, bool patch, union rec *r, unsigned 
     if ((rc = get_str(o, "name", !patch, nd->name, sizeof nd->name, &p, e)))
         return rc;
     *mask |= p ? NODE_F_NAME : 0;
+    if ((rc = get_str(o, "name_en", false, nd->name_en, sizeof nd->name_en, &p, e)))
+        return rc;
+    *mask |= p ? NODE_F_NAME_EN : 0;
     if ((rc = get_loc(o, !patch, &nd->loc, &p, e)))
         return rc;
     *mask |= p ? NODE_F_LOC : 0;

@@ -5,7 +5,7 @@
 **   GET/PATCH  /api/v1/vehicles/{id}
 **   GET/PUT    /api/v1/travel              travel-model settings
 **   POST       /api/v1/travel/matrix       import a measured matrix (CSV body)
-**   GET/POST   /api/v1/consignments        upward pickups (?date=)
+**   GET/POST   /api/v1/consignments        upward pickups (?date=, ?until=, ?status=)
 **   POST       /api/v1/plans               dispatch: runs as a job; waits up to
 **                                          the time limit + 10 s, then 201 with
 **                                          the plan, else 202 with the job
@@ -293,18 +293,22 @@ static struct json_object *cons_json(const struct logistics_consignment *c)
     return o;
 }
 
+/* ?date= (that date), ?until= (that date or earlier), ?status=: open with
+** until lists what a dispatch of that date still finds waiting, overdue
+** ones of earlier dates included. */
 static void h_cons_list(struct app *app, struct http_req *req, struct http_resp *w)
 {
     struct err e = {0};
-    int64_t date = 0;
-    const char *d = http_query(req, "date");
-    if (d && parse_date(d, &date, &e)) {
+    struct logistics_consignment_filter f = {0};
+    const char *d = http_query(req, "date"), *u = http_query(req, "until");
+    f.status = http_query(req, "status");
+    if ((d && parse_date(d, &f.date_ms, &e)) || (u && parse_date(u, &f.until_ms, &e))) {
         http_resp_err(w, &e);
         return;
     }
     struct logistics_consignment *c;
     size_t n;
-    if (logistics_consignment_list(app->store, &req->who, date, &c, &n, &e)) {
+    if (logistics_consignment_list(app->store, &req->who, &f, &c, &n, &e)) {
         http_resp_err(w, &e);
         return;
     }

@@ -5,7 +5,9 @@
 **                                     corridor_m?} by the route's driver (or staff)
 **   POST /api/v1/tracking/events      {stop_id, event: arrived|delivered|picked_up|
 **                                     failed, proof_code?, reason?, ts?}
-**   GET  /api/v1/tracking             ?plan_id= : routes' delays and progress, alerts
+**   GET  /api/v1/tracking             ?plan_id= : routes' delays (a next stop overdue
+**                                     counts, GPS or not) and progress, alerts
+**                                     with their figures
 **   POST /api/v1/plans/{id}/urgent    {order_id}: cheapest feasible insertion
 **   POST /api/v1/sites/analyses       siting analysis (runs as a job; waits)
 **   GET  /api/v1/sites/analyses/{id}
@@ -161,25 +163,26 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
     json_object_object_add(o, "status",
                            json_object_new_string(logistics_plan_status_name(p.status)));
     struct json_object *routes = json_object_new_array();
+    int64_t now = time_now_ms();
     for (size_t r = 0; r < p.n_routes; r++) {
         const struct logistics_route *rt = &p.routes[r];
         size_t done = 0, tasks = 0;
-        const struct logistics_stop *next = NULL;
         for (size_t q = 1; q + 1 < rt->n_stops; q++) {
             tasks++;
-            if (strcmp(rt->stops[q].status, "pending") != 0 &&
-                strcmp(rt->stops[q].status, "arrived") != 0) {
-                done++;
-                next = NULL;
-            } else if (!next) {
-                next = &rt->stops[q];
-            }
+            done += strcmp(rt->stops[q].status, "pending") != 0 &&
+                    strcmp(rt->stops[q].status, "arrived") != 0;
         }
+        /* a next stop still pending past its planned arrival is late by
+        ** now - that arrival, GPS fix or not */
+        const struct logistics_stop *next = NULL;
+        bool overdue = false;
+        int64_t delay = logistics_route_delay_at(rt, now, &next, &overdue);
         struct json_object *j = json_object_new_object();
         json_object_object_add(j, "route_id", json_object_new_int64(rt->id));
         json_object_object_add(j, "plate", json_object_new_string(rt->vehicle.plate));
         json_object_object_add(j, "driver_user_id", json_object_new_int64(rt->driver_user_id));
-        json_object_object_add(j, "delay_s", json_object_new_int64(rt->delay_s));
+        json_object_object_add(j, "delay_s", json_object_new_int64(delay));
+        json_object_object_add(j, "overdue", json_object_new_boolean(overdue));
         json_object_object_add(j, "stops_done", json_object_new_int64((int64_t)done));
         json_object_object_add(j, "stops", json_object_new_int64((int64_t)tasks));
         for (size_t k = 0; k < npos; k++) {
@@ -193,8 +196,7 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
         }
         if (next) {
             json_object_object_add(j, "next_stop_id", json_object_new_int64(next->id));
-            json_object_object_add(j, "next_eta",
-                                   rjson_new_time(next->arrive_ms + rt->delay_s * 1000));
+            json_object_object_add(j, "next_eta", rjson_new_time(next->arrive_ms + delay * 1000));
         }
         json_object_array_add(routes, j);
     }
@@ -208,6 +210,11 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
         json_object_object_add(j, "detail", json_object_new_string(al[i].detail));
         json_object_object_add(j, "open", json_object_new_boolean(al[i].open));
         json_object_object_add(j, "ts", rjson_new_time(al[i].ts_ms));
+        /* the figure when it was raised (not the route's current one) */
+        if (al[i].delay_s >= 0)
+            json_object_object_add(j, "delay_s", json_object_new_int64(al[i].delay_s));
+        if (al[i].distance_m >= 0)
+            json_object_object_add(j, "distance_m", json_object_new_int64(al[i].distance_m));
         json_object_array_add(alerts, j);
     }
     json_object_object_add(o, "alerts", alerts);

@@ -187,7 +187,8 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     if (tk.n_orders)
         qsort(tk.orders, tk.n_orders, sizeof *tk.orders, cmp_i64);
     g->work = xcalloc(n_orders + n_cons + 1, sizeof *g->work);
-    for (size_t i = 0; i < n_orders; i++) {
+    struct logistics__names names = {0};
+    for (size_t i = 0; i < n_orders && !rc; i++) {
         const struct market_dispatch_order *o = &orders[i];
         if (taken_has(tk.orders, tk.n_orders, o->order_id))
             continue;
@@ -204,6 +205,16 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
                        ? arena_printf(&g->a, "order %lld: %s +%zu", (long long)o->order_id, first,
                                       o->nlines - 1)
                        : arena_printf(&g->a, "order %lld: %s", (long long)o->order_id, first);
+        w->address = o->delivery_address;
+        struct logistics_item_line *lines = NULL;
+        rc = logistics__order_lines(st, who, o, &names, &g->a, &lines, &w->n_lines, e);
+        w->lines = lines;
+    }
+    logistics__names_release(&names);
+    if (rc) {
+        free(cons);
+        free(tk.orders);
+        return rc;
     }
     for (size_t i = 0; i < n_cons; i++) {
         const struct logistics_consignment *k = &cons[i];
@@ -217,6 +228,7 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
         w->volume_ml = k->volume_ml;
         w->storage = k->storage;
         w->label = arena_printf(&g->a, "consignment %lld: %s", (long long)k->id, k->description);
+        w->description = arena_strdup(&g->a, k->description);
     }
     free(cons);
     free(tk.orders);

@@ -361,7 +361,7 @@ int logistics_consignment_create(struct store *st, const struct auth_principal *
 
 struct cr {
     const struct auth_principal *who;
-    int64_t date_ms;
+    struct logistics_consignment_filter f;
     struct logistics_consignment *out;
     size_t n, cap;
 };
@@ -375,13 +375,18 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
                            "weight_g, volume_ml, storage, description, status, created_ms, "
                            "at_node_id, plan_id "
                            "FROM lg_consignments WHERE county_id = ? AND (? = 0 OR date_ms = ?) "
-                           "ORDER BY id",
+                           "AND (? = 0 OR date_ms <= ?) AND (? = '' OR status = ?) ORDER BY id",
                            &s, e);
     if (rc)
         return rc;
+    const char *status = r->f.status ? r->f.status : "";
     store_bind_i64(s, 1, r->who->county_id);
-    store_bind_i64(s, 2, r->date_ms);
-    store_bind_i64(s, 3, r->date_ms);
+    store_bind_i64(s, 2, r->f.date_ms);
+    store_bind_i64(s, 3, r->f.date_ms);
+    store_bind_i64(s, 4, r->f.until_ms);
+    store_bind_i64(s, 5, r->f.until_ms);
+    store_bind_text(s, 6, status, -1);
+    store_bind_text(s, 7, status, -1);
     while ((rc = store_step(s, e)) == STORE_ROW) {
         xgrow((void **)&r->out, &r->cap, r->n + 1, sizeof *r->out);
         struct logistics_consignment *k = &r->out[r->n++];
@@ -404,12 +409,21 @@ static int cons_read(struct store_conn *c, void *arg, struct err *e)
     return rc < 0 ? rc : 0;
 }
 
-int logistics_consignment_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+int logistics_consignment_list(struct store *st, const struct auth_principal *who,
+                               const struct logistics_consignment_filter *f,
                                struct logistics_consignment **out, size_t *n, struct err *e)
 {
     if (!logistics__reads_county(who))
         return err_set(e, ERR_PERM, "only staff and auditors read consignments");
-    struct cr r = {.who = who, .date_ms = date_ms};
+    static const char *const statuses[] = {"open", "planned", "picked_up", "delivered"};
+    bool known = !f || !f->status;
+    for (size_t i = 0; !known && i < RL_ARRAY_LEN(statuses); i++)
+        known = strcmp(f->status, statuses[i]) == 0;
+    if (!known)
+        return err_set(e, ERR_INVAL, "status must be open, planned, picked_up or delivered");
+    struct cr r = {.who = who};
+    if (f)
+        r.f = *f;
     int rc = store_read(st, cons_read, &r, e);
     if (rc) {
         free(r.out);

@@ -46,6 +46,9 @@ struct urgent {
     int64_t g, ml;
     enum logistics_storage storage;
     const char *label;
+    const char *address; /* delivered to an address (no node): the order's */
+    struct logistics_item_line *lines;
+    size_t n_lines;
 };
 
 /* One route as a problem: task k <-> stop k+1 for task stops; the last two
@@ -265,8 +268,8 @@ static int put_item(struct store_conn *c, const struct wr *w, int64_t stop_id, i
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, order_id, "
-                           "consignment_id, load, weight_g, volume_ml, storage, label) VALUES "
-                           "(?,?,?,?,?,0,?,?,?,?,?)",
+                           "consignment_id, load, weight_g, volume_ml, storage, label, urgent, "
+                           "lines_json) VALUES (?,?,?,?,?,0,?,?,?,?,?,1,?)",
                            &s, e);
     if (rc)
         return rc;
@@ -280,7 +283,10 @@ static int put_item(struct store_conn *c, const struct wr *w, int64_t stop_id, i
     store_bind_i64(s, 8, w->u->ml);
     store_bind_i64(s, 9, w->u->storage);
     store_bind_text(s, 10, w->u->label, -1);
+    char *lines = logistics__lines_encode(w->u->lines, w->u->n_lines);
+    store_bind_text(s, 11, lines, -1);
     rc = store_step(s, e);
+    free(lines);
     return rc < 0 ? rc : 0;
 }
 
@@ -416,7 +422,8 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
                  "INSERT INTO lg_stops (county_id, route_id, plan_id, seq, kind, node_id, "
                  "village_id, name, lat, lon, arrive_ms, depart_ms, tw_start_ms, tw_end_ms, "
                  "leg_dist_m, leg_dur_s, load_g, load_ml, chilled_load, chilled_unload, "
-                 "proof_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                 "proof_code, address) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                 "RETURNING id",
                  &s, e)))
             return rc;
         const struct vrp_task *t = &w->r->p->tasks[st->task];
@@ -443,6 +450,7 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
         store_bind_i64(s, i++, is_pick && cold ? 1 : 0);
         store_bind_i64(s, i++, !is_pick && cold ? 1 : 0);
         store_bind_text(s, i++, code, -1);
+        store_bind_text(s, i++, !is_pick && w->u->address ? w->u->address : "", -1);
         if ((rc = store_step(s, e)) != STORE_ROW)
             return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
         int64_t id = store_col_i64(s, 0);
@@ -585,10 +593,15 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         } else if (o->has_coords) {
             u.loc = (struct geo_point){o->lat, o->lon};
             u.name = o->delivery_address;
+            u.address = o->delivery_address;
         } else {
             rc = err_set(e, ERR_INVAL, "order %lld has no delivery point", (long long)order_id);
         }
     }
+    struct logistics__names names = {0};
+    if (!rc)
+        rc = logistics__order_lines(st, who, o, &names, &a, &u.lines, &u.n_lines, e);
+    logistics__names_release(&names);
     /* dispatch's rule: a place open for less than a stop's service is not
     ** served (unassigned there with time_window), never served after closing */
     if (!rc && !logistics__service_window(u.open_min, u.close_min, URGENT_SERVICE_S, NULL))

@@ -53,6 +53,8 @@ static struct json_object *stop_json(const struct logistics_stop *s, int64_t del
     json_object_object_add(o, "node_id", json_object_new_int64(s->node_id));
     json_object_object_add(o, "village_id", json_object_new_int64(s->village_id));
     json_object_object_add(o, "name", json_object_new_string(s->name ? s->name : ""));
+    if (!s->node_id && s->address && s->address[0])
+        json_object_object_add(o, "address", json_object_new_string(s->address));
     json_object_object_add(o, "lat", rjson_new_double(s->loc.lat, 9));
     json_object_object_add(o, "lon", rjson_new_double(s->loc.lon, 9));
     json_object_object_add(o, "eta", rjson_new_time(s->arrive_ms));
@@ -84,6 +86,13 @@ static struct json_object *stop_json(const struct logistics_stop *s, int64_t del
         json_object_object_add(j, "volume_ml", json_object_new_int64(it->volume_ml));
         json_object_object_add(j, "storage", json_object_new_string(storage_name(it->storage)));
         json_object_object_add(j, "label", json_object_new_string(it->label ? it->label : ""));
+        json_object_object_add(j, "urgent", json_object_new_boolean(it->urgent));
+        /* what the goods are: an order's lines, a consignment's description */
+        if (it->order_id && it->n_lines)
+            json_object_object_add(j, "lines", logistics__lines_json(it->lines, it->n_lines));
+        if (it->consignment_id)
+            json_object_object_add(j, "description",
+                                   json_object_new_string(it->description ? it->description : ""));
         json_object_array_add(items, j);
     }
     json_object_object_add(o, "items", items);

@@ -167,8 +167,16 @@ struct logistics_consignment {
 };
 int logistics_consignment_create(struct store *st, const struct auth_principal *who,
                                  struct logistics_consignment *c, struct err *e);
-/* Consignments of a date (date_ms 0 = any). You own *out (free()). */
-int logistics_consignment_list(struct store *st, const struct auth_principal *who, int64_t date_ms,
+/* Which consignments a list returns; zero fields do not filter. */
+struct logistics_consignment_filter {
+    int64_t date_ms;    /* of this date only */
+    int64_t until_ms;   /* of this date or an earlier one (what a dispatch of that
+                           date still takes: the open ones it finds there) */
+    const char *status; /* "open", "planned", "picked_up" or "delivered" (else ERR_INVAL) */
+};
+/* Consignments by id (f NULL = all). You own *out (free()). */
+int logistics_consignment_list(struct store *st, const struct auth_principal *who,
+                               const struct logistics_consignment_filter *f,
                                struct logistics_consignment **out, size_t *n, struct err *e);
 /* Where a consignment's goods are, from its status and at_node_id (static
 ** string): "origin" (waiting at from_node_id / its village), "node" (waiting
@@ -189,6 +197,14 @@ enum logistics_stop_kind {
 };
 const char *logistics_stop_kind_name(enum logistics_stop_kind k);
 
+/* One line of an order as it was when the plan took it: the product, its
+** names (either may be "") and how many. */
+struct logistics_item_line {
+    int64_t product_id;
+    int64_t qty;
+    const char *name_zh, *name_en;
+};
+
 /* Goods handled at a stop. */
 struct logistics_item {
     int64_t order_id;       /* a market order, or 0 */
@@ -196,16 +212,24 @@ struct logistics_item {
     bool load;              /* true: loaded here; false: unloaded here */
     int64_t weight_g, volume_ml;
     enum logistics_storage storage;
-    const char *label; /* short text for sheets */
+    const char *label; /* short English text for the CSV and HTML sheets */
+    bool urgent;       /* an order inserted into an approved plan (logistics_insert_order) */
+    /* An order's lines (NULL, 0 for consignments, and for the plans stored
+    ** before lines were kept). */
+    const struct logistics_item_line *lines;
+    size_t n_lines;
+    const char *description; /* a consignment's (NULL or "" for orders) */
 };
 
 struct logistics_stop {
     int64_t id;
     int seq; /* 0 = START, ascending */
     enum logistics_stop_kind kind;
-    int64_t node_id;    /* 0 for an address */
-    int64_t village_id; /* 0 when not in a village */
-    const char *name;
+    int64_t node_id;     /* 0 for an address */
+    int64_t village_id;  /* 0 when not in a village */
+    const char *name;    /* the node's or village's name; for an address, the address */
+    const char *address; /* a delivery to an address (node_id 0): the order's
+                            delivery address; "" otherwise */
     struct geo_point loc;
     int64_t arrive_ms, depart_ms;     /* planned (START: arrive = depart) */
     int64_t tw_start_ms, tw_end_ms;   /* service may start within */
@@ -304,6 +328,10 @@ struct logistics_work {
     int64_t weight_g, volume_ml;
     enum logistics_storage storage;
     const char *label;
+    const char *address; /* an order delivered to an address: its delivery address */
+    const struct logistics_item_line *lines; /* an order's lines (may be NULL) */
+    size_t n_lines;
+    const char *description; /* a consignment's */
 };
 
 struct logistics_plan_params {
@@ -412,11 +440,14 @@ enum logistics_sheet_format {
 };
 int logistics_sheet_format_parse(const char *s, enum logistics_sheet_format *out);
 /* Route sheets of a loaded plan (route_id 0 = every route in it) appended to
-** sb. HTML pages carry a QR code (inline SVG) per delivery and drop stop
-** encoding "ruralink:pod:<stop id>:<proof code>", or "ruralink:pod:<stop id>"
-** when the stop's proof_code is empty (a plan loaded by a driver); pickup
-** stops get none. ERR_UNSUPPORTED when built without libqrencode and HTML is
-** asked. */
+** sb. Each delivery and drop stop has a QR code encoding
+** "ruralink:pod:<stop id>:<proof code>", or "ruralink:pod:<stop id>" when
+** the stop's proof_code is empty (a plan loaded by a driver); pickup stops
+** get none. HTML pages draw it (inline SVG); JSON (the plan's shape) gives
+** such a stop "qr" (the text encoded) and "qr_modules" (the code's rows,
+** top to bottom, as strings of '1' dark and '0' light modules, no quiet
+** zone; absent when built without libqrencode), for a page to draw it.
+** ERR_UNSUPPORTED when built without libqrencode and HTML is asked. */
 int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
                           enum logistics_sheet_format fmt, struct strbuf *sb, struct err *e);
 
@@ -448,6 +479,26 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
                              const struct logistics_track_cfg *cfg, int64_t route_id,
                              struct geo_point pos, int64_t ts_ms, int64_t *delay_s,
                              int *alerts_raised, struct err *e);
+/* The route's delay at now_ms (pure). Its next stop is the first task stop
+** (not START or END) after the last one done (delivered, picked up or
+** failed) that is not done; *next gets it (NULL when every task stop is
+** done; next may be NULL). The delay is the route's stored one (the last
+** GPS fix's estimate, or the last stop event's lateness), or, when the
+** next stop is still pending (no arrival reported) past its planned
+** arrival, now_ms - that arrival if that is more: a vehicle whose phone is
+** off is late once its next stop's time has passed. *overdue (may be NULL)
+** says whether that rule gave the delay. */
+int64_t logistics_route_delay_at(const struct logistics_route *rt, int64_t now_ms,
+                                 const struct logistics_stop **next, bool *overdue);
+/* Housekeeping (the server runs it every minute), as the system, for every
+** county: each route of an approved plan of now_ms's local date whose delay
+** by logistics_route_delay_at exceeds late_after_s (<= 0: 1200) and that
+** has no open late alert gets one, with that delay: a route without GPS
+** fixes is late once its next stop is overdue. Closing stays with the
+** positions (a fix back on time). *raised (may be NULL) counts the new
+** alerts. now_ms 0 = the clock. */
+int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s, int *raised,
+                          struct err *e);
 /* Whether a route of `who` (a driver) in an approved plan of its county
 ** carries order_id to one of its stops: what lets the driver mark the order
 ** delivered (POST /api/v1/orders/{id}/status, market_order_deliver_carried). */
@@ -483,6 +534,10 @@ struct logistics_alert {
     char detail[LOGISTICS_TEXT_BUF];
     bool open;
     int64_t ts_ms;
+    /* The figure when it was raised: a late alert's delay, an off-corridor
+    ** alert's distance from the route; -1 for the other kind (and for an
+    ** old alert whose detail did not give it). */
+    int64_t delay_s, distance_m;
 };
 /* The newest GPS position posted for each route of a plan that has one
 ** (staff, auditors), by route id. You own *out (free()). */

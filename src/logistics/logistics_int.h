@@ -86,6 +86,37 @@ int logistics__travel_load(struct store_conn *c, int64_t county_id,
                            struct logistics_travel_cfg *out, struct logistics_matrix_pair **pairs,
                            struct err *e);
 
+/* An order's lines as stored with its stop items (lg_stop_items.lines_json,
+** migration 5): a JSON array of {product_id, qty, name_zh, name_en}; ""
+** for none. You own the result (free()). */
+char *logistics__lines_encode(const struct logistics_item_line *l, size_t n);
+/* Back from that text into arena a; "" or text that does not parse gives
+** none (*out NULL, *n 0). */
+void logistics__lines_decode(const char *txt, struct arena *a, struct logistics_item_line **out,
+                             size_t *n);
+/* The JSON of lines (the API's item "lines"). */
+struct json_object *logistics__lines_json(const struct logistics_item_line *l, size_t n);
+
+/* Product names for an order's lines: each product read once from market
+** (market_product_get) into a cache kept by the caller (zeroed to start,
+** released with logistics__names_release); a product market cannot give
+** keeps the line's own name as name_zh. */
+struct market_dispatch_order;
+struct logistics__names {
+    struct logistics__name {
+        int64_t product_id;
+        const char *zh, *en;
+    } * v;
+    size_t n, cap;
+};
+void logistics__names_release(struct logistics__names *c);
+/* The order's lines with both names, in arena a (*out NULL when it has
+** none). ERR_* only on a store error. */
+int logistics__order_lines(struct store *st, const struct auth_principal *who,
+                           const struct market_dispatch_order *o, struct logistics__names *cache,
+                           struct arena *a, struct logistics_item_line **out, size_t *n,
+                           struct err *e);
+
 /* A fresh 6-digit proof-of-delivery code (getrandom). */
 void logistics__proof_code(char out[12]);
 

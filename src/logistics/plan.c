@@ -58,6 +58,7 @@ struct loc {
     struct geo_point pt;
     const char *name;
     int open_min, close_min;
+    const char *address; /* a delivery address (no node), else NULL */
 };
 
 /* A stop-to-be: items of one place, one direction, one temperature class. */
@@ -141,7 +142,7 @@ static int add_loc(struct build *b, int64_t node_id, int64_t village_id, struct 
     size_t cap = (size_t)b->cap_locs;
     xgrow((void **)&b->locs, &cap, (size_t)b->n_locs + 1, sizeof *b->locs);
     b->cap_locs = (int)cap;
-    b->locs[b->n_locs] = (struct loc){node_id, village_id, pt, name, open_min, close_min};
+    b->locs[b->n_locs] = (struct loc){node_id, village_id, pt, name, open_min, close_min, NULL};
     return b->n_locs++;
 }
 
@@ -267,9 +268,14 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
         } else if (!w->node_id && geo_point_valid(w->loc) && (w->loc.lat || w->loc.lon)) {
             const struct county_village *v =
                 w->village_id ? find_village(b->net, w->village_id) : NULL;
-            b->work_loc[i] = add_loc(b, 0, w->village_id, w->loc,
-                                     v ? v->name_zh : (w->label ? w->label : "address"),
-                                     ADDRESS_OPEN_MIN, ADDRESS_CLOSE_MIN);
+            /* an address is named by itself (the item's label says what
+            ** goes there, not where) */
+            const char *addr = w->address && *w->address ? w->address : NULL;
+            b->work_loc[i] =
+                add_loc(b, 0, w->village_id, w->loc, v ? v->name_zh : (addr ? addr : "address"),
+                        ADDRESS_OPEN_MIN, ADDRESS_CLOSE_MIN);
+            if (addr && !b->locs[b->work_loc[i]].address)
+                b->locs[b->work_loc[i]].address = addr;
         } else if (!w->node_id && w->village_id && find_village(b->net, w->village_id)) {
             const struct county_village *v = find_village(b->net, w->village_id);
             b->work_loc[i] =
@@ -477,13 +483,26 @@ static void add_items(struct build *b, struct logistics_stop *s, const struct gr
         memcpy(it, s->items, n0 * sizeof *it);
     for (int i = 0; i < g->n_items; i++) {
         const struct logistics_work *w = &b->work[g->items[i]];
-        it[n0 + (size_t)i] = (struct logistics_item){w->order_id,
-                                                     w->consignment_id,
-                                                     load,
-                                                     w->weight_g,
-                                                     w->volume_ml,
-                                                     w->storage,
-                                                     arena_strdup(a, w->label ? w->label : "")};
+        struct logistics_item_line *lines = NULL;
+        if (w->n_lines) {
+            lines = arena_calloc(a, w->n_lines * sizeof *lines);
+            for (size_t k = 0; k < w->n_lines; k++)
+                lines[k] = (struct logistics_item_line){
+                    w->lines[k].product_id, w->lines[k].qty,
+                    arena_strdup(a, w->lines[k].name_zh ? w->lines[k].name_zh : ""),
+                    arena_strdup(a, w->lines[k].name_en ? w->lines[k].name_en : "")};
+        }
+        it[n0 + (size_t)i] = (struct logistics_item){
+            .order_id = w->order_id,
+            .consignment_id = w->consignment_id,
+            .load = load,
+            .weight_g = w->weight_g,
+            .volume_ml = w->volume_ml,
+            .storage = w->storage,
+            .label = arena_strdup(a, w->label ? w->label : ""),
+            .lines = lines,
+            .n_lines = lines ? w->n_lines : 0,
+            .description = w->description ? arena_strdup(a, w->description) : NULL};
         if (w->storage != LOGISTICS_AMBIENT) {
             if (load)
                 s->chilled_load++;
@@ -549,6 +568,7 @@ static void to_plan(struct build *b, const struct vrp_solution *sol, const int *
             s->node_id = l->node_id;
             s->village_id = l->village_id;
             s->name = arena_strdup(a, l->name ? l->name : "");
+            s->address = arena_strdup(a, l->address && !l->node_id ? l->address : "");
             s->loc = l->pt;
             int64_t wait = st->waiting > late ? st->waiting - late : 0;
             s->arrive_ms = lg__ms_of(b->date_ms, st->arrival + late);

@@ -94,8 +94,8 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
                      "INSERT INTO lg_stops (county_id, route_id, plan_id, seq, kind, node_id, "
                      "village_id, name, lat, lon, arrive_ms, depart_ms, tw_start_ms, tw_end_ms, "
                      "leg_dist_m, leg_dur_s, load_g, load_ml, chilled_load, chilled_unload, "
-                     "proof_code, status, actual_ms, fail_reason) VALUES "
-                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+                     "proof_code, status, actual_ms, fail_reason, address) VALUES "
+                     "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                      &s, e)))
                 return rc;
             i = 1;
@@ -123,18 +123,19 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
             store_bind_text(s, i++, st->status[0] ? st->status : "pending", -1);
             store_bind_i64(s, i++, st->actual_ms);
             store_bind_text(s, i++, st->fail_reason ? st->fail_reason : "", -1);
+            store_bind_text(s, i++, st->address ? st->address : "", -1);
             if ((rc = store_step(s, e)) != STORE_ROW)
                 return rc < 0 ? rc : err_set(e, ERR_DB, "insert returned no id");
             st->id = store_col_i64(s, 0);
             store_step(s, e);
             for (size_t n = 0; n < st->n_items; n++) {
                 const struct logistics_item *it = &st->items[n];
-                if ((rc =
-                         store_prepare(c,
-                                       "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, "
-                                       "order_id, consignment_id, load, weight_g, volume_ml, "
-                                       "storage, label) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                                       &s, e)))
+                if ((rc = store_prepare(
+                         c,
+                         "INSERT INTO lg_stop_items (stop_id, county_id, plan_id, n, "
+                         "order_id, consignment_id, load, weight_g, volume_ml, "
+                         "storage, label, urgent, lines_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         &s, e)))
                     return rc;
                 store_bind_i64(s, 1, st->id);
                 store_bind_i64(s, 2, who->county_id);
@@ -147,7 +148,12 @@ int logistics__plan_insert(struct store_conn *c, const struct auth_principal *wh
                 store_bind_i64(s, 9, it->volume_ml);
                 store_bind_i64(s, 10, it->storage);
                 store_bind_text(s, 11, it->label ? it->label : "", -1);
-                if ((rc = store_step(s, e)) < 0)
+                store_bind_i64(s, 12, it->urgent ? 1 : 0);
+                char *lines = logistics__lines_encode(it->lines, it->n_lines);
+                store_bind_text(s, 13, lines, -1);
+                rc = store_step(s, e);
+                free(lines);
+                if (rc < 0)
                     return rc;
             }
         }
@@ -272,7 +278,7 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
                  c,
                  "SELECT id, seq, kind, node_id, village_id, name, lat, lon, arrive_ms, depart_ms, "
                  "tw_start_ms, tw_end_ms, leg_dist_m, leg_dur_s, load_g, load_ml, chilled_load, "
-                 "chilled_unload, proof_code, status, actual_ms, fail_reason FROM lg_stops "
+                 "chilled_unload, proof_code, status, actual_ms, fail_reason, address FROM lg_stops "
                  "WHERE county_id = ? AND route_id = ? ORDER BY seq",
                  &s, e)))
             return rc;
@@ -306,6 +312,7 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
             snprintf(st->status, sizeof st->status, "%s", store_col_text(s, 19));
             st->actual_ms = store_col_i64(s, 20);
             st->fail_reason = arena_strdup(a, store_col_text(s, 21));
+            st->address = arena_strdup(a, store_col_text(s, 22));
         }
         if (rc < 0) {
             free(stops);
@@ -318,11 +325,15 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
         free(stops);
         for (size_t q = 0; q < rt->n_stops && !rc; q++) {
             struct logistics_stop *st = &rt->stops[q];
-            if ((rc = store_prepare(c,
-                                    "SELECT order_id, consignment_id, load, weight_g, volume_ml, "
-                                    "storage, label FROM lg_stop_items WHERE stop_id = ? AND "
-                                    "county_id = ? ORDER BY n",
-                                    &s, e)))
+            /* a consignment's description is its own row's (it cannot change) */
+            if ((rc = store_prepare(
+                     c,
+                     "SELECT i.order_id, i.consignment_id, i.load, i.weight_g, i.volume_ml, "
+                     "i.storage, i.label, i.urgent, i.lines_json, k.description "
+                     "FROM lg_stop_items i LEFT JOIN lg_consignments k ON "
+                     "k.county_id = i.county_id AND k.id = i.consignment_id AND i.consignment_id > 0 "
+                     "WHERE i.stop_id = ? AND i.county_id = ? ORDER BY i.n",
+                     &s, e)))
                 return rc;
             store_bind_i64(s, 1, st->id);
             store_bind_i64(s, 2, county_id);
@@ -338,6 +349,12 @@ int logistics__plan_load(struct store_conn *c, int64_t county_id, int64_t id,
                 it->volume_ml = store_col_i64(s, 4);
                 it->storage = (enum logistics_storage)store_col_i64(s, 5);
                 it->label = arena_strdup(a, store_col_text(s, 6));
+                it->urgent = store_col_i64(s, 7) != 0;
+                struct logistics_item_line *lines;
+                logistics__lines_decode(store_col_text(s, 8), a, &lines, &it->n_lines);
+                it->lines = lines;
+                it->description =
+                    store_col_is_null(s, 9) ? NULL : arena_strdup(a, store_col_text(s, 9));
             }
             if (rc < 0) {
                 free(items);

@@ -10,10 +10,11 @@
 **   lg_plans          dispatch plans and baselines, stored KPIs as columns
 **   lg_routes         one per vehicle used in a plan
 **   lg_stops          stops in order with ETAs, loads, proof codes, status
-**   lg_stop_items     goods loaded or unloaded at a stop
+**   lg_stop_items     goods loaded or unloaded at a stop (urgency, an order's
+**                     lines: migration 5)
 **   lg_unassigned     work a plan left out, with the reason
 **   lg_positions      GPS positions posted by drivers
-**   lg_alerts         late / off-corridor alerts
+**   lg_alerts         late / off-corridor alerts, with their figure (migration 6)
 **   lg_site_analyses  siting analyses and their result
 */
 #include "logistics/logistics.h"
@@ -133,11 +134,42 @@ static const char v4[] =
     "CREATE INDEX lg_consignments_status ON lg_consignments(county_id, status, date_ms);"
     "CREATE INDEX lg_consignments_plan ON lg_consignments(county_id, plan_id);";
 
+/* What a page needs to show a plan's goods and stops without asking
+** market for each order, nor reading the English label: a stop item's
+** urgency (an urgent insertion; before, only "(urgent)" in its label said
+** so) and an order's lines as the plan took them (product ids, names zh and
+** en, quantities: JSON, "" when unknown, as for the items stored before
+** this); a stop's delivery address when it has no node (before, the item's
+** label was its name). Existing rows: urgency from the label; an urgent
+** insertion's stop was already named by its address, which is copied. */
+static const char v5[] =
+    "ALTER TABLE lg_stop_items ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE lg_stop_items ADD COLUMN lines_json TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE lg_stops ADD COLUMN address TEXT NOT NULL DEFAULT '';"
+    "UPDATE lg_stop_items SET urgent = 1 WHERE order_id > 0 AND label LIKE '% (urgent)';"
+    "UPDATE lg_stops SET address = name WHERE node_id = 0 AND kind = 1 AND EXISTS "
+    "(SELECT 1 FROM lg_stop_items i WHERE i.county_id = lg_stops.county_id "
+    "AND i.stop_id = lg_stops.id AND i.urgent = 1);";
+
+/* An alert's figure when it was raised (the delay of a late one, the
+** distance from the route of an off-corridor one), which was only in its
+** English detail. Existing rows: read back from that detail ("running 25
+** min late", "3456 m from the planned route"); NULL when it does not say. */
+static const char v6[] =
+    "ALTER TABLE lg_alerts ADD COLUMN delay_s INTEGER;"
+    "ALTER TABLE lg_alerts ADD COLUMN distance_m INTEGER;"
+    "UPDATE lg_alerts SET delay_s = CAST(substr(detail, 9) AS INTEGER) * 60 "
+    "WHERE kind = 'late' AND detail LIKE 'running % min late';"
+    "UPDATE lg_alerts SET distance_m = CAST(detail AS INTEGER) "
+    "WHERE kind = 'off_corridor' AND detail LIKE '% m from the planned route';";
+
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
     {2, "stop items by order", v2, NULL},
     {3, "stop items by consignment", v3, NULL},
     {4, "consignment location and holding plan", v4, NULL},
+    {5, "stop items' urgency and order lines, stops' address", v5, NULL},
+    {6, "alerts' delay and distance", v6, NULL},
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];

@@ -5,7 +5,9 @@
 ** printable HTML page per route with the stop list, goods to load/unload
 ** and a QR code per delivery or drop stop (libqrencode, drawn as inline
 ** SVG) encoding "ruralink:pod:<stop id>:<proof code>" for proof of delivery;
-** a driver's plan carries no codes, so its QR holds the stop id only.
+** a driver's plan carries no codes, so its QR holds the stop id only. The
+** JSON gives each such stop the QR's text and modules (rows of 0/1), so a
+** page in another language draws the same code without reading the HTML.
 */
 #include "logistics/logistics_int.h"
 
@@ -98,6 +100,80 @@ static int qr_svg(struct strbuf *sb, const char *text, struct err *e)
 #endif
 }
 
+/* What a stop's QR encodes: only what is handed over gets a proof (a
+** delivery or a drop); a driver's plan has no codes (logistics_plan_get),
+** so its QR names the stop only. False for a stop without a QR. */
+static bool qr_text(const struct logistics_stop *s, char *buf, size_t n)
+{
+    if (s->kind != LOGISTICS_STOP_DELIVERY && s->kind != LOGISTICS_STOP_DROP)
+        return false;
+    if (s->proof_code[0])
+        snprintf(buf, n, "ruralink:pod:%lld:%s", (long long)s->id, s->proof_code);
+    else
+        snprintf(buf, n, "ruralink:pod:%lld", (long long)s->id);
+    return true;
+}
+
+/* The QR code of text as rows of '1' (dark) and '0' (light), or NULL when
+** this build has no libqrencode. */
+static struct json_object *qr_modules(const char *text, struct err *e)
+{
+#ifdef RL_HAVE_QRENCODE
+    QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+    if (!q) {
+        err_set(e, ERR_INTERNAL, "QR encoding failed");
+        return NULL;
+    }
+    int n = q->width;
+    char *row = xcalloc((size_t)n + 1, 1);
+    struct json_object *rows = json_object_new_array_ext(n);
+    for (int y = 0; y < n; y++) {
+        for (int x = 0; x < n; x++)
+            row[x] = q->data[y * n + x] & 1 ? '1' : '0';
+        json_object_array_add(rows, json_object_new_string_len(row, n));
+    }
+    free(row);
+    QRcode_free(q);
+    return rows;
+#else
+    (void)text;
+    (void)e;
+    return NULL;
+#endif
+}
+
+/* The JSON sheets: the plan's shape, each delivery and drop stop with the
+** text of its QR code and the code's modules. */
+static int write_json(const struct logistics_plan *p, struct strbuf *sb, struct err *e)
+{
+    struct json_object *o = logistics_plan_to_json(p, true), *routes = NULL;
+    json_object_object_get_ex(o, "routes", &routes);
+    int rc = 0;
+    for (size_t r = 0; r < p->n_routes && !rc; r++) {
+        struct json_object *stops = NULL;
+        json_object_object_get_ex(json_object_array_get_idx(routes, r), "stops", &stops);
+        for (size_t q = 0; q < p->routes[r].n_stops && !rc; q++) {
+            char text[96];
+            if (!qr_text(&p->routes[r].stops[q], text, sizeof text))
+                continue;
+            struct json_object *j = json_object_array_get_idx(stops, q);
+            json_object_object_add(j, "qr", json_object_new_string(text));
+            struct err qe = {0};
+            struct json_object *m = qr_modules(text, &qe);
+            if (m)
+                json_object_object_add(j, "qr_modules", m);
+            else if (qe.code)
+                rc = err_set(e, qe.code, "%s", qe.msg);
+        }
+    }
+    size_t n;
+    const char *s = rjson_str(o, &n);
+    if (!rc)
+        rc = strbuf_add(sb, s, n);
+    json_object_put(o);
+    return rc;
+}
+
 static int write_html(const struct logistics_plan *p, int64_t route_id, struct strbuf *sb,
                       struct err *e)
 {
@@ -137,15 +213,8 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
                                                               : "");
             }
             strbuf_addstr(sb, "</ul></td><td>");
-            /* Only what is handed over gets a proof; a driver's plan has no
-            ** codes (logistics_plan_get), so its QR names the stop only. */
-            if (s->kind == LOGISTICS_STOP_DELIVERY || s->kind == LOGISTICS_STOP_DROP) {
-                char text[96];
-                if (s->proof_code[0])
-                    snprintf(text, sizeof text, "ruralink:pod:%lld:%s", (long long)s->id,
-                             s->proof_code);
-                else
-                    snprintf(text, sizeof text, "ruralink:pod:%lld", (long long)s->id);
+            char text[96];
+            if (qr_text(s, text, sizeof text)) {
                 int rc = qr_svg(sb, text, e);
                 if (rc)
                     return rc;
@@ -179,11 +248,7 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
             view.routes = one;
             view.n_routes = 1;
         }
-        struct json_object *o = logistics_plan_to_json(&view, true);
-        size_t n;
-        const char *s = rjson_str(o, &n);
-        rc = strbuf_add(sb, s, n);
-        json_object_put(o);
+        rc = write_json(&view, sb, e);
         break;
     }
     case LOGISTICS_SHEET_CSV:

@@ -15,6 +15,11 @@
 ** to the depot, on arrival at the route's END; what is still on board then
 ** (its drop failed or was not reported) is back at the depot, open again
 ** with at_node_id = the depot. Everything of one call happens in one write.
+** Without GPS fixes, a route whose next stop's planned arrival has passed
+** with no arrival reported is late by now - that arrival
+** (logistics_route_delay_at, GET /tracking), and housekeeping raises its
+** late alert (logistics_track_sweep). An alert keeps the figure it was
+** raised with (delay_s, distance_m).
 */
 #include "logistics/logistics_int.h"
 
@@ -88,9 +93,9 @@ struct pos_args {
     int raised;
 };
 
-/* Open or close the route's alert of this kind; counts raised ones. */
-static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, const char *kind,
-                     bool on, const char *detail, struct err *e)
+/* Whether the route has an open alert of this kind (*id: which). */
+static int alert_open(struct store_conn *c, int64_t county_id, int64_t route_id, const char *kind,
+                      int64_t *id, struct err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(c,
@@ -99,30 +104,57 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
                            &s, e);
     if (rc)
         return rc;
-    store_bind_i64(s, 1, a->who->county_id);
-    store_bind_i64(s, 2, a->route_id);
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, route_id);
     store_bind_text(s, 3, kind, -1);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    bool open = rc == STORE_ROW;
-    int64_t id = open ? store_col_i64(s, 0) : 0;
-    if (on && !open) {
-        if ((rc =
-                 store_prepare(c,
-                               "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, detail, "
-                               "open, ts_ms) VALUES (?,?,?,?,?,1,?)",
-                               &s, e)))
-            return rc;
-        store_bind_i64(s, 1, a->who->county_id);
-        store_bind_i64(s, 2, plan_id);
-        store_bind_i64(s, 3, a->route_id);
-        store_bind_text(s, 4, kind, -1);
-        store_bind_text(s, 5, detail, -1);
-        store_bind_i64(s, 6, a->ts_ms);
-        if ((rc = store_step(s, e)) < 0)
+    *id = rc == STORE_ROW ? store_col_i64(s, 0) : 0;
+    return 0;
+}
+
+/* A new open alert with its figure at raise time: a late one's delay, an
+** off-corridor one's distance (the column the kind names). */
+static int alert_insert(struct store_conn *c, int64_t county_id, int64_t plan_id, int64_t route_id,
+                        const char *kind, const char *detail, int64_t figure, int64_t ts_ms,
+                        struct err *e)
+{
+    bool late = strcmp(kind, "late") == 0;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           late ? "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, "
+                                  "detail, open, ts_ms, delay_s) VALUES (?,?,?,?,?,1,?,?)"
+                                : "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, "
+                                  "detail, open, ts_ms, distance_m) VALUES (?,?,?,?,?,1,?,?)",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, plan_id);
+    store_bind_i64(s, 3, route_id);
+    store_bind_text(s, 4, kind, -1);
+    store_bind_text(s, 5, detail, -1);
+    store_bind_i64(s, 6, ts_ms);
+    store_bind_i64(s, 7, figure);
+    rc = store_step(s, e);
+    return rc < 0 ? rc : 0;
+}
+
+/* Open or close the route's alert of this kind; counts raised ones. */
+static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, const char *kind,
+                     bool on, const char *detail, int64_t figure, struct err *e)
+{
+    int64_t id = 0;
+    int rc = alert_open(c, a->who->county_id, a->route_id, kind, &id, e);
+    if (rc)
+        return rc;
+    if (on && !id) {
+        if ((rc = alert_insert(c, a->who->county_id, plan_id, a->route_id, kind, detail, figure,
+                               a->ts_ms, e)))
             return rc;
         a->raised++;
-    } else if (!on && open) {
+    } else if (!on && id) {
+        struct store_stmt *s;
         if ((rc = store_prepare(c, "UPDATE lg_alerts SET open = 0 WHERE county_id = ? AND id = ?",
                                 &s, e)))
             return rc;
@@ -235,11 +267,13 @@ static int pos_write(struct store_conn *c, void *arg, struct err *e)
         return rc;
     char detail[LOGISTICS_TEXT_BUF];
     snprintf(detail, sizeof detail, "running %lld min late", (long long)(a->delay_s / 60));
-    if ((rc = alert_set(c, a, rc_.plan_id, "late", a->delay_s > a->cfg.late_after_s, detail, e)))
+    if ((rc = alert_set(c, a, rc_.plan_id, "late", a->delay_s > a->cfg.late_after_s, detail,
+                        a->delay_s, e)))
         return rc;
     snprintf(detail, sizeof detail, "%.0f m from the planned route", corridor);
     bool off = have_prev && corridor < 1e17 && corridor > (double)a->cfg.corridor_m;
-    return alert_set(c, a, rc_.plan_id, "off_corridor", off, detail, e);
+    return alert_set(c, a, rc_.plan_id, "off_corridor", off, detail,
+                     off ? (int64_t)(corridor + 0.5) : 0, e);
 }
 
 int logistics_track_position(struct store *st, const struct auth_principal *who,
@@ -279,6 +313,125 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
         if (alerts_raised)
             *alerts_raised = a.raised;
     }
+    return rc;
+}
+
+/* ---------------------------------------------------- delay without GPS */
+
+int64_t logistics_route_delay_at(const struct logistics_route *rt, int64_t now_ms,
+                                 const struct logistics_stop **next, bool *overdue)
+{
+    const struct logistics_stop *nx = NULL;
+    for (size_t q = 1; q + 1 < rt->n_stops; q++) {
+        const struct logistics_stop *s = &rt->stops[q];
+        if (strcmp(s->status, "pending") != 0 && strcmp(s->status, "arrived") != 0)
+            nx = NULL; /* done: the next one is after it */
+        else if (!nx)
+            nx = s;
+    }
+    int64_t delay = rt->delay_s > 0 ? rt->delay_s : 0;
+    bool od = false;
+    if (nx && strcmp(nx->status, "pending") == 0 && now_ms > nx->arrive_ms &&
+        (now_ms - nx->arrive_ms) / 1000 > delay) {
+        delay = (now_ms - nx->arrive_ms) / 1000;
+        od = true;
+    }
+    if (next)
+        *next = nx;
+    if (overdue)
+        *overdue = od;
+    return delay;
+}
+
+struct sweep_route {
+    int64_t county_id, plan_id, id, delay_s;
+};
+
+struct sweep_args {
+    int64_t now_ms, date_ms, late_after_s;
+    int raised;
+};
+
+/* The route's delay at now from its stops as stored. */
+static int sweep_delay(struct store_conn *c, const struct sweep_route *r, int64_t now_ms,
+                       int64_t *delay, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT kind, status, arrive_ms FROM lg_stops WHERE county_id = ? "
+                           "AND route_id = ? ORDER BY seq",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, r->county_id);
+    store_bind_i64(s, 2, r->id);
+    struct logistics_route rt = {.id = r->id, .delay_s = r->delay_s};
+    size_t cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&rt.stops, &cap, rt.n_stops + 1, sizeof *rt.stops);
+        struct logistics_stop *x = &rt.stops[rt.n_stops++];
+        memset(x, 0, sizeof *x);
+        x->kind = (enum logistics_stop_kind)store_col_i64(s, 0);
+        snprintf(x->status, sizeof x->status, "%s", store_col_text(s, 1));
+        x->arrive_ms = store_col_i64(s, 2);
+    }
+    if (rc >= 0) {
+        rc = 0;
+        *delay = logistics_route_delay_at(&rt, now_ms, NULL, NULL);
+    }
+    free(rt.stops);
+    return rc;
+}
+
+static int sweep_write(struct store_conn *c, void *arg, struct err *e)
+{
+    struct sweep_args *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT r.county_id, r.plan_id, r.id, r.delay_s FROM lg_routes r "
+                           "JOIN lg_plans p ON p.county_id = r.county_id AND p.id = r.plan_id "
+                           "WHERE p.status = ? AND p.date_ms = ? AND NOT EXISTS (SELECT 1 "
+                           "FROM lg_alerts x WHERE x.county_id = r.county_id AND x.route_id = r.id "
+                           "AND x.kind = 'late' AND x.open = 1) ORDER BY r.county_id, r.id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, LOGISTICS_PLAN_APPROVED);
+    store_bind_i64(s, 2, a->date_ms);
+    struct sweep_route *routes = NULL;
+    size_t n = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&routes, &cap, n + 1, sizeof *routes);
+        routes[n++] = (struct sweep_route){store_col_i64(s, 0), store_col_i64(s, 1),
+                                           store_col_i64(s, 2), store_col_i64(s, 3)};
+    }
+    rc = rc < 0 ? rc : 0;
+    int raised = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        int64_t delay = 0;
+        if ((rc = sweep_delay(c, &routes[i], a->now_ms, &delay, e)) || delay <= a->late_after_s)
+            continue;
+        char detail[LOGISTICS_TEXT_BUF];
+        snprintf(detail, sizeof detail, "running %lld min late", (long long)(delay / 60));
+        rc = alert_insert(c, routes[i].county_id, routes[i].plan_id, routes[i].id, "late", detail,
+                          delay, a->now_ms, e);
+        raised += !rc;
+    }
+    free(routes);
+    a->raised = rc ? 0 : raised;
+    return rc;
+}
+
+int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s, int *raised,
+                          struct err *e)
+{
+    struct sweep_args a = {.now_ms = now_ms ? now_ms : time_now_ms(),
+                           .late_after_s = late_after_s > 0 ? late_after_s : 1200};
+    int64_t local = a.now_ms + LG_TZ_MS;
+    a.date_ms = local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
+    int rc = store_write(st, sweep_write, &a, e);
+    if (raised)
+        *raised = rc ? 0 : a.raised;
     return rc;
 }
 
@@ -780,8 +933,9 @@ static int al_read(struct store_conn *c, void *arg, struct err *e)
     struct al_args *a = arg;
     struct store_stmt *s;
     int rc = store_prepare(c,
-                           "SELECT id, route_id, kind, detail, open, ts_ms FROM lg_alerts "
-                           "WHERE county_id = ? AND plan_id = ? ORDER BY id DESC LIMIT 1000",
+                           "SELECT id, route_id, kind, detail, open, ts_ms, delay_s, distance_m "
+                           "FROM lg_alerts WHERE county_id = ? AND plan_id = ? "
+                           "ORDER BY id DESC LIMIT 1000",
                            &s, e);
     if (rc)
         return rc;
@@ -797,6 +951,8 @@ static int al_read(struct store_conn *c, void *arg, struct err *e)
         snprintf(x->detail, sizeof x->detail, "%s", store_col_text(s, 3));
         x->open = store_col_i64(s, 4) != 0;
         x->ts_ms = store_col_i64(s, 5);
+        x->delay_s = store_col_is_null(s, 6) ? -1 : store_col_i64(s, 6);
+        x->distance_m = store_col_is_null(s, 7) ? -1 : store_col_i64(s, 7);
     }
     return rc < 0 ? rc : 0;
 }

@@ -198,7 +198,7 @@ static void test_demo_lists_paginate_and_geojson(void **state)
     assert_string_equal(jstr(doc, "type"), "FeatureCollection");
     struct json_object *features;
     assert_true(json_object_object_get_ex(doc, "features", &features));
-    size_t found = 0, lines = 0;
+    size_t found = 0, lines = 0, nodes_en = 0;
     for (size_t i = 0; i < json_object_array_length(features); i++) {
         struct json_object *ft = json_object_array_get_idx(features, i), *g, *p, *coords;
         assert_string_equal(jstr(ft, "type"), "Feature");
@@ -215,6 +215,18 @@ static void test_demo_lists_paginate_and_geojson(void **state)
         double lon = json_object_get_double(json_object_array_get_idx(coords, 0));
         double lat = json_object_get_double(json_object_array_get_idx(coords, 1));
         assert_true(lon > 100 && lon < 120 && lat > 20 && lat < 35); /* [lon, lat] order */
+        if (strcmp(jstr(p, "layer"), "node") == 0) {
+            /* named in English (the demo names every node), with the
+            ** village and township it belongs to */
+            assert_true(strlen(jstr(p, "name_en")) > 0);
+            assert_true(json_object_object_get_ex(p, "village_id", NULL));
+            assert_true(json_object_object_get_ex(p, "township_id", NULL));
+            if (strcmp(jstr(p, "kind"), "village_point") == 0) {
+                assert_true(jint(p, "village_id") > 0);
+                assert_true(jint(p, "township_id") > 0);
+                nodes_en++;
+            }
+        }
         if (strcmp(jstr(p, "layer"), "village") == 0) {
             int64_t id = jint(p, "id");
             bool listed = false;
@@ -226,6 +238,7 @@ static void test_demo_lists_paginate_and_geojson(void **state)
         }
     }
     assert_int_equal(found, nv);
+    assert_true(nodes_en > 0);
     assert_true(lines > nt); /* stations and points hang under their parents */
     json_object_put(doc);
     ts_resp_free(&r);
@@ -266,8 +279,8 @@ static void test_crud(void **state)
              (long long)hub, (long long)twp);
     int64_t st = create(f, "/api/v1/nodes", f->op, body);
     snprintf(body, sizeof body,
-             "{\"kind\":\"village_point\",\"name\":\"测试点\",\"lat\":27.11,\"lon\":108.61,"
-             "\"parent_id\":%lld,\"village_id\":%lld}",
+             "{\"kind\":\"village_point\",\"name\":\"测试点\",\"name_en\":\"Ceshi point\","
+             "\"lat\":27.11,\"lon\":108.61,\"parent_id\":%lld,\"village_id\":%lld}",
              (long long)st, (long long)vil);
     int64_t pt = create(f, "/api/v1/nodes", f->admin, body);
 
@@ -275,6 +288,18 @@ static void test_crud(void **state)
     assert_int_equal(req(f, "GET", path, f->buyer, NULL, &r), 200);
     assert_int_equal(jint(r.json, "township_id"), twp); /* derived from the village */
     assert_int_equal(jint(r.json, "close_min"), 1440);  /* default hours */
+    assert_string_equal(jstr(r.json, "name_en"), "Ceshi point");
+    ts_resp_free(&r);
+    /* an English name alone changes, or goes ("" = none); not a number */
+    assert_int_equal(
+        req(f, "PATCH", path, f->op, "{\"name_en\":\"Ceshi Village service point\"}", &r), 200);
+    assert_string_equal(jstr(r.json, "name_en"), "Ceshi Village service point");
+    assert_string_equal(jstr(r.json, "name"), "测试点");
+    ts_resp_free(&r);
+    assert_int_equal(status_of(f, "PATCH", path, f->op, "{\"name_en\":7}"), 400);
+    assert_int_equal(status_of(f, "PATCH", path, f->op, "{\"name_en\":\" x\"}"), 422);
+    assert_int_equal(req(f, "PATCH", path, f->op, "{\"name_en\":\"\"}", &r), 200);
+    assert_string_equal(jstr(r.json, "name_en"), "");
     ts_resp_free(&r);
     assert_int_equal(req(f, "PATCH", path, f->op, "{\"active\":false,\"close_min\":1200}", &r),
                      200);

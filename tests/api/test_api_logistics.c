@@ -19,7 +19,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/base.h"
 #include "rl_server.h"
+
+#include <sqlite3.h>
 
 static struct ts_server srv;
 static char op_tok[128], drv_tok[128], drv2_tok[128], aud_tok[128];
@@ -290,6 +293,22 @@ static void test_plans(void **state)
     ts_get(&srv, path, op_tok, &r);
     assert_int_equal(r.status, 200);
     assert_int_equal(json_object_array_length(jget(r.json, "alerts")), 2);
+    {
+        /* each alert with its own figure: a late one its delay, an
+        ** off-corridor one its distance from the route */
+        struct json_object *als = jget(r.json, "alerts");
+        for (size_t k = 0; k < json_object_array_length(als); k++) {
+            struct json_object *a = json_object_array_get_idx(als, k);
+            if (!strcmp(jstr(a, "kind"), "late")) {
+                assert_true(jint(a, "delay_s") > 1200);
+                assert_null(jget(a, "distance_m"));
+            } else {
+                assert_string_equal(jstr(a, "kind"), "off_corridor");
+                assert_true(jint(a, "distance_m") > 3000);
+                assert_null(jget(a, "delay_s"));
+            }
+        }
+    }
     {
         /* the office sees the vehicle where the driver last reported it */
         struct json_object *rts = jget(r.json, "routes"), *pos = NULL;
@@ -671,6 +690,222 @@ static void test_consignment_whereabouts(void **state)
     json_object_put(c);
 }
 
+/* Today's approved plan (the demo's), as GET /plans/{id} shows it to tok. */
+static struct json_object *approved_today(const char *tok)
+{
+    char path[96];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/plans?date=%s", today);
+    ts_get(&srv, path, op_tok, &r);
+    int64_t id = 0;
+    struct json_object *items = jget(r.json, "items");
+    for (size_t i = 0; i < json_object_array_length(items); i++) {
+        struct json_object *p = json_object_array_get_idx(items, i);
+        if (!strcmp(jstr(p, "status"), "approved") && !strcmp(jstr(p, "kind"), "dispatch"))
+            id = jint(p, "id");
+    }
+    ts_resp_free(&r);
+    assert_true(id > 0);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld", (long long)id);
+    ts_get(&srv, path, tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *out = json_object_get(r.json);
+    ts_resp_free(&r);
+    return out;
+}
+
+/* A plan names its goods without another request: each item says whether it
+** is urgent, an order's item lists the order's lines with both product
+** names, a consignment's its description. The JSON sheets give each
+** delivery and drop stop its QR (text and modules): staff's with the proof
+** code, a driver's without, and nothing in the driver's sheets holds a
+** code. */
+static void test_plan_fields_and_sheet_qr(void **state)
+{
+    (void)state;
+    struct json_object *plan = approved_today(op_tok);
+    int64_t id = jint(plan, "id");
+    size_t order_items = 0, cons_items = 0;
+    struct json_object *routes = jget(plan, "routes");
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *stops = jget(json_object_array_get_idx(routes, i), "stops");
+        for (size_t k = 0; k < json_object_array_length(stops); k++) {
+            struct json_object *items = jget(json_object_array_get_idx(stops, k), "items");
+            for (size_t m = 0; m < json_object_array_length(items); m++) {
+                struct json_object *it = json_object_array_get_idx(items, m);
+                assert_true(json_object_is_type(jget(it, "urgent"), json_type_boolean));
+                if (jint(it, "order_id") > 0) {
+                    struct json_object *l0 = json_object_array_get_idx(jget(it, "lines"), 0);
+                    assert_non_null(l0);
+                    assert_true(jint(l0, "product_id") > 0 && jint(l0, "qty") > 0);
+                    assert_true(strlen(jstr(l0, "name_zh")) > 0);
+                    assert_true(strlen(jstr(l0, "name_en")) > 0);
+                    order_items++;
+                } else {
+                    assert_true(jint(it, "consignment_id") > 0);
+                    assert_true(strlen(jstr(it, "description")) > 0);
+                    cons_items++;
+                }
+            }
+        }
+    }
+    assert_true(order_items > 0 && cons_items > 0);
+    json_object_put(plan);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=json", (long long)id);
+    struct ts_resp staff, drv;
+    ts_get(&srv, path, op_tok, &staff);
+    ts_get(&srv, path, drv_tok, &drv);
+    assert_int_equal(staff.status, 200);
+    assert_int_equal(drv.status, 200);
+    size_t qrs = 0;
+    routes = jget(staff.json, "routes");
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *stops = jget(json_object_array_get_idx(routes, i), "stops");
+        for (size_t k = 0; k < json_object_array_length(stops); k++) {
+            struct json_object *st = json_object_array_get_idx(stops, k);
+            const char *kind = jstr(st, "kind");
+            bool handover = !strcmp(kind, "delivery") || !strcmp(kind, "drop");
+            assert_int_equal(jget(st, "qr") != NULL, handover);
+            if (!handover)
+                continue;
+            char head[48];
+            snprintf(head, sizeof head, "ruralink:pod:%lld:", (long long)jint(st, "id"));
+            const char *qr = jstr(st, "qr");
+            assert_true(strncmp(qr, head, strlen(head)) == 0);
+            const char *code = qr + strlen(head);
+            assert_int_equal(strlen(code), 6);
+            /* the driver's sheet: the stop without its code */
+            char needle[64];
+            snprintf(needle, sizeof needle, "\"ruralink:pod:%lld\"", (long long)jint(st, "id"));
+            assert_non_null(strstr(drv.body, needle));
+            snprintf(needle, sizeof needle, ":%s\"", code);
+            assert_null(strstr(drv.body, needle));
+            struct json_object *m = jget(st, "qr_modules");
+            assert_non_null(m);
+            assert_int_equal(strlen(json_object_get_string(json_object_array_get_idx(m, 0))),
+                             json_object_array_length(m));
+            qrs++;
+        }
+    }
+    assert_true(qrs > 0);
+    ts_resp_free(&staff);
+    ts_resp_free(&drv);
+}
+
+/* What is still waiting: open consignments of a date and earlier (the one
+** test_consignment_whereabouts left at the hub, of 2017-03-01, is overdue
+** for a dispatch of 2017-03-05), with where they are; a later date's not;
+** an unknown status or date is 400. */
+static void test_open_consignments(void **state)
+{
+    (void)state;
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/consignments?status=open&until=2017-03-05", op_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *items = jget(r.json, "items");
+    size_t at_hub = 0;
+    for (size_t i = 0; i < json_object_array_length(items); i++) {
+        struct json_object *c = json_object_array_get_idx(items, i);
+        assert_string_equal(jstr(c, "status"), "open");
+        assert_true(strcmp(jstr(c, "date"), "2017-03-05") <= 0);
+        at_hub += !strcmp(jstr(c, "location"), "node") && jint(c, "at_node_id") == hub_id;
+    }
+    assert_true(at_hub >= 1);
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/consignments?status=open&until=2017-02-28", op_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), 0);
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/consignments?status=lost", op_tok, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/consignments?until=soon", op_tok, &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+}
+
+/* Move a stop's planned arrival (the clock of a test cannot move the
+** server's), written to the server's database beside it, and close the
+** route's late alerts (the demo's route may have been late already when the
+** server started). */
+static void set_arrival(const char *db, int64_t route_id, int64_t stop_id, int64_t arrive_ms)
+{
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    sqlite3_busy_timeout(h, 10000);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "BEGIN IMMEDIATE; UPDATE lg_stops SET arrive_ms = %lld WHERE id = %lld; "
+             "UPDATE lg_alerts SET open = 0 WHERE route_id = %lld; COMMIT",
+             (long long)arrive_ms, (long long)stop_id, (long long)route_id);
+    assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+/* A route whose driver's phone is off: once its next stop's planned time
+** has passed, GET /tracking counts it late (now - planned, overdue) with an
+** ETA not in the past, and the server's housekeeping raises its late alert
+** with that delay, with no GPS fix at all. */
+static void test_overdue_without_gps(void **state)
+{
+    (void)state;
+    struct ts_server hs;
+    struct ts_opts o = {.demo = true, .extra = {"--housekeeping-seconds", "1", NULL}};
+    assert_int_equal(ts_start(&hs, &o), 0);
+    char tok[128], path[96];
+    assert_int_equal(ts_login(&hs, "operator", "ruralink-demo", tok, sizeof tok), 0);
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/plans?date=%s", today);
+    ts_get(&hs, path, tok, &r);
+    int64_t id = 0;
+    struct json_object *items = jget(r.json, "items");
+    for (size_t i = 0; i < json_object_array_length(items); i++)
+        if (!strcmp(jstr(json_object_array_get_idx(items, i), "status"), "approved"))
+            id = jint(json_object_array_get_idx(items, i), "id");
+    ts_resp_free(&r);
+    assert_true(id > 0);
+    snprintf(path, sizeof path, "/api/v1/tracking?plan_id=%lld", (long long)id);
+    ts_get(&hs, path, tok, &r);
+    struct json_object *x = json_object_array_get_idx(jget(r.json, "routes"), 0);
+    int64_t route = jint(x, "route_id"), next = jint(x, "next_stop_id");
+    ts_resp_free(&r);
+    assert_true(route > 0 && next > 0);
+    /* its next stop was due two hours ago; nothing reported, no GPS */
+    int64_t due = (int64_t)time(NULL) * 1000 - 2 * 3600 * 1000;
+    set_arrival(hs.db, route, next, due);
+    ts_get(&hs, path, tok, &r);
+    x = NULL;
+    for (size_t i = 0; i < json_object_array_length(jget(r.json, "routes")); i++)
+        if (jint(json_object_array_get_idx(jget(r.json, "routes"), i), "route_id") == route)
+            x = json_object_array_get_idx(jget(r.json, "routes"), i);
+    assert_non_null(x);
+    assert_true(json_object_get_boolean(jget(x, "overdue")));
+    assert_true(jint(x, "delay_s") >= 7200);
+    assert_null(jget(x, "position"));
+    int64_t eta = 0;
+    assert_int_equal(time_parse_rfc3339(jstr(x, "next_eta"), &eta), 0);
+    assert_true(eta >= due + 7200 * 1000);
+    ts_resp_free(&r);
+    /* housekeeping (every second here) raises the late alert: wait for it */
+    int64_t delay = -1;
+    for (int i = 0; i < 600 && delay < 0; i++) {
+        ts_get(&hs, path, tok, &r);
+        struct json_object *als = jget(r.json, "alerts");
+        for (size_t k = 0; k < json_object_array_length(als); k++) {
+            struct json_object *a = json_object_array_get_idx(als, k);
+            if (jint(a, "route_id") == route && !strcmp(jstr(a, "kind"), "late") &&
+                json_object_get_boolean(jget(a, "open")))
+                delay = jint(a, "delay_s");
+        }
+        ts_resp_free(&r);
+        if (delay < 0)
+            nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+    }
+    assert_true(delay >= 7200);
+    assert_int_equal(ts_stop(&hs), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +915,9 @@ int main(void)
         cmocka_unit_test(test_baseline_and_sites),
         cmocka_unit_test(test_request_rules),
         cmocka_unit_test(test_consignment_whereabouts),
+        cmocka_unit_test(test_plan_fields_and_sheet_qr),
+        cmocka_unit_test(test_open_consignments),
+        cmocka_unit_test(test_overdue_without_gps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -197,7 +197,7 @@ test('run a dispatch: one coloured line per route, baseline comparison, approve'
     // Printable route sheets: one page per route, without the app around it.
     await page.evaluate(() => { window.print = () => {}; });
     await page.click('#dispatch-print');
-    // The sheets name each order's goods: made once the orders are in.
+    // The sheets name each parcel's goods from the plan itself.
     await page.waitForSelector('#route-sheets[data-ready="1"]', { state: 'attached' });
     assert.equal(await page.locator('#route-sheets article.sheet').count(), plan.routes.length, 'a sheet per route');
     await page.emulateMedia({ media: 'print' });
@@ -794,31 +794,28 @@ test("cold chain: an alert's title gives the same peak as its Peak column", asyn
   });
 });
 
-test('tracking: a next stop whose ETA has passed without an arrival is overdue, not on time; Load is load / capacity', async () => {
+test('tracking: a next stop overdue without GPS shows the server\'s overdue delay, not on time; Load is load / capacity', async () => {
   const approved = (await admin.get(`/plans?date=${countyDay()}`)).items.find((p) => p.status === 'approved' && p.kind === 'dispatch');
   assert.ok(approved, "today's approved plan (the demo's, or the dispatch test's)");
   const plan = await admin.get(`/plans/${approved.id}`);
   const live = (await admin.get(`/tracking?plan_id=${approved.id}`)).routes.find((x) => x.next_stop_id);
   assert.ok(live, 'a route with a next stop');
   const route = plan.routes.find((r) => r.id === live.route_id);
-  const next = route.stops.find((s) => s.id === live.next_stop_id);
   await withPage(browser.browser, 'tracking-overdue', async (page) => {
-    // No GPS fix: the server's delay stays 0 and its ETA is the planned one.
+    // No GPS fix, its next stop due 90 minutes ago: the server counts that
+    // as delay (overdue), its ETA now. The page shows the server's figure.
     await page.route('**/api/v1/tracking?*', async (r) => {
       const res = await r.fetch();
       const body = await res.json();
       r.fulfill({ response: res, json: { ...body, alerts: [], routes: body.routes.map((x) => (x.route_id === route.id
-        ? { ...x, delay_s: 0, position: null, next_eta: next.eta } : x)) } });
+        ? { ...x, delay_s: 5400, overdue: true, position: null, next_eta: new Date().toISOString() } : x)) } });
     });
-    // The page's clock two minutes past that ETA (or now, if later).
-    await page.clock.install({ time: Math.max(Date.now(), Date.parse(next.eta) + 120e3) });
     await login(page, server.base, 'operator');
     await page.click('a[data-nav="/tracking"]');
     await page.waitForSelector('#tracking-updated:not(:empty)');
     const row = page.locator('#tracking-list tbody tr', { hasText: route.vehicle.plate });
     const status = await row.locator('td').last().textContent();
-    assert.match(status, /^逾期 \d/, 'overdue: ' + status);
-    assert.doesNotMatch(status, /准时/);
+    assert.equal(status, '逾期 1 小时 30 分', 'overdue by the server\'s delay: ' + status);
     const peak = Math.max(0, ...route.stops.map((s) => s.load_g || 0));
     const loads = await column(page, '#tracking-list', '载重');
     const i = await row.evaluate((tr) => [...tr.parentNode.children].indexOf(tr));
@@ -1049,54 +1046,70 @@ async function printed(page, button) {
   await page.waitForSelector('#route-sheets[data-ready="1"]', { state: 'attached' });
 }
 
+// Requests a page makes to the API, by path (to check what it no longer asks).
+function apiPaths(page) {
+  const seen = [];
+  page.on('request', (r) => { const u = new URL(r.url()); if (u.pathname.startsWith('/api/v1/')) seen.push(u.pathname + u.search); });
+  return seen;
+}
+
 test('zh UI: stops, parcels, route sheets, tracking alerts and errors are built from fields, not the server\'s English', async () => {
   const plan = await approvedToday();
   const route = plan.routes[0];
   // Far off the route: late and off its corridor (alerts whose server detail is English).
   await admin.post('/tracking/positions', { route_id: route.id, lat: 27.6, lon: 108.9 });
-  const live = (await admin.get(`/tracking?plan_id=${plan.id}`)).routes.find((x) => x.route_id === route.id);
+  const tr = await admin.get(`/tracking?plan_id=${plan.id}`);
+  const live = tr.routes.find((x) => x.route_id === route.id);
   const next = route.stops.find((s) => s.id === live.next_stop_id);
   assert.ok(next, 'the route has a next stop');
   const orderId = plan.routes.flatMap((r) => r.stops.flatMap((s) => s.items || [])).find((it) => it.order_id).order_id;
   // The next stop as the server writes an urgent delivery to an address:
-  // no node, and its label as its name.
+  // no node, its address, its items urgent with the order's lines (the
+  // label, English, is kept for old clients and not shown).
   const label = `order ${orderId}: 苹果 +2 (urgent)`;
+  const lines = [{ product_id: 1, qty: 2, name_zh: '红富士苹果', name_en: 'Red Fuji apples' }, { product_id: 2, qty: 1, name_zh: '猕猴桃', name_en: 'Kiwifruit' }];
   const faked = { ...plan, routes: plan.routes.map((r) => (r.id !== route.id ? r : { ...r, stops: r.stops.map((s) => (s.id !== next.id ? s
-    : { ...s, node_id: 0, village_id: 0, name: label, items: [{ order_id: orderId, action: 'unload', weight_g: 2500, volume_ml: 0, storage: 'chilled', label }] })) })) };
+    : { ...s, node_id: 0, village_id: 0, name: '县城东街 18 号', address: '县城东街 18 号',
+      items: [{ order_id: orderId, action: 'unload', weight_g: 2500, volume_ml: 0, storage: 'chilled', label, urgent: true, lines }] })) })) };
   const missing = (status, url) => status === 404 && url.endsWith('/api/v1/orders/999999999');
   await withPage(browser.browser, 'server-texts-zh', async (page) => {
     await page.route(`**/api/v1/plans/${plan.id}`, (r) => r.fulfill({ json: faked }));
     await login(page, server.base, 'operator');
+    const asked = apiPaths(page);
     await page.click('a[data-nav="/tracking"]');
     await page.waitForSelector('#tracking-alerts li');
     const row = page.locator('#tracking-list tbody tr', { hasText: route.vehicle.plate }).first();
     const heads = await page.$$eval('#tracking-list thead th', (ths) => ths.map((th) => th.textContent));
     const cell = () => row.locator('td').nth(heads.indexOf('下一站')).textContent();
-    assert.equal(await cell(), `订单 #${orderId} 的收货地址`, 'the stop is named by its order');
+    assert.equal(await cell(), `订单 #${orderId}：县城东街 18 号`, 'the stop is named by its order and its address');
     const alerts = await page.$$eval('#tracking-alerts li', (lis) => lis.map((li) => li.textContent));
     for (const a of alerts) assert.doesNotMatch(a, /running|late\b|from the planned route|\d+ m\b/, 'no server detail: ' + a);
-    assert.ok(alerts.some((a) => /^延误 .*当前晚于计划 (\d+ 小时 )?\d+ 分/.test(a)), 'the late alert from the route\'s delay: ' + alerts.join(' | '));
-    assert.ok(alerts.some((a) => /^偏离路线 .*偏离计划路线（GPS 27\.6000, 108\.9000）/.test(a)), 'the off-route alert with the GPS fix');
+    assert.ok(alerts.some((a) => /^延误 .*发出时晚于计划 (\d+ 小时 )?\d+ 分/.test(a)), 'the late alert with its delay: ' + alerts.join(' | '));
+    assert.ok(alerts.some((a) => /^偏离路线 .*偏离计划路线 [\d.,]+ km/.test(a)), 'the off-route alert with its distance: ' + alerts.join(' | '));
     await page.selectOption('#lang', 'en');
     await page.waitForSelector('#tracking-list thead th:has-text("Next stop")');
-    assert.equal(await row.locator('td').nth(heads.indexOf('下一站')).textContent(), `Order #${orderId}'s delivery address`);
+    assert.equal(await row.locator('td').nth(heads.indexOf('下一站')).textContent(), `Order #${orderId}: 县城东街 18 号`);
     await page.selectOption('#lang', 'zh-CN');
 
     // Route sheets with the proof-of-delivery QR codes: in the page's
-    // language, each parcel from its order (goods, weight, storage).
+    // language, each parcel from its item (goods, weight, storage, urgency).
     await openPlan(page, plan.id);
+    asked.length = 0;
     await printed(page, '#dispatch-print-qr');
     const sheet = page.locator(`#route-sheets article.sheet[data-route="${route.id}"]`);
     const text = await page.textContent('#route-sheets');
     assert.doesNotMatch(text, /\b(order|consignment|urgent|unload|load|route sheet|goods|proof)\b|\+\d/i, 'no server text on the sheets');
-    const stopRow = sheet.locator('tbody tr', { hasText: `订单 #${orderId}：` }).first();
+    const stopRow = sheet.locator('tbody tr', { hasText: `订单 #${orderId}：县城东街 18 号` }).first();
     assert.match(await stopRow.textContent(), /送货/, 'the stop kind, translated');
     const parcels = await page.$$eval('#route-sheets ul.parcels li', (lis) => lis.map((li) => li.textContent));
-    assert.ok(parcels.includes(`订单 #${orderId} · 2.5 kg · 冷藏`) || parcels.some((p) => p.startsWith(`订单 #${orderId}：`) && p.endsWith(' · 2.5 kg · 冷藏')),
+    assert.ok(parcels.includes(`订单 #${orderId}：红富士苹果等 1 种其他商品 · 2.5 kg · 冷藏 · 加急`),
       'the faked parcel: ' + parcels.filter((p) => p.includes(`#${orderId}`)).join(' | '));
     const qrStops = faked.routes.reduce((n, r) => n + r.stops.filter((s) => s.kind === 'delivery' || s.kind === 'drop').length, 0);
     assert.equal(await page.locator('#route-sheets .qr svg').count(), qrStops, 'a QR code per delivery or drop stop');
     assert.equal(await page.locator('#route-sheets svg script').count(), 0);
+    // One request for the codes (the JSON sheets), none per order, product
+    // or consignment, and no HTML sheet read.
+    assert.deepEqual(asked, [`/api/v1/plans/${plan.id}/sheets?format=json`], 'what printing asked: ' + asked.join(' | '));
 
     // An error: what went wrong in Chinese, the server's detail after it.
     await page.goto(`${server.base}/orders/999999999`);
@@ -1105,15 +1118,78 @@ test('zh UI: stops, parcels, route sheets, tracking alerts and errors are built 
   }, { allowHttp: missing });
 });
 
-test('en UI: network nodes are named by their village or township in English and their kind; zh keeps the Chinese names', async () => {
+test('sheets: the QR codes the page draws are the server\'s codes, module for module', async () => {
+  const plan = await approvedToday();
+  const js = await admin.get(`/plans/${plan.id}/sheets?format=json`);
+  const codes = new Map(js.routes.flatMap((r) => r.stops.filter((s) => s.qr_modules).map((s) => [s.id, s.qr_modules])));
+  assert.ok(codes.size > 0, 'the JSON sheets carry QR modules');
+  await withPage(browser.browser, 'sheets-qr', async (page) => {
+    await login(page, server.base, 'operator');
+    await openPlan(page, plan.id);
+    await printed(page, '#dispatch-print-qr');
+    // Each drawn code, read back as rows of dark modules (quiet zone 2).
+    const drawn = await page.$$eval('#route-sheets article.sheet', (arts) => arts.flatMap((a) => [...a.querySelectorAll('tbody tr')].map((tr) => {
+      const path = tr.querySelector('.qr svg path');
+      return path ? path.getAttribute('d') : null;
+    }).filter(Boolean)));
+    const want = [...codes.values()].map((rows) => rows.flatMap((row, y) => [...row].map((c, x) => (c === '1' ? `M${x + 2} ${y + 2}h1v1h-1z` : ''))).join(''));
+    assert.equal(drawn.length, want.length, 'as many codes as the sheets give');
+    assert.deepEqual([...drawn].sort(), [...want].sort());
+  });
+});
+
+test('tracking: an alert says its own figures (the delay or distance when raised), not the route\'s now', async () => {
+  const plan = await approvedToday();
+  const route = plan.routes[0];
+  await withPage(browser.browser, 'tracking-alert-figures', async (page) => {
+    await page.route('**/api/v1/tracking?*', async (r) => {
+      const res = await r.fetch();
+      const body = await res.json();
+      const ts = new Date().toISOString();
+      r.fulfill({ response: res, json: { ...body,
+        routes: body.routes.map((x) => (x.route_id === route.id ? { ...x, delay_s: 600, overdue: false, position: { lat: 27.5, lon: 108.8, ts } } : x)),
+        alerts: [{ id: 9001, route_id: route.id, kind: 'late', detail: 'running 50 min late', open: true, ts, delay_s: 3000 },
+          { id: 9002, route_id: route.id, kind: 'off_corridor', detail: '4200 m from the planned route', open: true, ts, distance_m: 4200 }] } });
+    });
+    await login(page, server.base, 'operator');
+    await page.click('a[data-nav="/tracking"]');
+    await page.waitForSelector('#tracking-alerts li');
+    const late = await page.textContent('#tracking-alerts li[data-kind="late"]');
+    const off = await page.textContent('#tracking-alerts li[data-kind="off_corridor"]');
+    assert.match(late, /发出时晚于计划 50 分/, late);
+    assert.doesNotMatch(late, /10 分/);
+    assert.match(off, /偏离计划路线 4\.2 km/, off);
+    await page.selectOption('#lang', 'en');
+    await page.waitForSelector('#tracking-alerts h3:has-text("Tracking alerts")');
+    assert.match(await page.textContent('#tracking-alerts li[data-kind="late"]'), /50 min behind schedule when raised/);
+    assert.match(await page.textContent('#tracking-alerts li[data-kind="off_corridor"]'), /4\.2 km from the planned route/);
+  });
+});
+
+test('en UI: network nodes are named by their English name (else their village or township and kind), from the network map data alone; zh keeps the Chinese names', async () => {
   const plan = await approvedToday();
   const nodes = new Map((await getAll(admin, '/nodes?limit=500')).map((n) => [n.id, n]));
   const villages = new Map((await getAll(admin, '/villages?limit=500')).map((v) => [v.id, v]));
   const points = plan.routes.flatMap((r) => r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end' && nodes.get(s.node_id)?.kind === 'village_point'));
-  assert.ok(points.length >= 1, 'the plan visits village service points');
+  assert.ok(points.length >= 2, 'the plan visits village service points');
   const depot = nodes.get(plan.depot_node_id);
+  // The demo names every node in English; one point is renamed in the map
+  // data the page gets, and one has no English name (it is named by its
+  // village then).
+  const renamed = points[0].node_id, unnamed = points.find((s) => s.node_id !== renamed).node_id;
   await withPage(browser.browser, 'node-names-en', async (page) => {
+    await page.route('**/api/v1/network.geojson', async (r) => {
+      const res = await r.fetch();
+      const geo = await res.json();
+      for (const f of geo.features) {
+        if (f.properties.layer !== 'node') continue;
+        if (f.properties.id === renamed) f.properties.name_en = 'E2E Riverside pickup';
+        if (f.properties.id === unnamed) f.properties.name_en = '';
+      }
+      r.fulfill({ response: res, json: geo });
+    });
     await login(page, server.base, 'operator');
+    const asked = apiPaths(page);
     await page.waitForSelector('#overview-map[data-ready="1"]');
     // A marker's tooltip opens when the marker gets focus (from code: it
     // is no tab stop).
@@ -1131,17 +1207,24 @@ test('en UI: network nodes are named by their village or township in English and
 
     await openPlan(page, plan.id);
     const option = await page.textContent(`#dispatch-depot option[value="${depot.id}"]`);
-    assert.doesNotMatch(option, CJK);
-    assert.match(option, / logistics hub$/);
+    assert.equal(option, depot.name_en, 'the depot by its English name');
     await printed(page, '#dispatch-print');
     const places = await page.$$eval('#route-sheets tbody tr td:nth-child(2)', (tds) => tds.map((td) => td.firstChild.firstChild.textContent));
-    for (const s of points) {
-      const v = villages.get(nodes.get(s.node_id).village_id);
-      assert.ok(places.includes(`${v.name_en} service point`), `${v.name_en} service point on the sheets`);
+    assert.ok(places.includes('E2E Riverside pickup'), 'a node by its own English name');
+    const v = villages.get(nodes.get(unnamed).village_id);
+    assert.ok(places.includes(`${v.name_en} service point`), `one without, by its village: ${v.name_en} service point`);
+    for (const s of points.filter((x) => x.node_id !== renamed && x.node_id !== unnamed)) {
+      assert.ok(places.includes(nodes.get(s.node_id).name_en), `${nodes.get(s.node_id).name_en} on the sheets`);
     }
     await page.click('a[data-nav="/tracking"]');
     await page.waitForSelector('#tracking-updated:not(:empty)');
-    for (const c of await column(page, '#tracking-list', 'Next stop')) assert.doesNotMatch(c, CJK, 'next stop in English: ' + c);
+    // (a delivery address is the buyer's text, shown as written)
+    const addresses = plan.routes.flatMap((r) => r.stops.map((s) => s.address).filter(Boolean));
+    for (const c of await column(page, '#tracking-list', 'Next stop')) {
+      assert.doesNotMatch(addresses.reduce((x, a) => x.replace(a, ''), c), CJK, 'next stop in English: ' + c);
+    }
+    // Named from the map data: no list of nodes, villages or townships asked.
+    assert.deepEqual(asked.filter((a) => /^\/api\/v1\/(nodes|villages|townships)\b/.test(a)), []);
 
     await page.selectOption('#lang', 'zh-CN');
     await openPlan(page, plan.id);
@@ -1309,5 +1392,30 @@ test('cold chain: independent requests go out together; a late chart does not re
     late.release();
     await page.waitForSelector('#cold-chart[data-pending="0"]', { state: 'attached' });
     assert.equal(await page.getAttribute('#cold-chart', 'data-series'), String(other.id), 'the newest chart stays');
+  });
+});
+
+test('dispatch: consignments still waiting for a pickup by the date, overdue ones of earlier dates marked, with where their goods are', async () => {
+  const today = countyDay();
+  const yesterday = countyDay(new Date(Date.now() - 86400e3));
+  const village = (await getAll(admin, '/villages?limit=500'))[0];
+  const c = await admin.post('/consignments', { village_id: village.id, date: yesterday, weight_g: 12000, volume_ml: 20000, description: 'E2E 板栗' });
+  const nodes = new Map((await getAll(admin, '/nodes?limit=500')).map((n) => [n.id, n]));
+  const origin = c.from_node_id ? nodes.get(c.from_node_id).name : village.name_zh;
+  await withPage(browser.browser, 'dispatch-waiting', async (page) => {
+    await login(page, server.base, 'operator');
+    await page.goto(`${server.base}/dispatch?date=${today}`);
+    await page.waitForSelector('#open-consignments[data-count] tbody tr');
+    const row = page.locator('#open-consignments tbody tr', { hasText: 'E2E 板栗' });
+    assert.equal(await row.count(), 1, 'the open consignment of yesterday is listed for today');
+    const text = await row.textContent();
+    assert.match(text, new RegExp(`^${c.id}E2E 板栗 · 12\\.0 kg${yesterday}\\s*逾期在产地：${origin}$`), text);
+    // What GET /consignments?status=open&until=today lists, no more.
+    const open = (await admin.get(`/consignments?status=open&until=${today}`)).items;
+    assert.equal(await page.getAttribute('#open-consignments', 'data-count'), String(open.length));
+    // A date before it: not yet waiting.
+    await page.fill('#dispatch-date', countyDay(new Date(Date.now() - 3 * 86400e3)));
+    await page.dispatchEvent('#dispatch-date', 'change');
+    await page.waitForFunction(() => !document.querySelector('#open-consignments')?.textContent.includes('E2E 板栗'));
   });
 });

@@ -1,17 +1,20 @@
 // Dispatch: run a plan for a date and depot (POST /plans, a solver job), draw
 // each route on the map in its own colour with numbered stops, the per-route
 // and plan KPI tables, a side-by-side comparison with a baseline plan of the
-// same date, approval, and printable route sheets (one page per route; with
-// the server's proof-of-delivery QR codes on request).
+// same date, approval, printable route sheets (one page per route; with the
+// proof-of-delivery QR codes on request), and the consignments still waiting
+// for a pickup by the date (overdue ones of earlier dates too) with where
+// their goods are.
 //
-// Stops and parcels are named by places.js from their fields (node, order,
-// consignment, weight, storage), in the page's language: never by the
-// server's English labels ("order 219: ... +2").
-import { api, get, post } from '../api.js';
+// Stops and parcels are named by places.js from their fields (node, address,
+// order lines, consignment description, weight, storage, urgency), in the
+// page's language: never by the server's English labels ("order 219: ...
+// +2"). The sheets need no request of their own but the QR codes' (the JSON
+// sheets give each code's modules; the page draws them).
+import { get, post } from '../api.js';
 import { fmtDateTime, fmtDistance, fmtDuration, fmtMinutes, fmtMoney, fmtNumber, fmtPercent, fmtPoints, fmtSeconds, fmtTime, fmtWeight, t, tn, today } from '../i18n.js';
 import { L, ROUTE_COLOURS, createMap, drawNetwork, fitTo, numberedStop } from '../map.js';
-import { allProducts } from '../data.js';
-import { loadPlaces } from '../places.js';
+import { geoPlaces } from '../places.js';
 import { badge, clear, errorBox, fill, h, note, select, table } from '../ui.js';
 
 const STAFF = new Set(['admin', 'operator']);
@@ -72,38 +75,28 @@ async function waitForPlan(res) {
   throw new Error(t('dispatch.job_timeout'));
 }
 
-// Several requests at a time, at most n in flight; a failed one gives null.
-async function fetchEach(ids, n, f) {
-  const out = new Map();
-  const queue = [...ids];
-  const worker = async () => {
-    while (queue.length) {
-      const id = queue.shift();
-      out.set(id, await f(id).catch(() => null));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, worker));
-  return out;
-}
-
-// The QR codes of the server's HTML sheets of a route, by stop seq: the
-// images only (its texts are English), as inert SVG.
-async function routeQr(planId, routeId) {
-  const html = await api('GET', `/plans/${planId}/sheets`, { query: { format: 'html', route_id: routeId }, headers: { Accept: 'text/html' } });
-  const doc = new DOMParser().parseFromString(String(html), 'text/html');
-  const out = new Map();
-  for (const tr of doc.querySelectorAll('tr')) {
-    const first = tr.querySelector('td');
-    const svg = tr.querySelector('svg');
-    const seq = first ? Number(first.textContent.trim()) : NaN;
-    if (!svg || !Number.isInteger(seq)) continue;
-    for (const x of svg.querySelectorAll('script, foreignObject')) x.remove();
-    for (const x of [svg, ...svg.querySelectorAll('*')]) {
-      for (const a of [...x.attributes]) if (/^on/i.test(a.name) || /href$/i.test(a.name)) x.removeAttribute(a.name);
-    }
-    out.set(seq, document.importNode(svg, true));
-  }
-  return out;
+// A QR code drawn from its modules (rows of '1' dark / '0' light, as the JSON
+// sheets give them) as an SVG with a quiet zone of 2 modules: built here, no
+// server markup in the page.
+const SVG = 'http://www.w3.org/2000/svg';
+function qrSvg(rows) {
+  const n = rows.length, m = 2;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${n + 2 * m} ${n + 2 * m}`);
+  svg.setAttribute('width', '120');
+  svg.setAttribute('height', '120');
+  svg.setAttribute('shape-rendering', 'crispEdges');
+  const bg = document.createElementNS(SVG, 'rect');
+  bg.setAttribute('width', '100%');
+  bg.setAttribute('height', '100%');
+  bg.setAttribute('fill', '#fff');
+  let d = '';
+  rows.forEach((row, y) => { for (let x = 0; x < row.length; x++) if (row[x] === '1') d += `M${x + m} ${y + m}h1v1h-1z`; });
+  const path = document.createElementNS(SVG, 'path');
+  path.setAttribute('fill', '#000');
+  path.setAttribute('d', d);
+  svg.append(bg, path);
+  return svg;
 }
 
 export async function render(root, ctx) {
@@ -136,6 +129,7 @@ export async function render(root, ctx) {
   const planBox = h('div', { id: 'plan-detail' });
   const compareBox = h('section', { class: 'card', id: 'plan-compare' });
   const sheets = h('div', { class: 'sheets', id: 'route-sheets' });
+  const waitingBox = h('section', { class: 'card no-print', id: 'open-consignments' });
   // novalidate: the date is checked here, with a message in the page's language.
   const form = h('form', { class: 'filters no-print', novalidate: true, onsubmit: (e) => { e.preventDefault(); if (!run.disabled && dateOk()) runPlan(); } },
     h('div', { class: 'field' }, h('label', { for: 'dispatch-date' }, t('dispatch.date')), date),
@@ -145,10 +139,11 @@ export async function render(root, ctx) {
   root.append(h('h1', null, t('dispatch.title')),
     h('section', { class: 'card no-print' }, form, dateMsg, status, plansBox),
     h('div', { class: 'grid2 no-print' }, h('section', { class: 'card' }, mapEl), h('section', { class: 'card' }, planBox)),
-    compareBox, sheets);
+    compareBox, waitingBox, sheets);
 
   // Depots: the nodes the county's vehicles start from.
-  const [vehicles, geo, places] = await Promise.all([get('/vehicles'), get('/network.geojson'), loadPlaces(ctx.county)]);
+  const [vehicles, geo] = await Promise.all([get('/vehicles'), get('/network.geojson')]);
+  const places = geoPlaces(geo, ctx.county);
   const depotIds = [...new Set((vehicles.items || []).filter((v) => v.active).map((v) => v.depot_node_id))];
   const nodeName = new Map((geo.features || []).filter((f) => f.properties.layer === 'node').map((f) => [f.properties.id, f.properties.name]));
   for (const id of depotIds) depot.append(h('option', { value: id }, places.node(id, nodeName.get(id))));
@@ -160,8 +155,31 @@ export async function render(root, ctx) {
   let current = null;
   run.disabled = !staff || !depot.value;
 
+  // Consignments still waiting for a pickup by the date: open ones of the
+  // date and earlier (what its dispatch takes), earlier ones overdue, with
+  // where their goods are (at their origin, or back at a depot).
+  async function loadWaiting() {
+    const day = date.value;
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) { clear(waitingBox); delete waitingBox.dataset.count; return; }
+    try {
+      const items = (await get('/consignments', { status: 'open', until: day })).items || [];
+      if (date.value !== day) return;
+      const where = (c) => (c.location === 'node' && c.at_node_id ? t('consignment.at_node', { node: places.node(c.at_node_id) })
+        : t('consignment.at_origin', { place: places.stop({ node_id: c.from_node_id, village_id: c.village_id, items: [{ consignment_id: c.id }] }) }));
+      clear(waitingBox).append(h('h2', null, tn('dispatch.waiting', items.length)), table([
+        { label: '#', render: (c) => String(c.id) },
+        { label: t('consignment.goods'), render: (c) => [c.description || t('item.consignment', { id: '#' + c.id }), fmtWeight(c.weight_g),
+          c.storage !== 'ambient' ? t('storage.' + c.storage) : null].filter(Boolean).join(' · ') },
+        { label: t('dispatch.date'), render: (c) => h('span', null, c.date, c.date < day ? [' ', badge(t('consignment.overdue'), 'warn')] : null) },
+        { label: t('consignment.where'), render: where },
+      ], items, { caption: t('dispatch.waiting_caption', { date: day }), empty: t('dispatch.waiting_none') }));
+      waitingBox.dataset.count = String(items.length);
+    } catch (e) { clear(waitingBox).append(errorBox(e)); }
+  }
+
   async function loadPlans(selectId) {
     keep({ date: date.value });
+    loadWaiting();
     try {
       const r = await get('/plans', { date: date.value });
       const items = r.items || [];
@@ -293,31 +311,18 @@ export async function render(root, ctx) {
         ], rows, { caption: t('dispatch.compare_table') }))].filter(Boolean));
   }
 
-  // What the sheets say of the plan's parcels: the orders' lines (product
-  // names), the consignments' descriptions; fetched when printing.
-  let products = null;
-  async function sheetData(plan) {
-    const items = plan.routes.flatMap((r) => r.stops.flatMap((s) => s.items || []));
-    const orderIds = [...new Set(items.map((it) => it.order_id).filter(Boolean))];
-    const hasConsignments = items.some((it) => it.consignment_id);
-    if (!products) products = allProducts({ include_inactive: true }).then((l) => new Map(l.map((p) => [p.id, p])), () => { products = null; return new Map(); });
-    const [orders, prods, cons] = await Promise.all([
-      fetchEach(orderIds, 6, (id) => get(`/orders/${id}`)),
-      products,
-      hasConsignments ? get('/consignments', { date: plan.date }).then((r) => r.items || [], () => []) : [],
-    ]);
-    return { orders, products: prods, consignments: new Map(cons.map((c) => [c.id, c])) };
-  }
-
-  // Printable sheets, one page per route, in the page's language; with qr,
-  // the proof-of-delivery QR code of each delivery and drop stop (from the
-  // server's HTML sheets) in its own column.
+  // Printable sheets, one page per route, in the page's language, from the
+  // plan as shown (its items name their goods); with qr, the proof-of-delivery
+  // QR code of each delivery and drop stop, drawn from the JSON sheets.
   async function printSheets(plan, qr, buttons) {
     for (const b of buttons) b.disabled = true;
     sheets.dataset.ready = '0';
     try {
-      const [extra, codes] = await Promise.all([sheetData(plan),
-        qr ? Promise.all(plan.routes.map((r) => routeQr(plan.id, r.id))) : null]);
+      const codes = new Map();
+      if (qr) {
+        const js = await get(`/plans/${plan.id}/sheets`, { format: 'json' });
+        for (const r of js.routes || []) for (const s of r.stops || []) if (s.qr_modules) codes.set(s.id, s.qr_modules);
+      }
       if (!root.isConnected) return;
       clear(sheets).append(...plan.routes.map((r, i) => {
         const visits = r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end');
@@ -326,12 +331,12 @@ export async function render(root, ctx) {
           h('p', null, t('dispatch.plan', { id: plan.id }), ' · ', places.stop(r.stops[0]), ' · ', t('dispatch.sheet.depart'), ' ', fmtDateTime(r.stops[0].departure || r.stops[0].eta)),
           table([
             { label: t('dispatch.sheet.stop'), num: true, render: (s) => String(visits.indexOf(s) + 1) },
-            { label: t('dispatch.sheet.place'), render: (s) => h('span', null, places.stop(s, extra), h('br'), h('span', { class: 'muted' }, t('stop.kind.' + s.kind))) },
+            { label: t('dispatch.sheet.place'), render: (s) => h('span', null, places.stop(s), h('br'), h('span', { class: 'muted' }, t('stop.kind.' + s.kind))) },
             { label: t('dispatch.sheet.arrive'), render: (s) => fmtTime(s.eta) },
-            { label: t('dispatch.sheet.items'), render: (s) => h('ul', { class: 'parcels' }, (s.items || []).map((it) => h('li', null, places.item(it, extra)))) },
+            { label: t('dispatch.sheet.items'), render: (s) => h('ul', { class: 'parcels' }, (s.items || []).map((it) => h('li', null, places.item(it)))) },
             qr ? { label: t('dispatch.sheet.proof'), render: (s) => {
-              const code = codes[i].get(s.seq);
-              return code ? h('span', { class: 'qr', role: 'img', 'aria-label': t('dispatch.sheet.qr', { n: visits.indexOf(s) + 1 }) }, code) : '';
+              const code = codes.get(s.id);
+              return code ? h('span', { class: 'qr', role: 'img', 'aria-label': t('dispatch.sheet.qr', { n: visits.indexOf(s) + 1 }) }, qrSvg(code)) : '';
             } } : null,
             { label: t('dispatch.sheet.sign'), render: () => '\u00a0'.repeat(12) },
           ].filter(Boolean), visits));

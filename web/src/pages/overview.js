@@ -3,7 +3,7 @@
 import { get } from '../api.js';
 import { dayStartIso, fmtMoney, fmtNumber, fmtPercent, t, tn, today } from '../i18n.js';
 import { createMap, drawNetwork, legend } from '../map.js';
-import { loadPlaces } from '../places.js';
+import { geoPlaces } from '../places.js';
 import { allOrders, allProducts } from '../data.js';
 import { clear, errorBox, h, kpi, select } from '../ui.js';
 
@@ -92,7 +92,8 @@ export async function render(root, ctx) {
   const map = createMap(mapEl);
   let geo, places;
   try {
-    [geo, places] = await Promise.all([get('/network.geojson'), loadPlaces(ctx && ctx.county)]);
+    geo = await get('/network.geojson');
+    places = geoPlaces(geo, ctx && ctx.county);
   } catch (e) { mapEl.replaceWith(errorBox(e)); return () => map.remove(); }
   let drawn = null;
   const draw = (sizeBy) => {
