@@ -121,6 +121,26 @@ static void seed(struct db *d, uint64_t s)
         fail_msg("demo_seed: %s", e.msg);
 }
 
+/* The demo seeds only an empty database: accounts made before their county
+** (a first admin) would otherwise join the demo county, whose passwords are
+** published. It is refused and nothing is written. */
+static void test_refuses_accounts_without_county(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    struct err e = {0};
+    struct auth_user_new u = {1, "first-admin", "a-long-password", AUTH_ROLE_ADMIN, NULL};
+    int64_t id;
+    assert_int_equal(auth_user_add(d.st, NULL, &u, &id, &e), 0);
+    assert_int_equal(demo_seed_with(d.st, NULL, 42, &e), ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "first-admin"));
+    int64_t n = -1;
+    assert_int_equal(county_count(d.st, &n, &e), 0);
+    assert_int_equal(n, 0);
+    db_close(&d);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -360,6 +380,7 @@ static void test_shape_and_network(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refuses_accounts_without_county),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_shape_and_network),
     };

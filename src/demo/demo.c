@@ -46,6 +46,18 @@ int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *
         log_write(lg, LOG_INFO, "demo.skip", "reason=\"database has %lld counties\"", (long long)n);
         return 0;
     }
+    /* Accounts but no county: someone's first admin, made before their
+    ** county. The demo county would take the first county id, and whoever
+    ** was made for that id would join a county with published passwords. */
+    struct auth_user any;
+    size_t users = 0;
+    if ((rc = auth_user_list(st, -1, 0, &any, 1, &users, e)))
+        return rc;
+    if (users > 0)
+        return err_set(e, ERR_CONFLICT,
+                       "the database has accounts but no county (e.g. '%s' of county %lld): the "
+                       "demo seeds only an empty database; use another --db",
+                       any.name, (long long)any.county_id);
     struct demo_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.st = st;
