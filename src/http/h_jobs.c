@@ -32,6 +32,17 @@ void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state)
     http_resp_json(w, 202, o);
 }
 
+void http__job_pending(struct app *app, struct http_resp *w, uint64_t job_id)
+{
+    struct jobs_info info;
+    const char *state = "queued";
+    if (app->jobs && jobs_get(app->jobs, job_id, &info) == 0) {
+        state = jobs_state_name(info.state); /* a static name */
+        jobs_info_release(&info);
+    }
+    http__job_accepted(w, job_id, state);
+}
+
 int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, struct http_resp *w,
                   struct jobs_info *info)
 {
@@ -59,7 +70,7 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, 
     /* 202 when the job outlasts the wait, or at once when enough requests
     ** hold threads waiting for theirs already */
     if (jobs_wait_bounded(app->jobs, jid, wait_s, http__job_waiters_max(app)) != 0) {
-        http__job_accepted(w, jid, "running");
+        http__job_pending(app, w, jid);
         return -1;
     }
     if (jobs_get(app->jobs, jid, info) != 0) {

@@ -259,7 +259,7 @@ static void h_vrp_solve(struct app *app, struct http_req *req, struct http_resp 
     /* 202 when the job outlasts the wait, or at once when enough requests
     ** hold threads waiting for theirs already (http__job_waiters_max) */
     if (jobs_wait_bounded(jobs, id, limit + VRP_WAIT_MARGIN_S, http__job_waiters_max(app)) != 0) {
-        http__job_accepted(w, id, "queued");
+        http__job_pending(app, w, id);
         return;
     }
     struct jobs_info info;
@@ -283,7 +283,7 @@ static void h_vrp_jobs_create(struct app *app, struct http_req *req, struct http
     uint64_t id;
     double limit;
     if (submit_solve(app, req, w, &id, &limit) == 0)
-        http__job_accepted(w, id, "queued");
+        http__job_pending(app, w, id);
 }
 
 /* The job, if it exists and belongs to the caller's county. */

@@ -256,6 +256,9 @@ int http__job_run(struct app *app, const struct jobs_spec *spec, double wait_s, 
 /* 202 Accepted for a job that goes on: Location and href /api/v1/jobs/{id},
 ** {"job_id", "state", "href"}. */
 void http__job_accepted(struct http_resp *w, uint64_t job_id, const char *state);
+/* http__job_accepted with the job's state as it is now (queued, running; or
+** done, should it have ended meanwhile). */
+void http__job_pending(struct app *app, struct http_resp *w, uint64_t job_id);
 /* How many requests may hold a handler thread while their job runs: half
 ** the handler threads (at least 1), so that synchronous solves and plans
 ** never take the threads every write and login needs. A request beyond it

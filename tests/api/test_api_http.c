@@ -646,6 +646,8 @@ static void test_job_waits_leave_threads_free(void **state)
                      0);
     assert_int_equal(r.status, 202);
     int64_t solve = jint(r.json, "job_id");
+    /* the one solver worker runs the held job: this one waits its turn */
+    assert_string_equal(json_object_get_string(json_object_object_get(r.json, "state")), "queued");
     ts_resp_free(&r);
     assert_int_equal(poll(&p, 1, 0), 0); /* the long poll still waits */
 
