@@ -554,6 +554,53 @@ static void test_stop_request_honoured(void **state)
     vrp_problem_free(p);
 }
 
+/* A stop request during construction: 2,000 tasks go to the ruin-and-
+** recreate search, whose construction asks the callback every 256
+** insertions. Stopping at the first call must still give a complete,
+** feasible plan. The first call comes while tasks are still out: before the
+** construction consulted the stop request, the first call came after it,
+** with nothing out. */
+struct first_call {
+    int calls;
+    int first_unassigned;
+};
+
+static int stop_at_first(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
+{
+    (void)best_cost;
+    (void)elapsed_s;
+    struct first_call *f = arg;
+    if (f->calls++ == 0)
+        f->first_unassigned = n_unassigned;
+    return 1;
+}
+
+static void test_stop_during_construction(void **state)
+{
+    (void)state;
+    struct gen_opts o = {.n_tasks = 2000, .n_veh = 150, .dims = 1, .seed = 11};
+    struct vrp_problem *p = gen_problem(&o);
+    for (int v = 0; v < p->n_vehicles; v++)
+        p->vehicles[v].capacity[0] = 100; /* one class; ~100 routes' worth of room */
+    struct vrp_params prm;
+    vrp_params_default(&prm);
+    prm.time_limit_s = 600;
+    struct first_call f = {0, -1};
+    prm.progress = stop_at_first;
+    prm.progress_arg = &f;
+    struct vrp_solution *sol = NULL;
+    struct err e;
+    if (vrp_solve(p, &prm, &sol, &e))
+        fail_msg("solve: %s", e.msg);
+    assert_true(f.first_unassigned > 0);
+    assert_true(f.calls <= 2); /* the request, then the closing report */
+    assert_int_equal(sol->iterations, 0);
+    assert_int_equal(sol->n_unassigned, 0);
+    check_with_checker(p, sol);
+    vrp_solution_free(sol);
+    vrp_problem_free(p);
+}
+
 static void test_time_limit_and_feasible(void **state)
 {
     (void)state;
@@ -603,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_tiny_optimal),
         cmocka_unit_test(test_deterministic_for_seed),
         cmocka_unit_test(test_stop_request_honoured),
+        cmocka_unit_test(test_stop_during_construction),
         cmocka_unit_test(test_time_limit_and_feasible),
         cmocka_unit_test(test_threads),
     };

@@ -34,6 +34,10 @@
 #define SISR_LONG_ROUTE 11.0
 #define SISR_EMPTY_TW 0.8
 #define SISR_PROGRESS_EVERY 256
+/* Construction: insertions between looks at the clock (a look costs far
+** less than one insertion); the stop request is asked every
+** SISR_PROGRESS_EVERY insertions, as often as between search iterations. */
+#define SISR_CHECK_EVERY 8
 #define VS_WORK_PER_S 7e7 /* measured here with one free core */
 #define VS_DROP (-2)
 
@@ -58,6 +62,7 @@ struct sisr {
     int banned;     /* vehicle not to use in this attempt, or -1 */
     double empty_f; /* weight of an empty vehicle's insertion cost in recreate */
     double avg_len; /* tasks per used route, as the last ruin saw it */
+    bool cheap;     /* construction out of time: no scan of every route first */
     /* empty-vehicle lookup */
     int n_cls;
     int *cls_first; /* per class: vehicles in cls_list from cls_first[c] */
@@ -304,6 +309,24 @@ static void order_removed(struct sisr *x)
     qsort_r(x->removed, (size_t)n, sizeof *x->removed, cmp_key_desc, x->key);
 }
 
+static void insert_all_routes(struct sisr *x, int u, double blink, struct vs_ins *best)
+{
+    struct vs *s = x->s;
+    for (int veh = 0; veh < s->n_veh; veh++) {
+        if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp || veh == x->banned)
+            continue;
+        x->rmark[veh] = x->rstamp;
+        vs__best_insert(s, &s->r[veh], u, blink, best);
+    }
+}
+
+/* Cheapest insertion of unit u: into the routes of its nearest neighbours,
+** every used route when none of those has room (or always on small
+** problems), or one empty vehicle of each class. In cheap mode (a
+** construction out of time) the empty vehicles come before the scan of
+** every route, which then only runs when neither a neighbour's route nor
+** an empty vehicle can take u (below its penalty, for an optional task): a
+** task is left out only where the full scan would leave it out too. */
 static void insert_unit(struct sisr *x, int u, double blink)
 {
     struct vs *s = x->s;
@@ -320,14 +343,8 @@ static void insert_unit(struct sisr *x, int u, double blink)
             vs__best_insert(s, &s->r[veh], u, blink, &best);
         }
     }
-    if (full || best.veh < 0) {
-        for (int veh = 0; veh < s->n_veh; veh++) {
-            if (s->r[veh].n == 0 || x->rmark[veh] == x->rstamp || veh == x->banned)
-                continue;
-            x->rmark[veh] = x->rstamp;
-            vs__best_insert(s, &s->r[veh], u, blink, &best);
-        }
-    }
+    if (full || (best.veh < 0 && !x->cheap))
+        insert_all_routes(x, u, blink, &best);
     for (int c = 0; c < x->n_cls; c++) {
         for (int i = x->cls_first[c]; i < x->cls_first[c + 1]; i++) {
             int veh = x->cls_list[i];
@@ -344,6 +361,8 @@ static void insert_unit(struct sisr *x, int u, double blink)
             }
         }
     }
+    if (x->cheap && (best.veh < 0 || best.delta >= s->t[u].miss_cost))
+        insert_all_routes(x, u, blink, &best);
     if (best.veh < 0 || best.delta >= s->t[u].miss_cost)
         return;
     touch(x, best.veh);
@@ -421,6 +440,8 @@ static void keep_best(struct vs *s, struct vs_search *S, int64_t cost)
 
 static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
 {
+    if (S->stopped)
+        return true;
     double now = vs_now();
     if (now >= S->t_end)
         return true;
@@ -431,6 +452,41 @@ static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
         }
     }
     return false;
+}
+
+/* Construction: every task out, then inserted one by one in recreate's
+** order (no blinks). Insertion is about O(n^2) with the scans of every
+** route (4,000 tasks: seconds), so it looks at the clock every
+** SISR_CHECK_EVERY insertions and asks the stop request as the loop does;
+** past the deadline or once asked to stop, the remaining tasks go in cheap
+** mode (insert_unit), which still places every task the full scan would. */
+static void construct(struct sisr *x)
+{
+    struct vs *s = x->s;
+    struct vs_search *S = x->S;
+    begin_attempt(x);
+    for (int i = 0; i < s->n_tasks; i++)
+        if (s->route_of[i] < 0 && s->t[i].kind != VRP_DELIVERY)
+            x->removed[x->n_removed++] = i;
+    order_removed(x);
+    x->cheap = S->stopped;
+    for (int i = 0; i < x->n_removed; i++) {
+        if (!x->cheap && i > 0 && i % SISR_CHECK_EVERY == 0) {
+            double now = vs_now();
+            if (now >= S->t_end) {
+                x->cheap = true;
+            } else if (S->prm->progress && i % SISR_PROGRESS_EVERY == 0) {
+                /* the partial plan: its routes and optional penalties */
+                int64_t c = reported_cost(s, vs__total_cost(s));
+                if (S->prm->progress(S->prm->progress_arg, c, s->n_out, now - S->t_begin)) {
+                    S->stopped = true;
+                    x->cheap = true;
+                }
+            }
+        }
+        insert_unit(x, x->removed[i], 0);
+    }
+    x->cheap = false;
 }
 
 void vs__search_run(struct vs *s, struct vs_search *S)
@@ -474,12 +530,7 @@ void vs__search_run(struct vs *s, struct vs_search *S)
         free(fill);
     }
 
-    /* Construction: everything out, then recreate (no blinks). */
-    begin_attempt(&x);
-    for (int i = 0; i < nt; i++)
-        if (s->route_of[i] < 0 && s->t[i].kind != VRP_DELIVERY)
-            x.removed[x.n_removed++] = i;
-    recreate(&x, 0);
+    construct(&x);
     int64_t cur = vs__total_cost(s);
     keep_best(s, S, cur);
 

@@ -14,6 +14,9 @@
 ** Time: the limit is wall-clock from entry; the searches check the clock
 ** between iterations (an HGS iteration is one local search, at most a few
 ** tenths of a second at 1,000 clients), so they stop a little before it.
+** SISR's construction looks at the clock and the stop request too and
+** completes cheaply when either says stop (sisr.c, construct); reading and
+** the neighbour lists below are not cut short.
 ** Threads: with threads > 1 several independent searches (seeds derived
 ** from params.seed) run side by side and the best one wins; results
 ** depend on (seed, threads) only, apart from where the clock stops them.
@@ -272,8 +275,10 @@ static void *worker_run(void *arg)
     w->S.prm = &w->prm;
     w->S.t_begin = w->t_begin;
     w->S.t_end = w->t_end;
-    bool hgs = vs__hgs_eligible(&s) && s.n_tasks <= 1500 &&
-               (int64_t)s.n_tasks * s.n_veh <= 2000000; /* SWAP* tables: 48 bytes per pair */
+    /* size first: eligibility reads the whole matrix (a second at 10,000) */
+    bool hgs = s.n_tasks <= 1500 &&
+               (int64_t)s.n_tasks * s.n_veh <= 2000000 && /* SWAP* tables: 48 bytes per pair */
+               vs__hgs_eligible(&s);
     if (hgs)
         vs__hgs_run(&s, &w->S);
     if (!hgs || w->S.best_cost >= VS_POS_INF)
