@@ -1,7 +1,7 @@
 /*
 ** demo_logistics.c: the demo county's fleet and today's upward work. Seven
 ** vehicles at the county hub (five ambient light trucks, two chilled vans),
-** the demo driver on the first one, and ten consignments of produce for
+** the demo driver on all of them, and ten consignments of produce for
 ** today from villages to the hub or its cold store: mostly ambient, two chilled, one
 ** frozen (no demo vehicle is frozen-capable, so a dispatch shows the reason)
 ** and one too heavy for any vehicle; then today's plan, dispatched with a
@@ -65,8 +65,11 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
     int64_t hub = hub_of(net, COUNTY_NODE_HUB), cold = hub_of(net, COUNTY_NODE_COLD_STORE);
     if (!hub)
         return err_set(e, ERR_INTERNAL, "the demo county has no hub");
-    /* The demo has one user per role (tests/test_demo.c): the driver drives
-    ** the first vehicle; more drivers are added through the user API. */
+    /* The demo has one user per role (tests/test_demo.c), so its driver is
+    ** on every demo vehicle: whichever vehicles today's dispatch chooses,
+    ** the driver's login shows their routes (with the first vehicle only,
+    ** the plan often used another and the driver's day was empty). A county
+    ** gives each vehicle its own driver through the user and vehicle API. */
     int64_t driver = ctx->users[AUTH_ROLE_DRIVER].user_id;
     static const char *const letters = "ABCDEFGHJKLMNPQRSTUVWXYZ";
     char vans[2][LOGISTICS_PLATE_BUF];
@@ -84,7 +87,7 @@ int demo_seed_logistics(struct demo_ctx *ctx, struct err *e)
             .shift_start_min = 7 * 60,
             .shift_end_min = 19 * 60,
             .co2_g_per_km = cold_van ? 280 : 220,
-            .driver_user_id = k == 0 ? driver : 0,
+            .driver_user_id = driver,
         };
         snprintf(v.plate, sizeof v.plate, "黔H·%c%05d", letters[demo_rng_range(&r, 0, 23)],
                  (int)demo_rng_range(&r, 10000, 99999));
