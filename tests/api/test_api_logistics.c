@@ -847,17 +847,32 @@ static void set_arrival(const char *db, int64_t route_id, int64_t stop_id, int64
 ** has passed, GET /tracking counts it late (now - planned, overdue) with an
 ** ETA not in the past, and the server's housekeeping raises its late alert
 ** with that delay, with no GPS fix at all. */
+/* Its own server (housekeeping every second), stopped by the teardown even
+** when an assertion fails: a failing test must not leave a server behind. */
+static int setup_housekeeping_server(void **state)
+{
+    struct ts_server *hs = calloc(1, sizeof *hs);
+    *state = hs;
+    struct ts_opts o = {.demo = true, .extra = {"--housekeeping-seconds", "1", NULL}};
+    return hs && ts_start(hs, &o) == 0 ? 0 : -1;
+}
+
+static int teardown_housekeeping_server(void **state)
+{
+    struct ts_server *hs = *state;
+    int rc = hs && hs->pid > 0 ? ts_stop(hs) : 0;
+    free(hs);
+    return rc == 0 ? 0 : -1;
+}
+
 static void test_overdue_without_gps(void **state)
 {
-    (void)state;
-    struct ts_server hs;
-    struct ts_opts o = {.demo = true, .extra = {"--housekeeping-seconds", "1", NULL}};
-    assert_int_equal(ts_start(&hs, &o), 0);
+    struct ts_server *hsp = *state;
     char tok[128], path[96];
-    assert_int_equal(ts_login(&hs, "operator", "ruralink-demo", tok, sizeof tok), 0);
+    assert_int_equal(ts_login(hsp, "operator", "ruralink-demo", tok, sizeof tok), 0);
     struct ts_resp r;
     snprintf(path, sizeof path, "/api/v1/plans?date=%s", today);
-    ts_get(&hs, path, tok, &r);
+    ts_get(hsp, path, tok, &r);
     int64_t id = 0;
     struct json_object *items = jget(r.json, "items");
     for (size_t i = 0; i < json_object_array_length(items); i++)
@@ -866,15 +881,15 @@ static void test_overdue_without_gps(void **state)
     ts_resp_free(&r);
     assert_true(id > 0);
     snprintf(path, sizeof path, "/api/v1/tracking?plan_id=%lld", (long long)id);
-    ts_get(&hs, path, tok, &r);
+    ts_get(hsp, path, tok, &r);
     struct json_object *x = json_object_array_get_idx(jget(r.json, "routes"), 0);
     int64_t route = jint(x, "route_id"), next = jint(x, "next_stop_id");
     ts_resp_free(&r);
     assert_true(route > 0 && next > 0);
     /* its next stop was due two hours ago; nothing reported, no GPS */
     int64_t due = (int64_t)time(NULL) * 1000 - 2 * 3600 * 1000;
-    set_arrival(hs.db, route, next, due);
-    ts_get(&hs, path, tok, &r);
+    set_arrival(hsp->db, route, next, due);
+    ts_get(hsp, path, tok, &r);
     x = NULL;
     for (size_t i = 0; i < json_object_array_length(jget(r.json, "routes")); i++)
         if (jint(json_object_array_get_idx(jget(r.json, "routes"), i), "route_id") == route)
@@ -890,7 +905,7 @@ static void test_overdue_without_gps(void **state)
     /* housekeeping (every second here) raises the late alert: wait for it */
     int64_t delay = -1;
     for (int i = 0; i < 600 && delay < 0; i++) {
-        ts_get(&hs, path, tok, &r);
+        ts_get(hsp, path, tok, &r);
         struct json_object *als = jget(r.json, "alerts");
         for (size_t k = 0; k < json_object_array_length(als); k++) {
             struct json_object *a = json_object_array_get_idx(als, k);
@@ -903,7 +918,6 @@ static void test_overdue_without_gps(void **state)
             nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
     }
     assert_true(delay >= 7200);
-    assert_int_equal(ts_stop(&hs), 0);
 }
 
 int main(void)
@@ -917,7 +931,8 @@ int main(void)
         cmocka_unit_test(test_consignment_whereabouts),
         cmocka_unit_test(test_plan_fields_and_sheet_qr),
         cmocka_unit_test(test_open_consignments),
-        cmocka_unit_test(test_overdue_without_gps),
+        cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
+                                        teardown_housekeeping_server),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
