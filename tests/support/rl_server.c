@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -169,6 +170,11 @@ int ts_start(struct ts_server *s, const struct ts_opts *o)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        /* The server goes when the test process does, even if a failed
+        ** assertion jumped past the ts_stop that would have stopped it. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() == 1)
+            _exit(127); /* the test process is already gone */
         int fo = open(s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int fe = open(s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fo < 0 || fe < 0)
