@@ -431,6 +431,34 @@ struct one_io {
     sqlite3 *lock;
 };
 
+/* A keep-alive connection of its own to the test server, for a request
+** whose answer the test waits for while it makes others. */
+static int raw_connect(const struct ts_server *s)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* The answer's head (at least), read until its blank line; 30 s is no speed
+** limit: the answer comes once what it waits for is done, or not at all. */
+static void raw_read_head(int fd, char *buf, size_t cap)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    size_t len = 0;
+    buf[0] = '\0';
+    while (len < cap - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
+        ssize_t got = read(fd, buf + len, cap - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+}
+
 static int setup_one_io(void **state)
 {
     struct one_io *f = calloc(1, sizeof *f);
@@ -469,11 +497,7 @@ static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
     assert_int_equal(sqlite3_open(s->db, &f->lock), SQLITE_OK);
     assert_int_equal(sqlite3_exec(f->lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = raw_connect(s);
     static const char body[] = "{\"note\":\"held\"}";
     char req[1024];
     int n = snprintf(req, sizeof req,
@@ -497,17 +521,9 @@ static void test_idempotent_async_write_waits_off_the_io_thread(void **state)
     assert_int_equal(sqlite3_exec(f->lock, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(f->lock);
     f->lock = NULL;
-    char buf[4096] = "";
-    size_t len = 0;
     /* 30 s is no speed limit: the answer comes at once, or not at all. */
-    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
-        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
-    buf[len] = '\0';
+    char buf[4096];
+    raw_read_head(fd, buf, sizeof buf);
     close(fd);
     assert_true(strncmp(buf, "HTTP/1.1 201", 12) == 0);
 
@@ -547,11 +563,7 @@ static void test_long_poll_waits_off_the_io_thread(void **state)
     int64_t id = jint(r.json, "job_id");
     ts_resp_free(&r);
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = raw_connect(s);
     char req[1024];
     int n = snprintf(req, sizeof req,
                      "GET /api/v1/jobs/%lld?wait=30 HTTP/1.1\r\nHost: t\r\n"
@@ -574,16 +586,9 @@ static void test_long_poll_waits_off_the_io_thread(void **state)
     assert_int_equal(ts_request(s, "DELETE", path, tok, NULL, NULL, 0, NULL, &r), 0);
     assert_true(r.status == 200 || r.status == 202 || r.status == 204);
     ts_resp_free(&r);
-    char buf[4096] = "";
-    size_t len = 0;
     /* 30 s is no speed limit: the answer comes once the job has stopped. */
-    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
-        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
+    char buf[4096];
+    raw_read_head(fd, buf, sizeof buf);
     close(fd);
     assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
 }
@@ -620,11 +625,7 @@ static void test_job_waits_leave_threads_free(void **state)
     int64_t held = jint(r.json, "job_id");
     ts_resp_free(&r);
 
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s->port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = raw_connect(s);
     char req[1024];
     int n = snprintf(req, sizeof req,
                      "GET /api/v1/jobs/%lld?wait=60 HTTP/1.1\r\nHost: t\r\n"
@@ -657,15 +658,8 @@ static void test_job_waits_leave_threads_free(void **state)
         assert_int_equal(ts_request(s, "DELETE", path, tok, NULL, NULL, 0, NULL, &r), 0);
         ts_resp_free(&r);
     }
-    char buf[4096] = "";
-    size_t len = 0;
-    while (len < sizeof buf - 1 && !strstr(buf, "\r\n\r\n") && poll(&p, 1, 30000) == 1) {
-        ssize_t got = read(fd, buf + len, sizeof buf - 1 - len);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
+    char buf[4096];
+    raw_read_head(fd, buf, sizeof buf);
     close(fd);
     assert_true(strncmp(buf, "HTTP/1.1 200", 12) == 0);
 }
@@ -742,11 +736,7 @@ static void test_keep_alive(void **state)
 static void test_pipelining(void **state)
 {
     struct fixture *f = *state;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->s.port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    int fd = raw_connect(&f->s);
     static const char one[] = "GET /api/v1/health HTTP/1.1\r\nHost: t\r\n\r\n";
     char three[3 * sizeof one];
     snprintf(three, sizeof three, "%s%s%s", one, one, one);
