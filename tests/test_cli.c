@@ -113,6 +113,46 @@ static void test_database_error_names_the_file_once(void **state)
     assert_int_equal(ts_shf("'%s' migrate --db '%s/g.db' 2>'%s/err.txt'", RL_BIN, dir, dir), 1);
     assert_int_equal(ts_shf("test \"$(grep -o 'g.db' '%s/err.txt' | wc -l)\" -eq 1", dir), 0);
 }
+/* A backup of a database the server is using: a copy the CLI can read, with
+** the demo's accounts, and a second backup never overwrites the first. */
+static void test_backup_while_serving(void **state)
+{
+    (void)state;
+    struct ts_server srv;
+    struct ts_opts o = {.demo = true};
+    assert_int_equal(ts_start(&srv, &o), 0);
+    assert_int_equal(ts_shf("'%s' backup --db '%s' --out '%s/copy.db' >'%s/backup.json'", RL_BIN,
+                            srv.db, dir, dir),
+                     0);
+    assert_int_equal(ts_shf("grep -q '\"integrity\":\"ok\"' '%s/backup.json'", dir), 0);
+    assert_int_equal(
+        ts_shf("'%s' backup --db '%s' --out '%s/copy.db' 2>'%s/err.txt'", RL_BIN, srv.db, dir, dir),
+        1);
+    assert_int_equal(ts_shf("grep -q 'already exists' '%s/err.txt'", dir), 0);
+    assert_int_equal(ts_stop(&srv), 0);
+    assert_int_equal(
+        ts_shf("'%s' user list --db '%s/copy.db' | grep -q '\"operator\"'", RL_BIN, dir), 0);
+    assert_false(exists("copy.db.partial"));
+}
+
+/* backup's usage: --out required, --keep only into a directory; a missing
+** database is not created. */
+static void test_backup_usage(void **state)
+{
+    (void)state;
+    assert_int_equal(ts_shf("'%s' backup --db '%s/none.db' 2>/dev/null", RL_BIN, dir), 2);
+    assert_int_equal(ts_shf("'%s' backup --db '%s/none.db' --out '%s/c.db' --keep 3 2>/dev/null",
+                            RL_BIN, dir, dir),
+                     2);
+    assert_int_equal(
+        ts_shf("'%s' backup --db '%s/none.db' --out '%s' --keep 0 2>/dev/null", RL_BIN, dir, dir),
+        2);
+    assert_int_equal(
+        ts_shf("'%s' backup --db '%s/none.db' --out '%s/c.db' 2>/dev/null", RL_BIN, dir, dir), 1);
+    assert_false(exists("none.db"));
+    assert_false(exists("c.db"));
+    assert_int_equal(ts_shf("'%s' backup --help | grep -q 'To restore'", RL_BIN), 0);
+}
 #endif
 
 int main(void)
@@ -124,6 +164,8 @@ int main(void)
         cmocka_unit_test(test_missing_database_is_not_created),
         cmocka_unit_test(test_serve_checks_before_the_database),
         cmocka_unit_test(test_database_error_names_the_file_once),
+        cmocka_unit_test(test_backup_while_serving),
+        cmocka_unit_test(test_backup_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 #else

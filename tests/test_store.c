@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -1170,6 +1171,179 @@ static void test_idempotency_pruned_by_writer(void **state)
     store_close(st);
 }
 
+/* ---------------------------------------------------------------- backups */
+
+static bool exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* A backup taken while the store is open holds every committed write (they
+** are still in the WAL, not yet in the main file), opens as a database of
+** its own, and is never overwritten unless asked. */
+static void test_backup_live(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_store(f, 0, 0);
+    struct err e = {0};
+    for (int64_t id = 1; id <= 40; id++) {
+        char name[16];
+        snprintf(name, sizeof name, "item%lld", (long long)id);
+        struct ins in = {id, name, id, true, 0};
+        assert_int_equal(store_write(st, ins_fn, &in, &e), 0);
+    }
+    char wal[320], copy[320], partial[340];
+    snprintf(wal, sizeof wal, "%s-wal", f->path);
+    snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+    snprintf(partial, sizeof partial, "%s.partial", copy);
+    assert_true(exists(wal));
+    int64_t migrations = q1(st, "SELECT count(*) FROM schema_migrations");
+    struct store_backup_info info;
+    if (store_backup(f->path, copy, false, &info, &e))
+        fail_msg("store_backup: %s", e.msg);
+    assert_string_equal(info.path, copy);
+    assert_true(info.bytes > 0);
+    assert_int_equal(info.migrations, migrations);
+    assert_true(info.tables >= 4);
+    assert_false(exists(partial));
+
+    /* a write after the backup is not in it; a second backup to the same
+    ** name is refused and leaves the first as it was */
+    struct ins later = {41, "later", 1, false, 0};
+    assert_int_equal(store_write(st, ins_fn, &later, &e), 0);
+    assert_int_equal(store_backup(f->path, copy, false, &info, &e), ERR_EXISTS);
+    assert_non_null(strstr(e.msg, "already exists"));
+    store_close(st);
+
+    struct fx cf = *f;
+    snprintf(cf.path, sizeof cf.path, "%s", copy);
+    struct store *cs = open_store(&cf, 0, 0);
+    assert_int_equal(q1(cs, "SELECT count(*) FROM items"), 40);
+    assert_int_equal(q1(cs, "SELECT sum(qty) FROM items"), 40 * 41 / 2);
+    assert_int_equal(q1(cs, "SELECT count(*) FROM audit_log"), 40);
+    store_close(cs);
+
+    /* replace: the copy now has the later write too */
+    assert_int_equal(store_backup(f->path, copy, true, &info, &e), 0);
+    cs = open_store(&cf, 0, 0);
+    assert_int_equal(q1(cs, "SELECT count(*) FROM items"), 41);
+    store_close(cs);
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[340];
+        snprintf(p, sizeof p, "%s%s", copy, suffix[i]);
+        unlink(p);
+    }
+}
+
+/* What is not a ruralink database is refused and nothing is created: a
+** missing file, a file that is not SQLite, a SQLite file without
+** schema_migrations; a target in a missing directory leaves nothing. */
+static void test_backup_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct store_backup_info info;
+    char copy[320], other[320];
+    snprintf(copy, sizeof copy, "%s/copy.db", f->dir);
+    snprintf(other, sizeof other, "%s/other.db", f->dir);
+
+    assert_int_equal(store_backup(f->path, copy, false, &info, &e), ERR_NOTFOUND);
+    assert_false(exists(f->path));
+    assert_false(exists(copy));
+
+    FILE *fp = fopen(other, "w");
+    assert_non_null(fp);
+    fputs("not a database, just text that is long enough to have a header......\n", fp);
+    fclose(fp);
+    assert_int_equal(store_backup(other, copy, false, &info, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "not a SQLite database"));
+    assert_false(exists(copy));
+    unlink(other);
+
+    /* an empty file is an empty SQLite database, without schema_migrations */
+    fp = fopen(other, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(store_backup(other, copy, false, &info, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "not a ruralink database"));
+    assert_false(exists(copy));
+    unlink(other);
+
+    struct store *st = open_store(f, 0, 0);
+    store_close(st);
+    char deep[340];
+    snprintf(deep, sizeof deep, "%s/missing/copy.db", f->dir);
+    assert_int_not_equal(store_backup(f->path, deep, false, &info, &e), 0);
+    assert_false(exists(deep));
+}
+
+static void touch(const char *dir, const char *name)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fclose(fp);
+}
+
+static bool present(const char *dir, const char *name)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return exists(p);
+}
+
+/* Into a directory: a file named by the UTC time; pruning keeps the newest
+** N of those names and never touches another file. */
+static void test_backup_directory_and_prune(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct store *st = open_store(f, 0, 0);
+    store_close(st);
+    char dir[320];
+    snprintf(dir, sizeof dir, "%s/backups", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    struct store_backup_info info;
+    assert_int_equal(store_backup(f->path, dir, false, &info, &e), 0);
+    const char *base = strrchr(info.path, '/') + 1;
+    assert_int_equal(strlen(base), strlen("ruralink-20261130T033539Z.db"));
+    assert_memory_equal(base, "ruralink-", 9);
+    assert_int_equal(base[17], 'T');
+    assert_string_equal(base + 24, "Z.db");
+
+    touch(dir, "ruralink-20200101T000000Z.db");
+    touch(dir, "ruralink-20200102T000000Z.db");
+    touch(dir, "ruralink-20200103T000000Z.db");
+    touch(dir, "ruralink-2020.db");                 /* not a backup's name */
+    touch(dir, "ruralink-20200101T000000Z.db-wal"); /* nor this */
+    touch(dir, "notes.txt");
+    int deleted = -1;
+    assert_int_equal(store_backup_prune(dir, 0, &deleted, &e), ERR_INVAL);
+    assert_int_equal(store_backup_prune(dir, 2, &deleted, &e), 0);
+    assert_int_equal(deleted, 2);
+    assert_true(exists(info.path));
+    assert_true(present(dir, "ruralink-20200103T000000Z.db"));
+    assert_false(present(dir, "ruralink-20200102T000000Z.db"));
+    assert_false(present(dir, "ruralink-20200101T000000Z.db"));
+    assert_true(present(dir, "ruralink-2020.db"));
+    assert_true(present(dir, "ruralink-20200101T000000Z.db-wal"));
+    assert_true(present(dir, "notes.txt"));
+    assert_int_equal(store_backup_prune(dir, 2, &deleted, &e), 0);
+    assert_int_equal(deleted, 0);
+
+    unlink(info.path);
+    const char *left[] = {"ruralink-20200103T000000Z.db", "ruralink-2020.db",
+                          "ruralink-20200101T000000Z.db-wal", "notes.txt"};
+    for (size_t i = 0; i < RL_ARRAY_LEN(left); i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s/%s", dir, left[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1194,6 +1368,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idempotency, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_pruned_by_writer, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_idempotency_claims, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_live, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_backup_directory_and_prune, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@ int cli_user(int argc, char **argv);
 int cli_route(int argc, char **argv);
 int cli_site(int argc, char **argv);
 int cli_dispatch(int argc, char **argv);
+int cli_backup(int argc, char **argv);
 
 /* Print "ruralink: <message>\n" on stderr. */
 void cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"route", cli_route, "solve and check vehicle routing problems"},
     {"site", cli_site, "choose warehouse sites (p-median, facility location)"},
     {"dispatch", cli_dispatch, "plan a day's deliveries and pickups for a depot"},
+    {"backup", cli_backup, "copy the database safely, also while serving"},
 };
 
 static void usage(FILE *to)

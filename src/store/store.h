@@ -271,6 +271,30 @@ struct store_stats {
 };
 void store_get_stats(struct store *st, struct store_stats *out);
 
+/* ----------------------------------------------------------------- backups */
+
+struct store_backup_info {
+    char path[4096];     /* the file written */
+    int64_t bytes;       /* its size */
+    int64_t tables;      /* tables in it */
+    int64_t migrations;  /* schema_migrations rows in it */
+    int64_t duration_ms; /* copy, check and sync */
+};
+
+/* Copy the database at db_path, live or not, to out: a file, or a directory
+** that gets "ruralink-YYYYMMDDTHHMMSSZ.db" (UTC). The copy is one commit's
+** state, compact, checked with PRAGMA integrity_check and fsynced before it
+** appears under its name; the source is opened read-only and never
+** migrated. An existing target is refused with ERR_EXISTS unless replace.
+** Works beside a running server (its own read-only connection). */
+int store_backup(const char *db_path, const char *out, bool replace, struct store_backup_info *info,
+                 struct err *e);
+
+/* Delete the oldest backups named as store_backup names them in dir so that
+** keep (>= 1) remain; other files are never touched. *deleted says how many
+** went. */
+int store_backup_prune(const char *dir, int keep, int *deleted, struct err *e);
+
 /* Name of the backend ("sqlite"), for /metrics and health. */
 const char *store_backend(const struct store *st);
 
