@@ -9,14 +9,17 @@
 #   make fuzz    run every libFuzzer target for FUZZ_SECONDS each
 #   make fuzz-smoke  build the libFuzzer targets (clang) and run each once over
 #                its seed corpus (CI: keeps them building and starting)
+#   make install  the binary, dashboard and systemd units under PREFIX
+#                (default /usr/local; see README "Running it for a county")
 #   make format  lay out every C source as .clang-format says (the test
 #                `format` checks it)
 #   make clean
 FUZZ_SECONDS ?= 30
 DEMO_DB ?= ruralink-demo.db
 DEMO_LISTEN ?= 127.0.0.1:8080
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-asan test-tsan demo bench fuzz fuzz-smoke format clean web
+.PHONY: all deps build install test test-asan test-tsan demo bench fuzz fuzz-smoke format clean web
 
 all: build
 
@@ -26,6 +29,9 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release
+
+install: build web
+	@cmake --install build --prefix $(PREFIX)
 
 web: deps
 	@if [ -f web/package-lock.json ]; then scripts/web-build; fi
