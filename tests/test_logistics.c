@@ -2361,6 +2361,479 @@ static void test_migrations_fill_old_rows(void **state)
     }
 }
 
+/* ------------------------------------------------ route sheets' languages */
+
+/* ?lang= takes zh or en only; Accept-Language picks the first of zh and en
+** by q (then by order), "*" stands for the one not named, anything else
+** is the county's Chinese. */
+static void test_sheet_lang_choice(void **state)
+{
+    (void)state;
+    enum logistics_lang l = LOGISTICS_LANG_EN;
+    assert_int_equal(logistics_lang_parse("zh", &l), 0);
+    assert_int_equal(l, LOGISTICS_LANG_ZH);
+    assert_int_equal(logistics_lang_parse("en", &l), 0);
+    assert_int_equal(l, LOGISTICS_LANG_EN);
+    const char *bad[] = {"", "fr", "EN", "zh-CN", "english", NULL};
+    for (size_t i = 0; i < RL_ARRAY_LEN(bad); i++)
+        assert_int_equal(logistics_lang_parse(bad[i], &l), ERR_INVAL);
+    assert_int_equal(l, LOGISTICS_LANG_EN); /* untouched */
+    assert_string_equal(logistics_lang_name(LOGISTICS_LANG_ZH), "zh");
+    assert_string_equal(logistics_lang_name(LOGISTICS_LANG_EN), "en");
+    static const struct {
+        const char *h;
+        enum logistics_lang want;
+    } cases[] = {
+        {NULL, LOGISTICS_LANG_ZH},
+        {"", LOGISTICS_LANG_ZH},
+        {"en", LOGISTICS_LANG_EN},
+        {"en-US,en;q=0.9", LOGISTICS_LANG_EN},
+        {"zh-CN,zh;q=0.9,en;q=0.8", LOGISTICS_LANG_ZH},
+        {"fr-FR, en;q=0.8, zh;q=0.5", LOGISTICS_LANG_EN},
+        {"en;q=0.2, ZH-Hans-CN;q=0.9", LOGISTICS_LANG_ZH},
+        {"de, fr", LOGISTICS_LANG_ZH},
+        {"en;q=0", LOGISTICS_LANG_ZH},
+        {"en, zh", LOGISTICS_LANG_EN}, /* a tie: the first listed */
+        {"zh;q=0.5, en;q=0.5", LOGISTICS_LANG_ZH},
+        {"zh;q=0.1, *;q=0.9", LOGISTICS_LANG_EN}, /* "*" is en, not listed */
+        {"en;q=0.5, *", LOGISTICS_LANG_ZH},
+        {"en;q=bogus, zh;q=0.1", LOGISTICS_LANG_ZH}, /* an unreadable range is skipped */
+        {"en ; q=1.0 , zh;q=0.9", LOGISTICS_LANG_EN},
+        {"en;q=1.5", LOGISTICS_LANG_ZH},
+        {",,;;=,en-GB", LOGISTICS_LANG_EN},
+    };
+    for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++)
+        if (logistics_lang_accept(cases[i].h) != cases[i].want)
+            fail_msg("Accept-Language '%s': not %s", cases[i].h ? cases[i].h : "(none)",
+                     logistics_lang_name(cases[i].want));
+}
+
+/* The text a reader sees: the page without its tags and its style sheet. */
+static void visible_text(const char *html, struct strbuf *out)
+{
+    strbuf_reset(out);
+    const char *style = strstr(html, "<style>"), *style_end = strstr(html, "</style>");
+    for (const char *q = html; *q;) {
+        if (q == style && style_end) {
+            q = style_end + 8;
+        } else if (*q == '<') {
+            const char *gt = strchr(q, '>');
+            q = gt ? gt + 1 : q + strlen(q);
+        } else {
+            strbuf_addch(out, *q++);
+        }
+    }
+}
+
+/* A plan of one route made by hand, every name and goods text given in the
+** sheet's fields (the English labels are there and must not show): a
+** START loading an urgent chilled order with three lines (a product named
+** in Chinese only, one in both, one in neither) and an order of old (no
+** lines); a
+** delivery at a node; a delivery to an address; a pickup at a village
+** without a service point; a drop at a cold store; the END. */
+struct hand_plan {
+    struct logistics_plan p;
+    struct logistics_route rt;
+    struct logistics_stop stops[6];
+    struct logistics_item items[8];
+    struct logistics_item_line lines[3];
+};
+
+static void hand_plan(struct hand_plan *h, const char *data)
+{
+    memset(h, 0, sizeof *h);
+    logistics_plan_init(&h->p);
+    h->p.id = 7;
+    snprintf(h->p.kind, sizeof h->p.kind, "dispatch");
+    snprintf(h->p.name, sizeof h->p.name, "%s", data ? data : "冬季配送");
+    h->p.status = LOGISTICS_PLAN_APPROVED;
+    assert_int_equal(time_parse_date("2026-11-29", &h->p.date_ms), 0);
+    h->p.routes = &h->rt;
+    h->p.n_routes = 1;
+    h->rt.id = 3;
+    h->rt.seq = 2;
+    snprintf(h->rt.vehicle.plate, sizeof h->rt.vehicle.plate, "%s", data ? data : "黔H·A12345");
+    h->rt.vehicle.temp = LOGISTICS_TEMP_CHILLED;
+    h->rt.driver_user_id = 12;
+    h->lines[0] = (struct logistics_item_line){5, 3, data ? data : "红富士苹果", ""};
+    h->lines[1] =
+        (struct logistics_item_line){6, 2, data ? "" : "土鸡蛋", data ? data : "Free-range eggs"};
+    h->lines[2] = (struct logistics_item_line){8, 1, "", ""};
+    struct logistics_item *it = h->items;
+    it[0] = (struct logistics_item){.order_id = 219,
+                                    .load = true,
+                                    .weight_g = 16800,
+                                    .storage = LOGISTICS_CHILLED,
+                                    .label = "order 219: apples +1 (urgent)",
+                                    .urgent = true,
+                                    .lines = h->lines,
+                                    .n_lines = 3};
+    it[1] = (struct logistics_item){
+        .order_id = 220, .load = true, .weight_g = 800, .label = "order 220: tea"};
+    it[2] = it[0];
+    it[2].load = false;
+    it[3] = it[1];
+    it[3].load = false;
+    it[4] = (struct logistics_item){.consignment_id = 9,
+                                    .load = true,
+                                    .weight_g = 180000,
+                                    .storage = LOGISTICS_FROZEN,
+                                    .label = "consignment 9: kiwifruit",
+                                    .description = data ? data : "猕猴桃"};
+    it[5] = it[4];
+    it[5].load = false;
+    static const struct {
+        enum logistics_stop_kind kind;
+        int64_t node, village;
+        const char *name;
+        size_t item, n_items;
+    } s[6] = {
+        {LOGISTICS_STOP_START, 100, 0, "青岚县物流中心", 0, 2},
+        {LOGISTICS_STOP_DELIVERY, 102, 0, "龙竹村服务点", 2, 1},
+        {LOGISTICS_STOP_DELIVERY, 0, 0, "县城东街 18 号", 3, 1},
+        {LOGISTICS_STOP_PICKUP, 0, 55, "柳桥村", 4, 1},
+        {LOGISTICS_STOP_DROP, 101, 0, "城关冷库", 5, 1},
+        {LOGISTICS_STOP_END, 100, 0, "青岚县物流中心", 0, 0},
+    };
+    for (int i = 0; i < 6; i++) {
+        struct logistics_stop *st = &h->stops[i];
+        st->id = 40 + i;
+        st->seq = i;
+        st->kind = s[i].kind;
+        st->node_id = s[i].node;
+        st->village_id = s[i].village;
+        st->name = data && i ? data : s[i].name;
+        st->address = i == 2 ? (data ? data : "县城东街 18 号") : "";
+        /* 08:00, 08:30 ... of the county's day (UTC+8) */
+        st->arrive_ms = st->depart_ms = h->p.date_ms + (int64_t)i * 1800000;
+        st->tw_start_ms = h->p.date_ms - 3600000;
+        st->tw_end_ms = h->p.date_ms + 11 * 3600000;
+        st->items = s[i].n_items ? &h->items[s[i].item] : NULL;
+        st->n_items = s[i].n_items;
+        if (st->kind == LOGISTICS_STOP_DELIVERY || st->kind == LOGISTICS_STOP_DROP)
+            snprintf(st->proof_code, sizeof st->proof_code, "12345%d", i);
+    }
+    h->rt.stops = h->stops;
+    h->rt.n_stops = 6;
+}
+
+/* The hand plan's network, for English names: the hub and the cold store
+** without name_en (named after the county, brackets dropped, and the cold
+** store's township), the delivery's service point with its own. */
+static void hand_network(struct county_network *net, struct county_node nodes[3],
+                         struct county_village *v, struct county_township *t)
+{
+    memset(net, 0, sizeof *net);
+    memset(nodes, 0, 3 * sizeof *nodes);
+    snprintf(net->county.name_en, sizeof net->county.name_en, "Qinglan County (fictional demo)");
+    nodes[0] = (struct county_node){.id = 100, .kind = COUNTY_NODE_HUB};
+    nodes[1] = (struct county_node){.id = 101, .kind = COUNTY_NODE_COLD_STORE, .township_id = 77};
+    nodes[2] = (struct county_node){.id = 102, .kind = COUNTY_NODE_POINT, .village_id = 56};
+    snprintf(nodes[2].name_en, sizeof nodes[2].name_en, "Longzhu Village service point");
+    *v = (struct county_village){.id = 55, .township_id = 77};
+    snprintf(v->name_en, sizeof v->name_en, "Liuqiao Village");
+    *t = (struct county_township){.id = 77};
+    snprintf(t->name_en, sizeof t->name_en, "Chengguan Town");
+    net->nodes = nodes;
+    net->n_nodes = 3;
+    net->villages = v;
+    net->n_villages = 1;
+    net->townships = t;
+    net->n_townships = 1;
+}
+
+static bool html_sheet(const struct logistics_plan *p, const struct logistics_sheet_ctx *ctx,
+                       struct strbuf *sb)
+{
+    struct err e = {0};
+    strbuf_reset(sb);
+    int rc = logistics_sheet_write_ctx(p, 0, LOGISTICS_SHEET_HTML, ctx, sb, &e);
+    if (rc == ERR_UNSUPPORTED)
+        return false; /* a build without libqrencode has no HTML sheets */
+    if (rc)
+        fail_msg("sheet: %s", e.msg);
+    return true;
+}
+
+static void want_in(const char *hay, const char *const *needles, size_t n, bool present)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((strstr(hay, needles[i]) != NULL) != present)
+            fail_msg("'%s' %s in the sheet:\n%s", needles[i], present ? "not" : "found", hay);
+}
+
+/* The Chinese sheet has no English word of its own (no two ASCII letters
+** in a row anywhere in the text a reader sees), names the driver, builds
+** every goods and place text from the fields; the English sheet says it
+** all in English, with the network's English place names; with no context
+** the sheet is Chinese and shows the driver's id. */
+static void test_sheet_html_languages(void **state)
+{
+    (void)state;
+    struct hand_plan h;
+    hand_plan(&h, NULL);
+    struct logistics_sheet_driver drv = {12, "张师傅"};
+    struct logistics_sheet_ctx zh = {.lang = LOGISTICS_LANG_ZH, .drivers = &drv, .n_drivers = 1};
+    struct strbuf sb, text;
+    strbuf_init(&sb, 0);
+    strbuf_init(&text, 0);
+    if (!html_sheet(&h.p, &zh, &sb)) {
+        strbuf_release(&sb);
+        strbuf_release(&text);
+        skip();
+    }
+    assert_non_null(strstr(strbuf_str(&sb), "<html lang=\"zh\">"));
+    visible_text(strbuf_str(&sb), &text);
+    for (const char *q = strbuf_str(&text); *q; q++) {
+        bool l0 = (*q | 0x20) >= 'a' && (*q | 0x20) <= 'z';
+        bool l1 = (q[1] | 0x20) >= 'a' && (q[1] | 0x20) <= 'z';
+        if (l0 && l1)
+            fail_msg("English in the Chinese sheet at '%.20s':\n%s", q, strbuf_str(&text));
+    }
+    static const char *const zh_words[] = {
+        "路单",
+        "冬季配送 · 线路 2",
+        "车辆 黔H·A12345（冷藏车）",
+        "司机 张师傅",
+        "计划 7（已批准）",
+        "2026-11-29",
+        "站序",
+        "地点",
+        "预计到达",
+        "时间窗",
+        "货物",
+        "签收凭证",
+        "青岚县物流中心",
+        "出发",
+        "送货",
+        "取货",
+        "卸货",
+        "返回",
+        "装车 订单 #219：红富士苹果 × 3、土鸡蛋 × 2、商品 #8 × 1 · 16.8 公斤 · 冷藏 · 加急",
+        "装车 订单 #220 · 800 克",
+        "卸车 订单 #219：",
+        "龙竹村服务点",
+        "订单 #220：县城东街 18 号",
+        "柳桥村",
+        "待运货物 #9：猕猴桃 · 180.0 公斤 · 冷冻",
+        "城关冷库",
+        "08:00",
+        "08:30",
+        "10:30",
+        "07:00-19:00"};
+    want_in(strbuf_str(&text), zh_words, RL_ARRAY_LEN(zh_words), true);
+    assert_int_equal(count_svg(strbuf_str(&sb)), 3); /* two deliveries and the drop */
+
+    /* English */
+    struct county_network net;
+    struct county_node nodes[3];
+    struct county_village v;
+    struct county_township t;
+    hand_network(&net, nodes, &v, &t);
+    struct logistics_sheet_driver drv_en = {12, "Master Zhang"};
+    struct logistics_sheet_ctx en = {
+        .lang = LOGISTICS_LANG_EN, .drivers = &drv_en, .n_drivers = 1, .net = net};
+    assert_true(html_sheet(&h.p, &en, &sb));
+    assert_non_null(strstr(strbuf_str(&sb), "<html lang=\"en\">"));
+    visible_text(strbuf_str(&sb), &text);
+    static const char *const en_words[] = {
+        "Route sheet",
+        "冬季配送 · Route 2",
+        "Vehicle 黔H·A12345 (chilled)",
+        "Driver Master Zhang",
+        "Plan 7 (approved)",
+        "2026-11-29",
+        "Stop",
+        "Place",
+        "Arrive",
+        "Window",
+        "Goods",
+        "Proof of delivery",
+        "Departure",
+        "Delivery",
+        "Pickup",
+        "Drop-off",
+        "Return",
+        "Load Order #219: 红富士苹果 × 3, Free-range eggs × 2, Product #8 × 1 · 16.8 kg · Chilled · "
+        "Urgent",
+        "Load Order #220 · 800 g",
+        "Unload Order #219: ",
+        "Qinglan County logistics hub",
+        "Longzhu Village service point",
+        "Order #220: 县城东街 18 号",
+        "Liuqiao Village",
+        "Consignment #9: 猕猴桃 · 180.0 kg · Frozen",
+        "Chengguan Town cold store",
+        "08:00"};
+    want_in(strbuf_str(&text), en_words, RL_ARRAY_LEN(en_words), true);
+    static const char *const not_en[] = {
+        "路单",           "线路",     "车辆",         "司机",
+        "计划",           "公斤",     "装车",         "卸车",
+        "订单",           "送货",     "冷藏",         "站序",
+        "青岚县物流中心", "城关冷库", "龙竹村服务点", "(fictional demo)",
+        "apples"}; /* the label never shows */
+    want_in(strbuf_str(&text), not_en, RL_ARRAY_LEN(not_en), false);
+    /* an address stop of an old plan (no address kept) and a place the
+    ** network does not know: named from the order, the plan's name */
+    h.stops[2].address = "";
+    h.stops[4].node_id = 999;
+    assert_true(html_sheet(&h.p, &en, &sb));
+    static const char *const old_en[] = {"Order #220's delivery address", "城关冷库"};
+    want_in(strbuf_str(&sb), old_en, RL_ARRAY_LEN(old_en), true);
+    assert_true(html_sheet(&h.p, &zh, &sb));
+    assert_non_null(strstr(strbuf_str(&sb), "订单 #220 的收货地址"));
+
+    /* no context: Chinese, the driver's id; a route without a driver */
+    assert_true(html_sheet(&h.p, NULL, &sb));
+    assert_non_null(strstr(strbuf_str(&sb), "<html lang=\"zh\">"));
+    assert_non_null(strstr(strbuf_str(&sb), "司机 #12"));
+    h.rt.driver_user_id = 0;
+    assert_true(html_sheet(&h.p, &en, &sb));
+    assert_non_null(strstr(strbuf_str(&sb), "No driver"));
+    strbuf_release(&sb);
+    strbuf_release(&text);
+}
+
+/* Every text from the plan, the driver's name and the network is escaped
+** in both languages; the QR codes are the same. */
+static void test_sheet_html_escapes(void **state)
+{
+    (void)state;
+    const char *evil = "<i>\"&x";
+    struct hand_plan h;
+    hand_plan(&h, evil);
+    struct county_network net;
+    struct county_node nodes[3];
+    struct county_village v;
+    struct county_township t;
+    hand_network(&net, nodes, &v, &t);
+    snprintf(nodes[2].name_en, sizeof nodes[2].name_en, "%s", evil);
+    snprintf(v.name_en, sizeof v.name_en, "%s", evil);
+    snprintf(t.name_en, sizeof t.name_en, "%s", evil);
+    snprintf(net.county.name_en, sizeof net.county.name_en, "%s (x)", evil);
+    struct logistics_sheet_driver drv = {12, ""};
+    snprintf(drv.name, sizeof drv.name, "%s", evil);
+    struct strbuf sb, first;
+    strbuf_init(&sb, 0);
+    strbuf_init(&first, 0);
+    for (int l = 0; l < LOGISTICS_LANG_COUNT; l++) {
+        struct logistics_sheet_ctx ctx = {
+            .lang = (enum logistics_lang)l, .drivers = &drv, .n_drivers = 1, .net = net};
+        if (!html_sheet(&h.p, &ctx, &sb)) {
+            strbuf_release(&sb);
+            strbuf_release(&first);
+            skip();
+        }
+        const char *s = strbuf_str(&sb);
+        assert_null(strstr(s, "<i>"));
+        assert_null(strstr(s, "\"&x"));
+        size_t n = 0;
+        for (const char *q = s; (q = strstr(q, "&lt;i&gt;&quot;&amp;x")); q++)
+            n++;
+        /* the plan's name twice, plate, driver, every stop's place, three
+        ** order lines, two descriptions */
+        if (n < 12)
+            fail_msg("%zu escaped texts in the %s sheet:\n%s", n,
+                     logistics_lang_name((enum logistics_lang)l), s);
+        /* the QR codes do not depend on the language */
+        const char *svg = strstr(s, "<svg");
+        assert_non_null(svg);
+        if (l == 0) {
+            strbuf_addstr(&first, svg);
+        } else {
+            const char *a = strbuf_str(&first);
+            assert_int_equal(count_svg(a), count_svg(svg));
+            assert_memory_equal(a, svg, (size_t)(strstr(a, "</svg>") - a));
+        }
+    }
+    strbuf_release(&sb);
+    strbuf_release(&first);
+}
+
+/* From the store: the driver's display name, else its login name, else its
+** id (a user not of the county); English loads the county's network and
+** names each node stop by it; the JSON and the CSV (stable English
+** columns) do not change with the language. */
+static void test_sheet_ctx_load(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t id = dispatch(f);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_true(p.n_routes > 0);
+    struct auth_user u;
+    assert_int_equal(auth_user_get(f->st, f->op.county_id, f->driver.user_id, &u, &e), 0);
+    assert_true(u.display_name[0] != 0); /* the demo driver has one */
+    struct logistics_sheet_ctx ctx;
+    assert_int_equal(logistics_sheet_ctx_load(f->st, &f->op, &p, LOGISTICS_LANG_ZH, &ctx, &e), 0);
+    assert_int_equal(ctx.n_drivers, 1);
+    assert_int_equal(ctx.drivers[0].user_id, f->driver.user_id);
+    assert_string_equal(ctx.drivers[0].name, u.display_name);
+    assert_int_equal(ctx.net.n_nodes, 0); /* Chinese needs no network */
+    struct strbuf sb, a;
+    strbuf_init(&sb, 0);
+    strbuf_init(&a, 0);
+    bool html = html_sheet(&p, &ctx, &sb);
+    if (html) {
+        char want[160];
+        snprintf(want, sizeof want, "司机 %s", u.display_name);
+        assert_non_null(strstr(strbuf_str(&sb), want));
+    }
+    logistics_sheet_ctx_release(&ctx);
+    /* driver2 has no display name: its login name; an unknown user: nothing */
+    int64_t was = p.routes[0].driver_user_id;
+    p.routes[0].driver_user_id = f->driver2.user_id;
+    assert_int_equal(logistics_sheet_ctx_load(f->st, &f->op, &p, LOGISTICS_LANG_ZH, &ctx, &e), 0);
+    bool saw = false;
+    for (size_t i = 0; i < ctx.n_drivers; i++)
+        saw |= ctx.drivers[i].user_id == f->driver2.user_id &&
+               strcmp(ctx.drivers[i].name, "driver2") == 0;
+    assert_true(saw);
+    logistics_sheet_ctx_release(&ctx);
+    p.routes[0].driver_user_id = 99999999;
+    assert_int_equal(logistics_sheet_ctx_load(f->st, &f->op, &p, LOGISTICS_LANG_ZH, &ctx, &e), 0);
+    for (size_t i = 0; i < ctx.n_drivers; i++)
+        assert_true(ctx.drivers[i].user_id != 99999999);
+    if (html) {
+        assert_true(html_sheet(&p, &ctx, &sb));
+        assert_non_null(strstr(strbuf_str(&sb), "#99999999"));
+    }
+    logistics_sheet_ctx_release(&ctx);
+    p.routes[0].driver_user_id = was;
+    /* English: the network; node stops by their English names */
+    assert_int_equal(logistics_sheet_ctx_load(f->st, &f->op, &p, LOGISTICS_LANG_EN, &ctx, &e), 0);
+    assert_true(ctx.net.n_nodes > 0);
+    if (html) {
+        assert_true(html_sheet(&p, &ctx, &sb));
+        size_t named = 0;
+        for (size_t q = 0; q < p.routes[0].n_stops; q++) {
+            const struct logistics_stop *s = &p.routes[0].stops[q];
+            for (size_t k = 0; k < ctx.net.n_nodes; k++)
+                if (ctx.net.nodes[k].id == s->node_id && ctx.net.nodes[k].name_en[0]) {
+                    assert_non_null(strstr(strbuf_str(&sb), ctx.net.nodes[k].name_en));
+                    named++;
+                }
+        }
+        assert_true(named > 0);
+    }
+    /* JSON and CSV: the same whatever the language */
+    for (int fmt = LOGISTICS_SHEET_JSON; fmt <= LOGISTICS_SHEET_GEOJSON; fmt++) {
+        strbuf_reset(&sb);
+        strbuf_reset(&a);
+        assert_int_equal(logistics_sheet_write(&p, 0, (enum logistics_sheet_format)fmt, &a, &e), 0);
+        assert_int_equal(
+            logistics_sheet_write_ctx(&p, 0, (enum logistics_sheet_format)fmt, &ctx, &sb, &e), 0);
+        assert_string_equal(strbuf_str(&a), strbuf_str(&sb));
+    }
+    logistics_sheet_ctx_release(&ctx);
+    logistics_sheet_ctx_release(&ctx); /* twice is harmless */
+    strbuf_release(&sb);
+    strbuf_release(&a);
+    logistics_plan_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2397,6 +2870,10 @@ int main(void)
         cmocka_unit_test(test_overdue_without_gps),
         cmocka_unit_test(test_consignment_filter),
         cmocka_unit_test(test_migrations_fill_old_rows),
+        cmocka_unit_test(test_sheet_lang_choice),
+        cmocka_unit_test(test_sheet_html_languages),
+        cmocka_unit_test(test_sheet_html_escapes),
+        cmocka_unit_test(test_sheet_ctx_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

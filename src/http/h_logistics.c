@@ -700,7 +700,7 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
     struct err e = {0};
     int64_t id, route_id = 0;
     enum logistics_sheet_format fmt = LOGISTICS_SHEET_JSON;
-    const char *f = http_query(req, "format");
+    const char *f = http_query(req, "format"), *l = http_query(req, "lang");
     if (http_param_id(req, "id", &id, &e) ||
         http_query_i64(req, "route_id", 0, 1, INT64_MAX, &route_id, &e)) {
         http_resp_err(w, &e);
@@ -710,6 +710,13 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
         http_resp_problem(w, 400, "Invalid parameter", "format must be json, csv, geojson or html");
         return;
     }
+    /* ?lang= decides; else the reader's Accept-Language (the county's
+    ** Chinese when it names neither zh nor en) */
+    enum logistics_lang lang = logistics_lang_accept(http_header(req, "Accept-Language"));
+    if (l && logistics_lang_parse(l, &lang)) {
+        http_resp_problem(w, 400, "Invalid parameter", "lang must be zh or en");
+        return;
+    }
     struct logistics_plan p;
     logistics_plan_init(&p);
     if (logistics_plan_get(app->store, &req->who, id, &p, &e)) {
@@ -717,15 +724,28 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
         http_resp_err(w, &e);
         return;
     }
-    /* drivers only ever see approved plans; staff see drafts' sheets too */
+    /* drivers only ever see approved plans; staff see drafts' sheets too.
+    ** Only the HTML has words to translate and names to look up. */
+    struct logistics_sheet_ctx ctx;
+    memset(&ctx, 0, sizeof ctx);
+    ctx.lang = lang;
+    int rc = fmt == LOGISTICS_SHEET_HTML
+                 ? logistics_sheet_ctx_load(app->store, &req->who, &p, lang, &ctx, &e)
+                 : 0;
     struct strbuf sb;
     strbuf_init(&sb, 64u << 20);
-    int rc = logistics_sheet_write(&p, route_id, fmt, &sb, &e);
+    if (!rc)
+        rc = logistics_sheet_write_ctx(&p, route_id, fmt, &ctx, &sb, &e);
+    logistics_sheet_ctx_release(&ctx);
     logistics_plan_release(&p);
     if (rc) {
         strbuf_release(&sb);
         http_resp_err(w, &e);
         return;
+    }
+    if (fmt == LOGISTICS_SHEET_HTML) {
+        http_resp_header(w, "Content-Language", logistics_lang_name(lang));
+        http_resp_header(w, "Vary", "Accept-Language");
     }
     static const char *const types[] = {"application/json", "text/csv; charset=utf-8",
                                         "application/geo+json", "text/html; charset=utf-8"};

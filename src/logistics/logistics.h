@@ -451,6 +451,60 @@ int logistics_sheet_format_parse(const char *s, enum logistics_sheet_format *out
 int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
                           enum logistics_sheet_format fmt, struct strbuf *sb, struct err *e);
 
+/* The language of an HTML sheet's words: Chinese, the county's (the
+** default), or English. */
+enum logistics_lang { LOGISTICS_LANG_ZH = 0, LOGISTICS_LANG_EN, LOGISTICS_LANG_COUNT };
+/* "zh", "en": the page's lang attribute and the Content-Language. */
+const char *logistics_lang_name(enum logistics_lang l);
+/* "zh" or "en"; ERR_INVAL otherwise (*out untouched). */
+int logistics_lang_parse(const char *s, enum logistics_lang *out);
+/* The language an Accept-Language header prefers (RFC 9110 12.5.4): of zh
+** and en (any subtags: zh-CN, en-GB) the one with the higher q, the one
+** listed first on a tie; "*" stands for whichever is not listed. ZH when
+** the header is NULL, names neither or refuses both (q=0). A range it
+** cannot read is skipped: a preference never fails a request. */
+enum logistics_lang logistics_lang_accept(const char *header);
+
+/* What an HTML sheet says that the plan does not hold. A plain value a
+** caller may fill by hand (tests); logistics_sheet_ctx_load fills it from
+** the store. */
+struct logistics_sheet_driver {
+    int64_t user_id;
+    char name[128]; /* the user's display name, else its login name */
+};
+struct logistics_sheet_ctx {
+    enum logistics_lang lang;
+    struct logistics_sheet_driver *drivers; /* any order; a route's driver
+                                               not listed shows as its id */
+    size_t n_drivers;
+    /* English place names (loaded for LANG_EN only; empty otherwise): a
+    ** node's name_en, else its village's, township's or county's name_en and
+    ** its kind ("Longzhu Village service point"), else its own name; a
+    ** village's name_en. Arrays by id, as county_network_load gives them. */
+    struct county_network net;
+};
+/* Fill *out for p's HTML sheets in lang: each route's driver (a user gone
+** from the county is left out) and, for English, the county's network.
+** Release with logistics_sheet_ctx_release, also after a failure. */
+int logistics_sheet_ctx_load(struct store *st, const struct auth_principal *who,
+                             const struct logistics_plan *p, enum logistics_lang lang,
+                             struct logistics_sheet_ctx *out, struct err *e);
+void logistics_sheet_ctx_release(struct logistics_sheet_ctx *ctx);
+/* logistics_sheet_write with the HTML in ctx's language (ctx NULL: Chinese,
+** drivers by id, the plan's own place names): every fixed word, stop kinds,
+** load/unload, storage classes, the vehicle's class and the plan's status
+** translated; a stop named by its node (English: as ctx names it), an
+** address stop by its order and address, a village pickup by its village;
+** each item built from its fields (the order's lines with names and
+** quantities, a consignment's description, weight in kg / 公斤, storage,
+** urgent), never from the English label; times HH:MM of the county's day.
+** JSON, GeoJSON and CSV (stable English columns and values, read by
+** machines) do not depend on ctx. */
+int logistics_sheet_write_ctx(const struct logistics_plan *p, int64_t route_id,
+                              enum logistics_sheet_format fmt,
+                              const struct logistics_sheet_ctx *ctx, struct strbuf *sb,
+                              struct err *e);
+
 /* -------------------------------------------------------------- tracking */
 
 struct logistics_track_cfg {

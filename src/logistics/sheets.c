@@ -7,11 +7,18 @@
 ** SVG) encoding "ruralink:pod:<stop id>:<proof code>" for proof of delivery;
 ** a driver's plan carries no codes, so its QR holds the stop id only. The
 ** JSON gives each such stop the QR's text and modules (rows of 0/1), so a
-** page in another language draws the same code without reading the HTML.
+** page of its own draws the same code without reading the HTML.
+**
+** The HTML speaks Chinese (the county's language, the default) or English:
+** its fixed words come from one table per language, and every name or
+** goods text is built from the plan's fields (the driver's name, a node's
+** English name, an order's lines, a consignment's description), never
+** from the items' English labels, which only the CSV keeps.
 */
 #include "logistics/logistics_int.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef RL_HAVE_QRENCODE
 #include <qrencode.h>
@@ -174,11 +181,419 @@ static int write_json(const struct logistics_plan *p, struct strbuf *sb, struct 
     return rc;
 }
 
-static int write_html(const struct logistics_plan *p, int64_t route_id, struct strbuf *sb,
-                      struct err *e)
+/* ------------------------------------------------------------ languages */
+
+const char *logistics_lang_name(enum logistics_lang l)
 {
-    strbuf_addstr(sb, "<!doctype html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
-                      "<title>Route sheet</title><style>body{font-family:sans-serif}"
+    return l == LOGISTICS_LANG_EN ? "en" : "zh";
+}
+
+int logistics_lang_parse(const char *s, enum logistics_lang *out)
+{
+    if (s && strcmp(s, "zh") == 0)
+        *out = LOGISTICS_LANG_ZH;
+    else if (s && strcmp(s, "en") == 0)
+        *out = LOGISTICS_LANG_EN;
+    else
+        return ERR_INVAL;
+    return 0;
+}
+
+static bool ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* A qvalue ("0", "0.5", "1.000") in thousandths, or -1 when malformed. */
+static int qvalue(const char *s, size_t n)
+{
+    if (n == 0 || (s[0] != '0' && s[0] != '1') || (n > 1 && s[1] != '.') || n > 5)
+        return -1;
+    int q = (s[0] - '0') * 1000;
+    for (size_t i = 2, scale = 100; i < n; i++, scale /= 10) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        q += (s[i] - '0') * (int)scale;
+    }
+    return q <= 1000 ? q : -1;
+}
+
+/* Which language a range's tag names: 0 zh, 1 en, 2 "*", -1 another. */
+static int range_lang(const char *tag, size_t n)
+{
+    size_t primary = 0;
+    while (primary < n && tag[primary] != '-')
+        primary++;
+    if (n == 1 && tag[0] == '*')
+        return 2;
+    if (primary == 2 && (tag[0] | 0x20) == 'z' && (tag[1] | 0x20) == 'h')
+        return 0;
+    if (primary == 2 && (tag[0] | 0x20) == 'e' && (tag[1] | 0x20) == 'n')
+        return 1;
+    return -1;
+}
+
+enum logistics_lang logistics_lang_accept(const char *h)
+{
+    /* the best q of each (zh, en, "*") and the position of the range giving it */
+    int q[3] = {-1, -1, -1}, pos[3] = {0, 0, 0};
+    for (int idx = 0; h && *h; idx++) {
+        const char *end = strchr(h, ',');
+        if (!end)
+            end = h + strlen(h);
+        while (h < end && ows(*h))
+            h++;
+        const char *tag = h;
+        while (h < end && *h != ';' && !ows(*h))
+            h++;
+        size_t tag_len = (size_t)(h - tag);
+        int v = 1000;
+        while (h < end && v >= 0) { /* parameters: only q counts */
+            while (h < end && (ows(*h) || *h == ';'))
+                h++;
+            const char *pa = h;
+            while (h < end && *h != ';' && !ows(*h))
+                h++;
+            if (h - pa >= 2 && (pa[0] == 'q' || pa[0] == 'Q') && pa[1] == '=')
+                v = qvalue(pa + 2, (size_t)(h - pa - 2));
+        }
+        int l = range_lang(tag, tag_len);
+        if (l >= 0 && v > q[l]) {
+            q[l] = v;
+            pos[l] = idx;
+        }
+        h = *end ? end + 1 : end;
+    }
+    /* "*" stands for a language no range names */
+    for (int l = 0; l < 2; l++)
+        if (q[l] < 0) {
+            q[l] = q[2];
+            pos[l] = pos[2];
+        }
+    if (q[1] > 0 && (q[1] > q[0] || (q[1] == q[0] && pos[1] < pos[0])))
+        return LOGISTICS_LANG_EN;
+    return LOGISTICS_LANG_ZH;
+}
+
+/* ----------------------------------------------------------- HTML words */
+
+/* Every fixed text of an HTML sheet, per language. Pieces rather than
+** format strings: the numbers go between them. */
+struct words {
+    const char *title, *route, *vehicle, *driver, *no_driver, *plan;
+    const char *sep, *open, *close, *colon, *list_sep, *times;
+    const char *cols[6];
+    const char *kind[LOGISTICS_STOP_KIND_COUNT];
+    const char *load, *unload;
+    const char *storage[LOGISTICS_STORAGE_COUNT];
+    const char *temp[LOGISTICS_TEMP_COUNT];
+    const char *status[LOGISTICS_PLAN_STATUS_COUNT];
+    const char *urgent, *order, *order_address, *consignment, *pickup_of, *pickup_tail;
+    const char *parcel, *product;
+    const char *kg, *g;
+};
+
+static const struct words WORDS[LOGISTICS_LANG_COUNT] = {
+    [LOGISTICS_LANG_ZH] =
+        {
+            .title = "路单",
+            .route = "线路 ",
+            .vehicle = "车辆 ",
+            .driver = "司机 ",
+            .no_driver = "未指派司机",
+            .plan = "计划 ",
+            .sep = " · ",
+            .open = "（",
+            .close = "）",
+            .colon = "：",
+            .list_sep = "、",
+            .times = " × ",
+            .cols = {"站序", "地点", "预计到达", "时间窗", "货物", "签收凭证"},
+            .kind = {"出发", "送货", "取货", "卸货", "返回"},
+            .load = "装车",
+            .unload = "卸车",
+            .storage = {"常温", "冷藏", "冷冻"},
+            .temp = {"常温车", "冷藏车", "冷冻车", "冷藏冷冻车"},
+            .status = {"草稿", "已批准", "已被替代"},
+            .urgent = "加急",
+            .order = "订单 #",
+            .order_address = " 的收货地址",
+            .consignment = "待运货物 #",
+            .pickup_of = "待运货物 #",
+            .pickup_tail = " 的取货点",
+            .parcel = "包裹",
+            .product = "商品 #",
+            .kg = " 公斤",
+            .g = " 克",
+        },
+    [LOGISTICS_LANG_EN] =
+        {
+            .title = "Route sheet",
+            .route = "Route ",
+            .vehicle = "Vehicle ",
+            .driver = "Driver ",
+            .no_driver = "No driver",
+            .plan = "Plan ",
+            .sep = " · ",
+            .open = " (",
+            .close = ")",
+            .colon = ": ",
+            .list_sep = ", ",
+            .times = " × ",
+            .cols = {"Stop", "Place", "Arrive", "Window", "Goods", "Proof of delivery"},
+            .kind = {"Departure", "Delivery", "Pickup", "Drop-off", "Return"},
+            .load = "Load",
+            .unload = "Unload",
+            .storage = {"Ambient", "Chilled", "Frozen"},
+            .temp = {"not refrigerated", "chilled", "frozen", "chilled and frozen"},
+            .status = {"draft", "approved", "superseded"},
+            .urgent = "Urgent",
+            .order = "Order #",
+            .order_address = "'s delivery address",
+            .consignment = "Consignment #",
+            .pickup_of = "Pickup of consignment #",
+            .pickup_tail = "",
+            .parcel = "Parcel",
+            .product = "Product #",
+            .kg = " kg",
+            .g = " g",
+        },
+};
+
+/* What a node of each kind is called after its place, in English (the
+** dashboard's node.named.* texts). */
+static const char *const NODE_KIND_EN[COUNTY_NODE_KIND_COUNT] = {
+    [COUNTY_NODE_HUB] = "logistics hub",
+    [COUNTY_NODE_STATION] = "station",
+    [COUNTY_NODE_POINT] = "service point",
+    [COUNTY_NODE_COLD_STORE] = "cold store",
+};
+
+static void html_textn(struct strbuf *sb, const char *s, size_t n)
+{
+    char buf[COUNTY_NAME_BUF];
+    snprintf(buf, sizeof buf, "%.*s", (int)n, s);
+    html_text(sb, buf);
+}
+
+static int cmp_node(const void *k, const void *x)
+{
+    int64_t a = *(const int64_t *)k, b = ((const struct county_node *)x)->id;
+    return (a > b) - (a < b);
+}
+
+static int cmp_village(const void *k, const void *x)
+{
+    int64_t a = *(const int64_t *)k, b = ((const struct county_village *)x)->id;
+    return (a > b) - (a < b);
+}
+
+static int cmp_township(const void *k, const void *x)
+{
+    int64_t a = *(const int64_t *)k, b = ((const struct county_township *)x)->id;
+    return (a > b) - (a < b);
+}
+
+static const struct county_node *net_node(const struct county_network *net, int64_t id)
+{
+    return id && net->n_nodes ? bsearch(&id, net->nodes, net->n_nodes, sizeof *net->nodes, cmp_node)
+                              : NULL;
+}
+
+static const struct county_village *net_village(const struct county_network *net, int64_t id)
+{
+    return id && net->n_villages
+               ? bsearch(&id, net->villages, net->n_villages, sizeof *net->villages, cmp_village)
+               : NULL;
+}
+
+static const struct county_township *net_township(const struct county_network *net, int64_t id)
+{
+    return id && net->n_townships ? bsearch(&id, net->townships, net->n_townships,
+                                            sizeof *net->townships, cmp_township)
+                                  : NULL;
+}
+
+/* The township a node belongs to: its own, its village's, or a parent's (a
+** cold store under a township station). */
+static const struct county_township *node_township(const struct county_network *net,
+                                                   const struct county_node *nd)
+{
+    for (int i = 0; nd && i < 4; nd = net_node(net, nd->parent_id), i++) {
+        const struct county_township *t = net_township(net, nd->township_id);
+        const struct county_village *v = net_village(net, nd->village_id);
+        if (!t && v)
+            t = net_township(net, v->township_id);
+        if (t)
+            return t;
+    }
+    return NULL;
+}
+
+/* A node's English name: its name_en; else its place's name_en and its
+** kind; else false (the caller keeps the Chinese name). */
+static bool node_name_en(struct strbuf *sb, const struct county_network *net, int64_t id)
+{
+    const struct county_node *nd = net_node(net, id);
+    if (!nd)
+        return false;
+    if (nd->name_en[0]) {
+        html_text(sb, nd->name_en);
+        return true;
+    }
+    const char *place = NULL;
+    size_t n = 0;
+    if (nd->kind == COUNTY_NODE_POINT) {
+        const struct county_village *v = net_village(net, nd->village_id);
+        place = v ? v->name_en : NULL;
+    } else if (nd->kind != COUNTY_NODE_HUB) {
+        const struct county_township *t = node_township(net, nd);
+        place = t ? t->name_en : NULL;
+    }
+    if (place && place[0]) {
+        n = strlen(place);
+    } else {
+        /* the county's name without a note in brackets ("Qinglan County
+        ** (fictional demo)" names its hub "Qinglan County logistics hub") */
+        place = net->county.name_en;
+        n = strlen(place);
+        const char *br = n && place[n - 1] == ')' ? strrchr(place, '(') : NULL;
+        if (br) {
+            n = (size_t)(br - place);
+            while (n && place[n - 1] == ' ')
+                n--;
+        }
+    }
+    if (!n || (unsigned)nd->kind >= COUNTY_NODE_KIND_COUNT)
+        return false;
+    html_textn(sb, place, n);
+    strbuf_addch(sb, ' ');
+    strbuf_addstr(sb, NODE_KIND_EN[nd->kind]);
+    return true;
+}
+
+/* The first order (or else consignment) a stop handles. */
+static const struct logistics_item *stop_work(const struct logistics_stop *s)
+{
+    const struct logistics_item *c = NULL;
+    for (size_t i = 0; i < s->n_items; i++) {
+        if (s->items[i].order_id)
+            return &s->items[i];
+        if (s->items[i].consignment_id && !c)
+            c = &s->items[i];
+    }
+    return c;
+}
+
+/* Where a stop is: its node; a delivery to an address by its order and the
+** address; a pickup at a village without a service point by the village. */
+static void stop_place(struct strbuf *sb, const struct logistics_stop *s,
+                       const struct logistics_sheet_ctx *ctx, const struct words *w)
+{
+    bool en = ctx && ctx->lang == LOGISTICS_LANG_EN;
+    if (s->node_id) {
+        if (!en || !node_name_en(sb, &ctx->net, s->node_id))
+            html_text(sb, s->name);
+        return;
+    }
+    const struct logistics_item *it = stop_work(s);
+    if (it && it->order_id) {
+        strbuf_addf(sb, "%s%lld", w->order, (long long)it->order_id);
+        if (s->address && s->address[0]) {
+            strbuf_addstr(sb, w->colon);
+            html_text(sb, s->address);
+        } else { /* plans made before stops kept their address */
+            strbuf_addstr(sb, w->order_address);
+        }
+        return;
+    }
+    if (s->village_id) {
+        const struct county_village *v = en ? net_village(&ctx->net, s->village_id) : NULL;
+        html_text(sb, v && v->name_en[0] ? v->name_en : s->name);
+        return;
+    }
+    if (it && it->consignment_id) {
+        strbuf_addf(sb, "%s%lld%s", w->pickup_of, (long long)it->consignment_id, w->pickup_tail);
+        return;
+    }
+    html_text(sb, s->address && s->address[0] ? s->address : s->name);
+}
+
+static void weight(struct strbuf *sb, int64_t g, const struct words *w)
+{
+    if (g >= 1000)
+        strbuf_addf(sb, "%.1f%s", (double)g / 1000, w->kg);
+    else
+        strbuf_addf(sb, "%lld%s", (long long)g, w->g);
+}
+
+/* What an item is, from its fields: "订单 #12：苹果 × 3、鸡蛋 × 2 · 16.8 公斤
+** · 冷藏 · 加急". */
+static void item_text(struct strbuf *sb, const struct logistics_item *it, bool en,
+                      const struct words *w)
+{
+    strbuf_addf(sb, "<b>%s</b> ", it->load ? w->load : w->unload);
+    if (it->order_id) {
+        strbuf_addf(sb, "%s%lld", w->order, (long long)it->order_id);
+        for (size_t k = 0; k < it->n_lines; k++) {
+            const struct logistics_item_line *l = &it->lines[k];
+            const char *a = en ? l->name_en : l->name_zh, *b = en ? l->name_zh : l->name_en;
+            const char *name = a && a[0] ? a : b;
+            strbuf_addstr(sb, k ? w->list_sep : w->colon);
+            if (name && name[0])
+                html_text(sb, name);
+            else
+                strbuf_addf(sb, "%s%lld", w->product, (long long)l->product_id);
+            strbuf_addf(sb, "%s%lld", w->times, (long long)l->qty);
+        }
+    } else if (it->consignment_id) {
+        strbuf_addf(sb, "%s%lld", w->consignment, (long long)it->consignment_id);
+        if (it->description && it->description[0]) {
+            strbuf_addstr(sb, w->colon);
+            html_text(sb, it->description);
+        }
+    } else {
+        strbuf_addstr(sb, w->parcel);
+    }
+    strbuf_addstr(sb, w->sep);
+    weight(sb, it->weight_g, w);
+    if (it->storage != LOGISTICS_AMBIENT && (unsigned)it->storage < LOGISTICS_STORAGE_COUNT)
+        strbuf_addf(sb, "%s%s", w->sep, w->storage[it->storage]);
+    if (it->urgent)
+        strbuf_addf(sb, "%s%s", w->sep, w->urgent);
+}
+
+static void driver_name(struct strbuf *sb, int64_t user_id, const struct logistics_sheet_ctx *ctx,
+                        const struct words *w)
+{
+    if (!user_id) {
+        strbuf_addstr(sb, w->no_driver);
+        return;
+    }
+    strbuf_addstr(sb, w->driver);
+    for (size_t i = 0; ctx && i < ctx->n_drivers; i++)
+        if (ctx->drivers[i].user_id == user_id && ctx->drivers[i].name[0]) {
+            html_text(sb, ctx->drivers[i].name);
+            return;
+        }
+    strbuf_addf(sb, "#%lld", (long long)user_id);
+}
+
+static int write_html(const struct logistics_plan *p, int64_t route_id,
+                      const struct logistics_sheet_ctx *ctx, struct strbuf *sb, struct err *e)
+{
+    enum logistics_lang lang = ctx ? ctx->lang : LOGISTICS_LANG_ZH;
+    if ((unsigned)lang >= LOGISTICS_LANG_COUNT)
+        return err_set(e, ERR_INVAL, "unknown sheet language");
+    const struct words *w = &WORDS[lang];
+    bool en = lang == LOGISTICS_LANG_EN;
+    int y;
+    unsigned mo, d;
+    time_civil_from_days(p->date_ms / LG_DAY_MS, &y, &mo, &d);
+    strbuf_addf(sb, "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>%s%s",
+                logistics_lang_name(lang), w->title, w->sep);
+    html_text(sb, p->name);
+    strbuf_addstr(sb, "</title><style>body{font-family:sans-serif}"
                       "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;"
                       "padding:4px;vertical-align:top}.route{page-break-after:always}"
                       "</style></head><body>");
@@ -189,28 +604,32 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
             continue;
         strbuf_addstr(sb, "<section class=\"route\"><h1>");
         html_text(sb, p->name);
-        strbuf_addf(sb, " - route %d</h1><p>Vehicle ", rt->seq);
+        strbuf_addf(sb, "%s%s%d</h1><p>%s", w->sep, w->route, rt->seq, w->vehicle);
         html_text(sb, rt->vehicle.plate);
-        strbuf_addf(sb, " (%s), driver user %lld, plan %lld (%s)</p>",
-                    logistics_temp_name(rt->vehicle.temp), (long long)rt->driver_user_id,
-                    (long long)p->id, logistics_plan_status_name(p->status));
-        strbuf_addstr(sb, "<table><tr><th>#</th><th>Stop</th><th>ETA</th><th>Window</th>"
-                          "<th>Goods</th><th>Proof</th></tr>");
+        if ((unsigned)rt->vehicle.temp < LOGISTICS_TEMP_COUNT)
+            strbuf_addf(sb, "%s%s%s", w->open, w->temp[rt->vehicle.temp], w->close);
+        strbuf_addstr(sb, w->sep);
+        driver_name(sb, rt->driver_user_id, ctx, w);
+        strbuf_addf(sb, "%s%s%lld", w->sep, w->plan, (long long)p->id);
+        if ((unsigned)p->status < LOGISTICS_PLAN_STATUS_COUNT)
+            strbuf_addf(sb, "%s%s%s", w->open, w->status[p->status], w->close);
+        strbuf_addf(sb, "%s%04d-%02u-%02u</p><table><tr>", w->sep, y, mo, d);
+        for (size_t c = 0; c < RL_ARRAY_LEN(w->cols); c++)
+            strbuf_addf(sb, "<th>%s</th>", w->cols[c]);
+        strbuf_addstr(sb, "</tr>");
         for (size_t q = 0; q < rt->n_stops; q++) {
             const struct logistics_stop *s = &rt->stops[q];
-            strbuf_addf(sb, "<tr><td>%d</td><td>%s: ", s->seq, logistics_stop_kind_name(s->kind));
-            html_text(sb, s->name);
+            strbuf_addf(sb, "<tr><td>%d</td><td>", s->seq);
+            stop_place(sb, s, ctx, w);
+            if ((unsigned)s->kind < LOGISTICS_STOP_KIND_COUNT)
+                strbuf_addf(sb, "<br><small>%s</small>", w->kind[s->kind]);
             strbuf_addf(sb, "</td><td>%s</td><td>%s-", hhmm(s->arrive_ms, a),
                         hhmm(s->tw_start_ms, b));
             strbuf_addf(sb, "%s</td><td><ul>", hhmm(s->tw_end_ms, a));
             for (size_t i = 0; i < s->n_items; i++) {
-                const struct logistics_item *it = &s->items[i];
-                strbuf_addf(sb, "<li>%s ", it->load ? "load" : "unload");
-                html_text(sb, it->label);
-                strbuf_addf(sb, " (%.1f kg%s)</li>", (double)it->weight_g / 1000,
-                            it->storage == LOGISTICS_CHILLED  ? ", chilled"
-                            : it->storage == LOGISTICS_FROZEN ? ", frozen"
-                                                              : "");
+                strbuf_addstr(sb, "<li>");
+                item_text(sb, &s->items[i], en, w);
+                strbuf_addstr(sb, "</li>");
             }
             strbuf_addstr(sb, "</ul></td><td>");
             char text[96];
@@ -226,8 +645,57 @@ static int write_html(const struct logistics_plan *p, int64_t route_id, struct s
     return strbuf_addstr(sb, "</body></html>\n");
 }
 
+int logistics_sheet_ctx_load(struct store *st, const struct auth_principal *who,
+                             const struct logistics_plan *p, enum logistics_lang lang,
+                             struct logistics_sheet_ctx *out, struct err *e)
+{
+    memset(out, 0, sizeof *out);
+    out->lang = lang;
+    if ((unsigned)lang >= LOGISTICS_LANG_COUNT)
+        return err_set(e, ERR_INVAL, "unknown sheet language");
+    out->drivers = xcalloc(p->n_routes ? p->n_routes : 1, sizeof *out->drivers);
+    for (size_t r = 0; r < p->n_routes; r++) {
+        int64_t id = p->routes[r].driver_user_id;
+        bool seen = id == 0;
+        for (size_t i = 0; i < out->n_drivers && !seen; i++)
+            seen = out->drivers[i].user_id == id;
+        if (seen)
+            continue;
+        struct auth_user u;
+        struct err ue = {0};
+        int rc = auth_user_get(st, who->county_id, id, &u, &ue);
+        if (rc == ERR_NOTFOUND)
+            continue; /* the sheet shows the id */
+        if (rc)
+            return err_set(e, rc, "%s", ue.msg);
+        struct logistics_sheet_driver *d = &out->drivers[out->n_drivers++];
+        d->user_id = id;
+        snprintf(d->name, sizeof d->name, "%s", u.display_name[0] ? u.display_name : u.name);
+    }
+    if (lang == LOGISTICS_LANG_EN)
+        return county_network_load(st, who, &out->net, e);
+    return 0;
+}
+
+void logistics_sheet_ctx_release(struct logistics_sheet_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    free(ctx->drivers);
+    county_network_release(&ctx->net);
+    memset(ctx, 0, sizeof *ctx);
+}
+
 int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
                           enum logistics_sheet_format fmt, struct strbuf *sb, struct err *e)
+{
+    return logistics_sheet_write_ctx(p, route_id, fmt, NULL, sb, e);
+}
+
+int logistics_sheet_write_ctx(const struct logistics_plan *p, int64_t route_id,
+                              enum logistics_sheet_format fmt,
+                              const struct logistics_sheet_ctx *ctx, struct strbuf *sb,
+                              struct err *e)
 {
     bool found = route_id == 0;
     for (size_t r = 0; r < p->n_routes; r++)
@@ -325,7 +793,7 @@ int logistics_sheet_write(const struct logistics_plan *p, int64_t route_id,
         rc = strbuf_addstr(sb, "]}");
         break;
     case LOGISTICS_SHEET_HTML:
-        rc = write_html(p, route_id, sb, e);
+        rc = write_html(p, route_id, ctx, sb, e);
         break;
     default:
         return err_set(e, ERR_INVAL, "unknown sheet format");

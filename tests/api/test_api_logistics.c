@@ -920,6 +920,144 @@ static void test_overdue_without_gps(void **state)
     assert_true(delay >= 7200);
 }
 
+/* ------------------------------------------------ route sheets' languages */
+
+/* GET the HTML sheets of plan id with an optional ?lang= and
+** Accept-Language; checks the answer is 200 HTML and that Content-Language
+** and the page's lang are want. */
+static void html_sheet(int64_t id, const char *lang, const char *accept, const char *tok,
+                       const char *want, struct ts_resp *r)
+{
+    char path[128], hdr[96], cl[16] = "";
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=html%s%s", (long long)id,
+             lang ? "&lang=" : "", lang ? lang : "");
+    snprintf(hdr, sizeof hdr, "Accept-Language: %s", accept ? accept : "");
+    const char *headers[] = {hdr, NULL};
+    assert_int_equal(ts_request(&srv, "GET", path, tok, NULL, NULL, 0, accept ? headers : NULL, r),
+                     0);
+    assert_int_equal(r->status, 200);
+    assert_non_null(strstr(r->content_type, "text/html"));
+    assert_true(ts_resp_header(r, "Content-Language", cl, sizeof cl));
+    assert_string_equal(cl, want);
+    char vary[64] = "";
+    assert_true(ts_resp_header(r, "Vary", vary, sizeof vary));
+    assert_non_null(strstr(vary, "Accept-Language"));
+    char html_lang[32];
+    snprintf(html_lang, sizeof html_lang, "<html lang=\"%s\">", want);
+    assert_non_null(strstr(r->body, html_lang));
+}
+
+/* The words of the sheet before it spoke the reader's language, and of the
+** English one now: none may show in a Chinese sheet (the demo's own names
+** and descriptions carry English words, so the check is on these). */
+static const char *const SHEET_EN_WORDS[] = {
+    "Route",     "route ", "Vehicle",   "Driver",  "driver user", "Plan ",    "ETA",
+    "Window",    "Goods",  ">Stop<",    "Proof",   "Order #",     "order ",   "Consignment",
+    " kg",       "load ",  "Unload",    "Load",    "(approved)",  "Delivery", "Pickup",
+    "Departure", "Return", ", chilled", "Chilled", "Urgent"};
+
+/* The HTML sheet speaks the reader's language: Chinese by default, with the
+** driver's display name (no user id); English with ?lang=en; without
+** ?lang=, Accept-Language's first of zh and en by q (another language:
+** Chinese); ?lang= wins over the header; an unknown lang is 400
+** problem+json in every format; the driver's name is escaped; the CSV
+** keeps its English columns. */
+static void test_sheet_languages(void **state)
+{
+    (void)state;
+    struct json_object *plan = approved_today(op_tok);
+    int64_t id = jint(plan, "id");
+    json_object_put(plan);
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/me", drv_tok, &r);
+    char name[160];
+    snprintf(name, sizeof name, "%s", jstr(r.json, "display_name"));
+    ts_resp_free(&r);
+    assert_true(strlen(name) > 0);
+
+    /* no preference: Chinese, for staff and for the driver */
+    for (int who = 0; who < 2; who++) {
+        html_sheet(id, NULL, NULL, who ? drv_tok : op_tok, "zh", &r);
+        char want[200];
+        snprintf(want, sizeof want, "司机 %s", name);
+        assert_non_null(strstr(r.body, want));
+        assert_non_null(strstr(r.body, "线路 1"));
+        assert_non_null(strstr(r.body, "公斤"));
+        char uid[48];
+        snprintf(uid, sizeof uid, "司机 #%lld", (long long)driver_id);
+        assert_null(strstr(r.body, uid));
+        for (size_t i = 0; i < sizeof SHEET_EN_WORDS / sizeof SHEET_EN_WORDS[0]; i++)
+            if (strstr(r.body, SHEET_EN_WORDS[i]))
+                fail_msg("'%s' in the Chinese sheet", SHEET_EN_WORDS[i]);
+        ts_resp_free(&r);
+    }
+    /* English */
+    html_sheet(id, "en", NULL, op_tok, "en", &r);
+    const char *en_words[] = {"Route 1", "Vehicle ", "Plan ", "(approved)", " kg", "Arrive"};
+    for (size_t i = 0; i < sizeof en_words / sizeof en_words[0]; i++)
+        if (!strstr(r.body, en_words[i]))
+            fail_msg("no '%s' in the English sheet", en_words[i]);
+    const char *zh_words[] = {"线路", "车辆", "计划", "公斤", "装车", "预计到达"};
+    for (size_t i = 0; i < sizeof zh_words / sizeof zh_words[0]; i++)
+        if (strstr(r.body, zh_words[i]))
+            fail_msg("'%s' in the English sheet", zh_words[i]);
+    ts_resp_free(&r);
+    /* Accept-Language, and ?lang= over it */
+    static const struct {
+        const char *lang, *accept, *want;
+    } pick[] = {
+        {NULL, "en-US,en;q=0.9,zh;q=0.8", "en"},
+        {NULL, "fr-FR, en;q=0.8, zh;q=0.5", "en"},
+        {NULL, "en;q=0.2, zh-CN;q=0.9", "zh"},
+        {NULL, "de-DE,de;q=0.9", "zh"},
+        {"zh", "en", "zh"},
+        {"en", "zh-CN", "en"},
+    };
+    for (size_t i = 0; i < sizeof pick / sizeof pick[0]; i++) {
+        html_sheet(id, pick[i].lang, pick[i].accept, op_tok, pick[i].want, &r);
+        ts_resp_free(&r);
+    }
+    /* an unknown language, whatever the format */
+    const char *fmts[] = {"html", "json", "csv", "geojson"};
+    const char *bad[] = {"fr", "zh-CN", "", "EN"};
+    for (size_t i = 0; i < 4; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=%s&lang=%s", (long long)id,
+                 fmts[i], bad[i]);
+        ts_get(&srv, path, op_tok, &r);
+        assert_int_equal(r.status, 400);
+        assert_non_null(strstr(r.content_type, "application/problem+json"));
+        assert_non_null(strstr(r.body, "lang must be zh or en"));
+        ts_resp_free(&r);
+    }
+    /* the CSV: English columns in any language */
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=csv&lang=zh", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(strncmp(r.body, "route_id,vehicle,stop_seq,stop_id,kind,", 39) == 0);
+    ts_resp_free(&r);
+    /* the driver's name is text, escaped */
+    char admin_tok[128], upath[64];
+    assert_int_equal(ts_login(&srv, "admin", "ruralink-demo", admin_tok, sizeof admin_tok), 0);
+    snprintf(upath, sizeof upath, "/api/v1/users/%lld", (long long)driver_id);
+    ts_post_json(&srv, "PATCH", upath, admin_tok,
+                 "{\"display_name\":\"<script>x</script> & \\\"王\\\"\"}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    for (int l = 0; l < 2; l++) {
+        html_sheet(id, l ? "en" : "zh", NULL, op_tok, l ? "en" : "zh", &r);
+        assert_null(strstr(r.body, "<script"));
+        assert_non_null(strstr(r.body, "&lt;script&gt;x&lt;/script&gt; &amp; &quot;王&quot;"));
+        ts_resp_free(&r);
+    }
+    char body[240];
+    snprintf(body, sizeof body, "{\"display_name\":\"%s\"}", name);
+    ts_post_json(&srv, "PATCH", upath, admin_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -933,6 +1071,7 @@ int main(void)
         cmocka_unit_test(test_open_consignments),
         cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
                                         teardown_housekeeping_server),
+        cmocka_unit_test(test_sheet_languages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
