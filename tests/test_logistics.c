@@ -956,7 +956,9 @@ static void test_route_cold_chain(void **state)
 
 static int64_t dispatch_at(struct fx *f, int64_t date_ms, int64_t depot)
 {
-    struct logistics_dispatch_req req = {.date_ms = date_ms, .depot_node_id = depot};
+    /* a day gone by is dispatched as on that day (a past date is refused) */
+    struct logistics_dispatch_req req = {
+        .date_ms = date_ms, .depot_node_id = depot, .now_ms = date_ms < f->today ? date_ms : 0};
     logistics_plan_params_default(&req.params);
     req.params.time_limit_s = 1;
     int64_t id = 0;
@@ -2361,6 +2363,52 @@ static void test_migrations_fill_old_rows(void **state)
     }
 }
 
+/* A plan for a day before the county's today is refused (ERR_INVAL, the
+** message naming the date and today) and writes nothing, by dispatch and
+** by a baseline of the day's work; today is the local date of the clock,
+** or of now_ms when given, so the same date is accepted on that day. */
+static void test_past_date_refused(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    size_t before = plan_count(f);
+    int64_t yesterday = f->today - DAY_MS;
+    struct logistics_dispatch_req req = {.date_ms = yesterday, .depot_node_id = f->hub};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 1;
+    char ys[32], ts[32];
+    time_fmt_rfc3339(yesterday, ys);
+    time_fmt_rfc3339(f->today, ts);
+    ys[10] = ts[10] = 0;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), ERR_INVAL);
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->op, &req, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, ys));
+    assert_non_null(strstr(e.msg, ts));
+    assert_int_equal(plan_count(f), before);
+    /* today at that instant is the local date: 23:59 local is still the
+    ** day, 00:00 the next one */
+    int64_t start = yesterday - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    assert_int_equal(logistics_today(start), yesterday);
+    assert_int_equal(logistics_today(start + DAY_MS - 1), yesterday);
+    assert_int_equal(logistics_today(start + DAY_MS), f->today);
+    req.now_ms = start + DAY_MS - 1;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), 0);
+    req.now_ms = start + DAY_MS;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), ERR_INVAL);
+    /* a baseline of the waiting work for a past date: refused too */
+    const int64_t nodes[] = {f->hub};
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_fixed_route fr = {vs[0].id, nodes, 1};
+    free(vs);
+    assert_int_equal(
+        logistics_baseline_import(f->lg, f->st, &f->op, yesterday, f->hub, "old", &fr, 1, NULL, &e),
+        ERR_INVAL);
+    assert_non_null(strstr(e.msg, ys));
+    assert_int_equal(plan_count(f), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2397,6 +2445,7 @@ int main(void)
         cmocka_unit_test(test_overdue_without_gps),
         cmocka_unit_test(test_consignment_filter),
         cmocka_unit_test(test_migrations_fill_old_rows),
+        cmocka_unit_test(test_past_date_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

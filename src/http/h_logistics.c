@@ -473,11 +473,16 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
         snprintf(dj->name, sizeof dj->name, "%s", name);
     dj->req.params.seed = (uint64_t)seed;
     json_object_put(body);
-    if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR)
-        rc = err_set(&e, ERR_PERM, "only admins and operators dispatch");
     if (rc) {
         free(dj);
         http_resp_err(w, &e);
+        return;
+    }
+    /* the service's own checks (a date before the county's today among
+    ** them) before a job is queued: a refused plan queues nothing */
+    if (logistics_dispatch_check(&req->who, &dj->req, &e)) {
+        free(dj);
+        http_resp_rule_err(w, &e);
         return;
     }
     double limit = dj->req.params.time_limit_s;

@@ -1,8 +1,8 @@
 /*
-** common.c: what the logistics files share: role checks, audit rows, enum
-** names, the service window at a place's opening hours (dispatch and urgent
-** insertion apply the same rule), the plan struct's lifecycle and the
-** vehicle's stored JSON form.
+** common.c: what the logistics files share: role checks, audit rows, the
+** county's today, enum names, the service window at a place's opening
+** hours (dispatch and urgent insertion apply the same rule), the plan
+** struct's lifecycle and the vehicle's stored JSON form.
 */
 #include "logistics/logistics_int.h"
 
@@ -31,6 +31,13 @@ bool logistics__service_window(int open_min, int close_min, int64_t service_s, s
     if (tw)
         *tw = (struct vrp_tw){open, fits ? end : open};
     return fits;
+}
+
+int64_t logistics_today(int64_t now_ms)
+{
+    int64_t local = (now_ms ? now_ms : time_now_ms()) + LG_TZ_MS;
+    /* floor, not truncation: an instant before 1970 is still on its day */
+    return local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
 }
 
 int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,

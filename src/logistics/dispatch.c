@@ -257,16 +257,40 @@ static int check_date_depot(int64_t date_ms, int64_t depot, struct err *e)
     return 0;
 }
 
-int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
-                       const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e)
+/* A plan is for the county's today or a later day: one for a day gone by
+** sends no vehicle anywhere, and its work (the orders and consignments
+** still waiting now) is not what that day had. */
+static int check_not_past(int64_t date_ms, int64_t now_ms, const char *what, struct err *e)
+{
+    int64_t today = logistics_today(now_ms);
+    if (date_ms >= today)
+        return 0;
+    char d[32], t[32];
+    time_fmt_rfc3339(date_ms, d);
+    time_fmt_rfc3339(today, t);
+    d[10] = t[10] = 0;
+    return err_set(e, ERR_INVAL, "date %s is before the county's today (%s): %s", d, t, what);
+}
+
+int logistics_dispatch_check(const struct auth_principal *who,
+                             const struct logistics_dispatch_req *req, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
     if (!rc)
         rc = check_date_depot(req->date_ms, req->depot_node_id, e);
+    if (!rc)
+        rc = check_not_past(req->date_ms, req->now_ms, "a plan is for today or a later date", e);
     if (!rc &&
         (req->params.time_limit_s < 0 || req->params.time_limit_s > LOGISTICS_TIME_LIMIT_MAX_S))
         rc = err_set(e, ERR_INVAL, "time limit must be in (0, %g] seconds",
                      LOGISTICS_TIME_LIMIT_MAX_S);
+    return rc;
+}
+
+int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
+                       const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e)
+{
+    int rc = logistics_dispatch_check(who, req, e);
     if (rc)
         return rc;
     struct gather g;
@@ -305,6 +329,9 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
     int rc = logistics__need_staff(who, e);
     if (!rc)
         rc = check_date_depot(date_ms, depot_node_id, e);
+    if (!rc)
+        rc = check_not_past(date_ms, 0,
+                            "a baseline takes the work waiting now, which is not that day's", e);
     if (!rc && (n_routes == 0 || n_routes > LOGISTICS_MAX_VEHICLES))
         rc = err_set(e, ERR_INVAL, "a baseline needs 1 to %d routes", LOGISTICS_MAX_VEHICLES);
     if (rc)

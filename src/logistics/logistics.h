@@ -376,11 +376,25 @@ int logistics_plan_fixed(const struct county_network *net,
 /* -------------------------------------------------------------- services */
 
 struct logistics_dispatch_req {
-    int64_t date_ms; /* UTC midnight of the local date */
+    int64_t date_ms; /* UTC midnight of the local date; not before the county's today */
     int64_t depot_node_id;
     const char *name; /* NULL = "dispatch <date>" */
     struct logistics_plan_params params;
+    int64_t now_ms; /* the time that says which day is today (0 = the clock) */
 };
+
+/* The county's today at now_ms (0 = the clock): the local date holding that
+** instant, as UTC midnight of it (the form of every date_ms). */
+int64_t logistics_today(int64_t now_ms);
+
+/* What logistics_dispatch checks before it reads anything: the caller is
+** staff (ERR_PERM), date_ms is a date and not before the county's today at
+** req->now_ms (a plan for a day gone by would send nobody anywhere; the
+** message names the date and today), the depot is an id and the time limit
+** in range (ERR_INVAL). The HTTP handler runs it before it queues the job,
+** so a refused request queues nothing. */
+int logistics_dispatch_check(const struct auth_principal *who,
+                             const struct logistics_dispatch_req *req, struct err *e);
 
 /* Gather the work of the date for the depot (orders confirmed or packed,
 ** delivered to a village point or an address, less those an approved plan
@@ -389,7 +403,8 @@ struct logistics_dispatch_req {
 ** plan of the date holds; a consignment whose goods came back to a depot is
 ** picked up there, at_node_id); plan it with the depot's active vehicles,
 ** store the plan as a draft (statuses unchanged: only approval decides)
-** and return its id. Staff only. */
+** and return its id. Staff only; the request must pass
+** logistics_dispatch_check (nothing is read or written otherwise). */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
                        const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e);
 

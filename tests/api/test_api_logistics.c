@@ -611,11 +611,17 @@ static int post_event(int64_t stop_id, const char *ev, const char *extra)
 ** "origin", no plan), held by the approved plan that goes for them
 ** (plan_id), on its vehicle ("vehicle"), and after a failed drop and the
 ** route's END back at the depot ("node", at_node_id the hub), open again.
-** A date before any demo order: the plan holds just this consignment. */
+** A consignment of a date before any demo order, taken by the plan of a
+** later day of its own (a plan cannot be for a past date). */
 static void test_consignment_whereabouts(void **state)
 {
     (void)state;
     const char *day = "2017-03-01";
+    char plan_day[16];
+    time_t later = time(NULL) + 8 * 3600 + 40 * 86400;
+    struct tm ltm;
+    gmtime_r(&later, &ltm);
+    strftime(plan_day, sizeof plan_day, "%Y-%m-%d", &ltm);
     int64_t village = 0, point = first_node("village_point", &village);
     int64_t cold = first_node("cold_store", NULL);
     char body[256], path[96];
@@ -632,8 +638,8 @@ static void test_consignment_whereabouts(void **state)
     assert_null(jget(r.json, "at_node_id"));
     assert_null(jget(r.json, "plan_id"));
     ts_resp_free(&r);
-    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}", day,
-             (long long)hub_id);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             plan_day, (long long)hub_id);
     ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
     assert_int_equal(r.status, 201);
     int64_t id = jint(r.json, "id");
@@ -920,6 +926,45 @@ static void test_overdue_without_gps(void **state)
     assert_true(delay >= 7200);
 }
 
+/* A plan or a baseline of the waiting work for a date before the county's
+** today: 422 problem+json naming the date and today, nothing written. */
+static void test_past_date_refused(void **state)
+{
+    (void)state;
+    char yesterday[16], body[256];
+    time_t t = time(NULL) + 8 * 3600 - 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    size_t before = json_object_array_length(jget(r.json, "items"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             yesterday, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    assert_non_null(strstr(jstr(r.json, "detail"), yesterday));
+    assert_non_null(strstr(jstr(r.json, "detail"), today));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/vehicles", op_tok, &r);
+    int64_t vid = jint(json_object_array_get_idx(jget(r.json, "items"), 0), "id");
+    ts_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"date\":\"%s\",\"depot_node_id\":%lld,\"routes\":[{\"vehicle_id\":%lld,"
+             "\"stops\":[%lld]}]}",
+             yesterday, (long long)hub_id, (long long)vid, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    assert_non_null(strstr(jstr(r.json, "detail"), yesterday));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), before);
+    ts_resp_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -931,6 +976,7 @@ int main(void)
         cmocka_unit_test(test_consignment_whereabouts),
         cmocka_unit_test(test_plan_fields_and_sheet_qr),
         cmocka_unit_test(test_open_consignments),
+        cmocka_unit_test(test_past_date_refused),
         cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
                                         teardown_housekeeping_server),
     };
