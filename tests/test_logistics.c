@@ -29,6 +29,7 @@
 #include "demo/demo.h"
 #include "schema/schema.h"
 #include "logistics/logistics.h"
+#include "logistics/logistics_int.h" /* urgent insertion's test hook */
 #include "market/market.h"
 #ifdef RL_HAVE_TELEMETRY
 #include "telemetry/telemetry.h"
@@ -1509,6 +1510,27 @@ static void test_depot_arrival_delivers(void **state)
     free(vs);
 }
 
+static int exec_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    return store_exec(c, arg, e);
+}
+
+/* Order `order` as created at ms: a plan takes only the orders created by
+** the end of its day, so an urgent order for a plan of a day before any
+** demo order must be of that day. */
+static void order_created_at(struct fx *f, int64_t order, int64_t ms)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE market_orders SET created_ms = %lld WHERE id = %lld",
+             (long long)ms, (long long)order);
+    struct err e = {0};
+    if (store_write(f->st, exec_fn, sql, &e))
+        fail_msg("order %lld: %s", (long long)order, e.msg);
+}
+
+/* noon (local) of day */
+#define NOON_OF(day) ((day) - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000 + 12 * 3600000)
+
 /* A route back at its depot (END arrived) takes no urgent order: a stop
 ** added before its END would never be visited. */
 static void test_urgent_not_after_return(void **state)
@@ -1531,6 +1553,7 @@ static void test_urgent_not_after_return(void **state)
     }
     logistics_plan_release(&p);
     int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
                      ERR_INFEASIBLE);
     assert_false(plan_carries_order(f, id, order));
@@ -1563,6 +1586,7 @@ static void test_urgent_not_on_two_depots(void **state)
     int64_t hub_plan = dispatch_at(f, day, f->hub);
     assert_int_equal(logistics_plan_approve(f->st, &f->op, hub_plan, &e), 0);
     int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, hub_plan, order, NULL, NULL, &e),
                      0);
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, st_plan, order, NULL, NULL, &e),
@@ -2409,6 +2433,121 @@ static void test_past_date_refused(void **state)
     assert_int_equal(plan_count(f), before);
 }
 
+/* Urgent insertion takes dispatch's bound: an order created after the end
+** of the plan's day is a later day's work, refused (ERR_CONFLICT, nothing
+** written); one created before that instant goes in. */
+static void test_urgent_order_of_plan_day(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3050 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "millet");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan before;
+    load_plan(f, &f->op, id, &before);
+    assert_true(before.n_routes > 0);
+    int64_t order = new_confirmed_order(f); /* created now */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "after plan"));
+    int64_t day_end = day - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000 + DAY_MS;
+    order_created_at(f, order, day_end); /* the first instant of the next day */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_false(plan_carries_order(f, id, order));
+    assert_memory_equal(&p.kpis, &before.kpis, sizeof p.kpis);
+    logistics_plan_release(&p);
+    logistics_plan_release(&before);
+    order_created_at(f, order, day_end - 1); /* the day's last instant */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e), 0);
+    assert_true(plan_carries_order(f, id, order));
+}
+
+/* What the insertion hook does between insertion's read and its write. */
+struct race {
+    struct fx *f;
+    int64_t other_order; /* > 0: insert it; else report the first task stop */
+    int calls;
+};
+
+static void race_hook(void *arg, int64_t plan_id, int64_t route_id)
+{
+    struct race *r = arg;
+    struct fx *f = r->f;
+    struct err e = {0};
+    r->calls++;
+    f->lg->insert_hook = NULL; /* once */
+    if (r->other_order > 0) {
+        if (logistics_insert_order(f->lg, f->st, &f->op, plan_id, r->other_order, NULL, NULL, &e))
+            fail_msg("the other insertion: %s", e.msg);
+        return;
+    }
+    struct logistics_plan p;
+    load_plan(f, &f->op, plan_id, &p);
+    int64_t stop = 0;
+    for (size_t i = 0; i < p.n_routes; i++)
+        if (p.routes[i].id == route_id)
+            stop = p.routes[i].stops[1].id;
+    logistics_plan_release(&p);
+    assert_true(stop > 0);
+    if (logistics_track_event(f->st, &f->driver, stop, LOGISTICS_EV_ARRIVED, NULL, NULL, 0, &e))
+        fail_msg("event: %s", e.msg);
+}
+
+/* Urgent insertion writes only onto the route it read: a stop of it
+** reported since (not only its END), or the route changed by another
+** insertion since, is refused (ERR_CONFLICT) and nothing is written; read
+** again, the same order goes in. */
+static void test_urgent_route_changed(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3060 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "sorghum");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    int64_t order = new_confirmed_order(f), other = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
+    order_created_at(f, other, NOON_OF(day));
+    /* a stop reported in between */
+    struct race r = {.f = f};
+    f->lg->insert_hook = race_hook;
+    f->lg->insert_hook_arg = &r;
+    struct logistics_plan before;
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(r.calls, 1);
+    assert_non_null(strstr(e.msg, "was reported (arrived)"));
+    assert_false(plan_carries_order(f, id, order));
+    /* another insertion in between */
+    load_plan(f, &f->op, id, &before);
+    r = (struct race){.f = f, .other_order = other};
+    f->lg->insert_hook = race_hook;
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(r.calls, 1);
+    assert_non_null(strstr(e.msg, "changed"));
+    assert_true(plan_carries_order(f, id, other));
+    assert_false(plan_carries_order(f, id, order));
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_int_equal(k.orders_served, before.kpis.orders_served + 1);
+    logistics_plan_release(&p);
+    logistics_plan_release(&before);
+    /* read afresh, it goes in */
+    assert_null(f->lg->insert_hook);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e), 0);
+    assert_true(plan_carries_order(f, id, order));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2446,6 +2585,8 @@ int main(void)
         cmocka_unit_test(test_consignment_filter),
         cmocka_unit_test(test_migrations_fill_old_rows),
         cmocka_unit_test(test_past_date_refused),
+        cmocka_unit_test(test_urgent_order_of_plan_day),
+        cmocka_unit_test(test_urgent_route_changed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -160,7 +160,7 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
                                      &g->n_veh, e)))
         return rc;
     struct market_dispatch_filter f = {0};
-    f.until_ms = date_ms - LG_TZ_MS + LG_DAY_MS;
+    f.until_ms = lg__day_end_ms(date_ms);
     struct market_dispatch_order *orders = NULL;
     size_t n_orders = 0;
     if ((rc = market_dispatch_orders(st, who, &f, &g->a, &orders, &n_orders, e)))

@@ -577,9 +577,12 @@ int logistics_alert_list(struct store *st, const struct auth_principal *who, int
 ** reported arrived are done and take nothing. ERR_INFEASIBLE when no route
 ** can take it, or its delivery point is open for less than a stop's service
 ** (the message says time_window, dispatch's reason); ERR_CONFLICT when the
-** plan is not approved, or the order is already in it or on an approved
-** plan of the same date at another depot. *route_id / *stop_id may be
-** NULL. Staff only. */
+** plan is not approved, the order is already in it or on an approved plan
+** of the same date at another depot, or was created after the end of the
+** plan's day (dispatch's bound: a later day's work), and when a stop of the
+** chosen route was reported, or the route changed, between the read and
+** the write (nothing is written; calling again reads afresh). *route_id /
+** *stop_id may be NULL. Staff only. */
 int logistics_insert_order(struct logistics *lg, struct store *st, const struct auth_principal *who,
                            int64_t plan_id, int64_t order_id, int64_t *route_id, int64_t *stop_id,
                            struct err *e);

@@ -19,6 +19,14 @@ static inline int64_t lg__ms_of(int64_t date_ms, int64_t t_s)
     return date_ms - LG_TZ_MS + t_s * 1000;
 }
 
+/* The end of date_ms's local day. A plan of the date takes the orders
+** created before it: dispatch asks market for those alone, and urgent
+** insertion refuses a later one (it is a later day's work). */
+static inline int64_t lg__day_end_ms(int64_t date_ms)
+{
+    return lg__ms_of(date_ms, 86400);
+}
+
 /* Staff or the system; ERR_PERM otherwise. */
 int logistics__need_staff(const struct auth_principal *who, struct err *e);
 bool logistics__reads_county(const struct auth_principal *who); /* staff, auditor */
@@ -40,6 +48,10 @@ struct logistics {
     struct logistics__nodemat **entries;
     size_t n_entries, cap;
     uint64_t hits, misses;
+    /* Tests only: called by urgent insertion between its read of the plan
+    ** and its write (outside any store call), to change the route there. */
+    void (*insert_hook)(void *arg, int64_t plan_id, int64_t route_id);
+    void *insert_hook_arg;
 };
 /* The matrix of net's active nodes under cfg: from the cache of lg (built
 ** and cached on a miss), or built afresh when lg is NULL. Release with
