@@ -1,8 +1,9 @@
 /*
 ** common.c: what the logistics files share: role checks, audit rows, the
-** county's today, enum names, the service window at a place's opening
-** hours (dispatch and urgent insertion apply the same rule), the plan
-** struct's lifecycle and the vehicle's stored JSON form.
+** county's today, enum names, the skills of goods and vehicles and the
+** service window at a place's opening hours (dispatch and urgent insertion
+** apply the same rules), the plan struct's lifecycle and the vehicle's
+** stored JSON form.
 */
 #include "logistics/logistics_int.h"
 
@@ -38,6 +39,25 @@ int64_t logistics_today(int64_t now_ms)
     int64_t local = (now_ms ? now_ms : time_now_ms()) + LG_TZ_MS;
     /* floor, not truncation: an instant before 1970 is still on its day */
     return local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
+}
+
+uint64_t logistics__storage_skills(enum logistics_storage s)
+{
+    return s == LOGISTICS_CHILLED ? LG_SKILL_CHILLED : s == LOGISTICS_FROZEN ? LG_SKILL_FROZEN : 0;
+}
+
+uint64_t logistics__vehicle_skills(enum logistics_temp t)
+{
+    switch (t) {
+    case LOGISTICS_TEMP_CHILLED:
+        return LG_SKILL_CHILLED;
+    case LOGISTICS_TEMP_FROZEN:
+        return LG_SKILL_FROZEN;
+    case LOGISTICS_TEMP_MULTI:
+        return LG_SKILL_CHILLED | LG_SKILL_FROZEN;
+    default:
+        return 0;
+    }
 }
 
 int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,

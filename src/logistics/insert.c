@@ -24,20 +24,8 @@
 #include <string.h>
 
 #define URGENT_LOAD_S 120
-#define URGENT_SERVICE_S 330 /* a one-item stop, as dispatch: 300 s + 30 s per item */
-
-static uint64_t skill_bits(enum logistics_storage s)
-{
-    return s == LOGISTICS_CHILLED ? 1u : s == LOGISTICS_FROZEN ? 2u : 0u;
-}
-
-static uint64_t vehicle_bits(enum logistics_temp t)
-{
-    return t == LOGISTICS_TEMP_CHILLED  ? 1u
-           : t == LOGISTICS_TEMP_FROZEN ? 2u
-           : t == LOGISTICS_TEMP_MULTI  ? 3u
-                                        : 0u;
-}
+/* a one-item stop, as dispatch serves it */
+#define URGENT_SERVICE_S (LG_SERVICE_STOP_S + LG_SERVICE_ITEM_S)
 
 struct urgent {
     int64_t order_id;
@@ -83,7 +71,7 @@ static uint64_t stop_skills(const struct logistics_stop *s)
 {
     uint64_t b = 0;
     for (size_t i = 0; i < s->n_items; i++)
-        b |= skill_bits(s->items[i].storage);
+        b |= logistics__storage_skills(s->items[i].storage);
     return b;
 }
 
@@ -172,7 +160,7 @@ static void route_problem(const struct county_network *net, const struct logisti
     tp->service = URGENT_LOAD_S;
     tp->pickup[0] = u->g;
     tp->pickup[1] = u->ml;
-    tp->skills = skill_bits(u->storage);
+    tp->skills = logistics__storage_skills(u->storage);
     tp->pair = kd;
     td->id = -2;
     td->kind = VRP_DELIVERY;
@@ -197,7 +185,7 @@ static void route_problem(const struct county_network *net, const struct logisti
     /* the route left when planned; an empty START keeps its planned departure */
     if (rt->n_stops)
         x->tw.start = (rt->stops[0].depart_ms - day0) / 1000;
-    x->skills = vehicle_bits(v->temp);
+    x->skills = logistics__vehicle_skills(v->temp);
     x->fixed_cost = v->fixed_cost_fen;
     x->cost_per_km = v->cost_per_km_fen ? v->cost_per_km_fen : 1;
     x->cost_per_hour = v->cost_per_hour_fen;
@@ -622,8 +610,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         u.storage = (enum logistics_storage)o->storage;
         u.label = arena_printf(&a, "order %lld: %s (urgent)", (long long)o->order_id,
                                o->nlines ? o->lines[0].name : "");
-        u.open_min = 8 * 60;
-        u.close_min = 20 * 60;
+        u.open_min = LG_ADDRESS_OPEN_MIN;
+        u.close_min = LG_ADDRESS_CLOSE_MIN;
         const struct county_node *nd = NULL;
         for (size_t i = 0; i < net.n_nodes; i++)
             if (net.nodes[i].id == o->delivery_node_id && net.nodes[i].active)
@@ -634,7 +622,7 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
             u.loc = nd->loc;
             u.name = nd->name;
             u.open_min = nd->open_min;
-            u.close_min = nd->close_min > nd->open_min ? nd->close_min : 1440;
+            u.close_min = lg__node_close_min(nd);
         } else if (o->has_coords) {
             u.loc = (struct geo_point){o->lat, o->lon};
             u.name = o->delivery_address;
@@ -662,7 +650,7 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         rps = xcalloc(pl.n_routes + 1, sizeof *rps);
         for (size_t r = 0; r < pl.n_routes; r++) {
             const struct logistics_route *rt = &pl.routes[r];
-            if (skill_bits(u.storage) & ~vehicle_bits(rt->vehicle.temp))
+            if (logistics__storage_skills(u.storage) & ~logistics__vehicle_skills(rt->vehicle.temp))
                 continue;
             /* a route back at its depot (END arrived) takes nothing more */
             if (rt->n_stops < 2 || strcmp(rt->stops[rt->n_stops - 1].status, "pending") != 0)
