@@ -423,9 +423,9 @@ static void test_baseline(void **state)
     struct logistics_fixed_route fr[2] = {{vs[0].id, nodes, n / 2},
                                           {vs[5].id, nodes + n / 2, n - n / 2}};
     int64_t id = 0;
-    assert_int_equal(
-        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "fixed", fr, 2, &id, &e),
-        0);
+    struct logistics_baseline_req br = {
+        .date_ms = f->today, .depot_node_id = f->hub, .name = "fixed", .routes = fr, .n_routes = 2};
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, &id, &e), 0);
     struct logistics_plan p;
     logistics_plan_init(&p);
     assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
@@ -439,9 +439,8 @@ static void test_baseline(void **state)
     logistics_plan_release(&p);
     /* an unknown vehicle is refused */
     fr[0].vehicle_id = 999999;
-    assert_int_equal(
-        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "x", fr, 2, &id, &e),
-        ERR_INVAL);
+    br.name = "x";
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, &id, &e), ERR_INVAL);
     free(vs);
     free(nodes);
 }
@@ -2426,9 +2425,9 @@ static void test_past_date_refused(void **state)
     assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
     struct logistics_fixed_route fr = {vs[0].id, nodes, 1};
     free(vs);
-    assert_int_equal(
-        logistics_baseline_import(f->lg, f->st, &f->op, yesterday, f->hub, "old", &fr, 1, NULL, &e),
-        ERR_INVAL);
+    struct logistics_baseline_req br = {
+        .date_ms = yesterday, .depot_node_id = f->hub, .name = "old", .routes = &fr, .n_routes = 1};
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
     assert_non_null(strstr(e.msg, ys));
     assert_int_equal(plan_count(f), before);
 }
@@ -2548,6 +2547,165 @@ static void test_urgent_route_changed(void **state)
     assert_true(plan_carries_order(f, id, order));
 }
 
+/* Fixed routes visiting the nodes plan p's routes visit, route by route
+** (nodes in visiting order, each once), on the vehicles of p or on vehicle
+** `only` for all of them. Free with free_fixed. */
+static size_t fixed_like(const struct logistics_plan *p, int64_t only,
+                         struct logistics_fixed_route **out)
+{
+    size_t nr = only ? 1 : p->n_routes;
+    struct logistics_fixed_route *fr = calloc(nr, sizeof *fr);
+    for (size_t r = 0; r < p->n_routes; r++) {
+        struct logistics_fixed_route *x = &fr[only ? 0 : r];
+        x->vehicle_id = only ? only : p->routes[r].vehicle.id;
+        int64_t *ids =
+            realloc((void *)x->node_ids, (x->n_nodes + p->routes[r].n_stops) * sizeof *ids);
+        for (size_t q = 0; q < p->routes[r].n_stops; q++) {
+            int64_t nd = p->routes[r].stops[q].node_id;
+            bool seen = nd == 0 || p->routes[r].stops[q].kind == LOGISTICS_STOP_START ||
+                        p->routes[r].stops[q].kind == LOGISTICS_STOP_END;
+            for (size_t k = 0; k < x->n_nodes && !seen; k++)
+                seen = ids[k] == nd;
+            if (!seen)
+                ids[x->n_nodes++] = nd;
+        }
+        x->node_ids = ids;
+    }
+    *out = fr;
+    return nr;
+}
+
+static void free_fixed(struct logistics_fixed_route *fr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((void *)fr[i].node_ids);
+    free(fr);
+}
+
+/* A baseline made with a plan's id takes exactly that plan's work (its
+** orders and consignments, a cold store's drop included; not what the plan
+** left out), even for a day gone by, so the two serve the same work and
+** compare like for like; a
+** baseline route carrying more than its vehicle is reported overloaded,
+** with its peak, capacity and excess, and the comparison is then not like
+** for like. A plan_id that is not a dispatch plan of the date and depot is
+** refused, nothing written. */
+static void test_baseline_like_for_like(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3070 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    new_consignment(f, day, &a, 0, "peanuts");
+    int64_t to_cold = new_consignment(f, day, &b, cold.id, "pears");
+    /* more than any vehicle carries: the plan leaves it out (capacity) */
+    struct logistics_consignment heavy = {.village_id = a.village_id,
+                                          .from_node_id = a.id,
+                                          .date_ms = day,
+                                          .weight_g = 5000000,
+                                          .volume_ml = 10000};
+    snprintf(heavy.description, sizeof heavy.description, "maize");
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &heavy, &e), 0);
+    int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
+    int64_t id = dispatch_at(f, day, f->hub);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_int_equal(p.kpis.orders_served, 1);
+    assert_int_equal(p.kpis.consignments_served, 2);
+    assert_int_equal(p.kpis.consignments_unassigned, 1);
+    struct logistics_fixed_route *fr;
+    size_t nfr = fixed_like(&p, 0, &fr);
+    /* past date: the work of a plan of that day, not what waits now */
+    struct logistics_baseline_req br = {.date_ms = day,
+                                        .depot_node_id = f->hub,
+                                        .name = "loops",
+                                        .routes = fr,
+                                        .n_routes = nfr,
+                                        .plan_id = id};
+    int64_t bid = 0;
+    if (logistics_baseline_import(f->lg, f->st, &f->op, &br, &bid, &e))
+        fail_msg("baseline: %s", e.msg);
+    struct logistics_plan base;
+    load_plan(f, &f->op, bid, &base);
+    struct logistics_work_overlap w;
+    logistics_work_overlap(&base, &p, &w);
+    assert_int_equal(w.orders_both, 1);
+    assert_int_equal(w.cons_both, 2);
+    assert_true(!w.orders_only_a && !w.orders_only_b && !w.cons_only_a && !w.cons_only_b);
+    bool dropped = false; /* carried to the cold store, as in the plan */
+    for (size_t r = 0; r < base.n_routes; r++)
+        for (size_t q = 0; q < base.routes[r].n_stops; q++)
+            for (size_t i = 0; i < base.routes[r].stops[q].n_items; i++)
+                dropped |= base.routes[r].stops[q].kind == LOGISTICS_STOP_DROP &&
+                           base.routes[r].stops[q].node_id == cold.id &&
+                           base.routes[r].stops[q].items[i].consignment_id == to_cold;
+    assert_true(dropped);
+    struct logistics_overload *ov;
+    size_t nov;
+    logistics_plan_overloads(&base, &ov, &nov);
+    assert_int_equal(nov, 0);
+    struct json_object *cj = logistics_compare_json(&base, &p);
+    struct json_object *x;
+    assert_true(json_object_object_get_ex(cj, "like_for_like", &x) && json_object_get_boolean(x));
+    json_object_put(cj);
+    free_fixed(fr, nfr);
+    logistics_plan_release(&base);
+
+    /* every stop on a 1 kg van: over capacity, reported so */
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_vehicle van = vs[0];
+    free(vs);
+    van.id = 0;
+    van.capacity_g = 1000;
+    snprintf(van.plate, sizeof van.plate, "TINY-1");
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &van, &e), 0);
+    nfr = fixed_like(&p, van.id, &fr);
+    br.routes = fr;
+    br.n_routes = nfr;
+    if (logistics_baseline_import(f->lg, f->st, &f->op, &br, &bid, &e))
+        fail_msg("baseline: %s", e.msg);
+    set_vehicle_active(f, van.id, false);
+    load_plan(f, &f->op, bid, &base);
+    logistics_plan_overloads(&base, &ov, &nov);
+    assert_int_equal(nov, 1);
+    assert_int_equal(ov[0].route_id, base.routes[0].id);
+    assert_int_equal(ov[0].vehicle_id, van.id);
+    assert_string_equal(ov[0].plate, "TINY-1");
+    assert_int_equal(ov[0].capacity_g, 1000);
+    assert_true(ov[0].peak_g >= 20000); /* both consignments on board */
+    assert_int_equal(ov[0].over_g, ov[0].peak_g - 1000);
+    free(ov);
+    cj = logistics_compare_json(&base, &p);
+    assert_true(json_object_object_get_ex(cj, "like_for_like", &x) && !json_object_get_boolean(x));
+    struct json_object *ova, *j;
+    assert_true(json_object_object_get_ex(cj, "overloaded", &ova) &&
+                json_object_object_get_ex(ova, "a", &ova));
+    assert_int_equal(json_object_array_length(ova), 1);
+    assert_true(json_object_object_get_ex(json_object_array_get_idx(ova, 0), "over_g", &j));
+    assert_true(json_object_get_int64(j) > 0);
+    json_object_put(cj);
+    logistics_plan_release(&base);
+
+    /* plan_id: a dispatch plan of the same date and depot */
+    size_t before = plan_count(f);
+    br.plan_id = bid; /* a baseline */
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    br.plan_id = 99999999;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    br.plan_id = id;
+    br.date_ms = day + DAY_MS;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "plan_id"));
+    assert_int_equal(plan_count(f), before);
+    free_fixed(fr, nfr);
+    logistics_plan_release(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2587,6 +2745,7 @@ int main(void)
         cmocka_unit_test(test_past_date_refused),
         cmocka_unit_test(test_urgent_order_of_plan_day),
         cmocka_unit_test(test_urgent_route_changed),
+        cmocka_unit_test(test_baseline_like_for_like),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
