@@ -29,6 +29,7 @@
 #include "demo/demo.h"
 #include "schema/schema.h"
 #include "logistics/logistics.h"
+#include "logistics/logistics_int.h" /* urgent insertion's test hook */
 #include "market/market.h"
 #ifdef RL_HAVE_TELEMETRY
 #include "telemetry/telemetry.h"
@@ -422,9 +423,9 @@ static void test_baseline(void **state)
     struct logistics_fixed_route fr[2] = {{vs[0].id, nodes, n / 2},
                                           {vs[5].id, nodes + n / 2, n - n / 2}};
     int64_t id = 0;
-    assert_int_equal(
-        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "fixed", fr, 2, &id, &e),
-        0);
+    struct logistics_baseline_req br = {
+        .date_ms = f->today, .depot_node_id = f->hub, .name = "fixed", .routes = fr, .n_routes = 2};
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, &id, &e), 0);
     struct logistics_plan p;
     logistics_plan_init(&p);
     assert_int_equal(logistics_plan_get(f->st, &f->op, id, &p, &e), 0);
@@ -438,9 +439,8 @@ static void test_baseline(void **state)
     logistics_plan_release(&p);
     /* an unknown vehicle is refused */
     fr[0].vehicle_id = 999999;
-    assert_int_equal(
-        logistics_baseline_import(f->lg, f->st, &f->op, f->today, f->hub, "x", fr, 2, &id, &e),
-        ERR_INVAL);
+    br.name = "x";
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, &id, &e), ERR_INVAL);
     free(vs);
     free(nodes);
 }
@@ -956,7 +956,9 @@ static void test_route_cold_chain(void **state)
 
 static int64_t dispatch_at(struct fx *f, int64_t date_ms, int64_t depot)
 {
-    struct logistics_dispatch_req req = {.date_ms = date_ms, .depot_node_id = depot};
+    /* a day gone by is dispatched as on that day (a past date is refused) */
+    struct logistics_dispatch_req req = {
+        .date_ms = date_ms, .depot_node_id = depot, .now_ms = date_ms < f->today ? date_ms : 0};
     logistics_plan_params_default(&req.params);
     req.params.time_limit_s = 1;
     int64_t id = 0;
@@ -1507,6 +1509,27 @@ static void test_depot_arrival_delivers(void **state)
     free(vs);
 }
 
+static int exec_fn(struct store_conn *c, void *arg, struct err *e)
+{
+    return store_exec(c, arg, e);
+}
+
+/* Order `order` as created at ms: a plan takes only the orders created by
+** the end of its day, so an urgent order for a plan of a day before any
+** demo order must be of that day. */
+static void order_created_at(struct fx *f, int64_t order, int64_t ms)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "UPDATE market_orders SET created_ms = %lld WHERE id = %lld",
+             (long long)ms, (long long)order);
+    struct err e = {0};
+    if (store_write(f->st, exec_fn, sql, &e))
+        fail_msg("order %lld: %s", (long long)order, e.msg);
+}
+
+/* noon (local) of day */
+#define NOON_OF(day) ((day) - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000 + 12 * 3600000)
+
 /* A route back at its depot (END arrived) takes no urgent order: a stop
 ** added before its END would never be visited. */
 static void test_urgent_not_after_return(void **state)
@@ -1529,6 +1552,7 @@ static void test_urgent_not_after_return(void **state)
     }
     logistics_plan_release(&p);
     int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
                      ERR_INFEASIBLE);
     assert_false(plan_carries_order(f, id, order));
@@ -1561,6 +1585,7 @@ static void test_urgent_not_on_two_depots(void **state)
     int64_t hub_plan = dispatch_at(f, day, f->hub);
     assert_int_equal(logistics_plan_approve(f->st, &f->op, hub_plan, &e), 0);
     int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, hub_plan, order, NULL, NULL, &e),
                      0);
     assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, st_plan, order, NULL, NULL, &e),
@@ -2831,6 +2856,325 @@ static void test_sheet_ctx_load(void **state)
     logistics_sheet_ctx_release(&ctx); /* twice is harmless */
     strbuf_release(&sb);
     strbuf_release(&a);
+}
+
+/* A plan for a day before the county's today is refused (ERR_INVAL, the
+** message naming the date and today) and writes nothing, by dispatch and
+** by a baseline of the day's work; today is the local date of the clock,
+** or of now_ms when given, so the same date is accepted on that day. */
+static void test_past_date_refused(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    size_t before = plan_count(f);
+    int64_t yesterday = f->today - DAY_MS;
+    struct logistics_dispatch_req req = {.date_ms = yesterday, .depot_node_id = f->hub};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 1;
+    char ys[32], ts[32];
+    time_fmt_rfc3339(yesterday, ys);
+    time_fmt_rfc3339(f->today, ts);
+    ys[10] = ts[10] = 0;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), ERR_INVAL);
+    assert_int_equal(logistics_dispatch(f->lg, f->st, &f->op, &req, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, ys));
+    assert_non_null(strstr(e.msg, ts));
+    assert_int_equal(plan_count(f), before);
+    /* today at that instant is the local date: 23:59 local is still the
+    ** day, 00:00 the next one */
+    int64_t start = yesterday - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    assert_int_equal(logistics_today(start), yesterday);
+    assert_int_equal(logistics_today(start + DAY_MS - 1), yesterday);
+    assert_int_equal(logistics_today(start + DAY_MS), f->today);
+    req.now_ms = start + DAY_MS - 1;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), 0);
+    req.now_ms = start + DAY_MS;
+    assert_int_equal(logistics_dispatch_check(&f->op, &req, &e), ERR_INVAL);
+    /* a baseline of the waiting work for a past date: refused too */
+    const int64_t nodes[] = {f->hub};
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_fixed_route fr = {vs[0].id, nodes, 1};
+    free(vs);
+    struct logistics_baseline_req br = {
+        .date_ms = yesterday, .depot_node_id = f->hub, .name = "old", .routes = &fr, .n_routes = 1};
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, ys));
+    assert_int_equal(plan_count(f), before);
+}
+
+/* Urgent insertion takes dispatch's bound: an order created after the end
+** of the plan's day is a later day's work, refused (ERR_CONFLICT, nothing
+** written); one created before that instant goes in. */
+static void test_urgent_order_of_plan_day(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3050 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "millet");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct logistics_plan before;
+    load_plan(f, &f->op, id, &before);
+    assert_true(before.n_routes > 0);
+    int64_t order = new_confirmed_order(f); /* created now */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "after plan"));
+    int64_t day_end = day - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000 + DAY_MS;
+    order_created_at(f, order, day_end); /* the first instant of the next day */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_false(plan_carries_order(f, id, order));
+    assert_memory_equal(&p.kpis, &before.kpis, sizeof p.kpis);
+    logistics_plan_release(&p);
+    logistics_plan_release(&before);
+    order_created_at(f, order, day_end - 1); /* the day's last instant */
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e), 0);
+    assert_true(plan_carries_order(f, id, order));
+}
+
+/* What the insertion hook does between insertion's read and its write. */
+struct race {
+    struct fx *f;
+    int64_t other_order; /* > 0: insert it; else report the first task stop */
+    int calls;
+};
+
+static void race_hook(void *arg, int64_t plan_id, int64_t route_id)
+{
+    struct race *r = arg;
+    struct fx *f = r->f;
+    struct err e = {0};
+    r->calls++;
+    f->lg->insert_hook = NULL; /* once */
+    if (r->other_order > 0) {
+        if (logistics_insert_order(f->lg, f->st, &f->op, plan_id, r->other_order, NULL, NULL, &e))
+            fail_msg("the other insertion: %s", e.msg);
+        return;
+    }
+    struct logistics_plan p;
+    load_plan(f, &f->op, plan_id, &p);
+    int64_t stop = 0;
+    for (size_t i = 0; i < p.n_routes; i++)
+        if (p.routes[i].id == route_id)
+            stop = p.routes[i].stops[1].id;
+    logistics_plan_release(&p);
+    assert_true(stop > 0);
+    if (logistics_track_event(f->st, &f->driver, stop, LOGISTICS_EV_ARRIVED, NULL, NULL, 0, &e))
+        fail_msg("event: %s", e.msg);
+}
+
+/* Urgent insertion writes only onto the route it read: a stop of it
+** reported since (not only its END), or the route changed by another
+** insertion since, is refused (ERR_CONFLICT) and nothing is written; read
+** again, the same order goes in. */
+static void test_urgent_route_changed(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3060 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    new_consignment(f, day, &a, 0, "sorghum");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    int64_t order = new_confirmed_order(f), other = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
+    order_created_at(f, other, NOON_OF(day));
+    /* a stop reported in between */
+    struct race r = {.f = f};
+    f->lg->insert_hook = race_hook;
+    f->lg->insert_hook_arg = &r;
+    struct logistics_plan before;
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(r.calls, 1);
+    assert_non_null(strstr(e.msg, "was reported (arrived)"));
+    assert_false(plan_carries_order(f, id, order));
+    /* another insertion in between */
+    load_plan(f, &f->op, id, &before);
+    r = (struct race){.f = f, .other_order = other};
+    f->lg->insert_hook = race_hook;
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e),
+                     ERR_CONFLICT);
+    assert_int_equal(r.calls, 1);
+    assert_non_null(strstr(e.msg, "changed"));
+    assert_true(plan_carries_order(f, id, other));
+    assert_false(plan_carries_order(f, id, order));
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    struct logistics_kpis k;
+    logistics_kpis_compute(&p, &k);
+    assert_memory_equal(&k, &p.kpis, sizeof k);
+    assert_int_equal(k.orders_served, before.kpis.orders_served + 1);
+    logistics_plan_release(&p);
+    logistics_plan_release(&before);
+    /* read afresh, it goes in */
+    assert_null(f->lg->insert_hook);
+    assert_int_equal(logistics_insert_order(f->lg, f->st, &f->op, id, order, NULL, NULL, &e), 0);
+    assert_true(plan_carries_order(f, id, order));
+}
+
+/* Fixed routes visiting the nodes plan p's routes visit, route by route
+** (nodes in visiting order, each once), on the vehicles of p or on vehicle
+** `only` for all of them. Free with free_fixed. */
+static size_t fixed_like(const struct logistics_plan *p, int64_t only,
+                         struct logistics_fixed_route **out)
+{
+    size_t nr = only ? 1 : p->n_routes;
+    struct logistics_fixed_route *fr = calloc(nr, sizeof *fr);
+    for (size_t r = 0; r < p->n_routes; r++) {
+        struct logistics_fixed_route *x = &fr[only ? 0 : r];
+        x->vehicle_id = only ? only : p->routes[r].vehicle.id;
+        int64_t *ids =
+            realloc((void *)x->node_ids, (x->n_nodes + p->routes[r].n_stops) * sizeof *ids);
+        for (size_t q = 0; q < p->routes[r].n_stops; q++) {
+            int64_t nd = p->routes[r].stops[q].node_id;
+            bool seen = nd == 0 || p->routes[r].stops[q].kind == LOGISTICS_STOP_START ||
+                        p->routes[r].stops[q].kind == LOGISTICS_STOP_END;
+            for (size_t k = 0; k < x->n_nodes && !seen; k++)
+                seen = ids[k] == nd;
+            if (!seen)
+                ids[x->n_nodes++] = nd;
+        }
+        x->node_ids = ids;
+    }
+    *out = fr;
+    return nr;
+}
+
+static void free_fixed(struct logistics_fixed_route *fr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((void *)fr[i].node_ids);
+    free(fr);
+}
+
+/* A baseline made with a plan's id takes exactly that plan's work (its
+** orders and consignments, a cold store's drop included; not what the plan
+** left out), even for a day gone by, so the two serve the same work and
+** compare like for like; a
+** baseline route carrying more than its vehicle is reported overloaded,
+** with its peak, capacity and excess, and the comparison is then not like
+** for like. A plan_id that is not a dispatch plan of the date and depot is
+** refused, nothing written. */
+static void test_baseline_like_for_like(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3070 * DAY_MS; /* before any demo order */
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    new_consignment(f, day, &a, 0, "peanuts");
+    int64_t to_cold = new_consignment(f, day, &b, cold.id, "pears");
+    /* more than any vehicle carries: the plan leaves it out (capacity) */
+    struct logistics_consignment heavy = {.village_id = a.village_id,
+                                          .from_node_id = a.id,
+                                          .date_ms = day,
+                                          .weight_g = 5000000,
+                                          .volume_ml = 10000};
+    snprintf(heavy.description, sizeof heavy.description, "maize");
+    assert_int_equal(logistics_consignment_create(f->st, &f->op, &heavy, &e), 0);
+    int64_t order = new_confirmed_order(f);
+    order_created_at(f, order, NOON_OF(day));
+    int64_t id = dispatch_at(f, day, f->hub);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    assert_int_equal(p.kpis.orders_served, 1);
+    assert_int_equal(p.kpis.consignments_served, 2);
+    assert_int_equal(p.kpis.consignments_unassigned, 1);
+    struct logistics_fixed_route *fr;
+    size_t nfr = fixed_like(&p, 0, &fr);
+    /* past date: the work of a plan of that day, not what waits now */
+    struct logistics_baseline_req br = {.date_ms = day,
+                                        .depot_node_id = f->hub,
+                                        .name = "loops",
+                                        .routes = fr,
+                                        .n_routes = nfr,
+                                        .plan_id = id};
+    int64_t bid = 0;
+    if (logistics_baseline_import(f->lg, f->st, &f->op, &br, &bid, &e))
+        fail_msg("baseline: %s", e.msg);
+    struct logistics_plan base;
+    load_plan(f, &f->op, bid, &base);
+    struct logistics_work_overlap w;
+    logistics_work_overlap(&base, &p, &w);
+    assert_int_equal(w.orders_both, 1);
+    assert_int_equal(w.cons_both, 2);
+    assert_true(!w.orders_only_a && !w.orders_only_b && !w.cons_only_a && !w.cons_only_b);
+    bool dropped = false; /* carried to the cold store, as in the plan */
+    for (size_t r = 0; r < base.n_routes; r++)
+        for (size_t q = 0; q < base.routes[r].n_stops; q++)
+            for (size_t i = 0; i < base.routes[r].stops[q].n_items; i++)
+                dropped |= base.routes[r].stops[q].kind == LOGISTICS_STOP_DROP &&
+                           base.routes[r].stops[q].node_id == cold.id &&
+                           base.routes[r].stops[q].items[i].consignment_id == to_cold;
+    assert_true(dropped);
+    struct logistics_overload *ov;
+    size_t nov;
+    logistics_plan_overloads(&base, &ov, &nov);
+    assert_int_equal(nov, 0);
+    struct json_object *cj = logistics_compare_json(&base, &p);
+    struct json_object *x;
+    assert_true(json_object_object_get_ex(cj, "like_for_like", &x) && json_object_get_boolean(x));
+    json_object_put(cj);
+    free_fixed(fr, nfr);
+    logistics_plan_release(&base);
+
+    /* every stop on a 1 kg van: over capacity, reported so */
+    struct logistics_vehicle *vs;
+    size_t nv;
+    assert_int_equal(logistics_vehicle_list(f->st, &f->op, f->hub, false, &vs, &nv, &e), 0);
+    struct logistics_vehicle van = vs[0];
+    free(vs);
+    van.id = 0;
+    van.capacity_g = 1000;
+    snprintf(van.plate, sizeof van.plate, "TINY-1");
+    assert_int_equal(logistics_vehicle_create(f->st, &f->op, &van, &e), 0);
+    nfr = fixed_like(&p, van.id, &fr);
+    br.routes = fr;
+    br.n_routes = nfr;
+    if (logistics_baseline_import(f->lg, f->st, &f->op, &br, &bid, &e))
+        fail_msg("baseline: %s", e.msg);
+    set_vehicle_active(f, van.id, false);
+    load_plan(f, &f->op, bid, &base);
+    logistics_plan_overloads(&base, &ov, &nov);
+    assert_int_equal(nov, 1);
+    assert_int_equal(ov[0].route_id, base.routes[0].id);
+    assert_int_equal(ov[0].vehicle_id, van.id);
+    assert_string_equal(ov[0].plate, "TINY-1");
+    assert_int_equal(ov[0].capacity_g, 1000);
+    assert_true(ov[0].peak_g >= 20000); /* both consignments on board */
+    assert_int_equal(ov[0].over_g, ov[0].peak_g - 1000);
+    free(ov);
+    cj = logistics_compare_json(&base, &p);
+    assert_true(json_object_object_get_ex(cj, "like_for_like", &x) && !json_object_get_boolean(x));
+    struct json_object *ova, *j;
+    assert_true(json_object_object_get_ex(cj, "overloaded", &ova) &&
+                json_object_object_get_ex(ova, "a", &ova));
+    assert_int_equal(json_object_array_length(ova), 1);
+    assert_true(json_object_object_get_ex(json_object_array_get_idx(ova, 0), "over_g", &j));
+    assert_true(json_object_get_int64(j) > 0);
+    json_object_put(cj);
+    logistics_plan_release(&base);
+
+    /* plan_id: a dispatch plan of the same date and depot */
+    size_t before = plan_count(f);
+    br.plan_id = bid; /* a baseline */
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    br.plan_id = 99999999;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    br.plan_id = id;
+    br.date_ms = day + DAY_MS;
+    assert_int_equal(logistics_baseline_import(f->lg, f->st, &f->op, &br, NULL, &e), ERR_INVAL);
+    assert_non_null(strstr(e.msg, "plan_id"));
+    assert_int_equal(plan_count(f), before);
+    free_fixed(fr, nfr);
     logistics_plan_release(&p);
 }
 
@@ -2874,6 +3218,10 @@ int main(void)
         cmocka_unit_test(test_sheet_html_languages),
         cmocka_unit_test(test_sheet_html_escapes),
         cmocka_unit_test(test_sheet_ctx_load),
+        cmocka_unit_test(test_past_date_refused),
+        cmocka_unit_test(test_urgent_order_of_plan_day),
+        cmocka_unit_test(test_urgent_route_changed),
+        cmocka_unit_test(test_baseline_like_for_like),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

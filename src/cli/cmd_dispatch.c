@@ -21,7 +21,8 @@ static void help(FILE *to)
                 "                         [--time-limit S] [--county ID] [--seed N]\n\n"
                 "Plan a day's deliveries (confirmed and packed orders) and pickups\n"
                 "(open consignments of the date) for the depot's vehicles, store the\n"
-                "plan as a draft and print its KPIs as JSON. Default time limit 10 s.\n");
+                "plan as a draft and print its KPIs as JSON. Default time limit 10 s.\n"
+                "The date is the county's today or a later one.\n");
 }
 
 int cli_dispatch(int argc, char **argv)

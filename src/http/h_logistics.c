@@ -10,8 +10,9 @@
 **                                          the time limit + 10 s, then 201 with
 **                                          the plan, else 202 with the job
 **   GET        /api/v1/plans               ?date=
-**   POST       /api/v1/plans/baseline      import fixed routes as a baseline
-**   GET        /api/v1/plans/compare       ?a=&b=
+**   POST       /api/v1/plans/baseline      import fixed routes as a baseline (of
+**                                          the date's work, or plan_id's)
+**   GET        /api/v1/plans/compare       ?a=&b= (KPIs, overloads, shared work)
 **   GET        /api/v1/plans/{id}          routes, stops, items, unassigned
 **   GET        /api/v1/plans/{id}/kpis     stored KPIs and a recomputation
 **   POST       /api/v1/plans/{id}/approve
@@ -473,11 +474,16 @@ static void h_plan_create(struct app *app, struct http_req *req, struct http_res
         snprintf(dj->name, sizeof dj->name, "%s", name);
     dj->req.params.seed = (uint64_t)seed;
     json_object_put(body);
-    if (!rc && req->who.role != AUTH_ROLE_ADMIN && req->who.role != AUTH_ROLE_OPERATOR)
-        rc = err_set(&e, ERR_PERM, "only admins and operators dispatch");
     if (rc) {
         free(dj);
         http_resp_err(w, &e);
+        return;
+    }
+    /* the service's own checks (a date before the county's today among
+    ** them) before a job is queued: a refused plan queues nothing */
+    if (logistics_dispatch_check(&req->who, &dj->req, &e)) {
+        free(dj);
+        http_resp_rule_err(w, &e);
         return;
     }
     double limit = dj->req.params.time_limit_s;
@@ -604,9 +610,9 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
         http_resp_err(w, &e);
         return;
     }
-    static const char *const keys[] = {"date", "depot_node_id", "name", "routes", NULL};
+    static const char *const keys[] = {"date", "depot_node_id", "name", "routes", "plan_id", NULL};
     const char *date = NULL, *name = NULL;
-    int64_t depot = 0, date_ms = 0;
+    int64_t depot = 0, date_ms = 0, src_plan = 0;
     int rc = rjson_only_keys(body, keys, &e);
     if (!rc)
         rc = rjson_get_str(body, "date", true, &date, &e);
@@ -614,6 +620,10 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
         rc = rjson_get_i64(body, "depot_node_id", true, &depot, &e);
     if (!rc && (rc = rjson_get_str(body, "name", false, &name, &e)) == ERR_NOTFOUND)
         rc = 0;
+    if (!rc && (rc = rjson_get_i64(body, "plan_id", false, &src_plan, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    if (!rc && src_plan <= 0 && json_object_object_get_ex(body, "plan_id", NULL))
+        rc = err_set(&e, ERR_INVAL, "field 'plan_id' must be a plan id");
     if (!rc)
         rc = rjson_get_array(body, "routes", true, &routes, &e);
     if (!rc)
@@ -660,8 +670,13 @@ static void h_plan_baseline(struct app *app, struct http_req *req, struct http_r
         return;
     }
     int64_t id = 0;
-    rc = logistics_baseline_import(app->logistics, app->store, &req->who, date_ms, depot, name_copy,
-                                   fr, n, &id, &e);
+    struct logistics_baseline_req br = {.date_ms = date_ms,
+                                        .depot_node_id = depot,
+                                        .name = name_copy,
+                                        .routes = fr,
+                                        .n_routes = n,
+                                        .plan_id = src_plan};
+    rc = logistics_baseline_import(app->logistics, app->store, &req->who, &br, &id, &e);
     free(fr);
     if (rc) {
         http_resp_rule_err(w, &e);

@@ -1,12 +1,15 @@
 /*
-** common.c: what the logistics files share: role checks, audit rows, enum
-** names, the service window at a place's opening hours (dispatch and urgent
-** insertion apply the same rule), the plan struct's lifecycle and the
-** vehicle's stored JSON form.
+** common.c: what the logistics files share: role checks, audit rows, the
+** county's today, enum names, the skills of goods and vehicles and the
+** service window at a place's opening hours (dispatch and urgent insertion
+** apply the same rules), the plan struct's lifecycle, what makes two plans
+** comparable (routes over capacity, the work both serve) and the vehicle's
+** stored JSON form.
 */
 #include "logistics/logistics_int.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 int logistics__need_staff(const struct auth_principal *who, struct err *e)
@@ -31,6 +34,32 @@ bool logistics__service_window(int open_min, int close_min, int64_t service_s, s
     if (tw)
         *tw = (struct vrp_tw){open, fits ? end : open};
     return fits;
+}
+
+int64_t logistics_today(int64_t now_ms)
+{
+    int64_t local = (now_ms ? now_ms : time_now_ms()) + LG_TZ_MS;
+    /* floor, not truncation: an instant before 1970 is still on its day */
+    return local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
+}
+
+uint64_t logistics__storage_skills(enum logistics_storage s)
+{
+    return s == LOGISTICS_CHILLED ? LG_SKILL_CHILLED : s == LOGISTICS_FROZEN ? LG_SKILL_FROZEN : 0;
+}
+
+uint64_t logistics__vehicle_skills(enum logistics_temp t)
+{
+    switch (t) {
+    case LOGISTICS_TEMP_CHILLED:
+        return LG_SKILL_CHILLED;
+    case LOGISTICS_TEMP_FROZEN:
+        return LG_SKILL_FROZEN;
+    case LOGISTICS_TEMP_MULTI:
+        return LG_SKILL_CHILLED | LG_SKILL_FROZEN;
+    default:
+        return 0;
+    }
 }
 
 int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,
@@ -80,6 +109,121 @@ int logistics_event_parse(const char *s, enum logistics_event *out)
             return 0;
         }
     return ERR_INVAL;
+}
+
+void logistics_plan_overloads(const struct logistics_plan *p, struct logistics_overload **out,
+                              size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (size_t r = 0; r < p->n_routes; r++) {
+        const struct logistics_route *rt = &p->routes[r];
+        const struct logistics_vehicle *v = &rt->vehicle;
+        int64_t g = 0, ml = 0;
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            const struct logistics_stop *st = &rt->stops[q];
+            int64_t sg = st->load_g, sml = st->load_ml;
+            if (st->kind == LOGISTICS_STOP_START) { /* what START loads */
+                int64_t ig = 0, iml = 0;
+                for (size_t i = 0; i < st->n_items; i++) {
+                    ig += st->items[i].weight_g;
+                    iml += st->items[i].volume_ml;
+                }
+                sg = sg > ig ? sg : ig;
+                sml = sml > iml ? sml : iml;
+            }
+            g = sg > g ? sg : g;
+            ml = sml > ml ? sml : ml;
+        }
+        if (g <= v->capacity_g && ml <= v->capacity_ml)
+            continue;
+        xgrow((void **)out, &cap, *n + 1, sizeof **out);
+        struct logistics_overload *o = &(*out)[(*n)++];
+        memset(o, 0, sizeof *o);
+        o->route_id = rt->id;
+        o->seq = rt->seq;
+        o->vehicle_id = v->id;
+        snprintf(o->plate, sizeof o->plate, "%s", v->plate);
+        o->peak_g = g;
+        o->capacity_g = v->capacity_g;
+        o->over_g = g > v->capacity_g ? g - v->capacity_g : 0;
+        o->peak_ml = ml;
+        o->capacity_ml = v->capacity_ml;
+        o->over_ml = ml > v->capacity_ml ? ml - v->capacity_ml : 0;
+    }
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The distinct ids of the orders (consignments: cons) a plan serves, as
+** the KPIs count them, sorted. You own *out (free()). */
+static size_t served_ids(const struct logistics_plan *p, bool cons, int64_t **out)
+{
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    for (size_t r = 0; r < p->n_routes; r++)
+        for (size_t q = 0; q < p->routes[r].n_stops; q++) {
+            const struct logistics_stop *st = &p->routes[r].stops[q];
+            if (st->kind == LOGISTICS_STOP_START || st->kind == LOGISTICS_STOP_END ||
+                strcmp(st->status, "failed") == 0)
+                continue;
+            for (size_t i = 0; i < st->n_items; i++) {
+                const struct logistics_item *it = &st->items[i];
+                int64_t id =
+                    cons ? (it->load ? it->consignment_id : 0) : (it->load ? 0 : it->order_id);
+                if (id <= 0)
+                    continue;
+                xgrow((void **)out, &cap, n + 1, sizeof **out);
+                (*out)[n++] = id;
+            }
+        }
+    if (n)
+        qsort(*out, n, sizeof **out, cmp_id);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || (*out)[i] != (*out)[m - 1])
+            (*out)[m++] = (*out)[i];
+    return m;
+}
+
+static void overlap(const int64_t *a, size_t na, const int64_t *b, size_t nb, int64_t *both,
+                    int64_t *only_a, int64_t *only_b)
+{
+    size_t i = 0, j = 0;
+    *both = *only_a = *only_b = 0;
+    while (i < na || j < nb) {
+        if (j == nb || (i < na && a[i] < b[j])) {
+            ++*only_a;
+            i++;
+        } else if (i == na || b[j] < a[i]) {
+            ++*only_b;
+            j++;
+        } else {
+            ++*both;
+            i++;
+            j++;
+        }
+    }
+}
+
+void logistics_work_overlap(const struct logistics_plan *a, const struct logistics_plan *b,
+                            struct logistics_work_overlap *out)
+{
+    for (int cons = 0; cons < 2; cons++) {
+        int64_t *ia, *ib;
+        size_t na = served_ids(a, cons, &ia), nb = served_ids(b, cons, &ib);
+        if (cons)
+            overlap(ia, na, ib, nb, &out->cons_both, &out->cons_only_a, &out->cons_only_b);
+        else
+            overlap(ia, na, ib, nb, &out->orders_both, &out->orders_only_a, &out->orders_only_b);
+        free(ia);
+        free(ib);
+    }
 }
 
 void logistics_plan_init(struct logistics_plan *p)

@@ -7,7 +7,9 @@
 ** (plan.c) outside any store call; write the plan in one write. A
 ** consignment whose goods came back to a depot is picked up there
 ** (at_node_id), not at its origin. Statuses are not touched: approval
-** decides (plan_store.c).
+** decides (plan_store.c). A baseline takes either the date's waiting work
+** (every depot's) or exactly the work a dispatch plan carries, rebuilt
+** from its stops (work_of_plan), so that the two compare like for like.
 */
 #include "logistics/logistics_int.h"
 
@@ -145,8 +147,11 @@ static bool taken_has(const int64_t *ids, size_t n, int64_t id)
     return n && bsearch(&id, ids, n, sizeof *ids, cmp_i64) != NULL;
 }
 
+/* The network, travel settings and vehicles (the depot's, or every one of
+** the county for all_vehicles), and with_work the date's work. */
 static int gather(struct store *st, const struct auth_principal *who, int64_t date_ms,
-                  int64_t depot_node_id, bool all_vehicles, struct gather *g, struct err *e)
+                  int64_t depot_node_id, bool all_vehicles, bool with_work, struct gather *g,
+                  struct err *e)
 {
     memset(g, 0, sizeof *g);
     arena_init(&g->a, 64 * 1024);
@@ -159,8 +164,10 @@ static int gather(struct store *st, const struct auth_principal *who, int64_t da
     if ((rc = logistics_vehicle_list(st, who, all_vehicles ? 0 : depot_node_id, false, &g->veh,
                                      &g->n_veh, e)))
         return rc;
+    if (!with_work)
+        return 0;
     struct market_dispatch_filter f = {0};
-    f.until_ms = date_ms - LG_TZ_MS + LG_DAY_MS;
+    f.until_ms = lg__day_end_ms(date_ms);
     struct market_dispatch_order *orders = NULL;
     size_t n_orders = 0;
     if ((rc = market_dispatch_orders(st, who, &f, &g->a, &orders, &n_orders, e)))
@@ -257,20 +264,44 @@ static int check_date_depot(int64_t date_ms, int64_t depot, struct err *e)
     return 0;
 }
 
-int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
-                       const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e)
+/* A plan is for the county's today or a later day: one for a day gone by
+** sends no vehicle anywhere, and its work (the orders and consignments
+** still waiting now) is not what that day had. */
+static int check_not_past(int64_t date_ms, int64_t now_ms, const char *what, struct err *e)
+{
+    int64_t today = logistics_today(now_ms);
+    if (date_ms >= today)
+        return 0;
+    char d[32], t[32];
+    time_fmt_rfc3339(date_ms, d);
+    time_fmt_rfc3339(today, t);
+    d[10] = t[10] = 0;
+    return err_set(e, ERR_INVAL, "date %s is before the county's today (%s): %s", d, t, what);
+}
+
+int logistics_dispatch_check(const struct auth_principal *who,
+                             const struct logistics_dispatch_req *req, struct err *e)
 {
     int rc = logistics__need_staff(who, e);
     if (!rc)
         rc = check_date_depot(req->date_ms, req->depot_node_id, e);
+    if (!rc)
+        rc = check_not_past(req->date_ms, req->now_ms, "a plan is for today or a later date", e);
     if (!rc &&
         (req->params.time_limit_s < 0 || req->params.time_limit_s > LOGISTICS_TIME_LIMIT_MAX_S))
         rc = err_set(e, ERR_INVAL, "time limit must be in (0, %g] seconds",
                      LOGISTICS_TIME_LIMIT_MAX_S);
+    return rc;
+}
+
+int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
+                       const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e)
+{
+    int rc = logistics_dispatch_check(who, req, e);
     if (rc)
         return rc;
     struct gather g;
-    rc = gather(st, who, req->date_ms, req->depot_node_id, false, &g, e);
+    rc = gather(st, who, req->date_ms, req->depot_node_id, false, true, &g, e);
     struct logistics_plan p;
     logistics_plan_init(&p);
     snprintf(p.kind, sizeof p.kind, "dispatch");
@@ -296,21 +327,118 @@ int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth
     return rc;
 }
 
-int logistics_baseline_import(struct logistics *lg, struct store *st,
-                              const struct auth_principal *who, int64_t date_ms,
-                              int64_t depot_node_id, const char *name,
-                              const struct logistics_fixed_route *routes, size_t n_routes,
-                              int64_t *plan_id, struct err *e)
+/* The work a dispatch plan carries, as the planner's input, into g: each
+** order unloaded at a delivery stop, delivered where that stop is; each
+** consignment loaded at a pickup stop, picked up there and bound for the
+** drop of its route that unloads it (none: the depot). Failed stops count:
+** this is the work the plan was made for. An urgent order's load at the
+** depot is not a piece of its own. Strings borrow from src. */
+static void work_of_plan(const struct logistics_plan *src, struct gather *g)
 {
+    size_t n = 0;
+    for (size_t r = 0; r < src->n_routes; r++)
+        for (size_t q = 0; q < src->routes[r].n_stops; q++)
+            n += src->routes[r].stops[q].n_items;
+    g->work = xcalloc(n + 1, sizeof *g->work);
+    for (size_t r = 0; r < src->n_routes; r++) {
+        const struct logistics_route *rt = &src->routes[r];
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            const struct logistics_stop *st = &rt->stops[q];
+            bool deliver = st->kind == LOGISTICS_STOP_DELIVERY;
+            if (!deliver && st->kind != LOGISTICS_STOP_PICKUP)
+                continue;
+            for (size_t i = 0; i < st->n_items; i++) {
+                const struct logistics_item *it = &st->items[i];
+                if (deliver ? !it->order_id || it->load : !it->consignment_id || !it->load)
+                    continue;
+                struct logistics_work *w = &g->work[g->n_work++];
+                w->order_id = deliver ? it->order_id : 0;
+                w->consignment_id = deliver ? 0 : it->consignment_id;
+                w->node_id = st->node_id;
+                w->village_id = st->village_id;
+                w->loc = st->loc;
+                w->address = st->address && *st->address ? st->address : NULL;
+                w->weight_g = it->weight_g;
+                w->volume_ml = it->volume_ml;
+                w->storage = it->storage;
+                w->label = it->label;
+                w->lines = it->lines;
+                w->n_lines = it->n_lines;
+                w->description = it->description;
+                for (size_t k = q + 1; !deliver && k < rt->n_stops && !w->to_node_id; k++)
+                    for (size_t m = 0; m < rt->stops[k].n_items; m++)
+                        if (rt->stops[k].kind == LOGISTICS_STOP_DROP &&
+                            rt->stops[k].items[m].consignment_id == it->consignment_id &&
+                            !rt->stops[k].items[m].load)
+                            w->to_node_id = rt->stops[k].node_id;
+            }
+        }
+    }
+}
+
+/* The dispatch plan whose work a baseline takes: of the same date and
+** depot. */
+static int source_plan(struct store *st, const struct auth_principal *who,
+                       const struct logistics_baseline_req *req, struct logistics_plan *src,
+                       struct err *e)
+{
+    int rc = logistics_plan_get(st, who, req->plan_id, src, e);
+    if (rc == ERR_NOTFOUND)
+        return err_set(e, ERR_INVAL, "field 'plan_id': plan %lld not found in this county",
+                       (long long)req->plan_id);
+    if (rc)
+        return rc;
+    if (strcmp(src->kind, "dispatch") != 0)
+        return err_set(e, ERR_INVAL,
+                       "field 'plan_id': plan %lld is a %s; a baseline takes the work of a "
+                       "dispatch plan",
+                       (long long)src->id, src->kind);
+    if (src->date_ms != req->date_ms || src->depot_node_id != req->depot_node_id) {
+        char d[32];
+        time_fmt_rfc3339(src->date_ms, d);
+        d[10] = 0;
+        return err_set(e, ERR_INVAL,
+                       "field 'plan_id': plan %lld is for %s at depot %lld, not this date and "
+                       "depot",
+                       (long long)src->id, d, (long long)src->depot_node_id);
+    }
+    return 0;
+}
+
+int logistics_baseline_import(struct logistics *lg, struct store *st,
+                              const struct auth_principal *who,
+                              const struct logistics_baseline_req *req, int64_t *plan_id,
+                              struct err *e)
+{
+    int64_t date_ms = req->date_ms, depot_node_id = req->depot_node_id;
+    const struct logistics_fixed_route *routes = req->routes;
+    size_t n_routes = req->n_routes;
     int rc = logistics__need_staff(who, e);
     if (!rc)
         rc = check_date_depot(date_ms, depot_node_id, e);
+    /* a past day's work is known only from a plan of that day */
+    if (!rc && req->plan_id <= 0)
+        rc = check_not_past(date_ms, req->now_ms,
+                            "a baseline of the work waiting now is for today or a later date "
+                            "(for a past date, give the plan_id of a dispatch plan of that day)",
+                            e);
     if (!rc && (n_routes == 0 || n_routes > LOGISTICS_MAX_VEHICLES))
         rc = err_set(e, ERR_INVAL, "a baseline needs 1 to %d routes", LOGISTICS_MAX_VEHICLES);
     if (rc)
         return rc;
+    struct logistics_plan src;
+    logistics_plan_init(&src);
+    if (req->plan_id > 0)
+        rc = source_plan(st, who, req, &src, e);
     struct gather g;
-    rc = gather(st, who, date_ms, depot_node_id, true, &g, e);
+    memset(&g, 0, sizeof g);
+    arena_init(&g.a, 1024);
+    if (!rc) {
+        arena_release(&g.a);
+        rc = gather(st, who, date_ms, depot_node_id, true, req->plan_id <= 0, &g, e);
+    }
+    if (!rc && req->plan_id > 0)
+        work_of_plan(&src, &g);
     int *rv = xcalloc(n_routes + 1, sizeof *rv);
     const int64_t **rn = xcalloc(n_routes + 1, sizeof *rn);
     size_t *rl = xcalloc(n_routes + 1, sizeof *rl);
@@ -338,7 +466,7 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
     struct logistics_plan p;
     logistics_plan_init(&p);
     snprintf(p.kind, sizeof p.kind, "baseline");
-    snprintf(p.name, sizeof p.name, "%s", name && *name ? name : "baseline");
+    snprintf(p.name, sizeof p.name, "%s", req->name && *req->name ? req->name : "baseline");
     if (!rc) {
         struct logistics__nodemat *nm = logistics__nodemat_get(lg, &g.net, &g.travel);
         struct logistics_plan_params prm;
@@ -358,5 +486,6 @@ int logistics_baseline_import(struct logistics *lg, struct store *st,
     free(rn);
     free(rl);
     gather_release(&g);
+    logistics_plan_release(&src); /* after the work that borrows from it */
     return rc;
 }

@@ -12,7 +12,9 @@
 ** Dispatch's and approval's rules hold: a delivery point open for less than
 ** a stop's service is refused (time_window), a route back at its depot
 ** takes nothing, an order on another depot's approved plan of the date is
-** refused.
+** refused, and so is an order created after the end of the plan's day
+** (dispatch's bound, lg__day_end_ms). The write refuses a route any of
+** whose stops was reported, or that changed, since it was read.
 */
 #include "logistics/logistics_int.h"
 
@@ -22,20 +24,8 @@
 #include <string.h>
 
 #define URGENT_LOAD_S 120
-#define URGENT_SERVICE_S 330 /* a one-item stop, as dispatch: 300 s + 30 s per item */
-
-static uint64_t skill_bits(enum logistics_storage s)
-{
-    return s == LOGISTICS_CHILLED ? 1u : s == LOGISTICS_FROZEN ? 2u : 0u;
-}
-
-static uint64_t vehicle_bits(enum logistics_temp t)
-{
-    return t == LOGISTICS_TEMP_CHILLED  ? 1u
-           : t == LOGISTICS_TEMP_FROZEN ? 2u
-           : t == LOGISTICS_TEMP_MULTI  ? 3u
-                                        : 0u;
-}
+/* a one-item stop, as dispatch serves it */
+#define URGENT_SERVICE_S (LG_SERVICE_STOP_S + LG_SERVICE_ITEM_S)
 
 struct urgent {
     int64_t order_id;
@@ -81,7 +71,7 @@ static uint64_t stop_skills(const struct logistics_stop *s)
 {
     uint64_t b = 0;
     for (size_t i = 0; i < s->n_items; i++)
-        b |= skill_bits(s->items[i].storage);
+        b |= logistics__storage_skills(s->items[i].storage);
     return b;
 }
 
@@ -170,7 +160,7 @@ static void route_problem(const struct county_network *net, const struct logisti
     tp->service = URGENT_LOAD_S;
     tp->pickup[0] = u->g;
     tp->pickup[1] = u->ml;
-    tp->skills = skill_bits(u->storage);
+    tp->skills = logistics__storage_skills(u->storage);
     tp->pair = kd;
     td->id = -2;
     td->kind = VRP_DELIVERY;
@@ -195,7 +185,7 @@ static void route_problem(const struct county_network *net, const struct logisti
     /* the route left when planned; an empty START keeps its planned departure */
     if (rt->n_stops)
         x->tw.start = (rt->stops[0].depart_ms - day0) / 1000;
-    x->skills = vehicle_bits(v->temp);
+    x->skills = logistics__vehicle_skills(v->temp);
     x->fixed_cost = v->fixed_cost_fen;
     x->cost_per_km = v->cost_per_km_fen ? v->cost_per_km_fen : 1;
     x->cost_per_hour = v->cost_per_hour_fen;
@@ -316,20 +306,52 @@ static int taken_elsewhere(struct store_conn *c, const struct wr *w, struct err 
                    (long long)store_col_i64(s, 1));
 }
 
-/* The route must not have come back: its END takes "arrived" once, and a
-** stop added before it would never be visited. */
-static int route_open(struct store_conn *c, const struct wr *w, struct err *e)
+/* The route must be as it was read: the insertion was evaluated on those
+** stops, and its write renumbers and re-times every one of them. A stop
+** reported since (arrived, delivered, picked up, failed) moves where the
+** new stops may go: one reported at the END means the route is back and a
+** stop added before it would never be visited; a stop added, removed or
+** re-timed (another insertion) leaves the evaluation stale. Every stop's
+** id, place in the route, status, event time and planned times are
+** compared. */
+static int route_unchanged(struct store_conn *c, const struct wr *w, struct err *e)
 {
+    const struct logistics_route *rt = w->rt;
     struct store_stmt *s;
-    int rc = store_prepare(c, "SELECT status FROM lg_stops WHERE county_id = ? AND id = ?", &s, e);
+    int rc = store_prepare(c,
+                           "SELECT id, status, actual_ms, arrive_ms, depart_ms FROM lg_stops "
+                           "WHERE county_id = ? AND route_id = ? ORDER BY seq",
+                           &s, e);
     if (rc)
         return rc;
     store_bind_i64(s, 1, w->who->county_id);
-    store_bind_i64(s, 2, w->rt->stops[w->rt->n_stops - 1].id);
-    if ((rc = store_step(s, e)) != STORE_ROW)
-        return rc < 0 ? rc : err_set(e, ERR_DB, "route %lld has no END", (long long)w->rt->id);
-    if (strcmp(store_col_text(s, 0), "pending") != 0)
-        return err_set(e, ERR_CONFLICT, "route %lld is back at its depot", (long long)w->rt->id);
+    store_bind_i64(s, 2, rt->id);
+    size_t n = 0;
+    bool changed = false;
+    while (!changed && (rc = store_step(s, e)) == STORE_ROW) {
+        const struct logistics_stop *old = n < rt->n_stops ? &rt->stops[n] : NULL;
+        bool last = ++n == rt->n_stops;
+        changed = !old || store_col_i64(s, 0) != old->id || store_col_i64(s, 3) != old->arrive_ms ||
+                  store_col_i64(s, 4) != old->depart_ms;
+        if (changed)
+            break;
+        const char *status = store_col_text(s, 1);
+        if (strcmp(status, old->status) == 0 && store_col_i64(s, 2) == old->actual_ms)
+            continue;
+        if (last)
+            return err_set(e, ERR_CONFLICT, "route %lld is back at its depot", (long long)rt->id);
+        return err_set(e, ERR_CONFLICT,
+                       "stop %lld of route %lld was reported (%s) while the insertion was being "
+                       "worked out; nothing was written: try again",
+                       (long long)old->id, (long long)rt->id, status);
+    }
+    if (rc < 0)
+        return rc;
+    if (changed || n != rt->n_stops)
+        return err_set(e, ERR_CONFLICT,
+                       "route %lld changed while the insertion was being worked out (another "
+                       "insertion?); nothing was written: try again",
+                       (long long)rt->id);
     return 0;
 }
 
@@ -361,7 +383,7 @@ static int insert_write(struct store_conn *c, void *arg, struct err *e)
     if (store_col_i64(s, 1) > 0)
         return err_set(e, ERR_CONFLICT, "order %lld is already in the plan",
                        (long long)w->u->order_id);
-    if ((rc = taken_elsewhere(c, w, e)) || (rc = route_open(c, w, e)))
+    if ((rc = taken_elsewhere(c, w, e)) || (rc = route_unchanged(c, w, e)))
         return rc;
     int kp = w->r->n_stop_tasks;
     bool at_start = w->seq[0] == kp; /* loaded before leaving */
@@ -560,6 +582,17 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
     if (!rc && !o)
         rc = err_set(e, ERR_NOTFOUND, "order %lld is not confirmed or packed in this county",
                      (long long)order_id);
+    /* dispatch's bound: a plan takes the orders created by the end of its
+    ** day; a later one is a later day's work */
+    if (!rc && o->created_ms >= lg__day_end_ms(pl.date_ms)) {
+        char day[32];
+        time_fmt_rfc3339(pl.date_ms, day);
+        day[10] = 0;
+        rc = err_set(e, ERR_CONFLICT,
+                     "order %lld was created after plan %lld's day (%s) ended: a plan takes the "
+                     "orders created by the end of its day; dispatch a later date for it",
+                     (long long)order_id, (long long)pl.id, day);
+    }
     struct county_network net;
     memset(&net, 0, sizeof net);
     if (!rc)
@@ -577,8 +610,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         u.storage = (enum logistics_storage)o->storage;
         u.label = arena_printf(&a, "order %lld: %s (urgent)", (long long)o->order_id,
                                o->nlines ? o->lines[0].name : "");
-        u.open_min = 8 * 60;
-        u.close_min = 20 * 60;
+        u.open_min = LG_ADDRESS_OPEN_MIN;
+        u.close_min = LG_ADDRESS_CLOSE_MIN;
         const struct county_node *nd = NULL;
         for (size_t i = 0; i < net.n_nodes; i++)
             if (net.nodes[i].id == o->delivery_node_id && net.nodes[i].active)
@@ -589,7 +622,7 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
             u.loc = nd->loc;
             u.name = nd->name;
             u.open_min = nd->open_min;
-            u.close_min = nd->close_min > nd->open_min ? nd->close_min : 1440;
+            u.close_min = lg__node_close_min(nd);
         } else if (o->has_coords) {
             u.loc = (struct geo_point){o->lat, o->lon};
             u.name = o->delivery_address;
@@ -617,7 +650,7 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         rps = xcalloc(pl.n_routes + 1, sizeof *rps);
         for (size_t r = 0; r < pl.n_routes; r++) {
             const struct logistics_route *rt = &pl.routes[r];
-            if (skill_bits(u.storage) & ~vehicle_bits(rt->vehicle.temp))
+            if (logistics__storage_skills(u.storage) & ~logistics__vehicle_skills(rt->vehicle.temp))
                 continue;
             /* a route back at its depot (END arrived) takes nothing more */
             if (rt->n_stops < 2 || strcmp(rt->stops[rt->n_stops - 1].status, "pending") != 0)
@@ -636,6 +669,8 @@ int logistics_insert_order(struct logistics *lg, struct store *st, const struct 
         struct vrp_seq sq = {0, b.seq, b.n};
         struct vrp_solution *sol = NULL;
         rc = vrp_solution_from_seqs(r->p, &sq, 1, false, &sol, e);
+        if (!rc && lg && lg->insert_hook)
+            lg->insert_hook(lg->insert_hook_arg, pl.id, pl.routes[b.route].id);
         if (!rc) {
             struct wr w = {who, &pl, &pl.routes[b.route], r, &sol->routes[0], b.seq, &u, 0};
             rc = store_write(st, insert_write, &w, e);

@@ -5,6 +5,7 @@
 #include "logistics/logistics_int.h"
 
 #include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct json_object *logistics_vehicle_to_json(const struct logistics_vehicle *v)
@@ -99,6 +100,33 @@ static struct json_object *stop_json(const struct logistics_stop *s, int64_t del
     return o;
 }
 
+/* The routes of p over capacity, and by how much. */
+static struct json_object *overloads_json(const struct logistics_plan *p, size_t *count)
+{
+    struct logistics_overload *ov;
+    size_t n;
+    logistics_plan_overloads(p, &ov, &n);
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "route_id", json_object_new_int64(ov[i].route_id));
+        json_object_object_add(j, "seq", json_object_new_int(ov[i].seq));
+        json_object_object_add(j, "vehicle_id", json_object_new_int64(ov[i].vehicle_id));
+        json_object_object_add(j, "plate", json_object_new_string(ov[i].plate));
+        json_object_object_add(j, "peak_g", json_object_new_int64(ov[i].peak_g));
+        json_object_object_add(j, "capacity_g", json_object_new_int64(ov[i].capacity_g));
+        json_object_object_add(j, "over_g", json_object_new_int64(ov[i].over_g));
+        json_object_object_add(j, "peak_ml", json_object_new_int64(ov[i].peak_ml));
+        json_object_object_add(j, "capacity_ml", json_object_new_int64(ov[i].capacity_ml));
+        json_object_object_add(j, "over_ml", json_object_new_int64(ov[i].over_ml));
+        json_object_array_add(arr, j);
+    }
+    free(ov);
+    if (count)
+        *count = n;
+    return arr;
+}
+
 struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool with_routes)
 {
     struct json_object *o = json_object_new_object();
@@ -153,6 +181,7 @@ struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool 
         json_object_array_add(un, j);
     }
     json_object_object_add(o, "unassigned", un);
+    json_object_object_add(o, "overloaded", overloads_json(p, NULL));
     return o;
 }
 
@@ -187,5 +216,28 @@ struct json_object *logistics_compare_json(const struct logistics_plan *a,
         json_object_object_add(d, names[i], j);
     }
     json_object_object_add(o, "kpis", d);
+    /* The KPIs are whole plans': they compare like for like only when both
+    ** serve the same work and both can be driven (a fixed route may carry
+    ** more than its vehicle takes) */
+    size_t over_a, over_b;
+    struct json_object *ov = json_object_new_object();
+    json_object_object_add(ov, "a", overloads_json(a, &over_a));
+    json_object_object_add(ov, "b", overloads_json(b, &over_b));
+    json_object_object_add(o, "overloaded", ov);
+    struct logistics_work_overlap w;
+    logistics_work_overlap(a, b, &w);
+    struct json_object *work = json_object_new_object();
+    const int64_t wv[2][3] = {{w.orders_both, w.orders_only_a, w.orders_only_b},
+                              {w.cons_both, w.cons_only_a, w.cons_only_b}};
+    for (int k = 0; k < 2; k++) {
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "both", json_object_new_int64(wv[k][0]));
+        json_object_object_add(j, "only_a", json_object_new_int64(wv[k][1]));
+        json_object_object_add(j, "only_b", json_object_new_int64(wv[k][2]));
+        json_object_object_add(work, k ? "consignments" : "orders", j);
+    }
+    json_object_object_add(o, "work", work);
+    bool same = !w.orders_only_a && !w.orders_only_b && !w.cons_only_a && !w.cons_only_b;
+    json_object_object_add(o, "like_for_like", json_object_new_boolean(same && !over_a && !over_b));
     return o;
 }

@@ -313,6 +313,32 @@ void logistics_plan_release(struct logistics_plan *p);
 ** baselines and the bench). Pure. */
 void logistics_kpis_compute(const struct logistics_plan *p, struct logistics_kpis *out);
 
+/* A route carrying more than its vehicle takes at its fullest (a fixed
+** route's: dispatch never plans one). Peaks as the KPIs take them: the most
+** on board leaving any stop, or loaded at START. */
+struct logistics_overload {
+    int64_t route_id;
+    int seq;
+    int64_t vehicle_id;
+    char plate[LOGISTICS_PLATE_BUF];
+    int64_t peak_g, capacity_g, over_g;    /* over = peak - capacity, or 0 */
+    int64_t peak_ml, capacity_ml, over_ml; /* the same in millilitres */
+};
+/* The routes of p over capacity by weight or volume, in route order. You
+** own *out (free(); NULL when *n is 0). Pure. */
+void logistics_plan_overloads(const struct logistics_plan *p, struct logistics_overload **out,
+                              size_t *n);
+
+/* The work two plans serve, as the KPIs count it served (an order unloaded,
+** a consignment loaded, at a stop not failed): by both, by a alone, by b
+** alone. Pure. */
+struct logistics_work_overlap {
+    int64_t orders_both, orders_only_a, orders_only_b;
+    int64_t cons_both, cons_only_a, cons_only_b;
+};
+void logistics_work_overlap(const struct logistics_plan *a, const struct logistics_plan *b,
+                            struct logistics_work_overlap *out);
+
 /* ------------------------------------------------------------------ work */
 
 /* One piece of work for the planner: an order to deliver or a consignment
@@ -376,11 +402,25 @@ int logistics_plan_fixed(const struct county_network *net,
 /* -------------------------------------------------------------- services */
 
 struct logistics_dispatch_req {
-    int64_t date_ms; /* UTC midnight of the local date */
+    int64_t date_ms; /* UTC midnight of the local date; not before the county's today */
     int64_t depot_node_id;
     const char *name; /* NULL = "dispatch <date>" */
     struct logistics_plan_params params;
+    int64_t now_ms; /* the time that says which day is today (0 = the clock) */
 };
+
+/* The county's today at now_ms (0 = the clock): the local date holding that
+** instant, as UTC midnight of it (the form of every date_ms). */
+int64_t logistics_today(int64_t now_ms);
+
+/* What logistics_dispatch checks before it reads anything: the caller is
+** staff (ERR_PERM), date_ms is a date and not before the county's today at
+** req->now_ms (a plan for a day gone by would send nobody anywhere; the
+** message names the date and today), the depot is an id and the time limit
+** in range (ERR_INVAL). The HTTP handler runs it before it queues the job,
+** so a refused request queues nothing. */
+int logistics_dispatch_check(const struct auth_principal *who,
+                             const struct logistics_dispatch_req *req, struct err *e);
 
 /* Gather the work of the date for the depot (orders confirmed or packed,
 ** delivered to a village point or an address, less those an approved plan
@@ -389,22 +429,45 @@ struct logistics_dispatch_req {
 ** plan of the date holds; a consignment whose goods came back to a depot is
 ** picked up there, at_node_id); plan it with the depot's active vehicles,
 ** store the plan as a draft (statuses unchanged: only approval decides)
-** and return its id. Staff only. */
+** and return its id. Staff only; the request must pass
+** logistics_dispatch_check (nothing is read or written otherwise). */
 int logistics_dispatch(struct logistics *lg, struct store *st, const struct auth_principal *who,
                        const struct logistics_dispatch_req *req, int64_t *plan_id, struct err *e);
 
-/* Import a county's fixed routes as a baseline plan for the date:
-** each route is a vehicle and its list of node ids. Stored like any plan. */
+/* Import a county's fixed routes as a baseline plan for the date: each
+** route is a vehicle (any of the county's) and its list of node ids; every
+** piece of work at a node of a route is done there (logistics_plan_fixed:
+** windows and capacities are evaluated, not enforced, so a route may be
+** late or overloaded, see logistics_plan_overloads). Stored like any plan,
+** never approved.
+**
+** The work. With plan_id, exactly the work that dispatch plan carries
+** (each order it delivers, each consignment it picks up, from its stops),
+** so that the two are compared on the same work; the plan must be a
+** dispatch plan of the same date and depot (ERR_INVAL otherwise), and the
+** date may be past (what the county's own loops would have done with a day
+** that was planned). Without it, the work waiting for the date as dispatch
+** gathers it, of every depot (including what a plan could not take), and
+** the date is the county's today or later (ERR_INVAL): the work waiting
+** now is not a past day's. */
 struct logistics_fixed_route {
     int64_t vehicle_id;
     const int64_t *node_ids;
     size_t n_nodes;
 };
+struct logistics_baseline_req {
+    int64_t date_ms; /* UTC midnight of the local date */
+    int64_t depot_node_id;
+    const char *name; /* NULL or "" = "baseline" */
+    const struct logistics_fixed_route *routes;
+    size_t n_routes; /* 1 to LOGISTICS_MAX_VEHICLES */
+    int64_t plan_id; /* > 0: the work of this dispatch plan */
+    int64_t now_ms;  /* the time that says which day is today (0 = the clock) */
+};
 int logistics_baseline_import(struct logistics *lg, struct store *st,
-                              const struct auth_principal *who, int64_t date_ms,
-                              int64_t depot_node_id, const char *name,
-                              const struct logistics_fixed_route *routes, size_t n_routes,
-                              int64_t *plan_id, struct err *e);
+                              const struct auth_principal *who,
+                              const struct logistics_baseline_req *req, int64_t *plan_id,
+                              struct err *e);
 
 /* Load a stored plan (routes, stops, items, unassigned, stored KPIs). A
 ** driver may load only approved plans, sees only its own routes and gets
@@ -616,9 +679,12 @@ int logistics_alert_list(struct store *st, const struct auth_principal *who, int
 ** reported arrived are done and take nothing. ERR_INFEASIBLE when no route
 ** can take it, or its delivery point is open for less than a stop's service
 ** (the message says time_window, dispatch's reason); ERR_CONFLICT when the
-** plan is not approved, or the order is already in it or on an approved
-** plan of the same date at another depot. *route_id / *stop_id may be
-** NULL. Staff only. */
+** plan is not approved, the order is already in it or on an approved plan
+** of the same date at another depot, or was created after the end of the
+** plan's day (dispatch's bound: a later day's work), and when a stop of the
+** chosen route was reported, or the route changed, between the read and
+** the write (nothing is written; calling again reads afresh). *route_id /
+** *stop_id may be NULL. Staff only. */
 int logistics_insert_order(struct logistics *lg, struct store *st, const struct auth_principal *who,
                            int64_t plan_id, int64_t order_id, int64_t *route_id, int64_t *stop_id,
                            struct err *e);
@@ -674,9 +740,15 @@ int logistics_route_cold_chain(struct store *st, struct telemetry *t,
 ** co2_kg and load_factor as decimals beside the integer fields. */
 struct json_object *logistics_vehicle_to_json(const struct logistics_vehicle *v);
 struct json_object *logistics_kpis_to_json(const struct logistics_kpis *k);
-/* with_routes: routes with their stops and items, and the unassigned list. */
+/* with_routes: routes with their stops and items, the unassigned list and
+** the routes over capacity ("overloaded", logistics_plan_overloads). */
 struct json_object *logistics_plan_to_json(const struct logistics_plan *p, bool with_routes);
-/* Two plans' KPIs side by side with the difference b - a (and percent). */
+/* Two plans' KPIs side by side with the difference b - a (and percent),
+** with what makes them comparable or not: the routes of each over
+** capacity ("overloaded": {"a": [...], "b": [...]}), the work served by
+** both and by one alone ("work") and "like_for_like": both serve the same
+** orders and consignments and neither is overloaded. Plans loaded with
+** their routes. */
 struct json_object *logistics_compare_json(const struct logistics_plan *a,
                                            const struct logistics_plan *b);
 

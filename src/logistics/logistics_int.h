@@ -19,6 +19,14 @@ static inline int64_t lg__ms_of(int64_t date_ms, int64_t t_s)
     return date_ms - LG_TZ_MS + t_s * 1000;
 }
 
+/* The end of date_ms's local day. A plan of the date takes the orders
+** created before it: dispatch asks market for those alone, and urgent
+** insertion refuses a later one (it is a later day's work). */
+static inline int64_t lg__day_end_ms(int64_t date_ms)
+{
+    return lg__ms_of(date_ms, 86400);
+}
+
 /* Staff or the system; ERR_PERM otherwise. */
 int logistics__need_staff(const struct auth_principal *who, struct err *e);
 bool logistics__reads_county(const struct auth_principal *who); /* staff, auditor */
@@ -40,6 +48,10 @@ struct logistics {
     struct logistics__nodemat **entries;
     size_t n_entries, cap;
     uint64_t hits, misses;
+    /* Tests only: called by urgent insertion between its read of the plan
+    ** and its write (outside any store call), to change the route there. */
+    void (*insert_hook)(void *arg, int64_t plan_id, int64_t route_id);
+    void *insert_hook_arg;
 };
 /* The matrix of net's active nodes under cfg: from the cache of lg (built
 ** and cached on a miss), or built afresh when lg is NULL. Release with
@@ -53,6 +65,25 @@ void logistics__nodemat_put(struct logistics *lg, struct logistics__nodemat *m);
 void logistics__travel(const struct county_network *net, const struct logistics_travel_cfg *cfg,
                        const struct logistics__nodemat *m, int64_t from_node, struct geo_point a,
                        int64_t to_node, struct geo_point b, int64_t *dist_m, int64_t *dur_s);
+
+/* A stop's rules, which dispatch (plan.c) and urgent insertion (insert.c)
+** both apply: written once here so that the two cannot drift apart. */
+#define LG_SERVICE_STOP_S 300        /* service per stop (logistics_plan_params' default) */
+#define LG_SERVICE_ITEM_S 30         /* and per item at it: an urgent stop is one item */
+#define LG_ADDRESS_OPEN_MIN (8 * 60) /* a delivery to an address (no node): 08:00-20:00 */
+#define LG_ADDRESS_CLOSE_MIN (20 * 60)
+/* A node's closing time as a stop's: a close not after its opening means
+** none was set (open until midnight). */
+static inline int lg__node_close_min(const struct county_node *nd)
+{
+    return nd->close_min > nd->open_min ? nd->close_min : 1440;
+}
+/* vrp skills: bit 0 chilled, bit 1 frozen. What goods of a storage class
+** need, and what a vehicle of a temperature class has (multi: both). */
+#define LG_SKILL_CHILLED 1u
+#define LG_SKILL_FROZEN 2u
+uint64_t logistics__storage_skills(enum logistics_storage s);
+uint64_t logistics__vehicle_skills(enum logistics_temp t);
 
 /* The window on the start of a stop's service (seconds of the local day)
 ** at a place open from open_min to close_min (minutes of the local day),

@@ -19,38 +19,14 @@
 #include <string.h>
 #include <sys/random.h>
 
-#define SKILL_CHILLED 1u
-#define SKILL_FROZEN 2u
-#define ADDRESS_OPEN_MIN (8 * 60)
-#define ADDRESS_CLOSE_MIN (20 * 60)
-
 void logistics_plan_params_default(struct logistics_plan_params *prm)
 {
     memset(prm, 0, sizeof *prm);
     prm->time_limit_s = 10;
     prm->seed = 1;
     prm->threads = 1;
-    prm->service_stop_s = 300;
-    prm->service_item_s = 30;
-}
-
-static uint64_t skill_of_storage(enum logistics_storage s)
-{
-    return s == LOGISTICS_CHILLED ? SKILL_CHILLED : s == LOGISTICS_FROZEN ? SKILL_FROZEN : 0;
-}
-
-static uint64_t skills_of_vehicle(const struct logistics_vehicle *v)
-{
-    switch (v->temp) {
-    case LOGISTICS_TEMP_CHILLED:
-        return SKILL_CHILLED;
-    case LOGISTICS_TEMP_FROZEN:
-        return SKILL_FROZEN;
-    case LOGISTICS_TEMP_MULTI:
-        return SKILL_CHILLED | SKILL_FROZEN;
-    default:
-        return 0;
-    }
+    prm->service_stop_s = LG_SERVICE_STOP_S;
+    prm->service_item_s = LG_SERVICE_ITEM_S;
 }
 
 struct loc {
@@ -149,7 +125,7 @@ static int add_loc(struct build *b, int64_t node_id, int64_t village_id, struct 
 static int add_node_loc(struct build *b, const struct county_node *nd)
 {
     return add_loc(b, nd->id, nd->village_id, nd->loc, nd->name, nd->open_min,
-                   nd->close_min > nd->open_min ? nd->close_min : 1440);
+                   lg__node_close_min(nd));
 }
 
 static void unassign(struct build *b, const struct logistics_work *w, int64_t node_id,
@@ -196,7 +172,7 @@ static const char *why_alone(const struct build *b, int loc, int dest_loc, uint6
     bool any_skill = false, any_cap = false;
     for (size_t k = 0; k < b->n_veh; k++) {
         const struct logistics_vehicle *v = &b->veh[k];
-        if (skills & ~skills_of_vehicle(v))
+        if (skills & ~logistics__vehicle_skills(v->temp))
             continue;
         any_skill = true;
         if (g > v->capacity_g || ml > v->capacity_ml)
@@ -230,7 +206,7 @@ static const char *why_alone(const struct build *b, int loc, int dest_loc, uint6
     }
     if (!any_skill) {
         snprintf(detail, dn, "no active vehicle at the depot is refrigerated for %s goods",
-                 skills & SKILL_FROZEN ? "frozen" : "chilled");
+                 skills & LG_SKILL_FROZEN ? "frozen" : "chilled");
         return "no_refrigerated_vehicle";
     }
     if (!any_cap) {
@@ -273,13 +249,13 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
             const char *addr = w->address && *w->address ? w->address : NULL;
             b->work_loc[i] =
                 add_loc(b, 0, w->village_id, w->loc, v ? v->name_zh : (addr ? addr : "address"),
-                        ADDRESS_OPEN_MIN, ADDRESS_CLOSE_MIN);
+                        LG_ADDRESS_OPEN_MIN, LG_ADDRESS_CLOSE_MIN);
             if (addr && !b->locs[b->work_loc[i]].address)
                 b->locs[b->work_loc[i]].address = addr;
         } else if (!w->node_id && w->village_id && find_village(b->net, w->village_id)) {
             const struct county_village *v = find_village(b->net, w->village_id);
             b->work_loc[i] =
-                add_loc(b, 0, v->id, v->loc, v->name_zh, ADDRESS_OPEN_MIN, ADDRESS_CLOSE_MIN);
+                add_loc(b, 0, v->id, v->loc, v->name_zh, LG_ADDRESS_OPEN_MIN, LG_ADDRESS_CLOSE_MIN);
         } else {
             unassign(b, w, w->node_id, "no_location",
                      "no active node or coordinates to deliver to");
@@ -300,8 +276,8 @@ static int resolve(struct build *b, int64_t depot_node_id, bool fixed, struct er
         char detail[LOGISTICS_TEXT_BUF];
         int64_t svc = b->prm->service_stop_s + b->prm->service_item_s;
         const char *why =
-            why_alone(b, b->work_loc[i], b->work_dest[i], skill_of_storage(w->storage), w->weight_g,
-                      w->volume_ml, svc, detail, sizeof detail);
+            why_alone(b, b->work_loc[i], b->work_dest[i], logistics__storage_skills(w->storage),
+                      w->weight_g, w->volume_ml, svc, detail, sizeof detail);
         if (why) {
             unassign(b, w, b->locs[b->work_loc[i]].node_id, why, "%s", detail);
             b->work_loc[i] = -1;
@@ -315,7 +291,7 @@ static void max_cap(const struct build *b, uint64_t skills, int64_t *g, int64_t 
 {
     *g = *ml = 0;
     for (size_t k = 0; k < b->n_veh; k++)
-        if (!(skills & ~skills_of_vehicle(&b->veh[k]))) {
+        if (!(skills & ~logistics__vehicle_skills(b->veh[k].temp))) {
             if (b->veh[k].capacity_g > *g)
                 *g = b->veh[k].capacity_g;
             if (b->veh[k].capacity_ml > *ml)
@@ -341,7 +317,7 @@ static void group_work(struct build *b, bool fixed)
         enum gkind kind = !w->consignment_id     ? G_DELIVER
                           : b->work_dest[i] >= 0 ? G_PICKUP_SHIP
                                                  : G_PICKUP_DEPOT;
-        uint64_t sk = skill_of_storage(w->storage);
+        uint64_t sk = logistics__storage_skills(w->storage);
         int64_t cg, cml;
         max_cap(b, sk, &cg, &cml);
         if (fixed)
@@ -453,7 +429,7 @@ static void make_problem(struct build *b)
         x->capacity[0] = v->capacity_g;
         x->capacity[1] = v->capacity_ml;
         x->tw = (struct vrp_tw){(int64_t)v->shift_start_min * 60, (int64_t)v->shift_end_min * 60};
-        x->skills = skills_of_vehicle(v);
+        x->skills = logistics__vehicle_skills(v->temp);
         x->fixed_cost = v->fixed_cost_fen;
         x->cost_per_km = v->cost_per_km_fen;
         x->cost_per_hour = v->cost_per_hour_fen;
@@ -654,9 +630,9 @@ int logistics__plan_make(const struct county_network *net,
     else
         logistics_plan_params_default(&prm);
     if (prm.service_stop_s <= 0)
-        prm.service_stop_s = 300;
+        prm.service_stop_s = LG_SERVICE_STOP_S;
     if (prm.service_item_s < 0)
-        prm.service_item_s = 30;
+        prm.service_item_s = LG_SERVICE_ITEM_S;
     if (n_work > LOGISTICS_MAX_WORK)
         return err_set(e, ERR_TOOBIG, "more than %d pieces of work", LOGISTICS_MAX_WORK);
     if (n_veh > LOGISTICS_MAX_VEHICLES)
@@ -747,7 +723,7 @@ int logistics__plan_make(const struct county_network *net,
                 for (size_t k = 0; k < b.n_groups; k++) {
                     const struct group *g = &b.groups[k];
                     if (b.locs[g->loc].node_id == route_nodes[r][q] && !taken[g->task] &&
-                        !(g->skills & ~skills_of_vehicle(&veh[vi]))) {
+                        !(g->skills & ~logistics__vehicle_skills(veh[vi].temp))) {
                         taken[g->task] = true;
                         ts[n++] = g->task;
                     }

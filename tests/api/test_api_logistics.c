@@ -611,11 +611,17 @@ static int post_event(int64_t stop_id, const char *ev, const char *extra)
 ** "origin", no plan), held by the approved plan that goes for them
 ** (plan_id), on its vehicle ("vehicle"), and after a failed drop and the
 ** route's END back at the depot ("node", at_node_id the hub), open again.
-** A date before any demo order: the plan holds just this consignment. */
+** A consignment of a date before any demo order, taken by the plan of a
+** later day of its own (a plan cannot be for a past date). */
 static void test_consignment_whereabouts(void **state)
 {
     (void)state;
     const char *day = "2017-03-01";
+    char plan_day[16];
+    time_t later = time(NULL) + 8 * 3600 + 40 * 86400;
+    struct tm ltm;
+    gmtime_r(&later, &ltm);
+    strftime(plan_day, sizeof plan_day, "%Y-%m-%d", &ltm);
     int64_t village = 0, point = first_node("village_point", &village);
     int64_t cold = first_node("cold_store", NULL);
     char body[256], path[96];
@@ -632,8 +638,8 @@ static void test_consignment_whereabouts(void **state)
     assert_null(jget(r.json, "at_node_id"));
     assert_null(jget(r.json, "plan_id"));
     ts_resp_free(&r);
-    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}", day,
-             (long long)hub_id);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             plan_day, (long long)hub_id);
     ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
     assert_int_equal(r.status, 201);
     int64_t id = jint(r.json, "id");
@@ -1058,6 +1064,197 @@ static void test_sheet_languages(void **state)
     ts_resp_free(&r);
 }
 
+/* A plan or a baseline of the waiting work for a date before the county's
+** today: 422 problem+json naming the date and today, nothing written. */
+static void test_past_date_refused(void **state)
+{
+    (void)state;
+    char yesterday[16], body[256];
+    time_t t = time(NULL) + 8 * 3600 - 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(yesterday, sizeof yesterday, "%Y-%m-%d", &tm);
+    struct ts_resp r;
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    size_t before = json_object_array_length(jget(r.json, "items"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             yesterday, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    assert_non_null(strstr(jstr(r.json, "detail"), yesterday));
+    assert_non_null(strstr(jstr(r.json, "detail"), today));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/vehicles", op_tok, &r);
+    int64_t vid = jint(json_object_array_get_idx(jget(r.json, "items"), 0), "id");
+    ts_resp_free(&r);
+    snprintf(body, sizeof body,
+             "{\"date\":\"%s\",\"depot_node_id\":%lld,\"routes\":[{\"vehicle_id\":%lld,"
+             "\"stops\":[%lld]}]}",
+             yesterday, (long long)hub_id, (long long)vid, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    assert_non_null(strstr(jstr(r.json, "detail"), yesterday));
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), before);
+    ts_resp_free(&r);
+}
+
+/* The body of a baseline of plan `plan` (its JSON): its routes' nodes, route
+** by route on the plan's vehicles, or all of them on vehicle `only`. */
+static void baseline_body(struct json_object *plan, int64_t only, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap,
+                                "{\"date\":\"%s\",\"depot_node_id\":%lld,\"plan_id\":%lld,"
+                                "\"routes\":[",
+                                jstr(plan, "date"), (long long)jint(plan, "depot_node_id"),
+                                (long long)jint(plan, "id"));
+    struct json_object *routes = jget(plan, "routes");
+    int64_t seen[512];
+    size_t ns = 0;
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *rt = json_object_array_get_idx(routes, i);
+        if (!only || i == 0)
+            n += (size_t)snprintf(out + n, cap - n, "%s{\"vehicle_id\":%lld,\"stops\":[",
+                                  i ? "]}," : "",
+                                  (long long)(only ? only : jint(jget(rt, "vehicle"), "id")));
+        if (!only)
+            ns = 0;
+        struct json_object *stops = jget(rt, "stops");
+        for (size_t k = 0; k < json_object_array_length(stops); k++) {
+            struct json_object *st = json_object_array_get_idx(stops, k);
+            int64_t nd = jint(st, "node_id");
+            bool dup =
+                nd <= 0 || !strcmp(jstr(st, "kind"), "start") || !strcmp(jstr(st, "kind"), "end");
+            for (size_t m = 0; m < ns && !dup; m++)
+                dup = seen[m] == nd;
+            if (dup || ns == 512)
+                continue;
+            n += (size_t)snprintf(out + n, cap - n, "%s%lld", ns ? "," : "", (long long)nd);
+            seen[ns++] = nd;
+        }
+    }
+    snprintf(out + n, cap - n, "]}]}");
+    assert_true(n + 4 < cap);
+}
+
+/* A baseline made with plan_id takes the plan's work: compared with the
+** plan it serves nothing the plan does not (what the plan serves and the
+** loops cannot reach, deliveries to an address, shows as only_b), and
+** like_for_like says whether they serve the same work with neither
+** overloaded. A baseline route over its vehicle's capacity is listed in
+** "overloaded" with its excess, in the baseline and in the comparison,
+** which is then not like for like. A bad plan_id: 422, nothing written. */
+static void test_baseline_of_plan(void **state)
+{
+    (void)state;
+    char plan_day[16], body[16384], path[128];
+    time_t later = time(NULL) + 8 * 3600 + 45 * 86400;
+    struct tm ltm;
+    gmtime_r(&later, &ltm);
+    strftime(plan_day, sizeof plan_day, "%Y-%m-%d", &ltm);
+    struct ts_resp r;
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             plan_day, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    struct json_object *plan = json_object_get(r.json);
+    ts_resp_free(&r);
+    int64_t id = jint(plan, "id");
+    assert_int_equal(json_object_array_length(jget(plan, "overloaded")), 0);
+    baseline_body(plan, 0, body, sizeof body);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t base = jint(r.json, "id");
+    assert_int_equal(json_object_array_length(jget(r.json, "overloaded")), 0);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/compare?a=%lld&b=%lld", (long long)base,
+             (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    struct json_object *work = jget(r.json, "work");
+    struct json_object *wo = jget(work, "orders"), *wc = jget(work, "consignments");
+    assert_true(jint(wo, "both") > 0);
+    assert_int_equal(jint(wo, "only_a"), 0);
+    assert_int_equal(jint(wc, "only_a"), 0);
+    bool same = jint(wo, "only_b") == 0 && jint(wc, "only_b") == 0;
+    assert_int_equal(json_object_get_boolean(jget(r.json, "like_for_like")), same);
+    assert_int_equal(json_object_array_length(jget(jget(r.json, "overloaded"), "a")), 0);
+    ts_resp_free(&r);
+
+    /* every stop on a 1 kg van */
+    snprintf(body, sizeof body,
+             "{\"plate\":\"TINY-API\",\"depot_node_id\":%lld,\"capacity_g\":1000,"
+             "\"capacity_ml\":100000}",
+             (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/vehicles", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t van = jint(r.json, "id");
+    ts_resp_free(&r);
+    baseline_body(plan, van, body, sizeof body);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t over = jint(r.json, "id");
+    struct json_object *o0 = json_object_array_get_idx(jget(r.json, "overloaded"), 0);
+    assert_int_equal(json_object_array_length(jget(r.json, "overloaded")), 1);
+    assert_int_equal(jint(o0, "vehicle_id"), van);
+    assert_int_equal(jint(o0, "capacity_g"), 1000);
+    assert_true(jint(o0, "over_g") > 0);
+    assert_int_equal(jint(o0, "over_g"), jint(o0, "peak_g") - 1000);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/vehicles/%lld", (long long)van);
+    ts_post_json(&srv, "PATCH", path, op_tok, "{\"active\":false}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/compare?a=%lld&b=%lld", (long long)over,
+             (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    assert_false(json_object_get_boolean(jget(r.json, "like_for_like")));
+    assert_int_equal(json_object_array_length(jget(jget(r.json, "overloaded"), "a")), 1);
+    ts_resp_free(&r);
+
+    /* plan_id: a dispatch plan of this date and depot */
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    size_t before = json_object_array_length(jget(r.json, "items"));
+    ts_resp_free(&r);
+    const int64_t bad[] = {99999999, base};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(body, sizeof body,
+                 "{\"date\":\"%s\",\"depot_node_id\":%lld,\"plan_id\":%lld,"
+                 "\"routes\":[{\"vehicle_id\":%lld,\"stops\":[%lld]}]}",
+                 plan_day, (long long)hub_id, (long long)bad[i],
+                 (long long)jint(
+                     jget(json_object_array_get_idx(jget(plan, "routes"), 0), "vehicle"), "id"),
+                 (long long)hub_id);
+        ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+        assert_int_equal(r.status, 422);
+        assert_non_null(strstr(r.content_type, "application/problem+json"));
+        assert_non_null(strstr(jstr(r.json, "detail"), "plan_id"));
+        ts_resp_free(&r);
+    }
+    snprintf(body, sizeof body,
+             "{\"date\":\"%s\",\"depot_node_id\":%lld,\"plan_id\":%lld,"
+             "\"routes\":[{\"vehicle_id\":1,\"stops\":[%lld]}]}",
+             today, (long long)hub_id, (long long)id, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok, body, &r);
+    assert_int_equal(r.status, 422); /* the plan is of another date */
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/plans/baseline", op_tok,
+                 "{\"date\":\"2030-01-01\",\"depot_node_id\":1,\"plan_id\":\"x\","
+                 "\"routes\":[{\"vehicle_id\":1,\"stops\":[1]}]}",
+                 &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_get(&srv, "/api/v1/plans", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), before);
+    ts_resp_free(&r);
+    json_object_put(plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1069,6 +1266,8 @@ int main(void)
         cmocka_unit_test(test_consignment_whereabouts),
         cmocka_unit_test(test_plan_fields_and_sheet_qr),
         cmocka_unit_test(test_open_consignments),
+        cmocka_unit_test(test_past_date_refused),
+        cmocka_unit_test(test_baseline_of_plan),
         cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
                                         teardown_housekeeping_server),
         cmocka_unit_test(test_sheet_languages),
