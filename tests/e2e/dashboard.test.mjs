@@ -189,9 +189,20 @@ test('run a dispatch: one coloured line per route, baseline comparison, approve'
     const stops = plan.routes.reduce((n, r) => n + r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end').length, 0);
     assert.equal(await page.locator('#dispatch-map .stop-icon').count(), stops, 'a numbered marker per stop');
     // Baseline from fixed routes, then the side-by-side comparison.
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/plans/baseline'));
     await page.click('#dispatch-baseline');
+    assert.equal((await sent).postDataJSON().plan_id, planId, 'the baseline is asked for the plan\'s own work');
     await page.waitForSelector('#plan-compare table');
     assert.ok(await page.locator('#plan-compare tbody tr').count() >= 5);
+    // Made from the plan's own work (plan_id): the baseline serves nothing
+    // the plan left out; what fixed routes cannot reach (an address has no
+    // node) is the plan's alone, and the page says the work differs then.
+    const base = (await admin.get(`/plans?date=${plan.date}`)).items.filter((p) => p.kind === 'baseline').sort((x, y) => y.id - x.id)[0];
+    const cmp = await admin.get(`/plans/compare?a=${base.id}&b=${planId}`);
+    assert.equal(cmp.work.orders.only_a + cmp.work.consignments.only_a, 0, 'the baseline takes only the plan\'s work');
+    const differs = cmp.work.orders.only_b + cmp.work.consignments.only_b > 0;
+    assert.equal(await page.locator('#compare-work-differs').count(), differs ? 1 : 0);
+    if (differs) assert.match(await page.textContent('#compare-work-differs'), /配送任务不同/);
     await page.locator('#plan-compare').scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(OUT, 'dispatch-compare.png') });
     // Printable route sheets: one page per route, without the app around it.

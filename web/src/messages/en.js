@@ -287,6 +287,7 @@ export default {
   'dispatch.overload_route': '{route} ({plate}) at {share} of capacity',
   'dispatch.infeasible_plan': 'This plan is not feasible: {routes}. It cannot be run as it stands.',
   'dispatch.infeasible_baseline': 'Baseline #{id} is not feasible: {routes}. Its figures cannot be achieved, so neither side is marked better.',
+  'dispatch.work_differs': 'Baseline #{a} and this plan serve different work ({onlyA} pieces only in the baseline, {onlyB} only in the plan): the figures differ partly by the work, not only by the routing.',
   'dispatch.compare_note_plain': 'Baseline #{a} ({name}) against plan #{b}.',
   'tracking.overdue': 'Overdue {time}',
   'cold.alert.title.high': 'Above the allowed range; peak {peak}',

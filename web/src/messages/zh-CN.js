@@ -287,6 +287,7 @@ export default {
   'dispatch.overload_route': '{route}（{plate}）装载达容量的 {share}',
   'dispatch.infeasible_plan': '此计划不可行：{routes}，无法按原样执行。',
   'dispatch.infeasible_baseline': '基准方案 #{id} 不可行：{routes}。其指标无法实现，因此不标注哪一方更好。',
+  'dispatch.work_differs': '基准方案 #{a} 与本计划的配送任务不同（仅基准方案有 {onlyA} 件，仅本计划有 {onlyB} 件）：指标差异部分来自任务不同，而不只是路线。',
   'dispatch.compare_note_plain': '基准方案 #{a}（{name}）对比计划 #{b}。',
   'tracking.overdue': '逾期 {time}',
   'cold.alert.title.high': '高于允许范围，峰值 {peak}',

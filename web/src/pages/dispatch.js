@@ -293,6 +293,11 @@ export async function render(root, ctx) {
       h('p', { class: 'muted' }, t(infeasible ? 'dispatch.compare_note_plain' : 'dispatch.compare_note', { a: base.id, name: base.name, b: plan.id })),
       overA.length ? h('p', { class: 'msg error', id: 'compare-overloaded-baseline' }, t('dispatch.infeasible_baseline', { id: base.id, routes: overloadText(overA) })) : null,
       overB.length ? h('p', { class: 'msg error', id: 'compare-overloaded-plan' }, t('dispatch.infeasible_plan', { routes: overloadText(overB) })) : null,
+      workDiffers(c) ? h('p', { class: 'msg note', id: 'compare-work-differs' }, t('dispatch.work_differs', {
+        a: base.id,
+        onlyA: c.work.orders.only_a + c.work.consignments.only_a,
+        onlyB: c.work.orders.only_b + c.work.consignments.only_b,
+      })) : null,
       h('div', { class: 'compare' },
         table([
           { label: t('dispatch.metric'), render: (k) => t('kpi.' + k) },
@@ -372,11 +377,22 @@ export async function render(root, ctx) {
   return () => map.remove();
 }
 
+// Whether the two sides serve different orders or consignments: then their
+// figures differ partly by the work, not only by the routing.
+function workDiffers(c) {
+  const w = c.work;
+  if (!w) return false;
+  return w.orders.only_a + w.orders.only_b + w.consignments.only_a + w.consignments.only_b > 0;
+}
+
 // A baseline as a county runs without optimisation: the same vehicles visit
 // the same stops in a fixed order (by township, then village / node id).
 function fixedRoutes(plan) {
   return {
     date: plan.date, depot_node_id: plan.depot_node_id, name: t('dispatch.fixed_name'),
+    // the plan's own work, so that the two compare like for like (and a
+    // past day's plan can still get its baseline)
+    plan_id: plan.id,
     routes: plan.routes.map((r) => ({
       vehicle_id: r.vehicle.id,
       stops: [...new Set(r.stops.filter((s) => s.kind !== 'start' && s.kind !== 'end' && s.node_id).map((s) => s.node_id))].sort((a, b) => a - b),
