@@ -2405,32 +2405,6 @@ static void test_sheet_lang_choice(void **state)
     assert_int_equal(l, LOGISTICS_LANG_EN); /* untouched */
     assert_string_equal(logistics_lang_name(LOGISTICS_LANG_ZH), "zh");
     assert_string_equal(logistics_lang_name(LOGISTICS_LANG_EN), "en");
-    static const struct {
-        const char *h;
-        enum logistics_lang want;
-    } cases[] = {
-        {NULL, LOGISTICS_LANG_ZH},
-        {"", LOGISTICS_LANG_ZH},
-        {"en", LOGISTICS_LANG_EN},
-        {"en-US,en;q=0.9", LOGISTICS_LANG_EN},
-        {"zh-CN,zh;q=0.9,en;q=0.8", LOGISTICS_LANG_ZH},
-        {"fr-FR, en;q=0.8, zh;q=0.5", LOGISTICS_LANG_EN},
-        {"en;q=0.2, ZH-Hans-CN;q=0.9", LOGISTICS_LANG_ZH},
-        {"de, fr", LOGISTICS_LANG_ZH},
-        {"en;q=0", LOGISTICS_LANG_ZH},
-        {"en, zh", LOGISTICS_LANG_EN}, /* a tie: the first listed */
-        {"zh;q=0.5, en;q=0.5", LOGISTICS_LANG_ZH},
-        {"zh;q=0.1, *;q=0.9", LOGISTICS_LANG_EN}, /* "*" is en, not listed */
-        {"en;q=0.5, *", LOGISTICS_LANG_ZH},
-        {"en;q=bogus, zh;q=0.1", LOGISTICS_LANG_ZH}, /* an unreadable range is skipped */
-        {"en ; q=1.0 , zh;q=0.9", LOGISTICS_LANG_EN},
-        {"en;q=1.5", LOGISTICS_LANG_ZH},
-        {",,;;=,en-GB", LOGISTICS_LANG_EN},
-    };
-    for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++)
-        if (logistics_lang_accept(cases[i].h) != cases[i].want)
-            fail_msg("Accept-Language '%s': not %s", cases[i].h ? cases[i].h : "(none)",
-                     logistics_lang_name(cases[i].want));
 }
 
 /* The text a reader sees: the page without its tags and its style sheet. */

@@ -727,7 +727,9 @@ static void h_plan_sheets(struct app *app, struct http_req *req, struct http_res
     }
     /* ?lang= decides; else the reader's Accept-Language (the county's
     ** Chinese when it names neither zh nor en) */
-    enum logistics_lang lang = logistics_lang_accept(http_header(req, "Accept-Language"));
+    static const char *const offered[] = {"zh", "en"}; /* enum logistics_lang's order */
+    enum logistics_lang lang = (enum logistics_lang)http_accept_language(
+        http_header(req, "Accept-Language"), offered, RL_ARRAY_LEN(offered));
     if (l && logistics_lang_parse(l, &lang)) {
         http_resp_problem(w, 400, "Invalid parameter", "lang must be zh or en");
         return;

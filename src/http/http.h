@@ -107,6 +107,13 @@ const char *http_header(struct http_req *r, const char *name);
 int http_param_id(struct http_req *r, const char *name, int64_t *out, struct err *e);
 int http_query_i64(struct http_req *r, const char *name, int64_t dflt, int64_t min, int64_t max,
                    int64_t *out, struct err *e);
+/* Which of the n (at most 8) languages offered (primary subtags: "zh",
+** "en") an Accept-Language header (may be NULL) prefers, as an index into
+** offered (RFC 9110 12.5.4): the highest q (any subtags match: zh-CN is
+** zh), the range listed first on a tie, then offered's order; "*" stands
+** for the offered ones not listed. 0 when it names none of them or
+** refuses them all (q=0). A range it cannot read is skipped. */
+size_t http_accept_language(const char *header, const char *const *offered, size_t n);
 /* Parse the body as a JSON object (content type must be JSON). You own *out. */
 int http_body_json(struct http_req *r, struct json_object **out, struct err *e);
 

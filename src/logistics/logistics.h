@@ -521,12 +521,6 @@ enum logistics_lang { LOGISTICS_LANG_ZH = 0, LOGISTICS_LANG_EN, LOGISTICS_LANG_C
 const char *logistics_lang_name(enum logistics_lang l);
 /* "zh" or "en"; ERR_INVAL otherwise (*out untouched). */
 int logistics_lang_parse(const char *s, enum logistics_lang *out);
-/* The language an Accept-Language header prefers (RFC 9110 12.5.4): of zh
-** and en (any subtags: zh-CN, en-GB) the one with the higher q, the one
-** listed first on a tie; "*" stands for whichever is not listed. ZH when
-** the header is NULL, names neither or refuses both (q=0). A range it
-** cannot read is skipped: a preference never fails a request. */
-enum logistics_lang logistics_lang_accept(const char *header);
 
 /* What an HTML sheet says that the plan does not hold. A plain value a
 ** caller may fill by hand (tests); logistics_sheet_ctx_load fills it from
