@@ -16,7 +16,7 @@
 **   GET        /api/v1/plans/{id}          routes, stops, items, unassigned
 **   GET        /api/v1/plans/{id}/kpis     stored KPIs and a recomputation
 **   POST       /api/v1/plans/{id}/approve
-**   GET        /api/v1/plans/{id}/sheets   ?format=json|csv|geojson|html&route_id=
+**   GET        /api/v1/plans/{id}/sheets   ?format=json|csv|geojson|html&route_id=&lang=zh|en
 **
 ** Bad input is problem+json (400 malformed, 422 rule broken) and writes
 ** nothing; ids of other counties are 404. POSTs that create honour an

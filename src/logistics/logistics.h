@@ -212,7 +212,7 @@ struct logistics_item {
     bool load;              /* true: loaded here; false: unloaded here */
     int64_t weight_g, volume_ml;
     enum logistics_storage storage;
-    const char *label; /* short English text for the CSV and HTML sheets */
+    const char *label; /* short English text for the CSV sheet (the HTML builds its own) */
     bool urgent;       /* an order inserted into an approved plan (logistics_insert_order) */
     /* An order's lines (NULL, 0 for consignments, and for the plans stored
     ** before lines were kept). */
