@@ -51,7 +51,7 @@ static void h_position(struct app *app, struct http_req *req, struct http_resp *
     }
     static const char *const keys[] = {"route_id",       "lat",        "lon", "ts",
                                        "late_after_min", "corridor_m", NULL};
-    int64_t route_id = 0, ts = 0, late_min = 20, corridor = 3000;
+    int64_t route_id = 0, ts = 0, late_min = LOGISTICS_LATE_AFTER_S / 60, corridor = 3000;
     struct geo_point pos = {0, 0};
     int rc = rjson_only_keys(b, keys, &e);
     if (!rc)
