@@ -2479,6 +2479,87 @@ static void test_sweep_reopens_after_the_day(void **state)
     assert_int_equal(sw.released, 0);
 }
 
+/* A drop whose delivery was reported only after the route's END had
+** brought the goods back to the depot (the driver forgot it): the driver
+** still gets a conflict; staff may correct it while the goods wait at that
+** depot, held by no plan: delivered at the drop, held by the plan that
+** delivered them, an audit row saying it was a correction, by whom and of
+** when. Once another plan holds the goods, staff's correction is refused
+** too, saying where they are. */
+static void test_drop_delivered_after_return(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3080 * DAY_MS;
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    int64_t cid = new_consignment(f, day, &a, cold.id, "mushrooms");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct cons_stops cs = cons_stops_of(f, id, cid);
+    assert_true(cs.pickup > 0 && cs.drop > 0 && cs.end > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, cs.t0 + 4 * 3600000, &e),
+                     0);
+    assert_string_equal(cons_get(f, day, cid).status, "open"); /* back at the hub */
+    int64_t at = cs.t0 + 2 * 3600000;
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.drop, LOGISTICS_EV_DELIVERED,
+                                           cs.proof, NULL, at, &e),
+                     ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "only staff"));
+    assert_string_equal(cons_get(f, day, cid).status, "open");
+    assert_int_equal(logistics_track_event(f->st, &f->op, cs.drop, LOGISTICS_EV_DELIVERED, cs.proof,
+                                           NULL, at, &e),
+                     0);
+    struct logistics_consignment c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, cold.id);
+    assert_int_equal(c.plan_id, id);
+    assert_string_equal(logistics_consignment_location(&c), "destination");
+    const char *d = cons_audit_detail(f, cid, "consignment.delivery_corrected");
+    assert_non_null(strstr(d, "\"corrected_by\":\"operator\""));
+    char from[48];
+    snprintf(from, sizeof from, "\"from_node_id\":%lld", (long long)f->hub);
+    assert_non_null(strstr(d, from));
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    for (size_t q = 0; q < p.routes[0].n_stops; q++)
+        if (p.routes[0].stops[q].id == cs.drop) {
+            assert_string_equal(p.routes[0].stops[q].status, "delivered");
+            assert_int_equal(p.routes[0].stops[q].actual_ms, at);
+        }
+    logistics_plan_release(&p);
+    /* another day: the goods back at the hub, then planned by the next
+    ** day's plan; too late to correct */
+    int64_t day2 = f->today - 3085 * DAY_MS;
+    int64_t cid2 = new_consignment(f, day2, &a, cold.id, "bayberries");
+    int64_t id2 = dispatch_at(f, day2, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    struct cons_stops cs2 = cons_stops_of(f, id2, cid2);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs2.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, cs2.t0 + 4 * 3600000, &e),
+                     0);
+    int64_t next = dispatch_at(f, day2 + DAY_MS, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, next, &e), 0);
+    assert_int_equal(logistics_track_event(f->st, &f->op, cs2.drop, LOGISTICS_EV_DELIVERED,
+                                           cs2.proof, NULL, cs2.t0 + 2 * 3600000, &e),
+                     ERR_CONFLICT);
+    char where[64];
+    snprintf(where, sizeof where, "planned by plan %lld", (long long)next);
+    assert_non_null(strstr(e.msg, where));
+    assert_string_equal(cons_get(f, day2, cid2).status, "planned");
+    vehicles_restore(f, vs, nv);
+}
+
 /* A late alert closes by the rule that raised it, whoever sees the route
 ** back on time. The sweep raises one on a route without GPS (its stop
 ** overdue); the driver's report, queued from when the stop was done on
@@ -2599,6 +2680,7 @@ int main(void)
         cmocka_unit_test(test_migrations_fill_old_rows),
         cmocka_unit_test(test_end_reopens_unreported_pickup),
         cmocka_unit_test(test_sweep_reopens_after_the_day),
+        cmocka_unit_test(test_drop_delivered_after_return),
         cmocka_unit_test(test_late_alert_closes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

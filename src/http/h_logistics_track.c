@@ -4,7 +4,9 @@
 **   POST /api/v1/tracking/positions   {route_id, lat, lon, ts?, late_after_min?,
 **                                     corridor_m?} by the route's driver (or staff)
 **   POST /api/v1/tracking/events      {stop_id, event: arrived|delivered|picked_up|
-**                                     failed, proof_code?, reason?, ts?}
+**                                     failed, proof_code?, reason?, ts?}; staff may
+**                                     report a drop delivered after the route's END
+**                                     brought its goods back (a correction)
 **   GET  /api/v1/tracking             ?plan_id= : routes' delays (a next stop overdue
 **                                     counts, GPS or not) and progress, alerts
 **                                     with their figures

@@ -543,7 +543,12 @@ int logistics_driver_carries(struct store *st, const struct auth_principal *who,
 **   pickup "failed": planned -> open, no plan (audit row with the reason);
 **   drop "delivered": picked_up -> delivered, at_node_id = the drop's node;
 **     ERR_CONFLICT until the route's pickup of each has been reported picked
-**     up, or once the goods are no longer on board;
+**     up, or once the goods are no longer on board. A correction: staff
+**     (not drivers) may report it after the route's END brought the goods
+**     back to the depot, while each is still open there (at_node_id = the
+**     END's node) and held by no plan: delivered at the drop, held by this
+**     plan, audit row consignment.delivery_corrected; else ERR_CONFLICT
+**     saying where the goods are now;
 **   drop "failed": nothing (the goods stay on board);
 **   END "arrived": whatever the vehicle has on board (picked up at or before
 **     this time on any route of this vehicle, e.g. one of a plan superseded

@@ -11,8 +11,9 @@
 ** one is stored but moves neither. Stop events move the consignments the
 ** route's plan holds (lg_consignments.plan_id; no other plan's events touch
 ** them): picked_up at a pickup, open again when the pickup fails, delivered
-** at a drop (refused unless the goods are on board) or, for those carried
-** to the depot, on arrival at the route's END; what is still on board then (its
+** at a drop (refused unless the goods are on board, but for staff's
+** correction once the END brought them back) or, for those carried to the
+** depot, on arrival at the route's END; what is still on board then (its
 ** drop failed or was not reported) is back at the depot, open again with
 ** at_node_id = the depot, and what was never picked up (its pickup not
 ** reported) is open again where it was. A stop event also closes the
@@ -349,13 +350,43 @@ static int route_end(struct store_conn *c, int64_t county_id, int64_t route_id, 
     return 0;
 }
 
+/* Where consignment id's goods are now, for a message: "delivered at node
+** 7", "on a vehicle of plan 40", "planned by plan 40, waiting at node 3",
+** "open, waiting at its origin". */
+static void cons_where(char *buf, size_t n, const char *status, int64_t plan_id, int64_t at_node)
+{
+    char at[48];
+    if (at_node > 0)
+        snprintf(at, sizeof at, "waiting at node %lld", (long long)at_node);
+    else
+        snprintf(at, sizeof at, "waiting at its origin");
+    if (strcmp(status, "delivered") == 0)
+        snprintf(buf, n, "delivered at node %lld", (long long)at_node);
+    else if (strcmp(status, "picked_up") == 0)
+        snprintf(buf, n, "on a vehicle of plan %lld", (long long)plan_id);
+    else if (strcmp(status, "planned") == 0)
+        snprintf(buf, n, "planned by plan %lld, %s", (long long)plan_id, at);
+    else
+        snprintf(buf, n, "%s, %s", status, at);
+}
+
+static bool is_staff(const struct auth_principal *who)
+{
+    return who->role == AUTH_ROLE_ADMIN || who->role == AUTH_ROLE_OPERATOR;
+}
+
 /* A drop unloads what the route's pickup stops loaded: it cannot be
 ** delivered before every such pickup has been reported picked up, nor
 ** after the goods left the vehicle (the route's END brought them back to
-** the depot). */
+** the depot). Except as a correction by staff (the drop happened, its
+** report did not): when every consignment of the drop is open at the
+** route's depot (the END's node) and no plan has taken it since, *correction
+** is set and the caller delivers them from there. A driver gets the
+** conflict: what it reports now cannot be checked against the goods. */
 static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
-                             int64_t plan_id, struct err *e)
+                             int64_t plan_id, bool *correction, struct err *e)
 {
+    *correction = false;
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "SELECT p.id, p.status, i.consignment_id FROM lg_stop_items i "
@@ -376,8 +407,10 @@ static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int6
         return err_set(
             e, ERR_CONFLICT, "consignment %lld is not picked up yet: its pickup stop %lld is %s",
             (long long)store_col_i64(s, 2), (long long)store_col_i64(s, 0), store_col_text(s, 1));
+    /* the first consignment of the drop that is not on board */
     if ((rc = store_prepare(c,
-                            "SELECT k.id, k.status, k.at_node_id FROM lg_stop_items i "
+                            "SELECT k.id, k.status, COALESCE(k.plan_id, 0), "
+                            "COALESCE(k.at_node_id, 0) FROM lg_stop_items i "
                             "JOIN lg_consignments k ON k.county_id = i.county_id "
                             "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
                             "AND i.consignment_id > 0 AND (k.status != 'picked_up' "
@@ -388,10 +421,43 @@ static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int6
     store_bind_i64(s, 2, a->stop_id);
     store_bind_i64(s, 3, plan_id);
     if ((rc = store_step(s, e)) != STORE_ROW)
-        return rc < 0 ? rc : 0;
-    return err_set(
-        e, ERR_CONFLICT, "consignment %lld is no longer on board: it is %s (at node %lld)",
-        (long long)store_col_i64(s, 0), store_col_text(s, 1), (long long)store_col_i64(s, 2));
+        return rc < 0 ? rc : 0; /* all on board: a plain delivery */
+    char where[96];
+    cons_where(where, sizeof where, store_col_text(s, 1), store_col_i64(s, 2), store_col_i64(s, 3));
+    if (!is_staff(a->who))
+        return err_set(e, ERR_CONFLICT,
+                       "consignment %lld is no longer on board: it is %s (only staff may report "
+                       "this drop delivered now)",
+                       (long long)store_col_i64(s, 0), where);
+    /* staff: a correction needs every one open at the route's depot */
+    bool back = false;
+    int64_t depot = 0;
+    if ((rc = route_end(c, a->who->county_id, route_id, &back, &depot, e)))
+        return rc;
+    if ((rc = store_prepare(c,
+                            "SELECT k.id, k.status, COALESCE(k.plan_id, 0), "
+                            "COALESCE(k.at_node_id, 0) FROM lg_stop_items i "
+                            "JOIN lg_consignments k ON k.county_id = i.county_id "
+                            "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                            "AND i.consignment_id > 0 AND NOT (k.status = 'open' "
+                            "AND k.plan_id IS NULL AND k.at_node_id = ?) ORDER BY k.id LIMIT 1",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    store_bind_i64(s, 3, depot);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc == STORE_ROW) {
+        cons_where(where, sizeof where, store_col_text(s, 1), store_col_i64(s, 2),
+                   store_col_i64(s, 3));
+        return err_set(e, ERR_CONFLICT,
+                       "consignment %lld is no longer on board, nor open at the route's depot "
+                       "(node %lld) with no plan: it is %s",
+                       (long long)store_col_i64(s, 0), (long long)depot, where);
+    }
+    *correction = depot > 0;
+    return 0;
 }
 
 /* Ids of the consignments held by plan_id in `status` that stop_id loads
@@ -574,6 +640,62 @@ static int cons_unreported(struct store_conn *c, const struct ev_args *a, int64_
     return rc;
 }
 
+/* A staff correction of a drop reported delivered after the goods came
+** back to the depot (drop_after_pickup checked each is open there, held by
+** no plan): delivered at the drop (node_id), held by plan_id again as the
+** plan that delivered them, each with an audit row saying it was a
+** correction, from which depot, and the delivery time reported (the row
+** itself records who corrected it and when). *n: how many. */
+static int cons_corrected(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                          int64_t plan_id, int64_t node_id, int64_t *n, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT DISTINCT k.id, k.at_node_id FROM lg_stop_items i "
+                           "JOIN lg_consignments k ON k.county_id = i.county_id "
+                           "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                           "AND i.load = 0 AND i.consignment_id > 0 ORDER BY k.id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    struct pair {
+        int64_t id, from;
+    } *v = NULL;
+    size_t k = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&v, &cap, k + 1, sizeof *v);
+        v[k++] = (struct pair){store_col_i64(s, 0), store_col_i64(s, 1)};
+    }
+    rc = rc < 0 ? rc : 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        if ((rc = store_prepare(c,
+                                "UPDATE lg_consignments SET status = 'delivered', at_node_id = ?, "
+                                "plan_id = ? WHERE county_id = ? AND id = ?",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, node_id);
+        store_bind_i64(s, 2, plan_id);
+        store_bind_i64(s, 3, a->who->county_id);
+        store_bind_i64(s, 4, v[i].id);
+        if ((rc = store_step(s, e)) < 0)
+            break;
+        struct json_object *d = json_object_new_object();
+        json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
+        json_object_object_add(d, "route_id", json_object_new_int64(route_id));
+        json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
+        json_object_object_add(d, "from_node_id", json_object_new_int64(v[i].from));
+        json_object_object_add(d, "at_node_id", json_object_new_int64(node_id));
+        json_object_object_add(d, "delivered", rjson_new_time(a->ts_ms));
+        json_object_object_add(d, "corrected_by", json_object_new_string(a->who->name));
+        rc = cons_audit(c, a, "consignment.delivery_corrected", v[i].id, d, e);
+    }
+    free(v);
+    *n = (int64_t)k;
+    return rc;
+}
+
 /* Arrival at a route's END (its depot, node depot_node) unloads whatever
 ** its vehicle still has on board: the picked-up consignments whose pickup,
 ** reported picked_up at or before the arrival (ts_ms), was on a route of
@@ -724,12 +846,15 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         if ((kind == LOGISTICS_STOP_DROP || kind == LOGISTICS_STOP_END) &&
             (rc = route_has_goods(c, a->who->county_id, route_id, rx.plan_id, &goods, e)))
             return rc;
-        if (!goods)
+        /* and staff may still correct a drop whose report came too late */
+        if (!goods &&
+            !(is_staff(a->who) && kind == LOGISTICS_STOP_DROP && a->ev == LOGISTICS_EV_DELIVERED))
             return err_set(e, ERR_CONFLICT, "plan %lld is not approved", (long long)rx.plan_id);
     }
     if (strcmp(status, "pending") != 0 && strcmp(status, "arrived") != 0)
         return err_set(e, ERR_CONFLICT, "stop %lld is already %s", (long long)a->stop_id, status);
     const char *to = NULL;
+    bool correction = false;
     switch (a->ev) {
     case LOGISTICS_EV_ARRIVED:
         if (strcmp(status, "pending") != 0)
@@ -739,7 +864,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     case LOGISTICS_EV_DELIVERED: {
         if (kind != LOGISTICS_STOP_DELIVERY && kind != LOGISTICS_STOP_DROP)
             return err_set(e, ERR_INVAL, "stop %lld delivers nothing", (long long)a->stop_id);
-        if (kind == LOGISTICS_STOP_DROP && (rc = drop_after_pickup(c, a, route_id, rx.plan_id, e)))
+        if (kind == LOGISTICS_STOP_DROP &&
+            (rc = drop_after_pickup(c, a, route_id, rx.plan_id, &correction, e)))
             return rc;
         size_t pl = a->proof ? strlen(a->proof) : 0, ql = strlen(proof);
         unsigned diff = (unsigned)(pl ^ ql);
@@ -780,19 +906,23 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 5, a->stop_id);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if ((rc = store_prepare(c, "UPDATE lg_routes SET delay_s = ? WHERE county_id = ? AND id = ?",
-                            &s, e)))
-        return rc;
-    store_bind_i64(s, 1, a->ts_ms > planned ? (a->ts_ms - planned) / 1000 : 0);
-    store_bind_i64(s, 2, a->who->county_id);
-    store_bind_i64(s, 3, route_id);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
-    /* back on time (by the rule that raised its late alert): closed, a GPS
-    ** fix or not */
-    if ((rc = logistics__late_review(c, a->who->county_id, rx.plan_id, route_id, a->ts_ms, 0, NULL,
-                                     NULL, e)))
-        return rc;
+    /* a correction says what happened at the drop, not where the route is:
+    ** its delay and alerts stay as they are */
+    if (!correction) {
+        if ((rc = store_prepare(
+                 c, "UPDATE lg_routes SET delay_s = ? WHERE county_id = ? AND id = ?", &s, e)))
+            return rc;
+        store_bind_i64(s, 1, a->ts_ms > planned ? (a->ts_ms - planned) / 1000 : 0);
+        store_bind_i64(s, 2, a->who->county_id);
+        store_bind_i64(s, 3, route_id);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+        /* back on time (by the rule that raised its late alert): closed, a
+        ** GPS fix or not */
+        if ((rc = logistics__late_review(c, a->who->county_id, rx.plan_id, route_id, a->ts_ms, 0,
+                                         NULL, NULL, e)))
+            return rc;
+    }
     /* A delivered drop is the consignment's arrival at its cold store, the
     ** END's arrival that at the depot of those carried there; left
     ** "picked_up", the next dispatch would not plan it but nothing would say
@@ -811,6 +941,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         if (!rc && a->ev == LOGISTICS_EV_PICKED_UP && moved > 0 &&
             !(rc = route_end(c, a->who->county_id, route_id, &back, &depot, e)) && back)
             rc = cons_at_depot(c, a, rx.vehicle_id, route_id, depot, 0, &delivered, &returned, e);
+    } else if (correction) {
+        rc = cons_corrected(c, a, route_id, rx.plan_id, node_id, &moved, e);
     } else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP) {
         int64_t *ids;
         size_t k;
@@ -839,6 +971,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     }
     if (released >= 0)
         json_object_object_add(d, "consignments_not_picked_up", json_object_new_int64(released));
+    if (correction)
+        json_object_object_add(d, "correction", json_object_new_boolean(true));
     rc = logistics__audit(c, a->who, "stop.event", "stop", a->stop_id, rjson_str(d, NULL), e);
     json_object_put(d);
     return rc;
