@@ -145,8 +145,9 @@ enum logistics_storage { /* same order as market's storage classes */
 ** route's END or the end of its plan's day), or its goods' return to a
 ** depot) -> "planned" (an approved plan, plan_id, goes for it) ->
 ** "picked_up" (on that plan's vehicle) -> "delivered" (unloaded at its
-** destination); a picked-up consignment not delivered when its route's END
-** arrives is open again, waiting at that depot (at_node_id). */
+** destination, or received there without a route); a picked-up
+** consignment not delivered when its route's END arrives is open again,
+** waiting at that depot (at_node_id). */
 struct logistics_consignment {
     int64_t id;
     int64_t county_id;
@@ -179,6 +180,20 @@ struct logistics_consignment_filter {
 int logistics_consignment_list(struct store *st, const struct auth_principal *who,
                                const struct logistics_consignment_filter *f,
                                struct logistics_consignment **out, size_t *n, struct err *e);
+/* Staff record that an open consignment's goods reached their destination
+** without a route of any plan (the sender brought them in, a hired truck
+** took them): delivered there, held by no plan, audit row
+** consignment.received. node_id: where; 0 = its destination (to_node_id);
+** one bound for the depot (to_node_id 0) needs it (a hub or station), and
+** a consignment with a destination takes no other node (ERR_INVAL, as for a
+** node not of the county). Only an open one: planned, on a vehicle or
+** delivered is ERR_CONFLICT, saying where it is. *out (may be NULL) gets
+** its id, to_node_id, at_node_id and status. This is how a consignment no
+** vehicle can carry (frozen without a frozen vehicle, heavier than any)
+** leaves the dispatches that would otherwise list it for good. */
+int logistics_consignment_receive(struct store *st, const struct auth_principal *who, int64_t id,
+                                  int64_t node_id, struct logistics_consignment *out,
+                                  struct err *e);
 /* Where a consignment's goods are, from its status and at_node_id (static
 ** string): "origin" (waiting at from_node_id / its village), "node" (waiting
 ** at at_node_id, a depot they came back to), "vehicle" (picked up on a route

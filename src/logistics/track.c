@@ -992,6 +992,97 @@ int logistics_track_event(struct store *st, const struct auth_principal *who, in
     return store_write(st, ev_write, &a, e);
 }
 
+/* ------------------------------------- goods that arrived without a route */
+
+struct recv_args {
+    const struct auth_principal *who;
+    int64_t id, node_id;
+    bool node_is_depot; /* node_id is a hub or a township station */
+    struct logistics_consignment out;
+};
+
+static int recv_write(struct store_conn *c, void *arg, struct err *e)
+{
+    struct recv_args *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT status, COALESCE(plan_id, 0), COALESCE(at_node_id, 0), "
+                           "to_node_id FROM lg_consignments WHERE county_id = ? AND id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no consignment %lld", (long long)a->id);
+    int64_t from = store_col_i64(s, 2), to = store_col_i64(s, 3);
+    if (strcmp(store_col_text(s, 0), "open") != 0) {
+        char where[96];
+        cons_where(where, sizeof where, store_col_text(s, 0), store_col_i64(s, 1), from);
+        return err_set(e, ERR_CONFLICT, "consignment %lld is %s: only an open one can be received",
+                       (long long)a->id, where);
+    }
+    if (to > 0 && a->node_id > 0 && a->node_id != to)
+        return err_set(e, ERR_INVAL, "consignment %lld goes to node %lld, not node %lld",
+                       (long long)a->id, (long long)to, (long long)a->node_id);
+    if (to == 0 && (a->node_id <= 0 || !a->node_is_depot))
+        return err_set(e, ERR_INVAL,
+                       "consignment %lld goes to the depot: node_id must name the depot (a hub "
+                       "or a township station)",
+                       (long long)a->id);
+    int64_t at = to > 0 ? to : a->node_id;
+    if ((rc = store_prepare(c,
+                            "UPDATE lg_consignments SET status = 'delivered', at_node_id = ?, "
+                            "plan_id = NULL WHERE county_id = ? AND id = ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, at);
+    store_bind_i64(s, 2, a->who->county_id);
+    store_bind_i64(s, 3, a->id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(d, "at_node_id", json_object_new_int64(at));
+    if (from > 0)
+        json_object_object_add(d, "from_node_id", json_object_new_int64(from));
+    rc = logistics__audit(c, a->who, "consignment.received", "consignment", a->id,
+                          rjson_str(d, NULL), e);
+    json_object_put(d);
+    a->out.id = a->id;
+    a->out.to_node_id = to;
+    a->out.at_node_id = at;
+    snprintf(a->out.status, sizeof a->out.status, "delivered");
+    return rc;
+}
+
+int logistics_consignment_receive(struct store *st, const struct auth_principal *who, int64_t id,
+                                  int64_t node_id, struct logistics_consignment *out, struct err *e)
+{
+    int rc = logistics__need_staff(who, e);
+    if (rc)
+        return rc;
+    if (id <= 0)
+        return err_set(e, ERR_NOTFOUND, "no consignment %lld", (long long)id);
+    if (node_id < 0)
+        return err_set(e, ERR_INVAL, "node_id must be a node id");
+    /* what kind of node (county's to say): one bound for "the depot" is
+    ** received at a depot; one with a destination only there (the write) */
+    struct recv_args a = {.who = who, .id = id, .node_id = node_id};
+    if (node_id > 0) {
+        struct county_node nd;
+        struct err ne = {0};
+        if (county_node_get(st, who, node_id, &nd, &ne))
+            return err_set(e, ERR_INVAL, "node %lld does not exist in this county",
+                           (long long)node_id);
+        a.node_is_depot = nd.kind == COUNTY_NODE_HUB || nd.kind == COUNTY_NODE_STATION;
+    }
+    if ((rc = store_write(st, recv_write, &a, e)))
+        return rc;
+    if (out)
+        *out = a.out;
+    return 0;
+}
+
 struct carries_args {
     const struct auth_principal *who;
     int64_t order_id;

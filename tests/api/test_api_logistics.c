@@ -931,6 +931,68 @@ static void test_drop_correction(void **state)
     json_object_put(c);
 }
 
+/* Goods that reached their destination without a route: staff record them
+** (POST /consignments/{id}/receive), delivered there and out of every
+** dispatch; a driver is 403; a node that is not the destination, or no
+** depot for one bound for the depot, is 422; once delivered, 409; an
+** unknown key 400, an unknown consignment 404. */
+static void test_consignment_receive(void **state)
+{
+    (void)state;
+    const char *day = "2017-02-11";
+    int64_t cold = first_node("cold_store", NULL);
+    int64_t to_hub = new_cons(day, 0, "maize"), to_cold = new_cons(day, cold, "bacon");
+    char path[96], body[64];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/consignments/%lld/receive", (long long)to_hub);
+    ts_post_json(&srv, "POST", path, drv_tok, "{}", &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{\"x\":1}", &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r); /* which depot? */
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"node_id\":%lld}", (long long)cold);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r); /* not a depot */
+    assert_int_equal(r.status, 422);
+    ts_resp_free(&r);
+    struct json_object *c = cons_of(day, to_hub);
+    assert_string_equal(jstr(c, "status"), "open"); /* nothing written */
+    json_object_put(c);
+    snprintf(body, sizeof body, "{\"node_id\":%lld}", (long long)hub_id);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "status"), "delivered");
+    assert_int_equal(jint(r.json, "at_node_id"), hub_id);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r);
+    assert_int_equal(r.status, 409);
+    ts_resp_free(&r);
+    c = cons_of(day, to_hub);
+    assert_string_equal(jstr(c, "status"), "delivered");
+    assert_string_equal(jstr(c, "location"), "destination");
+    assert_null(jget(c, "plan_id"));
+    json_object_put(c);
+    snprintf(path, sizeof path, "/api/v1/consignments/%lld/receive", (long long)to_cold);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r); /* the hub is not its destination */
+    assert_int_equal(r.status, 422);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(jint(r.json, "at_node_id"), cold);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/consignments/999999/receive", op_tok, "{}", &r);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    /* a dispatch of the day finds neither */
+    ts_get(&srv, "/api/v1/consignments?status=open&until=2017-02-11", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), 0);
+    ts_resp_free(&r);
+}
+
 /* Move a stop's planned arrival (the clock of a test cannot move the
 ** server's), written to the server's database beside it, and close the
 ** route's late alerts (the demo's route may have been late already when the
@@ -1038,6 +1100,7 @@ int main(void)
         cmocka_unit_test(test_plan_fields_and_sheet_qr),
         cmocka_unit_test(test_open_consignments),
         cmocka_unit_test(test_drop_correction),
+        cmocka_unit_test(test_consignment_receive),
         cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
                                         teardown_housekeeping_server),
     };
