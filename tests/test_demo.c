@@ -23,6 +23,9 @@
 #include "logistics/logistics.h"
 #include "telemetry/telemetry.h"
 #endif
+#ifdef RL_HAVE_LOGISTICS
+#include "logistics/logistics.h"
+#endif
 
 struct db {
     char dir[256];
@@ -377,12 +380,216 @@ static void test_shape_and_network(void **state)
     db_close(&d);
 }
 
+#ifdef RL_HAVE_LOGISTICS
+/* ms UTC of hour h of today's local date (UTC+8); *day: that date. */
+static int64_t local_hour(int h, int64_t *day)
+{
+    int64_t tz = (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    int64_t local = time_now_ms() + tz;
+    *day = local - local % 86400000;
+    return *day - tz + (int64_t)h * 3600000;
+}
+
+/* The demo county seeded as at `at`; *op: its operator. */
+static void seed_logistics_at(struct db *d, int64_t at, struct auth_principal *op)
+{
+    struct err e = {0};
+    if (demo_seed_at(d->st, NULL, DEMO_SEED_DEFAULT, at, &e))
+        fail_msg("demo_seed_at: %s", e.msg);
+    struct auth_user u;
+    assert_int_equal(auth_user_find(d->st, "operator", &u, &e), 0);
+    memset(op, 0, sizeof *op);
+    op->user_id = u.id;
+    op->county_id = u.county_id;
+    op->role = u.role;
+    snprintf(op->name, sizeof op->name, "operator");
+}
+
+/* Today's approved plan of the demo, loaded. */
+static void demo_plan(struct db *d, const struct auth_principal *op, int64_t day,
+                      struct logistics_plan *p)
+{
+    struct err e = {0};
+    struct logistics_plan *ps;
+    size_t n;
+    assert_int_equal(logistics_plan_list(d->st, op, day, &ps, &n, &e), 0);
+    int64_t id = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ps[i].status == LOGISTICS_PLAN_APPROVED)
+            id = ps[i].id;
+        logistics_plan_release(&ps[i]);
+    }
+    free(ps);
+    assert_true(id > 0);
+    logistics_plan_init(p);
+    assert_int_equal(logistics_plan_get(d->st, op, id, p, &e), 0);
+}
+
+/* Open consignments of the date or earlier (what a dispatch of it finds). */
+static size_t open_until(struct db *d, const struct auth_principal *op, int64_t day,
+                         struct logistics_consignment **c)
+{
+    struct err e = {0};
+    size_t n;
+    struct logistics_consignment_filter f = {.until_ms = day, .status = "open"};
+    assert_int_equal(logistics_consignment_list(d->st, op, &f, c, &n, &e), 0);
+    return n;
+}
+
+/* Seeded at 10:30, today's plan is under way: every stop planned before
+** then is reported as done at its planned time (START and END arrived,
+** pickups picked up, deliveries and drops delivered), the others are
+** pending, so no route is overdue and the housekeeping raises no late
+** alert (before, nothing was reported and the route was overdue from the
+** start). The lot no vehicle can carry (frozen) and the one too heavy for
+** any were left out by the plan, which says why, and brought in by their
+** cooperatives (delivered); two lots registered after the plan wait, open,
+** for the next dispatch (the dispatch page's "waiting" card). The day
+** leaves nothing that no dispatch can take: once it is over, the
+** housekeeping reopens what was never picked up, and tomorrow's dispatch
+** carries every open consignment. */
+static void test_logistics_day_under_way(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    int64_t day;
+    int64_t at = local_hour(10, &day) + 30 * 60000;
+    struct auth_principal op;
+    seed_logistics_at(&d, at, &op);
+    struct logistics_plan p;
+    demo_plan(&d, &op, day, &p);
+    size_t done = 0, pending = 0;
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        for (size_t q = 0; q < rt->n_stops; q++) {
+            const struct logistics_stop *s = &rt->stops[q];
+            if (s->arrive_ms >= at) {
+                assert_string_equal(s->status, "pending");
+                pending++;
+                continue;
+            }
+            const char *want = s->kind == LOGISTICS_STOP_PICKUP     ? "picked_up"
+                               : s->kind == LOGISTICS_STOP_DELIVERY ? "delivered"
+                               : s->kind == LOGISTICS_STOP_DROP     ? "delivered"
+                                                                    : "arrived";
+            assert_string_equal(s->status, want);
+            assert_int_equal(s->actual_ms, s->arrive_ms);
+            done++;
+        }
+        bool overdue = true;
+        assert_true(logistics_route_delay_at(rt, at, NULL, &overdue) <= LOGISTICS_LATE_AFTER_S);
+        assert_false(overdue);
+    }
+    assert_true(done > 0);
+    assert_true(pending > 0);
+    struct err e = {0};
+    struct logistics_sweep_result sw = {-1, -1, -1};
+    assert_int_equal(logistics_track_sweep(d.st, at + 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.raised, 0);
+    /* the plan shows why the two lots were left out; they are delivered */
+    bool frozen = false, heavy = false;
+    for (size_t i = 0; i < p.n_unassigned; i++) {
+        if (!p.unassigned[i].consignment_id)
+            continue;
+        frozen |= strcmp(p.unassigned[i].reason, "no_refrigerated_vehicle") == 0;
+        heavy |= strcmp(p.unassigned[i].reason, "capacity") == 0;
+        struct logistics_consignment *c;
+        size_t n;
+        struct logistics_consignment_filter f = {.date_ms = day};
+        assert_int_equal(logistics_consignment_list(d.st, &op, &f, &c, &n, &e), 0);
+        for (size_t k = 0; k < n; k++)
+            if (c[k].id == p.unassigned[i].consignment_id) {
+                assert_string_equal(c[k].status, "delivered");
+                assert_string_equal(logistics_consignment_location(&c[k]), "destination");
+            }
+        free(c);
+    }
+    assert_true(frozen && heavy);
+    int64_t depot = p.depot_node_id;
+    logistics_plan_release(&p);
+    /* waiting today: the two lots registered after the plan */
+    struct logistics_consignment *c;
+    size_t n = open_until(&d, &op, day, &c);
+    assert_int_equal(n, 2);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(c[i].date_ms, day);
+    free(c);
+    /* the day over: what was never picked up is open again, and
+    ** tomorrow's dispatch takes every open consignment */
+    int64_t tomorrow = day + 86400000;
+    assert_int_equal(logistics_track_sweep(d.st, at + 14 * 3600000, 0, &sw, &e), 0); /* 00:30 */
+    struct logistics_consignment_filter of_day = {.date_ms = day};
+    assert_int_equal(logistics_consignment_list(d.st, &op, &of_day, &c, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_string_not_equal(c[i].status, "planned");
+    free(c);
+    n = open_until(&d, &op, tomorrow, &c);
+    assert_true(n >= 2);
+    free(c);
+    struct logistics_dispatch_req req = {.date_ms = tomorrow, .depot_node_id = depot};
+    logistics_plan_params_default(&req.params);
+    req.params.time_limit_s = 1;
+    int64_t id = 0;
+    assert_int_equal(logistics_dispatch(NULL, d.st, &op, &req, &id, &e), 0);
+    struct logistics_plan t;
+    logistics_plan_init(&t);
+    assert_int_equal(logistics_plan_get(d.st, &op, id, &t, &e), 0);
+    for (size_t i = 0; i < t.n_unassigned; i++)
+        assert_int_equal(t.unassigned[i].consignment_id, 0);
+    assert_int_equal(t.kpis.consignments_served, (int64_t)n);
+    logistics_plan_release(&t);
+    db_close(&d);
+}
+
+/* Seeded late in the evening, today's routes are done: every stop
+** reported, the vehicles back, and every consignment the plan carried
+** delivered (none left planned or on board). */
+static void test_logistics_day_done(void **state)
+{
+    (void)state;
+    struct db d;
+    db_open(&d);
+    int64_t day;
+    int64_t at = local_hour(23, &day);
+    struct auth_principal op;
+    seed_logistics_at(&d, at, &op);
+    struct logistics_plan p;
+    demo_plan(&d, &op, day, &p);
+    for (size_t r = 0; r < p.n_routes; r++) {
+        const struct logistics_route *rt = &p.routes[r];
+        assert_string_equal(rt->stops[rt->n_stops - 1].status, "arrived");
+        for (size_t q = 0; q < rt->n_stops; q++)
+            assert_string_not_equal(rt->stops[q].status, "pending");
+    }
+    logistics_plan_release(&p);
+    struct err e = {0};
+    struct logistics_consignment *c;
+    size_t n;
+    struct logistics_consignment_filter f = {.date_ms = day};
+    assert_int_equal(logistics_consignment_list(d.st, &op, &f, &c, &n, &e), 0);
+    size_t delivered = 0, open = 0;
+    for (size_t i = 0; i < n; i++) {
+        delivered += strcmp(c[i].status, "delivered") == 0;
+        open += strcmp(c[i].status, "open") == 0;
+    }
+    free(c);
+    assert_int_equal(open, 2); /* registered after the plan */
+    assert_int_equal(delivered + open, n);
+    db_close(&d);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_refuses_accounts_without_county),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_shape_and_network),
+#ifdef RL_HAVE_LOGISTICS
+        cmocka_unit_test(test_logistics_day_under_way),
+        cmocka_unit_test(test_logistics_day_done),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

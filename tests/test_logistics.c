@@ -72,8 +72,12 @@ static int setup(void **state)
     cfg.path = f->path;
     cfg.synchronous_full = false;
     struct err e = {0};
+    /* seeded as at the start of today (UTC+8): the demo has reported none of
+    ** today's stops yet, whatever the hour the tests run at */
+    int64_t local = time_now_ms() + (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    int64_t dawn = local - local % 86400000 - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
     if (store_open(&f->st, &cfg, &e) || schema_register_all(f->st, &e) ||
-        store_migrate(f->st, &e) || demo_seed(f->st, NULL, &e))
+        store_migrate(f->st, &e) || demo_seed_at(f->st, NULL, DEMO_SEED_DEFAULT, dawn, &e))
         fail_msg("setup: %s", e.msg);
     assert_int_equal(logistics_new(&f->lg, &e), 0);
     principal(f, "operator", &f->op);
@@ -152,6 +156,19 @@ static void test_dispatch_rules(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
+    /* a lot too heavy for any vehicle (the demo's own was brought in by its
+    ** cooperative once its plan had shown why) */
+    {
+        struct county_network net;
+        assert_int_equal(county_network_load(f->st, &f->op, &net, &e), 0);
+        struct logistics_consignment c = {.village_id = net.villages[0].id,
+                                          .date_ms = f->today,
+                                          .weight_g = 5000000,
+                                          .volume_ml = 8000000};
+        snprintf(c.description, sizeof c.description, "maize (bulk)");
+        county_network_release(&net);
+        assert_int_equal(logistics_consignment_create(f->st, &f->op, &c, &e), 0);
+    }
     int64_t id = dispatch(f);
     struct logistics_plan p;
     logistics_plan_init(&p);
@@ -174,8 +191,8 @@ static void test_dispatch_rules(void **state)
         if (u->order_id)
             left++;
     }
-    assert_true(saw_frozen_reason); /* the demo's frozen bacon */
-    assert_true(saw_capacity);      /* the demo's 5 t of maize */
+    assert_true(saw_frozen_reason); /* the demo's frozen orders */
+    assert_true(saw_capacity);      /* the 5 t of maize */
     /* check each reason independently against the fleet and the work */
     struct logistics_vehicle *fleet;
     size_t nf;
@@ -1497,7 +1514,8 @@ static void test_depot_arrival_delivers(void **state)
         logistics_track_event(f->st, &f->driver, end, LOGISTICS_EV_ARRIVED, NULL, NULL, back, &e),
         0);
     assert_string_equal(cons_status(f, day, to_depot), "delivered");
-    assert_string_equal(cons_status(f, day, later), "planned");
+    /* its pickup was never reported: back where it was, for the next dispatch */
+    assert_string_equal(cons_status(f, day, later), "open");
     assert_string_equal(cons_status(f, day, to_cold), "open");
     logistics_plan_release(&p);
     load_plan(f, &f->op, id, &p);
@@ -1879,12 +1897,16 @@ static void test_superseded_plan_keeps_goods(void **state)
     c = cons_get(f, day, to_depot);
     assert_string_equal(c.status, "delivered");
     assert_int_equal(c.at_node_id, f->hub);
-    assert_string_equal(cons_get(f, day, later).status, "planned");
+    /* back without having reported its pickup: open again, no plan */
+    c = cons_get(f, day, later);
+    assert_string_equal(c.status, "open");
+    assert_int_equal(c.plan_id, 0);
     /* the old route has nothing left on board: closed */
     assert_int_equal(logistics_track_event(f->st, &f->driver, c2.end, LOGISTICS_EV_ARRIVED, NULL,
                                            NULL, c1.t0 + 7 * 3600000, &e),
                      ERR_CONFLICT);
-    /* a pickup reported after the route's END (a queued phone) unloads at once */
+    /* a pickup reported after the route's END (a queued phone) takes it back
+    ** (no plan took it since) and unloads it at once */
     assert_int_equal(logistics_track_event(f->st, &f->driver, n3.pickup, LOGISTICS_EV_PICKED_UP,
                                            NULL, NULL, c1.t0 + 5 * 3600000, &e),
                      0);
@@ -2195,16 +2217,16 @@ static void test_overdue_without_gps(void **state)
     assert_int_equal(logistics_route_delay_at(rt, now, &next, &overdue), 3000);
     assert_true(overdue);
     /* the sweep at another day's time raises nothing for this plan */
-    int raised = -1;
-    assert_int_equal(logistics_track_sweep(f->st, now + DAY_MS, 0, &raised, &e), 0);
+    struct logistics_sweep_result sw = {-1, -1, -1};
+    assert_int_equal(logistics_track_sweep(f->st, now + DAY_MS, 0, &sw, &e), 0);
     struct logistics_alert *al;
     size_t nal;
     assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
     assert_int_equal(nal, 0);
     free(al);
     /* on its day: a late alert per overdue route, with its delay */
-    assert_int_equal(logistics_track_sweep(f->st, now, 0, &raised, &e), 0);
-    assert_true(raised >= 1);
+    assert_int_equal(logistics_track_sweep(f->st, now, 0, &sw, &e), 0);
+    assert_true(sw.raised >= 1);
     assert_int_equal(logistics_alert_list(f->st, &f->op, id, &al, &nal, &e), 0);
     size_t late_routes = 0;
     for (size_t r = 0; r < p.n_routes; r++)
@@ -2225,8 +2247,8 @@ static void test_overdue_without_gps(void **state)
     assert_true(mine);
     free(al);
     /* once raised, not again */
-    assert_int_equal(logistics_track_sweep(f->st, now + 60000, 0, &raised, &e), 0);
-    assert_int_equal(raised, 0);
+    assert_int_equal(logistics_track_sweep(f->st, now + 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.raised, 0);
     /* a stricter threshold is the caller's: 50 min is not over 2 h */
     int64_t other = f->today - 3041 * DAY_MS;
     new_consignment(f, other, &a, 0, "walnuts");
@@ -2235,8 +2257,8 @@ static void test_overdue_without_gps(void **state)
     struct logistics_plan p2;
     load_plan(f, &f->op, id2, &p2);
     int64_t now2 = p2.routes[0].stops[1].arrive_ms + 50 * 60000;
-    assert_int_equal(logistics_track_sweep(f->st, now2, 7200, &raised, &e), 0);
-    assert_int_equal(raised, 0);
+    assert_int_equal(logistics_track_sweep(f->st, now2, 7200, &sw, &e), 0);
+    assert_int_equal(sw.raised, 0);
     logistics_plan_release(&p2);
     /* the driver arrives late: the delay is the arrival's, and the stop is no
     ** longer overdue (the driver is there) */
@@ -2885,7 +2907,10 @@ static void test_urgent_order_of_plan_day(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t day = f->today - 3050 * DAY_MS; /* before any demo order */
+    /* Days of their own (the tests share one database): and newer than the
+    ** days whose housekeeping sweeps other tests run, which would reopen
+    ** this plan's consignments and upset their counts. */
+    int64_t day = f->today - 3006 * DAY_MS; /* before any demo order */
     struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
     new_consignment(f, day, &a, 0, "millet");
     int64_t id = dispatch_at(f, day, f->hub);
@@ -2951,7 +2976,7 @@ static void test_urgent_route_changed(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t day = f->today - 3060 * DAY_MS; /* before any demo order */
+    int64_t day = f->today - 3007 * DAY_MS; /* before any demo order */
     struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
     new_consignment(f, day, &a, 0, "sorghum");
     int64_t id = dispatch_at(f, day, f->hub);
@@ -3040,7 +3065,7 @@ static void test_baseline_like_for_like(void **state)
 {
     struct fx *f = *state;
     struct err e = {0};
-    int64_t day = f->today - 3070 * DAY_MS; /* before any demo order */
+    int64_t day = f->today - 3008 * DAY_MS; /* before any demo order */
     struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
     struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
     struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
@@ -3152,6 +3177,282 @@ static void test_baseline_like_for_like(void **state)
     logistics_plan_release(&p);
 }
 
+/* ------------------------------------------ what happens without a report */
+
+/* Open late alerts of route_id in plan plan_id. */
+static size_t open_late(struct fx *f, int64_t plan_id, int64_t route_id)
+{
+    struct logistics_alert *al;
+    size_t n, k = 0;
+    struct err e = {0};
+    assert_int_equal(logistics_alert_list(f->st, &f->op, plan_id, &al, &n, &e), 0);
+    for (size_t i = 0; i < n; i++)
+        k += al[i].route_id == route_id && al[i].open && strcmp(al[i].kind, "late") == 0;
+    free(al);
+    return k;
+}
+
+/* A route back at its depot (END arrived) with a pickup never reported:
+** the goods did not leave their place, so the consignment is open again, no
+** plan, as after a failed pickup (audit row consignment.pickup_failed, the
+** reason saying the pickup was not reported), and the next day's dispatch
+** collects it at its origin; before, it stayed planned for good. A report
+** of that pickup arriving later (a phone that queued it) takes it back,
+** while no plan has taken it since, and unloads it at the depot at once. */
+static void test_end_reopens_unreported_pickup(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3060 * DAY_MS;
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node b = node_of(f, COUNTY_NODE_POINT, a.village_id);
+    int64_t picked = new_consignment(f, day, &a, 0, "potatoes");
+    int64_t missed = new_consignment(f, day, &b, 0, "corn");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct cons_stops c1 = cons_stops_of(f, id, picked), c2 = cons_stops_of(f, id, missed);
+    assert_true(c1.pickup > 0 && c2.pickup > 0 && c1.pickup != c2.pickup);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c1.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, c1.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c1.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, c1.t0 + 5 * 3600000, &e),
+                     0);
+    assert_string_equal(cons_get(f, day, picked).status, "delivered");
+    struct logistics_consignment c = cons_get(f, day, missed);
+    assert_string_equal(c.status, "open");
+    assert_int_equal(c.plan_id, 0);
+    assert_int_equal(c.at_node_id, 0);
+    assert_string_equal(logistics_consignment_location(&c), "origin");
+    const char *why = cons_audit_detail(f, missed, "consignment.pickup_failed");
+    assert_non_null(strstr(why, "not reported"));
+    char stop[48];
+    snprintf(stop, sizeof stop, "\"stop_id\":%lld", (long long)c2.pickup);
+    assert_non_null(strstr(why, stop));
+    /* the next day's dispatch collects it where it waits */
+    int64_t next = dispatch_at(f, day + DAY_MS, f->hub);
+    struct cons_stops n2 = cons_stops_of(f, next, missed);
+    assert_true(n2.pickup > 0);
+    assert_int_equal(n2.pickup_node, b.id);
+    /* the pickup's report comes after all: on the vehicle, unloaded at once */
+    assert_int_equal(logistics_track_event(f->st, &f->driver, c2.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, c1.t0 + 2 * 3600000, &e),
+                     0);
+    c = cons_get(f, day, missed);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, f->hub);
+    assert_int_equal(c.plan_id, id);
+    /* and the draft made meanwhile no longer goes for it */
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, next, &e), ERR_CONFLICT);
+    vehicles_restore(f, vs, nv);
+}
+
+/* Nobody reported anything on the route, not even its END: its
+** consignments stay planned through the plan's day, and the housekeeping
+** sweep reopens them once that day is over in the county's time zone
+** (UTC+8: at 16:00 UTC), not a minute before; the next date's plan keeps
+** its own. */
+static void test_sweep_reopens_after_the_day(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3070 * DAY_MS;
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    int64_t cid = new_consignment(f, day, &a, 0, "walnuts");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    int64_t after = new_consignment(f, day + DAY_MS, &a, 0, "pears");
+    int64_t id2 = dispatch_at(f, day + DAY_MS, f->hub);
+    assert_true(plan_carries_cons(f, id2, after));
+    assert_false(plan_carries_cons(f, id2, cid));
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    /* local midnight at the end of the plan's day, in UTC ms */
+    int64_t end = day + DAY_MS - (int64_t)LOGISTICS_TZ_OFFSET_MIN * 60000;
+    struct logistics_sweep_result sw = {-1, -1, -1};
+    assert_int_equal(logistics_track_sweep(f->st, end - 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.released, 0);
+    assert_string_equal(cons_get(f, day, cid).status, "planned");
+    assert_int_equal(logistics_track_sweep(f->st, end + 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.released, 1);
+    struct logistics_consignment c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "open");
+    assert_int_equal(c.plan_id, 0);
+    assert_non_null(
+        strstr(cons_audit_detail(f, cid, "consignment.pickup_failed"), "end of the plan's day"));
+    c = cons_get(f, day + DAY_MS, after);
+    assert_string_equal(c.status, "planned");
+    assert_int_equal(c.plan_id, id2);
+    /* done once */
+    assert_int_equal(logistics_track_sweep(f->st, end + 120000, 0, &sw, &e), 0);
+    assert_int_equal(sw.released, 0);
+}
+
+/* A drop whose delivery was reported only after the route's END had
+** brought the goods back to the depot (the driver forgot it): the driver
+** still gets a conflict; staff may correct it while the goods wait at that
+** depot, held by no plan: delivered at the drop, held by the plan that
+** delivered them, an audit row saying it was a correction, by whom and of
+** when. Once another plan holds the goods, staff's correction is refused
+** too, saying where they are. */
+static void test_drop_delivered_after_return(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    int64_t day = f->today - 3080 * DAY_MS;
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    struct county_node cold = node_of(f, COUNTY_NODE_COLD_STORE, 0);
+    int64_t cid = new_consignment(f, day, &a, cold.id, "mushrooms");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct cons_stops cs = cons_stops_of(f, id, cid);
+    assert_true(cs.pickup > 0 && cs.drop > 0 && cs.end > 0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, cs.t0 + 4 * 3600000, &e),
+                     0);
+    assert_string_equal(cons_get(f, day, cid).status, "open"); /* back at the hub */
+    int64_t at = cs.t0 + 2 * 3600000;
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.drop, LOGISTICS_EV_DELIVERED,
+                                           cs.proof, NULL, at, &e),
+                     ERR_CONFLICT);
+    assert_non_null(strstr(e.msg, "only staff"));
+    assert_string_equal(cons_get(f, day, cid).status, "open");
+    assert_int_equal(logistics_track_event(f->st, &f->op, cs.drop, LOGISTICS_EV_DELIVERED, cs.proof,
+                                           NULL, at, &e),
+                     0);
+    struct logistics_consignment c = cons_get(f, day, cid);
+    assert_string_equal(c.status, "delivered");
+    assert_int_equal(c.at_node_id, cold.id);
+    assert_int_equal(c.plan_id, id);
+    assert_string_equal(logistics_consignment_location(&c), "destination");
+    const char *d = cons_audit_detail(f, cid, "consignment.delivery_corrected");
+    assert_non_null(strstr(d, "\"corrected_by\":\"operator\""));
+    char from[48];
+    snprintf(from, sizeof from, "\"from_node_id\":%lld", (long long)f->hub);
+    assert_non_null(strstr(d, from));
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    for (size_t q = 0; q < p.routes[0].n_stops; q++)
+        if (p.routes[0].stops[q].id == cs.drop) {
+            assert_string_equal(p.routes[0].stops[q].status, "delivered");
+            assert_int_equal(p.routes[0].stops[q].actual_ms, at);
+        }
+    logistics_plan_release(&p);
+    /* another day: the goods back at the hub, then planned by the next
+    ** day's plan; too late to correct */
+    int64_t day2 = f->today - 3085 * DAY_MS;
+    int64_t cid2 = new_consignment(f, day2, &a, cold.id, "bayberries");
+    int64_t id2 = dispatch_at(f, day2, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    struct cons_stops cs2 = cons_stops_of(f, id2, cid2);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, cs2.t0 + 3600000, &e),
+                     0);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, cs2.t0 + 4 * 3600000, &e),
+                     0);
+    int64_t next = dispatch_at(f, day2 + DAY_MS, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, next, &e), 0);
+    assert_int_equal(logistics_track_event(f->st, &f->op, cs2.drop, LOGISTICS_EV_DELIVERED,
+                                           cs2.proof, NULL, cs2.t0 + 2 * 3600000, &e),
+                     ERR_CONFLICT);
+    char where[64];
+    snprintf(where, sizeof where, "planned by plan %lld", (long long)next);
+    assert_non_null(strstr(e.msg, where));
+    assert_string_equal(cons_get(f, day2, cid2).status, "planned");
+    vehicles_restore(f, vs, nv);
+}
+
+/* A late alert closes by the rule that raised it, whoever sees the route
+** back on time. The sweep raises one on a route without GPS (its stop
+** overdue); the driver's report, queued from when the stop was done on
+** time, closes it (before, only a GPS fix could). One the sweep raised
+** with a stricter threshold (10 min) stays open at 12 min late, though 12
+** is within the default 20, and closes when the route is on time. An alert
+** left open by an older version (no threshold) is closed by the next
+** sweep once its route is on time. */
+static void test_late_alert_closes(void **state)
+{
+    struct fx *f = *state;
+    struct err e = {0};
+    struct logistics_vehicle *vs;
+    size_t nv;
+    one_vehicle(f, &vs, &nv);
+    struct county_node a = node_of(f, COUNTY_NODE_POINT, 0);
+    int64_t day = f->today - 3090 * DAY_MS;
+    int64_t cid = new_consignment(f, day, &a, 0, "chestnuts");
+    int64_t id = dispatch_at(f, day, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id, &e), 0);
+    struct cons_stops cs = cons_stops_of(f, id, cid);
+    struct logistics_plan p;
+    load_plan(f, &f->op, id, &p);
+    int64_t due = 0;
+    for (size_t q = 0; q < p.routes[0].n_stops; q++)
+        if (p.routes[0].stops[q].id == cs.pickup)
+            due = p.routes[0].stops[q].arrive_ms;
+    logistics_plan_release(&p);
+    assert_true(due > 0);
+    struct logistics_sweep_result sw = {-1, -1, -1};
+    assert_int_equal(logistics_track_sweep(f->st, due + 50 * 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.raised, 1);
+    assert_int_equal(open_late(f, id, cs.route), 1);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs.pickup, LOGISTICS_EV_PICKED_UP,
+                                           NULL, NULL, due + 5 * 60000, &e),
+                     0);
+    assert_int_equal(open_late(f, id, cs.route), 0);
+    /* the next sweep does not raise it again: the route is on time */
+    assert_int_equal(logistics_track_sweep(f->st, due + 51 * 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.raised, 0);
+    assert_int_equal(open_late(f, id, cs.route), 0);
+
+    /* an alert from before thresholds were kept, on that route, on time */
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, detail, open, ts_ms, "
+             "delay_s) VALUES (%lld, %lld, %lld, 'late', 'running 30 min late', 1, %lld, 1800)",
+             (long long)f->op.county_id, (long long)id, (long long)cs.route, (long long)due);
+    assert_int_equal(store_write(f->st, sql_exec_fn, sql, &e), 0);
+    assert_int_equal(open_late(f, id, cs.route), 1);
+    assert_int_equal(logistics_track_sweep(f->st, due + 52 * 60000, 0, &sw, &e), 0);
+    assert_int_equal(sw.closed, 1);
+    assert_int_equal(sw.raised, 0);
+    assert_int_equal(open_late(f, id, cs.route), 0);
+
+    /* a stricter threshold stays with its alert */
+    int64_t day2 = f->today - 3095 * DAY_MS;
+    int64_t cid2 = new_consignment(f, day2, &a, 0, "walnuts");
+    int64_t id2 = dispatch_at(f, day2, f->hub);
+    assert_int_equal(logistics_plan_approve(f->st, &f->op, id2, &e), 0);
+    struct cons_stops cs2 = cons_stops_of(f, id2, cid2);
+    load_plan(f, &f->op, id2, &p);
+    int64_t due2 = 0, end2 = 0;
+    for (size_t q = 0; q < p.routes[0].n_stops; q++)
+        if (p.routes[0].stops[q].id == cs2.pickup)
+            due2 = p.routes[0].stops[q].arrive_ms;
+        else if (p.routes[0].stops[q].id == cs2.end)
+            end2 = p.routes[0].stops[q].arrive_ms;
+    logistics_plan_release(&p);
+    assert_int_equal(logistics_track_sweep(f->st, due2 + 15 * 60000, 600, &sw, &e), 0);
+    assert_int_equal(sw.raised, 1);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.pickup, LOGISTICS_EV_ARRIVED,
+                                           NULL, NULL, due2 + 12 * 60000, &e),
+                     0);
+    assert_int_equal(open_late(f, id2, cs2.route), 1);
+    assert_int_equal(logistics_track_event(f->st, &f->driver, cs2.end, LOGISTICS_EV_ARRIVED, NULL,
+                                           NULL, end2, &e),
+                     0);
+    assert_int_equal(open_late(f, id2, cs2.route), 0);
+    vehicles_restore(f, vs, nv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -3196,6 +3497,10 @@ int main(void)
         cmocka_unit_test(test_urgent_order_of_plan_day),
         cmocka_unit_test(test_urgent_route_changed),
         cmocka_unit_test(test_baseline_like_for_like),
+        cmocka_unit_test(test_end_reopens_unreported_pickup),
+        cmocka_unit_test(test_sweep_reopens_after_the_day),
+        cmocka_unit_test(test_drop_delivered_after_return),
+        cmocka_unit_test(test_late_alert_closes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -77,8 +77,11 @@ static void usage(FILE *to)
                 "                     on this MQTT broker (telemetry ingest)\n"
                 "  --housekeeping-seconds N  how often the server closes live sessions\n"
                 "                     whose end has passed, returning unsold flash stock,\n"
-                "                     and raises late alerts for routes whose next stop\n"
-                "                     is overdue (default 60; also once at start)\n"
+                "                     raises late alerts for routes more than 20 min late\n"
+                "                     (an overdue next stop counts) and closes them once\n"
+                "                     back on time, and reopens consignments whose pickup\n"
+                "                     was not reported by the end of their plan's day\n"
+                "                     (default 60; also once at start)\n"
                 "  --print-routes     print every served route (METHOD PATTERN) and exit\n"
                 "  -h, --help         this text\n\n"
                 "Stops cleanly on SIGINT/SIGTERM: requests in flight finish and every\n"
@@ -103,9 +106,11 @@ static int need_arg(int argc, char **argv, int i)
 #ifdef RL_HAVE_MARKET
 /* Work the server does on its own: close the live sessions whose end has
 ** passed, so their unsold flash stock goes back to the lots
-** (market_sessions_close_ended), and raise the late alert of each of
-** today's routes whose next stop is overdue though no GPS fix said so
-** (logistics_track_sweep). Once before the server answers anything
+** (market_sessions_close_ended), raise the late alert of each of today's
+** routes whose next stop is overdue though no GPS fix said so, close it
+** once the route is back on time, and reopen the consignments whose pickup
+** nobody reported by the end of their plan's day (logistics_track_sweep).
+** Once before the server answers anything
 ** (what ended while it was down is settled before a client can look), then
 ** once a minute. */
 struct housekeeping {
@@ -128,13 +133,18 @@ static void housekeeping_once(struct housekeeping *h)
     else if (closed)
         log_write(h->log, LOG_INFO, "serve.housekeeping", "task=close_sessions closed=%d", closed);
 #ifdef RL_HAVE_LOGISTICS
-    /* a route whose next stop is overdue is late, GPS fix or not */
-    int raised = 0;
+    /* A route whose next stop is overdue is late, GPS fix or not, and back
+    ** on time once its reports say so; the threshold is the documented
+    ** default (LOGISTICS_LATE_AFTER_S, 20 min, as a GPS fix's). Pickups
+    ** nobody reported by the end of their plan's day are open again. */
+    struct logistics_sweep_result sw;
     err_clear(&e);
-    if (logistics_track_sweep(h->app->store, 0, 0, &raised, &e) != 0)
+    if (logistics_track_sweep(h->app->store, 0, LOGISTICS_LATE_AFTER_S, &sw, &e) != 0)
         log_write(h->log, LOG_WARN, "serve.housekeeping", "task=late_routes error=\"%s\"", e.msg);
-    else if (raised)
-        log_write(h->log, LOG_INFO, "serve.housekeeping", "task=late_routes raised=%d", raised);
+    else if (sw.raised || sw.closed || sw.released)
+        log_write(h->log, LOG_INFO, "serve.housekeeping",
+                  "task=late_routes raised=%d closed=%d consignments_reopened=%d", sw.raised,
+                  sw.closed, sw.released);
 #endif
 }
 

@@ -38,6 +38,11 @@ static const struct step steps[] = {
 
 int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *e)
 {
+    return demo_seed_at(st, lg, seed, time_now_ms(), e);
+}
+
+int demo_seed_at(struct store *st, struct log *lg, uint64_t seed, int64_t now_ms, struct err *e)
+{
     int64_t n = 0;
     int rc = county_count(st, &n, e);
     if (rc)
@@ -63,6 +68,7 @@ int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *
     ctx.st = st;
     ctx.lg = lg;
     ctx.seed = seed;
+    ctx.now_ms = now_ms;
     ctx.sys.role = AUTH_ROLE_ADMIN; /* user_id 0, device_id 0: the system */
     snprintf(ctx.sys.name, sizeof ctx.sys.name, "demo-seeder");
     double t0 = time_mono_s();

@@ -34,4 +34,9 @@ int demo_seed(struct store *st, struct log *lg, struct err *e);
 /* The same with an explicit seed (tests, `--demo-seed`). */
 int demo_seed_with(struct store *st, struct log *lg, uint64_t seed, struct err *e);
 
+/* The same as if seeded at now_ms (ms UTC) instead of the clock (tests): the
+** logistics demo's day is now_ms's local date, and what it reports done on
+** today's routes (the stops planned before the seeding) follows now_ms. */
+int demo_seed_at(struct store *st, struct log *lg, uint64_t seed, int64_t now_ms, struct err *e);
+
 #endif

@@ -59,6 +59,8 @@ struct demo_ctx {
     struct auth_principal users[AUTH_ROLE_COUNT];
     /* The network as seeded (loaded again after the county step). */
     struct county_network net;
+    /* The time of the seeding (ms UTC): the clock, or demo_seed_at's. */
+    int64_t now_ms;
 };
 
 typedef int (*demo_step_fn)(struct demo_ctx *ctx, struct err *e);

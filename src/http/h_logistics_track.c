@@ -4,10 +4,14 @@
 **   POST /api/v1/tracking/positions   {route_id, lat, lon, ts?, late_after_min?,
 **                                     corridor_m?} by the route's driver (or staff)
 **   POST /api/v1/tracking/events      {stop_id, event: arrived|delivered|picked_up|
-**                                     failed, proof_code?, reason?, ts?}
+**                                     failed, proof_code?, reason?, ts?}; staff may
+**                                     report a drop delivered after the route's END
+**                                     brought its goods back (a correction)
 **   GET  /api/v1/tracking             ?plan_id= : routes' delays (a next stop overdue
 **                                     counts, GPS or not) and progress, alerts
 **                                     with their figures
+**   POST /api/v1/consignments/{id}/receive  {node_id?}: staff record goods that
+**                                     reached their destination without a route
 **   POST /api/v1/plans/{id}/urgent    {order_id}: cheapest feasible insertion
 **   POST /api/v1/sites/analyses       siting analysis (runs as a job; waits)
 **   GET  /api/v1/sites/analyses/{id}
@@ -51,7 +55,7 @@ static void h_position(struct app *app, struct http_req *req, struct http_resp *
     }
     static const char *const keys[] = {"route_id",       "lat",        "lon", "ts",
                                        "late_after_min", "corridor_m", NULL};
-    int64_t route_id = 0, ts = 0, late_min = 20, corridor = 3000;
+    int64_t route_id = 0, ts = 0, late_min = LOGISTICS_LATE_AFTER_S / 60, corridor = 3000;
     struct geo_point pos = {0, 0};
     int rc = rjson_only_keys(b, keys, &e);
     if (!rc)
@@ -221,6 +225,42 @@ static void h_tracking(struct app *app, struct http_req *req, struct http_resp *
     free(al);
     free(pos);
     logistics_plan_release(&p);
+    http_resp_json(w, 200, o);
+}
+
+/* An open consignment whose goods came in by other means (the sender
+** brought them, a hired truck): delivered at its destination, so that no
+** dispatch lists it again. */
+static void h_cons_receive(struct app *app, struct http_req *req, struct http_resp *w)
+{
+    struct err e = {0};
+    int64_t id, node_id = 0;
+    struct json_object *b = NULL;
+    if (http_param_id(req, "id", &id, &e) || http_body_json(req, &b, &e)) {
+        http_resp_err(w, &e);
+        return;
+    }
+    static const char *const keys[] = {"node_id", NULL};
+    int rc = rjson_only_keys(b, keys, &e);
+    if (!rc && (rc = rjson_get_i64(b, "node_id", false, &node_id, &e)) == ERR_NOTFOUND)
+        rc = 0;
+    json_object_put(b);
+    if (rc) {
+        http_resp_err(w, &e);
+        return;
+    }
+    struct logistics_consignment c;
+    if (logistics_consignment_receive(app->store, &req->who, id, node_id, &c, &e)) {
+        http_resp_rule_err(w, &e);
+        return;
+    }
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "id", json_object_new_int64(c.id));
+    json_object_object_add(o, "status", json_object_new_string(c.status));
+    json_object_object_add(o, "location",
+                           json_object_new_string(logistics_consignment_location(&c)));
+    json_object_object_add(o, "at_node_id", json_object_new_int64(c.at_node_id));
+    json_object_object_add(o, "plan_id", NULL);
     http_resp_json(w, 200, o);
 }
 
@@ -394,6 +434,7 @@ const struct http_route http_routes_logistics_track[] = {
     {"POST", "/api/v1/tracking/positions", h_position, TRACKERS, 0},
     {"POST", "/api/v1/tracking/events", h_event, TRACKERS, 0},
     {"GET", "/api/v1/tracking", h_tracking, READERS, 0},
+    {"POST", "/api/v1/consignments/{id}/receive", h_cons_receive, AUTH_STAFF, 0},
     {"POST", "/api/v1/plans/{id}/urgent", h_urgent, AUTH_STAFF, 0},
     {"POST", "/api/v1/sites/analyses", h_site_create, READERS, HTTP_IDEMPOTENT},
     {"GET", "/api/v1/sites/analyses/{id}", h_site_get, READERS, 0},

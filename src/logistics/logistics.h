@@ -141,11 +141,13 @@ enum logistics_storage { /* same order as market's storage classes */
 ** collects it).
 **
 ** Status: "open" (waiting, on no approved plan: new, or given back by a
-** superseding approval, a failed pickup, or its goods' return to a depot)
-** -> "planned" (an approved plan, plan_id, goes for it) -> "picked_up" (on
-** that plan's vehicle) -> "delivered" (unloaded at its destination); a
-** picked-up consignment not delivered when its route's END arrives is open
-** again, waiting at that depot (at_node_id). */
+** superseding approval, a failed pickup or one never reported (by its
+** route's END or the end of its plan's day), or its goods' return to a
+** depot) -> "planned" (an approved plan, plan_id, goes for it) ->
+** "picked_up" (on that plan's vehicle) -> "delivered" (unloaded at its
+** destination, or received there without a route); a picked-up
+** consignment not delivered when its route's END arrives is open again,
+** waiting at that depot (at_node_id). */
 struct logistics_consignment {
     int64_t id;
     int64_t county_id;
@@ -178,6 +180,20 @@ struct logistics_consignment_filter {
 int logistics_consignment_list(struct store *st, const struct auth_principal *who,
                                const struct logistics_consignment_filter *f,
                                struct logistics_consignment **out, size_t *n, struct err *e);
+/* Staff record that an open consignment's goods reached their destination
+** without a route of any plan (the sender brought them in, a hired truck
+** took them): delivered there, held by no plan, audit row
+** consignment.received. node_id: where; 0 = its destination (to_node_id);
+** one bound for the depot (to_node_id 0) needs it (a hub or station), and
+** a consignment with a destination takes no other node (ERR_INVAL, as for a
+** node not of the county). Only an open one: planned, on a vehicle or
+** delivered is ERR_CONFLICT, saying where it is. *out (may be NULL) gets
+** its id, to_node_id, at_node_id and status. This is how a consignment no
+** vehicle can carry (frozen without a frozen vehicle, heavier than any)
+** leaves the dispatches that would otherwise list it for good. */
+int logistics_consignment_receive(struct store *st, const struct auth_principal *who, int64_t id,
+                                  int64_t node_id, struct logistics_consignment *out,
+                                  struct err *e);
 /* Where a consignment's goods are, from its status and at_node_id (static
 ** string): "origin" (waiting at from_node_id / its village), "node" (waiting
 ** at at_node_id, a depot they came back to), "vehicle" (picked up on a route
@@ -564,9 +580,15 @@ int logistics_sheet_write_ctx(const struct logistics_plan *p, int64_t route_id,
 
 /* -------------------------------------------------------------- tracking */
 
+/* A route is late when its delay is more than this: the default of a GPS
+** fix's threshold (logistics_track_cfg, POST /tracking/positions
+** late_after_min) and the threshold of the housekeeping sweep. */
+#define LOGISTICS_LATE_AFTER_S 1200
+
 struct logistics_track_cfg {
-    int64_t late_after_s; /* alert when a route runs later than this (default 1200) */
-    int64_t corridor_m;   /* alert when farther than this from the route (default 3000) */
+    int64_t
+        late_after_s;   /* alert when a route runs later than this (<= 0: LOGISTICS_LATE_AFTER_S) */
+    int64_t corridor_m; /* alert when farther than this from the route (default 3000) */
 };
 
 enum logistics_event {
@@ -601,15 +623,30 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
 ** says whether that rule gave the delay. */
 int64_t logistics_route_delay_at(const struct logistics_route *rt, int64_t now_ms,
                                  const struct logistics_stop **next, bool *overdue);
+/* What one housekeeping sweep did. */
+struct logistics_sweep_result {
+    int raised;   /* late alerts raised */
+    int closed;   /* late alerts closed: the route is back on time */
+    int released; /* consignments open again: their pickup was never reported */
+};
 /* Housekeeping (the server runs it every minute), as the system, for every
-** county: each route of an approved plan of now_ms's local date whose delay
-** by logistics_route_delay_at exceeds late_after_s (<= 0: 1200) and that
-** has no open late alert gets one, with that delay: a route without GPS
-** fixes is late once its next stop is overdue. Closing stays with the
-** positions (a fix back on time). *raised (may be NULL) counts the new
-** alerts. now_ms 0 = the clock. */
-int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s, int *raised,
-                          struct err *e);
+** county, at now_ms (0 = the clock). Every county's local day is UTC+8
+** (LOGISTICS_TZ_OFFSET_MIN): the county has no time zone of its own.
+**   Late alerts, on the routes of approved plans of now_ms's local date: a
+**     route whose delay by logistics_route_delay_at exceeds late_after_s
+**     (<= 0: LOGISTICS_LATE_AFTER_S) and that has no open late alert gets
+**     one, with that delay and that threshold: a route without GPS fixes is
+**     late once its next stop is overdue. An open late alert whose route's
+**     delay by the same rule is back within the threshold it was raised
+**     with (a fix's, or the sweep's) is closed.
+**   Pickups never reported, on approved plans whose local date is over: the
+**     consignments such a plan still holds as planned go back to open, no
+**     plan, where their goods are (as a failed pickup: audit row
+**     consignment.pickup_failed, the reason saying it was not reported), so
+**     the next dispatch collects them.
+** *out (may be NULL) says what it did. */
+int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s,
+                          struct logistics_sweep_result *out, struct err *e);
 /* Whether a route of `who` (a driver) in an approved plan of its county
 ** carries order_id to one of its stops: what lets the driver mark the order
 ** delivered (POST /api/v1/orders/{id}/status, market_order_deliver_carried). */
@@ -619,22 +656,34 @@ int logistics_driver_carries(struct store *st, const struct auth_principal *who,
 ** with goods still on board the route (then only its drops and its END);
 ** a driver only on its own route (another driver's: ERR_PERM). "delivered"
 ** needs the stop's proof code (ERR_INVAL when wrong), "failed" a reason.
-** Sets the stop's status and time and the route's delay (actual - planned).
+** Sets the stop's status and time and the route's delay (actual - planned),
+** and closes the route's open late alert when its delay by
+** logistics_route_delay_at at the event's time is back within the threshold
+** the alert was raised with.
 ** Only consignments the route's plan holds move:
 **   pickup "picked_up": planned -> picked_up (and, when the route's END was
-**     already reported, unloaded at once as below);
+**     already reported, unloaded at once as below); also those its END or
+**     the sweep reopened because this pickup was not reported, while they
+**     are still open, held by no plan and picked up nowhere else (a phone
+**     that queued the report);
 **   pickup "failed": planned -> open, no plan (audit row with the reason);
 **   drop "delivered": picked_up -> delivered, at_node_id = the drop's node;
 **     ERR_CONFLICT until the route's pickup of each has been reported picked
-**     up, or once the goods are no longer on board;
+**     up, or once the goods are no longer on board. A correction: staff
+**     (not drivers) may report it after the route's END brought the goods
+**     back to the depot, while each is still open there (at_node_id = the
+**     END's node) and held by no plan: delivered at the drop, held by this
+**     plan, audit row consignment.delivery_corrected; else ERR_CONFLICT
+**     saying where the goods are now;
 **   drop "failed": nothing (the goods stay on board);
 **   END "arrived": whatever the vehicle has on board (picked up at or before
 **     this time on any route of this vehicle, e.g. one of a plan superseded
 **     while they were on board) is unloaded at the depot: delivered when
 **     bound for it (to_node_id 0 or the depot), else open again with
 **     at_node_id = the depot and no plan (audit row with the drop's status
-**     and reason). Consignments whose pickup was not reported keep their
-**     status. */
+**     and reason). Consignments whose pickup on this route was not reported
+**     go back to open, no plan (audit row consignment.pickup_failed, reason
+**     "pickup not reported"). */
 int logistics_track_event(struct store *st, const struct auth_principal *who, int64_t stop_id,
                           enum logistics_event ev, const char *proof_code, const char *reason,
                           int64_t ts_ms, struct err *e);

@@ -33,6 +33,28 @@ bool logistics__reads_county(const struct auth_principal *who); /* staff, audito
 int logistics__audit(struct store_conn *c, const struct auth_principal *who, const char *action,
                      const char *entity, int64_t id, const char *detail, struct err *e);
 
+/* Tracking without a report (sweep.c). A new open alert with its figure at
+** raise time: a late one's delay and the threshold it was raised with, an
+** off-corridor one's distance (late_after_s unused). */
+int logistics__alert_insert(struct store_conn *c, int64_t county_id, int64_t plan_id,
+                            int64_t route_id, const char *kind, const char *detail, int64_t figure,
+                            int64_t late_after_s, int64_t ts_ms, struct err *e);
+/* The route's late alert against its delay by logistics_route_delay_at at
+** now_ms: each open one whose route is back within the threshold it was
+** raised with is closed (*closed counts them); with raise_after_s > 0 and
+** none left open, a delay over raise_after_s raises one (*raised). raised
+** and closed may be NULL. */
+int logistics__late_review(struct store_conn *c, int64_t county_id, int64_t plan_id,
+                           int64_t route_id, int64_t now_ms, int64_t raise_after_s, int *raised,
+                           int *closed, struct err *e);
+/* Consignment id open again, no plan, where its goods are, because its
+** pickup (stop_id of route_id, plan_id) failed or will not happen: audit
+** row consignment.pickup_failed {stop_id, route_id, plan_id, reason} by
+** who. */
+int logistics__cons_reopen(struct store_conn *c, const struct auth_principal *who, int64_t id,
+                           int64_t stop_id, int64_t route_id, int64_t plan_id, const char *reason,
+                           struct err *e);
+
 /* A node-to-node matrix for a county (immutable once built, refcounted). */
 struct logistics__nodemat {
     int64_t county_id;

@@ -15,6 +15,7 @@
 **   lg_unassigned     work a plan left out, with the reason
 **   lg_positions      GPS positions posted by drivers
 **   lg_alerts         late / off-corridor alerts, with their figure (migration 6)
+**                     and a late one's threshold (migration 7)
 **   lg_site_analyses  siting analyses and their result
 */
 #include "logistics/logistics.h"
@@ -163,6 +164,12 @@ static const char v6[] =
     "UPDATE lg_alerts SET distance_m = CAST(detail AS INTEGER) "
     "WHERE kind = 'off_corridor' AND detail LIKE '% m from the planned route';";
 
+/* The threshold a late alert was raised with (a GPS fix's late_after_min,
+** or the housekeeping sweep's), so that a stop event or the sweep closes it
+** by the same rule once the route is back on time. Existing rows: NULL,
+** read as the default (LOGISTICS_LATE_AFTER_S). */
+static const char v7[] = "ALTER TABLE lg_alerts ADD COLUMN late_after_s INTEGER;";
+
 const struct store_migration logistics_migrations[] = {
     {1, "fleet, travel, consignments, plans, tracking, siting", v1, NULL},
     {2, "stop items by order", v2, NULL},
@@ -170,6 +177,7 @@ const struct store_migration logistics_migrations[] = {
     {4, "consignment location and holding plan", v4, NULL},
     {5, "stop items' urgency and order lines, stops' address", v5, NULL},
     {6, "alerts' delay and distance", v6, NULL},
+    {7, "late alerts' threshold", v7, NULL},
 };
 const size_t logistics_migrations_len =
     sizeof logistics_migrations / sizeof logistics_migrations[0];

@@ -11,15 +11,18 @@
 ** one is stored but moves neither. Stop events move the consignments the
 ** route's plan holds (lg_consignments.plan_id; no other plan's events touch
 ** them): picked_up at a pickup, open again when the pickup fails, delivered
-** at a drop (refused unless the goods are on board) or, for those carried
-** to the depot, on arrival at the route's END; what is still on board then
-** (its drop failed or was not reported) is back at the depot, open again
-** with at_node_id = the depot. Everything of one call happens in one write.
-** Without GPS fixes, a route whose next stop's planned arrival has passed
-** with no arrival reported is late by now - that arrival
-** (logistics_route_delay_at, GET /tracking), and housekeeping raises its
-** late alert (logistics_track_sweep). An alert keeps the figure it was
-** raised with (delay_s, distance_m).
+** at a drop (refused unless the goods are on board, but for staff's
+** correction once the END brought them back) or, for those carried to the
+** depot, on arrival at the route's END; what is still on board then (its
+** drop failed or was not reported) is back at the depot, open again with
+** at_node_id = the depot, and what was never picked up (its pickup not
+** reported) is open again where it was. A stop event also closes the
+** route's late alert when the route is back on time. Everything of one call
+** happens in one write. Without GPS fixes, a route whose next stop's
+** planned arrival has passed with no arrival reported is late by now - that
+** arrival (logistics_route_delay_at, GET /tracking), and housekeeping
+** raises its late alert (sweep.c). An alert keeps the figure it was raised
+** with (delay_s, distance_m).
 */
 #include "logistics/logistics_int.h"
 
@@ -113,33 +116,6 @@ static int alert_open(struct store_conn *c, int64_t county_id, int64_t route_id,
     return 0;
 }
 
-/* A new open alert with its figure at raise time: a late one's delay, an
-** off-corridor one's distance (the column the kind names). */
-static int alert_insert(struct store_conn *c, int64_t county_id, int64_t plan_id, int64_t route_id,
-                        const char *kind, const char *detail, int64_t figure, int64_t ts_ms,
-                        struct err *e)
-{
-    bool late = strcmp(kind, "late") == 0;
-    struct store_stmt *s;
-    int rc = store_prepare(c,
-                           late ? "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, "
-                                  "detail, open, ts_ms, delay_s) VALUES (?,?,?,?,?,1,?,?)"
-                                : "INSERT INTO lg_alerts (county_id, plan_id, route_id, kind, "
-                                  "detail, open, ts_ms, distance_m) VALUES (?,?,?,?,?,1,?,?)",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, plan_id);
-    store_bind_i64(s, 3, route_id);
-    store_bind_text(s, 4, kind, -1);
-    store_bind_text(s, 5, detail, -1);
-    store_bind_i64(s, 6, ts_ms);
-    store_bind_i64(s, 7, figure);
-    rc = store_step(s, e);
-    return rc < 0 ? rc : 0;
-}
-
 /* Open or close the route's alert of this kind; counts raised ones. */
 static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, const char *kind,
                      bool on, const char *detail, int64_t figure, struct err *e)
@@ -149,8 +125,8 @@ static int alert_set(struct store_conn *c, struct pos_args *a, int64_t plan_id, 
     if (rc)
         return rc;
     if (on && !id) {
-        if ((rc = alert_insert(c, a->who->county_id, plan_id, a->route_id, kind, detail, figure,
-                               a->ts_ms, e)))
+        if ((rc = logistics__alert_insert(c, a->who->county_id, plan_id, a->route_id, kind, detail,
+                                          figure, a->cfg.late_after_s, a->ts_ms, e)))
             return rc;
         a->raised++;
     } else if (!on && id) {
@@ -289,7 +265,7 @@ int logistics_track_position(struct store *st, const struct auth_principal *who,
         return err_set(e, ERR_NOTFOUND, "no route %lld", (long long)route_id);
     struct pos_args a = {
         .who = who, .route_id = route_id, .pos = pos, .ts_ms = ts_ms ? ts_ms : time_now_ms()};
-    a.cfg.late_after_s = cfg && cfg->late_after_s > 0 ? cfg->late_after_s : 1200;
+    a.cfg.late_after_s = cfg && cfg->late_after_s > 0 ? cfg->late_after_s : LOGISTICS_LATE_AFTER_S;
     a.cfg.corridor_m = cfg && cfg->corridor_m > 0 ? cfg->corridor_m : 3000;
     struct logistics_travel_cfg tc;
     struct county cty;
@@ -343,98 +319,6 @@ int64_t logistics_route_delay_at(const struct logistics_route *rt, int64_t now_m
     return delay;
 }
 
-struct sweep_route {
-    int64_t county_id, plan_id, id, delay_s;
-};
-
-struct sweep_args {
-    int64_t now_ms, date_ms, late_after_s;
-    int raised;
-};
-
-/* The route's delay at now from its stops as stored. */
-static int sweep_delay(struct store_conn *c, const struct sweep_route *r, int64_t now_ms,
-                       int64_t *delay, struct err *e)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT kind, status, arrive_ms FROM lg_stops WHERE county_id = ? "
-                           "AND route_id = ? ORDER BY seq",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, r->county_id);
-    store_bind_i64(s, 2, r->id);
-    struct logistics_route rt = {.id = r->id, .delay_s = r->delay_s};
-    size_t cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&rt.stops, &cap, rt.n_stops + 1, sizeof *rt.stops);
-        struct logistics_stop *x = &rt.stops[rt.n_stops++];
-        memset(x, 0, sizeof *x);
-        x->kind = (enum logistics_stop_kind)store_col_i64(s, 0);
-        snprintf(x->status, sizeof x->status, "%s", store_col_text(s, 1));
-        x->arrive_ms = store_col_i64(s, 2);
-    }
-    if (rc >= 0) {
-        rc = 0;
-        *delay = logistics_route_delay_at(&rt, now_ms, NULL, NULL);
-    }
-    free(rt.stops);
-    return rc;
-}
-
-static int sweep_write(struct store_conn *c, void *arg, struct err *e)
-{
-    struct sweep_args *a = arg;
-    struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT r.county_id, r.plan_id, r.id, r.delay_s FROM lg_routes r "
-                           "JOIN lg_plans p ON p.county_id = r.county_id AND p.id = r.plan_id "
-                           "WHERE p.status = ? AND p.date_ms = ? AND NOT EXISTS (SELECT 1 "
-                           "FROM lg_alerts x WHERE x.county_id = r.county_id AND x.route_id = r.id "
-                           "AND x.kind = 'late' AND x.open = 1) ORDER BY r.county_id, r.id",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, LOGISTICS_PLAN_APPROVED);
-    store_bind_i64(s, 2, a->date_ms);
-    struct sweep_route *routes = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&routes, &cap, n + 1, sizeof *routes);
-        routes[n++] = (struct sweep_route){store_col_i64(s, 0), store_col_i64(s, 1),
-                                           store_col_i64(s, 2), store_col_i64(s, 3)};
-    }
-    rc = rc < 0 ? rc : 0;
-    int raised = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        int64_t delay = 0;
-        if ((rc = sweep_delay(c, &routes[i], a->now_ms, &delay, e)) || delay <= a->late_after_s)
-            continue;
-        char detail[LOGISTICS_TEXT_BUF];
-        snprintf(detail, sizeof detail, "running %lld min late", (long long)(delay / 60));
-        rc = alert_insert(c, routes[i].county_id, routes[i].plan_id, routes[i].id, "late", detail,
-                          delay, a->now_ms, e);
-        raised += !rc;
-    }
-    free(routes);
-    a->raised = rc ? 0 : raised;
-    return rc;
-}
-
-int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s, int *raised,
-                          struct err *e)
-{
-    struct sweep_args a = {.now_ms = now_ms ? now_ms : time_now_ms(),
-                           .late_after_s = late_after_s > 0 ? late_after_s : 1200};
-    int64_t local = a.now_ms + LG_TZ_MS;
-    a.date_ms = local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
-    int rc = store_write(st, sweep_write, &a, e);
-    if (raised)
-        *raised = rc ? 0 : a.raised;
-    return rc;
-}
-
 struct ev_args {
     const struct auth_principal *who;
     int64_t stop_id;
@@ -443,13 +327,66 @@ struct ev_args {
     int64_t ts_ms;
 };
 
+/* The route's END stop: whether the vehicle is back (arrived) and its node. */
+static int route_end(struct store_conn *c, int64_t county_id, int64_t route_id, bool *back,
+                     int64_t *node_id, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT status, node_id FROM lg_stops WHERE county_id = ? "
+                           "AND route_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, county_id);
+    store_bind_i64(s, 2, route_id);
+    store_bind_i64(s, 3, LOGISTICS_STOP_END);
+    *back = false;
+    *node_id = 0;
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    *back = strcmp(store_col_text(s, 0), "arrived") == 0;
+    *node_id = store_col_i64(s, 1);
+    return 0;
+}
+
+/* Where consignment id's goods are now, for a message: "delivered at node
+** 7", "on a vehicle of plan 40", "planned by plan 40, waiting at node 3",
+** "open, waiting at its origin". */
+static void cons_where(char *buf, size_t n, const char *status, int64_t plan_id, int64_t at_node)
+{
+    char at[48];
+    if (at_node > 0)
+        snprintf(at, sizeof at, "waiting at node %lld", (long long)at_node);
+    else
+        snprintf(at, sizeof at, "waiting at its origin");
+    if (strcmp(status, "delivered") == 0)
+        snprintf(buf, n, "delivered at node %lld", (long long)at_node);
+    else if (strcmp(status, "picked_up") == 0)
+        snprintf(buf, n, "on a vehicle of plan %lld", (long long)plan_id);
+    else if (strcmp(status, "planned") == 0)
+        snprintf(buf, n, "planned by plan %lld, %s", (long long)plan_id, at);
+    else
+        snprintf(buf, n, "%s, %s", status, at);
+}
+
+static bool is_staff(const struct auth_principal *who)
+{
+    return who->role == AUTH_ROLE_ADMIN || who->role == AUTH_ROLE_OPERATOR;
+}
+
 /* A drop unloads what the route's pickup stops loaded: it cannot be
 ** delivered before every such pickup has been reported picked up, nor
 ** after the goods left the vehicle (the route's END brought them back to
-** the depot). */
+** the depot). Except as a correction by staff (the drop happened, its
+** report did not): when every consignment of the drop is open at the
+** route's depot (the END's node) and no plan has taken it since, *correction
+** is set and the caller delivers them from there. A driver gets the
+** conflict: what it reports now cannot be checked against the goods. */
 static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
-                             int64_t plan_id, struct err *e)
+                             int64_t plan_id, bool *correction, struct err *e)
 {
+    *correction = false;
     struct store_stmt *s;
     int rc = store_prepare(c,
                            "SELECT p.id, p.status, i.consignment_id FROM lg_stop_items i "
@@ -470,8 +407,10 @@ static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int6
         return err_set(
             e, ERR_CONFLICT, "consignment %lld is not picked up yet: its pickup stop %lld is %s",
             (long long)store_col_i64(s, 2), (long long)store_col_i64(s, 0), store_col_text(s, 1));
+    /* the first consignment of the drop that is not on board */
     if ((rc = store_prepare(c,
-                            "SELECT k.id, k.status, k.at_node_id FROM lg_stop_items i "
+                            "SELECT k.id, k.status, COALESCE(k.plan_id, 0), "
+                            "COALESCE(k.at_node_id, 0) FROM lg_stop_items i "
                             "JOIN lg_consignments k ON k.county_id = i.county_id "
                             "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
                             "AND i.consignment_id > 0 AND (k.status != 'picked_up' "
@@ -482,10 +421,43 @@ static int drop_after_pickup(struct store_conn *c, const struct ev_args *a, int6
     store_bind_i64(s, 2, a->stop_id);
     store_bind_i64(s, 3, plan_id);
     if ((rc = store_step(s, e)) != STORE_ROW)
-        return rc < 0 ? rc : 0;
-    return err_set(
-        e, ERR_CONFLICT, "consignment %lld is no longer on board: it is %s (at node %lld)",
-        (long long)store_col_i64(s, 0), store_col_text(s, 1), (long long)store_col_i64(s, 2));
+        return rc < 0 ? rc : 0; /* all on board: a plain delivery */
+    char where[96];
+    cons_where(where, sizeof where, store_col_text(s, 1), store_col_i64(s, 2), store_col_i64(s, 3));
+    if (!is_staff(a->who))
+        return err_set(e, ERR_CONFLICT,
+                       "consignment %lld is no longer on board: it is %s (only staff may report "
+                       "this drop delivered now)",
+                       (long long)store_col_i64(s, 0), where);
+    /* staff: a correction needs every one open at the route's depot */
+    bool back = false;
+    int64_t depot = 0;
+    if ((rc = route_end(c, a->who->county_id, route_id, &back, &depot, e)))
+        return rc;
+    if ((rc = store_prepare(c,
+                            "SELECT k.id, k.status, COALESCE(k.plan_id, 0), "
+                            "COALESCE(k.at_node_id, 0) FROM lg_stop_items i "
+                            "JOIN lg_consignments k ON k.county_id = i.county_id "
+                            "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                            "AND i.consignment_id > 0 AND NOT (k.status = 'open' "
+                            "AND k.plan_id IS NULL AND k.at_node_id = ?) ORDER BY k.id LIMIT 1",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    store_bind_i64(s, 3, depot);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    if (rc == STORE_ROW) {
+        cons_where(where, sizeof where, store_col_text(s, 1), store_col_i64(s, 2),
+                   store_col_i64(s, 3));
+        return err_set(e, ERR_CONFLICT,
+                       "consignment %lld is no longer on board, nor open at the route's depot "
+                       "(node %lld) with no plan: it is %s",
+                       (long long)store_col_i64(s, 0), (long long)depot, where);
+    }
+    *correction = depot > 0;
+    return 0;
 }
 
 /* Ids of the consignments held by plan_id in `status` that stop_id loads
@@ -556,7 +528,11 @@ static int cons_audit(struct store_conn *c, const struct ev_args *a, const char 
 ** holds as planned: picked_up on board, or, when it failed (the
 ** cooperative was closed, the goods not ready), open again at the same
 ** place with no plan, for the next dispatch; the failure's reason goes to
-** each one's audit row. *n: how many moved. */
+** each one's audit row. A pickup reported picked_up after its route's END
+** or the sweep reopened its consignments (it was not reported in time: a
+** phone that queued it) takes back those still open, held by no plan and
+** picked up at no other stop: the goods are on this vehicle after all.
+** *n: how many moved. */
 static int cons_at_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
                           int64_t plan_id, int64_t *n, struct err *e)
 {
@@ -565,17 +541,157 @@ static int cons_at_pickup(struct store_conn *c, const struct ev_args *a, int64_t
     int rc = stop_cons(c, a->who->county_id, a->stop_id, 1, plan_id, "planned", &ids, &k, e);
     bool failed = a->ev == LOGISTICS_EV_FAILED;
     for (size_t i = 0; i < k && !rc; i++) {
-        rc = cons_set(c, a->who->county_id, ids[i], failed ? "open" : "picked_up", 0, failed, e);
-        if (!rc && failed) {
-            struct json_object *d = json_object_new_object();
-            json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
-            json_object_object_add(d, "route_id", json_object_new_int64(route_id));
-            json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
-            json_object_object_add(d, "reason", json_object_new_string(a->reason));
-            rc = cons_audit(c, a, "consignment.pickup_failed", ids[i], d, e);
-        }
+        if (failed)
+            rc = logistics__cons_reopen(c, a->who, ids[i], a->stop_id, route_id, plan_id, a->reason,
+                                        e);
+        else
+            rc = cons_set(c, a->who->county_id, ids[i], "picked_up", 0, false, e);
     }
     free(ids);
+    *n = (int64_t)k;
+    if (rc || failed)
+        return rc;
+    struct store_stmt *s;
+    if ((rc = store_prepare(c,
+                            "SELECT DISTINCT k.id FROM lg_stop_items i "
+                            "JOIN lg_consignments k ON k.county_id = i.county_id "
+                            "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                            "AND i.load = 1 AND i.consignment_id > 0 AND i.plan_id = ? "
+                            "AND k.status = 'open' AND k.plan_id IS NULL AND NOT EXISTS "
+                            "(SELECT 1 FROM lg_stop_items j JOIN lg_stops q "
+                            "ON q.county_id = j.county_id AND q.id = j.stop_id "
+                            "WHERE j.county_id = k.county_id AND j.consignment_id = k.id "
+                            "AND j.load = 1 AND q.status = 'picked_up' AND q.id != i.stop_id) "
+                            "ORDER BY k.id",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    store_bind_i64(s, 3, plan_id);
+    size_t cap = 0;
+    ids = NULL;
+    k = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&ids, &cap, k + 1, sizeof *ids);
+        ids[k++] = store_col_i64(s, 0);
+    }
+    rc = rc < 0 ? rc : 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        if ((rc = store_prepare(c,
+                                "UPDATE lg_consignments SET status = 'picked_up', plan_id = ? "
+                                "WHERE county_id = ? AND id = ?",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, plan_id);
+        store_bind_i64(s, 2, a->who->county_id);
+        store_bind_i64(s, 3, ids[i]);
+        if ((rc = store_step(s, e)) < 0)
+            break;
+        rc = 0;
+        struct json_object *d = json_object_new_object();
+        json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
+        json_object_object_add(d, "route_id", json_object_new_int64(route_id));
+        json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
+        rc = cons_audit(c, a, "consignment.picked_up_late", ids[i], d, e);
+    }
+    free(ids);
+    *n += (int64_t)k;
+    return rc;
+}
+
+/* The route's END: the consignments its plan holds as planned whose pickup
+** on this route was never reported (pending, or arrived and no more) did
+** not leave their place, and nothing will fetch them now: open again, no
+** plan, as after a failed pickup, so the next dispatch collects them (they
+** stayed planned for good). *n: how many. */
+static int cons_unreported(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                           int64_t plan_id, int64_t *n, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT k.id, MIN(p.id) FROM lg_stop_items i "
+                           "JOIN lg_stops p ON p.county_id = i.county_id AND p.id = i.stop_id "
+                           "JOIN lg_consignments k ON k.county_id = i.county_id "
+                           "AND k.id = i.consignment_id WHERE i.county_id = ? AND p.route_id = ? "
+                           "AND p.kind = ? AND p.status IN ('pending', 'arrived') AND i.load = 1 "
+                           "AND i.consignment_id > 0 AND k.status = 'planned' AND k.plan_id = ? "
+                           "GROUP BY k.id ORDER BY k.id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, route_id);
+    store_bind_i64(s, 3, LOGISTICS_STOP_PICKUP);
+    store_bind_i64(s, 4, plan_id);
+    struct pair {
+        int64_t id, stop_id;
+    } *v = NULL;
+    size_t k = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&v, &cap, k + 1, sizeof *v);
+        v[k++] = (struct pair){store_col_i64(s, 0), store_col_i64(s, 1)};
+    }
+    rc = rc < 0 ? rc : 0;
+    for (size_t i = 0; i < k && !rc; i++)
+        rc = logistics__cons_reopen(c, a->who, v[i].id, v[i].stop_id, route_id, plan_id,
+                                    "pickup not reported when the route ended", e);
+    free(v);
+    *n = (int64_t)k;
+    return rc;
+}
+
+/* A staff correction of a drop reported delivered after the goods came
+** back to the depot (drop_after_pickup checked each is open there, held by
+** no plan): delivered at the drop (node_id), held by plan_id again as the
+** plan that delivered them, each with an audit row saying it was a
+** correction, from which depot, and the delivery time reported (the row
+** itself records who corrected it and when). *n: how many. */
+static int cons_corrected(struct store_conn *c, const struct ev_args *a, int64_t route_id,
+                          int64_t plan_id, int64_t node_id, int64_t *n, struct err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT DISTINCT k.id, k.at_node_id FROM lg_stop_items i "
+                           "JOIN lg_consignments k ON k.county_id = i.county_id "
+                           "AND k.id = i.consignment_id WHERE i.county_id = ? AND i.stop_id = ? "
+                           "AND i.load = 0 AND i.consignment_id > 0 ORDER BY k.id",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->stop_id);
+    struct pair {
+        int64_t id, from;
+    } *v = NULL;
+    size_t k = 0, cap = 0;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&v, &cap, k + 1, sizeof *v);
+        v[k++] = (struct pair){store_col_i64(s, 0), store_col_i64(s, 1)};
+    }
+    rc = rc < 0 ? rc : 0;
+    for (size_t i = 0; i < k && !rc; i++) {
+        if ((rc = store_prepare(c,
+                                "UPDATE lg_consignments SET status = 'delivered', at_node_id = ?, "
+                                "plan_id = ? WHERE county_id = ? AND id = ?",
+                                &s, e)))
+            break;
+        store_bind_i64(s, 1, node_id);
+        store_bind_i64(s, 2, plan_id);
+        store_bind_i64(s, 3, a->who->county_id);
+        store_bind_i64(s, 4, v[i].id);
+        if ((rc = store_step(s, e)) < 0)
+            break;
+        struct json_object *d = json_object_new_object();
+        json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
+        json_object_object_add(d, "route_id", json_object_new_int64(route_id));
+        json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
+        json_object_object_add(d, "from_node_id", json_object_new_int64(v[i].from));
+        json_object_object_add(d, "at_node_id", json_object_new_int64(node_id));
+        json_object_object_add(d, "delivered", rjson_new_time(a->ts_ms));
+        json_object_object_add(d, "corrected_by", json_object_new_string(a->who->name));
+        rc = cons_audit(c, a, "consignment.delivery_corrected", v[i].id, d, e);
+    }
+    free(v);
     *n = (int64_t)k;
     return rc;
 }
@@ -701,29 +817,6 @@ static int route_has_goods(struct store_conn *c, int64_t county_id, int64_t rout
     return 0;
 }
 
-/* The route's END stop: whether the vehicle is back (arrived) and its node. */
-static int route_end(struct store_conn *c, int64_t county_id, int64_t route_id, bool *back,
-                     int64_t *node_id, struct err *e)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(c,
-                           "SELECT status, node_id FROM lg_stops WHERE county_id = ? "
-                           "AND route_id = ? AND kind = ? ORDER BY seq DESC LIMIT 1",
-                           &s, e);
-    if (rc)
-        return rc;
-    store_bind_i64(s, 1, county_id);
-    store_bind_i64(s, 2, route_id);
-    store_bind_i64(s, 3, LOGISTICS_STOP_END);
-    *back = false;
-    *node_id = 0;
-    if ((rc = store_step(s, e)) != STORE_ROW)
-        return rc < 0 ? rc : 0;
-    *back = strcmp(store_col_text(s, 0), "arrived") == 0;
-    *node_id = store_col_i64(s, 1);
-    return 0;
-}
-
 static int ev_write(struct store_conn *c, void *arg, struct err *e)
 {
     struct ev_args *a = arg;
@@ -753,12 +846,15 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         if ((kind == LOGISTICS_STOP_DROP || kind == LOGISTICS_STOP_END) &&
             (rc = route_has_goods(c, a->who->county_id, route_id, rx.plan_id, &goods, e)))
             return rc;
-        if (!goods)
+        /* and staff may still correct a drop whose report came too late */
+        if (!goods &&
+            !(is_staff(a->who) && kind == LOGISTICS_STOP_DROP && a->ev == LOGISTICS_EV_DELIVERED))
             return err_set(e, ERR_CONFLICT, "plan %lld is not approved", (long long)rx.plan_id);
     }
     if (strcmp(status, "pending") != 0 && strcmp(status, "arrived") != 0)
         return err_set(e, ERR_CONFLICT, "stop %lld is already %s", (long long)a->stop_id, status);
     const char *to = NULL;
+    bool correction = false;
     switch (a->ev) {
     case LOGISTICS_EV_ARRIVED:
         if (strcmp(status, "pending") != 0)
@@ -768,7 +864,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     case LOGISTICS_EV_DELIVERED: {
         if (kind != LOGISTICS_STOP_DELIVERY && kind != LOGISTICS_STOP_DROP)
             return err_set(e, ERR_INVAL, "stop %lld delivers nothing", (long long)a->stop_id);
-        if (kind == LOGISTICS_STOP_DROP && (rc = drop_after_pickup(c, a, route_id, rx.plan_id, e)))
+        if (kind == LOGISTICS_STOP_DROP &&
+            (rc = drop_after_pickup(c, a, route_id, rx.plan_id, &correction, e)))
             return rc;
         size_t pl = a->proof ? strlen(a->proof) : 0, ql = strlen(proof);
         unsigned diff = (unsigned)(pl ^ ql);
@@ -809,23 +906,33 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     store_bind_i64(s, 5, a->stop_id);
     if ((rc = store_step(s, e)) < 0)
         return rc;
-    if ((rc = store_prepare(c, "UPDATE lg_routes SET delay_s = ? WHERE county_id = ? AND id = ?",
-                            &s, e)))
-        return rc;
-    store_bind_i64(s, 1, a->ts_ms > planned ? (a->ts_ms - planned) / 1000 : 0);
-    store_bind_i64(s, 2, a->who->county_id);
-    store_bind_i64(s, 3, route_id);
-    if ((rc = store_step(s, e)) < 0)
-        return rc;
+    /* a correction says what happened at the drop, not where the route is:
+    ** its delay and alerts stay as they are */
+    if (!correction) {
+        if ((rc = store_prepare(
+                 c, "UPDATE lg_routes SET delay_s = ? WHERE county_id = ? AND id = ?", &s, e)))
+            return rc;
+        store_bind_i64(s, 1, a->ts_ms > planned ? (a->ts_ms - planned) / 1000 : 0);
+        store_bind_i64(s, 2, a->who->county_id);
+        store_bind_i64(s, 3, route_id);
+        if ((rc = store_step(s, e)) < 0)
+            return rc;
+        /* back on time (by the rule that raised its late alert): closed, a
+        ** GPS fix or not */
+        if ((rc = logistics__late_review(c, a->who->county_id, rx.plan_id, route_id, a->ts_ms, 0,
+                                         NULL, NULL, e)))
+            return rc;
+    }
     /* A delivered drop is the consignment's arrival at its cold store, the
     ** END's arrival that at the depot of those carried there; left
     ** "picked_up", the next dispatch would not plan it but nothing would say
     ** it arrived. A failed pickup makes its consignments open again; a
     ** failed drop moves nothing (the goods stay on board until the END). A
     ** pickup reported after the END's arrival (a phone that queued it) is
-    ** unloaded at once, as the END would have. The time is the stop's
-    ** actual_ms, as for any event. */
-    int64_t moved = -1, delivered = -1, returned = -1;
+    ** unloaded at once, as the END would have; what the END found never
+    ** picked up is open again. The time is the stop's actual_ms, as for any
+    ** event. */
+    int64_t moved = -1, delivered = -1, returned = -1, released = -1;
     if (kind == LOGISTICS_STOP_PICKUP &&
         (a->ev == LOGISTICS_EV_PICKED_UP || a->ev == LOGISTICS_EV_FAILED)) {
         rc = cons_at_pickup(c, a, route_id, rx.plan_id, &moved, e);
@@ -834,6 +941,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         if (!rc && a->ev == LOGISTICS_EV_PICKED_UP && moved > 0 &&
             !(rc = route_end(c, a->who->county_id, route_id, &back, &depot, e)) && back)
             rc = cons_at_depot(c, a, rx.vehicle_id, route_id, depot, 0, &delivered, &returned, e);
+    } else if (correction) {
+        rc = cons_corrected(c, a, route_id, rx.plan_id, node_id, &moved, e);
     } else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP) {
         int64_t *ids;
         size_t k;
@@ -844,6 +953,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         moved = (int64_t)k;
     } else if (a->ev == LOGISTICS_EV_ARRIVED && kind == LOGISTICS_STOP_END) {
         rc = cons_at_depot(c, a, rx.vehicle_id, 0, node_id, a->ts_ms, &delivered, &returned, e);
+        if (!rc)
+            rc = cons_unreported(c, a, route_id, rx.plan_id, &released, e);
     }
     if (rc)
         return rc;
@@ -858,6 +969,10 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
         json_object_object_add(d, "consignments_delivered", json_object_new_int64(delivered));
         json_object_object_add(d, "consignments_returned", json_object_new_int64(returned));
     }
+    if (released >= 0)
+        json_object_object_add(d, "consignments_not_picked_up", json_object_new_int64(released));
+    if (correction)
+        json_object_object_add(d, "correction", json_object_new_boolean(true));
     rc = logistics__audit(c, a->who, "stop.event", "stop", a->stop_id, rjson_str(d, NULL), e);
     json_object_put(d);
     return rc;
@@ -875,6 +990,97 @@ int logistics_track_event(struct store *st, const struct auth_principal *who, in
         return err_set(e, ERR_NOTFOUND, "no stop %lld", (long long)stop_id);
     struct ev_args a = {who, stop_id, ev, proof_code, reason, ts_ms ? ts_ms : time_now_ms()};
     return store_write(st, ev_write, &a, e);
+}
+
+/* ------------------------------------- goods that arrived without a route */
+
+struct recv_args {
+    const struct auth_principal *who;
+    int64_t id, node_id;
+    bool node_is_depot; /* node_id is a hub or a township station */
+    struct logistics_consignment out;
+};
+
+static int recv_write(struct store_conn *c, void *arg, struct err *e)
+{
+    struct recv_args *a = arg;
+    struct store_stmt *s;
+    int rc = store_prepare(c,
+                           "SELECT status, COALESCE(plan_id, 0), COALESCE(at_node_id, 0), "
+                           "to_node_id FROM lg_consignments WHERE county_id = ? AND id = ?",
+                           &s, e);
+    if (rc)
+        return rc;
+    store_bind_i64(s, 1, a->who->county_id);
+    store_bind_i64(s, 2, a->id);
+    if ((rc = store_step(s, e)) != STORE_ROW)
+        return rc < 0 ? rc : err_set(e, ERR_NOTFOUND, "no consignment %lld", (long long)a->id);
+    int64_t from = store_col_i64(s, 2), to = store_col_i64(s, 3);
+    if (strcmp(store_col_text(s, 0), "open") != 0) {
+        char where[96];
+        cons_where(where, sizeof where, store_col_text(s, 0), store_col_i64(s, 1), from);
+        return err_set(e, ERR_CONFLICT, "consignment %lld is %s: only an open one can be received",
+                       (long long)a->id, where);
+    }
+    if (to > 0 && a->node_id > 0 && a->node_id != to)
+        return err_set(e, ERR_INVAL, "consignment %lld goes to node %lld, not node %lld",
+                       (long long)a->id, (long long)to, (long long)a->node_id);
+    if (to == 0 && (a->node_id <= 0 || !a->node_is_depot))
+        return err_set(e, ERR_INVAL,
+                       "consignment %lld goes to the depot: node_id must name the depot (a hub "
+                       "or a township station)",
+                       (long long)a->id);
+    int64_t at = to > 0 ? to : a->node_id;
+    if ((rc = store_prepare(c,
+                            "UPDATE lg_consignments SET status = 'delivered', at_node_id = ?, "
+                            "plan_id = NULL WHERE county_id = ? AND id = ?",
+                            &s, e)))
+        return rc;
+    store_bind_i64(s, 1, at);
+    store_bind_i64(s, 2, a->who->county_id);
+    store_bind_i64(s, 3, a->id);
+    if ((rc = store_step(s, e)) < 0)
+        return rc;
+    struct json_object *d = json_object_new_object();
+    json_object_object_add(d, "at_node_id", json_object_new_int64(at));
+    if (from > 0)
+        json_object_object_add(d, "from_node_id", json_object_new_int64(from));
+    rc = logistics__audit(c, a->who, "consignment.received", "consignment", a->id,
+                          rjson_str(d, NULL), e);
+    json_object_put(d);
+    a->out.id = a->id;
+    a->out.to_node_id = to;
+    a->out.at_node_id = at;
+    snprintf(a->out.status, sizeof a->out.status, "delivered");
+    return rc;
+}
+
+int logistics_consignment_receive(struct store *st, const struct auth_principal *who, int64_t id,
+                                  int64_t node_id, struct logistics_consignment *out, struct err *e)
+{
+    int rc = logistics__need_staff(who, e);
+    if (rc)
+        return rc;
+    if (id <= 0)
+        return err_set(e, ERR_NOTFOUND, "no consignment %lld", (long long)id);
+    if (node_id < 0)
+        return err_set(e, ERR_INVAL, "node_id must be a node id");
+    /* what kind of node (county's to say): one bound for "the depot" is
+    ** received at a depot; one with a destination only there (the write) */
+    struct recv_args a = {.who = who, .id = id, .node_id = node_id};
+    if (node_id > 0) {
+        struct county_node nd;
+        struct err ne = {0};
+        if (county_node_get(st, who, node_id, &nd, &ne))
+            return err_set(e, ERR_INVAL, "node %lld does not exist in this county",
+                           (long long)node_id);
+        a.node_is_depot = nd.kind == COUNTY_NODE_HUB || nd.kind == COUNTY_NODE_STATION;
+    }
+    if ((rc = store_write(st, recv_write, &a, e)))
+        return rc;
+    if (out)
+        *out = a.out;
+    return 0;
 }
 
 struct carries_args {

@@ -65,7 +65,9 @@ static bool plan_listed(const char *tok, int64_t id)
 static int setup(void **state)
 {
     (void)state;
-    struct ts_opts o = {.demo = true};
+    /* housekeeping once, at start: these tests report on plans of days long
+    ** over, whose unreported pickups a later sweep would reopen midway */
+    struct ts_opts o = {.demo = true, .extra = {"--housekeeping-seconds", "86400", NULL}};
     if (ts_start(&srv, &o) != 0)
         return -1;
     if (ts_add_user(&srv, 1, "driver2", "driver", "driver2-password"))
@@ -831,6 +833,179 @@ static void test_open_consignments(void **state)
     ts_resp_free(&r);
 }
 
+/* The pickup, drop and END stops of plan `id` that carry consignment cid,
+** and the drop's proof code from the staff's JSON sheets. */
+static void cons_stops(int64_t id, int64_t cid, int64_t *pickup, int64_t *drop, int64_t *end,
+                       char proof[16])
+{
+    char path[96];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/sheets?format=json", (long long)id);
+    ts_get(&srv, path, op_tok, &r);
+    assert_int_equal(r.status, 200);
+    *pickup = *drop = *end = 0;
+    proof[0] = 0;
+    struct json_object *routes = jget(r.json, "routes");
+    for (size_t i = 0; i < json_object_array_length(routes); i++) {
+        struct json_object *stops = jget(json_object_array_get_idx(routes, i), "stops");
+        for (size_t k = 0; k < json_object_array_length(stops); k++) {
+            struct json_object *st = json_object_array_get_idx(stops, k);
+            struct json_object *items = jget(st, "items");
+            for (size_t m = 0; m < json_object_array_length(items); m++) {
+                if (jint(json_object_array_get_idx(items, m), "consignment_id") != cid)
+                    continue;
+                size_t last = json_object_array_length(stops) - 1;
+                *end = jint(json_object_array_get_idx(stops, last), "id");
+                if (!strcmp(jstr(st, "kind"), "pickup"))
+                    *pickup = jint(st, "id");
+                if (!strcmp(jstr(st, "kind"), "drop")) {
+                    *drop = jint(st, "id");
+                    const char *qr = strrchr(jstr(st, "qr"), ':');
+                    snprintf(proof, 16, "%s", qr ? qr + 1 : "");
+                }
+            }
+        }
+    }
+    ts_resp_free(&r);
+}
+
+/* A new consignment of `day` from the first village point to to_node (0:
+** the depot); its id. */
+static int64_t new_cons(const char *day, int64_t to_node, const char *what)
+{
+    int64_t village = 0, point = first_node("village_point", &village);
+    char body[256];
+    struct ts_resp r;
+    snprintf(body, sizeof body,
+             "{\"village_id\":%lld,\"from_node_id\":%lld,\"to_node_id\":%lld,\"date\":\"%s\","
+             "\"weight_g\":10000,\"volume_ml\":10000,\"description\":\"%s\"}",
+             (long long)village, (long long)point, (long long)to_node, day, what);
+    ts_post_json(&srv, "POST", "/api/v1/consignments", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t id = jint(r.json, "id");
+    ts_resp_free(&r);
+    return id;
+}
+
+/* A drop reported delivered after the route's END brought its goods back
+** to the hub: the driver gets 409 (problem+json); staff's report is a
+** correction, and the consignment is delivered at the cold store, held by
+** the plan. A date before any demo order (and after the others' last
+** open consignment is settled: nothing is left open). */
+static void test_drop_correction(void **state)
+{
+    (void)state;
+    const char *day = "2017-02-10";
+    /* the plan is for a later day (no plan for a past one): it takes the
+    ** consignment still waiting since day */
+    char plan_day[16];
+    time_t later = time(NULL) + 8 * 3600 + 41 * 86400;
+    struct tm ltm;
+    gmtime_r(&later, &ltm);
+    strftime(plan_day, sizeof plan_day, "%Y-%m-%d", &ltm);
+    int64_t cold = first_node("cold_store", NULL);
+    int64_t cid = new_cons(day, cold, "mushrooms");
+    char body[256], path[96], proof[16];
+    struct ts_resp r;
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             plan_day, (long long)hub_id);
+    ts_post_json(&srv, "POST", "/api/v1/plans", op_tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t id = jint(r.json, "id");
+    ts_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/approve", (long long)id);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    int64_t pickup, drop, end;
+    cons_stops(id, cid, &pickup, &drop, &end, proof);
+    assert_true(pickup > 0 && drop > 0 && end > 0 && strlen(proof) == 6);
+    assert_int_equal(post_event(pickup, "picked_up", NULL), 200);
+    assert_int_equal(post_event(end, "arrived", NULL), 200);
+    struct json_object *c = cons_of(day, cid);
+    assert_string_equal(jstr(c, "status"), "open");
+    assert_int_equal(jint(c, "at_node_id"), hub_id);
+    json_object_put(c);
+    snprintf(body, sizeof body, "{\"stop_id\":%lld,\"event\":\"delivered\",\"proof_code\":\"%s\"}",
+             (long long)drop, proof);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", drv_tok, body, &r);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    assert_non_null(strstr(r.body, "only staff"));
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/tracking/events", op_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+    c = cons_of(day, cid);
+    assert_string_equal(jstr(c, "status"), "delivered");
+    assert_string_equal(jstr(c, "location"), "destination");
+    assert_int_equal(jint(c, "at_node_id"), cold);
+    assert_int_equal(jint(c, "plan_id"), id);
+    json_object_put(c);
+}
+
+/* Goods that reached their destination without a route: staff record them
+** (POST /consignments/{id}/receive), delivered there and out of every
+** dispatch; a driver is 403; a node that is not the destination, or no
+** depot for one bound for the depot, is 422; once delivered, 409; an
+** unknown key 400, an unknown consignment 404. */
+static void test_consignment_receive(void **state)
+{
+    (void)state;
+    const char *day = "2017-02-11";
+    int64_t cold = first_node("cold_store", NULL);
+    int64_t to_hub = new_cons(day, 0, "maize"), to_cold = new_cons(day, cold, "bacon");
+    char path[96], body[64];
+    struct ts_resp r;
+    snprintf(path, sizeof path, "/api/v1/consignments/%lld/receive", (long long)to_hub);
+    ts_post_json(&srv, "POST", path, drv_tok, "{}", &r);
+    assert_int_equal(r.status, 403);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{\"x\":1}", &r);
+    assert_int_equal(r.status, 400);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r); /* which depot? */
+    assert_int_equal(r.status, 422);
+    assert_non_null(strstr(r.content_type, "application/problem+json"));
+    ts_resp_free(&r);
+    snprintf(body, sizeof body, "{\"node_id\":%lld}", (long long)cold);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r); /* not a depot */
+    assert_int_equal(r.status, 422);
+    ts_resp_free(&r);
+    struct json_object *c = cons_of(day, to_hub);
+    assert_string_equal(jstr(c, "status"), "open"); /* nothing written */
+    json_object_put(c);
+    snprintf(body, sizeof body, "{\"node_id\":%lld}", (long long)hub_id);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr(r.json, "status"), "delivered");
+    assert_int_equal(jint(r.json, "at_node_id"), hub_id);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r);
+    assert_int_equal(r.status, 409);
+    ts_resp_free(&r);
+    c = cons_of(day, to_hub);
+    assert_string_equal(jstr(c, "status"), "delivered");
+    assert_string_equal(jstr(c, "location"), "destination");
+    assert_null(jget(c, "plan_id"));
+    json_object_put(c);
+    snprintf(path, sizeof path, "/api/v1/consignments/%lld/receive", (long long)to_cold);
+    ts_post_json(&srv, "POST", path, op_tok, body, &r); /* the hub is not its destination */
+    assert_int_equal(r.status, 422);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", path, op_tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(jint(r.json, "at_node_id"), cold);
+    ts_resp_free(&r);
+    ts_post_json(&srv, "POST", "/api/v1/consignments/999999/receive", op_tok, "{}", &r);
+    assert_int_equal(r.status, 404);
+    ts_resp_free(&r);
+    /* a dispatch of the day finds neither */
+    ts_get(&srv, "/api/v1/consignments?status=open&until=2017-02-11", op_tok, &r);
+    assert_int_equal(json_object_array_length(jget(r.json, "items")), 0);
+    ts_resp_free(&r);
+}
+
 /* Move a stop's planned arrival (the clock of a test cannot move the
 ** server's), written to the server's database beside it, and close the
 ** route's late alerts (the demo's route may have been late already when the
@@ -877,15 +1052,20 @@ static void test_overdue_without_gps(void **state)
     char tok[128], path[96];
     assert_int_equal(ts_login(hsp, "operator", "ruralink-demo", tok, sizeof tok), 0);
     struct ts_resp r;
-    snprintf(path, sizeof path, "/api/v1/plans?date=%s", today);
-    ts_get(hsp, path, tok, &r);
-    int64_t id = 0;
-    struct json_object *items = jget(r.json, "items");
-    for (size_t i = 0; i < json_object_array_length(items); i++)
-        if (!strcmp(jstr(json_object_array_get_idx(items, i), "status"), "approved"))
-            id = jint(json_object_array_get_idx(items, i), "id");
+    /* a plan of its own, nothing reported (the demo's has the stops before
+    ** its seeding reported: late in the day, all of them) */
+    char body[160];
+    snprintf(body, sizeof body, "{\"date\":\"%s\",\"depot_node_id\":%lld,\"time_limit_s\":1}",
+             today, (long long)hub_id);
+    ts_post_json(hsp, "POST", "/api/v1/plans", tok, body, &r);
+    assert_int_equal(r.status, 201);
+    int64_t id = jint(r.json, "id");
     ts_resp_free(&r);
     assert_true(id > 0);
+    snprintf(path, sizeof path, "/api/v1/plans/%lld/approve", (long long)id);
+    ts_post_json(hsp, "POST", path, tok, "{}", &r);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/tracking?plan_id=%lld", (long long)id);
     ts_get(hsp, path, tok, &r);
     struct json_object *x = json_object_array_get_idx(jget(r.json, "routes"), 0);
@@ -1268,6 +1448,8 @@ int main(void)
         cmocka_unit_test(test_open_consignments),
         cmocka_unit_test(test_past_date_refused),
         cmocka_unit_test(test_baseline_of_plan),
+        cmocka_unit_test(test_drop_correction),
+        cmocka_unit_test(test_consignment_receive),
         cmocka_unit_test_setup_teardown(test_overdue_without_gps, setup_housekeeping_server,
                                         teardown_housekeeping_server),
         cmocka_unit_test(test_sheet_languages),
