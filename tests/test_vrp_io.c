@@ -165,6 +165,73 @@ static void test_lilim_bench_file(void **state)
     vrp_problem_free(p);
 }
 
+/* The whole of a shared benchmark file, NUL-terminated; *len its size. */
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench/%s", RL_SHARED_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* A Solomon or Li & Lim file cut inside its last number still has complete
+** rows (the last one with a shorter number): refused, naming the line. The
+** format has no row count, so only the missing end of line gives it away. */
+static void test_text_file_cut_inside_its_last_row(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rel;
+        enum vrp_format fmt;
+    } files[] = {{"solomon/C101.txt", VRP_FMT_SOLOMON}, {"pdptw/lc101.txt", VRP_FMT_LILIM}};
+    for (size_t i = 0; i < RL_ARRAY_LEN(files); i++) {
+        size_t len;
+        char *buf = slurp(files[i].rel, &len);
+        struct vrp_problem *p = NULL;
+        struct err e = {0};
+        if (vrp_read(buf, len, files[i].fmt, &p, &e)) /* whole: fine */
+            fail_msg("%s: %s", files[i].rel, e.msg);
+        int whole_tasks = p->n_tasks;
+        vrp_problem_free(p);
+        /* cut after the first digit of the last row's last number */
+        size_t cut = len;
+        while (cut > 0 && !(buf[cut - 1] >= '0' && buf[cut - 1] <= '9'))
+            cut--;
+        while (cut > 1 && buf[cut - 2] >= '0' && buf[cut - 2] <= '9')
+            cut--;
+        int line = 1;
+        for (size_t k = 0; k < cut; k++)
+            line += buf[k] == '\n';
+        char want[64];
+        snprintf(want, sizeof want, "line %d: the file ends inside this row", line);
+        p = NULL;
+        int rc = vrp_read(buf, cut, files[i].fmt, &p, &e);
+        if (rc == 0) {
+            int n = p->n_tasks;
+            vrp_problem_free(p);
+            fail_msg("%s cut at byte %zu of %zu read as complete (%d tasks of %d)", files[i].rel,
+                     cut, len, n, whole_tasks);
+        }
+        if (!strstr(e.msg, want) || !strstr(e.msg, "truncated"))
+            fail_msg("%s: '%s' does not say '%s ... truncated'", files[i].rel, e.msg, want);
+        free(buf);
+    }
+    /* the last row needs its end of line; blank lines after it are fine */
+    const char *sol = "C1\nVEHICLE\nNUMBER CAPACITY\n 25 200\nCUSTOMER\n 0 40 50 0 0 1236 0\n"
+                      " 1 45 68 10 912 967 10";
+    read_fails(sol, VRP_FMT_SOLOMON, "line 7: the file ends inside this row");
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s\r\n  \n", sol);
+    vrp_problem_free(read_ok(buf, VRP_FMT_SOLOMON));
+}
+
 static const char *vroom_doc =
     "{\"vehicles\":[{\"id\":7,\"start_index\":0,\"end_index\":0,\"capacity\":[10,3],"
     "\"skills\":[5,9],\"time_window\":[0,1000],\"costs\":{\"fixed\":100,\"per_km\":2,"
@@ -473,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_cvrplib_euc_nint),
         cmocka_unit_test(test_solomon_bench_file),
         cmocka_unit_test(test_lilim_bench_file),
+        cmocka_unit_test(test_text_file_cut_inside_its_last_row),
         cmocka_unit_test(test_vroom_matrices),
         cmocka_unit_test(test_vroom_coordinates),
         cmocka_unit_test(test_hostile_inputs),

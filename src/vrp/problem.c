@@ -293,6 +293,7 @@ void vrp__lines_init(struct vrp__lines *L, const char *buf, size_t len)
     L->p = buf;
     L->end = buf + len;
     L->line = 0;
+    L->eol = false;
 }
 
 bool vrp__next_line(struct vrp__lines *L, struct str *line)
@@ -303,6 +304,7 @@ bool vrp__next_line(struct vrp__lines *L, struct str *line)
     const char *nl = memchr(s, '\n', (size_t)(L->end - s));
     const char *e = nl ? nl : L->end;
     L->p = nl ? nl + 1 : L->end;
+    L->eol = nl != NULL;
     if (e > s && e[-1] == '\r')
         e--;
     L->line++;
