@@ -197,6 +197,42 @@ static void test_bad_problem_is_vroom_input_error(void **state)
     ts_resp_free(&r);
 }
 
+/* The body must be typed as JSON, as vroom-express requires (express.json()
+** reads nothing else): a problem sent as text, as a form or untyped is 415
+** with a detail naming the type, on both routes (it used to be solved). */
+static void test_untyped_body_is_415(void **state)
+{
+    (void)state;
+    static const char *const types[] = {"text/plain", "application/x-www-form-urlencoded", NULL};
+    static const char *const paths[] = {"/api/v1/vrp/solve?time_limit=0.1", "/api/v1/vrp/jobs"};
+    for (size_t p = 0; p < RL_ARRAY_LEN(paths); p++) {
+        for (size_t t = 0; t < RL_ARRAY_LEN(types); t++) {
+            struct ts_resp r;
+            /* no Content-Type at all: curl would add a form type to a POST */
+            const char *const untyped[] = {"Content-Type:", NULL};
+            assert_int_equal(ts_request(&srv, "POST", paths[p], op_tok, types[t], problem,
+                                        strlen(problem), types[t] ? NULL : untyped, &r),
+                             0);
+            if (r.status != 415)
+                fail_msg("%s as %s: status %d", paths[p], types[t] ? types[t] : "untyped",
+                         r.status);
+            assert_string_equal(r.content_type, "application/problem+json");
+            assert_string_equal(get_str(r.json, "type"), "urn:ruralink:problem:unsupported");
+            assert_int_equal(get_i64(r.json, "code", NULL), 2);
+            assert_non_null(strstr(get_str(r.json, "detail"), "application/json"));
+            ts_resp_free(&r);
+        }
+    }
+    /* a +json type with parameters is JSON */
+    struct ts_resp r;
+    assert_int_equal(ts_request(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok,
+                                "application/vnd.vroom+json; charset=utf-8", problem,
+                                strlen(problem), NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
+    ts_resp_free(&r);
+}
+
 static void test_roles_and_tokens(void **state)
 {
     (void)state;
@@ -448,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_solve_answers_vroom_shape),
         cmocka_unit_test(test_default_limit_scales_with_tasks),
         cmocka_unit_test(test_bad_problem_is_vroom_input_error),
+        cmocka_unit_test(test_untyped_body_is_415),
         cmocka_unit_test(test_roles_and_tokens),
         cmocka_unit_test(test_async_job_lifecycle),
         cmocka_unit_test(test_too_large_is_413),
