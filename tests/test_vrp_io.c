@@ -233,15 +233,18 @@ static void test_text_file_cut_inside_its_last_row(void **state)
 }
 
 static const char *vroom_doc =
-    "{\"vehicles\":[{\"id\":7,\"start_index\":0,\"end_index\":0,\"capacity\":[10,3],"
+    "{\"vehicles\":[{\"id\":7,\"description\":\"van 7\",\"type\":\"van\","
+    "\"start_index\":0,\"end_index\":0,\"capacity\":[10,3],"
     "\"skills\":[5,9],\"time_window\":[0,1000],\"costs\":{\"fixed\":100,\"per_km\":2,"
     "\"per_hour\":0},\"max_trips\":2,\"reload_time\":15}],"
-    "\"jobs\":[{\"id\":1,\"location_index\":1,\"setup\":5,\"service\":10,\"delivery\":[2,1],"
+    "\"jobs\":[{\"id\":1,\"description\":\"Zhang's \\\"shop\\\"\",\"location_index\":1,"
+    "\"setup\":5,\"service\":10,\"delivery\":[2,1],"
     "\"skills\":[9],\"time_windows\":[[300,400],[0,100],[90,120]]},"
-    "{\"id\":2,\"location_index\":2,\"pickup\":[1,0],\"optional\":true,\"penalty\":70,"
+    "{\"id\":2,\"description\":\"left out\",\"location_index\":2,\"pickup\":[1,0],"
+    "\"optional\":true,\"penalty\":70,"
     "\"priority\":3}],"
-    "\"shipments\":[{\"pickup\":{\"id\":3,\"location_index\":1},\"delivery\":{\"id\":3,"
-    "\"location_index\":2},\"amount\":[4,0]}],"
+    "\"shipments\":[{\"pickup\":{\"id\":3,\"location_index\":1,\"setup\":7},"
+    "\"delivery\":{\"id\":3,\"location_index\":2,\"setup\":4},\"amount\":[4,0]}],"
     "\"matrices\":{\"car\":{\"durations\":[[0,10,20],[10,0,15],[20,15,0]],"
     "\"distances\":[[0,1000,2500],[1000,0,1500],[2500,1500,0]]}}}";
 
@@ -254,7 +257,11 @@ static void test_vroom_matrices(void **state)
     assert_int_equal(p->n_dims, 2);
     assert_int_equal(p->n_tasks, 4);
     const struct vrp_task *j1 = &p->tasks[0];
-    assert_int_equal(j1->service, 15);
+    assert_int_equal(j1->setup, 5); /* kept apart: paid only on arrival from elsewhere */
+    assert_int_equal(j1->service, 10);
+    assert_string_equal(j1->description, "Zhang's \"shop\"");
+    assert_null(p->tasks[2].description);
+    assert_string_equal(p->vehicles[0].description, "van 7");
     assert_int_equal(j1->n_tw, 2); /* [0,100] and [90,120] merged, [300,400] */
     assert_int_equal(j1->tw[0].start, 0);
     assert_int_equal(j1->tw[0].end, 120);
@@ -399,6 +406,17 @@ static void test_hostile_inputs(void **state)
                              "\"jobs\":[{\"id\":1,\"description\":\"\u6751\","
                              "\"location\":[1,1]}]}",
                              VRP_FMT_VROOM));
+    /* per-vehicle-type durations (VROOM after v1.14) are refused by name, not
+    ** ignored; vehicle "type" is accepted (a string) and has no effect */
+    read_fails("{\"vehicles\":[{\"id\":1,\"type\":\"van\"}],\"jobs\":[{\"id\":1,"
+               "\"location\":[1,1],\"service_per_type\":{\"van\":60}}]}",
+               VRP_FMT_VROOM, "jobs[0]: 'service_per_type' is not supported");
+    read_fails("{\"vehicles\":[{\"id\":1}],\"shipments\":[{\"pickup\":{\"id\":1,"
+               "\"location\":[1,1],\"setup_per_type\":{}},\"delivery\":{\"id\":1,"
+               "\"location\":[1,2]}}]}",
+               VRP_FMT_VROOM, "shipments[0].pickup: 'setup_per_type' is not supported");
+    read_fails("{\"vehicles\":[{\"id\":1,\"type\":3,\"start\":[1,1]}]}", VRP_FMT_VROOM,
+               "vehicles[0]: field 'type' must be a string");
     read_fails("{\"vehicles\":[", VRP_FMT_VROOM, "ends early");
     read_fails("[1,2]", VRP_FMT_VROOM, "JSON object");
     read_fails("hello world\n", VRP_FMT_AUTO, "cannot tell");
@@ -421,10 +439,13 @@ static void test_evaluator_and_writer(void **state)
     assert_int_equal(s->cost, 100 + 10 + 70);
     assert_int_equal(s->n_unassigned, 1);
     assert_int_equal(s->routes[0].distance, 5000);
-    /* job 1 arrival 10 (window [0,120]), service 15 -> 25; pickup at 25 -> 25;
-    ** delivery at 25 + 15 = 40; end at 40 + 20 = 60 */
+    /* job 1 arrival 10 (window [0,120]), setup 5 + service 10 -> 25; pickup
+    ** at 25 at the same place: its setup 7 is not paid -> 25; delivery at
+    ** 25 + 15 = 40, setup 4 -> 44; end at 44 + 20 = 64 */
     assert_int_equal(s->routes[0].steps[3].arrival, 40);
-    assert_int_equal(s->routes[0].steps[4].arrival, 60);
+    assert_int_equal(s->routes[0].steps[4].arrival, 64);
+    assert_int_equal(s->setup, 5 + 4);
+    assert_int_equal(s->service, 10);
     assert_int_equal(s->routes[0].steps[0].load[0], 2); /* job 1's delivery on board */
     assert_int_equal(s->routes[0].steps[2].load[0], 4); /* the shipment */
     struct strbuf sb;
@@ -443,8 +464,36 @@ static void test_evaluator_and_writer(void **state)
     assert_string_equal(
         json_object_get_string(json_object_object_get(json_object_array_get_idx(steps, 2), "type")),
         "pickup");
+    /* setup and service apart, at every level (setup was always 0, with
+    ** the setup inside the service); descriptions echoed as VROOM does */
+    int64_t x;
+    assert_int_equal(rjson_get_i64(summary, "setup", true, &x, &e), 0);
+    assert_int_equal(x, 9);
+    assert_int_equal(rjson_get_i64(summary, "service", true, &x, &e), 0);
+    assert_int_equal(x, 10);
+    struct json_object *route = json_object_array_get_idx(routes, 0);
+    assert_int_equal(rjson_get_i64(route, "setup", true, &x, &e), 0);
+    assert_int_equal(x, 9);
+    assert_string_equal(json_object_get_string(json_object_object_get(route, "description")),
+                        "van 7");
+    static const int64_t want_setup[] = {0, 5, 0, 4, 0}, want_service[] = {0, 10, 0, 0, 0};
+    for (size_t k = 0; k < 5; k++) {
+        struct json_object *st = json_object_array_get_idx(steps, k);
+        assert_int_equal(rjson_get_i64(st, "setup", true, &x, &e), 0);
+        assert_int_equal(x, want_setup[k]);
+        assert_int_equal(rjson_get_i64(st, "service", true, &x, &e), 0);
+        assert_int_equal(x, want_service[k]);
+        struct json_object *d = NULL;
+        /* only job 1 has a description */
+        assert_int_equal(json_object_object_get_ex(st, "description", &d), k == 1);
+        if (k == 1)
+            assert_string_equal(json_object_get_string(d), "Zhang's \"shop\"");
+    }
     assert_int_equal(rjson_get_array(root, "unassigned", true, &unass, &e), 0);
     assert_int_equal(json_object_array_length(unass), 1);
+    assert_string_equal(json_object_get_string(json_object_object_get(
+                            json_object_array_get_idx(unass, 0), "description")),
+                        "left out");
     json_object_put(root);
     strbuf_release(&sb);
     vrp_solution_free(s);

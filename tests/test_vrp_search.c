@@ -21,6 +21,7 @@
 struct gen_opts {
     int n_tasks, n_veh, dims;
     bool tw, pd, skills, trips, limits, rates;
+    bool setup; /* setup times, tasks sharing a place or at the depot, an open start */
     uint64_t seed;
 };
 
@@ -36,7 +37,9 @@ static int64_t g_int(uint64_t *s, int64_t lo, int64_t hi) /* [lo, hi] */
     return lo + (int64_t)(g_next(s) % (uint64_t)(hi - lo + 1));
 }
 
-/* A random problem: location 0 is the depot, task i is at location i + 1. */
+/* A random problem: location 0 is the depot, task i is at location i + 1
+** (with .setup, every third task shares the place of the one before and
+** every seventh is at the depot, so setups are paid or not). */
 static struct vrp_problem *gen_problem(const struct gen_opts *o)
 {
     uint64_t rs = o->seed * 2654435761u + 12345;
@@ -69,6 +72,13 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
         t->loc = i + 1;
         t->pair = VRP_NONE;
         t->service = o->tw ? g_int(&rs, 0, 10) : 0;
+        if (o->setup) {
+            t->setup = g_int(&rs, 0, 25);
+            if (i % 3 == 2)
+                t->loc = p->tasks[i - 1].loc;
+            else if (i % 7 == 6)
+                t->loc = 0;
+        }
         for (int d = 0; d < o->dims; d++) {
             t->delivery[d] = g_int(&rs, 0, 10);
             t->pickup[d] = (o->pd || d > 0) ? g_int(&rs, 0, 6) : 0;
@@ -108,6 +118,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
         v->id = j + 1;
         v->start = 0;
         v->end = (o->limits && j == 1) ? VRP_NONE : 0;
+        if (o->setup && !o->trips && j == 1)
+            v->start = VRP_NONE; /* its first task always pays its setup */
         for (int d = 0; d < o->dims; d++)
             v->capacity[d] = 20 + 5 * j;
         v->tw = o->tw ? (struct vrp_tw){0, 600} : (struct vrp_tw){0, INT64_MAX};
@@ -280,6 +292,23 @@ static void test_insert_matches_full_eval(void **state)
                                             .rates = true,
                                             .tw = true,
                                             .seed = seed});
+        /* setup: an insertion can add or remove the next stop's setup */
+        check_insertions(&(struct gen_opts){
+            .n_tasks = 20, .n_veh = 3, .dims = 1, .tw = true, .setup = true, .seed = seed});
+        check_insertions(&(struct gen_opts){.n_tasks = 20,
+                                            .n_veh = 3,
+                                            .dims = 1,
+                                            .tw = true,
+                                            .pd = true,
+                                            .setup = true,
+                                            .seed = seed});
+        check_insertions(&(struct gen_opts){.n_tasks = 16,
+                                            .n_veh = 2,
+                                            .dims = 1,
+                                            .trips = true,
+                                            .tw = true,
+                                            .setup = true,
+                                            .seed = seed});
     }
 }
 
@@ -410,6 +439,8 @@ static void test_tiny_optimal(void **state)
         {.n_tasks = 6, .n_veh = 2, .dims = 2, .skills = true, .seed = 6},
         {.n_tasks = 5, .n_veh = 1, .dims = 1, .trips = true, .seed = 7},
         {.n_tasks = 6, .n_veh = 3, .dims = 1, .limits = true, .rates = true, .seed = 8},
+        {.n_tasks = 6, .n_veh = 2, .dims = 1, .tw = true, .setup = true, .seed = 9},
+        {.n_tasks = 6, .n_veh = 2, .dims = 1, .pd = true, .tw = true, .setup = true, .seed = 10},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++) {
         struct vrp_problem *p = gen_problem(&cases[i]);

@@ -152,7 +152,7 @@ bool vs__hgs_eligible(const struct vs *s)
             return false;
     for (int i = 0; i < s->n_tasks; i++) {
         const struct vrp_task *t = &p->tasks[i];
-        if (t->optional || t->skills || t->service)
+        if (t->optional || t->skills || t->service || t->setup)
             return false;
         for (int d = 0; d < s->dims; d++)
             if (t->pickup[d] != 0 || (d > 0 && t->delivery[d] != 0))

@@ -40,10 +40,15 @@ void vrp_problem_free(struct vrp_problem *p)
     }
     free(p->matrices);
     if (p->tasks) {
-        for (int i = 0; i < p->n_tasks; i++)
+        for (int i = 0; i < p->n_tasks; i++) {
             free(p->tasks[i].tw);
+            free(p->tasks[i].description);
+        }
         free(p->tasks);
     }
+    if (p->vehicles)
+        for (int i = 0; i < p->n_vehicles; i++)
+            free(p->vehicles[i].description);
     free(p->vehicles);
     for (int i = 0; i < p->n_skills; i++)
         free(p->skill_names[i]);
@@ -192,6 +197,8 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
                            t->loc, p->n_locs - 1);
         if (t->service < 0 || t->service > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "%s %lld: service time out of range", kn, id);
+        if (t->setup < 0 || t->setup > VRP__MAX_VALUE)
+            return err_set(e, ERR_INVAL, "%s %lld: setup time out of range", kn, id);
         int rc = check_amounts(t->delivery, p->n_dims, "delivery", kn, t->id, e);
         if (!rc)
             rc = check_amounts(t->pickup, p->n_dims, "pickup", kn, t->id, e);

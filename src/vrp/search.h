@@ -10,10 +10,17 @@
 ** Caches per position k: the location, the earliest departure time after
 ** service, the latest arrival that keeps the rest of the route feasible
 ** (Savelsbergh's forward/backward times generalised to several windows per
-** task), and the load on board when leaving k together with its maximum
-** over the trip so far (prefix) and over the rest of the trip (suffix).
-** With those, inserting a task or a shipment pair is checked in constant
-** time per position (capacity, windows, shift, skills, limits).
+** task), the latest departure from k, and the load on board when leaving k
+** together with its maximum over the trip so far (prefix) and over the rest
+** of the trip (suffix). With those, inserting a task or a shipment pair is
+** checked in constant time per position (capacity, windows, shift, skills,
+** limits).
+**
+** Setup. A task's time on site is its service plus, when the stop before
+** it is at another location, its setup (vs_action). An insertion changes
+** the stop before the next one, so the next stop's setup may appear or
+** vanish; its latest arrival then no longer applies, and the check uses
+** its latest departure instead (vs__next_ok).
 **
 ** Two searches use this: sisr.c (ruin and recreate, every problem) and
 ** hgs.c (hybrid genetic search with its own flat data, plain CVRP only);
@@ -45,6 +52,7 @@ struct vs_task {
     int pair;
     int tw0, ntw; /* windows in vs.tw_start/tw_end [tw0, tw0 + ntw) */
     int64_t service;
+    int64_t setup; /* paid when the stop before is elsewhere (vs_action) */
     int64_t del[VRP_MAX_DIMS];
     int64_t pick[VRP_MAX_DIMS];
     int64_t miss_cost; /* objective cost of leaving it (and its pair) out */
@@ -77,6 +85,7 @@ struct vs_route {
     int *loc;             /* [cap + 2] */
     int64_t *dep;         /* earliest departure after service, [cap + 2] */
     int64_t *la;          /* latest feasible arrival, [cap + 2] */
+    int64_t *ld;          /* latest feasible departure, [cap + 2] */
     int64_t *load;        /* [(cap + 2) * dims] load when leaving */
     int64_t *pmax, *smax; /* prefix / suffix max of load within the trip */
     int64_t cost, travel, dist;
@@ -96,7 +105,7 @@ struct vs {
     bool *can;  /* [task * n_veh + veh]: skills and capacity allow it */
     int *neigh; /* [task * k_neigh] nearest other tasks */
     int k_neigh;
-    bool has_pd, has_reload, has_tw;
+    bool has_pd, has_reload, has_tw, has_setup;
     int64_t dist_ref; /* typical arc cost, scales the temperature */
 
     /* Current solution. */
@@ -167,6 +176,13 @@ static inline int64_t vs_arc(const struct vs_veh *v, int n_locs, int a, int b)
     if (v->per_km || v->per_hour) /* as vrp_arc_cost: rounded half up once per arc */
         return (v->per_km * v->dist[k] * 18 + v->per_hour * v->dur[k] * 5 + 9000) / 18000;
     return v->dist[k];
+}
+
+/* Time on site at task t when the stop before it is at location `prev`
+** (VRP_NONE before an open start's first task): setup only after a move. */
+static inline int64_t vs_action(const struct vs_task *t, int prev)
+{
+    return prev == t->loc ? t->service : t->setup + t->service;
 }
 
 /* Service start for an arrival at `a`, or VS_NEG_INF when every window has

@@ -107,6 +107,9 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         t->kind = pt->kind;
         t->pair = pt->kind == VRP_JOB ? -1 : pt->pair;
         t->service = pt->service;
+        t->setup = pt->setup;
+        if (pt->setup)
+            s->has_setup = true;
         t->tw0 = w;
         t->ntw = pt->n_tw;
         for (int k = 0; k < pt->n_tw; k++) {

@@ -156,6 +156,47 @@ static void test_solve_answers_vroom_shape(void **state)
     ts_resp_free(&r);
 }
 
+/* VROOM's setup: paid once per place (two jobs at one place, one setup),
+** reported apart from the service at every level; descriptions echoed;
+** a vehicle's "type" accepted. The output said "setup": 0 with the setup
+** inside the service, and dropped descriptions. */
+static void test_setup_and_descriptions_as_vroom(void **state)
+{
+    (void)state;
+    const char *doc = "{\"vehicles\":[{\"id\":1,\"type\":\"van\",\"description\":\"van 1\","
+                      "\"start_index\":0,\"end_index\":0}],"
+                      "\"jobs\":[{\"id\":1,\"description\":\"shop\",\"location_index\":1,"
+                      "\"setup\":60,\"service\":20},"
+                      "{\"id\":2,\"description\":\"shop, back door\",\"location_index\":1,"
+                      "\"setup\":60,\"service\":30}],"
+                      "\"matrices\":{\"car\":{\"durations\":[[0,10],[10,0]]}}}";
+    struct ts_resp r;
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.2", op_tok, doc, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(get_i64(r.json, "summary", "setup"), 60);
+    assert_int_equal(get_i64(r.json, "summary", "service"), 50);
+    struct json_object *routes, *route, *steps;
+    assert_true(json_object_object_get_ex(r.json, "routes", &routes));
+    route = json_object_array_get_idx(routes, 0);
+    assert_string_equal(get_str(route, "description"), "van 1");
+    assert_int_equal(get_i64(route, "setup", NULL), 60);
+    assert_true(json_object_object_get_ex(route, "steps", &steps));
+    assert_int_equal(json_object_array_length(steps), 4);
+    int64_t setups = 0;
+    for (size_t k = 1; k <= 2; k++) {
+        struct json_object *st = json_object_array_get_idx(steps, k);
+        int64_t id = get_i64(st, "id", NULL);
+        assert_string_equal(get_str(st, "description"), id == 1 ? "shop" : "shop, back door");
+        assert_int_equal(get_i64(st, "service", NULL), id == 1 ? 20 : 30);
+        setups += get_i64(st, "setup", NULL);
+    }
+    assert_int_equal(setups, 60);
+    /* the end: 10 + 60 + 20 + 30 + 10 */
+    assert_int_equal(get_i64(json_object_array_get_idx(steps, 3), "arrival", NULL), 130);
+    ts_resp_free(&r);
+}
+
 /* Without ?time_limit= the search gets 50 ms per task, 0.5 s to 5 s: five
 ** jobs get 0.5 s (the search runs until its limit: a small problem used to
 ** take the full 5 s). The header says the limit used. */
@@ -482,6 +523,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_solve_answers_vroom_shape),
+        cmocka_unit_test(test_setup_and_descriptions_as_vroom),
         cmocka_unit_test(test_default_limit_scales_with_tasks),
         cmocka_unit_test(test_bad_problem_is_vroom_input_error),
         cmocka_unit_test(test_untyped_body_is_415),
