@@ -420,15 +420,6 @@ static int64_t enumerate_optimum(const struct vrp_problem *p, int *served)
     return c.best;
 }
 
-static int stop_after_calls(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
-{
-    (void)best_cost;
-    (void)n_unassigned;
-    (void)elapsed_s;
-    int *left = arg;
-    return --*left <= 0;
-}
-
 static void test_tiny_optimal(void **state)
 {
     (void)state;
@@ -452,9 +443,7 @@ static void test_tiny_optimal(void **state)
         struct vrp_params prm;
         vrp_params_default(&prm);
         prm.time_limit_s = 60;
-        int calls = 40; /* 40 progress calls: a fixed amount of search */
-        prm.progress = stop_after_calls;
-        prm.progress_arg = &calls;
+        prm.max_iterations = 10000; /* a fixed amount of search */
         struct vrp_solution *sol = NULL;
         struct err e;
         int rc = vrp_solve(p, &prm, &sol, &e);
@@ -471,7 +460,7 @@ static void test_tiny_optimal(void **state)
 /* --------------------------------------- determinism, stopping, checking */
 
 struct trace {
-    int calls_left;
+    int calls_left; /* stop at this call; 0: never */
     int calls;
     int64_t last_cost;
 };
@@ -483,16 +472,19 @@ static int trace_cb(void *arg, int64_t best_cost, int n_unassigned, double elaps
     struct trace *t = arg;
     t->calls++;
     t->last_cost = best_cost;
-    return --t->calls_left <= 0;
+    return t->calls == t->calls_left;
 }
 
-static struct vrp_solution *solve_n_calls(const struct vrp_problem *p, uint64_t seed, int calls,
-                                          struct trace *tr)
+/* Solve with a budget of `iterations` (0: none) and a callback that asks to
+** stop at its calls-th call (0: never). */
+static struct vrp_solution *solve_traced(const struct vrp_problem *p, uint64_t seed,
+                                         uint64_t iterations, int calls, struct trace *tr)
 {
     struct vrp_params prm;
     vrp_params_default(&prm);
     prm.time_limit_s = 120;
     prm.seed = seed;
+    prm.max_iterations = iterations;
     memset(tr, 0, sizeof *tr);
     tr->calls_left = calls;
     prm.progress = trace_cb;
@@ -554,11 +546,12 @@ static void test_deterministic_for_seed(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(files); i++) {
         struct vrp_problem *p = read_bench(files[i]);
         struct trace t1, t2, t3;
-        struct vrp_solution *a = solve_n_calls(p, 7, 6, &t1);
-        struct vrp_solution *b = solve_n_calls(p, 7, 6, &t2);
-        struct vrp_solution *c = solve_n_calls(p, 8, 6, &t3);
+        struct vrp_solution *a = solve_traced(p, 7, 400, 0, &t1);
+        struct vrp_solution *b = solve_traced(p, 7, 400, 0, &t2);
+        struct vrp_solution *c = solve_traced(p, 8, 400, 0, &t3);
         assert_true(same_solution(a, b));
-        assert_int_equal(a->iterations, b->iterations);
+        assert_int_equal(a->iterations, 400);
+        assert_int_equal(b->iterations, 400);
         /* the cost the search believed is the evaluator's */
         assert_int_equal(t1.last_cost, a->cost);
         assert_int_equal(t3.last_cost, c->cost);
@@ -576,7 +569,7 @@ static void test_stop_request_honoured(void **state)
     (void)state;
     struct vrp_problem *p = read_bench("solomon/R101.txt");
     struct trace t;
-    struct vrp_solution *sol = solve_n_calls(p, 1, 1, &t);
+    struct vrp_solution *sol = solve_traced(p, 1, 0, 1, &t);
     /* stopped at the first call (plus the closing report) */
     assert_true(t.calls <= 2);
     assert_int_equal(sol->n_unassigned, 0);
@@ -586,11 +579,11 @@ static void test_stop_request_honoured(void **state)
 }
 
 /* A stop request during construction: 2,000 tasks go to the ruin-and-
-** recreate search, whose construction asks the callback every 256
-** insertions. Stopping at the first call must still give a complete,
-** feasible plan. The first call comes while tasks are still out: before the
-** construction consulted the stop request, the first call came after it,
-** with nothing out. */
+** recreate search, whose construction asks the callback at its first look
+** at the clock and then by the clock. Stopping at the first call must still
+** give a complete, feasible plan. The first call comes while tasks are
+** still out: before the construction consulted the stop request, the first
+** call came after it, with nothing out. */
 struct first_call {
     int calls;
     int first_unassigned;
@@ -628,6 +621,33 @@ static void test_stop_during_construction(void **state)
     assert_int_equal(sol->iterations, 0);
     assert_int_equal(sol->n_unassigned, 0);
     check_with_checker(p, sol);
+    vrp_solution_free(sol);
+    vrp_problem_free(p);
+}
+
+/* HGS at 978 clients: a local search takes tenths of a second and the stop
+** request was asked every 64 iterations, so a cancel ran on for seconds.
+** It is asked by the clock now, from the search's first check and inside
+** the local search: stopping at the first call ends the search within its
+** first iteration, with a complete feasible plan (SISR's cheap
+** construction when HGS had none yet). */
+static void test_hgs_stops_within_an_iteration(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = read_bench("cvrp-x/X-n979-k58.vrp");
+    struct trace t;
+    struct vrp_solution *sol = solve_traced(p, 1, 0, 1, &t);
+    if (sol->iterations > 1)
+        fail_msg("%llu iterations after a stop request at the first call",
+                 (unsigned long long)sol->iterations);
+    assert_true(t.calls <= 2); /* the request, then the closing report */
+    assert_int_equal(sol->n_unassigned, 0);
+    check_with_checker(p, sol);
+    vrp_solution_free(sol);
+    /* a stop at a later call ends the search there too, whenever it comes */
+    sol = solve_traced(p, 1, 0, 3, &t);
+    assert_true(t.calls <= 4);
+    assert_int_equal(sol->n_unassigned, 0);
     vrp_solution_free(sol);
     vrp_problem_free(p);
 }
@@ -682,6 +702,7 @@ int main(void)
         cmocka_unit_test(test_deterministic_for_seed),
         cmocka_unit_test(test_stop_request_honoured),
         cmocka_unit_test(test_stop_during_construction),
+        cmocka_unit_test(test_hgs_stops_within_an_iteration),
         cmocka_unit_test(test_time_limit_and_feasible),
         cmocka_unit_test(test_threads),
     };

@@ -240,19 +240,41 @@ void vs__apply_insert(struct vs *s, const struct vs_ins *ins, int task);
 
 int64_t vs__total_cost(const struct vs *s);
 
-/* ---- sisr.c */
+/* ---- the budget and stop requests (solve.c) */
 struct vs_search {
     double t_end; /* monotonic seconds */
     double t_begin;
+    double t_asked; /* when the progress callback was last asked; -HUGE_VAL before */
     const struct vrp_params *prm;
     uint64_t iterations;
-    bool stopped;
+    bool stopped; /* the callback asked to stop */
     /* best solution: per vehicle its stops, flattened */
     int *best_seq, *best_len;
     int64_t best_cost;     /* with VS_MISS_BIG terms */
     int64_t best_reported; /* as vrp_solution reports it */
     int best_out;
 };
+
+/* Stop requests are asked by the clock: at a search's first check, then
+** every VS_ASK_EVERY_S seconds, whatever an iteration costs (an HGS local
+** search at 1,500 clients takes tenths of a second; it checks between
+** moves too). A clock read costs tens of nanoseconds. */
+#define VS_ASK_EVERY_S 0.05
+static inline bool vs_ask_due(const struct vs_search *S, double now)
+{
+    return S->prm && S->prm->progress && now - S->t_asked >= VS_ASK_EVERY_S;
+}
+/* Past the deadline or the iteration budget. */
+static inline bool vs_over_budget(const struct vs_search *S, double now)
+{
+    return now >= S->t_end ||
+           (S->prm && S->prm->max_iterations && S->iterations >= S->prm->max_iterations);
+}
+/* Ask the callback (vs_ask_due said so) with the best cost and tasks out
+** so far; true, with S->stopped set, when it says stop. */
+bool vs__ask(struct vs_search *S, double now, int64_t best_cost, int n_out);
+
+/* ---- sisr.c */
 void vs__search_run(struct vs *s, struct vs_search *S);
 void vs__snapshot(struct vs *s, int *seq, int *len);
 void vs__restore(struct vs *s, const int *seq, const int *len);

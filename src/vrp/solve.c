@@ -12,11 +12,12 @@
 ** problem.c.
 **
 ** Time: the limit is wall-clock from entry; the searches check the clock
-** between iterations (an HGS iteration is one local search, at most a few
-** tenths of a second at 1,000 clients), so they stop a little before it.
-** SISR's construction looks at the clock and the stop request too and
-** completes cheaply when either says stop (sisr.c, construct); reading and
-** the neighbour lists below are not cut short.
+** between iterations and HGS between local-search moves too, so they stop
+** a little before it. The progress callback (stop requests) is asked by the
+** clock as well (vs__ask, search.h). SISR's construction looks at the clock
+** and the stop request too and completes cheaply when either says stop
+** (sisr.c, construct); reading and the neighbour lists below are not cut
+** short.
 ** Threads: with threads > 1 several independent searches (seeds derived
 ** from params.seed) run side by side and the best one wins; results
 ** depend on (seed, threads) only, apart from where the clock stops them.
@@ -241,6 +242,16 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         }
 }
 
+bool vs__ask(struct vs_search *S, double now, int64_t best_cost, int n_out)
+{
+    S->t_asked = now;
+    if (S->prm->progress(S->prm->progress_arg, best_cost, n_out, now - S->t_begin)) {
+        S->stopped = true;
+        return true;
+    }
+    return false;
+}
+
 void vs__release(struct vs *s)
 {
     for (int j = 0; j <= s->n_veh; j++)
@@ -278,6 +289,7 @@ static void *worker_run(void *arg)
     w->S.prm = &w->prm;
     w->S.t_begin = w->t_begin;
     w->S.t_end = w->t_end;
+    w->S.t_asked = -HUGE_VAL; /* the first check asks */
     /* size first: eligibility reads the whole matrix (a second at 10,000) */
     bool hgs = s.n_tasks <= 1500 &&
                (int64_t)s.n_tasks * s.n_veh <= 2000000 && /* SWAP* tables: 48 bytes per pair */

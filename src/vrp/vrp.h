@@ -162,8 +162,16 @@ struct vrp_params {
     double time_limit_s; /* wall-clock limit; <= 0 means a default by size */
     uint64_t seed;
     int threads; /* 1 = single-threaded; results depend on (seed, threads) */
-    /* Called now and then from the solving thread with the best cost so far
-    ** (engine units) and seconds elapsed; return non-zero to stop early. */
+    /* 0, or stop after this many search iterations (the time limit still
+    ** applies): a budget that does not depend on the machine's speed or
+    ** load, so a run is reproducible for a (seed, threads). */
+    uint64_t max_iterations;
+    /* Called from the solving thread with the best cost so far (engine
+    ** units; INT64_MAX before a first plan) and seconds elapsed: at the
+    ** search's first check, then about every 50 ms of solving (by the
+    ** clock, not an iteration count, so a stop lands promptly however slow
+    ** an iteration is), and once at the end. Return non-zero to stop early:
+    ** the best plan so far is returned. */
     int (*progress)(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s);
     void *progress_arg;
 };
