@@ -218,7 +218,7 @@ static void check_insertions(const struct gen_opts *o)
 {
     struct vrp_problem *p = gen_problem(o);
     struct vs s;
-    vs__init(&s, p, o->seed);
+    vs__init(&s, p, o->seed, NULL);
     uint64_t rs = o->seed + 99;
     int checked = 0;
     /* Insert the tasks in random order, each at its best place over all
@@ -334,12 +334,135 @@ static void test_hgs_moves_match_full_eval(void **state)
             }
         }
         struct vs s;
-        vs__init(&s, p, seed);
+        vs__init(&s, p, seed, NULL);
         assert_true(vs__hgs_eligible(&s));
         assert_int_equal(vs__hgs_selftest(&s, 30), 0);
         vs__release(&s);
         vrp_problem_free(p);
     }
+}
+
+/* ------------------------------------------------------ neighbour lists */
+
+/* Task i's K nearest by dist(a, b) + dist(b, a), ties to the lower index,
+** by brute force; out[K]. */
+static void brute_neighbours(const struct vs *s, int i, int K, int *out)
+{
+    const int64_t *m = s->v[0].dist;
+    size_t N = (size_t)s->n_locs;
+    int64_t *bd = xmalloc((size_t)K * sizeof *bd);
+    int cnt = 0;
+    int li = s->t[i].loc;
+    for (int j = 0; j < s->n_tasks; j++) {
+        if (j == i)
+            continue;
+        int lj = s->t[j].loc;
+        int64_t d = m[(size_t)li * N + (size_t)lj] + m[(size_t)lj * N + (size_t)li];
+        if (cnt == K && d >= bd[K - 1])
+            continue;
+        int p = cnt < K ? cnt++ : K - 1;
+        while (p > 0 && bd[p - 1] > d) {
+            bd[p] = bd[p - 1];
+            out[p] = out[p - 1];
+            p--;
+        }
+        bd[p] = d;
+        out[p] = j;
+    }
+    free(bd);
+}
+
+/* Every list full, without the task itself or a task twice; returns how
+** many entries are in the exact lists too. */
+static int lists_valid(const struct vs *s, const int *exact)
+{
+    int K = s->k_neigh, same = 0;
+    bool *seen = xcalloc((size_t)s->n_tasks, sizeof *seen);
+    for (int i = 0; i < s->n_tasks; i++) {
+        for (int k = 0; k < K; k++) {
+            int j = s->neigh[(size_t)i * K + k];
+            if (j < 0 || j >= s->n_tasks || j == i || seen[j])
+                fail_msg("task %d: neighbour %d is %d", i, k, j);
+            seen[j] = true;
+        }
+        for (int k = 0; k < K; k++)
+            same += seen[exact[(size_t)i * K + k]];
+        for (int k = 0; k < K; k++)
+            seen[s->neigh[(size_t)i * K + k]] = false;
+    }
+    free(seen);
+    return same;
+}
+
+static int stop_now(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
+{
+    (void)best_cost;
+    (void)n_unassigned;
+    (void)elapsed_s;
+    ++*(int *)arg;
+    return 1;
+}
+
+/* The lists are built over tiles of tasks in order of location (columns
+** read in runs, not a cache miss per pair): they must equal brute force,
+** with an asymmetric matrix, tasks sharing places (ties) and tasks out of
+** location order. They ran to the end whatever the limit (2.5 s at 10,000
+** tasks); now, past the deadline or on a stop request, the exact lists stop
+** after the first row of 256-task tiles and the other tasks get nearby
+** candidates from cells around pivots: full, valid, mostly right. */
+static void test_neighbour_lists(void **state)
+{
+    (void)state;
+    struct gen_opts o = {.n_tasks = 700, .n_veh = 3, .dims = 1, .setup = true, .seed = 5};
+    struct vrp_problem *p = gen_problem(&o);
+    int nl = p->n_locs;
+    int64_t *m = p->matrices[0].dur; /* dist aliases it */
+    for (int a = 0; a < nl; a++)
+        for (int b = 0; b < nl; b++)
+            m[(size_t)a * nl + b] += a == b ? 0 : (a * 7 + b * 3) % 11;
+    for (int i = 0; i + 1 < p->n_tasks; i += 5) { /* tasks out of location order */
+        int t = p->tasks[i].loc;
+        p->tasks[i].loc = p->tasks[i + 1].loc;
+        p->tasks[i + 1].loc = t;
+    }
+    struct vs s;
+    vs__init(&s, p, 1, NULL);
+    int K = s.k_neigh, n = s.n_tasks;
+    assert_int_equal(K, 40);
+    int *exact = xmalloc((size_t)n * K * sizeof *exact);
+    for (int i = 0; i < n; i++) {
+        brute_neighbours(&s, i, K, &exact[(size_t)i * K]);
+        for (int k = 0; k < K; k++)
+            if (s.neigh[(size_t)i * K + k] != exact[(size_t)i * K + k])
+                fail_msg("task %d neighbour %d: %d, brute force %d", i, k,
+                         s.neigh[(size_t)i * K + k], exact[(size_t)i * K + k]);
+    }
+    vs__release(&s);
+
+    /* the deadline has passed: cut, lists full and mostly right */
+    struct vrp_params prm;
+    vrp_params_default(&prm);
+    struct vs_search S = {.t_begin = 0, .t_end = 0, .t_asked = -HUGE_VAL, .prm = &prm};
+    vs__init(&s, p, 1, &S);
+    int same = lists_valid(&s, exact);
+    print_message("after a cut: %d of %d neighbours exact\n", same, n * K);
+    assert_true(same < n * K);           /* it was cut */
+    assert_true(same >= n * K * 9 / 10); /* 98 % here */
+    vs__release(&s);
+
+    /* a stop request: asked once, after the first row of tiles */
+    int calls = 0;
+    prm.progress = stop_now;
+    prm.progress_arg = &calls;
+    S = (struct vs_search){
+        .t_begin = vs_now(), .t_end = VS_POS_INF, .t_asked = -HUGE_VAL, .prm = &prm};
+    vs__init(&s, p, 1, &S);
+    assert_int_equal(calls, 1);
+    assert_true(S.stopped);
+    assert_true(lists_valid(&s, exact) < n * K);
+    vs__release(&s);
+    free(exact);
+    vrp_problem_free(p);
 }
 
 /* ------------------------------------------------ exhaustive enumeration */
@@ -578,12 +701,13 @@ static void test_stop_request_honoured(void **state)
     vrp_problem_free(p);
 }
 
-/* A stop request during construction: 2,000 tasks go to the ruin-and-
-** recreate search, whose construction asks the callback at its first look
-** at the clock and then by the clock. Stopping at the first call must still
-** give a complete, feasible plan. The first call comes while tasks are
-** still out: before the construction consulted the stop request, the first
-** call came after it, with nothing out. */
+/* A stop request before the search: 2,000 tasks go to the ruin-and-
+** recreate search; the callback is first asked while the neighbour lists
+** are built (which then stop, coarse) and the construction completes
+** cheaply. Stopping at the first call must still give a complete, feasible
+** plan. The first call comes while tasks are still out: before the
+** construction consulted the stop request, the first call came after it,
+** with nothing out. */
 struct first_call {
     int calls;
     int first_unassigned;
@@ -698,6 +822,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_insert_matches_full_eval),
         cmocka_unit_test(test_hgs_moves_match_full_eval),
+        cmocka_unit_test(test_neighbour_lists),
         cmocka_unit_test(test_tiny_optimal),
         cmocka_unit_test(test_deterministic_for_seed),
         cmocka_unit_test(test_stop_request_honoured),

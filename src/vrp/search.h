@@ -209,8 +209,10 @@ static inline int64_t vs_tw_latest(const struct vs *s, const struct vs_task *t, 
 
 /* ---- solve.c */
 /* Flatten p into s (one empty route per vehicle plus a scratch route at
-** index n_veh); every task starts out. vs__release frees it. */
-void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed);
+** index n_veh); every task starts out. S (NULL: none) gives the deadline
+** and stop requests the neighbour lists respect. vs__release frees it. */
+struct vs_search;
+void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed, struct vs_search *S);
 void vs__release(struct vs *s);
 
 /* ---- route.c */
