@@ -364,6 +364,12 @@ static void test_hostile_inputs(void **state)
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 2\n2 2 2 -4 0 100 0 1 0\n",
                VRP_FMT_LILIM, "amounts differ");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 9\n", VRP_FMT_LILIM, "out of range");
+    /* an index beyond int: refused before it is converted (undefined
+    ** behaviour before, caught by the sanitizer build and the fuzzer) */
+    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 1e60\n", VRP_FMT_LILIM,
+               "delivery index 1e+60 out of range");
+    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 -5 0 100 0 -1e60 0\n", VRP_FMT_LILIM,
+               "pickup index -1e+60 out of range");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0\n", VRP_FMT_LILIM,
                "expected 9 numbers");
     /* VROOM */

@@ -100,11 +100,11 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
         int ln = nodes[i].line;
         int other;
         if (pi == 0 && di != 0) {
-            other = (int)di;
             if (di != floor(di) || di < 1 || di >= n) {
                 rc = err_set(e, ERR_INVAL, "line %d: delivery index %g out of range", ln, di);
                 goto out;
             }
+            other = (int)di; /* in range: the conversion is defined */
             if (q < 0) {
                 rc = err_set(e, ERR_INVAL, "line %d: pickup with negative demand", ln);
                 goto out;
@@ -120,11 +120,11 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
                 goto out;
             }
         } else if (pi != 0 && di == 0) {
-            other = (int)pi;
             if (pi != floor(pi) || pi < 1 || pi >= n) {
                 rc = err_set(e, ERR_INVAL, "line %d: pickup index %g out of range", ln, pi);
                 goto out;
             }
+            other = (int)pi;
             if (q > 0) {
                 rc = err_set(e, ERR_INVAL, "line %d: delivery with positive demand", ln);
                 goto out;
