@@ -338,6 +338,92 @@ static void test_from_seqs_schedule(void **state)
     vrp_problem_free(p);
 }
 
+/*
+** Setup as VROOM defines it: paid on arriving from another place (the start
+** and a reload count as places), so consecutive tasks at one place pay it
+** once, and it may run past the window like the service. Three places on a
+** line 10 s apart; jobs 1 and 2 at place 1 (setup 100, service 10; job 2's
+** window [0,125]), job 3 at the depot (setup 50, service 5), job 4 at place
+** 2 (setup 30). Vehicle 1: shift [0,145]; vehicle 2: no start; vehicle 3:
+** two trips, reload 5.
+*/
+static struct vrp_problem *setup_problem(void)
+{
+    const char *doc =
+        "{\"vehicles\":[{\"id\":1,\"start_index\":0,\"end_index\":0,\"time_window\":[0,145]},"
+        "{\"id\":2,\"end_index\":0},"
+        "{\"id\":3,\"start_index\":0,\"end_index\":0,\"max_trips\":2,\"reload_time\":5}],"
+        "\"jobs\":[{\"id\":1,\"location_index\":1,\"setup\":100,\"service\":10},"
+        "{\"id\":2,\"location_index\":1,\"setup\":100,\"service\":10,"
+        "\"time_windows\":[[0,125]]},"
+        "{\"id\":3,\"location_index\":0,\"setup\":50,\"service\":5},"
+        "{\"id\":4,\"location_index\":2,\"setup\":30}],"
+        "\"matrices\":{\"car\":{\"durations\":[[0,10,20],[10,0,10],[20,10,0]]}}}";
+    struct vrp_problem *p = NULL;
+    struct err e = {0};
+    if (vrp_read(doc, strlen(doc), VRP_FMT_VROOM, &p, &e))
+        fail_msg("%s", e.msg);
+    return p;
+}
+
+/* Steps' setup, service and arrival of vehicle v's route over `tasks`. */
+static void expect_steps(const struct vrp_problem *p, int v, const int *tasks, int n,
+                         const int64_t (*want)[3])
+{
+    struct vrp_seq sq = {v, tasks, n};
+    struct vrp_solution *s = NULL;
+    struct err e = {0};
+    if (vrp_solution_from_seqs(p, &sq, 1, false, &s, &e))
+        fail_msg("vehicle %d: %s", v, e.msg);
+    for (int k = 0; k < n; k++) {
+        const struct vrp_step *st = &s->routes[0].steps[k + 1];
+        if (st->setup != want[k][0] || st->service != want[k][1] || st->arrival != want[k][2])
+            fail_msg("vehicle %d step %d: setup %lld service %lld arrival %lld, want %lld %lld "
+                     "%lld",
+                     v, k + 1, (long long)st->setup, (long long)st->service, (long long)st->arrival,
+                     (long long)want[k][0], (long long)want[k][1], (long long)want[k][2]);
+    }
+    vrp_solution_free(s);
+}
+
+static void test_setup_once_per_place(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = setup_problem();
+    assert_int_equal(p->tasks[0].setup, 100);
+    assert_int_equal(p->tasks[0].service, 10);
+    /* job 1 at 10, leaves at 120; job 2 at the same place pays no setup,
+    ** begins at 120 (its window ends at 125: the service may run past it),
+    ** leaves at 130, back at 140 within the shift. With the setup paid
+    ** twice (folded into the service) the route ended at 240. */
+    accepts(p, "1:j1,j2", 20);
+    expect_steps(p, 0, (const int[]){0, 1}, 2, (const int64_t[][3]){{100, 10, 10}, {0, 10, 120}});
+    /* job 4 first: 20 + 30 -> job 1 at 60, leaves at 170, after job 2's window */
+    rejects(p, "1:j4,j1,j2", "job 2: vehicle 1 arrives at 170, after its time window ends (125)");
+    /* at the start's place: no setup; without a start: the first task pays it */
+    expect_steps(p, 0, (const int[]){2}, 1, (const int64_t[][3]){{0, 5, 0}});
+    expect_steps(p, 1, (const int[]){2}, 1, (const int64_t[][3]){{50, 5, 0}});
+    /* a reload is at the start's place too: job 3 after it pays none */
+    expect_steps(p, 2, (const int[]){0, VRP_NONE, 2}, 3,
+                 (const int64_t[][3]){{100, 10, 10}, {0, 5, 130}, {0, 5, 135}});
+    /* the search plans with it as well */
+    struct vrp_params prm;
+    vrp_params_default(&prm);
+    prm.time_limit_s = 0.2;
+    struct vrp_solution *sol = NULL;
+    struct err e = {0};
+    p->vehicles[1].tw.end = 0; /* keep to vehicles 1 and 3 */
+    if (vrp_solve(p, &prm, &sol, &e))
+        fail_msg("%s", e.msg);
+    assert_int_equal(sol->n_unassigned, 0);
+    /* the optimum visits each place once (0-2-1-0 or its reverse, 40 s) */
+    assert_int_equal(sol->cost, 40);
+    assert_int_equal(sol->setup, 100 + 30); /* places 1 and 2; job 3 at the start's place */
+    assert_int_equal(sol->service, 10 + 10 + 5);
+    vrp_solution_free(sol);
+    vrp_problem_free(p);
+}
+
 #ifdef RL_BIN
 static void test_cli(void **state)
 {
@@ -493,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_required_unserved),
         cmocka_unit_test(test_unassigned_list),
         cmocka_unit_test(test_from_seqs_schedule),
+        cmocka_unit_test(test_setup_once_per_place),
 #ifdef RL_BIN
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_cli_complete_and_cost),

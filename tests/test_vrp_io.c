@@ -165,16 +165,86 @@ static void test_lilim_bench_file(void **state)
     vrp_problem_free(p);
 }
 
+/* The whole of a shared benchmark file, NUL-terminated; *len its size. */
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/bench/%s", RL_SHARED_DIR, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        fail_msg("cannot open %s", path);
+    char *buf = malloc(1 << 20);
+    assert_non_null(buf);
+    *len = fread(buf, 1, (1 << 20) - 1, f);
+    buf[*len] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* A Solomon or Li & Lim file cut inside its last number still has complete
+** rows (the last one with a shorter number): refused, naming the line. The
+** format has no row count, so only the missing end of line gives it away. */
+static void test_text_file_cut_inside_its_last_row(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rel;
+        enum vrp_format fmt;
+    } files[] = {{"solomon/C101.txt", VRP_FMT_SOLOMON}, {"pdptw/lc101.txt", VRP_FMT_LILIM}};
+    for (size_t i = 0; i < RL_ARRAY_LEN(files); i++) {
+        size_t len;
+        char *buf = slurp(files[i].rel, &len);
+        struct vrp_problem *p = NULL;
+        struct err e = {0};
+        if (vrp_read(buf, len, files[i].fmt, &p, &e)) /* whole: fine */
+            fail_msg("%s: %s", files[i].rel, e.msg);
+        int whole_tasks = p->n_tasks;
+        vrp_problem_free(p);
+        /* cut after the first digit of the last row's last number */
+        size_t cut = len;
+        while (cut > 0 && !(buf[cut - 1] >= '0' && buf[cut - 1] <= '9'))
+            cut--;
+        while (cut > 1 && buf[cut - 2] >= '0' && buf[cut - 2] <= '9')
+            cut--;
+        int line = 1;
+        for (size_t k = 0; k < cut; k++)
+            line += buf[k] == '\n';
+        char want[64];
+        snprintf(want, sizeof want, "line %d: the file ends inside this row", line);
+        p = NULL;
+        int rc = vrp_read(buf, cut, files[i].fmt, &p, &e);
+        if (rc == 0) {
+            int n = p->n_tasks;
+            vrp_problem_free(p);
+            fail_msg("%s cut at byte %zu of %zu read as complete (%d tasks of %d)", files[i].rel,
+                     cut, len, n, whole_tasks);
+        }
+        if (!strstr(e.msg, want) || !strstr(e.msg, "truncated"))
+            fail_msg("%s: '%s' does not say '%s ... truncated'", files[i].rel, e.msg, want);
+        free(buf);
+    }
+    /* the last row needs its end of line; blank lines after it are fine */
+    const char *sol = "C1\nVEHICLE\nNUMBER CAPACITY\n 25 200\nCUSTOMER\n 0 40 50 0 0 1236 0\n"
+                      " 1 45 68 10 912 967 10";
+    read_fails(sol, VRP_FMT_SOLOMON, "line 7: the file ends inside this row");
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s\r\n  \n", sol);
+    vrp_problem_free(read_ok(buf, VRP_FMT_SOLOMON));
+}
+
 static const char *vroom_doc =
-    "{\"vehicles\":[{\"id\":7,\"start_index\":0,\"end_index\":0,\"capacity\":[10,3],"
+    "{\"vehicles\":[{\"id\":7,\"description\":\"van 7\",\"type\":\"van\","
+    "\"start_index\":0,\"end_index\":0,\"capacity\":[10,3],"
     "\"skills\":[5,9],\"time_window\":[0,1000],\"costs\":{\"fixed\":100,\"per_km\":2,"
     "\"per_hour\":0},\"max_trips\":2,\"reload_time\":15}],"
-    "\"jobs\":[{\"id\":1,\"location_index\":1,\"setup\":5,\"service\":10,\"delivery\":[2,1],"
+    "\"jobs\":[{\"id\":1,\"description\":\"Zhang's \\\"shop\\\"\",\"location_index\":1,"
+    "\"setup\":5,\"service\":10,\"delivery\":[2,1],"
     "\"skills\":[9],\"time_windows\":[[300,400],[0,100],[90,120]]},"
-    "{\"id\":2,\"location_index\":2,\"pickup\":[1,0],\"optional\":true,\"penalty\":70,"
+    "{\"id\":2,\"description\":\"left out\",\"location_index\":2,\"pickup\":[1,0],"
+    "\"optional\":true,\"penalty\":70,"
     "\"priority\":3}],"
-    "\"shipments\":[{\"pickup\":{\"id\":3,\"location_index\":1},\"delivery\":{\"id\":3,"
-    "\"location_index\":2},\"amount\":[4,0]}],"
+    "\"shipments\":[{\"pickup\":{\"id\":3,\"location_index\":1,\"setup\":7},"
+    "\"delivery\":{\"id\":3,\"location_index\":2,\"setup\":4},\"amount\":[4,0]}],"
     "\"matrices\":{\"car\":{\"durations\":[[0,10,20],[10,0,15],[20,15,0]],"
     "\"distances\":[[0,1000,2500],[1000,0,1500],[2500,1500,0]]}}}";
 
@@ -187,7 +257,11 @@ static void test_vroom_matrices(void **state)
     assert_int_equal(p->n_dims, 2);
     assert_int_equal(p->n_tasks, 4);
     const struct vrp_task *j1 = &p->tasks[0];
-    assert_int_equal(j1->service, 15);
+    assert_int_equal(j1->setup, 5); /* kept apart: paid only on arrival from elsewhere */
+    assert_int_equal(j1->service, 10);
+    assert_string_equal(j1->description, "Zhang's \"shop\"");
+    assert_null(p->tasks[2].description);
+    assert_string_equal(p->vehicles[0].description, "van 7");
     assert_int_equal(j1->n_tw, 2); /* [0,100] and [90,120] merged, [300,400] */
     assert_int_equal(j1->tw[0].start, 0);
     assert_int_equal(j1->tw[0].end, 120);
@@ -290,6 +364,12 @@ static void test_hostile_inputs(void **state)
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 2\n2 2 2 -4 0 100 0 1 0\n",
                VRP_FMT_LILIM, "amounts differ");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 9\n", VRP_FMT_LILIM, "out of range");
+    /* an index beyond int: refused before it is converted (undefined
+    ** behaviour before, caught by the sanitizer build and the fuzzer) */
+    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0 1e60\n", VRP_FMT_LILIM,
+               "delivery index 1e+60 out of range");
+    read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 -5 0 100 0 -1e60 0\n", VRP_FMT_LILIM,
+               "pickup index -1e+60 out of range");
     read_fails("2 10 1\n0 0 0 0 0 100 0 0 0\n1 1 1 5 0 100 0 0\n", VRP_FMT_LILIM,
                "expected 9 numbers");
     /* VROOM */
@@ -332,6 +412,17 @@ static void test_hostile_inputs(void **state)
                              "\"jobs\":[{\"id\":1,\"description\":\"\u6751\","
                              "\"location\":[1,1]}]}",
                              VRP_FMT_VROOM));
+    /* per-vehicle-type durations (VROOM after v1.14) are refused by name, not
+    ** ignored; vehicle "type" is accepted (a string) and has no effect */
+    read_fails("{\"vehicles\":[{\"id\":1,\"type\":\"van\"}],\"jobs\":[{\"id\":1,"
+               "\"location\":[1,1],\"service_per_type\":{\"van\":60}}]}",
+               VRP_FMT_VROOM, "jobs[0]: 'service_per_type' is not supported");
+    read_fails("{\"vehicles\":[{\"id\":1}],\"shipments\":[{\"pickup\":{\"id\":1,"
+               "\"location\":[1,1],\"setup_per_type\":{}},\"delivery\":{\"id\":1,"
+               "\"location\":[1,2]}}]}",
+               VRP_FMT_VROOM, "shipments[0].pickup: 'setup_per_type' is not supported");
+    read_fails("{\"vehicles\":[{\"id\":1,\"type\":3,\"start\":[1,1]}]}", VRP_FMT_VROOM,
+               "vehicles[0]: field 'type' must be a string");
     read_fails("{\"vehicles\":[", VRP_FMT_VROOM, "ends early");
     read_fails("[1,2]", VRP_FMT_VROOM, "JSON object");
     read_fails("hello world\n", VRP_FMT_AUTO, "cannot tell");
@@ -354,10 +445,13 @@ static void test_evaluator_and_writer(void **state)
     assert_int_equal(s->cost, 100 + 10 + 70);
     assert_int_equal(s->n_unassigned, 1);
     assert_int_equal(s->routes[0].distance, 5000);
-    /* job 1 arrival 10 (window [0,120]), service 15 -> 25; pickup at 25 -> 25;
-    ** delivery at 25 + 15 = 40; end at 40 + 20 = 60 */
+    /* job 1 arrival 10 (window [0,120]), setup 5 + service 10 -> 25; pickup
+    ** at 25 at the same place: its setup 7 is not paid -> 25; delivery at
+    ** 25 + 15 = 40, setup 4 -> 44; end at 44 + 20 = 64 */
     assert_int_equal(s->routes[0].steps[3].arrival, 40);
-    assert_int_equal(s->routes[0].steps[4].arrival, 60);
+    assert_int_equal(s->routes[0].steps[4].arrival, 64);
+    assert_int_equal(s->setup, 5 + 4);
+    assert_int_equal(s->service, 10);
     assert_int_equal(s->routes[0].steps[0].load[0], 2); /* job 1's delivery on board */
     assert_int_equal(s->routes[0].steps[2].load[0], 4); /* the shipment */
     struct strbuf sb;
@@ -376,8 +470,36 @@ static void test_evaluator_and_writer(void **state)
     assert_string_equal(
         json_object_get_string(json_object_object_get(json_object_array_get_idx(steps, 2), "type")),
         "pickup");
+    /* setup and service apart, at every level (setup was always 0, with
+    ** the setup inside the service); descriptions echoed as VROOM does */
+    int64_t x;
+    assert_int_equal(rjson_get_i64(summary, "setup", true, &x, &e), 0);
+    assert_int_equal(x, 9);
+    assert_int_equal(rjson_get_i64(summary, "service", true, &x, &e), 0);
+    assert_int_equal(x, 10);
+    struct json_object *route = json_object_array_get_idx(routes, 0);
+    assert_int_equal(rjson_get_i64(route, "setup", true, &x, &e), 0);
+    assert_int_equal(x, 9);
+    assert_string_equal(json_object_get_string(json_object_object_get(route, "description")),
+                        "van 7");
+    static const int64_t want_setup[] = {0, 5, 0, 4, 0}, want_service[] = {0, 10, 0, 0, 0};
+    for (size_t k = 0; k < 5; k++) {
+        struct json_object *st = json_object_array_get_idx(steps, k);
+        assert_int_equal(rjson_get_i64(st, "setup", true, &x, &e), 0);
+        assert_int_equal(x, want_setup[k]);
+        assert_int_equal(rjson_get_i64(st, "service", true, &x, &e), 0);
+        assert_int_equal(x, want_service[k]);
+        struct json_object *d = NULL;
+        /* only job 1 has a description */
+        assert_int_equal(json_object_object_get_ex(st, "description", &d), k == 1);
+        if (k == 1)
+            assert_string_equal(json_object_get_string(d), "Zhang's \"shop\"");
+    }
     assert_int_equal(rjson_get_array(root, "unassigned", true, &unass, &e), 0);
     assert_int_equal(json_object_array_length(unass), 1);
+    assert_string_equal(json_object_get_string(json_object_object_get(
+                            json_object_array_get_idx(unass, 0), "description")),
+                        "left out");
     json_object_put(root);
     strbuf_release(&sb);
     vrp_solution_free(s);
@@ -473,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_cvrplib_euc_nint),
         cmocka_unit_test(test_solomon_bench_file),
         cmocka_unit_test(test_lilim_bench_file),
+        cmocka_unit_test(test_text_file_cut_inside_its_last_row),
         cmocka_unit_test(test_vroom_matrices),
         cmocka_unit_test(test_vroom_coordinates),
         cmocka_unit_test(test_hostile_inputs),

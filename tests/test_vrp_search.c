@@ -21,6 +21,7 @@
 struct gen_opts {
     int n_tasks, n_veh, dims;
     bool tw, pd, skills, trips, limits, rates;
+    bool setup; /* setup times, tasks sharing a place or at the depot, an open start */
     uint64_t seed;
 };
 
@@ -36,7 +37,9 @@ static int64_t g_int(uint64_t *s, int64_t lo, int64_t hi) /* [lo, hi] */
     return lo + (int64_t)(g_next(s) % (uint64_t)(hi - lo + 1));
 }
 
-/* A random problem: location 0 is the depot, task i is at location i + 1. */
+/* A random problem: location 0 is the depot, task i is at location i + 1
+** (with .setup, every third task shares the place of the one before and
+** every seventh is at the depot, so setups are paid or not). */
 static struct vrp_problem *gen_problem(const struct gen_opts *o)
 {
     uint64_t rs = o->seed * 2654435761u + 12345;
@@ -69,6 +72,13 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
         t->loc = i + 1;
         t->pair = VRP_NONE;
         t->service = o->tw ? g_int(&rs, 0, 10) : 0;
+        if (o->setup) {
+            t->setup = g_int(&rs, 0, 25);
+            if (i % 3 == 2)
+                t->loc = p->tasks[i - 1].loc;
+            else if (i % 7 == 6)
+                t->loc = 0;
+        }
         for (int d = 0; d < o->dims; d++) {
             t->delivery[d] = g_int(&rs, 0, 10);
             t->pickup[d] = (o->pd || d > 0) ? g_int(&rs, 0, 6) : 0;
@@ -108,6 +118,8 @@ static struct vrp_problem *gen_problem(const struct gen_opts *o)
         v->id = j + 1;
         v->start = 0;
         v->end = (o->limits && j == 1) ? VRP_NONE : 0;
+        if (o->setup && !o->trips && j == 1)
+            v->start = VRP_NONE; /* its first task always pays its setup */
         for (int d = 0; d < o->dims; d++)
             v->capacity[d] = 20 + 5 * j;
         v->tw = o->tw ? (struct vrp_tw){0, 600} : (struct vrp_tw){0, INT64_MAX};
@@ -206,7 +218,7 @@ static void check_insertions(const struct gen_opts *o)
 {
     struct vrp_problem *p = gen_problem(o);
     struct vs s;
-    vs__init(&s, p, o->seed);
+    vs__init(&s, p, o->seed, NULL);
     uint64_t rs = o->seed + 99;
     int checked = 0;
     /* Insert the tasks in random order, each at its best place over all
@@ -280,6 +292,23 @@ static void test_insert_matches_full_eval(void **state)
                                             .rates = true,
                                             .tw = true,
                                             .seed = seed});
+        /* setup: an insertion can add or remove the next stop's setup */
+        check_insertions(&(struct gen_opts){
+            .n_tasks = 20, .n_veh = 3, .dims = 1, .tw = true, .setup = true, .seed = seed});
+        check_insertions(&(struct gen_opts){.n_tasks = 20,
+                                            .n_veh = 3,
+                                            .dims = 1,
+                                            .tw = true,
+                                            .pd = true,
+                                            .setup = true,
+                                            .seed = seed});
+        check_insertions(&(struct gen_opts){.n_tasks = 16,
+                                            .n_veh = 2,
+                                            .dims = 1,
+                                            .trips = true,
+                                            .tw = true,
+                                            .setup = true,
+                                            .seed = seed});
     }
 }
 
@@ -305,12 +334,135 @@ static void test_hgs_moves_match_full_eval(void **state)
             }
         }
         struct vs s;
-        vs__init(&s, p, seed);
+        vs__init(&s, p, seed, NULL);
         assert_true(vs__hgs_eligible(&s));
         assert_int_equal(vs__hgs_selftest(&s, 30), 0);
         vs__release(&s);
         vrp_problem_free(p);
     }
+}
+
+/* ------------------------------------------------------ neighbour lists */
+
+/* Task i's K nearest by dist(a, b) + dist(b, a), ties to the lower index,
+** by brute force; out[K]. */
+static void brute_neighbours(const struct vs *s, int i, int K, int *out)
+{
+    const int64_t *m = s->v[0].dist;
+    size_t N = (size_t)s->n_locs;
+    int64_t *bd = xmalloc((size_t)K * sizeof *bd);
+    int cnt = 0;
+    int li = s->t[i].loc;
+    for (int j = 0; j < s->n_tasks; j++) {
+        if (j == i)
+            continue;
+        int lj = s->t[j].loc;
+        int64_t d = m[(size_t)li * N + (size_t)lj] + m[(size_t)lj * N + (size_t)li];
+        if (cnt == K && d >= bd[K - 1])
+            continue;
+        int p = cnt < K ? cnt++ : K - 1;
+        while (p > 0 && bd[p - 1] > d) {
+            bd[p] = bd[p - 1];
+            out[p] = out[p - 1];
+            p--;
+        }
+        bd[p] = d;
+        out[p] = j;
+    }
+    free(bd);
+}
+
+/* Every list full, without the task itself or a task twice; returns how
+** many entries are in the exact lists too. */
+static int lists_valid(const struct vs *s, const int *exact)
+{
+    int K = s->k_neigh, same = 0;
+    bool *seen = xcalloc((size_t)s->n_tasks, sizeof *seen);
+    for (int i = 0; i < s->n_tasks; i++) {
+        for (int k = 0; k < K; k++) {
+            int j = s->neigh[(size_t)i * K + k];
+            if (j < 0 || j >= s->n_tasks || j == i || seen[j])
+                fail_msg("task %d: neighbour %d is %d", i, k, j);
+            seen[j] = true;
+        }
+        for (int k = 0; k < K; k++)
+            same += seen[exact[(size_t)i * K + k]];
+        for (int k = 0; k < K; k++)
+            seen[s->neigh[(size_t)i * K + k]] = false;
+    }
+    free(seen);
+    return same;
+}
+
+static int stop_now(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
+{
+    (void)best_cost;
+    (void)n_unassigned;
+    (void)elapsed_s;
+    ++*(int *)arg;
+    return 1;
+}
+
+/* The lists are built over tiles of tasks in order of location (columns
+** read in runs, not a cache miss per pair): they must equal brute force,
+** with an asymmetric matrix, tasks sharing places (ties) and tasks out of
+** location order. They ran to the end whatever the limit (2.5 s at 10,000
+** tasks); now, past the deadline or on a stop request, the exact lists stop
+** after the first row of 256-task tiles and the other tasks get nearby
+** candidates from cells around pivots: full, valid, mostly right. */
+static void test_neighbour_lists(void **state)
+{
+    (void)state;
+    struct gen_opts o = {.n_tasks = 700, .n_veh = 3, .dims = 1, .setup = true, .seed = 5};
+    struct vrp_problem *p = gen_problem(&o);
+    int nl = p->n_locs;
+    int64_t *m = p->matrices[0].dur; /* dist aliases it */
+    for (int a = 0; a < nl; a++)
+        for (int b = 0; b < nl; b++)
+            m[(size_t)a * nl + b] += a == b ? 0 : (a * 7 + b * 3) % 11;
+    for (int i = 0; i + 1 < p->n_tasks; i += 5) { /* tasks out of location order */
+        int t = p->tasks[i].loc;
+        p->tasks[i].loc = p->tasks[i + 1].loc;
+        p->tasks[i + 1].loc = t;
+    }
+    struct vs s;
+    vs__init(&s, p, 1, NULL);
+    int K = s.k_neigh, n = s.n_tasks;
+    assert_int_equal(K, 40);
+    int *exact = xmalloc((size_t)n * K * sizeof *exact);
+    for (int i = 0; i < n; i++) {
+        brute_neighbours(&s, i, K, &exact[(size_t)i * K]);
+        for (int k = 0; k < K; k++)
+            if (s.neigh[(size_t)i * K + k] != exact[(size_t)i * K + k])
+                fail_msg("task %d neighbour %d: %d, brute force %d", i, k,
+                         s.neigh[(size_t)i * K + k], exact[(size_t)i * K + k]);
+    }
+    vs__release(&s);
+
+    /* the deadline has passed: cut, lists full and mostly right */
+    struct vrp_params prm;
+    vrp_params_default(&prm);
+    struct vs_search S = {.t_begin = 0, .t_end = 0, .t_asked = -HUGE_VAL, .prm = &prm};
+    vs__init(&s, p, 1, &S);
+    int same = lists_valid(&s, exact);
+    print_message("after a cut: %d of %d neighbours exact\n", same, n * K);
+    assert_true(same < n * K);           /* it was cut */
+    assert_true(same >= n * K * 9 / 10); /* 98 % here */
+    vs__release(&s);
+
+    /* a stop request: asked once, after the first row of tiles */
+    int calls = 0;
+    prm.progress = stop_now;
+    prm.progress_arg = &calls;
+    S = (struct vs_search){
+        .t_begin = vs_now(), .t_end = VS_POS_INF, .t_asked = -HUGE_VAL, .prm = &prm};
+    vs__init(&s, p, 1, &S);
+    assert_int_equal(calls, 1);
+    assert_true(S.stopped);
+    assert_true(lists_valid(&s, exact) < n * K);
+    vs__release(&s);
+    free(exact);
+    vrp_problem_free(p);
 }
 
 /* ------------------------------------------------ exhaustive enumeration */
@@ -391,15 +543,6 @@ static int64_t enumerate_optimum(const struct vrp_problem *p, int *served)
     return c.best;
 }
 
-static int stop_after_calls(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s)
-{
-    (void)best_cost;
-    (void)n_unassigned;
-    (void)elapsed_s;
-    int *left = arg;
-    return --*left <= 0;
-}
-
 static void test_tiny_optimal(void **state)
 {
     (void)state;
@@ -410,6 +553,8 @@ static void test_tiny_optimal(void **state)
         {.n_tasks = 6, .n_veh = 2, .dims = 2, .skills = true, .seed = 6},
         {.n_tasks = 5, .n_veh = 1, .dims = 1, .trips = true, .seed = 7},
         {.n_tasks = 6, .n_veh = 3, .dims = 1, .limits = true, .rates = true, .seed = 8},
+        {.n_tasks = 6, .n_veh = 2, .dims = 1, .tw = true, .setup = true, .seed = 9},
+        {.n_tasks = 6, .n_veh = 2, .dims = 1, .pd = true, .tw = true, .setup = true, .seed = 10},
     };
     for (size_t i = 0; i < RL_ARRAY_LEN(cases); i++) {
         struct vrp_problem *p = gen_problem(&cases[i]);
@@ -421,9 +566,7 @@ static void test_tiny_optimal(void **state)
         struct vrp_params prm;
         vrp_params_default(&prm);
         prm.time_limit_s = 60;
-        int calls = 40; /* 40 progress calls: a fixed amount of search */
-        prm.progress = stop_after_calls;
-        prm.progress_arg = &calls;
+        prm.max_iterations = 10000; /* a fixed amount of search */
         struct vrp_solution *sol = NULL;
         struct err e;
         int rc = vrp_solve(p, &prm, &sol, &e);
@@ -440,7 +583,7 @@ static void test_tiny_optimal(void **state)
 /* --------------------------------------- determinism, stopping, checking */
 
 struct trace {
-    int calls_left;
+    int calls_left; /* stop at this call; 0: never */
     int calls;
     int64_t last_cost;
 };
@@ -452,16 +595,19 @@ static int trace_cb(void *arg, int64_t best_cost, int n_unassigned, double elaps
     struct trace *t = arg;
     t->calls++;
     t->last_cost = best_cost;
-    return --t->calls_left <= 0;
+    return t->calls == t->calls_left;
 }
 
-static struct vrp_solution *solve_n_calls(const struct vrp_problem *p, uint64_t seed, int calls,
-                                          struct trace *tr)
+/* Solve with a budget of `iterations` (0: none) and a callback that asks to
+** stop at its calls-th call (0: never). */
+static struct vrp_solution *solve_traced(const struct vrp_problem *p, uint64_t seed,
+                                         uint64_t iterations, int calls, struct trace *tr)
 {
     struct vrp_params prm;
     vrp_params_default(&prm);
     prm.time_limit_s = 120;
     prm.seed = seed;
+    prm.max_iterations = iterations;
     memset(tr, 0, sizeof *tr);
     tr->calls_left = calls;
     prm.progress = trace_cb;
@@ -523,11 +669,12 @@ static void test_deterministic_for_seed(void **state)
     for (size_t i = 0; i < RL_ARRAY_LEN(files); i++) {
         struct vrp_problem *p = read_bench(files[i]);
         struct trace t1, t2, t3;
-        struct vrp_solution *a = solve_n_calls(p, 7, 6, &t1);
-        struct vrp_solution *b = solve_n_calls(p, 7, 6, &t2);
-        struct vrp_solution *c = solve_n_calls(p, 8, 6, &t3);
+        struct vrp_solution *a = solve_traced(p, 7, 400, 0, &t1);
+        struct vrp_solution *b = solve_traced(p, 7, 400, 0, &t2);
+        struct vrp_solution *c = solve_traced(p, 8, 400, 0, &t3);
         assert_true(same_solution(a, b));
-        assert_int_equal(a->iterations, b->iterations);
+        assert_int_equal(a->iterations, 400);
+        assert_int_equal(b->iterations, 400);
         /* the cost the search believed is the evaluator's */
         assert_int_equal(t1.last_cost, a->cost);
         assert_int_equal(t3.last_cost, c->cost);
@@ -545,7 +692,7 @@ static void test_stop_request_honoured(void **state)
     (void)state;
     struct vrp_problem *p = read_bench("solomon/R101.txt");
     struct trace t;
-    struct vrp_solution *sol = solve_n_calls(p, 1, 1, &t);
+    struct vrp_solution *sol = solve_traced(p, 1, 0, 1, &t);
     /* stopped at the first call (plus the closing report) */
     assert_true(t.calls <= 2);
     assert_int_equal(sol->n_unassigned, 0);
@@ -554,10 +701,11 @@ static void test_stop_request_honoured(void **state)
     vrp_problem_free(p);
 }
 
-/* A stop request during construction: 2,000 tasks go to the ruin-and-
-** recreate search, whose construction asks the callback every 256
-** insertions. Stopping at the first call must still give a complete,
-** feasible plan. The first call comes while tasks are still out: before the
+/* A stop request before the search: 2,000 tasks go to the ruin-and-
+** recreate search; the callback is first asked while the neighbour lists
+** are built (which then stop, coarse) and the construction completes
+** cheaply. Stopping at the first call must still give a complete, feasible
+** plan. The first call comes while tasks are still out: before the
 ** construction consulted the stop request, the first call came after it,
 ** with nothing out. */
 struct first_call {
@@ -597,6 +745,33 @@ static void test_stop_during_construction(void **state)
     assert_int_equal(sol->iterations, 0);
     assert_int_equal(sol->n_unassigned, 0);
     check_with_checker(p, sol);
+    vrp_solution_free(sol);
+    vrp_problem_free(p);
+}
+
+/* HGS at 978 clients: a local search takes tenths of a second and the stop
+** request was asked every 64 iterations, so a cancel ran on for seconds.
+** It is asked by the clock now, from the search's first check and inside
+** the local search: stopping at the first call ends the search within its
+** first iteration, with a complete feasible plan (SISR's cheap
+** construction when HGS had none yet). */
+static void test_hgs_stops_within_an_iteration(void **state)
+{
+    (void)state;
+    struct vrp_problem *p = read_bench("cvrp-x/X-n979-k58.vrp");
+    struct trace t;
+    struct vrp_solution *sol = solve_traced(p, 1, 0, 1, &t);
+    if (sol->iterations > 1)
+        fail_msg("%llu iterations after a stop request at the first call",
+                 (unsigned long long)sol->iterations);
+    assert_true(t.calls <= 2); /* the request, then the closing report */
+    assert_int_equal(sol->n_unassigned, 0);
+    check_with_checker(p, sol);
+    vrp_solution_free(sol);
+    /* a stop at a later call ends the search there too, whenever it comes */
+    sol = solve_traced(p, 1, 0, 3, &t);
+    assert_true(t.calls <= 4);
+    assert_int_equal(sol->n_unassigned, 0);
     vrp_solution_free(sol);
     vrp_problem_free(p);
 }
@@ -647,10 +822,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_insert_matches_full_eval),
         cmocka_unit_test(test_hgs_moves_match_full_eval),
+        cmocka_unit_test(test_neighbour_lists),
         cmocka_unit_test(test_tiny_optimal),
         cmocka_unit_test(test_deterministic_for_seed),
         cmocka_unit_test(test_stop_request_honoured),
         cmocka_unit_test(test_stop_during_construction),
+        cmocka_unit_test(test_hgs_stops_within_an_iteration),
         cmocka_unit_test(test_time_limit_and_feasible),
         cmocka_unit_test(test_threads),
     };

@@ -17,6 +17,11 @@
 ** members, "code" (2 = input error, 1 = internal, 4 = too large, as
 ** vroom-express says it) and "error".
 **
+** The body must say it is JSON (Content-Type application/json, or a +json
+** type), else 415: vroom-express reads bodies with express.json(), which
+** ignores any other type, so VROOM clients already send it, and a form or
+** text body is a client mistake better named than parsed.
+**
 ** Bounds. One request must not take the server down, so a problem over HTTP
 ** has at most VRP_HTTP_MAX_TASKS tasks (jobs + 2 x shipments) and
 ** VRP_HTTP_MAX_VEHICLES vehicles (vroom-express's own defaults): without
@@ -113,6 +118,10 @@ static void vroom_problem(struct http_resp *w, int status, int vroom_code, const
         slug = "too-big";
         title = "Routing problem too large";
         break;
+    case 415:
+        slug = "unsupported";
+        title = "Unsupported Media Type";
+        break;
     case 429:
         slug = "busy";
         title = "Too Many Requests";
@@ -149,35 +158,37 @@ static size_t array_len(struct json_object *root, const char *key)
     return json_object_array_length(a);
 }
 
-/* Refuse, before reading it, a problem over the HTTP bounds (see the top of
-** the file). 0, or an answered error. */
-static int check_size(struct http_req *req, struct http_resp *w)
+/* Refuse, before reading it, a body that is not typed as JSON (415), is
+** not a JSON object (400) or holds a problem over the HTTP bounds (413; see
+** the top of the file). 0, or an answered error. */
+static int check_body(struct http_req *req, struct http_resp *w)
 {
     struct err e;
     err_clear(&e);
     struct json_object *root = NULL;
-    if (rjson_parse(req->body, req->body_len, &root, &e)) {
-        vroom_problem(w, 400, VROOM_INPUT, e.msg);
+    if (http_body_json(req, &root, &e)) {
+        if (e.code == ERR_UNSUPPORTED)
+            vroom_problem(w, 415, VROOM_INPUT, e.msg);
+        else
+            vroom_problem(w, 400, VROOM_INPUT, e.msg);
         return -1;
     }
     int rc = 0;
-    if (root && json_object_is_type(root, json_type_object)) {
-        size_t tasks = array_len(root, "jobs") + 2 * array_len(root, "shipments");
-        size_t vehicles = array_len(root, "vehicles");
-        char msg[160];
-        if (tasks > VRP_HTTP_MAX_TASKS) {
-            snprintf(msg, sizeof msg,
-                     "too many tasks (%zu: jobs + 2 x shipments); at most %d over HTTP", tasks,
-                     VRP_HTTP_MAX_TASKS);
-            rc = -1;
-        } else if (vehicles > VRP_HTTP_MAX_VEHICLES) {
-            snprintf(msg, sizeof msg, "too many vehicles (%zu); at most %d over HTTP", vehicles,
-                     VRP_HTTP_MAX_VEHICLES);
-            rc = -1;
-        }
-        if (rc)
-            vroom_problem(w, 413, VROOM_TOO_LARGE, msg);
+    size_t tasks = array_len(root, "jobs") + 2 * array_len(root, "shipments");
+    size_t vehicles = array_len(root, "vehicles");
+    char msg[160];
+    if (tasks > VRP_HTTP_MAX_TASKS) {
+        snprintf(msg, sizeof msg,
+                 "too many tasks (%zu: jobs + 2 x shipments); at most %d over HTTP", tasks,
+                 VRP_HTTP_MAX_TASKS);
+        rc = -1;
+    } else if (vehicles > VRP_HTTP_MAX_VEHICLES) {
+        snprintf(msg, sizeof msg, "too many vehicles (%zu); at most %d over HTTP", vehicles,
+                 VRP_HTTP_MAX_VEHICLES);
+        rc = -1;
     }
+    if (rc)
+        vroom_problem(w, 413, VROOM_TOO_LARGE, msg);
     json_object_put(root);
     return rc;
 }
@@ -205,7 +216,7 @@ static int submit_solve(struct app *app, struct http_req *req, struct http_resp 
         vroom_problem(w, 400, VROOM_INPUT, e.msg);
         return -1;
     }
-    if (check_size(req, w))
+    if (check_body(req, w))
         return -1;
     double t0 = time_mono_s();
     struct vrp_problem *p = NULL;

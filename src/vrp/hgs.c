@@ -15,6 +15,13 @@
 ** that mixes cost and diversity (broken-pairs distance); OX crossover;
 ** penalty adaptation towards 20 % feasible offspring; restarts after a run
 ** of non-improving iterations. Costs are integers; penalties are doubles.
+**
+** Stopping. An iteration is one local search, tenths of a second at 1,500
+** clients, so besides the check between iterations the local search looks
+** at the clock every H_CHECK_NODES clients tried (and every SWAP* route)
+** and gives up at the deadline or on a stop request (asked by the clock,
+** see vs_ask_due): its routes are whole after every move, so the
+** individual is exported as it stands.
 */
 #include <math.h>
 #include <string.h>
@@ -33,7 +40,7 @@
 #define H_TARGET_FEAS 0.2
 #define H_ITER_NO_IMPROVE 20000
 #define H_EPS 1e-5
-#define H_PROGRESS_EVERY 64
+#define H_CHECK_NODES 16
 
 /* ------------------------------------------------------------ structures */
 
@@ -119,7 +126,9 @@ struct hgs {
     int64_t *split_load_scratch;
     /* penalty adaptation */
     int hist_n, hist_ok;
-    bool check; /* self-test mode: verify every move */
+    struct vs_search *S; /* deadline and stop requests; NULL in the self-test */
+    bool aborted;        /* the local search gave up (deadline or stop) */
+    bool check;          /* self-test mode: verify every move */
     int check_fail;
     double dbg_last;
 };
@@ -152,7 +161,7 @@ bool vs__hgs_eligible(const struct vs *s)
             return false;
     for (int i = 0; i < s->n_tasks; i++) {
         const struct vrp_task *t = &p->tasks[i];
-        if (t->optional || t->skills || t->service)
+        if (t->optional || t->skills || t->service || t->setup)
             return false;
         for (int d = 0; d < s->dims; d++)
             if (t->pickup[d] != 0 || (d > 0 && t->delivery[d] != 0))
@@ -974,6 +983,51 @@ static void ls_export(struct hgs *h, struct hindiv *x)
     indiv_eval(h, x);
 }
 
+/* Best cost for the progress callback: the best feasible individual's. */
+static void h_best(const struct hgs *h, int64_t *cost, int *n_out)
+{
+    *cost = h->have_best ? h->best->dist : INT64_MAX;
+    *n_out = h->have_best ? 0 : h->s->n_tasks;
+}
+
+/* Between iterations: the deadline, the iteration budget, a stop request. */
+static bool h_should_stop(struct vs_search *S, const struct hgs *h)
+{
+    if (S->stopped)
+        return true;
+    double now = vs_now();
+    if (vs_over_budget(S, now))
+        return true;
+    if (!vs_ask_due(S, now))
+        return false;
+    int64_t c;
+    int out;
+    h_best(h, &c, &out);
+    return vs__ask(S, now, c, out);
+}
+
+/* Inside a local search: the deadline or a stop request (the iteration
+** budget counts whole iterations and is left to h_should_stop). */
+static bool h_interrupted(struct hgs *h)
+{
+    struct vs_search *S = h->S;
+    if (!S)
+        return false;
+    if (S->stopped)
+        return h->aborted = true;
+    double now = vs_now();
+    if (now >= S->t_end)
+        return h->aborted = true;
+    if (vs_ask_due(S, now)) {
+        int64_t c;
+        int out;
+        h_best(h, &c, &out);
+        if (vs__ask(S, now, c, out))
+            return h->aborted = true;
+    }
+    return false;
+}
+
 static void local_search(struct hgs *h, struct hindiv *x, double pen)
 {
     double saved = h->pen;
@@ -988,12 +1042,15 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
         if (vs_randint(h->rng, h->gamma) == 0)
             shuffle(h->rng, &h->corr[(size_t)i * h->gamma], h->gamma);
     h->done = false;
+    h->aborted = false;
     if (h->check)
         h->dbg_last = total_pcost(h);
     struct lsv m;
     for (int loop = 0; !h->done; loop++) {
         h->done = loop > 0;
         for (int pi = 0; pi < h->n; pi++) {
+            if (pi % H_CHECK_NODES == 0 && h_interrupted(h))
+                break;
             m.u = &h->cl[h->order_nodes[pi]];
             int last = m.u->last_tested;
             m.u->last_tested = h->n_moves;
@@ -1042,8 +1099,12 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
                 }
             }
         }
+        if (h->aborted) {
+            h->done = true;
+            break;
+        }
         if (h->have_coords) {
-            for (int a = 0; a < h->nv; a++) {
+            for (int a = 0; a < h->nv && !h_interrupted(h); a++) {
                 struct hroute *R1 = &h->rt[h->order_routes[a]];
                 int lt = R1->last_swapstar;
                 R1->last_swapstar = h->n_moves;
@@ -1060,6 +1121,8 @@ static void local_search(struct hgs *h, struct hindiv *x, double pen)
                     swap_star(h, R1, R2);
                 }
             }
+            if (h->aborted)
+                h->done = true;
         }
     }
     ls_export(h, x);
@@ -1288,21 +1351,6 @@ static void export_best(struct hgs *h, struct vs_search *S)
     S->best_out = 0;
 }
 
-static bool h_should_stop(struct vs_search *S, const struct hgs *h)
-{
-    if (vs_now() >= S->t_end)
-        return true;
-    if (S->prm->progress && S->iterations % H_PROGRESS_EVERY == 0) {
-        int64_t c = h->have_best ? h->best->dist : INT64_MAX;
-        if (S->prm->progress(S->prm->progress_arg, c, h->have_best ? 0 : h->s->n_tasks,
-                             vs_now() - S->t_begin)) {
-            S->stopped = true;
-            return true;
-        }
-    }
-    return false;
-}
-
 static void hgs_setup(struct hgs *h, struct vs *s)
 {
     memset(h, 0, sizeof *h);
@@ -1422,6 +1470,7 @@ void vs__hgs_run(struct vs *s, struct vs_search *S)
 {
     struct hgs H, *h = &H;
     hgs_setup(h, s);
+    h->S = S;
     int n = h->n;
     bool *used = xmalloc(sizeof(bool) * (size_t)(n + 1));
     struct hindiv *child = indiv_new(h);

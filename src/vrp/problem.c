@@ -40,10 +40,15 @@ void vrp_problem_free(struct vrp_problem *p)
     }
     free(p->matrices);
     if (p->tasks) {
-        for (int i = 0; i < p->n_tasks; i++)
+        for (int i = 0; i < p->n_tasks; i++) {
             free(p->tasks[i].tw);
+            free(p->tasks[i].description);
+        }
         free(p->tasks);
     }
+    if (p->vehicles)
+        for (int i = 0; i < p->n_vehicles; i++)
+            free(p->vehicles[i].description);
     free(p->vehicles);
     for (int i = 0; i < p->n_skills; i++)
         free(p->skill_names[i]);
@@ -192,6 +197,8 @@ int vrp_problem_validate(const struct vrp_problem *p, struct err *e)
                            t->loc, p->n_locs - 1);
         if (t->service < 0 || t->service > VRP__MAX_VALUE)
             return err_set(e, ERR_INVAL, "%s %lld: service time out of range", kn, id);
+        if (t->setup < 0 || t->setup > VRP__MAX_VALUE)
+            return err_set(e, ERR_INVAL, "%s %lld: setup time out of range", kn, id);
         int rc = check_amounts(t->delivery, p->n_dims, "delivery", kn, t->id, e);
         if (!rc)
             rc = check_amounts(t->pickup, p->n_dims, "pickup", kn, t->id, e);
@@ -293,6 +300,7 @@ void vrp__lines_init(struct vrp__lines *L, const char *buf, size_t len)
     L->p = buf;
     L->end = buf + len;
     L->line = 0;
+    L->eol = false;
 }
 
 bool vrp__next_line(struct vrp__lines *L, struct str *line)
@@ -303,6 +311,7 @@ bool vrp__next_line(struct vrp__lines *L, struct str *line)
     const char *nl = memchr(s, '\n', (size_t)(L->end - s));
     const char *e = nl ? nl : L->end;
     L->p = nl ? nl + 1 : L->end;
+    L->eol = nl != NULL;
     if (e > s && e[-1] == '\r')
         e--;
     L->line++;

@@ -26,6 +26,7 @@
 struct vrp__lines {
     const char *p, *end;
     int line; /* number of the line last returned, 1-based */
+    bool eol; /* that line ended with '\n' (false: the buffer ended inside it) */
 };
 void vrp__lines_init(struct vrp__lines *L, const char *buf, size_t len);
 /* Next line without its end-of-line; false at the end of the buffer. */

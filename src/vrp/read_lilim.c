@@ -10,6 +10,8 @@
 ** other, ids = task numbers. Times and distances scaled as for Solomon
 ** (see read_solomon.c). The speed column is ignored: by the benchmark's
 ** convention travel time equals distance, and published files say 1 or 0.
+** A last row without an end of line is refused as truncated, as in
+** read_solomon.c (the format has no task count to check instead).
 */
 #include "vrp/read.h"
 
@@ -76,6 +78,13 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
         pick[n] = v[7];
         deliv[n] = v[8];
         n++;
+        if (!L.eol) {
+            rc = err_set(e, ERR_INVAL,
+                         "line %d: the file ends inside this row (no end of line); it looks "
+                         "truncated",
+                         L.line);
+            goto out;
+        }
     }
     if (!head || n == 0) {
         rc = err_set(e, ERR_INVAL, "file ends before the %s", head ? "depot line" : "first line");
@@ -91,11 +100,11 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
         int ln = nodes[i].line;
         int other;
         if (pi == 0 && di != 0) {
-            other = (int)di;
             if (di != floor(di) || di < 1 || di >= n) {
                 rc = err_set(e, ERR_INVAL, "line %d: delivery index %g out of range", ln, di);
                 goto out;
             }
+            other = (int)di; /* in range: the conversion is defined */
             if (q < 0) {
                 rc = err_set(e, ERR_INVAL, "line %d: pickup with negative demand", ln);
                 goto out;
@@ -111,11 +120,11 @@ int vrp__read_lilim(const char *buf, size_t len, struct vrp_problem **out, struc
                 goto out;
             }
         } else if (pi != 0 && di == 0) {
-            other = (int)pi;
             if (pi != floor(pi) || pi < 1 || pi >= n) {
                 rc = err_set(e, ERR_INVAL, "line %d: pickup index %g out of range", ln, pi);
                 goto out;
             }
+            other = (int)pi;
             if (q > 0) {
                 rc = err_set(e, ERR_INVAL, "line %d: delivery with positive demand", ln);
                 goto out;

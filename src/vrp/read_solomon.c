@@ -15,6 +15,11 @@
 ** literature: the engine stores every arc and every time multiplied by
 ** VRP__BENCH_SCALE (10000) and rounded to the nearest integer, so figures
 ** are exact to 1e-4 per arc. Job ids are the customer numbers.
+**
+** The format has no customer count, so a file cut between two rows cannot
+** be told from a shorter instance; a file cut inside a row can: its last
+** row has no end of line (and may still hold 7 numbers, the last one cut
+** short). Such a file is refused, naming the row's line.
 */
 #include "vrp/read.h"
 
@@ -130,6 +135,7 @@ int vrp__read_solomon(const char *buf, size_t len, struct vrp_problem **out, str
     struct vrp__twnode *nodes = NULL;
     size_t cap = 0;
     int n = 0;
+    int last_row = 0; /* line of the last customer row, 0 when it ended with '\n' */
     while (vrp__next_line(&L, &line)) {
         int k = vrp__split(line, tok, 9);
         if (k == 0)
@@ -201,7 +207,15 @@ int vrp__read_solomon(const char *buf, size_t len, struct vrp_problem **out, str
             nodes[n] =
                 (struct vrp__twnode){v[1], v[2], v[3], v[4], v[5], v[6], VRP_NONE, VRP_JOB, L.line};
             n++;
+            last_row = L.eol ? 0 : L.line;
         }
+    }
+    if (last_row) {
+        rc = err_set(e, ERR_INVAL,
+                     "line %d: the file ends inside this row (no end of line); it looks "
+                     "truncated",
+                     last_row);
+        goto fail;
     }
     if (state < 4) {
         rc = err_set(e, ERR_INVAL, "file ends before the %s",

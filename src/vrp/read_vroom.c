@@ -3,17 +3,25 @@
 **
 ** Top level: vehicles (required), jobs, shipments, matrices
 ** {profile: {durations, distances?, costs?}}. Jobs: id, description,
-** location [lon,lat] / location_index, setup (added to service), service,
-** delivery, pickup, amount (legacy = delivery), skills, priority,
-** time_windows; ruralink adds optional (bool) and penalty. Shipments: pickup
-** and delivery objects (id, description, location / location_index, setup,
-** service, time_windows), amount, skills, priority (+ optional, penalty,
-** counted once). Vehicles: id, profile, description, start / end (coords),
-** start_index / end_index, capacity, skills, time_window, costs {fixed,
-** per_hour (default 3600, so cost = travel seconds as in VROOM), per_km},
-** max_tasks, max_travel_time, max_distance, speed_factor (1 only); ruralink
-** adds max_trips and reload_time. Unknown keys are errors (typos would
-** otherwise be silently ignored); breaks and steps are not supported yet.
+** location [lon,lat] / location_index, setup (paid on arrival from another
+** place, see vrp_task), service, delivery, pickup, amount (legacy =
+** delivery), skills, priority, time_windows; ruralink adds optional (bool)
+** and penalty. Shipments: pickup and delivery objects (id, description,
+** location / location_index, setup, service, time_windows), amount,
+** skills, priority (+ optional, penalty, counted once). Vehicles: id,
+** profile, description, type, start / end (coords), start_index /
+** end_index, capacity, skills, time_window, costs {fixed, per_hour (default
+** 3600, so cost = travel seconds as in VROOM), per_km}, max_tasks,
+** max_travel_time, max_distance, speed_factor (1 only); ruralink adds
+** max_trips and reload_time. Descriptions are kept and echoed in output.
+** Unknown keys are errors (typos would otherwise be silently ignored);
+** breaks and steps are not supported yet.
+**
+** Vehicle `type` is read (a string) and has no effect: v1.14 has no use
+** for it; later VROOM versions use it to pick per-type task durations
+** (`setup_per_type`, `service_per_type` on tasks), which ruralink does not
+** model. A task carrying either key is refused by name rather than solved
+** with the wrong durations.
 **
 ** With matrices, every place is a *_index into them (durations required;
 ** distances default to the durations). Without, every place needs
@@ -156,12 +164,29 @@ static int skills(struct vctx *c, struct json_object *o, const char *path, uint6
     return 0;
 }
 
-/* An optional "description": any string (not echoed yet), but a string. */
-static int description(struct vctx *c, struct json_object *o, const char *path)
+/* An optional "description": any string, kept in *out (NULL when absent;
+** the problem owns it once stored in a task or vehicle). */
+static int description(struct vctx *c, struct json_object *o, const char *path, char **out)
 {
     const char *d;
     int rc = at(c, path, rjson_get_str(o, "description", false, &d, c->e));
+    if (rc == 0)
+        *out = xstrdup(d);
     return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+/* VROOM's per-vehicle-type durations (after v1.14): refused by name, since
+** solving without them would plan with the wrong durations. */
+static int no_per_type(struct vctx *c, struct json_object *o, const char *path)
+{
+    static const char *const keys[] = {"setup_per_type", "service_per_type"};
+    for (size_t i = 0; i < RL_ARRAY_LEN(keys); i++)
+        if (json_object_object_get_ex(o, keys[i], NULL))
+            return fail(c, path,
+                        "'%s' is not supported: durations per vehicle type are not modelled "
+                        "(vehicle 'type' is accepted and ignored); give 'setup' and 'service'",
+                        keys[i]);
+    return 0;
 }
 
 /* A [start, end] pair. */
@@ -447,7 +472,11 @@ static int read_vehicle(struct vctx *c, struct json_object *o, const char *path,
     v->max_trips = 1;
     if ((rc = get_i64(c, o, path, "id", true, 0, INT64_MAX, &v->id)) != 0)
         return rc;
-    if ((rc = description(c, o, path)) != 0)
+    if ((rc = description(c, o, path, &v->description)) != 0)
+        return rc;
+    const char *type; /* a string, and unused: see the top of the file */
+    rc = at(c, path, rjson_get_str(o, "type", false, &type, c->e));
+    if (rc && rc != ERR_NOTFOUND)
         return rc;
     const char *prof = "car";
     rc = at(c, path, rjson_get_str(o, "profile", false, &prof, c->e));
@@ -545,19 +574,17 @@ static int read_stop(struct vctx *c, struct json_object *o, const char *path, st
     int rc = get_i64(c, o, path, "id", true, 0, INT64_MAX, &t->id);
     if (rc)
         return rc;
-    if ((rc = description(c, o, path)) != 0)
+    if ((rc = description(c, o, path, &t->description)) != 0)
         return rc;
     t->loc = VRP_NONE;
     if ((rc = place(c, o, path, "location_index", "location", true, &t->loc)) != 0)
         return rc;
-    int64_t setup = 0, service = 0;
-    rc = get_i64(c, o, path, "setup", false, 0, VRP__MAX_VALUE, &setup);
+    rc = get_i64(c, o, path, "setup", false, 0, VRP__MAX_VALUE, &t->setup);
     if (rc && rc != ERR_NOTFOUND)
         return rc;
-    rc = get_i64(c, o, path, "service", false, 0, VRP__MAX_VALUE, &service);
+    rc = get_i64(c, o, path, "service", false, 0, VRP__MAX_VALUE, &t->service);
     if (rc && rc != ERR_NOTFOUND)
         return rc;
-    t->service = setup + service;
     return windows(c, o, path, t);
 }
 
@@ -589,7 +616,9 @@ static int read_job(struct vctx *c, struct json_object *o, const char *path, str
                                        "setup",    "service",     "delivery", "pickup",
                                        "amount",   "skills",      "priority", "time_windows",
                                        "optional", "penalty",     NULL};
-    int rc = at(c, path, rjson_only_keys(o, keys, c->e));
+    int rc = no_per_type(c, o, path);
+    if (!rc)
+        rc = at(c, path, rjson_only_keys(o, keys, c->e));
     if (rc)
         return rc;
     t->kind = VRP_JOB;
@@ -623,11 +652,13 @@ static int read_shipment(struct vctx *c, struct json_object *o, const char *path
         return rc;
     char sub[160];
     snprintf(sub, sizeof sub, "%s.pickup", path);
-    if ((rc = at(c, sub, rjson_only_keys(hp, hk, c->e))) != 0 ||
+    if ((rc = no_per_type(c, hp, sub)) != 0 ||
+        (rc = at(c, sub, rjson_only_keys(hp, hk, c->e))) != 0 ||
         (rc = read_stop(c, hp, sub, tp)) != 0)
         return rc;
     snprintf(sub, sizeof sub, "%s.delivery", path);
-    if ((rc = at(c, sub, rjson_only_keys(hd, hk, c->e))) != 0 ||
+    if ((rc = no_per_type(c, hd, sub)) != 0 ||
+        (rc = at(c, sub, rjson_only_keys(hd, hk, c->e))) != 0 ||
         (rc = read_stop(c, hd, sub, td)) != 0)
         return rc;
     tp->kind = VRP_PICKUP;

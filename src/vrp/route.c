@@ -4,7 +4,9 @@
 ** evaluates the cheapest feasible insertion of a task or of a shipment pair
 ** into a route in constant time per position. Routes with room for another
 ** trip also try inserting a reload next to the task (a slower, full
-** evaluation: multi-trip problems are small in practice).
+** evaluation: multi-trip problems are small in practice). Setup times
+** follow the stop before (vs_action): an insertion can add or remove the
+** next stop's setup, which next_ok accounts for.
 */
 #include <string.h>
 
@@ -22,6 +24,7 @@ void vs__route_reserve(struct vs *s, struct vs_route *r, int need)
     r->loc = xrealloc(r->loc, np * sizeof *r->loc);
     r->dep = xrealloc(r->dep, np * sizeof *r->dep);
     r->la = xrealloc(r->la, np * sizeof *r->la);
+    r->ld = xrealloc(r->ld, np * sizeof *r->ld);
     r->load = xrealloc(r->load, np * d * sizeof *r->load);
     r->pmax = xrealloc(r->pmax, np * d * sizeof *r->pmax);
     r->smax = xrealloc(r->smax, np * d * sizeof *r->smax);
@@ -42,6 +45,7 @@ void vs__route_release(struct vs_route *r)
     free(r->loc);
     free(r->dep);
     free(r->la);
+    free(r->ld);
     free(r->load);
     free(r->pmax);
     free(r->smax);
@@ -86,25 +90,26 @@ void vs__route_eval(struct vs *s, struct vs_route *r)
                 ok = false;
                 st = a;
             }
-            r->dep[k] = st + t->service;
+            r->dep[k] = st + vs_action(t, r->loc[k - 1]);
             n_tasks++;
         }
     }
-    /* Backward: latest arrivals. */
-    r->la[n + 1] = v->tw_end;
+    /* Backward: latest departures and arrivals. */
+    r->la[n + 1] = r->ld[n + 1] = v->tw_end;
     for (int k = n; k >= 0; k--) {
         if (r->la[k + 1] <= VS_NEG_INF) {
-            r->la[k] = VS_NEG_INF;
+            r->la[k] = r->ld[k] = VS_NEG_INF;
             continue;
         }
         int64_t d = r->la[k + 1] - vs_dur(v, N, r->loc[k], r->loc[k + 1]);
+        r->ld[k] = d;
         if (k == 0)
             r->la[k] = d;
         else if (r->seq[k - 1] == VS_RELOAD)
             r->la[k] = d - v->reload_time;
         else {
             const struct vs_task *t = &s->t[r->seq[k - 1]];
-            r->la[k] = vs_tw_latest(s, t, d - t->service);
+            r->la[k] = vs_tw_latest(s, t, d - vs_action(t, r->loc[k - 1]));
         }
     }
     if (r->la[0] < r->dep[0])
@@ -220,6 +225,23 @@ static inline bool in_trip_next(const struct vs_route *r, int k) /* is k+1 a sto
     return k + 1 <= r->n && r->seq[k] != VS_RELOAD;
 }
 
+/* Whether arriving at `a` at stop k of r, now right after a stop at location
+** `prev`, keeps the rest of r feasible. la[k] assumes k's current stop
+** before; when the new one adds or removes k's setup, k must instead begin
+** in a window and end its time on site by its latest departure. */
+static inline bool next_ok(const struct vs *s, const struct vs_route *r, int k, int prev, int64_t a)
+{
+    if (s->has_setup && k <= r->n && r->seq[k - 1] != VS_RELOAD) {
+        const struct vs_task *t = &s->t[r->seq[k - 1]];
+        int64_t act = vs_action(t, prev);
+        if (act != vs_action(t, r->loc[k - 1])) {
+            int64_t st = vs_tw_start(s, t, a);
+            return st != VS_NEG_INF && st + act <= r->ld[k];
+        }
+    }
+    return a <= r->la[k];
+}
+
 static inline bool blinked(struct vs *s, double blink)
 {
     return blink > 0 && vs_rand01(&s->rng) < blink;
@@ -258,8 +280,8 @@ static void best_insert_job(struct vs *s, struct vs_route *r, int u, double blin
         int64_t st = vs_tw_start(s, t, a);
         if (st == VS_NEG_INF)
             continue;
-        int64_t an = st + t->service + vs_dur(v, N, t->loc, r->loc[k + 1]);
-        if (an > r->la[k + 1])
+        int64_t an = st + vs_action(t, r->loc[k]) + vs_dur(v, N, t->loc, r->loc[k + 1]);
+        if (!next_ok(s, r, k + 1, t->loc, an))
             continue;
         /* limits */
         if (v->max_travel < VS_POS_INF) {
@@ -312,7 +334,7 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
         int64_t st = vs_tw_start(s, tp, a);
         if (st == VS_NEG_INF)
             continue;
-        int64_t cur = st + tp->service; /* departure from the last inserted/shifted stop */
+        int64_t cur = st + vs_action(tp, r->loc[k1]); /* departure from the last stop placed */
         int prev = tp->loc;
         int64_t dp = arc_delta(s, v, r, k1, tp->loc) + fixed;
         int64_t tp_tr = vs_dur(v, N, r->loc[k1], tp->loc) + vs_dur(v, N, tp->loc, r->loc[k1 + 1]) -
@@ -327,12 +349,12 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
                     break;
                 const struct vs_task *tk = &s->t[r->seq[k2 - 1]];
                 int64_t ak = cur + vs_dur(v, N, prev, r->loc[k2]);
-                if (ak > r->la[k2])
+                if (!next_ok(s, r, k2, prev, ak))
                     break;
                 int64_t sk = vs_tw_start(s, tk, ak);
                 if (sk == VS_NEG_INF)
                     break;
-                cur = sk + tk->service;
+                cur = sk + vs_action(tk, prev);
                 prev = r->loc[k2];
                 bool cap_ok = true;
                 for (int d = 0; d < D; d++) {
@@ -370,8 +392,8 @@ static void best_insert_pair(struct vs *s, struct vs_route *r, int u, double bli
             int64_t sd = vs_tw_start(s, td, ad);
             if (sd == VS_NEG_INF)
                 continue;
-            int64_t an = sd + td->service + vs_dur(v, N, td->loc, r->loc[k2 + 1]);
-            if (an > r->la[k2 + 1])
+            int64_t an = sd + vs_action(td, prev) + vs_dur(v, N, td->loc, r->loc[k2 + 1]);
+            if (!next_ok(s, r, k2 + 1, td->loc, an))
                 continue;
             if (lim_t && r->travel + dtr > v->max_travel)
                 continue;

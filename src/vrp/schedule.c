@@ -11,11 +11,13 @@
 **   - reloads (VRP_NONE in a sequence) only for vehicles with a start
 **     location, at most max_trips - 1 of them, no empty trip;
 **   - along the route, earliest arrival: depart the start at tw.start,
-**     arrive = departure + travel, serve in the first time window whose end
-**     is >= arrival (waiting until its start), depart after service; a
-**     reload is travel to the start + reload_time; an open start means the
-**     route begins at its first task at tw.start, an open end that it ends
-**     when the last service does;
+**     arrive = departure + travel, begin the task in the first time window
+**     whose end is >= arrival (waiting until its start), depart after its
+**     setup (only when the previous step, start or reload included, is at
+**     another location) and its service, which may run past the window's
+**     end; a reload is travel to the start + reload_time; an open start
+**     means the route begins at its first task at tw.start (paying its
+**     setup), an open end that it ends when the last service does;
 **   - skills of each task within the vehicle's;
 **   - load at every point within capacity: each trip leaves with the sum of
 **     its jobs' deliveries, a job then drops its delivery and adds its
@@ -105,7 +107,7 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
         return rc;
 
     int64_t load[VRP_MAX_DIMS];
-    int64_t t = v->tw.start, travel = 0, dist = 0, cost = 0, service = 0, waiting = 0;
+    int64_t t = v->tw.start, travel = 0, dist = 0, cost = 0, setup = 0, service = 0, waiting = 0;
     int prev = v->start;
     int first_loc = v->start;
     for (int i = 0; first_loc == VRP_NONE && i < sq->n; i++)
@@ -143,7 +145,8 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
         int ti = sq->tasks[i];
         int loc = ti == VRP_NONE ? v->start : p->tasks[ti].loc;
         if (loc == VRP_NONE)
-            loc = prev; /* reload without a start: reported above */
+            loc = prev;           /* reload without a start: reported above */
+        bool moved = loc != prev; /* prev is VRP_NONE before an open start's first task */
         int64_t d_dur = 0, d_dist = 0, d_cost = 0;
         if (prev != VRP_NONE) {
             size_t k = (size_t)prev * n + (size_t)loc;
@@ -197,10 +200,12 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
                 }
             }
             st->waiting = begin - arrival;
+            st->setup = moved ? tk->setup : 0;
             st->service = tk->service;
             waiting += st->waiting;
+            setup += st->setup;
             service += tk->service;
-            t = begin + tk->service;
+            t = begin + st->setup + tk->service;
             for (int d = 0; d < nd; d++) {
                 if (tk->kind == VRP_JOB)
                     load[d] += tk->pickup[d] - tk->delivery[d];
@@ -255,6 +260,7 @@ static int run_route(struct ctx *c, const struct vrp_seq *sq, struct vrp_route *
     r->distance = dist;
     r->travel = travel;
     r->duration = arrival - v->tw.start;
+    r->setup = setup;
     r->service = service;
     r->waiting = waiting;
     return 0;
@@ -361,6 +367,7 @@ int vrp_solution_from_seqs(const struct vrp_problem *p, const struct vrp_seq *se
         s->distance += rt->distance;
         s->duration += rt->duration;
         s->travel += rt->travel;
+        s->setup += rt->setup;
         s->service += rt->service;
         s->waiting += rt->waiting;
     }

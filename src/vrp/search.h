@@ -10,10 +10,17 @@
 ** Caches per position k: the location, the earliest departure time after
 ** service, the latest arrival that keeps the rest of the route feasible
 ** (Savelsbergh's forward/backward times generalised to several windows per
-** task), and the load on board when leaving k together with its maximum
-** over the trip so far (prefix) and over the rest of the trip (suffix).
-** With those, inserting a task or a shipment pair is checked in constant
-** time per position (capacity, windows, shift, skills, limits).
+** task), the latest departure from k, and the load on board when leaving k
+** together with its maximum over the trip so far (prefix) and over the rest
+** of the trip (suffix). With those, inserting a task or a shipment pair is
+** checked in constant time per position (capacity, windows, shift, skills,
+** limits).
+**
+** Setup. A task's time on site is its service plus, when the stop before
+** it is at another location, its setup (vs_action). An insertion changes
+** the stop before the next one, so the next stop's setup may appear or
+** vanish; its latest arrival then no longer applies, and the check uses
+** its latest departure instead (vs__next_ok).
 **
 ** Two searches use this: sisr.c (ruin and recreate, every problem) and
 ** hgs.c (hybrid genetic search with its own flat data, plain CVRP only);
@@ -45,6 +52,7 @@ struct vs_task {
     int pair;
     int tw0, ntw; /* windows in vs.tw_start/tw_end [tw0, tw0 + ntw) */
     int64_t service;
+    int64_t setup; /* paid when the stop before is elsewhere (vs_action) */
     int64_t del[VRP_MAX_DIMS];
     int64_t pick[VRP_MAX_DIMS];
     int64_t miss_cost; /* objective cost of leaving it (and its pair) out */
@@ -77,6 +85,7 @@ struct vs_route {
     int *loc;             /* [cap + 2] */
     int64_t *dep;         /* earliest departure after service, [cap + 2] */
     int64_t *la;          /* latest feasible arrival, [cap + 2] */
+    int64_t *ld;          /* latest feasible departure, [cap + 2] */
     int64_t *load;        /* [(cap + 2) * dims] load when leaving */
     int64_t *pmax, *smax; /* prefix / suffix max of load within the trip */
     int64_t cost, travel, dist;
@@ -96,7 +105,7 @@ struct vs {
     bool *can;  /* [task * n_veh + veh]: skills and capacity allow it */
     int *neigh; /* [task * k_neigh] nearest other tasks */
     int k_neigh;
-    bool has_pd, has_reload, has_tw;
+    bool has_pd, has_reload, has_tw, has_setup;
     int64_t dist_ref; /* typical arc cost, scales the temperature */
 
     /* Current solution. */
@@ -169,6 +178,13 @@ static inline int64_t vs_arc(const struct vs_veh *v, int n_locs, int a, int b)
     return v->dist[k];
 }
 
+/* Time on site at task t when the stop before it is at location `prev`
+** (VRP_NONE before an open start's first task): setup only after a move. */
+static inline int64_t vs_action(const struct vs_task *t, int prev)
+{
+    return prev == t->loc ? t->service : t->setup + t->service;
+}
+
 /* Service start for an arrival at `a`, or VS_NEG_INF when every window has
 ** closed. */
 static inline int64_t vs_tw_start(const struct vs *s, const struct vs_task *t, int64_t a)
@@ -193,8 +209,10 @@ static inline int64_t vs_tw_latest(const struct vs *s, const struct vs_task *t, 
 
 /* ---- solve.c */
 /* Flatten p into s (one empty route per vehicle plus a scratch route at
-** index n_veh); every task starts out. vs__release frees it. */
-void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed);
+** index n_veh); every task starts out. S (NULL: none) gives the deadline
+** and stop requests the neighbour lists respect. vs__release frees it. */
+struct vs_search;
+void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed, struct vs_search *S);
 void vs__release(struct vs *s);
 
 /* ---- route.c */
@@ -224,19 +242,41 @@ void vs__apply_insert(struct vs *s, const struct vs_ins *ins, int task);
 
 int64_t vs__total_cost(const struct vs *s);
 
-/* ---- sisr.c */
+/* ---- the budget and stop requests (solve.c) */
 struct vs_search {
     double t_end; /* monotonic seconds */
     double t_begin;
+    double t_asked; /* when the progress callback was last asked; -HUGE_VAL before */
     const struct vrp_params *prm;
     uint64_t iterations;
-    bool stopped;
+    bool stopped; /* the callback asked to stop */
     /* best solution: per vehicle its stops, flattened */
     int *best_seq, *best_len;
     int64_t best_cost;     /* with VS_MISS_BIG terms */
     int64_t best_reported; /* as vrp_solution reports it */
     int best_out;
 };
+
+/* Stop requests are asked by the clock: at a search's first check, then
+** every VS_ASK_EVERY_S seconds, whatever an iteration costs (an HGS local
+** search at 1,500 clients takes tenths of a second; it checks between
+** moves too). A clock read costs tens of nanoseconds. */
+#define VS_ASK_EVERY_S 0.05
+static inline bool vs_ask_due(const struct vs_search *S, double now)
+{
+    return S->prm && S->prm->progress && now - S->t_asked >= VS_ASK_EVERY_S;
+}
+/* Past the deadline or the iteration budget. */
+static inline bool vs_over_budget(const struct vs_search *S, double now)
+{
+    return now >= S->t_end ||
+           (S->prm && S->prm->max_iterations && S->iterations >= S->prm->max_iterations);
+}
+/* Ask the callback (vs_ask_due said so) with the best cost and tasks out
+** so far; true, with S->stopped set, when it says stop. */
+bool vs__ask(struct vs_search *S, double now, int64_t best_cost, int n_out);
+
+/* ---- sisr.c */
 void vs__search_run(struct vs *s, struct vs_search *S);
 void vs__snapshot(struct vs *s, int *seq, int *len);
 void vs__restore(struct vs *s, const int *seq, const int *len);

@@ -33,10 +33,8 @@
 ** the search stalls with too few routes (Solomon R2/RC2). */
 #define SISR_LONG_ROUTE 11.0
 #define SISR_EMPTY_TW 0.8
-#define SISR_PROGRESS_EVERY 256
 /* Construction: insertions between looks at the clock (a look costs far
-** less than one insertion); the stop request is asked every
-** SISR_PROGRESS_EVERY insertions, as often as between search iterations. */
+** less than one insertion), which also asks the stop request when due. */
 #define SISR_CHECK_EVERY 8
 #define VS_WORK_PER_S 7e7 /* measured here with one free core */
 #define VS_DROP (-2)
@@ -443,21 +441,15 @@ static bool should_stop(struct vs_search *S, int64_t best_cost, int n_out)
     if (S->stopped)
         return true;
     double now = vs_now();
-    if (now >= S->t_end)
+    if (vs_over_budget(S, now))
         return true;
-    if (S->prm->progress && S->iterations % SISR_PROGRESS_EVERY == 0) {
-        if (S->prm->progress(S->prm->progress_arg, best_cost, n_out, now - S->t_begin)) {
-            S->stopped = true;
-            return true;
-        }
-    }
-    return false;
+    return vs_ask_due(S, now) && vs__ask(S, now, best_cost, n_out);
 }
 
 /* Construction: every task out, then inserted one by one in recreate's
 ** order (no blinks). Insertion is about O(n^2) with the scans of every
 ** route (4,000 tasks: seconds), so it looks at the clock every
-** SISR_CHECK_EVERY insertions and asks the stop request as the loop does;
+** SISR_CHECK_EVERY insertions and asks the stop request when due;
 ** past the deadline or once asked to stop, the remaining tasks go in cheap
 ** mode (insert_unit), which still places every task the full scan would. */
 static void construct(struct sisr *x)
@@ -475,13 +467,11 @@ static void construct(struct sisr *x)
             double now = vs_now();
             if (now >= S->t_end) {
                 x->cheap = true;
-            } else if (S->prm->progress && i % SISR_PROGRESS_EVERY == 0) {
+            } else if (vs_ask_due(S, now)) {
                 /* the partial plan: its routes and optional penalties */
                 int64_t c = reported_cost(s, vs__total_cost(s));
-                if (S->prm->progress(S->prm->progress_arg, c, s->n_out, now - S->t_begin)) {
-                    S->stopped = true;
+                if (vs__ask(S, now, c, s->n_out))
                     x->cheap = true;
-                }
             }
         }
         insert_unit(x, x->removed[i], 0);

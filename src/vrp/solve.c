@@ -12,11 +12,13 @@
 ** problem.c.
 **
 ** Time: the limit is wall-clock from entry; the searches check the clock
-** between iterations (an HGS iteration is one local search, at most a few
-** tenths of a second at 1,000 clients), so they stop a little before it.
-** SISR's construction looks at the clock and the stop request too and
-** completes cheaply when either says stop (sisr.c, construct); reading and
-** the neighbour lists below are not cut short.
+** between iterations and HGS between local-search moves too, so they stop
+** a little before it. The progress callback (stop requests) is asked by the
+** clock as well (vs__ask, search.h). SISR's construction looks at the clock
+** and the stop request too and completes cheaply when either says stop
+** (sisr.c, construct). The neighbour lists below are exact until the
+** deadline or a stop request, approximate after (build_neighbours); reading
+** the input is not cut short.
 ** Threads: with threads > 1 several independent searches (seeds derived
 ** from params.seed) run side by side and the best one wins; results
 ** depend on (seed, threads) only, apart from where the clock stops them.
@@ -45,7 +47,170 @@ static bool same_vehicle(const struct vrp_vehicle *a, const struct vrp_vehicle *
     return true;
 }
 
-static void build_neighbours(struct vs *s)
+/* Neighbour lists are built over tiles of VS_NEIGH_TILE x VS_NEIGH_TILE tasks. */
+#define VS_NEIGH_TILE 256
+/* After a cut: cells of about 2 K tasks around pivots; a task's candidates
+** are the cells of its VS_NEIGH_NEAR nearest pivots. */
+#define VS_NEIGH_NEAR 3
+
+struct neigh_key {
+    int loc, task;
+};
+
+static int cmp_neigh_key(const void *a, const void *b)
+{
+    const struct neigh_key *x = a, *y = b;
+    if (x->loc != y->loc)
+        return x->loc < y->loc ? -1 : 1;
+    return x->task < y->task ? -1 : x->task > y->task;
+}
+
+/* K-best lists of every task under construction: s->neigh holds the task
+** indices, bd the distances, m the lengths, thr the K-th distance (INT64_MAX
+** while a list is short) so that most offers are turned down in one test. */
+struct neigh_build {
+    int K;
+    int *bi;
+    int64_t *bd, *thr;
+    int *m;
+};
+
+/* Offer (d, j) to task i's list, kept sorted by (d, j): ties go to the lower
+** task index, as in a full sort. Callers test d <= thr[i] first. */
+static void neigh_offer(struct neigh_build *nb, int i, int64_t d, int j)
+{
+    const int K = nb->K;
+    int64_t *bd = &nb->bd[(size_t)i * K];
+    int *bi = &nb->bi[(size_t)i * K];
+    if (nb->m[i] == K && (d > bd[K - 1] || (d == bd[K - 1] && j > bi[K - 1])))
+        return;
+    int p = nb->m[i] < K ? nb->m[i]++ : K - 1;
+    while (p > 0 && (bd[p - 1] > d || (bd[p - 1] == d && bi[p - 1] > j))) {
+        bd[p] = bd[p - 1];
+        bi[p] = bi[p - 1];
+        p--;
+    }
+    bd[p] = d;
+    bi[p] = j;
+    if (nb->m[i] == K)
+        nb->thr[i] = bd[K - 1];
+}
+
+/* Whether the neighbour lists must stop being exact: the deadline or a stop
+** request (asked by the clock, as the searches do). */
+static bool neigh_cut(struct vs *s, struct vs_search *S)
+{
+    if (!S)
+        return false;
+    if (S->stopped)
+        return true;
+    double now = vs_now();
+    if (now >= S->t_end)
+        return true;
+    return vs_ask_due(S, now) && vs__ask(S, now, INT64_MAX, s->n_tasks);
+}
+
+static inline int64_t neigh_d(const int64_t *dist, size_t N, int a, int b)
+{
+    return dist[(size_t)a * N + (size_t)b] + dist[(size_t)b * N + (size_t)a];
+}
+
+/*
+** The lists of the tasks from ord[done] on, after a cut: they hold the
+** nearest among the tasks of the tile rows done, which may all lie in one
+** corner. Cheap approximate neighbours are offered too: P pivots spread
+** evenly in location order, each task's VS_NEIGH_NEAR nearest pivots by
+** dist (row reads), each task in the cell of its nearest pivot, and each
+** task left offered the tasks of its pivots' cells but those of the rows
+** done (offered already: a list must not hold a task twice). About n P +
+** n x 3 x 2K
+** distance reads (10,000 tasks: a few tens of milliseconds) instead of n^2.
+*/
+static void neigh_cells(struct vs *s, struct neigh_build *nb, const struct neigh_key *ord, int done)
+{
+    const int n = s->n_tasks, K = nb->K, NEAR = VS_NEIGH_NEAR;
+    const int64_t *dist = s->v[0].dist;
+    const size_t N = (size_t)s->n_locs;
+    int P = n / (2 * K) > 1 ? n / (2 * K) : 1;
+    int *piv = xmalloc((size_t)P * sizeof *piv); /* pivot locations */
+    for (int k = 0; k < P; k++)
+        piv[k] = ord[(int64_t)k * n / P].loc;
+    int *near = xmalloc((size_t)n * NEAR * sizeof *near);
+    int *cell_n = xcalloc((size_t)P + 1, sizeof *cell_n);
+    for (int i = 0; i < n; i++) {
+        const int64_t *row = &dist[(size_t)s->t[i].loc * N];
+        int64_t bd[VS_NEIGH_NEAR];
+        int *bi = &near[(size_t)i * NEAR], m = 0;
+        for (int k = 0; k < P; k++) {
+            int64_t d = row[piv[k]];
+            if (m == NEAR && d >= bd[NEAR - 1])
+                continue;
+            int q = m < NEAR ? m++ : NEAR - 1;
+            for (; q > 0 && bd[q - 1] > d; q--) {
+                bd[q] = bd[q - 1];
+                bi[q] = bi[q - 1];
+            }
+            bd[q] = d;
+            bi[q] = k;
+        }
+        for (; m < NEAR; m++)
+            bi[m] = bi[0]; /* fewer pivots than NEAR: repeat the nearest */
+        cell_n[bi[0] + 1]++;
+    }
+    for (int k = 0; k < P; k++)
+        cell_n[k + 1] += cell_n[k];
+    int *cell = xmalloc((size_t)n * sizeof *cell), *fill = xcalloc((size_t)P, sizeof *fill);
+    for (int ii = done; ii < n; ii++) { /* only the tasks not offered yet */
+        int i = ord[ii].task, c = near[(size_t)i * NEAR];
+        cell[cell_n[c] + fill[c]++] = i;
+    }
+    for (int ii = done; ii < n; ii++) {
+        int i = ord[ii].task, li = ord[ii].loc;
+        for (int a = 0; a < NEAR; a++) {
+            int c = near[(size_t)i * NEAR + a];
+            bool dup = false;
+            for (int b = 0; b < a; b++)
+                dup |= near[(size_t)i * NEAR + b] == c;
+            if (dup)
+                continue;
+            for (int x = cell_n[c]; x < cell_n[c] + fill[c]; x++) {
+                int j = cell[x];
+                if (j == i)
+                    continue;
+                int64_t d = neigh_d(dist, N, li, s->t[j].loc);
+                if (d <= nb->thr[i])
+                    neigh_offer(nb, i, d, j);
+            }
+        }
+    }
+    free(piv);
+    free(near);
+    free(cell_n);
+    free(cell);
+    free(fill);
+}
+
+/*
+** For each task its K nearest other tasks by d(a, b) = dist(a, b) + dist(b,
+** a) on the first vehicle's profile, sorted by (d, index). That is n^2 / 2
+** pairs (d is symmetric, so each pair is offered to both lists), and read
+** task by task the dist(b, a) half is a column, a cache miss per pair
+** (10,000 tasks: about 2.5 s). Tasks are therefore taken in order of
+** location, a tile of VS_NEIGH_TILE x VS_NEIGH_TILE at a time over the upper
+** triangle: the column half of a tile is copied from its rows first (runs
+** of adjacent locations), so both halves are read in runs. No sort: each
+** list keeps its K best.
+**
+** The clock is looked at after each row of tiles (the first is always
+** done). Past the deadline or on a stop request (S; NULL for none) the
+** exact lists stop there: every task has then been offered every task of
+** the rows done, at least VS_NEIGH_TILE >= K of them, so its list is full,
+** and the tasks left get nearby candidates from neigh_cells. Approximate
+** lists, but all that follows a cut is the construction's cheap
+** completion, which only needs routes nearby (with the first-row lists
+** alone, 10,000 tasks at 1 s gave a plan 1.9 times dearer, and slower).
+*/
+static void build_neighbours(struct vs *s, struct vs_search *S)
 {
     int n = s->n_tasks, K = n - 1 < VS_K_NEIGH ? n - 1 : VS_K_NEIGH;
     if (K < 0)
@@ -54,33 +219,59 @@ static void build_neighbours(struct vs *s)
     s->neigh = xmalloc(((size_t)n * (size_t)K + 1) * sizeof *s->neigh);
     if (K == 0)
         return;
-    const struct vs_veh *v = &s->v[0];
-    int64_t *bd = xmalloc((size_t)K * sizeof *bd);
-    for (int i = 0; i < n; i++) {
-        int *bi = &s->neigh[(size_t)i * K];
-        int m = 0;
-        int li = s->t[i].loc;
-        for (int j = 0; j < n; j++) {
-            if (j == i)
-                continue;
-            int lj = s->t[j].loc;
-            int64_t d = vs_dist(v, s->n_locs, li, lj) + vs_dist(v, s->n_locs, lj, li);
-            if (m == K && d >= bd[K - 1])
-                continue;
-            int p = m < K ? m++ : K - 1;
-            while (p > 0 && bd[p - 1] > d) {
-                bd[p] = bd[p - 1];
-                bi[p] = bi[p - 1];
-                p--;
+    const int64_t *dist = s->v[0].dist;
+    const size_t N = (size_t)s->n_locs;
+    enum { T = VS_NEIGH_TILE };
+    struct neigh_key *ord = xmalloc((size_t)n * sizeof *ord);
+    for (int i = 0; i < n; i++)
+        ord[i] = (struct neigh_key){s->t[i].loc, i};
+    qsort(ord, (size_t)n, sizeof *ord, cmp_neigh_key);
+    struct neigh_build nb = {.K = K, .bi = s->neigh};
+    nb.bd = xmalloc((size_t)n * (size_t)K * sizeof *nb.bd);
+    nb.thr = xmalloc((size_t)n * sizeof *nb.thr);
+    nb.m = xcalloc((size_t)n, sizeof *nb.m);
+    for (int i = 0; i < n; i++)
+        nb.thr[i] = INT64_MAX;
+    int64_t *tile = xmalloc((size_t)T * T * sizeof *tile); /* [q][r] = dist(r's loc, q's loc) */
+    int done = 0;                                          /* ord[0, done) have exact lists */
+    for (int i0 = 0; i0 < n; i0 += T) {
+        if (i0 > 0 && neigh_cut(s, S))
+            break;
+        int ni = n - i0 < T ? n - i0 : T;
+        for (int j0 = i0; j0 < n; j0 += T) {
+            int nj = n - j0 < T ? n - j0 : T;
+            for (int r = 0; r < nj; r++) {
+                const int64_t *src = &dist[(size_t)ord[j0 + r].loc * N];
+                for (int q = 0; q < ni; q++)
+                    tile[(size_t)q * T + r] = src[ord[i0 + q].loc];
             }
-            bd[p] = d;
-            bi[p] = j;
+            for (int q = 0; q < ni; q++) {
+                int i = ord[i0 + q].task;
+                const int64_t *row = &dist[(size_t)ord[i0 + q].loc * N],
+                              *col = &tile[(size_t)q * T];
+                /* on the diagonal tile each pair once: r > q */
+                for (int r = j0 == i0 ? q + 1 : 0; r < nj; r++) {
+                    int j = ord[j0 + r].task;
+                    int64_t d = row[ord[j0 + r].loc] + col[r];
+                    if (d <= nb.thr[i])
+                        neigh_offer(&nb, i, d, j);
+                    if (d <= nb.thr[j])
+                        neigh_offer(&nb, j, d, i);
+                }
+            }
         }
+        done = i0 + ni;
     }
-    free(bd);
+    if (done < n)
+        neigh_cells(s, &nb, ord, done);
+    free(tile);
+    free(nb.bd);
+    free(nb.thr);
+    free(nb.m);
+    free(ord);
 }
 
-void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
+void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed, struct vs_search *S)
 {
     memset(s, 0, sizeof *s);
     s->p = p;
@@ -107,6 +298,9 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         t->kind = pt->kind;
         t->pair = pt->kind == VRP_JOB ? -1 : pt->pair;
         t->service = pt->service;
+        t->setup = pt->setup;
+        if (pt->setup)
+            s->has_setup = true;
         t->tw0 = w;
         t->ntw = pt->n_tw;
         for (int k = 0; k < pt->n_tw; k++) {
@@ -201,7 +395,7 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
             s->can[(size_t)i * nv + j] = ok;
         }
     }
-    build_neighbours(s);
+    build_neighbours(s, S);
 
     /* reference arc cost: mean distance from the first vehicle's depot */
     double sum = 0;
@@ -238,6 +432,16 @@ void vs__init(struct vs *s, const struct vrp_problem *p, uint64_t seed)
         }
 }
 
+bool vs__ask(struct vs_search *S, double now, int64_t best_cost, int n_out)
+{
+    S->t_asked = now;
+    if (S->prm->progress(S->prm->progress_arg, best_cost, n_out, now - S->t_begin)) {
+        S->stopped = true;
+        return true;
+    }
+    return false;
+}
+
 void vs__release(struct vs *s)
 {
     for (int j = 0; j <= s->n_veh; j++)
@@ -264,17 +468,18 @@ struct worker {
 static void *worker_run(void *arg)
 {
     struct worker *w = arg;
+    w->S.prm = &w->prm;
+    w->S.t_begin = w->t_begin;
+    w->S.t_end = w->t_end;
+    w->S.t_asked = -HUGE_VAL; /* the first check asks */
     struct vs s;
-    vs__init(&s, w->p, w->prm.seed);
+    vs__init(&s, w->p, w->prm.seed, &w->S);
     size_t cap = 2 * (size_t)s.n_tasks + (size_t)s.n_veh + 1;
     for (int v = 0; v < s.n_veh; v++)
         if (s.v[v].max_trips > 1)
             cap += (size_t)s.v[v].max_trips;
     w->S.best_seq = xmalloc(cap * sizeof *w->S.best_seq);
     w->S.best_len = xcalloc((size_t)s.n_veh + 1, sizeof *w->S.best_len);
-    w->S.prm = &w->prm;
-    w->S.t_begin = w->t_begin;
-    w->S.t_end = w->t_end;
     /* size first: eligibility reads the whole matrix (a second at 10,000) */
     bool hgs = s.n_tasks <= 1500 &&
                (int64_t)s.n_tasks * s.n_veh <= 2000000 && /* SWAP* tables: 48 bytes per pair */

@@ -53,7 +53,14 @@ struct vrp_task {
     int64_t id; /* the caller's id (file number), echoed in output */
     enum vrp_task_kind kind;
     int loc;         /* location index into the matrices */
-    int64_t service; /* service duration at the stop */
+    int64_t service; /* service duration at the stop, always paid */
+    /* Setup duration (VROOM's `setup`): paid before the service when the
+    ** vehicle arrives from another location, i.e. unless the previous step
+    ** (the start, a reload at the start, or the task before) is at `loc`.
+    ** Consecutive tasks at one place thus pay it once. A route without a
+    ** start pays it at its first task. */
+    int64_t setup;
+    char *description; /* owned (vrp_problem_free); NULL when none; echoed in output */
     /* JOB: delivery is loaded at the depot and dropped here; pickup is
     ** collected here and carried to the route's end (or next reload).
     ** PICKUP/DELIVERY: `pickup` of the PICKUP task holds the shipment's
@@ -70,9 +77,10 @@ struct vrp_task {
 };
 
 struct vrp_vehicle {
-    int64_t id; /* the caller's id, echoed in output */
-    int start;  /* location index, or VRP_NONE (route starts at first task) */
-    int end;    /* location index, or VRP_NONE (open route) */
+    int64_t id;        /* the caller's id, echoed in output */
+    char *description; /* owned (vrp_problem_free); NULL when none; echoed in output */
+    int start;         /* location index, or VRP_NONE (route starts at first task) */
+    int end;           /* location index, or VRP_NONE (open route) */
     int64_t capacity[VRP_MAX_DIMS];
     struct vrp_tw tw; /* working window; {0, INT64_MAX} when unlimited */
     uint64_t skills;
@@ -154,8 +162,16 @@ struct vrp_params {
     double time_limit_s; /* wall-clock limit; <= 0 means a default by size */
     uint64_t seed;
     int threads; /* 1 = single-threaded; results depend on (seed, threads) */
-    /* Called now and then from the solving thread with the best cost so far
-    ** (engine units) and seconds elapsed; return non-zero to stop early. */
+    /* 0, or stop after this many search iterations (the time limit still
+    ** applies): a budget that does not depend on the machine's speed or
+    ** load, so a run is reproducible for a (seed, threads). */
+    uint64_t max_iterations;
+    /* Called from the solving thread with the best cost so far (engine
+    ** units; INT64_MAX before a first plan) and seconds elapsed: at the
+    ** search's first check, then about every 50 ms of solving (by the
+    ** clock, not an iteration count, so a stop lands promptly however slow
+    ** an iteration is), and once at the end. Return non-zero to stop early:
+    ** the best plan so far is returned. */
     int (*progress)(void *arg, int64_t best_cost, int n_unassigned, double elapsed_s);
     void *progress_arg;
 };
@@ -183,9 +199,10 @@ struct vrp_step {
     enum vrp_step_type type;
     int task; /* index into problem.tasks, or VRP_NONE */
     int loc;
-    int64_t arrival; /* time of arrival at the stop */
-    int64_t waiting; /* before the time window opens */
-    int64_t service;
+    int64_t arrival;            /* time of arrival at the stop */
+    int64_t waiting;            /* before the time window opens */
+    int64_t setup;              /* setup paid here (0 after a step at the same location) */
+    int64_t service;            /* service (a reload: reload_time) */
     int64_t travel;             /* cumulated travel time to here */
     int64_t distance;           /* cumulated distance to here */
     int64_t load[VRP_MAX_DIMS]; /* on board when leaving the stop */
@@ -195,7 +212,7 @@ struct vrp_route {
     int vehicle; /* index into problem.vehicles */
     struct vrp_step *steps;
     int n_steps;
-    int64_t cost, distance, duration, travel, service, waiting;
+    int64_t cost, distance, duration, travel, setup, service, waiting;
 };
 
 struct vrp_solution {
@@ -204,7 +221,7 @@ struct vrp_solution {
     int *unassigned; /* task indices */
     int n_unassigned;
     int64_t cost; /* engine units, penalties included */
-    int64_t distance, duration, travel, service, waiting;
+    int64_t distance, duration, travel, setup, service, waiting;
     double solve_s; /* computing time of the search */
     double load_s;  /* reading the input */
     uint64_t iterations;
@@ -263,8 +280,9 @@ int vrp_check_json(const struct vrp_problem *p, const char *json, size_t len,
 /* ------------------------------------------------------------------ output */
 
 /* Append the solution as VROOM-shaped JSON to sb: code, summary{cost,
-** routes, unassigned, distance, duration, service, waiting_time,
-** computing_times{loading, solving}}, unassigned[], routes[].steps[]. Costs
+** routes, unassigned, distance, duration, setup, service, waiting_time,
+** computing_times{loading, solving}}, unassigned[], routes[].steps[]
+** (with the tasks' and vehicles' descriptions when they have one). Costs
 ** and times are divided by problem.scale (printed with decimals when > 1). */
 int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, struct strbuf *sb);
 

@@ -4,10 +4,12 @@
 ** Shape: {"code":0, "summary":{cost, routes, unassigned, delivery, pickup,
 ** setup, service, duration, waiting_time, priority, distance, violations,
 ** computing_times{loading, solving, routing}}, "unassigned":[{id, type,
-** location?, location_index}], "routes":[{vehicle, cost, delivery, pickup,
-** setup, service, duration, waiting_time, priority, distance, violations,
-** steps:[{type, id?, location?, location_index, setup, service,
-** waiting_time, load, arrival, duration, distance, violations}]}]}.
+** description?, location?, location_index}], "routes":[{vehicle,
+** description?, cost, delivery, pickup, setup, service, duration,
+** waiting_time, priority, distance, violations, steps:[{type, id?,
+** description?, location?, location_index, setup, service, waiting_time,
+** load, arrival, duration, distance, violations}]}]}. Descriptions are the
+** input's, for tasks and vehicles that have one, as VROOM echoes them.
 ** As in VROOM, `duration` is travel time (cumulated along steps). Costs,
 ** times and distances are divided by problem.scale and printed with as
 ** many decimals as scale has zeros; loads are printed as they are.
@@ -55,6 +57,15 @@ static void location(struct strbuf *sb, const struct vrp_problem *p, int loc)
     strbuf_addf(sb, "\"location_index\":%d,", loc);
 }
 
+static void description(struct strbuf *sb, const char *d)
+{
+    if (!d)
+        return;
+    strbuf_addstr(sb, "\"description\":");
+    strbuf_add_json_str(sb, d, strlen(d));
+    strbuf_addch(sb, ',');
+}
+
 static const char *type_name(enum vrp_step_type t)
 {
     static const char *names[] = {"start", "job", "pickup", "delivery", "reload", "end"};
@@ -97,7 +108,9 @@ int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, st
     amounts(sb, del, nd);
     strbuf_addstr(sb, ",\"pickup\":");
     amounts(sb, pick, nd);
-    strbuf_addstr(sb, ",\"setup\":0,\"service\":");
+    strbuf_addstr(sb, ",\"setup\":");
+    scaled(sb, s->setup, sc);
+    strbuf_addstr(sb, ",\"service\":");
     scaled(sb, s->service, sc);
     strbuf_addstr(sb, ",\"duration\":");
     scaled(sb, s->travel, sc);
@@ -116,6 +129,7 @@ int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, st
         const struct vrp_task *t = &p->tasks[s->unassigned[i]];
         strbuf_addf(sb, "%s{\"id\":%lld,\"type\":\"%s\",", i ? "," : "", (long long)t->id,
                     vrp__kind_name(t->kind));
+        description(sb, t->description);
         location(sb, p, t->loc);
         sb->len--; /* the trailing comma */
         strbuf_addch(sb, '}');
@@ -125,14 +139,18 @@ int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, st
         const struct vrp_route *rt = &s->routes[r];
         int64_t rdel[VRP_MAX_DIMS] = {0}, rpick[VRP_MAX_DIMS] = {0}, rprio = 0;
         route_amounts(p, rt, rdel, rpick, &rprio);
-        strbuf_addf(sb, "%s{\"vehicle\":%lld,\"cost\":", r ? "," : "",
-                    (long long)p->vehicles[rt->vehicle].id);
+        const struct vrp_vehicle *v = &p->vehicles[rt->vehicle];
+        strbuf_addf(sb, "%s{\"vehicle\":%lld,", r ? "," : "", (long long)v->id);
+        description(sb, v->description);
+        strbuf_addstr(sb, "\"cost\":");
         scaled(sb, rt->cost, sc);
         strbuf_addstr(sb, ",\"delivery\":");
         amounts(sb, rdel, nd);
         strbuf_addstr(sb, ",\"pickup\":");
         amounts(sb, rpick, nd);
-        strbuf_addstr(sb, ",\"setup\":0,\"service\":");
+        strbuf_addstr(sb, ",\"setup\":");
+        scaled(sb, rt->setup, sc);
+        strbuf_addstr(sb, ",\"service\":");
         scaled(sb, rt->service, sc);
         strbuf_addstr(sb, ",\"duration\":");
         scaled(sb, rt->travel, sc);
@@ -144,10 +162,14 @@ int vrp_write_json(const struct vrp_problem *p, const struct vrp_solution *s, st
         for (int i = 0; i < rt->n_steps; i++) {
             const struct vrp_step *st = &rt->steps[i];
             strbuf_addf(sb, "%s{\"type\":\"%s\",", i ? "," : "", type_name(st->type));
-            if (st->task >= 0)
+            if (st->task >= 0) {
                 strbuf_addf(sb, "\"id\":%lld,", (long long)p->tasks[st->task].id);
+                description(sb, p->tasks[st->task].description);
+            }
             location(sb, p, st->loc);
-            strbuf_addstr(sb, "\"setup\":0,\"service\":");
+            strbuf_addstr(sb, "\"setup\":");
+            scaled(sb, st->setup, sc);
+            strbuf_addstr(sb, ",\"service\":");
             scaled(sb, st->service, sc);
             strbuf_addstr(sb, ",\"waiting_time\":");
             scaled(sb, st->waiting, sc);

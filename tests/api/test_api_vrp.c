@@ -156,6 +156,47 @@ static void test_solve_answers_vroom_shape(void **state)
     ts_resp_free(&r);
 }
 
+/* VROOM's setup: paid once per place (two jobs at one place, one setup),
+** reported apart from the service at every level; descriptions echoed;
+** a vehicle's "type" accepted. The output said "setup": 0 with the setup
+** inside the service, and dropped descriptions. */
+static void test_setup_and_descriptions_as_vroom(void **state)
+{
+    (void)state;
+    const char *doc = "{\"vehicles\":[{\"id\":1,\"type\":\"van\",\"description\":\"van 1\","
+                      "\"start_index\":0,\"end_index\":0}],"
+                      "\"jobs\":[{\"id\":1,\"description\":\"shop\",\"location_index\":1,"
+                      "\"setup\":60,\"service\":20},"
+                      "{\"id\":2,\"description\":\"shop, back door\",\"location_index\":1,"
+                      "\"setup\":60,\"service\":30}],"
+                      "\"matrices\":{\"car\":{\"durations\":[[0,10],[10,0]]}}}";
+    struct ts_resp r;
+    assert_int_equal(
+        ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.2", op_tok, doc, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(get_i64(r.json, "summary", "setup"), 60);
+    assert_int_equal(get_i64(r.json, "summary", "service"), 50);
+    struct json_object *routes, *route, *steps;
+    assert_true(json_object_object_get_ex(r.json, "routes", &routes));
+    route = json_object_array_get_idx(routes, 0);
+    assert_string_equal(get_str(route, "description"), "van 1");
+    assert_int_equal(get_i64(route, "setup", NULL), 60);
+    assert_true(json_object_object_get_ex(route, "steps", &steps));
+    assert_int_equal(json_object_array_length(steps), 4);
+    int64_t setups = 0;
+    for (size_t k = 1; k <= 2; k++) {
+        struct json_object *st = json_object_array_get_idx(steps, k);
+        int64_t id = get_i64(st, "id", NULL);
+        assert_string_equal(get_str(st, "description"), id == 1 ? "shop" : "shop, back door");
+        assert_int_equal(get_i64(st, "service", NULL), id == 1 ? 20 : 30);
+        setups += get_i64(st, "setup", NULL);
+    }
+    assert_int_equal(setups, 60);
+    /* the end: 10 + 60 + 20 + 30 + 10 */
+    assert_int_equal(get_i64(json_object_array_get_idx(steps, 3), "arrival", NULL), 130);
+    ts_resp_free(&r);
+}
+
 /* Without ?time_limit= the search gets 50 ms per task, 0.5 s to 5 s: five
 ** jobs get 0.5 s (the search runs until its limit: a small problem used to
 ** take the full 5 s). The header says the limit used. */
@@ -194,6 +235,42 @@ static void test_bad_problem_is_vroom_input_error(void **state)
         ts_post_json(&srv, "POST", "/api/v1/vrp/solve?time_limit=-1", op_tok, problem, &r), 0);
     assert_int_equal(r.status, 400);
     assert_int_equal(get_i64(r.json, "code", NULL), 2);
+    ts_resp_free(&r);
+}
+
+/* The body must be typed as JSON, as vroom-express requires (express.json()
+** reads nothing else): a problem sent as text, as a form or untyped is 415
+** with a detail naming the type, on both routes (it used to be solved). */
+static void test_untyped_body_is_415(void **state)
+{
+    (void)state;
+    static const char *const types[] = {"text/plain", "application/x-www-form-urlencoded", NULL};
+    static const char *const paths[] = {"/api/v1/vrp/solve?time_limit=0.1", "/api/v1/vrp/jobs"};
+    for (size_t p = 0; p < RL_ARRAY_LEN(paths); p++) {
+        for (size_t t = 0; t < RL_ARRAY_LEN(types); t++) {
+            struct ts_resp r;
+            /* no Content-Type at all: curl would add a form type to a POST */
+            const char *const untyped[] = {"Content-Type:", NULL};
+            assert_int_equal(ts_request(&srv, "POST", paths[p], op_tok, types[t], problem,
+                                        strlen(problem), types[t] ? NULL : untyped, &r),
+                             0);
+            if (r.status != 415)
+                fail_msg("%s as %s: status %d", paths[p], types[t] ? types[t] : "untyped",
+                         r.status);
+            assert_string_equal(r.content_type, "application/problem+json");
+            assert_string_equal(get_str(r.json, "type"), "urn:ruralink:problem:unsupported");
+            assert_int_equal(get_i64(r.json, "code", NULL), 2);
+            assert_non_null(strstr(get_str(r.json, "detail"), "application/json"));
+            ts_resp_free(&r);
+        }
+    }
+    /* a +json type with parameters is JSON */
+    struct ts_resp r;
+    assert_int_equal(ts_request(&srv, "POST", "/api/v1/vrp/solve?time_limit=0.1", op_tok,
+                                "application/vnd.vroom+json; charset=utf-8", problem,
+                                strlen(problem), NULL, &r),
+                     0);
+    assert_int_equal(r.status, 200);
     ts_resp_free(&r);
 }
 
@@ -446,8 +523,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_solve_answers_vroom_shape),
+        cmocka_unit_test(test_setup_and_descriptions_as_vroom),
         cmocka_unit_test(test_default_limit_scales_with_tasks),
         cmocka_unit_test(test_bad_problem_is_vroom_input_error),
+        cmocka_unit_test(test_untyped_body_is_415),
         cmocka_unit_test(test_roles_and_tokens),
         cmocka_unit_test(test_async_job_lifecycle),
         cmocka_unit_test(test_too_large_is_413),
