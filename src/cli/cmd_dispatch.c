@@ -30,7 +30,8 @@ int cli_dispatch(int argc, char **argv)
     const char *db = NULL, *date = NULL;
     int64_t depot = 0, county_id = 0, seed = 1;
     double limit = 10;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value: two words a turn */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(a)) {
@@ -64,7 +65,6 @@ int cli_dispatch(int argc, char **argv)
             cli_errorf("dispatch: bad value for %s: %s", a, v);
             return CLI_USAGE;
         }
-        i++;
     }
     int64_t date_ms = 0;
     if (!db || !date || !depot) {

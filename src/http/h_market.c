@@ -612,7 +612,7 @@ static void h_lot_create(struct app *app, struct http_req *req, struct http_resp
     struct err e = {0};
     struct json_object *body = NULL;
     struct market_lot l = {0};
-    int64_t id;
+    int64_t id = 0;
     int rc = hm_body(req, keys, &body, &e);
     if (!rc && !((rc = rjson_get_i64(body, "product_id", true, &l.product_id, &e)) ||
                  (rc = rjson_get_i64(body, "node_id", true, &l.node_id, &e)) ||
