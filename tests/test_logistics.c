@@ -2852,6 +2852,7 @@ static void test_sheet_ctx_load(void **state)
     logistics_sheet_ctx_release(&ctx); /* twice is harmless */
     strbuf_release(&sb);
     strbuf_release(&a);
+    logistics_plan_release(&p);
 }
 
 /* A plan for a day before the county's today is refused (ERR_INVAL, the
