@@ -261,8 +261,7 @@ int logistics_track_sweep(struct store *st, int64_t now_ms, int64_t late_after_s
                            .late_after_s =
                                late_after_s > 0 ? late_after_s : LOGISTICS_LATE_AFTER_S};
     /* the local date (one zone for every county: see the top) */
-    int64_t local = a.now_ms + LG_TZ_MS;
-    a.date_ms = local - ((local % LG_DAY_MS) + LG_DAY_MS) % LG_DAY_MS;
+    a.date_ms = logistics_today(a.now_ms);
     int rc = store_write(st, sweep_write, &a, e);
     if (out)
         *out = rc ? (struct logistics_sweep_result){0} : a.res;
