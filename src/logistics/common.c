@@ -36,6 +36,28 @@ bool logistics__service_window(int open_min, int close_min, int64_t service_s, s
     return fits;
 }
 
+int logistics__rows_i64(struct store_stmt *s, int ncols, int64_t **out, size_t *nrows,
+                        struct err *e)
+{
+    size_t cap = 0, n = 0;
+    int64_t *v = NULL;
+    int rc;
+    while ((rc = store_step(s, e)) == STORE_ROW) {
+        xgrow((void **)&v, &cap, (n + 1) * (size_t)ncols, sizeof *v);
+        for (int k = 0; k < ncols; k++)
+            v[n * (size_t)ncols + (size_t)k] = store_col_i64(s, k);
+        n++;
+    }
+    if (rc < 0) {
+        free(v);
+        v = NULL;
+        n = 0;
+    }
+    *out = v;
+    *nrows = n;
+    return rc < 0 ? rc : 0;
+}
+
 int64_t logistics_today(int64_t now_ms)
 {
     int64_t local = (now_ms ? now_ms : time_now_ms()) + LG_TZ_MS;

@@ -51,6 +51,12 @@ int logistics__late_review(struct store_conn *c, int64_t county_id, int64_t plan
 ** pickup (stop_id of route_id, plan_id) failed or will not happen: audit
 ** row consignment.pickup_failed {stop_id, route_id, plan_id, reason} by
 ** who. */
+/* Every row of s read as its first ncols columns (int64), row after row,
+** into *out (yours to free; NULL when none), *nrows rows: for the writes
+** that follow a read of the rows they change, which must not run while the
+** read still steps. On error nothing is kept. */
+int logistics__rows_i64(struct store_stmt *s, int ncols, int64_t **out, size_t *nrows,
+                        struct err *e);
 int logistics__cons_reopen(struct store_conn *c, const struct auth_principal *who, int64_t id,
                            int64_t stop_id, int64_t route_id, int64_t plan_id, const char *reason,
                            struct err *e);

@@ -188,20 +188,13 @@ static int sweep_late(struct store_conn *c, struct sweep_args *a, struct err *e)
         return rc;
     store_bind_i64(s, 1, LOGISTICS_PLAN_APPROVED);
     store_bind_i64(s, 2, a->date_ms);
-    struct sweep_route {
-        int64_t county_id, plan_id, id;
-    } *routes = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&routes, &cap, n + 1, sizeof *routes);
-        routes[n++] =
-            (struct sweep_route){store_col_i64(s, 0), store_col_i64(s, 1), store_col_i64(s, 2)};
-    }
-    rc = rc < 0 ? rc : 0;
+    int64_t *r = NULL; /* county, plan, route */
+    size_t n = 0;
+    rc = logistics__rows_i64(s, 3, &r, &n, e);
     for (size_t i = 0; i < n && !rc; i++)
-        rc = logistics__late_review(c, routes[i].county_id, routes[i].plan_id, routes[i].id,
-                                    a->now_ms, a->late_after_s, &a->res.raised, &a->res.closed, e);
-    free(routes);
+        rc = logistics__late_review(c, r[3 * i], r[3 * i + 1], r[3 * i + 2], a->now_ms,
+                                    a->late_after_s, &a->res.raised, &a->res.closed, e);
+    free(r);
     return rc;
 }
 
@@ -225,20 +218,14 @@ static int sweep_unreported(struct store_conn *c, struct sweep_args *a, struct e
         return rc;
     store_bind_i64(s, 1, LOGISTICS_PLAN_APPROVED);
     store_bind_i64(s, 2, a->date_ms);
-    struct unreported {
-        int64_t county_id, id, plan_id, stop_id, route_id;
-    } *u = NULL;
-    size_t n = 0, cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&u, &cap, n + 1, sizeof *u);
-        u[n++] = (struct unreported){store_col_i64(s, 0), store_col_i64(s, 1), store_col_i64(s, 2),
-                                     store_col_i64(s, 3), store_col_i64(s, 4)};
-    }
-    rc = rc < 0 ? rc : 0;
+    int64_t *u = NULL; /* county, consignment, plan, pickup stop, route */
+    size_t n = 0;
+    rc = logistics__rows_i64(s, 5, &u, &n, e);
     for (size_t i = 0; i < n && !rc; i++) {
-        struct auth_principal sys = {.county_id = u[i].county_id, .role = AUTH_ROLE_ADMIN};
+        const int64_t *row = u + 5 * i;
+        struct auth_principal sys = {.county_id = row[0], .role = AUTH_ROLE_ADMIN};
         snprintf(sys.name, sizeof sys.name, "housekeeping");
-        rc = logistics__cons_reopen(c, &sys, u[i].id, u[i].stop_id, u[i].route_id, u[i].plan_id,
+        rc = logistics__cons_reopen(c, &sys, row[1], row[3], row[4], row[2],
                                     "pickup not reported by the end of the plan's day", e);
         a->res.released += !rc;
     }

@@ -480,14 +480,7 @@ static int stop_cons(struct store_conn *c, int64_t county_id, int64_t stop_id, i
     store_bind_i64(s, 3, load);
     store_bind_i64(s, 4, plan_id);
     store_bind_text(s, 5, status, -1);
-    size_t cap = 0;
-    *ids = NULL;
-    *n = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)ids, &cap, *n + 1, sizeof **ids);
-        (*ids)[(*n)++] = store_col_i64(s, 0);
-    }
-    return rc < 0 ? rc : 0;
+    return logistics__rows_i64(s, 1, ids, n, e);
 }
 
 /* Set consignment id's status; at_node > 0 also records where its goods
@@ -536,8 +529,8 @@ static int cons_audit(struct store_conn *c, const struct ev_args *a, const char 
 static int cons_at_pickup(struct store_conn *c, const struct ev_args *a, int64_t route_id,
                           int64_t plan_id, int64_t *n, struct err *e)
 {
-    int64_t *ids;
-    size_t k;
+    int64_t *ids = NULL;
+    size_t k = 0;
     int rc = stop_cons(c, a->who->county_id, a->stop_id, 1, plan_id, "planned", &ids, &k, e);
     bool failed = a->ev == LOGISTICS_EV_FAILED;
     for (size_t i = 0; i < k && !rc; i++) {
@@ -568,14 +561,7 @@ static int cons_at_pickup(struct store_conn *c, const struct ev_args *a, int64_t
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->stop_id);
     store_bind_i64(s, 3, plan_id);
-    size_t cap = 0;
-    ids = NULL;
-    k = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&ids, &cap, k + 1, sizeof *ids);
-        ids[k++] = store_col_i64(s, 0);
-    }
-    rc = rc < 0 ? rc : 0;
+    rc = logistics__rows_i64(s, 1, &ids, &k, e);
     for (size_t i = 0; i < k && !rc; i++) {
         if ((rc = store_prepare(c,
                                 "UPDATE lg_consignments SET status = 'picked_up', plan_id = ? "
@@ -623,17 +609,11 @@ static int cons_unreported(struct store_conn *c, const struct ev_args *a, int64_
     store_bind_i64(s, 2, route_id);
     store_bind_i64(s, 3, LOGISTICS_STOP_PICKUP);
     store_bind_i64(s, 4, plan_id);
-    struct pair {
-        int64_t id, stop_id;
-    } *v = NULL;
-    size_t k = 0, cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&v, &cap, k + 1, sizeof *v);
-        v[k++] = (struct pair){store_col_i64(s, 0), store_col_i64(s, 1)};
-    }
-    rc = rc < 0 ? rc : 0;
+    int64_t *v = NULL; /* consignment, pickup stop */
+    size_t k = 0;
+    rc = logistics__rows_i64(s, 2, &v, &k, e);
     for (size_t i = 0; i < k && !rc; i++)
-        rc = logistics__cons_reopen(c, a->who, v[i].id, v[i].stop_id, route_id, plan_id,
+        rc = logistics__cons_reopen(c, a->who, v[2 * i], v[2 * i + 1], route_id, plan_id,
                                     "pickup not reported when the route ended", e);
     free(v);
     *n = (int64_t)k;
@@ -660,15 +640,9 @@ static int cons_corrected(struct store_conn *c, const struct ev_args *a, int64_t
         return rc;
     store_bind_i64(s, 1, a->who->county_id);
     store_bind_i64(s, 2, a->stop_id);
-    struct pair {
-        int64_t id, from;
-    } *v = NULL;
-    size_t k = 0, cap = 0;
-    while ((rc = store_step(s, e)) == STORE_ROW) {
-        xgrow((void **)&v, &cap, k + 1, sizeof *v);
-        v[k++] = (struct pair){store_col_i64(s, 0), store_col_i64(s, 1)};
-    }
-    rc = rc < 0 ? rc : 0;
+    int64_t *v = NULL; /* consignment, the depot it was at */
+    size_t k = 0;
+    rc = logistics__rows_i64(s, 2, &v, &k, e);
     for (size_t i = 0; i < k && !rc; i++) {
         if ((rc = store_prepare(c,
                                 "UPDATE lg_consignments SET status = 'delivered', at_node_id = ?, "
@@ -678,18 +652,18 @@ static int cons_corrected(struct store_conn *c, const struct ev_args *a, int64_t
         store_bind_i64(s, 1, node_id);
         store_bind_i64(s, 2, plan_id);
         store_bind_i64(s, 3, a->who->county_id);
-        store_bind_i64(s, 4, v[i].id);
+        store_bind_i64(s, 4, v[2 * i]);
         if ((rc = store_step(s, e)) < 0)
             break;
         struct json_object *d = json_object_new_object();
         json_object_object_add(d, "stop_id", json_object_new_int64(a->stop_id));
         json_object_object_add(d, "route_id", json_object_new_int64(route_id));
         json_object_object_add(d, "plan_id", json_object_new_int64(plan_id));
-        json_object_object_add(d, "from_node_id", json_object_new_int64(v[i].from));
+        json_object_object_add(d, "from_node_id", json_object_new_int64(v[2 * i + 1]));
         json_object_object_add(d, "at_node_id", json_object_new_int64(node_id));
         json_object_object_add(d, "delivered", rjson_new_time(a->ts_ms));
         json_object_object_add(d, "corrected_by", json_object_new_string(a->who->name));
-        rc = cons_audit(c, a, "consignment.delivery_corrected", v[i].id, d, e);
+        rc = cons_audit(c, a, "consignment.delivery_corrected", v[2 * i], d, e);
     }
     free(v);
     *n = (int64_t)k;
@@ -944,8 +918,8 @@ static int ev_write(struct store_conn *c, void *arg, struct err *e)
     } else if (correction) {
         rc = cons_corrected(c, a, route_id, rx.plan_id, node_id, &moved, e);
     } else if (a->ev == LOGISTICS_EV_DELIVERED && kind == LOGISTICS_STOP_DROP) {
-        int64_t *ids;
-        size_t k;
+        int64_t *ids = NULL;
+        size_t k = 0;
         rc = stop_cons(c, a->who->county_id, a->stop_id, 0, rx.plan_id, "picked_up", &ids, &k, e);
         for (size_t i = 0; i < k && !rc; i++)
             rc = cons_set(c, a->who->county_id, ids[i], "delivered", node_id, false, e);
